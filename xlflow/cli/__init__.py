@@ -1,0 +1,63 @@
+"""The command line: the only layer that prints and exits. Each command module
+registers its commands on `main`; library errors become a message and an exit code."""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..config import Workspace, load_workspace
+from ..errors import XlflowError
+from ..i18n import default_lang, msg
+
+
+class Context:
+    def __init__(self, lang: str | None) -> None:
+        self.lang_option = lang
+
+    def lang(self, ws: Workspace | None = None) -> str:
+        return self.lang_option or (ws.lang if ws else default_lang())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xlflow")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """xlflow — run cross-department projects on plain Excel files.
+    xlflow：用普通 Excel 文件运行跨部门协作项目。"""
+    ctx.obj = Context(None)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+
+
+workspace_option = click.option(
+    "-w", "--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."), show_default=True, help="Workspace folder (holds xlflow.toml). 工作区目录。")
+lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                           help="Language of the output (default: the workspace's). 输出语言。")
+
+
+def handle_errors(func):
+    """Turn XlflowError into its message and exit code; everything else is a bug and shows as one."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except XlflowError as exc:
+            lang = kwargs.get("lang") or default_lang()
+            click.echo(msg("error-prefix", lang) + exc.message(lang), err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def open_workspace(path: Path) -> Workspace:
+    return load_workspace(path)
+
+
+# Command modules register themselves on `main` when imported.
+from . import core  # noqa: E402,F401  (the other command modules are imported below)

@@ -1,0 +1,66 @@
+"""Core commands: init, generate, demo."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import FOLDERS
+from ..errors import UsageError
+from ..generate import generate_workbook, workbook_name
+from ..i18n import default_lang, msg
+from ..scaffold import init_workspace
+from . import handle_errors, lang_option, main, open_workspace, workspace_option
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the workspace. 工作区语言。")
+@click.option("--sample", is_flag=True, help="Fill it with the sample project. 使用示例项目。")
+@click.option("--force", is_flag=True, help="Overwrite an existing xlflow.toml. 覆盖已有配置。")
+@handle_errors
+def init(directory: Path, lang: str, sample: bool, force: bool) -> None:
+    """Create a workspace: xlflow.toml and its folders. 创建工作区。"""
+    ws = init_workspace(directory, lang, sample, force)
+    click.echo(msg("init-done", lang, root=ws.root, folders=", ".join(f"{f}/" for f in FOLDERS)))
+    click.echo(msg("init-next", lang, root=directory))
+
+
+@main.command()
+@workspace_option
+@click.option("-d", "--department", "departments", multiple=True, metavar="CODE",
+              help="Department code (repeatable). 部门代码，可多次。")
+@click.option("--all", "all_departments", is_flag=True, help="Every department. 全部部门。")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: WORKSPACE/workbooks). 输出目录。")
+@lang_option
+@handle_errors
+def generate(workspace: Path, departments: tuple[str, ...], all_departments: bool, out: Path | None,
+             lang: str | None) -> None:
+    """Write one blank workbook per department. 为每个部门生成工作簿。"""
+    ws = open_workspace(workspace)
+    lang = lang or ws.lang
+    codes = ", ".join(d.code for d in ws.departments)
+    if not departments and not all_departments:
+        raise UsageError("generate-choose", codes=codes)
+    chosen = [d.code for d in ws.departments] if all_departments else [c.upper() for c in departments]
+    for code in chosen:
+        if ws.department(code) is None:
+            raise UsageError("generate-unknown-department", code=code, codes=codes)
+    out = out or ws.root / "workbooks"
+    for code in chosen:
+        path = generate_workbook(ws, code, lang, out / workbook_name(ws, code, lang))
+        click.echo(msg("generate-done", lang, department=ws.department(code).name(lang), path=path))
+    click.echo(msg("generate-summary", lang, count=len(chosen), out=out, inbox=ws.folder("inbox")))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("xlflow-demo"))
+@lang_option
+@handle_errors
+def demo(directory: Path, lang: str | None) -> None:
+    """Run the whole product on the sample project. 用示例项目演示全流程。"""
+    from ..demo import run_demo
+
+    run_demo(directory, lang or default_lang(), click.echo)

@@ -1,0 +1,284 @@
+"""The workspace: xlflow.toml (project, departments, e-mail, calendar, watch) and its folders.
+
+A wrong or incomplete config raises ConfigError naming the key and its line.
+No secrets live here: the SMTP password comes only from XLFLOW_SMTP_PASSWORD.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+from .spec import Text
+
+CONFIG_NAME = "xlflow.toml"
+FOLDERS = ("inbox", "accepted", "rejected", "archive", "master", "reports", "outbox")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: Text
+    email: str = ""
+    contact: str = ""
+
+    @property
+    def prefix(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True)
+class Project:
+    name: Text
+    code: str
+    lead_department: str
+    start: dt.date
+    end: dt.date
+    language: str = "zh"
+    week_start: int = 0  # 0 = Monday
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    sender: str = ""
+    to: tuple[str, ...] = ()
+    timeout: float = 30.0
+    max_attachment_mb: float = 7.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    holidays: tuple[dt.date, ...] = ()
+    workdays: tuple[dt.date, ...] = ()  # make-up working days on a weekend (调休)
+    china: bool = False
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    settle_seconds: float = 2.0
+    rescan_seconds: float = 60.0
+    owner_file_max_wait: float = 600.0
+    max_attempts: int = 5
+    poll: bool = False
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    send_weekday: int | None = None  # the watcher sends the brief then, if set
+    send_time: dt.time = dt.time(16, 0)
+    reminder_weekday: int | None = None
+    reminder_time: dt.time = dt.time(12, 0)
+    due_soon_days: int = 5
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    project: Project
+    departments: tuple[Department, ...]
+    email: EmailSettings = EmailSettings()
+    calendar: CalendarSettings = CalendarSettings()
+    watch: WatchSettings = WatchSettings()
+    summary: SummarySettings = SummarySettings()
+    inbox_path: Path | None = None
+    extra: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def lang(self) -> str:
+        return self.project.language
+
+    def folder(self, name: str) -> Path:
+        if name == "inbox" and self.inbox_path is not None:
+            return self.inbox_path
+        return self.root / name
+
+    @property
+    def state_db(self) -> Path:
+        return self.root / "xlflow.sqlite"
+
+    def department(self, code: str) -> Department | None:
+        return next((d for d in self.departments if d.code == code), None)
+
+    def department_names(self) -> list[tuple[str, Text]]:
+        return [(d.code, d.name) for d in self.departments]
+
+    def find_department(self, raw: str) -> str | None:
+        """The code for a department given by code or by its Chinese or English name."""
+        from .spec import normalise
+
+        wanted = normalise(raw)
+        for d in self.departments:
+            if wanted in (normalise(d.code), normalise(d.name.zh), normalise(d.name.en)):
+                return d.code
+        return None
+
+
+class _Reader:
+    """Typed access to the parsed TOML that reports the key's dotted path and line on error."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.lines = path, text.splitlines()
+
+    def line_of(self, key: str, section: str | None = None) -> int:
+        start = 0
+        if section:
+            for i, line in enumerate(self.lines):
+                if re.match(rf"^\s*\[\[?{re.escape(section)}\]?\]\s*$", line):
+                    start = i
+                    break
+        for i in range(start, len(self.lines)):
+            if re.match(rf"^\s*{re.escape(key)}\s*=", self.lines[i]):
+                return i + 1
+        return start + 1 if section else 0
+
+    def fail(self, key: str, problem: str, section: str | None = None) -> ConfigError:
+        return ConfigError("config-bad-key", file=str(self.path), key=f"{section + '.' if section else ''}{key}",
+                           line=self.line_of(key, section), problem=problem)
+
+    def get(self, table: dict, key: str, kind: type | tuple, section: str, default=...):
+        if key not in table:
+            if default is ...:
+                raise ConfigError("config-missing-key", file=str(self.path), key=f"{section}.{key}",
+                                  line=self.line_of(section.split(".")[0]) or 1)
+            return default
+        value = table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = "/".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+            raise self.fail(key, f"expected {names}, got {value!r}", section)
+        return value
+
+    def text(self, table: dict, key: str, section: str) -> Text:
+        value = self.get(table, key, (str, dict), section)
+        if isinstance(value, str):
+            return Text(value, value)
+        if set(value) != {"zh", "en"}:
+            raise self.fail(key, 'expected a string or { zh = "...", en = "..." }', section)
+        return Text(value["zh"], value["en"])
+
+    def weekday(self, table: dict, key: str, section: str, default):
+        value = self.get(table, key, str, section, default)
+        if value is None or isinstance(value, int):
+            return value
+        if value.lower() not in WEEKDAYS:
+            raise self.fail(key, f"expected one of {', '.join(WEEKDAYS)}", section)
+        return WEEKDAYS.index(value.lower())
+
+    def time(self, table: dict, key: str, section: str, default: dt.time) -> dt.time:
+        value = self.get(table, key, (str, dt.time), section, default)
+        if isinstance(value, dt.time):
+            return value
+        try:
+            return dt.time.fromisoformat(value)
+        except ValueError:
+            raise self.fail(key, "expected a time such as 16:00", section) from None
+
+    def dates(self, table: dict, key: str, section: str) -> tuple[dt.date, ...]:
+        values = self.get(table, key, list, section, [])
+        if not all(isinstance(v, dt.date) for v in values):
+            raise self.fail(key, "expected a list of dates such as [2026-10-01, 2026-10-02]", section)
+        return tuple(values)
+
+
+def load_workspace(root: Path | str) -> Workspace:
+    root = Path(root).resolve()
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError("config-not-found", path=str(path))
+    text = path.read_text("utf-8-sig")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("config-syntax", file=str(path), problem=str(exc)) from None
+    r = _Reader(path, text)
+
+    p = r.get(data, "project", dict, "project")
+    start = r.get(p, "start", dt.date, "project")
+    end = r.get(p, "end", dt.date, "project")
+    if end < start:
+        raise r.fail("end", "the end date is before the start date", "project")
+    language = r.get(p, "language", str, "project", "zh")
+    if language not in ("zh", "en"):
+        raise r.fail("language", 'expected "zh" or "en"', "project")
+    project = Project(
+        name=r.text(p, "name", "project"), code=r.get(p, "code", str, "project"),
+        lead_department=r.get(p, "lead_department", str, "project"), start=start, end=end,
+        language=language, week_start=r.weekday(p, "week_start", "project", "monday"),
+    )
+
+    raw_depts = r.get(data, "departments", list, "departments")
+    if not raw_depts:
+        raise r.fail("departments", "at least one [[departments]] entry is needed")
+    departments, seen = [], set()
+    for d in raw_depts:
+        code = r.get(d, "code", str, "departments")
+        if not _CODE_RE.match(code):
+            raise r.fail("code", f"{code!r}: 2–8 capital letters or digits, starting with a letter (e.g. RD)", "departments")
+        if code in seen:
+            raise r.fail("code", f"{code!r} is listed twice", "departments")
+        seen.add(code)
+        departments.append(Department(code, r.text(d, "name", "departments"),
+                                      r.get(d, "email", str, "departments", ""),
+                                      r.get(d, "contact", str, "departments", "")))
+    if project.lead_department not in seen:
+        raise r.fail("lead_department", f"{project.lead_department!r} is not a department code", "project")
+
+    e = r.get(data, "email", dict, "email", {})
+    security = r.get(e, "security", str, "email", "starttls")
+    if security not in ("starttls", "ssl", "none"):
+        raise r.fail("security", 'expected "starttls", "ssl" or "none"', "email")
+    if "password" in e:
+        raise r.fail("password", "never store the password here; set XLFLOW_SMTP_PASSWORD", "email")
+    email = EmailSettings(
+        host=r.get(e, "host", str, "email", ""), port=r.get(e, "port", int, "email", 587),
+        security=security, username=r.get(e, "username", str, "email", ""),
+        sender=r.get(e, "from", str, "email", ""), to=tuple(r.get(e, "to", list, "email", [])),
+        timeout=r.get(e, "timeout", float, "email", 30.0),
+        max_attachment_mb=r.get(e, "max_attachment_mb", float, "email", 7.0),
+    )
+
+    c = r.get(data, "calendar", dict, "calendar", {})
+    calendar = CalendarSettings(r.dates(c, "holidays", "calendar"), r.dates(c, "workdays", "calendar"),
+                                r.get(c, "china", bool, "calendar", language == "zh"))
+
+    w = r.get(data, "watch", dict, "watch", {})
+    watch = WatchSettings(
+        settle_seconds=r.get(w, "settle_seconds", float, "watch", 2.0),
+        rescan_seconds=r.get(w, "rescan_seconds", float, "watch", 60.0),
+        owner_file_max_wait=r.get(w, "owner_file_max_wait", float, "watch", 600.0),
+        max_attempts=r.get(w, "max_attempts", int, "watch", 5),
+        poll=r.get(w, "poll", bool, "watch", False),
+    )
+
+    s = r.get(data, "summary", dict, "summary", {})
+    summary = SummarySettings(
+        send_weekday=r.weekday(s, "send_weekday", "summary", None),
+        send_time=r.time(s, "send_time", "summary", dt.time(16, 0)),
+        reminder_weekday=r.weekday(s, "reminder_weekday", "summary", None),
+        reminder_time=r.time(s, "reminder_time", "summary", dt.time(12, 0)),
+        due_soon_days=r.get(s, "due_soon_days", int, "summary", 5),
+    )
+
+    paths = r.get(data, "paths", dict, "paths", {})
+    inbox = r.get(paths, "inbox", str, "paths", "")
+    inbox_path = (root / inbox).resolve() if inbox else None
+    return Workspace(root, project, tuple(departments), email, calendar, watch, summary, inbox_path)
+
+
+def ensure_folders(ws: Workspace) -> None:
+    for name in FOLDERS:
+        ws.folder(name).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,50 @@
+"""Exceptions that mean "cannot go on"; each carries its exit code and a bilingual message.
+
+    XlflowError (exit 1)
+    ├── ConfigError          bad or missing xlflow.toml: names the key and the line
+    ├── UsageError (exit 2)  a command-line argument that cannot work
+    ├── UnreadableWorkbook   raised only inside read.py; validate turns it into a finding
+    ├── OutputLocked         the master could not be replaced (open in Excel)
+    └── MailError            SMTP refused, unreachable or rejected; the .eml stays in outbox/
+
+Bad *content* in a workbook is never an exception: it is a Finding (findings.py).
+"""
+from __future__ import annotations
+
+from .i18n import msg
+
+
+class XlflowError(Exception):
+    exit_code = 1
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        return msg(self.key, lang, **self.params)
+
+
+class ConfigError(XlflowError):
+    pass
+
+
+class UsageError(XlflowError):
+    exit_code = 2
+
+
+class UnreadableWorkbook(XlflowError):
+    """The file cannot be parsed as a workbook; `code` is the finding code it becomes."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        super().__init__(f"finding-{code}", **params)  # the same catalog entry as the finding
+
+
+class OutputLocked(XlflowError):
+    pass
+
+
+class MailError(XlflowError):
+    pass

@@ -1,0 +1,352 @@
+"""Spec → department workbook: instructions sheet, one sheet per form, hidden lists.
+
+Every dropdown, hint, validation, width and label comes from the form specs.
+Input sheets carry no formulas (LibreOffice would show xlsxwriter's cached 0),
+department ids and versions are stamped as strings, and `data` can prefill
+rows so the samples and benchmarks are made by the same code users get.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from . import layout
+from .atomic import atomic_path
+from .config import Workspace
+from .i18n import msg
+from .spec import Catalog, Field, Form, Table, load_catalog
+
+SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+SPARE_ROWS = 20  # blank rows kept below prefilled data so a filled sample can still grow
+TEXT_TYPES = {"text", "longtext", "person", "task_id", "task_ids"}
+
+
+def display_width(text: str) -> int:
+    """Column width Excel needs: CJK and full-width characters take two units."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clip(text: str, limit: int) -> str:
+    """Excel limits validation titles to 32 and messages to 255 characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class _Formats:
+    title: object
+    subtitle: object
+    note: object
+    label: object
+    label_required: object
+    header: object
+    header_required: object
+    block_title: object
+    input_text: object
+    input_wrap: object
+    input_date: object
+    input_number: object
+    cell: object
+
+    @classmethod
+    def make(cls, wb: xlsxwriter.Workbook) -> "_Formats":
+        base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "vcenter"}
+
+        def f(**kw):
+            return wb.add_format({**base, **kw})
+
+        unlocked = {"locked": False, "border": 1, "border_color": "#BFBFBF"}
+        return cls(
+            title=f(bold=True, font_size=16, font_color="#1F3864"),
+            subtitle=f(font_color="#404040"),
+            note=f(italic=True, font_color="#7F7F7F"),
+            label=f(bold=True, bg_color="#F2F2F2", border=1, border_color="#BFBFBF"),
+            label_required=f(bold=True, bg_color="#FCE4D6", border=1, border_color="#BFBFBF"),
+            header=f(bold=True, bg_color="#D9E1F2", border=1, text_wrap=True),
+            header_required=f(bold=True, bg_color="#FCE4D6", border=1, text_wrap=True),
+            block_title=f(bold=True, font_size=12, font_color="#1F3864"),
+            input_text=f(num_format="@", **unlocked),
+            input_wrap=f(num_format="@", text_wrap=True, valign="top", **unlocked),
+            input_date=f(num_format="yyyy-mm-dd", **unlocked),
+            input_number=f(num_format="0", **unlocked),
+            cell=f(border=1, border_color="#BFBFBF", text_wrap=True),
+        )
+
+    def input_for(self, field: Field) -> object:
+        if field.type == "date":
+            return self.input_date
+        if field.type in ("percent", "integer"):
+            return self.input_number
+        return self.input_wrap if field.type == "longtext" else self.input_text
+
+
+class WorkbookWriter:
+    """Writes one department's workbook; one instance per file."""
+
+    def __init__(self, ws: Workspace, department: str, lang: str, path: Path, catalog: Catalog) -> None:
+        self.ws, self.dept, self.lang, self.catalog = ws, ws.department(department), lang, catalog
+        if self.dept is None:
+            raise KeyError(department)
+        self.wb = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+        self.fmt = _Formats.make(self.wb)
+        self.list_names = {key: f"list_{key}" for key in self._list_columns()}
+
+    # -- helpers ------------------------------------------------------------
+    def t(self, key: str, **params: object) -> str:
+        return msg(key, self.lang, **params)
+
+    def _check(self, code: int, what: str) -> None:
+        if code not in (0, None):
+            raise ValueError(f"xlsxwriter refused {what} (code {code})")
+
+    def _lists_sheet(self) -> None:
+        """Dropdown values on a hidden sheet, each behind a defined name (inline lists stop at 255 chars)."""
+        sheet = self.wb.add_worksheet(layout.LISTS_SHEET)
+        for col, (key, values) in enumerate(self._list_columns().items()):
+            sheet.write_string(0, col, key)
+            for row, value in enumerate(values, start=1):
+                sheet.write_string(row, col, value)
+            letter = xl_col_to_name(col)
+            self.wb.define_name(self.list_names[key],
+                                f"='{layout.LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}")
+        sheet.protect()
+        sheet.hide()
+
+    def _list_columns(self) -> dict[str, list[str]]:
+        columns = {key: enum.labels(self.lang) for key, enum in self.catalog.enums.items()}
+        columns["department"] = [d.name(self.lang) for d in self.ws.departments]
+        return columns
+
+    def _values_text(self, field: Field) -> list[str]:
+        if field.type == "department":
+            return [d.name(self.lang) for d in self.ws.departments]
+        return self.catalog.enum_of(field).labels(self.lang)
+
+    def _validation(self, field: Field, first_cell: tuple[int, int]) -> dict:
+        """The data validation a field's spec asks for, with its hint and an error that says what is allowed."""
+        title = _clip(field.label(self.lang), 32)
+        common = {"input_title": title, "input_message": _clip(field.hint(self.lang), 255),
+                  "error_title": _clip(self.t("gen-error-title"), 32), "ignore_blank": True}
+        if field.is_input_list:
+            key = "department" if field.type == "department" else field.choices
+            allowed = "、".join(self._values_text(field)) if self.lang == "zh" else ", ".join(self._values_text(field))
+            return {**common, "validate": "list", "source": f"={self.list_names[key]}",
+                    "error_message": _clip(self.t("gen-error-list", values=allowed), 255)}
+        if field.type == "date":
+            return {**common, "validate": "date", "criteria": "between", "minimum": DATE_MIN, "maximum": DATE_MAX,
+                    "error_message": _clip(self.t("gen-error-date"), 255)}
+        if field.type in ("percent", "integer"):
+            lo = 0 if field.min is None else field.min
+            hi = 10**9 if field.max is None else field.max
+            return {**common, "validate": "integer" if field.type == "integer" else "decimal",
+                    "criteria": "between", "minimum": lo, "maximum": hi,
+                    "error_message": _clip(self.t("gen-error-number", min=lo, max=hi), 255)}
+        if field.type == "task_id":
+            prefix = f"{self.dept.prefix}-"
+            cell = xl_rowcol_to_cell(*first_cell)
+            return {**common, "validate": "custom", "value": f'=LEFT({cell},{len(prefix)})="{prefix}"',
+                    "error_message": _clip(self.t("gen-error-task-id", prefix=prefix), 255)}
+        limit = field.max_length or 32767
+        return {**common, "validate": "length", "criteria": "<=", "value": limit,
+                "error_message": _clip(self.t("gen-error-length", max=limit), 255)}
+
+    def _display(self, field: Field, value: object) -> object:
+        """A prefilled value as a user would see it: enum codes and department codes become labels."""
+        if value is None:
+            return None
+        if field.is_input_list and isinstance(value, str):
+            if field.type == "department":
+                dept = self.ws.department(value)
+                return dept.name(self.lang) if dept else value
+            enum = self.catalog.enum_of(field)
+            return enum.label_of(value, self.lang) if any(c.code == value for c in enum.values) else value
+        if field.type == "task_ids" and isinstance(value, (list, tuple)):
+            return ", ".join(value)
+        return value
+
+    def _write_value(self, sheet, row: int, col: int, field: Field, value: object) -> None:
+        fmt = self.fmt.input_for(field)
+        value = self._display(field, value)
+        if value is None or value == "":
+            sheet.write_blank(row, col, None, fmt)
+        elif isinstance(value, (dt.date, dt.datetime)):
+            sheet.write_datetime(row, col, value if isinstance(value, dt.datetime)
+                                 else dt.datetime.combine(value, dt.time()), fmt)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            sheet.write_number(row, col, value, fmt)
+        else:
+            self._check(sheet.write_string(row, col, str(value), fmt), f"text in {sheet.name}")
+
+    # -- sheets --------------------------------------------------------------
+    def instructions(self) -> None:
+        sheet = self.wb.add_worksheet(layout.INSTRUCTIONS_SHEET[self.lang])
+        sheet.hide_gridlines(2)
+        sheet.set_column(0, 0, 4)
+        sheet.set_column(1, 1, 22)
+        sheet.set_column(2, 2, 70)
+        p, dept, f = self.ws.project, self.dept, self.fmt
+        lead = self.ws.department(p.lead_department)
+        inbox = self.ws.folder("inbox")
+        sheet.write_string(0, 1, self.t("gen-instructions-title", project=p.name(self.lang)), f.title)
+        sheet.write_string(1, 1, self._project_line(), f.subtitle)
+        row = 3
+        sheet.write_string(row, 1, self.t("gen-steps-heading"), f.block_title)
+        for i, step in enumerate(self.t("gen-steps", prefix=f"{dept.prefix}-", inbox=str(inbox),
+                                        file=workbook_name(self.ws, self.dept.code, self.lang)).split("\n"), start=1):
+            row += 1
+            sheet.write_number(row, 0, i, f.subtitle)
+            sheet.merge_range(row, 1, row, 2, step, f.subtitle)
+        row += 2
+        sheet.write_string(row, 1, self.t("gen-legend-heading"), f.block_title)
+        for choice in self.catalog.enums["status"].values:
+            row += 1
+            swatch = self.wb.add_format({"bg_color": choice.colour, "border": 1, "bold": True,
+                                         "font_name": "Microsoft YaHei", "font_size": 10})
+            sheet.write_string(row, 1, choice.label(self.lang), swatch)
+            sheet.write_string(row, 2, choice.meaning(self.lang) if choice.meaning else "", f.cell)
+        row += 2
+        sheet.write_string(row, 1, self.t("gen-raci-heading"), f.block_title)
+        for choice in self.catalog.enums["raci"].values:
+            row += 1
+            sheet.write_string(row, 1, choice.code, f.label)
+            sheet.write_string(row, 2, choice.meaning(self.lang) if choice.meaning else "", f.cell)
+        row += 2
+        sheet.write_string(row, 1, self.t("gen-sheets-heading"), f.block_title)
+        for form in self.catalog.forms:
+            row += 1
+            sheet.write_string(row, 1, form.sheet(self.lang), f.label)
+            sheet.write_string(row, 2, f"{form.title(self.lang)} — {form.purpose(self.lang)}", f.cell)
+        row += 2
+        sheet.write_string(row, 1, self.t("gen-contact-heading"), f.block_title)
+        row += 1
+        contact = ", ".join(x for x in (lead.contact, lead.email) if x) if lead else ""
+        sheet.merge_range(row, 1, row, 2, self.t("gen-contact", lead=lead.name(self.lang) if lead else "",
+                                                  contact=contact or "-"), f.subtitle)
+        row += 1
+        sheet.merge_range(row, 1, row, 2, self.t("gen-required-note"), f.note)
+        sheet.protect("", {"format_columns": True, "format_rows": True})
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        sheet.activate()
+
+    def _project_line(self) -> str:
+        p = self.ws.project
+        return self.t("gen-project-line", project=p.name(self.lang), code=p.code,
+                      department=self.dept.name(self.lang), dept_code=self.dept.code,
+                      start=p.start.isoformat(), end=p.end.isoformat())
+
+    def form_sheet(self, form: Form, data: dict | None) -> None:
+        sheet = self.wb.add_worksheet(form.sheet(self.lang))
+        f = self.fmt
+        tables = [(t, t.columns(self.ws.department_names())) for t in form.tables]
+        ncols = max([len(cols) for _, cols in tables] + [4])
+        self._set_widths(sheet, form, tables)
+        sheet.merge_range(layout.TITLE_ROW, 0, layout.TITLE_ROW, ncols - 1, form.title(self.lang), f.title)
+        sheet.set_row(layout.TITLE_ROW, 26)
+        sheet.merge_range(layout.PROJECT_ROW, 0, layout.PROJECT_ROW, ncols - 1, self._project_line(), f.subtitle)
+        sheet.merge_range(layout.PROJECT_ROW + 1, 0, layout.PROJECT_ROW + 1, ncols - 1,
+                          f"{form.purpose(self.lang)}  {self.t('gen-required-note')}", f.note)
+        row = layout.FIRST_CONTENT_ROW
+        card = (data or {}).get("card", {})
+        for field in form.fields:
+            label = field.label(self.lang) + (" *" if field.required else "")
+            sheet.write_string(row, 0, label, f.label_required if field.required else f.label)
+            last = max(ncols - 1, 3)
+            fmt = f.input_for(field)
+            sheet.merge_range(row, 1, row, last, None, fmt)
+            self._write_value(sheet, row, 1, field, card.get(field.key))
+            self._check(sheet.data_validation(row, 1, row, 1, self._validation(field, (row, 1))), field.key)
+            if field.type == "longtext":
+                sheet.set_row(row, 48)
+            row += 1
+        header_rows = []
+        for table, columns in tables:
+            if form.fields or header_rows:
+                row += 1
+            rows = (data or {}).get("tables", {}).get(table.id, [])
+            header_rows.append(row + 1)
+            row = self._table(sheet, form, table, columns, row, rows)
+        freeze = header_rows[0] + 1 if len(header_rows) == 1 and len(form.fields) <= 1 else layout.PROJECT_ROW + 1
+        sheet.freeze_panes(freeze, 0)
+        sheet.protect("", {"insert_rows": True, "delete_rows": True, "format_columns": True,
+                           "format_rows": True, "sort": True, "autofilter": True})
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        if header_rows:
+            sheet.repeat_rows(header_rows[0], header_rows[0])
+
+    def _set_widths(self, sheet, form: Form, tables: list[tuple[Table, tuple[Field, ...]]]) -> None:
+        widths: dict[int, float] = {0: 8}
+        if form.fields:
+            widths[0] = max(display_width(fl.label(self.lang)) + 4 for fl in form.fields)
+        for _, columns in tables:
+            for col, field in enumerate(columns):
+                widths[col] = max(widths.get(col, 0), field.width, display_width(field.label(self.lang)) + 2)
+        for col, width in widths.items():
+            sheet.set_column(col, col, min(width, 70))
+
+    def _table(self, sheet, form: Form, table: Table, columns: tuple[Field, ...], row: int, rows: list) -> int:
+        """Title row, then an Excel table: header row + prepared input rows. Returns the next free row."""
+        f = self.fmt
+        sheet.write_string(row, 0, table.title(self.lang), f.block_title)
+        header = row + 1
+        n_rows = max(table.rows, len(rows) + SPARE_ROWS if rows else table.rows)
+        first, last = header + 1, header + n_rows
+        for r in range(n_rows):
+            values = rows[r] if r < len(rows) else {}
+            for c, field in enumerate(columns):
+                self._write_value(sheet, first + r, c, field, values.get(field.key))
+        self._check(sheet.add_table(header, 0, last, len(columns) - 1, {
+            "name": f"xl_{form.id}_{table.id}",
+            "style": "Table Style Light 1",
+            "columns": [{"header": fl.label(self.lang),
+                         "header_format": f.header_required if fl.required else f.header} for fl in columns],
+        }), f"table {table.id}")
+        sheet.set_row(header, 30)
+        for c, field in enumerate(columns):
+            self._check(sheet.data_validation(first, c, last, c, self._validation(field, (first, c))),
+                        f"validation {field.key}")
+        return last + 1
+
+    def write(self, data: dict | None) -> None:
+        p = self.ws.project
+        forms = self.catalog.forms
+        self.wb.set_properties({"title": f"{p.name(self.lang)} — {self.dept.name(self.lang)}",
+                                "subject": p.code, "author": "xlflow", "company": p.name(self.lang),
+                                "comments": self.t("gen-properties-comment")})
+        stamps = {layout.PROP_DEPARTMENT: self.dept.code, layout.PROP_PROJECT: p.code,
+                  layout.PROP_SPEC_VERSION: self.catalog.version, layout.PROP_LANG: self.lang,
+                  layout.PROP_FORMS: ",".join(fm.id for fm in forms), layout.PROP_KIND: "department-workbook"}
+        for name, value in stamps.items():
+            self.wb.set_custom_property(name, value, "text")
+        self.wb.define_name(layout.NAME_DEPARTMENT, f'="{self.dept.code}"')
+        self.wb.define_name(layout.NAME_PROJECT, f'="{p.code}"')
+        self.wb.define_name(layout.NAME_SPEC_VERSION, f'="{self.catalog.version}"')
+        self.instructions()
+        for form in forms:
+            self.form_sheet(form, (data or {}).get(form.id))
+        self._lists_sheet()
+        self.wb.close()
+
+
+def generate_workbook(ws: Workspace, department: str, lang: str | None, out_path: Path,
+                      data: dict | None = None, catalog: Catalog | None = None) -> Path:
+    """Write `department`'s workbook to `out_path` atomically; `data` prefills forms (see module doc)."""
+    with atomic_path(out_path) as tmp:
+        WorkbookWriter(ws, department, lang or ws.lang, tmp, catalog or load_catalog()).write(data)
+    return Path(out_path)
+
+
+def workbook_name(ws: Workspace, department: str, lang: str | None = None) -> str:
+    """A file name that survives shells, mail clients and shares: code and name, no spaces or symbols."""
+    dept = ws.department(department)
+    name = re.sub(r"[^\w-]+", "", dept.name(lang or ws.lang))
+    return f"{ws.project.code}_{dept.code}_{name}.xlsx"

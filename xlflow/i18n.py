@@ -1,0 +1,40 @@
+"""Every user-facing sentence, in Chinese and English, from one catalog (workbook_templates/messages/*.toml)."""
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+
+from .resources import data_dir
+
+LANGS = ("zh", "en")
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted((data_dir() / "messages").glob("*.toml")):
+        with open(path, "rb") as fh:
+            for key, entry in tomllib.load(fh).items():
+                if key in merged:
+                    raise KeyError(f"message {key!r} defined twice (again in {path.name})")
+                merged[key] = entry
+    return merged
+
+
+def msg(key: str, lang: str, **params: object) -> str:
+    entry = _catalog().get(key)
+    if entry is None:
+        raise KeyError(f"message {key!r} missing from workbook_templates/messages/")
+    text = entry[lang if lang in LANGS else "en"]
+    return text.format(**params) if params else text
+
+
+def both(key: str, **params: object) -> str:
+    """Chinese and English together, for places that cannot know the reader's language."""
+    return f"{msg(key, 'zh', **params)} / {msg(key, 'en', **params)}"
+
+
+def default_lang() -> str:
+    env = os.environ.get("XLFLOW_LANG") or os.environ.get("LANG", "")
+    return "zh" if env.lower().startswith("zh") else "en"

@@ -1,0 +1,480 @@
+"""Intake of one file from the inbox, end to end: stage, hash, archive, validate,
+accept or reject, re-merge, tell the submitter, clean the inbox.
+
+Idempotent and safe to re-run after a crash: the state database's inbox table is
+a journal of how far each file got. The file leaves the inbox only after its
+submission is recorded, so a kill at any point leaves it either in the inbox (and
+it is finished on the next run) or recorded (and its leftover is just removed).
+Nothing received is ever deleted: the untouched original goes to archive/ before
+anything else changes. The shared folder is only read (one quick copy) and, at the
+very end, the processed file removed; parsing happens on a local staged copy.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import layout
+from .atomic import atomic_path, write_bytes
+from .annotate import write_feedback_copy
+from .config import Workspace
+from .errors import MailError, XlflowError
+from .findings import Finding, Report
+from .i18n import msg
+from .mail import compose, deliver
+from .merge import merge_workspace
+from .model import Submission
+from .state import StateDB
+from .validate import check_file
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# Not something we read, but clearly meant as a workbook: rejected with a finding instead of ignored.
+LOOKALIKE_SUFFIXES = (".xls", ".xlsb", ".xltx", ".xltm", ".et", ".ett", ".ods", ".csv", ".numbers")
+IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+_TEMP_RE = re.compile(r"(^~\$)|(^\.~lock\..*#$)|(^\.~)|(^~.*\.tmp$)|(\.tmp$)|(^\.)", re.IGNORECASE)
+_SAFE_NAME_RE = re.compile(r"[^\w.\-]+", re.UNICODE)
+# Journal states after which the archived copy, not the inbox file, is the source of truth.
+_IN_FLIGHT = ("archived", "accepted", "rejected", "merged", "mailed")
+
+
+def classify(name: str) -> str:
+    """'workbook', 'lookalike' (gets a finding), or 'ignore' (lock, temp, hidden, unrelated files)."""
+    lower = name.lower()
+    if lower in IGNORED_NAMES or _TEMP_RE.search(name):
+        return "ignore"
+    suffix = os.path.splitext(lower)[1]
+    if suffix in WORKBOOK_SUFFIXES:
+        return "workbook"
+    if suffix in LOOKALIKE_SUFFIXES:
+        return "lookalike"
+    return "ignore"
+
+
+def owner_files(path: Path) -> list[Path]:
+    """Lock files that say `path` is open in Excel, WPS or LibreOffice right now."""
+    name = path.name
+    candidates = {f"~${name}", f"~${name[2:]}", f".~lock.{name}#"}  # Excel truncates long names
+    return [path.parent / c for c in candidates if (path.parent / c).exists()]
+
+
+@dataclass
+class Outcome:
+    """What became of one file: the watcher prints it as one line."""
+
+    path: Path
+    result: str  # accepted | rejected | unreadable | duplicate | retry | postponed | gone | done
+    department: str | None = None
+    errors: int = 0
+    warnings: int = 0
+    version: int | None = None
+    seconds: float = 0.0
+    sha256: str | None = None
+    note: str = ""
+    outputs: list[Path] = field(default_factory=list)
+    retry_in: float = 0.0  # for retry/postponed: seconds until the next look
+
+    @property
+    def final(self) -> bool:
+        """False while the file should be tried again later."""
+        return self.result not in ("retry", "postponed")
+
+    def line(self, lang: str) -> str:
+        return msg("watch-line", lang, file=self.path.name, department=self.department or "?",
+                   result=msg(f"watch-result-{self.result}", lang), errors=self.errors, warnings=self.warnings,
+                   seconds=f"{self.seconds:.2f}") + (f" — {self.note}" if self.note else "")
+
+
+def staging_dir(ws: Workspace) -> Path:
+    """Local scratch space in the workspace (not the possibly shared inbox)."""
+    return ws.root / ".xlflow" / "staging"
+
+
+def stage_copy(src: Path, staging: Path, name: str | None = None) -> tuple[Path, str]:
+    """Copy `src` to staging/<hash>/<name>, hashing on the way; the handle on `src` (maybe in the
+    shared folder) is held only for the copy. The staged copy keeps the original file name."""
+    staging.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    tmp = staging / f"incoming-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        with open(src, "rb") as fin, open(tmp, "wb") as fout:
+            while chunk := fin.read(1 << 20):
+                digest.update(chunk)
+                fout.write(chunk)
+        sha = digest.hexdigest()
+        staged = staging / sha[:16] / (name or src.name)
+        staged.parent.mkdir(exist_ok=True)
+        os.replace(tmp, staged)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return staged, sha
+
+
+def unstage(staged: Path) -> None:
+    shutil.rmtree(staged.parent, ignore_errors=True)
+
+
+def zip_complete(path: Path) -> bool:
+    """The zip central directory parses and names a workbook part: the copy is not truncated."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "[Content_Types].xml" in zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return False
+
+
+def stamped_department(staged: Path, ws: Workspace) -> str | None:
+    """The department stamped into a generated workbook (custom property), if it is one of ours."""
+    try:
+        with zipfile.ZipFile(staged) as zf:
+            xml = zf.read("docProps/custom.xml")[:200_000].decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return None
+    m = re.search(rf'name="{layout.PROP_DEPARTMENT}"[^>]*>\s*<vt:lpwstr>([^<]{{1,40}})</vt:lpwstr>', xml)
+    return ws.find_department(m.group(1)) if m else None
+
+
+def guess_department(staged: Path, file_name: str, ws: Workspace) -> str | None:
+    """Department for the archive name, before validation: the stamp, else a code in the file name."""
+    found = stamped_department(staged, ws) if staged.suffix.lower() in WORKBOOK_SUFFIXES else None
+    return found or department_from_name(file_name, ws)
+
+
+def department_from_name(file_name: str, ws: Workspace) -> str | None:
+    """A department code or name appearing as a word of the file name (e.g. NPL-2026_RD_研发部.xlsx)."""
+    for token in re.split(r"[\W_]+", Path(file_name).stem):
+        if token and (ws.department(token.upper()) or ws.find_department(token)):
+            return ws.find_department(token) or token.upper()
+    return None
+
+
+def _stamp(received: str) -> str:
+    return dt.datetime.fromisoformat(received).strftime("%Y%m%d-%H%M%S")
+
+
+def _safe(name: str) -> str:
+    return _SAFE_NAME_RE.sub("_", name).strip("._") or "file"
+
+
+def archive_name(department: str | None, received: str, sha256: str, file_name: str) -> str:
+    stem, suffix = os.path.splitext(file_name)
+    return f"{_stamp(received)}_{department or 'UNKNOWN'}_{sha256[:12]}_{_safe(stem)}{suffix.lower()}"
+
+
+def archive(ws: Workspace, staged: Path, name: str) -> Path:
+    """Copy the untouched original into archive/, atomically; a copy already there is kept as is."""
+    target = ws.folder("archive") / name
+    if not target.exists():
+        with atomic_path(target) as tmp:
+            shutil.copyfile(staged, tmp)
+    return target
+
+
+class Intake:
+    """Processes inbox files for one workspace. `as_of` is "today" for the merge; `mailer` sends
+    the feedback (default: SMTP if configured, else outbox/)."""
+
+    def __init__(self, ws: Workspace, db: StateDB | None = None, lang: str | None = None) -> None:
+        self.ws = ws
+        self.db = db or StateDB(ws.state_db)
+        self.lang = lang or ws.lang
+
+    # --- the entry point -------------------------------------------------------------------
+
+    def process_file(self, path: Path, as_of: dt.date, now: dt.datetime | None = None) -> Outcome:
+        path = Path(path)
+        started = time.perf_counter()
+        outcome = self._process(path, as_of, now or dt.datetime.now().astimezone())
+        outcome.seconds = time.perf_counter() - started
+        return outcome
+
+    def _process(self, path: Path, as_of: dt.date, now: dt.datetime) -> Outcome:
+        entry = self.db.inbox_entry(path)
+        if entry and entry.state in _IN_FLIGHT and entry.archive_path and Path(entry.archive_path).exists():
+            # A crash left this one half done: finish it from the archived original.
+            staged, sha = stage_copy(Path(entry.archive_path), staging_dir(self.ws), path.name)
+            outcome = self._finish(path, staged, sha, entry.received, entry.archive_path, as_of, entry.state)
+            if outcome.final:
+                self._clean_inbox(path, entry.size, entry.mtime, sha)
+            return outcome
+        try:
+            before = path.stat()
+        except FileNotFoundError:
+            if entry and entry.state != "done":
+                self.db.forget_inbox(path)
+            return Outcome(path, "gone")
+        kind = classify(path.name)
+        if kind == "ignore":
+            return Outcome(path, "gone", note="ignored")
+        if entry and entry.state == "done" and (entry.size, entry.mtime) == (before.st_size, before.st_mtime):
+            self._clean_inbox(path, before.st_size, before.st_mtime, entry.sha256)  # recorded, not yet removed
+            return Outcome(path, "done", sha256=entry.sha256)
+        waiting = self.check_ready(path)
+        if waiting is not None:
+            return waiting
+        if before.st_size == 0:
+            return self._not_ready(path, before, "intake-empty", now)
+        try:
+            staged, sha = stage_copy(path, staging_dir(self.ws))
+            after = path.stat()
+        except (PermissionError, FileNotFoundError, OSError) as exc:
+            return self._not_ready(path, before, "intake-locked", now, error=str(exc))
+        if (after.st_size, after.st_mtime) != (before.st_size, before.st_mtime):
+            unstage(staged)
+            return Outcome(path, "retry", note="changed while copied", retry_in=self.ws.watch.settle_seconds)
+        if kind == "workbook" and not zip_complete(staged):
+            unstage(staged)
+            return self._not_ready(path, before, "intake-incomplete", now)
+
+        if self.db.seen_hash(sha):
+            return self._duplicate(path, staged, sha, before, now)
+        received = now.isoformat(timespec="seconds")
+        self.db.mark_inbox(path, size=before.st_size, mtime=before.st_mtime, sha256=sha, state="staged",
+                           received=received)
+        department = guess_department(staged, path.name, self.ws)
+        archived = archive(self.ws, staged, archive_name(department, received, sha, path.name))
+        self.db.mark_inbox(path, state="archived", archive_path=str(archived))
+        outcome = self._finish(path, staged, sha, received, str(archived), as_of)
+        self._clean_inbox(path, before.st_size, before.st_mtime, sha)
+        return outcome
+
+    # --- not ready: settle, locks, retries -------------------------------------------------
+
+    def check_ready(self, path: Path, now_wall: float | None = None) -> Outcome | None:
+        """None when `path` may be processed now; otherwise why not (retry or postponed).
+        Ready means: size and mtime unchanged for ws.watch.settle_seconds (measured with our
+        clock, as share clocks drift) and no owner file beside it (up to owner_file_max_wait)."""
+        now_wall = time.time() if now_wall is None else now_wall
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return Outcome(path, "gone")
+        entry = self.db.inbox_entry(path)
+        if entry and entry.state in _IN_FLIGHT + ("done",):
+            return None
+        if entry is None or (entry.size, entry.mtime) != (st.st_size, st.st_mtime) or entry.changed is None:
+            fields = {"size": st.st_size, "mtime": st.st_mtime, "changed": now_wall}
+            if entry and entry.state == "failed":
+                fields.update(state="seen", attempts=0, note=None)  # changed since it failed: a new try
+            entry = self.db.mark_inbox(path, **fields)
+        if entry.state == "failed":
+            return Outcome(path, "gone", note="failed before; waiting for a new version")
+        wait = self.ws.watch.settle_seconds - (now_wall - entry.changed)
+        if wait > 0:
+            return Outcome(path, "retry", note=f"settling {wait:.1f}s", retry_in=wait)
+        if owner_files(path):
+            first = dt.datetime.fromisoformat(entry.first_seen).timestamp()
+            if now_wall - first < self.ws.watch.owner_file_max_wait:
+                return Outcome(path, "postponed", note=msg("watch-open-elsewhere", self.lang),
+                               retry_in=min(5.0, max(0.5, self.ws.watch.settle_seconds)))
+        return None
+
+    def _not_ready(self, path: Path, st: os.stat_result, code: str, now: dt.datetime, error: str = "") -> Outcome:
+        """Count a failed attempt; after ws.watch.max_attempts, reject the file with a clear finding."""
+        entry = self.db.inbox_entry(path)
+        attempts = (entry.attempts if entry else 0) + 1
+        self.db.mark_inbox(path, attempts=attempts, note=code)
+        if attempts < self.ws.watch.max_attempts:
+            backoff = min(60.0, max(0.2, self.ws.watch.settle_seconds) * 2 ** (attempts - 1))
+            return Outcome(path, "retry", note=f"{code} ({attempts}/{self.ws.watch.max_attempts})", retry_in=backoff)
+        finding = Finding(code, params={"attempts": attempts, "error": error})
+        try:
+            staged, sha = stage_copy(path, staging_dir(self.ws))
+        except OSError as exc:
+            # Still locked: it cannot be copied nor moved. Say so, and wait for a new version of it.
+            return self._reject_unreadable_in_place(path, st, finding, now, str(exc))
+        received = now.isoformat(timespec="seconds")
+        self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, state="staged", received=received)
+        department = guess_department(staged, path.name, self.ws)
+        archived = archive(self.ws, staged, archive_name(department, received, sha, path.name))
+        self.db.mark_inbox(path, state="archived", archive_path=str(archived))
+        outcome = self._finish(path, staged, sha, received, str(archived), now.date(), extra=[finding])
+        self._clean_inbox(path, st.st_size, st.st_mtime, sha)
+        return outcome
+
+    def _reject_unreadable_in_place(self, path: Path, st: os.stat_result, finding: Finding,
+                                    now: dt.datetime, error: str) -> Outcome:
+        received = now.isoformat(timespec="seconds")
+        department = department_from_name(path.name, self.ws)
+        report = Report([finding])
+        outputs = [self._write_report(path.name, department, received, "", report, None)]
+        self._notify(path.name, department, "unreadable", report, [], received=received)
+        with_note = self.db.mark_inbox(path, state="failed", note=error[:200])
+        self.db.record_submission(department, path.name, "", received, "unreadable", 1, 0, None, None)
+        return Outcome(path, "unreadable", department, 1, 0, note=with_note.note or "", outputs=outputs)
+
+    # --- the steps after archiving ------------------------------------------------------------
+
+    def _finish(self, path: Path, staged: Path, sha: str, received: str, archive_path: str, as_of: dt.date,
+                state: str = "archived", extra: list[Finding] | None = None) -> Outcome:
+        """Validate, accept or reject, re-merge, notify, record. Each step is journalled, and a
+        step already done before a crash is not done again (accepting is idempotent anyway)."""
+        name = path.name
+        try:
+            sub = check_file(staged, self.ws, dt.datetime.fromisoformat(received))
+            for finding in extra or ():
+                sub.report.add(finding)
+            department = sub.department or guess_department(staged, name, self.ws)
+            report = sub.report
+            outputs: list[Path] = []
+            note = ""
+            if sub.valid and department:
+                result = "accepted"
+                version = self.db.accepted_version(department) + 1
+                if state in ("archived", "accepted"):
+                    outputs.append(self._accept(staged, department, name, received, sha, version))
+                    self.db.mark_inbox(path, state="accepted")
+                if state in ("archived", "accepted"):
+                    master, note = self._merge(as_of)
+                    outputs += [master] if master else []
+                    self.db.mark_inbox(path, state="merged")
+            else:
+                result = "rejected" if sub.data is not None else "unreadable"
+                version = None
+                if sub.valid:  # valid, but whose? Not accepted without a department.
+                    report.add(Finding("intake-no-department"))
+                outputs += self._reject(staged, sub, department, name, received, sha)
+                self.db.mark_inbox(path, state="rejected")
+            if self.db.inbox_entry(path).state != "mailed":
+                attach = [p for p in outputs if p.suffix.lower() in WORKBOOK_SUFFIXES] if result != "accepted" else []
+                note = self._notify(name, department, result, report, attach, version, received) or note
+                self.db.mark_inbox(path, state="mailed")
+            self.db.record_submission(department, name, sha, received, result, len(report.errors),
+                                      len(report.warnings), archive_path, version, inbox_path=path)
+        finally:
+            unstage(staged)
+        return Outcome(path, result, department, len(report.errors), len(report.warnings), version,
+                       sha256=sha, note=note, outputs=outputs)
+
+    def _accept(self, staged: Path, department: str, name: str, received: str, sha: str, version: int) -> Path:
+        """accepted/<DEPT>.xlsx and its sidecar, each replaced atomically (workbook first: merge trusts the sidecar)."""
+        folder = self.ws.folder("accepted")
+        target = folder / f"{department}.xlsx"
+        with atomic_path(target) as tmp:
+            shutil.copyfile(staged, tmp)
+        sidecar = {"department": department, "file": name, "received": received, "sha256": sha, "version": version}
+        write_bytes(folder / f"{department}.json", json.dumps(sidecar, ensure_ascii=False, indent=2).encode("utf-8"))
+        return target
+
+    def _merge(self, as_of: dt.date) -> tuple[Path | None, str]:
+        """Re-merge the master from the accepted workbooks and snapshot its tasks. A master that
+        cannot be replaced (open in Excel) is reported, never fatal: the submission stays accepted."""
+        try:
+            result = merge_workspace(self.ws, as_of=as_of)
+        except XlflowError as exc:
+            return None, exc.message(self.lang)
+        master_path, tasks = merge_output(result)
+        self.db.record_merge(as_of, master_path, tasks)
+        return master_path, ""
+
+    def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,
+                sha: str) -> list[Path]:
+        """rejected/: the annotated feedback copy (or the original, if it could not be read) and a report."""
+        stem = f"{_stamp(received)}_{department or 'UNKNOWN'}_{sha[:8]}_{_safe(Path(name).stem)}"
+        folder = self.ws.folder("rejected")
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = folder / f"{stem}{staged.suffix.lower()}"
+        made = False
+        if sub.data is not None and staged.suffix.lower() in WORKBOOK_SUFFIXES:
+            try:
+                with atomic_path(copy.with_suffix(".xlsx")) as tmp:
+                    write_feedback_copy(sub, tmp, self.lang)
+                copy, made = copy.with_suffix(".xlsx"), True
+            except XlflowError:
+                made = False
+        if not made:
+            with atomic_path(copy) as tmp:
+                shutil.copyfile(staged, tmp)
+        return [copy, self._write_report(name, department, received, sha, sub.report, copy)]
+
+    def _write_report(self, name: str, department: str | None, received: str, sha: str, report: Report,
+                      copy: Path | None) -> Path:
+        stem = f"{_stamp(received)}_{department or 'UNKNOWN'}_{(sha or 'nohash')[:8]}_{_safe(Path(name).stem)}"
+        target = self.ws.folder("rejected") / f"{stem}.txt"
+        write_bytes(target, report_text(name, department, received, report, self.lang).encode("utf-8"))
+        return target
+
+    def _duplicate(self, path: Path, staged: Path, sha: str, st: os.stat_result, now: dt.datetime) -> Outcome:
+        """Same content as an earlier file: recorded and acknowledged, not processed again."""
+        unstage(staged)
+        first = self.db.submission_for_hash(sha) or {}
+        received = now.isoformat(timespec="seconds")
+        department = first.get("department") or department_from_name(path.name, self.ws)
+        entry = self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, received=received)
+        if entry.state != "mailed":
+            self._notify(path.name, department, "duplicate", Report(), [], received=received)
+            self.db.mark_inbox(path, state="mailed")
+        note = msg("watch-duplicate-of", self.lang, file=first.get("file_name", "?"),
+                   received=first.get("received", "?"), result=msg(f"watch-result-{first.get('result', 'duplicate')}",
+                                                                    self.lang))
+        self.db.record_submission(department, path.name, sha, received, "duplicate", 0, 0,
+                                  first.get("archive_path"), first.get("version"), inbox_path=path)
+        self._clean_inbox(path, st.st_size, st.st_mtime, sha)
+        return Outcome(path, "duplicate", department, sha256=sha, note=note)
+
+    def _clean_inbox(self, path: Path, size: int | None, mtime: float | None, sha: str | None) -> None:
+        """Remove the processed file, unless someone saved a new version meanwhile (that one is new work)."""
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            self.db.forget_inbox(path)
+            return
+        if (st.st_size, st.st_mtime) != (size, mtime):
+            self.db.forget_inbox(path)
+            return
+        try:
+            path.unlink()
+        except OSError:
+            return  # locked: the journal says "done", so the next pass removes it without recording it again
+        self.db.forget_inbox(path)
+
+    def _notify(self, name: str, department: str | None, result: str, report: Report, attachments: list[Path],
+                version: int | None = None, received: str = "") -> str:
+        """Tell the submitter; returns a note if the mail could not be sent (it stays in outbox/)."""
+        dept = self.ws.department(department) if department else None
+        to = [dept.email] if dept and dept.email else list(self.ws.email.to)
+        if not to:
+            return msg("watch-no-recipient", self.lang)
+        message = feedback_mail(self.ws, name, department, result, report, attachments, to, version,
+                                received, self.lang)
+        try:
+            deliver(self.ws, message, send=self.ws.email.configured)
+        except MailError as exc:
+            return exc.message(self.lang)
+        return ""
+
+
+def report_text(name: str, department: str | None, received: str, report: Report, lang: str) -> str:
+    """The plain-text report placed beside a rejected file and used as the e-mail body."""
+    lines = [msg("watch-report-title", lang, file=name, department=department or "?", received=received),
+             msg("watch-report-counts", lang, errors=len(report.errors), warnings=len(report.warnings)), ""]
+    for f in report.findings:
+        where = "!".join(p for p in (f.sheet, f.cell) if p)
+        kind = msg(f"watch-severity-{f.severity}", lang)
+        lines.append(f"- [{kind}] {where + ' ' if where else ''}{f.message(lang)}")
+    return "\n".join(lines) + "\n"
+
+
+def feedback_mail(ws: Workspace, name: str, department: str | None, result: str, report: Report,
+                  attachments: list[Path], to: list[str], version: int | None, received: str, lang: str):
+    """The submitter's answer: accepted (with the version), or the findings and the annotated copy."""
+    dept = ws.department(department) if department else None
+    who = dept.name(lang) if dept else (department or "?")
+    subject = msg(f"watch-mail-subject-{result}", lang, project=ws.project.name(lang), file=name, department=who)
+    greeting = msg("watch-mail-greeting", lang, contact=(dept.contact if dept and dept.contact else who))
+    if result == "accepted":
+        body = msg("watch-mail-accepted", lang, file=name, version=version or "?", warnings=len(report.warnings))
+    elif result == "duplicate":
+        body = msg("watch-mail-duplicate", lang, file=name)
+    else:
+        body = msg(f"watch-mail-{result}", lang, file=name)
+    text = "\n\n".join([greeting, body, report_text(name, department, received, report, lang) if report.findings else "",
+                        msg("watch-mail-signature", lang, project=ws.project.name(lang))]).replace("\n\n\n", "\n\n")
+    return compose(ws, subject, text, None, to, attachments, kind=f"feedback-{result}", lang=lang)

@@ -1,0 +1,293 @@
+"""The one e-mail layer: compose a message that every mail client shows correctly, keep it in
+outbox/, and send it over SMTP when the workspace has a server configured.
+
+Why it looks the way it does (../shared/PITFALLS.md section 6):
+- CPython's default policy folds long CJK subjects lossily, so the message uses
+  ``SMTP.clone(max_line_length=998)`` and the subject is written as RFC 2047 words by
+  ``email.header.Header`` (split on character boundaries, whitespace-safe).
+- Outlook and several webmails ignore RFC 2231 ``filename*``; attachments carry both it and a
+  Content-Type ``name="=?utf-8?B?...?="``.
+- An attachment too large for mail servers becomes a path line in the body.
+- STARTTLS and implicit TLS always verify the server against the system trust store
+  (``ssl.create_default_context()``, so SSL_CERT_FILE works); the password only ever comes
+  from XLFLOW_SMTP_PASSWORD.
+- Every message is written to outbox/ first; it moves to outbox/sent/ only once the server
+  took it, so a failure leaves a ready-to-retry .eml behind.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import email
+import email.policy
+import mimetypes
+import os
+import re
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass, field
+from email.header import Header
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, getaddresses, make_msgid, parseaddr
+from pathlib import Path
+from typing import Iterable
+
+from .atomic import write_bytes
+from .config import Workspace
+from .errors import MailError
+from .i18n import msg
+
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+PASSWORD_ENV = "XLFLOW_SMTP_PASSWORD"
+KIND_HEADER = "X-Xlflow-Kind"
+UNSENT_HEADER = "X-Unsent"  # Outlook opens an .eml carrying it as a draft, ready to send
+MAX_NAME_CHARS = 60  # longer attachment names get truncated by some clients
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    eml: Path  # where the message is now: outbox/ (not sent) or outbox/sent/
+    sent: bool
+    recipients: tuple[str, ...]
+    refused: dict[str, str] = field(default_factory=dict, hash=False)  # address -> server reply
+    note: str = ""  # message key explaining why it was not sent, e.g. "mail-not-configured"
+
+
+def sender_address(ws: Workspace, lang: str | None = None) -> str:
+    """The From header: the configured sender, given a display name from the project if it has none."""
+    lang = lang or ws.lang
+    name, addr = parseaddr(ws.email.sender)
+    if not addr:
+        addr = ws.email.username if "@" in ws.email.username else "xlflow@localhost"
+    return formataddr((name or msg("mail-sender-name", lang, project=ws.project.name(lang)), addr))
+
+
+def compose(ws: Workspace, subject: str, text: str, html: str | None, to: Iterable[str],
+            attachments: Iterable[Path] = (), sender: str | None = None, *, cc: Iterable[str] = (),
+            kind: str = "mail", lang: str | None = None) -> EmailMessage:
+    """A multipart/alternative (text + HTML) message with attachments. An attachment larger than
+    ws.email.max_attachment_mb (or one that would push the total over it) is replaced by a line
+    naming its path in both parts, since servers reject big messages with 552."""
+    lang = lang or ws.lang
+    limit = int(ws.email.max_attachment_mb * 1024 * 1024)
+    attached: list[Path] = []
+    notes: list[str] = []
+    total = 0
+    for path in map(Path, attachments):
+        size = path.stat().st_size
+        if total + size > limit:
+            notes.append(msg("mail-attachment-too-big", lang, name=path.name,
+                             size=f"{size / 1024 / 1024:.1f}", limit=f"{ws.email.max_attachment_mb:g}",
+                             path=str(path.resolve())))
+        else:
+            attached.append(path)
+            total += size
+    if notes:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(notes) + "\n"
+        if html is not None:
+            html = _append_html(html, notes)
+
+    message = EmailMessage(policy=POLICY)
+    _set_text_header(message, "Subject", subject)
+    message["From"] = sender or sender_address(ws, lang)
+    message["To"] = ", ".join(_unique(to))
+    if cc:
+        message["Cc"] = ", ".join(_unique(cc))
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=_domain(message["From"]))
+    message[KIND_HEADER] = re.sub(r"[^A-Za-z0-9_.-]+", "-", kind)[:60] or "mail"
+    message.set_content(text, cte="base64")  # base64: safe through any relay, 8BITMIME or not
+    if html is not None:
+        message.add_alternative(html, subtype="html", cte="base64")
+    for path in attached:
+        _attach(message, path)
+    return message
+
+
+def _append_html(html: str, notes: list[str]) -> str:
+    from markupsafe import escape
+
+    block = "".join(f'<p style="margin:12px 0;font-size:13px;color:#9C5700;">{escape(n)}</p>' for n in notes)
+    at = html.lower().rfind("</body>")
+    return html[:at] + block + html[at:] if at >= 0 else html + block
+
+
+def _set_text_header(message: EmailMessage, name: str, value: str) -> None:
+    """Non-ASCII text as RFC 2047 words folded between characters, never inside one (see module doc)."""
+    if value.isascii():
+        message[name] = value
+    else:
+        message.set_raw(name, Header(value, "utf-8").encode(linesep="\r\n"))
+
+
+def attachment_name(path: Path) -> str:
+    """The file name as the recipient sees it: at most MAX_NAME_CHARS characters, extension kept."""
+    name = path.name
+    if len(name) <= MAX_NAME_CHARS:
+        return name
+    suffix = "".join(path.suffixes[-1:])
+    return path.stem[: MAX_NAME_CHARS - len(suffix) - 1] + "…" + suffix
+
+
+def _attach(message: EmailMessage, path: Path) -> None:
+    name = attachment_name(path)
+    ctype, _ = mimetypes.guess_type(name)
+    if name.lower().endswith(".xlsx"):
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    maintype, subtype = (ctype or "application/octet-stream").split("/", 1)
+    message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=name)
+    if name.isascii():
+        return
+    # filename*=utf-8''… (RFC 2231) is already in Content-Disposition; add the RFC 2047 form
+    # that Outlook, QQ Mail and Gmail's older paths read. The policy would re-encode a parsed
+    # value as RFC 2231, so the header is stored exactly as written (set_raw).
+    part = list(message.iter_attachments())[-1]
+    word = "=?utf-8?B?" + base64.b64encode(name.encode("utf-8")).decode("ascii") + "?="
+    del part["Content-Type"]
+    part.set_raw("Content-Type", f'{maintype}/{subtype}; name="{word}"')
+
+
+def _unique(addresses: Iterable[str]) -> list[str]:
+    seen, out = set(), []
+    for a in addresses:
+        a = a.strip()
+        if a and a.lower() not in seen:
+            seen.add(a.lower())
+            out.append(a)
+    return out
+
+
+def _domain(from_header: str) -> str:
+    addr = parseaddr(str(from_header))[1]
+    return addr.rpartition("@")[2] or "localhost"
+
+
+def recipients(message: EmailMessage) -> tuple[str, ...]:
+    """Envelope recipients: every address in To and Cc."""
+    values = [str(v) for h in ("To", "Cc") for v in message.get_all(h, [])]
+    return tuple(_unique(addr for _, addr in getaddresses(values) if addr))
+
+
+# --- outbox ---------------------------------------------------------------------------------
+
+def outbox_dir(ws: Workspace) -> Path:
+    return ws.folder("outbox")
+
+
+def _eml_name(message: EmailMessage) -> str:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    kind = message.get(KIND_HEADER, "mail")
+    token = re.sub(r"[^A-Za-z0-9]", "", str(message.get("Message-ID", "")).split("@")[0])[-8:]
+    return f"{stamp}-{kind}-{token or 'x'}.eml"
+
+
+def _without(message: EmailMessage, header: str) -> bytes:
+    data = message.as_bytes(policy=POLICY)
+    copy = email.message_from_bytes(data, policy=POLICY)
+    del copy[header]
+    return copy.as_bytes(policy=POLICY)
+
+
+def write_outbox(ws: Workspace, message: EmailMessage) -> Path:
+    """The ready-to-send .eml in outbox/ (marked X-Unsent so Outlook opens it as a draft)."""
+    if UNSENT_HEADER not in message:
+        message[UNSENT_HEADER] = "1"
+    path = outbox_dir(ws) / _eml_name(message)
+    write_bytes(path, message.as_bytes(policy=POLICY))
+    return path
+
+
+def deliver(ws: Workspace, message: EmailMessage, send: bool) -> DeliveryResult:
+    """Always keep the .eml in outbox/; with `send` and a configured server, send it and move it
+    to outbox/sent/. Raises MailError (the .eml stays in outbox/ for a retry) when the server
+    is unreachable, refuses the login, or rejects every recipient."""
+    eml = write_outbox(ws, message)
+    return _send_file(ws, eml, send)
+
+
+def retry_outbox(ws: Workspace) -> list[DeliveryResult]:
+    """Send every .eml still waiting in outbox/ (e.g. after the server was down). Stops at the
+    first MailError so a dead server is not hammered once per file."""
+    waiting = sorted(p for p in outbox_dir(ws).glob("*.eml") if not p.name.startswith("."))
+    return [_send_file(ws, path, True) for path in waiting]
+
+
+def _send_file(ws: Workspace, eml: Path, send: bool) -> DeliveryResult:
+    message = email.message_from_bytes(eml.read_bytes(), policy=POLICY)
+    rcpts = recipients(message)
+    if not send:
+        return DeliveryResult(eml, False, rcpts, note="mail-not-sent")
+    if not ws.email.configured:
+        return DeliveryResult(eml, False, rcpts, note="mail-not-configured")
+    if not rcpts:
+        raise MailError("mail-no-recipients", eml=str(eml))
+    del message[UNSENT_HEADER]
+    refused = smtp_send(ws, message, rcpts, eml)
+    sent = outbox_dir(ws) / "sent" / eml.name
+    write_bytes(sent, message.as_bytes(policy=POLICY))
+    eml.unlink()
+    return DeliveryResult(sent, True, tuple(r for r in rcpts if r not in refused), refused)
+
+
+def smtp_send(ws: Workspace, message: EmailMessage, rcpts: tuple[str, ...], eml: Path) -> dict[str, str]:
+    """One SMTP session; returns the recipients the server refused while accepting others.
+    Every failure becomes a MailError that says what to check."""
+    cfg = ws.email
+    where = {"host": cfg.host, "port": cfg.port, "eml": str(eml)}
+    password = os.environ.get(PASSWORD_ENV, "")
+    if cfg.username and not password:
+        raise MailError("mail-no-password", env=PASSWORD_ENV, user=cfg.username, **where)
+    context = ssl.create_default_context()
+    envelope_from = parseaddr(str(message["From"]))[1]
+    stage = "connect"
+    try:
+        if cfg.security == "ssl":
+            server: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+        else:
+            server = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+        with server:
+            server.ehlo()
+            if cfg.security == "starttls":
+                stage = "starttls"
+                server.starttls(context=context)
+                server.ehlo()
+            if cfg.username:
+                stage = "login"
+                server.login(cfg.username, password)
+            stage = "send"
+            refused = server.send_message(message, from_addr=envelope_from, to_addrs=list(rcpts))
+    except smtplib.SMTPAuthenticationError as exc:
+        raise MailError("mail-login-refused", user=cfg.username, reply=_reply(exc), env=PASSWORD_ENV,
+                        **where) from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        bad = ", ".join(f"{a} ({_reply(r)})" for a, r in exc.recipients.items())
+        raise MailError("mail-recipient-rejected", recipients=bad, **where) from None
+    except smtplib.SMTPSenderRefused as exc:
+        raise MailError("mail-sender-refused", sender=envelope_from, reply=_reply(exc), **where) from None
+    except smtplib.SMTPDataError as exc:
+        raise MailError("mail-data-refused", reply=_reply(exc), **where) from None
+    except smtplib.SMTPNotSupportedError:
+        raise MailError("mail-no-starttls" if stage == "starttls" else "mail-no-auth", **where) from None
+    except ssl.SSLCertVerificationError as exc:
+        raise MailError("mail-tls-verify", reason=exc.verify_message or str(exc), **where) from None
+    except ssl.SSLError as exc:
+        raise MailError("mail-tls-failed", reason=exc.reason or str(exc), security=cfg.security, **where) from None
+    except smtplib.SMTPResponseException as exc:
+        raise MailError("mail-failed", reason=_reply(exc), **where) from None
+    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        raise MailError("mail-unreachable", reason=str(exc) or type(exc).__name__, **where) from None
+    return {addr: _reply(reply) for addr, reply in refused.items()}
+
+
+def _reply(value: object) -> str:
+    """A server reply '(550, b"5.1.1 unknown")' as '550 5.1.1 unknown'."""
+    if isinstance(value, smtplib.SMTPResponseException):
+        code, text = value.smtp_code, value.smtp_error
+    elif isinstance(value, tuple) and len(value) >= 2:
+        code, text = value[0], value[1]
+    else:
+        return str(value)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}".strip()

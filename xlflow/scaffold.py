@@ -1,0 +1,33 @@
+"""`xlflow init`: a workspace folder with its config and the folder layout."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from .atomic import write_bytes
+from .config import CONFIG_NAME, Workspace, ensure_folders, load_workspace
+from .errors import UsageError
+from .resources import data_dir, samples_dir
+
+
+def init_workspace(root: Path, lang: str = "zh", sample: bool = False, force: bool = False,
+                   today: dt.date | None = None) -> Workspace:
+    root = Path(root)
+    target = root / CONFIG_NAME
+    if target.exists() and not force:
+        raise UsageError("init-exists", path=str(target))
+    root.mkdir(parents=True, exist_ok=True)
+    if sample:
+        text = (samples_dir() / CONFIG_NAME).read_text("utf-8")
+        text = re.sub(r'(?m)^language = "\w+"', f'language = "{lang}"', text)
+    else:
+        today = today or dt.date.today()
+        text = (data_dir() / "starter.toml").read_text("utf-8")
+        for key, value in {"start": today.isoformat(), "end": (today + dt.timedelta(days=90)).isoformat(),
+                           "lang": lang, "china": "true" if lang == "zh" else "false"}.items():
+            text = text.replace("{" + key + "}", value)
+    write_bytes(target, text.encode("utf-8"))
+    ws = load_workspace(root)
+    ensure_folders(ws)
+    return ws

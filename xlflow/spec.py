@@ -1,0 +1,210 @@
+"""The form specs (workbook_templates/*.toml) as frozen dataclasses: the one source of truth.
+
+Generation writes dropdowns, hints and validations from them; validation reads
+and checks cells with them; the merge takes its columns from them. An unknown
+key or type in a spec file fails loudly at load time.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from .resources import data_dir
+
+FIELD_TYPES = {
+    "text", "longtext", "date", "integer", "percent", "choice",
+    "department", "person", "task_id", "task_ids",
+}
+_FIELD_KEYS = {
+    "key", "label", "type", "required", "width", "hint", "choices", "min", "max",
+    "max_length", "pattern", "per_department",
+}
+_FORM_KEYS = {"id", "order", "title", "sheet", "purpose", "fields"}
+
+
+@dataclass(frozen=True)
+class Text:
+    zh: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    @classmethod
+    def of(cls, raw: dict, where: str) -> "Text":
+        if not isinstance(raw, dict) or set(raw) != {"zh", "en"}:
+            raise ValueError(f"{where}: expected {{ zh = ..., en = ... }}, got {raw!r}")
+        return cls(raw["zh"], raw["en"])
+
+
+def normalise(value: str) -> str:
+    """Fold full-width characters and case, trim spaces: how people's input is compared."""
+    return unicodedata.normalize("NFKC", value).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    label: Text
+    colour: str | None = None
+    meaning: Text | None = None
+
+
+@dataclass(frozen=True)
+class Enum:
+    key: str
+    label: Text
+    values: tuple[Choice, ...]
+
+    def lookup(self, raw: str) -> str | None:
+        """The code for a code, Chinese label or English label, ignoring case and spaces."""
+        wanted = normalise(raw)
+        for choice in self.values:
+            if wanted in (normalise(choice.code), normalise(choice.label.zh), normalise(choice.label.en)):
+                return choice.code
+        return None
+
+    def label_of(self, code: str, lang: str) -> str:
+        for choice in self.values:
+            if choice.code == code:
+                return choice.label(lang)
+        return code
+
+    def colour_of(self, code: str) -> str | None:
+        return next((c.colour for c in self.values if c.code == code), None)
+
+    def labels(self, lang: str) -> list[str]:
+        return [c.label(lang) for c in self.values]
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: Text
+    type: str
+    hint: Text
+    width: float = 14
+    required: bool = False
+    choices: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    per_department: bool = False
+    department: str | None = None  # set on the copies a per_department field expands into
+
+    @property
+    def is_input_list(self) -> bool:
+        return self.type in ("choice", "department")
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    title: Text
+    rows: int
+    fields: tuple[Field, ...]
+
+    def columns(self, departments: list[tuple[str, Text]]) -> tuple[Field, ...]:
+        """The table's columns, with each per-department field repeated once per department."""
+        out: list[Field] = []
+        for f in self.fields:
+            if not f.per_department:
+                out.append(f)
+                continue
+            for code, name in departments:
+                label = Text(f.label.zh.format(department=name.zh), f.label.en.format(department=name.en))
+                out.append(replace(f, key=f"{f.key}:{code}", label=label, department=code, per_department=False))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    order: int
+    title: Text
+    sheet: Text
+    purpose: Text
+    fields: tuple[Field, ...] = ()  # card fields: one label/value row each
+    tables: tuple[Table, ...] = ()
+
+    def table(self, table_id: str) -> Table:
+        return next(t for t in self.tables if t.id == table_id)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    version: str
+    min_compatible: str
+    forms: tuple[Form, ...]
+    enums: dict[str, Enum] = field(hash=False)
+
+    def form(self, form_id: str) -> Form:
+        return next(f for f in self.forms if f.id == form_id)
+
+    def enum_of(self, f: Field) -> Enum | None:
+        return self.enums.get(f.choices) if f.choices else None
+
+
+def _field(raw: dict, where: str, enums: dict[str, Enum]) -> Field:
+    unknown = set(raw) - _FIELD_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}")
+    if raw.get("type") not in FIELD_TYPES:
+        raise ValueError(f"{where}: unknown type {raw.get('type')!r}; one of {sorted(FIELD_TYPES)}")
+    if raw["type"] == "choice" and raw.get("choices") not in enums:
+        raise ValueError(f"{where}: choices {raw.get('choices')!r} is not in enums.toml")
+    if raw.get("pattern"):
+        re.compile(raw["pattern"])
+    return Field(
+        key=raw["key"], label=Text.of(raw["label"], f"{where}.label"), type=raw["type"],
+        hint=Text.of(raw["hint"], f"{where}.hint"), width=raw.get("width", 14),
+        required=raw.get("required", False), choices=raw.get("choices"),
+        min=raw.get("min"), max=raw.get("max"), max_length=raw.get("max_length"),
+        pattern=raw.get("pattern"), per_department=raw.get("per_department", False),
+    )
+
+
+def _enums(raw: dict) -> dict[str, Enum]:
+    out = {}
+    for key, body in raw.items():
+        values = tuple(
+            Choice(v["code"], Text(v["zh"], v["en"]), v.get("colour"),
+                   Text.of(v["meaning"], f"enums.{key}") if "meaning" in v else None)
+            for v in body["values"]
+        )
+        out[key] = Enum(key, Text.of(body["label"], f"enums.{key}.label"), values)
+    return out
+
+
+def _form(path: Path, enums: dict[str, Enum]) -> Form:
+    raw = tomllib.loads(path.read_text("utf-8"))
+    head = raw["form"]
+    where = path.name
+    unknown = (set(raw) - {"form", "tables"}) | (set(head) - _FORM_KEYS)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}")
+    tables = tuple(
+        Table(t["id"], Text.of(t["title"], f"{where}:{t['id']}.title"), t["rows"],
+              tuple(_field(f, f"{where}:{t['id']}.{f.get('key')}", enums) for f in t["fields"]))
+        for t in raw.get("tables", [])
+    )
+    return Form(
+        id=head["id"], order=head["order"], title=Text.of(head["title"], f"{where}.title"),
+        sheet=Text.of(head["sheet"], f"{where}.sheet"), purpose=Text.of(head["purpose"], f"{where}.purpose"),
+        fields=tuple(_field(f, f"{where}:{f.get('key')}", enums) for f in raw.get("fields") or head.get("fields", [])),
+        tables=tables,
+    )
+
+
+@lru_cache(maxsize=4)
+def load_catalog(directory: Path | None = None) -> Catalog:
+    root = directory or data_dir()
+    enums = _enums(tomllib.loads((root / "enums.toml").read_text("utf-8")))
+    meta = tomllib.loads((root / "catalog.toml").read_text("utf-8"))
+    forms = sorted((_form(p, enums) for p in root.glob("[0-9][0-9]_*.toml")), key=lambda f: f.order)
+    return Catalog(meta["version"], meta["min_compatible"], tuple(forms), enums)

@@ -1,0 +1,318 @@
+"""The workspace's memory: an embedded SQLite database (xlflow.sqlite).
+
+It records every submission, the accepted version per department, the inbox
+index the watcher reconciles against (and uses as its crash journal), and a
+snapshot of all tasks at every merge, which the weekly brief compares.
+
+Every call opens its own short-lived connection, so a StateDB object can be
+shared between the watcher's threads and with other processes (WAL mode lets
+readers such as `xlflow status` run while the watcher writes).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+SCHEMA_VERSION = 1
+RESULTS = ("accepted", "rejected", "duplicate", "unreadable")
+_DATE_KEYS = ("start", "due")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    department TEXT,
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    received TEXT NOT NULL,
+    result TEXT NOT NULL,
+    errors INTEGER NOT NULL DEFAULT 0,
+    warnings INTEGER NOT NULL DEFAULT 0,
+    archive_path TEXT,
+    version INTEGER,
+    recorded TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_sha ON submissions (sha256);
+CREATE INDEX IF NOT EXISTS submissions_received ON submissions (received);
+CREATE TABLE IF NOT EXISTS accepted (
+    department TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    received TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS inbox (
+    path TEXT PRIMARY KEY,
+    size INTEGER,
+    mtime REAL,
+    sha256 TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    first_seen TEXT NOT NULL,
+    received TEXT,
+    archive_path TEXT,
+    note TEXT,
+    changed REAL,
+    updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    id INTEGER PRIMARY KEY,
+    as_of TEXT NOT NULL,
+    master_path TEXT NOT NULL,
+    created TEXT NOT NULL,
+    task_count INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS snapshots_as_of ON snapshots (as_of);
+CREATE TABLE IF NOT EXISTS snapshot_tasks (
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots (id),
+    department TEXT,
+    task_id TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS snapshot_tasks_snapshot ON snapshot_tasks (snapshot_id);
+"""
+
+_INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "archive_path", "note", "changed")
+
+
+def now_iso() -> str:
+    """Local time with its UTC offset, to the second: what people read in reports and e-mails."""
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """One file the watcher has seen in the inbox, and how far its processing got (the crash journal)."""
+
+    path: str
+    size: int | None
+    mtime: float | None
+    sha256: str | None
+    state: str  # seen | staged | archived | accepted | rejected | merged | mailed | done | failed
+    attempts: int
+    first_seen: str
+    received: str | None
+    archive_path: str | None
+    note: str | None
+    changed: float | None  # wall-clock time (time.time()) when size or mtime was last seen to change
+    updated: str
+
+
+class StateDB:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            con.execute("PRAGMA busy_timeout=30000")
+            con.execute("PRAGMA journal_mode=WAL")  # not allowed inside a transaction
+            con.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
+            row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None:
+                con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise RuntimeError(f"{self.path} has schema version {row[0]}; this xlflow knows up to "
+                                   f"{SCHEMA_VERSION}. Upgrade xlflow.")
+        finally:
+            con.close()
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A short-lived connection; one transaction, committed on success, rolled back on error."""
+        con = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        con.row_factory = sqlite3.Row
+        try:
+            con.execute("PRAGMA busy_timeout=30000")
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    # --- submissions and accepted versions -------------------------------------------------
+
+    def record_submission(self, department: str | None, file_name: str, sha256: str,
+                          received: dt.datetime | str, result: str, errors: int = 0, warnings: int = 0,
+                          archive_path: str | Path | None = None, version: int | None = None,
+                          inbox_path: str | Path | None = None) -> int:
+        """One row per received file. An accepted one also becomes the department's current version.
+        With `inbox_path`, the file's journal entry is marked done in the same transaction,
+        so a crash can never record a file twice."""
+        if result not in RESULTS:
+            raise ValueError(f"result must be one of {RESULTS}, not {result!r}")
+        received_s = received.isoformat(timespec="seconds") if isinstance(received, dt.datetime) else received
+        with self._connect() as con:
+            cur = con.execute(
+                "INSERT INTO submissions (department, file_name, sha256, received, result, errors, warnings,"
+                " archive_path, version, recorded) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (department, file_name, sha256, received_s, result, errors, warnings,
+                 str(archive_path) if archive_path else None, version, now_iso()))
+            if result == "accepted" and department:
+                con.execute(
+                    "INSERT INTO accepted VALUES (?,?,?,?,?) ON CONFLICT (department) DO UPDATE SET"
+                    " version=excluded.version, sha256=excluded.sha256, file_name=excluded.file_name,"
+                    " received=excluded.received",
+                    (department, version or 0, sha256, file_name, received_s))
+            if inbox_path is not None:
+                con.execute("UPDATE inbox SET state='done', updated=? WHERE path=?", (now_iso(), str(inbox_path)))
+            return int(cur.lastrowid)
+
+    def seen_hash(self, sha256: str) -> bool:
+        """True if this exact content was received before (whatever became of it)."""
+        with self._connect() as con:
+            return con.execute("SELECT 1 FROM submissions WHERE sha256=? LIMIT 1", (sha256,)).fetchone() is not None
+
+    def submission_for_hash(self, sha256: str) -> dict | None:
+        """The first submission of this content (the one that was actually processed)."""
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM submissions WHERE sha256=? AND result != 'duplicate'"
+                              " ORDER BY id LIMIT 1", (sha256,)).fetchone()
+        return dict(row) if row else None
+
+    def submissions(self, since: dt.datetime | dt.date | None = None) -> list[dict]:
+        """Submissions in the order they were received, optionally only those received at or after `since`."""
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM submissions ORDER BY received, id").fetchall()
+        out = [dict(r) for r in rows]
+        if since is None:
+            return out
+        return [s for s in out if _as_datetime(s["received"]) >= _as_datetime(since)]
+
+    def accepted_version(self, department: str) -> int:
+        """The department's current accepted version number; 0 if nothing was accepted yet."""
+        with self._connect() as con:
+            row = con.execute("SELECT version FROM accepted WHERE department=?", (department,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def accepted(self) -> dict[str, dict]:
+        """department -> {version, sha256, file_name, received} of its current accepted workbook."""
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM accepted ORDER BY department").fetchall()
+        return {r["department"]: dict(r) for r in rows}
+
+    # --- inbox index: reconciliation and crash journal ------------------------------------
+
+    def inbox_entry(self, path: str | Path) -> InboxEntry | None:
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM inbox WHERE path=?", (str(path),)).fetchone()
+        return InboxEntry(**dict(row)) if row else None
+
+    def inbox_entries(self, states: tuple[str, ...] | None = None) -> list[InboxEntry]:
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM inbox ORDER BY first_seen, path").fetchall()
+        entries = [InboxEntry(**dict(r)) for r in rows]
+        return [e for e in entries if states is None or e.state in states]
+
+    def mark_inbox(self, path: str | Path, **fields: object) -> InboxEntry:
+        """Create or update the entry for `path` (fields: size, mtime, sha256, state, attempts,
+        received, archive_path, note, changed)."""
+        unknown = set(fields) - set(_INBOX_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown inbox fields: {sorted(unknown)}")
+        stamp = dt.datetime.now().astimezone().isoformat(timespec="microseconds")  # orders arrivals
+        with self._connect() as con:
+            exists = con.execute("SELECT 1 FROM inbox WHERE path=?", (str(path),)).fetchone()
+            if exists:
+                if fields:
+                    sets = ", ".join(f"{k}=?" for k in fields)
+                    con.execute(f"UPDATE inbox SET {sets}, updated=? WHERE path=?",
+                                (*fields.values(), stamp, str(path)))
+            else:
+                values = {"state": "seen", "attempts": 0, **fields}
+                cols = ", ".join(values)
+                con.execute(f"INSERT INTO inbox (path, first_seen, updated, {cols}) VALUES (?,?,?,"
+                            f"{','.join('?' * len(values))})", (str(path), stamp, stamp, *values.values()))
+            row = con.execute("SELECT * FROM inbox WHERE path=?", (str(path),)).fetchone()
+        return InboxEntry(**dict(row))
+
+    def forget_inbox(self, path: str | Path) -> None:
+        with self._connect() as con:
+            con.execute("DELETE FROM inbox WHERE path=?", (str(path),))
+
+    # --- merges and task snapshots ---------------------------------------------------------
+
+    def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: list[dict]) -> int:
+        """Store a snapshot of every task at this merge; returns the snapshot id."""
+        with self._connect() as con:
+            cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count) VALUES (?,?,?,?)",
+                              (as_of.isoformat(), str(master_path), now_iso(), len(tasks)))
+            sid = int(cur.lastrowid)
+            con.executemany("INSERT INTO snapshot_tasks VALUES (?,?,?,?)",
+                            ((sid, t.get("department"), t.get("task_id"),
+                              json.dumps(t, default=_json_default, ensure_ascii=False)) for t in tasks))
+        return sid
+
+    def last_merge(self) -> dict | None:
+        """{id, as_of (date), master_path, created, task_count} of the newest merge, or None."""
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM snapshots ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return {**dict(row), "as_of": dt.date.fromisoformat(row["as_of"])}
+
+    def snapshot(self, snapshot_id: int) -> tuple[dt.date, list[dict]]:
+        with self._connect() as con:
+            head = con.execute("SELECT as_of FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()
+            if head is None:
+                raise KeyError(snapshot_id)
+            return dt.date.fromisoformat(head[0]), self._tasks(con, snapshot_id)
+
+    def snapshots_between(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, list[dict]]]:
+        """Every snapshot with start <= as_of <= end, oldest first (same day: in merge order)."""
+        with self._connect() as con:
+            heads = con.execute("SELECT id, as_of FROM snapshots WHERE as_of BETWEEN ? AND ? ORDER BY as_of, id",
+                                (start.isoformat(), end.isoformat())).fetchall()
+            return [(dt.date.fromisoformat(h["as_of"]), self._tasks(con, h["id"])) for h in heads]
+
+    def latest_snapshot_before(self, day: dt.date, inclusive: bool = False) -> tuple[dt.date, list[dict]] | None:
+        """The newest snapshot with as_of < day (<= with inclusive=True), or None."""
+        op = "<=" if inclusive else "<"
+        with self._connect() as con:
+            head = con.execute(f"SELECT id, as_of FROM snapshots WHERE as_of {op} ? ORDER BY as_of DESC, id DESC"
+                               " LIMIT 1", (day.isoformat(),)).fetchone()
+            if head is None:
+                return None
+            return dt.date.fromisoformat(head["as_of"]), self._tasks(con, head["id"])
+
+    @staticmethod
+    def _tasks(con: sqlite3.Connection, snapshot_id: int) -> list[dict]:
+        rows = con.execute("SELECT data FROM snapshot_tasks WHERE snapshot_id=? ORDER BY rowid", (snapshot_id,))
+        return [_decode_task(r[0]) for r in rows]
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__} in a snapshot")
+
+
+def _decode_task(text: str) -> dict:
+    task = json.loads(text)
+    for key in _DATE_KEYS:
+        if isinstance(task.get(key), str):
+            try:
+                task[key] = dt.date.fromisoformat(task[key])
+            except ValueError:
+                pass
+    return task
+
+
+def _as_datetime(value: dt.datetime | dt.date | str) -> dt.datetime:
+    """Comparable aware datetimes: naive values are taken as local time."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    elif not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    return value if value.tzinfo else value.astimezone()

@@ -1,0 +1,340 @@
+"""Watch the inbox and feed its files, one at a time and in arrival order, to the intake.
+
+Events are only hints (../shared/PITFALLS.md section 1): observers die silently,
+network shares send none, Windows drops them under load. So the observer's
+handler only enqueues paths, a single worker processes them, and a periodic full
+rescan reconciled against the state database makes sure every file is seen; if
+the rescan finds files that no event reported, the observer is restarted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import logging.handlers
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from .config import Workspace, ensure_folders
+from .errors import XlflowError
+from .i18n import msg
+from .inbox import Intake, Outcome, classify
+from .state import StateDB
+
+LOGGER_NAME = "xlflow.watch"
+REPORTED = ("accepted", "rejected", "unreadable", "duplicate")
+_IN_FLIGHT = ("staged", "archived", "accepted", "rejected", "merged", "mailed", "done")
+
+
+class WatchBusy(XlflowError):
+    """Another watcher holds this workspace: two would process the same files."""
+
+
+def setup_logging(ws: Workspace, console: bool = True) -> logging.Logger:
+    """One line per event to the console and to logs/watch.log in the workspace (rotated at 1 MB, 5 kept)."""
+    log = logging.getLogger(LOGGER_NAME)
+    log.setLevel(logging.INFO)
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+        handler.close()
+    folder = ws.root / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    file_handler = logging.handlers.RotatingFileHandler(folder / "watch.log", maxBytes=1_000_000, backupCount=5,
+                                                        encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(file_handler)
+    if console:
+        stream = logging.StreamHandler(sys.stdout)
+        stream.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        log.addHandler(stream)
+    log.propagate = False
+    return log
+
+
+@contextmanager
+def workspace_lock(ws: Workspace) -> Iterator[Path]:
+    """Only one watcher per workspace. An OS file lock, so a killed watcher never leaves it stale."""
+    path = ws.root / ".xlflow" / "watch.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(path, "a+")
+    try:
+        try:
+            if os.name == "nt":
+                import msvcrt
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise WatchBusy("watch-busy", lock=str(path)) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield path
+    finally:
+        fh.close()
+
+
+class _Handler(FileSystemEventHandler):
+    """Runs in the observer's thread: only hands the path over. An exception here would kill
+    the observer silently, so nothing may escape."""
+
+    def __init__(self, notify: Callable[[str], None]) -> None:
+        self.notify = notify
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        try:
+            if event.is_directory or event.event_type not in ("created", "modified", "moved", "closed"):
+                return
+            path = event.dest_path if event.event_type == "moved" else event.src_path
+            self.notify(os.fsdecode(path))
+        except Exception:  # noqa: BLE001 - see the class docstring
+            pass
+
+
+class Watcher:
+    """The worker: pending paths in arrival order, each processed when due; the observer and
+    the rescan only add to them. `today` gives the merge's as-of date (a parameter for tests)."""
+
+    def __init__(self, ws: Workspace, poll: float | None = None, lang: str | None = None,
+                 log: logging.Logger | None = None, db: StateDB | None = None,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
+        self.ws = ws
+        self.lang = lang or ws.lang
+        self.inbox = ws.folder("inbox")
+        self.poll = poll if poll is not None else (5.0 if ws.watch.poll else None)
+        self.log = log or logging.getLogger(LOGGER_NAME)
+        self.db = db or StateDB(ws.state_db)
+        self.intake = Intake(ws, self.db, self.lang)
+        self.today = today
+        self.events: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.pending: dict[Path, float] = {}  # path -> when due (monotonic); insertion order = arrival order
+        self.reported: set[Path] = set()  # paths an event named since the last rescan
+        self.stop_event = threading.Event()
+        self.observer = None
+        self.outcomes: list[Outcome] = []
+        self.on_processed: Callable[[Outcome], None] | None = None
+
+    # --- discovery ----------------------------------------------------------------------------
+
+    def notify(self, path: str) -> None:
+        """Called by the observer thread (and tests): just enqueue."""
+        self.events.put(path)
+
+    def _drain(self, timeout: float) -> None:
+        try:
+            item = self.events.get(timeout=max(0.0, timeout))
+        except queue.Empty:
+            return
+        while True:
+            path = Path(item)
+            if path.parent == self.inbox and classify(path.name) != "ignore":
+                self.reported.add(path)
+                self.pending.setdefault(path, time.monotonic())
+            try:
+                item = self.events.get_nowait()
+            except queue.Empty:
+                return
+
+    def inbox_files(self) -> list[Path]:
+        """Workbooks and look-alikes in the inbox, oldest first (the order they most likely arrived in)."""
+        found = []
+        with os.scandir(self.inbox) as it:
+            for e in it:
+                if e.is_file() and classify(e.name) != "ignore":
+                    try:
+                        found.append((e.stat().st_mtime, e.name, Path(e.path)))
+                    except FileNotFoundError:
+                        continue
+        return [p for _, _, p in sorted(found)]
+
+    def rescan(self) -> int:
+        """Reconcile the inbox against the state database; enqueue everything not yet done.
+        Returns how many files no event had reported (the observer may be deaf)."""
+        try:
+            files = self.inbox_files()
+        except OSError as exc:
+            self.log.warning(msg("watch-inbox-missing", self.lang, inbox=self.inbox, error=exc))
+            return 0
+        journal = {Path(e.path): e for e in self.db.inbox_entries()}
+        for path, entry in journal.items():  # interrupted work first: a crash left these half done
+            if entry.state in _IN_FLIGHT and path not in self.pending:
+                self.pending[path] = time.monotonic()
+        missed = 0
+        horizon = time.time() - max(1.0, self.ws.watch.settle_seconds)
+        for path in files:
+            entry = journal.get(path)
+            if entry and entry.state == "failed":
+                try:
+                    st = path.stat()
+                except FileNotFoundError:
+                    continue
+                if (entry.size, entry.mtime) == (st.st_size, st.st_mtime):
+                    continue  # rejected in place (locked); waits for a new version
+            if path not in self.pending:
+                if path not in self.reported and self.observer is not None and self._old_enough(path, horizon):
+                    missed += 1
+                self.pending[path] = time.monotonic()
+        for path, entry in journal.items():  # files gone before they were processed
+            if entry.state in ("seen",) and path not in files and path not in self.pending:
+                self.db.forget_inbox(path)
+        self.reported.clear()
+        return missed
+
+    @staticmethod
+    def _old_enough(path: Path, horizon: float) -> bool:
+        try:
+            return path.stat().st_mtime < horizon
+        except FileNotFoundError:
+            return False
+
+    # --- the observer -------------------------------------------------------------------------
+
+    def start_observer(self) -> None:
+        observer = PollingObserver(timeout=self.poll) if self.poll else Observer()
+        observer.schedule(_Handler(self.notify), str(self.inbox), recursive=False)
+        observer.daemon = True
+        observer.start()
+        self.observer = observer
+
+    def stop_observer(self) -> None:
+        if self.observer is not None:
+            try:
+                self.observer.stop()
+                self.observer.join(timeout=5)
+            except Exception:  # noqa: BLE001 - a dead observer may fail to stop; it is replaced anyway
+                pass
+            self.observer = None
+
+    def restart_observer(self) -> None:
+        self.stop_observer()
+        try:
+            self.start_observer()
+        except OSError as exc:  # the share is gone: the rescan keeps trying
+            self.log.warning(msg("watch-inbox-missing", self.lang, inbox=self.inbox, error=exc))
+
+    # --- processing ---------------------------------------------------------------------------
+
+    def _next_due(self) -> Path | None:
+        now = time.monotonic()
+        return next((p for p, due in self.pending.items() if due <= now), None)
+
+    def _seconds_to_next(self) -> float:
+        if not self.pending:
+            return 3600.0
+        return max(0.0, min(self.pending.values()) - time.monotonic())
+
+    def process(self, path: Path) -> Outcome | None:
+        try:
+            outcome = self.intake.process_file(path, as_of=self.today())
+        except XlflowError as exc:
+            self.log.error(msg("watch-failed", self.lang, file=path.name, error=exc.message(self.lang)))
+            self.pending[path] = time.monotonic() + max(5.0, self.ws.watch.settle_seconds)
+            return None
+        except Exception as exc:  # noqa: BLE001 - a bug in one file must not stop the watcher
+            self.log.exception(msg("watch-failed", self.lang, file=path.name, error=repr(exc)))
+            self.pending[path] = time.monotonic() + max(30.0, self.ws.watch.settle_seconds)
+            return None
+        if outcome.final:
+            self.pending.pop(path, None)
+            if outcome.result in REPORTED:
+                self.log.info(outcome.line(self.lang))
+                self.outcomes.append(outcome)
+            if self.on_processed:
+                self.on_processed(outcome)
+        else:
+            self.pending[path] = time.monotonic() + max(0.05, outcome.retry_in)
+        return outcome
+
+    def run_once(self, deadline_seconds: float | None = None) -> list[Outcome]:
+        """Process what is in the inbox now and return. Files still being written or retried
+        are waited for (bounded); files open in Excel are left for the next run."""
+        ensure_folders(self.ws)
+        self.rescan()
+        limit = deadline_seconds if deadline_seconds is not None else max(
+            30.0, 4 * self.ws.watch.settle_seconds * self.ws.watch.max_attempts)
+        deadline = time.monotonic() + limit
+        postponed: set[Path] = set()
+        while self.pending and not self.stop_event.is_set() and time.monotonic() < deadline:
+            path = self._next_due()
+            if path is None:
+                self.stop_event.wait(min(0.5, self._seconds_to_next()))
+                continue
+            outcome = self.process(path)
+            if outcome is not None and outcome.result == "postponed":
+                postponed.add(path)
+                self.pending.pop(path, None)
+        left = sorted(set(self.pending) | postponed)
+        if left:
+            self.log.info(msg("watch-once-left", self.lang, count=len(left), files=", ".join(p.name for p in left)))
+        self.log.info(msg("watch-once-done", self.lang, count=len(self.outcomes)))
+        return self.outcomes
+
+    def run(self, tick: Callable[[], None] | None = None) -> None:
+        """Watch until stop() (or Ctrl-C / SIGTERM when run in the main thread): the backlog first,
+        then new files; rescan every ws.watch.rescan_seconds; `tick` runs once per loop (the weekly brief)."""
+        ensure_folders(self.ws)
+        self.start_observer()
+        mode = msg("watch-mode-polling", self.lang, seconds=self.poll) if self.poll else msg("watch-mode-native", self.lang)
+        self.log.info(msg("watch-started", self.lang, inbox=self.inbox, mode=mode,
+                          settle=self.ws.watch.settle_seconds, rescan=self.ws.watch.rescan_seconds))
+        self.rescan()
+        if self.pending:
+            self.log.info(msg("watch-backlog", self.lang, count=len(self.pending)))
+        next_rescan = time.monotonic() + self.ws.watch.rescan_seconds
+        try:
+            while not self.stop_event.is_set():
+                self._drain(min(0.5, self._seconds_to_next(), max(0.0, next_rescan - time.monotonic())))
+                if time.monotonic() >= next_rescan:
+                    missed = self.rescan()
+                    if missed:
+                        self.log.warning(msg("watch-missed", self.lang, count=missed))
+                        self.restart_observer()
+                    next_rescan = time.monotonic() + self.ws.watch.rescan_seconds
+                if self.observer is None or not self.observer.is_alive():
+                    self.log.warning(msg("watch-observer-dead", self.lang))
+                    self.restart_observer()
+                path = self._next_due()
+                if path is not None:
+                    self.process(path)
+                if tick:
+                    tick()
+        finally:
+            self.stop_observer()
+            self.log.info(msg("watch-stopped", self.lang))
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+@contextmanager
+def stop_on_signals(watcher: Watcher) -> Iterator[None]:
+    """Ctrl-C and SIGTERM finish the file in hand, then stop. A second Ctrl-C abandons it
+    (safe: the journal lets the next run complete it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum, frame):
+        if watcher.stop_event.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        watcher.log.info(msg("watch-stopping", watcher.lang))
+        watcher.stop()
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
