@@ -17,7 +17,7 @@ from .i18n import msg
 class XlflowError(Exception):
     exit_code = 1
 
-    def __init__(self, key: str, **params: object) -> None:
+    def __init__(self, key: str, /, **params: object) -> None:
         self.key = key
         self.params = params
         super().__init__(self.message("en"))
@@ -37,7 +37,7 @@ class UsageError(XlflowError):
 class UnreadableWorkbook(XlflowError):
     """The file cannot be parsed as a workbook; `code` is the finding code it becomes."""
 
-    def __init__(self, code: str, **params: object) -> None:
+    def __init__(self, code: str, /, **params: object) -> None:
         self.code = code
         super().__init__(f"finding-{code}", **params)  # the same catalog entry as the finding
 

@@ -3,7 +3,8 @@ a Report holds a file's findings. The same findings feed the CLI, the JSON, the
 annotated feedback copy and the submitter's e-mail."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 from .i18n import msg
 
@@ -18,7 +19,7 @@ class Finding:
     cell: str | None = None
     field: str | None = None  # the field's label in the workbook's language
     value: object = None
-    params: dict = field(default_factory=dict, hash=False, compare=False)
+    params: dict = dataclasses.field(default_factory=dict, hash=False, compare=False)
 
     def message(self, lang: str) -> str:
         """Text from the catalog key `finding-<code>`; params fill its {placeholders}."""
@@ -47,7 +48,7 @@ def _json_value(value: object) -> object:
 
 @dataclass
 class Report:
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = dataclasses.field(default_factory=list)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)

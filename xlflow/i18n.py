@@ -22,7 +22,7 @@ def _catalog() -> dict[str, dict[str, str]]:
     return merged
 
 
-def msg(key: str, lang: str, **params: object) -> str:
+def msg(key: str, lang: str, /, **params: object) -> str:
     entry = _catalog().get(key)
     if entry is None:
         raise KeyError(f"message {key!r} missing from workbook_templates/messages/")
@@ -30,7 +30,7 @@ def msg(key: str, lang: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
-def both(key: str, **params: object) -> str:
+def both(key: str, /, **params: object) -> str:
     """Chinese and English together, for places that cannot know the reader's language."""
     return f"{msg(key, 'zh', **params)} / {msg(key, 'en', **params)}"
 

@@ -33,6 +33,8 @@ from email.utils import formataddr, formatdate, getaddresses, make_msgid, parsea
 from pathlib import Path
 from typing import Iterable
 
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
 from .atomic import write_bytes
 from .config import Workspace
 from .errors import MailError
@@ -43,6 +45,7 @@ PASSWORD_ENV = "XLFLOW_SMTP_PASSWORD"
 KIND_HEADER = "X-Xlflow-Kind"
 UNSENT_HEADER = "X-Unsent"  # Outlook opens an .eml carrying it as a draft, ready to send
 MAX_NAME_CHARS = 60  # longer attachment names get truncated by some clients
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,37 @@ class DeliveryResult:
     recipients: tuple[str, ...]
     refused: dict[str, str] = field(default_factory=dict, hash=False)  # address -> server reply
     note: str = ""  # message key explaining why it was not sent, e.g. "mail-not-configured"
+
+
+# --- templates -------------------------------------------------------------------------------
+
+def _autoescape(name: str | None) -> bool:
+    """Escape everything except the plain-text templates: department text must never become markup."""
+    return not (name or "").endswith((".txt.j2", ".md.j2", ".txt", ".md"))
+
+
+def _oneline(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+def template_env(ws: Workspace | None, lang: str) -> Environment:
+    """Templates from <workspace>/templates/ first (a workspace's own look), then the shipped ones."""
+    loaders = []
+    if ws is not None and (ws.root / "templates").is_dir():
+        loaders.append(FileSystemLoader(ws.root / "templates"))
+    loaders.append(FileSystemLoader(TEMPLATE_DIR))
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=_autoescape, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.globals["t"] = lambda key, **params: msg(key, lang, **params)
+    env.globals["lang"] = lang
+    env.filters["oneline"] = _oneline
+    env.filters["cell"] = lambda v: _oneline(v).replace("|", "/")  # a Markdown table cell
+    return env
+
+
+def render(ws: Workspace | None, name: str, lang: str, **context: object) -> str:
+    """Render xlflow/templates/<name> (or the workspace's override) in `lang`."""
+    return template_env(ws, lang).get_template(name).render(**context)
 
 
 def sender_address(ws: Workspace, lang: str | None = None) -> str:

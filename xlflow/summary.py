@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
-
 from .config import Workspace
 from .errors import UsageError, XlflowError
 from .i18n import msg
 from .spec import load_catalog
+from .workdays import WorkCalendar
 
 Snapshot = tuple[dt.date, list[dict]]  # (as_of, task dicts), as StateDB returns them
 
@@ -29,7 +28,6 @@ STATUSES = ("not_started", "in_progress", "done", "delayed", "blocked")
 TROUBLE = ("delayed", "blocked")
 STALE_DAYS = 14  # "not updated for two weeks"
 SECTION_LIMIT = 15  # items per section in the e-mail; the rest are counted and live in the master
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
 # --- weeks and working days -------------------------------------------------------------------
@@ -64,39 +62,9 @@ def parse_week(text: str, week_start: int = 0) -> Week:
     return week_of(monday - dt.timedelta(days=(0 - week_start) % 7), week_start)
 
 
-class _Weekdays:
-    """Monday to Friday minus the configured holidays plus the make-up days; used when
-    xlflow.workdays is not available."""
-
-    def __init__(self, ws: Workspace) -> None:
-        self.holidays, self.extra = set(ws.calendar.holidays), set(ws.calendar.workdays)
-
-    def is_workday(self, day: dt.date) -> bool:
-        return day in self.extra or (day.weekday() < 5 and day not in self.holidays)
-
-
-def calendar_for(ws: Workspace):
-    """The workspace's working-day calendar (China's holidays and 调休 for a Chinese workspace)."""
-    try:
-        from .workdays import WorkCalendar
-    except ImportError:
-        return _Weekdays(ws)
-    return WorkCalendar.for_workspace(ws)
-
-
-def workdays_between(calendar, start: dt.date, end: dt.date) -> int:
-    """Working days in (start, end]; negative when end is before start."""
-    if end < start:
-        return -workdays_between(calendar, end, start)
-    return sum(1 for n in range(1, (end - start).days + 1) if calendar.is_workday(start + dt.timedelta(days=n)))
-
-
-def add_workdays(calendar, start: dt.date, count: int) -> dt.date:
-    day = start
-    while count > 0:
-        day += dt.timedelta(days=1)
-        count -= calendar.is_workday(day)
-    return day
+def calendar_for(ws: Workspace) -> WorkCalendar:
+    """The workspace's working days (China's holidays and 调休 for a Chinese workspace)."""
+    return WorkCalendar.from_settings(ws.calendar)
 
 
 # --- the brief as data ------------------------------------------------------------------------
@@ -222,6 +190,12 @@ def _date(value: object) -> dt.date | None:
     return None
 
 
+def reported(task: dict) -> str:
+    """The status the department reported (the snapshot's `status` is the master's effective one:
+    past due and not done counts as delayed)."""
+    return str(task.get("reported_status") or task.get("status") or "")
+
+
 def _key(task: dict) -> tuple[str, str]:
     return (str(task.get("department") or ""), str(task.get("task_id") or ""))
 
@@ -260,7 +234,7 @@ class _Builder:
 
     def days_late(self, task: dict) -> int:
         due = _date(task.get("due"))
-        return workdays_between(self.calendar, due, self.as_of) if self.overdue(task) else 0
+        return self.calendar.between(due, self.as_of) if self.overdue(task) else 0
 
     def item(self, task: dict, note: str = "") -> Item:
         status = str(task.get("status") or "")
@@ -297,12 +271,12 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
     old = {_key(t): t for t in older[1]} if older else {}
     by_id = {str(t.get("task_id")): t for t in tasks}
 
-    def was(task: dict, *statuses: str) -> bool:
+    def was_in_trouble(task: dict) -> bool:
         prior = before.get(_key(task))
-        return prior is not None and prior.get("status") in statuses
+        return prior is not None and reported(prior) in TROUBLE
 
     finished, newly, still, overdue, due_soon, slips, stale, held = ([] for _ in range(8))
-    horizon = add_workdays(b.calendar, as_of, ws.summary.due_soon_days)
+    horizon = b.calendar.add(as_of, ws.summary.due_soon_days)
     for task in tasks:
         status, due = task.get("status"), _date(task.get("due"))
         prior = before.get(_key(task))
@@ -314,12 +288,12 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
             elif (finish and week.start <= finish <= as_of) or (finish is None and previous is not None):
                 finished.append((task, ""))
             continue
-        if status in TROUBLE:
-            (still if was(task, *TROUBLE) else newly).append((task, ""))
+        if reported(task) in TROUBLE:
+            (still if was_in_trouble(task) else newly).append((task, ""))
         elif b.overdue(task):
             overdue.append((task, ""))
         if due and as_of < due <= horizon:
-            due_soon.append((task, b.t("brief-note-due-in", days=workdays_between(b.calendar, as_of, due))))
+            due_soon.append((task, b.t("brief-note-due-in", days=b.calendar.between(as_of, due))))
         old_due = _date(prior.get("due")) if prior else None
         if due and old_due and due > old_due:
             slips.append((task, b.t("brief-note-slip", old=old_due.isoformat(), new=due.isoformat(),

@@ -61,3 +61,4 @@ def open_workspace(path: Path) -> Workspace:
 
 # Command modules register themselves on `main` when imported.
 from . import core  # noqa: E402,F401  (the other command modules are imported below)
+from . import watch  # noqa: E402,F401

@@ -1,0 +1,56 @@
+"""The core commands through click's CliRunner, and the installed console script."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from xlflow import __version__
+from xlflow.cli import main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_version_and_help_on_every_command():
+    assert __version__ in run("--version").output
+    for name, command in main.commands.items():
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+        assert "Usage" in result.output
+        if any(p.name == "workspace" for p in command.params):
+            assert "-w, --workspace" in result.output
+
+
+def test_init_then_generate_all_writes_one_workbook_per_department(tmp_path):
+    ws = tmp_path / "w"
+    assert run("init", str(ws), "--sample").exit_code == 0
+    result = run("generate", "-w", str(ws), "--all")
+    assert result.exit_code == 0, result.output
+    assert len(list((ws / "workbooks").glob("*.xlsx"))) == 7
+
+
+def test_generate_usage_errors_are_messages_not_tracebacks(tmp_path):
+    ws = tmp_path / "w"
+    run("init", str(ws), "--sample", "--lang", "en")
+    result = run("generate", "-w", str(ws), "--lang", "en")
+    assert result.exit_code == 2 and "--all" in result.output and "Traceback" not in result.output
+    result = run("generate", "-w", str(ws), "-d", "XX", "--lang", "en")
+    assert result.exit_code == 2 and "XX" in result.output
+    result = run("generate", "-w", str(tmp_path / "none"), "--all", "--lang", "zh")
+    assert result.exit_code == 1 and "xlflow init" in result.output
+
+
+def test_generate_some_departments_in_english(tmp_path):
+    ws = tmp_path / "w"
+    run("init", str(ws), "--sample")
+    result = run("generate", "-w", str(ws), "-d", "rd", "-d", "MK", "--lang", "en", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["NPL-2026_MK_Marketing.xlsx", "NPL-2026_RD_RD.xlsx"]
+
+
+def test_python_dash_m_works(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "xlflow", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and __version__ in out.stdout

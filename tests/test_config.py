@@ -1,0 +1,71 @@
+"""The workspace config: a wrong or incomplete xlflow.toml names the key and the line."""
+from __future__ import annotations
+
+import pytest
+
+from xlflow.config import FOLDERS, load_workspace
+from xlflow.errors import ConfigError, UsageError
+from xlflow.scaffold import init_workspace
+
+
+def test_sample_workspace_has_the_layout_and_six_or_more_departments(sample_ws):
+    assert all((sample_ws.root / f).is_dir() for f in FOLDERS)
+    names = {d.name.zh for d in sample_ws.departments}
+    assert {"研发部", "市场部", "销售部", "生产部", "客服部", "财务部"} <= names
+    assert sample_ws.project.lead_department == "PMO" and sample_ws.lang == "zh"
+    assert sample_ws.find_department(" 研发部 ") == "RD" and sample_ws.find_department("r&d") == "RD"
+    assert sample_ws.find_department("ＲＤ") == "RD"  # full-width letters
+    assert not sample_ws.email.configured
+
+
+def test_init_refuses_to_overwrite_and_starter_config_loads(tmp_path):
+    ws = init_workspace(tmp_path / "w", "en")
+    assert ws.lang == "en" and not ws.calendar.china and len(ws.departments) == 2
+    with pytest.raises(UsageError):
+        init_workspace(tmp_path / "w", "en")
+    assert init_workspace(tmp_path / "w", "zh", sample=True, force=True).lang == "zh"
+
+
+def _broken(sample_ws, old: str, new: str) -> ConfigError:
+    path = sample_ws.root / "xlflow.toml"
+    original = path.read_text("utf-8")
+    assert old in original
+    path.write_text(original.replace(old, new, 1), "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_workspace(sample_ws.root)
+    if "tls" not in new:  # keep the broken file only where the test reads its lines afterwards
+        path.write_text(original, "utf-8")
+    return info.value
+
+
+def _line_of(sample_ws, needle: str) -> int:
+    lines = (sample_ws.root / "xlflow.toml").read_text("utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+
+def test_wrong_value_names_key_and_line(sample_ws):
+    err = _broken(sample_ws, 'security = "starttls"', 'security = "tls"')
+    assert err.params["key"] == "email.security"
+    assert err.params["line"] == _line_of(sample_ws, 'security = "tls"')
+    assert "email.security" in err.message("zh") and str(err.params["line"]) in err.message("en")
+
+
+def test_missing_key_and_bad_type_and_unknown_lead(sample_ws):
+    assert _broken(sample_ws, 'code = "NPL-2026"\n', "").params["key"] == "project.code"
+    assert _broken(sample_ws, "start = 2026-09-01", 'start = "soon"').params["key"] == "project.start"
+    err = _broken(sample_ws, 'lead_department = "PMO"', 'lead_department = "XX"')
+    assert err.params["key"] == "project.lead_department"
+
+
+def test_duplicate_department_and_password_in_file_are_refused(sample_ws):
+    assert "twice" in _broken(sample_ws, 'code = "MK"', 'code = "RD"').params["problem"]
+    err = _broken(sample_ws, 'username = ""', 'username = ""\npassword = "hunter2"')
+    assert err.params["key"] == "email.password" and "XLFLOW_SMTP_PASSWORD" in err.message("en")
+
+
+def test_syntax_error_and_missing_file(sample_ws, tmp_path):
+    err = _broken(sample_ws, "[project]", "[project")
+    assert err.key == "config-syntax" and "line" in err.message("en")
+    with pytest.raises(ConfigError) as info:
+        load_workspace(tmp_path / "nowhere")
+    assert "xlflow init" in info.value.message("en")

@@ -1,0 +1,106 @@
+"""The state database: submissions, accepted versions, the inbox journal and task snapshots."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+
+import pytest
+
+from xlflow.state import SCHEMA_VERSION, StateDB
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+def at(day: int, hour: int = 9) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, 0, tzinfo=TZ)
+
+
+def task(tid: str, status: str, due: dt.date, dept: str = "RD", **extra) -> dict:
+    return {"department": dept, "task_id": tid, "name": f"task {tid}", "owner": "王磊", "owner_department": dept,
+            "status": status, "health": "on_track", "percent": 50.0, "start": dt.date(2026, 11, 2), "due": due,
+            "reason": "", "predecessors": ("MK-001",), "successors_other_depts": [], "days_late": None, **extra}
+
+
+def test_submissions_and_accepted_versions(tmp_path):
+    db = StateDB(tmp_path / "x.sqlite")
+    db.record_submission("RD", "rd.xlsx", "a" * 64, at(16), "accepted", 0, 2, "archive/a.xlsx", 1)
+    db.record_submission("RD", "rd2.xlsx", "b" * 64, at(17), "rejected", 3, 0, "archive/b.xlsx", None)
+    db.record_submission("RD", "rd3.xlsx", "c" * 64, at(18), "accepted", 0, 0, "archive/c.xlsx", 2)
+    db.record_submission("MK", "mk.xlsx", "a" * 64, at(18, 10), "duplicate")
+
+    assert db.seen_hash("a" * 64) and db.seen_hash("b" * 64) and not db.seen_hash("d" * 64)
+    assert db.accepted_version("RD") == 2 and db.accepted_version("MK") == 0
+    assert db.accepted()["RD"]["file_name"] == "rd3.xlsx"
+    assert db.submission_for_hash("a" * 64)["file_name"] == "rd.xlsx"  # the processed one, not the duplicate
+    assert [s["file_name"] for s in db.submissions()] == ["rd.xlsx", "rd2.xlsx", "rd3.xlsx", "mk.xlsx"]
+    assert [s["file_name"] for s in db.submissions(since=dt.date(2026, 11, 18))] == ["rd3.xlsx", "mk.xlsx"]
+    assert [s["result"] for s in db.submissions(since=at(17))] == ["rejected", "accepted", "duplicate"]
+    with pytest.raises(ValueError):
+        db.record_submission("RD", "x.xlsx", "e" * 64, at(19), "fine")
+
+
+def test_snapshots_for_the_weekly_brief(tmp_path):
+    db = StateDB(tmp_path / "x.sqlite")
+    assert db.last_merge() is None and db.latest_snapshot_before(dt.date(2026, 11, 30)) is None
+    db.record_merge(dt.date(2026, 11, 13), "master/m.xlsx", [task("RD-1", "in_progress", dt.date(2026, 11, 20))])
+    db.record_merge(dt.date(2026, 11, 20), "master/m.xlsx", [task("RD-1", "delayed", dt.date(2026, 11, 27))])
+    last = db.record_merge(dt.date(2026, 11, 20), "master/m2.xlsx",
+                           [task("RD-1", "done", dt.date(2026, 11, 27)), task("MK-1", "blocked", None, "MK")])
+
+    as_of, tasks = db.latest_snapshot_before(dt.date(2026, 11, 16))
+    assert as_of == dt.date(2026, 11, 13) and tasks[0]["status"] == "in_progress"
+    assert tasks[0]["due"] == dt.date(2026, 11, 20) and tasks[0]["predecessors"] == ["MK-001"]
+    as_of, tasks = db.latest_snapshot_before(dt.date(2026, 11, 20), inclusive=True)
+    assert [t["status"] for t in tasks] == ["done", "blocked"] and tasks[1]["due"] is None
+    week = db.snapshots_between(dt.date(2026, 11, 16), dt.date(2026, 11, 22))
+    assert [[t["status"] for t in ts] for _, ts in week] == [["delayed"], ["done", "blocked"]]
+    merge = db.last_merge()
+    assert merge["id"] == last and merge["as_of"] == dt.date(2026, 11, 20) and merge["task_count"] == 2
+    assert merge["master_path"] == "master/m2.xlsx"
+
+
+def test_inbox_journal(tmp_path):
+    db = StateDB(tmp_path / "x.sqlite")
+    first = db.mark_inbox("/in/a.xlsx", size=10, mtime=1.5, changed=100.0)
+    assert (first.state, first.attempts, first.sha256) == ("seen", 0, None)
+    db.mark_inbox("/in/b.xlsx", size=3, mtime=2.0)
+    entry = db.mark_inbox("/in/a.xlsx", state="archived", sha256="f" * 64, attempts=2, archive_path="archive/x")
+    assert (entry.state, entry.attempts, entry.size, entry.first_seen) == ("archived", 2, 10, first.first_seen)
+    assert [e.path for e in db.inbox_entries()] == ["/in/a.xlsx", "/in/b.xlsx"]  # arrival order
+    assert [e.path for e in db.inbox_entries(("archived",))] == ["/in/a.xlsx"]
+    db.record_submission("RD", "a.xlsx", "f" * 64, at(20), "accepted", version=1, inbox_path="/in/a.xlsx")
+    assert db.inbox_entry("/in/a.xlsx").state == "done"  # recorded and journalled in one transaction
+    db.forget_inbox("/in/a.xlsx")
+    assert db.inbox_entry("/in/a.xlsx") is None
+    with pytest.raises(ValueError):
+        db.mark_inbox("/in/a.xlsx", colour="red")
+
+
+def test_schema_is_versioned_and_reopens(tmp_path):
+    path = tmp_path / "x.sqlite"
+    StateDB(path).record_submission("RD", "a.xlsx", "a" * 64, at(20), "accepted", version=1)
+    assert StateDB(path).accepted_version("RD") == 1
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    con.commit()
+    con.close()
+    with pytest.raises(RuntimeError, match="schema version 99"):
+        StateDB(path)
+
+
+def test_shared_between_threads(tmp_path):
+    db = StateDB(tmp_path / "x.sqlite")
+
+    def work(n: int) -> None:
+        for i in range(20):
+            db.record_submission("RD", f"{n}-{i}.xlsx", f"{n:02d}{i:062d}", at(20), "rejected", 1)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(db.submissions()) == 80
