@@ -20,11 +20,14 @@ WATCH = {"settle_seconds": 0.3, "rescan_seconds": 1.0, "owner_file_max_wait": 2.
 SAMPLE_DEPTS = ("PMO", "RD", "MK", "SA", "MF", "CS", "FN")
 
 
-def make_ws(root: Path, lang: str = "en", **watch: object) -> Workspace:
-    """The sample workspace with watcher timings small enough for tests."""
+def make_ws(root: Path, lang: str = "en", schedule: bool = False, **watch: object) -> Workspace:
+    """The sample workspace with watcher timings small enough for tests; without `schedule`,
+    no weekly brief or reminder is due (the sample sends them on Fridays)."""
     init_workspace(root, lang, sample=True)
     config = root / "xlflow.toml"
     text = config.read_text("utf-8")
+    if not schedule:
+        text = re.sub(r"(?m)^(send_weekday|reminder_weekday) = .*$", "", text)
     for key, value in {**WATCH, **watch}.items():
         literal = str(value).lower() if isinstance(value, bool) else str(value)
         text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {literal}", text)
@@ -80,16 +83,17 @@ def inbox_names(ws: Workspace) -> list[str]:
 
 
 @contextmanager
-def running(ws: Workspace, poll: float | None = None, **kw) -> Iterator["object"]:
+def running(ws: Workspace, poll: float | None = None, schedule: bool = False, **kw) -> Iterator["object"]:
     """A real Watcher (real observer) on the workspace, in a thread; stopped and joined at the end."""
-    from xlflow.watcher import Watcher
+    from xlflow.watcher import Watcher, setup_logging
 
+    kw.setdefault("log", setup_logging(ws, console=False))
     watcher = Watcher(ws, poll=poll, **kw)
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            watcher.run()
+            watcher.run(schedule=schedule)
         except BaseException as exc:  # noqa: BLE001 - reported to the test below
             errors.append(exc)
 

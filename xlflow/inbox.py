@@ -29,9 +29,10 @@ from .config import Workspace
 from .errors import MailError, XlflowError
 from .findings import Finding, Report
 from .i18n import msg
-from .mail import compose, deliver
-from .merge import merge_workspace
+from .mail import deliver
+from .merge import merge_workspace, remember
 from .model import Submission
+from .notify import feedback
 from .state import StateDB
 from .validate import check_file
 
@@ -178,13 +179,23 @@ def archive(ws: Workspace, staged: Path, name: str) -> Path:
 
 
 class Intake:
-    """Processes inbox files for one workspace. `as_of` is "today" for the merge; `mailer` sends
-    the feedback (default: SMTP if configured, else outbox/)."""
+    """Processes inbox files for one workspace; the submitter's feedback goes out over SMTP when
+    configured, else as an .eml in outbox/."""
 
     def __init__(self, ws: Workspace, db: StateDB | None = None, lang: str | None = None) -> None:
         self.ws = ws
         self.db = db or StateDB(ws.state_db)
         self.lang = lang or ws.lang
+
+    def clean_leftovers(self) -> None:
+        """Remove what a killed run left half-written: staged copies and the temp files of
+        atomic writes in the folders only the intake writes. Call it holding the workspace lock."""
+        shutil.rmtree(staging_dir(self.ws), ignore_errors=True)
+        for name in ("accepted", "archive", "rejected"):
+            folder = self.ws.folder(name)
+            if folder.is_dir():
+                for tmp in folder.glob(".~xlflow-*"):
+                    tmp.unlink(missing_ok=True)
 
     # --- the entry point -------------------------------------------------------------------
 
@@ -327,6 +338,7 @@ class Intake:
             note = ""
             if sub.valid and department:
                 result = "accepted"
+                remember(self.ws, sub)  # the merge below takes it from the cache instead of reading it again
                 version = self.db.accepted_version(department) + 1
                 if state in ("archived", "accepted"):
                     outputs.append(self._accept(staged, department, name, received, sha, version))
@@ -370,9 +382,9 @@ class Intake:
             result = merge_workspace(self.ws, as_of=as_of)
         except XlflowError as exc:
             return None, exc.message(self.lang)
-        master_path, tasks = merge_output(result)
-        self.db.record_merge(as_of, master_path, tasks)
-        return master_path, ""
+        self.db.record_merge(as_of, result.master_path, result.plan.snapshot_rows())
+        note = msg("merge-locked", self.lang, target=result.target, path=result.master_path) if result.locked else ""
+        return result.master_path, note
 
     def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,
                 sha: str) -> list[Path]:
@@ -438,18 +450,15 @@ class Intake:
     def _notify(self, name: str, department: str | None, result: str, report: Report, attachments: list[Path],
                 version: int | None = None, received: str = "") -> str:
         """Tell the submitter; returns a note if the mail could not be sent (it stays in outbox/)."""
-        dept = self.ws.department(department) if department else None
-        to = [dept.email] if dept and dept.email else list(self.ws.email.to)
-        if not to:
+        message = feedback(self.ws, name, department, result, report, attachments, version=version,
+                           received=received[:16].replace("T", " "), lang=self.lang)
+        if not message["To"]:
             return msg("watch-no-recipient", self.lang)
-        message = feedback_mail(self.ws, name, department, result, report, attachments, to, version,
-                                received, self.lang)
         try:
             deliver(self.ws, message, send=self.ws.email.configured)
         except MailError as exc:
             return exc.message(self.lang)
         return ""
-
 
 def report_text(name: str, department: str | None, received: str, report: Report, lang: str) -> str:
     """The plain-text report placed beside a rejected file and used as the e-mail body."""
@@ -461,20 +470,3 @@ def report_text(name: str, department: str | None, received: str, report: Report
         lines.append(f"- [{kind}] {where + ' ' if where else ''}{f.message(lang)}")
     return "\n".join(lines) + "\n"
 
-
-def feedback_mail(ws: Workspace, name: str, department: str | None, result: str, report: Report,
-                  attachments: list[Path], to: list[str], version: int | None, received: str, lang: str):
-    """The submitter's answer: accepted (with the version), or the findings and the annotated copy."""
-    dept = ws.department(department) if department else None
-    who = dept.name(lang) if dept else (department or "?")
-    subject = msg(f"watch-mail-subject-{result}", lang, project=ws.project.name(lang), file=name, department=who)
-    greeting = msg("watch-mail-greeting", lang, contact=(dept.contact if dept and dept.contact else who))
-    if result == "accepted":
-        body = msg("watch-mail-accepted", lang, file=name, version=version or "?", warnings=len(report.warnings))
-    elif result == "duplicate":
-        body = msg("watch-mail-duplicate", lang, file=name)
-    else:
-        body = msg(f"watch-mail-{result}", lang, file=name)
-    text = "\n\n".join([greeting, body, report_text(name, department, received, report, lang) if report.findings else "",
-                        msg("watch-mail-signature", lang, project=ws.project.name(lang))]).replace("\n\n\n", "\n\n")
-    return compose(ws, subject, text, None, to, attachments, kind=f"feedback-{result}", lang=lang)

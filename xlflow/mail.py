@@ -101,8 +101,9 @@ def compose(ws: Workspace, subject: str, text: str, html: str | None, to: Iterab
             attachments: Iterable[Path] = (), sender: str | None = None, *, cc: Iterable[str] = (),
             kind: str = "mail", lang: str | None = None) -> EmailMessage:
     """A multipart/alternative (text + HTML) message with attachments. An attachment larger than
-    ws.email.max_attachment_mb (or one that would push the total over it) is replaced by a line
-    naming its path in both parts, since servers reject big messages with 552."""
+    ws.email.max_attachment_mb raw (or one that would push the total over it) is replaced by a
+    line naming its path in both parts: base64 adds a third, and servers reject big messages
+    with 552."""
     lang = lang or ws.lang
     limit = int(ws.email.max_attachment_mb * 1024 * 1024)
     attached: list[Path] = []
@@ -125,7 +126,8 @@ def compose(ws: Workspace, subject: str, text: str, html: str | None, to: Iterab
     message = EmailMessage(policy=POLICY)
     _set_text_header(message, "Subject", subject)
     message["From"] = sender or sender_address(ws, lang)
-    message["To"] = ", ".join(_unique(to))
+    if _unique(to):
+        message["To"] = ", ".join(_unique(to))
     if cc:
         message["Cc"] = ", ".join(_unique(cc))
     message["Date"] = formatdate(localtime=True)
@@ -152,7 +154,7 @@ def _set_text_header(message: EmailMessage, name: str, value: str) -> None:
     if value.isascii():
         message[name] = value
     else:
-        message.set_raw(name, Header(value, "utf-8").encode(linesep="\r\n"))
+        message.set_raw(name, Header(value, "utf-8", header_name=name).encode(linesep="\r\n"))
 
 
 def attachment_name(path: Path) -> str:
@@ -183,11 +185,13 @@ def _attach(message: EmailMessage, path: Path) -> None:
 
 
 def _unique(addresses: Iterable[str]) -> list[str]:
+    """Each mailbox once (compared by address, case-insensitively), as given."""
     seen, out = set(), []
     for a in addresses:
         a = a.strip()
-        if a and a.lower() not in seen:
-            seen.add(a.lower())
+        key = (parseaddr(a)[1] or a).lower()
+        if a and key not in seen:
+            seen.add(key)
             out.append(a)
     return out
 
@@ -240,6 +244,14 @@ def deliver(ws: Workspace, message: EmailMessage, send: bool) -> DeliveryResult:
     return _send_file(ws, eml, send)
 
 
+def deliver_all(ws: Workspace, messages: Iterable[EmailMessage], send: bool) -> list[DeliveryResult]:
+    """Write every message to outbox/ first, then send them one by one; the first MailError stops
+    the sending (a dead server is not tried once per message) and is raised; the unsent .eml
+    files stay in outbox/ for retry_outbox."""
+    paths = [write_outbox(ws, m) for m in messages]
+    return [_send_file(ws, path, send) for path in paths]
+
+
 def retry_outbox(ws: Workspace) -> list[DeliveryResult]:
     """Send every .eml still waiting in outbox/ (e.g. after the server was down). Stops at the
     first MailError so a dead server is not hammered once per file."""
@@ -288,7 +300,7 @@ def smtp_send(ws: Workspace, message: EmailMessage, rcpts: tuple[str, ...], eml:
                 server.ehlo()
             if cfg.username:
                 stage = "login"
-                server.login(cfg.username, password)
+                _login(server, cfg.username, password)
             stage = "send"
             refused = server.send_message(message, from_addr=envelope_from, to_addrs=list(rcpts))
     except smtplib.SMTPAuthenticationError as exc:
@@ -312,6 +324,20 @@ def smtp_send(ws: Workspace, message: EmailMessage, rcpts: tuple[str, ...], eml:
     except (smtplib.SMTPException, OSError, socket.timeout) as exc:
         raise MailError("mail-unreachable", reason=str(exc) or type(exc).__name__, **where) from None
     return {addr: _reply(reply) for addr, reply in refused.items()}
+
+
+def _login(server: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib.login, except that a non-ASCII user or password (which smtplib cannot encode)
+    goes as UTF-8 in AUTH PLAIN (RFC 4616)."""
+    if user.isascii() and password.isascii():
+        server.login(user, password)
+        return
+    if not server.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    token = base64.b64encode(b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
+    code, reply = server.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _reply(value: object) -> str:

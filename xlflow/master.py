@@ -175,6 +175,7 @@ class MasterWriter:
         self.wb.worksheet_class = _FastSheet
         self.styles = _Styles(self.wb)
         self._tables = 0
+        self._key = ""
 
     def t(self, key: str, **params: object) -> str:
         return msg(key, self.lang, **params)
@@ -187,6 +188,7 @@ class MasterWriter:
 
     def sheet(self, key: str) -> _FastSheet:
         sheet = self.wb.add_worksheet(self.t(f"master-sheet-{key}"))
+        self._key = key
         sheet.hide_gridlines(2)
         sheet.set_landscape()
         sheet.set_paper(9)
@@ -210,8 +212,7 @@ class MasterWriter:
         if table:
             self._tables += 1
             self._check(sheet.add_table(row, first_col, last, first_col + len(cols) - 1, {
-                "name": f"T{self._tables}_{sheet.name.encode('ascii', 'ignore').decode()[:3].strip() or 'x'}"
-                        .replace(" ", "_").replace("&", "_"),
+                "name": f"{self._key}_{self._tables}",
                 "style": "Table Style Light 9",
                 "columns": [{"header": h, "header_format": self.styles["header"]} for h in headers],
             }), "table")
@@ -446,17 +447,18 @@ class MasterWriter:
             w0 = xl_rowcol_to_cell(row, first_week_col, row_abs=True)  # e.g. G$4
             r0 = first + 1
             as_of = plan.as_of
-            self._check(sheet.conditional_format(first, first_week_col, last, week_last, {
-                "type": "formula",
-                "criteria": f"=AND({w0}<=DATE({as_of.year},{as_of.month},{as_of.day}),"
-                            f"{w0}+6>=DATE({as_of.year},{as_of.month},{as_of.day}))",
-                "format": s["today"]}), "today marker")
             for choice in self.status.values:
                 label = choice.label(self.lang).replace('"', '""')
                 self._check(sheet.conditional_format(first, first_week_col, last, week_last, {
                     "type": "formula",
                     "criteria": f'=AND($D{r0}="{label}",{w0}<=$F{r0},{w0}+6>=$E{r0})',
                     "format": s.fill(choice.colour or "#D9D9D9")}), "timeline bar")
+            # after the bars: LibreOffice applies only the first matching rule
+            self._check(sheet.conditional_format(first, first_week_col, last, week_last, {
+                "type": "formula",
+                "criteria": f"=AND({w0}<=DATE({as_of.year},{as_of.month},{as_of.day}),"
+                            f"{w0}+6>=DATE({as_of.year},{as_of.month},{as_of.day}))",
+                "format": s["today"]}), "today marker")
             self.colour_by(sheet, first, last, 3, "status")
         sheet.fit_to_pages(0, 0)
         sheet.set_paper(8)  # A3: a Gantt is wide

@@ -9,13 +9,22 @@ spec (workbook_templates/), never typed again here.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import os
 import re
+import shutil
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import __version__
+from .atomic import write_bytes
 from .config import Workspace
-from .model import Submission
+from .findings import Finding, Report
+from .i18n import msg
+from .model import FormData, Row, Submission, WorkbookData
 from .spec import Catalog, load_catalog
 from .workdays import WorkCalendar, week_start
 
@@ -497,3 +506,237 @@ def _naive(value: dt.datetime) -> dt.datetime:
 
 def _local_date(value: dt.datetime) -> dt.date:
     return _naive(value).date()
+
+
+# ---- the workspace merge: find submissions, reuse parsed ones, write the master -------------------
+
+CACHE_VERSION = 1
+
+
+@dataclass
+class MergeResult:
+    plan: MasterPlan
+    master_path: Path  # where the master is (beside the target when it was locked)
+    history_path: Path | None  # the dated copy kept for history
+    locked: bool  # the target was in use; master_path is a timestamped file beside it
+    target: Path
+    left_out: list[Submission]  # given files with errors, not merged
+    parsed: int  # files read and checked in this run
+    cached: int  # submissions taken from the cache
+
+    def summary(self, lang: str) -> list[str]:
+        """The lines the CLI prints."""
+        plan, total = self.plan, self.plan.totals()
+        lines = [msg("merge-summary", lang, path=self.master_path, as_of=plan.as_of.isoformat(),
+                     departments=sum(1 for i in plan.submissions if i.included), tasks=total.tasks,
+                     overdue=total.by_health["overdue"], blocked=total.by_status["blocked"],
+                     due_soon=total.by_health["due_soon"], problems=len(plan.problems))]
+        if self.locked:
+            lines.append(msg("merge-locked", lang, target=self.target, path=self.master_path))
+        if self.history_path:
+            lines.append(msg("merge-history", lang, path=self.history_path))
+        for sub in self.left_out:
+            first = sub.report.errors[0].message(lang) if sub.report.errors else ""
+            lines.append(msg("merge-left-out", lang, file=sub.path.name, errors=len(sub.report.errors), first=first))
+        if plan.not_submitted:
+            lines.append(msg("merge-not-submitted", lang, departments=", ".join(plan.not_submitted)))
+        if plan.critical_path:
+            lines.append(msg("merge-critical", lang, path=" → ".join(t.task_id for t in plan.critical_path),
+                             end=plan.end_date.isoformat() if plan.end_date else ""))
+        lines.append(msg("merge-read-stats", lang, parsed=self.parsed, cached=self.cached))
+        return lines
+
+
+class SubmissionCache:
+    """Parsed submissions as JSON, keyed by the file's sha256 and the workspace's config and spec.
+
+    JSON, not pickle: the workspace may sit on a share others write to. Types are
+    restored from the spec (dates, ID lists), so nothing executable is ever loaded.
+    """
+
+    def __init__(self, ws: Workspace, catalog: Catalog) -> None:
+        self.folder = ws.root / ".cache" / "merge"
+        config = (ws.root / "xlflow.toml").read_bytes() if (ws.root / "xlflow.toml").is_file() else b""
+        self.salt = hashlib.sha256(config + f"{catalog.version}|{__version__}|{CACHE_VERSION}".encode()).hexdigest()[:12]
+        self.types = {(form.id, None, f.key): f.type for form in catalog.forms for f in form.fields}
+        for form in catalog.forms:
+            for table in form.tables:
+                for f in table.columns(ws.department_names()):
+                    self.types[(form.id, table.id, f.key)] = f.type
+
+    def _path(self, sha256: str) -> Path:
+        return self.folder / f"{sha256}-{self.salt}.json"
+
+    def get(self, sha256: str, path: Path, received: dt.datetime | None) -> Submission | None:
+        try:
+            raw = json.loads(self._path(sha256).read_text("utf-8"))
+            return self._decode(raw, path, sha256, received)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, sub: Submission) -> None:
+        try:
+            write_bytes(self._path(sub.sha256), json.dumps(self._encode(sub), ensure_ascii=False,
+                                                           default=_json_value).encode("utf-8"))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    @staticmethod
+    def _encode(sub: Submission) -> dict:
+        data = sub.data
+        findings = [[f.code, f.severity, f.sheet, f.cell, f.field, None if f.value is None else str(f.value),
+                     {k: str(v) for k, v in f.params.items()}] for f in sub.report.findings]
+        forms = {}
+        if data is not None:
+            for form_id, fd in data.forms.items():
+                forms[form_id] = {"sheet": fd.sheet, "card": fd.card, "card_cells": fd.card_cells,
+                                  "tables": {tid: [[r.excel_row, r.values, r.cells] for r in rows]
+                                             for tid, rows in fd.tables.items()}}
+        return {"department": sub.department, "findings": findings,
+                "data": None if data is None else {"department": data.department, "project_code": data.project_code,
+                                                   "spec_version": data.spec_version, "forms": forms}}
+
+    def _decode(self, raw: dict, path: Path, sha256: str, received: dt.datetime | None) -> Submission:
+        report = Report([Finding(c, s, sh, cell, fld, val, params) for c, s, sh, cell, fld, val, params
+                         in raw["findings"]])
+        data = None
+        if raw["data"] is not None:
+            forms = {}
+            for form_id, fd in raw["data"]["forms"].items():
+                card = {k: self._typed(form_id, None, k, v) for k, v in fd["card"].items()}
+                tables = {}
+                for tid, rows in fd["tables"].items():
+                    tables[tid] = tuple(Row(n, {k: self._typed(form_id, tid, k, v) for k, v in values.items()}, cells)
+                                        for n, values, cells in rows)
+                forms[form_id] = FormData(form_id, fd["sheet"], card, fd["card_cells"], tables)
+            d = raw["data"]
+            data = WorkbookData(d["department"], d["project_code"], d["spec_version"], forms)
+        return Submission(path, sha256, report, raw["department"], data, received)
+
+    def _typed(self, form_id: str, table_id: str | None, key: str, value: object) -> object:
+        kind = self.types.get((form_id, table_id, key))
+        if value is None:
+            return None
+        if kind == "date" and isinstance(value, str):
+            return dt.date.fromisoformat(value)
+        if kind == "task_ids" and isinstance(value, list):
+            return tuple(value)
+        return value
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    return str(value)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_sidecar(path: Path) -> dict:
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+        return raw if isinstance(raw, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _parse_received(value: object) -> dt.datetime | None:
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _check_file(path: Path, ws: Workspace, received: dt.datetime | None) -> Submission:
+    from .validate import check_file  # the validator reads and checks; merge never parses cells itself
+
+    return check_file(path, ws, received=received)
+
+
+def master_paths(ws: Workspace, as_of: dt.date) -> tuple[Path, Path]:
+    """The master's default place, and its dated copy kept for history."""
+    folder = ws.folder("master")
+    name = f"{ws.project.code}-master"
+    return folder / f"{name}.xlsx", folder / "history" / f"{name}-{as_of.isoformat()}.xlsx"
+
+
+def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.date | None = None,
+                    out: Path | None = None, lang: str | None = None) -> MergeResult:
+    """Merge the accepted workbooks (or exactly `files`) and write the master.
+
+    A submission whose sha256 was parsed before under the same config and spec comes
+    from the cache: after one department's new submission only that file is read.
+    """
+    from .errors import UsageError
+    from .master import write_master
+
+    as_of = as_of or dt.date.today()
+    catalog = load_catalog()
+    cache = SubmissionCache(ws, catalog)
+    jobs: list[tuple[Path, dict]] = []
+    if files is None:
+        folder = ws.folder("accepted")
+        for d in ws.departments:
+            path = folder / f"{d.code}.xlsx"
+            if path.is_file():
+                jobs.append((path, _read_sidecar(path.with_suffix(".json"))))
+        if not jobs:
+            raise UsageError("merge-missing-accepted", folder=str(folder))
+    else:
+        for path in files:
+            if not Path(path).is_file():
+                raise UsageError("merge-file-not-found", path=str(path))
+            jobs.append((Path(path), {}))
+
+    submissions: list[Submission] = []
+    versions: dict[str, int] = {}
+    names: dict[str, str] = {}
+    parsed = cached = 0
+    for path, sidecar in jobs:
+        received = _parse_received(sidecar.get("received"))
+        if received is None:
+            received = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+        sha = _sha256(path)
+        sub = cache.get(sha, path, received)
+        if sub is None:
+            sub = _check_file(path, ws, received)
+            sub.received = sub.received or received
+            cache.put(sub)
+            parsed += 1
+        else:
+            cached += 1
+        submissions.append(sub)
+        if sub.department and sidecar:
+            if isinstance(sidecar.get("version"), int):
+                versions[sub.department] = sidecar["version"]
+            if isinstance(sidecar.get("file"), str):
+                names[sub.department] = sidecar["file"]
+
+    plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog)
+    target, dated = (Path(out), None) if out else master_paths(ws, as_of)
+    written = write_master(plan, ws, target, lang or ws.lang)
+    history = None
+    if dated is not None:
+        dated.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dated.with_name(f".~xlflow-{int(time.time() * 1000)}-{dated.name}")
+        try:
+            shutil.copyfile(written.path, tmp)
+            os.replace(tmp, dated)
+            history = dated
+        except OSError:
+            tmp.unlink(missing_ok=True)
+    left_out = [s for s in submissions if not s.valid]
+    return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached)
+
+
+
+def remember(ws: Workspace, sub: Submission) -> None:
+    """Put a submission just checked (e.g. by the inbox on acceptance) into the merge cache,
+    so the merge that follows does not read the file again."""
+    SubmissionCache(ws, load_catalog()).put(sub)

@@ -19,6 +19,7 @@ untrusted files with it: hence the defusedxml guard below.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import unicodedata
@@ -54,6 +55,7 @@ MAX_COLS = 100
 EMPTY_ROW_STOP = 1_000  # consecutive empty rows that end a sheet
 MAX_SHEETS = 60
 MAX_ROW_NUMBER = 1_048_576
+WHOLE_PARSE_BYTES = 16 * 2**20  # sheet XML up to this size is parsed in one go
 MAX_MERGES = 20_000
 EXCEL_SERIAL_MAX = 2958465  # 9999-12-31
 
@@ -125,6 +127,7 @@ def label_key(text: object) -> str:
     return re.sub(r"[\s*]+", "", folded).rstrip(":")
 
 
+@functools.lru_cache(maxsize=1024)
 def col_letter(col: int) -> str:
     out = ""
     while col:
@@ -429,44 +432,75 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
     sheet.merged = _merges(raw)
     shared: dict[str, str] = {}
     row_no = last_data = rows_seen = 0
-    for _event, el in ET.iterparse(io.BytesIO(raw), events=("end",)):
-        if _local(el.tag) != "row":
-            continue
+    for el, ns in _rows(raw):
         rows_seen += 1
+        r = el.get("r")
         try:
-            row_no = int(float(el.get("r"))) if el.get("r") else row_no + 1
+            row_no = int(r) if r else row_no + 1
         except ValueError:
-            row_no += 1
+            row_no = int(float(r)) if r.replace(".", "", 1).isdigit() else row_no + 1
         if rows_seen > MAX_ROWS or row_no > MAX_ROW_NUMBER:
             sheet.truncated = True
             break
         if row_no - last_data > EMPTY_ROW_STOP:
             break
         col_no = 0
+        c_tag = ns + "c"
         for c in el:
-            if _local(c.tag) != "c":
+            if c.tag != c_tag:
                 continue
-            pos = parse_ref(c.get("r") or "")
-            col_no = pos[1] if pos else col_no + 1
-            if col_no > MAX_COLS:
-                continue
-            cell = _cell(c, strings, styles, epoch, shared)
+            ref = c.get("r")
+            col_no = _column(ref) if ref else col_no + 1
+            if col_no > MAX_COLS or not len(c):
+                continue  # a styled empty cell has no children
+            cell = _cell(c, ns, strings, styles, epoch, shared)
             if cell is not None:
                 sheet.cells[(row_no, col_no)] = cell
                 last_data = sheet.last_row = row_no
         el.clear()
 
 
-def _cell(c, strings: list[str], styles: _Styles, epoch: dt.datetime, shared: dict[str, str]) -> Cell | None:
+def _rows(raw: bytes):
+    """(row element, namespace prefix) in order. Small sheets are parsed whole (fast, all in C);
+    large ones incrementally so memory stays bounded."""
+    if len(raw) <= WHOLE_PARSE_BYTES:
+        root = ET.fromstring(raw)
+        ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        yield from ((el, ns) for el in root.iter(ns + "row"))
+        return
+    ns = None
+    for _event, el in ET.iterparse(io.BytesIO(raw), events=("end",)):
+        if ns is None:
+            ns = el.tag[: el.tag.index("}") + 1] if el.tag.startswith("{") else ""
+        if el.tag == ns + "row":
+            yield el, ns
+
+
+_COLUMNS: dict[str, int] = {}
+
+
+def _column(ref: str) -> int:
+    letters = ref.rstrip("0123456789")
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = 0
+        for ch in letters[:3]:
+            col = col * 26 + (ord(ch.upper()) - 64)
+        if len(_COLUMNS) < 20_000:
+            _COLUMNS[letters] = col
+    return col
+
+
+def _cell(c, ns: str, strings: list[str], styles: _Styles, epoch: dt.datetime, shared: dict[str, str]) -> Cell | None:
     kind = c.get("t", "n")
     v = f = inline = None
     for child in c:
-        tag = _local(child.tag)
-        if tag == "v":
+        tag = child.tag
+        if tag == ns + "v":
             v = child.text
-        elif tag == "f":
+        elif tag == ns + "f":
             f = child
-        elif tag == "is":
+        elif tag == ns + "is":
             inline = child
     formula = None
     if f is not None:
@@ -475,19 +509,15 @@ def _cell(c, strings: list[str], styles: _Styles, epoch: dt.datetime, shared: di
         if f.get("t") == "shared" and si is not None:
             text = shared.setdefault(si, text) if text else shared.get(si, "")
         formula = "=" + text
-    try:
-        style = int(c.get("s", "0"))
-    except ValueError:
-        style = 0
     value: object = None
     fmt = "General"
-    if kind == "inlineStr":
-        value = _text_of(inline) if inline is not None else None
-    elif v is None or v == "":
-        value = None
-    elif kind == "s":
-        index = int(v)
+    if kind == "s":
+        index = int(v) if v else -1
         value = strings[index] if 0 <= index < len(strings) else None
+    elif kind == "inlineStr":
+        value = _text_of(inline) if inline is not None else None
+    elif not v:
+        value = None
     elif kind in ("str", "e"):
         value = unescape(v)
     elif kind == "b":
@@ -495,16 +525,18 @@ def _cell(c, strings: list[str], styles: _Styles, epoch: dt.datetime, shared: di
     elif kind == "d":
         value = dt.datetime.fromisoformat(v.strip().rstrip("Z"))
     else:
-        number = float(v)
-        value = int(number) if number.is_integer() and "." not in v and "E" not in v.upper() else number
+        try:
+            number = float(v)
+        except ValueError:  # a writer that left out t="str": keep the text
+            return Cell(unescape(v), fmt, formula, True)
+        value = int(number) if number.is_integer() and abs(number) < 2**53 else number
+        style = int(c.get("s", "0") or 0)
         fmt = styles.formats[style] if 0 <= style < len(styles.formats) else "General"
         if style in styles.dates and 1 <= number <= EXCEL_SERIAL_MAX:
             value = from_excel(number, epoch)
-    if value is None and formula is None:
+    if (value is None or value == "") and formula is None:
         return None
-    if isinstance(value, str) and value == "" and formula is None:
-        return None
-    return Cell(value, fmt, formula, value is not None, kind == "e")
+    return Cell(value if value != "" else None, fmt, formula, value is not None and value != "", kind == "e")
 
 
 def _merges(raw: bytes) -> tuple[tuple[int, int, int, int], ...]:

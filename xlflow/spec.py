@@ -196,7 +196,7 @@ def _form(path: Path, enums: dict[str, Enum]) -> Form:
     return Form(
         id=head["id"], order=head["order"], title=Text.of(head["title"], f"{where}.title"),
         sheet=Text.of(head["sheet"], f"{where}.sheet"), purpose=Text.of(head["purpose"], f"{where}.purpose"),
-        fields=tuple(_field(f, f"{where}:{f.get('key')}", enums) for f in raw.get("fields") or head.get("fields", [])),
+        fields=tuple(_field(f, f"{where}:{f.get('key')}", enums) for f in head.get("fields", [])),
         tables=tables,
     )
 

@@ -3,23 +3,29 @@ minutes on a phone.
 
 The brief compares the newest task snapshot of the week with the newest one of the week
 before (both recorded by every merge in the state database). `build_brief` is pure: it
-takes the snapshots, the submissions and the open risks and returns a `Brief`; `collect`
-reads those inputs from a workspace; `render` turns a Brief into HTML and text with jinja2
-(HTML always autoescaped: task names and reasons are typed by departments). "Today" is
-always the `as_of` parameter.
+takes the snapshots, the submissions and the open risks and returns a `Brief`; `make_brief`
+reads those inputs from a workspace; `render_brief` turns a Brief into HTML and text with
+jinja2 (HTML always autoescaped: task names and reasons are typed by departments);
+`send_weekly_brief` writes reports/ and the e-mail; `run_schedule` is what the watcher calls.
+"Today" is always the `as_of` (or `now`) parameter.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .atomic import write_bytes
 from .config import Workspace
 from .errors import UsageError, XlflowError
 from .i18n import msg
+from .mail import DeliveryResult, attachment_name, compose, deliver, deliver_all, render
 from .spec import load_catalog
+from .state import StateDB
 from .workdays import WorkCalendar
 
 Snapshot = tuple[dt.date, list[dict]]  # (as_of, task dicts), as StateDB returns them
@@ -255,14 +261,13 @@ class _Builder:
 
 
 def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snapshot | None = None,
-                older: Snapshot | None = None, accepted: dict[str, dict] | None = None,
-                submissions: Iterable[dict] = (), risks: Iterable[dict] = (), lang: str | None = None,
-                calendar=None) -> Brief:
+                older: Snapshot | None = None, submissions: Iterable[dict] = (), risks: Iterable[dict] = (),
+                lang: str | None = None, calendar: WorkCalendar | None = None) -> Brief:
     """The week-over-week brief. `current` is the newest snapshot of the week, `previous` the
-    newest of the week before, `older` the newest at least two weeks old (for "not updated");
-    `accepted` is StateDB.accepted(), `submissions` StateDB.submissions(since=week start);
-    `risks` are issue-log rows (issue_id, kind, description, raised_by, raised_date, impact,
-    owner, response, status, department)."""
+    newest of the week before, `older` the newest at least two weeks older (for "not updated");
+    `submissions` are StateDB.submissions() rows (department, received, result); `risks` are
+    issue-log rows (issue_id, kind, description, raised_by, raised_date, impact, owner,
+    response, status, department)."""
     lang = lang or ws.lang
     b = _Builder(ws, as_of, lang, calendar or calendar_for(ws))
     week = week_of(as_of, ws.project.week_start)
@@ -319,16 +324,15 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
         b.section("stale", stale),
         b.section("held_up", held),
     )
-    accepted = accepted or {}
     submissions = list(submissions)
     return Brief(
         lang=lang, project=ws.project.name(lang), project_code=ws.project.code, week=week, as_of=as_of,
         snapshot_date=current[0], previous_date=previous[0] if previous else None,
         headline=_headline(b, tasks, previous[1] if previous else None),
         sections=sections,
-        missing=_missing(b, week, accepted, submissions),
+        missing=_missing(b, week, submissions),
         decisions=_decisions(b, tasks, risks),
-        departments=_departments(b, week, tasks, accepted),
+        departments=_departments(b, week, tasks, submissions),
         subject=subject(ws, week, lang),
         notes=_notes(b, current, previous),
     )
@@ -346,7 +350,7 @@ def _notes(b: _Builder, current: Snapshot, previous: Snapshot | None) -> tuple[s
         notes.append(b.t("brief-note-old-snapshot", date=current[0].isoformat()))
     if previous is None:
         notes.append(b.t("brief-note-first"))
-    elif previous[0] < week.start - dt.timedelta(days=7):
+    elif previous[0] < week_of(current[0], b.ws.project.week_start).start - dt.timedelta(days=7):
         notes.append(b.t("brief-note-old-previous", date=previous[0].isoformat()))
     return tuple(notes)
 
@@ -373,31 +377,33 @@ def _headline(b: _Builder, tasks: list[dict], before: list[dict] | None) -> Head
         overdue=sum(1 for t in tasks if b.overdue(t)), statuses=statuses)
 
 
-def _received(row: dict | None) -> dt.datetime | None:
-    if not row or not row.get("received"):
-        return None
+def _received(row: dict) -> dt.datetime | None:
     try:
-        return dt.datetime.fromisoformat(str(row["received"]))
+        value = dt.datetime.fromisoformat(str(row.get("received") or ""))
     except ValueError:
         return None
+    return value.astimezone().replace(tzinfo=None) if value.tzinfo else value  # local wall time
 
 
-def submitted_this_week(accepted_row: dict | None, week: Week, as_of: dt.date) -> bool:
-    received = _received(accepted_row)
-    return received is not None and week.start <= received.date() <= as_of
+def _accepted_dates(subs: list[dict], code: str, as_of: dt.date) -> list[dt.date]:
+    dates = (_received(s) for s in subs if s.get("department") == code and s.get("result") == "accepted")
+    return sorted(d.date() for d in dates if d is not None and d.date() <= as_of)
 
 
-def _missing(b: _Builder, week: Week, accepted: dict[str, dict], submissions: list[dict]) -> tuple:
+def _submitted(subs: list[dict], code: str, week: Week, as_of: dt.date) -> bool:
+    return any(week.start <= d for d in _accepted_dates(subs, code, as_of))
+
+
+def _missing(b: _Builder, week: Week, subs: list[dict]) -> tuple[MissingDepartment, ...]:
     out = []
     for d in b.ws.departments:
-        row = accepted.get(d.code)
-        if submitted_this_week(row, week, b.as_of):
+        if _submitted(subs, d.code, week, b.as_of):
             continue
-        received = _received(row)
-        rejected = sum(1 for s in submissions if s.get("department") == d.code and s.get("result") != "accepted"
-                       and (_received(s) or dt.datetime.min).date() >= week.start)
+        last = _accepted_dates(subs, d.code, b.as_of)
+        rejected = sum(1 for s in subs if s.get("department") == d.code and s.get("result") in ("rejected", "unreadable")
+                       and week.start <= (_received(s) or dt.datetime.min).date() <= b.as_of)
         out.append(MissingDepartment(d.code, d.name(b.lang), d.contact, d.email,
-                                     received.date().isoformat() if received else "", rejected))
+                                     last[-1].isoformat() if last else "", rejected))
     return tuple(out)
 
 
@@ -420,17 +426,194 @@ def _decisions(b: _Builder, tasks: list[dict], risks: Iterable[dict]) -> tuple[D
     return tuple(out)
 
 
-def _departments(b: _Builder, week: Week, tasks: list[dict], accepted: dict[str, dict]) -> tuple:
+def _departments(b: _Builder, week: Week, tasks: list[dict], subs: list[dict]) -> tuple[DepartmentRow, ...]:
     rows = []
     for d in b.ws.departments:
         mine = [t for t in tasks if t.get("department") == d.code]
-        received = _received(accepted.get(d.code))
+        last = _accepted_dates(subs, d.code, b.as_of)
         rows.append(DepartmentRow(
             code=d.code, name=d.name(b.lang), contact=d.contact, tasks=len(mine),
             done=sum(t.get("status") == "done" for t in mine),
             trouble=sum(t.get("status") in TROUBLE for t in mine),
             overdue=sum(b.overdue(t) for t in mine),
             percent=round(sum(_percent(t) for t in mine) / len(mine), 1) if mine else 0.0,
-            last_received=received.date().isoformat() if received else "",
-            submitted=submitted_this_week(accepted.get(d.code), week, b.as_of)))
+            last_received=last[-1].isoformat() if last else "",
+            submitted=_submitted(subs, d.code, week, b.as_of)))
     return tuple(rows)
+
+
+# --- from a workspace: inputs, reports, e-mail ------------------------------------------------
+
+def submissions_with_sidecars(ws: Workspace, db: StateDB) -> list[dict]:
+    """Every recorded submission, plus an accepted one for each accepted/<DEPT>.json the database
+    does not know (a workbook put into accepted/ by hand or restored from a backup)."""
+    subs = db.submissions()
+    known = {s["department"] for s in subs if s.get("result") == "accepted"}
+    for sidecar in sorted(ws.folder("accepted").glob("*.json")):
+        try:
+            meta = json.loads(sidecar.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if meta.get("department") and meta["department"] not in known and meta.get("received"):
+            subs.append({"department": meta["department"], "file_name": meta.get("file", ""),
+                         "received": meta["received"], "result": "accepted"})
+    return subs
+
+
+def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: StateDB | None = None,
+               risks: Iterable[dict] | None = None) -> Brief:
+    """The brief for the week holding `as_of`, from the snapshots in the state database: the newest
+    up to `as_of`, the newest before its week, and the newest two weeks older than it."""
+    db = db or StateDB(ws.state_db)
+    current = db.latest_snapshot_before(as_of, inclusive=True)
+    if current is None:
+        raise XlflowError("summary-no-snapshot", date=as_of.isoformat())
+    previous = db.latest_snapshot_before(week_of(current[0], ws.project.week_start).start)
+    older = db.latest_snapshot_before(current[0] - dt.timedelta(days=STALE_DAYS), inclusive=True)
+    return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
+                       open_issues(ws) if risks is None else risks, lang)
+
+
+def open_issues(ws: Workspace) -> list[dict]:
+    """Issue-log rows of the departments' current accepted workbooks, each with its department:
+    the source the master's issue sheet is merged from. Parsed submissions come from the merge's
+    cache (keyed by content hash), so after a merge nothing is read again."""
+    from .merge import SubmissionCache
+
+    cache = SubmissionCache(ws, load_catalog())
+    rows = []
+    for d in ws.departments:
+        path = ws.folder("accepted") / f"{d.code}.xlsx"
+        if not path.is_file():
+            continue
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        sub = cache.get(sha, path, None)
+        if sub is None:
+            from .validate import check_file  # the validator reads; nothing here parses cells
+
+            sub = check_file(path, ws)
+            cache.put(sub)
+        if sub.data is not None:
+            rows += [{**r.values, "department": d.code} for r in sub.data.rows("issues", "log")]
+    return rows
+
+
+def master_file(ws: Workspace, db: StateDB | None = None) -> Path | None:
+    """The current master workbook: the one the last merge wrote, else the newest in master/."""
+    last = (db or StateDB(ws.state_db)).last_merge()
+    if last and Path(last["master_path"]).is_file():
+        return Path(last["master_path"])
+    found = [p for p in ws.folder("master").glob("*.xlsx") if not p.name.startswith(("~$", "."))]
+    return max(found, key=lambda p: p.stat().st_mtime) if found else None
+
+
+def default_recipients(ws: Workspace) -> list[str]:
+    """The coordinator list ([email] to) and every department contact."""
+    return list(ws.email.to) + [d.email for d in ws.departments if d.email]
+
+
+def render_brief(ws: Workspace, brief: Brief, master_name: str = "") -> tuple[str, str]:
+    """(HTML, text) of the brief; the workspace's templates/ override the shipped ones."""
+    lead = ws.department(ws.project.lead_department)
+    context = {"brief": brief, "master_name": master_name,
+               "lead": lead.name(brief.lang) if lead else ws.project.lead_department}
+    return (render(ws, "brief.html.j2", brief.lang, **context),
+            render(ws, "brief.txt.j2", brief.lang, **context))
+
+
+def write_reports(ws: Workspace, brief: Brief, html: str, text: str, out_dir: Path | None = None) -> tuple[Path, Path]:
+    """reports/brief-2026-W47-zh.html and .md (the text part is Markdown), each written atomically."""
+    folder = Path(out_dir) if out_dir else ws.folder("reports")
+    base = f"brief-{brief.week.label}-{brief.lang}"
+    return (write_bytes(folder / f"{base}.html", html.encode("utf-8")),
+            write_bytes(folder / f"{base}.md", text.encode("utf-8")))
+
+
+@dataclass(frozen=True)
+class BriefResult:
+    brief: Brief
+    html: Path
+    text: Path
+    delivery: DeliveryResult
+
+
+def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iterable[str] | None = None,
+                      lang: str | None = None, out_dir: Path | None = None, db: StateDB | None = None,
+                      risks: Iterable[dict] | None = None) -> BriefResult:
+    """Build the brief, write it to reports/, and put the e-mail (master attached) in outbox/;
+    with `send` and a configured server also send it. MailError leaves the .eml in outbox/."""
+    db = db or StateDB(ws.state_db)
+    brief = make_brief(ws, as_of, lang, db, risks)
+    master = master_file(ws, db)
+    fits = master is not None and master.stat().st_size <= ws.email.max_attachment_mb * 1024 * 1024
+    html, text = render_brief(ws, brief, attachment_name(master) if fits else "")  # else compose adds its path
+    html_path, text_path = write_reports(ws, brief, html, text, out_dir)
+    message = compose(ws, brief.subject, text, html, list(to) if to else default_recipients(ws),
+                      [master] if master else [], kind=f"brief-{brief.week.label}", lang=brief.lang)
+    return BriefResult(brief, html_path, text_path, deliver(ws, message, send))
+
+
+def missing_departments(ws: Workspace, as_of: dt.date, db: StateDB | None = None) -> list[str]:
+    """Codes of the departments with no accepted submission in the week holding `as_of`."""
+    week = week_of(as_of, ws.project.week_start)
+    subs = submissions_with_sidecars(ws, db or StateDB(ws.state_db))
+    return [d.code for d in ws.departments if not _submitted(subs, d.code, week, as_of)]
+
+
+def send_reminders(ws: Workspace, as_of: dt.date, send: bool = True, lang: str | None = None,
+                   db: StateDB | None = None) -> tuple[list[DeliveryResult], list[str]]:
+    """A reminder to each department that has not submitted this week, with its last accepted
+    workbook (or a blank one) attached. Returns the deliveries and the codes skipped for lack of
+    an e-mail address. All messages are written to outbox/ before the first is sent."""
+    from .notify import reminder_attachment, reminder_message
+
+    lang = lang or ws.lang
+    messages, skipped = [], []
+    with tempfile.TemporaryDirectory(prefix="xlflow-reminder-") as tmp:
+        for code in missing_departments(ws, as_of, db):
+            if not ws.department(code).email:
+                skipped.append(code)
+                continue
+            attachment = reminder_attachment(ws, code, lang, Path(tmp))
+            messages.append(reminder_message(ws, code, attachment, lang, as_of))
+        return deliver_all(ws, messages, send), skipped
+
+
+# --- the schedule the watcher follows ---------------------------------------------------------
+
+SCHEDULE_FILE = "schedule.json"
+
+
+def scheduled_at(ws: Workspace, week: Week, weekday: int, at: dt.time) -> dt.datetime:
+    """The moment in `week` when a weekly job is due (weekday 0 = Monday)."""
+    day = week.start + dt.timedelta(days=(weekday - week.start.weekday()) % 7)
+    return dt.datetime.combine(day, at)
+
+
+def run_schedule(ws: Workspace, now: dt.datetime, send: bool = True, db: StateDB | None = None) -> list[str]:
+    """What the watcher calls on every rescan: sends this week's reminders once the configured
+    reminder time has passed, and the brief once the send time has passed — each once per week
+    (remembered in reports/schedule.json), catching up if the watcher was not running at that
+    moment. Returns the jobs done ("reminders", "brief"). A MailError is raised after the job is
+    marked done: its .eml files wait in outbox/ for mail.retry_outbox."""
+    cfg = ws.summary
+    now = now.replace(tzinfo=None)
+    week = week_of(now.date(), ws.project.week_start)
+    marks_path = ws.folder("reports") / SCHEDULE_FILE
+    try:
+        marks = json.loads(marks_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        marks = {}
+    jobs = [("reminders", cfg.reminder_weekday, cfg.reminder_time), ("brief", cfg.send_weekday, cfg.send_time)]
+    done = []
+    for job, weekday, at in jobs:
+        if weekday is None or marks.get(job) == week.label or now < scheduled_at(ws, week, weekday, at):
+            continue
+        marks[job] = week.label
+        write_bytes(marks_path, json.dumps(marks, indent=1).encode("utf-8"))
+        done.append(job)
+        if job == "reminders":
+            send_reminders(ws, now.date(), send, db=db)
+        else:
+            send_weekly_brief(ws, now.date(), send, db=db)
+    return done

@@ -107,6 +107,8 @@ class Watcher:
     """The worker: pending paths in arrival order, each processed when due; the observer and
     the rescan only add to them. `today` gives the merge's as-of date (a parameter for tests)."""
 
+    BUG_RETRY_SECONDS = 30.0  # an unexpected error on a file: try it again after this long
+
     def __init__(self, ws: Workspace, poll: float | None = None, lang: str | None = None,
                  log: logging.Logger | None = None, db: StateDB | None = None,
                  today: Callable[[], dt.date] = dt.date.today) -> None:
@@ -230,6 +232,10 @@ class Watcher:
         now = time.monotonic()
         return next((p for p, due in self.pending.items() if due <= now), None)
 
+    def _work_due_soon(self) -> bool:
+        """A file is settling or being retried shortly: the weekly jobs wait for it (not for postponed ones)."""
+        return self._seconds_to_next() < 10.0
+
     def _seconds_to_next(self) -> float:
         if not self.pending:
             return 3600.0
@@ -244,7 +250,7 @@ class Watcher:
             return None
         except Exception as exc:  # noqa: BLE001 - a bug in one file must not stop the watcher
             self.log.exception(msg("watch-failed", self.lang, file=path.name, error=repr(exc)))
-            self.pending[path] = time.monotonic() + max(30.0, self.ws.watch.settle_seconds)
+            self.pending[path] = time.monotonic() + self.BUG_RETRY_SECONDS
             return None
         if outcome.final:
             self.pending.pop(path, None)
@@ -261,6 +267,7 @@ class Watcher:
         """Process what is in the inbox now and return. Files still being written or retried
         are waited for (bounded); files open in Excel are left for the next run."""
         ensure_folders(self.ws)
+        self.intake.clean_leftovers()
         self.rescan()
         limit = deadline_seconds if deadline_seconds is not None else max(
             30.0, 4 * self.ws.watch.settle_seconds * self.ws.watch.max_attempts)
@@ -281,10 +288,12 @@ class Watcher:
         self.log.info(msg("watch-once-done", self.lang, count=len(self.outcomes)))
         return self.outcomes
 
-    def run(self, tick: Callable[[], None] | None = None) -> None:
+    def run(self, schedule: bool = False) -> None:
         """Watch until stop() (or Ctrl-C / SIGTERM when run in the main thread): the backlog first,
-        then new files; rescan every ws.watch.rescan_seconds; `tick` runs once per loop (the weekly brief)."""
+        then new files; rescan every ws.watch.rescan_seconds. With `schedule`, the weekly reminders
+        and brief go out at their configured times (checked at start and at every rescan)."""
         ensure_folders(self.ws)
+        self.intake.clean_leftovers()
         self.start_observer()
         mode = msg("watch-mode-polling", self.lang, seconds=self.poll) if self.poll else msg("watch-mode-native", self.lang)
         self.log.info(msg("watch-started", self.lang, inbox=self.inbox, mode=mode,
@@ -293,6 +302,7 @@ class Watcher:
         if self.pending:
             self.log.info(msg("watch-backlog", self.lang, count=len(self.pending)))
         next_rescan = time.monotonic() + self.ws.watch.rescan_seconds
+        next_schedule = time.monotonic() if schedule else float("inf")
         try:
             while not self.stop_event.is_set():
                 self._drain(min(0.5, self._seconds_to_next(), max(0.0, next_rescan - time.monotonic())))
@@ -308,11 +318,29 @@ class Watcher:
                 path = self._next_due()
                 if path is not None:
                     self.process(path)
-                if tick:
-                    tick()
+                elif time.monotonic() >= next_schedule and not self._work_due_soon():  # never in a file's way
+                    self.run_schedule()
+                    next_schedule = time.monotonic() + max(60.0, self.ws.watch.rescan_seconds)
         finally:
             self.stop_observer()
             self.log.info(msg("watch-stopped", self.lang))
+
+    def run_schedule(self) -> list[str]:
+        """The weekly jobs that are due (xlflow.summary.run_schedule: each once per week)."""
+        from .summary import run_schedule
+
+        try:
+            done = run_schedule(self.ws, dt.datetime.now(), send=self.ws.email.configured, db=self.db)
+        except XlflowError as exc:
+            self.log.error(msg("watch-summary-failed", self.lang, error=exc.message(self.lang)))
+            return []
+        except Exception as exc:  # noqa: BLE001 - the brief must never stop the intake
+            self.log.exception(msg("watch-summary-failed", self.lang, error=repr(exc)))
+            return []
+        for job in done:
+            self.log.info(msg(f"watch-schedule-{job}", self.lang, reports=self.ws.folder("reports"),
+                              outbox=self.ws.folder("outbox")))
+        return done
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -113,6 +113,8 @@ class WorkCalendar:
             i = bisect_left(self._cum, target)
             if 0 < i < len(self._cum) - 1 and self._cum[i] == target:
                 return dt.date.fromordinal(self._base + i)
+            if reach > 40_000:  # more than a century without a working day: the calendar is wrong
+                raise ValueError("no working days in the calendar")
             reach *= 2
 
 

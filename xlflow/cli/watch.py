@@ -33,16 +33,7 @@ def watch(workspace: Path, poll: float | None, once: bool, lang: str | None) -> 
             if once:
                 watcher.run_once()
             else:
-                watcher.run(tick=_weekly_brief(ws, lang, log))
-
-
-def _weekly_brief(ws, lang: str, log):
-    """The watcher sends the weekly brief at ws.summary.send_weekday/send_time, once per week."""
-    if ws.summary.send_weekday is None:
-        return None
-    from ..watcher import weekly_brief_tick
-
-    return weekly_brief_tick(ws, lang, log)
+                watcher.run(schedule=True)
 
 
 @main.command()

@@ -1,0 +1,102 @@
+"""The feedback copy: highlighted, commented cells and a findings sheet with links; the form keeps
+working (validations, protection, lists) — also after a LibreOffice re-save — and re-validates the same."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from libreoffice import convert
+from validate_helpers import fill, make_workspace, task
+from xlflow import layout
+from xlflow.annotate import write_feedback_copy
+from xlflow.generate import generate_workbook
+from xlflow.validate import check_file, task_rows
+
+UPDATE = {"update_date": dt.date(2026, 11, 20)}
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    root = tmp_path_factory.mktemp("annotate")
+    ws = make_workspace(root / "ws")
+    blank = generate_workbook(ws, "RD", "zh", root / "blank.xlsx")
+    filled = fill(ws, blank, root / "filled.xlsx", {"wbs": {"card": UPDATE, "tables": {"tasks": [
+        task(1), task(2, status="滞后"), task(3, status="完成了", name="=cmd|' /C calc'!A0")]}}})
+    return ws, blank, filled, root
+
+
+def codes(sub):
+    return [(f.code, f.sheet, f.cell) for f in sub.report.findings]
+
+
+def structure(path):
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["任务分解表"]
+    return {"validations": len(sheet.data_validations.dataValidation), "protected": bool(sheet.protection.sheet),
+            "lists_hidden": wb[layout.LISTS_SHEET].sheet_state, "names": "list_status" in wb.defined_names}
+
+
+def test_feedback_copy_marks_cells_and_lists_findings(env):
+    ws, _, filled, root = env
+    before = filled.read_bytes()
+    sub = check_file(filled, ws)
+    assert codes(sub) == [("external-formula", "任务分解表", "B10"), ("bad-enum", "任务分解表", "H10"),
+                          ("reason-required", "任务分解表", "J9")]
+    out = write_feedback_copy(sub, root / "out" / "feedback.xlsx", "zh")
+    assert filled.read_bytes() == before
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == layout.FEEDBACK_SHEET
+    sheet = wb["任务分解表"]
+    assert "reason-required" in sheet["J9"].comment.text and sheet["J9"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert "完成了" in sheet["H10"].comment.text
+    summary = wb[layout.FEEDBACK_SHEET]
+    assert summary["C8"].value == "J9" and summary["C8"].hyperlink.location == "'任务分解表'!J9"
+    assert summary["B7"].value == "任务分解表" and summary["G7"].value == "bad-enum"
+    assert summary["E6"].value.startswith("=cmd") and summary["E6"].data_type == "s" and summary["E6"].quotePrefix
+    assert {p.name: p.value for p in wb.custom_doc_props}[layout.PROP_KIND] == "feedback-copy"
+    assert structure(out) == structure(filled)
+
+
+def test_feedback_copy_revalidates_identically(env):
+    ws, _, filled, root = env
+    sub = check_file(filled, ws)
+    out = write_feedback_copy(sub, root / "again.xlsx", "en")
+    again = check_file(out, ws)
+    assert codes(again) == codes(sub) and again.department == "RD"
+
+
+def test_fixed_feedback_copy_becomes_valid(env):
+    ws, _, filled, root = env
+    out = write_feedback_copy(check_file(filled, ws), root / "tofix.xlsx", "zh")
+    wb = openpyxl.load_workbook(out)
+    wb["任务分解表"]["J9"].value = "设计资源不足"
+    wb["任务分解表"]["H10"].value = "进行中"
+    wb["任务分解表"]["B10"].value = "样机测试"
+    wb.save(root / "fixed.xlsx")
+    fixed = check_file(root / "fixed.xlsx", ws)
+    assert fixed.valid and fixed.report.findings == [] and len(task_rows(fixed)) == 3
+
+
+def test_unreadable_file_has_no_copy(env, tmp_path):
+    ws = env[0]
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a workbook at all")
+    assert write_feedback_copy(check_file(bad, ws), tmp_path / "fb.xlsx", "zh") is None
+    assert not (tmp_path / "fb.xlsx").exists()
+
+
+def test_libreoffice_resave_keeps_form_and_findings(env, tmp_path):
+    ws, _, filled, root = env
+    sub = check_file(filled, ws)
+    resaved = convert(filled, "xlsx", tmp_path / "lo_filled")
+    again = check_file(resaved, ws)
+    assert codes(again) == codes(sub)
+    assert [r.values for r in task_rows(again)] == [r.values for r in task_rows(sub)]
+    copy = write_feedback_copy(sub, tmp_path / "copy" / "feedback.xlsx", "zh")
+    copy_resaved = convert(copy, "xlsx", tmp_path / "lo_copy")
+    assert codes(check_file(copy_resaved, ws)) == codes(sub)
+    kept = structure(copy_resaved)
+    assert kept["protected"] and kept["names"] and kept["lists_hidden"] == "hidden"
+    assert kept["validations"] >= structure(filled)["validations"] - 1

@@ -1,0 +1,45 @@
+"""`xlflow merge`: rebuild the master WBS from the departments' latest valid workbooks."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from ..merge import merge_workspace
+from ..state import StateDB
+from . import handle_errors, lang_option, main, open_workspace, workspace_option
+
+
+def _as_of(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError("merge-bad-date", value=value) from None
+
+
+@main.command()
+@workspace_option
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the master here instead of master/ (no dated copy). 输出文件。")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Take this date as today, so the same inputs give the same master. 指定统计日期。")
+@lang_option
+@handle_errors
+def merge(workspace: Path, files: tuple[Path, ...], out: Path | None, as_of: str | None, lang: str | None) -> None:
+    """Merge the departments' task sheets into the master WBS.
+    合并各部门任务表，生成主任务表。
+
+    Without FILE: the latest accepted workbook of each department. With FILE: exactly
+    those, each checked first; a file with errors is left out."""
+    ws = open_workspace(workspace)
+    lang = lang or ws.lang
+    day = _as_of(as_of) or dt.date.today()
+    result = merge_workspace(ws, list(files) or None, as_of=day, out=out, lang=lang)
+    StateDB(ws.state_db).record_merge(day, result.master_path, result.plan.snapshot_rows())
+    for line in result.summary(lang):
+        click.echo(line)

@@ -1,0 +1,73 @@
+"""`xlflow validate FILE...`: check submitted workbooks, print findings, optionally write feedback copies."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..annotate import write_feedback_copy
+from ..i18n import msg
+from ..model import Submission
+from ..validate import check_file
+from . import handle_errors, lang_option, main, open_workspace, workspace_option
+
+
+@main.command()
+@workspace_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text. 输出 JSON。")
+@click.option("--annotate-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write a feedback copy of each file here. 将批注反馈副本写入此目录。")
+@lang_option
+@handle_errors
+def validate(workspace: Path, files: tuple[Path, ...], as_json: bool, annotate_dir: Path | None,
+             lang: str | None) -> None:
+    """Check filled workbooks against the form specs. 校验已填写的工作簿。
+
+    Exit 0 when no file has an error (warnings allowed), 1 otherwise."""
+    ws = open_workspace(workspace)
+    lang = lang or ws.lang
+    subs = [check_file(path, ws) for path in files]
+    copies: dict[Path, Path | None] = {}
+    if annotate_dir is not None:
+        for sub in subs:
+            copies[sub.path] = write_feedback_copy(sub, annotate_dir / feedback_name(sub.path), lang)
+    if as_json:
+        click.echo(json.dumps({"files": [submission_json(sub, lang) for sub in subs]}, ensure_ascii=False, indent=2))
+    else:
+        for sub in subs:
+            click.echo(report_text(sub, lang))
+            if copies.get(sub.path):
+                click.echo(msg("validate-feedback-written", lang, path=copies[sub.path]))
+        if len(subs) > 1:
+            bad = sum(not s.valid for s in subs)
+            click.echo(msg("validate-summary", lang, count=len(subs), valid=len(subs) - bad, invalid=bad))
+    sys.exit(0 if all(s.valid for s in subs) else 1)
+
+
+def feedback_name(path: Path) -> str:
+    return f"{path.stem}_feedback.xlsx"
+
+
+def submission_json(sub: Submission, lang: str) -> dict:
+    return {"path": str(sub.path), "department": sub.department, "valid": sub.valid,
+            "findings": [f.as_dict(lang) for f in sub.report.findings]}
+
+
+def report_text(sub: Submission, lang: str) -> str:
+    """The readable report: a verdict line, then findings grouped by sheet, each with its cell."""
+    errors, warnings = len(sub.report.errors), len(sub.report.warnings)
+    key = "validate-file-valid" if sub.valid else "validate-file-invalid"
+    lines = [msg(key, lang, path=sub.path, department=sub.department or "?", errors=errors, warnings=warnings)]
+    groups: dict[str | None, list] = {}
+    for finding in sub.report.findings:
+        groups.setdefault(finding.sheet, []).append(finding)
+    for sheet, findings in groups.items():
+        lines.append(f"  [{sheet}]" if sheet else "  " + msg("validate-workbook-group", lang))
+        for f in findings:
+            mark = msg("validate-error-mark" if f.is_error else "validate-warning-mark", lang)
+            where = f"{f.cell}: " if f.cell else ""
+            lines.append(f"    {mark} {where}{f.message(lang)} [{f.code}]")
+    return "\n".join(lines)

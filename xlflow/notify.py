@@ -1,0 +1,125 @@
+"""The e-mails a department gets: feedback on each submission (accepted, or rejected with the
+findings and the annotated copy) and the weekly reminder when its update is missing.
+
+Each function returns a composed message; the caller passes it to mail.deliver (outbox/ always,
+SMTP when configured). Texts come from the message catalog, layout from xlflow/templates/.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from .config import Workspace
+from .findings import Finding, Report
+from .i18n import msg
+from .mail import compose, render
+from .model import Submission
+from .workdays import week_start
+
+MAX_FINDINGS = 30  # listed in the body; all of them are marked in the annotated copy
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    where: str
+    message: str
+    severity: str
+
+
+def _lines(findings: list[Finding], lang: str) -> list[FindingLine]:
+    def where(f: Finding) -> str:
+        if f.sheet and f.cell:
+            return f"{f.sheet}!{f.cell}"
+        return f.sheet or f.cell or ""
+
+    return [FindingLine(where(f), f.message(lang), f.severity) for f in findings]
+
+
+def _lead(ws: Workspace, lang: str) -> str:
+    lead = ws.department(ws.project.lead_department)
+    return lead.name(lang) if lead else ws.project.lead_department
+
+
+def feedback_message(ws: Workspace, submission: Submission, feedback_copy: Path | None, lang: str | None = None,
+                     *, to: list[str] | None = None, version: int | None = None,
+                     file_name: str | None = None) -> EmailMessage:
+    """Accepted (with any warnings), or rejected with the errors listed and the annotated copy
+    attached. `file_name` is the name the submitter used, when the submission's path is a staged copy."""
+    received = submission.received.strftime("%Y-%m-%d %H:%M") if submission.received else ""
+    return feedback(ws, file_name or submission.path.name, submission.department,
+                    "accepted" if submission.valid else "rejected", submission.report,
+                    [feedback_copy] if feedback_copy else [], to=to, version=version, received=received, lang=lang)
+
+
+def feedback(ws: Workspace, file_name: str, department: str | None, result: str, report: Report,
+             attachments: list[Path], to: list[str] | None = None, version: int | None = None,
+             received: str = "", lang: str | None = None) -> EmailMessage:
+    """The submitter's answer for `result` accepted | rejected | unreadable | duplicate. Goes to the
+    department's e-mail, else to the coordinators ([email] to)."""
+    lang = lang or ws.lang
+    dept = ws.department(department) if department else None
+    dept_name = dept.name(lang) if dept else msg("notify-unknown-department", lang)
+    recipients = to if to is not None else ([dept.email] if dept and dept.email else list(ws.email.to))
+    kind = result if result in ("accepted", "duplicate") else "rejected"
+    errors, warnings = report.errors, report.warnings
+    subject = msg(f"notify-subject-{kind}", lang, project=ws.project.name(lang), department=dept_name, file=file_name)
+    context = {
+        "result": kind, "accepted": kind == "accepted", "project": ws.project.name(lang), "title": subject,
+        "greeting": msg("notify-greeting", lang, name=dept.contact) if dept and dept.contact
+        else msg("notify-greeting-team", lang),
+        "file": file_name, "received": received, "version": version if version is not None else "—",
+        "department": dept_name, "errors": _lines(errors[:MAX_FINDINGS], lang),
+        "more_errors": max(0, len(errors) - MAX_FINDINGS), "error_count": len(errors),
+        "warnings": _lines(warnings[:MAX_FINDINGS], lang), "more_warnings": max(0, len(warnings) - MAX_FINDINGS),
+        "warning_count": len(warnings), "annotated": bool(attachments) and kind == "rejected", "lead": _lead(ws, lang),
+    }
+    html = render(ws, "feedback.html.j2", lang, **context)
+    text = render(ws, "feedback.txt.j2", lang, **context)
+    return compose(ws, subject, text, html, recipients, attachments,
+                   kind=f"feedback-{department or 'unknown'}-{kind}", lang=lang)
+
+
+def reminder_attachment(ws: Workspace, dept_code: str, lang: str, folder: Path) -> tuple[Path, str]:
+    """The department's last accepted workbook, or else a blank one, copied into `folder` under
+    its usual name; with the date it was received ("" for a blank)."""
+    from .generate import generate_workbook, workbook_name
+
+    target = folder / workbook_name(ws, dept_code, lang)
+    accepted = ws.folder("accepted") / f"{dept_code}.xlsx"
+    if accepted.is_file():
+        shutil.copyfile(accepted, target)
+        try:
+            received = json.loads((accepted.with_suffix(".json")).read_text("utf-8")).get("received", "")
+        except (OSError, ValueError):
+            received = ""
+        return target, str(received)[:10] or dt.date.fromtimestamp(accepted.stat().st_mtime).isoformat()
+    return generate_workbook(ws, dept_code, lang, target), ""
+
+
+def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Path, str] | None,
+                     lang: str | None, as_of: dt.date) -> EmailMessage:
+    """"Your update for this week is missing" to the department, with its last accepted workbook
+    (attachment given as (path, received date) from reminder_attachment) or a blank one."""
+    lang = lang or ws.lang
+    dept = ws.department(dept_code)
+    path, last = attachment if isinstance(attachment, tuple) else (attachment, "")
+    start = week_start(as_of, ws.project.week_start)
+    week = (start + dt.timedelta(days=3)).isocalendar()[1]
+    subject = msg("reminder-subject", lang, project=ws.project.name(lang), week=week)
+    context = {
+        "project": ws.project.name(lang), "title": subject,
+        "greeting": msg("notify-greeting", lang, name=dept.contact) if dept.contact else msg("notify-greeting-team", lang),
+        "body": msg("reminder-body", lang, now=as_of.isoformat(), department=dept.name(lang),
+                    start=start.isoformat(), end=(start + dt.timedelta(days=6)).isoformat()),
+        "attached": (msg("reminder-attached-last", lang, date=last) if last else msg("reminder-attached-blank", lang))
+        if path else "",
+        "lead": _lead(ws, lang),
+    }
+    html = render(ws, "reminder.html.j2", lang, **context)
+    text = render(ws, "reminder.txt.j2", lang, **context)
+    return compose(ws, subject, text, html, [dept.email] if dept.email else list(ws.email.to),
+                   [path] if path else [], kind=f"reminder-{dept_code}", lang=lang)
