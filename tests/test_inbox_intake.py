@@ -260,3 +260,38 @@ def test_feedback_in_chinese(tmp_path):
     assert "重新提交" in message["Subject"] and "陈静" in message.get_body(("plain",)).get_content()
     with zipfile.ZipFile(next(ws.folder("rejected").glob("*.xlsx"))) as zf:
         assert "[Content_Types].xml" in zf.namelist()
+
+
+def test_a_deferred_merge_survives_a_restart(tmp_path):
+    """In a burst the watcher accepts files without merging each; the due merge is durable."""
+    from xlflow.merge import master_paths
+
+    ws = make_ws(tmp_path / "ws", settle_seconds=0)
+    book = ws.folder("inbox") / "rd.xlsx"
+    shutil.copyfile(sample("RD"), book)
+    intake = Intake(ws)
+    assert intake.check_ready(book) is None
+    outcome = intake.process_file(book, AS_OF, merge=False)
+    master = master_paths(ws, AS_OF)[0]
+    assert outcome.result == "accepted" and not master.exists()
+    db = StateDB(ws.state_db)
+    assert db.merge_due() and db.last_merge() is None
+    # Killed here; the next run merges first thing.
+    assert run_once(ws) == []
+    assert master.exists() and not db.merge_due() and db.last_merge()["task_count"] > 0
+
+
+def test_process_inbox_for_the_demo(tmp_path):
+    from xlflow.watcher import process_inbox
+
+    ws = make_ws(tmp_path / "ws", settle_seconds=30)  # ignored: the caller put complete files there
+    for dept in ("RD", "MK", "CS"):
+        shutil.copyfile(sample(dept), ws.folder("inbox") / sample(dept).name)
+    outcomes = process_inbox(ws, AS_OF, "zh")
+    assert sorted((o.department, o.result) for o in outcomes) == [("CS", "rejected"), ("MK", "accepted"),
+                                                                  ("RD", "accepted")]
+    rd = next(o for o in outcomes if o.department == "RD")
+    assert rd.line("zh").startswith("NPL-2026_RD_研发部.xlsx｜部门 RD｜已接收｜错误 0")
+    db = StateDB(ws.state_db)
+    assert {t["department"] for t in db.latest_snapshot_before(AS_OF, inclusive=True)[1]} == {"RD", "MK"}
+    assert len(list(ws.folder("outbox").glob("*.eml"))) == 3 and inbox_names(ws) == []

@@ -140,3 +140,28 @@ def test_cli_merge_prints_summary_and_records_a_snapshot(ws, reads):
 def test_cli_rejects_a_bad_date(ws):
     out = CliRunner().invoke(main, ["merge", "-w", str(ws.root), "--as-of", "20/11/2026", "--lang", "en"])
     assert out.exit_code == 2 and "YYYY-MM-DD" in out.output
+
+
+def test_real_generated_workbooks_through_validation(ws, tmp_path):
+    """No stand-in: workbooks from the generator, checked by validate, merged, read back."""
+    from xlflow.generate import generate_workbook
+
+    rows = {"RD": [dict(task("RD-001", D(2026, 11, 2), D(2026, 11, 13)), predecessors="",
+                        notes='=WEBSERVICE("http://x.example")')],
+            "MK": [dict(task("MK-001", D(2026, 11, 16), D(2026, 11, 30), "in_progress", percent=10),
+                        predecessors="RD-001")]}
+    for dept, tasks in rows.items():
+        for t in tasks:
+            t.pop("name")
+            t["name"] = f"{dept} launch work"
+        generate_workbook(ws, dept, "en", tmp_path / f"{dept}.xlsx",
+                          data={"wbs": {"card": {"update_date": D(2026, 11, 16)}, "tables": {"tasks": tasks}}})
+    result = merge.merge_workspace(ws, [tmp_path / "RD.xlsx", tmp_path / "MK.xlsx"], as_of=AS_OF,
+                                   out=tmp_path / "master.xlsx", lang="en")
+    assert result.left_out == [], [f.code for s in result.left_out for f in s.report.errors]
+    assert [(t.department, t.task_id, t.health) for t in result.plan.tasks] == \
+        [("RD", "RD-001", "overdue"), ("MK", "MK-001", "on_track")]
+    assert [(p.task_id, s.task_id) for p, s in result.plan.cross_links] == [("RD-001", "MK-001")]
+    sheet = openpyxl.load_workbook(result.master_path)["Master WBS"]
+    notes = [c for row in sheet.iter_rows(min_row=5) for c in row if c.value == '=WEBSERVICE("http://x.example")']
+    assert len(notes) == 1 and notes[0].data_type == "s" and notes[0].quotePrefix

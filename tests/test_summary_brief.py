@@ -115,6 +115,10 @@ def test_command_writes_reports_and_outbox(ws, tmp_path):
     (path,) = ws.folder("outbox").glob("*.eml")
     assert str(path) in r.output and "加 --send 才发送" in r.output
 
+    r = CliRunner().invoke(main, ["summary", "-w", str(ws.root), "--as-of", "2026-11-20", "--remind"])
+    assert r.exit_code == 0 and r.output.count("reminder-") == 3 and "简报" not in r.output  # MK, CS, FN only
+    assert len(list(ws.folder("outbox").glob("*.eml"))) == 4
+
     r = CliRunner().invoke(main, ["summary", "-w", str(ws.root), "--week", "2026-W47", "--as-of", "2026-11-20"])
     assert r.exit_code == 2 and "--week" in r.output
     r = CliRunner().invoke(main, ["summary", "-w", str(ws.root), "--week", "47", "--lang", "en"])

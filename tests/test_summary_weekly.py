@@ -118,6 +118,10 @@ def test_long_sections_are_cut_and_counted(sample_ws):
     section = b.section("newly")
     assert (len(section.items), section.more, section.count) == (SECTION_LIMIT, 5, SECTION_LIMIT + 5)
     assert section.items[0].days_late >= section.items[-1].days_late  # the latest first
+    assert [i.days_late for i in section.items] == sorted((i.days_late for i in section.items), reverse=True)
+    blocked = [task(f"MK-{n:03d}", "blocked", D(2026, 12, 1), reason="x") for n in range(SECTION_LIMIT + 3)]
+    b = build_brief(sample_ws, AS_OF, (AS_OF, blocked))
+    assert (len(b.decisions), b.decisions_more) == (SECTION_LIMIT, 3)
 
 
 def test_holidays_count_as_non_working_days(sample_ws):

@@ -1,6 +1,7 @@
 """The watcher with the real watchdog observer on a real folder: what shared folders do to files."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -109,6 +110,11 @@ def test_fifty_files_at_once_each_processed_exactly_once(tmp_path):
     assert len(list(ws.folder("archive").iterdir())) == 50 and inbox_names(ws) == []
     db = StateDB(ws.state_db)
     assert sum(db.accepted_version(d) for d in SAMPLE_DEPTS) == 50
+    # The master holds the last version of every department: merged after the burst, not 50 times.
+    assert not db.merge_due()
+    merges = db.snapshots_between(dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+    assert {t["department"] for t in merges[-1][1]} == set(SAMPLE_DEPTS)
+    assert len(merges) < 50
 
 
 def test_the_rescan_finds_what_no_event_reported_and_restarts_the_observer(tmp_path):
@@ -153,11 +159,11 @@ def test_an_exception_in_processing_does_not_stop_the_watcher(tmp_path, monkeypa
     calls = []
     real = inbox.Intake.process_file
 
-    def flaky(self, path, as_of, now=None):
+    def flaky(self, path, as_of, **kw):
         calls.append(path)
         if len(calls) == 1:
             raise RuntimeError("bug")
-        return real(self, path, as_of, now)
+        return real(self, path, as_of, **kw)
 
     monkeypatch.setattr(inbox.Intake, "process_file", flaky)
     monkeypatch.setattr("xlflow.watcher.Watcher.BUG_RETRY_SECONDS", 0.5)
@@ -179,3 +185,14 @@ def test_only_one_watcher_per_workspace(tmp_path):
                 pass
     with workspace_lock(ws):  # released on exit
         pass
+
+
+def test_network_shares_are_polled(tmp_path):
+    from pathlib import Path
+
+    from xlflow.watcher import Watcher, on_network_share
+
+    assert on_network_share(Path(r"\\fileserver\projects\inbox")) and on_network_share(Path("//fileserver/inbox"))
+    assert not on_network_share(tmp_path)
+    ws = make_ws(tmp_path / "ws", poll=True)
+    assert Watcher(ws).poll == 5.0 and Watcher(make_ws(tmp_path / "ws2")).poll is None

@@ -164,6 +164,11 @@ def _safe(name: str) -> str:
     return _SAFE_NAME_RE.sub("_", name).strip("._") or "file"
 
 
+def _output_stem(received: str, department: str | None, sha256: str, file_name: str) -> str:
+    """Names in rejected/: when, whose, which content, and the name the submitter used."""
+    return f"{_stamp(received)}_{department or 'UNKNOWN'}_{(sha256 or 'nohash')[:8]}_{_safe(Path(file_name).stem)}"
+
+
 def archive_name(department: str | None, received: str, sha256: str, file_name: str) -> str:
     stem, suffix = os.path.splitext(file_name)
     return f"{_stamp(received)}_{department or 'UNKNOWN'}_{sha256[:12]}_{_safe(stem)}{suffix.lower()}"
@@ -186,6 +191,7 @@ class Intake:
         self.ws = ws
         self.db = db or StateDB(ws.state_db)
         self.lang = lang or ws.lang
+        self._merge_now = True
 
     def clean_leftovers(self) -> None:
         """Remove what a killed run left half-written: staged copies and the temp files of
@@ -199,12 +205,26 @@ class Intake:
 
     # --- the entry point -------------------------------------------------------------------
 
-    def process_file(self, path: Path, as_of: dt.date, now: dt.datetime | None = None) -> Outcome:
+    def process_file(self, path: Path, as_of: dt.date, now: dt.datetime | None = None,
+                     merge: bool = True) -> Outcome:
+        """Take one inbox file as far as it can go now. With merge=False an accepted file is not
+        merged yet: the state database notes the merge as due, and merge_if_due() does it once
+        for a whole burst of files (the watcher calls it when no other file is waiting)."""
         path = Path(path)
         started = time.perf_counter()
+        self._merge_now = merge
         outcome = self._process(path, as_of, now or dt.datetime.now().astimezone())
         outcome.seconds = time.perf_counter() - started
         return outcome
+
+    def merge_if_due(self, as_of: dt.date) -> tuple[Path | None, str] | None:
+        """Re-merge if an accepted submission is not in the master yet (deferred, or a crash
+        came between accepting and merging). None if nothing was due, else (master, note)."""
+        if not self.db.merge_due():
+            return None
+        done = self._merge(as_of)
+        self.db.clear_merge_due()
+        return done
 
     def _process(self, path: Path, as_of: dt.date, now: dt.datetime) -> Outcome:
         entry = self.db.inbox_entry(path)
@@ -213,47 +233,50 @@ class Intake:
             staged, sha = stage_copy(Path(entry.archive_path), staging_dir(self.ws), path.name)
             outcome = self._finish(path, staged, sha, entry.received, entry.archive_path, as_of, entry.state)
             if outcome.final:
-                self._clean_inbox(path, entry.size, entry.mtime, sha)
+                self._clean_inbox(path, entry.size, entry.mtime)
             return outcome
         try:
             before = path.stat()
         except FileNotFoundError:
-            if entry and entry.state != "done":
-                self.db.forget_inbox(path)
+            if entry:
+                self.db.forget_inbox(path)  # gone before it was archived, or after it was done
             return Outcome(path, "gone")
         kind = classify(path.name)
         if kind == "ignore":
             return Outcome(path, "gone", note="ignored")
         if entry and entry.state == "done" and (entry.size, entry.mtime) == (before.st_size, before.st_mtime):
-            self._clean_inbox(path, before.st_size, before.st_mtime, entry.sha256)  # recorded, not yet removed
+            self._clean_inbox(path, before.st_size, before.st_mtime)  # recorded, not yet removed
             return Outcome(path, "done", sha256=entry.sha256)
         waiting = self.check_ready(path)
         if waiting is not None:
             return waiting
         if before.st_size == 0:
-            return self._not_ready(path, before, "intake-empty", now)
+            return self._not_ready(path, before, "intake-empty", now, as_of)
         try:
             staged, sha = stage_copy(path, staging_dir(self.ws))
             after = path.stat()
-        except (PermissionError, FileNotFoundError, OSError) as exc:
-            return self._not_ready(path, before, "intake-locked", now, error=str(exc))
+        except OSError as exc:  # Windows: a sharing violation while Excel holds it; or it just vanished
+            return self._not_ready(path, before, "intake-locked", now, as_of, error=str(exc))
         if (after.st_size, after.st_mtime) != (before.st_size, before.st_mtime):
             unstage(staged)
             return Outcome(path, "retry", note="changed while copied", retry_in=self.ws.watch.settle_seconds)
         if kind == "workbook" and not zip_complete(staged):
             unstage(staged)
-            return self._not_ready(path, before, "intake-incomplete", now)
-
+            return self._not_ready(path, before, "intake-incomplete", now, as_of)
         if self.db.seen_hash(sha):
             return self._duplicate(path, staged, sha, before, now)
+        return self._take(path, before, staged, sha, now, as_of)
+
+    def _take(self, path: Path, st: os.stat_result, staged: Path, sha: str, now: dt.datetime, as_of: dt.date,
+              extra: list[Finding] | None = None) -> Outcome:
+        """Journal, archive the untouched original, then the remaining steps; finally clean the inbox."""
         received = now.isoformat(timespec="seconds")
-        self.db.mark_inbox(path, size=before.st_size, mtime=before.st_mtime, sha256=sha, state="staged",
-                           received=received)
+        self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, state="staged", received=received)
         department = guess_department(staged, path.name, self.ws)
         archived = archive(self.ws, staged, archive_name(department, received, sha, path.name))
         self.db.mark_inbox(path, state="archived", archive_path=str(archived))
-        outcome = self._finish(path, staged, sha, received, str(archived), as_of)
-        self._clean_inbox(path, before.st_size, before.st_mtime, sha)
+        outcome = self._finish(path, staged, sha, received, str(archived), as_of, extra=extra)
+        self._clean_inbox(path, st.st_size, st.st_mtime)
         return outcome
 
     # --- not ready: settle, locks, retries -------------------------------------------------
@@ -272,8 +295,8 @@ class Intake:
             return None
         if entry is None or (entry.size, entry.mtime) != (st.st_size, st.st_mtime) or entry.changed is None:
             fields = {"size": st.st_size, "mtime": st.st_mtime, "changed": now_wall}
-            if entry and entry.state == "failed":
-                fields.update(state="seen", attempts=0, note=None)  # changed since it failed: a new try
+            if entry and entry.changed is not None:
+                fields.update(state="seen", attempts=0, note=None)  # still being written, or saved again: a new try
             entry = self.db.mark_inbox(path, **fields)
         if entry.state == "failed":
             return Outcome(path, "gone", note="failed before; waiting for a new version")
@@ -287,7 +310,8 @@ class Intake:
                                retry_in=min(5.0, max(0.5, self.ws.watch.settle_seconds)))
         return None
 
-    def _not_ready(self, path: Path, st: os.stat_result, code: str, now: dt.datetime, error: str = "") -> Outcome:
+    def _not_ready(self, path: Path, st: os.stat_result, code: str, now: dt.datetime, as_of: dt.date,
+                   error: str = "") -> Outcome:
         """Count a failed attempt; after ws.watch.max_attempts, reject the file with a clear finding."""
         entry = self.db.inbox_entry(path)
         attempts = (entry.attempts if entry else 0) + 1
@@ -299,23 +323,15 @@ class Intake:
         try:
             staged, sha = stage_copy(path, staging_dir(self.ws))
         except OSError as exc:
-            # Still locked: it cannot be copied nor moved. Say so, and wait for a new version of it.
-            return self._reject_unreadable_in_place(path, st, finding, now, str(exc))
-        received = now.isoformat(timespec="seconds")
-        self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, state="staged", received=received)
-        department = guess_department(staged, path.name, self.ws)
-        archived = archive(self.ws, staged, archive_name(department, received, sha, path.name))
-        self.db.mark_inbox(path, state="archived", archive_path=str(archived))
-        outcome = self._finish(path, staged, sha, received, str(archived), now.date(), extra=[finding])
-        self._clean_inbox(path, st.st_size, st.st_mtime, sha)
-        return outcome
+            # Still locked: it can be neither copied nor moved. Say so, and wait for a new version of it.
+            return self._reject_unreadable_in_place(path, finding, now, str(exc))
+        return self._take(path, st, staged, sha, now, as_of, extra=[finding])
 
-    def _reject_unreadable_in_place(self, path: Path, st: os.stat_result, finding: Finding,
-                                    now: dt.datetime, error: str) -> Outcome:
+    def _reject_unreadable_in_place(self, path: Path, finding: Finding, now: dt.datetime, error: str) -> Outcome:
         received = now.isoformat(timespec="seconds")
         department = department_from_name(path.name, self.ws)
         report = Report([finding])
-        outputs = [self._write_report(path.name, department, received, "", report, None)]
+        outputs = [self._write_report(path.name, department, received, "", report)]
         self._notify(path.name, department, "unreadable", report, [], received=received)
         with_note = self.db.mark_inbox(path, state="failed", note=error[:200])
         self.db.record_submission(department, path.name, "", received, "unreadable", 1, 0, None, None)
@@ -343,9 +359,9 @@ class Intake:
                 if state in ("archived", "accepted"):
                     outputs.append(self._accept(staged, department, name, received, sha, version))
                     self.db.mark_inbox(path, state="accepted")
-                if state in ("archived", "accepted"):
-                    master, note = self._merge(as_of)
-                    outputs += [master] if master else []
+                    if self._merge_now:
+                        master, note = self._merge(as_of)
+                        outputs += [master] if master else []
                     self.db.mark_inbox(path, state="merged")
             else:
                 result = "rejected" if sub.data is not None else "unreadable"
@@ -359,7 +375,8 @@ class Intake:
                 note = self._notify(name, department, result, report, attach, version, received) or note
                 self.db.mark_inbox(path, state="mailed")
             self.db.record_submission(department, name, sha, received, result, len(report.errors),
-                                      len(report.warnings), archive_path, version, inbox_path=path)
+                                      len(report.warnings), archive_path, version, inbox_path=path,
+                                      merge_due=result == "accepted" and not self._merge_now)
         finally:
             unstage(staged)
         return Outcome(path, result, department, len(report.errors), len(report.warnings), version,
@@ -388,28 +405,18 @@ class Intake:
 
     def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,
                 sha: str) -> list[Path]:
-        """rejected/: the annotated feedback copy (or the original, if it could not be read) and a report."""
-        stem = f"{_stamp(received)}_{department or 'UNKNOWN'}_{sha[:8]}_{_safe(Path(name).stem)}"
+        """rejected/: the annotated feedback copy (or the original, if it cannot be opened) and a report."""
+        stem = _output_stem(received, department, sha, name)
         folder = self.ws.folder("rejected")
-        folder.mkdir(parents=True, exist_ok=True)
-        copy = folder / f"{stem}{staged.suffix.lower()}"
-        made = False
-        if sub.data is not None and staged.suffix.lower() in WORKBOOK_SUFFIXES:
-            try:
-                with atomic_path(copy.with_suffix(".xlsx")) as tmp:
-                    write_feedback_copy(sub, tmp, self.lang)
-                copy, made = copy.with_suffix(".xlsx"), True
-            except XlflowError:
-                made = False
-        if not made:
+        copy = folder / f"{stem}.xlsx"
+        if sub.data is None or write_feedback_copy(sub, copy, self.lang) is None:
+            copy = folder / f"{stem}{staged.suffix.lower()}"
             with atomic_path(copy) as tmp:
                 shutil.copyfile(staged, tmp)
-        return [copy, self._write_report(name, department, received, sha, sub.report, copy)]
+        return [copy, self._write_report(name, department, received, sha, sub.report)]
 
-    def _write_report(self, name: str, department: str | None, received: str, sha: str, report: Report,
-                      copy: Path | None) -> Path:
-        stem = f"{_stamp(received)}_{department or 'UNKNOWN'}_{(sha or 'nohash')[:8]}_{_safe(Path(name).stem)}"
-        target = self.ws.folder("rejected") / f"{stem}.txt"
+    def _write_report(self, name: str, department: str | None, received: str, sha: str, report: Report) -> Path:
+        target = self.ws.folder("rejected") / f"{_output_stem(received, department, sha, name)}.txt"
         write_bytes(target, report_text(name, department, received, report, self.lang).encode("utf-8"))
         return target
 
@@ -428,10 +435,10 @@ class Intake:
                                                                     self.lang))
         self.db.record_submission(department, path.name, sha, received, "duplicate", 0, 0,
                                   first.get("archive_path"), first.get("version"), inbox_path=path)
-        self._clean_inbox(path, st.st_size, st.st_mtime, sha)
+        self._clean_inbox(path, st.st_size, st.st_mtime)
         return Outcome(path, "duplicate", department, sha256=sha, note=note)
 
-    def _clean_inbox(self, path: Path, size: int | None, mtime: float | None, sha: str | None) -> None:
+    def _clean_inbox(self, path: Path, size: int | None, mtime: float | None) -> None:
         """Remove the processed file, unless someone saved a new version meanwhile (that one is new work)."""
         try:
             st = path.stat()

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_range, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from . import layout
@@ -55,20 +55,13 @@ class Col:
     kind: str = "text"  # text | date | datetime | int | pct
 
 
-class _Bulk:
-    """A whole row's <c> elements, rendered once; stands in the row's first cell."""
-
-    __slots__ = ("xml",)
-
-    def __init__(self, xml: str) -> None:
-        self.xml = xml
-
-
-_SKIP = _Bulk("")  # marks the row's last column so xlsxwriter computes the row span
-
-
 class _FastSheet(Worksheet):
-    """A worksheet that also accepts pre-rendered rows; relies on xlsxwriter's _write_cell hook."""
+    """A worksheet that also takes pre-rendered rows (see module doc). Relies on xlsxwriter's
+    row writer hooks (_write_rows, _write_row, _write_cell), pinned by the tests that read back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bulk: dict[int, str] = {}  # row -> its <c> elements
 
     def bulk(self, first_row: int, cols: list[Col], items: Iterable[object], styles: "_Styles",
              first_col: int = 0) -> int:
@@ -76,51 +69,78 @@ class _FastSheet(Worksheet):
         letters = [xl_col_to_name(first_col + i) for i in range(len(cols))]
         number_xf = [styles.xf_for_kind(c.kind) for c in cols]
         text_xf, quote_xf = styles.xf("text"), styles.xf("text_quote")
+        date_xf, datetime_xf = styles.xf("date"), styles.xf("datetime")
         sst = self.str_table._get_shared_string_index
-        getters = [c.get for c in cols]
-        last_col = first_col + len(cols) - 1
-        table = self.table
+        plan = list(zip(letters, [c.get for c in cols], number_xf))
+        bulk = self._bulk
         row = first_row
         for item in items:
             r = str(row + 1)
             parts = []
-            for letter, get, nxf in zip(letters, getters, number_xf):
+            for letter, get, nxf in plan:
                 value = get(item)
                 if value is None or value == "":
                     continue
-                if isinstance(value, str):
+                kind = type(value)
+                if kind is str:
                     if len(value) > MAX_TEXT:
                         value = value[:MAX_TEXT]
                     xf = quote_xf if value[0] in RISKY_FIRST else text_xf
                     parts.append(f'<c r="{letter}{r}" s="{xf}" t="s"><v>{sst(value)}</v></c>')
-                elif isinstance(value, bool):
+                elif kind is dt.date:
+                    parts.append(f'<c r="{letter}{r}" s="{date_xf}"><v>{value.toordinal() - EXCEL_EPOCH}</v></c>')
+                elif kind is bool:
                     parts.append(f'<c r="{letter}{r}" t="b"><v>{int(value)}</v></c>')
                 elif isinstance(value, dt.datetime):
                     local = value.astimezone().replace(tzinfo=None) if value.tzinfo else value
                     serial = local.toordinal() - EXCEL_EPOCH + (local.hour * 3600 + local.minute * 60
                                                                 + local.second) / 86400
-                    parts.append(f'<c r="{letter}{r}" s="{styles.xf("datetime")}"><v>{serial!r}</v></c>')
+                    parts.append(f'<c r="{letter}{r}" s="{datetime_xf}"><v>{serial!r}</v></c>')
                 elif isinstance(value, dt.date):
-                    parts.append(f'<c r="{letter}{r}" s="{styles.xf("date")}">'
-                                 f'<v>{value.toordinal() - EXCEL_EPOCH}</v></c>')
-                else:
+                    parts.append(f'<c r="{letter}{r}" s="{date_xf}"><v>{value.toordinal() - EXCEL_EPOCH}</v></c>')
+                elif isinstance(value, (int, float)):
                     parts.append(f'<c r="{letter}{r}" s="{nxf}"><v>{value!r}</v></c>')
-            cells = table[row]
-            cells[first_col] = _Bulk("".join(parts))
-            if last_col != first_col:
-                cells[last_col] = _SKIP
+                else:
+                    parts.append(f'<c r="{letter}{r}" s="{quote_xf}" t="s"><v>{sst(str(value))}</v></c>')
+            bulk[row] = "".join(parts)
             row += 1
         if row > first_row:
             self._check_dimensions(first_row, first_col)
-            self._check_dimensions(row - 1, last_col)
+            self._check_dimensions(row - 1, first_col + len(cols) - 1)
         return row - first_row
 
-    def _write_cell(self, row: int, col: int, cell) -> None:  # noqa: D401 - xlsxwriter hook
-        if type(cell) is _Bulk:
-            if cell.xml:
-                self.fh.write(cell.xml)
-            return
-        super()._write_cell(row, col, cell)
+    def add_big_table(self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict) -> None:
+        """add_table without its cell-by-cell overlap check (1.2 M look-ups for the master WBS):
+        the table is declared over its header and first row, then given its real extent."""
+        code = self.add_table(first_row, first_col, min(last_row, first_row + 1), last_col, options)
+        if code not in (0, None):
+            raise RuntimeError(f"xlsxwriter refused a table (code {code})")
+        table = self.tables[-1]
+        table["range"] = xl_range(first_row, first_col, last_row, last_col)
+        table["a_range"] = xl_range(first_row, first_col, last_row, last_col)
+        if table.get("autofilter"):
+            table["autofilter"] = table["a_range"]
+        self._check_dimensions(last_row, last_col)
+
+    def _write_rows(self) -> None:
+        """Rows in order: xlsxwriter's own cells and our rendered ones. No spans (optional in the format)."""
+        if not self._bulk:
+            return super()._write_rows()
+        rows = sorted(set(self._bulk) | {r for r, cells in self.table.items() if cells}
+                      | set(self.row_info) | set(self.comments))
+        for row_num in rows:
+            info = self.row_info.get(row_num)
+            cells = self.table.get(row_num)
+            xml = self._bulk.get(row_num)
+            if not cells and xml is None:
+                self._write_empty_row(row_num, None, info)
+                continue
+            self._write_row(row_num, None, info)
+            for col_num in sorted(cells or ()):
+                self._write_cell(row_num, col_num, cells[col_num])
+            if xml:
+                self.fh.write(xml)
+            self._xml_end_tag("row")
 
 
 class _Styles:
@@ -211,11 +231,11 @@ class MasterWriter:
         last = row + max(count, 1)
         if table:
             self._tables += 1
-            self._check(sheet.add_table(row, first_col, last, first_col + len(cols) - 1, {
+            sheet.add_big_table(row, first_col, last, first_col + len(cols) - 1, {
                 "name": f"{self._key}_{self._tables}",
                 "style": "Table Style Light 9",
                 "columns": [{"header": h, "header_format": self.styles["header"]} for h in headers],
-            }), "table")
+            })
         else:
             for i, h in enumerate(headers):
                 self._check(sheet.write_string(row, first_col + i, h, self.styles["header"]), "header")

@@ -510,7 +510,7 @@ def _local_date(value: dt.datetime) -> dt.date:
 
 # ---- the workspace merge: find submissions, reuse parsed ones, write the master -------------------
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -552,6 +552,7 @@ class SubmissionCache:
 
     JSON, not pickle: the workspace may sit on a share others write to. Types are
     restored from the spec (dates, ID lists), so nothing executable is ever loaded.
+    Tables are stored by column keys; cell addresses are not kept (the merge has no use for them).
     """
 
     def __init__(self, ws: Workspace, catalog: Catalog) -> None:
@@ -589,9 +590,11 @@ class SubmissionCache:
         forms = {}
         if data is not None:
             for form_id, fd in data.forms.items():
-                forms[form_id] = {"sheet": fd.sheet, "card": fd.card, "card_cells": fd.card_cells,
-                                  "tables": {tid: [[r.excel_row, r.values, r.cells] for r in rows]
-                                             for tid, rows in fd.tables.items()}}
+                tables = {}
+                for tid, rows in fd.tables.items():
+                    keys = sorted({k for r in rows for k in r.values})
+                    tables[tid] = {"keys": keys, "rows": [[r.excel_row, [r.values.get(k) for k in keys]] for r in rows]}
+                forms[form_id] = {"sheet": fd.sheet, "card": fd.card, "card_cells": fd.card_cells, "tables": tables}
         return {"department": sub.department, "findings": findings,
                 "data": None if data is None else {"department": data.department, "project_code": data.project_code,
                                                    "spec_version": data.spec_version, "forms": forms}}
@@ -604,14 +607,27 @@ class SubmissionCache:
             forms = {}
             for form_id, fd in raw["data"]["forms"].items():
                 card = {k: self._typed(form_id, None, k, v) for k, v in fd["card"].items()}
-                tables = {}
-                for tid, rows in fd["tables"].items():
-                    tables[tid] = tuple(Row(n, {k: self._typed(form_id, tid, k, v) for k, v in values.items()}, cells)
-                                        for n, values, cells in rows)
+                tables = {tid: self._rows(form_id, tid, t["keys"], t["rows"]) for tid, t in fd["tables"].items()}
                 forms[form_id] = FormData(form_id, fd["sheet"], card, fd["card_cells"], tables)
             d = raw["data"]
             data = WorkbookData(d["department"], d["project_code"], d["spec_version"], forms)
         return Submission(path, sha256, report, raw["department"], data, received)
+
+    def _rows(self, form_id: str, table_id: str, keys: list[str], rows: list) -> tuple[Row, ...]:
+        """Rows back from columns: only date and ID-list columns need converting."""
+        dates = [i for i, k in enumerate(keys) if self.types.get((form_id, table_id, k)) == "date"]
+        lists = [i for i, k in enumerate(keys) if self.types.get((form_id, table_id, k)) == "task_ids"]
+        out = []
+        fromiso = dt.date.fromisoformat
+        for excel_row, values in rows:
+            for i in dates:
+                if values[i] is not None:
+                    values[i] = fromiso(values[i])
+            for i in lists:
+                if values[i] is not None:
+                    values[i] = tuple(values[i])
+            out.append(Row(excel_row, dict(zip(keys, values))))
+        return tuple(out)
 
     def _typed(self, form_id: str, table_id: str | None, key: str, value: object) -> object:
         kind = self.types.get((form_id, table_id, key))

@@ -65,16 +65,10 @@ CREATE TABLE IF NOT EXISTS snapshots (
     as_of TEXT NOT NULL,
     master_path TEXT NOT NULL,
     created TEXT NOT NULL,
-    task_count INTEGER NOT NULL
+    task_count INTEGER NOT NULL,
+    tasks TEXT NOT NULL  -- JSON array of task dicts: one write per merge, read whole by the brief
 );
 CREATE INDEX IF NOT EXISTS snapshots_as_of ON snapshots (as_of);
-CREATE TABLE IF NOT EXISTS snapshot_tasks (
-    snapshot_id INTEGER NOT NULL REFERENCES snapshots (id),
-    department TEXT,
-    task_id TEXT,
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS snapshot_tasks_snapshot ON snapshot_tasks (snapshot_id);
 """
 
 _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "archive_path", "note", "changed")
@@ -144,10 +138,11 @@ class StateDB:
     def record_submission(self, department: str | None, file_name: str, sha256: str,
                           received: dt.datetime | str, result: str, errors: int = 0, warnings: int = 0,
                           archive_path: str | Path | None = None, version: int | None = None,
-                          inbox_path: str | Path | None = None) -> int:
+                          inbox_path: str | Path | None = None, merge_due: bool = False) -> int:
         """One row per received file. An accepted one also becomes the department's current version.
         With `inbox_path`, the file's journal entry is marked done in the same transaction,
-        so a crash can never record a file twice."""
+        so a crash can never record a file twice. `merge_due` notes, in that same transaction,
+        that the master still has to be re-merged (the watcher merges once after a burst)."""
         if result not in RESULTS:
             raise ValueError(f"result must be one of {RESULTS}, not {result!r}")
         received_s = received.isoformat(timespec="seconds") if isinstance(received, dt.datetime) else received
@@ -165,7 +160,18 @@ class StateDB:
                     (department, version or 0, sha256, file_name, received_s))
             if inbox_path is not None:
                 con.execute("UPDATE inbox SET state='done', updated=? WHERE path=?", (now_iso(), str(inbox_path)))
+            if merge_due:
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('merge_due', ?)", (now_iso(),))
             return int(cur.lastrowid)
+
+    def merge_due(self) -> bool:
+        """True if an accepted submission is not in the master yet."""
+        with self._connect() as con:
+            return con.execute("SELECT 1 FROM meta WHERE key='merge_due'").fetchone() is not None
+
+    def clear_merge_due(self) -> None:
+        with self._connect() as con:
+            con.execute("DELETE FROM meta WHERE key='merge_due'")
 
     def seen_hash(self, sha256: str) -> bool:
         """True if this exact content was received before (whatever became of it)."""
@@ -243,19 +249,17 @@ class StateDB:
 
     def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: list[dict]) -> int:
         """Store a snapshot of every task at this merge; returns the snapshot id."""
+        data = json.dumps(tasks, default=_json_default, ensure_ascii=False, separators=(",", ":"))
         with self._connect() as con:
-            cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count) VALUES (?,?,?,?)",
-                              (as_of.isoformat(), str(master_path), now_iso(), len(tasks)))
-            sid = int(cur.lastrowid)
-            con.executemany("INSERT INTO snapshot_tasks VALUES (?,?,?,?)",
-                            ((sid, t.get("department"), t.get("task_id"),
-                              json.dumps(t, default=_json_default, ensure_ascii=False)) for t in tasks))
-        return sid
+            cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count, tasks)"
+                              " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), len(tasks), data))
+            return int(cur.lastrowid)
 
     def last_merge(self) -> dict | None:
         """{id, as_of (date), master_path, created, task_count} of the newest merge, or None."""
         with self._connect() as con:
-            row = con.execute("SELECT * FROM snapshots ORDER BY id DESC LIMIT 1").fetchone()
+            row = con.execute("SELECT id, as_of, master_path, created, task_count FROM snapshots"
+                              " ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             return None
         return {**dict(row), "as_of": dt.date.fromisoformat(row["as_of"])}
@@ -286,8 +290,11 @@ class StateDB:
 
     @staticmethod
     def _tasks(con: sqlite3.Connection, snapshot_id: int) -> list[dict]:
-        rows = con.execute("SELECT data FROM snapshot_tasks WHERE snapshot_id=? ORDER BY rowid", (snapshot_id,))
-        return [_decode_task(r[0]) for r in rows]
+        row = con.execute("SELECT tasks FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()
+        tasks = json.loads(row[0])
+        for task in tasks:
+            _restore_dates(task)
+        return tasks
 
 
 def _json_default(value: object) -> object:
@@ -298,15 +305,13 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot store {type(value).__name__} in a snapshot")
 
 
-def _decode_task(text: str) -> dict:
-    task = json.loads(text)
+def _restore_dates(task: dict) -> None:
     for key in _DATE_KEYS:
         if isinstance(task.get(key), str):
             try:
                 task[key] = dt.date.fromisoformat(task[key])
             except ValueError:
                 pass
-    return task
 
 
 def _as_datetime(value: dt.datetime | dt.date | str) -> dt.datetime:

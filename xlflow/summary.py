@@ -17,7 +17,7 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from .atomic import write_bytes
 from .config import Workspace
@@ -176,6 +176,7 @@ class Brief:
     departments: tuple[DepartmentRow, ...]
     subject: str
     notes: tuple[str, ...] = ()
+    decisions_more: int = 0  # decisions left out of the e-mail (see the master)
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -252,12 +253,18 @@ class _Builder:
             colour=self.status_enum.colour_of(status) or "#FFFFFF", due=_date(task.get("due")),
             days_late=self.days_late(task), reason=str(task.get("reason") or ""), note=note)
 
-    def section(self, key: str, entries: Iterable[tuple[dict, str]], sort: Callable | None = None) -> Section:
-        items = [self.item(task, note) for task, note in entries]
-        items.sort(key=sort or (lambda i: (-i.days_late, i.due or dt.date.max, i.department, i.task_id)))
+    def order(self, task: dict) -> tuple:
+        """The latest first, then by due date, department and ID."""
+        return (-self.days_late(task), _date(task.get("due")) or dt.date.max,
+                str(task.get("owner_department") or task.get("department") or ""), str(task.get("task_id") or ""))
+
+    def section(self, key: str, entries: list[tuple[dict, str]], by_due: bool = False) -> Section:
+        """Sorted, and cut to SECTION_LIMIT before the items are built (a big project has thousands)."""
+        entries = sorted(entries, key=lambda e: self.order(e[0])[1:] if by_due else self.order(e[0]))
         hint = self.t(f"brief-hint-{key}", days=self.ws.summary.due_soon_days)
         return Section(key, self.t(f"brief-section-{key}"), hint,
-                       tuple(items[:SECTION_LIMIT]), max(0, len(items) - SECTION_LIMIT))
+                       tuple(self.item(task, note) for task, note in entries[:SECTION_LIMIT]),
+                       max(0, len(entries) - SECTION_LIMIT))
 
 
 def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snapshot | None = None,
@@ -315,23 +322,25 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
             held.append((task, b.t("brief-note-holds", tasks=names)))
 
     sections = (
-        b.section("finished", finished, sort=lambda i: (i.department, i.task_id)),
+        b.section("finished", finished, by_due=True),
         b.section("newly", newly),
         b.section("still", still),
         b.section("overdue", overdue),
-        b.section("due_soon", due_soon, sort=lambda i: (i.due or dt.date.max, i.department, i.task_id)),
+        b.section("due_soon", due_soon, by_due=True),
         b.section("slips", slips),
         b.section("stale", stale),
         b.section("held_up", held),
     )
     submissions = list(submissions)
+    decisions = _decisions(b, tasks, risks)
     return Brief(
         lang=lang, project=ws.project.name(lang), project_code=ws.project.code, week=week, as_of=as_of,
         snapshot_date=current[0], previous_date=previous[0] if previous else None,
         headline=_headline(b, tasks, previous[1] if previous else None),
         sections=sections,
         missing=_missing(b, week, submissions),
-        decisions=_decisions(b, tasks, risks),
+        decisions=decisions[:SECTION_LIMIT],
+        decisions_more=max(0, len(decisions) - SECTION_LIMIT),
         departments=_departments(b, week, tasks, submissions),
         subject=subject(ws, week, lang),
         notes=_notes(b, current, previous),

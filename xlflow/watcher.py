@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -86,6 +87,28 @@ def workspace_lock(ws: Workspace) -> Iterator[Path]:
         fh.close()
 
 
+NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "fuse.sshfs", "9p", "afpfs", "davfs", "fuse.rclone"}
+
+
+def on_network_share(path: Path) -> bool:
+    """True for a UNC path or a network mount, where OS file events never arrive (PITFALLS W1)."""
+    text = str(path)
+    if text.startswith(("\\\\", "//")):
+        return True
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return False
+    best, fstype = "", ""
+    resolved = str(Path(path).resolve())
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 3 and (resolved == parts[1] or resolved.startswith(parts[1].rstrip("/") + "/")):
+            if len(parts[1]) > len(best):
+                best, fstype = parts[1], parts[2]
+    return fstype in NETWORK_FS
+
+
 class _Handler(FileSystemEventHandler):
     """Runs in the observer's thread: only hands the path over. An exception here would kill
     the observer silently, so nothing may escape."""
@@ -115,7 +138,9 @@ class Watcher:
         self.ws = ws
         self.lang = lang or ws.lang
         self.inbox = ws.folder("inbox")
-        self.poll = poll if poll is not None else (5.0 if ws.watch.poll else None)
+        if poll is None and (ws.watch.poll or on_network_share(self.inbox)):
+            poll = 5.0
+        self.poll = poll
         self.log = log or logging.getLogger(LOGGER_NAME)
         self.db = db or StateDB(ws.state_db)
         self.intake = Intake(ws, self.db, self.lang)
@@ -126,6 +151,7 @@ class Watcher:
         self.stop_event = threading.Event()
         self.observer = None
         self.outcomes: list[Outcome] = []
+        self.merge_owed = True  # check once at start: a crash may have left a merge undone
         self.on_processed: Callable[[Outcome], None] | None = None
 
     # --- discovery ----------------------------------------------------------------------------
@@ -242,8 +268,10 @@ class Watcher:
         return max(0.0, min(self.pending.values()) - time.monotonic())
 
     def process(self, path: Path) -> Outcome | None:
+        now = time.monotonic()
+        burst = any(p != path and due <= now for p, due in self.pending.items())
         try:
-            outcome = self.intake.process_file(path, as_of=self.today())
+            outcome = self.intake.process_file(path, as_of=self.today(), merge=not burst)
         except XlflowError as exc:
             self.log.error(msg("watch-failed", self.lang, file=path.name, error=exc.message(self.lang)))
             self.pending[path] = time.monotonic() + max(5.0, self.ws.watch.settle_seconds)
@@ -254,6 +282,7 @@ class Watcher:
             return None
         if outcome.final:
             self.pending.pop(path, None)
+            self.merge_owed |= burst and outcome.result == "accepted"
             if outcome.result in REPORTED:
                 self.log.info(outcome.line(self.lang))
                 self.outcomes.append(outcome)
@@ -262,6 +291,20 @@ class Watcher:
         else:
             self.pending[path] = time.monotonic() + max(0.05, outcome.retry_in)
         return outcome
+
+    def merge_if_owed(self) -> None:
+        """One merge after a burst of accepted files (they were accepted without merging each)."""
+        if not self.merge_owed:
+            return
+        self.merge_owed = False
+        try:
+            done = self.intake.merge_if_due(self.today())
+        except Exception as exc:  # noqa: BLE001 - the flag stays set: the next start merges again
+            self.log.exception(msg("watch-failed", self.lang, file="master", error=repr(exc)))
+            return
+        if done is not None:
+            master, note = done
+            self.log.info(msg("watch-merged", self.lang, master=master or "-") + (f" — {note}" if note else ""))
 
     def run_once(self, deadline_seconds: float | None = None) -> list[Outcome]:
         """Process what is in the inbox now and return. Files still being written or retried
@@ -279,9 +322,12 @@ class Watcher:
                 self.stop_event.wait(min(0.5, self._seconds_to_next()))
                 continue
             outcome = self.process(path)
+            if self._next_due() is None:
+                self.merge_if_owed()
             if outcome is not None and outcome.result == "postponed":
                 postponed.add(path)
                 self.pending.pop(path, None)
+        self.merge_if_owed()
         left = sorted(set(self.pending) | postponed)
         if left:
             self.log.info(msg("watch-once-left", self.lang, count=len(left), files=", ".join(p.name for p in left)))
@@ -318,6 +364,8 @@ class Watcher:
                 path = self._next_due()
                 if path is not None:
                     self.process(path)
+                    if self._next_due() is None:
+                        self.merge_if_owed()
                 elif time.monotonic() >= next_schedule and not self._work_due_soon():  # never in a file's way
                     self.run_schedule()
                     next_schedule = time.monotonic() + max(60.0, self.ws.watch.rescan_seconds)
@@ -366,3 +414,14 @@ def stop_on_signals(watcher: Watcher) -> Iterator[None]:
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+def process_inbox(ws: Workspace, as_of: dt.date, lang: str | None = None, log: logging.Logger | None = None,
+                  settle_seconds: float | None = 0.0) -> list[Outcome]:
+    """`xlflow watch --once` for callers that just put complete files into the inbox themselves
+    (the demo, scripts): no settle wait by default; the workspace lock is held while it runs.
+    Returns the processed files; Outcome.line(lang) is the line `watch` prints for each."""
+    if settle_seconds is not None:
+        ws = replace(ws, watch=replace(ws.watch, settle_seconds=settle_seconds))
+    with workspace_lock(ws):
+        return Watcher(ws, lang=lang, log=log or setup_logging(ws, console=False), today=lambda: as_of).run_once()

@@ -42,8 +42,8 @@ def _delivery_line(result: DeliveryResult, lang: str) -> list[str]:
               "通过 SMTP 发送；否则只写入 outbox/。")
 @click.option("--to", "to", multiple=True, metavar="ADDR",
               help="Recipient instead of the configured ones (repeatable). 收件人，可多次。")
-@click.option("--remind", is_flag=True, help="Also write a reminder to each department that has not submitted this week. "
-              "同时提醒本周未提交的部门。")
+@click.option("--remind", is_flag=True, help="Instead of the brief, write a reminder (with its workbook) to each "
+              "department that has not submitted this week. 改为提醒本周未提交的部门。")
 @lang_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the HTML and Markdown brief (default: WORKSPACE/reports). 简报输出目录。")
@@ -54,6 +54,13 @@ def summary(workspace: Path, week: str | None, as_of: dt.datetime | None, send: 
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     day = _as_of(week, as_of, ws.project.week_start, dt.date.today())
+    if remind:
+        results, skipped = send_reminders(ws, day, send, lang)
+        for code in skipped:
+            click.echo(msg("summary-reminder-skipped", lang, department=ws.department(code).name(lang)))
+        for r in results:
+            click.echo("\n".join(_delivery_line(r, lang)))
+        return
     result = send_weekly_brief(ws, day, send, list(to) or None, lang, out)
     b = result.brief
     click.echo(msg("summary-headline", lang, week=b.week.number, total=b.headline.total, percent=b.headline.percent,
@@ -61,9 +68,3 @@ def summary(workspace: Path, week: str | None, as_of: dt.datetime | None, send: 
                    overdue=b.headline.overdue, missing=len(b.missing)))
     click.echo(msg("summary-written", lang, html=result.html, text=result.text))
     click.echo("\n".join(_delivery_line(result.delivery, lang)))
-    if remind:
-        results, skipped = send_reminders(ws, day, send, lang)
-        for code in skipped:
-            click.echo(msg("summary-reminder-skipped", lang, department=ws.department(code).name(lang)))
-        for r in results:
-            click.echo("\n".join(_delivery_line(r, lang)))
