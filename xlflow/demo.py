@@ -14,9 +14,15 @@ from typing import Callable
 from .generate import generate_workbook, workbook_name
 from .i18n import msg
 from .resources import samples_dir
+from .merge import merge_workspace
 from .scaffold import init_workspace
+from .state import StateDB
+from .summary import send_weekly_brief
+from .validate import check_file, report_text
+from .watcher import process_inbox
 
 AS_OF = dt.date(2026, 11, 20)
+WEEKS = {"week46": dt.date(2026, 11, 13), "week47": AS_OF}
 
 
 def run_demo(root: Path, lang: str, say: Callable[[str], None]) -> Path:
@@ -33,8 +39,38 @@ def run_demo(root: Path, lang: str, say: Callable[[str], None]) -> Path:
         generate_workbook(ws, dept.code, lang, out / workbook_name(ws, dept.code, lang))
     say(msg("demo-generated", lang, count=len(ws.departments), out=out))
 
-    submissions = samples_dir() / "submissions"
-    for week in ("week46", "week47"):
-        shutil.copytree(submissions / week, root / "sample-submissions" / week)
-    say(msg("demo-samples", lang, path=root / "sample-submissions"))
+    samples = root / "sample-submissions"
+    for week in WEEKS:
+        shutil.copytree(samples_dir() / "submissions" / week, samples / week)
+    say(msg("demo-samples", lang, path=samples))
+
+    say(msg("demo-step", lang, n=3, what=msg("demo-validate", lang)))
+    checked = [check_file(path, ws) for path in sorted((samples / "week47").glob("*.xlsx"))]
+    for sub in checked:
+        say(msg("demo-validate-line", lang, file=sub.path.name, errors=len(sub.report.errors),
+                warnings=len(sub.report.warnings),
+                verdict=msg("demo-valid" if sub.valid else "demo-invalid", lang)))
+    rejected = next((sub for sub in checked if not sub.valid), None)
+    if rejected is not None:
+        say(msg("demo-rejected-findings", lang, file=rejected.path.name))
+        say(report_text(rejected, lang))
+
+    for n, (week, as_of) in enumerate(WEEKS.items(), start=4):
+        say(msg("demo-step", lang, n=n, what=msg("demo-watch", lang, week=week[4:], as_of=as_of)))
+        for path in sorted((samples / week).glob("*.xlsx")):
+            shutil.copy2(path, ws.folder("inbox") / path.name)
+        for outcome in process_inbox(ws, as_of, lang):
+            say("  " + outcome.line(lang))
+    say(msg("demo-feedback", lang, outbox=ws.folder("outbox"), rejected=ws.folder("rejected")))
+
+    say(msg("demo-step", lang, n=6, what=msg("demo-merge", lang)))
+    result = merge_workspace(ws, as_of=AS_OF, lang=lang)
+    StateDB(ws.state_db).record_merge(AS_OF, str(result.path), result.plan.snapshot_rows())
+    say(result.summary(lang))
+
+    say(msg("demo-step", lang, n=7, what=msg("demo-summary", lang)))
+    brief = send_weekly_brief(ws, AS_OF, send=False, lang=lang)
+    say(msg("summary-written", lang, html=brief.html, text=brief.text))
+    say(msg("mail-not-sent", lang, eml=brief.delivery.eml))
+    say(msg("demo-done", lang, root=root))
     return root

@@ -20,6 +20,7 @@ from . import layout
 from .config import Workspace
 from .errors import UnreadableWorkbook
 from .findings import ERROR, WARNING, Finding, Report
+from .i18n import msg
 from .model import FormData, Row, Submission, WorkbookData
 from .read import Cell, RawWorkbook, Sheet, cell_ref, label_key, read_workbook, sha256_of
 from .spec import Catalog, Field, Form, Table, load_catalog
@@ -700,3 +701,20 @@ def rule_raci(ctx: _Ctx, sheet: str, rows: tuple[Row, ...], fields: dict[str, Fi
             ctx.add("raci-one-a", sheet=sheet, cell=cell, fld=fields.get("item"), row=row.excel_row, count=marks.count("A"))
         if "R" not in marks:
             ctx.add("raci-no-r", sheet=sheet, cell=cell, fld=fields.get("item"), row=row.excel_row)
+
+
+def report_text(sub: Submission, lang: str) -> str:
+    """The readable report: a verdict line, then findings grouped by sheet, each with its cell."""
+    errors, warnings = len(sub.report.errors), len(sub.report.warnings)
+    key = "validate-file-valid" if sub.valid else "validate-file-invalid"
+    lines = [msg(key, lang, path=sub.path, department=sub.department or "?", errors=errors, warnings=warnings)]
+    groups: dict[str | None, list] = {}
+    for finding in sub.report.findings:
+        groups.setdefault(finding.sheet, []).append(finding)
+    for sheet, findings in groups.items():
+        lines.append(f"  [{sheet}]" if sheet else "  " + msg("validate-workbook-group", lang))
+        for f in findings:
+            mark = msg("validate-error-mark" if f.is_error else "validate-warning-mark", lang)
+            where = f"{f.cell}: " if f.cell else ""
+            lines.append(f"    {mark} {where}{f.message(lang)} [{f.code}]")
+    return "\n".join(lines)

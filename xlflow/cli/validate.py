@@ -10,7 +10,7 @@ import click
 from ..annotate import write_feedback_copy
 from ..i18n import msg
 from ..model import Submission
-from ..validate import check_file
+from ..validate import check_file, report_text
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
@@ -54,20 +54,3 @@ def feedback_name(path: Path) -> str:
 def submission_json(sub: Submission, lang: str) -> dict:
     return {"path": str(sub.path), "department": sub.department, "valid": sub.valid,
             "findings": [f.as_dict(lang) for f in sub.report.findings]}
-
-
-def report_text(sub: Submission, lang: str) -> str:
-    """The readable report: a verdict line, then findings grouped by sheet, each with its cell."""
-    errors, warnings = len(sub.report.errors), len(sub.report.warnings)
-    key = "validate-file-valid" if sub.valid else "validate-file-invalid"
-    lines = [msg(key, lang, path=sub.path, department=sub.department or "?", errors=errors, warnings=warnings)]
-    groups: dict[str | None, list] = {}
-    for finding in sub.report.findings:
-        groups.setdefault(finding.sheet, []).append(finding)
-    for sheet, findings in groups.items():
-        lines.append(f"  [{sheet}]" if sheet else "  " + msg("validate-workbook-group", lang))
-        for f in findings:
-            mark = msg("validate-error-mark" if f.is_error else "validate-warning-mark", lang)
-            where = f"{f.cell}: " if f.cell else ""
-            lines.append(f"    {mark} {where}{f.message(lang)} [{f.code}]")
-    return "\n".join(lines)
