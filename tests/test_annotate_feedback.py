@@ -28,7 +28,7 @@ def env(tmp_path_factory):
 
 
 def codes(sub):
-    return [(f.code, f.sheet, f.cell) for f in sub.report.findings]
+    return sorted((f.code, f.sheet, f.cell) for f in sub.report.findings)
 
 
 def structure(path):
@@ -42,8 +42,8 @@ def test_feedback_copy_marks_cells_and_lists_findings(env):
     ws, _, filled, root = env
     before = filled.read_bytes()
     sub = check_file(filled, ws)
-    assert codes(sub) == [("external-formula", "任务分解表", "B10"), ("bad-enum", "任务分解表", "H10"),
-                          ("reason-required", "任务分解表", "J9")]
+    assert codes(sub) == sorted([("external-formula", "任务分解表", "B10"), ("bad-enum", "任务分解表", "H10"),
+                          ("reason-required", "任务分解表", "J9")])
     out = write_feedback_copy(sub, root / "out" / "feedback.xlsx", "zh")
     assert filled.read_bytes() == before
     wb = openpyxl.load_workbook(out)
@@ -52,9 +52,10 @@ def test_feedback_copy_marks_cells_and_lists_findings(env):
     assert "reason-required" in sheet["J9"].comment.text and sheet["J9"].fill.fgColor.rgb.endswith("FFC7CE")
     assert "完成了" in sheet["H10"].comment.text
     summary = wb[layout.FEEDBACK_SHEET]
-    assert summary["C8"].value == "J9" and summary["C8"].hyperlink.location == "'任务分解表'!J9"
-    assert summary["B7"].value == "任务分解表" and summary["G7"].value == "bad-enum"
-    assert summary["E6"].value.startswith("=cmd") and summary["E6"].data_type == "s" and summary["E6"].quotePrefix
+    # listed in reading order: J9, B10, H10
+    assert summary["C6"].value == "J9" and summary["C6"].hyperlink.location == "'任务分解表'!J9"
+    assert summary["B8"].value == "任务分解表" and summary["G8"].value == "bad-enum"
+    assert summary["E7"].value.startswith("=cmd") and summary["E7"].data_type == "s" and summary["E7"].quotePrefix
     assert {p.name: p.value for p in wb.custom_doc_props}[layout.PROP_KIND] == "feedback-copy"
     assert structure(out) == structure(filled)
 

@@ -44,7 +44,7 @@ def reads(monkeypatch):
         sub.sha256 = merge._sha256(path)
         return sub
 
-    monkeypatch.setattr(merge, "_check_file", check)
+    monkeypatch.setattr(merge, "check_file", check)
     return seen
 
 

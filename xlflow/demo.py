@@ -16,7 +16,6 @@ from .i18n import msg
 from .resources import samples_dir
 from .merge import merge_workspace
 from .scaffold import init_workspace
-from .state import StateDB
 from .summary import send_weekly_brief
 from .validate import check_file, report_text
 from .watcher import process_inbox
@@ -59,14 +58,15 @@ def run_demo(root: Path, lang: str, say: Callable[[str], None]) -> Path:
         say(msg("demo-step", lang, n=n, what=msg("demo-watch", lang, week=week[4:], as_of=as_of)))
         for path in sorted((samples / week).glob("*.xlsx")):
             shutil.copy2(path, ws.folder("inbox") / path.name)
-        for outcome in process_inbox(ws, as_of, lang):
+        received = dt.datetime.combine(as_of, dt.time(15, 0)).astimezone()  # the sample's Friday afternoon
+        for outcome in process_inbox(ws, as_of, lang, received_at=received):
             say("  " + outcome.line(lang))
     say(msg("demo-feedback", lang, outbox=ws.folder("outbox"), rejected=ws.folder("rejected")))
 
     say(msg("demo-step", lang, n=6, what=msg("demo-merge", lang)))
     result = merge_workspace(ws, as_of=AS_OF, lang=lang)
-    StateDB(ws.state_db).record_merge(AS_OF, str(result.path), result.plan.snapshot_rows())
-    say(result.summary(lang))
+    for line in result.summary(lang):
+        say(line)
 
     say(msg("demo-step", lang, n=7, what=msg("demo-summary", lang)))
     brief = send_weekly_brief(ws, AS_OF, send=False, lang=lang)

@@ -393,13 +393,12 @@ class Intake:
         return target
 
     def _merge(self, as_of: dt.date) -> tuple[Path | None, str]:
-        """Re-merge the master from the accepted workbooks and snapshot its tasks. A master that
+        """Re-merge the master from the accepted workbooks (which snapshots its tasks). A master that
         cannot be replaced (open in Excel) is reported, never fatal: the submission stays accepted."""
         try:
             result = merge_workspace(self.ws, as_of=as_of)
         except XlflowError as exc:
             return None, exc.message(self.lang)
-        self.db.record_merge(as_of, result.master_path, result.plan.snapshot_rows())
         note = msg("merge-locked", self.lang, target=result.target, path=result.master_path) if result.locked else ""
         return result.master_path, note
 

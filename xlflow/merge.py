@@ -26,6 +26,8 @@ from .findings import Finding, Report
 from .i18n import msg
 from .model import FormData, Row, Submission, WorkbookData
 from .spec import Catalog, load_catalog
+from .state import StateDB
+from .validate import check_file
 from .workdays import WorkCalendar, week_start
 
 STATUSES = ("not_started", "in_progress", "done", "delayed", "blocked")
@@ -669,12 +671,6 @@ def _parse_received(value: object) -> dt.datetime | None:
     return None
 
 
-def _check_file(path: Path, ws: Workspace, received: dt.datetime | None) -> Submission:
-    from .validate import check_file  # the validator reads and checks; merge never parses cells itself
-
-    return check_file(path, ws, received=received)
-
-
 def master_paths(ws: Workspace, as_of: dt.date) -> tuple[Path, Path]:
     """The master's default place, and its dated copy kept for history."""
     folder = ws.folder("master")
@@ -684,7 +680,7 @@ def master_paths(ws: Workspace, as_of: dt.date) -> tuple[Path, Path]:
 
 def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.date | None = None,
                     out: Path | None = None, lang: str | None = None) -> MergeResult:
-    """Merge the accepted workbooks (or exactly `files`) and write the master.
+    """Merge the accepted workbooks (or exactly `files`), write the master and record a task snapshot.
 
     A submission whose sha256 was parsed before under the same config and spec comes
     from the cache: after one department's new submission only that file is read.
@@ -721,7 +717,7 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
         sha = _sha256(path)
         sub = cache.get(sha, path, received)
         if sub is None:
-            sub = _check_file(path, ws, received)
+            sub = check_file(path, ws, received=received)  # merge never parses cells itself
             sub.received = sub.received or received
             cache.put(sub)
             parsed += 1
@@ -737,6 +733,7 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog)
     target, dated = (Path(out), None) if out else master_paths(ws, as_of)
     written = write_master(plan, ws, target, lang or ws.lang)
+    StateDB(ws.state_db).record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
     history = None
     if dated is not None:
         dated.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from .errors import UnreadableWorkbook
 from .findings import ERROR, WARNING, Finding, Report
 from .i18n import msg
 from .model import FormData, Row, Submission, WorkbookData
-from .read import Cell, RawWorkbook, Sheet, cell_ref, label_key, read_workbook, sha256_of
+from .read import Cell, RawWorkbook, Sheet, cell_ref, label_key, parse_ref, read_workbook, sha256_of
 from .spec import Catalog, Field, Form, Table, load_catalog
 
 TEXT_LIMIT = 32_767  # Excel's limit for one cell
@@ -117,7 +117,19 @@ def check_workbook(raw: RawWorkbook, ws: Workspace, received: dt.datetime | None
         forms[form.id] = FormReader(ctx, form, sheet, received).read()
     sub.data = WorkbookData(ctx.department, raw.stamp(layout.PROP_PROJECT, layout.NAME_PROJECT),
                             raw.stamp(layout.PROP_SPEC_VERSION, layout.NAME_SPEC_VERSION), forms)
+    ctx.report.findings.sort(key=_reading_order([s.name for s in raw.sheets]))
     return sub
+
+
+def _reading_order(sheet_names: list[str]):
+    """Findings as a person reads the workbook: sheet by sheet, then row by row, left to right."""
+    position = {name: i for i, name in enumerate(sheet_names)}
+
+    def key(f: Finding) -> tuple:
+        row_col = parse_ref(f.cell) if f.cell else None
+        return (f.sheet is not None, position.get(f.sheet, len(position)), row_col or (0, 0))
+
+    return key
 
 
 def task_rows(sub: Submission) -> tuple[Row, ...]:

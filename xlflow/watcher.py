@@ -128,13 +128,15 @@ class _Handler(FileSystemEventHandler):
 
 class Watcher:
     """The worker: pending paths in arrival order, each processed when due; the observer and
-    the rescan only add to them. `today` gives the merge's as-of date (a parameter for tests)."""
+    the rescan only add to them. `today` gives the merge's as-of date and `clock` the time a file
+    counts as received (parameters for tests and the demo)."""
 
     BUG_RETRY_SECONDS = 30.0  # an unexpected error on a file: try it again after this long
 
     def __init__(self, ws: Workspace, poll: float | None = None, lang: str | None = None,
                  log: logging.Logger | None = None, db: StateDB | None = None,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = dt.date.today,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
         self.ws = ws
         self.lang = lang or ws.lang
         self.inbox = ws.folder("inbox")
@@ -145,6 +147,7 @@ class Watcher:
         self.db = db or StateDB(ws.state_db)
         self.intake = Intake(ws, self.db, self.lang)
         self.today = today
+        self.clock = clock  # when a file counts as received; None = the wall clock
         self.events: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.pending: dict[Path, float] = {}  # path -> when due (monotonic); insertion order = arrival order
         self.reported: set[Path] = set()  # paths an event named since the last rescan
@@ -271,7 +274,8 @@ class Watcher:
         now = time.monotonic()
         burst = any(p != path and due <= now for p, due in self.pending.items())
         try:
-            outcome = self.intake.process_file(path, as_of=self.today(), merge=not burst)
+            outcome = self.intake.process_file(path, as_of=self.today(), now=self.clock() if self.clock else None,
+                                               merge=not burst)
         except XlflowError as exc:
             self.log.error(msg("watch-failed", self.lang, file=path.name, error=exc.message(self.lang)))
             self.pending[path] = time.monotonic() + max(5.0, self.ws.watch.settle_seconds)
@@ -417,11 +421,12 @@ def stop_on_signals(watcher: Watcher) -> Iterator[None]:
 
 
 def process_inbox(ws: Workspace, as_of: dt.date, lang: str | None = None, log: logging.Logger | None = None,
-                  settle_seconds: float | None = 0.0) -> list[Outcome]:
+                  settle_seconds: float | None = 0.0, received_at: dt.datetime | None = None) -> list[Outcome]:
     """`xlflow watch --once` for callers that just put complete files into the inbox themselves
     (the demo, scripts): no settle wait by default; the workspace lock is held while it runs.
     Returns the processed files; Outcome.line(lang) is the line `watch` prints for each."""
     if settle_seconds is not None:
         ws = replace(ws, watch=replace(ws.watch, settle_seconds=settle_seconds))
     with workspace_lock(ws):
-        return Watcher(ws, lang=lang, log=log or setup_logging(ws, console=False), today=lambda: as_of).run_once()
+        return Watcher(ws, lang=lang, log=log or setup_logging(ws, console=False), today=lambda: as_of,
+                       clock=(lambda: received_at) if received_at else None).run_once()

@@ -8,7 +8,6 @@ import click
 
 from ..errors import UsageError
 from ..merge import merge_workspace
-from ..state import StateDB
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
@@ -40,6 +39,5 @@ def merge(workspace: Path, files: tuple[Path, ...], out: Path | None, as_of: str
     lang = lang or ws.lang
     day = _as_of(as_of) or dt.date.today()
     result = merge_workspace(ws, list(files) or None, as_of=day, out=out, lang=lang)
-    StateDB(ws.state_db).record_merge(day, result.master_path, result.plan.snapshot_rows())
     for line in result.summary(lang):
         click.echo(line)
