@@ -68,3 +68,17 @@ class Report:
     def flatten(self) -> list[tuple[str, str | None]]:
         """(code, cell) pairs, for compact assertions in tests."""
         return [(f.code, f.cell) for f in self.findings]
+
+    def lines(self, lang: str) -> list[str]:
+        """Findings grouped by sheet, each with its cell: the body of every report (CLI, rejected/, e-mail)."""
+        groups: dict[str | None, list[Finding]] = {}
+        for finding in self.findings:
+            groups.setdefault(finding.sheet, []).append(finding)
+        out = []
+        for sheet, findings in groups.items():
+            out.append(f"  [{sheet}]" if sheet else "  " + msg("validate-workbook-group", lang))
+            for f in findings:
+                mark = msg("validate-error-mark" if f.is_error else "validate-warning-mark", lang)
+                where = f"{f.cell}: " if f.cell else ""
+                out.append(f"    {mark} {where}{f.message(lang)} [{f.code}]")
+        return out

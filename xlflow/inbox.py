@@ -469,10 +469,7 @@ class Intake:
 def report_text(name: str, department: str | None, received: str, report: Report, lang: str) -> str:
     """The plain-text report placed beside a rejected file and used as the e-mail body."""
     lines = [msg("watch-report-title", lang, file=name, department=department or "?", received=received),
-             msg("watch-report-counts", lang, errors=len(report.errors), warnings=len(report.warnings)), ""]
-    for f in report.findings:
-        where = "!".join(p for p in (f.sheet, f.cell) if p)
-        kind = msg(f"watch-severity-{f.severity}", lang)
-        lines.append(f"- [{kind}] {where + ' ' if where else ''}{f.message(lang)}")
+             msg("watch-report-counts", lang, errors=len(report.errors), warnings=len(report.warnings)), "",
+             *report.lines(lang)]
     return "\n".join(lines) + "\n"
 

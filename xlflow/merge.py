@@ -24,7 +24,7 @@ from .atomic import write_bytes
 from .config import Workspace
 from .findings import Finding, Report
 from .i18n import msg
-from .model import FormData, Row, Submission, WorkbookData
+from .model import FormData, Row, Submission, WorkbookData, json_default
 from .spec import Catalog, load_catalog
 from .state import StateDB
 from .validate import check_file
@@ -580,7 +580,7 @@ class SubmissionCache:
     def put(self, sub: Submission) -> None:
         try:
             write_bytes(self._path(sub.sha256), json.dumps(self._encode(sub), ensure_ascii=False,
-                                                           default=_json_value).encode("utf-8"))
+                                                           default=json_default).encode("utf-8"))
         except OSError:
             pass  # a cache that cannot be written only costs time
 
@@ -640,14 +640,6 @@ class SubmissionCache:
         if kind == "task_ids" and isinstance(value, list):
             return tuple(value)
         return value
-
-
-def _json_value(value: object) -> object:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, (tuple, set, frozenset)):
-        return list(value)
-    return str(value)
 
 
 def _sha256(path: Path) -> str:

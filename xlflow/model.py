@@ -54,3 +54,12 @@ class Submission:
     @property
     def valid(self) -> bool:
         return self.report.valid and self.data is not None
+
+
+def json_default(value: object) -> object:
+    """For json.dumps: the clean values a row can hold (dates, ID tuples) in plain JSON."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")

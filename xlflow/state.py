@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from .model import json_default
+
 SCHEMA_VERSION = 1
 RESULTS = ("accepted", "rejected", "duplicate", "unreadable")
 _DATE_KEYS = ("start", "due")
@@ -249,7 +251,7 @@ class StateDB:
 
     def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: list[dict]) -> int:
         """Store a snapshot of every task at this merge; returns the snapshot id."""
-        data = json.dumps(tasks, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+        data = json.dumps(tasks, default=json_default, ensure_ascii=False, separators=(",", ":"))
         with self._connect() as con:
             cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count, tasks)"
                               " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), len(tasks), data))
@@ -297,12 +299,6 @@ class StateDB:
         return tasks
 
 
-def _json_default(value: object) -> object:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    raise TypeError(f"cannot store {type(value).__name__} in a snapshot")
 
 
 def _restore_dates(task: dict) -> None:

@@ -717,16 +717,7 @@ def rule_raci(ctx: _Ctx, sheet: str, rows: tuple[Row, ...], fields: dict[str, Fi
 
 def report_text(sub: Submission, lang: str) -> str:
     """The readable report: a verdict line, then findings grouped by sheet, each with its cell."""
-    errors, warnings = len(sub.report.errors), len(sub.report.warnings)
     key = "validate-file-valid" if sub.valid else "validate-file-invalid"
-    lines = [msg(key, lang, path=sub.path, department=sub.department or "?", errors=errors, warnings=warnings)]
-    groups: dict[str | None, list] = {}
-    for finding in sub.report.findings:
-        groups.setdefault(finding.sheet, []).append(finding)
-    for sheet, findings in groups.items():
-        lines.append(f"  [{sheet}]" if sheet else "  " + msg("validate-workbook-group", lang))
-        for f in findings:
-            mark = msg("validate-error-mark" if f.is_error else "validate-warning-mark", lang)
-            where = f"{f.cell}: " if f.cell else ""
-            lines.append(f"    {mark} {where}{f.message(lang)} [{f.code}]")
-    return "\n".join(lines)
+    head = msg(key, lang, path=sub.path, department=sub.department or "?", errors=len(sub.report.errors),
+               warnings=len(sub.report.warnings))
+    return "\n".join([head, *sub.report.lines(lang)])
