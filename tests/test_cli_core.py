@@ -54,3 +54,18 @@ def test_generate_some_departments_in_english(tmp_path):
 def test_python_dash_m_works(tmp_path):
     out = subprocess.run([sys.executable, "-m", "xlflow", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and __version__ in out.stdout
+
+
+def test_errors_speak_the_workspace_language(tmp_path):
+    """Without --lang (and XLFLOW_LANG/LANG not Chinese), a Chinese workspace's errors were English."""
+    ws = tmp_path / "w"
+    run("init", str(ws), "--sample")  # a Chinese workspace
+    env = {"XLFLOW_LANG": "", "LANG": "C.UTF-8"}
+    result = CliRunner(env=env).invoke(main, ["generate", "-w", str(ws), "-d", "XX"])
+    assert result.exit_code == 2 and "部门代码 XX" in result.output
+    config = ws / "xlflow.toml"
+    config.write_text(config.read_text("utf-8").replace("port = 587", 'port = "abc"'), "utf-8")
+    result = CliRunner(env=env).invoke(main, ["generate", "-w", str(ws), "--all"])
+    assert result.exit_code == 1 and result.output.startswith("错误：配置文件") and "email.port" in result.output
+    result = CliRunner(env=env).invoke(main, ["generate", "-w", str(ws), "--all", "--lang", "en"])
+    assert result.output.startswith("Error: ")

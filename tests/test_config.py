@@ -69,3 +69,16 @@ def test_syntax_error_and_missing_file(sample_ws, tmp_path):
     with pytest.raises(ConfigError) as info:
         load_workspace(tmp_path / "nowhere")
     assert "xlflow init" in info.value.message("en")
+
+
+def test_a_misspelt_key_or_table_is_named_with_its_line(sample_ws):
+    """Unknown keys used to be ignored without a word: `wek_start` left the week start unset."""
+    err = _broken(sample_ws, 'week_start = "monday"', 'wek_start = "sunday"')
+    lines = (sample_ws.root / "xlflow.toml").read_text("utf-8").splitlines()
+    assert err.params["key"] == "project.wek_start"
+    assert lines[err.params["line"] - 1].startswith("week_start")  # the restored file: same line
+    assert "week_start" in err.message("en") and "拼写" in err.message("zh")
+    err = _broken(sample_ws, "[[departments]]", "[[departmentz]]")
+    assert err.params["key"] == "departmentz" and lines[err.params["line"] - 1] == "[[departments]]"
+    err = _broken(sample_ws, 'contact = "', 'phone = "')
+    assert err.params["key"] == "departments.phone"

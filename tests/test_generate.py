@@ -115,6 +115,22 @@ def test_instructions_sheet_has_the_status_legend_in_colour_and_the_drop_folder(
     assert wb.active.title == "填写说明"
 
 
+def test_long_instruction_lines_wrap_in_a_row_tall_enough(sample_ws, tmp_path):
+    """English steps and sheet descriptions are longer than a line: they were cut off at the
+    page edge or ran over the next row (seen in a LibreOffice rendering)."""
+    wb = openpyxl.load_workbook(generate_workbook(sample_ws, "RD", "en", tmp_path / "rd.xlsx"))
+    sheet = wb[layout.INSTRUCTIONS_SHEET["en"]]
+    rows = {c.row: c for row in sheet.iter_rows(min_col=2, max_col=3) for c in row if isinstance(c.value, str)}
+    long_lines = [c for c in rows.values() if c.value.startswith(("Fill the other forms", "Cells with a dropdown"))
+                  or c.value.startswith("Change Request — ")]
+    assert len(long_lines) == 3
+    for cell in long_lines:
+        assert cell.alignment.wrap_text, cell.value
+        assert (sheet.row_dimensions[cell.row].height or 15) >= 30, cell.value
+    short = next(c for c in rows.values() if c.value.startswith("RACI Matrix — "))
+    assert (sheet.row_dimensions[short.row].height or 15) < 30
+
+
 def test_prefilled_data_keeps_ids_as_text_and_formula_like_text_as_text(sample_ws, tmp_path):
     rows = [{"task_id": "RD-001", "name": "=HYPERLINK(\"http://x\")", "owner_department": "RD", "owner": "王磊",
              "start": dt.date(2026, 9, 1), "due": dt.date(2026, 9, 18), "status": "done", "percent": 100,
@@ -137,3 +153,29 @@ def test_inline_lists_and_messages_respect_excels_limits(sample_ws, tmp_path):
             assert len(dv.formula1 or "") <= 255
             assert len(dv.promptTitle or "") <= 32 and len(dv.errorTitle or "") <= 32
             assert len(dv.prompt or "") <= 255 and len(dv.error or "") <= 255
+
+
+def test_percent_cells_take_a_typed_percentage(sample_ws, tmp_path):
+    """Typing "50%" in Calc or Excel stores 0.5. In a General cell the application gives it a
+    percent format (observed: "0.00%" in LibreOffice 7.4, zh_CN) and it is read back as 50; the
+    former "0" format kept 0.5, showed it as "1" and it went to the master as 0.5 %."""
+    from xlflow.validate import check_file
+
+    path = generate_workbook(sample_ws, "RD", "zh", tmp_path / "rd.xlsx")
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["任务分解表"]
+    header = find_row(sheet, 1, "任务编号")
+    col = next(c.column for c in sheet[header] if c.value == "完成百分比")
+    first = sheet.cell(header + 1, col)
+    assert first.number_format == "General" and first.protection.locked is False
+    row = {"任务编号": "RD-001", "任务名称": "原型", "负责部门": "研发部", "负责人": "张三",
+           "开始日期": dt.datetime(2026, 11, 2), "截止日期": dt.datetime(2026, 11, 27), "状态": "进行中"}
+    for c in sheet[header]:
+        if c.value in row:
+            sheet.cell(header + 1, c.column, row[c.value])
+    sheet.cell(header - 3, 2, dt.datetime(2026, 11, 20))  # the update date, B4
+    first.value, first.number_format = 0.5, "0.00%"  # what the application stores for a typed 50%
+    wb.save(tmp_path / "typed.xlsx")
+    sub = check_file(tmp_path / "typed.xlsx", sample_ws, dt.datetime(2026, 11, 20))
+    assert sub.valid, [f.message("en") for f in sub.report.findings]
+    assert [r.values["percent"] for r in sub.data.rows("wbs", "tasks")] == [50.0]

@@ -295,3 +295,18 @@ def test_process_inbox_for_the_demo(tmp_path):
     db = StateDB(ws.state_db)
     assert {t["department"] for t in db.latest_snapshot_before(AS_OF, inclusive=True)[1]} == {"RD", "MK"}
     assert len(list(ws.folder("outbox").glob("*.eml"))) == 3 and inbox_names(ws) == []
+
+
+def test_a_csv_renamed_xlsx_is_rejected_at_once_for_what_it_is(tmp_path):
+    """Not a zip and never going to be one: no retries, one finding that says it is a CSV."""
+    ws = make_ws(tmp_path / "ws", max_attempts=3, settle_seconds=0.1)
+    (ws.folder("inbox") / "NPL-2026_RD_export.xlsx").write_text("任务编号,状态\nRD-001,进行中\n", "utf-8")
+    outcomes = run_once(ws)
+    assert [(o.result, o.errors) for o in outcomes] == [("unreadable", 1)]
+    report = next(ws.folder("rejected").glob("*.txt")).read_text("utf-8")
+    assert "[csv-file]" in report and "attempts" not in report
+    assert inbox_names(ws) == []
+    # No "annotated copy" can be made of it, so none is attached (not the CSV posing as .xlsx).
+    (mail,) = mails(ws)
+    assert list(mail.iter_attachments()) == []
+    assert next(ws.folder("rejected").glob("*.xlsx")).read_text("utf-8").startswith("任务编号")  # kept as received

@@ -139,7 +139,8 @@ def test_a_dead_observer_is_replaced(tmp_path):
         dead = watcher.observer
         dead.stop()
         dead.join(5)
-        wait_until(lambda: watcher.observer is not dead and watcher.observer.is_alive())
+        # read the attribute once: the watcher sets it to None between stopping and replacing
+        wait_until(lambda: (current := watcher.observer) is not None and current is not dead and current.is_alive())
         shutil.copyfile(sample("RD"), ws.folder("inbox") / "rd.xlsx")
         processed(ws, 1)
 

@@ -18,6 +18,18 @@ CONFIG_NAME = "xlflow.toml"
 FOLDERS = ("inbox", "accepted", "rejected", "archive", "master", "reports", "outbox")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
+# Every key xlflow reads, per table: anything else is a typo that would otherwise be ignored silently.
+KNOWN_KEYS: dict[str, frozenset[str]] = {
+    "": frozenset({"project", "paths", "departments", "email", "calendar", "watch", "summary"}),
+    "project": frozenset({"name", "code", "lead_department", "start", "end", "language", "week_start"}),
+    "paths": frozenset({"inbox"}),
+    "departments": frozenset({"code", "name", "email", "contact"}),
+    "email": frozenset({"host", "port", "security", "username", "from", "to", "timeout", "max_attachment_mb",
+                        "password"}),  # password: known, so that its own message explains why not
+    "calendar": frozenset({"holidays", "workdays", "china"}),
+    "watch": frozenset({"settle_seconds", "rescan_seconds", "owner_file_max_wait", "max_attempts", "poll"}),
+    "summary": frozenset({"send_weekday", "send_time", "reminder_weekday", "reminder_time", "due_soon_days"}),
+}
 
 
 @dataclass(frozen=True)
@@ -144,6 +156,26 @@ class _Reader:
                 return i + 1
         return start + 1 if section else 0
 
+    def check_keys(self, data: dict) -> None:
+        """Refuse keys xlflow does not know (a misspelt `wek_start` would be ignored without a word)."""
+        tables = [("", data)]
+        for section in KNOWN_KEYS[""]:
+            value = data.get(section)
+            tables += [(section, t) for t in (value if isinstance(value, list) else [value]) if isinstance(t, dict)]
+        for section, table in tables:
+            for key in table:
+                if key not in KNOWN_KEYS[section]:
+                    line = self.line_of(key, section or None) if section else self.table_line(key)
+                    raise ConfigError("config-unknown-key", file=str(self.path), line=line,
+                                      key=f"{section + '.' if section else ''}{key}",
+                                      known=", ".join(sorted(KNOWN_KEYS[section])))
+
+    def table_line(self, name: str) -> int:
+        for i, line in enumerate(self.lines):
+            if re.match(rf"^\s*(\[\[?\s*{re.escape(name)}\s*\]?\]|{re.escape(name)}\s*=)", line):
+                return i + 1
+        return 1
+
     def fail(self, key: str, problem: str, section: str | None = None) -> ConfigError:
         return ConfigError("config-bad-key", file=str(self.path), key=f"{section + '.' if section else ''}{key}",
                            line=self.line_of(key, section), problem=problem)
@@ -205,6 +237,7 @@ def load_workspace(root: Path | str) -> Workspace:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config-syntax", file=str(path), problem=str(exc)) from None
     r = _Reader(path, text)
+    r.check_keys(data)
 
     p = r.get(data, "project", dict, "project")
     start = r.get(p, "start", dt.date, "project")
@@ -277,6 +310,18 @@ def load_workspace(root: Path | str) -> Workspace:
     inbox = r.get(paths, "inbox", str, "paths", "")
     inbox_path = (root / inbox).resolve() if inbox else None
     return Workspace(root, project, tuple(departments), email, calendar, watch, summary, inbox_path)
+
+
+def configured_language(root: Path | str) -> str | None:
+    """The workspace's language, read leniently so that even an error about a broken
+    config can be told in it; None when it cannot be found."""
+    try:
+        data = tomllib.loads((Path(root) / CONFIG_NAME).read_text("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    project = data.get("project")
+    language = project.get("language", "zh") if isinstance(project, dict) else None
+    return language if language in ("zh", "en") else None
 
 
 def ensure_folders(ws: Workspace) -> None:

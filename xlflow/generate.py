@@ -8,6 +8,7 @@ rows so the samples and benchmarks are made by the same code users get.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -26,11 +27,20 @@ SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 SPARE_ROWS = 20  # blank rows kept below prefilled data so a filled sample can still grow
 TEXT_TYPES = {"text", "longtext", "person", "task_id", "task_ids"}
+INSTRUCTION_WIDTHS = (22, 70)  # the instructions sheet's label and text columns
 
 
 def display_width(text: str) -> int:
     """Column width Excel needs: CJK and full-width characters take two units."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit_row(sheet, row: int, text: str, width: float) -> None:
+    """Wrapped text needs a taller row: neither Excel nor LibreOffice grows a row written by
+    xlsxwriter, so a long line would be cut off or run over the next row."""
+    lines = math.ceil(display_width(text) * 0.85 / width)  # 10-pt text is narrower than a width unit
+    if lines > 1:
+        sheet.set_row(row, 15 * lines)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -42,6 +52,7 @@ def _clip(text: str, limit: int) -> str:
 class _Formats:
     title: object
     subtitle: object
+    subtitle_wrap: object
     note: object
     label: object
     label_required: object
@@ -52,6 +63,7 @@ class _Formats:
     input_wrap: object
     input_date: object
     input_number: object
+    input_percent: object
     cell: object
 
     @classmethod
@@ -65,6 +77,7 @@ class _Formats:
         return cls(
             title=f(bold=True, font_size=16, font_color="#1F3864"),
             subtitle=f(font_color="#404040"),
+            subtitle_wrap=f(font_color="#404040", text_wrap=True),
             note=f(italic=True, font_color="#7F7F7F"),
             label=f(bold=True, bg_color="#F2F2F2", border=1, border_color="#BFBFBF"),
             label_required=f(bold=True, bg_color="#FCE4D6", border=1, border_color="#BFBFBF"),
@@ -75,13 +88,18 @@ class _Formats:
             input_wrap=f(num_format="@", text_wrap=True, valign="top", **unlocked),
             input_date=f(num_format="yyyy-mm-dd", **unlocked),
             input_number=f(num_format="0", **unlocked),
+            # General, not "0": a typed "50%" then becomes 0.5 shown as 50% (read back as 50);
+            # a "0" format would keep 0.5 and show it rounded as 1.
+            input_percent=f(num_format="General", **unlocked),
             cell=f(border=1, border_color="#BFBFBF", text_wrap=True),
         )
 
     def input_for(self, field: Field) -> object:
         if field.type == "date":
             return self.input_date
-        if field.type in ("percent", "integer"):
+        if field.type == "percent":
+            return self.input_percent
+        if field.type == "integer":
             return self.input_number
         return self.input_wrap if field.type == "longtext" else self.input_text
 
@@ -188,12 +206,13 @@ class WorkbookWriter:
         sheet = self.wb.add_worksheet(layout.INSTRUCTIONS_SHEET[self.lang])
         sheet.hide_gridlines(2)
         sheet.set_column(0, 0, 4)
-        sheet.set_column(1, 1, 22)
-        sheet.set_column(2, 2, 70)
+        sheet.set_column(1, 1, INSTRUCTION_WIDTHS[0])
+        sheet.set_column(2, 2, INSTRUCTION_WIDTHS[1])
         p, dept, f = self.ws.project, self.dept, self.fmt
         lead = self.ws.department(p.lead_department)
         inbox = self.ws.folder("inbox")
         sheet.write_string(0, 1, self.t("gen-instructions-title", project=p.name(self.lang)), f.title)
+        sheet.set_row(0, 26)  # room for the 16-pt title
         sheet.write_string(1, 1, self._project_line(), f.subtitle)
         row = 3
         sheet.write_string(row, 1, self.t("gen-steps-heading"), f.block_title)
@@ -201,7 +220,8 @@ class WorkbookWriter:
                                         file=workbook_name(self.ws, self.dept.code, self.lang)).split("\n"), start=1):
             row += 1
             sheet.write_number(row, 0, i, f.subtitle)
-            sheet.merge_range(row, 1, row, 2, step, f.subtitle)
+            sheet.merge_range(row, 1, row, 2, step, f.subtitle_wrap)
+            _fit_row(sheet, row, step, sum(INSTRUCTION_WIDTHS))
         row += 2
         sheet.write_string(row, 1, self.t("gen-legend-heading"), f.block_title)
         for choice in self.catalog.enums["status"].values:
@@ -221,7 +241,9 @@ class WorkbookWriter:
         for form in self.catalog.forms:
             row += 1
             sheet.write_string(row, 1, form.sheet(self.lang), f.label)
-            sheet.write_string(row, 2, f"{form.title(self.lang)} — {form.purpose(self.lang)}", f.cell)
+            text = f"{form.title(self.lang)} — {form.purpose(self.lang)}"
+            sheet.write_string(row, 2, text, f.cell)
+            _fit_row(sheet, row, text, INSTRUCTION_WIDTHS[1])
         row += 2
         sheet.write_string(row, 1, self.t("gen-contact-heading"), f.block_title)
         row += 1

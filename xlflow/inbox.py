@@ -131,6 +131,18 @@ def zip_complete(path: Path) -> bool:
         return False
 
 
+def may_become_zip(path: Path) -> bool:
+    """Whether an incomplete copy is worth waiting for: it starts like a zip (or is still
+    pre-allocated zeros). A CSV, an HTML page or an old .xls renamed .xlsx never becomes one,
+    so it is rejected at once with its real finding instead of after every retry."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return True
+    return head.startswith(b"PK") or head.strip(b"\0") == b""
+
+
 def stamped_department(staged: Path, ws: Workspace) -> str | None:
     """The department stamped into a generated workbook (custom property), if it is one of ours."""
     try:
@@ -260,7 +272,7 @@ class Intake:
         if (after.st_size, after.st_mtime) != (before.st_size, before.st_mtime):
             unstage(staged)
             return Outcome(path, "retry", note="changed while copied", retry_in=self.ws.watch.settle_seconds)
-        if kind == "workbook" and not zip_complete(staged):
+        if kind == "workbook" and not zip_complete(staged) and may_become_zip(staged):
             unstage(staged)
             return self._not_ready(path, before, "intake-incomplete", now, as_of)
         if self.db.seen_hash(sha):
@@ -351,6 +363,7 @@ class Intake:
             department = sub.department or guess_department(staged, name, self.ws)
             report = sub.report
             outputs: list[Path] = []
+            annotated: Path | None = None
             note = ""
             if sub.valid and department:
                 result = "accepted"
@@ -368,10 +381,12 @@ class Intake:
                 version = None
                 if sub.valid:  # valid, but whose? Not accepted without a department.
                     report.add(Finding("intake-no-department"))
-                outputs += self._reject(staged, sub, department, name, received, sha)
+                rejected, annotated = self._reject(staged, sub, department, name, received, sha)
+                outputs += rejected
                 self.db.mark_inbox(path, state="rejected")
             if self.db.inbox_entry(path).state != "mailed":
-                attach = [p for p in outputs if p.suffix.lower() in WORKBOOK_SUFFIXES] if result != "accepted" else []
+                # Only an annotated copy is attached: the unreadable original is no help to its sender.
+                attach = [annotated] if result != "accepted" and annotated else []
                 note = self._notify(name, department, result, report, attach, version, received) or note
                 self.db.mark_inbox(path, state="mailed")
             self.db.record_submission(department, name, sha, received, result, len(report.errors),
@@ -403,16 +418,19 @@ class Intake:
         return result.master_path, note
 
     def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,
-                sha: str) -> list[Path]:
-        """rejected/: the annotated feedback copy (or the original, if it cannot be opened) and a report."""
+                sha: str) -> tuple[list[Path], Path | None]:
+        """rejected/: the annotated feedback copy (or the original, if it cannot be opened) and a report;
+        also returns the feedback copy, or None when there is none."""
         stem = _output_stem(received, department, sha, name)
         folder = self.ws.folder("rejected")
         copy = folder / f"{stem}.xlsx"
+        annotated: Path | None = copy
         if sub.data is None or write_feedback_copy(sub, copy, self.lang) is None:
+            annotated = None
             copy = folder / f"{stem}{staged.suffix.lower()}"
             with atomic_path(copy) as tmp:
                 shutil.copyfile(staged, tmp)
-        return [copy, self._write_report(name, department, received, sha, sub.report)]
+        return [copy, self._write_report(name, department, received, sha, sub.report)], annotated
 
     def _write_report(self, name: str, department: str | None, received: str, sha: str, report: Report) -> Path:
         target = self.ws.folder("rejected") / f"{_output_stem(received, department, sha, name)}.txt"

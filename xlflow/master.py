@@ -15,9 +15,13 @@ charts, print setup) is plain xlsxwriter API.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
+import re
 import tempfile
 from dataclasses import dataclass
+from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -51,8 +55,9 @@ class WriteResult:
 class Col:
     header: str
     width: float
-    get: Callable[[object], object]
+    get: Callable[[object], object]  # the item's raw value (a code, a date, an ID tuple...)
     kind: str = "text"  # text | date | datetime | int | pct
+    show: Callable[[object], object] | None = None  # raw value -> what the cell shows (label, joined IDs)
 
 
 class _FastSheet(Worksheet):
@@ -65,49 +70,85 @@ class _FastSheet(Worksheet):
 
     def bulk(self, first_row: int, cols: list[Col], items: Iterable[object], styles: "_Styles",
              first_col: int = 0) -> int:
-        """Write one row per item from row `first_row` on; returns the number of rows written."""
-        letters = [xl_col_to_name(first_col + i) for i in range(len(cols))]
-        number_xf = [styles.xf_for_kind(c.kind) for c in cols]
-        text_xf, quote_xf = styles.xf("text"), styles.xf("text_quote")
-        date_xf, datetime_xf = styles.xf("date"), styles.xf("datetime")
-        sst = self.str_table._get_shared_string_index
-        plan = list(zip(letters, [c.get for c in cols], number_xf))
+        """Write one row per item from row `first_row` on; returns the number of rows written.
+
+        A cell is `<c r="` + column letters + row number + a tail (style, type, value). The tail
+        depends only on the column and the raw value, so it is rendered once per distinct value
+        of a column (labels, dates, departments repeat thousands of times) and looked up after;
+        columns that show values the same way share what was rendered (task IDs are on four sheets).
+        """
+        plan = [(f'<c r="{xl_col_to_name(first_col + i)}', c.get, styles.memo(c), self._renderer(c, styles))
+                for i, c in enumerate(cols)]
         bulk = self._bulk
         row = first_row
         for item in items:
             r = str(row + 1)
             parts = []
-            for letter, get, nxf in plan:
+            for prefix, get, memo, render in plan:
                 value = get(item)
-                if value is None or value == "":
+                if value is None:
                     continue
-                kind = type(value)
-                if kind is str:
-                    if len(value) > MAX_TEXT:
-                        value = value[:MAX_TEXT]
-                    xf = quote_xf if value[0] in RISKY_FIRST else text_xf
-                    parts.append(f'<c r="{letter}{r}" s="{xf}" t="s"><v>{sst(value)}</v></c>')
-                elif kind is dt.date:
-                    parts.append(f'<c r="{letter}{r}" s="{date_xf}"><v>{value.toordinal() - EXCEL_EPOCH}</v></c>')
-                elif kind is bool:
-                    parts.append(f'<c r="{letter}{r}" t="b"><v>{int(value)}</v></c>')
-                elif isinstance(value, dt.datetime):
-                    local = value.astimezone().replace(tzinfo=None) if value.tzinfo else value
-                    serial = local.toordinal() - EXCEL_EPOCH + (local.hour * 3600 + local.minute * 60
-                                                                + local.second) / 86400
-                    parts.append(f'<c r="{letter}{r}" s="{datetime_xf}"><v>{serial!r}</v></c>')
-                elif isinstance(value, dt.date):
-                    parts.append(f'<c r="{letter}{r}" s="{date_xf}"><v>{value.toordinal() - EXCEL_EPOCH}</v></c>')
-                elif isinstance(value, (int, float)):
-                    parts.append(f'<c r="{letter}{r}" s="{nxf}"><v>{value!r}</v></c>')
-                else:
-                    parts.append(f'<c r="{letter}{r}" s="{quote_xf}" t="s"><v>{sst(str(value))}</v></c>')
+                try:
+                    tail = memo.get(value)
+                except TypeError:  # unhashable (a list): rendered every time
+                    tail = render(value, None)
+                if tail is None:
+                    tail = render(value, memo)
+                if tail:
+                    parts.append(f"{prefix}{r}{tail}")
             bulk[row] = "".join(parts)
             row += 1
         if row > first_row:
             self._check_dimensions(first_row, first_col)
             self._check_dimensions(row - 1, first_col + len(cols) - 1)
         return row - first_row
+
+    def _renderer(self, col: Col, styles: "_Styles") -> Callable[[object, dict | None], str]:
+        """raw value -> cell tail ('' for an empty cell), remembered in `memo` unless it is a number
+        (1, 1.0 and True are equal as dict keys but are different cells)."""
+        show, number_xf = col.show, styles.xf_for_kind(col.kind)
+        text_xf, quote_xf = styles.xf("text"), styles.xf("text_quote")
+        date_xf, datetime_xf = styles.xf("date"), styles.xf("datetime")
+        sst = self.str_table._get_shared_string_index
+
+        def text(value: str, xf: int) -> str:
+            if len(value) > MAX_TEXT:
+                value = value[:MAX_TEXT]
+            if value[0] in RISKY_FIRST:
+                xf = quote_xf
+            if value.startswith("<r>") and value.endswith("</r>"):
+                # xlsxwriter copies such a shared string verbatim (its rich-text form): inline it, escaped
+                return f'" s="{xf}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(value)}</t></is></c>'
+            return f'" s="{xf}" t="s"><v>{sst(value)}</v></c>'
+
+        def tail(value: object) -> str:
+            kind = type(value)
+            if value is None or value == "":
+                return ""
+            if kind is str:
+                return text(value, text_xf)
+            if kind is dt.date:
+                return f'" s="{date_xf}"><v>{value.toordinal() - EXCEL_EPOCH}</v></c>'
+            if kind is bool:
+                return f'" t="b"><v>{int(value)}</v></c>'
+            if isinstance(value, dt.datetime):
+                local = value.astimezone().replace(tzinfo=None) if value.tzinfo else value
+                serial = local.toordinal() - EXCEL_EPOCH + (local.hour * 3600 + local.minute * 60
+                                                            + local.second) / 86400
+                return f'" s="{datetime_xf}"><v>{serial!r}</v></c>'
+            if isinstance(value, dt.date):
+                return f'" s="{date_xf}"><v>{value.toordinal() - EXCEL_EPOCH}</v></c>'
+            if isinstance(value, (int, float)):
+                return f'" s="{number_xf}"><v>{value!r}</v></c>' if math.isfinite(value) else ""
+            return text(str(value), quote_xf)
+
+        def render(value: object, memo: dict | None) -> str:
+            out = tail(show(value) if show is not None else value)
+            if memo is not None and type(value) not in (int, float, bool):
+                memo[value] = out
+            return out
+
+        return render
 
     def add_big_table(self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict) -> None:
         """add_table without its cell-by-cell overlap check (1.2 M look-ups for the master WBS):
@@ -128,12 +169,16 @@ class _FastSheet(Worksheet):
             return super()._write_rows()
         rows = sorted(set(self._bulk) | {r for r, cells in self.table.items() if cells}
                       | set(self.row_info) | set(self.comments))
+        plain_height = self.default_row_height == self.original_row_height
         for row_num in rows:
             info = self.row_info.get(row_num)
             cells = self.table.get(row_num)
             xml = self._bulk.get(row_num)
             if not cells and xml is None:
                 self._write_empty_row(row_num, None, info)
+                continue
+            if not cells and info is None and plain_height:  # the usual bulk row: no need for xlsxwriter's writer
+                self.fh.write(f'<row r="{row_num + 1}">{xml}</row>')
                 continue
             self._write_row(row_num, None, info)
             for col_num in sorted(cells or ()):
@@ -168,6 +213,11 @@ class _Styles:
             f._get_xf_index()
         self.wb = wb
         self._fills: dict[str, object] = {}
+        self._memos: dict[tuple, dict] = {}
+
+    def memo(self, col: Col) -> dict:
+        """Cell tails by raw value, shared by the columns that render values alike (same show and kind)."""
+        return self._memos.setdefault((col.show, col.kind), {})
 
     def __getitem__(self, name: str):
         return self.formats[name]
@@ -196,6 +246,7 @@ class MasterWriter:
         self.styles = _Styles(self.wb)
         self._tables = 0
         self._key = ""
+        self._shows: dict[str, Callable[[object], str | None]] = {}
 
     def t(self, key: str, **params: object) -> str:
         return msg(key, self.lang, **params)
@@ -272,26 +323,25 @@ class MasterWriter:
             return None
         return self.catalog.enums[enum_key].label_of(str(code), self.lang)
 
-    def field_cols(self, fields: Iterable[Field], get: Callable[[object], dict]) -> list[Col]:
-        """Columns for spec fields: labels, widths and value rendering from the spec."""
-        cols = []
-        for f in fields:
-            cols.append(Col(f.label(self.lang), max(f.width, 8), self._render(f, get), _kind(f)))
-        return cols
+    def field_cols(self, fields: Iterable[Field]) -> list[Col]:
+        """Columns for spec fields of the items' `values`: labels, widths and display from the spec."""
+        return [Col(f.label(self.lang), max(f.width, 8), _value(f.key), _kind(f), self._show(f)) for f in fields]
 
-    def _render(self, f: Field, get: Callable[[object], dict]) -> Callable[[object], object]:
-        key = f.key
+    def _show(self, f: Field) -> Callable[[object], object]:
         if f.type == "choice":
-            enum = self.catalog.enums[f.choices]
-            labels = {c.code: c.label(self.lang) for c in enum.values}
-            return lambda item: _label(labels, get(item).get(key))
-        if f.type == "task_ids":
-            return lambda item: ", ".join(get(item).get(key) or ()) or None
+            return self.shows(f.choices)
         if f.type == "percent":
-            return lambda item: _number(get(item).get(key))
+            return _number
         if f.type == "date":
-            return lambda item: _date(get(item).get(key))
-        return lambda item: _text(get(item).get(key))
+            return _date
+        return _text  # task_ids: "A-1, A-2"
+
+    def shows(self, enum_key: str) -> Callable[[object], str | None]:
+        """code -> label in the master's language, for a Col's `show` (one per enum: columns share a memo)."""
+        if enum_key not in self._shows:
+            labels = {c.code: c.label(self.lang) for c in self.catalog.enums[enum_key].values}
+            self._shows[enum_key] = partial(_label, labels)
+        return self._shows[enum_key]
 
     def write(self) -> None:
         self.wb.set_properties({"title": f"{self.ws.project.name(self.lang)} — {self.t('master-title')}",
@@ -406,20 +456,19 @@ class MasterWriter:
     def task_cols(self) -> list[Col]:
         """Every WBS field of the spec, then what the merge computes."""
         wbs = self.catalog.form("wbs").table("tasks").columns(self.ws.department_names())
-        cols = [Col(self.t("master-col-department"), 10, lambda t: t.department)]
-        cols += self.field_cols(wbs, lambda t: t.values)
-        st, hl = ({c.code: c.label(self.lang) for c in e.values} for e in (self.status, self.health))
+        cols = [Col(self.t("master-col-department"), 10, attrgetter("department"))]
+        cols += self.field_cols(wbs)
         cols += [
-            Col(self.t("master-col-effective-status"), 11, lambda t: _label(st, t.effective_status)),
-            Col(self.t("master-col-health"), 10, lambda t: _label(hl, t.health)),
-            Col(self.t("master-col-days-to-due"), 9, lambda t: t.days_to_due, "int"),
-            Col(self.t("master-col-days-late"), 9, lambda t: t.days_late, "int"),
+            Col(self.t("master-col-effective-status"), 11, attrgetter("effective_status"), show=self.shows("status")),
+            Col(self.t("master-col-health"), 10, attrgetter("health"), show=self.shows("health")),
+            Col(self.t("master-col-days-to-due"), 9, attrgetter("days_to_due"), "int"),
+            Col(self.t("master-col-days-late"), 9, attrgetter("days_late"), "int"),
             Col(self.t("master-col-open-predecessors"), 16,
                 lambda t: ", ".join(p.task_id for p in t.predecessors if not p.done) or None),
             Col(self.t("master-col-successors-other"), 18,
                 lambda t: ", ".join(s.task_id for s in t.successors if s.department != t.department) or None),
-            Col(self.t("master-col-file"), 18, lambda t: t.file),
-            Col(self.t("master-col-received"), 16, lambda t: t.received),
+            Col(self.t("master-col-file"), 18, attrgetter("file")),
+            Col(self.t("master-col-received"), 16, attrgetter("received")),
         ]
         return cols
 
@@ -447,13 +496,13 @@ class MasterWriter:
         plan, s = self.plan, self.styles
         sheet = self.sheet("timeline")
         self.heading(sheet, self.t("master-sheet-timeline"), self.subtitle())
-        st = {c.code: c.label(self.lang) for c in self.status.values}
-        cols = [Col(self.t("master-col-department"), 8, lambda t: t.department),
-                Col(self.catalog.form("wbs").table("tasks").fields[0].label(self.lang), 10, lambda t: t.task_id),
-                Col(self.t("master-col-name"), 28, lambda t: _text(t.values.get("name"))),
-                Col(self.t("master-col-effective-status"), 10, lambda t: _label(st, t.effective_status)),
-                Col(self.t("master-col-start"), 11, lambda t: _date(t.start)),
-                Col(self.t("master-col-due"), 11, lambda t: _date(t.due))]
+        cols = [Col(self.t("master-col-department"), 8, attrgetter("department")),
+                Col(self.catalog.form("wbs").table("tasks").fields[0].label(self.lang), 10, attrgetter("task_id")),
+                Col(self.t("master-col-name"), 28, _value("name"), show=_text),
+                Col(self.t("master-col-effective-status"), 10, attrgetter("effective_status"),
+                    show=self.shows("status")),
+                Col(self.t("master-col-start"), 11, attrgetter("start"), show=_date),
+                Col(self.t("master-col-due"), 11, attrgetter("due"), show=_date)]
         weeks = _weeks(plan)
         row = HEADER_ROW
         last = self.table(sheet, row, cols, plan.tasks, freeze=(row + 1, 3), table=False)
@@ -487,19 +536,18 @@ class MasterWriter:
         plan = self.plan
         sheet = self.sheet("delays")
         self.heading(sheet, self.t("master-sheet-delays"), self.subtitle())
-        st = {c.code: c.label(self.lang) for c in self.status.values}
-        hl = {c.code: c.label(self.lang) for c in self.health.values}
+        st, hl = self.shows("status"), self.shows("health")
         wbs = {f.key: f for f in self.catalog.form("wbs").table("tasks").fields}
-        cols = [Col(self.t("master-col-department"), 10, lambda t: t.department),
-                Col(wbs["task_id"].label(self.lang), 11, lambda t: t.task_id),
-                Col(wbs["name"].label(self.lang), 32, lambda t: _text(t.values.get("name"))),
-                Col(wbs["owner"].label(self.lang), 10, lambda t: _text(t.values.get("owner"))),
-                Col(self.t("master-col-effective-status"), 11, lambda t: _label(st, t.effective_status)),
-                Col(wbs["status"].label(self.lang), 10, lambda t: _label(st, t.status)),
-                Col(self.t("master-col-health"), 10, lambda t: _label(hl, t.health)),
-                Col(wbs["due"].label(self.lang), 11, lambda t: _date(t.due)),
-                Col(self.t("master-col-days-late"), 9, lambda t: t.days_late, "int"),
-                Col(wbs["reason"].label(self.lang), 32, lambda t: _text(t.values.get("reason"))),
+        cols = [Col(self.t("master-col-department"), 10, attrgetter("department")),
+                Col(wbs["task_id"].label(self.lang), 11, attrgetter("task_id")),
+                Col(wbs["name"].label(self.lang), 32, _value("name"), show=_text),
+                Col(wbs["owner"].label(self.lang), 10, _value("owner"), show=_text),
+                Col(self.t("master-col-effective-status"), 11, attrgetter("effective_status"), show=st),
+                Col(wbs["status"].label(self.lang), 10, attrgetter("status"), show=st),
+                Col(self.t("master-col-health"), 10, attrgetter("health"), show=hl),
+                Col(wbs["due"].label(self.lang), 11, attrgetter("due"), show=_date),
+                Col(self.t("master-col-days-late"), 9, attrgetter("days_late"), "int"),
+                Col(wbs["reason"].label(self.lang), 32, _value("reason"), show=_text),
                 Col(self.t("master-col-holds-up"), 28, lambda t: ", ".join(
                     f"{s.task_id} ({s.department})" for s in t.successors_other_depts) or None),
                 Col(self.t("master-col-open-predecessors"), 16,
@@ -528,6 +576,7 @@ class MasterWriter:
         end = plan.end_date.isoformat() if plan.end_date else "—"
         self._check(sheet.write_string(row, 0, self.t("master-block-critical", end=end), s["block"]), "block")
         st = {c.code: c.label(self.lang) for c in self.status.values}
+        status = self.shows("status")
         crit_cols = [Col(self.t("master-col-department"), 10, lambda t: t.department),
                      Col(self.t("master-col-task"), 12, lambda t: t.task_id),
                      Col(self.t("master-col-name"), 30, lambda t: _text(t.values.get("name"))),
@@ -543,14 +592,14 @@ class MasterWriter:
         self._check(sheet.write_string(row, 0, self.t("master-block-links", count=len(links)), s["block"]), "block")
         link_cols = [Col(self.t("master-col-pred-department"), 10, lambda l: l[0].department),
                      Col(self.t("master-col-pred-task"), 12, lambda l: l[0].task_id),
-                     Col(self.t("master-col-pred-name"), 26, lambda l: _text(l[0].values.get("name"))),
-                     Col(self.t("master-col-pred-status"), 11, lambda l: _label(st, l[0].effective_status)),
-                     Col(self.t("master-col-pred-due"), 11, lambda l: _date(l[0].due)),
+                     Col(self.t("master-col-pred-name"), 26, lambda l: l[0].values.get("name"), show=_text),
+                     Col(self.t("master-col-pred-status"), 11, lambda l: l[0].effective_status, show=status),
+                     Col(self.t("master-col-pred-due"), 11, lambda l: l[0].due, show=_date),
                      Col(self.t("master-col-succ-department"), 10, lambda l: l[1].department),
                      Col(self.t("master-col-succ-task"), 12, lambda l: l[1].task_id),
-                     Col(self.t("master-col-succ-name"), 26, lambda l: _text(l[1].values.get("name"))),
-                     Col(self.t("master-col-succ-status"), 11, lambda l: _label(st, l[1].effective_status)),
-                     Col(self.t("master-col-succ-start"), 11, lambda l: _date(l[1].start))]
+                     Col(self.t("master-col-succ-name"), 26, lambda l: l[1].values.get("name"), show=_text),
+                     Col(self.t("master-col-succ-status"), 11, lambda l: l[1].effective_status, show=status),
+                     Col(self.t("master-col-succ-start"), 11, lambda l: l[1].start, show=_date)]
         l_top = row + 1
         last = self.table(sheet, l_top, link_cols, links)
         self.colour_by(sheet, l_top + 1, last, 3, "status")
@@ -561,7 +610,7 @@ class MasterWriter:
         self.heading(sheet, self.t("master-sheet-raci"), self.subtitle())
         fields = self.catalog.form("raci").table("matrix").columns(self.ws.department_names())
         cols = [Col(self.t("master-col-source"), 10, lambda r: r.department)]
-        cols += self.field_cols(fields, lambda r: r.values)
+        cols += self.field_cols(fields)
         self.table(sheet, HEADER_ROW, cols, self.plan.raci, freeze=(HEADER_ROW + 1, 2))
 
     def issues(self) -> None:
@@ -570,7 +619,7 @@ class MasterWriter:
         table = self.catalog.form("issues").table("log")
         yes, no = self.label("yes_no", "yes"), self.label("yes_no", "no")
         cols = [Col(self.t("master-col-source"), 10, lambda r: r.department)]
-        cols += self.field_cols(table.columns(self.ws.department_names()), lambda r: r.values)
+        cols += self.field_cols(table.columns(self.ws.department_names()))
         cols.append(Col(self.t("master-col-overdue"), 9, lambda r: yes if r.overdue else no))
         last = self.table(sheet, HEADER_ROW, cols, self.plan.issues, freeze=(HEADER_ROW + 1, 2))
         keys = [f.key for f in table.fields]
@@ -586,9 +635,9 @@ class MasterWriter:
         card = [f for f in form.fields if f.key in ("meeting_name", "meeting_type", "date")]
         yes, no = self.label("yes_no", "yes"), self.label("yes_no", "no")
         cols = [Col(self.t("master-col-source"), 10, lambda r: r.department)]
-        cols += self.field_cols([_renamed(f) for f in card], lambda r: r.values)
+        cols += self.field_cols([_renamed(f) for f in card])
         table = form.table("actions")
-        cols += self.field_cols(table.columns(self.ws.department_names()), lambda r: r.values)
+        cols += self.field_cols(table.columns(self.ws.department_names()))
         cols.append(Col(self.t("master-col-overdue"), 9, lambda r: yes if r.overdue else no))
         last = self.table(sheet, HEADER_ROW, cols, self.plan.actions, freeze=(HEADER_ROW + 1, 2))
         status_col = 1 + len(card) + [f.key for f in table.fields].index("status")
@@ -613,6 +662,15 @@ class MasterWriter:
             for result, colour in (("accepted", "#C6EFCE"), ("warnings", "#FFEB9C"), ("rejected", "#FFC7CE"))})
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_text(value: str) -> str:
+    """Text for an XML element: escaped, control characters as Excel's _xHHHH_ escapes."""
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+
+
 def _renamed(f: Field) -> Field:
     """Minutes card fields as action-item columns: 'date' becomes the meeting date."""
     from dataclasses import replace
@@ -629,6 +687,11 @@ def _unique(headers: list[str]) -> list[str]:
         seen[h.casefold()] = n + 1
         out.append(h if n == 0 else f"{h} ({n + 1})")
     return out
+
+
+def _value(key: str) -> Callable[[object], object]:
+    """The raw value of a spec field of a task or record."""
+    return lambda item: item.values.get(key)
 
 
 def _kind(f: Field) -> str:

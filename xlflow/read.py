@@ -375,7 +375,11 @@ def _shared_strings(parts: _Parts, rels: dict) -> list[str]:
     out = []
     for _event, el in ET.iterparse(io.BytesIO(raw), events=("end",)):
         if _local(el.tag) == "si":
-            out.append(_text_of(el))
+            if len(el) == 1 and el[0].tag == el.tag[:-2] + "t":  # the usual <si><t>text</t></si>
+                text = el[0].text or ""
+                out.append(unescape(text) if "_x" in text else text)
+            else:
+                out.append(_text_of(el))
             el.clear()
     return out
 
@@ -432,7 +436,10 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
     sheet.merged = _merges(raw)
     shared: dict[str, str] = {}
     row_no = last_data = rows_seen = 0
+    tags = None
     for el, ns in _rows(raw):
+        if tags is None or tags.ns != ns:
+            tags = _Tags(ns)
         rows_seen += 1
         r = el.get("r")
         try:
@@ -445,15 +452,22 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
         if row_no - last_data > EMPTY_ROW_STOP:
             break
         col_no = 0
-        c_tag = ns + "c"
         for c in el:
-            if c.tag != c_tag:
+            if c.tag != tags.c:
                 continue
             ref = c.get("r")
-            col_no = _column(ref) if ref else col_no + 1
-            if col_no > MAX_COLS or not len(c):
-                continue  # a styled empty cell has no children
-            cell = _cell(c, ns, strings, styles, epoch, shared)
+            if not len(c):  # a styled empty cell has no children
+                col_no = -1 if ref else col_no + 1  # -1: known only from its ref, which a later cell may need
+                continue
+            if ref:
+                col_no = _column(ref)
+            elif col_no < 0:  # follows a skipped empty cell: its column after all
+                col_no = _column(_previous_ref(el, c)) + 1
+            else:
+                col_no += 1
+            if col_no > MAX_COLS:
+                continue
+            cell = _cell(c, tags, strings, styles, epoch, shared)
             if cell is not None:
                 sheet.cells[(row_no, col_no)] = cell
                 last_data = sheet.last_row = row_no
@@ -476,6 +490,25 @@ def _rows(raw: bytes):
             yield el, ns
 
 
+class _Tags:
+    """Qualified cell-level tag names of a sheet's namespace, built once per sheet rather than per cell."""
+
+    __slots__ = ("ns", "c", "v", "f", "inline")
+
+    def __init__(self, ns: str) -> None:
+        self.ns, self.c, self.v, self.f, self.inline = ns, ns + "c", ns + "v", ns + "f", ns + "is"
+
+
+def _previous_ref(row, cell) -> str:
+    """The r of the cell element just before `cell` in its row (a cell without r follows it)."""
+    previous = None
+    for c in row:
+        if c is cell:
+            break
+        previous = c
+    return previous.get("r") or "" if previous is not None else ""
+
+
 _COLUMNS: dict[str, int] = {}
 
 
@@ -491,16 +524,17 @@ def _column(ref: str) -> int:
     return col
 
 
-def _cell(c, ns: str, strings: list[str], styles: _Styles, epoch: dt.datetime, shared: dict[str, str]) -> Cell | None:
+def _cell(c, tags: _Tags, strings: list[str], styles: _Styles, epoch: dt.datetime,
+          shared: dict[str, str]) -> Cell | None:
     kind = c.get("t", "n")
     v = f = inline = None
     for child in c:
         tag = child.tag
-        if tag == ns + "v":
+        if tag == tags.v:
             v = child.text
-        elif tag == ns + "f":
+        elif tag == tags.f:
             f = child
-        elif tag == ns + "is":
+        elif tag == tags.inline:
             inline = child
     formula = None
     if f is not None:
@@ -541,7 +575,10 @@ def _cell(c, ns: str, strings: list[str], styles: _Styles, epoch: dt.datetime, s
 
 def _merges(raw: bytes) -> tuple[tuple[int, int, int, int], ...]:
     out = []
-    for m in _MERGE_RE.finditer(raw):
+    first = raw.find(b"mergeCell")  # a plain search skips the cell data; the regex then starts near the merges
+    if first < 0:
+        return ()
+    for m in _MERGE_RE.finditer(raw, max(first - 64, 0)):
         first, _, last = m.group(1).decode().partition(":")
         a, b = parse_ref(first), parse_ref(last or first)
         if a and b:

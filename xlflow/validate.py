@@ -22,7 +22,7 @@ from .errors import UnreadableWorkbook
 from .findings import ERROR, WARNING, Finding, Report
 from .i18n import msg
 from .model import FormData, Row, Submission, WorkbookData
-from .read import Cell, RawWorkbook, Sheet, cell_ref, label_key, parse_ref, read_workbook, sha256_of
+from .read import Cell, RawWorkbook, Sheet, cell_ref, col_letter, label_key, parse_ref, read_workbook, sha256_of
 from .spec import Catalog, Field, Form, Table, load_catalog
 
 TEXT_LIMIT = 32_767  # Excel's limit for one cell
@@ -360,6 +360,7 @@ class FormReader:
                titles: set[str]) -> tuple[Row, ...]:
         fill = self._merged_fill(header, end, mapping)
         all_keys = [f.key for f in table.columns(self.ctx.ws.department_names())]
+        letters = {c: col_letter(c) for c in mapping}  # cell refs are built for every cell: letters once
         rows = []
         for r in self.rows:
             if r <= header or (end is not None and r >= end):
@@ -373,7 +374,7 @@ class FormReader:
                 continue  # the next table's title row
             values, refs = {}, {}
             for c, f in mapping.items():
-                ref = cell_ref(r, c)
+                ref = f"{letters[c]}{r}"
                 refs[f.key] = ref
                 values[f.key] = self._value(f, cells[c], ref, required=f.required)
             for key in all_keys:

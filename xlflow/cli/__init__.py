@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..config import Workspace, load_workspace
+from ..config import Workspace, configured_language, load_workspace
 from ..errors import XlflowError
 from ..i18n import default_lang, msg
 
@@ -48,7 +48,8 @@ def handle_errors(func):
         try:
             return func(*args, **kwargs)
         except XlflowError as exc:
-            lang = kwargs.get("lang") or default_lang()
+            workspace = kwargs.get("workspace")
+            lang = kwargs.get("lang") or (workspace and configured_language(workspace)) or default_lang()
             click.echo(msg("error-prefix", lang) + exc.message(lang), err=True)
             sys.exit(exc.exit_code)
 
