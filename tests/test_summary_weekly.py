@@ -129,3 +129,16 @@ def test_holidays_count_as_non_working_days(sample_ws):
     b = build_brief(sample_ws, D(2026, 10, 9), (D(2026, 10, 9), [task("RD-001", "delayed", D(2026, 9, 30), reason="r")]))
     assert b.section("newly").items[0].days_late == 2  # 10-08 and 10-09 only
     assert dt.date(2026, 10, 10).weekday() == 5
+
+
+def test_brief_sent_after_the_merge_judges_overdue_on_the_datas_date(sample_ws):
+    """Run on Saturday after Friday's merge: the brief agrees with the attached master."""
+    from xlflow.state import StateDB
+    from xlflow.summary import make_brief
+
+    db = StateDB(sample_ws.state_db)
+    db.record_merge(AS_OF, "master.xlsx", [task("RD-001", "in_progress", AS_OF, percent=80)])
+    saturday = make_brief(sample_ws, AS_OF + dt.timedelta(days=1), lang="en", db=db, risks=[])
+    assert saturday.headline.overdue == 0  # due on the data's date (Friday): not overdue yet
+    next_week = make_brief(sample_ws, AS_OF + dt.timedelta(days=3), lang="en", db=db, risks=[])
+    assert next_week.headline.overdue == 1  # a new week without a merge: judged on the day asked

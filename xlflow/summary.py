@@ -477,6 +477,8 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     current = db.latest_snapshot_before(as_of, inclusive=True)
     if current is None:
         raise XlflowError("summary-no-snapshot", date=as_of.isoformat())
+    if week_of(current[0], ws.project.week_start) == week_of(as_of, ws.project.week_start):
+        as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
     previous = db.latest_snapshot_before(week_of(current[0], ws.project.week_start).start)
     older = db.latest_snapshot_before(current[0] - dt.timedelta(days=STALE_DAYS), inclusive=True)
     return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
