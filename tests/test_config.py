@@ -58,7 +58,8 @@ def test_missing_key_and_bad_type_and_unknown_lead(sample_ws):
 
 
 def test_duplicate_department_and_password_in_file_are_refused(sample_ws):
-    assert "twice" in _broken(sample_ws, 'code = "MK"', 'code = "RD"').params["problem"]
+    err = _broken(sample_ws, 'code = "MK"', 'code = "RD"')
+    assert "twice" in err.message("en") and "重复" in err.message("zh")
     err = _broken(sample_ws, 'username = ""', 'username = ""\npassword = "hunter2"')
     assert err.params["key"] == "email.password" and "XLFLOW_SMTP_PASSWORD" in err.message("en")
 
@@ -82,3 +83,12 @@ def test_a_misspelt_key_or_table_is_named_with_its_line(sample_ws):
     assert err.params["key"] == "departmentz" and lines[err.params["line"] - 1] == "[[departments]]"
     err = _broken(sample_ws, 'contact = "', 'phone = "')
     assert err.params["key"] == "departments.phone"
+
+
+def test_problems_are_told_in_both_languages(sample_ws):
+    err = _broken(sample_ws, "settle_seconds = 2", "settle_seconds = -1")
+    assert err.params["key"] == "watch.settle_seconds" and "负数" in err.message("zh")
+    err = _broken(sample_ws, 'email = "rd@example.com"', 'email = "rd-at-example"')
+    assert "rd-at-example" in err.message("en") and "电子邮件" in err.message("zh")
+    err = _broken(sample_ws, "port = 587", 'port = "587"')
+    assert "应为 int" in err.message("zh") and "expected int" in err.message("en")

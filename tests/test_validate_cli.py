@@ -64,3 +64,18 @@ def test_usage_errors_exit_2(env):
     ws = env[0]
     assert run("-w", ws.root).exit_code == 2
     assert run("-w", ws.root, "--lang", "fr", env[1]).exit_code == 2
+
+
+def test_a_missing_file_is_said_to_be_missing(tmp_path):
+    from click.testing import CliRunner
+
+    from xlflow.cli import main
+    from xlflow.scaffold import init_workspace
+
+    ws = init_workspace(tmp_path / "w", "en", sample=True)
+    result = CliRunner().invoke(main, ["validate", "-w", str(ws.root), str(tmp_path / "nope.xlsx"), "--json"])
+    assert result.exit_code == 1
+    import json
+
+    (finding,) = json.loads(result.output)["files"][0]["findings"]
+    assert finding["code"] == "file-not-found" and "nope.xlsx" in finding["message"]

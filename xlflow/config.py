@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
+from .i18n import Phrase
 from .spec import Text
 
 CONFIG_NAME = "xlflow.toml"
@@ -176,7 +177,7 @@ class _Reader:
                 return i + 1
         return 1
 
-    def fail(self, key: str, problem: str, section: str | None = None) -> ConfigError:
+    def fail(self, key: str, problem: Phrase, section: str | None = None) -> ConfigError:
         return ConfigError("config-bad-key", file=str(self.path), key=f"{section + '.' if section else ''}{key}",
                            line=self.line_of(key, section), problem=problem)
 
@@ -191,7 +192,7 @@ class _Reader:
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             names = "/".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-            raise self.fail(key, f"expected {names}, got {value!r}", section)
+            raise self.fail(key, Phrase("config-expected-type", expected=names, got=repr(value)), section)
         return value
 
     def text(self, table: dict, key: str, section: str) -> Text:
@@ -199,7 +200,7 @@ class _Reader:
         if isinstance(value, str):
             return Text(value, value)
         if set(value) != {"zh", "en"}:
-            raise self.fail(key, 'expected a string or { zh = "...", en = "..." }', section)
+            raise self.fail(key, Phrase("config-expected-text"), section)
         return Text(value["zh"], value["en"])
 
     def weekday(self, table: dict, key: str, section: str, default):
@@ -207,7 +208,7 @@ class _Reader:
         if value is None or isinstance(value, int):
             return value
         if value.lower() not in WEEKDAYS:
-            raise self.fail(key, f"expected one of {', '.join(WEEKDAYS)}", section)
+            raise self.fail(key, Phrase("config-expected-one-of", values=", ".join(WEEKDAYS)), section)
         return WEEKDAYS.index(value.lower())
 
     def time(self, table: dict, key: str, section: str, default: dt.time) -> dt.time:
@@ -217,12 +218,12 @@ class _Reader:
         try:
             return dt.time.fromisoformat(value)
         except ValueError:
-            raise self.fail(key, "expected a time such as 16:00", section) from None
+            raise self.fail(key, Phrase("config-expected-time"), section) from None
 
     def dates(self, table: dict, key: str, section: str) -> tuple[dt.date, ...]:
         values = self.get(table, key, list, section, [])
         if not all(isinstance(v, dt.date) for v in values):
-            raise self.fail(key, "expected a list of dates such as [2026-10-01, 2026-10-02]", section)
+            raise self.fail(key, Phrase("config-expected-dates"), section)
         return tuple(values)
 
 
@@ -243,10 +244,10 @@ def load_workspace(root: Path | str) -> Workspace:
     start = r.get(p, "start", dt.date, "project")
     end = r.get(p, "end", dt.date, "project")
     if end < start:
-        raise r.fail("end", "the end date is before the start date", "project")
+        raise r.fail("end", Phrase("config-end-before-start"), "project")
     language = r.get(p, "language", str, "project", "zh")
     if language not in ("zh", "en"):
-        raise r.fail("language", 'expected "zh" or "en"', "project")
+        raise r.fail("language", Phrase("config-expected-one-of", values="zh, en"), "project")
     project = Project(
         name=r.text(p, "name", "project"), code=r.get(p, "code", str, "project"),
         lead_department=r.get(p, "lead_department", str, "project"), start=start, end=end,
@@ -255,27 +256,27 @@ def load_workspace(root: Path | str) -> Workspace:
 
     raw_depts = r.get(data, "departments", list, "departments")
     if not raw_depts:
-        raise r.fail("departments", "at least one [[departments]] entry is needed")
+        raise r.fail("departments", Phrase("config-no-departments"))
     departments, seen = [], set()
     for d in raw_depts:
         code = r.get(d, "code", str, "departments")
         if not _CODE_RE.match(code):
-            raise r.fail("code", f"{code!r}: 2–8 capital letters or digits, starting with a letter (e.g. RD)", "departments")
+            raise r.fail("code", Phrase("config-bad-code", code=code), "departments")
         if code in seen:
-            raise r.fail("code", f"{code!r} is listed twice", "departments")
+            raise r.fail("code", Phrase("config-code-twice", code=code), "departments")
         seen.add(code)
         departments.append(Department(code, r.text(d, "name", "departments"),
                                       r.get(d, "email", str, "departments", ""),
                                       r.get(d, "contact", str, "departments", "")))
     if project.lead_department not in seen:
-        raise r.fail("lead_department", f"{project.lead_department!r} is not a department code", "project")
+        raise r.fail("lead_department", Phrase("config-unknown-lead", code=project.lead_department), "project")
 
     e = r.get(data, "email", dict, "email", {})
     security = r.get(e, "security", str, "email", "starttls")
     if security not in ("starttls", "ssl", "none"):
-        raise r.fail("security", 'expected "starttls", "ssl" or "none"', "email")
+        raise r.fail("security", Phrase("config-expected-one-of", values="starttls, ssl, none"), "email")
     if "password" in e:
-        raise r.fail("password", "never store the password here; set XLFLOW_SMTP_PASSWORD", "email")
+        raise r.fail("password", Phrase("config-no-password"), "email")
     email = EmailSettings(
         host=r.get(e, "host", str, "email", ""), port=r.get(e, "port", int, "email", 587),
         security=security, username=r.get(e, "username", str, "email", ""),
@@ -288,6 +289,14 @@ def load_workspace(root: Path | str) -> Workspace:
     calendar = CalendarSettings(r.dates(c, "holidays", "calendar"), r.dates(c, "workdays", "calendar"),
                                 r.get(c, "china", bool, "calendar", language == "zh"))
 
+    for key in ("timeout", "max_attachment_mb"):
+        if getattr(email, key) < 0:
+            raise r.fail(key, Phrase("config-not-negative"), "email")
+    for address in [*email.to, *(d.email for d in departments)]:
+        if address and "@" not in address:
+            raise r.fail("email" if address not in email.to else "to", Phrase("config-bad-email", value=address),
+                         "departments" if address not in email.to else "email")
+
     w = r.get(data, "watch", dict, "watch", {})
     watch = WatchSettings(
         settle_seconds=r.get(w, "settle_seconds", float, "watch", 2.0),
@@ -296,6 +305,10 @@ def load_workspace(root: Path | str) -> Workspace:
         max_attempts=r.get(w, "max_attempts", int, "watch", 5),
         poll=r.get(w, "poll", bool, "watch", False),
     )
+
+    for key in ("settle_seconds", "rescan_seconds", "owner_file_max_wait", "max_attempts"):
+        if getattr(watch, key) < 0:
+            raise r.fail(key, Phrase("config-not-negative"), "watch")
 
     s = r.get(data, "summary", dict, "summary", {})
     summary = SummarySettings(

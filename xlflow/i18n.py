@@ -22,12 +22,24 @@ def _catalog() -> dict[str, dict[str, str]]:
     return merged
 
 
+class Phrase:
+    """A message to be rendered later, in the language of the message it is a parameter of."""
+
+    def __init__(self, key: str, /, **params: object) -> None:
+        self.key, self.params = key, params
+
+    def render(self, lang: str) -> str:
+        return msg(self.key, lang, **self.params)
+
+
 def msg(key: str, lang: str, /, **params: object) -> str:
     entry = _catalog().get(key)
     if entry is None:
         raise KeyError(f"message {key!r} missing from workbook_templates/messages/")
     text = entry[lang if lang in LANGS else "en"]
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    return text.format(**{k: v.render(lang) if isinstance(v, Phrase) else v for k, v in params.items()})
 
 
 def both(key: str, /, **params: object) -> str:
