@@ -86,6 +86,7 @@ def _findings_sheet(wb, sub: Submission, lang: str) -> None:
     ws.sheet_properties.tabColor = "C00000" if not sub.valid else "00B050"
     errors, warns = len(sub.report.errors), len(sub.report.warnings)
     _text(ws.cell(1, 1), msg("feedback-title", lang, file=Path(sub.path).name)).font = Font(bold=True, size=14)
+    ws.row_dimensions[1].height = 24  # a 14-point title needs a taller row, or it is clipped at the top
     verdict = (msg("feedback-verdict-valid", lang, warnings=warns) if sub.valid
                else msg("feedback-verdict-invalid", lang, errors=errors, warnings=warns))
     _text(ws.cell(2, 1), verdict).font = Font(bold=True, color="C00000" if not sub.valid else "00B050")
