@@ -171,3 +171,15 @@ def test_locked_target_is_written_beside_it(ws, plan, tmp_path, monkeypatch):
     assert target.read_bytes() == b"open in Excel"
     assert openpyxl.load_workbook(result.path).sheetnames[0] == "Dashboard"
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".~")] == []
+
+
+def test_text_that_looks_like_rich_text_markup_stays_verbatim(ws, tmp_path):
+    """xlsxwriter copies a shared string of the form <r>...</r> into the XML unescaped (its rich-text form)."""
+    markup = "<r><t>x</t></r>"
+    plan = build_plan([submission("RD", [task("RD-1", D(2026, 11, 2), D(2026, 11, 13), name=markup)])], ws, AS_OF)
+    path = write_master(plan, ws, tmp_path / "m.xlsx", "en").path
+    with zipfile.ZipFile(path) as zf:
+        assert "<si><r><t>x</t></r></si>" not in zf.read("xl/sharedStrings.xml").decode("utf-8")
+    wb = openpyxl.load_workbook(path)
+    found = [c.value for sheet in wb.worksheets for row in sheet.iter_rows() for c in row if c.value == markup]
+    assert len(found) >= 3  # master WBS, timeline, delays

@@ -173,7 +173,7 @@ class _FastSheet(Worksheet):
         for row_num in rows:
             info = self.row_info.get(row_num)
             cells = self.table.get(row_num)
-            xml = self._bulk.get(row_num)
+            xml = self._bulk.pop(row_num, None)  # popped: a row's XML is freed once it is in the file
             if not cells and xml is None:
                 self._write_empty_row(row_num, None, info)
                 continue

@@ -261,7 +261,7 @@ def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
                 task_id = str(row.values.get("task_id") or "").strip()
                 if not task_id:
                     continue
-                tasks.append(Task(dept, task_id, dict(row.values), file, sub.received, row.excel_row,
+                tasks.append(Task(dept, task_id, row.values, file, sub.received, row.excel_row,  # shared, read-only
                                   status=row.values.get("status")))  # type: ignore[arg-type]
                 count += 1
             raci += [Record(dept, dict(r.values), file) for r in data.rows("raci", "matrix")]
