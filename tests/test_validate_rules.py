@@ -176,3 +176,10 @@ def test_findings_come_in_reading_order(env):
     cells = [f.cell for f in sub.report.findings]
     rows = [int("".join(ch for ch in c if ch.isdigit())) for c in cells]
     assert rows == sorted(rows) and len(cells) >= 3
+
+
+def test_a_fraction_in_the_percent_column_asks_whether_a_percentage_was_meant(env):
+    sub = check(env, wbs(task(1, percent=0.5), task(2, percent=1)), name="fraction.xlsx")
+    assert codes(sub) == [("percent-fraction", "I8")]
+    (finding,) = sub.report.findings
+    assert finding.severity == "warning" and "50" in finding.message("en")

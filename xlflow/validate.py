@@ -550,14 +550,13 @@ def _number(value: object, cell: Cell) -> float | None:
         return number
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip().replace(",", "").replace(" ", "")
-        percent = text.endswith("%")
         try:
             number = float(text.rstrip("%"))
         except ValueError:
             return None
         if not math.isfinite(number):
             return None
-        return number if not percent else number  # "50%" in a percent field means 50
+        return number  # "50%" typed as text in a percent field means 50, like "50"
     return None
 
 
@@ -566,6 +565,8 @@ def _parse_percent(reader: FormReader, f: Field, value: object, cell: Cell, add)
     if number is None:
         add("bad-number", value=value)
         return None
+    if 0 < number < 1:  # "50%" typed into a whole-number cell of an older template arrives as 0.5
+        add("percent-fraction", WARNING, value=_plain(number), guess=_plain(round(number * 100, 4)))
     return _in_range(f, round(number, 6), add)
 
 
