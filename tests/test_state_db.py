@@ -54,7 +54,7 @@ def test_snapshots_for_the_weekly_brief(tmp_path):
     as_of, tasks = db.latest_snapshot_before(dt.date(2026, 11, 20), inclusive=True)
     assert [t["status"] for t in tasks] == ["done", "blocked"] and tasks[1]["due"] is None
     week = db.snapshots_between(dt.date(2026, 11, 16), dt.date(2026, 11, 22))
-    assert [[t["status"] for t in ts] for _, ts in week] == [["delayed"], ["done", "blocked"]]
+    assert [[t["status"] for t in ts] for _, ts in week] == [["done", "blocked"]]  # the day's newest only
     merge = db.last_merge()
     assert merge["id"] == last and merge["as_of"] == dt.date(2026, 11, 20) and merge["task_count"] == 2
     assert merge["master_path"] == "master/m2.xlsx"
@@ -104,3 +104,23 @@ def test_shared_between_threads(tmp_path):
     for t in threads:
         t.join()
     assert len(db.submissions()) == 80
+
+
+def test_only_the_days_newest_snapshot_keeps_its_tasks(tmp_path):
+    """The watcher merges after every file: same-day snapshots must not pile up."""
+    import datetime as dt
+
+    from xlflow.state import StateDB
+
+    db = StateDB(tmp_path / "s.sqlite")
+    day = dt.date(2026, 11, 20)
+    tasks = [{"task_id": f"RD-{i:03d}", "name": "样机" * 20, "due": day, "predecessors": ("MK-001",)}
+             for i in range(2000)]
+    for n in range(5):
+        db.record_merge(day, "m.xlsx", [dict(t, percent=n) for t in tasks])
+    db.record_merge(day - dt.timedelta(days=7), "m.xlsx", tasks)
+    (only,) = db.snapshots_between(day, day)
+    assert only[1][0]["percent"] == 4 and only[1][0]["due"] == day
+    assert db.latest_snapshot_before(day)[0] == day - dt.timedelta(days=7)
+    assert db.last_merge()["task_count"] == 2000
+    assert (tmp_path / "s.sqlite").stat().st_size < 2_000_000  # 6 × 2,000 tasks, compressed and pruned

@@ -17,6 +17,7 @@ import re
 import shutil
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -708,6 +709,25 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
         return _merge_workspace(ws, files, as_of, out, lang)
 
 
+PARALLEL_FROM = 8  # files to check before a process pool pays for its start-up
+
+
+def _check_one(path: Path, ws: Workspace, received: dt.datetime) -> Submission:
+    sub = check_file(path, ws, received=received)
+    sub.received = sub.received or received
+    return sub
+
+
+def _check_files(todo: list[tuple[Path, dt.datetime]], ws: Workspace) -> list[Submission]:
+    """Check the files the cache does not know, on every core when there are many (a cold merge)."""
+    workers = min(os.cpu_count() or 1, len(todo) // PARALLEL_FROM, 8)
+    if workers < 2:
+        return [_check_one(path, ws, received) for path, received in todo]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_check_one, [p for p, _ in todo], [ws] * len(todo), [r for _, r in todo],
+                             chunksize=max(1, len(todo) // (workers * 4))))
+
+
 def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | None, out: Path | None,
                      lang: str | None) -> MergeResult:
     from .errors import UsageError
@@ -731,29 +751,30 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                 raise UsageError("merge-file-not-found", path=str(path))
             jobs.append((Path(path), {}))
 
-    submissions: list[Submission] = []
     versions: dict[str, int] = {}
     names: dict[str, str] = {}
-    parsed = cached = 0
+    found: list[Submission | None] = []
+    todo: list[tuple[Path, dt.datetime]] = []
     for path, sidecar in jobs:
         received = _parse_received(sidecar.get("received"))
         if received is None:
             received = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-        sha = _sha256(path)
-        sub = cache.get(sha, path, received)
+        found.append(cache.get(_sha256(path), path, received))
+        if found[-1] is None:
+            todo.append((path, received))
+    fresh = iter(_check_files(todo, ws))  # merge never parses cells itself: the validator does
+    submissions: list[Submission] = []
+    for (path, sidecar), sub in zip(jobs, found):
         if sub is None:
-            sub = check_file(path, ws, received=received)  # merge never parses cells itself
-            sub.received = sub.received or received
+            sub = next(fresh)
             cache.put(sub)
-            parsed += 1
-        else:
-            cached += 1
         submissions.append(sub)
         if sub.department and sidecar:
             if isinstance(sidecar.get("version"), int):
                 versions[sub.department] = sidecar["version"]
             if isinstance(sidecar.get("file"), str):
                 names[sub.department] = sidecar["file"]
+    parsed, cached = len(todo), len(jobs) - len(todo)
 
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog)
     target, dated = (Path(out), None) if out else master_paths(ws, as_of)

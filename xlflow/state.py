@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
     master_path TEXT NOT NULL,
     created TEXT NOT NULL,
     task_count INTEGER NOT NULL,
-    tasks TEXT NOT NULL  -- JSON array of task dicts: one write per merge, read whole by the brief
+    tasks TEXT NOT NULL  -- zlib-compressed JSON array of task dicts, read whole by the brief;
+                         -- '' once a later merge of the same day superseded it
 );
 CREATE INDEX IF NOT EXISTS snapshots_as_of ON snapshots (as_of);
 """
@@ -250,11 +252,16 @@ class StateDB:
     # --- merges and task snapshots ---------------------------------------------------------
 
     def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: list[dict]) -> int:
-        """Store a snapshot of every task at this merge; returns the snapshot id."""
+        """Record this merge with a snapshot of every task; returns the snapshot id.
+
+        The watcher merges after every accepted file, and 50,000 tasks are ~30 MB of JSON: only
+        the day's newest snapshot keeps its tasks (the brief compares days and weeks), compressed."""
         data = json.dumps(tasks, default=json_default, ensure_ascii=False, separators=(",", ":"))
+        blob = zlib.compress(data.encode("utf-8"), 1)
         with self._connect() as con:
+            con.execute("UPDATE snapshots SET tasks='' WHERE as_of=?", (as_of.isoformat(),))
             cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count, tasks)"
-                              " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), len(tasks), data))
+                              " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), len(tasks), blob))
             return int(cur.lastrowid)
 
     def last_merge(self) -> dict | None:
@@ -274,9 +281,10 @@ class StateDB:
             return dt.date.fromisoformat(head[0]), self._tasks(con, snapshot_id)
 
     def snapshots_between(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, list[dict]]]:
-        """Every snapshot with start <= as_of <= end, oldest first (same day: in merge order)."""
+        """Every kept snapshot with start <= as_of <= end (one per day: its newest merge), oldest first."""
         with self._connect() as con:
-            heads = con.execute("SELECT id, as_of FROM snapshots WHERE as_of BETWEEN ? AND ? ORDER BY as_of, id",
+            heads = con.execute("SELECT id, as_of FROM snapshots WHERE as_of BETWEEN ? AND ? AND length(tasks) > 0"
+                                " ORDER BY as_of, id",
                                 (start.isoformat(), end.isoformat())).fetchall()
             return [(dt.date.fromisoformat(h["as_of"]), self._tasks(con, h["id"])) for h in heads]
 
@@ -284,7 +292,8 @@ class StateDB:
         """The newest snapshot with as_of < day (<= with inclusive=True), or None."""
         op = "<=" if inclusive else "<"
         with self._connect() as con:
-            head = con.execute(f"SELECT id, as_of FROM snapshots WHERE as_of {op} ? ORDER BY as_of DESC, id DESC"
+            head = con.execute(f"SELECT id, as_of FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
+                               " ORDER BY as_of DESC, id DESC"
                                " LIMIT 1", (day.isoformat(),)).fetchone()
             if head is None:
                 return None
@@ -292,8 +301,10 @@ class StateDB:
 
     @staticmethod
     def _tasks(con: sqlite3.Connection, snapshot_id: int) -> list[dict]:
-        row = con.execute("SELECT tasks FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()
-        tasks = json.loads(row[0])
+        (data,) = con.execute("SELECT tasks FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()
+        if not data:
+            return []  # superseded by a later merge of the same day
+        tasks = json.loads(zlib.decompress(data) if isinstance(data, bytes) else data)
         for task in tasks:
             _restore_dates(task)
         return tasks
