@@ -31,7 +31,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import layout
 from .config import Workspace
-from .i18n import msg
+from .i18n import Phrase, msg
 from .merge import HEALTHS, STATUSES, MasterPlan, Task
 from .spec import Field, load_catalog
 
@@ -245,6 +245,7 @@ class MasterWriter:
         self.wb.worksheet_class = _FastSheet
         self.styles = _Styles(self.wb)
         self._tables = 0
+        self._widths: dict[tuple[str, int], float] = {}
         self._key = ""
         self._shows: dict[str, Callable[[object], str | None]] = {}
 
@@ -292,8 +293,11 @@ class MasterWriter:
                 self._check(sheet.write_string(row, first_col + i, h, self.styles["header"]), "header")
             sheet.autofilter(row, first_col, last, first_col + len(cols) - 1)
         sheet.set_row(row, 32)
-        for i, c in enumerate(cols):
-            sheet.set_column(first_col + i, first_col + i, c.width)
+        for i, c in enumerate(cols):  # tables stacked on one sheet share columns: the widest wins
+            col = first_col + i
+            width = max(c.width, self._widths.get((sheet.name, col), 0))
+            self._widths[(sheet.name, col)] = width
+            sheet.set_column(col, col, width)
         if freeze:
             sheet.freeze_panes(*freeze)
         if print_rows:
@@ -461,8 +465,8 @@ class MasterWriter:
         cols += [
             Col(self.t("master-col-effective-status"), 11, attrgetter("effective_status"), show=self.shows("status")),
             Col(self.t("master-col-health"), 10, attrgetter("health"), show=self.shows("health")),
-            Col(self.t("master-col-days-to-due"), 9, attrgetter("days_to_due"), "int"),
-            Col(self.t("master-col-days-late"), 9, attrgetter("days_late"), "int"),
+            Col(self.t("master-col-days-to-due"), 12, attrgetter("days_to_due"), "int"),
+            Col(self.t("master-col-days-late"), 12, attrgetter("days_late"), "int"),
             Col(self.t("master-col-open-predecessors"), 16,
                 lambda t: ", ".join(p.task_id for p in t.predecessors if not p.done) or None),
             Col(self.t("master-col-successors-other"), 18,
@@ -565,12 +569,13 @@ class MasterWriter:
         self._check(sheet.write_string(row, 0, self.t("master-block-problems", count=len(plan.problems)),
                                        s["block"]), "block")
         problem_cols = [
-            Col(self.t("master-col-problem"), 30, lambda p: self.t(f"merge-problem-{p.kind}")),
+            Col(self.t("master-col-problem"), 44, lambda p: self.t(f"merge-problem-{p.kind}")),
             Col(self.t("master-col-department"), 10, lambda p: p.department),
             Col(self.t("master-col-task"), 12, lambda p: p.task_id),
             Col(self.t("master-col-other-department"), 10, lambda p: p.other_department),
             Col(self.t("master-col-other-task"), 12, lambda p: p.other_task_id),
-            Col(self.t("master-col-detail"), 40, lambda p: p.detail or None)]
+            Col(self.t("master-col-detail"), 40,
+                lambda p: (p.detail.render(self.lang) if isinstance(p.detail, Phrase) else p.detail) or None)]
         last = self.table(sheet, row + 1, problem_cols, plan.problems, freeze=(row + 2, 0), print_rows=False)
         row = last + 2
         end = plan.end_date.isoformat() if plan.end_date else "—"

@@ -27,7 +27,7 @@ from . import __version__
 from .atomic import write_bytes
 from .config import Workspace
 from .findings import Finding, Report
-from .i18n import msg
+from .i18n import Phrase, msg
 from .model import FormData, Row, Submission, WorkbookData, json_default
 from .spec import Catalog, load_catalog
 from .state import StateDB
@@ -102,7 +102,7 @@ class Problem:
     task_id: str
     other_department: str | None = None
     other_task_id: str | None = None
-    detail: str = ""  # e.g. the cycle as "A → B → A"
+    detail: str | Phrase = ""  # e.g. the cycle as "A → B → A"; a Phrase is told in the master's language
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,8 @@ def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
             problems.append(Problem(STARTED_EARLY, succ.department, succ.task_id, pred.department, pred.task_id))
         elif succ.start and pred.due and succ.start < pred.due:
             problems.append(Problem(SCHEDULED_EARLY, succ.department, succ.task_id, pred.department, pred.task_id,
-                                    f"{succ.start.isoformat()} ≤ {pred.due.isoformat()}"))
+                                    Phrase("merge-detail-starts-early", start=succ.start.isoformat(),
+                                           due=pred.due.isoformat())))
     critical, end = _critical_path(tasks, cycles, as_of, cal)
 
     stats = _stats(departments, tasks, submissions, as_of, ws)
