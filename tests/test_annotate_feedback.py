@@ -8,10 +8,9 @@ import openpyxl
 import pytest
 
 from libreoffice import convert
-from validate_helpers import fill, make_workspace, task
+from validate_helpers import filled_workbook, task
 from xlflow import layout
 from xlflow.annotate import write_feedback_copy
-from xlflow.generate import generate_workbook
 from xlflow.validate import check_file, task_rows
 
 UPDATE = {"update_date": dt.date(2026, 11, 20)}
@@ -20,10 +19,8 @@ UPDATE = {"update_date": dt.date(2026, 11, 20)}
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("annotate")
-    ws = make_workspace(root / "ws")
-    blank = generate_workbook(ws, "RD", "zh", root / "blank.xlsx")
-    filled = fill(ws, blank, root / "filled.xlsx", {"wbs": {"card": UPDATE, "tables": {"tasks": [
-        task(1), task(2, status="滞后"), task(3, status="完成了", name="=cmd|' /C calc'!A0")]}}})
+    ws, blank, filled = filled_workbook(root, [task(1), task(2, status="滞后"),
+                                               task(3, status="完成了", name="=cmd|' /C calc'!A0")])
     return ws, blank, filled, root
 
 

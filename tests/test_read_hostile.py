@@ -2,7 +2,6 @@
 no traceback, no hang. The reader refuses them before parsing anything it cannot bound."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 import zipfile
@@ -12,10 +11,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from validate_helpers import fill, make_workspace, patch_parts, task
+from validate_helpers import filled_workbook, patch_parts, task
 from xlflow.cli import main
 from xlflow.errors import UnreadableWorkbook
-from xlflow.generate import generate_workbook
 from xlflow.read import MAX_ROWS, read_workbook
 from xlflow.validate import check_file
 
@@ -29,10 +27,7 @@ LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
-    ws = make_workspace(root / "ws")
-    blank = generate_workbook(ws, "RD", "zh", root / "blank.xlsx")
-    filled = fill(ws, blank, root / "filled.xlsx", {"wbs": {"card": {"update_date": dt.date(2026, 11, 20)},
-                                                          "tables": {"tasks": [task(1), task(2)]}}})
+    ws, blank, filled = filled_workbook(root, [task(1), task(2)])
     return ws, blank, filled, root
 
 

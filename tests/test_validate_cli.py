@@ -7,18 +7,14 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from validate_helpers import fill, make_workspace, task
+from validate_helpers import fill, filled_workbook, task
 from xlflow.cli import main
-from xlflow.generate import generate_workbook
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("cli")
-    ws = make_workspace(root / "ws")
-    blank = generate_workbook(ws, "RD", "zh", root / "blank.xlsx")
-    good = fill(ws, blank, root / "good.xlsx", {"wbs": {"card": {"update_date": dt.date(2026, 11, 20)},
-                                                      "tables": {"tasks": [task(1), task(2, percent=100)]}}})
+    ws, blank, good = filled_workbook(root, [task(1), task(2, percent=100)], "good.xlsx")
     bad = fill(ws, blank, root / "bad.xlsx", {"wbs": {"card": {"update_date": dt.date(2026, 11, 20)},
                                                     "tables": {"tasks": [task(1, status="滞后")]}}})
     return ws, good, bad, root

@@ -13,7 +13,7 @@ import pytest
 from openpyxl.styles import PatternFill
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from validate_helpers import fill, make_workspace, patch_parts, task
+from validate_helpers import fill, filled_workbook, patch_parts, task
 from xlflow.generate import generate_workbook
 from xlflow.read import read_workbook
 from xlflow.validate import check_file, task_rows
@@ -24,10 +24,8 @@ UPDATE = {"update_date": dt.date(2026, 11, 20)}
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("tolerance")
-    ws = make_workspace(root / "ws")
-    blank = generate_workbook(ws, "RD", "zh", root / "blank.xlsx")
-    filled = fill(ws, blank, root / "filled.xlsx", {"wbs": {"card": UPDATE, "tables": {"tasks": [
-        task(1), task(2, predecessors="RD-001"), task(3, status="已完成", percent=100)]}}})
+    ws, blank, filled = filled_workbook(root, [task(1), task(2, predecessors="RD-001"),
+                                               task(3, status="已完成", percent=100)])
     return ws, blank, filled, root
 
 

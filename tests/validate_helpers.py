@@ -108,3 +108,15 @@ def patch_parts(path: Path, replacements: dict[bytes, bytes], dst: Path | None =
                 data = data.replace(old, new)
             zout.writestr(info, data)
     return dst
+
+
+UPDATE = {"update_date": dt.date(2026, 11, 20)}
+
+
+def filled_workbook(root: Path, rows: list[dict], name: str = "filled.xlsx") -> tuple[Workspace, Path, Path]:
+    """A test workspace, RD's blank generated workbook, and a copy filled with these WBS rows."""
+    from xlflow.generate import generate_workbook
+
+    ws = make_workspace(root / "ws")
+    blank = generate_workbook(ws, "RD", "zh", root / "blank.xlsx")
+    return ws, blank, fill(ws, blank, root / name, {"wbs": {"card": UPDATE, "tables": {"tasks": rows}}})

@@ -32,7 +32,7 @@ from xlsxwriter.worksheet import Worksheet
 from . import layout
 from .config import Workspace
 from .i18n import Phrase, msg
-from .merge import HEALTHS, STATUSES, MasterPlan, Task
+from .merge import STATUSES, MasterPlan
 from .spec import Field, load_catalog
 
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}

@@ -61,8 +61,4 @@ def open_workspace(path: Path) -> Workspace:
 
 
 # Command modules register themselves on `main` when imported.
-from . import core  # noqa: E402,F401  (the other command modules are imported below)
-from . import watch  # noqa: E402,F401
-from . import merge  # noqa: E402,F401
-from . import summary  # noqa: E402,F401
-from . import validate  # noqa: E402,F401
+from . import core, merge, summary, validate, watch  # noqa: E402,F401
