@@ -26,7 +26,7 @@ from .i18n import msg
 from .mail import DeliveryResult, attachment_name, compose, deliver, deliver_all, render
 from .spec import load_catalog
 from .state import StateDB
-from .workdays import WorkCalendar
+from .workdays import WorkCalendar, week_start as first_day_of_week
 
 Snapshot = tuple[dt.date, list[dict]]  # (as_of, task dicts), as StateDB returns them
 
@@ -52,7 +52,7 @@ class Week:
 
 def week_of(day: dt.date, week_start: int = 0) -> Week:
     """The week (of the workspace's first weekday) holding `day`, numbered as ISO weeks are."""
-    start = day - dt.timedelta(days=(day.weekday() - week_start) % 7)
+    start = first_day_of_week(day, week_start)
     year, number, _ = (start + dt.timedelta(days=3)).isocalendar()
     return Week(start, start + dt.timedelta(days=6), year, number)
 
