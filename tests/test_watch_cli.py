@@ -21,7 +21,7 @@ def test_watch_once_processes_the_inbox_and_exits(tmp_path):
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "| department" in line]
     assert len(lines) == 2
-    assert re.search(r"NPL-2026_RD_研发部\.xlsx \| department RD \| accepted \| 0 errors, \d+ warnings \| [\d.]+ s", lines[0])
+    assert re.search(r"NPL-2026_RD_研发部\.xlsx \| department RD \| accepted \| errors: 0, warnings: \d+ \| [\d.]+ s", lines[0])
     assert "department CS | rejected" in lines[1]
     assert "Done: 2 files processed." in result.output
     assert inbox_names(ws) == [f"~${sample('RD').name}.tmp"]

@@ -25,7 +25,7 @@ def test_backlog_first_then_new_files(tmp_path):
         wait_until(lambda: inbox_names(ws) == [])
     assert [o.department for o in watcher.outcomes] == ["RD", "MK"]
     log = (ws.root / "logs" / "watch.log").read_text("utf-8")
-    assert f"{sample('MK').name} | department MK | accepted | 0 errors" in log
+    assert f"{sample('MK').name} | department MK | accepted | errors: 0" in log
 
 
 def test_a_file_written_slowly_in_chunks(tmp_path):
