@@ -75,7 +75,7 @@ def test_accepted_and_rejected_files(tmp_path):
     cs = next(o for o in outcomes if o.department == "CS")
     assert cs.errors > 0
     report = next(ws.folder("rejected").glob("*.txt")).read_text("utf-8")
-    assert sample("CS").name in report and f"{cs.errors} errors" in report
+    assert sample("CS").name in report and f"Errors: {cs.errors}" in report
 
     db = StateDB(ws.state_db)
     assert db.accepted_version("RD") == 1 and db.accepted_version("CS") == 0
