@@ -593,6 +593,14 @@ class SubmissionCache:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def load(self, path: Path, ws: Workspace, received: dt.datetime | None = None) -> Submission:
+        """The file's parsed submission: from the cache, or checked now and cached."""
+        sub = self.get(_sha256(path), path, received)
+        if sub is None:
+            sub = _check_one(path, ws, received)
+            self.put(sub)
+        return sub
+
     def put(self, sub: Submission) -> None:
         try:
             write_bytes(self._path(sub.sha256), json.dumps(self._encode(sub), ensure_ascii=False,
@@ -713,7 +721,7 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
 PARALLEL_FROM = 8  # files to check before a process pool pays for its start-up
 
 
-def _check_one(path: Path, ws: Workspace, received: dt.datetime) -> Submission:
+def _check_one(path: Path, ws: Workspace, received: dt.datetime | None) -> Submission:
     sub = check_file(path, ws, received=received)
     sub.received = sub.received or received
     return sub

@@ -12,7 +12,6 @@ jinja2 (HTML always autoescaped: task names and reasons are typed by departments
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
@@ -497,13 +496,7 @@ def open_issues(ws: Workspace) -> list[dict]:
         path = ws.folder("accepted") / f"{d.code}.xlsx"
         if not path.is_file():
             continue
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        sub = cache.get(sha, path, None)
-        if sub is None:
-            from .validate import check_file  # the validator reads; nothing here parses cells
-
-            sub = check_file(path, ws)
-            cache.put(sub)
+        sub = cache.load(path, ws)
         if sub.data is not None:
             rows += [{**r.values, "department": d.code} for r in sub.data.rows("issues", "log")]
     return rows
