@@ -9,7 +9,7 @@ import sys
 import pytest
 
 LAYERS = [
-    ["errors", "i18n", "resources", "atomic"],
+    ["errors", "i18n", "resources", "atomic", "xlsxpack"],
     ["findings"],
     ["spec", "config"],
     ["model", "layout", "generate", "read", "scaffold"],

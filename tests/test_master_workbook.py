@@ -183,3 +183,26 @@ def test_text_that_looks_like_rich_text_markup_stays_verbatim(ws, tmp_path):
     wb = openpyxl.load_workbook(path)
     found = [c.value for sheet in wb.worksheets for row in sheet.iter_rows() for c in row if c.value == markup]
     assert len(found) >= 3  # master WBS, timeline, delays
+
+
+def test_bulk_rows_keep_booleans_numbers_and_text_apart_across_chunks(tmp_path, monkeypatch):
+    """Rendered cells are remembered by value, and True == 1 == 1.0 as dict keys: each must still
+    come back as what it was, in one chunk or split over several."""
+    from xlflow.xlsxpack import FastWorkbook
+
+    values = [1, True, 1.0, 2, None, "1", False, 0, 0.5, "=1+1", dt.date(2026, 11, 20), 1]
+    for chunk in (2, 4096):
+        monkeypatch.setattr(master, "BULK_CHUNK", chunk)
+        path = tmp_path / f"bulk{chunk}.xlsx"
+        wb = FastWorkbook(str(path), master.SAFE_OPTIONS)
+        wb.worksheet_class = master._FastSheet
+        sheet = wb.add_worksheet("s")
+        styles = master._Styles(wb)
+        cols = [master.Col("a", 8, lambda v: v, "int"), master.Col("b", 8, lambda v: v, "int")]
+        assert sheet.bulk(1, cols, values, styles) == len(values)
+        wb.close()
+        got = [(row[0].value, row[1].value) for row in openpyxl.load_workbook(path)["s"].iter_rows(min_row=2)]
+        got = [a for a, b in got if a == b or (a is b)]
+        expected = [v if not isinstance(v, dt.date) else dt.datetime(2026, 11, 20) for v in values]
+        kinds = [(type(v) is bool, type(v) is str, v) for v in got]
+        assert kinds == [(type(v) is bool, type(v) is str, v) for v in expected], chunk

@@ -22,6 +22,22 @@ def task(tid: str, status: str, due: dt.date, dept: str = "RD", **extra) -> dict
             "reason": "", "predecessors": ("MK-001",), "successors_other_depts": [], "days_late": None, **extra}
 
 
+def test_snapshot_rows_round_trip_and_older_row_format_still_reads(tmp_path):
+    import json
+    import zlib
+
+    db = StateDB(tmp_path / "x.sqlite")
+    rows = [task("RD-1", "in_progress", dt.date(2026, 11, 20)), task("MK-1", "blocked", None, "MK", extra_key=3)]
+    snap = db.record_merge(dt.date(2026, 11, 13), "m.xlsx", rows)
+    expected = [dict(r, predecessors=list(r["predecessors"])) for r in rows]
+    expected[0]["extra_key"] = None  # a key some rows lack comes back as None
+    assert db.snapshot(snap)[1] == expected
+    old = json.dumps([{**rows[0], "start": "2026-11-02", "due": "2026-11-20", "predecessors": ["MK-001"]}])
+    with sqlite3.connect(tmp_path / "x.sqlite") as con:
+        con.execute("UPDATE snapshots SET tasks=? WHERE id=?", (zlib.compress(old.encode()), snap))
+    assert db.snapshot(snap)[1] == [{k: v for k, v in expected[0].items() if k != "extra_key"}]
+
+
 def test_submissions_and_accepted_versions(tmp_path):
     db = StateDB(tmp_path / "x.sqlite")
     db.record_submission("RD", "rd.xlsx", "a" * 64, at(16), "accepted", 0, 2, "archive/a.xlsx", 1)

@@ -21,6 +21,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from functools import partial
+from itertools import starmap
 from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Iterable
@@ -31,6 +32,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import layout
 from .config import Workspace
+from .xlsxpack import FastWorkbook
 from .i18n import Phrase, msg
 from .merge import STATUSES, MasterPlan
 from .spec import Field, load_catalog
@@ -40,6 +42,8 @@ RISKY_FIRST = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")  # text Excel would r
 MAX_TEXT = 32767
 EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
 MAX_WEEKS = 104
+EMPTY_TAIL = '"/>'  # <c r="B5"/>: an empty cell keeps every row's cells in one fixed template
+BULK_CHUNK = 4096  # rows rendered at a time: bounded memory for the column-wise lists
 HEADER_ROW = 3  # 0-based row of a sheet's first table header: title, subtitle, blank line above it
 FONT = {"font_name": "Microsoft YaHei", "font_size": 10}
 
@@ -76,36 +80,28 @@ class _FastSheet(Worksheet):
         depends only on the column and the raw value, so it is rendered once per distinct value
         of a column (labels, dates, departments repeat thousands of times) and looked up after;
         columns that show values the same way share what was rendered (task IDs are on four sheets).
+        Work goes column by column over chunks of rows, and each row is one str.format of a
+        template, so the per-cell steps are C-level maps rather than a Python loop body.
         """
-        plan = [(f'<c r="{xl_col_to_name(first_col + i)}', c.get, styles.memo(c), self._renderer(c, styles))
-                for i, c in enumerate(cols)]
-        bulk = self._bulk
-        row = first_row
-        for item in items:
-            r = str(row + 1)
-            parts = []
-            for prefix, get, memo, render in plan:
-                value = get(item)
-                if value is None:
-                    continue
-                try:
-                    tail = memo.get(value)
-                except TypeError:  # unhashable (a list): rendered every time
-                    tail = render(value, None)
-                if tail is None:
-                    tail = render(value, memo)
-                if tail:
-                    parts.append(f"{prefix}{r}{tail}")
-            bulk[row] = "".join(parts)
-            row += 1
-        if row > first_row:
+        row_xml = "".join(f'<c r="{xl_col_to_name(first_col + i)}{{0}}{{{i + 1}}}' for i in range(len(cols))).format
+        plan = [(c.get, styles.memo(c), self._renderer(c, styles)) for c in cols]
+        items = items if isinstance(items, list) else list(items)
+        by_key = any(type(c.get) is _value for c in cols)
+        for start in range(0, len(items), BULK_CHUNK):
+            chunk = items[start:start + BULK_CHUNK]
+            rows = [str(first_row + start + i + 1) for i in range(len(chunk))]
+            dicts = [item.values for item in chunk] if by_key else []
+            tails = [_tails([d.get(get.key) for d in dicts] if type(get) is _value else list(map(get, chunk)),
+                            memo, render) for get, memo, render in plan]
+            self._bulk.update(zip(range(first_row + start, first_row + start + len(chunk)),
+                                  starmap(row_xml, zip(rows, *tails))))
+        if items:
             self._check_dimensions(first_row, first_col)
-            self._check_dimensions(row - 1, first_col + len(cols) - 1)
-        return row - first_row
+            self._check_dimensions(first_row + len(items) - 1, first_col + len(cols) - 1)
+        return len(items)
 
     def _renderer(self, col: Col, styles: "_Styles") -> Callable[[object, dict | None], str]:
-        """raw value -> cell tail ('' for an empty cell), remembered in `memo` unless it is a number
-        (1, 1.0 and True are equal as dict keys but are different cells)."""
+        """raw value -> cell tail (EMPTY_TAIL for an empty cell), remembered in `memo` (see _tails)."""
         show, number_xf = col.show, styles.xf_for_kind(col.kind)
         text_xf, quote_xf = styles.xf("text"), styles.xf("text_quote")
         date_xf, datetime_xf = styles.xf("date"), styles.xf("datetime")
@@ -124,7 +120,7 @@ class _FastSheet(Worksheet):
         def tail(value: object) -> str:
             kind = type(value)
             if value is None or value == "":
-                return ""
+                return EMPTY_TAIL
             if kind is str:
                 return text(value, text_xf)
             if kind is dt.date:
@@ -139,12 +135,22 @@ class _FastSheet(Worksheet):
             if isinstance(value, dt.date):
                 return f'" s="{date_xf}"><v>{value.toordinal() - EXCEL_EPOCH}</v></c>'
             if isinstance(value, (int, float)):
-                return f'" s="{number_xf}"><v>{value!r}</v></c>' if math.isfinite(value) else ""
+                if not math.isfinite(value):
+                    return EMPTY_TAIL
+                if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+                    value = int(value)  # 1.0 and 1 are one memo key: make them one cell too
+                return f'" s="{number_xf}"><v>{value!r}</v></c>'
             return text(str(value), quote_xf)
 
+        plain = show in (None, _text) and col.kind == "text"
+
         def render(value: object, memo: dict | None) -> str:
-            out = tail(show(value) if show is not None else value)
-            if memo is not None and type(value) not in (int, float, bool):
+            if (plain and type(value) is str and value and value[0] not in RISKY_FIRST
+                    and len(value) <= MAX_TEXT and not value.startswith("<r>")):
+                out = f'" s="{text_xf}" t="s"><v>{sst(value)}</v></c>'  # the usual case, without the detours
+            else:
+                out = tail(show(value) if show is not None else value)
+            if memo is not None:
                 memo[value] = out
             return out
 
@@ -217,7 +223,7 @@ class _Styles:
 
     def memo(self, col: Col) -> dict:
         """Cell tails by raw value, shared by the columns that render values alike (same show and kind)."""
-        return self._memos.setdefault((col.show, col.kind), {})
+        return self._memos.setdefault((col.show, col.kind), {None: EMPTY_TAIL, "": EMPTY_TAIL})
 
     def __getitem__(self, name: str):
         return self.formats[name]
@@ -241,7 +247,7 @@ class MasterWriter:
         self.catalog = load_catalog()
         self.status = self.catalog.enums["status"]
         self.health = self.catalog.enums["health"]
-        self.wb = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+        self.wb = FastWorkbook(str(path), SAFE_OPTIONS)
         self.wb.worksheet_class = _FastSheet
         self.styles = _Styles(self.wb)
         self._tables = 0
@@ -501,7 +507,7 @@ class MasterWriter:
         sheet = self.sheet("timeline")
         self.heading(sheet, self.t("master-sheet-timeline"), self.subtitle())
         cols = [Col(self.t("master-col-department"), 8, attrgetter("department")),
-                Col(self.catalog.form("wbs").table("tasks").fields[0].label(self.lang), 10, attrgetter("task_id")),
+                Col(self.catalog.form("wbs").table("tasks").fields[0].label(self.lang), 10, attrgetter("task_id"), show=_text),
                 Col(self.t("master-col-name"), 28, _value("name"), show=_text),
                 Col(self.t("master-col-effective-status"), 10, attrgetter("effective_status"),
                     show=self.shows("status")),
@@ -543,7 +549,7 @@ class MasterWriter:
         st, hl = self.shows("status"), self.shows("health")
         wbs = {f.key: f for f in self.catalog.form("wbs").table("tasks").fields}
         cols = [Col(self.t("master-col-department"), 10, attrgetter("department")),
-                Col(wbs["task_id"].label(self.lang), 11, attrgetter("task_id")),
+                Col(wbs["task_id"].label(self.lang), 11, attrgetter("task_id"), show=_text),
                 Col(wbs["name"].label(self.lang), 32, _value("name"), show=_text),
                 Col(wbs["owner"].label(self.lang), 10, _value("owner"), show=_text),
                 Col(self.t("master-col-effective-status"), 11, attrgetter("effective_status"), show=st),
@@ -667,6 +673,24 @@ class MasterWriter:
             for result, colour in (("accepted", "#C6EFCE"), ("warnings", "#FFEB9C"), ("rejected", "#FFC7CE"))})
 
 
+def _tails(values: list, memo: dict, render) -> list[str]:
+    """One column of a chunk: each value's cell tail, from the memo where it was rendered before.
+
+    Numbers are remembered too (1 and 1.0 make the same cell) except in a chunk that holds a
+    boolean: True == 1 would find the number's cell, so such a chunk renders every cell."""
+    if any(type(v) is bool for v in values):
+        return [render(v, None) for v in values]
+    try:
+        tails = list(map(memo.get, values))
+    except TypeError:  # an unhashable value (a list): render every cell, remember none
+        return [render(v, None) for v in values]
+    if None in tails:  # first sightings
+        for i, tail in enumerate(tails):
+            if tail is None:
+                tails[i] = render(values[i], memo)
+    return tails
+
+
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -694,9 +718,17 @@ def _unique(headers: list[str]) -> list[str]:
     return out
 
 
-def _value(key: str) -> Callable[[object], object]:
-    """The raw value of a spec field of a task or record."""
-    return lambda item: item.values.get(key)
+class _value:
+    """The raw value of a spec field of a task or record: item.values.get(key). `bulk` reads
+    such columns straight from the values dicts, without a call per cell."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, item: object) -> object:
+        return item.values.get(self.key)  # type: ignore[attr-defined]
 
 
 def _kind(f: Field) -> str:

@@ -43,7 +43,7 @@ BROKEN, AMBIGUOUS, CYCLE, STARTED_EARLY, SCHEDULED_EARLY, COLLISION = (
     "starts_before_predecessor_due", "id_collision")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Task:
     """One row of a department's WBS, with what the master computes for it."""
 
@@ -225,8 +225,10 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 def _natural(text: str) -> tuple:
-    """RD-2 before RD-10."""
-    return tuple(int(p) if p.isdigit() else p.casefold() for p in _DIGITS.split(text))
+    """RD-2 before RD-10: the text split around its runs of digits (every odd part), those as numbers."""
+    parts = _DIGITS.split(text.casefold())
+    parts[1::2] = map(int, parts[1::2])
+    return tuple(parts)
 
 
 # ---- the pure model ----------------------------------------------------------------------------

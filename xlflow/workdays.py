@@ -88,8 +88,11 @@ class WorkCalendar:
         how many remain. Friday -> next Monday is 1.
         """
         a, b = start.toordinal(), end.toordinal()
-        self._ensure(min(a, b), max(a, b))
-        return self._count_to(b) - self._count_to(a)
+        base, cum = self._base, self._cum
+        if not (0 <= a - base < len(cum) and 0 <= b - base < len(cum)):  # called per task: no calls when covered
+            self._ensure(min(a, b), max(a, b))
+            base, cum = self._base, self._cum
+        return cum[b - base] - cum[a - base]
 
     def span(self, start: dt.date, end: dt.date) -> int:
         """Working days in [start, end], both included: a task's duration."""

@@ -1,0 +1,69 @@
+"""The parallel level-1 zip that packs the master: a valid archive that zip readers and openpyxl open."""
+from __future__ import annotations
+
+import zipfile
+
+import openpyxl
+import pytest
+import xlsxwriter
+import xlsxwriter.workbook
+
+from xlflow.xlsxpack import FastWorkbook, ParallelZip, packed_fast
+
+
+def test_parts_round_trip_with_crc_checked(tmp_path):
+    parts = {"a.xml": b"<a/>" * 100_000, "empty.txt": b"", "docs/\u4e2d\u6587.xml": "\u603b\u89c8".encode() * 999}
+    archive = tmp_path / "out.zip"
+    zf = ParallelZip(archive)
+    for name, data in parts.items():
+        source = tmp_path / "part"
+        source.write_bytes(data)
+        zf.write(str(source), name)
+    zf.close()
+    with zipfile.ZipFile(archive) as read:
+        assert read.testzip() is None  # every CRC matches
+        assert {i.filename: read.read(i) for i in read.infolist()} == parts
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in read.infolist())
+    assert archive.stat().st_size < 20_000  # compressed, not stored
+
+
+def test_xlsxwriter_workbook_packed_fast_opens_in_openpyxl(tmp_path):
+    path = tmp_path / "book.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    sheet = wb.add_worksheet("总览")
+    for row in range(2000):
+        sheet.write_row(row, 0, [f"任务 {row}", row, row * 1.5])
+    with packed_fast():
+        assert xlsxwriter.workbook.ZipFile is ParallelZip
+        wb.close()
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile  # put back
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = list(book["总览"].iter_rows(values_only=True))
+    assert rows[0] == ("任务 0", 0, 0) and rows[-1] == ("任务 1999", 1999, 2998.5)
+
+
+TRICKY = ["a & b < c > d", "  leading and trailing  ", "tab\there", "line\nbreak", "bell\x07", "_x0041_ literal",
+          "\ufffe", "plain", "中文 & 符号", ""]
+
+
+def _read_back(path):
+    book = openpyxl.load_workbook(path)
+    return [c.value for c in book.active["A"]]
+
+
+def _write(cls, path, strings):
+    wb = cls(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    sheet = wb.add_worksheet("s")
+    for row, text in enumerate(strings):
+        sheet.write_string(row, 0, text)
+    wb.close()
+
+
+@pytest.mark.parametrize("extra", [[], ["holds the separator \ufdd0 char"], ["<r>rich-looking</r>"]],
+                         ids=["one-pass", "separator-fallback", "rich-fallback"])
+def test_shared_strings_read_back_as_xlsxwriter_writes_them(tmp_path, extra):
+    strings = TRICKY + extra
+    _write(FastWorkbook, tmp_path / "fast.xlsx", strings)
+    _write(xlsxwriter.Workbook, tmp_path / "plain.xlsx", strings)
+    assert _read_back(tmp_path / "fast.xlsx") == _read_back(tmp_path / "plain.xlsx")
+    assert "_x0041_ literal" in _read_back(tmp_path / "fast.xlsx")  # the escape was escaped
