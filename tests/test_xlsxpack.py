@@ -67,3 +67,22 @@ def test_shared_strings_read_back_as_xlsxwriter_writes_them(tmp_path, extra):
     _write(xlsxwriter.Workbook, tmp_path / "plain.xlsx", strings)
     assert _read_back(tmp_path / "fast.xlsx") == _read_back(tmp_path / "plain.xlsx")
     assert "_x0041_ literal" in _read_back(tmp_path / "fast.xlsx")  # the escape was escaped
+
+
+def test_a_part_compressed_in_blocks_is_one_valid_stream(tmp_path, monkeypatch):
+    import random
+
+    from xlflow import xlsxpack
+
+    monkeypatch.setattr(xlsxpack, "_BLOCK", 50_000)  # a dozen blocks, each primed with the one before
+    rng = random.Random(7)
+    data = "".join(f'<c r="A{i}"><v>{rng.randint(0, 10**6)}</v></c>' for i in range(20_000)).encode()
+    source = tmp_path / "sheet.xml"
+    source.write_bytes(data)
+    archive = tmp_path / "blocks.zip"
+    zf = ParallelZip(archive)
+    zf.write(str(source), "xl/worksheets/sheet1.xml")
+    zf.close()
+    with zipfile.ZipFile(archive) as read:
+        assert read.testzip() is None and read.read("xl/worksheets/sheet1.xml") == data
+    assert archive.stat().st_size < len(data) / 2

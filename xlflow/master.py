@@ -70,7 +70,7 @@ class _FastSheet(Worksheet):
 
     def __init__(self) -> None:
         super().__init__()
-        self._bulk: dict[int, str] = {}  # row -> its <c> elements
+        self._bulk: dict[int, str] = {}  # row -> <row r=".."> and its <c> elements
 
     def bulk(self, first_row: int, cols: list[Col], items: Iterable[object], styles: "_Styles",
              first_col: int = 0) -> int:
@@ -83,7 +83,8 @@ class _FastSheet(Worksheet):
         Work goes column by column over chunks of rows, and each row is one str.format of a
         template, so the per-cell steps are C-level maps rather than a Python loop body.
         """
-        row_xml = "".join(f'<c r="{xl_col_to_name(first_col + i)}{{0}}{{{i + 1}}}' for i in range(len(cols))).format
+        row_xml = ('<row r="{0}">' + "".join(f'<c r="{xl_col_to_name(first_col + i)}{{0}}{{{i + 1}}}'
+                                             for i in range(len(cols))) + "</row>").format
         plan = [(c.get, styles.memo(c), self._renderer(c, styles)) for c in cols]
         items = items if isinstance(items, list) else list(items)
         by_key = any(type(c.get) is _value for c in cols)
@@ -170,28 +171,37 @@ class _FastSheet(Worksheet):
         self._check_dimensions(last_row, last_col)
 
     def _write_rows(self) -> None:
-        """Rows in order: xlsxwriter's own cells and our rendered ones. No spans (optional in the format)."""
+        """Rows in order: xlsxwriter's own cells and our rendered ones, runs of plain rendered rows
+        written in batches. No spans (optional in the format)."""
         if not self._bulk:
             return super()._write_rows()
         rows = sorted(set(self._bulk) | {r for r, cells in self.table.items() if cells}
                       | set(self.row_info) | set(self.comments))
         plain_height = self.default_row_height == self.original_row_height
+        batch: list[str] = []
         for row_num in rows:
             info = self.row_info.get(row_num)
             cells = self.table.get(row_num)
             xml = self._bulk.pop(row_num, None)  # popped: a row's XML is freed once it is in the file
+            if not cells and info is None and plain_height and xml is not None:  # the usual rendered row
+                batch.append(xml)
+                if len(batch) >= 2048:
+                    self.fh.write("".join(batch))
+                    batch.clear()
+                continue
+            if batch:
+                self.fh.write("".join(batch))
+                batch.clear()
             if not cells and xml is None:
                 self._write_empty_row(row_num, None, info)
-                continue
-            if not cells and info is None and plain_height:  # the usual bulk row: no need for xlsxwriter's writer
-                self.fh.write(f'<row r="{row_num + 1}">{xml}</row>')
                 continue
             self._write_row(row_num, None, info)
             for col_num in sorted(cells or ()):
                 self._write_cell(row_num, col_num, cells[col_num])
             if xml:
-                self.fh.write(xml)
+                self.fh.write(xml[xml.index(">") + 1:-len("</row>")])  # the cells, inside xlsxwriter's <row>
             self._xml_end_tag("row")
+        self.fh.write("".join(batch))
 
 
 class _Styles:

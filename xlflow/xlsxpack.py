@@ -3,7 +3,8 @@ pass and zips the parts on every core at deflate level 1.
 
 Why: a 50,000-task master is ~64 MB of XML and ~90,000 distinct strings. zipfile's default
 (level 6, one part after the other) takes ~1.7 s, level 1 on two threads ~0.25 s for a file
-~30 % larger (zlib releases the GIL, so threads suffice). xlsxwriter writes each shared
+~30 % larger (zlib releases the GIL, so threads suffice); big parts are cut into blocks that
+continue one deflate stream, as pigz does, so the largest sheet is not left to one core. xlsxwriter writes each shared
 string with a few regex passes (~0.5 s); escaping them all joined is a few C-level passes.
 xlsxwriter offers a hook for the packager but none for the zip, so `packed_fast` swaps the
 ZipFile its workbook module uses while a workbook is stored.
@@ -30,12 +31,21 @@ from xlsxwriter.xmlwriter import re_control_chars_1, re_control_chars_2
 LEVEL = 1
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, as Excel writes its parts
 _LIMIT = 0xFFFFFFFF
+_BLOCK = 4 << 20  # big parts (the master WBS sheet) are compressed in blocks, on every core
+_WINDOW = 32 << 10
 _swap_lock = threading.Lock()
 
 
-def _deflate(data: bytes) -> tuple[bytes, int, int]:
-    packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-    return packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)
+def _deflate_block(data: bytes, start: int, end: int) -> bytes:
+    """Raw deflate of data[start:end] that continues the stream of the blocks before it (as pigz
+    does): primed with the 32 KiB before `start`, ended by a sync flush unless it is the last block."""
+    if start:
+        packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15, zlib.DEF_MEM_LEVEL, zlib.Z_DEFAULT_STRATEGY,
+                                  data[max(0, start - _WINDOW):start])
+    else:
+        packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    last = end >= len(data)
+    return packer.compress(memoryview(data)[start:end]) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
 class ParallelZip:
@@ -48,7 +58,7 @@ class ParallelZip:
             raise ValueError("ParallelZip only writes")
         self._file = file
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
-        self._parts: list[tuple[bytes, Future]] = []
+        self._parts: list[tuple[bytes, int, Future, list[Future]]] = []  # name, size, crc32, blocks
 
     def write(self, filename: str, arcname: str) -> None:
         with open(filename, "rb") as fh:
@@ -60,7 +70,9 @@ class ParallelZip:
         self._add(name, data.encode("utf-8") if isinstance(data, str) else data)
 
     def _add(self, name: str, data: bytes) -> None:
-        self._parts.append((name.encode("utf-8"), self._pool.submit(_deflate, data)))
+        blocks = [self._pool.submit(_deflate_block, data, start, start + _BLOCK)
+                  for start in range(0, max(len(data), 1), _BLOCK)]
+        self._parts.append((name.encode("utf-8"), len(data), self._pool.submit(zlib.crc32, data), blocks))
 
     def close(self) -> None:
         try:
@@ -75,8 +87,8 @@ class ParallelZip:
     def _write_archive(self, out) -> None:
         directory = []
         offset = 0
-        for name, future in self._parts:
-            packed, crc, size = future.result()
+        for name, size, crc, blocks in self._parts:
+            packed, crc = b"".join(b.result() for b in blocks), crc.result()
             if size >= _LIMIT or len(packed) >= _LIMIT or offset >= _LIMIT:
                 raise ValueError("workbook part too large for a zip without zip64")
             flags = 0 if name.isascii() else 0x800  # bit 11: the name is UTF-8
