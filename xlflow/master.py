@@ -683,12 +683,15 @@ class MasterWriter:
             for result, colour in (("accepted", "#C6EFCE"), ("warnings", "#FFEB9C"), ("rejected", "#FFC7CE"))})
 
 
+_is_bool = bool.__instancecheck__  # a C-level isinstance(v, bool) for map()
+
+
 def _tails(values: list, memo: dict, render) -> list[str]:
     """One column of a chunk: each value's cell tail, from the memo where it was rendered before.
 
     Numbers are remembered too (1 and 1.0 make the same cell) except in a chunk that holds a
     boolean: True == 1 would find the number's cell, so such a chunk renders every cell."""
-    if any(type(v) is bool for v in values):
+    if any(map(_is_bool, values)):
         return [render(v, None) for v in values]
     try:
         tails = list(map(memo.get, values))
