@@ -22,7 +22,7 @@ def by_id(plan):
 def test_health_and_effective_status_from_dates(ws):
     plan = build_plan([submission("RD", [
         task("RD-1", D(2026, 11, 2), D(2026, 11, 13), "in_progress"),  # past due: delayed whatever it says
-        task("RD-2", D(2026, 11, 2), D(2026, 11, 13), "blocked", reason="waiting"),  # stays blocked, overdue
+        task("RD-2", D(2026, 11, 2), D(2026, 11, 13), "blocked", reason="waiting"),  # past due: delayed too (FORMS.md)
         task("RD-3", D(2026, 11, 2), D(2026, 11, 25), "in_progress"),  # 3 working days: due soon
         task("RD-4", D(2026, 11, 2), D(2026, 12, 31), "not_started"),  # on track
         task("RD-5", D(2026, 11, 2), D(2026, 11, 13), "done"),  # done, even past due
@@ -32,7 +32,8 @@ def test_health_and_effective_status_from_dates(ws):
     r1 = t[("RD", "RD-1")]
     assert (r1.status, r1.effective_status, r1.health, r1.days_late, r1.days_to_due) == \
         ("in_progress", "delayed", "overdue", 5, None)
-    assert (t[("RD", "RD-2")].effective_status, t[("RD", "RD-2")].health) == ("blocked", "overdue")
+    assert (t[("RD", "RD-2")].status, t[("RD", "RD-2")].effective_status, t[("RD", "RD-2")].health) == \
+        ("blocked", "delayed", "overdue")
     assert (t[("RD", "RD-3")].health, t[("RD", "RD-3")].days_to_due) == ("due_soon", 3)
     assert t[("RD", "RD-4")].health == "on_track"
     assert (t[("RD", "RD-5")].effective_status, t[("RD", "RD-5")].health, t[("RD", "RD-5")].days_late) == \
@@ -40,8 +41,8 @@ def test_health_and_effective_status_from_dates(ws):
     assert (t[("RD", "RD-6")].health, t[("RD", "RD-6")].days_to_due, t[("RD", "RD-6")].days_late) == \
         ("due_soon", 0, None)
     stats = plan.stats["RD"]
-    assert stats.by_status == {"not_started": 1, "in_progress": 2, "done": 1, "delayed": 1, "blocked": 1}
-    assert (stats.overdue, stats.blocked, stats.tasks) == (2, 1, 6)
+    assert stats.by_status == {"not_started": 1, "in_progress": 2, "done": 1, "delayed": 2, "blocked": 0}
+    assert (stats.overdue, stats.blocked, stats.tasks) == (2, 1, 6)  # blocked: as reported, late or not
     assert [x.task_id for x in plan.delays()] == ["RD-1", "RD-2"]
 
 

@@ -393,7 +393,7 @@ class MasterWriter:
         total = plan.totals()
         kpis = [
             ("master-kpi-tasks", total.tasks), ("master-kpi-percent", round(total.percent_complete, 1)),
-            ("master-kpi-overdue", total.by_health["overdue"]), ("master-kpi-blocked", total.by_status["blocked"]),
+            ("master-kpi-overdue", total.by_health["overdue"]), ("master-kpi-blocked", total.blocked),
             ("master-kpi-due-soon", total.by_health["due_soon"]),
             ("master-kpi-problems", sum(1 for p in plan.problems)),
             ("master-kpi-end", plan.end_date),

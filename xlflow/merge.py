@@ -134,14 +134,11 @@ class DeptStats:
     percent_complete: float = 0.0  # mean percent of its tasks, done counting 100
     last_received: dt.datetime | None = None
     submitted_this_week: bool = False
+    blocked: int = 0  # open tasks reported blocked, late or not (a late one's effective status is delayed)
 
     @property
     def overdue(self) -> int:
         return self.by_health["overdue"]
-
-    @property
-    def blocked(self) -> int:
-        return self.by_status["blocked"]
 
 
 @dataclass(frozen=True)
@@ -186,13 +183,14 @@ class MasterPlan:
                 total.by_status[k] += v
             for k, v in s.by_health.items():
                 total.by_health[k] += v
+            total.blocked += s.blocked
         total.percent_complete = (sum(_percent(t) for t in self.tasks) / len(self.tasks)) if self.tasks else 0.0
         return total
 
     def delays(self) -> list[Task]:
         """What the weekly meeting goes through: late, delayed or blocked open tasks, the latest first."""
         out = [t for t in self.tasks if not t.done and
-               (t.effective_status in ("delayed", "blocked") or t.health == "overdue")]
+               (t.effective_status in ("delayed", "blocked") or t.status == "blocked" or t.health == "overdue")]
         # self.tasks is already in department and natural-ID order, and sorting is stable
         return sorted(out, key=lambda t: -(t.days_late or 0))
 
@@ -321,11 +319,8 @@ def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
 
 
 def _assess(t: Task, as_of: dt.date, cal: WorkCalendar, due_soon_days: int) -> None:
-    """Health and effective status from the dates: past due and not done is delayed whatever it says.
-
-    A blocked task stays blocked (the stronger signal: its blocker is what the meeting needs),
-    but its health is overdue like any other late task.
-    """
+    """Health and effective status from the dates: past due and not done is delayed whatever it
+    says (FORMS.md), blocked included; the reported status stays beside it in the master."""
     due = t.due
     if t.status == "done":
         t.effective_status, t.health = "done", "done"
@@ -335,10 +330,8 @@ def _assess(t: Task, as_of: dt.date, cal: WorkCalendar, due_soon_days: int) -> N
         t.health = "unscheduled"
         return
     if due < as_of:
-        t.health = "overdue"
+        t.health, t.effective_status = "overdue", "delayed"
         t.days_late = cal.between(due, as_of)
-        if t.status != "blocked":
-            t.effective_status = "delayed"
         return
     t.days_to_due = cal.between(as_of, due)
     t.health = "due_soon" if t.days_to_due <= due_soon_days else "on_track"
@@ -503,6 +496,7 @@ def _stats(departments: list[str], tasks: list[Task], submissions: list[Submissi
         if t.effective_status in s.by_status:
             s.by_status[t.effective_status] += 1
         s.by_health[t.health] += 1
+        s.blocked += t.status == "blocked" and not t.done
         sums[t.department] += _percent(t)
     start = week_start(as_of, ws.project.week_start)
     for sub in submissions:
@@ -549,7 +543,7 @@ class MergeResult:
         plan, total = self.plan, self.plan.totals()
         lines = [msg("merge-summary", lang, path=self.master_path, as_of=plan.as_of.isoformat(),
                      departments=sum(1 for i in plan.submissions if i.included), tasks=total.tasks,
-                     overdue=total.by_health["overdue"], blocked=total.by_status["blocked"],
+                     overdue=total.by_health["overdue"], blocked=total.blocked,
                      due_soon=total.by_health["due_soon"], problems=len(plan.problems))]
         if self.locked:
             lines.append(msg("merge-locked", lang, target=self.target, path=self.master_path))
@@ -598,10 +592,7 @@ class SubmissionCache:
     def load(self, path: Path, ws: Workspace, received: dt.datetime | None = None) -> Submission:
         """The file's parsed submission: from the cache, or checked now and cached."""
         sub = self.get(_sha256(path), path, received)
-        if sub is None:
-            sub = _check_one(path, ws, received)
-            self.put(sub)
-        return sub
+        return sub if sub is not None else _check_and_cache(path, ws, received, self)
 
     def put(self, sub: Submission) -> None:
         try:
@@ -723,20 +714,30 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
 PARALLEL_FROM = 8  # files to check before a process pool pays for its start-up
 
 
-def _check_one(path: Path, ws: Workspace, received: dt.datetime | None) -> Submission:
+def _check_and_cache(path: Path, ws: Workspace, received: dt.datetime | None, cache: SubmissionCache,
+                     lean: bool = False) -> Submission:
+    """Check one file and cache it. `lean` (in a worker process): drop the cell addresses, which
+    the merge does not use, so that less is pickled back."""
     sub = check_file(path, ws, received=received)
     sub.received = sub.received or received
+    cache.put(sub)
+    if lean and sub.data is not None:
+        for form in sub.data.forms.values():
+            for rows in form.tables.values():
+                for row in rows:
+                    row.cells.clear()
     return sub
 
 
-def _check_files(todo: list[tuple[Path, dt.datetime]], ws: Workspace) -> list[Submission]:
-    """Check the files the cache does not know, on every core when there are many (a cold merge)."""
+def _check_files(todo: list[tuple[Path, dt.datetime]], ws: Workspace, cache: SubmissionCache) -> list[Submission]:
+    """Check and cache the files the cache does not know, on every core when there are many (a cold merge)."""
     workers = min(os.cpu_count() or 1, len(todo) // PARALLEL_FROM, 8)
     if workers < 2:
-        return [_check_one(path, ws, received) for path, received in todo]
+        return [_check_and_cache(path, ws, received, cache) for path, received in todo]
+    n = len(todo)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_check_one, [p for p, _ in todo], [ws] * len(todo), [r for _, r in todo],
-                             chunksize=max(1, len(todo) // (workers * 4))))
+        return list(pool.map(_check_and_cache, [p for p, _ in todo], [ws] * n, [r for _, r in todo],
+                             [cache] * n, [True] * n, chunksize=max(1, n // (workers * 4))))
 
 
 def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | None, out: Path | None,
@@ -773,12 +774,11 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
         found.append(cache.get(_sha256(path), path, received))
         if found[-1] is None:
             todo.append((path, received))
-    fresh = iter(_check_files(todo, ws))  # merge never parses cells itself: the validator does
+    fresh = iter(_check_files(todo, ws, cache))  # merge never parses cells itself: the validator does
     submissions: list[Submission] = []
     for (path, sidecar), sub in zip(jobs, found):
         if sub is None:
             sub = next(fresh)
-            cache.put(sub)
         submissions.append(sub)
         if sub.department and sidecar:
             if isinstance(sidecar.get("version"), int):
