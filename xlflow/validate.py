@@ -361,22 +361,28 @@ class FormReader:
         fill = self._merged_fill(header, end, mapping)
         all_keys = [f.key for f in table.columns(self.ctx.ws.department_names())]
         letters = {c: col_letter(c) for c in mapping}  # cell refs are built for every cell: letters once
+        sheet_cells = self.sheet.cells
         rows = []
         for r in self.rows:
             if r <= header or (end is not None and r >= end):
                 continue
-            cells = {c: fill.get((r, c)) or self.sheet.cells.get((r, c)) for c in mapping}
-            present = {c: cell for c, cell in cells.items() if cell is not None}
+            if fill:
+                cells = {c: fill.get((r, c)) or sheet_cells.get((r, c)) for c in mapping}
+            else:
+                cells = {c: sheet_cells.get((r, c)) for c in mapping}
+            present = [cell for cell in cells.values() if cell is not None]
             if not present:
                 continue
-            if len(present) == 1 and isinstance(next(iter(present.values())).value, str) \
-                    and label_key(next(iter(present.values())).value) in titles:
+            if len(present) == 1 and isinstance(present[0].value, str) and label_key(present[0].value) in titles:
                 continue  # the next table's title row
             values, refs = {}, {}
             for c, f in mapping.items():
-                ref = f"{letters[c]}{r}"
-                refs[f.key] = ref
-                values[f.key] = self._value(f, cells[c], ref, required=f.required)
+                ref = refs[f.key] = f"{letters[c]}{r}"
+                cell = cells[c]
+                if cell is None and not f.required:
+                    values[f.key] = None  # the common empty optional cell: nothing to check
+                else:
+                    values[f.key] = self._value(f, cell, ref, required=f.required)
             for key in all_keys:
                 values.setdefault(key, None)
             rows.append(Row(r, values, refs))
