@@ -16,6 +16,7 @@ import sqlite3
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterator
 
@@ -316,13 +317,16 @@ class StateDB:
 def _columnar_json(tasks: list[dict]) -> str:
     """Task rows as {"keys", "columns"}: half the JSON of a list of dicts (no key repeated per
     task) and encoded twice as fast (100,000 tasks: ~0.7 s instead of ~1.5 s)."""
-    keys = list(dict.fromkeys(k for task in tasks for k in task))
-    columns = []
-    for key in keys:
-        column = [task.get(key) for task in tasks]
+    first = tasks[0].keys() if tasks else {}.keys()
+    odd = [task for task in tasks if task.keys() != first]
+    keys = list(dict.fromkeys([*first, *(k for task in odd for k in task)]))
+    if not odd and len(keys) > 1:  # every task has the same keys (always, from a merge): transposed in C
+        columns = list(zip(*map(itemgetter(*keys), tasks)))  # tuples: JSON arrays all the same
+    else:
+        columns = [[task.get(key) for task in tasks] for key in keys]
+    for i, key in enumerate(keys):
         if key in _DATE_KEYS:
-            column = [v.isoformat() if isinstance(v, dt.date) else v for v in column]
-        columns.append(column)
+            columns[i] = [v.isoformat() if isinstance(v, dt.date) else v for v in columns[i]]
     return json.dumps({"keys": keys, "columns": columns}, default=json_default, ensure_ascii=False,
                       separators=(",", ":"), check_circular=False)
 
