@@ -9,7 +9,7 @@ import pytest
 from merge_helpers import D, make_ws, submission, task
 from xlflow import master
 from xlflow.master import write_master
-from xlflow.merge import build_plan
+from xlflow.plan import build_plan
 from xlflow.spec import load_catalog
 
 AS_OF = D(2026, 11, 20)

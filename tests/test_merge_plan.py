@@ -4,8 +4,7 @@ import datetime as dt
 import pytest
 
 from merge_helpers import D, make_ws, submission, task
-from xlflow import merge
-from xlflow.merge import build_plan
+from xlflow.plan import AMBIGUOUS, BROKEN, COLLISION, CYCLE, SCHEDULED_EARLY, STARTED_EARLY, build_plan
 
 AS_OF = D(2026, 11, 20)  # a Friday
 
@@ -78,7 +77,7 @@ def test_links_broken_and_cross_department(ws):
     assert [s.task_id for s in rd1.successors_other_depts] == ["MK-1"]
     assert [(p.task_id, s.task_id) for p, s in plan.cross_links] == [("RD-1", "MK-1")]
     assert [p.task_id for p in t[("MK", "MK-1")].open_predecessors] == ["RD-1"]
-    broken = [p for p in plan.problems if p.kind == merge.BROKEN]
+    broken = [p for p in plan.problems if p.kind == BROKEN]
     assert [(p.department, p.task_id, p.other_task_id) for p in broken] == [("MK", "MK-1", "XX-9")]
 
 
@@ -90,7 +89,7 @@ def test_started_while_predecessor_open_and_scheduled_before_its_due(ws):
                           task("MK-3", D(2026, 11, 30), D(2026, 12, 15), "not_started", ("RD-1",))]),
     ], ws, AS_OF)
     kinds = {(p.kind, p.task_id, p.other_task_id) for p in plan.problems}
-    assert kinds == {(merge.STARTED_EARLY, "MK-1", "RD-1"), (merge.SCHEDULED_EARLY, "MK-2", "RD-1")}
+    assert kinds == {(STARTED_EARLY, "MK-1", "RD-1"), (SCHEDULED_EARLY, "MK-2", "RD-1")}
 
 
 def test_cycle_is_found_and_does_not_hang(ws):
@@ -101,7 +100,7 @@ def test_cycle_is_found_and_does_not_hang(ws):
     ], ws, AS_OF)
     cycles = sorted(sorted(t.task_id for t in c) for c in plan.cycles)
     assert cycles == [["MK-1", "RD-1"], ["RD-2"]]
-    assert sum(p.kind == merge.CYCLE for p in plan.problems) == 2
+    assert sum(p.kind == CYCLE for p in plan.problems) == 2
 
 
 def test_collision_is_reported_and_both_tasks_kept(ws):
@@ -113,11 +112,11 @@ def test_collision_is_reported_and_both_tasks_kept(ws):
     ], ws, AS_OF)
     assert plan.collisions == {"WBS-1": ["RD", "MK"]}
     assert sum(t.task_id == "WBS-1" for t in plan.tasks) == 2
-    assert any(p.kind == merge.COLLISION and p.task_id == "WBS-1" for p in plan.problems)
+    assert any(p.kind == COLLISION and p.task_id == "WBS-1" for p in plan.problems)
     # MK-1 means its own department's WBS-1; PMO-1 cannot tell which one
     mk1 = by_id(plan)[("MK", "MK-1")]
     assert [(p.department, p.task_id) for p in mk1.predecessors] == [("MK", "WBS-1")]
-    assert [(p.kind, p.task_id) for p in plan.problems if p.kind == merge.AMBIGUOUS] == [(merge.AMBIGUOUS, "PMO-1")]
+    assert [(p.kind, p.task_id) for p in plan.problems if p.kind == AMBIGUOUS] == [(AMBIGUOUS, "PMO-1")]
 
 
 def test_critical_path_is_the_open_chain_that_ends_last(ws):

@@ -32,10 +32,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import layout
 from .config import Workspace
-from .xlsxpack import FastWorkbook
 from .i18n import Phrase, msg
-from .merge import STATUSES, MasterPlan
+from .plan import STATUSES, MasterPlan
 from .spec import Field, load_catalog
+from .xlsxpack import FastWorkbook
 
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 RISKY_FIRST = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")  # text Excel would read as a formula when re-edited
