@@ -5,7 +5,8 @@
     python benchmarks/bench_merge.py -d 100 -t 500 -r 3 # one scenario
 
 Each scenario generates N department workbooks of M tasks with xlflow's own generator
-(benchmarks/data.py), places them in accepted/ with their sidecars, and times in this run:
+(benchmarks/data.py), places them in accepted/ with their sidecars, and times, interleaved in
+this run (each repeat runs every one once, so a machine that slows down weighs on all alike):
 
 - naive: pandas read_excel(engine="openpyxl") per file, concat, to_excel, then openpyxl
   to colour the status cells — what a coordinator would script;
@@ -148,25 +149,24 @@ def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | 
         print(f"\n== {departments} departments × {tasks} tasks = {departments * tasks:,} tasks "
               f"(generated in {gen:.1f} s)")
 
-        naive_times = [naive(files, tmp / "naive.xlsx", sheet, header_row, status_label, colours)
-                       for _ in range(repeat)]
-        cache = ws.root / ".cache"
-        cold, warm, incr = [], [], []
-        for _ in range(repeat):
-            shutil.rmtree(cache, ignore_errors=True)
-            cold.append(run_child(ws.root, lang))
-        for _ in range(repeat):
-            warm.append(run_child(ws.root, lang))
         from data import tasks_for  # a new version of one department's workbook
         import random
 
         from xlflow.generate import generate_workbook
-        for i in range(repeat):
+        cache = ws.root / ".cache"
+        naive_times, cold, warm, incr = [], [], [], []
+        for i in range(repeat):  # interleaved: a machine that slows down mid-run weighs on every column alike
+            naive_times.append(naive(files, tmp / "naive.xlsx", sheet, header_row, status_label, colours))
+            shutil.rmtree(cache, ignore_errors=True)
+            cold.append(run_child(ws.root, lang))
+            warm.append(run_child(ws.root, lang))
             code = files[i % len(files)].stem
             rows = tasks_for(code, tasks, [d.code for d in ws.departments], random.Random(1000 + i))
             generate_workbook(ws, code, lang, ws.folder("accepted") / f"{code}.xlsx",
                               data={"wbs": {"card": {}, "tables": {"tasks": rows}}})
             incr.append(run_child(ws.root, lang))
+            print(f"  run {i + 1}: naive {naive_times[-1]:.2f} s, cold {cold[-1]['seconds']:.2f} s, "
+                  f"warm {warm[-1]['seconds']:.2f} s, incremental {incr[-1]['seconds']:.2f} s", flush=True)
         med = lambda xs: statistics.median(xs)  # noqa: E731
         n_med = med(naive_times)
         c_med, w_med, i_med = (med([r["seconds"] for r in rs]) for rs in (cold, warm, incr))
