@@ -140,3 +140,24 @@ def test_doctype_anywhere_is_refused(env):
     with pytest.raises(UnreadableWorkbook) as info:
         read_workbook(path)
     assert info.value.code == "unsafe-workbook"
+
+
+def test_department_stamp_is_read_under_the_same_limits(env):
+    """The inbox names the archive copy by the stamp before validation: the stamp is read with the
+    reader's zip limits and DOCTYPE refusal, and anything unreadable simply has no stamp."""
+    from xlflow.inbox import stamped_department
+    from xlflow.read import read_properties
+
+    ws, blank, filled, root = env
+    assert stamped_department(filled, ws) == "RD"
+    bomb = root / "custom-bomb.xlsx"
+    with zipfile.ZipFile(filled) as zin:
+        entries = {i.filename: zin.read(i) for i in zin.infolist()}
+    entries["docProps/custom.xml"] = b"<Properties>" + b" " * 300_000_000 + b"</Properties>"
+    started = time.monotonic()
+    assert read_properties(_zip(bomb, entries)) == {} and stamped_department(bomb, ws) is None
+    assert time.monotonic() - started < 5
+    entries["docProps/custom.xml"] = LAUGHS
+    assert read_properties(_zip(root / "custom-entities.xlsx", entries)) == {}
+    for kind in ("empty-file", "not-a-zip", "truncated", "csv-renamed"):
+        assert stamped_department(make_hostile(kind, env), ws) is None

@@ -33,6 +33,7 @@ from .mail import deliver
 from .merge import merge_workspace, remember
 from .model import Submission
 from .notify import feedback
+from .read import read_properties
 from .state import StateDB
 from .validate import check_file
 
@@ -145,13 +146,8 @@ def may_become_zip(path: Path) -> bool:
 
 def stamped_department(staged: Path, ws: Workspace) -> str | None:
     """The department stamped into a generated workbook (custom property), if it is one of ours."""
-    try:
-        with zipfile.ZipFile(staged) as zf:
-            xml = zf.read("docProps/custom.xml")[:200_000].decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
-        return None
-    m = re.search(rf'name="{layout.PROP_DEPARTMENT}"[^>]*>\s*<vt:lpwstr>([^<]{{1,40}})</vt:lpwstr>', xml)
-    return ws.find_department(m.group(1)) if m else None
+    stamp = read_properties(staged).get(layout.PROP_DEPARTMENT)
+    return ws.find_department(stamp) if stamp else None
 
 
 def guess_department(staged: Path, file_name: str, ws: Workspace) -> str | None:
