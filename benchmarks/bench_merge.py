@@ -149,10 +149,9 @@ def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | 
         print(f"\n== {departments} departments × {tasks} tasks = {departments * tasks:,} tasks "
               f"(generated in {gen:.1f} s)")
 
-        from data import tasks_for  # a new version of one department's workbook
         import random
 
-        from xlflow.generate import generate_workbook
+        from data import department_workbook  # a new version of one department's workbook
         cache = ws.root / ".cache"
         naive_times, cold, warm, incr = [], [], [], []
         for i in range(repeat):  # interleaved: a machine that slows down mid-run weighs on every column alike
@@ -161,16 +160,18 @@ def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | 
             cold.append(run_child(ws.root, lang))
             warm.append(run_child(ws.root, lang))
             code = files[i % len(files)].stem
-            rows = tasks_for(code, tasks, [d.code for d in ws.departments], random.Random(1000 + i))
-            generate_workbook(ws, code, lang, ws.folder("accepted") / f"{code}.xlsx",
-                              data={"wbs": {"card": {}, "tables": {"tasks": rows}}})
+            department_workbook(ws, code, ws.folder("accepted") / f"{code}.xlsx", tasks, random.Random(1000 + i))
             incr.append(run_child(ws.root, lang))
+            if any(r["tasks"] != departments * tasks for r in (cold[-1], warm[-1], incr[-1])):
+                raise SystemExit("a merge left tasks out: the generated workbooks are not all valid")
             print(f"  run {i + 1}: naive {naive_times[-1]:.2f} s, cold {cold[-1]['seconds']:.2f} s, "
                   f"warm {warm[-1]['seconds']:.2f} s, incremental {incr[-1]['seconds']:.2f} s", flush=True)
         med = lambda xs: statistics.median(xs)  # noqa: E731
         n_med = med(naive_times)
         c_med, w_med, i_med = (med([r["seconds"] for r in rs]) for rs in (cold, warm, incr))
         peak = max(r["peak"] for r in cold + warm + incr)
+        peaks = {kind: max(r["peak"] for r in runs) / 2**20 for kind, runs in (("cold", cold), ("warm", warm),
+                                                                              ("incremental", incr))}
         tl_bytes, tl_cells = timeline_weight(Path(cold[-1]["master"]), lang)
         result = {
             "tasks": departments * tasks, "naive": n_med, "cold": c_med, "warm": w_med, "incremental": i_med,
@@ -182,7 +183,8 @@ def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | 
         print(f"xlflow warm (after intake)  median {w_med:7.2f} s   {n_med / w_med:5.1f}× faster than naive")
         print(f"xlflow incremental (1 new)  median {i_med:7.2f} s   {100 * i_med / c_med:5.0f} % of cold, "
               f"{100 * i_med / w_med:4.0f} % of warm; files read: {incr[-1]['parsed']}")
-        print(f"peak memory of a merge      {peak / 2**20:7.0f} MiB")
+        print(f"peak memory of a merge      {peak / 2**20:7.0f} MiB   ("
+              + ", ".join(f"{kind} {mib:.0f}" for kind, mib in peaks.items()) + ")")
         print(f"timeline sheet              {tl_bytes / 1024:7.0f} KiB, {tl_cells:,} cells for "
               f"{departments * tasks:,} tasks (a value per task and week would be far more)")
         return result

@@ -35,13 +35,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from data import make_department_files, make_workspace, tasks_for  # noqa: E402
+from data import department_workbook, make_department_files, make_workspace  # noqa: E402
 
 from xlflow.config import load_workspace  # noqa: E402
-from xlflow.generate import generate_workbook  # noqa: E402
 from xlflow.inbox import Intake  # noqa: E402
 from xlflow.merge import master_paths, merge_workspace  # noqa: E402
-from xlflow.state import StateDB  # noqa: E402
 from xlflow.validate import check_file  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 12)
@@ -50,9 +48,7 @@ SETTLE = 0.5
 
 def new_version(ws, code: str, tasks: int, seed: int, out: Path) -> Path:
     """A department's next workbook: same tasks, different progress."""
-    rows = tasks_for(code, tasks, [d.code for d in ws.departments], random.Random(seed))
-    return generate_workbook(ws, code, ws.lang, out, data={"wbs": {"card": {"update_date": AS_OF},
-                                                                   "tables": {"tasks": rows}}})
+    return department_workbook(ws, code, out, tasks, random.Random(seed))
 
 
 def steady_state(ws, files: list[Path]) -> None:
@@ -60,8 +56,7 @@ def steady_state(ws, files: list[Path]) -> None:
     intake = Intake(ws)
     for f in files:
         intake._accept(f, f.stem, f.name, "2026-06-10T10:00:00+08:00", "-", 1)  # sidecar sha is informative only
-    result = merge_workspace(ws, as_of=AS_OF)
-    StateDB(ws.state_db).record_merge(AS_OF, result.master_path, result.plan.snapshot_rows())
+    merge_workspace(ws, as_of=AS_OF)  # records the task snapshot too
 
 
 def time_intake(ws, path: Path) -> float:

@@ -70,14 +70,16 @@ def tasks_for(dept: str, count: int, codes: list[str], rng: random.Random) -> li
     return rows
 
 
+def department_workbook(ws: Workspace, code: str, path: Path, tasks: int, rng: random.Random) -> Path:
+    """One department's generated workbook with `tasks` prefilled tasks, valid as a department would send it."""
+    codes = [d.code for d in ws.departments]
+    data = {"wbs": {"card": {"update_date": dt.date(2026, 6, 12)},
+                    "tables": {"tasks": tasks_for(code, tasks, codes, rng)}}}
+    return generate_workbook(ws, code, ws.lang, path, data=data)
+
+
 def make_department_files(ws: Workspace, folder: Path, tasks: int, seed: int = 47) -> list[Path]:
     """One generated workbook per department of `ws`, each with `tasks` prefilled tasks."""
     rng = random.Random(seed)
-    codes = [d.code for d in ws.departments]
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for code in codes:
-        data = {"wbs": {"card": {"update_date": dt.date(2026, 6, 12)},
-                        "tables": {"tasks": tasks_for(code, tasks, codes, rng)}}}
-        paths.append(generate_workbook(ws, code, ws.lang, folder / f"{code}.xlsx", data=data))
-    return paths
+    return [department_workbook(ws, d.code, folder / f"{d.code}.xlsx", tasks, rng) for d in ws.departments]
