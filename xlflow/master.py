@@ -517,7 +517,8 @@ class MasterWriter:
         sheet = self.sheet("timeline")
         self.heading(sheet, self.t("master-sheet-timeline"), self.subtitle())
         cols = [Col(self.t("master-col-department"), 8, attrgetter("department")),
-                Col(self.catalog.form("wbs").table("tasks").fields[0].label(self.lang), 10, attrgetter("task_id"), show=_text),
+                Col(self.catalog.form("wbs").table("tasks").fields[0].label(self.lang), 10, attrgetter("task_id"),
+                    show=_text),
                 Col(self.t("master-col-name"), 28, _value("name"), show=_text),
                 Col(self.t("master-col-effective-status"), 10, attrgetter("effective_status"),
                     show=self.shows("status")),

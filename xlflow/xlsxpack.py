@@ -3,11 +3,11 @@ pass and zips the parts on every core at deflate level 1.
 
 Why: a 50,000-task master is ~64 MB of XML and ~90,000 distinct strings. zipfile's default
 (level 6, one part after the other) takes ~1.7 s, level 1 on two threads ~0.25 s for a file
-~30 % larger (zlib releases the GIL, so threads suffice); big parts are cut into blocks that
-continue one deflate stream, as pigz does, so the largest sheet is not left to one core. xlsxwriter writes each shared
-string with a few regex passes (~0.5 s); escaping them all joined is a few C-level passes.
-xlsxwriter offers a hook for the packager but none for the zip, so `packed_fast` swaps the
-ZipFile its workbook module uses while a workbook is stored.
+~30 % larger (zlib releases the GIL, so threads suffice); big parts are cut into blocks
+that continue one deflate stream, as pigz does, so the largest sheet is not left to one
+core. xlsxwriter writes each shared string with a few regex passes (~0.5 s); escaping them
+all joined is a few C-level passes. xlsxwriter offers a hook for the packager but none for
+the zip, so `packed_fast` swaps the ZipFile its workbook module uses while a workbook is stored.
 
 ParallelZip provides only what xlsxwriter's `_store_workbook` calls: write(path, name),
 writestr, `compression`, close(). The format is plain zip (no zip64: a part over 4 GiB is refused).
