@@ -175,7 +175,7 @@ class MasterPlan:
     def delays(self) -> list[Task]:
         """What the weekly meeting goes through: late, delayed or blocked open tasks, the latest first."""
         out = [t for t in self.tasks if not t.done and
-               (t.effective_status in ("delayed", "blocked") or t.status == "blocked" or t.health == "overdue")]
+               (t.effective_status in ("delayed", "blocked") or t.health == "overdue")]
         # self.tasks is already in department and natural-ID order, and sorting is stable
         return sorted(out, key=lambda t: -(t.days_late or 0))
 

@@ -422,7 +422,7 @@ def _decisions(b: _Builder, tasks: list[dict], risks: Iterable[dict]) -> tuple[D
                     b.dept_name(str(t.get("owner_department") or t.get("department") or "")),
                     str(t.get("owner") or ""), None, str(t.get("reason") or ""))
            for t in sorted(tasks, key=lambda t: (str(t.get("department")), str(t.get("task_id"))))
-           if reported(t) == "blocked" and t.get("status") != "done"]
+           if reported(t) == "blocked"]
     for r in risks:
         raised = _date(r.get("raised_date"))
         if r.get("impact") == "high" and r.get("status") != "closed" and raised is not None and raised < b.as_of:
