@@ -174,3 +174,15 @@ def test_schedule_reminders_at_noon_and_the_brief_at_four_once_a_week(ws):
     # a watcher that was down on Friday catches up on Saturday; the next week starts afresh
     assert run_schedule(ws, dt.datetime(2026, 11, 28, 9)) == ["reminders", "brief"]
     assert run_schedule(ws, dt.datetime(2026, 11, 30, 9)) == []
+
+
+def test_a_late_blocker_is_still_a_decision_to_take(sample_ws):
+    """Past due and not done counts as delayed whatever it reports (FORMS.md), so a late blocked
+    task's snapshot status is "delayed": the brief still lists it among the blockers to decide on."""
+    from summary_helpers import task
+
+    db = StateDB(sample_ws.state_db)
+    db.record_merge(AS_OF, "m.xlsx", [task("RD-007", "delayed", D(2026, 11, 13), reported="blocked", reason="等芯片"),
+                                      task("RD-008", "delayed", D(2026, 11, 13), reason="人手不足")])
+    b = make_brief(sample_ws, AS_OF, risks=[])
+    assert [(d.kind, d.ref) for d in b.decisions] == [("blocked", "RD-007")]
