@@ -9,7 +9,7 @@ import sys
 import pytest
 
 LAYERS = [
-    ["errors", "i18n", "resources", "atomic", "xlsxpack"],
+    ["errors", "i18n", "resources", "atomic", "xlsxpack", "fastsheet"],
     ["findings"],
     ["spec", "config"],
     ["model", "layout", "generate", "read", "scaffold"],

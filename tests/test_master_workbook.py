@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from merge_helpers import D, make_ws, submission, task
-from xlflow import master
+from xlflow import fastsheet, master
 from xlflow.master import write_master
 from xlflow.plan import build_plan
 from xlflow.spec import load_catalog
@@ -192,13 +192,13 @@ def test_bulk_rows_keep_booleans_numbers_and_text_apart_across_chunks(tmp_path, 
 
     values = [1, True, 1.0, 2, None, "1", False, 0, 0.5, "=1+1", dt.date(2026, 11, 20), 1]
     for chunk in (2, 4096):
-        monkeypatch.setattr(master, "BULK_CHUNK", chunk)
+        monkeypatch.setattr(fastsheet, "BULK_CHUNK", chunk)
         path = tmp_path / f"bulk{chunk}.xlsx"
-        wb = FastWorkbook(str(path), master.SAFE_OPTIONS)
-        wb.worksheet_class = master._FastSheet
+        wb = FastWorkbook(str(path), fastsheet.SAFE_OPTIONS)
+        wb.worksheet_class = fastsheet.FastSheet
         sheet = wb.add_worksheet("s")
-        styles = master._Styles(wb)
-        cols = [master.Col("a", 8, lambda v: v, "int"), master.Col("b", 8, lambda v: v, "int")]
+        styles = fastsheet.Styles(wb)
+        cols = [fastsheet.Col("a", 8, lambda v: v, "int"), fastsheet.Col("b", 8, lambda v: v, "int")]
         assert sheet.bulk(1, cols, values, styles) == len(values)
         wb.close()
         got = [(row[0].value, row[1].value) for row in openpyxl.load_workbook(path)["s"].iter_rows(min_row=2)]
