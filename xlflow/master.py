@@ -270,9 +270,9 @@ class MasterWriter:
             Col(self.t("master-col-days-to-due"), 12, attrgetter("days_to_due"), "int"),
             Col(self.t("master-col-days-late"), 12, attrgetter("days_late"), "int"),
             Col(self.t("master-col-open-predecessors"), 16,
-                lambda t: ", ".join(p.task_id for p in t.predecessors if not p.done) or None),
+                lambda t: ", ".join(p.task_id for p in t.open_predecessors) or None),
             Col(self.t("master-col-successors-other"), 18,
-                lambda t: ", ".join(s.task_id for s in t.successors if s.department != t.department) or None),
+                lambda t: ", ".join(s.task_id for s in t.successors_other_depts) or None),
             Col(self.t("master-col-file"), 18, attrgetter("file")),
             Col(self.t("master-col-received"), 16, attrgetter("received")),
         ]

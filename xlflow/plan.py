@@ -60,11 +60,6 @@ class Task:
         return self.values.get("due")  # type: ignore[return-value]
 
     @property
-    def label(self) -> str:
-        """How other sheets refer to the task: its ID, with the department when the ID is not its own."""
-        return self.task_id
-
-    @property
     def open_predecessors(self) -> list["Task"]:
         return [p for p in self.predecessors if not p.done]
 
@@ -190,8 +185,7 @@ class MasterPlan:
                 "status": t.effective_status, "reported_status": t.status, "health": t.health,
                 "percent": get("percent"), "start": get("start"), "due": get("due"),
                 "reason": get("reason"), "predecessors": list(get("predecessors") or ()),
-                "successors_other_depts": [s.task_id for s in t.successors if s.department != t.department]
-                if t.successors else [],
+                "successors_other_depts": [s.task_id for s in t.successors_other_depts] if t.successors else [],
                 "days_late": t.days_late,
             })
         return rows

@@ -366,10 +366,7 @@ class FormReader:
         for r in self.rows:
             if r <= header or (end is not None and r >= end):
                 continue
-            if fill:
-                cells = {c: fill.get((r, c)) or sheet_cells.get((r, c)) for c in mapping}
-            else:
-                cells = {c: sheet_cells.get((r, c)) for c in mapping}
+            cells = {c: fill.get((r, c)) or sheet_cells.get((r, c)) for c in mapping}
             present = [cell for cell in cells.values() if cell is not None]
             if not present:
                 continue
