@@ -44,7 +44,7 @@ def child_merge(root: str, lang: str) -> None:
     import datetime as dt
 
     from xlflow.config import load_workspace
-    from xlflow.merge import merge_workspace
+    from xlflow.service.merge import merge_workspace
 
     ws = load_workspace(root)
     start = time.perf_counter()
@@ -105,7 +105,7 @@ def wbs_layout(path: Path, lang: str) -> tuple[str, int, str]:
     """The task sheet's name, its header row (0-based) and the status header, found as a user would."""
     import openpyxl
 
-    from xlflow.spec import load_catalog
+    from xlflow.spec.catalog import load_catalog
 
     form = load_catalog().form("wbs")
     sheet = form.sheet(lang)
@@ -148,7 +148,7 @@ def timeline_weight(master: Path, lang: str) -> tuple[int, int]:
 def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | None) -> dict:
     from data import make_department_files, make_workspace
 
-    from xlflow.spec import load_catalog
+    from xlflow.spec.catalog import load_catalog
 
     tmp = Path(tempfile.mkdtemp(prefix="xlflow-bench-", dir=keep))
     try:
@@ -165,7 +165,9 @@ def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | 
 
         import random
 
-        from data import department_workbook  # a new version of one department's workbook
+        from data import (
+            department_workbook,  # a new version of one department's workbook
+        )
         cache = ws.root / ".cache"
         naive_times, cold, warm, incr = [], [], [], []
         for i in range(repeat):  # interleaved: a machine that slows down mid-run weighs on every column alike

@@ -6,7 +6,7 @@
 The workbook is made by xlflow's own generator (benchmarks/data.py). Timed in this run:
 - naive: pandas read_excel(engine="openpyxl", header found by hand) + a Python loop over the rows
   checking required fields and the status list — what a coordinator would script, with far fewer checks;
-- read: xlflow.read.read_workbook alone (safety checks + our XML reader);
+- read: xlflow.xlsx.read.read_workbook alone (safety checks + our XML reader);
 - check_file: read + every spec rule + cross-field rules, i.e. what intake and `xlflow validate` do.
 Prints medians and the ratio to the naive baseline; never asserts on time.
 """
@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from data import make_department_files, make_workspace  # noqa: E402
 
-from xlflow.read import read_workbook  # noqa: E402
-from xlflow.validate import check_file  # noqa: E402
+from xlflow.check.validate import check_file  # noqa: E402
+from xlflow.xlsx.read import read_workbook  # noqa: E402
 
 
 def naive(path: Path) -> int:

@@ -37,10 +37,10 @@ sys.path.insert(0, str(HERE.parent))
 
 from data import department_workbook, make_department_files, make_workspace  # noqa: E402
 
+from xlflow.check.validate import check_file  # noqa: E402
 from xlflow.config import load_workspace  # noqa: E402
-from xlflow.inbox import Intake  # noqa: E402
-from xlflow.merge import master_paths, merge_workspace  # noqa: E402
-from xlflow.validate import check_file  # noqa: E402
+from xlflow.service.intake import Intake  # noqa: E402
+from xlflow.service.merge import master_paths, merge_workspace  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 12)
 SETTLE = 0.5

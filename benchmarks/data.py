@@ -12,7 +12,7 @@ import random
 from pathlib import Path
 
 from xlflow.config import Workspace, load_workspace
-from xlflow.generate import generate_workbook
+from xlflow.output.department import generate_workbook
 
 VERBS = ["设计", "评审", "开发", "测试", "采购", "编写", "确认", "培训", "上线", "验收"]
 OBJECTS = ["电源模块", "外观方案", "宣传物料", "渠道政策", "产线工装", "客服话术", "成本预算", "说明书", "包装", "样机"]

@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from xlflow.config import load_workspace  # noqa: E402
-from xlflow.generate import generate_workbook, workbook_name  # noqa: E402
+from xlflow.output.department import generate_workbook, workbook_name  # noqa: E402
 
 D = dt.date
 COLUMNS = ("task_id", "name", "owner", "start", "due", "predecessors", "status", "percent", "reason",

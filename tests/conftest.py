@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from xlflow.config import Workspace
-from xlflow.generate import generate_workbook, workbook_name
-from xlflow.scaffold import init_workspace
+from xlflow.output.department import generate_workbook, workbook_name
+from xlflow.service.scaffold import init_workspace
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from xlflow.check.model import FormData, Row, Submission, WorkbookData
 from xlflow.config import Workspace, load_workspace
 from xlflow.findings import Finding, Report
-from xlflow.model import FormData, Row, Submission, WorkbookData
 
 CONFIG = """
 [project]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from xlflow.state import StateDB
+from xlflow.store.state import StateDB
 
 D = dt.date
 AS_OF = D(2026, 11, 20)

@@ -6,12 +6,12 @@ import datetime as dt
 
 import openpyxl
 import pytest
-
 from libreoffice import convert
 from validate_helpers import filled_workbook, task
-from xlflow import layout
-from xlflow.annotate import write_feedback_copy
-from xlflow.validate import check_file, task_rows
+
+from xlflow.check.validate import check_file, task_rows
+from xlflow.output.notify import write_feedback_copy
+from xlflow.spec import layout
 
 UPDATE = {"update_date": dt.date(2026, 11, 20)}
 

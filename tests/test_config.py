@@ -5,7 +5,7 @@ import pytest
 
 from xlflow.config import FOLDERS, load_workspace
 from xlflow.errors import ConfigError, UsageError
-from xlflow.scaffold import init_workspace
+from xlflow.service.scaffold import init_workspace
 
 
 def test_sample_workspace_has_the_layout_and_six_or_more_departments(sample_ws):

@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.cell_range import CellRange
 
-from xlflow import layout
-from xlflow.generate import generate_workbook
-from xlflow.spec import Field, load_catalog
+from xlflow.output.department import generate_workbook
+from xlflow.spec import layout
+from xlflow.spec.catalog import Field, load_catalog
 
 CATALOG = load_catalog()
 EXPECTED_DV = {"date": "date", "percent": "decimal", "integer": "whole", "task_id": "custom",
@@ -159,7 +159,7 @@ def test_percent_cells_take_a_typed_percentage(sample_ws, tmp_path):
     """Typing "50%" in Calc or Excel stores 0.5. In a General cell the application gives it a
     percent format (observed: "0.00%" in LibreOffice 7.4, zh_CN) and it is read back as 50; the
     former "0" format kept 0.5, showed it as "1" and it went to the master as 0.5 %."""
-    from xlflow.validate import check_file
+    from xlflow.check.validate import check_file
 
     path = generate_workbook(sample_ws, "RD", "zh", tmp_path / "rd.xlsx")
     wb = openpyxl.load_workbook(path)

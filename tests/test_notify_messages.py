@@ -6,10 +6,15 @@ import datetime as dt
 import email
 import email.policy
 
+from xlflow.check.model import Submission
 from xlflow.findings import ERROR, WARNING, Finding, Report
-from xlflow.mail import deliver
-from xlflow.model import Submission
-from xlflow.notify import MAX_FINDINGS, feedback, feedback_message, reminder_message
+from xlflow.output.mail import deliver
+from xlflow.output.notify import (
+    MAX_FINDINGS,
+    feedback,
+    feedback_message,
+    reminder_message,
+)
 
 RECEIVED = dt.datetime(2026, 11, 18, 10, 32)
 

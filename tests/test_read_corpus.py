@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from validate_helpers import make_workspace
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-world"

@@ -10,12 +10,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-
 from validate_helpers import filled_workbook, patch_parts, task
+
+from xlflow.check.validate import check_file
 from xlflow.cli import main
 from xlflow.errors import UnreadableWorkbook
-from xlflow.read import MAX_ROWS, read_workbook
-from xlflow.validate import check_file
+from xlflow.xlsx.read import MAX_ROWS, read_workbook
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -145,8 +145,8 @@ def test_doctype_anywhere_is_refused(env):
 def test_department_stamp_is_read_under_the_same_limits(env):
     """The inbox names the archive copy by the stamp before validation: the stamp is read with the
     reader's zip limits and DOCTYPE refusal, and anything unreadable simply has no stamp."""
-    from xlflow.inbox import stamped_department
-    from xlflow.read import read_properties
+    from xlflow.service.intake import stamped_department
+    from xlflow.xlsx.read import read_properties
 
     ws, blank, filled, root = env
     assert stamped_department(filled, ws) == "RD"

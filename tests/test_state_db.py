@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from xlflow.state import SCHEMA_VERSION, StateDB
+from xlflow.store.state import SCHEMA_VERSION, StateDB
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -126,7 +126,7 @@ def test_only_the_days_newest_snapshot_keeps_its_tasks(tmp_path):
     """The watcher merges after every file: same-day snapshots must not pile up."""
     import datetime as dt
 
-    from xlflow.state import StateDB
+    from xlflow.store.state import StateDB
 
     db = StateDB(tmp_path / "s.sqlite")
     day = dt.date(2026, 11, 20)

@@ -13,9 +13,14 @@ from mail_helpers import PASSWORD, SMTPServer, tls_cert  # noqa: F401
 from summary_helpers import AS_OF, EVIL, D, record, risks
 
 from xlflow.cli import main
-from xlflow.mail import PASSWORD_ENV
-from xlflow.state import StateDB
-from xlflow.summary import make_brief, run_schedule, send_reminders, send_weekly_brief
+from xlflow.output.brief import (
+    make_brief,
+    run_schedule,
+    send_reminders,
+    send_weekly_brief,
+)
+from xlflow.output.mail import PASSWORD_ENV
+from xlflow.store.state import StateDB
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
@@ -46,7 +51,7 @@ def test_brief_from_the_state_database(ws):
 
 
 def test_high_impact_risks_come_from_the_accepted_workbooks(ws):
-    from xlflow.generate import generate_workbook
+    from xlflow.output.department import generate_workbook
 
     row = {"issue_id": "RD-R01", "kind": "risk", "description": "芯片供货 <风险>", "raised_by": "RD",
            "raised_date": D(2026, 11, 18), "impact": "high", "owner": "王磊", "status": "open"}

@@ -7,7 +7,7 @@ import pytest
 from summary_helpers import AS_OF, D, risks, submissions, task, week45, week46, week47
 
 from xlflow.errors import UsageError
-from xlflow.summary import SECTION_LIMIT, build_brief, parse_week, week_of
+from xlflow.output.brief import SECTION_LIMIT, build_brief, parse_week, week_of
 
 
 def ids(section) -> list[str]:
@@ -133,8 +133,8 @@ def test_holidays_count_as_non_working_days(sample_ws):
 
 def test_brief_sent_after_the_merge_judges_overdue_on_the_datas_date(sample_ws):
     """Run on Saturday after Friday's merge: the brief agrees with the attached master."""
-    from xlflow.state import StateDB
-    from xlflow.summary import make_brief
+    from xlflow.output.brief import make_brief
+    from xlflow.store.state import StateDB
 
     db = StateDB(sample_ws.state_db)
     db.record_merge(AS_OF, "master.xlsx", [task("RD-001", "in_progress", AS_OF, percent=80)])

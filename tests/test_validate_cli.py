@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from validate_helpers import fill, filled_workbook, task
+
 from xlflow.cli import main
 
 
@@ -66,7 +66,7 @@ def test_a_missing_file_is_said_to_be_missing(tmp_path):
     from click.testing import CliRunner
 
     from xlflow.cli import main
-    from xlflow.scaffold import init_workspace
+    from xlflow.service.scaffold import init_workspace
 
     ws = init_workspace(tmp_path / "w", "en", sample=True)
     result = CliRunner().invoke(main, ["validate", "-w", str(ws.root), str(tmp_path / "nope.xlsx"), "--json"])

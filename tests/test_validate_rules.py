@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from validate_helpers import fill, make_workspace, patch_parts, task
-from xlflow.generate import generate_workbook
-from xlflow.validate import check_file, task_rows
+
+from xlflow.check.validate import check_file, task_rows
+from xlflow.output.department import generate_workbook
 
 UPDATE = {"update_date": dt.date(2026, 11, 20)}
 

@@ -12,11 +12,11 @@ import openpyxl
 import pytest
 from openpyxl.styles import PatternFill
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
-
 from validate_helpers import fill, filled_workbook, patch_parts, task
-from xlflow.generate import generate_workbook
-from xlflow.read import read_workbook
-from xlflow.validate import check_file, task_rows
+
+from xlflow.check.validate import check_file, task_rows
+from xlflow.output.department import generate_workbook
+from xlflow.xlsx.read import read_workbook
 
 UPDATE = {"update_date": dt.date(2026, 11, 20)}
 

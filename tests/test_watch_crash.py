@@ -12,11 +12,11 @@ import sys
 import time
 
 import pytest
-
 from watch_helpers import inbox_names, make_ws, results, sample, wait_until
-from xlflow.inbox import zip_complete
-from xlflow.merge import master_paths
-from xlflow.state import StateDB
+
+from xlflow.service.intake import zip_complete
+from xlflow.service.merge import master_paths
+from xlflow.store.state import StateDB
 from xlflow.watcher import Watcher
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")

@@ -6,8 +6,19 @@ import os
 import shutil
 import time
 
-from watch_helpers import SAMPLE_DEPTS, inbox_names, make_ws, results, running, sample, variant, wait_until, write_slowly
-from xlflow.state import StateDB
+from watch_helpers import (
+    SAMPLE_DEPTS,
+    inbox_names,
+    make_ws,
+    results,
+    running,
+    sample,
+    variant,
+    wait_until,
+    write_slowly,
+)
+
+from xlflow.store.state import StateDB
 
 
 def processed(ws, count: int, timeout: float = 30.0) -> list:
@@ -154,7 +165,7 @@ def test_polling_observer(tmp_path):
 
 
 def test_an_exception_in_processing_does_not_stop_the_watcher(tmp_path, monkeypatch):
-    from xlflow import inbox
+    from xlflow.service import intake as inbox
 
     ws = make_ws(tmp_path / "ws")
     calls = []

@@ -8,7 +8,7 @@ import pytest
 import xlsxwriter
 import xlsxwriter.workbook
 
-from xlflow.xlsxpack import FastWorkbook, ParallelZip, packed_fast
+from xlflow.xlsx.pack import FastWorkbook, ParallelZip, packed_fast
 
 
 def test_parts_round_trip_with_crc_checked(tmp_path):
@@ -72,7 +72,7 @@ def test_shared_strings_read_back_as_xlsxwriter_writes_them(tmp_path, extra):
 def test_a_part_compressed_in_blocks_is_one_valid_stream(tmp_path, monkeypatch):
     import random
 
-    from xlflow import xlsxpack
+    from xlflow.xlsx import pack as xlsxpack
 
     monkeypatch.setattr(xlsxpack, "_BLOCK", 50_000)  # a dozen blocks, each primed with the one before
     rng = random.Random(7)

@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 
 from xlflow.config import Workspace, load_workspace
-from xlflow.read import label_key
-from xlflow.spec import load_catalog
+from xlflow.spec.catalog import load_catalog
+from xlflow.xlsx.read import label_key
 
 WORKSPACE_TOML = textwrap.dedent("""
     [project]
@@ -115,7 +115,7 @@ UPDATE = {"update_date": dt.date(2026, 11, 20)}
 
 def filled_workbook(root: Path, rows: list[dict], name: str = "filled.xlsx") -> tuple[Workspace, Path, Path]:
     """A test workspace, RD's blank generated workbook, and a copy filled with these WBS rows."""
-    from xlflow.generate import generate_workbook
+    from xlflow.output.department import generate_workbook
 
     ws = make_workspace(root / "ws")
     blank = generate_workbook(ws, "RD", "zh", root / "blank.xlsx")

@@ -13,8 +13,8 @@ from typing import Callable, Iterator
 
 from xlflow.config import Workspace, load_workspace
 from xlflow.resources import samples_dir
-from xlflow.scaffold import init_workspace
-from xlflow.state import StateDB
+from xlflow.service.scaffold import init_workspace
+from xlflow.store.state import StateDB
 
 WATCH = {"settle_seconds": 0.3, "rescan_seconds": 1.0, "owner_file_max_wait": 2.0, "max_attempts": 3}
 SAMPLE_DEPTS = ("PMO", "RD", "MK", "SA", "MF", "CS", "FN")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .i18n import Phrase
-from .spec import Text
+from .spec.catalog import Text
 
 CONFIG_NAME = "xlflow.toml"
 FOLDERS = ("inbox", "accepted", "rejected", "archive", "master", "reports", "outbox")
@@ -130,7 +130,7 @@ class Workspace:
 
     def find_department(self, raw: str) -> str | None:
         """The code for a department given by code or by its Chinese or English name."""
-        from .spec import normalise
+        from .spec.catalog import normalise
 
         wanted = normalise(raw)
         for d in self.departments:

@@ -29,8 +29,8 @@ from watchdog.observers.polling import PollingObserver
 from .config import Workspace, ensure_folders
 from .errors import XlflowError
 from .i18n import msg
-from .inbox import Intake, Outcome, classify
-from .state import StateDB
+from .service.intake import Intake, Outcome, classify
+from .store.state import StateDB
 
 LOGGER_NAME = "xlflow.watch"
 REPORTED = ("accepted", "rejected", "unreadable", "duplicate")
@@ -379,7 +379,7 @@ class Watcher:
 
     def run_schedule(self) -> list[str]:
         """The weekly jobs that are due (xlflow.summary.run_schedule: each once per week)."""
-        from .summary import run_schedule
+        from .output.brief import run_schedule
 
         try:
             done = run_schedule(self.ws, dt.datetime.now(), send=self.ws.email.configured, db=self.db)

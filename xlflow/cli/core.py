@@ -7,9 +7,9 @@ import click
 
 from ..config import FOLDERS
 from ..errors import UsageError
-from ..generate import generate_workbook, workbook_name
 from ..i18n import default_lang, msg
-from ..scaffold import init_workspace
+from ..output.department import generate_workbook, workbook_name
+from ..service.scaffold import init_workspace
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from ..merge import merge_workspace
+from ..service.merge import merge_workspace
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 

@@ -8,8 +8,8 @@ import click
 
 from ..errors import UsageError
 from ..i18n import msg
-from ..mail import DeliveryResult
-from ..summary import TROUBLE, parse_week, send_reminders, send_weekly_brief
+from ..output.brief import TROUBLE, parse_week, send_reminders, send_weekly_brief
+from ..output.mail import DeliveryResult
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from ..annotate import write_feedback_copy
-from ..i18n import msg
+from ..check.model import Submission
+from ..check.validate import check_file, report_text
 from ..findings import Finding, Report
-from ..model import Submission
-from ..validate import check_file, report_text
+from ..i18n import msg
+from ..output.notify import write_feedback_copy
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 

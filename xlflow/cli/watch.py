@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..state import StateDB
+from ..store.state import StateDB
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 

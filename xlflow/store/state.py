@@ -20,7 +20,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Iterator
 
-from .model import json_default
+from ..check.model import json_default
 
 SCHEMA_VERSION = 1
 RESULTS = ("accepted", "rejected", "duplicate", "unreadable")

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import Report
+from ..findings import Report
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from .atomic import write_bytes
-from .config import CONFIG_NAME, Workspace, ensure_folders, load_workspace
-from .errors import UsageError
-from .resources import data_dir, samples_dir
+from ..config import CONFIG_NAME, Workspace, ensure_folders, load_workspace
+from ..errors import UsageError
+from ..resources import data_dir, samples_dir
+from ..store.atomic import write_bytes
 
 
 def init_workspace(root: Path, lang: str = "zh", sample: bool = False, force: bool = False,

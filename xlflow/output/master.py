@@ -16,15 +16,22 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Iterable
 
-from xlsxwriter.utility import xl_rowcol_to_cell
-
-from . import layout
-from .config import Workspace
-from .fastsheet import SAFE_OPTIONS, Col, FastSheet, FieldValue, Styles, as_date, as_number, as_text
-from .i18n import Phrase, msg
-from .plan import STATUSES, MasterPlan
-from .spec import Field, load_catalog
-from .xlsxpack import FastWorkbook
+from ..config import Workspace
+from ..i18n import Phrase, msg
+from ..plan.model import STATUSES, MasterPlan
+from ..spec import layout
+from ..spec.catalog import Field, load_catalog
+from ..xlsx.book import SAFE_OPTIONS, cell_name
+from ..xlsx.fastsheet import (
+    Col,
+    FastSheet,
+    FieldValue,
+    Styles,
+    as_date,
+    as_number,
+    as_text,
+)
+from ..xlsx.pack import FastWorkbook
 
 MAX_WEEKS = 104
 HEADER_ROW = 3  # 0-based row of a sheet's first table header: title, subtitle, blank line above it
@@ -320,7 +327,7 @@ class MasterWriter:
             sheet.set_column(first_week_col, first_week_col + len(weeks) - 1, 3.2)
             sheet.set_row(row, 40)
             first, week_last = row + 1, first_week_col + len(weeks) - 1
-            w0 = xl_rowcol_to_cell(row, first_week_col, row_abs=True)  # e.g. G$4
+            w0 = cell_name(row, first_week_col, row_abs=True)  # e.g. G$4
             r0 = first + 1
             as_of = plan.as_of
             for choice in self.status.values:

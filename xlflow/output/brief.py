@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .atomic import write_bytes
-from .config import Workspace
-from .errors import UsageError, XlflowError
-from .i18n import msg
+from ..config import Workspace
+from ..errors import UsageError, XlflowError
+from ..i18n import msg
+from ..spec.catalog import load_catalog
+from ..store.atomic import write_bytes
+from ..store.state import StateDB
+from ..workdays import WorkCalendar
+from ..workdays import week_start as first_day_of_week
 from .mail import DeliveryResult, attachment_name, compose, deliver, deliver_all, render
-from .spec import load_catalog
-from .state import StateDB
-from .workdays import WorkCalendar, week_start as first_day_of_week
 
 Snapshot = tuple[dt.date, list[dict]]  # (as_of, task dicts), as StateDB returns them
 
@@ -488,7 +489,7 @@ def open_issues(ws: Workspace) -> list[dict]:
     """Issue-log rows of the departments' current accepted workbooks, each with its department:
     the source the master's issue sheet is merged from. Parsed submissions come from the merge's
     cache (keyed by content hash), so after a merge nothing is read again."""
-    from .merge import SubmissionCache
+    from ..store.cache import SubmissionCache
 
     cache = SubmissionCache(ws, load_catalog())
     rows = []

@@ -21,15 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import posixpath
 import re
 import unicodedata
 import warnings
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import posixpath
-import xml.etree.ElementTree as ET
 
 import openpyxl
 import openpyxl.utils.datetime
@@ -38,8 +37,8 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.escape import unescape
 
-from . import layout
-from .errors import UnreadableWorkbook
+from ..errors import UnreadableWorkbook
+from ..spec import layout
 
 # defusedxml is a hard dependency; openpyxl only uses it when it is importable and not switched off.
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - environment guard

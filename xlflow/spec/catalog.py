@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .resources import data_dir
+from ..resources import data_dir
 
 FIELD_TYPES = {
     "text", "longtext", "date", "integer", "percent", "choice",

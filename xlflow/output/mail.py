@@ -35,10 +35,10 @@ from typing import Iterable
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
-from .atomic import write_bytes
-from .config import Workspace
-from .errors import MailError
-from .i18n import msg
+from ..config import Workspace
+from ..errors import MailError
+from ..i18n import msg
+from ..store.atomic import write_bytes
 
 POLICY = email.policy.SMTP.clone(max_line_length=998)
 PASSWORD_ENV = "XLFLOW_SMTP_PASSWORD"

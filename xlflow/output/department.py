@@ -14,16 +14,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from ..config import Workspace
+from ..i18n import msg
+from ..spec import layout
+from ..spec.catalog import Catalog, Field, Form, Table, load_catalog
+from ..store.atomic import atomic_path
+from ..xlsx.book import cell_name, col_name, new_workbook
 
-from . import layout
-from .atomic import atomic_path
-from .config import Workspace
-from .i18n import msg
-from .spec import Catalog, Field, Form, Table, load_catalog
-
-SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 SPARE_ROWS = 20  # blank rows kept below prefilled data so a filled sample can still grow
 TEXT_TYPES = {"text", "longtext", "person", "task_id", "task_ids"}
@@ -67,7 +64,7 @@ class _Formats:
     cell: object
 
     @classmethod
-    def make(cls, wb: xlsxwriter.Workbook) -> "_Formats":
+    def make(cls, wb) -> "_Formats":
         base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "vcenter"}
 
         def f(**kw):
@@ -111,7 +108,7 @@ class WorkbookWriter:
         self.ws, self.dept, self.lang, self.catalog = ws, ws.department(department), lang, catalog
         if self.dept is None:
             raise KeyError(department)
-        self.wb = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+        self.wb = new_workbook(path)
         self.fmt = _Formats.make(self.wb)
         self.list_names = {key: f"list_{key}" for key in self._list_columns()}
 
@@ -130,7 +127,7 @@ class WorkbookWriter:
             sheet.write_string(0, col, key)
             for row, value in enumerate(values, start=1):
                 sheet.write_string(row, col, value)
-            letter = xl_col_to_name(col)
+            letter = col_name(col)
             self.wb.define_name(self.list_names[key],
                                 f"='{layout.LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}")
         sheet.protect()
@@ -167,7 +164,7 @@ class WorkbookWriter:
                     "error_message": _clip(self.t("gen-error-number", min=lo, max=hi), 255)}
         if field.type == "task_id":
             prefix = f"{self.dept.prefix}-"
-            cell = xl_rowcol_to_cell(*first_cell)
+            cell = cell_name(*first_cell)
             return {**common, "validate": "custom", "value": f'=LEFT({cell},{len(prefix)})="{prefix}"',
                     "error_message": _clip(self.t("gen-error-task-id", prefix=prefix), 255)}
         limit = field.max_length or 32767

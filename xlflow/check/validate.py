@@ -16,14 +16,24 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import layout
-from .config import Workspace
-from .errors import UnreadableWorkbook
-from .findings import ERROR, WARNING, Finding, Report
-from .i18n import msg
+from ..config import Workspace
+from ..errors import UnreadableWorkbook
+from ..findings import ERROR, WARNING, Finding, Report
+from ..i18n import msg
+from ..spec import layout
+from ..spec.catalog import Catalog, Field, Form, Table, load_catalog
+from ..xlsx.read import (
+    Cell,
+    RawWorkbook,
+    Sheet,
+    cell_ref,
+    col_letter,
+    label_key,
+    parse_ref,
+    read_workbook,
+    sha256_of,
+)
 from .model import FormData, Row, Submission, WorkbookData
-from .read import Cell, RawWorkbook, Sheet, cell_ref, col_letter, label_key, parse_ref, read_workbook, sha256_of
-from .spec import Catalog, Field, Form, Table, load_catalog
 
 TEXT_LIMIT = 32_767  # Excel's limit for one cell
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
@@ -138,7 +148,7 @@ def task_rows(sub: Submission) -> tuple[Row, ...]:
 
 
 def _max_rows() -> int:
-    from .read import MAX_ROWS
+    from ..xlsx.read import MAX_ROWS
 
     return MAX_ROWS
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from .config import Workspace
-from .findings import Finding, Report
-from .i18n import msg
+from ..check.model import Submission
+from ..config import Workspace
+from ..findings import Finding, Report
+from ..i18n import msg
+from ..store.atomic import atomic_path
+from ..workdays import week_start
+from ..xlsx.feedback import annotated_copy
 from .mail import compose, render
-from .model import Submission
-from .workdays import week_start
 
 MAX_FINDINGS = 30  # listed in the body; all of them are marked in the annotated copy
 
@@ -42,6 +44,22 @@ def _lines(findings: list[Finding], lang: str) -> list[FindingLine]:
 def _lead(ws: Workspace, lang: str) -> str:
     lead = ws.department(ws.project.lead_department)
     return lead.name(lang) if lead else ws.project.lead_department
+
+
+def write_feedback_copy(sub: Submission, out_path: Path, lang: str) -> Path | None:
+    """The annotated copy of a submission, written atomically; None when the file cannot be opened."""
+    out_path = Path(out_path)
+    try:
+        with atomic_path(out_path) as tmp:
+            if annotated_copy(sub.path, sub.report, tmp, lang) is None:
+                raise _NoCopy  # leaves no empty file behind
+    except _NoCopy:
+        return None
+    return out_path
+
+
+class _NoCopy(Exception):
+    pass
 
 
 def feedback_message(ws: Workspace, submission: Submission, feedback_copy: Path | None, lang: str | None = None,
@@ -86,7 +104,7 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
 def reminder_attachment(ws: Workspace, dept_code: str, lang: str, folder: Path) -> tuple[Path, str]:
     """The department's last accepted workbook, or else a blank one, copied into `folder` under
     its usual name; with the date it was received ("" for a blank)."""
-    from .generate import generate_workbook, workbook_name
+    from .department import generate_workbook, workbook_name
 
     target = folder / workbook_name(ws, dept_code, lang)
     accepted = ws.folder("accepted") / f"{dept_code}.xlsx"

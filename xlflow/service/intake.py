@@ -22,20 +22,20 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import layout
-from .atomic import atomic_path, write_bytes
-from .annotate import write_feedback_copy
-from .config import Workspace
-from .errors import MailError, XlflowError
-from .findings import Finding, Report
-from .i18n import msg
-from .mail import deliver
-from .merge import merge_workspace, remember
-from .model import Submission
-from .notify import feedback
-from .read import read_properties
-from .state import StateDB
-from .validate import check_file
+from ..check.model import Submission
+from ..check.validate import check_file
+from ..config import Workspace
+from ..errors import MailError, XlflowError
+from ..findings import Finding, Report
+from ..i18n import msg
+from ..output.mail import deliver
+from ..output.notify import feedback, write_feedback_copy
+from ..spec import layout
+from ..store.atomic import atomic_path, write_bytes
+from ..store.cache import remember
+from ..store.state import StateDB
+from ..xlsx.read import read_properties
+from .merge import merge_workspace
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Not something we read, but clearly meant as a workbook: rejected with a finding instead of ignored.

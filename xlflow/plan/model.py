@@ -13,11 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Workspace
-from .i18n import Phrase
-from .model import Submission
-from .spec import Catalog, load_catalog
-from .workdays import WorkCalendar, week_start
+from ..check.model import Submission
+from ..config import Workspace
+from ..i18n import Phrase
+from ..spec.catalog import Catalog, load_catalog
+from ..workdays import WorkCalendar, week_start
 
 STATUSES = ("not_started", "in_progress", "done", "delayed", "blocked")
 HEALTHS = ("done", "on_track", "due_soon", "overdue", "unscheduled")

@@ -22,7 +22,6 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
-SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 RISKY_FIRST = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")  # text Excel would read as a formula when re-edited
 MAX_TEXT = 32767
 EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()

@@ -20,11 +20,9 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from . import layout
-from .atomic import atomic_path
-from .findings import Finding
-from .i18n import msg
-from .model import Submission
+from ..findings import Finding, Report
+from ..i18n import msg
+from ..spec import layout
 from .read import parse_ref
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - environment guard: we load untrusted files here
@@ -36,11 +34,11 @@ HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
-def write_feedback_copy(sub: Submission, out_path: Path, lang: str) -> Path | None:
-    """Write the annotated copy of `sub.path` to `out_path` (atomically); None when the file
-    cannot be opened as a workbook at all (then the findings alone are the feedback)."""
+def annotated_copy(source: Path, report: Report, out_path: Path, lang: str) -> Path | None:
+    """Write the annotated copy of `source` to `out_path` (the caller makes it atomic); None when
+    the file cannot be opened as a workbook at all (then the findings alone are the feedback)."""
     try:
-        data = Path(sub.path).read_bytes()
+        data = Path(source).read_bytes()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(io.BytesIO(data), keep_links=False)
@@ -48,14 +46,12 @@ def write_feedback_copy(sub: Submission, out_path: Path, lang: str) -> Path | No
         return None
     if layout.FEEDBACK_SHEET in wb.sheetnames:  # a resubmitted feedback copy: start afresh
         del wb[layout.FEEDBACK_SHEET]
-    for finding in sub.report.findings:
+    for finding in report.findings:
         _mark_cell(wb, finding, lang)
-    _findings_sheet(wb, sub, lang)
+    _findings_sheet(wb, Path(source).name, report, lang)
     _stamp(wb)
-    out_path = Path(out_path)
-    with atomic_path(out_path) as tmp:
-        wb.save(tmp)
-    return out_path
+    wb.save(out_path)
+    return Path(out_path)
 
 
 def _mark_cell(wb, finding: Finding, lang: str) -> None:
@@ -78,18 +74,18 @@ def _mark_cell(wb, finding: Finding, lang: str) -> None:
     cell.comment = comment
 
 
-def _findings_sheet(wb, sub: Submission, lang: str) -> None:
+def _findings_sheet(wb, file_name: str, report: Report, lang: str) -> None:
     ws = wb.create_sheet(layout.FEEDBACK_SHEET, 0)
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False
-    ws.sheet_properties.tabColor = "C00000" if not sub.valid else "00B050"
-    errors, warns = len(sub.report.errors), len(sub.report.warnings)
-    _text(ws.cell(1, 1), msg("feedback-title", lang, file=Path(sub.path).name)).font = Font(bold=True, size=14)
+    ws.sheet_properties.tabColor = "C00000" if not report.valid else "00B050"
+    errors, warns = len(report.errors), len(report.warnings)
+    _text(ws.cell(1, 1), msg("feedback-title", lang, file=file_name)).font = Font(bold=True, size=14)
     ws.row_dimensions[1].height = 24  # a 14-point title needs a taller row, or it is clipped at the top
-    verdict = (msg("feedback-verdict-valid", lang, warnings=warns) if sub.valid
+    verdict = (msg("feedback-verdict-valid", lang, warnings=warns) if report.valid
                else msg("feedback-verdict-invalid", lang, errors=errors, warnings=warns))
-    _text(ws.cell(2, 1), verdict).font = Font(bold=True, color="C00000" if not sub.valid else "00B050")
+    _text(ws.cell(2, 1), verdict).font = Font(bold=True, color="C00000" if not report.valid else "00B050")
     _text(ws.cell(3, 1), msg("feedback-note", lang)).font = Font(italic=True, color="7F7F7F")
     columns = ("severity", "sheet", "cell", "field", "value", "message", "code")
     widths = (8, 16, 10, 16, 24, 80, 18)
@@ -97,7 +93,7 @@ def _findings_sheet(wb, sub: Submission, lang: str) -> None:
         head = _text(ws.cell(5, col), msg(f"feedback-col-{key}", lang))
         head.font, head.fill = Font(bold=True), HEADER_FILL
         ws.column_dimensions[head.column_letter].width = width
-    for row, f in enumerate(sub.report.findings, start=6):
+    for row, f in enumerate(report.findings, start=6):
         values = (msg(f"feedback-severity-{f.severity}", lang), f.sheet or "", f.cell or "", f.field or "",
                   "" if f.value is None else str(f.value), f.message(lang), f.code)
         for col, value in enumerate(values, start=1):

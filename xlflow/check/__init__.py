@@ -1,0 +1,1 @@
+"""Validation: a submitted workbook -> clean data and cell-precise findings."""

@@ -1,0 +1,1 @@
+"""What xlflow writes for people: department workbooks, the master, the brief, mails."""

@@ -1,0 +1,1 @@
+"""The plan model: tasks from every department, their health and dependencies."""

@@ -1,0 +1,1 @@
+"""The form catalog: specs, field types, the stamps of a generated workbook."""

@@ -1,0 +1,144 @@
+"""The parse cache: each accepted file is validated once, at intake; merges read it back from here.
+
+JSON, not pickle: the workspace may sit on a share others write to. Types are restored
+from the spec (dates, ID lists), so nothing executable is ever loaded.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+from .. import __version__
+from ..check.model import FormData, Row, Submission, WorkbookData, json_default
+from ..check.validate import check_file
+from ..config import Workspace
+from ..findings import Finding, Report
+from ..spec.catalog import Catalog, load_catalog
+from .atomic import write_bytes
+
+CACHE_VERSION = 2
+
+
+class SubmissionCache:
+    """Parsed submissions as JSON, keyed by the file's sha256 and the workspace's config and spec.
+
+    JSON, not pickle: the workspace may sit on a share others write to. Types are
+    restored from the spec (dates, ID lists), so nothing executable is ever loaded.
+    Tables are stored by column keys; cell addresses are not kept (the merge has no use for them).
+    """
+
+    def __init__(self, ws: Workspace, catalog: Catalog) -> None:
+        self.folder = ws.root / ".cache" / "merge"
+        config = (ws.root / "xlflow.toml").read_bytes() if (ws.root / "xlflow.toml").is_file() else b""
+        self.salt = hashlib.sha256(config + f"{catalog.version}|{__version__}|{CACHE_VERSION}".encode()).hexdigest()[:12]
+        self.types = {(form.id, None, f.key): f.type for form in catalog.forms for f in form.fields}
+        for form in catalog.forms:
+            for table in form.tables:
+                for f in table.columns(ws.department_names()):
+                    self.types[(form.id, table.id, f.key)] = f.type
+
+    def _path(self, sha256: str) -> Path:
+        return self.folder / f"{sha256}-{self.salt}.json"
+
+    def get(self, sha256: str, path: Path, received: dt.datetime | None) -> Submission | None:
+        try:
+            raw = json.loads(self._path(sha256).read_text("utf-8"))
+            return self._decode(raw, path, sha256, received)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def load(self, path: Path, ws: Workspace, received: dt.datetime | None = None) -> Submission:
+        """The file's parsed submission: from the cache, or checked now and cached."""
+        sub = self.get(file_sha256(path), path, received)
+        return sub if sub is not None else check_and_cache(path, ws, received, self)
+
+    def put(self, sub: Submission) -> None:
+        try:
+            write_bytes(self._path(sub.sha256), json.dumps(self._encode(sub), ensure_ascii=False,
+                                                           default=json_default).encode("utf-8"))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    @staticmethod
+    def _encode(sub: Submission) -> dict:
+        data = sub.data
+        findings = [[f.code, f.severity, f.sheet, f.cell, f.field, None if f.value is None else str(f.value),
+                     {k: str(v) for k, v in f.params.items()}] for f in sub.report.findings]
+        forms = {}
+        if data is not None:
+            for form_id, fd in data.forms.items():
+                tables = {}
+                for tid, rows in fd.tables.items():
+                    keys = sorted({k for r in rows for k in r.values})
+                    tables[tid] = {"keys": keys, "rows": [[r.excel_row, [r.values.get(k) for k in keys]] for r in rows]}
+                forms[form_id] = {"sheet": fd.sheet, "card": fd.card, "card_cells": fd.card_cells, "tables": tables}
+        return {"department": sub.department, "findings": findings,
+                "data": None if data is None else {"department": data.department, "project_code": data.project_code,
+                                                   "spec_version": data.spec_version, "forms": forms}}
+
+    def _decode(self, raw: dict, path: Path, sha256: str, received: dt.datetime | None) -> Submission:
+        report = Report([Finding(c, s, sh, cell, fld, val, params) for c, s, sh, cell, fld, val, params
+                         in raw["findings"]])
+        data = None
+        if raw["data"] is not None:
+            forms = {}
+            for form_id, fd in raw["data"]["forms"].items():
+                card = {k: self._typed(form_id, None, k, v) for k, v in fd["card"].items()}
+                tables = {tid: self._rows(form_id, tid, t["keys"], t["rows"]) for tid, t in fd["tables"].items()}
+                forms[form_id] = FormData(form_id, fd["sheet"], card, fd["card_cells"], tables)
+            d = raw["data"]
+            data = WorkbookData(d["department"], d["project_code"], d["spec_version"], forms)
+        return Submission(path, sha256, report, raw["department"], data, received)
+
+    def _rows(self, form_id: str, table_id: str, keys: list[str], rows: list) -> tuple[Row, ...]:
+        """Rows back from columns: only date and ID-list columns need converting."""
+        dates = [i for i, k in enumerate(keys) if self.types.get((form_id, table_id, k)) == "date"]
+        lists = [i for i, k in enumerate(keys) if self.types.get((form_id, table_id, k)) == "task_ids"]
+        out = []
+        fromiso = dt.date.fromisoformat
+        for excel_row, values in rows:
+            for i in dates:
+                if values[i] is not None:
+                    values[i] = fromiso(values[i])
+            for i in lists:
+                if values[i] is not None:
+                    values[i] = tuple(values[i])
+            out.append(Row(excel_row, dict(zip(keys, values))))
+        return tuple(out)
+
+    def _typed(self, form_id: str, table_id: str | None, key: str, value: object) -> object:
+        kind = self.types.get((form_id, table_id, key))
+        if value is None:
+            return None
+        if kind == "date" and isinstance(value, str):
+            return dt.date.fromisoformat(value)
+        if kind == "task_ids" and isinstance(value, list):
+            return tuple(value)
+        return value
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_and_cache(path: Path, ws: Workspace, received: dt.datetime | None, cache: SubmissionCache,
+                     lean: bool = False) -> Submission:
+    """Check one file and cache it. `lean` (in a worker process): drop the cell addresses, which
+    the merge does not use, so that less is pickled back."""
+    sub = check_file(path, ws, received=received)
+    sub.received = sub.received or received
+    cache.put(sub)
+    if lean and sub.data is not None:
+        for form in sub.data.forms.values():
+            for rows in form.tables.values():
+                for row in rows:
+                    row.cells.clear()
+    return sub
+
+
+def remember(ws: Workspace, sub: Submission) -> None:
+    """Put a submission just checked (e.g. by the inbox on acceptance) into the merge cache,
+    so the merge that follows does not read the file again."""
+    SubmissionCache(ws, load_catalog()).put(sub)

@@ -1,0 +1,1 @@
+"""Everything that touches the file format; the only package that imports xlsxwriter or openpyxl."""
