@@ -22,7 +22,9 @@ from ..findings import ERROR, WARNING, Finding, Report
 from ..i18n import msg
 from ..spec import layout
 from ..spec.catalog import Catalog, Field, Form, Table, load_catalog
+from ..xlsx.limits import DATE_MAX, DATE_MIN, SERIAL_MAX, TEXT_LIMIT
 from ..xlsx.read import (
+    MAX_ROWS,
     Cell,
     RawWorkbook,
     Sheet,
@@ -35,9 +37,6 @@ from ..xlsx.read import (
 )
 from .model import FormData, Row, Submission, WorkbookData
 
-TEXT_LIMIT = 32_767  # Excel's limit for one cell
-DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
-SERIAL_MAX = 2_958_465
 ID_FIELDS = ("task_id", "issue_id", "change_id")  # must be unique within their table
 TASK_ID_RE = re.compile(r"^([A-Z][A-Z0-9]{1,7})-([A-Z0-9]+(?:[._-][A-Z0-9]+)*)$")
 ID_SPLIT_RE = re.compile(r"[,;、/\s]+")
@@ -148,8 +147,6 @@ def task_rows(sub: Submission) -> tuple[Row, ...]:
 
 
 def _max_rows() -> int:
-    from ..xlsx.read import MAX_ROWS
-
     return MAX_ROWS
 
 

@@ -20,8 +20,8 @@ from ..spec import layout
 from ..spec.catalog import Catalog, Field, Form, Table, load_catalog
 from ..store.atomic import atomic_path
 from ..xlsx.book import cell_name, col_name, new_workbook
+from ..xlsx.limits import DATE_MAX, DATE_MIN, TEXT_LIMIT
 
-DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 SPARE_ROWS = 20  # blank rows kept below prefilled data so a filled sample can still grow
 TEXT_TYPES = {"text", "longtext", "person", "task_id", "task_ids"}
 INSTRUCTION_WIDTHS = (22, 70)  # the instructions sheet's label and text columns
@@ -167,7 +167,7 @@ class WorkbookWriter:
             cell = cell_name(*first_cell)
             return {**common, "validate": "custom", "value": f'=LEFT({cell},{len(prefix)})="{prefix}"',
                     "error_message": _clip(self.t("gen-error-task-id", prefix=prefix), 255)}
-        limit = field.max_length or 32767
+        limit = field.max_length or TEXT_LIMIT
         return {**common, "validate": "length", "criteria": "<=", "value": limit,
                 "error_message": _clip(self.t("gen-error-length", max=limit), 255)}
 

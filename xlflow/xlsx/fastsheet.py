@@ -22,8 +22,10 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
-RISKY_FIRST = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")  # text Excel would read as a formula when re-edited
-MAX_TEXT = 32767
+from .limits import FORMULA_START, TEXT_LIMIT
+
+RISKY_FIRST = FORMULA_START
+MAX_TEXT = TEXT_LIMIT
 EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
 EMPTY_TAIL = '"/>'  # <c r="B5"/>: an empty cell keeps every row's cells in one fixed template
 BULK_CHUNK = 4096  # rows rendered at a time: bounded memory for the column-wise lists

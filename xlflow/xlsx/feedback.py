@@ -23,6 +23,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..findings import Finding, Report
 from ..i18n import msg
 from ..spec import layout
+from .limits import FORMULA_START, TEXT_LIMIT
 from .read import parse_ref
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - environment guard: we load untrusted files here
@@ -31,7 +32,6 @@ if not openpyxl.DEFUSEDXML:  # pragma: no cover - environment guard: we load unt
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def annotated_copy(source: Path, report: Report, out_path: Path, lang: str) -> Path | None:
@@ -120,7 +120,7 @@ def _text(cell, value: str):
 
 
 def _clean(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub(" ", text)[:32_767]
+    return ILLEGAL_CHARACTERS_RE.sub(" ", text)[:TEXT_LIMIT]
 
 
 def _stamp(wb) -> None:

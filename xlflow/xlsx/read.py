@@ -39,6 +39,7 @@ from openpyxl.utils.escape import unescape
 
 from ..errors import UnreadableWorkbook
 from ..spec import layout
+from .limits import SERIAL_MAX
 
 # defusedxml is a hard dependency; openpyxl only uses it when it is importable and not switched off.
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - environment guard
@@ -56,7 +57,7 @@ MAX_SHEETS = 60
 MAX_ROW_NUMBER = 1_048_576
 WHOLE_PARSE_BYTES = 16 * 2**20  # sheet XML up to this size is parsed in one go
 MAX_MERGES = 20_000
-EXCEL_SERIAL_MAX = 2958465  # 9999-12-31
+EXCEL_SERIAL_MAX = SERIAL_MAX
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
