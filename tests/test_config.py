@@ -92,3 +92,21 @@ def test_problems_are_told_in_both_languages(sample_ws):
     assert "rd-at-example" in err.message("en") and "电子邮件" in err.message("zh")
     err = _broken(sample_ws, "port = 587", 'port = "587"')
     assert "应为 int" in err.message("zh") and "expected int" in err.message("en")
+
+
+def test_each_setting_is_declared_once_in_its_dataclass(tmp_path):
+    """Keys, defaults and types come from the dataclasses: a minimal config gets exactly their
+    defaults, and a key the dataclass declares is known to the unknown-key check."""
+    import dataclasses
+
+    from xlflow.config import SECTIONS, SummarySettings, WatchSettings, known_keys, toml_key
+
+    ws = init_workspace(tmp_path / "w", "en")
+    assert ws.watch == WatchSettings() and ws.summary == SummarySettings()
+    for section, cls in SECTIONS.items():
+        assert {toml_key(f) for f in dataclasses.fields(cls)} <= known_keys(section)
+    assert "from" in known_keys("email") and "sender" not in known_keys("email")
+    text = (ws.root / "xlflow.toml").read_text("utf-8").replace("settle_seconds = 2", "settle_seconds = 7\nmax_attempts = 2")
+    (ws.root / "xlflow.toml").write_text(text, "utf-8")
+    watch = load_workspace(ws.root).watch
+    assert (watch.settle_seconds, watch.max_attempts, watch.poll) == (7.0, 2, False)

@@ -5,6 +5,7 @@ No secrets live here: the SMTP password comes only from XLFLOW_SMTP_PASSWORD.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import tomllib
@@ -19,20 +20,6 @@ CONFIG_NAME = "xlflow.toml"
 FOLDERS = ("inbox", "accepted", "rejected", "archive", "master", "reports", "outbox")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
-# Every key xlflow reads, per table: anything else is a typo that would otherwise be ignored silently.
-KNOWN_KEYS: dict[str, frozenset[str]] = {
-    "": frozenset({"project", "paths", "departments", "email", "calendar", "watch", "summary"}),
-    "project": frozenset({"name", "code", "lead_department", "start", "end", "language", "week_start"}),
-    "paths": frozenset({"inbox"}),
-    "departments": frozenset({"code", "name", "email", "contact"}),
-    "email": frozenset({"host", "port", "security", "username", "from", "to", "timeout", "max_attachment_mb",
-                        "password"}),  # password: known, so that its own message explains why not
-    "calendar": frozenset({"holidays", "workdays", "china"}),
-    "watch": frozenset({"settle_seconds", "rescan_seconds", "owner_file_max_wait", "max_attempts", "poll"}),
-    "summary": frozenset({"send_weekday", "send_time", "reminder_weekday", "reminder_time", "due_soon_days"}),
-}
-
-
 @dataclass(frozen=True)
 class Department:
     code: str
@@ -62,7 +49,7 @@ class EmailSettings:
     port: int = 587
     security: str = "starttls"
     username: str = ""
-    sender: str = ""
+    sender: str = field(default="", metadata={"toml": "from"})
     to: tuple[str, ...] = ()
     timeout: float = 30.0
     max_attachment_mb: float = 7.0
@@ -90,11 +77,35 @@ class WatchSettings:
 
 @dataclass(frozen=True)
 class SummarySettings:
-    send_weekday: int | None = None  # the watcher sends the brief then, if set
+    send_weekday: int | None = field(default=None, metadata={"read": "weekday"})  # the watcher sends the brief then
     send_time: dt.time = dt.time(16, 0)
-    reminder_weekday: int | None = None
+    reminder_weekday: int | None = field(default=None, metadata={"read": "weekday"})
     reminder_time: dt.time = dt.time(12, 0)
     due_soon_days: int = 5
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    inbox: str = ""  # relative to the workspace, or absolute (a network share)
+
+
+# The tables of xlflow.toml and the dataclass that declares each one's keys, defaults and types:
+# the reader, the unknown-key check and the defaults all come from these declarations.
+SECTIONS = {"project": Project, "paths": PathSettings, "departments": Department, "email": EmailSettings,
+            "calendar": CalendarSettings, "watch": WatchSettings, "summary": SummarySettings}
+REFUSED_KEYS = {"email": frozenset({"password"})}  # known, so that their own message explains why not
+
+
+def toml_key(f: dataclasses.Field) -> str:
+    return f.metadata.get("toml", f.name)
+
+
+def known_keys(section: str) -> frozenset[str]:
+    """Every key xlflow reads in a table: anything else is a typo that would otherwise be ignored."""
+    if section == "":
+        return frozenset(SECTIONS)
+    declared = {toml_key(f) for f in dataclasses.fields(SECTIONS[section])}
+    return frozenset(declared | REFUSED_KEYS.get(section, frozenset()))
 
 
 @dataclass(frozen=True)
@@ -160,16 +171,16 @@ class _Reader:
     def check_keys(self, data: dict) -> None:
         """Refuse keys xlflow does not know (a misspelt `wek_start` would be ignored without a word)."""
         tables = [("", data)]
-        for section in KNOWN_KEYS[""]:
+        for section in known_keys(""):
             value = data.get(section)
             tables += [(section, t) for t in (value if isinstance(value, list) else [value]) if isinstance(t, dict)]
         for section, table in tables:
             for key in table:
-                if key not in KNOWN_KEYS[section]:
+                if key not in known_keys(section):
                     line = self.line_of(key, section or None) if section else self.table_line(key)
                     raise ConfigError("config-unknown-key", file=str(self.path), line=line,
                                       key=f"{section + '.' if section else ''}{key}",
-                                      known=", ".join(sorted(KNOWN_KEYS[section])))
+                                      known=", ".join(sorted(known_keys(section))))
 
     def table_line(self, name: str) -> int:
         for i, line in enumerate(self.lines):
@@ -220,11 +231,36 @@ class _Reader:
         except ValueError:
             raise self.fail(key, Phrase("config-expected-time"), section) from None
 
+    def settings(self, data: dict, section: str, **overrides: object):
+        """A settings table read into its dataclass: each key's type and default come from the
+        dataclass field (its metadata gives another TOML spelling or a special reader)."""
+        cls = SECTIONS[section]
+        table = self.get(data, section, dict, section, {})
+        values = {}
+        for f in dataclasses.fields(cls):
+            key, default = toml_key(f), overrides.get(f.name, f.default)
+            read = f.metadata.get("read") or type(default).__name__
+            if read == "weekday":
+                values[f.name] = self.weekday(table, key, section, default)
+            elif read == "time":
+                values[f.name] = self.time(table, key, section, default)
+            elif read == "tuple" and f.name in ("holidays", "workdays"):
+                values[f.name] = self.dates(table, key, section)
+            elif read == "tuple":
+                values[f.name] = tuple(self.get(table, key, list, section, list(default)))
+            else:
+                values[f.name] = self.get(table, key, type(default), section, default)
+        return cls(**values)
+
     def dates(self, table: dict, key: str, section: str) -> tuple[dt.date, ...]:
         values = self.get(table, key, list, section, [])
         if not all(isinstance(v, dt.date) for v in values):
             raise self.fail(key, Phrase("config-expected-dates"), section)
         return tuple(values)
+
+
+def _default(cls: type, name: str) -> object:
+    return next(f.default for f in dataclasses.fields(cls) if f.name == name)
 
 
 def load_workspace(root: Path | str) -> Workspace:
@@ -245,13 +281,13 @@ def load_workspace(root: Path | str) -> Workspace:
     end = r.get(p, "end", dt.date, "project")
     if end < start:
         raise r.fail("end", Phrase("config-end-before-start"), "project")
-    language = r.get(p, "language", str, "project", "zh")
+    language = r.get(p, "language", str, "project", _default(Project, "language"))
     if language not in ("zh", "en"):
         raise r.fail("language", Phrase("config-expected-one-of", values="zh, en"), "project")
     project = Project(
         name=r.text(p, "name", "project"), code=r.get(p, "code", str, "project"),
         lead_department=r.get(p, "lead_department", str, "project"), start=start, end=end,
-        language=language, week_start=r.weekday(p, "week_start", "project", "monday"),
+        language=language, week_start=r.weekday(p, "week_start", "project", _default(Project, "week_start")),
     )
 
     raw_depts = r.get(data, "departments", list, "departments")
@@ -266,28 +302,17 @@ def load_workspace(root: Path | str) -> Workspace:
             raise r.fail("code", Phrase("config-code-twice", code=code), "departments")
         seen.add(code)
         departments.append(Department(code, r.text(d, "name", "departments"),
-                                      r.get(d, "email", str, "departments", ""),
-                                      r.get(d, "contact", str, "departments", "")))
+                                      r.get(d, "email", str, "departments", _default(Department, "email")),
+                                      r.get(d, "contact", str, "departments", _default(Department, "contact"))))
     if project.lead_department not in seen:
         raise r.fail("lead_department", Phrase("config-unknown-lead", code=project.lead_department), "project")
 
-    e = r.get(data, "email", dict, "email", {})
-    security = r.get(e, "security", str, "email", "starttls")
-    if security not in ("starttls", "ssl", "none"):
+    email = r.settings(data, "email")
+    if email.security not in ("starttls", "ssl", "none"):
         raise r.fail("security", Phrase("config-expected-one-of", values="starttls, ssl, none"), "email")
-    if "password" in e:
+    if "password" in data.get("email", {}):
         raise r.fail("password", Phrase("config-no-password"), "email")
-    email = EmailSettings(
-        host=r.get(e, "host", str, "email", ""), port=r.get(e, "port", int, "email", 587),
-        security=security, username=r.get(e, "username", str, "email", ""),
-        sender=r.get(e, "from", str, "email", ""), to=tuple(r.get(e, "to", list, "email", [])),
-        timeout=r.get(e, "timeout", float, "email", 30.0),
-        max_attachment_mb=r.get(e, "max_attachment_mb", float, "email", 7.0),
-    )
-
-    c = r.get(data, "calendar", dict, "calendar", {})
-    calendar = CalendarSettings(r.dates(c, "holidays", "calendar"), r.dates(c, "workdays", "calendar"),
-                                r.get(c, "china", bool, "calendar", language == "zh"))
+    calendar = r.settings(data, "calendar", china=language == "zh")
 
     for key in ("timeout", "max_attachment_mb"):
         if getattr(email, key) < 0:
@@ -297,31 +322,14 @@ def load_workspace(root: Path | str) -> Workspace:
             raise r.fail("email" if address not in email.to else "to", Phrase("config-bad-email", value=address),
                          "departments" if address not in email.to else "email")
 
-    w = r.get(data, "watch", dict, "watch", {})
-    watch = WatchSettings(
-        settle_seconds=r.get(w, "settle_seconds", float, "watch", 2.0),
-        rescan_seconds=r.get(w, "rescan_seconds", float, "watch", 60.0),
-        owner_file_max_wait=r.get(w, "owner_file_max_wait", float, "watch", 600.0),
-        max_attempts=r.get(w, "max_attempts", int, "watch", 5),
-        poll=r.get(w, "poll", bool, "watch", False),
-    )
-
+    watch = r.settings(data, "watch")
     for key in ("settle_seconds", "rescan_seconds", "owner_file_max_wait", "max_attempts"):
         if getattr(watch, key) < 0:
             raise r.fail(key, Phrase("config-not-negative"), "watch")
 
-    s = r.get(data, "summary", dict, "summary", {})
-    summary = SummarySettings(
-        send_weekday=r.weekday(s, "send_weekday", "summary", None),
-        send_time=r.time(s, "send_time", "summary", dt.time(16, 0)),
-        reminder_weekday=r.weekday(s, "reminder_weekday", "summary", None),
-        reminder_time=r.time(s, "reminder_time", "summary", dt.time(12, 0)),
-        due_soon_days=r.get(s, "due_soon_days", int, "summary", 5),
-    )
-
-    paths = r.get(data, "paths", dict, "paths", {})
-    inbox = r.get(paths, "inbox", str, "paths", "")
-    inbox_path = (root / inbox).resolve() if inbox else None
+    summary = r.settings(data, "summary")
+    paths = r.settings(data, "paths")
+    inbox_path = (root / paths.inbox).resolve() if paths.inbox else None
     return Workspace(root, project, tuple(departments), email, calendar, watch, summary, inbox_path)
 
 
