@@ -263,19 +263,7 @@ def _default(cls: type, name: str) -> object:
     return next(f.default for f in dataclasses.fields(cls) if f.name == name)
 
 
-def load_workspace(root: Path | str) -> Workspace:
-    root = Path(root).resolve()
-    path = root / CONFIG_NAME
-    if not path.is_file():
-        raise ConfigError("config-not-found", path=str(path))
-    text = path.read_text("utf-8-sig")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("config-syntax", file=str(path), problem=str(exc)) from None
-    r = _Reader(path, text)
-    r.check_keys(data)
-
+def _project(r: _Reader, data: dict) -> Project:
     p = r.get(data, "project", dict, "project")
     start = r.get(p, "start", dt.date, "project")
     end = r.get(p, "end", dt.date, "project")
@@ -289,7 +277,10 @@ def load_workspace(root: Path | str) -> Workspace:
         lead_department=r.get(p, "lead_department", str, "project"), start=start, end=end,
         language=language, week_start=r.weekday(p, "week_start", "project", _default(Project, "week_start")),
     )
+    return project
 
+
+def _departments(r: _Reader, data: dict, lead: str) -> tuple[Department, ...]:
     raw_depts = r.get(data, "departments", list, "departments")
     if not raw_depts:
         raise r.fail("departments", Phrase("config-no-departments"))
@@ -304,8 +295,27 @@ def load_workspace(root: Path | str) -> Workspace:
         departments.append(Department(code, r.text(d, "name", "departments"),
                                       r.get(d, "email", str, "departments", _default(Department, "email")),
                                       r.get(d, "contact", str, "departments", _default(Department, "contact"))))
-    if project.lead_department not in seen:
-        raise r.fail("lead_department", Phrase("config-unknown-lead", code=project.lead_department), "project")
+    if lead not in seen:
+        raise r.fail("lead_department", Phrase("config-unknown-lead", code=lead), "project")
+    return tuple(departments)
+
+
+def load_workspace(root: Path | str) -> Workspace:
+    root = Path(root).resolve()
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError("config-not-found", path=str(path))
+    text = path.read_text("utf-8-sig")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("config-syntax", file=str(path), problem=str(exc)) from None
+    r = _Reader(path, text)
+    r.check_keys(data)
+
+    project = _project(r, data)
+    language = project.language
+    departments = _departments(r, data, project.lead_department)
 
     email = r.settings(data, "email")
     if email.security not in ("starttls", "ssl", "none"):
@@ -330,7 +340,7 @@ def load_workspace(root: Path | str) -> Workspace:
     summary = r.settings(data, "summary")
     paths = r.settings(data, "paths")
     inbox_path = (root / paths.inbox).resolve() if paths.inbox else None
-    return Workspace(root, project, tuple(departments), email, calendar, watch, summary, inbox_path)
+    return Workspace(root, project, departments, email, calendar, watch, summary, inbox_path)
 
 
 def configured_language(root: Path | str) -> str | None:
