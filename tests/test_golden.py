@@ -33,14 +33,15 @@ import pytest
 import xlsxwriter
 
 # --- every xlflow import of this file: re-point these lines when modules move ----------------
-from xlflow.fastsheet import SAFE_OPTIONS, Col, FastSheet, Styles
-from xlflow.generate import generate_workbook, workbook_name
-from xlflow.merge import merge_workspace
+from xlflow.output.brief import send_weekly_brief
+from xlflow.output.department import generate_workbook, workbook_name
 from xlflow.resources import samples_dir
-from xlflow.scaffold import init_workspace
-from xlflow.summary import send_weekly_brief
+from xlflow.service.merge import merge_workspace
+from xlflow.service.scaffold import init_workspace
 from xlflow.watcher import process_inbox  # the intake, as `xlflow watch --once`
-from xlflow.xlsxpack import FastWorkbook
+from xlflow.xlsx.book import SAFE_OPTIONS
+from xlflow.xlsx.fastsheet import Col, FastSheet, Styles
+from xlflow.xlsx.pack import FastWorkbook
 # ----------------------------------------------------------------------------------------------
 
 GOLDEN = Path(__file__).parent / "golden"
