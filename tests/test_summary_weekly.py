@@ -146,3 +146,13 @@ def test_brief_sent_after_the_merge_judges_overdue_on_the_datas_date(sample_ws):
     assert saturday.headline.overdue == 0  # due on the data's date (Friday): not overdue yet
     next_week = make_brief(sample_ws, AS_OF + dt.timedelta(days=3), lang="en", db=db, risks=[])
     assert next_week.headline.overdue == 1  # a new week without a merge: judged on the day asked
+
+
+def test_building_a_brief_reads_nothing_from_the_workspace(sample_ws):
+    """build_brief is pure: with the workspace folder gone it still gives the same brief."""
+    import shutil
+
+    args = (AS_OF, (AS_OF, week47()), (D(2026, 11, 13), week46()), (D(2026, 11, 6), week45()), submissions(), risks())
+    before = build_brief(sample_ws, *args, "zh")
+    shutil.rmtree(sample_ws.root)
+    assert build_brief(sample_ws, *args, "zh") == before

@@ -2,7 +2,7 @@
 findings and the annotated copy) and the weekly reminder when its update is missing.
 
 Each function returns a composed message; the caller passes it to mail.deliver (outbox/ always,
-SMTP when configured). Texts come from the message catalog, layout from xlflow/templates/.
+SMTP when configured). Texts come from the message catalog, layout from output/templates/.
 """
 from __future__ import annotations
 

@@ -31,7 +31,8 @@ SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
 
 # --- what the brief reads ---------------------------------------------------------------------
 
-def read_snapshots(db: StateDB, as_of: dt.date, first_weekday: int) -> tuple[Snapshot, Snapshot | None, Snapshot | None]:
+def read_snapshots(db: StateDB, as_of: dt.date,
+                   first_weekday: int) -> tuple[Snapshot, Snapshot | None, Snapshot | None]:
     """(current, previous, older): the newest snapshot up to `as_of`, the newest before its week,
     and the newest at least STALE_DAYS older than it. No snapshot at all is an error."""
     current = db.latest_snapshot_before(as_of, inclusive=True)

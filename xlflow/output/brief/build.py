@@ -287,7 +287,8 @@ def _missing(b: _Builder, subs: list[dict]) -> tuple[MissingDepartment, ...]:
         if submitted_this_week(subs, d.code, b.week, b.as_of):
             continue
         last = _accepted_dates(subs, d.code, b.as_of)
-        rejected = sum(1 for s in subs if s.get("department") == d.code and s.get("result") in ("rejected", "unreadable")
+        rejected = sum(1 for s in subs if s.get("department") == d.code
+                       and s.get("result") in ("rejected", "unreadable")
                        and b.week.start <= (_received(s) or dt.datetime.min).date() <= b.as_of)
         out.append(MissingDepartment(d.code, d.name(b.lang), d.contact, d.email,
                                      last[-1].isoformat() if last else "", rejected))
