@@ -124,7 +124,9 @@ def test_every_message_key_used_by_mail_summary_and_notify_exists_in_both_langua
     from xlflow.i18n import _catalog
 
     root = Path(xlflow.__file__).parent
-    sources = [root / n for n in ("output/mail.py", "output/brief.py", "output/notify.py", "cli/summary.py")]
+    sources = [root / n for n in ("output/mail.py", "output/notify.py", "cli/summary.py", "service/weekly.py",
+                                  "workdays.py")]
+    sources += sorted((root / "output" / "brief").glob("*.py"))
     sources += sorted((root / "output" / "templates").glob("*.j2"))
     keys = set()
     for path in sources:

@@ -13,7 +13,7 @@ from mail_helpers import PASSWORD, SMTPServer, tls_cert  # noqa: F401
 from summary_helpers import AS_OF, EVIL, D, record, risks
 
 from xlflow.cli import main
-from xlflow.output.brief import (
+from xlflow.service.weekly import (
     make_brief,
     run_schedule,
     send_reminders,

@@ -1,7 +1,10 @@
 import datetime as dt
 
+import pytest
+
 from xlflow.config import CalendarSettings
-from xlflow.workdays import WorkCalendar, week_start
+from xlflow.errors import UsageError
+from xlflow.workdays import Week, WorkCalendar, parse_week, week_of, week_start
 
 D = dt.date
 
@@ -57,3 +60,25 @@ def test_week_start():
     assert week_start(D(2026, 11, 20), 0) == D(2026, 11, 16)
     assert week_start(D(2026, 11, 16), 0) == D(2026, 11, 16)
     assert week_start(D(2026, 11, 20), 6) == D(2026, 11, 15)  # weeks starting on Sunday
+
+
+def test_weeks_start_on_the_workspaces_first_weekday_and_take_the_iso_number():
+    w = week_of(D(2026, 11, 20))
+    assert w == Week(D(2026, 11, 16), D(2026, 11, 22), 2026, 47) and w.label == "2026-W47"
+    assert week_of(D(2026, 11, 16)) == week_of(D(2026, 11, 22)) == parse_week("2026-W47") == parse_week("2026w47")
+    assert week_of(D(2026, 1, 1)).label == "2026-W01" and week_of(D(2026, 1, 1)).start == D(2025, 12, 29)
+    assert week_of(D(2026, 11, 20)).start == week_start(D(2026, 11, 20), 0)
+    sunday = week_of(D(2026, 11, 20), first_weekday=6)
+    assert (sunday.start, sunday.end, sunday.number) == (D(2026, 11, 15), D(2026, 11, 21), 47)
+    assert parse_week("2026-W47", 6) == sunday and parse_week(" 2026-w47 ", 6) == sunday
+    for bad in ("2026-47", "W47", "2026-W54", "next week"):
+        with pytest.raises(UsageError) as err:
+            parse_week(bad)
+        assert err.value.key == "summary-bad-week"
+
+
+def test_a_week_contains_its_days_and_moments():
+    w = week_of(D(2026, 11, 20))
+    assert w.contains(D(2026, 11, 16)) and w.contains(D(2026, 11, 22))
+    assert not w.contains(D(2026, 11, 15)) and not w.contains(D(2026, 11, 23))
+    assert w.contains(dt.datetime(2026, 11, 22, 23, 59)) and not w.contains(dt.datetime(2026, 11, 23, 0, 0))

@@ -13,11 +13,11 @@ from typing import Callable
 
 from .check.validate import check_file, report_text
 from .i18n import msg
-from .output.brief import send_weekly_brief
 from .output.department import generate_workbook, workbook_name
 from .resources import samples_dir
 from .service.merge import merge_workspace
 from .service.scaffold import init_workspace
+from .service.weekly import send_weekly_brief
 from .watcher import process_inbox
 
 AS_OF = dt.date(2026, 11, 20)

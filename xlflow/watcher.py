@@ -378,8 +378,8 @@ class Watcher:
             self.log.info(msg("watch-stopped", self.lang))
 
     def run_schedule(self) -> list[str]:
-        """The weekly jobs that are due (xlflow.summary.run_schedule: each once per week)."""
-        from .output.brief import run_schedule
+        """The weekly jobs that are due (service.weekly.run_schedule: each once per week)."""
+        from .service.weekly import run_schedule
 
         try:
             done = run_schedule(self.ws, dt.datetime.now(), send=self.ws.email.configured, db=self.db)

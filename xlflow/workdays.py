@@ -4,13 +4,19 @@ Health, "days late" and the critical path count working days, not calendar days:
 a task due the Friday before the National Day week is not 9 days late on the
 following Friday. Counts go through a cumulative table built once per range,
 so 50,000 tasks cost 50,000 look-ups, not 50,000 walks over the calendar.
+
+The reporting week lives here too (`week_start`, `week_of`, `parse_week`): a workspace's week
+starts on its own first weekday ([project] week_start) and takes the ISO number of its fourth
+day, so the brief, the reminders, the status and the plan agree on "this week".
 """
 from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
+from dataclasses import dataclass
 
 from .config import CalendarSettings
+from .errors import UsageError
 
 WEEKEND = (5, 6)  # Saturday, Sunday
 
@@ -124,3 +130,41 @@ class WorkCalendar:
 def week_start(day: dt.date, first_weekday: int) -> dt.date:
     """The first day of the week containing `day` (first_weekday 0 = Monday)."""
     return day - dt.timedelta(days=(day.weekday() - first_weekday) % 7)
+
+
+@dataclass(frozen=True)
+class Week:
+    """Seven days from the workspace's first weekday, numbered like the ISO week they mostly cover."""
+
+    start: dt.date
+    end: dt.date
+    year: int
+    number: int
+
+    @property
+    def label(self) -> str:
+        """"2026-W47": the week in file names and in schedule marks."""
+        return f"{self.year}-W{self.number:02d}"
+
+    def contains(self, moment: dt.date | dt.datetime) -> bool:
+        """Whether a day (or the day of a moment, in its own wall time) falls in the week."""
+        day = moment.date() if isinstance(moment, dt.datetime) else moment
+        return self.start <= day <= self.end
+
+
+def week_of(day: dt.date, first_weekday: int = 0) -> Week:
+    """The week (starting on `first_weekday`, 0 = Monday) that holds `day`."""
+    start = week_start(day, first_weekday)
+    year, number, _ = (start + dt.timedelta(days=3)).isocalendar()
+    return Week(start, start + dt.timedelta(days=6), year, number)
+
+
+def parse_week(text: str, first_weekday: int = 0) -> Week:
+    """'2026-W47' (or '2026W47', '2026-w47') -> that week; anything else is a UsageError."""
+    cleaned = text.strip().upper().replace(" ", "")
+    try:
+        year, _, number = cleaned.replace("-W", "W").partition("W")
+        monday = dt.date.fromisocalendar(int(year), int(number), 1)
+    except ValueError:
+        raise UsageError("summary-bad-week", value=text) from None
+    return week_of(monday - dt.timedelta(days=(0 - first_weekday) % 7), first_weekday)

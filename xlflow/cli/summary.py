@@ -8,8 +8,10 @@ import click
 
 from ..errors import UsageError
 from ..i18n import msg
-from ..output.brief import TROUBLE, parse_week, send_reminders, send_weekly_brief
+from ..output.brief import TROUBLE
 from ..output.mail import DeliveryResult
+from ..service.weekly import send_reminders, send_weekly_brief
+from ..workdays import parse_week
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 

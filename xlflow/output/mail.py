@@ -84,7 +84,7 @@ def template_env(ws: Workspace | None, lang: str) -> Environment:
 
 
 def render(ws: Workspace | None, name: str, lang: str, **context: object) -> str:
-    """Render xlflow/templates/<name> (or the workspace's override) in `lang`."""
+    """Render output/templates/<name> (or the workspace's override) in `lang`."""
     return template_env(ws, lang).get_template(name).render(**context)
 
 

@@ -2,7 +2,7 @@
 findings and the annotated copy) and the weekly reminder when its update is missing.
 
 Each function returns a composed message; the caller passes it to mail.deliver (outbox/ always,
-SMTP when configured). Texts come from the message catalog, layout from xlflow/templates/.
+SMTP when configured). Texts come from the message catalog, layout from output/templates/.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..config import Workspace
 from ..findings import Finding, Report
 from ..i18n import msg
 from ..store.atomic import atomic_path
-from ..workdays import week_start
+from ..workdays import week_of
 from ..xlsx.feedback import annotated_copy
 from .mail import compose, render
 
@@ -125,14 +125,13 @@ def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Pat
     lang = lang or ws.lang
     dept = ws.department(dept_code)
     path, last = attachment if isinstance(attachment, tuple) else (attachment, "")
-    start = week_start(as_of, ws.project.week_start)
-    week = (start + dt.timedelta(days=3)).isocalendar()[1]
-    subject = msg("reminder-subject", lang, project=ws.project.name(lang), week=week)
+    week = week_of(as_of, ws.project.week_start)
+    subject = msg("reminder-subject", lang, project=ws.project.name(lang), week=week.number)
     context = {
         "project": ws.project.name(lang), "title": subject,
         "greeting": msg("notify-greeting", lang, name=dept.contact) if dept.contact else msg("notify-greeting-team", lang),
         "body": msg("reminder-body", lang, now=as_of.isoformat(), department=dept.name(lang),
-                    start=start.isoformat(), end=(start + dt.timedelta(days=6)).isoformat()),
+                    start=week.start.isoformat(), end=week.end.isoformat()),
         "attached": (msg("reminder-attached-last", lang, date=last) if last else msg("reminder-attached-blank", lang))
         if path else "",
         "lead": _lead(ws, lang),

@@ -1,0 +1,330 @@
+"""Computing a brief: week-over-week, from task snapshots, submissions and open risks.
+
+Pure: no file or database access, and "today" is the `as_of` parameter, so a past week's
+brief is the same whenever it is built. The service layer (service/weekly.py) reads the inputs.
+The snapshot's `status` is the master's effective one (past due and not done counts as
+delayed); `reported_status` is what the department wrote.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable
+
+from ...config import Workspace
+from ...i18n import msg
+from ...spec.catalog import Enum, load_catalog
+from ...workdays import Week, WorkCalendar, week_of
+from .model import (
+    SECTION_LIMIT,
+    TROUBLE,
+    Brief,
+    Decision,
+    DepartmentRow,
+    Headline,
+    Item,
+    MissingDepartment,
+    Section,
+    StatusCount,
+)
+
+Snapshot = tuple[dt.date, list[dict]]  # (as_of, task dicts), as StateDB returns them
+Entries = list[tuple[dict, str]]  # (task, note) pairs of one section, unsorted
+
+SECTIONS = ("finished", "newly", "still", "overdue", "due_soon", "slips", "stale", "held_up")
+BY_DUE = ("finished", "due_soon")  # sorted by due date, not by lateness
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def reported(task: dict) -> str:
+    """The status the department reported (not the master's effective one)."""
+    return str(task.get("reported_status") or task.get("status") or "")
+
+
+def _key(task: dict) -> tuple[str, str]:
+    return (str(task.get("department") or ""), str(task.get("task_id") or ""))
+
+
+def _percent(task: dict) -> float:
+    try:
+        return float(task.get("percent") or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _ids(value: object) -> list[str]:
+    """successors_other_depts / predecessors: a list of IDs or of {task_id, department} dicts, or a string."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+    return [str(v.get("task_id", "")) if isinstance(v, dict) else str(v) for v in value]
+
+
+class _Builder:
+    """What every part of the brief needs: the workspace, the day, the language, the calendar."""
+
+    def __init__(self, ws: Workspace, as_of: dt.date, lang: str, calendar: WorkCalendar, statuses: Enum) -> None:
+        self.ws, self.as_of, self.lang, self.calendar = ws, as_of, lang, calendar
+        self.status_enum = statuses
+        self.week = week_of(as_of, ws.project.week_start)
+
+    def t(self, key: str, **params: object) -> str:
+        return msg(key, self.lang, **params)
+
+    def dept_name(self, code: str) -> str:
+        dept = self.ws.department(code) if code else None
+        return dept.name(self.lang) if dept else (code or "—")
+
+    def overdue(self, task: dict) -> bool:
+        due = _date(task.get("due"))
+        return task.get("status") != "done" and due is not None and due < self.as_of
+
+    def days_late(self, task: dict) -> int:
+        due = _date(task.get("due"))
+        return self.calendar.between(due, self.as_of) if self.overdue(task) else 0
+
+    def item(self, task: dict, note: str = "") -> Item:
+        status = str(task.get("status") or "")
+        dept = str(task.get("owner_department") or task.get("department") or "")
+        return Item(
+            task_id=str(task.get("task_id") or ""), name=str(task.get("name") or ""), department=dept,
+            department_name=self.dept_name(dept), owner=str(task.get("owner") or ""), status=status,
+            status_label=self.status_enum.label_of(status, self.lang),
+            colour=self.status_enum.colour_of(status) or "#FFFFFF", due=_date(task.get("due")),
+            days_late=self.days_late(task), reason=str(task.get("reason") or ""), note=note)
+
+    def order(self, task: dict) -> tuple:
+        """The latest first, then by due date, department and ID."""
+        return (-self.days_late(task), _date(task.get("due")) or dt.date.max,
+                str(task.get("owner_department") or task.get("department") or ""), str(task.get("task_id") or ""))
+
+    def section(self, key: str, entries: Entries) -> Section:
+        """Sorted, and cut to SECTION_LIMIT before the items are built (a big project has thousands)."""
+        by_due = key in BY_DUE
+        entries = sorted(entries, key=lambda e: self.order(e[0])[1:] if by_due else self.order(e[0]))
+        hint = self.t(f"brief-hint-{key}", days=self.ws.summary.due_soon_days)
+        return Section(key, self.t(f"brief-section-{key}"), hint,
+                       tuple(self.item(task, note) for task, note in entries[:SECTION_LIMIT]),
+                       max(0, len(entries) - SECTION_LIMIT))
+
+
+def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snapshot | None = None,
+                older: Snapshot | None = None, submissions: Iterable[dict] = (), risks: Iterable[dict] = (),
+                lang: str | None = None, calendar: WorkCalendar | None = None,
+                statuses: Enum | None = None) -> Brief:
+    """The week-over-week brief. `current` is the newest snapshot of the week, `previous` the
+    newest of the week before, `older` the newest at least two weeks older (for "not updated");
+    `submissions` are StateDB.submissions() rows (department, received, result); `risks` are
+    issue-log rows (issue_id, kind, description, raised_by, raised_date, impact, owner,
+    response, status, department). `statuses` is the catalog's status enum: its codes, in
+    order, are the headline's counts."""
+    lang = lang or ws.lang
+    b = _Builder(ws, as_of, lang, calendar or WorkCalendar.from_settings(ws.calendar),
+                 statuses or load_catalog().enums["status"])
+    tasks = current[1]
+    entries = _entries(b, tasks, previous, older)
+    subs = list(submissions)
+    decisions = _decisions(b, tasks, risks)
+    return Brief(
+        lang=lang, project=ws.project.name(lang), project_code=ws.project.code, week=b.week, as_of=as_of,
+        snapshot_date=current[0], previous_date=previous[0] if previous else None,
+        headline=_headline(b, tasks, previous[1] if previous else None),
+        sections=tuple(b.section(key, entries[key]) for key in SECTIONS),
+        missing=_missing(b, subs),
+        decisions=decisions[:SECTION_LIMIT],
+        decisions_more=max(0, len(decisions) - SECTION_LIMIT),
+        departments=_departments(b, tasks, subs),
+        subject=subject(ws, b.week, lang),
+        notes=_notes(b, current, previous),
+    )
+
+
+def subject(ws: Workspace, week: Week, lang: str) -> str:
+    return msg("brief-subject", lang, project=ws.project.name(lang), week=week.number,
+               start=week.start.isoformat(), end=week.end.isoformat())
+
+
+# --- the sections -----------------------------------------------------------------------------
+
+def _entries(b: _Builder, tasks: list[dict], previous: Snapshot | None,
+             older: Snapshot | None) -> dict[str, Entries]:
+    """Each task into the sections it belongs to (one task may be in several)."""
+    before = {_key(t): t for t in previous[1]} if previous else {}
+    old = {_key(t): t for t in older[1]} if older else {}
+    by_id = {str(t.get("task_id")): t for t in tasks}
+    horizon = b.calendar.add(b.as_of, b.ws.summary.due_soon_days)
+    out: dict[str, Entries] = {key: [] for key in SECTIONS}
+    for task in tasks:
+        prior = before.get(_key(task))
+        if task.get("status") == "done":
+            if _finished_this_week(b, task, prior, previous is not None):
+                out["finished"].append((task, ""))
+            continue
+        if reported(task) in TROUBLE:
+            out["still" if prior is not None and reported(prior) in TROUBLE else "newly"].append((task, ""))
+        elif b.overdue(task):
+            out["overdue"].append((task, ""))
+        notes = (("due_soon", _due_soon(b, task, horizon)), ("slips", _slip(b, task, prior)),
+                 ("stale", _stale(b, task, old.get(_key(task)), older)), ("held_up", _holds(b, task, by_id)))
+        for key, note in notes:
+            if note is not None:
+                out[key].append((task, note))
+    return out
+
+
+def _finished_this_week(b: _Builder, task: dict, prior: dict | None, has_previous: bool) -> bool:
+    """Done now and not last week; a task new this week counts if it finished this week (or,
+    with no finish date, if there is a last week to compare with)."""
+    if prior is not None:
+        return prior.get("status") != "done"
+    finish = _date(task.get("actual_finish"))
+    return bool((finish and b.week.start <= finish <= b.as_of) or (finish is None and has_previous))
+
+
+def _due_soon(b: _Builder, task: dict, horizon: dt.date) -> str | None:
+    due = _date(task.get("due"))
+    if due and b.as_of < due <= horizon:
+        return b.t("brief-note-due-in", days=b.calendar.between(b.as_of, due))
+    return None
+
+
+def _slip(b: _Builder, task: dict, prior: dict | None) -> str | None:
+    due, old_due = _date(task.get("due")), _date(prior.get("due")) if prior else None
+    if due and old_due and due > old_due:
+        return b.t("brief-note-slip", old=old_due.isoformat(), new=due.isoformat(), days=(due - old_due).days)
+    return None
+
+
+def _stale(b: _Builder, task: dict, then: dict | None, older: Snapshot | None) -> str | None:
+    """Started, and nothing the department reports has changed since the older snapshot."""
+    start = _date(task.get("start"))
+    if then is not None and older is not None and (start is None or start <= b.as_of) and all(
+            then.get(k) == task.get(k) for k in ("status", "percent", "due", "reason")):
+        return b.t("brief-note-stale", since=older[0].isoformat())
+    return None
+
+
+def _holds(b: _Builder, task: dict, by_id: dict[str, dict]) -> str | None:
+    """A late or stuck task that other departments' tasks wait for."""
+    waiting = [i for i in _ids(task.get("successors_other_depts")) if i]
+    if waiting and (task.get("status") in TROUBLE or b.overdue(task)):
+        names = ", ".join(f"{i} ({b.dept_name(str((by_id.get(i) or {}).get('department') or ''))})"
+                          if i in by_id else i for i in waiting)
+        return b.t("brief-note-holds", tasks=names)
+    return None
+
+
+# --- the other parts --------------------------------------------------------------------------
+
+def _notes(b: _Builder, current: Snapshot, previous: Snapshot | None) -> tuple[str, ...]:
+    notes = []
+    if current[0] < b.week.start:
+        notes.append(b.t("brief-note-old-snapshot", date=current[0].isoformat()))
+    if previous is None:
+        notes.append(b.t("brief-note-first"))
+    elif previous[0] < week_of(current[0], b.ws.project.week_start).start - dt.timedelta(days=7):
+        notes.append(b.t("brief-note-old-previous", date=previous[0].isoformat()))
+    return tuple(notes)
+
+
+def _headline(b: _Builder, tasks: list[dict], before: list[dict] | None) -> Headline:
+    codes = tuple(choice.code for choice in b.status_enum.values)
+
+    def counts(ts: list[dict]) -> dict[str, int]:
+        out = dict.fromkeys(codes, 0)
+        for t in ts:
+            out[t.get("status")] = out.get(t.get("status"), 0) + 1
+        return out
+
+    def percent(ts: list[dict]) -> float:
+        return round(sum(_percent(t) for t in ts) / len(ts), 1) if ts else 0.0
+
+    now, then = counts(tasks), counts(before) if before is not None else None
+    statuses = tuple(
+        StatusCount(code, b.status_enum.label_of(code, b.lang), b.status_enum.colour_of(code) or "#FFFFFF",
+                    now.get(code, 0), (now.get(code, 0) - then.get(code, 0)) if then is not None else None)
+        for code in codes)
+    return Headline(
+        total=len(tasks), total_delta=(len(tasks) - len(before)) if before is not None else None,
+        percent=percent(tasks),
+        percent_delta=round(percent(tasks) - percent(before), 1) if before is not None else None,
+        overdue=sum(1 for t in tasks if b.overdue(t)), statuses=statuses)
+
+
+def _received(row: dict) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(str(row.get("received") or ""))
+    except ValueError:
+        return None
+    return value.astimezone().replace(tzinfo=None) if value.tzinfo else value  # local wall time
+
+
+def _accepted_dates(subs: list[dict], code: str, as_of: dt.date) -> list[dt.date]:
+    dates = (_received(s) for s in subs if s.get("department") == code and s.get("result") == "accepted")
+    return sorted(d.date() for d in dates if d is not None and d.date() <= as_of)
+
+
+def submitted_this_week(subs: list[dict], code: str, week: Week, as_of: dt.date) -> bool:
+    """Whether the department had a workbook accepted in `week`, up to `as_of`."""
+    return any(week.contains(d) for d in _accepted_dates(subs, code, as_of))
+
+
+def _missing(b: _Builder, subs: list[dict]) -> tuple[MissingDepartment, ...]:
+    out = []
+    for d in b.ws.departments:
+        if submitted_this_week(subs, d.code, b.week, b.as_of):
+            continue
+        last = _accepted_dates(subs, d.code, b.as_of)
+        rejected = sum(1 for s in subs if s.get("department") == d.code
+                       and s.get("result") in ("rejected", "unreadable")
+                       and b.week.start <= (_received(s) or dt.datetime.min).date() <= b.as_of)
+        out.append(MissingDepartment(d.code, d.name(b.lang), d.contact, d.email,
+                                     last[-1].isoformat() if last else "", rejected))
+    return tuple(out)
+
+
+def _decisions(b: _Builder, tasks: list[dict], risks: Iterable[dict]) -> tuple[Decision, ...]:
+    """Blocked tasks, and high-impact issues and risks still open after 24 h (dates carry no time,
+    so "after 24 h" means raised on an earlier day)."""
+    out = [Decision("blocked", str(t.get("task_id") or ""), str(t.get("name") or ""),
+                    b.dept_name(str(t.get("owner_department") or t.get("department") or "")),
+                    str(t.get("owner") or ""), None, str(t.get("reason") or ""))
+           for t in sorted(tasks, key=lambda t: (str(t.get("department")), str(t.get("task_id"))))
+           if reported(t) == "blocked"]
+    for r in risks:
+        raised = _date(r.get("raised_date"))
+        if r.get("impact") == "high" and r.get("status") != "closed" and raised is not None and raised < b.as_of:
+            out.append(Decision("risk", str(r.get("issue_id") or ""), str(r.get("description") or ""),
+                                b.dept_name(str(r.get("raised_by") or r.get("department") or "")),
+                                str(r.get("owner") or ""), raised,
+                                b.t("brief-note-risk", days=(b.as_of - raised).days,
+                                    response=r.get("response") or b.t("brief-no-response"))))
+    return tuple(out)
+
+
+def _departments(b: _Builder, tasks: list[dict], subs: list[dict]) -> tuple[DepartmentRow, ...]:
+    rows = []
+    for d in b.ws.departments:
+        mine = [t for t in tasks if t.get("department") == d.code]
+        last = _accepted_dates(subs, d.code, b.as_of)
+        rows.append(DepartmentRow(
+            code=d.code, name=d.name(b.lang), contact=d.contact, tasks=len(mine),
+            done=sum(t.get("status") == "done" for t in mine),
+            trouble=sum(t.get("status") in TROUBLE for t in mine),
+            overdue=sum(b.overdue(t) for t in mine),
+            percent=round(sum(_percent(t) for t in mine) / len(mine), 1) if mine else 0.0,
+            last_received=last[-1].isoformat() if last else "",
+            submitted=submitted_this_week(subs, d.code, b.week, b.as_of)))
+    return tuple(rows)

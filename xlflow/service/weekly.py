@@ -1,0 +1,197 @@
+"""The weekly jobs on a workspace: the brief (reports/ and the e-mail), the reminders to the
+departments that have not submitted, and the schedule the watcher follows.
+
+Everything the brief reads from the workspace goes through three functions: `read_snapshots`
+(the state database's task snapshots), `submissions_with_sidecars` (who sent what, when) and
+`open_issues` (the accepted workbooks' issue logs, from the parse cache). The brief itself is
+computed by output/brief, which reads nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..config import Workspace
+from ..errors import XlflowError
+from ..output.brief import STALE_DAYS, Brief, Snapshot, build_brief, render_brief, submitted_this_week
+from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
+from ..output.notify import reminder_attachment, reminder_message
+from ..spec.catalog import load_catalog
+from ..store.atomic import write_bytes
+from ..store.cache import SubmissionCache
+from ..store.state import StateDB
+from ..workdays import Week, week_of
+
+SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
+
+
+# --- what the brief reads ---------------------------------------------------------------------
+
+def read_snapshots(db: StateDB, as_of: dt.date,
+                   first_weekday: int) -> tuple[Snapshot, Snapshot | None, Snapshot | None]:
+    """(current, previous, older): the newest snapshot up to `as_of`, the newest before its week,
+    and the newest at least STALE_DAYS older than it. No snapshot at all is an error."""
+    current = db.latest_snapshot_before(as_of, inclusive=True)
+    if current is None:
+        raise XlflowError("summary-no-snapshot", date=as_of.isoformat())
+    previous = db.latest_snapshot_before(week_of(current[0], first_weekday).start)
+    older = db.latest_snapshot_before(current[0] - dt.timedelta(days=STALE_DAYS), inclusive=True)
+    return current, previous, older
+
+
+def submissions_with_sidecars(ws: Workspace, db: StateDB) -> list[dict]:
+    """Every recorded submission, plus an accepted one for each accepted/<DEPT>.json the database
+    does not know (a workbook put into accepted/ by hand or restored from a backup)."""
+    subs = db.submissions()
+    known = {s["department"] for s in subs if s.get("result") == "accepted"}
+    for sidecar in sorted(ws.folder("accepted").glob("*.json")):
+        try:
+            meta = json.loads(sidecar.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if meta.get("department") and meta["department"] not in known and meta.get("received"):
+            subs.append({"department": meta["department"], "file_name": meta.get("file", ""),
+                         "received": meta["received"], "result": "accepted"})
+    return subs
+
+
+def open_issues(ws: Workspace) -> list[dict]:
+    """Issue-log rows of the departments' current accepted workbooks, each with its department:
+    the source the master's issue sheet is merged from. Parsed submissions come from the merge's
+    cache (keyed by content hash), so after a merge nothing is read again."""
+    cache = SubmissionCache(ws, load_catalog())
+    rows = []
+    for d in ws.departments:
+        path = ws.folder("accepted") / f"{d.code}.xlsx"
+        if not path.is_file():
+            continue
+        sub = cache.load(path, ws)
+        if sub.data is not None:
+            rows += [{**r.values, "department": d.code} for r in sub.data.rows("issues", "log")]
+    return rows
+
+
+def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: StateDB | None = None,
+               risks: Iterable[dict] | None = None) -> Brief:
+    """The brief for the week holding `as_of`, from the snapshots in the state database."""
+    db = db or StateDB(ws.state_db)
+    current, previous, older = read_snapshots(db, as_of, ws.project.week_start)
+    if week_of(current[0], ws.project.week_start) == week_of(as_of, ws.project.week_start):
+        as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
+    return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
+                       open_issues(ws) if risks is None else risks, lang)
+
+
+# --- the brief out: reports/ and the e-mail ---------------------------------------------------
+
+def master_file(ws: Workspace, db: StateDB | None = None) -> Path | None:
+    """The current master workbook: the one the last merge wrote, else the newest in master/."""
+    last = (db or StateDB(ws.state_db)).last_merge()
+    if last and Path(last["master_path"]).is_file():
+        return Path(last["master_path"])
+    found = [p for p in ws.folder("master").glob("*.xlsx") if not p.name.startswith(("~$", "."))]
+    return max(found, key=lambda p: p.stat().st_mtime) if found else None
+
+
+def default_recipients(ws: Workspace) -> list[str]:
+    """The coordinator list ([email] to) and every department contact."""
+    return list(ws.email.to) + [d.email for d in ws.departments if d.email]
+
+
+def write_reports(ws: Workspace, brief: Brief, html: str, text: str, out_dir: Path | None = None) -> tuple[Path, Path]:
+    """reports/brief-2026-W47-zh.html and .md (the text part is Markdown), each written atomically."""
+    folder = Path(out_dir) if out_dir else ws.folder("reports")
+    base = f"brief-{brief.week.label}-{brief.lang}"
+    return (write_bytes(folder / f"{base}.html", html.encode("utf-8")),
+            write_bytes(folder / f"{base}.md", text.encode("utf-8")))
+
+
+@dataclass(frozen=True)
+class BriefResult:
+    brief: Brief
+    html: Path
+    text: Path
+    delivery: DeliveryResult
+
+
+def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iterable[str] | None = None,
+                      lang: str | None = None, out_dir: Path | None = None, db: StateDB | None = None,
+                      risks: Iterable[dict] | None = None) -> BriefResult:
+    """Build the brief, write it to reports/, and put the e-mail (master attached) in outbox/;
+    with `send` and a configured server also send it. MailError leaves the .eml in outbox/."""
+    db = db or StateDB(ws.state_db)
+    brief = make_brief(ws, as_of, lang, db, risks)
+    master = master_file(ws, db)
+    fits = master is not None and master.stat().st_size <= ws.email.max_attachment_mb * 1024 * 1024
+    html, text = render_brief(ws, brief, attachment_name(master) if fits else "")  # else compose adds its path
+    html_path, text_path = write_reports(ws, brief, html, text, out_dir)
+    message = compose(ws, brief.subject, text, html, list(to) if to else default_recipients(ws),
+                      [master] if master else [], kind=f"brief-{brief.week.label}", lang=brief.lang)
+    return BriefResult(brief, html_path, text_path, deliver(ws, message, send))
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+def missing_departments(ws: Workspace, as_of: dt.date, db: StateDB | None = None) -> list[str]:
+    """Codes of the departments with no accepted submission in the week holding `as_of`."""
+    week = week_of(as_of, ws.project.week_start)
+    subs = submissions_with_sidecars(ws, db or StateDB(ws.state_db))
+    return [d.code for d in ws.departments if not submitted_this_week(subs, d.code, week, as_of)]
+
+
+def send_reminders(ws: Workspace, as_of: dt.date, send: bool = True, lang: str | None = None,
+                   db: StateDB | None = None) -> tuple[list[DeliveryResult], list[str]]:
+    """A reminder to each department that has not submitted this week, with its last accepted
+    workbook (or a blank one) attached. Returns the deliveries and the codes skipped for lack of
+    an e-mail address. All messages are written to outbox/ before the first is sent."""
+    lang = lang or ws.lang
+    messages, skipped = [], []
+    with tempfile.TemporaryDirectory(prefix="xlflow-reminder-") as tmp:
+        for code in missing_departments(ws, as_of, db):
+            if not ws.department(code).email:
+                skipped.append(code)
+                continue
+            attachment = reminder_attachment(ws, code, lang, Path(tmp))
+            messages.append(reminder_message(ws, code, attachment, lang, as_of))
+        return deliver_all(ws, messages, send), skipped
+
+
+# --- the schedule the watcher follows ---------------------------------------------------------
+
+def scheduled_at(week: Week, weekday: int, at: dt.time) -> dt.datetime:
+    """The moment in `week` when a weekly job is due (weekday 0 = Monday)."""
+    day = week.start + dt.timedelta(days=(weekday - week.start.weekday()) % 7)
+    return dt.datetime.combine(day, at)
+
+
+def run_schedule(ws: Workspace, now: dt.datetime, send: bool = True, db: StateDB | None = None) -> list[str]:
+    """What the watcher calls on every rescan: sends this week's reminders once the configured
+    reminder time has passed, and the brief once the send time has passed — each once per week
+    (remembered in reports/schedule.json), catching up if the watcher was not running at that
+    moment. Returns the jobs done ("reminders", "brief"). A MailError is raised after the job is
+    marked done: its .eml files wait in outbox/ for mail.retry_outbox."""
+    cfg = ws.summary
+    now = now.replace(tzinfo=None)
+    week = week_of(now.date(), ws.project.week_start)
+    marks_path = ws.folder("reports") / SCHEDULE_FILE
+    try:
+        marks = json.loads(marks_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        marks = {}
+    jobs = [("reminders", cfg.reminder_weekday, cfg.reminder_time), ("brief", cfg.send_weekday, cfg.send_time)]
+    done = []
+    for job, weekday, at in jobs:
+        if weekday is None or marks.get(job) == week.label or now < scheduled_at(week, weekday, at):
+            continue
+        marks[job] = week.label
+        write_bytes(marks_path, json.dumps(marks, indent=1).encode("utf-8"))
+        done.append(job)
+        if job == "reminders":
+            send_reminders(ws, now.date(), send, db=db)
+        else:
+            send_weekly_brief(ws, now.date(), send, db=db)
+    return done
