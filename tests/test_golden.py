@@ -32,16 +32,18 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-# --- every xlflow import of this file: re-point these lines when modules move ----------------
-from xlflow.output.brief import send_weekly_brief
 from xlflow.output.department import generate_workbook, workbook_name
 from xlflow.resources import samples_dir
 from xlflow.service.merge import merge_workspace
 from xlflow.service.scaffold import init_workspace
+
+# --- every xlflow import of this file: re-point these lines when modules move ----------------
+from xlflow.service.weekly import send_weekly_brief
 from xlflow.watcher import process_inbox  # the intake, as `xlflow watch --once`
 from xlflow.xlsx.book import SAFE_OPTIONS
 from xlflow.xlsx.fastsheet import Col, FastSheet, Styles
 from xlflow.xlsx.pack import FastWorkbook
+
 # ----------------------------------------------------------------------------------------------
 
 GOLDEN = Path(__file__).parent / "golden"
