@@ -16,6 +16,7 @@ from ..check.validate import check_file
 from ..config import Workspace
 from ..findings import Finding, Report
 from ..spec.catalog import Catalog, load_catalog
+from ..spec.fields import FieldType, field_type
 from .atomic import write_bytes
 
 CACHE_VERSION = 2
@@ -33,11 +34,12 @@ class SubmissionCache:
         self.folder = ws.root / ".cache" / "merge"
         config = (ws.root / "xlflow.toml").read_bytes() if (ws.root / "xlflow.toml").is_file() else b""
         self.salt = hashlib.sha256(config + f"{catalog.version}|{__version__}|{CACHE_VERSION}".encode()).hexdigest()[:12]
-        self.types = {(form.id, None, f.key): f.type for form in catalog.forms for f in form.fields}
+        self.types: dict[tuple[str, str | None, str], FieldType] = {
+            (form.id, None, f.key): field_type(f) for form in catalog.forms for f in form.fields}
         for form in catalog.forms:
             for table in form.tables:
                 for f in table.columns(ws.department_names()):
-                    self.types[(form.id, table.id, f.key)] = f.type
+                    self.types[(form.id, table.id, f.key)] = field_type(f)
 
     def _path(self, sha256: str) -> Path:
         return self.folder / f"{sha256}-{self.salt}.json"
@@ -93,30 +95,22 @@ class SubmissionCache:
         return Submission(path, sha256, report, raw["department"], data, received)
 
     def _rows(self, form_id: str, table_id: str, keys: list[str], rows: list) -> tuple[Row, ...]:
-        """Rows back from columns: only date and ID-list columns need converting."""
-        dates = [i for i, k in enumerate(keys) if self.types.get((form_id, table_id, k)) == "date"]
-        lists = [i for i, k in enumerate(keys) if self.types.get((form_id, table_id, k)) == "task_ids"]
+        """Rows back from columns: only the columns whose type is not plain JSON (dates, ID lists) convert."""
+        restore = [(i, kind.from_json) for i, k in enumerate(keys)
+                   if (kind := self.types.get((form_id, table_id, k))) is not None and not kind.json_native]
         out = []
-        fromiso = dt.date.fromisoformat
         for excel_row, values in rows:
-            for i in dates:
+            for i, from_json in restore:
                 if values[i] is not None:
-                    values[i] = fromiso(values[i])
-            for i in lists:
-                if values[i] is not None:
-                    values[i] = tuple(values[i])
+                    values[i] = from_json(values[i])
             out.append(Row(excel_row, dict(zip(keys, values))))
         return tuple(out)
 
     def _typed(self, form_id: str, table_id: str | None, key: str, value: object) -> object:
         kind = self.types.get((form_id, table_id, key))
-        if value is None:
-            return None
-        if kind == "date" and isinstance(value, str):
-            return dt.date.fromisoformat(value)
-        if kind == "task_ids" and isinstance(value, list):
-            return tuple(value)
-        return value
+        if value is None or kind is None:
+            return value
+        return kind.from_json(value)
 
 
 def file_sha256(path: Path) -> str:

@@ -39,7 +39,7 @@ from openpyxl.utils.escape import unescape
 
 from ..errors import UnreadableWorkbook
 from ..spec import layout
-from .limits import SERIAL_MAX
+from ..spec.limits import SERIAL_MAX
 
 # defusedxml is a hard dependency; openpyxl only uses it when it is importable and not switched off.
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - environment guard
