@@ -148,8 +148,9 @@ class WorkbookWriter:
         """A prefilled value as a user would see it: enum codes and department codes become labels."""
         if value is None:
             return None
-        kind = "department" if field.type == "department" else field.choices
-        return field_type(field).display(value, self.labels.get(kind) if kind else None)
+        kind = field_type(field)
+        key = kind.list_key(field)
+        return kind.display(value, self.labels.get(key) if key else None)
 
     def _write_value(self, sheet, row: int, col: int, field: Field, value: object) -> None:
         fmt = self.fmt.input_for(field)

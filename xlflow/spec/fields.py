@@ -74,6 +74,11 @@ class FieldType:
     input_format: ClassVar[str] = "text"  # text | wrap | date | number | percent
     cell_kind: ClassVar[str] = "text"  # text | int | pct | date: how the master writes the column
     json_native: ClassVar[bool] = True  # the clean value is already plain JSON
+    master_label: ClassVar[bool] = False  # the master shows the label of the code (departments stay codes)
+
+    def list_key(self, field: Field) -> str | None:
+        """The dropdown list a person picks from ("status", "department"), or None for typed values."""
+        return None
 
     def parse(self, field: Field, cell: CellLike, ctx: ParseContext, add: Add) -> object:
         """The clean value of a non-blank cell, or None after adding a finding."""
@@ -245,14 +250,15 @@ class ChoiceType(FieldType):
     """One value of an enum (enums.toml): typed as code or label in either language, kept as the code."""
 
     name = "choice"
+    master_label = True
     _error: ClassVar[str] = "bad-enum"
 
-    def _kind(self, field: Field) -> str | None:
+    def list_key(self, field: Field) -> str | None:
         return field.choices
 
     def parse(self, field: Field, cell: CellLike, ctx: ParseContext, add: Add) -> str | None:
         text = as_text(cell.value)
-        kind = self._kind(field)
+        kind = self.list_key(field)
         code = ctx.lookup(kind, text) if kind else None
         if code is None:
             sep = "、" if ctx.lang == "zh" else ", "
@@ -260,7 +266,7 @@ class ChoiceType(FieldType):
         return code
 
     def excel_validation(self, field: Field, ctx: ValidationContext) -> dict:
-        kind = self._kind(field)
+        kind = self.list_key(field)
         values = ctx.choices(kind)
         allowed = ("、" if ctx.lang == "zh" else ", ").join(values)
         return {**_common(field, ctx), "validate": "list", "source": f"={ctx.lists[kind]}",
@@ -276,9 +282,10 @@ class DepartmentType(ChoiceType):
     """A department of the workspace, typed by code or name; kept as the code."""
 
     name = "department"
+    master_label = False  # the master and the brief name departments by code
     _error = "bad-department"
 
-    def _kind(self, field: Field) -> str | None:
+    def list_key(self, field: Field) -> str | None:
         return "department"
 
 
