@@ -99,7 +99,13 @@ def test_each_setting_is_declared_once_in_its_dataclass(tmp_path):
     defaults, and a key the dataclass declares is known to the unknown-key check."""
     import dataclasses
 
-    from xlflow.config import SECTIONS, SummarySettings, WatchSettings, known_keys, toml_key
+    from xlflow.config import (
+        SECTIONS,
+        SummarySettings,
+        WatchSettings,
+        known_keys,
+        toml_key,
+    )
 
     ws = init_workspace(tmp_path / "w", "en")
     assert ws.watch == WatchSettings() and ws.summary == SummarySettings()

@@ -13,13 +13,13 @@ from mail_helpers import PASSWORD, SMTPServer, tls_cert  # noqa: F401
 from summary_helpers import AS_OF, EVIL, D, record, risks
 
 from xlflow.cli import main
+from xlflow.output.mail import PASSWORD_ENV
 from xlflow.service.weekly import (
     make_brief,
     run_schedule,
     send_reminders,
     send_weekly_brief,
 )
-from xlflow.output.mail import PASSWORD_ENV
 from xlflow.store.state import StateDB
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")

@@ -2,6 +2,7 @@
 
     XlflowError (exit 1)
     ├── ConfigError          bad or missing xlflow.toml: names the key and the line
+    ├── SpecError            a broken form spec (workbook_templates/*.toml): names the file and key
     ├── UsageError (exit 2)  a command-line argument that cannot work
     ├── UnreadableWorkbook   raised only inside read.py; validate turns it into a finding
     ├── OutputLocked         the master could not be replaced (open in Excel)
@@ -28,6 +29,10 @@ class XlflowError(Exception):
 
 class ConfigError(XlflowError):
     pass
+
+
+class SpecError(XlflowError):
+    """A form spec that cannot be used; `problem` is a Phrase, so the message stays bilingual."""
 
 
 class UsageError(XlflowError):

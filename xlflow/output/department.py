@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Workspace
-from ..i18n import msg
+from ..errors import SpecError, UsageError
+from ..i18n import Phrase, msg
 from ..spec import layout
 from ..spec.catalog import Catalog, Field, Form, Table, load_catalog
+from ..spec.fields import ValidationContext, field_type
 from ..store.atomic import atomic_path
 from ..xlsx.book import cell_name, col_name, new_workbook
-from ..xlsx.limits import DATE_MAX, DATE_MIN, TEXT_LIMIT
 
 SPARE_ROWS = 20  # blank rows kept below prefilled data so a filled sample can still grow
-TEXT_TYPES = {"text", "longtext", "person", "task_id", "task_ids"}
 INSTRUCTION_WIDTHS = (22, 70)  # the instructions sheet's label and text columns
 
 
@@ -38,11 +37,6 @@ def _fit_row(sheet, row: int, text: str, width: float) -> None:
     lines = math.ceil(display_width(text) * 0.85 / width)  # 10-pt text is narrower than a width unit
     if lines > 1:
         sheet.set_row(row, 15 * lines)
-
-
-def _clip(text: str, limit: int) -> str:
-    """Excel limits validation titles to 32 and messages to 255 characters."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass
@@ -92,13 +86,8 @@ class _Formats:
         )
 
     def input_for(self, field: Field) -> object:
-        if field.type == "date":
-            return self.input_date
-        if field.type == "percent":
-            return self.input_percent
-        if field.type == "integer":
-            return self.input_number
-        return self.input_wrap if field.type == "longtext" else self.input_text
+        """The input format the field's type asks for (text, wrap, date, number or percent)."""
+        return getattr(self, f"input_{field_type(field).input_format}")
 
 
 class WorkbookWriter:
@@ -107,23 +96,28 @@ class WorkbookWriter:
     def __init__(self, ws: Workspace, department: str, lang: str, path: Path, catalog: Catalog) -> None:
         self.ws, self.dept, self.lang, self.catalog = ws, ws.department(department), lang, catalog
         if self.dept is None:
-            raise KeyError(department)
+            raise UsageError("generate-unknown-department", code=department,
+                             codes=", ".join(d.code for d in ws.departments))
         self.wb = new_workbook(path)
         self.fmt = _Formats.make(self.wb)
-        self.list_names = {key: f"list_{key}" for key in self._list_columns()}
+        self.lists = self._list_columns()
+        self.list_names = {key: f"list_{key}" for key in self.lists}
+        self.labels = {key: dict(zip(self._codes(key), values)) for key, values in self.lists.items()}
 
     # -- helpers ------------------------------------------------------------
     def t(self, key: str, **params: object) -> str:
         return msg(key, self.lang, **params)
 
     def _check(self, code: int, what: str) -> None:
+        """xlsxwriter refuses what the spec produced (a label too long for Excel, …): a broken spec."""
         if code not in (0, None):
-            raise ValueError(f"xlsxwriter refused {what} (code {code})")
+            raise SpecError("spec-error", file="workbook_templates", key=what,
+                            problem=Phrase("spec-problem-excel", code=code))
 
     def _lists_sheet(self) -> None:
         """Dropdown values on a hidden sheet, each behind a defined name (inline lists stop at 255 chars)."""
         sheet = self.wb.add_worksheet(layout.LISTS_SHEET)
-        for col, (key, values) in enumerate(self._list_columns().items()):
+        for col, (key, values) in enumerate(self.lists.items()):
             sheet.write_string(0, col, key)
             for row, value in enumerate(values, start=1):
                 sheet.write_string(row, col, value)
@@ -138,52 +132,25 @@ class WorkbookWriter:
         columns["department"] = [d.name(self.lang) for d in self.ws.departments]
         return columns
 
-    def _values_text(self, field: Field) -> list[str]:
-        if field.type == "department":
-            return [d.name(self.lang) for d in self.ws.departments]
-        return self.catalog.enum_of(field).labels(self.lang)
+    def _codes(self, key: str) -> list[str]:
+        """The codes behind a list's labels, in the same order (_list_columns)."""
+        if key == "department":
+            return [d.code for d in self.ws.departments]
+        return [c.code for c in self.catalog.enums[key].values]
 
     def _validation(self, field: Field, first_cell: tuple[int, int]) -> dict:
-        """The data validation a field's spec asks for, with its hint and an error that says what is allowed."""
-        title = _clip(field.label(self.lang), 32)
-        common = {"input_title": title, "input_message": _clip(field.hint(self.lang), 255),
-                  "error_title": _clip(self.t("gen-error-title"), 32), "ignore_blank": True}
-        if field.is_input_list:
-            key = "department" if field.type == "department" else field.choices
-            allowed = "、".join(self._values_text(field)) if self.lang == "zh" else ", ".join(self._values_text(field))
-            return {**common, "validate": "list", "source": f"={self.list_names[key]}",
-                    "error_message": _clip(self.t("gen-error-list", values=allowed), 255)}
-        if field.type == "date":
-            return {**common, "validate": "date", "criteria": "between", "minimum": DATE_MIN, "maximum": DATE_MAX,
-                    "error_message": _clip(self.t("gen-error-date"), 255)}
-        if field.type in ("percent", "integer"):
-            lo = 0 if field.min is None else field.min
-            hi = 10**9 if field.max is None else field.max
-            return {**common, "validate": "integer" if field.type == "integer" else "decimal",
-                    "criteria": "between", "minimum": lo, "maximum": hi,
-                    "error_message": _clip(self.t("gen-error-number", min=lo, max=hi), 255)}
-        if field.type == "task_id":
-            prefix = f"{self.dept.prefix}-"
-            cell = cell_name(*first_cell)
-            return {**common, "validate": "custom", "value": f'=LEFT({cell},{len(prefix)})="{prefix}"',
-                    "error_message": _clip(self.t("gen-error-task-id", prefix=prefix), 255)}
-        limit = field.max_length or TEXT_LIMIT
-        return {**common, "validate": "length", "criteria": "<=", "value": limit,
-                "error_message": _clip(self.t("gen-error-length", max=limit), 255)}
+        """The data validation the field's type asks for, with its hint and an error that says what is allowed."""
+        ctx = ValidationContext(self.lang, cell_name(*first_cell), self.dept.prefix, self.list_names,
+                                self.lists.__getitem__)
+        return field_type(field).excel_validation(field, ctx)
 
     def _display(self, field: Field, value: object) -> object:
         """A prefilled value as a user would see it: enum codes and department codes become labels."""
         if value is None:
             return None
-        if field.is_input_list and isinstance(value, str):
-            if field.type == "department":
-                dept = self.ws.department(value)
-                return dept.name(self.lang) if dept else value
-            enum = self.catalog.enum_of(field)
-            return enum.label_of(value, self.lang) if any(c.code == value for c in enum.values) else value
-        if field.type == "task_ids" and isinstance(value, (list, tuple)):
-            return ", ".join(value)
-        return value
+        kind = field_type(field)
+        key = kind.list_key(field)
+        return kind.display(value, self.labels.get(key) if key else None)
 
     def _write_value(self, sheet, row: int, col: int, field: Field, value: object) -> None:
         fmt = self.fmt.input_for(field)
@@ -365,7 +332,10 @@ def generate_workbook(ws: Workspace, department: str, lang: str | None, out_path
 
 
 def workbook_name(ws: Workspace, department: str, lang: str | None = None) -> str:
-    """A file name that survives shells, mail clients and shares: code and name, no spaces or symbols."""
+    """The department workbook's file name (spec/layout.workbook_file_name: the one rule, findings use it too)."""
     dept = ws.department(department)
-    name = re.sub(r"[^\w-]+", "", dept.name(lang or ws.lang))
-    return f"{ws.project.code}_{dept.code}_{name}.xlsx"
+    if dept is None:
+        raise UsageError("generate-unknown-department", code=department,
+                         codes=", ".join(d.code for d in ws.departments))
+    lang = lang or ws.lang
+    return layout.workbook_file_name(ws.project.code, dept.code, dept.name(lang), lang)

@@ -17,7 +17,14 @@ from typing import Iterable
 
 from ..config import Workspace
 from ..errors import XlflowError
-from ..output.brief import STALE_DAYS, Brief, Snapshot, build_brief, render_brief, submitted_this_week
+from ..output.brief import (
+    STALE_DAYS,
+    Brief,
+    Snapshot,
+    build_brief,
+    render_brief,
+    submitted_this_week,
+)
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..spec.catalog import load_catalog

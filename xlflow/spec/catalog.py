@@ -2,7 +2,7 @@
 
 Generation writes dropdowns, hints and validations from them; validation reads
 and checks cells with them; the merge takes its columns from them. An unknown
-key or type in a spec file fails loudly at load time.
+key or type in a spec file fails loudly at load time (SpecError, naming file and key).
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import SpecError
+from ..i18n import Phrase
 from ..resources import data_dir
 
 FIELD_TYPES = {
@@ -24,6 +26,7 @@ _FIELD_KEYS = {
     "max_length", "pattern", "per_department",
 }
 _FORM_KEYS = {"id", "order", "title", "sheet", "purpose", "fields"}
+_TABLE_KEYS = {"id", "title", "rows", "fields", "rules"}  # rules: names of check/rules.py's cross-field rules
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,14 @@ class Text:
     @classmethod
     def of(cls, raw: dict, where: str) -> "Text":
         if not isinstance(raw, dict) or set(raw) != {"zh", "en"}:
-            raise ValueError(f"{where}: expected {{ zh = ..., en = ... }}, got {raw!r}")
+            raise _broken(where, "spec-problem-text", value=repr(raw))
         return cls(raw["zh"], raw["en"])
+
+
+def _broken(where: str, problem: str, /, **params: object) -> SpecError:
+    """A SpecError for `where` ("04_wbs.toml:tasks.status.label": file, then key)."""
+    file, _, key = where.partition(":")
+    return SpecError("spec-error", file=file, key=key or "-", problem=Phrase(problem, **params))
 
 
 def normalise(value: str) -> str:
@@ -108,6 +117,7 @@ class Table:
     title: Text
     rows: int
     fields: tuple[Field, ...]
+    rules: tuple[str, ...] = ()  # the cross-field rules that apply to the table's rows, by name
 
     def columns(self, departments: list[tuple[str, Text]]) -> tuple[Field, ...]:
         """The table's columns, with each per-department field repeated once per department."""
@@ -150,16 +160,24 @@ class Catalog:
         return self.enums.get(f.choices) if f.choices else None
 
 
-def _field(raw: dict, where: str, enums: dict[str, Enum]) -> Field:
-    unknown = set(raw) - _FIELD_KEYS
+def _unknown(raw: dict, known: set[str], where: str) -> None:
+    unknown = set(raw) - known
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}")
+        raise _broken(where, "spec-problem-unknown-key", keys=", ".join(sorted(unknown)))
+
+
+def _field(raw: dict, where: str, enums: dict[str, Enum]) -> Field:
+    _unknown(raw, _FIELD_KEYS, where)
     if raw.get("type") not in FIELD_TYPES:
-        raise ValueError(f"{where}: unknown type {raw.get('type')!r}; one of {sorted(FIELD_TYPES)}")
+        raise _broken(f"{where}.type", "spec-problem-type", type=repr(raw.get("type")),
+                      types=", ".join(sorted(FIELD_TYPES)))
     if raw["type"] == "choice" and raw.get("choices") not in enums:
-        raise ValueError(f"{where}: choices {raw.get('choices')!r} is not in enums.toml")
+        raise _broken(f"{where}.choices", "spec-problem-choices", choices=repr(raw.get("choices")))
     if raw.get("pattern"):
-        re.compile(raw["pattern"])
+        try:
+            re.compile(raw["pattern"])
+        except re.error as exc:
+            raise _broken(f"{where}.pattern", "spec-problem-pattern", error=str(exc)) from None
     return Field(
         key=raw["key"], label=Text.of(raw["label"], f"{where}.label"), type=raw["type"],
         hint=Text.of(raw["hint"], f"{where}.hint"), width=raw.get("width", 14),
@@ -181,18 +199,34 @@ def _enums(raw: dict) -> dict[str, Enum]:
     return out
 
 
+def _toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise _broken(path.name, "spec-problem-syntax", error=str(exc)) from None
+
+
+def _table(t: dict, where: str, enums: dict[str, Enum]) -> Table:
+    where = f"{where}:{t.get('id')}"
+    _unknown(t, _TABLE_KEYS, where)
+    return Table(t["id"], Text.of(t["title"], f"{where}.title"), t["rows"],
+                 tuple(_field(f, f"{where}.{f.get('key')}", enums) for f in t["fields"]),
+                 tuple(t.get("rules", ())))
+
+
 def _form(path: Path, enums: dict[str, Enum]) -> Form:
-    raw = tomllib.loads(path.read_text("utf-8"))
+    """One form spec file; a missing key is a SpecError too (the file is named, the key is the missing one)."""
+    try:
+        return _form_of(_toml(path), path.name, enums)
+    except KeyError as exc:
+        raise _broken(path.name, "spec-problem-missing-key", name=str(exc.args[0])) from None
+
+
+def _form_of(raw: dict, where: str, enums: dict[str, Enum]) -> Form:
     head = raw["form"]
-    where = path.name
-    unknown = (set(raw) - {"form", "tables"}) | (set(head) - _FORM_KEYS)
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}")
-    tables = tuple(
-        Table(t["id"], Text.of(t["title"], f"{where}:{t['id']}.title"), t["rows"],
-              tuple(_field(f, f"{where}:{t['id']}.{f.get('key')}", enums) for f in t["fields"]))
-        for t in raw.get("tables", [])
-    )
+    _unknown(raw, {"form", "tables"}, where)
+    _unknown(head, _FORM_KEYS, f"{where}:form")
+    tables = tuple(_table(t, where, enums) for t in raw.get("tables", []))
     return Form(
         id=head["id"], order=head["order"], title=Text.of(head["title"], f"{where}.title"),
         sheet=Text.of(head["sheet"], f"{where}.sheet"), purpose=Text.of(head["purpose"], f"{where}.purpose"),
@@ -204,7 +238,13 @@ def _form(path: Path, enums: dict[str, Enum]) -> Form:
 @lru_cache(maxsize=4)
 def load_catalog(directory: Path | None = None) -> Catalog:
     root = directory or data_dir()
-    enums = _enums(tomllib.loads((root / "enums.toml").read_text("utf-8")))
-    meta = tomllib.loads((root / "catalog.toml").read_text("utf-8"))
+    try:
+        enums = _enums(_toml(root / "enums.toml"))
+    except KeyError as exc:
+        raise _broken("enums.toml", "spec-problem-missing-key", name=str(exc.args[0])) from None
+    meta = _toml(root / "catalog.toml")
+    if not {"version", "min_compatible"} <= set(meta):
+        missing = sorted({"version", "min_compatible"} - set(meta))[0]
+        raise _broken("catalog.toml", "spec-problem-missing-key", name=missing)
     forms = sorted((_form(p, enums) for p in root.glob("[0-9][0-9]_*.toml")), key=lambda f: f.order)
     return Catalog(meta["version"], meta["min_compatible"], tuple(forms), enums)

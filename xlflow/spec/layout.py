@@ -4,6 +4,12 @@ Shared by generate.py (writes) and read.py (finds). Custom document properties
 are strings (LibreOffice turns integer properties into decimals); the same
 stamp is also kept in defined names, which survive every re-save.
 """
+from __future__ import annotations
+
+import re
+
+from ..i18n import msg
+
 PROP_DEPARTMENT = "xlflow_department"
 PROP_PROJECT = "xlflow_project"
 PROP_SPEC_VERSION = "xlflow_spec_version"
@@ -23,3 +29,13 @@ TITLE_ROW = 0  # 0-based: the form title
 PROJECT_ROW = 1  # project / department / period line (locked, prefilled)
 FIRST_CONTENT_ROW = 3  # card fields start here; tables follow a blank row after them
 TABLE_GAP = 2  # blank rows between blocks, a block's title sits just above its header row
+
+
+def workbook_file_name(project_code: str, dept_code: str | None, dept_name: str | None, lang: str) -> str:
+    """The one rule for a department workbook's file name: what generate writes and what findings
+    tell people to send. Code and name without spaces or symbols ("R&D" -> "RD"), which break
+    shells, mail clients and shares; a placeholder when the department is not known."""
+    if dept_code is None or dept_name is None:
+        return f"{project_code}_<{msg('template-department-placeholder', lang)}>.xlsx"
+    name = re.sub(r"[^\w-]+", "", dept_name)
+    return f"{project_code}_{dept_code}_{name}.xlsx"

@@ -16,6 +16,7 @@ from ..check.validate import check_file
 from ..config import Workspace
 from ..findings import Finding, Report
 from ..spec.catalog import Catalog, load_catalog
+from ..spec.fields import FieldType, field_type
 from .atomic import write_bytes
 
 CACHE_VERSION = 2
@@ -33,11 +34,12 @@ class SubmissionCache:
         self.folder = ws.root / ".cache" / "merge"
         config = (ws.root / "xlflow.toml").read_bytes() if (ws.root / "xlflow.toml").is_file() else b""
         self.salt = hashlib.sha256(config + f"{catalog.version}|{__version__}|{CACHE_VERSION}".encode()).hexdigest()[:12]
-        self.types = {(form.id, None, f.key): f.type for form in catalog.forms for f in form.fields}
+        self.types: dict[tuple[str, str | None, str], FieldType] = {
+            (form.id, None, f.key): field_type(f) for form in catalog.forms for f in form.fields}
         for form in catalog.forms:
             for table in form.tables:
                 for f in table.columns(ws.department_names()):
-                    self.types[(form.id, table.id, f.key)] = f.type
+                    self.types[(form.id, table.id, f.key)] = field_type(f)
 
     def _path(self, sha256: str) -> Path:
         return self.folder / f"{sha256}-{self.salt}.json"
@@ -61,19 +63,16 @@ class SubmissionCache:
         except OSError:
             pass  # a cache that cannot be written only costs time
 
-    @staticmethod
-    def _encode(sub: Submission) -> dict:
+    def _encode(self, sub: Submission) -> dict:
         data = sub.data
         findings = [[f.code, f.severity, f.sheet, f.cell, f.field, None if f.value is None else str(f.value),
                      {k: str(v) for k, v in f.params.items()}] for f in sub.report.findings]
         forms = {}
         if data is not None:
             for form_id, fd in data.forms.items():
-                tables = {}
-                for tid, rows in fd.tables.items():
-                    keys = sorted({k for r in rows for k in r.values})
-                    tables[tid] = {"keys": keys, "rows": [[r.excel_row, [r.values.get(k) for k in keys]] for r in rows]}
-                forms[form_id] = {"sheet": fd.sheet, "card": fd.card, "card_cells": fd.card_cells, "tables": tables}
+                tables = {tid: self._columns(form_id, tid, rows) for tid, rows in fd.tables.items()}
+                card = {k: self._stored(form_id, None, k, v) for k, v in fd.card.items()}
+                forms[form_id] = {"sheet": fd.sheet, "card": card, "card_cells": fd.card_cells, "tables": tables}
         return {"department": sub.department, "findings": findings,
                 "data": None if data is None else {"department": data.department, "project_code": data.project_code,
                                                    "spec_version": data.spec_version, "forms": forms}}
@@ -92,31 +91,41 @@ class SubmissionCache:
             data = WorkbookData(d["department"], d["project_code"], d["spec_version"], forms)
         return Submission(path, sha256, report, raw["department"], data, received)
 
-    def _rows(self, form_id: str, table_id: str, keys: list[str], rows: list) -> tuple[Row, ...]:
-        """Rows back from columns: only date and ID-list columns need converting."""
-        dates = [i for i, k in enumerate(keys) if self.types.get((form_id, table_id, k)) == "date"]
-        lists = [i for i, k in enumerate(keys) if self.types.get((form_id, table_id, k)) == "task_ids"]
+    def _columns(self, form_id: str, table_id: str, rows: tuple[Row, ...]) -> dict:
+        """Rows as columns keys + value lists; values by their field type (dates as ISO text, ID lists as lists)."""
+        keys = sorted({k for r in rows for k in r.values})
+        store = [(i, kind.to_json) for i, k in enumerate(keys)
+                 if (kind := self.types.get((form_id, table_id, k))) is not None and not kind.json_native]
         out = []
-        fromiso = dt.date.fromisoformat
+        for r in rows:
+            values = [r.values.get(k) for k in keys]
+            for i, to_json in store:
+                if values[i] is not None:
+                    values[i] = to_json(values[i])
+            out.append([r.excel_row, values])
+        return {"keys": keys, "rows": out}
+
+    def _stored(self, form_id: str, table_id: str | None, key: str, value: object) -> object:
+        kind = self.types.get((form_id, table_id, key))
+        return value if value is None or kind is None else kind.to_json(value)
+
+    def _rows(self, form_id: str, table_id: str, keys: list[str], rows: list) -> tuple[Row, ...]:
+        """Rows back from _columns: only the columns whose type is not plain JSON (dates, ID lists) convert."""
+        restore = [(i, kind.from_json) for i, k in enumerate(keys)
+                   if (kind := self.types.get((form_id, table_id, k))) is not None and not kind.json_native]
+        out = []
         for excel_row, values in rows:
-            for i in dates:
+            for i, from_json in restore:
                 if values[i] is not None:
-                    values[i] = fromiso(values[i])
-            for i in lists:
-                if values[i] is not None:
-                    values[i] = tuple(values[i])
+                    values[i] = from_json(values[i])
             out.append(Row(excel_row, dict(zip(keys, values))))
         return tuple(out)
 
     def _typed(self, form_id: str, table_id: str | None, key: str, value: object) -> object:
         kind = self.types.get((form_id, table_id, key))
-        if value is None:
-            return None
-        if kind == "date" and isinstance(value, str):
-            return dt.date.fromisoformat(value)
-        if kind == "task_ids" and isinstance(value, list):
-            return tuple(value)
-        return value
+        if value is None or kind is None:
+            return value
+        return kind.from_json(value)
 
 
 def file_sha256(path: Path) -> str:

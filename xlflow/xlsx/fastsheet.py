@@ -22,7 +22,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
-from .limits import FORMULA_START, TEXT_LIMIT
+from ..spec.limits import FORMULA_START, TEXT_LIMIT
 
 RISKY_FIRST = FORMULA_START
 MAX_TEXT = TEXT_LIMIT

@@ -23,7 +23,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..findings import Finding, Report
 from ..i18n import msg
 from ..spec import layout
-from .limits import FORMULA_START, TEXT_LIMIT
+from ..spec.limits import FORMULA_START, TEXT_LIMIT
 from .read import parse_ref
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - environment guard: we load untrusted files here

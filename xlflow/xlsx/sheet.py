@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.escape import unescape
 
-from .limits import SERIAL_MAX
+from ..spec.limits import SERIAL_MAX
 
 MAX_ROWS = 20_000  # rows read per sheet
 MAX_COLS = 100

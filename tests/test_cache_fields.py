@@ -1,0 +1,32 @@
+"""The parse cache stores and restores each value by its field type: what a merge reads back from
+the cache equals what the check produced (dates stay dates, ID lists stay tuples)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from validate_helpers import filled_workbook, task
+
+from xlflow.check.validate import check_file
+from xlflow.spec.catalog import load_catalog
+from xlflow.store.cache import SubmissionCache
+
+
+def test_a_cached_submission_comes_back_equal(tmp_path):
+    rows = [task(1), task(2, predecessors="RD-001, MK-003", status="已完成", percent=100,
+                         actual_finish=dt.date(2026, 10, 1))]
+    ws, _, path = filled_workbook(tmp_path, rows)
+    sub = check_file(path, ws)
+    assert sub.valid, sub.report.lines("en")
+    cache = SubmissionCache(ws, load_catalog())
+    cache.put(sub)
+    back = cache.get(sub.sha256, path, None)
+    assert back is not None and back.department == "RD"
+    for form_id, form in sub.data.forms.items():
+        restored = back.data.forms[form_id]
+        assert restored.card == form.card
+        for table_id, table in form.tables.items():
+            assert [r.values for r in restored.tables[table_id]] == [r.values for r in table]
+    tasks = back.data.rows("wbs", "tasks")
+    assert tasks[1].values["predecessors"] == ("RD-001", "MK-003")
+    assert tasks[1].values["due"] == dt.date(2026, 10, 30)
+    assert back.data.forms["wbs"].card["update_date"] == dt.date(2026, 11, 20)
