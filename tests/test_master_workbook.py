@@ -9,7 +9,7 @@ from merge_helpers import D, make_ws, submission, task
 
 from xlflow.output import master
 from xlflow.output.master import write_master
-from xlflow.plan.model import build_plan
+from xlflow.plan.build import build_plan
 from xlflow.spec.catalog import load_catalog
 from xlflow.xlsx import fastsheet
 from xlflow.xlsx.book import SAFE_OPTIONS

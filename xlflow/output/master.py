@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from ..config import Workspace
 from ..i18n import Phrase, msg
-from ..plan.model import STATUSES, MasterPlan
+from ..plan.model import MasterPlan
 from ..spec import layout
 from ..spec.catalog import Field, load_catalog
 from ..xlsx.book import SAFE_OPTIONS, cell_name
@@ -201,13 +201,13 @@ class MasterWriter:
         sheet.set_row(3, 22)
         codes = plan.departments
         dept_name = {d.code: d.name(lang) for d in self.ws.departments}
-        status_labels = [self.status.label_of(c, lang) for c in STATUSES]
+        status_labels = [self.status.label_of(c, lang) for c in plan.statuses]
         yes, no = self.label("yes_no", "yes"), self.label("yes_no", "no")
         cols = [Col(self.t("master-col-department"), 10, lambda d: d),
                 Col(self.t("master-col-department-name"), 18, lambda d: dept_name.get(d, d)),
                 Col(self.t("master-col-tasks"), 8, lambda d: plan.stats[d].tasks, "int")]
         cols += [Col(label, 9, (lambda code: lambda d: plan.stats[d].by_status[code])(code), "int")
-                 for code, label in zip(STATUSES, status_labels)]
+                 for code, label in zip(plan.statuses, status_labels)]
         cols += [Col(self.t("master-col-percent"), 10, lambda d: round(plan.stats[d].percent_complete, 1), "pct"),
                  Col(self.t("master-col-overdue"), 9, lambda d: plan.stats[d].overdue, "int"),
                  Col(self.t("master-col-due-soon"), 9, lambda d: plan.stats[d].by_health["due_soon"], "int"),
@@ -224,7 +224,7 @@ class MasterWriter:
         overall_cols = [Col(self.t("master-col-status"), 14, lambda c: self.status.label_of(c, lang)),
                         Col(self.t("master-col-tasks"), 10, lambda c: total.by_status[c], "int")]
         overall_top = row + 1
-        overall_last = self.table(sheet, overall_top, overall_cols, list(STATUSES), print_rows=False)
+        overall_last = self.table(sheet, overall_top, overall_cols, list(plan.statuses), print_rows=False)
         self.colour_by(sheet, overall_top + 1, overall_last, 0, "status")
         row = overall_last + 2
         self._check(sheet.write_string(row, 0, self.t("master-block-not-submitted",
@@ -241,7 +241,7 @@ class MasterWriter:
     def _charts(self, sheet: FastSheet, top: int, last: int, n: int, o_top: int, o_last: int, ncols: int) -> None:
         name = sheet.name
         bar = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
-        for i, code in enumerate(STATUSES):
+        for i, code in enumerate(self.plan.statuses):
             col = 3 + i
             bar.add_series({
                 "name": [name, top, col],
@@ -259,7 +259,7 @@ class MasterWriter:
             "name": self.t("master-chart-overall"),
             "categories": [name, o_top + 1, 0, o_last, 0],
             "values": [name, o_top + 1, 1, o_last, 1],
-            "points": [{"fill": {"color": self.status.colour_of(c)}} for c in STATUSES],
+            "points": [{"fill": {"color": self.status.colour_of(c)}} for c in self.plan.statuses],
             "data_labels": {"value": True},
         })
         pie.set_title({"name": self.t("master-chart-overall"), "name_font": {"size": 11}})
