@@ -40,6 +40,7 @@ class Col:
     get: Callable[[object], object]  # the item's raw value (a code, a date, an ID tuple...)
     kind: str = "text"  # text | date | datetime | int | pct
     show: Callable[[object], object] | None = None  # raw value -> what the cell shows (label, joined IDs)
+    key: str = ""  # what the column holds (a spec field key, "health"...): how writers find it, never by position
 
 
 class FastSheet(BulkRowsSheet):
