@@ -76,3 +76,20 @@ def submission(dept: str, tasks: list[dict], *, received: dt.datetime | None = R
 
 
 D = dt.date
+
+
+def catalog_with_status(folder: Path, code: str = "on_hold", zh: str = "暂停", en: str = "On hold",
+                        colour: str = "#E4DFEC"):
+    """The installed spec copied to `folder` with one more task status at the end of enums.toml `status`."""
+    import shutil
+
+    from xlflow.resources import data_dir
+    from xlflow.spec.catalog import load_catalog
+
+    shutil.copytree(data_dir(), folder)
+    enums = folder / "enums.toml"
+    text = enums.read_text("utf-8")
+    head, tail = text.split("[health]", 1)
+    extra = f'  {{ code = "{code}", zh = "{zh}", en = "{en}", colour = "{colour}" }},\n]\n\n'
+    enums.write_text(head.rstrip().removesuffix("]") + extra + "[health]" + tail, "utf-8")
+    return load_catalog(folder)

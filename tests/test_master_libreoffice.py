@@ -8,7 +8,7 @@ from libreoffice import convert
 from merge_helpers import D, make_ws, submission, task
 
 from xlflow.output.master import write_master
-from xlflow.plan.model import build_plan
+from xlflow.plan.build import build_plan
 from xlflow.xlsx import pack as xlsxpack
 
 AS_OF = D(2026, 11, 20)

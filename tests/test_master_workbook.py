@@ -9,7 +9,7 @@ from merge_helpers import D, make_ws, submission, task
 
 from xlflow.output import master
 from xlflow.output.master import write_master
-from xlflow.plan.model import build_plan
+from xlflow.plan.build import build_plan
 from xlflow.spec.catalog import load_catalog
 from xlflow.xlsx import fastsheet
 from xlflow.xlsx.book import SAFE_OPTIONS
@@ -146,10 +146,10 @@ def test_failed_write_leaves_no_partial_file_and_keeps_the_old_master(ws, plan, 
     target.parent.mkdir()
     target.write_bytes(b"previous master")
 
-    def boom(self):
+    def boom(writer):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(master.MasterWriter, "submissions", boom)
+    monkeypatch.setattr(master.submissions, "write", boom)  # the last sheet
     with pytest.raises(RuntimeError):
         write_master(plan, ws, target, "en")
     assert target.read_bytes() == b"previous master"
@@ -166,7 +166,7 @@ def test_locked_target_is_written_beside_it(ws, plan, tmp_path, monkeypatch):
             raise PermissionError(13, "The process cannot access the file")
         return real(src, dst)
 
-    monkeypatch.setattr(master.os, "replace", locked)
+    monkeypatch.setattr(os, "replace", locked)
     result = write_master(plan, ws, target, "en")
     assert result.locked and result.target == target
     assert result.path.parent == tmp_path and result.path.name.startswith("m-") and result.path.suffix == ".xlsx"

@@ -2,8 +2,9 @@
 import datetime as dt
 
 import pytest
-from merge_helpers import D, make_ws, submission, task
+from merge_helpers import D, catalog_with_status, make_ws, submission, task
 
+from xlflow.plan.build import build_plan
 from xlflow.plan.model import (
     AMBIGUOUS,
     BROKEN,
@@ -11,7 +12,7 @@ from xlflow.plan.model import (
     CYCLE,
     SCHEDULED_EARLY,
     STARTED_EARLY,
-    build_plan,
+    status_codes,
 )
 
 AS_OF = D(2026, 11, 20)  # a Friday
@@ -193,3 +194,14 @@ def test_snapshot_rows_carry_what_the_state_db_needs(ws):
                    "health": "overdue", "percent": 0.0, "start": D(2026, 11, 2), "due": D(2026, 11, 13),
                    "reason": "short of staff", "predecessors": [], "successors_other_depts": ["MK-1"],
                    "days_late": 5}
+
+
+def test_a_status_added_to_the_spec_is_counted(ws, tmp_path):
+    catalog = catalog_with_status(tmp_path / "spec")
+    assert status_codes(catalog)[-1] == "on_hold" and "on_hold" not in status_codes()
+    plan = build_plan([submission("RD", [task("RD-1", D(2026, 11, 2), D(2026, 12, 4), "on_hold"),
+                                         task("RD-2", D(2026, 11, 2), D(2026, 12, 4))])], ws, AS_OF, catalog=catalog)
+    assert plan.statuses == status_codes(catalog)
+    assert plan.totals().by_status == {"not_started": 0, "in_progress": 1, "done": 0, "delayed": 0, "blocked": 0,
+                                       "on_hold": 1}
+    assert plan.stats["RD"].by_status["on_hold"] == 1 and plan.stats["MK"].by_status["on_hold"] == 0

@@ -8,7 +8,9 @@ import pytest
 import xlsxwriter
 import xlsxwriter.workbook
 
-from xlflow.xlsx.pack import FastWorkbook, ParallelZip, packed_fast
+from xlflow.errors import XlflowError
+from xlflow.xlsx import private
+from xlflow.xlsx.pack import FastWorkbook, ParallelZip
 
 
 def test_parts_round_trip_with_crc_checked(tmp_path):
@@ -27,19 +29,48 @@ def test_parts_round_trip_with_crc_checked(tmp_path):
     assert archive.stat().st_size < 20_000  # compressed, not stored
 
 
-def test_xlsxwriter_workbook_packed_fast_opens_in_openpyxl(tmp_path):
+def test_fast_workbook_zips_with_parallel_zip_without_patching_xlsxwriter(tmp_path, monkeypatch):
+    seen = []
+    real_close = ParallelZip.close
+
+    def close(self):
+        seen.append(xlsxwriter.workbook.ZipFile)  # what every other workbook would get meanwhile
+        real_close(self)
+
+    monkeypatch.setattr(ParallelZip, "close", close)
     path = tmp_path / "book.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
+    wb = FastWorkbook(str(path))
     sheet = wb.add_worksheet("总览")
     for row in range(2000):
         sheet.write_row(row, 0, [f"任务 {row}", row, row * 1.5])
-    with packed_fast():
-        assert xlsxwriter.workbook.ZipFile is ParallelZip
-        wb.close()
-    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile  # put back
+    wb.close()
+    assert seen == [zipfile.ZipFile]  # packed by ParallelZip, xlsxwriter's module left alone
+    plain = tmp_path / "plain.xlsx"
+    other = xlsxwriter.Workbook(str(plain))
+    other.add_worksheet("s").write_string(0, 0, "x")
+    other.close()
+    assert len(seen) == 1  # a plain workbook still uses zipfile
     book = openpyxl.load_workbook(path, read_only=True)
     rows = list(book["总览"].iter_rows(values_only=True))
     assert rows[0] == ("任务 0", 0, 0) and rows[-1] == ("任务 1999", 1999, 2998.5)
+
+
+def test_the_internals_used_are_all_there():
+    assert private.problems() == []
+
+
+def test_a_missing_internal_is_named_in_a_clear_error(tmp_path, monkeypatch):
+    from xlsxwriter.format import Format
+
+    monkeypatch.delattr(Format, "_get_xf_index")
+    private.require.cache_clear()
+    try:
+        with pytest.raises(XlflowError) as caught:
+            FastWorkbook(str(tmp_path / "never.xlsx"))
+    finally:
+        private.require.cache_clear()
+    assert caught.value.key == "xlsx-private-changed"
+    assert "Format._get_xf_index" in str(caught.value) and private.TESTED in str(caught.value)
 
 
 TRICKY = ["a & b < c > d", "  leading and trailing  ", "tab\there", "line\nbreak", "bell\x07", "_x0041_ literal",

@@ -5,7 +5,7 @@
     ├── SpecError            a broken form spec (workbook_templates/*.toml): names the file and key
     ├── UsageError (exit 2)  a command-line argument that cannot work
     ├── UnreadableWorkbook   raised only inside read.py; validate turns it into a finding
-    ├── OutputLocked         the master could not be replaced (open in Excel)
+    ├── OutputLocked         the master could be written neither in place nor beside it
     └── MailError            SMTP refused, unreachable or rejected; the .eml stays in outbox/
 
 Bad *content* in a workbook is never an exception: it is a Finding (findings.py).

@@ -21,7 +21,8 @@ from ..config import Workspace
 from ..errors import UsageError
 from ..i18n import msg
 from ..output.master import write_master
-from ..plan.model import MasterPlan, build_plan
+from ..plan.build import build_plan
+from ..plan.model import MasterPlan
 from ..spec.catalog import load_catalog
 from ..store.cache import SubmissionCache, check_and_cache, file_sha256
 from ..store.state import StateDB

@@ -3,7 +3,8 @@
 xlsxwriter spends ~10 µs per cell (50,000 tasks × 25 columns = 12 s). `bulk()` renders
 each row's <c> elements itself, straight into the row list xlsxwriter writes out, using
 xlsxwriter's own shared string table and formats; everything else (tables, conditional
-formats, validation, charts, print setup) stays plain xlsxwriter API in master.py.
+formats, validation, charts, print setup) stays plain xlsxwriter API in output/master/.
+What this needs of xlsxwriter's internals is in private.py (BulkRowsSheet, xf_index).
 
 Untrusted text is only ever written as a string cell: shared strings (t="s"), never a
 formula, with Excel's quote prefix on text that begins with = + - @ so that it stays text
@@ -19,10 +20,10 @@ from itertools import starmap
 from typing import Callable, Iterable
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_range
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.utility import xl_col_to_name
 
 from ..spec.limits import FORMULA_START, TEXT_LIMIT
+from .private import BulkRowsSheet, xf_index
 
 RISKY_FIRST = FORMULA_START
 MAX_TEXT = TEXT_LIMIT
@@ -39,15 +40,11 @@ class Col:
     get: Callable[[object], object]  # the item's raw value (a code, a date, an ID tuple...)
     kind: str = "text"  # text | date | datetime | int | pct
     show: Callable[[object], object] | None = None  # raw value -> what the cell shows (label, joined IDs)
+    key: str = ""  # what the column holds (a spec field key, "health"...): how writers find it, never by position
 
 
-class FastSheet(Worksheet):
-    """A worksheet that also takes pre-rendered rows (see module doc). Relies on xlsxwriter's
-    row writer hooks (_write_rows, _write_row, _write_cell), pinned by the tests that read back."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._bulk: dict[int, str] = {}  # row -> <row r=".."> and its <c> elements
+class FastSheet(BulkRowsSheet):
+    """A worksheet that also takes pre-rendered rows (see module doc); BulkRowsSheet writes them out."""
 
     def bulk(self, first_row: int, cols: list[Col], items: Iterable[object], styles: "Styles",
              first_col: int = 0) -> int:
@@ -74,8 +71,8 @@ class FastSheet(Worksheet):
             self._bulk.update(zip(range(first_row + start, first_row + start + len(chunk)),
                                   starmap(row_xml, zip(rows, *tails))))
         if items:
-            self._check_dimensions(first_row, first_col)
-            self._check_dimensions(first_row + len(items) - 1, first_col + len(cols) - 1)
+            self.extend_dimensions(first_row, first_col)
+            self.extend_dimensions(first_row + len(items) - 1, first_col + len(cols) - 1)
         return len(items)
 
     def _renderer(self, col: Col, styles: "Styles") -> Callable[[object, dict | None], str]:
@@ -83,7 +80,7 @@ class FastSheet(Worksheet):
         show, number_xf = col.show, styles.xf_for_kind(col.kind)
         text_xf, quote_xf = styles.xf("text"), styles.xf("text_quote")
         date_xf, datetime_xf = styles.xf("date"), styles.xf("datetime")
-        sst = self.str_table._get_shared_string_index
+        sst = self.shared_string_index()
 
         def text(value: str, xf: int) -> str:
             if len(value) > MAX_TEXT:
@@ -140,45 +137,7 @@ class FastSheet(Worksheet):
         code = self.add_table(first_row, first_col, min(last_row, first_row + 1), last_col, options)
         if code not in (0, None):
             raise RuntimeError(f"xlsxwriter refused a table (code {code})")
-        table = self.tables[-1]
-        table["range"] = xl_range(first_row, first_col, last_row, last_col)
-        table["a_range"] = xl_range(first_row, first_col, last_row, last_col)
-        if table.get("autofilter"):
-            table["autofilter"] = table["a_range"]
-        self._check_dimensions(last_row, last_col)
-
-    def _write_rows(self) -> None:
-        """Rows in order: xlsxwriter's own cells and our rendered ones, runs of plain rendered rows
-        written in batches. No spans (optional in the format)."""
-        if not self._bulk:
-            return super()._write_rows()
-        rows = sorted(set(self._bulk) | {r for r, cells in self.table.items() if cells}
-                      | set(self.row_info) | set(self.comments))
-        plain_height = self.default_row_height == self.original_row_height
-        batch: list[str] = []
-        for row_num in rows:
-            info = self.row_info.get(row_num)
-            cells = self.table.get(row_num)
-            xml = self._bulk.pop(row_num, None)  # popped: a row's XML is freed once it is in the file
-            if not cells and info is None and plain_height and xml is not None:  # the usual rendered row
-                batch.append(xml)
-                if len(batch) >= 2048:
-                    self.fh.write("".join(batch))
-                    batch.clear()
-                continue
-            if batch:
-                self.fh.write("".join(batch))
-                batch.clear()
-            if not cells and xml is None:
-                self._write_empty_row(row_num, None, info)
-                continue
-            self._write_row(row_num, None, info)
-            for col_num in sorted(cells or ()):
-                self._write_cell(row_num, col_num, cells[col_num])
-            if xml:
-                self.fh.write(xml[xml.index(">") + 1:-len("</row>")])  # the cells, inside xlsxwriter's <row>
-            self._xml_end_tag("row")
-        self.fh.write("".join(batch))
+        self.stretch_last_table(first_row, first_col, last_row, last_col)
 
 
 class Styles:
@@ -203,7 +162,7 @@ class Styles:
             "today": wb.add_format({"left": 2, "left_color": "#C00000", "right": 2, "right_color": "#C00000"}),
         }
         for f in self.formats.values():  # registered up front: bulk rows use their indexes directly
-            f._get_xf_index()
+            xf_index(f)
         self.wb = wb
         self._fills: dict[str, object] = {}
         self._memos: dict[tuple, dict] = {}
@@ -216,7 +175,7 @@ class Styles:
         return self.formats[name]
 
     def xf(self, name: str) -> int:
-        return self.formats[name]._get_xf_index()
+        return xf_index(self.formats[name])
 
     def xf_for_kind(self, kind: str) -> int:
         return self.xf(kind if kind in ("int", "pct", "date", "datetime") else "int")

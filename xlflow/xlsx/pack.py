@@ -6,34 +6,27 @@ Why: a 50,000-task master is ~64 MB of XML and ~90,000 distinct strings. zipfile
 ~30 % larger (zlib releases the GIL, so threads suffice); big parts are cut into blocks
 that continue one deflate stream, as pigz does, so the largest sheet is not left to one
 core. xlsxwriter writes each shared string with a few regex passes (~0.5 s); escaping them
-all joined is a few C-level passes. xlsxwriter offers a hook for the packager but none for
-the zip, so `packed_fast` swaps the ZipFile its workbook module uses while a workbook is stored.
+all joined is a few C-level passes. How FastWorkbook gets both into xlsxwriter (its packager
+hook, and its zip step bound to ParallelZip for this class only) is in private.py.
 
 ParallelZip provides only what xlsxwriter's `_store_workbook` calls: write(path, name),
 writestr, `compression`, close(). The format is plain zip (no zip64: a part over 4 GiB is refused).
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import struct
-import threading
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from zipfile import ZIP_DEFLATED
 
-import xlsxwriter
-import xlsxwriter.workbook
-from xlsxwriter.packager import Packager
-from xlsxwriter.sharedstrings import SharedStrings
-from xlsxwriter.xmlwriter import re_control_chars_1, re_control_chars_2
+from .private import packed_workbook
 
 LEVEL = 1
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, as Excel writes its parts
 _LIMIT = 0xFFFFFFFF
 _BLOCK = 4 << 20  # big parts (the master WBS sheet) are compressed in blocks, on every core
 _WINDOW = 32 << 10
-_swap_lock = threading.Lock()
 
 
 def _deflate_block(data: bytes, start: int, end: int) -> bytes:
@@ -105,56 +98,6 @@ class ParallelZip:
                               len(central), offset, 0))
 
 
-@contextlib.contextmanager
-def packed_fast():
-    """While inside, xlsxwriter packs workbooks with ParallelZip (any workbook stored meanwhile,
-    in any thread, gets the same valid zip, only packed faster)."""
-    with _swap_lock:
-        original = xlsxwriter.workbook.ZipFile
-        xlsxwriter.workbook.ZipFile = ParallelZip
-        try:
-            yield
-        finally:
-            xlsxwriter.workbook.ZipFile = original
-
-
-_SEPARATOR = "\ufdd0"  # a noncharacter (legal in XML): splits the joined strings after escaping
-_OPEN, _CLOSE = '<si><t xml:space="preserve">', "</t></si>"
-
-
-class _SharedStrings(SharedStrings):
-    def _write_sst_strings(self) -> None:
-        """Every string escaped as xlsxwriter does (its _xHHHH_ rules, & < >), in a few passes over
-        all of them joined; xlsxwriter's own loop for rich strings or a string that holds the
-        separator. Every <t> keeps its spaces (xml:space="preserve" is always valid)."""
-        strings = self.string_table.string_array
-        joined = _SEPARATOR.join(strings)
-        if not strings or joined.count(_SEPARATOR) != len(strings) - 1 or any(
-                s.endswith("</r>") for s in strings if s.startswith("<r>")):
-            return super()._write_sst_strings()
-        joined = re_control_chars_1.sub(r"_x005F\1", joined)
-        joined = re_control_chars_2.sub(lambda m: f"_x{ord(m.group(1)):04X}_", joined)
-        joined = joined.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
-        joined = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        self.fh.write(_OPEN + joined.replace(_SEPARATOR, _CLOSE + _OPEN) + _CLOSE)
-
-
-class _Packager(Packager):
-    def _write_shared_strings_file(self) -> None:
-        if not self.workbook.str_table.count:
-            return
-        sst = _SharedStrings()
-        sst.string_table = self.workbook.str_table
-        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
-        sst._assemble_xml_file()
-
-
-class FastWorkbook(xlsxwriter.Workbook):
-    """An xlsxwriter Workbook packed by `_Packager` (shared strings) and ParallelZip (on close)."""
-
-    def _get_packager(self) -> Packager:
-        return _Packager()
-
-    def close(self) -> None:
-        with packed_fast():
-            super().close()
+class FastWorkbook(packed_workbook(ParallelZip)):
+    """An xlsxwriter Workbook whose shared strings are written in one pass and whose parts are
+    zipped by ParallelZip (private.packed_workbook: scoped to this class, nothing is patched)."""
