@@ -22,13 +22,13 @@ from ..config import Workspace
 from ..errors import UsageError, XlflowError
 from ..i18n import msg
 from ..spec.catalog import load_catalog
+from ..store.accepted import read_accepted
 from ..store.atomic import write_bytes
+from ..store.snapshots import Snapshot
 from ..store.state import StateDB
 from ..workdays import WorkCalendar
 from ..workdays import week_start as first_day_of_week
 from .mail import DeliveryResult, attachment_name, compose, deliver, deliver_all, render
-
-Snapshot = tuple[dt.date, list[dict]]  # (as_of, task dicts), as StateDB returns them
 
 STATUSES = ("not_started", "in_progress", "done", "delayed", "blocked")
 TROUBLE = ("delayed", "blocked")
@@ -456,16 +456,10 @@ def _departments(b: _Builder, week: Week, tasks: list[dict], subs: list[dict]) -
 def submissions_with_sidecars(ws: Workspace, db: StateDB) -> list[dict]:
     """Every recorded submission, plus an accepted one for each accepted/<DEPT>.json the database
     does not know (a workbook put into accepted/ by hand or restored from a backup)."""
-    subs = db.submissions()
-    known = {s["department"] for s in subs if s.get("result") == "accepted"}
-    for sidecar in sorted(ws.folder("accepted").glob("*.json")):
-        try:
-            meta = json.loads(sidecar.read_text("utf-8"))
-        except (OSError, ValueError):
-            continue
-        if meta.get("department") and meta["department"] not in known and meta.get("received"):
-            subs.append({"department": meta["department"], "file_name": meta.get("file", ""),
-                         "received": meta["received"], "result": "accepted"})
+    subs = [{**vars(s), "received": s.received.isoformat()} for s in db.submissions()]
+    known = {s["department"] for s in subs if s["result"] == "accepted"}
+    subs += [{"department": a.department, "file_name": a.file_name or "", "received": a.received.isoformat(),
+              "result": "accepted"} for a in read_accepted(ws) if a.department not in known and a.received]
     return subs
 
 
@@ -506,8 +500,8 @@ def open_issues(ws: Workspace) -> list[dict]:
 def master_file(ws: Workspace, db: StateDB | None = None) -> Path | None:
     """The current master workbook: the one the last merge wrote, else the newest in master/."""
     last = (db or StateDB(ws.state_db)).last_merge()
-    if last and Path(last["master_path"]).is_file():
-        return Path(last["master_path"])
+    if last and Path(last.master_path).is_file():
+        return Path(last.master_path)
     found = [p for p in ws.folder("master").glob("*.xlsx") if not p.name.startswith(("~$", "."))]
     return max(found, key=lambda p: p.stat().st_mtime) if found else None
 

@@ -212,11 +212,14 @@ def _natural(text: str) -> tuple:
 
 def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
                versions: dict[str, int] | None = None, file_names: dict[str, str] | None = None,
-               calendar: WorkCalendar | None = None, catalog: Catalog | None = None) -> MasterPlan:
+               calendar: WorkCalendar | None = None, catalog: Catalog | None = None,
+               submitted: frozenset[str] | None = None) -> MasterPlan:
     """Merge valid submissions into one plan as seen on `as_of`.
 
     Invalid submissions only appear on the Submissions list. `versions` and `file_names`
-    (by department) come from the accepted/ sidecars when there are any.
+    (by department) come from the accepted/ sidecars when there are any. `submitted`, the
+    departments that submitted this week (store.state.submitted_departments), overrides the
+    guess from the submissions' received times.
     """
     catalog = catalog or load_catalog()
     cal = calendar or WorkCalendar.from_settings(ws.calendar)
@@ -291,6 +294,9 @@ def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
     critical, end = _critical_path(tasks, cycles, as_of, cal)
 
     stats = _stats(departments, tasks, submissions, as_of, ws)
+    if submitted is not None:
+        for code, s in stats.items():
+            s.submitted_this_week = code in submitted
     start_of_week = week_start(as_of, ws.project.week_start)
     not_submitted = [d for d in known if not stats[d].submitted_this_week]
     return MasterPlan(ws, as_of, start_of_week, departments, tasks, links, problems, cycles, critical, end,
