@@ -52,11 +52,10 @@ def test_the_week_is_local_and_has_seven_days(tmp_path):
     ws = make_ws(tmp_path / "ws")
     db = StateDB(ws.state_db)
     start = dt.date(2026, 11, 16)
-    db.record_submission("RD", "rd.xlsx", "a" * 64, dt.datetime(2026, 11, 15, 23, 59).astimezone(), "accepted", version=1)
-    db.record_submission("MK", "mk.xlsx", "b" * 64, dt.datetime(2026, 11, 16, 0, 0).astimezone(), "accepted", version=1)
-    db.record_submission("SA", "sa.xlsx", "c" * 64, dt.datetime(2026, 11, 22, 23, 59).astimezone(), "accepted", version=1)
-    db.record_submission("MF", "mf.xlsx", "d" * 64, dt.datetime(2026, 11, 23, 0, 0).astimezone(), "accepted", version=1)
-    db.record_submission("FN", "fn.xlsx", "e" * 64, dt.datetime(2026, 11, 18, 9).astimezone(), "rejected", 2)
+    for dept, day, hour, minute in (("RD", 15, 23, 59), ("MK", 16, 0, 0), ("SA", 22, 23, 59), ("MF", 23, 0, 0)):
+        received = dt.datetime(2026, 11, day, hour, minute).astimezone()
+        db.record_submission(dept, f"{dept}.xlsx", dept * 32, received, "accepted", version=1)
+    db.record_submission("FN", "fn.xlsx", "e" * 64, local(18), "rejected", 2)
     assert submitted_departments(ws, start, db) == frozenset({"MK", "SA"})
 
 

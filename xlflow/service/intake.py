@@ -32,7 +32,7 @@ from ..store.cache import remember
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
 from .merge import merge_workspace
-from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: the intake's public names too
+from .staging import (  # noqa: F401 - classify, owner_files, stamped_department, zip_complete: still importable here
     archive,
     archive_name,
     classify,
@@ -42,6 +42,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: the 
     output_stem,
     owner_files,
     stage_copy,
+    stamped_department,
     staging_dir,
     unstage,
     zip_complete,
@@ -357,6 +358,7 @@ class Intake:
         except MailError as exc:
             return exc.message(self.lang)
         return ""
+
 
 def report_text(name: str, department: str | None, received: str, report: Report, lang: str) -> str:
     """The plain-text report placed beside a rejected file and used as the e-mail body."""

@@ -46,8 +46,6 @@ def owner_files(path: Path) -> list[Path]:
     return [path.parent / c for c in candidates if (path.parent / c).exists()]
 
 
-
-
 def staging_dir(ws: Workspace) -> Path:
     """Local scratch space in the workspace (not the possibly shared inbox)."""
     return ws.root / ".xlflow" / "staging"

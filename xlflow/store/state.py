@@ -249,8 +249,9 @@ class StateDB:
         """department -> its current accepted version, as recorded (path None: see store.accepted)."""
         with self._connect() as con:
             rows = con.execute("SELECT * FROM accepted ORDER BY department").fetchall()
-        return {r["department"]: AcceptedVersion(r["department"], r["version"], dt.datetime.fromisoformat(r["received"]),
-                                                 r["file_name"], r["sha256"]) for r in rows}
+        return {r["department"]: AcceptedVersion(r["department"], r["version"],
+                                                 dt.datetime.fromisoformat(r["received"]), r["file_name"],
+                                                 r["sha256"]) for r in rows}
 
     # --- inbox index: reconciliation and crash journal ------------------------------------
 
@@ -360,7 +361,8 @@ def submitted_departments(ws: Workspace, week_start: dt.date, db: StateDB | None
     accepted += [(a.department, a.received) for a in read_accepted(ws)
                  if a.department not in known and a.received is not None]
     end = week_start + dt.timedelta(days=7)
-    return frozenset(dept for dept, received in accepted if week_start <= _as_datetime(received).astimezone().date() < end)
+    return frozenset(dept for dept, received in accepted
+                     if week_start <= _as_datetime(received).astimezone().date() < end)
 
 
 def _as_datetime(value: dt.datetime | dt.date | str) -> dt.datetime:
