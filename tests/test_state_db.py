@@ -43,6 +43,13 @@ def test_snapshot_rows_round_trip_and_older_row_formats_still_read(tmp_path):
         with sqlite3.connect(tmp_path / "x.sqlite") as con:
             con.execute("UPDATE snapshots SET tasks=? WHERE id=?", (stored, snap))
         assert db.snapshot(snap).tasks == (expected,)
+    links = json.dumps({"keys": ["department", "task_id", "predecessors", "successors_other_depts"],
+                        "columns": [["RD", "RD"], ["RD-1", "RD-2"], ["MK-1， MK-2", [{"task_id": "MK-3"}]],
+                                    [None, ["SA-1"]]]})
+    with sqlite3.connect(tmp_path / "x.sqlite") as con:
+        con.execute("UPDATE snapshots SET tasks=? WHERE id=?", (zlib.compress(links.encode()), snap))
+    assert [(t.predecessors, t.successors_other_depts) for t in db.snapshot(snap).tasks] == [
+        (("MK-1", "MK-2"), ()), (("MK-3",), ("SA-1",))]  # task IDs, whichever way they were written
 
 
 def test_submissions_and_accepted_versions(tmp_path):

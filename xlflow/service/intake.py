@@ -8,6 +8,8 @@ it is finished on the next run) or recorded (and its leftover is just removed).
 Nothing received is ever deleted: the untouched original goes to archive/ before
 anything else changes. The shared folder is only read (one quick copy) and, at the
 very end, the processed file removed; parsing happens on a local staged copy.
+The file-level steps (names, the staged copy, the archive) are in staging.py; the
+accepted workbook and its sidecar are written by store/accepted.py.
 """
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ class SnapshotTask:
     start: dt.date | None = None
     due: dt.date | None = None
     reason: str | None = None
-    predecessors: tuple[str, ...] = ()
+    predecessors: tuple[str, ...] = ()  # task IDs, whatever shape was stored (list, "A, B", {task_id} objects)
     successors_other_depts: tuple[str, ...] = ()  # task IDs in other departments waiting for this one
     days_late: int | None = None
     actual_finish: dt.date | None = None
@@ -96,8 +96,19 @@ def _column(key: str, values: list | None, count: int) -> Iterable[object]:
     if key in _DATES:
         return [_date(v) for v in values]
     if key in _LISTS:
-        return [tuple(v) if isinstance(v, (list, tuple)) else () for v in values]
+        return [_ids(v) for v in values]
     return values
+
+
+def _ids(value: object) -> tuple[str, ...]:
+    """Task IDs from a list of IDs or of {task_id, ...} objects, or from one comma-separated string."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.replace("，", ",").split(",") if v.strip())
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v.get("task_id", "")) if isinstance(v, dict) else str(v) for v in value)
+    return ()
 
 
 def _date(value: object) -> object:

@@ -5,7 +5,8 @@ index the watcher reconciles against (and uses as its crash journal), and a
 snapshot of all tasks at every merge, which the weekly brief compares.
 
 Rows come back as frozen dataclasses (SubmissionRecord, AcceptedVersion, InboxEntry, MergeRecord)
-and snapshots as Snapshot values (snapshots.py).
+and snapshots as Snapshot values (snapshots.py). submitted_departments() is the one answer to
+"has this department submitted this week".
 
 Every call opens its own short-lived connection, so a StateDB object can be
 shared between the watcher's threads and with other processes (WAL mode lets
