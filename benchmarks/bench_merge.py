@@ -122,15 +122,11 @@ def wbs_layout(path: Path, lang: str) -> tuple[str, int, str]:
 def accept_all(ws, files: list[Path]) -> None:
     import hashlib
 
-    folder = ws.folder("accepted")
-    folder.mkdir(parents=True, exist_ok=True)
+    from xlflow.store.accepted import write_accepted
+
     for f in files:
-        code = f.stem
-        target = folder / f"{code}.xlsx"
-        shutil.copyfile(f, target)
-        (folder / f"{code}.json").write_text(json.dumps({
-            "department": code, "file": f.name, "received": "2026-06-10T10:00:00+08:00",
-            "sha256": hashlib.sha256(target.read_bytes()).hexdigest(), "version": 1}), "utf-8")
+        write_accepted(ws, f, f.stem, f.name, "2026-06-10T10:00:00+08:00",
+                       hashlib.sha256(f.read_bytes()).hexdigest(), 1)
 
 
 def timeline_weight(master: Path, lang: str) -> tuple[int, int]:

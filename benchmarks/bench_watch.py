@@ -41,6 +41,7 @@ from xlflow.check.validate import check_file  # noqa: E402
 from xlflow.config import load_workspace  # noqa: E402
 from xlflow.service.intake import Intake  # noqa: E402
 from xlflow.service.merge import master_paths, merge_workspace  # noqa: E402
+from xlflow.store.accepted import write_accepted  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 12)
 SETTLE = 0.5
@@ -53,9 +54,8 @@ def new_version(ws, code: str, tasks: int, seed: int, out: Path) -> Path:
 
 def steady_state(ws, files: list[Path]) -> None:
     """Every department accepted once (through the intake's own accept step) and one full merge."""
-    intake = Intake(ws)
     for f in files:
-        intake._accept(f, f.stem, f.name, "2026-06-10T10:00:00+08:00", "-", 1)  # sidecar sha is informative only
+        write_accepted(ws, f, f.stem, f.name, "2026-06-10T10:00:00+08:00", "-", 1)  # sidecar sha is informative only
     merge_workspace(ws, as_of=AS_OF)  # records the task snapshot too
 
 

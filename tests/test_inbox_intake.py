@@ -85,7 +85,7 @@ def test_accepted_and_rejected_files(tmp_path):
 
     db = StateDB(ws.state_db)
     assert db.accepted_version("RD") == 1 and db.accepted_version("CS") == 0
-    assert db.last_merge() is not None and db.last_merge()["as_of"] == AS_OF
+    assert db.last_merge() is not None and db.last_merge().as_of == AS_OF
     assert db.inbox_entries() == []
 
     by_to = {m["To"]: m for m in mails(ws)}
@@ -284,7 +284,7 @@ def test_a_deferred_merge_survives_a_restart(tmp_path):
     assert db.merge_due() and db.last_merge() is None
     # Killed here; the next run merges first thing.
     assert run_once(ws) == []
-    assert master.exists() and not db.merge_due() and db.last_merge()["task_count"] > 0
+    assert master.exists() and not db.merge_due() and db.last_merge().task_count > 0
 
 
 def test_process_inbox_for_the_demo(tmp_path):
@@ -299,7 +299,7 @@ def test_process_inbox_for_the_demo(tmp_path):
     rd = next(o for o in outcomes if o.department == "RD")
     assert rd.line("zh").startswith("NPL-2026_RD_研发部.xlsx｜部门 RD｜已接收｜错误 0")
     db = StateDB(ws.state_db)
-    assert {t["department"] for t in db.latest_snapshot_before(AS_OF, inclusive=True)[1]} == {"RD", "MK"}
+    assert {t.department for t in db.latest_snapshot_before(AS_OF, inclusive=True)[1]} == {"RD", "MK"}
     assert len(list(ws.folder("outbox").glob("*.eml"))) == 3 and inbox_names(ws) == []
 
 

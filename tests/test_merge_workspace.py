@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from merge_helpers import D, make_ws, submission, task
 
 from xlflow.cli import main
-from xlflow.errors import UsageError
+from xlflow.errors import NothingToMerge, UsageError
 from xlflow.service import merge
 from xlflow.store import cache as cache_mod
 from xlflow.store.cache import file_sha256
@@ -121,9 +121,13 @@ def test_given_files_with_errors_are_left_out_and_said_so(ws, reads, tmp_path):
     assert any(line.startswith("Left out bad.xlsx: 1 error(s)") for line in result.summary("en"))
 
 
-def test_nothing_accepted_is_a_usage_error(ws):
-    with pytest.raises(UsageError):
+def test_nothing_accepted_yet_is_a_state_not_a_usage_error(ws):
+    """No accepted workbook is how a new workspace is, not a wrong argument: exit 1, not 2."""
+    with pytest.raises(NothingToMerge) as err:
         merge.merge_workspace(ws, as_of=AS_OF)
+    assert not isinstance(err.value, UsageError)
+    out = CliRunner().invoke(main, ["merge", "-w", str(ws.root), "--lang", "en"])
+    assert out.exit_code == 1 and "Nothing to merge" in out.output and "Traceback" not in out.output
 
 
 def test_cli_merge_prints_summary_and_records_a_snapshot(ws, reads):
@@ -134,9 +138,9 @@ def test_cli_merge_prints_summary_and_records_a_snapshot(ws, reads):
     assert "Master WBS: " in out.output and "3 tasks; 1 overdue" in out.output
     assert "Not submitted this week: PMO" in out.output
     last = StateDB(ws.state_db).last_merge()
-    assert last["as_of"] == AS_OF and last["task_count"] == 3
-    _, tasks = StateDB(ws.state_db).snapshot(last["id"])
-    assert {t["task_id"]: t["health"] for t in tasks} == {"RD-1": "overdue", "RD-2": "on_track", "MK-1": "on_track"}
+    assert last.as_of == AS_OF and last.task_count == 3
+    _, tasks = StateDB(ws.state_db).snapshot(last.id)
+    assert {t.task_id: t.health for t in tasks} == {"RD-1": "overdue", "RD-2": "on_track", "MK-1": "on_track"}
 
 
 def test_cli_rejects_a_bad_date(ws):

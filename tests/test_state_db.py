@@ -7,6 +7,9 @@ import threading
 
 import pytest
 
+from xlflow.errors import DatabaseTooNew, XlflowError
+from xlflow.store.journal import IN_FLIGHT, JournalState
+from xlflow.store.snapshots import Snapshot, SnapshotTask
 from xlflow.store.state import SCHEMA_VERSION, StateDB
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -22,20 +25,31 @@ def task(tid: str, status: str, due: dt.date, dept: str = "RD", **extra) -> dict
             "reason": "", "predecessors": ("MK-001",), "successors_other_depts": [], "days_late": None, **extra}
 
 
-def test_snapshot_rows_round_trip_and_older_row_format_still_reads(tmp_path):
+def test_snapshot_rows_round_trip_and_older_row_formats_still_read(tmp_path):
+    """One typed shape back whatever was stored: columns (compressed), or rows as older databases hold them."""
     import json
     import zlib
 
     db = StateDB(tmp_path / "x.sqlite")
     rows = [task("RD-1", "in_progress", dt.date(2026, 11, 20)), task("MK-1", "blocked", None, "MK", extra_key=3)]
     snap = db.record_merge(dt.date(2026, 11, 13), "m.xlsx", rows)
-    expected = [dict(r, predecessors=list(r["predecessors"])) for r in rows]
-    expected[0]["extra_key"] = None  # a key some rows lack comes back as None
-    assert db.snapshot(snap)[1] == expected
-    old = json.dumps([{**rows[0], "start": "2026-11-02", "due": "2026-11-20", "predecessors": ["MK-001"]}])
+    expected = SnapshotTask(**{**rows[0], "predecessors": ("MK-001",), "successors_other_depts": ()})
+    as_of, tasks = db.snapshot(snap)
+    assert isinstance(db.snapshot(snap), Snapshot) and as_of == dt.date(2026, 11, 13)
+    assert tasks[0] == expected and tasks[0].reported_status is None  # a field no row gave is None
+    assert tasks[1].due is None and tasks[1].get("status") == "blocked"  # keys outside the shape are dropped
+    old_rows = json.dumps([{**rows[0], "start": "2026-11-02", "due": "2026-11-20", "predecessors": ["MK-001"]}])
+    for stored in (zlib.compress(old_rows.encode()), old_rows):
+        with sqlite3.connect(tmp_path / "x.sqlite") as con:
+            con.execute("UPDATE snapshots SET tasks=? WHERE id=?", (stored, snap))
+        assert db.snapshot(snap).tasks == (expected,)
+    links = json.dumps({"keys": ["department", "task_id", "predecessors", "successors_other_depts"],
+                        "columns": [["RD", "RD"], ["RD-1", "RD-2"], ["MK-1， MK-2", [{"task_id": "MK-3"}]],
+                                    [None, ["SA-1"]]]})
     with sqlite3.connect(tmp_path / "x.sqlite") as con:
-        con.execute("UPDATE snapshots SET tasks=? WHERE id=?", (zlib.compress(old.encode()), snap))
-    assert db.snapshot(snap)[1] == [{k: v for k, v in expected[0].items() if k != "extra_key"}]
+        con.execute("UPDATE snapshots SET tasks=? WHERE id=?", (zlib.compress(links.encode()), snap))
+    assert [(t.predecessors, t.successors_other_depts) for t in db.snapshot(snap).tasks] == [
+        (("MK-1", "MK-2"), ()), (("MK-3",), ("SA-1",))]  # task IDs, whichever way they were written
 
 
 def test_submissions_and_accepted_versions(tmp_path):
@@ -47,11 +61,13 @@ def test_submissions_and_accepted_versions(tmp_path):
 
     assert db.seen_hash("a" * 64) and db.seen_hash("b" * 64) and not db.seen_hash("d" * 64)
     assert db.accepted_version("RD") == 2 and db.accepted_version("MK") == 0
-    assert db.accepted()["RD"]["file_name"] == "rd3.xlsx"
-    assert db.submission_for_hash("a" * 64)["file_name"] == "rd.xlsx"  # the processed one, not the duplicate
-    assert [s["file_name"] for s in db.submissions()] == ["rd.xlsx", "rd2.xlsx", "rd3.xlsx", "mk.xlsx"]
-    assert [s["file_name"] for s in db.submissions(since=dt.date(2026, 11, 18))] == ["rd3.xlsx", "mk.xlsx"]
-    assert [s["result"] for s in db.submissions(since=at(17))] == ["rejected", "accepted", "duplicate"]
+    current = db.accepted()["RD"]
+    assert (current.file_name, current.version, current.received) == ("rd3.xlsx", 2, at(18))
+    assert db.submission_for_hash("a" * 64).file_name == "rd.xlsx"  # the processed one, not the duplicate
+    assert [s.file_name for s in db.submissions()] == ["rd.xlsx", "rd2.xlsx", "rd3.xlsx", "mk.xlsx"]
+    assert [s.file_name for s in db.submissions(since=dt.date(2026, 11, 18))] == ["rd3.xlsx", "mk.xlsx"]
+    assert [s.result for s in db.submissions(since=at(17))] == ["rejected", "accepted", "duplicate"]
+    assert db.submissions()[0].received == at(16)
     with pytest.raises(ValueError):
         db.record_submission("RD", "x.xlsx", "e" * 64, at(19), "fine")
 
@@ -65,28 +81,30 @@ def test_snapshots_for_the_weekly_brief(tmp_path):
                            [task("RD-1", "done", dt.date(2026, 11, 27)), task("MK-1", "blocked", None, "MK")])
 
     as_of, tasks = db.latest_snapshot_before(dt.date(2026, 11, 16))
-    assert as_of == dt.date(2026, 11, 13) and tasks[0]["status"] == "in_progress"
-    assert tasks[0]["due"] == dt.date(2026, 11, 20) and tasks[0]["predecessors"] == ["MK-001"]
+    assert as_of == dt.date(2026, 11, 13) and tasks[0].status == "in_progress"
+    assert tasks[0].due == dt.date(2026, 11, 20) and tasks[0].predecessors == ("MK-001",)
     as_of, tasks = db.latest_snapshot_before(dt.date(2026, 11, 20), inclusive=True)
-    assert [t["status"] for t in tasks] == ["done", "blocked"] and tasks[1]["due"] is None
+    assert [t.status for t in tasks] == ["done", "blocked"] and tasks[1].due is None
     week = db.snapshots_between(dt.date(2026, 11, 16), dt.date(2026, 11, 22))
-    assert [[t["status"] for t in ts] for _, ts in week] == [["done", "blocked"]]  # the day's newest only
+    assert [[t.status for t in ts] for _, ts in week] == [["done", "blocked"]]  # the day's newest only
     merge = db.last_merge()
-    assert merge["id"] == last and merge["as_of"] == dt.date(2026, 11, 20) and merge["task_count"] == 2
-    assert merge["master_path"] == "master/m2.xlsx"
+    assert merge.id == last and merge.as_of == dt.date(2026, 11, 20) and merge.task_count == 2
+    assert merge.master_path == "master/m2.xlsx"
 
 
 def test_inbox_journal(tmp_path):
     db = StateDB(tmp_path / "x.sqlite")
     first = db.mark_inbox("/in/a.xlsx", size=10, mtime=1.5, changed=100.0)
-    assert (first.state, first.attempts, first.sha256) == ("seen", 0, None)
+    assert (first.state, first.attempts, first.sha256) == (JournalState.SEEN, 0, None)
     db.mark_inbox("/in/b.xlsx", size=3, mtime=2.0)
-    entry = db.mark_inbox("/in/a.xlsx", state="archived", sha256="f" * 64, attempts=2, archive_path="archive/x")
+    entry = db.mark_inbox("/in/a.xlsx", state=JournalState.ARCHIVED, sha256="f" * 64, attempts=2,
+                          archive_path="archive/x")
     assert (entry.state, entry.attempts, entry.size, entry.first_seen) == ("archived", 2, 10, first.first_seen)
+    assert entry.state is JournalState.ARCHIVED and entry.state.in_flight and entry.state.begun
     assert [e.path for e in db.inbox_entries()] == ["/in/a.xlsx", "/in/b.xlsx"]  # arrival order
-    assert [e.path for e in db.inbox_entries(("archived",))] == ["/in/a.xlsx"]
+    assert [e.path for e in db.inbox_entries(IN_FLIGHT)] == ["/in/a.xlsx"]
     db.record_submission("RD", "a.xlsx", "f" * 64, at(20), "accepted", version=1, inbox_path="/in/a.xlsx")
-    assert db.inbox_entry("/in/a.xlsx").state == "done"  # recorded and journalled in one transaction
+    assert db.inbox_entry("/in/a.xlsx").state is JournalState.DONE  # recorded and journalled in one transaction
     db.forget_inbox("/in/a.xlsx")
     assert db.inbox_entry("/in/a.xlsx") is None
     with pytest.raises(ValueError):
@@ -103,8 +121,11 @@ def test_schema_is_versioned_and_reopens(tmp_path):
     con.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
     con.commit()
     con.close()
-    with pytest.raises(RuntimeError, match="schema version 99"):
+    with pytest.raises(DatabaseTooNew) as err:
         StateDB(path)
+    assert isinstance(err.value, XlflowError) and err.value.exit_code == 1
+    assert str(path) in err.value.message("en") and "Upgrade xlflow" in err.value.message("en")
+    assert "升级 xlflow" in err.value.message("zh")
 
 
 def test_shared_between_threads(tmp_path):
@@ -130,13 +151,13 @@ def test_only_the_days_newest_snapshot_keeps_its_tasks(tmp_path):
 
     db = StateDB(tmp_path / "s.sqlite")
     day = dt.date(2026, 11, 20)
-    tasks = [{"task_id": f"RD-{i:03d}", "name": "样机" * 20, "due": day, "predecessors": ("MK-001",)}
+    tasks = [{"department": "RD", "task_id": f"RD-{i:03d}", "name": "样机" * 20, "due": day, "predecessors": ("MK-001",)}
              for i in range(2000)]
     for n in range(5):
         db.record_merge(day, "m.xlsx", [dict(t, percent=n) for t in tasks])
     db.record_merge(day - dt.timedelta(days=7), "m.xlsx", tasks)
     (only,) = db.snapshots_between(day, day)
-    assert only[1][0]["percent"] == 4 and only[1][0]["due"] == day
+    assert only.tasks[0].percent == 4 and only.tasks[0].due == day
     assert db.latest_snapshot_before(day)[0] == day - dt.timedelta(days=7)
-    assert db.last_merge()["task_count"] == 2000
+    assert db.last_merge().task_count == 2000
     assert (tmp_path / "s.sqlite").stat().st_size < 2_000_000  # 6 × 2,000 tasks, compressed and pruned

@@ -50,12 +50,32 @@ def test_status_shows_submissions_missing_departments_and_the_last_merge(tmp_pat
 
 
 def test_watch_refuses_a_second_watcher(tmp_path):
+    from xlflow.errors import WatchBusy
     from xlflow.watcher import workspace_lock
 
     ws = make_ws(tmp_path / "ws")
     with workspace_lock(ws):
         result = CliRunner().invoke(main, ["watch", "-w", str(ws.root), "--once"])
-    assert result.exit_code == 1 and "Another xlflow watch" in result.output
+    assert result.exit_code == WatchBusy.exit_code == 1 and "Another xlflow watch" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_status_on_a_database_from_a_newer_xlflow_says_what_to_do(tmp_path):
+    """A newer schema is not a bug: one clear bilingual sentence (what, which file, what to do), exit 1."""
+    import sqlite3
+
+    from xlflow.store.state import StateDB
+
+    ws = make_ws(tmp_path / "ws")
+    StateDB(ws.state_db)
+    with sqlite3.connect(ws.state_db) as con:
+        con.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    con.close()
+    for lang, words in (("en", "Upgrade xlflow"), ("zh", "升级 xlflow")):
+        result = CliRunner().invoke(main, ["status", "-w", str(ws.root), "--lang", lang])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # an exit, not a crash
+        assert words in result.output and str(ws.state_db) in result.output and "99" in result.output
+        assert "Traceback" not in result.output and "RuntimeError" not in result.output
 
 
 def test_the_watcher_sends_the_weekly_brief_when_due(tmp_path):

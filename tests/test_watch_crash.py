@@ -74,7 +74,7 @@ def test_sigkill_mid_file_then_restart(tmp_path, kill_in):
     db = StateDB(ws.state_db)
     assert db.accepted_version("MK") == 1 and db.inbox_entries() == []
     assert zip_complete(master) and master.read_bytes() != before
-    assert {t["department"] for t in db.latest_snapshot_before(dt.date.today(), inclusive=True)[1]} == {"RD", "MK"}
+    assert {t.department for t in db.latest_snapshot_before(dt.date.today(), inclusive=True)[1]} == {"RD", "MK"}
     mk_mails = [p for p in ws.folder("outbox").glob("*.eml") if "feedback-MK-" in p.name]
     assert len(mk_mails) == 1  # the submitter hears back exactly once
     assert not list((ws.root / ".xlflow" / "staging").glob("*/*"))  # no staged copies left behind

@@ -124,7 +124,7 @@ def test_fifty_files_at_once_each_processed_exactly_once(tmp_path):
     # The master holds the last version of every department: merged after the burst, not 50 times.
     assert not db.merge_due()
     merges = db.snapshots_between(dt.date(2000, 1, 1), dt.date(2100, 1, 1))
-    assert {t["department"] for t in merges[-1][1]} == set(SAMPLE_DEPTS)
+    assert {t.department for t in merges[-1][1]} == set(SAMPLE_DEPTS)
     assert len(merges) < 50
 
 
@@ -188,7 +188,8 @@ def test_an_exception_in_processing_does_not_stop_the_watcher(tmp_path, monkeypa
 def test_only_one_watcher_per_workspace(tmp_path):
     import pytest
 
-    from xlflow.watcher import WatchBusy, workspace_lock
+    from xlflow.errors import WatchBusy
+    from xlflow.watcher import workspace_lock
 
     ws = make_ws(tmp_path / "ws")
     with workspace_lock(ws):

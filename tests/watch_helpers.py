@@ -75,7 +75,7 @@ def wait_until(check: Callable[[], object], timeout: float = 20.0, step: float =
 
 def results(ws: Workspace) -> list[tuple[str, str | None, str]]:
     """(file, department, result) of every recorded submission, in order."""
-    return [(s["file_name"], s["department"], s["result"]) for s in StateDB(ws.state_db).submissions()]
+    return [(s.file_name, s.department, s.result) for s in StateDB(ws.state_db).submissions()]
 
 
 def inbox_names(ws: Workspace) -> list[str]:

@@ -6,7 +6,10 @@
     ├── UsageError (exit 2)  a command-line argument that cannot work
     ├── UnreadableWorkbook   raised only inside read.py; validate turns it into a finding
     ├── OutputLocked         the master could be written neither in place nor beside it
-    └── MailError            SMTP refused, unreachable or rejected; the .eml stays in outbox/
+    ├── MailError            SMTP refused, unreachable or rejected; the .eml stays in outbox/
+    ├── NothingToMerge       no department has an accepted workbook yet
+    ├── WatchBusy            another watcher holds the workspace
+    └── DatabaseTooNew       the state database was written by a newer xlflow
 
 Bad *content* in a workbook is never an exception: it is a Finding (findings.py).
 """
@@ -53,3 +56,17 @@ class OutputLocked(XlflowError):
 
 class MailError(XlflowError):
     pass
+
+
+class NothingToMerge(XlflowError):
+    """No accepted workbook yet: a state of the workspace, not a wrong argument (exit 1, not 2)."""
+
+
+class WatchBusy(XlflowError):
+    """Another watcher holds this workspace: two would process the same files."""
+
+    exit_code = 1
+
+
+class DatabaseTooNew(XlflowError):
+    """The state database has a newer schema than this xlflow knows: upgrade, never guess."""

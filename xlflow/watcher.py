@@ -27,18 +27,15 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .config import Workspace, ensure_folders
-from .errors import XlflowError
+from .errors import WatchBusy, XlflowError
 from .i18n import msg
-from .service.intake import Intake, Outcome, classify
+from .service.intake import Intake, Outcome
+from .service.staging import classify
+from .store.journal import JournalState
 from .store.state import StateDB
 
 LOGGER_NAME = "xlflow.watch"
 REPORTED = ("accepted", "rejected", "unreadable", "duplicate")
-_IN_FLIGHT = ("staged", "archived", "accepted", "rejected", "merged", "mailed", "done")
-
-
-class WatchBusy(XlflowError):
-    """Another watcher holds this workspace: two would process the same files."""
 
 
 def setup_logging(ws: Workspace, console: bool = True) -> logging.Logger:
@@ -200,13 +197,13 @@ class Watcher:
             return 0
         journal = {Path(e.path): e for e in self.db.inbox_entries()}
         for path, entry in journal.items():  # interrupted work first: a crash left these half done
-            if entry.state in _IN_FLIGHT and path not in self.pending:
+            if entry.state.begun and path not in self.pending:
                 self.pending[path] = time.monotonic()
         missed = 0
         horizon = time.time() - max(1.0, self.ws.watch.settle_seconds)
         for path in files:
             entry = journal.get(path)
-            if entry and entry.state == "failed":
+            if entry and entry.state is JournalState.FAILED:
                 try:
                     st = path.stat()
                 except FileNotFoundError:
@@ -218,7 +215,7 @@ class Watcher:
                     missed += 1
                 self.pending[path] = time.monotonic()
         for path, entry in journal.items():  # files gone before they were processed
-            if entry.state in ("seen",) and path not in files and path not in self.pending:
+            if entry.state is JournalState.SEEN and path not in files and path not in self.pending:
                 self.db.forget_inbox(path)
         self.reported.clear()
         return missed

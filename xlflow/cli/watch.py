@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..store.state import StateDB
+from ..config import Workspace
+from ..i18n import msg
+from ..service.status import WorkspaceStatus, workspace_status
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
@@ -45,47 +47,34 @@ def status(workspace: Path, lang: str | None) -> None:
     谁在何时提交了什么、本周谁还没提交、最近一次合并。"""
     ws = open_workspace(workspace)
     lang = lang or ws.lang
-    for line in status_lines(ws, lang, dt.datetime.now().astimezone()):
+    for line in status_lines(ws, workspace_status(ws, dt.datetime.now().astimezone()), lang):
         click.echo(line)
 
 
-def status_lines(ws, lang: str, now: dt.datetime) -> list[str]:
-    from ..i18n import msg
-
-    db = StateDB(ws.state_db)
-    subs = db.submissions()
-    accepted = db.accepted()
-    latest: dict[str, dict] = {}
-    for s in subs:
-        if s["department"]:
-            latest[s["department"]] = s
-    today = now.date()
-    week_start = today - dt.timedelta(days=(today.weekday() - ws.project.week_start) % 7)
+def status_lines(ws: Workspace, st: WorkspaceStatus, lang: str) -> list[str]:
+    """The report `xlflow status` prints, one line per item."""
     lines = [msg("status-title", lang, project=ws.project.name(lang), code=ws.project.code,
-                 now=now.isoformat(timespec="minutes")), "", msg("status-latest", lang)]
-    for d in ws.departments:
-        s = latest.get(d.code)
+                 now=st.now.isoformat(timespec="minutes")), "", msg("status-latest", lang)]
+    for row in st.departments:
+        d, s = row.department, row.latest
         if s is None:
             lines.append(msg("status-row-none", lang, department=d.code, name=d.name(lang)))
             continue
-        lines.append(msg("status-row", lang, department=d.code, name=d.name(lang), file=s["file_name"],
-                         received=s["received"], result=msg(f"watch-result-{s['result']}", lang),
-                         version=accepted.get(d.code, {}).get("version", "-")))
-    week = {s["department"] for s in db.submissions(since=week_start) if s["result"] != "duplicate"}
-    missing = [d.code for d in ws.departments if d.code not in week]
+        lines.append(msg("status-row", lang, department=d.code, name=d.name(lang), file=s.file_name,
+                         received=s.received.isoformat(), result=msg(f"watch-result-{s.result}", lang),
+                         version="-" if row.version is None else row.version))
+    week = st.week_start.isoformat()
     lines.append("")
-    lines.append(msg("status-missing-week", lang, week_start=week_start.isoformat(), departments=", ".join(missing))
-                 if missing else msg("status-all-submitted", lang, week_start=week_start.isoformat()))
-    merge = db.last_merge()
-    lines.append(msg("status-last-merge", lang, created=merge["created"], as_of=merge["as_of"].isoformat(),
-                     tasks=merge["task_count"], master=merge["master_path"]) if merge else msg("status-no-merge", lang))
-    waiting = [e for e in db.inbox_entries() if e.state != "done"]
-    if waiting:
-        lines.append(msg("status-pending", lang, count=len(waiting)))
-    recent = subs[-10:]
-    if recent:
-        lines += ["", msg("status-recent", lang, count=len(recent))]
-        lines += [msg("status-recent-row", lang, received=s["received"], department=s["department"] or "?",
-                      file=s["file_name"], result=msg(f"watch-result-{s['result']}", lang), errors=s["errors"],
-                      warnings=s["warnings"]) for s in reversed(recent)]
+    lines.append(msg("status-missing-week", lang, week_start=week, departments=", ".join(st.not_submitted))
+                 if st.not_submitted else msg("status-all-submitted", lang, week_start=week))
+    merge = st.last_merge
+    lines.append(msg("status-last-merge", lang, created=merge.created, as_of=merge.as_of.isoformat(),
+                     tasks=merge.task_count, master=merge.master_path) if merge else msg("status-no-merge", lang))
+    if st.pending:
+        lines.append(msg("status-pending", lang, count=st.pending))
+    if st.recent:
+        lines += ["", msg("status-recent", lang, count=len(st.recent))]
+        lines += [msg("status-recent-row", lang, received=s.received.isoformat(), department=s.department or "?",
+                      file=s.file_name, result=msg(f"watch-result-{s.result}", lang), errors=s.errors,
+                      warnings=s.warnings) for s in st.recent]
     return lines

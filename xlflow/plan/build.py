@@ -56,12 +56,15 @@ class _Gathered:
 
 def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
                versions: dict[str, int] | None = None, file_names: dict[str, str] | None = None,
-               calendar: WorkCalendar | None = None, catalog: Catalog | None = None) -> MasterPlan:
+               calendar: WorkCalendar | None = None, catalog: Catalog | None = None,
+               submitted: frozenset[str] | None = None) -> MasterPlan:
     """Merge valid submissions into one plan as seen on `as_of`.
 
     Invalid submissions only appear on the Submissions list. `versions` and `file_names`
     (by department) come from the accepted/ sidecars when there are any. The statuses
-    counted are those of `catalog` (the installed spec by default).
+    counted are those of `catalog` (the installed spec by default). `submitted`, the
+    departments that submitted this week (store.state.submitted_departments, the one
+    definition), overrides the guess from the received times of files merged by hand.
     """
     statuses = status_codes(catalog or load_catalog())
     cal = calendar or WorkCalendar.from_settings(ws.calendar)
@@ -88,6 +91,9 @@ def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
     critical, end = graph.critical_path(tasks, cycles, as_of, cal)
 
     stats = _stats(departments, tasks, submissions, as_of, ws, statuses)
+    if submitted is not None:
+        for code, s in stats.items():
+            s.submitted_this_week = code in submitted
     not_submitted = [d for d in known if not stats[d].submitted_this_week]
     return MasterPlan(ws, as_of, week_start(as_of, ws.project.week_start), departments, tasks, links, problems,
                       cycles, critical, end, collisions, got.raci, got.issues, got.actions, got.infos, stats,

@@ -8,17 +8,15 @@ it is finished on the next run) or recorded (and its leftover is just removed).
 Nothing received is ever deleted: the untouched original goes to archive/ before
 anything else changes. The shared folder is only read (one quick copy) and, at the
 very end, the processed file removed; parsing happens on a local staged copy.
+The file-level steps (names, the staged copy, the archive) are in staging.py; the
+accepted workbook and its sidecar are written by store/accepted.py.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import os
-import re
 import shutil
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,41 +28,27 @@ from ..findings import Finding, Report
 from ..i18n import msg
 from ..output.mail import deliver
 from ..output.notify import feedback, write_feedback_copy
-from ..spec import layout
+from ..store.accepted import write_accepted
 from ..store.atomic import atomic_path, write_bytes
 from ..store.cache import remember
+from ..store.journal import JournalState as J
 from ..store.state import StateDB
-from ..xlsx.read import read_properties
 from .merge import merge_workspace
-
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-# Not something we read, but clearly meant as a workbook: rejected with a finding instead of ignored.
-LOOKALIKE_SUFFIXES = (".xls", ".xlsb", ".xltx", ".xltm", ".et", ".ett", ".ods", ".csv", ".numbers")
-IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
-_TEMP_RE = re.compile(r"(^~\$)|(^\.~lock\..*#$)|(^\.~)|(^~.*\.tmp$)|(\.tmp$)|(^\.)", re.IGNORECASE)
-_SAFE_NAME_RE = re.compile(r"[^\w.\-]+", re.UNICODE)
-# Journal states after which the archived copy, not the inbox file, is the source of truth.
-_IN_FLIGHT = ("archived", "accepted", "rejected", "merged", "mailed")
-
-
-def classify(name: str) -> str:
-    """'workbook', 'lookalike' (gets a finding), or 'ignore' (lock, temp, hidden, unrelated files)."""
-    lower = name.lower()
-    if lower in IGNORED_NAMES or _TEMP_RE.search(name):
-        return "ignore"
-    suffix = os.path.splitext(lower)[1]
-    if suffix in WORKBOOK_SUFFIXES:
-        return "workbook"
-    if suffix in LOOKALIKE_SUFFIXES:
-        return "lookalike"
-    return "ignore"
-
-
-def owner_files(path: Path) -> list[Path]:
-    """Lock files that say `path` is open in Excel, WPS or LibreOffice right now."""
-    name = path.name
-    candidates = {f"~${name}", f"~${name[2:]}", f".~lock.{name}#"}  # Excel truncates long names
-    return [path.parent / c for c in candidates if (path.parent / c).exists()]
+from .staging import (  # noqa: F401 - classify, owner_files, stamped_department, zip_complete: still importable here
+    archive,
+    archive_name,
+    classify,
+    department_from_name,
+    guess_department,
+    may_become_zip,
+    output_stem,
+    owner_files,
+    stage_copy,
+    staging_dir,
+    stamped_department,
+    unstage,
+    zip_complete,
+)
 
 
 @dataclass
@@ -92,103 +76,6 @@ class Outcome:
         return msg("watch-line", lang, file=self.path.name, department=self.department or "?",
                    result=msg(f"watch-result-{self.result}", lang), errors=self.errors, warnings=self.warnings,
                    seconds=f"{self.seconds:.2f}") + (f" — {self.note}" if self.note else "")
-
-
-def staging_dir(ws: Workspace) -> Path:
-    """Local scratch space in the workspace (not the possibly shared inbox)."""
-    return ws.root / ".xlflow" / "staging"
-
-
-def stage_copy(src: Path, staging: Path, name: str | None = None) -> tuple[Path, str]:
-    """Copy `src` to staging/<hash>/<name>, hashing on the way; the handle on `src` (maybe in the
-    shared folder) is held only for the copy. The staged copy keeps the original file name."""
-    staging.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    tmp = staging / f"incoming-{os.getpid()}-{time.monotonic_ns()}"
-    try:
-        with open(src, "rb") as fin, open(tmp, "wb") as fout:
-            while chunk := fin.read(1 << 20):
-                digest.update(chunk)
-                fout.write(chunk)
-        sha = digest.hexdigest()
-        staged = staging / sha[:16] / (name or src.name)
-        staged.parent.mkdir(exist_ok=True)
-        os.replace(tmp, staged)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return staged, sha
-
-
-def unstage(staged: Path) -> None:
-    shutil.rmtree(staged.parent, ignore_errors=True)
-
-
-def zip_complete(path: Path) -> bool:
-    """The zip central directory parses and names a workbook part: the copy is not truncated."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return "[Content_Types].xml" in zf.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
-        return False
-
-
-def may_become_zip(path: Path) -> bool:
-    """Whether an incomplete copy is worth waiting for: it starts like a zip (or is still
-    pre-allocated zeros). A CSV, an HTML page or an old .xls renamed .xlsx never becomes one,
-    so it is rejected at once with its real finding instead of after every retry."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-    except OSError:
-        return True
-    return head.startswith(b"PK") or head.strip(b"\0") == b""
-
-
-def stamped_department(staged: Path, ws: Workspace) -> str | None:
-    """The department stamped into a generated workbook (custom property), if it is one of ours."""
-    stamp = read_properties(staged).get(layout.PROP_DEPARTMENT)
-    return ws.find_department(stamp) if stamp else None
-
-
-def guess_department(staged: Path, file_name: str, ws: Workspace) -> str | None:
-    """Department for the archive name, before validation: the stamp, else a code in the file name."""
-    found = stamped_department(staged, ws) if staged.suffix.lower() in WORKBOOK_SUFFIXES else None
-    return found or department_from_name(file_name, ws)
-
-
-def department_from_name(file_name: str, ws: Workspace) -> str | None:
-    """A department code or name appearing as a word of the file name (e.g. NPL-2026_RD_研发部.xlsx)."""
-    for token in re.split(r"[\W_]+", Path(file_name).stem):
-        if token and (ws.department(token.upper()) or ws.find_department(token)):
-            return ws.find_department(token) or token.upper()
-    return None
-
-
-def _stamp(received: str) -> str:
-    return dt.datetime.fromisoformat(received).strftime("%Y%m%d-%H%M%S")
-
-
-def _safe(name: str) -> str:
-    return _SAFE_NAME_RE.sub("_", name).strip("._") or "file"
-
-
-def _output_stem(received: str, department: str | None, sha256: str, file_name: str) -> str:
-    """Names in rejected/: when, whose, which content, and the name the submitter used."""
-    return f"{_stamp(received)}_{department or 'UNKNOWN'}_{(sha256 or 'nohash')[:8]}_{_safe(Path(file_name).stem)}"
-
-
-def archive_name(department: str | None, received: str, sha256: str, file_name: str) -> str:
-    stem, suffix = os.path.splitext(file_name)
-    return f"{_stamp(received)}_{department or 'UNKNOWN'}_{sha256[:12]}_{_safe(stem)}{suffix.lower()}"
-
-
-def archive(ws: Workspace, staged: Path, name: str) -> Path:
-    """Copy the untouched original into archive/, atomically; a copy already there is kept as is."""
-    target = ws.folder("archive") / name
-    if not target.exists():
-        with atomic_path(target) as tmp:
-            shutil.copyfile(staged, tmp)
-    return target
 
 
 class Intake:
@@ -236,7 +123,7 @@ class Intake:
 
     def _process(self, path: Path, as_of: dt.date, now: dt.datetime) -> Outcome:
         entry = self.db.inbox_entry(path)
-        if entry and entry.state in _IN_FLIGHT and entry.archive_path and Path(entry.archive_path).exists():
+        if entry and entry.state.in_flight and entry.archive_path and Path(entry.archive_path).exists():
             # A crash left this one half done: finish it from the archived original.
             staged, sha = stage_copy(Path(entry.archive_path), staging_dir(self.ws), path.name)
             outcome = self._finish(path, staged, sha, entry.received, entry.archive_path, as_of, entry.state)
@@ -252,7 +139,7 @@ class Intake:
         kind = classify(path.name)
         if kind == "ignore":
             return Outcome(path, "gone", note="ignored")
-        if entry and entry.state == "done" and (entry.size, entry.mtime) == (before.st_size, before.st_mtime):
+        if entry and entry.state is J.DONE and (entry.size, entry.mtime) == (before.st_size, before.st_mtime):
             self._clean_inbox(path, before.st_size, before.st_mtime)  # recorded, not yet removed
             return Outcome(path, "done", sha256=entry.sha256)
         waiting = self.check_ready(path)
@@ -279,10 +166,10 @@ class Intake:
               extra: list[Finding] | None = None) -> Outcome:
         """Journal, archive the untouched original, then the remaining steps; finally clean the inbox."""
         received = now.isoformat(timespec="seconds")
-        self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, state="staged", received=received)
+        self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, state=J.STAGED, received=received)
         department = guess_department(staged, path.name, self.ws)
         archived = archive(self.ws, staged, archive_name(department, received, sha, path.name))
-        self.db.mark_inbox(path, state="archived", archive_path=str(archived))
+        self.db.mark_inbox(path, state=J.ARCHIVED, archive_path=str(archived))
         outcome = self._finish(path, staged, sha, received, str(archived), as_of, extra=extra)
         self._clean_inbox(path, st.st_size, st.st_mtime)
         return outcome
@@ -299,14 +186,14 @@ class Intake:
         except FileNotFoundError:
             return Outcome(path, "gone")
         entry = self.db.inbox_entry(path)
-        if entry and entry.state in _IN_FLIGHT + ("done",):
+        if entry and (entry.state.in_flight or entry.state is J.DONE):
             return None
         if entry is None or (entry.size, entry.mtime) != (st.st_size, st.st_mtime) or entry.changed is None:
             fields = {"size": st.st_size, "mtime": st.st_mtime, "changed": now_wall}
             if entry and entry.changed is not None:
-                fields.update(state="seen", attempts=0, note=None)  # still being written, or saved again: a new try
+                fields.update(state=J.SEEN, attempts=0, note=None)  # still being written, or saved again: a new try
             entry = self.db.mark_inbox(path, **fields)
-        if entry.state == "failed":
+        if entry.state is J.FAILED:
             return Outcome(path, "gone", note="failed before; waiting for a new version")
         wait = self.ws.watch.settle_seconds - (now_wall - entry.changed)
         if wait > 0:
@@ -341,14 +228,14 @@ class Intake:
         report = Report([finding])
         outputs = [self._write_report(path.name, department, received, "", report)]
         self._notify(path.name, department, "unreadable", report, [], received=received)
-        with_note = self.db.mark_inbox(path, state="failed", note=error[:200])
+        with_note = self.db.mark_inbox(path, state=J.FAILED, note=error[:200])
         self.db.record_submission(department, path.name, "", received, "unreadable", 1, 0, None, None)
         return Outcome(path, "unreadable", department, 1, 0, note=with_note.note or "", outputs=outputs)
 
     # --- the steps after archiving ------------------------------------------------------------
 
     def _finish(self, path: Path, staged: Path, sha: str, received: str, archive_path: str, as_of: dt.date,
-                state: str = "archived", extra: list[Finding] | None = None) -> Outcome:
+                state: J = J.ARCHIVED, extra: list[Finding] | None = None) -> Outcome:
         """Validate, accept or reject, re-merge, notify, record. Each step is journalled, and a
         step already done before a crash is not done again (accepting is idempotent anyway)."""
         name = path.name
@@ -365,13 +252,13 @@ class Intake:
                 result = "accepted"
                 remember(self.ws, sub)  # the merge below takes it from the cache instead of reading it again
                 version = self.db.accepted_version(department) + 1
-                if state in ("archived", "accepted"):
+                if state in (J.ARCHIVED, J.ACCEPTED):
                     outputs.append(self._accept(staged, department, name, received, sha, version))
-                    self.db.mark_inbox(path, state="accepted")
+                    self.db.mark_inbox(path, state=J.ACCEPTED)
                     if self._merge_now:
                         master, note = self._merge(as_of)
                         outputs += [master] if master else []
-                    self.db.mark_inbox(path, state="merged")
+                    self.db.mark_inbox(path, state=J.MERGED)
             else:
                 result = "rejected" if sub.data is not None else "unreadable"
                 version = None
@@ -379,12 +266,12 @@ class Intake:
                     report.add(Finding("intake-no-department"))
                 rejected, annotated = self._reject(staged, sub, department, name, received, sha)
                 outputs += rejected
-                self.db.mark_inbox(path, state="rejected")
-            if self.db.inbox_entry(path).state != "mailed":
+                self.db.mark_inbox(path, state=J.REJECTED)
+            if self.db.inbox_entry(path).state is not J.MAILED:
                 # Only an annotated copy is attached: the unreadable original is no help to its sender.
                 attach = [annotated] if result != "accepted" and annotated else []
                 note = self._notify(name, department, result, report, attach, version, received) or note
-                self.db.mark_inbox(path, state="mailed")
+                self.db.mark_inbox(path, state=J.MAILED)
             self.db.record_submission(department, name, sha, received, result, len(report.errors),
                                       len(report.warnings), archive_path, version, inbox_path=path,
                                       merge_due=result == "accepted" and not self._merge_now)
@@ -395,13 +282,7 @@ class Intake:
 
     def _accept(self, staged: Path, department: str, name: str, received: str, sha: str, version: int) -> Path:
         """accepted/<DEPT>.xlsx and its sidecar, each replaced atomically (workbook first: merge trusts the sidecar)."""
-        folder = self.ws.folder("accepted")
-        target = folder / f"{department}.xlsx"
-        with atomic_path(target) as tmp:
-            shutil.copyfile(staged, tmp)
-        sidecar = {"department": department, "file": name, "received": received, "sha256": sha, "version": version}
-        write_bytes(folder / f"{department}.json", json.dumps(sidecar, ensure_ascii=False, indent=2).encode("utf-8"))
-        return target
+        return write_accepted(self.ws, staged, department, name, received, sha, version).path
 
     def _merge(self, as_of: dt.date) -> tuple[Path | None, str]:
         """Re-merge the master from the accepted workbooks (which snapshots its tasks). A master that
@@ -417,7 +298,7 @@ class Intake:
                 sha: str) -> tuple[list[Path], Path | None]:
         """rejected/: the annotated feedback copy (or the original, if it cannot be opened) and a report;
         also returns the feedback copy, or None when there is none."""
-        stem = _output_stem(received, department, sha, name)
+        stem = output_stem(received, department, sha, name)
         folder = self.ws.folder("rejected")
         copy = folder / f"{stem}.xlsx"
         annotated: Path | None = copy
@@ -429,25 +310,25 @@ class Intake:
         return [copy, self._write_report(name, department, received, sha, sub.report)], annotated
 
     def _write_report(self, name: str, department: str | None, received: str, sha: str, report: Report) -> Path:
-        target = self.ws.folder("rejected") / f"{_output_stem(received, department, sha, name)}.txt"
+        target = self.ws.folder("rejected") / f"{output_stem(received, department, sha, name)}.txt"
         write_bytes(target, report_text(name, department, received, report, self.lang).encode("utf-8"))
         return target
 
     def _duplicate(self, path: Path, staged: Path, sha: str, st: os.stat_result, now: dt.datetime) -> Outcome:
         """Same content as an earlier file: recorded and acknowledged, not processed again."""
         unstage(staged)
-        first = self.db.submission_for_hash(sha) or {}
+        first = self.db.submission_for_hash(sha)
         received = now.isoformat(timespec="seconds")
-        department = first.get("department") or department_from_name(path.name, self.ws)
+        department = (first and first.department) or department_from_name(path.name, self.ws)
         entry = self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, received=received)
-        if entry.state != "mailed":
+        if entry.state is not J.MAILED:
             self._notify(path.name, department, "duplicate", Report(), [], received=received)
-            self.db.mark_inbox(path, state="mailed")
-        note = msg("watch-duplicate-of", self.lang, file=first.get("file_name", "?"),
-                   received=first.get("received", "?"), result=msg(f"watch-result-{first.get('result', 'duplicate')}",
-                                                                    self.lang))
+            self.db.mark_inbox(path, state=J.MAILED)
+        note = msg("watch-duplicate-of", self.lang, file=first.file_name if first else "?",
+                   received=first.received.isoformat() if first else "?",
+                   result=msg(f"watch-result-{first.result if first else 'duplicate'}", self.lang))
         self.db.record_submission(department, path.name, sha, received, "duplicate", 0, 0,
-                                  first.get("archive_path"), first.get("version"), inbox_path=path)
+                                  first and first.archive_path, first and first.version, inbox_path=path)
         self._clean_inbox(path, st.st_size, st.st_mtime)
         return Outcome(path, "duplicate", department, sha256=sha, note=note)
 
@@ -479,6 +360,7 @@ class Intake:
         except MailError as exc:
             return exc.message(self.lang)
         return ""
+
 
 def report_text(name: str, department: str | None, received: str, report: Report, lang: str) -> str:
     """The plain-text report placed beside a rejected file and used as the e-mail body."""

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 import os
 import shutil
-import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,14 +16,17 @@ from typing import Iterator
 
 from ..check.model import Submission
 from ..config import Workspace
-from ..errors import UsageError
+from ..errors import NothingToMerge, UsageError
 from ..i18n import msg
 from ..output.master import write_master
 from ..plan.build import build_plan
 from ..plan.model import MasterPlan
 from ..spec.catalog import load_catalog
+from ..store.accepted import AcceptedVersion, read_accepted
+from ..store.atomic import atomic_path
 from ..store.cache import SubmissionCache, check_and_cache, file_sha256
-from ..store.state import StateDB
+from ..store.state import StateDB, submitted_departments
+from ..workdays import week_start
 
 
 @dataclass
@@ -60,23 +61,6 @@ class MergeResult:
                              end=plan.end_date.isoformat() if plan.end_date else ""))
         lines.append(msg("merge-read-stats", lang, parsed=self.parsed, cached=self.cached))
         return lines
-
-
-def _read_sidecar(path: Path) -> dict:
-    try:
-        raw = json.loads(path.read_text("utf-8"))
-        return raw if isinstance(raw, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _parse_received(value: object) -> dt.datetime | None:
-    if isinstance(value, str):
-        try:
-            return dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def master_paths(ws: Workspace, as_of: dt.date) -> tuple[Path, Path]:
@@ -124,65 +108,63 @@ def _check_files(todo: list[tuple[Path, dt.datetime]], ws: Workspace, cache: Sub
                              [cache] * n, [True] * n, chunksize=max(1, n // (workers * 4))))
 
 
+def _jobs(ws: Workspace, files: list[Path] | None) -> list[tuple[Path, AcceptedVersion | None]]:
+    """The files to merge: the accepted workbooks with what their sidecars say, or exactly `files`."""
+    if files is None:
+        jobs = [(a.path, a) for a in read_accepted(ws)]
+        if not jobs:
+            raise NothingToMerge("merge-missing-accepted", folder=str(ws.folder("accepted")))
+        return jobs
+    for path in files:
+        if not Path(path).is_file():
+            raise UsageError("merge-file-not-found", path=str(path))
+    return [(Path(path), None) for path in files]
+
+
 def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | None, out: Path | None,
                      lang: str | None) -> MergeResult:
     as_of = as_of or dt.date.today()
     catalog = load_catalog()
     cache = SubmissionCache(ws, catalog)
-    jobs: list[tuple[Path, dict]] = []
-    if files is None:
-        folder = ws.folder("accepted")
-        for d in ws.departments:
-            path = folder / f"{d.code}.xlsx"
-            if path.is_file():
-                jobs.append((path, _read_sidecar(path.with_suffix(".json"))))
-        if not jobs:
-            raise UsageError("merge-missing-accepted", folder=str(folder))
-    else:
-        for path in files:
-            if not Path(path).is_file():
-                raise UsageError("merge-file-not-found", path=str(path))
-            jobs.append((Path(path), {}))
-
-    versions: dict[str, int] = {}
-    names: dict[str, str] = {}
+    jobs = _jobs(ws, files)
     found: list[Submission | None] = []
     todo: list[tuple[Path, dt.datetime]] = []
-    for path, sidecar in jobs:
-        received = _parse_received(sidecar.get("received"))
-        if received is None:
-            received = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    for path, accepted in jobs:
+        received = (accepted and accepted.received) or dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
         found.append(cache.get(file_sha256(path), path, received))
         if found[-1] is None:
             todo.append((path, received))
     fresh = iter(_check_files(todo, ws, cache))  # merge never parses cells itself: the validator does
-    submissions: list[Submission] = []
-    for (path, sidecar), sub in zip(jobs, found):
-        if sub is None:
-            sub = next(fresh)
-        submissions.append(sub)
-        if sub.department and sidecar:
-            if isinstance(sidecar.get("version"), int):
-                versions[sub.department] = sidecar["version"]
-            if isinstance(sidecar.get("file"), str):
-                names[sub.department] = sidecar["file"]
+    submissions = [sub if sub is not None else next(fresh) for sub in found]
+    versions: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for sub, (_, accepted) in zip(submissions, jobs):
+        if sub.department and accepted:
+            if accepted.version is not None:
+                versions[sub.department] = accepted.version
+            if accepted.file_name is not None:
+                names[sub.department] = accepted.file_name
     parsed, cached = len(todo), len(jobs) - len(todo)
 
-    plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog)
+    db = StateDB(ws.state_db)
+    # Who submitted this week is the journal's answer for the workspace; given files only know their dates.
+    submitted = (submitted_departments(ws, week_start(as_of, ws.project.week_start), db, until=as_of)
+                 if files is None else None)
+    plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog,
+                      submitted=submitted)
     target, dated = (Path(out), None) if out else master_paths(ws, as_of)
     written = write_master(plan, ws, target, lang or ws.lang)
-    StateDB(ws.state_db).record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
-    history = None
-    if dated is not None:
-        dated.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dated.with_name(f".~xlflow-{int(time.time() * 1000)}-{dated.name}")
-        try:
-            shutil.copyfile(written.path, tmp)
-            os.replace(tmp, dated)
-            history = dated
-        except OSError:
-            tmp.unlink(missing_ok=True)
+    db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
+    history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached)
 
 
+def _keep_history(master: Path, dated: Path) -> Path | None:
+    """The dated copy of the master; a failure to write it is not the merge's failure."""
+    try:
+        with atomic_path(dated) as tmp:
+            shutil.copyfile(master, tmp)
+    except OSError:
+        return None
+    return dated

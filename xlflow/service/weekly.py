@@ -17,20 +17,15 @@ from typing import Iterable
 
 from ..config import Workspace
 from ..errors import XlflowError
-from ..output.brief import (
-    STALE_DAYS,
-    Brief,
-    Snapshot,
-    build_brief,
-    render_brief,
-    submitted_this_week,
-)
+from ..output.brief import STALE_DAYS, Brief, build_brief, render_brief
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..spec.catalog import load_catalog
+from ..store.accepted import read_accepted
 from ..store.atomic import write_bytes
 from ..store.cache import SubmissionCache
-from ..store.state import StateDB
+from ..store.snapshots import Snapshot
+from ..store.state import StateDB, submitted_departments
 from ..workdays import Week, week_of
 
 SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
@@ -51,19 +46,18 @@ def read_snapshots(db: StateDB, as_of: dt.date,
 
 
 def submissions_with_sidecars(ws: Workspace, db: StateDB) -> list[dict]:
-    """Every recorded submission, plus an accepted one for each accepted/<DEPT>.json the database
+    """Every recorded submission, plus an accepted one for each accepted version the database
     does not know (a workbook put into accepted/ by hand or restored from a backup)."""
-    subs = db.submissions()
-    known = {s["department"] for s in subs if s.get("result") == "accepted"}
-    for sidecar in sorted(ws.folder("accepted").glob("*.json")):
-        try:
-            meta = json.loads(sidecar.read_text("utf-8"))
-        except (OSError, ValueError):
-            continue
-        if meta.get("department") and meta["department"] not in known and meta.get("received"):
-            subs.append({"department": meta["department"], "file_name": meta.get("file", ""),
-                         "received": meta["received"], "result": "accepted"})
+    subs = [{**vars(s), "received": s.received.isoformat()} for s in db.submissions()]
+    known = {s["department"] for s in subs if s["result"] == "accepted"}
+    subs += [{"department": a.department, "file_name": a.file_name or "", "received": a.received.isoformat(),
+              "result": "accepted"} for a in read_accepted(ws) if a.department not in known and a.received]
     return subs
+
+
+def submitted(ws: Workspace, as_of: dt.date, db: StateDB) -> frozenset[str]:
+    """Who submitted in the week holding `as_of`, up to that day: the store's one definition."""
+    return submitted_departments(ws, week_of(as_of, ws.project.week_start).start, db, until=as_of)
 
 
 def open_issues(ws: Workspace) -> list[dict]:
@@ -90,7 +84,7 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     if week_of(current[0], ws.project.week_start) == week_of(as_of, ws.project.week_start):
         as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
     return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
-                       open_issues(ws) if risks is None else risks, lang)
+                       open_issues(ws) if risks is None else risks, lang, submitted=submitted(ws, as_of, db))
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------
@@ -98,8 +92,8 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
 def master_file(ws: Workspace, db: StateDB | None = None) -> Path | None:
     """The current master workbook: the one the last merge wrote, else the newest in master/."""
     last = (db or StateDB(ws.state_db)).last_merge()
-    if last and Path(last["master_path"]).is_file():
-        return Path(last["master_path"])
+    if last and Path(last.master_path).is_file():
+        return Path(last.master_path)
     found = [p for p in ws.folder("master").glob("*.xlsx") if not p.name.startswith(("~$", "."))]
     return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
@@ -145,9 +139,8 @@ def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iter
 
 def missing_departments(ws: Workspace, as_of: dt.date, db: StateDB | None = None) -> list[str]:
     """Codes of the departments with no accepted submission in the week holding `as_of`."""
-    week = week_of(as_of, ws.project.week_start)
-    subs = submissions_with_sidecars(ws, db or StateDB(ws.state_db))
-    return [d.code for d in ws.departments if not submitted_this_week(subs, d.code, week, as_of)]
+    done = submitted(ws, as_of, db or StateDB(ws.state_db))
+    return [d.code for d in ws.departments if d.code not in done]
 
 
 def send_reminders(ws: Workspace, as_of: dt.date, send: bool = True, lang: str | None = None,

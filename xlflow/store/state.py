@@ -4,6 +4,10 @@ It records every submission, the accepted version per department, the inbox
 index the watcher reconciles against (and uses as its crash journal), and a
 snapshot of all tasks at every merge, which the weekly brief compares.
 
+Rows come back as frozen dataclasses (SubmissionRecord, AcceptedVersion, InboxEntry, MergeRecord)
+and snapshots as Snapshot values (snapshots.py). submitted_departments() is the one answer to
+"has this department submitted this week".
+
 Every call opens its own short-lived connection, so a StateDB object can be
 shared between the watcher's threads and with other processes (WAL mode lets
 readers such as `xlflow status` run while the watcher writes).
@@ -11,20 +15,21 @@ readers such as `xlflow status` run while the watcher writes).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
-import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, Mapping
 
-from ..check.model import json_default
+from ..config import Workspace
+from ..errors import DatabaseTooNew
+from . import snapshots
+from .accepted import AcceptedVersion, read_accepted
+from .journal import JournalState
+from .snapshots import Snapshot, SnapshotTask
 
 SCHEMA_VERSION = 1
 RESULTS = ("accepted", "rejected", "duplicate", "unreadable")
-_DATE_KEYS = ("start", "due")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,7 +75,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
     master_path TEXT NOT NULL,
     created TEXT NOT NULL,
     task_count INTEGER NOT NULL,
-    tasks TEXT NOT NULL  -- zlib-compressed JSON array of task dicts, read whole by the brief;
+    tasks TEXT NOT NULL  -- compressed JSON columns of the tasks (snapshots.py), read whole by the brief;
                          -- '' once a later merge of the same day superseded it
 );
 CREATE INDEX IF NOT EXISTS snapshots_as_of ON snapshots (as_of);
@@ -85,6 +90,38 @@ def now_iso() -> str:
 
 
 @dataclass(frozen=True)
+class SubmissionRecord:
+    """One received file and what became of it (result: one of RESULTS)."""
+
+    id: int
+    department: str | None
+    file_name: str
+    sha256: str
+    received: dt.datetime
+    result: str
+    errors: int
+    warnings: int
+    archive_path: str | None
+    version: int | None
+    recorded: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "SubmissionRecord":
+        return cls(**{**dict(row), "received": dt.datetime.fromisoformat(row["received"])})
+
+
+@dataclass(frozen=True)
+class MergeRecord:
+    """A merge: its snapshot's id, the day it describes, the master it wrote, when, how many tasks."""
+
+    id: int
+    as_of: dt.date
+    master_path: str
+    created: str
+    task_count: int
+
+
+@dataclass(frozen=True)
 class InboxEntry:
     """One file the watcher has seen in the inbox, and how far its processing got (the crash journal)."""
 
@@ -92,7 +129,7 @@ class InboxEntry:
     size: int | None
     mtime: float | None
     sha256: str | None
-    state: str  # seen | staged | archived | accepted | rejected | merged | mailed | done | failed
+    state: JournalState
     attempts: int
     first_seen: str
     received: str | None
@@ -100,6 +137,10 @@ class InboxEntry:
     note: str | None
     changed: float | None  # wall-clock time (time.time()) when size or mtime was last seen to change
     updated: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "InboxEntry":
+        return cls(**{**dict(row), "state": JournalState(row["state"])})
 
 
 class StateDB:
@@ -115,8 +156,7 @@ class StateDB:
             if row is None:
                 con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             elif int(row[0]) > SCHEMA_VERSION:
-                raise RuntimeError(f"{self.path} has schema version {row[0]}; this xlflow knows up to "
-                                   f"{SCHEMA_VERSION}. Upgrade xlflow.")
+                raise DatabaseTooNew("state-too-new", path=str(self.path), found=row[0], known=SCHEMA_VERSION)
         finally:
             con.close()
 
@@ -164,7 +204,8 @@ class StateDB:
                     " received=excluded.received",
                     (department, version or 0, sha256, file_name, received_s))
             if inbox_path is not None:
-                con.execute("UPDATE inbox SET state='done', updated=? WHERE path=?", (now_iso(), str(inbox_path)))
+                con.execute("UPDATE inbox SET state=?, updated=? WHERE path=?",
+                            (JournalState.DONE, now_iso(), str(inbox_path)))
             if merge_due:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('merge_due', ?)", (now_iso(),))
             return int(cur.lastrowid)
@@ -183,21 +224,21 @@ class StateDB:
         with self._connect() as con:
             return con.execute("SELECT 1 FROM submissions WHERE sha256=? LIMIT 1", (sha256,)).fetchone() is not None
 
-    def submission_for_hash(self, sha256: str) -> dict | None:
+    def submission_for_hash(self, sha256: str) -> SubmissionRecord | None:
         """The first submission of this content (the one that was actually processed)."""
         with self._connect() as con:
             row = con.execute("SELECT * FROM submissions WHERE sha256=? AND result != 'duplicate'"
                               " ORDER BY id LIMIT 1", (sha256,)).fetchone()
-        return dict(row) if row else None
+        return SubmissionRecord.from_row(row) if row else None
 
-    def submissions(self, since: dt.datetime | dt.date | None = None) -> list[dict]:
+    def submissions(self, since: dt.datetime | dt.date | None = None) -> list[SubmissionRecord]:
         """Submissions in the order they were received, optionally only those received at or after `since`."""
         with self._connect() as con:
             rows = con.execute("SELECT * FROM submissions ORDER BY received, id").fetchall()
-        out = [dict(r) for r in rows]
+        out = [SubmissionRecord.from_row(r) for r in rows]
         if since is None:
             return out
-        return [s for s in out if _as_datetime(s["received"]) >= _as_datetime(since)]
+        return [s for s in out if _as_datetime(s.received) >= _as_datetime(since)]
 
     def accepted_version(self, department: str) -> int:
         """The department's current accepted version number; 0 if nothing was accepted yet."""
@@ -205,24 +246,27 @@ class StateDB:
             row = con.execute("SELECT version FROM accepted WHERE department=?", (department,)).fetchone()
         return int(row[0]) if row else 0
 
-    def accepted(self) -> dict[str, dict]:
-        """department -> {version, sha256, file_name, received} of its current accepted workbook."""
+    def accepted(self) -> dict[str, AcceptedVersion]:
+        """department -> its current accepted version, as recorded (path None: see store.accepted)."""
         with self._connect() as con:
             rows = con.execute("SELECT * FROM accepted ORDER BY department").fetchall()
-        return {r["department"]: dict(r) for r in rows}
+        return {r["department"]: AcceptedVersion(r["department"], r["version"],
+                                                 dt.datetime.fromisoformat(r["received"]), r["file_name"],
+                                                 r["sha256"]) for r in rows}
 
     # --- inbox index: reconciliation and crash journal ------------------------------------
 
     def inbox_entry(self, path: str | Path) -> InboxEntry | None:
         with self._connect() as con:
             row = con.execute("SELECT * FROM inbox WHERE path=?", (str(path),)).fetchone()
-        return InboxEntry(**dict(row)) if row else None
+        return InboxEntry.from_row(row) if row else None
 
-    def inbox_entries(self, states: tuple[str, ...] | None = None) -> list[InboxEntry]:
+    def inbox_entries(self, states: Iterable[JournalState] | None = None) -> list[InboxEntry]:
         with self._connect() as con:
             rows = con.execute("SELECT * FROM inbox ORDER BY first_seen, path").fetchall()
-        entries = [InboxEntry(**dict(r)) for r in rows]
-        return [e for e in entries if states is None or e.state in states]
+        entries = [InboxEntry.from_row(r) for r in rows]
+        wanted = None if states is None else set(states)
+        return [e for e in entries if wanted is None or e.state in wanted]
 
     def mark_inbox(self, path: str | Path, **fields: object) -> InboxEntry:
         """Create or update the entry for `path` (fields: size, mtime, sha256, state, attempts,
@@ -239,12 +283,12 @@ class StateDB:
                     con.execute(f"UPDATE inbox SET {sets}, updated=? WHERE path=?",
                                 (*fields.values(), stamp, str(path)))
             else:
-                values = {"state": "seen", "attempts": 0, **fields}
+                values = {"state": JournalState.SEEN, "attempts": 0, **fields}
                 cols = ", ".join(values)
                 con.execute(f"INSERT INTO inbox (path, first_seen, updated, {cols}) VALUES (?,?,?,"
                             f"{','.join('?' * len(values))})", (str(path), stamp, stamp, *values.values()))
             row = con.execute("SELECT * FROM inbox WHERE path=?", (str(path),)).fetchone()
-        return InboxEntry(**dict(row))
+        return InboxEntry.from_row(row)
 
     def forget_inbox(self, path: str | Path) -> None:
         with self._connect() as con:
@@ -252,43 +296,44 @@ class StateDB:
 
     # --- merges and task snapshots ---------------------------------------------------------
 
-    def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: list[dict]) -> int:
-        """Record this merge with a snapshot of every task; returns the snapshot id.
+    def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: list[Mapping[str, object]]) -> int:
+        """Record this merge with a snapshot of every task (rows with SnapshotTask's fields, as
+        MasterPlan.snapshot_rows() makes them); returns the snapshot id.
 
         The watcher merges after every accepted file, and 50,000 tasks are ~30 MB of JSON: only
         the day's newest snapshot keeps its tasks (the brief compares days and weeks), compressed."""
-        blob = zlib.compress(_columnar_json(tasks).encode("utf-8"), 1)
+        blob = snapshots.encode(tasks)
         with self._connect() as con:
             con.execute("UPDATE snapshots SET tasks='' WHERE as_of=?", (as_of.isoformat(),))
             cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count, tasks)"
                               " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), len(tasks), blob))
             return int(cur.lastrowid)
 
-    def last_merge(self) -> dict | None:
-        """{id, as_of (date), master_path, created, task_count} of the newest merge, or None."""
+    def last_merge(self) -> MergeRecord | None:
         with self._connect() as con:
             row = con.execute("SELECT id, as_of, master_path, created, task_count FROM snapshots"
                               " ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             return None
-        return {**dict(row), "as_of": dt.date.fromisoformat(row["as_of"])}
+        return MergeRecord(row["id"], dt.date.fromisoformat(row["as_of"]), row["master_path"], row["created"],
+                           row["task_count"])
 
-    def snapshot(self, snapshot_id: int) -> tuple[dt.date, list[dict]]:
+    def snapshot(self, snapshot_id: int) -> Snapshot:
         with self._connect() as con:
             head = con.execute("SELECT as_of FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()
             if head is None:
                 raise KeyError(snapshot_id)
-            return dt.date.fromisoformat(head[0]), self._tasks(con, snapshot_id)
+            return Snapshot(dt.date.fromisoformat(head[0]), self._tasks(con, snapshot_id))
 
-    def snapshots_between(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, list[dict]]]:
+    def snapshots_between(self, start: dt.date, end: dt.date) -> list[Snapshot]:
         """Every kept snapshot with start <= as_of <= end (one per day: its newest merge), oldest first."""
         with self._connect() as con:
             heads = con.execute("SELECT id, as_of FROM snapshots WHERE as_of BETWEEN ? AND ? AND length(tasks) > 0"
                                 " ORDER BY as_of, id",
                                 (start.isoformat(), end.isoformat())).fetchall()
-            return [(dt.date.fromisoformat(h["as_of"]), self._tasks(con, h["id"])) for h in heads]
+            return [Snapshot(dt.date.fromisoformat(h["as_of"]), self._tasks(con, h["id"])) for h in heads]
 
-    def latest_snapshot_before(self, day: dt.date, inclusive: bool = False) -> tuple[dt.date, list[dict]] | None:
+    def latest_snapshot_before(self, day: dt.date, inclusive: bool = False) -> Snapshot | None:
         """The newest snapshot with as_of < day (<= with inclusive=True), or None."""
         op = "<=" if inclusive else "<"
         with self._connect() as con:
@@ -297,47 +342,32 @@ class StateDB:
                                " LIMIT 1", (day.isoformat(),)).fetchone()
             if head is None:
                 return None
-            return dt.date.fromisoformat(head["as_of"]), self._tasks(con, head["id"])
+            return Snapshot(dt.date.fromisoformat(head["as_of"]), self._tasks(con, head["id"]))
 
     @staticmethod
-    def _tasks(con: sqlite3.Connection, snapshot_id: int) -> list[dict]:
+    def _tasks(con: sqlite3.Connection, snapshot_id: int) -> tuple[SnapshotTask, ...]:
         (data,) = con.execute("SELECT tasks FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()
-        if not data:
-            return []  # superseded by a later merge of the same day
-        tasks = json.loads(zlib.decompress(data) if isinstance(data, bytes) else data)
-        if isinstance(tasks, dict):  # columnar; databases written before hold a list of rows
-            tasks = [dict(zip(tasks["keys"], values)) for values in zip(*tasks["columns"])]
-        for task in tasks:
-            _restore_dates(task)
-        return tasks
+        return snapshots.decode(data)
 
 
+def submitted_departments(ws: Workspace, week_start: dt.date, db: StateDB | None = None,
+                          until: dt.date | None = None) -> frozenset[str]:
+    """THE definition of "has submitted this week": departments with an accepted submission
+    received (in local time) on week_start .. week_start + 6 days, and not after `until` (the
+    day a dashboard or a brief is "as of": a brief made again later shows what it showed then).
 
-
-def _columnar_json(tasks: list[dict]) -> str:
-    """Task rows as {"keys", "columns"}: half the JSON of a list of dicts (no key repeated per
-    task) and encoded twice as fast (100,000 tasks: ~0.7 s instead of ~1.5 s)."""
-    first = tasks[0].keys() if tasks else {}.keys()
-    odd = [task for task in tasks if task.keys() != first]
-    keys = list(dict.fromkeys([*first, *(k for task in odd for k in task)]))
-    if not odd and len(keys) > 1:  # every task has the same keys (always, from a merge): transposed in C
-        columns = list(zip(*map(itemgetter(*keys), tasks)))  # tuples: JSON arrays all the same
-    else:
-        columns = [[task.get(key) for task in tasks] for key in keys]
-    for i, key in enumerate(keys):
-        if key in _DATE_KEYS:
-            columns[i] = [v.isoformat() if isinstance(v, dt.date) else v for v in columns[i]]
-    return json.dumps({"keys": keys, "columns": columns}, default=json_default, ensure_ascii=False,
-                      separators=(",", ":"), check_circular=False)
-
-
-def _restore_dates(task: dict) -> None:
-    for key in _DATE_KEYS:
-        if isinstance(task.get(key), str):
-            try:
-                task[key] = dt.date.fromisoformat(task[key])
-            except ValueError:
-                pass
+    The source is the submissions journal; a department the journal knows no accepted
+    submission of counts by its accepted/ sidecar (a workbook put there by hand or restored)."""
+    subs = (db or StateDB(ws.state_db)).submissions()
+    accepted = [(s.department, s.received) for s in subs if s.result == "accepted" and s.department]
+    known = {dept for dept, _ in accepted}
+    accepted += [(a.department, a.received) for a in read_accepted(ws)
+                 if a.department not in known and a.received is not None]
+    last = week_start + dt.timedelta(days=6)
+    if until is not None:
+        last = min(last, until)
+    return frozenset(dept for dept, received in accepted
+                     if week_start <= _as_datetime(received).astimezone().date() <= last)
 
 
 def _as_datetime(value: dt.datetime | dt.date | str) -> dt.datetime:

@@ -7,7 +7,7 @@ mailing it and the weekly schedule are the service layer's (xlflow/service/weekl
 """
 from __future__ import annotations
 
-from .build import Snapshot, build_brief, submitted_this_week
+from .build import build_brief
 from .model import (
     SECTION_LIMIT,
     STALE_DAYS,
@@ -25,5 +25,5 @@ from .render import render_brief
 
 __all__ = [
     "SECTION_LIMIT", "STALE_DAYS", "TROUBLE", "Brief", "Decision", "DepartmentRow", "Headline", "Item",
-    "MissingDepartment", "Section", "Snapshot", "StatusCount", "build_brief", "render_brief", "submitted_this_week",
+    "MissingDepartment", "Section", "StatusCount", "build_brief", "render_brief",
 ]

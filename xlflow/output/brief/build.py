@@ -13,6 +13,7 @@ from typing import Iterable
 from ...config import Workspace
 from ...i18n import msg
 from ...spec.catalog import Enum, load_catalog
+from ...store.snapshots import Snapshot
 from ...workdays import Week, WorkCalendar, week_of
 from .model import (
     SECTION_LIMIT,
@@ -27,7 +28,6 @@ from .model import (
     StatusCount,
 )
 
-Snapshot = tuple[dt.date, list[dict]]  # (as_of, task dicts), as StateDB returns them
 Entries = list[tuple[dict, str]]  # (task, note) pairs of one section, unsorted
 
 SECTIONS = ("finished", "newly", "still", "overdue", "due_soon", "slips", "stale", "held_up")
@@ -123,29 +123,33 @@ class _Builder:
 def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snapshot | None = None,
                 older: Snapshot | None = None, submissions: Iterable[dict] = (), risks: Iterable[dict] = (),
                 lang: str | None = None, calendar: WorkCalendar | None = None,
-                statuses: Enum | None = None) -> Brief:
+                statuses: Enum | None = None, submitted: frozenset[str] | None = None) -> Brief:
     """The week-over-week brief. `current` is the newest snapshot of the week, `previous` the
     newest of the week before, `older` the newest at least two weeks older (for "not updated");
     `submissions` are StateDB.submissions() rows (department, received, result); `risks` are
     issue-log rows (issue_id, kind, description, raised_by, raised_date, impact, owner,
     response, status, department). `statuses` is the catalog's status enum: its codes, in
-    order, are the headline's counts."""
+    order, are the headline's counts. `submitted` are the departments that submitted this week
+    (store.state.submitted_departments, the one definition; the submissions' own accepted dates
+    when not given)."""
     lang = lang or ws.lang
     b = _Builder(ws, as_of, lang, calendar or WorkCalendar.from_settings(ws.calendar),
                  statuses or load_catalog().enums["status"])
     tasks = current[1]
     entries = _entries(b, tasks, previous, older)
     subs = list(submissions)
+    if submitted is None:
+        submitted = frozenset(d.code for d in ws.departments if _accepted_in_week(subs, d.code, b.week, as_of))
     decisions = _decisions(b, tasks, risks)
     return Brief(
         lang=lang, project=ws.project.name(lang), project_code=ws.project.code, week=b.week, as_of=as_of,
         snapshot_date=current[0], previous_date=previous[0] if previous else None,
         headline=_headline(b, tasks, previous[1] if previous else None),
         sections=tuple(b.section(key, entries[key]) for key in SECTIONS),
-        missing=_missing(b, subs),
+        missing=_missing(b, subs, submitted),
         decisions=decisions[:SECTION_LIMIT],
         decisions_more=max(0, len(decisions) - SECTION_LIMIT),
-        departments=_departments(b, tasks, subs),
+        departments=_departments(b, tasks, subs, submitted),
         subject=subject(ws, b.week, lang),
         notes=_notes(b, current, previous),
     )
@@ -276,15 +280,16 @@ def _accepted_dates(subs: list[dict], code: str, as_of: dt.date) -> list[dt.date
     return sorted(d.date() for d in dates if d is not None and d.date() <= as_of)
 
 
-def submitted_this_week(subs: list[dict], code: str, week: Week, as_of: dt.date) -> bool:
-    """Whether the department had a workbook accepted in `week`, up to `as_of`."""
+def _accepted_in_week(subs: list[dict], code: str, week: Week, as_of: dt.date) -> bool:
+    """For a brief built from bare submission rows (tests, tools); the workspace's brief passes
+    the store's definition instead."""
     return any(week.contains(d) for d in _accepted_dates(subs, code, as_of))
 
 
-def _missing(b: _Builder, subs: list[dict]) -> tuple[MissingDepartment, ...]:
+def _missing(b: _Builder, subs: list[dict], submitted: frozenset[str]) -> tuple[MissingDepartment, ...]:
     out = []
     for d in b.ws.departments:
-        if submitted_this_week(subs, d.code, b.week, b.as_of):
+        if d.code in submitted:
             continue
         last = _accepted_dates(subs, d.code, b.as_of)
         rejected = sum(1 for s in subs if s.get("department") == d.code
@@ -314,7 +319,8 @@ def _decisions(b: _Builder, tasks: list[dict], risks: Iterable[dict]) -> tuple[D
     return tuple(out)
 
 
-def _departments(b: _Builder, tasks: list[dict], subs: list[dict]) -> tuple[DepartmentRow, ...]:
+def _departments(b: _Builder, tasks: list[dict], subs: list[dict],
+                 submitted: frozenset[str]) -> tuple[DepartmentRow, ...]:
     rows = []
     for d in b.ws.departments:
         mine = [t for t in tasks if t.get("department") == d.code]
@@ -326,5 +332,5 @@ def _departments(b: _Builder, tasks: list[dict], subs: list[dict]) -> tuple[Depa
             overdue=sum(b.overdue(t) for t in mine),
             percent=round(sum(_percent(t) for t in mine) / len(mine), 1) if mine else 0.0,
             last_received=last[-1].isoformat() if last else "",
-            submitted=submitted_this_week(subs, d.code, b.week, b.as_of)))
+            submitted=d.code in submitted))
     return tuple(rows)

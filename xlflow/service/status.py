@@ -1,0 +1,47 @@
+"""What `xlflow status` reports, as data: the latest submission and accepted version per
+department, who has not submitted this week, the last merge, the inbox backlog and the
+recent submissions. The command line only formats it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..config import Department, Workspace
+from ..store.journal import JournalState
+from ..store.state import MergeRecord, StateDB, SubmissionRecord, submitted_departments
+from ..workdays import week_start
+
+RECENT = 10  # submissions listed at the end
+
+
+@dataclass(frozen=True)
+class DepartmentStatus:
+    department: Department
+    latest: SubmissionRecord | None  # the last file received from it, whatever its result
+    version: int | None  # its current accepted version; None if nothing was accepted
+
+
+@dataclass(frozen=True)
+class WorkspaceStatus:
+    now: dt.datetime
+    week_start: dt.date
+    departments: tuple[DepartmentStatus, ...]
+    not_submitted: tuple[str, ...]  # codes, in the configuration's order
+    last_merge: MergeRecord | None
+    pending: int  # inbox files not finished yet
+    recent: tuple[SubmissionRecord, ...]  # the newest first
+
+
+def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None) -> WorkspaceStatus:
+    db = db or StateDB(ws.state_db)
+    subs = db.submissions()
+    latest = {s.department: s for s in subs if s.department}  # received order: the last one wins
+    accepted = db.accepted()
+    start = week_start(now.date(), ws.project.week_start)
+    submitted = submitted_departments(ws, start, db, until=now.date())
+    rows = tuple(DepartmentStatus(d, latest.get(d.code), accepted[d.code].version if d.code in accepted else None)
+                 for d in ws.departments)
+    pending = sum(1 for e in db.inbox_entries() if e.state is not JournalState.DONE)
+    return WorkspaceStatus(now, start, rows, tuple(d.code for d in ws.departments if d.code not in submitted),
+                           db.last_merge(), pending, tuple(reversed(subs[-RECENT:])))

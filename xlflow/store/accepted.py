@@ -1,0 +1,81 @@
+"""The accepted folder: accepted/<DEPT>.xlsx, each department's current valid workbook, and
+its sidecar accepted/<DEPT>.json saying which submission it is. Written and read only here.
+
+Sidecar: {"department", "file" (the name the submitter used), "received" (ISO time with
+offset), "sha256", "version"}. The workbook is replaced first: a sidecar always describes a
+workbook that is already in place.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Workspace
+from .atomic import atomic_path, write_bytes
+
+
+@dataclass(frozen=True)
+class AcceptedVersion:
+    """A department's current accepted workbook. Fields its sidecar lacks (a workbook put in
+    by hand) are None; `path` is None when the state database, not the folder, is the source."""
+
+    department: str
+    version: int | None
+    received: dt.datetime | None
+    file_name: str | None
+    sha256: str | None
+    path: Path | None = None
+
+
+def workbook_path(ws: Workspace, department: str) -> Path:
+    return ws.folder("accepted") / f"{department}.xlsx"
+
+
+def write_accepted(ws: Workspace, source: Path, department: str, file_name: str, received: str,
+                   sha256: str, version: int) -> AcceptedVersion:
+    """Make `source` the department's accepted workbook, then write its sidecar; each atomically."""
+    target = workbook_path(ws, department)
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+    sidecar = {"department": department, "file": file_name, "received": received, "sha256": sha256,
+               "version": version}
+    write_bytes(target.with_suffix(".json"), json.dumps(sidecar, ensure_ascii=False, indent=2).encode("utf-8"))
+    return AcceptedVersion(department, version, _datetime(received), file_name, sha256, target)
+
+
+def current(ws: Workspace, department: str) -> AcceptedVersion | None:
+    """The department's accepted workbook and what its sidecar says; None if there is none."""
+    path = workbook_path(ws, department)
+    if not path.is_file():
+        return None
+    meta = _sidecar(path.with_suffix(".json"))
+    version, file_name, sha = meta.get("version"), meta.get("file"), meta.get("sha256")
+    return AcceptedVersion(department, version if isinstance(version, int) else None, _datetime(meta.get("received")),
+                           file_name if isinstance(file_name, str) else None, sha if isinstance(sha, str) else None,
+                           path)
+
+
+def read_accepted(ws: Workspace) -> list[AcceptedVersion]:
+    """Every configured department's accepted workbook, in the configuration's order."""
+    found = (current(ws, d.code) for d in ws.departments)
+    return [a for a in found if a is not None]
+
+
+def _sidecar(path: Path) -> dict:
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _datetime(value: object) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
