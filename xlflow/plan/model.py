@@ -186,7 +186,7 @@ class MasterPlan:
                 "percent": get("percent"), "start": get("start"), "due": get("due"),
                 "reason": get("reason"), "predecessors": list(get("predecessors") or ()),
                 "successors_other_depts": [s.task_id for s in t.successors_other_depts] if t.successors else [],
-                "days_late": t.days_late,
+                "days_late": t.days_late, "actual_finish": get("actual_finish"),
             })
         return rows
 
