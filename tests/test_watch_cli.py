@@ -51,7 +51,7 @@ def test_status_shows_submissions_missing_departments_and_the_last_merge(tmp_pat
 
 def test_watch_refuses_a_second_watcher(tmp_path):
     from xlflow.errors import WatchBusy
-    from xlflow.watcher import workspace_lock
+    from xlflow.store.lock import workspace_lock
 
     ws = make_ws(tmp_path / "ws")
     with workspace_lock(ws):

@@ -189,7 +189,7 @@ def test_only_one_watcher_per_workspace(tmp_path):
     import pytest
 
     from xlflow.errors import WatchBusy
-    from xlflow.watcher import workspace_lock
+    from xlflow.store.lock import workspace_lock
 
     ws = make_ws(tmp_path / "ws")
     with workspace_lock(ws):
@@ -203,7 +203,8 @@ def test_only_one_watcher_per_workspace(tmp_path):
 def test_network_shares_are_polled(tmp_path):
     from pathlib import Path
 
-    from xlflow.watcher import Watcher, on_network_share
+    from xlflow.store.lock import on_network_share
+    from xlflow.watcher import Watcher
 
     assert on_network_share(Path(r"\\fileserver\projects\inbox")) and on_network_share(Path("//fileserver/inbox"))
     assert not on_network_share(tmp_path)

@@ -27,11 +27,12 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .config import Workspace, ensure_folders
-from .errors import WatchBusy, XlflowError
+from .errors import XlflowError
 from .i18n import msg
 from .service.intake import Intake, Outcome
 from .service.staging import classify
 from .store.journal import JournalState
+from .store.lock import on_network_share
 from .store.state import StateDB
 
 LOGGER_NAME = "xlflow.watch"
@@ -57,53 +58,6 @@ def setup_logging(ws: Workspace, console: bool = True) -> logging.Logger:
         log.addHandler(stream)
     log.propagate = False
     return log
-
-
-@contextmanager
-def workspace_lock(ws: Workspace) -> Iterator[Path]:
-    """Only one watcher per workspace. An OS file lock, so a killed watcher never leaves it stale."""
-    path = ws.root / ".xlflow" / "watch.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(path, "a+")
-    try:
-        try:
-            if os.name == "nt":
-                import msvcrt
-                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise WatchBusy("watch-busy", lock=str(path)) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        yield path
-    finally:
-        fh.close()
-
-
-NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "fuse.sshfs", "9p", "afpfs", "davfs", "fuse.rclone"}
-
-
-def on_network_share(path: Path) -> bool:
-    """True for a UNC path or a network mount, where OS file events never arrive (PITFALLS W1)."""
-    text = str(path)
-    if text.startswith(("\\\\", "//")):
-        return True
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
-        return False
-    best, fstype = "", ""
-    resolved = str(Path(path).resolve())
-    for line in mounts:
-        parts = line.split()
-        if len(parts) >= 3 and (resolved == parts[1] or resolved.startswith(parts[1].rstrip("/") + "/")):
-            if len(parts[1]) > len(best):
-                best, fstype = parts[1], parts[2]
-    return fstype in NETWORK_FS
 
 
 class _Handler(FileSystemEventHandler):

@@ -24,7 +24,8 @@ from . import handle_errors, lang_option, main, open_workspace, workspace_option
 def watch(workspace: Path, poll: float | None, once: bool, lang: str | None) -> None:
     """Watch the inbox: archive, check, accept or reject each file, re-merge, tell the submitter.
     监视收件箱：归档、校验、接收或退回、更新总表、通知提交人。"""
-    from ..watcher import Watcher, setup_logging, stop_on_signals, workspace_lock
+    from ..store.lock import workspace_lock
+    from ..watcher import Watcher, setup_logging, stop_on_signals
 
     ws = open_workspace(workspace)
     lang = lang or ws.lang
