@@ -161,3 +161,33 @@ def test_only_the_days_newest_snapshot_keeps_its_tasks(tmp_path):
     assert db.latest_snapshot_before(day)[0] == day - dt.timedelta(days=7)
     assert db.last_merge().task_count == 2000
     assert (tmp_path / "s.sqlite").stat().st_size < 2_000_000  # 6 × 2,000 tasks, compressed and pruned
+
+
+def test_a_schema_1_database_gains_the_version_columns_and_keeps_its_rows(tmp_path):
+    """Databases of the first release are upgraded in place: columns added, nothing rewritten."""
+    import datetime as dt
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE submissions (id INTEGER PRIMARY KEY, department TEXT, file_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL, received TEXT NOT NULL, result TEXT NOT NULL,
+            errors INTEGER NOT NULL DEFAULT 0, warnings INTEGER NOT NULL DEFAULT 0, archive_path TEXT,
+            version INTEGER, recorded TEXT NOT NULL);
+        INSERT INTO submissions VALUES (1, 'RD', 'a.xlsx', 'aa', '2026-11-13T15:00:00+08:00', 'accepted',
+            0, 0, '/archive/a.xlsx', 1, '2026-11-13T15:00:01+08:00');
+    """)
+    con.close()
+    db = StateDB(path)
+    (old,) = db.versions("RD")
+    assert (old.version, old.update_date, old.changes, old.note) == (1, None, None, None)
+    db.record_submission("RD", "b.xlsx", "bb", "2026-11-20T15:00:00+08:00", "accepted", version=2,
+                         update_date=dt.date(2026, 11, 20), changes={"added": ["RD-009"]}, note="restored")
+    new = db.versions("RD")[-1]
+    assert (new.update_date, new.changes["added"], new.note) == (dt.date(2026, 11, 20), ["RD-009"], "restored")
+    assert [s.file_name for s in db.history("RD")] == ["a.xlsx", "b.xlsx"]
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"

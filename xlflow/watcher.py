@@ -32,7 +32,7 @@ from .i18n import msg
 from .service.intake import Intake, Outcome
 from .service.staging import classify
 from .store.journal import JournalState
-from .store.lock import on_network_share
+from .store.lock import on_network_share, workspace_lock
 from .store.state import StateDB
 
 LOGGER_NAME = "xlflow.watch"

@@ -15,6 +15,7 @@ readers such as `xlflow status` run while the watcher writes).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from .accepted import AcceptedVersion, read_accepted
 from .journal import JournalState
 from .snapshots import Snapshot, SnapshotTask
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a submission keeps its update date, the changes it made and a note
 RESULTS = ("accepted", "rejected", "duplicate", "unreadable")
 
 _SCHEMA = """
@@ -44,7 +45,10 @@ CREATE TABLE IF NOT EXISTS submissions (
     warnings INTEGER NOT NULL DEFAULT 0,
     archive_path TEXT,
     version INTEGER,
-    recorded TEXT NOT NULL
+    recorded TEXT NOT NULL,
+    update_date TEXT,
+    changes TEXT,  -- JSON of plan.diff.PlanDiff: what this version changed in the department's plan
+    note TEXT  -- e.g. restored from version 3, accepted by the coordinator despite the guards
 );
 CREATE INDEX IF NOT EXISTS submissions_sha ON submissions (sha256);
 CREATE INDEX IF NOT EXISTS submissions_received ON submissions (received);
@@ -81,6 +85,10 @@ CREATE TABLE IF NOT EXISTS snapshots (
 CREATE INDEX IF NOT EXISTS snapshots_as_of ON snapshots (as_of);
 """
 
+# Columns added after schema 1, added in place to an older database (nothing is rewritten).
+_ADDED_COLUMNS = {2: (("submissions", "update_date", "TEXT"), ("submissions", "changes", "TEXT"),
+                      ("submissions", "note", "TEXT"))}
+
 _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "archive_path", "note", "changed")
 
 
@@ -104,10 +112,17 @@ class SubmissionRecord:
     archive_path: str | None
     version: int | None
     recorded: str
+    update_date: dt.date | None = None  # the workbook's own "update date" (accepted versions)
+    changes: dict | None = None  # PlanDiff JSON: what this version changed (plan.diff)
+    note: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "SubmissionRecord":
-        return cls(**{**dict(row), "received": dt.datetime.fromisoformat(row["received"])})
+        values = dict(row)
+        changes = values.get("changes")
+        return cls(**{**values, "received": dt.datetime.fromisoformat(row["received"]),
+                      "update_date": dt.date.fromisoformat(values["update_date"]) if values.get("update_date") else None,
+                      "changes": json.loads(changes) if changes else None})
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,18 @@ class InboxEntry:
         return cls(**{**dict(row), "state": JournalState(row["state"])})
 
 
+def _upgrade(con: sqlite3.Connection, found: int) -> None:
+    """Bring an older database up to SCHEMA_VERSION by adding columns; its rows stay as they are."""
+    con.execute("BEGIN IMMEDIATE")
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        for table, column, kind in _ADDED_COLUMNS.get(version, ()):
+            present = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    con.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+    con.execute("COMMIT")
+
+
 class StateDB:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -157,6 +184,8 @@ class StateDB:
                 con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             elif int(row[0]) > SCHEMA_VERSION:
                 raise DatabaseTooNew("state-too-new", path=str(self.path), found=row[0], known=SCHEMA_VERSION)
+            elif int(row[0]) < SCHEMA_VERSION:
+                _upgrade(con, int(row[0]))
         finally:
             con.close()
 
@@ -183,7 +212,9 @@ class StateDB:
     def record_submission(self, department: str | None, file_name: str, sha256: str,
                           received: dt.datetime | str, result: str, errors: int = 0, warnings: int = 0,
                           archive_path: str | Path | None = None, version: int | None = None,
-                          inbox_path: str | Path | None = None, merge_due: bool = False) -> int:
+                          inbox_path: str | Path | None = None, merge_due: bool = False,
+                          update_date: dt.date | None = None, changes: dict | None = None,
+                          note: str | None = None) -> int:
         """One row per received file. An accepted one also becomes the department's current version.
         With `inbox_path`, the file's journal entry is marked done in the same transaction,
         so a crash can never record a file twice. `merge_due` notes, in that same transaction,
@@ -194,9 +225,11 @@ class StateDB:
         with self._connect() as con:
             cur = con.execute(
                 "INSERT INTO submissions (department, file_name, sha256, received, result, errors, warnings,"
-                " archive_path, version, recorded) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " archive_path, version, recorded, update_date, changes, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (department, file_name, sha256, received_s, result, errors, warnings,
-                 str(archive_path) if archive_path else None, version, now_iso()))
+                 str(archive_path) if archive_path else None, version, now_iso(),
+                 update_date.isoformat() if update_date else None,
+                 json.dumps(changes, ensure_ascii=False) if changes else None, note))
             if result == "accepted" and department:
                 con.execute(
                     "INSERT INTO accepted VALUES (?,?,?,?,?) ON CONFLICT (department) DO UPDATE SET"
@@ -239,6 +272,20 @@ class StateDB:
         if since is None:
             return out
         return [s for s in out if _as_datetime(s.received) >= _as_datetime(since)]
+
+    def versions(self, department: str) -> list[SubmissionRecord]:
+        """Every accepted version of the department, oldest first: its plan's history."""
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM submissions WHERE department=? AND result='accepted'"
+                               " ORDER BY version, id", (department,)).fetchall()
+        return [SubmissionRecord.from_row(r) for r in rows]
+
+    def history(self, department: str) -> list[SubmissionRecord]:
+        """Everything received from the department, in the order received (rejected files included)."""
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM submissions WHERE department=? ORDER BY received, id",
+                               (department,)).fetchall()
+        return [SubmissionRecord.from_row(r) for r in rows]
 
     def accepted_version(self, department: str) -> int:
         """The department's current accepted version number; 0 if nothing was accepted yet."""
