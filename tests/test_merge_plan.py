@@ -193,7 +193,7 @@ def test_snapshot_rows_carry_what_the_state_db_needs(ws):
                    "owner_department": "RD", "status": "delayed", "reported_status": "in_progress",
                    "health": "overdue", "percent": 0.0, "start": D(2026, 11, 2), "due": D(2026, 11, 13),
                    "reason": "short of staff", "predecessors": [], "successors_other_depts": ["MK-1"],
-                   "days_late": 5}
+                   "days_late": 5, "actual_finish": None}
 
 
 def test_a_status_added_to_the_spec_is_counted(ws, tmp_path):

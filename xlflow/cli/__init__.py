@@ -61,4 +61,4 @@ def open_workspace(path: Path) -> Workspace:
 
 
 # Command modules register themselves on `main` when imported.
-from . import core, merge, summary, validate, watch  # noqa: E402,F401
+from . import core, history, merge, summary, validate, watch  # noqa: E402,F401

@@ -28,11 +28,13 @@ from ..findings import Finding, Report
 from ..i18n import msg
 from ..output.mail import deliver
 from ..output.notify import feedback, write_feedback_copy
+from ..plan.diff import PlanDiff, diff_plans
 from ..store.accepted import write_accepted
 from ..store.atomic import atomic_path, write_bytes
 from ..store.cache import remember
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
+from ..workdays import WorkCalendar
 from .merge import merge_workspace
 from .staging import (  # noqa: F401 - classify, owner_files, stamped_department, zip_complete: still importable here
     archive,
@@ -49,6 +51,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, stamped_department
     unstage,
     zip_complete,
 )
+from .versions import current_submission, task_map
 
 
 @dataclass
@@ -248,8 +251,10 @@ class Intake:
             outputs: list[Path] = []
             annotated: Path | None = None
             note = ""
+            update_date, changes = _update_date(sub), None
             if sub.valid and department:
                 result = "accepted"
+                changes = self._changes(department, sub)
                 remember(self.ws, sub)  # the merge below takes it from the cache instead of reading it again
                 version = self.db.accepted_version(department) + 1
                 if state in (J.ARCHIVED, J.ACCEPTED):
@@ -274,11 +279,19 @@ class Intake:
                 self.db.mark_inbox(path, state=J.MAILED)
             self.db.record_submission(department, name, sha, received, result, len(report.errors),
                                       len(report.warnings), archive_path, version, inbox_path=path,
-                                      merge_due=result == "accepted" and not self._merge_now)
+                                      merge_due=result == "accepted" and not self._merge_now,
+                                      update_date=update_date, changes=changes.to_json() if changes else None)
         finally:
             unstage(staged)
         return Outcome(path, result, department, len(report.errors), len(report.warnings), version,
                        sha256=sha, note=note, outputs=outputs)
+
+    def _changes(self, department: str, sub: Submission) -> PlanDiff | None:
+        """What this version changes in the department's current plan; None for a first version."""
+        before = current_submission(self.ws, department)
+        if before is None:
+            return None
+        return diff_plans(task_map(before), task_map(sub), WorkCalendar.from_settings(self.ws.calendar))
 
     def _accept(self, staged: Path, department: str, name: str, received: str, sha: str, version: int) -> Path:
         """accepted/<DEPT>.xlsx and its sidecar, each replaced atomically (workbook first: merge trusts the sidecar)."""
@@ -360,6 +373,12 @@ class Intake:
         except MailError as exc:
             return exc.message(self.lang)
         return ""
+
+
+def _update_date(sub: Submission) -> dt.date | None:
+    form = sub.data.forms.get("wbs") if sub.data is not None else None
+    value = form.card.get("update_date") if form is not None else None
+    return value if isinstance(value, dt.date) else None
 
 
 def report_text(name: str, department: str | None, received: str, report: Report, lang: str) -> str:

@@ -31,6 +31,8 @@ from .snapshots import Snapshot, SnapshotTask
 
 SCHEMA_VERSION = 2  # 2: a submission keeps its update date, the changes it made and a note
 RESULTS = ("accepted", "rejected", "duplicate", "unreadable")
+RESTORED = "restored-from:"  # note of a version the coordinator restored ("restored-from:3"): not a submission
+FORCED = "accepted-by-coordinator"  # note of a file accepted despite the guards, then ": <finding codes>"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -406,7 +408,8 @@ def submitted_departments(ws: Workspace, week_start: dt.date, db: StateDB | None
     The source is the submissions journal; a department the journal knows no accepted
     submission of counts by its accepted/ sidecar (a workbook put there by hand or restored)."""
     subs = (db or StateDB(ws.state_db)).submissions()
-    accepted = [(s.department, s.received) for s in subs if s.result == "accepted" and s.department]
+    accepted = [(s.department, s.received) for s in subs if s.result == "accepted" and s.department
+                and not (s.note or "").startswith(RESTORED)]  # the coordinator's revert is not a submission
     known = {dept for dept, _ in accepted}
     accepted += [(a.department, a.received) for a in read_accepted(ws)
                  if a.department not in known and a.received is not None]

@@ -1,0 +1,225 @@
+"""Every version of a department's plan: what the current one is, what came before, and the
+coordinator's two ways to overrule the intake (`revert` to an earlier version, `accept` a file
+the guards refused). History is never rewritten: a revert or a forced accept is a new version,
+recorded with what it changed and why; the archive keeps every file ever received.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..check.model import Submission
+from ..config import Workspace
+from ..errors import UsageError, XlflowError
+from ..i18n import msg
+from ..output.mail import compose, deliver
+from ..plan.diff import PlanDiff, diff_plans
+from ..spec.catalog import load_catalog
+from ..store.accepted import current, write_accepted
+from ..store.cache import SubmissionCache
+from ..store.state import FORCED, RESTORED, StateDB, SubmissionRecord
+from ..workdays import WorkCalendar
+from .merge import merge_workspace
+from .staging import archive, archive_name, stage_copy, staging_dir, unstage
+
+
+def task_map(sub: Submission | None) -> dict[str, dict]:
+    """Task ID -> row values of a checked submission's WBS, in the workbook's order."""
+    if sub is None or sub.data is None:
+        return {}
+    return {str(r.values["task_id"]): dict(r.values) for r in sub.data.rows("wbs", "tasks")
+            if r.values.get("task_id")}
+
+
+def current_submission(ws: Workspace, department: str, cache: SubmissionCache | None = None) -> Submission | None:
+    """The department's current accepted workbook, parsed (from the parse cache when it can)."""
+    found = current(ws, department)
+    if found is None or found.path is None:
+        return None
+    return (cache or SubmissionCache(ws, load_catalog())).load(found.path, ws, found.received)
+
+
+def project_tasks(ws: Workspace) -> dict[str, dict]:
+    """Every department's current tasks by task ID: what cross-department links are checked against."""
+    cache = SubmissionCache(ws, load_catalog())
+    out: dict[str, dict] = {}
+    for d in ws.departments:
+        out.update(task_map(current_submission(ws, d.code, cache)))
+    return out
+
+
+def status_label(code: object, lang: str) -> str:
+    return load_catalog().enums["status"].label_of(str(code), lang) if code else "—"
+
+
+def change_summary(record: SubmissionRecord, lang: str) -> str:
+    """The recorded changes of a version as one line (empty for a first version)."""
+    if record.changes is None:
+        return ""
+    return PlanDiff.from_json(record.changes).summary(lang, status_label)
+
+
+# --- history ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: int | None  # None: a file that did not become a version (rejected, duplicate, unreadable)
+    received: dt.datetime
+    file_name: str
+    result: str
+    update_date: dt.date | None
+    errors: int
+    warnings: int
+    changes: str  # the change summary, in the requested language
+    note: str
+    current: bool
+
+    def as_dict(self) -> dict:
+        return {"version": self.version, "received": self.received.isoformat(), "file": self.file_name,
+                "result": self.result, "update_date": self.update_date.isoformat() if self.update_date else None,
+                "errors": self.errors, "warnings": self.warnings, "changes": self.changes, "note": self.note,
+                "current": self.current}
+
+
+def department_history(ws: Workspace, department: str, lang: str, db: StateDB | None = None) -> list[HistoryEntry]:
+    """Every file received from the department in order, its versions numbered, the current one marked."""
+    code = _department(ws, department)
+    db = db or StateDB(ws.state_db)
+    now = db.accepted_version(code)
+    return [HistoryEntry(r.version if r.result == "accepted" else None, r.received, r.file_name, r.result,
+                         r.update_date, r.errors, r.warnings, change_summary(r, lang), _note(r.note, lang),
+                         r.result == "accepted" and r.version == now)
+            for r in db.history(code)]
+
+
+def _note(note: str | None, lang: str) -> str:
+    if not note:
+        return ""
+    if note.startswith(RESTORED):
+        return msg("history-note-restored", lang, version=note[len(RESTORED):])
+    if note.startswith(FORCED):
+        return msg("history-note-forced", lang, codes=note[len(FORCED):].strip(": ") or "—")
+    return note
+
+
+def _department(ws: Workspace, raw: str) -> str:
+    code = ws.find_department(raw)
+    if code is None:
+        raise UsageError("history-unknown-department", value=raw,
+                         departments=", ".join(d.code for d in ws.departments))
+    return code
+
+
+# --- revert -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VersionResult:
+    department: str
+    version: int  # the new version
+    source: str  # what it came from: "v3 (file.xlsx)" or the file accepted
+    diff: PlanDiff
+    master: Path | None
+    mail_note: str
+
+
+def revert(ws: Workspace, department: str, to_version: int | None, as_of: dt.date,
+           now: dt.datetime | None = None, lang: str | None = None) -> VersionResult:
+    """Make an earlier accepted version (default: the one before the current) the department's
+    current plan again, as a new version; re-merge; tell the department's contact."""
+    code, lang, now = _department(ws, department), lang or ws.lang, now or dt.datetime.now().astimezone()
+    db = StateDB(ws.state_db)
+    versions = db.versions(code)
+    if not versions:
+        raise UsageError("revert-no-versions", department=code)
+    current_no = versions[-1].version
+    if to_version is None:
+        if len(versions) < 2:
+            raise UsageError("revert-nothing-before", department=code, version=current_no)
+        target = versions[-2]
+    else:
+        target = next((v for v in versions if v.version == to_version), None)
+        if target is None:
+            raise UsageError("revert-unknown-version", department=code, version=to_version,
+                             versions=", ".join(str(v.version) for v in versions))
+    if target.version == current_no:
+        raise UsageError("revert-is-current", department=code, version=current_no)
+    if not target.archive_path or not Path(target.archive_path).is_file():
+        raise XlflowError("revert-archive-missing", department=code, version=target.version,
+                          path=target.archive_path or "?")
+    return install_version(ws, code, Path(target.archive_path), target.file_name, as_of, now, lang,
+                           note=f"{RESTORED}{target.version}", update_date=target.update_date,
+                           source=f"v{target.version} ({target.file_name})")
+
+
+def install_version(ws: Workspace, code: str, original: Path, file_name: str, as_of: dt.date, now: dt.datetime,
+                    lang: str, note: str, update_date: dt.date | None, source: str,
+                    archive_path: Path | None = None) -> VersionResult:
+    """Accept `original` (an archived file) as the department's next version: the diff against the
+    current one recorded with it, the master re-merged, the department's contact told."""
+    db = StateDB(ws.state_db)
+    cache = SubmissionCache(ws, load_catalog())
+    before = task_map(current_submission(ws, code, cache))
+    staged, sha = stage_copy(original, staging_dir(ws), file_name)
+    try:
+        sub = cache.load(staged, ws, now)
+        if not sub.valid:
+            raise XlflowError("version-not-valid", file=file_name, errors=len(sub.report.errors),
+                              first=sub.report.errors[0].message(lang) if sub.report.errors else "")
+        diff = diff_plans(before, task_map(sub), WorkCalendar.from_settings(ws.calendar))
+        version = db.accepted_version(code) + 1
+        write_accepted(ws, staged, code, file_name, now.isoformat(timespec="seconds"), sha, version)
+    finally:
+        unstage(staged)
+    db.record_submission(code, file_name, sha, now, "accepted", len(sub.report.errors), len(sub.report.warnings),
+                         str(archive_path or original), version, update_date=update_date, changes=diff.to_json(),
+                         note=note)
+    try:
+        master = merge_workspace(ws, as_of=as_of, lang=lang).master_path
+    except XlflowError:
+        master = None  # the version stands; the next merge shows it
+    return VersionResult(code, version, source, diff, master, _tell(ws, code, version, source, diff, lang))
+
+
+def _tell(ws: Workspace, code: str, version: int, source: str, diff: PlanDiff, lang: str) -> str:
+    """Mail the department's contact (and the coordinators) that its plan was changed for it."""
+    dept = ws.department(code)
+    to = [dept.email] if dept and dept.email else []
+    changes = diff.summary(lang, status_label)
+    subject = msg("version-mail-subject", lang, project=ws.project.name(lang), department=dept.name(lang),
+                  version=version)
+    text = msg("version-mail-body", lang, department=dept.name(lang), version=version, source=source,
+               changes=changes, lead=ws.project.lead_department)
+    message = compose(ws, subject, text, None, to + list(ws.email.to), kind=f"version-{code}-{version}", lang=lang)
+    if not message["To"]:
+        return msg("watch-no-recipient", lang)
+    try:
+        deliver(ws, message, send=ws.email.configured)
+    except XlflowError as exc:
+        return exc.message(lang)
+    return ""
+
+
+# --- accept -------------------------------------------------------------------------------------
+
+def accept_file(ws: Workspace, path: Path, department: str, as_of: dt.date, now: dt.datetime | None = None,
+                lang: str | None = None, guard_codes: tuple[str, ...] = ()) -> VersionResult:
+    """The coordinator takes a file in despite the guards (an older update date, a shorter plan):
+    archived first like every file received, it must still pass the checks (the master cannot
+    merge broken data); the guards it overrules are recorded with the version."""
+    code, lang, now = _department(ws, department), lang or ws.lang, now or dt.datetime.now().astimezone()
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError("merge-file-not-found", path=str(path))
+    staged, sha = stage_copy(path, staging_dir(ws))
+    try:
+        archived = archive(ws, staged, archive_name(code, now.isoformat(timespec="seconds"), sha, path.name))
+        sub = SubmissionCache(ws, load_catalog()).load(staged, ws, now)
+    finally:
+        unstage(staged)
+    if sub.department and sub.department != code:
+        raise UsageError("accept-department-mismatch", file=path.name, found=sub.department, department=code)
+    card = sub.data.forms["wbs"].card if sub.data and "wbs" in sub.data.forms else {}
+    note = f"{FORCED}: {', '.join(guard_codes)}" if guard_codes else FORCED
+    return install_version(ws, code, archived, path.name, as_of, now, lang, note=note,
+                           update_date=card.get("update_date"), source=path.name, archive_path=archived)
