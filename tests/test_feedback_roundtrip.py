@@ -10,7 +10,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from libreoffice import convert
+from libreoffice import convert, type_into
 from openpyxl.comments import Comment
 from openpyxl.styles import Color, PatternFill
 from openpyxl.xml.functions import tostring
@@ -107,6 +107,16 @@ def test_fixed_and_resaved_in_libreoffice_then_cleaned(rejected, tmp_path):
     fixed_sub = check_file(resaved, ws)
     assert fixed_sub.valid
     assert clean_copy(resaved, tmp_path / "clean.xlsx")
+    assert_clean(tmp_path / "clean.xlsx", blank, FIXES, fixed_sub, ws)
+
+
+def test_fixed_by_typing_in_libreoffice_then_cleaned(rejected, tmp_path):
+    """The department opens the copy in Calc, types the fixes and saves it."""
+    ws, blank, _, _, copy = rejected
+    typed = type_into(copy, {f"{SHEET}!{ref}": str(value) for ref, value in FIXES.items()}, tmp_path / "typed.xlsx")
+    fixed_sub = check_file(typed, ws)
+    assert fixed_sub.valid, fixed_sub.report.findings
+    assert clean_copy(typed, tmp_path / "clean.xlsx")
     assert_clean(tmp_path / "clean.xlsx", blank, FIXES, fixed_sub, ws)
 
 
