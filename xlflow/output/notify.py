@@ -64,20 +64,23 @@ class _NoCopy(Exception):
 
 def feedback_message(ws: Workspace, submission: Submission, feedback_copy: Path | None, lang: str | None = None,
                      *, to: list[str] | None = None, version: int | None = None,
-                     file_name: str | None = None) -> EmailMessage:
+                     file_name: str | None = None, has_current: bool = True) -> EmailMessage:
     """Accepted (with any warnings), or rejected with the errors listed and the annotated copy
-    attached. `file_name` is the name the submitter used, when the submission's path is a staged copy."""
+    attached. `file_name` is the name the submitter used, when the submission's path is a staged copy;
+    `has_current` whether the master holds an earlier accepted version of this department."""
     received = submission.received.strftime("%Y-%m-%d %H:%M") if submission.received else ""
     return feedback(ws, file_name or submission.path.name, submission.department,
                     "accepted" if submission.valid else "rejected", submission.report,
-                    [feedback_copy] if feedback_copy else [], to=to, version=version, received=received, lang=lang)
+                    [feedback_copy] if feedback_copy else [], to=to, version=version, received=received, lang=lang,
+                    has_current=has_current)
 
 
 def feedback(ws: Workspace, file_name: str, department: str | None, result: str, report: Report,
              attachments: list[Path], to: list[str] | None = None, version: int | None = None,
-             received: str = "", lang: str | None = None) -> EmailMessage:
+             received: str = "", lang: str | None = None, *, has_current: bool = True) -> EmailMessage:
     """The submitter's answer for `result` accepted | rejected | unreadable | duplicate. Goes to the
-    department's e-mail, else to the coordinators ([email] to)."""
+    department's e-mail, else to the coordinators ([email] to). A rejection says the master keeps the
+    last accepted version only when there is one (`has_current`; False on a first rejection)."""
     lang = lang or ws.lang
     dept = ws.department(department) if department else None
     dept_name = dept.name(lang) if dept else msg("notify-unknown-department", lang)
@@ -94,6 +97,7 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
         "more_errors": max(0, len(errors) - MAX_FINDINGS), "error_count": len(errors),
         "warnings": _lines(warnings[:MAX_FINDINGS], lang), "more_warnings": max(0, len(warnings) - MAX_FINDINGS),
         "warning_count": len(warnings), "annotated": bool(attachments) and kind == "rejected", "lead": _lead(ws, lang),
+        "rejected_key": "notify-rejected" if has_current else "notify-rejected-first",
     }
     html = render(ws, "feedback.html.j2", lang, **context)
     text = render(ws, "feedback.txt.j2", lang, **context)
