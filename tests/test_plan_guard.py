@@ -165,8 +165,8 @@ def test_predecessors_unknown_in_the_project_are_warnings_but_not_twice(submit, 
 
 
 def test_a_first_submission_has_no_diff_and_only_the_date_owner_and_predecessor_guards(submit, mk):
-    rows = [task(1, predecessors="SA-004"), task(2, owner_department="市场部")]
-    sub = submit("rd-first", rows, update=D(2026, 12, 1))
+    rows = [task(1, predecessors="MK-042"), task(2, owner_department="市场部", predecessors="SA-004")]
+    sub = submit("rd-first", rows, update=D(2026, 12, 1))  # SA has no plan yet: SA-004 cannot be judged
     result = guard_submission(sub, None, project_tasks_of([mk]), TODAY, CAL)
     assert result.diff is None
     assert pairs(result) == [("update-date-future", date_cell(sub)),

@@ -77,10 +77,13 @@ def feedback_message(ws: Workspace, submission: Submission, feedback_copy: Path 
 
 def feedback(ws: Workspace, file_name: str, department: str | None, result: str, report: Report,
              attachments: list[Path], to: list[str] | None = None, version: int | None = None,
-             received: str = "", lang: str | None = None, *, has_current: bool = True) -> EmailMessage:
+             received: str = "", lang: str | None = None, *, has_current: bool = True, changes: str = "",
+             no_change: bool = False, cc: list[str] | None = None) -> EmailMessage:
     """The submitter's answer for `result` accepted | rejected | unreadable | duplicate. Goes to the
     department's e-mail, else to the coordinators ([email] to). A rejection says the master keeps the
-    last accepted version only when there is one (`has_current`; False on a first rejection)."""
+    last accepted version only when there is one (`has_current`; False on a first rejection). An
+    acceptance says what changed in the plan (`changes`); a duplicate of the current version says
+    there was nothing to do (`no_change`). `cc`: the coordinators, when they must know too."""
     lang = lang or ws.lang
     dept = ws.department(department) if department else None
     dept_name = dept.name(lang) if dept else msg("notify-unknown-department", lang)
@@ -98,10 +101,11 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
         "warnings": _lines(warnings[:MAX_FINDINGS], lang), "more_warnings": max(0, len(warnings) - MAX_FINDINGS),
         "warning_count": len(warnings), "annotated": bool(attachments) and kind == "rejected", "lead": _lead(ws, lang),
         "rejected_key": "notify-rejected" if has_current else "notify-rejected-first",
+        "duplicate_key": "notify-no-change" if no_change else "notify-duplicate", "changes": changes,
     }
     html = render(ws, "feedback.html.j2", lang, **context)
     text = render(ws, "feedback.txt.j2", lang, **context)
-    return compose(ws, subject, text, html, recipients, attachments,
+    return compose(ws, subject, text, html, recipients, attachments, cc=[a for a in cc or () if a not in recipients],
                    kind=f"feedback-{department or 'unknown'}-{kind}", lang=lang)
 
 

@@ -228,14 +228,18 @@ def owner_department_other(g: _Input) -> list[Finding]:
 
 
 def predecessors_unknown(g: _Input) -> list[Finding]:
-    """Other departments' predecessors must exist in the project's current plan (the check sees only this file)."""
+    """Other departments' predecessors must exist in the project's current plan (the check sees only this file).
+    A department that has no plan yet cannot be checked against: its tasks are not reported as unknown."""
     own_prefix = f"{g.sub.department}-" if g.sub.department else None
     new_ids = {r.values.get("task_id") for r in g.rows}
+    planned = {str(tid).split("-")[0] for tid in g.project}  # departments with a current plan
     out = []
     for row in g.rows:
         cell = row.cells.get("predecessors")
         for pred in row.values.get("predecessors") or ():
             if pred in new_ids or pred in g.project or (own_prefix and pred.startswith(own_prefix)):
+                continue
+            if pred.split("-")[0] not in planned:
                 continue
             if g.already_reported(cell, pred):
                 continue

@@ -21,15 +21,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..check.model import Submission
-from ..check.validate import check_file
+from ..check.validate import check_file, task_rows
 from ..config import Workspace
 from ..errors import MailError, XlflowError
 from ..findings import Finding, Report
 from ..i18n import msg
 from ..output.mail import deliver
 from ..output.notify import feedback, write_feedback_copy
-from ..plan.diff import PlanDiff, diff_plans
-from ..store.accepted import write_accepted
+from ..plan.guard import (
+    CurrentVersion,
+    GuardResult,
+    acceptance_line,
+    guard_submission,
+    project_tasks_of,
+)
+from ..store.accepted import current, write_accepted
 from ..store.atomic import atomic_path, write_bytes
 from ..store.cache import remember
 from ..store.journal import JournalState as J
@@ -51,7 +57,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, stamped_department
     unstage,
     zip_complete,
 )
-from .versions import current_submission, task_map
+from .versions import current_submissions
 
 
 @dataclass
@@ -251,10 +257,15 @@ class Intake:
             outputs: list[Path] = []
             annotated: Path | None = None
             note = ""
-            update_date, changes = _update_date(sub), None
-            if sub.valid and department:
+            update_date, changes, cc = _update_date(sub), None, []
+            guard = self._guard(department, sub, received) if sub.valid and department else None
+            for finding in guard.findings if guard else ():
+                report.add(finding)
+            if guard is not None and guard.errors:
+                cc = list(self.ws.email.to)  # the department's plan would be replaced by something less: the coordinator hears too
+            if sub.valid and department and guard.accepted:
                 result = "accepted"
-                changes = self._changes(department, sub)
+                changes = guard.diff
                 remember(self.ws, sub)  # the merge below takes it from the cache instead of reading it again
                 version = self.db.accepted_version(department) + 1
                 if state in (J.ARCHIVED, J.ACCEPTED):
@@ -267,7 +278,7 @@ class Intake:
             else:
                 result = "rejected" if sub.data is not None else "unreadable"
                 version = None
-                if sub.valid:  # valid, but whose? Not accepted without a department.
+                if sub.valid and not department:  # valid, but whose? Not accepted without a department.
                     report.add(Finding("intake-no-department"))
                 rejected, annotated = self._reject(staged, sub, department, name, received, sha)
                 outputs += rejected
@@ -275,7 +286,8 @@ class Intake:
             if self.db.inbox_entry(path).state is not J.MAILED:
                 # Only an annotated copy is attached: the unreadable original is no help to its sender.
                 attach = [annotated] if result != "accepted" and annotated else []
-                note = self._notify(name, department, result, report, attach, version, received) or note
+                note = self._notify(name, department, result, report, attach, version, received,
+                                    changes=self._change_line(guard, sub), cc=cc) or note
                 self.db.mark_inbox(path, state=J.MAILED)
             self.db.record_submission(department, name, sha, received, result, len(report.errors),
                                       len(report.warnings), archive_path, version, inbox_path=path,
@@ -286,12 +298,20 @@ class Intake:
         return Outcome(path, result, department, len(report.errors), len(report.warnings), version,
                        sha256=sha, note=note, outputs=outputs)
 
-    def _changes(self, department: str, sub: Submission) -> PlanDiff | None:
-        """What this version changes in the department's current plan; None for a first version."""
-        before = current_submission(self.ws, department)
-        if before is None:
-            return None
-        return diff_plans(task_map(before), task_map(sub), WorkCalendar.from_settings(self.ws.calendar))
+    def _guard(self, department: str, sub: Submission, received: str) -> GuardResult:
+        """The new version against the department's current one and the whole project's plan."""
+        currents = current_submissions(self.ws)
+        mine, meta = currents.get(department), current(self.ws, department)
+        before = CurrentVersion.of(mine, version=meta.version or 0, file=meta.file_name) if mine and meta else None
+        return guard_submission(sub, before, project_tasks_of(currents.values()),
+                                today=dt.datetime.fromisoformat(received).date(),
+                                calendar=WorkCalendar.from_settings(self.ws.calendar),
+                                department_names=self.ws.department_names(), lang=self.lang)
+
+    def _change_line(self, guard: GuardResult | None, sub: Submission) -> str:
+        if guard is None or not guard.accepted:
+            return ""
+        return acceptance_line(guard, self.lang, task_count=len(task_rows(sub)))
 
     def _accept(self, staged: Path, department: str, name: str, received: str, sha: str, version: int) -> Path:
         """accepted/<DEPT>.xlsx and its sidecar, each replaced atomically (workbook first: merge trusts the sidecar)."""
@@ -362,10 +382,13 @@ class Intake:
         self.db.forget_inbox(path)
 
     def _notify(self, name: str, department: str | None, result: str, report: Report, attachments: list[Path],
-                version: int | None = None, received: str = "") -> str:
+                version: int | None = None, received: str = "", changes: str = "", cc: list[str] | None = None,
+                no_change: bool = False) -> str:
         """Tell the submitter; returns a note if the mail could not be sent (it stays in outbox/)."""
+        has_current = bool(department) and self.db.accepted_version(department) > 0
         message = feedback(self.ws, name, department, result, report, attachments, version=version,
-                           received=received[:16].replace("T", " "), lang=self.lang)
+                           received=received[:16].replace("T", " "), lang=self.lang, has_current=has_current,
+                           changes=changes, cc=cc, no_change=no_change)
         if not message["To"]:
             return msg("watch-no-recipient", self.lang)
         try:

@@ -15,6 +15,7 @@ from ..errors import UsageError, XlflowError
 from ..i18n import msg
 from ..output.mail import compose, deliver
 from ..plan.diff import PlanDiff, diff_plans
+from ..plan.guard import status_label, task_values
 from ..spec.catalog import load_catalog
 from ..store.accepted import current, write_accepted
 from ..store.cache import SubmissionCache
@@ -25,11 +26,8 @@ from .staging import archive, archive_name, stage_copy, staging_dir, unstage
 
 
 def task_map(sub: Submission | None) -> dict[str, dict]:
-    """Task ID -> row values of a checked submission's WBS, in the workbook's order."""
-    if sub is None or sub.data is None:
-        return {}
-    return {str(r.values["task_id"]): dict(r.values) for r in sub.data.rows("wbs", "tasks")
-            if r.values.get("task_id")}
+    """Task ID -> row values of a checked submission's WBS, in the workbook's order ({} for none)."""
+    return task_values(sub) if sub is not None else {}
 
 
 def current_submission(ws: Workspace, department: str, cache: SubmissionCache | None = None) -> Submission | None:
@@ -40,17 +38,11 @@ def current_submission(ws: Workspace, department: str, cache: SubmissionCache | 
     return (cache or SubmissionCache(ws, load_catalog())).load(found.path, ws, found.received)
 
 
-def project_tasks(ws: Workspace) -> dict[str, dict]:
-    """Every department's current tasks by task ID: what cross-department links are checked against."""
+def current_submissions(ws: Workspace) -> dict[str, Submission]:
+    """Every department's current accepted submission, parsed: what a new version is guarded against."""
     cache = SubmissionCache(ws, load_catalog())
-    out: dict[str, dict] = {}
-    for d in ws.departments:
-        out.update(task_map(current_submission(ws, d.code, cache)))
-    return out
-
-
-def status_label(code: object, lang: str) -> str:
-    return load_catalog().enums["status"].label_of(str(code), lang) if code else "—"
+    found = ((d.code, current_submission(ws, d.code, cache)) for d in ws.departments)
+    return {code: sub for code, sub in found if sub is not None}
 
 
 def change_summary(record: SubmissionRecord, lang: str) -> str:
