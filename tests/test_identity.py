@@ -148,6 +148,9 @@ def test_identify_file_falls_back_to_the_file_name_only_without_stamp_and_header
     legacy = tmp_path / "研发部 周报.xls"
     legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
     assert (identify_file(legacy, sample_ws).department, identify_file(legacy, sample_ws).source) == ("RD", "file-name")
+    staged = tmp_path / "staged-0001.xlsx"  # the intake's staged copy, named apart from what was sent
+    wb.save(staged)
+    assert identify_file(staged, sample_ws, file_name="周报_MK.xlsx").department == "MK"
     nameless = tmp_path / "plan.xlsx"
     wb.save(nameless)
     assert identify_file(nameless, sample_ws).source is None and identify_file(nameless, sample_ws).department is None

@@ -66,9 +66,10 @@ def identify(raw: RawWorkbook, ws: Workspace, located_sheets: Mapping[str, Sheet
                     trusted=not conflicts, spec_version=version)
 
 
-def identify_file(path: Path | str, ws: Workspace) -> Identity:
+def identify_file(path: Path | str, ws: Workspace, file_name: str | None = None) -> Identity:
     """For callers that have not parsed the file (the intake naming its archive copy): the same rule,
-    read under the reader's limits; the file name only when the file carries no stamp and no header."""
+    read under the reader's limits (read_workbook: size, zip and row caps); the file name (`file_name`,
+    the name it was sent under, else the path's) only when the file carries no stamp and no header."""
     from ..spec.catalog import load_catalog
     from .locate import locate_forms
 
@@ -81,7 +82,7 @@ def identify_file(path: Path | str, ws: Workspace) -> Identity:
         found = identify(raw, ws, locate_forms(raw, load_catalog(), ws))
         if found.source is not None or found.project is not None or found.conflicts:
             return found
-    code = department_from_name(path.name, ws)
+    code = department_from_name(file_name or path.name, ws)
     return Identity(code, None, "file-name" if code else None)
 
 

@@ -29,6 +29,7 @@ from .identity import SOURCES, Identity, identify
 from .locate import locate_forms
 from .model import FormData, Row, Submission, WorkbookData
 
+
 def check_file(path: Path, ws: Workspace, received: dt.datetime | None = None,
                catalog: Catalog | None = None) -> Submission:
     """Read and check one submitted file. Never raises for bad content: an unreadable file gives
@@ -60,7 +61,8 @@ def check_workbook(raw: RawWorkbook, ws: Workspace, received: dt.datetime | None
     located = locate_forms(raw, catalog, ws)
     ident = identify(raw, ws, located)
     if not located:
-        ctx.add("no-form-sheets" if ident.project else "not-xlflow-workbook", template=template_name(ws, None, ctx.lang))
+        ctx.add("no-form-sheets" if ident.project else "not-xlflow-workbook",
+                template=template_name(ws, None, ctx.lang))
         return Submission(raw.path, raw.sha256, ctx.report, None, None, received, ident)
     if not _identity(ctx, ident):
         return Submission(raw.path, raw.sha256, ctx.report, None, None, received, ident)
