@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import Report
+from .identity import Identity
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,11 @@ class WorkbookData:
 
 @dataclass
 class Submission:
-    """One file, checked: who sent it, what was wrong, and what it holds if it could be read."""
+    """One file, checked: who sent it, what was wrong, and what it holds if it could be read.
+
+    Built once, at the end of the check (check/workbook.py). Not frozen yet only because a test
+    double (tests/test_merge_workspace.py) still assigns `sha256`; nothing in xlflow/ mutates it.
+    `identity` is how identity.py saw the file (None when unreadable or restored from the cache)."""
 
     path: Path
     sha256: str
@@ -50,6 +55,7 @@ class Submission:
     department: str | None = None
     data: WorkbookData | None = None
     received: dt.datetime | None = None
+    identity: Identity | None = None
 
     @property
     def valid(self) -> bool:

@@ -152,9 +152,9 @@ def overdue(ctx: CheckContext, t: TableRows) -> None:
 
 @rule("raci")
 def raci(ctx: CheckContext, t: TableRows) -> None:
-    """Exactly one A and at least one R per row."""
+    """Exactly one A and at least one R per row; a combined "A/R" (spec/fields.py) counts as both."""
     for row in t.rows:
-        marks = [v for k, v in row.values.items() if k.startswith("raci:") and v]
+        marks = [m for k, v in row.values.items() if k.startswith("raci:") and v for m in v.split("/")]
         if not marks and row.values.get("item") is None:
             continue
         cell = row.cells.get("item") or next(iter(row.cells.values()), None)

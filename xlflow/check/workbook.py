@@ -2,24 +2,22 @@
 
 Bad content never raises: every problem is a Finding with a stable code, the sheet and
 cell, the field's label and the value. Sheets are found by name or by content, because
-people rename them; the department comes from the workbook's stamp or its header line.
+people rename them (locate.py); whose workbook it is follows identity.py's one rule.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from pathlib import Path
 
 from ..config import Workspace
 from ..errors import UnreadableWorkbook
 from ..findings import ERROR, WARNING, Finding, Report
 from ..spec import layout
-from ..spec.catalog import Catalog, Form, load_catalog
+from ..spec.catalog import Catalog, load_catalog
 from ..xlsx.read import (
     MAX_ROWS,
     RawWorkbook,
-    Sheet,
     label_key,
     parse_ref,
     read_workbook,
@@ -27,9 +25,9 @@ from ..xlsx.read import (
 )
 from .context import CheckContext
 from .form import FormReader
+from .identity import SOURCES, Identity, identify
+from .locate import locate_forms
 from .model import FormData, Row, Submission, WorkbookData
-
-_HEADER_DEPT_RE = re.compile(r"[（(]\s*([A-Z][A-Z0-9]{1,7})\s*[)）]")
 
 
 def check_file(path: Path, ws: Workspace, received: dt.datetime | None = None,
@@ -52,22 +50,22 @@ def check_file(path: Path, ws: Workspace, received: dt.datetime | None = None,
 
 def check_workbook(raw: RawWorkbook, ws: Workspace, received: dt.datetime | None = None,
                    catalog: Catalog | None = None) -> Submission:
+    """Check a read workbook; the Submission is built once, at the end, from what the check found."""
     catalog = catalog or load_catalog()
     ctx = CheckContext(ws, catalog, raw, _workbook_lang(raw, catalog, ws))
-    sub = Submission(raw.path, raw.sha256, ctx.report, None, None, received)
     if raw.macros:
         ctx.add("macros-ignored", WARNING)
     if not raw.sheets:
         ctx.add("no-sheets", file=raw.path.name)
-        return sub
+        return Submission(raw.path, raw.sha256, ctx.report, None, None, received)
     located = locate_forms(raw, catalog, ws)
+    ident = identify(raw, ws, located)
     if not located:
-        stamped = raw.stamp(layout.PROP_PROJECT, layout.NAME_PROJECT)
-        ctx.add("no-form-sheets" if stamped else "not-xlflow-workbook", template=template_name(ws, None, ctx.lang))
-        return sub
-    if not _identity(ctx, located):
-        return sub
-    sub.department = ctx.department
+        ctx.add("no-form-sheets" if ident.project else "not-xlflow-workbook",
+                template=template_name(ws, None, ctx.lang))
+        return Submission(raw.path, raw.sha256, ctx.report, None, None, received, ident)
+    if not _identity(ctx, ident):
+        return Submission(raw.path, raw.sha256, ctx.report, None, None, received, ident)
     forms: dict[str, FormData] = {}
     for form in catalog.forms:
         sheet = located.get(form.id)
@@ -77,10 +75,9 @@ def check_workbook(raw: RawWorkbook, ws: Workspace, received: dt.datetime | None
         if sheet.truncated:
             ctx.add("too-many-rows", sheet=sheet.name, limit=f"{MAX_ROWS:,}")
         forms[form.id] = FormReader(ctx, form, sheet, received).read()
-    sub.data = WorkbookData(ctx.department, raw.stamp(layout.PROP_PROJECT, layout.NAME_PROJECT),
-                            raw.stamp(layout.PROP_SPEC_VERSION, layout.NAME_SPEC_VERSION), forms)
+    data = WorkbookData(ctx.department, ident.project, ident.spec_version, forms)
     ctx.report.findings.sort(key=_reading_order([s.name for s in raw.sheets]))
-    return sub
+    return Submission(raw.path, raw.sha256, ctx.report, ctx.department, data, received, ident)
 
 
 def _reading_order(sheet_names: list[str]):
@@ -105,50 +102,7 @@ def template_name(ws: Workspace, dept: str | None, lang: str) -> str:
     return layout.workbook_file_name(ws.project.code, d.code if d else None, d.name(lang) if d else None, lang)
 
 
-# -- which sheet is which form, and whose workbook is it ------------------------------------------
-def locate_forms(raw: RawWorkbook, catalog: Catalog, ws: Workspace) -> dict[str, Sheet]:
-    """Form id -> sheet: by the sheet's name (zh or en), else by its content (labels and headers),
-    because people rename sheets."""
-    found: dict[str, Sheet] = {}
-    by_name = {label_key(s.name): s for s in raw.sheets}
-    for form in catalog.forms:
-        for name in (form.sheet.zh, form.sheet.en):
-            sheet = by_name.get(label_key(name))
-            if sheet is not None and sheet not in found.values():
-                found[form.id] = sheet
-                break
-    depts = ws.department_names()
-    for form in catalog.forms:
-        if form.id in found:
-            continue
-        labels = _form_labels(form, depts)
-        best, best_score = None, 0
-        for sheet in raw.sheets:
-            if sheet in found.values():
-                continue
-            score = len({labels[k] for cell in sheet.cells.values()
-                         if isinstance(cell.value, str) and (k := label_key(cell.value)) in labels})
-            if score > best_score:
-                best, best_score = sheet, score
-        if best is not None and best_score >= min(3, len(set(labels.values()))):
-            found[form.id] = best
-    return found
-
-
-def _form_labels(form: Form, depts) -> dict[str, str]:
-    """Normalised label -> a key unique within the form, for content matching (not per-department columns)."""
-    out = {}
-    for f in form.fields:
-        out.update({label_key(f.label.zh): f"card:{f.key}", label_key(f.label.en): f"card:{f.key}"})
-    for table in form.tables:
-        for f in table.fields:
-            if not f.per_department:
-                out.update({label_key(f.label.zh): f"{table.id}:{f.key}", label_key(f.label.en): f"{table.id}:{f.key}"})
-        out.update({label_key(table.title.zh): f"title:{table.id}", label_key(table.title.en): f"title:{table.id}"})
-    out.update({label_key(form.title.zh): "title", label_key(form.title.en): "title"})
-    return out
-
-
+# -- whose workbook is it (identity.py has the rule; locate.py finds the form sheets) -------------
 def _workbook_lang(raw: RawWorkbook, catalog: Catalog, ws: Workspace) -> str:
     stamped = raw.properties.get(layout.PROP_LANG)
     if stamped in ("zh", "en"):
@@ -162,44 +116,31 @@ def _workbook_lang(raw: RawWorkbook, catalog: Catalog, ws: Workspace) -> str:
     return ws.lang
 
 
-def _identity(ctx: CheckContext, located: dict[str, Sheet]) -> bool:
-    """Department, project and template version from the workbook itself; False stops the check."""
-    raw, ws = ctx.raw, ctx.ws
-    project = raw.stamp(layout.PROP_PROJECT, layout.NAME_PROJECT)
-    dept = raw.stamp(layout.PROP_DEPARTMENT, layout.NAME_DEPARTMENT)
-    if dept is None:
-        dept = _department_from_header(ctx, located)
-    code = ws.find_department(dept) if dept else None
-    if project is not None and project != ws.project.code:
-        ctx.add("wrong-project", value=project, project=ws.project.code,
-                template=template_name(ws, code, ctx.lang))
+def _identity(ctx: CheckContext, ident: Identity) -> bool:
+    """Department, project and template version by identity.py's rule; False stops the check."""
+    ws = ctx.ws
+    code = ws.find_department(ident.department) if ident.department else None
+    template = template_name(ws, code, ctx.lang)
+    if ident.conflicts:
+        ctx.add("conflicting-stamps", value=ident.department, template=template,
+                **{f"{what}_{source.replace('-', '_')}": ident.values(what, source)
+                   for what in ("department", "project") for source in SOURCES})
         return False
-    version = raw.stamp(layout.PROP_SPEC_VERSION, layout.NAME_SPEC_VERSION)
+    if ident.project is not None and ident.project != ws.project.code:
+        ctx.add("wrong-project", value=ident.project, project=ws.project.code, template=template)
+        return False
+    version = ident.spec_version
     if version is not None and _version(version) < _version(ctx.catalog.min_compatible):
-        ctx.add("outdated-template", value=version, version=ctx.catalog.version,
-                template=template_name(ws, code, ctx.lang))
+        ctx.add("outdated-template", value=version, version=ctx.catalog.version, template=template)
         return False
-    if dept is None:
+    if ident.department is None:
         ctx.add("department-missing", template=template_name(ws, None, ctx.lang))
         return False
     if code is None:
-        ctx.add("unknown-department", value=dept, departments=", ".join(d.code for d in ws.departments))
+        ctx.add("unknown-department", value=ident.department, departments=", ".join(d.code for d in ws.departments))
         return False
     ctx.department = code
     return True
-
-
-def _department_from_header(ctx: CheckContext, located: dict[str, Sheet]) -> str | None:
-    """The project line under each form's title names the department: '部门：研发部（RD）'."""
-    for sheet in located.values():
-        for row in range(1, 6):
-            text = sheet.value(row, 1)
-            if not isinstance(text, str):
-                continue
-            for m in _HEADER_DEPT_RE.finditer(unicodedata.normalize("NFKC", text)):
-                if ctx.ws.department(m.group(1)):
-                    return m.group(1)
-    return None
 
 
 def _version(text: str) -> tuple[int, ...]:

@@ -27,6 +27,7 @@ from .limits import DATE_MAX, DATE_MIN, SERIAL_MAX, TEXT_LIMIT
 
 TASK_ID_RE = re.compile(r"^([A-Z][A-Z0-9]{1,7})-([A-Z0-9]+(?:[._-][A-Z0-9]+)*)$")
 ID_SPLIT_RE = re.compile(r"[,;、/\s]+")
+COMBINABLE = frozenset({"raci"})  # lists a cell may combine, "A/R": a department signs off and does the work
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 TEXT_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
                           r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
@@ -34,14 +35,12 @@ TEXT_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2
 
 class CellLike(Protocol):
     """What a parser needs of a cell (xlsx.read.Cell has it)."""
-
     value: object
     number_format: str | None
 
 
 class ParseContext(Protocol):
     """What a parser needs of the workbook being checked."""
-
     lang: str
     department: str | None  # the workbook's department code, for the task-ID hint
     epoch_1904: bool
@@ -59,7 +58,6 @@ Add = Callable[..., None]  # add(code, severity=ERROR, value=None, **params): on
 @dataclass(frozen=True)
 class ValidationContext:
     """What an Excel data validation needs besides the field: language, where it starts, lists."""
-
     lang: str
     first_cell: str  # "B5": custom formulas are relative to the range's first cell
     prefix: str  # the department's task-ID prefix, "RD"
@@ -69,7 +67,6 @@ class ValidationContext:
 
 class FieldType:
     """The default behaviour (plain text); each type overrides what differs."""
-
     name: ClassVar[str] = "text"
     input_format: ClassVar[str] = "text"  # text | wrap | date | number | percent
     cell_kind: ClassVar[str] = "text"  # text | int | pct | date: how the master writes the column
@@ -112,7 +109,6 @@ class PersonType(FieldType):
 
 class TaskIdType(FieldType):
     """One task ID, e.g. RD-001: upper-cased, full-width folded; Excel checks the department prefix."""
-
     name = "task_id"
 
     def parse(self, field: Field, cell: CellLike, ctx: ParseContext, add: Add) -> str | None:
@@ -134,7 +130,6 @@ class TaskIdType(FieldType):
 
 class TaskIdsType(FieldType):
     """A list of task IDs in one cell ("RD-001, MK-002"): a tuple, without repeats, in order."""
-
     name = "task_ids"
     json_native = False
 
@@ -165,7 +160,6 @@ class TaskIdsType(FieldType):
 
 class DateType(FieldType):
     """A date cell, an Excel serial number or a typed date ("2026/9/1", "2026年9月1日")."""
-
     name = "date"
     input_format = "date"
     cell_kind = "date"
@@ -230,7 +224,6 @@ class IntegerType(FieldType):
 
 class PercentType(IntegerType):
     """0–100; a cell formatted as % holds a fraction (0.5 shown as 50%) and is read as 50."""
-
     name = "percent"
     input_format = "percent"
     cell_kind = "pct"
@@ -243,12 +236,15 @@ class PercentType(IntegerType):
             return None
         if 0 < number < 1:  # "50%" typed into a whole-number cell of an older template arrives as 0.5
             add("percent-fraction", WARNING, value=plain(number), guess=plain(round(number * 100, 4)))
+        typed, hi = cell.value, field.max or 100  # 70 typed into a cell once formatted by typing "50%": 7000 %
+        if "%" in (cell.number_format or "") and isinstance(typed, (int, float)) and 1 < typed <= hi:
+            add("percent-cell-format", value=plain(typed), shown=plain(round(number, 4)))
+            return None
         return _in_range(field, round(number, 6), add)
 
 
 class ChoiceType(FieldType):
     """One value of an enum (enums.toml): typed as code or label in either language, kept as the code."""
-
     name = "choice"
     master_label = True
     _error: ClassVar[str] = "bad-enum"
@@ -260,6 +256,9 @@ class ChoiceType(FieldType):
         text = as_text(cell.value)
         kind = self.list_key(field)
         code = ctx.lookup(kind, text) if kind else None
+        if code is None and kind in COMBINABLE:  # "A/R" -> "A/R": codes, each once, in the order typed
+            parts = [ctx.lookup(kind, p) for p in ID_SPLIT_RE.split(unicodedata.normalize("NFKC", text)) if p]
+            code = "/".join(dict.fromkeys(parts)) if len(parts) > 1 and None not in parts else None
         if code is None:
             sep = "、" if ctx.lang == "zh" else ", "
             add(self._error, value=text, allowed=sep.join(ctx.allowed(kind)) if kind else "")
@@ -280,7 +279,6 @@ class ChoiceType(FieldType):
 
 class DepartmentType(ChoiceType):
     """A department of the workspace, typed by code or name; kept as the code."""
-
     name = "department"
     master_label = False  # the master and the brief name departments by code
     _error = "bad-department"
@@ -298,10 +296,6 @@ _TYPES: dict[str, FieldType] = {t.name: t() for t in (
 def field_type(field: Field) -> FieldType:
     """The type object of a spec field (the loader has already refused unknown types)."""
     return _TYPES[field.type]
-
-
-def type_named(name: str) -> FieldType:
-    return _TYPES[name]
 
 
 # -- shared pieces ---------------------------------------------------------------------------------
@@ -400,7 +394,5 @@ def _in_range(field: Field, number: float, add: Add) -> float | None:
 
 def plain(number: float | None) -> str:
     """A number as a person writes it: 100, not 100.0; "-" for none."""
-    if number is None:
-        return "-"
-    return str(int(number)) if float(number).is_integer() else str(number)
+    return "-" if number is None else str(int(number)) if float(number).is_integer() else str(number)
 

@@ -5,6 +5,7 @@ from the spec (dates, ID lists), so nothing executable is ever loaded.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -137,13 +138,14 @@ def check_and_cache(path: Path, ws: Workspace, received: dt.datetime | None, cac
     """Check one file and cache it. `lean` (in a worker process): drop the cell addresses, which
     the merge does not use, so that less is pickled back."""
     sub = check_file(path, ws, received=received)
-    sub.received = sub.received or received
+    if sub.received is None and received is not None:
+        sub = dataclasses.replace(sub, received=received)
     cache.put(sub)
     if lean and sub.data is not None:
-        for form in sub.data.forms.values():
-            for rows in form.tables.values():
-                for row in rows:
-                    row.cells.clear()
+        forms = {fid: dataclasses.replace(form, tables={tid: tuple(Row(r.excel_row, r.values) for r in rows)
+                                                        for tid, rows in form.tables.items()})
+                 for fid, form in sub.data.forms.items()}
+        sub = dataclasses.replace(sub, data=dataclasses.replace(sub.data, forms=forms))
     return sub
 
 

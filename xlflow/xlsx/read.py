@@ -81,14 +81,6 @@ class RawWorkbook:
     def sheet(self, name: str) -> Sheet | None:
         return next((s for s in self.sheets if s.name == name), None)
 
-    def stamp(self, prop: str, name: str | None = None) -> str | None:
-        """A value xlflow stamped into the workbook: defined name first (survives every re-save), then property."""
-        if name and self.names.get(name):
-            return self.names[name]
-        value = self.properties.get(prop)
-        return value.strip() if isinstance(value, str) and value.strip() else None
-
-
 
 def sha256_of(data: bytes) -> str:
     import hashlib
