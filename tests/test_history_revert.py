@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from watch_helpers import make_ws, sample
 
 from xlflow.cli import main
-from xlflow.service.versions import department_history, task_map, current_submission
+from xlflow.service.versions import current_submission, department_history, task_map
 from xlflow.store.state import StateDB, submitted_departments
 from xlflow.watcher import process_inbox
 

@@ -4,6 +4,7 @@ The workbook files are real files whose bytes identify them (sha256); the checke
 replaced by one that counts the files it is asked to read, so the tests see exactly
 what the cache saves.
 """
+import dataclasses
 import datetime as dt
 import json
 
@@ -43,7 +44,7 @@ def reads(monkeypatch):
         dept, version = path.read_text("utf-8").split()[:2]
         tasks = [dict(t, name=f"{t['name']} v{version}") for t in TASKS[dept]]
         sub = submission(dept, tasks, received=received, path=path, errors=int(dept == "BAD"))
-        sub.sha256 = file_sha256(path)
+        sub = dataclasses.replace(sub, sha256=file_sha256(path))
         return sub
 
     monkeypatch.setattr(cache_mod, "check_file", check)

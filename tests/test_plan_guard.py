@@ -7,11 +7,17 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from validate_helpers import fill, task
+
 from xlflow.check.validate import check_file
-from xlflow.plan.guard import (CurrentVersion, GuardResult, acceptance_line, guard_submission,
-                               older_duplicate_finding, project_tasks_of)
+from xlflow.plan.guard import (
+    CurrentVersion,
+    GuardResult,
+    acceptance_line,
+    guard_submission,
+    older_duplicate_finding,
+    project_tasks_of,
+)
 from xlflow.workdays import WorkCalendar
 
 D = dt.date

@@ -41,12 +41,11 @@ class WorkbookData:
         return form.tables.get(table_id, ()) if form else ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Submission:
     """One file, checked: who sent it, what was wrong, and what it holds if it could be read.
 
-    Built once, at the end of the check (check/workbook.py). Not frozen yet only because a test
-    double (tests/test_merge_workspace.py) still assigns `sha256`; nothing in xlflow/ mutates it.
+    Built once, at the end of the check (check/workbook.py), and never changed afterwards.
     `identity` is how identity.py saw the file (None when unreadable or restored from the cache)."""
 
     path: Path

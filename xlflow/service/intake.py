@@ -42,7 +42,7 @@ from ..store.journal import JournalState as J
 from ..store.state import StateDB
 from ..workdays import WorkCalendar
 from .merge import merge_workspace
-from .staging import (  # noqa: F401 - classify, owner_files, stamped_department, zip_complete: still importable here
+from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: still importable here
     archive,
     archive_name,
     classify,
@@ -53,7 +53,6 @@ from .staging import (  # noqa: F401 - classify, owner_files, stamped_department
     owner_files,
     stage_copy,
     staging_dir,
-    stamped_department,
     unstage,
     zip_complete,
 )
@@ -252,7 +251,8 @@ class Intake:
             sub = check_file(staged, self.ws, dt.datetime.fromisoformat(received))
             for finding in extra or ():
                 sub.report.add(finding)
-            department = sub.department or guess_department(staged, name, self.ws)
+            untrusted = sub.identity is not None and not sub.identity.trusted
+            department = None if untrusted else (sub.department or guess_department(staged, name, self.ws))
             report = sub.report
             outputs: list[Path] = []
             annotated: Path | None = None
@@ -276,7 +276,7 @@ class Intake:
                         outputs += [master] if master else []
                     self.db.mark_inbox(path, state=J.MERGED)
             else:
-                result = "rejected" if sub.data is not None else "unreadable"
+                result = "rejected" if sub.data is not None or sub.identity is not None else "unreadable"
                 version = None
                 if sub.valid and not department:  # valid, but whose? Not accepted without a department.
                     report.add(Finding("intake-no-department"))
@@ -286,8 +286,9 @@ class Intake:
             if self.db.inbox_entry(path).state is not J.MAILED:
                 # Only an annotated copy is attached: the unreadable original is no help to its sender.
                 attach = [annotated] if result != "accepted" and annotated else []
+                to = list(self.ws.email.to) if untrusted else None  # the real sender is unknown: the coordinators
                 note = self._notify(name, department, result, report, attach, version, received,
-                                    changes=self._change_line(guard, sub), cc=cc) or note
+                                    changes=self._change_line(guard, sub), cc=cc, to=to) or note
                 self.db.mark_inbox(path, state=J.MAILED)
             self.db.record_submission(department, name, sha, received, result, len(report.errors),
                                       len(report.warnings), archive_path, version, inbox_path=path,
@@ -383,10 +384,10 @@ class Intake:
 
     def _notify(self, name: str, department: str | None, result: str, report: Report, attachments: list[Path],
                 version: int | None = None, received: str = "", changes: str = "", cc: list[str] | None = None,
-                no_change: bool = False) -> str:
+                no_change: bool = False, to: list[str] | None = None) -> str:
         """Tell the submitter; returns a note if the mail could not be sent (it stays in outbox/)."""
         has_current = bool(department) and self.db.accepted_version(department) > 0
-        message = feedback(self.ws, name, department, result, report, attachments, version=version,
+        message = feedback(self.ws, name, department, result, report, attachments, to=to, version=version,
                            received=received[:16].replace("T", " "), lang=self.lang, has_current=has_current,
                            changes=changes, cc=cc, no_change=no_change)
         if not message["To"]:

@@ -13,10 +13,9 @@ import time
 import zipfile
 from pathlib import Path
 
+from ..check.identity import department_from_name, identify_file  # noqa: F401 - one rule for every caller
 from ..config import Workspace
-from ..spec import layout
 from ..store.atomic import atomic_path
-from ..xlsx.read import read_properties
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Not something we read, but clearly meant as a workbook: rejected with a finding instead of ignored.
@@ -96,24 +95,12 @@ def may_become_zip(path: Path) -> bool:
     return head.startswith(b"PK") or head.strip(b"\0") == b""
 
 
-def stamped_department(staged: Path, ws: Workspace) -> str | None:
-    """The department stamped into a generated workbook (custom property), if it is one of ours."""
-    stamp = read_properties(staged).get(layout.PROP_DEPARTMENT)
-    return ws.find_department(stamp) if stamp else None
-
-
 def guess_department(staged: Path, file_name: str, ws: Workspace) -> str | None:
-    """Department for the archive name, before validation: the stamp, else a code in the file name."""
-    found = stamped_department(staged, ws) if staged.suffix.lower() in WORKBOOK_SUFFIXES else None
-    return found or department_from_name(file_name, ws)
-
-
-def department_from_name(file_name: str, ws: Workspace) -> str | None:
-    """A department code or name appearing as a word of the file name (e.g. NPL-2026_RD_研发部.xlsx)."""
-    for token in re.split(r"[\W_]+", Path(file_name).stem):
-        if token and (ws.department(token.upper()) or ws.find_department(token)):
-            return ws.find_department(token) or token.upper()
-    return None
+    """Department for the archive name, before validation: check/identity.py's one rule (property,
+    defined name, header line; the file name only when the file carries none). A file whose
+    stamps disagree is archived as UNKNOWN, under neither department."""
+    ident = identify_file(staged, ws, file_name=file_name)
+    return ident.department if ident.trusted and ident.department and ws.department(ident.department) else None
 
 
 def _stamp(received: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Workspace
+from ..xlsx.feedback import clean_copy
 from .atomic import atomic_path, write_bytes
 
 
@@ -36,10 +37,13 @@ def workbook_path(ws: Workspace, department: str) -> Path:
 
 def write_accepted(ws: Workspace, source: Path, department: str, file_name: str, received: str,
                    sha256: str, version: int) -> AcceptedVersion:
-    """Make `source` the department's accepted workbook, then write its sidecar; each atomically."""
+    """Make `source` the department's accepted workbook, then write its sidecar; each atomically.
+    A fixed feedback copy is stored without xlflow's marks (findings sheet, fills, comments), so
+    next week's reminder attaches a clean workbook; the archive keeps the file as received."""
     target = workbook_path(ws, department)
     with atomic_path(target) as tmp:
-        shutil.copyfile(source, tmp)
+        if not clean_copy(source, tmp):
+            shutil.copyfile(source, tmp)
     sidecar = {"department": department, "file": file_name, "received": received, "sha256": sha256,
                "version": version}
     write_bytes(target.with_suffix(".json"), json.dumps(sidecar, ensure_ascii=False, indent=2).encode("utf-8"))
