@@ -3,6 +3,8 @@ accept recorded as new versions with what they changed; nothing is rewritten or 
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import json
 import shutil
 
@@ -76,3 +78,19 @@ def test_accept_takes_a_file_in_as_a_new_version_and_refuses_an_invalid_one(tmp_
     assert "Traceback" not in refused.output
     wrong = cli(ws, "accept", str(older), "--department", "MK")
     assert wrong.exit_code == 2 and "not Marketing" not in wrong.output and "RD" in wrong.output
+
+
+def test_a_copy_of_the_current_version_is_no_change_and_of_an_older_one_an_older_version(tmp_path):
+    ws = make_ws(tmp_path / "ws")
+    assert drop(ws, "RD", 46, 13) == "accepted"
+    assert drop(ws, "RD", 47, 18) == "accepted"
+    assert drop(ws, "RD", 47, 19) == "duplicate"  # the current version again: nothing to do
+    mail = max(ws.folder("outbox").glob("*-duplicate-*.eml"), key=lambda p: p.stat().st_mtime)
+    body = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default).get_body(("plain",))
+    assert "identical to your department's current version: nothing to do" in body.get_content()
+    assert drop(ws, "RD", 46, 20) == "rejected"  # last week's file again would bring an old plan back
+    last = StateDB(ws.state_db).history("RD")[-1]
+    assert (last.result, last.errors) == ("rejected", 1)
+    report = next(ws.folder("rejected").glob("*.txt")).read_text("utf-8")
+    assert "older-version" in report and "version 2" in report
+    assert StateDB(ws.state_db).accepted_version("RD") == 2

@@ -33,6 +33,7 @@ from ..plan.guard import (
     GuardResult,
     acceptance_line,
     guard_submission,
+    older_duplicate_finding,
     project_tasks_of,
 )
 from ..store.accepted import current, write_accepted
@@ -167,8 +168,23 @@ class Intake:
             unstage(staged)
             return self._not_ready(path, before, "intake-incomplete", now, as_of)
         if self.db.seen_hash(sha):
-            return self._duplicate(path, staged, sha, before, now)
+            older = self._older_version(sha)
+            if older is None:
+                return self._duplicate(path, staged, sha, before, now)
+            return self._take(path, before, staged, sha, now, as_of, extra=[older])
         return self._take(path, before, staged, sha, now, as_of)
+
+    def _older_version(self, sha: str) -> Finding | None:
+        """A file identical to an accepted version that is no longer current is an older version,
+        not a duplicate: it would bring back a plan the department has since replaced."""
+        first = self.db.submission_for_hash(sha)
+        if first is None or first.result != "accepted" or not first.department:
+            return None
+        versions = self.db.versions(first.department)
+        if not versions or versions[-1].sha256 == sha:
+            return None
+        now = versions[-1]
+        return older_duplicate_finding(now.version or 0, now.update_date, now.file_name)
 
     def _take(self, path: Path, st: os.stat_result, staged: Path, sha: str, now: dt.datetime, as_of: dt.date,
               extra: list[Finding] | None = None) -> Outcome:
@@ -349,14 +365,16 @@ class Intake:
         return target
 
     def _duplicate(self, path: Path, staged: Path, sha: str, st: os.stat_result, now: dt.datetime) -> Outcome:
-        """Same content as an earlier file: recorded and acknowledged, not processed again."""
+        """Same content as an earlier file: recorded and acknowledged, not processed again. A copy of
+        the department's current version is "no change"; of a rejected file, its result stands."""
         unstage(staged)
         first = self.db.submission_for_hash(sha)
         received = now.isoformat(timespec="seconds")
         department = (first and first.department) or department_from_name(path.name, self.ws)
         entry = self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, received=received)
         if entry.state is not J.MAILED:
-            self._notify(path.name, department, "duplicate", Report(), [], received=received)
+            no_change = first is not None and first.result == "accepted"
+            self._notify(path.name, department, "duplicate", Report(), [], received=received, no_change=no_change)
             self.db.mark_inbox(path, state=J.MAILED)
         note = msg("watch-duplicate-of", self.lang, file=first.file_name if first else "?",
                    received=first.received.isoformat() if first else "?",
