@@ -68,7 +68,7 @@ def test_accept_takes_a_file_in_as_a_new_version_and_refuses_an_invalid_one(tmp_
     result = cli(ws, "accept", str(older), "--department", "RD")
     assert result.exit_code == 0, result.output
     (v1, v2) = StateDB(ws.state_db).versions("RD")
-    assert v2.version == 2 and v2.note.startswith("accepted-by-coordinator")
+    assert v2.version == 2 and v2.note == "accepted-by-coordinator: older-version"  # the guard it overruled
     assert any(p.name.endswith("older.xlsx") for p in ws.folder("archive").iterdir())  # archived first
 
     broken = tmp_path / "cs.xlsx"

@@ -28,20 +28,12 @@ from ..findings import Finding, Report
 from ..i18n import msg
 from ..output.mail import deliver
 from ..output.notify import feedback, write_feedback_copy
-from ..plan.guard import (
-    CurrentVersion,
-    GuardResult,
-    acceptance_line,
-    guard_submission,
-    older_duplicate_finding,
-    project_tasks_of,
-)
-from ..store.accepted import current, write_accepted
+from ..plan.guard import GuardResult, acceptance_line
+from ..store.accepted import write_accepted
 from ..store.atomic import atomic_path, write_bytes
 from ..store.cache import remember
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
-from ..workdays import WorkCalendar
 from .merge import merge_workspace
 from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: still importable here
     archive,
@@ -57,7 +49,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     unstage,
     zip_complete,
 )
-from .versions import current_submissions
+from .versions import guard_new_version, older_version_finding, update_date_of
 
 
 @dataclass
@@ -168,23 +160,11 @@ class Intake:
             unstage(staged)
             return self._not_ready(path, before, "intake-incomplete", now, as_of)
         if self.db.seen_hash(sha):
-            older = self._older_version(sha)
+            older = older_version_finding(self.db, sha)
             if older is None:
                 return self._duplicate(path, staged, sha, before, now)
             return self._take(path, before, staged, sha, now, as_of, extra=[older])
         return self._take(path, before, staged, sha, now, as_of)
-
-    def _older_version(self, sha: str) -> Finding | None:
-        """A file identical to an accepted version that is no longer current is an older version,
-        not a duplicate: it would bring back a plan the department has since replaced."""
-        first = self.db.submission_for_hash(sha)
-        if first is None or first.result != "accepted" or not first.department:
-            return None
-        versions = self.db.versions(first.department)
-        if not versions or versions[-1].sha256 == sha:
-            return None
-        now = versions[-1]
-        return older_duplicate_finding(now.version or 0, now.update_date, now.file_name)
 
     def _take(self, path: Path, st: os.stat_result, staged: Path, sha: str, now: dt.datetime, as_of: dt.date,
               extra: list[Finding] | None = None) -> Outcome:
@@ -273,8 +253,9 @@ class Intake:
             outputs: list[Path] = []
             annotated: Path | None = None
             note = ""
-            update_date, changes, cc = _update_date(sub), None, []
-            guard = self._guard(department, sub, received) if sub.valid and department else None
+            update_date, changes, cc = update_date_of(sub), None, []
+            guard = (guard_new_version(self.ws, department, sub, dt.datetime.fromisoformat(received).date(), self.lang)
+                     if sub.valid and department else None)
             for finding in guard.findings if guard else ():
                 report.add(finding)
             if guard is not None and guard.errors:
@@ -314,16 +295,6 @@ class Intake:
             unstage(staged)
         return Outcome(path, result, department, len(report.errors), len(report.warnings), version,
                        sha256=sha, note=note, outputs=outputs)
-
-    def _guard(self, department: str, sub: Submission, received: str) -> GuardResult:
-        """The new version against the department's current one and the whole project's plan."""
-        currents = current_submissions(self.ws)
-        mine, meta = currents.get(department), current(self.ws, department)
-        before = CurrentVersion.of(mine, version=meta.version or 0, file=meta.file_name) if mine and meta else None
-        return guard_submission(sub, before, project_tasks_of(currents.values()),
-                                today=dt.datetime.fromisoformat(received).date(),
-                                calendar=WorkCalendar.from_settings(self.ws.calendar),
-                                department_names=self.ws.department_names(), lang=self.lang)
 
     def _change_line(self, guard: GuardResult | None, sub: Submission) -> str:
         if guard is None or not guard.accepted:
@@ -415,12 +386,6 @@ class Intake:
         except MailError as exc:
             return exc.message(self.lang)
         return ""
-
-
-def _update_date(sub: Submission) -> dt.date | None:
-    form = sub.data.forms.get("wbs") if sub.data is not None else None
-    value = form.card.get("update_date") if form is not None else None
-    return value if isinstance(value, dt.date) else None
 
 
 def report_text(name: str, department: str | None, received: str, report: Report, lang: str) -> str:

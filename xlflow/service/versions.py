@@ -12,10 +12,19 @@ from pathlib import Path
 from ..check.model import Submission
 from ..config import Workspace
 from ..errors import UsageError, XlflowError
+from ..findings import Finding
 from ..i18n import msg
 from ..output.mail import compose, deliver
 from ..plan.diff import PlanDiff, diff_plans
-from ..plan.guard import status_label, task_values
+from ..plan.guard import (
+    CurrentVersion,
+    GuardResult,
+    guard_submission,
+    older_duplicate_finding,
+    project_tasks_of,
+    status_label,
+    task_values,
+)
 from ..spec.catalog import load_catalog
 from ..store.accepted import current, write_accepted
 from ..store.cache import SubmissionCache
@@ -36,6 +45,36 @@ def current_submission(ws: Workspace, department: str, cache: SubmissionCache | 
     if found is None or found.path is None:
         return None
     return (cache or SubmissionCache(ws, load_catalog())).load(found.path, ws, found.received)
+
+
+def guard_new_version(ws: Workspace, department: str, sub: Submission, today: dt.date, lang: str) -> GuardResult:
+    """A checked submission against the department's current version and the whole project's plan."""
+    currents = current_submissions(ws)
+    mine, meta = currents.get(department), current(ws, department)
+    before = CurrentVersion.of(mine, version=meta.version or 0, file=meta.file_name) if mine and meta else None
+    return guard_submission(sub, before, project_tasks_of(currents.values()), today=today,
+                            calendar=WorkCalendar.from_settings(ws.calendar),
+                            department_names=ws.department_names(), lang=lang)
+
+
+def older_version_finding(db: StateDB, sha: str) -> Finding | None:
+    """A file identical to an accepted version that is no longer current is an older version, not a
+    duplicate: it would bring back a plan the department has since replaced. None otherwise."""
+    first = db.submission_for_hash(sha)
+    if first is None or first.result != "accepted" or not first.department:
+        return None
+    versions = db.versions(first.department)
+    if not versions or versions[-1].sha256 == sha:
+        return None
+    latest = versions[-1]
+    return older_duplicate_finding(latest.version or 0, latest.update_date, latest.file_name)
+
+
+def update_date_of(sub: Submission) -> dt.date | None:
+    """The WBS card's "update date": the department's own date for this version of its plan."""
+    form = sub.data.forms.get("wbs") if sub.data is not None else None
+    value = form.card.get("update_date") if form is not None else None
+    return value if isinstance(value, dt.date) else None
 
 
 def current_submissions(ws: Workspace) -> dict[str, Submission]:
@@ -195,7 +234,7 @@ def _tell(ws: Workspace, code: str, version: int, source: str, diff: PlanDiff, l
 # --- accept -------------------------------------------------------------------------------------
 
 def accept_file(ws: Workspace, path: Path, department: str, as_of: dt.date, now: dt.datetime | None = None,
-                lang: str | None = None, guard_codes: tuple[str, ...] = ()) -> VersionResult:
+                lang: str | None = None) -> VersionResult:
     """The coordinator takes a file in despite the guards (an older update date, a shorter plan):
     archived first like every file received, it must still pass the checks (the master cannot
     merge broken data); the guards it overrules are recorded with the version."""
@@ -211,7 +250,7 @@ def accept_file(ws: Workspace, path: Path, department: str, as_of: dt.date, now:
         unstage(staged)
     if sub.department and sub.department != code:
         raise UsageError("accept-department-mismatch", file=path.name, found=sub.department, department=code)
-    card = sub.data.forms["wbs"].card if sub.data and "wbs" in sub.data.forms else {}
-    note = f"{FORCED}: {', '.join(guard_codes)}" if guard_codes else FORCED
+    overruled = sorted({f.code for f in guard_new_version(ws, code, sub, now.date(), lang).errors})
+    note = f"{FORCED}: {', '.join(overruled)}" if overruled else FORCED
     return install_version(ws, code, archived, path.name, as_of, now, lang, note=note,
-                           update_date=card.get("update_date"), source=path.name, archive_path=archived)
+                           update_date=update_date_of(sub), source=path.name, archive_path=archived)

@@ -1,0 +1,74 @@
+"""The rows the state database returns, as frozen values: a received file, a merge, an inbox entry."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from .journal import JournalState
+
+RESULTS = ("accepted", "rejected", "duplicate", "unreadable")
+RESTORED = "restored-from:"  # note of a version the coordinator restored ("restored-from:3"): not a submission
+FORCED = "accepted-by-coordinator"  # note of a file accepted despite the guards, then ": <finding codes>"
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """One received file and what became of it (result: one of RESULTS)."""
+
+    id: int
+    department: str | None
+    file_name: str
+    sha256: str
+    received: dt.datetime
+    result: str
+    errors: int
+    warnings: int
+    archive_path: str | None
+    version: int | None
+    recorded: str
+    update_date: dt.date | None = None  # the workbook's own "update date" (accepted versions)
+    changes: dict | None = None  # PlanDiff JSON: what this version changed (plan.diff)
+    note: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "SubmissionRecord":
+        values = dict(row)
+        changes = values.get("changes")
+        return cls(**{**values, "received": dt.datetime.fromisoformat(row["received"]),
+                      "update_date": dt.date.fromisoformat(values["update_date"]) if values.get("update_date") else None,
+                      "changes": json.loads(changes) if changes else None})
+
+
+@dataclass(frozen=True)
+class MergeRecord:
+    """A merge: its snapshot's id, the day it describes, the master it wrote, when, how many tasks."""
+
+    id: int
+    as_of: dt.date
+    master_path: str
+    created: str
+    task_count: int
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """One file the watcher has seen in the inbox, and how far its processing got (the crash journal)."""
+
+    path: str
+    size: int | None
+    mtime: float | None
+    sha256: str | None
+    state: JournalState
+    attempts: int
+    first_seen: str
+    received: str | None
+    archive_path: str | None
+    note: str | None
+    changed: float | None  # wall-clock time (time.time()) when size or mtime was last seen to change
+    updated: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "InboxEntry":
+        return cls(**{**dict(row), "state": JournalState(row["state"])})
