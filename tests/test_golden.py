@@ -205,10 +205,7 @@ DELIBERATE = {  # id: (what bulk() reads back, why plain xlsxwriter differs)
                  "bulk() writes local time (received times); xlsxwriter refuses aware datetimes"),
 }
 BUGS = {  # id: why bulk() is wrong here; strict xfail, so a fix shows up
-    "1900-01-01": "bulk() ignores Excel's phantom 1900-02-29: dates before 1900-03-01 come out a day late",
-    "1900-02-28": "bulk() writes serial 60, Excel's phantom 1900-02-29 (openpyxl reads both as 02-28)",
-    "dt-1900-01-01": "bulk() a day late (1900-01-02); xlsxwriter itself writes 0 here (its time-only rule)",
-    "astral-long": "bulk() cuts text at 32,767 code points, Excel and xlsxwriter at 32,767 UTF-16 units",
+    "dt-1900-01-01": "xlsxwriter writes 0 here (its time-only rule); bulk() writes 1, the day itself",
 }
 
 

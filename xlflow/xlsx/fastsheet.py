@@ -28,6 +28,21 @@ from .private import BulkRowsSheet, xf_index
 RISKY_FIRST = FORMULA_START
 MAX_TEXT = TEXT_LIMIT
 EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
+PHANTOM_LEAP_DAY = 61  # serial of 1900-03-01: Excel counts a 1900-02-29 that never was
+
+
+def _serial_day(day: dt.date) -> int:
+    """Excel's serial day number (1900 system): 1900-01-01 is 1, and the phantom 1900-02-29 is 60."""
+    serial = day.toordinal() - EXCEL_EPOCH
+    return serial if serial >= PHANTOM_LEAP_DAY else serial - 1
+
+
+def _clip(value: str) -> str:
+    """At most Excel's 32,767 characters, counted as Excel counts them: UTF-16 units (an emoji is two)."""
+    if len(value) <= MAX_TEXT // 2:
+        return value
+    units = value.encode("utf-16-le")
+    return value if len(units) <= 2 * MAX_TEXT else units[: 2 * MAX_TEXT].decode("utf-16-le", "ignore")
 EMPTY_TAIL = '"/>'  # <c r="B5"/>: an empty cell keeps every row's cells in one fixed template
 BULK_CHUNK = 4096  # rows rendered at a time: bounded memory for the column-wise lists
 FONT = {"font_name": "Microsoft YaHei", "font_size": 10}
@@ -83,8 +98,7 @@ class FastSheet(BulkRowsSheet):
         sst = self.shared_string_index()
 
         def text(value: str, xf: int) -> str:
-            if len(value) > MAX_TEXT:
-                value = value[:MAX_TEXT]
+            value = _clip(value)
             if value[0] in RISKY_FIRST:
                 xf = quote_xf
             if value.startswith("<r>") and value.endswith("</r>"):
@@ -99,16 +113,15 @@ class FastSheet(BulkRowsSheet):
             if kind is str:
                 return text(value, text_xf)
             if kind is dt.date:
-                return f'" s="{date_xf}"><v>{value.toordinal() - EXCEL_EPOCH}</v></c>'
+                return f'" s="{date_xf}"><v>{_serial_day(value)}</v></c>'
             if kind is bool:
                 return f'" t="b"><v>{int(value)}</v></c>'
             if isinstance(value, dt.datetime):
                 local = value.astimezone().replace(tzinfo=None) if value.tzinfo else value
-                serial = local.toordinal() - EXCEL_EPOCH + (local.hour * 3600 + local.minute * 60
-                                                            + local.second) / 86400
+                serial = _serial_day(local) + (local.hour * 3600 + local.minute * 60 + local.second) / 86400
                 return f'" s="{datetime_xf}"><v>{serial!r}</v></c>'
             if isinstance(value, dt.date):
-                return f'" s="{date_xf}"><v>{value.toordinal() - EXCEL_EPOCH}</v></c>'
+                return f'" s="{date_xf}"><v>{_serial_day(value)}</v></c>'
             if isinstance(value, (int, float)):
                 if not math.isfinite(value):
                     return EMPTY_TAIL
@@ -121,7 +134,7 @@ class FastSheet(BulkRowsSheet):
 
         def render(value: object, memo: dict | None) -> str:
             if (plain and type(value) is str and value and value[0] not in RISKY_FIRST
-                    and len(value) <= MAX_TEXT and not value.startswith("<r>")):
+                    and len(value) <= MAX_TEXT // 2 and not value.startswith("<r>")):  # no clipping needed
                 out = f'" s="{text_xf}" t="s"><v>{sst(value)}</v></c>'  # the usual case, without the detours
             else:
                 out = tail(show(value) if show is not None else value)
