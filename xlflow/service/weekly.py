@@ -1,9 +1,10 @@
 """The weekly jobs on a workspace: the brief (reports/ and the e-mail), the reminders to the
 departments that have not submitted, and the schedule the watcher follows.
 
-Everything the brief reads from the workspace goes through three functions: `read_snapshots`
-(the state database's task snapshots), `submissions_with_sidecars` (who sent what, when) and
-`open_issues` (the accepted workbooks' issue logs, from the parse cache). The brief itself is
+Everything the brief reads from the workspace goes through four functions: `read_snapshots`
+(the state database's task snapshots), `submissions_with_sidecars` (who sent what, when),
+`plan_versions` (the week's new plan versions and what each changed) and `open_issues` (the
+accepted workbooks' issue logs, from the parse cache). The brief itself is
 computed by output/brief, which reads nothing.
 """
 from __future__ import annotations
@@ -17,12 +18,13 @@ from typing import Iterable
 
 from ..config import Workspace
 from ..errors import XlflowError
-from ..output.brief import STALE_DAYS, Brief, build_brief, render_brief
+from ..output.brief import STALE_DAYS, Brief, PlanVersion, build_brief, render_brief
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..spec.catalog import load_catalog
 from ..store.accepted import read_accepted
 from ..store.atomic import write_bytes
+from ..plan.diff import PlanDiff
 from ..store.cache import SubmissionCache
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
@@ -60,6 +62,21 @@ def submitted(ws: Workspace, as_of: dt.date, db: StateDB) -> frozenset[str]:
     return submitted_departments(ws, week_of(as_of, ws.project.week_start).start, db, until=as_of)
 
 
+def plan_versions(ws: Workspace, db: StateDB, as_of: dt.date) -> tuple[PlanVersion, ...]:
+    """Every department's versions received in the week holding `as_of`, up to that day (local
+    time): only the record of those days, so a brief rebuilt later shows the same changes."""
+    start = week_of(as_of, ws.project.week_start).start
+    out = []
+    for d in ws.departments:
+        for r in db.versions(d.code):
+            received = r.received.astimezone().replace(tzinfo=None) if r.received.tzinfo else r.received
+            if r.version is not None and start <= received.date() <= as_of:
+                out.append(PlanVersion(d.code, r.version, received, r.file_name,
+                                       PlanDiff.from_json(r.changes) if r.changes is not None else None,
+                                       r.note or ""))
+    return tuple(out)
+
+
 def open_issues(ws: Workspace) -> list[dict]:
     """Issue-log rows of the departments' current accepted workbooks, each with its department:
     the source the master's issue sheet is merged from. Parsed submissions come from the merge's
@@ -84,7 +101,8 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     if week_of(current[0], ws.project.week_start) == week_of(as_of, ws.project.week_start):
         as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
     return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
-                       open_issues(ws) if risks is None else risks, lang, submitted=submitted(ws, as_of, db))
+                       open_issues(ws) if risks is None else risks, lang, submitted=submitted(ws, as_of, db),
+                       versions=plan_versions(ws, db, as_of))
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------

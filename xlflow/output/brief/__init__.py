@@ -1,8 +1,9 @@
 """The weekly progress brief (进度简报, FORMS.md form 9): what a department head reads in two
 minutes on a phone.
 
-model.py holds what a brief is, build.py computes one from snapshots (pure, `as_of` is a
-parameter), render.py lays it out as HTML and text. Reading the workspace, writing reports/,
+model.py holds what a brief is, build.py computes one from snapshots and changes.py its "what
+changed in the plan" from the recorded versions (both pure, `as_of` is a parameter), render.py
+lays it out as HTML and text. Reading the workspace, writing reports/,
 mailing it and the weekly schedule are the service layer's (xlflow/service/weekly.py).
 """
 from __future__ import annotations
@@ -14,16 +15,21 @@ from .model import (
     TROUBLE,
     Brief,
     Decision,
+    DepartmentChanges,
     DepartmentRow,
     Headline,
     Item,
     MissingDepartment,
+    Notable,
+    PlanVersion,
     Section,
     StatusCount,
+    VersionChange,
 )
 from .render import render_brief
 
 __all__ = [
-    "SECTION_LIMIT", "STALE_DAYS", "TROUBLE", "Brief", "Decision", "DepartmentRow", "Headline", "Item",
-    "MissingDepartment", "Section", "StatusCount", "build_brief", "render_brief",
+    "SECTION_LIMIT", "STALE_DAYS", "TROUBLE", "Brief", "Decision", "DepartmentChanges", "DepartmentRow",
+    "Headline", "Item", "MissingDepartment", "Notable", "PlanVersion", "Section", "StatusCount",
+    "VersionChange", "build_brief", "render_brief",
 ]

@@ -15,6 +15,7 @@ from ...i18n import msg
 from ...spec.catalog import Enum, load_catalog
 from ...store.snapshots import Snapshot
 from ...workdays import Week, WorkCalendar, week_of
+from .changes import plan_changes
 from .model import (
     SECTION_LIMIT,
     TROUBLE,
@@ -24,6 +25,7 @@ from .model import (
     Headline,
     Item,
     MissingDepartment,
+    PlanVersion,
     Section,
     StatusCount,
 )
@@ -123,7 +125,8 @@ class _Builder:
 def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snapshot | None = None,
                 older: Snapshot | None = None, submissions: Iterable[dict] = (), risks: Iterable[dict] = (),
                 lang: str | None = None, calendar: WorkCalendar | None = None,
-                statuses: Enum | None = None, submitted: frozenset[str] | None = None) -> Brief:
+                statuses: Enum | None = None, submitted: frozenset[str] | None = None,
+                versions: Iterable[PlanVersion] = ()) -> Brief:
     """The week-over-week brief. `current` is the newest snapshot of the week, `previous` the
     newest of the week before, `older` the newest at least two weeks older (for "not updated");
     `submissions` are StateDB.submissions() rows (department, received, result); `risks` are
@@ -131,7 +134,8 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
     response, status, department). `statuses` is the catalog's status enum: its codes, in
     order, are the headline's counts. `submitted` are the departments that submitted this week
     (store.state.submitted_departments, the one definition; the submissions' own accepted dates
-    when not given)."""
+    when not given). `versions` are the plan versions received this week up to `as_of`: the
+    "what changed in the plan" section."""
     lang = lang or ws.lang
     b = _Builder(ws, as_of, lang, calendar or WorkCalendar.from_settings(ws.calendar),
                  statuses or load_catalog().enums["status"])
@@ -152,6 +156,7 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
         departments=_departments(b, tasks, subs, submitted),
         subject=subject(ws, b.week, lang),
         notes=_notes(b, current, previous),
+        plan_changes=plan_changes(ws, versions, lang),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ...plan.diff import PlanDiff
 from ...workdays import Week
 
 TROUBLE = ("delayed", "blocked")  # the status codes that need someone's attention
@@ -106,6 +107,46 @@ class DepartmentRow:
 
 
 @dataclass(frozen=True)
+class PlanVersion:
+    """One accepted version as the state database records it: what service/weekly.py reads, so
+    that build stays pure and a later rebuild of the week shows the same versions."""
+
+    department: str
+    version: int
+    received: dt.datetime  # local wall time
+    file_name: str
+    diff: PlanDiff | None  # None: the department's first version
+    note: str = ""  # the store's raw note ("restored-from:3", "accepted-by-coordinator: …")
+
+
+@dataclass(frozen=True)
+class Notable:
+    """A kind of change the coordinator should not miss, called out apart from the summary."""
+
+    kind: str  # "removed" | "reopened" | "later" | "percent_down"
+    text: str
+
+
+@dataclass(frozen=True)
+class VersionChange:
+    version: int
+    received: str  # "2026-11-20 15:00", local time
+    file_name: str
+    summary: str  # PlanDiff.summary, statuses as labels
+    coordinator: str  # a revert or forced accept, worded as the history does; "" = the department's own
+    notable: tuple[Notable, ...]
+
+
+@dataclass(frozen=True)
+class DepartmentChanges:
+    """A department's new versions of the week: "what changed in the plan"."""
+
+    code: str
+    name: str
+    versions: tuple[VersionChange, ...]
+
+
+@dataclass(frozen=True)
 class Brief:
     lang: str
     project: str
@@ -122,6 +163,7 @@ class Brief:
     subject: str
     notes: tuple[str, ...] = ()
     decisions_more: int = 0  # decisions left out of the e-mail (see the master)
+    plan_changes: tuple[DepartmentChanges, ...] = ()  # departments with new versions this week
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
