@@ -28,7 +28,8 @@ from ..plan.guard import (
 from ..spec.catalog import load_catalog
 from ..store.accepted import current, write_accepted
 from ..store.cache import SubmissionCache
-from ..store.state import FORCED, RESTORED, StateDB, SubmissionRecord
+from ..store.records import FORCED, RESTORED, coordinator_note
+from ..store.state import StateDB, SubmissionRecord
 from ..workdays import WorkCalendar
 from .merge import merge_workspace
 from .staging import archive, archive_name, stage_copy, staging_dir, unstage
@@ -119,19 +120,10 @@ def department_history(ws: Workspace, department: str, lang: str, db: StateDB | 
     db = db or StateDB(ws.state_db)
     now = db.accepted_version(code)
     return [HistoryEntry(r.version if r.result == "accepted" else None, r.received, r.file_name, r.result,
-                         r.update_date, r.errors, r.warnings, change_summary(r, lang), _note(r.note, lang),
+                         r.update_date, r.errors, r.warnings, change_summary(r, lang),
+                         coordinator_note(r.note, lang) or (r.note or ""),
                          r.result == "accepted" and r.version == now)
             for r in db.history(code)]
-
-
-def _note(note: str | None, lang: str) -> str:
-    if not note:
-        return ""
-    if note.startswith(RESTORED):
-        return msg("history-note-restored", lang, version=note[len(RESTORED):])
-    if note.startswith(FORCED):
-        return msg("history-note-forced", lang, codes=note[len(FORCED):].strip(": ") or "—")
-    return note
 
 
 def _department(ws: Workspace, raw: str) -> str:

@@ -21,10 +21,10 @@ from ..errors import XlflowError
 from ..output.brief import STALE_DAYS, Brief, PlanVersion, build_brief, render_brief
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
+from ..plan.diff import PlanDiff
 from ..spec.catalog import load_catalog
 from ..store.accepted import read_accepted
 from ..store.atomic import write_bytes
-from ..plan.diff import PlanDiff
 from ..store.cache import SubmissionCache
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from ..i18n import msg
 from .journal import JournalState
 
 RESULTS = ("accepted", "rejected", "duplicate", "unreadable")
@@ -72,3 +73,13 @@ class InboxEntry:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "InboxEntry":
         return cls(**{**dict(row), "state": JournalState(row["state"])})
+
+
+def coordinator_note(note: str | None, lang: str) -> str:
+    """A revert or a forced accept in the history's words; "" for a department's own version."""
+    note = note or ""
+    if note.startswith(RESTORED):
+        return msg("history-note-restored", lang, version=note[len(RESTORED):])
+    if note.startswith(FORCED):
+        return msg("history-note-forced", lang, codes=note[len(FORCED):].strip(": ") or "—")
+    return ""

@@ -10,7 +10,7 @@ from ...config import Workspace
 from ...i18n import msg
 from ...plan.diff import PlanDiff
 from ...plan.guard import status_label
-from ...store.state import FORCED, RESTORED
+from ...store.records import coordinator_note
 from .model import DepartmentChanges, Notable, PlanVersion, VersionChange
 
 
@@ -32,15 +32,6 @@ def _version(v: PlanVersion, lang: str) -> VersionChange:
     summary = v.diff.summary(lang, status_label) if v.diff is not None else msg("brief-changes-first", lang)
     return VersionChange(v.version, v.received.strftime("%Y-%m-%d %H:%M"), v.file_name, summary,
                          coordinator_note(v.note, lang), notable(v.diff, lang) if v.diff else ())
-
-
-def coordinator_note(note: str, lang: str) -> str:
-    """A revert or a forced accept in the history's words (history-note-*); "" for a department's own."""
-    if note.startswith(RESTORED):
-        return msg("history-note-restored", lang, version=note[len(RESTORED):])
-    if note.startswith(FORCED):
-        return msg("history-note-forced", lang, codes=note[len(FORCED):].strip(": ") or "—")
-    return ""
 
 
 def notable(diff: PlanDiff, lang: str) -> tuple[Notable, ...]:
