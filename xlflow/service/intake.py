@@ -266,7 +266,7 @@ class Intake:
         try:
             sub = check_file(staged, self.ws, dt.datetime.fromisoformat(received))
             for finding in extra or ():
-                sub.report.add(finding)
+                sub.report.add(self._placed(finding, sub))
             untrusted = sub.identity is not None and not sub.identity.trusted
             department = None if untrusted else (sub.department or guess_department(staged, name, self.ws))
             report = sub.report
@@ -277,7 +277,7 @@ class Intake:
             guard = self._guard(department, sub, received) if sub.valid and department else None
             for finding in guard.findings if guard else ():
                 report.add(finding)
-            if guard is not None and guard.errors:
+            if (guard is not None and guard.errors) or any(f.code == "older-version" for f in extra or ()):
                 cc = list(self.ws.email.to)  # the department's plan would be replaced by something less: the coordinator hears too
             if sub.valid and department and guard.accepted:
                 result = "accepted"
@@ -314,6 +314,15 @@ class Intake:
             unstage(staged)
         return Outcome(path, result, department, len(report.errors), len(report.warnings), version,
                        sha256=sha, note=note, outputs=outputs)
+
+    def _placed(self, finding: Finding, sub: Submission) -> Finding:
+        """The "older version" of a copy of an older accepted version, found by its hash before the
+        file was read, placed at the submission's update date cell once it has been read."""
+        if finding.code != "older-version" or finding.cell is not None or sub.data is None:
+            return finding
+        p = finding.params
+        date = dt.date.fromisoformat(p["date"]) if p.get("date") not in (None, "—") else None
+        return older_duplicate_finding(p["version"], date, p["file"], sub, self.lang)
 
     def _guard(self, department: str, sub: Submission, received: str) -> GuardResult:
         """The new version against the department's current one and the whole project's plan."""
