@@ -49,7 +49,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     unstage,
     zip_complete,
 )
-from .versions import guard_new_version, older_version_finding, update_date_of
+from .versions import guard_new_version, older_version_finding, placed, update_date_of
 
 
 @dataclass
@@ -246,7 +246,7 @@ class Intake:
         try:
             sub = check_file(staged, self.ws, dt.datetime.fromisoformat(received))
             for finding in extra or ():
-                sub.report.add(finding)
+                sub.report.add(placed(finding, sub, self.lang))
             untrusted = sub.identity is not None and not sub.identity.trusted
             department = None if untrusted else (sub.department or guess_department(staged, name, self.ws))
             report = sub.report
@@ -258,7 +258,7 @@ class Intake:
                      if sub.valid and department else None)
             for finding in guard.findings if guard else ():
                 report.add(finding)
-            if guard is not None and guard.errors:
+            if (guard is not None and guard.errors) or any(f.code == "older-version" for f in extra or ()):
                 cc = list(self.ws.email.to)  # the department's plan would be replaced by something less: the coordinator hears too
             if sub.valid and department and guard.accepted:
                 result = "accepted"

@@ -71,6 +71,16 @@ def older_version_finding(db: StateDB, sha: str) -> Finding | None:
     return older_duplicate_finding(latest.version or 0, latest.update_date, latest.file_name)
 
 
+def placed(finding: Finding, sub: Submission, lang: str) -> Finding:
+    """The "older version" of a copy of an older accepted version, found by its hash before the
+    file was read, placed at the submission's update date cell once it has been read."""
+    if finding.code != "older-version" or finding.cell is not None or sub.data is None:
+        return finding
+    p = finding.params
+    date = dt.date.fromisoformat(p["date"]) if p.get("date") not in (None, "—") else None
+    return older_duplicate_finding(p["version"], date, p["file"], sub, lang)
+
+
 def update_date_of(sub: Submission) -> dt.date | None:
     """The WBS card's "update date": the department's own date for this version of its plan."""
     form = sub.data.forms.get("wbs") if sub.data is not None else None
