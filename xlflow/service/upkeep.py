@@ -87,8 +87,8 @@ class OutboxRetry:
         try:
             sent = retry_outbox(self.ws)
         except MailError as exc:
-            if exc.key not in SERVER_FAILURES:
-                self.next_look = time.monotonic() + 5 * self.IDLE_CHECK  # a refused message: not every minute
+            # the server failed: its breaker says when to try again; a refused message: not every minute
+            self.next_look = 0.0 if exc.key in SERVER_FAILURES else time.monotonic() + 5 * self.IDLE_CHECK
             if not self.told:
                 self.log.warning(msg("watch-mail-waiting", self.lang, count=len(waiting_mails(self.ws)),
                                      error=exc.message(self.lang)))
