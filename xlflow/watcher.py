@@ -245,7 +245,7 @@ class Watcher:
         return outcome
 
     def _failed(self, path: Path, error: str, retry_in: float, trace: bool = False) -> None:
-        line = msg("watch-failed", self.lang, file=path.name, error=error)
+        line = msg("watch-failed", self.lang, file=path.name, error=error.rstrip("。."))
         self.log.exception(line) if trace else self.log.error(line)
         self.failed[path] = error
         self.pending[path] = time.monotonic() + retry_in
