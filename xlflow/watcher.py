@@ -10,54 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import logging.handlers
 import os
 import queue
-import signal
-import sys
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .config import Workspace, ensure_folders
+from .config import Workspace
 from .errors import XlflowError
 from .i18n import msg
+from .output.mail import CircuitBreaker, use_breaker
+from .service import upkeep
 from .service.intake import Intake, Outcome
 from .service.staging import classify
+from .service.upkeep import LOGGER_NAME, setup_logging, stop_on_signals  # noqa: F401 - the watcher's API
 from .store.journal import JournalState
 from .store.lock import on_network_share, workspace_lock
 from .store.state import StateDB
 
-LOGGER_NAME = "xlflow.watch"
 REPORTED = ("accepted", "rejected", "unreadable", "duplicate")
-
-
-def setup_logging(ws: Workspace, console: bool = True) -> logging.Logger:
-    """One line per event to the console and to logs/watch.log in the workspace (rotated at 1 MB, 5 kept)."""
-    log = logging.getLogger(LOGGER_NAME)
-    log.setLevel(logging.INFO)
-    for handler in list(log.handlers):
-        log.removeHandler(handler)
-        handler.close()
-    folder = ws.root / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    file_handler = logging.handlers.RotatingFileHandler(folder / "watch.log", maxBytes=1_000_000, backupCount=5,
-                                                        encoding="utf-8")
-    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    log.addHandler(file_handler)
-    if console:
-        stream = logging.StreamHandler(sys.stdout)
-        stream.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-        log.addHandler(stream)
-    log.propagate = False
-    return log
 
 
 class _Handler(FileSystemEventHandler):
@@ -107,11 +84,18 @@ class Watcher:
         self.outcomes: list[Outcome] = []
         self.merge_owed = True  # check once at start: a crash may have left a merge undone
         self.on_processed: Callable[[Outcome], None] | None = None
+        self.postponed: set[Path] = set()  # --once: files open elsewhere, left for the next run
+        self.failed: dict[Path, str] = {}  # files whose last try failed (not: still being written)
+        self.breaker = CircuitBreaker()  # one dead SMTP server costs one timeout, not one per file
+        self.mail = upkeep.OutboxRetry(ws, self.breaker, self.log, self.lang)
+        self.probe_name, self.probe_seen, self.probed = f".xlflow-probe-{os.getpid()}", threading.Event(), False
 
     # --- discovery ----------------------------------------------------------------------------
 
     def notify(self, path: str) -> None:
         """Called by the observer thread (and tests): just enqueue."""
+        if os.path.basename(path) == self.probe_name:
+            self.probe_seen.set()
         self.events.put(path)
 
     def _drain(self, timeout: float) -> None:
@@ -130,16 +114,7 @@ class Watcher:
                 return
 
     def inbox_files(self) -> list[Path]:
-        """Workbooks and look-alikes in the inbox, oldest first (the order they most likely arrived in)."""
-        found = []
-        with os.scandir(self.inbox) as it:
-            for e in it:
-                if e.is_file() and classify(e.name) != "ignore":
-                    try:
-                        found.append((e.stat().st_mtime, e.name, Path(e.path)))
-                    except FileNotFoundError:
-                        continue
-        return [p for _, _, p in sorted(found)]
+        return upkeep.inbox_files(self.inbox, classify)
 
     def rescan(self) -> int:
         """Reconcile the inbox against the state database; enqueue everything not yet done.
@@ -183,12 +158,34 @@ class Watcher:
 
     # --- the observer -------------------------------------------------------------------------
 
+    PROBE_SECONDS = 1.5  # how long the start-up probe waits for its own event
+
     def start_observer(self) -> None:
         observer = PollingObserver(timeout=self.poll) if self.poll else Observer()
         observer.schedule(_Handler(self.notify), str(self.inbox), recursive=False)
         observer.daemon = True
         observer.start()
         self.observer = observer
+        if not self.poll and not self.probed:
+            self.probed = True
+            if not self._events_arrive():  # a mount not in the list that sends no events (FUSE, a NAS)
+                self.poll = 5.0
+                self.log.warning(msg("watch-probe-polling", self.lang, inbox=self.inbox, seconds=self.poll))
+                self.stop_observer()
+                self.start_observer()
+
+    def _events_arrive(self) -> bool:
+        """Write a probe file (a dotfile: the intake ignores it) and wait for its event."""
+        probe = self.inbox / self.probe_name
+        self.probe_seen.clear()
+        try:
+            probe.write_bytes(b"xlflow probe\n")
+        except OSError:
+            return True  # cannot write here: nothing to learn, keep the OS events
+        try:
+            return self.probe_seen.wait(self.PROBE_SECONDS)
+        finally:
+            probe.unlink(missing_ok=True)
 
     def stop_observer(self) -> None:
         if self.observer is not None:
@@ -228,13 +225,13 @@ class Watcher:
             outcome = self.intake.process_file(path, as_of=self.today(), now=self.clock() if self.clock else None,
                                                merge=not burst)
         except XlflowError as exc:
-            self.log.error(msg("watch-failed", self.lang, file=path.name, error=exc.message(self.lang)))
-            self.pending[path] = time.monotonic() + max(5.0, self.ws.watch.settle_seconds)
-            return None
+            return self._failed(path, exc.message(self.lang), max(5.0, self.ws.watch.settle_seconds))
+        except OSError as exc:  # a full disk, a read-only folder: say so, and leave no staged copy behind
+            self._clean_leftovers()
+            return self._failed(path, upkeep.os_error_text(exc, self.lang), self.BUG_RETRY_SECONDS)
         except Exception as exc:  # noqa: BLE001 - a bug in one file must not stop the watcher
-            self.log.exception(msg("watch-failed", self.lang, file=path.name, error=repr(exc)))
-            self.pending[path] = time.monotonic() + self.BUG_RETRY_SECONDS
-            return None
+            return self._failed(path, repr(exc), self.BUG_RETRY_SECONDS, trace=True)
+        self.failed.pop(path, None)
         if outcome.final:
             self.pending.pop(path, None)
             self.merge_owed |= burst and outcome.result == "accepted"
@@ -246,6 +243,18 @@ class Watcher:
         else:
             self.pending[path] = time.monotonic() + max(0.05, outcome.retry_in)
         return outcome
+
+    def _failed(self, path: Path, error: str, retry_in: float, trace: bool = False) -> None:
+        line = msg("watch-failed", self.lang, file=path.name, error=error.rstrip("。."))
+        self.log.exception(line) if trace else self.log.error(line)
+        self.failed[path] = error
+        self.pending[path] = time.monotonic() + retry_in
+
+    def _clean_leftovers(self) -> None:
+        try:
+            self.intake.clean_leftovers()
+        except OSError:
+            pass
 
     def merge_if_owed(self) -> None:
         """One merge after a burst of accepted files (they were accepted without merging each)."""
@@ -263,14 +272,34 @@ class Watcher:
 
     def run_once(self, deadline_seconds: float | None = None) -> list[Outcome]:
         """Process what is in the inbox now and return. Files still being written or retried
-        are waited for (bounded); files open in Excel are left for the next run."""
-        ensure_folders(self.ws)
-        self.intake.clean_leftovers()
+        are waited for (bounded); files open in Excel are left for the next run. Afterwards
+        `failed` names the files that failed (as opposed to waiting), and outbox/ was retried."""
+        self._prepare()
+        use_breaker(self.ws.root, self.breaker)
+        try:
+            if self._reachable():
+                self._once_loop(deadline_seconds)
+            else:
+                self.failed[self.inbox] = msg("watch-inbox-missing", self.lang, inbox=self.inbox, error=self._inbox_error)
+                self.log.error(self.failed[self.inbox])
+            if self.mail.due() and not self.breaker.is_open:
+                self.mail.retry()
+        finally:
+            use_breaker(self.ws.root, None)
+        failed = sorted(p for p in self.failed if p in self.pending)
+        waiting = sorted(p for p in set(self.pending) | self.postponed if p not in self.failed)
+        if waiting:
+            self.log.info(msg("watch-once-left", self.lang, count=len(waiting), files=", ".join(p.name for p in waiting)))
+        if failed:
+            self.log.error(msg("watch-once-failed", self.lang, count=len(failed), files=", ".join(p.name for p in failed)))
+        self.log.info(msg("watch-once-done", self.lang, count=len(self.outcomes)))
+        return self.outcomes
+
+    def _once_loop(self, deadline_seconds: float | None) -> None:
         self.rescan()
         limit = deadline_seconds if deadline_seconds is not None else max(
             30.0, 4 * self.ws.watch.settle_seconds * self.ws.watch.max_attempts)
         deadline = time.monotonic() + limit
-        postponed: set[Path] = set()
         while self.pending and not self.stop_event.is_set() and time.monotonic() < deadline:
             path = self._next_due()
             if path is None:
@@ -280,95 +309,83 @@ class Watcher:
             if self._next_due() is None:
                 self.merge_if_owed()
             if outcome is not None and outcome.result == "postponed":
-                postponed.add(path)
+                self.postponed.add(path)
                 self.pending.pop(path, None)
+            if path in self.failed and all(p in self.failed for p in self.pending):
+                break  # only failures left: waiting for their retry tells nothing new
         self.merge_if_owed()
-        left = sorted(set(self.pending) | postponed)
-        if left:
-            self.log.info(msg("watch-once-left", self.lang, count=len(left), files=", ".join(p.name for p in left)))
-        self.log.info(msg("watch-once-done", self.lang, count=len(self.outcomes)))
-        return self.outcomes
+
+    # --- the long run ---------------------------------------------------------------------------
+
+    SCHEDULE_MAX_WAIT = 60.0  # a due brief waits for files about to be ready at most this long
+
+    def _prepare(self) -> None:
+        upkeep.prepare_folders(self.ws)
+        self.intake.clean_leftovers()
+
+    def _reachable(self) -> bool:
+        self._inbox_error = upkeep.inbox_error(self.inbox)
+        return self._inbox_error is None
+
+    def wait_for_inbox(self) -> bool:
+        """An inbox that is not reachable (a share that is down): log once, look again with a
+        growing pause. False if stop() came first."""
+        return upkeep.wait_for_inbox(self.inbox, self.stop_event, self.log, self.lang, max(5.0, self.ws.watch.rescan_seconds))
 
     def run(self, schedule: bool = False) -> None:
         """Watch until stop() (or Ctrl-C / SIGTERM when run in the main thread): the backlog first,
-        then new files; rescan every ws.watch.rescan_seconds. With `schedule`, the weekly reminders
-        and brief go out at their configured times (checked at start and at every rescan)."""
-        ensure_folders(self.ws)
-        self.intake.clean_leftovers()
-        self.start_observer()
-        mode = msg("watch-mode-polling", self.lang, seconds=self.poll) if self.poll else msg("watch-mode-native", self.lang)
-        self.log.info(msg("watch-started", self.lang, inbox=self.inbox, mode=mode,
-                          settle=self.ws.watch.settle_seconds, rescan=self.ws.watch.rescan_seconds))
-        self.rescan()
-        if self.pending:
-            self.log.info(msg("watch-backlog", self.lang, count=len(self.pending)))
-        next_rescan = time.monotonic() + self.ws.watch.rescan_seconds
-        next_schedule = time.monotonic() if schedule else float("inf")
+        then new files; rescan every ws.watch.rescan_seconds; outbox/ is retried with a backoff.
+        With `schedule`, the weekly reminders and brief go out at their configured times (checked at
+        start and at every rescan), waiting at most SCHEDULE_MAX_WAIT for files about to be ready."""
+        self._prepare()
+        if not self.wait_for_inbox():
+            return
+        use_breaker(self.ws.root, self.breaker)
         try:
-            while not self.stop_event.is_set():
-                self._drain(min(0.5, self._seconds_to_next(), max(0.0, next_rescan - time.monotonic())))
-                if time.monotonic() >= next_rescan:
-                    missed = self.rescan()
-                    if missed:
-                        self.log.warning(msg("watch-missed", self.lang, count=missed))
-                        self.restart_observer()
-                    next_rescan = time.monotonic() + self.ws.watch.rescan_seconds
-                if self.observer is None or not self.observer.is_alive():
-                    self.log.warning(msg("watch-observer-dead", self.lang))
-                    self.restart_observer()
-                path = self._next_due()
-                if path is not None:
-                    self.process(path)
-                    if self._next_due() is None:
-                        self.merge_if_owed()
-                elif time.monotonic() >= next_schedule and not self._work_due_soon():  # never in a file's way
-                    self.run_schedule()
-                    next_schedule = time.monotonic() + max(60.0, self.ws.watch.rescan_seconds)
+            self.start_observer()
+            mode = msg("watch-mode-polling", self.lang, seconds=self.poll) if self.poll else msg("watch-mode-native", self.lang)
+            self.log.info(msg("watch-started", self.lang, inbox=self.inbox, mode=mode,
+                              settle=self.ws.watch.settle_seconds, rescan=self.ws.watch.rescan_seconds))
+            self.rescan()
+            if self.pending:
+                self.log.info(msg("watch-backlog", self.lang, count=len(self.pending)))
+            self._loop(time.monotonic() if schedule else float("inf"))
         finally:
+            use_breaker(self.ws.root, None)
             self.stop_observer()
             self.log.info(msg("watch-stopped", self.lang))
 
+    def _loop(self, next_schedule: float) -> None:
+        next_rescan = time.monotonic() + self.ws.watch.rescan_seconds
+        while not self.stop_event.is_set():
+            self._drain(min(0.5, self._seconds_to_next(), max(0.0, next_rescan - time.monotonic())))
+            if time.monotonic() >= next_rescan:
+                missed = self.rescan()
+                if missed:
+                    self.log.warning(msg("watch-missed", self.lang, count=missed))
+                    self.restart_observer()
+                next_rescan = time.monotonic() + self.ws.watch.rescan_seconds
+            if self.observer is None or not self.observer.is_alive():
+                self.log.warning(msg("watch-observer-dead", self.lang))
+                self.restart_observer()
+            path = self._next_due()
+            now = time.monotonic()
+            if path is not None:
+                self.process(path)
+                if self._next_due() is None:
+                    self.merge_if_owed()
+            elif now >= next_schedule and (not self._work_due_soon() or now >= next_schedule + self.SCHEDULE_MAX_WAIT):
+                self.run_schedule()  # files about to be ready first, but a file that never settles blocks nothing
+                next_schedule = time.monotonic() + max(60.0, self.ws.watch.rescan_seconds)
+            elif self.mail.due():
+                self.mail.retry()
+
     def run_schedule(self) -> list[str]:
         """The weekly jobs that are due (service.weekly.run_schedule: each once per week)."""
-        from .service.weekly import run_schedule
-
-        try:
-            done = run_schedule(self.ws, dt.datetime.now(), send=self.ws.email.configured, db=self.db)
-        except XlflowError as exc:
-            self.log.error(msg("watch-summary-failed", self.lang, error=exc.message(self.lang)))
-            return []
-        except Exception as exc:  # noqa: BLE001 - the brief must never stop the intake
-            self.log.exception(msg("watch-summary-failed", self.lang, error=repr(exc)))
-            return []
-        for job in done:
-            self.log.info(msg(f"watch-schedule-{job}", self.lang, reports=self.ws.folder("reports"),
-                              outbox=self.ws.folder("outbox")))
-        return done
+        return upkeep.run_weekly(self.ws, self.db, self.log, self.lang)
 
     def stop(self) -> None:
         self.stop_event.set()
-
-
-@contextmanager
-def stop_on_signals(watcher: Watcher) -> Iterator[None]:
-    """Ctrl-C and SIGTERM finish the file in hand, then stop. A second Ctrl-C abandons it
-    (safe: the journal lets the next run complete it)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handle(signum, frame):
-        if watcher.stop_event.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        watcher.log.info(msg("watch-stopping", watcher.lang))
-        watcher.stop()
-
-    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
 
 
 def process_inbox(ws: Workspace, as_of: dt.date, lang: str | None = None, log: logging.Logger | None = None,

@@ -3,6 +3,7 @@ registers its commands on `main`; library errors become a message and an exit co
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -52,8 +53,30 @@ def handle_errors(func):
             lang = kwargs.get("lang") or (workspace and configured_language(workspace)) or default_lang()
             click.echo(msg("error-prefix", lang) + exc.message(lang), err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # a read-only workspace, a full disk: one sentence, no traceback
+            click.echo(msg("error-prefix", _lang(kwargs)) + _os_error(exc, _lang(kwargs)), err=True)
+            sys.exit(1)
+        except sqlite3.OperationalError as exc:  # the state database cannot be opened or written
+            lang = _lang(kwargs)
+            path = kwargs.get("workspace") or Path(".")
+            click.echo(msg("error-prefix", lang) + msg("os-database-read-only", lang, path=path, error=exc), err=True)
+            sys.exit(1)
 
     return wrapper
+
+
+def _lang(kwargs: dict) -> str:
+    workspace = kwargs.get("workspace")
+    try:
+        return kwargs.get("lang") or (workspace and configured_language(workspace)) or default_lang()
+    except Exception:  # noqa: BLE001 - the error message must not fail on the language
+        return default_lang()
+
+
+def _os_error(exc: OSError, lang: str) -> str:
+    from ..service.upkeep import os_error_text
+
+    return os_error_text(exc, lang)
 
 
 def open_workspace(path: Path) -> Workspace:
@@ -61,4 +84,4 @@ def open_workspace(path: Path) -> Workspace:
 
 
 # Command modules register themselves on `main` when imported.
-from . import core, history, merge, summary, validate, watch  # noqa: E402,F401
+from . import core, history, mail, merge, summary, validate, watch  # noqa: E402,F401

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
@@ -23,7 +24,10 @@ from . import handle_errors, lang_option, main, open_workspace, workspace_option
 @handle_errors
 def watch(workspace: Path, poll: float | None, once: bool, lang: str | None) -> None:
     """Watch the inbox: archive, check, accept or reject each file, re-merge, tell the submitter.
-    监视收件箱：归档、校验、接收或退回、更新总表、通知提交人。"""
+    With --once the exit code is 0 when every file was processed or is only waiting (still being
+    written, open in Excel), 1 when a file failed (or the inbox was not reachable).
+    监视收件箱：归档、校验、接收或退回、更新总表、通知提交人。--once 时：全部处理完或仅有文件在等待
+    （仍在写入、被打开）返回 0；有文件处理失败（或收件箱不可访问）返回 1。"""
     from ..store.lock import workspace_lock
     from ..watcher import Watcher, setup_logging, stop_on_signals
 
@@ -35,6 +39,8 @@ def watch(workspace: Path, poll: float | None, once: bool, lang: str | None) -> 
         with stop_on_signals(watcher):
             if once:
                 watcher.run_once()
+                if watcher.failed:
+                    sys.exit(1)
             else:
                 watcher.run(schedule=True)
 
@@ -73,6 +79,9 @@ def status_lines(ws: Workspace, st: WorkspaceStatus, lang: str) -> list[str]:
                      tasks=merge.task_count, master=merge.master_path) if merge else msg("status-no-merge", lang))
     if st.pending:
         lines.append(msg("status-pending", lang, count=st.pending))
+    if st.outbox:
+        key = "status-outbox" if ws.email.configured else "status-outbox-by-hand"
+        lines.append(msg(key, lang, count=st.outbox, outbox=ws.folder("outbox")))
     if st.recent:
         lines += ["", msg("status-recent", lang, count=len(st.recent))]
         lines += [msg("status-recent-row", lang, received=s.received.isoformat(), department=s.department or "?",

@@ -26,6 +26,7 @@ import re
 import smtplib
 import socket
 import ssl
+import unicodedata
 from dataclasses import dataclass, field
 from email.header import Header
 from email.message import EmailMessage
@@ -39,6 +40,7 @@ from ..config import Workspace
 from ..errors import MailError
 from ..i18n import msg
 from ..store.atomic import write_bytes
+from .breaker import SERVER_FAILURES, CircuitBreaker, breaker_for, use_breaker  # noqa: F401 - use_breaker, CircuitBreaker: part of this API
 
 POLICY = email.policy.SMTP.clone(max_line_length=998)
 PASSWORD_ENV = "XLFLOW_SMTP_PASSWORD"
@@ -62,6 +64,13 @@ class DeliveryResult:
 def _autoescape(name: str | None) -> bool:
     """Escape everything except the plain-text templates: department text must never become markup."""
     return not (name or "").endswith((".txt.j2", ".md.j2", ".txt", ".md"))
+
+
+def clean_header_text(value: object) -> str:
+    """Text safe for a header or a file name in one: CR, LF and tabs become a space, other
+    control characters (ESC, BEL, NUL, ...) are dropped, so no name can split or inject a header."""
+    text = "".join(" " if ch in "\r\n\t\v\f" else ch for ch in str(value))
+    return " ".join("".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs")).split())
 
 
 def _oneline(value: object) -> str:
@@ -124,11 +133,12 @@ def compose(ws: Workspace, subject: str, text: str, html: str | None, to: Iterab
             html = _append_html(html, notes)
 
     message = EmailMessage(policy=POLICY)
-    _set_text_header(message, "Subject", subject)
-    message["From"] = sender or sender_address(ws, lang)
+    _set_text_header(message, "Subject", clean_header_text(subject))
+    message["From"] = clean_header_text(sender or sender_address(ws, lang))
+    to, cc = [clean_header_text(a) for a in to], [clean_header_text(a) for a in cc]
     if _unique(to):
         message["To"] = ", ".join(_unique(to))
-    if cc:
+    if _unique(cc):
         message["Cc"] = ", ".join(_unique(cc))
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=_domain(message["From"]))
@@ -158,12 +168,14 @@ def _set_text_header(message: EmailMessage, name: str, value: str) -> None:
 
 
 def attachment_name(path: Path) -> str:
-    """The file name as the recipient sees it: at most MAX_NAME_CHARS characters, extension kept."""
-    name = path.name
+    """The file name as the recipient sees it: control characters cleaned, at most MAX_NAME_CHARS
+    characters, extension kept."""
+    name = clean_header_text(path.name) or "attachment"
     if len(name) <= MAX_NAME_CHARS:
         return name
-    suffix = "".join(path.suffixes[-1:])
-    return path.stem[: MAX_NAME_CHARS - len(suffix) - 1] + "…" + suffix
+    clean = Path(name)
+    suffix = "".join(clean.suffixes[-1:])
+    return clean.stem[: MAX_NAME_CHARS - len(suffix) - 1] + "…" + suffix
 
 
 def _attach(message: EmailMessage, path: Path) -> None:
@@ -252,14 +264,36 @@ def deliver_all(ws: Workspace, messages: Iterable[EmailMessage], send: bool) -> 
     return [_send_file(ws, path, send) for path in paths]
 
 
+def waiting_mails(ws: Workspace) -> list[Path]:
+    """The .eml files still waiting in outbox/ (not sent yet), oldest first."""
+    folder = outbox_dir(ws)
+    try:
+        return sorted(p for p in folder.glob("*.eml") if not p.name.startswith(".") and p.is_file())
+    except OSError:
+        return []
+
+
 def retry_outbox(ws: Workspace) -> list[DeliveryResult]:
-    """Send every .eml still waiting in outbox/ (e.g. after the server was down). Stops at the
-    first MailError so a dead server is not hammered once per file."""
-    waiting = sorted(p for p in outbox_dir(ws).glob("*.eml") if not p.name.startswith("."))
-    return [_send_file(ws, path, True) for path in waiting]
+    """Send every .eml still waiting in outbox/ (e.g. after the server was down), the server being
+    tried even if the breaker is open. A server-level MailError stops it (a dead server is not
+    hammered once per file) and is raised; a message the server refuses stays in outbox/ and
+    the others are still sent. Returns the messages sent."""
+    done, refused = [], None  # refused: the first per-message refusal
+    for path in waiting_mails(ws):
+        try:
+            done.append(_send_file(ws, path, True, force=True))
+        except FileNotFoundError:
+            continue  # sent meanwhile by another retry
+        except MailError as exc:
+            if exc.key in SERVER_FAILURES:
+                raise
+            refused = refused or exc
+    if refused is not None and not done:
+        raise refused
+    return done
 
 
-def _send_file(ws: Workspace, eml: Path, send: bool) -> DeliveryResult:
+def _send_file(ws: Workspace, eml: Path, send: bool, force: bool = False) -> DeliveryResult:
     message = email.message_from_bytes(eml.read_bytes(), policy=POLICY)
     rcpts = recipients(message)
     if not send:
@@ -268,8 +302,18 @@ def _send_file(ws: Workspace, eml: Path, send: bool) -> DeliveryResult:
         return DeliveryResult(eml, False, rcpts, note="mail-not-configured")
     if not rcpts:
         raise MailError("mail-no-recipients", eml=str(eml))
+    breaker = breaker_for(ws.root)
+    if breaker is not None and breaker.is_open and not force:
+        raise MailError("mail-deferred", host=ws.email.host, port=ws.email.port, eml=str(eml))
     del message[UNSENT_HEADER]
-    refused = smtp_send(ws, message, rcpts, eml)
+    try:
+        refused = smtp_send(ws, message, rcpts, eml)
+    except MailError as exc:
+        if breaker is not None and exc.key in SERVER_FAILURES:
+            breaker.trip()
+        raise
+    if breaker is not None:
+        breaker.close()
     sent = outbox_dir(ws) / "sent" / eml.name
     write_bytes(sent, message.as_bytes(policy=POLICY))
     eml.unlink()

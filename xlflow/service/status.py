@@ -1,6 +1,6 @@
 """What `xlflow status` reports, as data: the latest submission and accepted version per
-department, who has not submitted this week, the last merge, the inbox backlog and the
-recent submissions. The command line only formats it.
+department, who has not submitted this week, the last merge, the inbox backlog, the e-mails
+waiting in outbox/ and the recent submissions. The command line only formats it.
 """
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..config import Department, Workspace
+from ..output.mail import waiting_mails
 from ..store.journal import JournalState
 from ..store.state import MergeRecord, StateDB, SubmissionRecord, submitted_departments
 from ..workdays import week_start
@@ -30,6 +31,7 @@ class WorkspaceStatus:
     not_submitted: tuple[str, ...]  # codes, in the configuration's order
     last_merge: MergeRecord | None
     pending: int  # inbox files not finished yet
+    outbox: int  # e-mails waiting in outbox/ (not sent yet)
     recent: tuple[SubmissionRecord, ...]  # the newest first
 
 
@@ -44,4 +46,4 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
                  for d in ws.departments)
     pending = sum(1 for e in db.inbox_entries() if e.state is not JournalState.DONE)
     return WorkspaceStatus(now, start, rows, tuple(d.code for d in ws.departments if d.code not in submitted),
-                           db.last_merge(), pending, tuple(reversed(subs[-RECENT:])))
+                           db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..config import Workspace
-from ..errors import XlflowError
+from ..errors import MailError, XlflowError
 from ..output.brief import STALE_DAYS, Brief, PlanVersion, build_brief, render_brief
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
@@ -190,8 +190,10 @@ def run_schedule(ws: Workspace, now: dt.datetime, send: bool = True, db: StateDB
     """What the watcher calls on every rescan: sends this week's reminders once the configured
     reminder time has passed, and the brief once the send time has passed — each once per week
     (remembered in reports/schedule.json), catching up if the watcher was not running at that
-    moment. Returns the jobs done ("reminders", "brief"). A MailError is raised after the job is
-    marked done: its .eml files wait in outbox/ for mail.retry_outbox."""
+    moment. Returns the jobs done ("reminders", "brief"). A job is marked done only once its
+    e-mails are sent or at least written to outbox/: a job that fails before (no snapshot, a full
+    disk) is tried again at the next call. A MailError (the .eml files are in outbox/, where the
+    watcher's retry sends them later) is raised after both jobs ran and were marked."""
     cfg = ws.summary
     now = now.replace(tzinfo=None)
     week = week_of(now.date(), ws.project.week_start)
@@ -201,15 +203,20 @@ def run_schedule(ws: Workspace, now: dt.datetime, send: bool = True, db: StateDB
     except (OSError, ValueError):
         marks = {}
     jobs = [("reminders", cfg.reminder_weekday, cfg.reminder_time), ("brief", cfg.send_weekday, cfg.send_time)]
-    done = []
+    done, mail_error = [], None
     for job, weekday, at in jobs:
         if weekday is None or marks.get(job) == week.label or now < scheduled_at(week, weekday, at):
             continue
+        try:
+            if job == "reminders":
+                send_reminders(ws, now.date(), send, db=db)
+            else:
+                send_weekly_brief(ws, now.date(), send, db=db)
+        except MailError as exc:  # written to outbox/ (deliver writes before it sends): done, sent later
+            mail_error = mail_error or exc
         marks[job] = week.label
         write_bytes(marks_path, json.dumps(marks, indent=1).encode("utf-8"))
         done.append(job)
-        if job == "reminders":
-            send_reminders(ws, now.date(), send, db=db)
-        else:
-            send_weekly_brief(ws, now.date(), send, db=db)
+    if mail_error is not None:
+        raise mail_error
     return done

@@ -1,0 +1,199 @@
+"""What keeps the watcher going at the edges of a real shared folder, without watchdog: its log
+(the library's own messages kept off the console), the retry of unsent e-mails with backoff,
+and the clear message for an OS error (a full disk, a read-only folder) instead of a traceback.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import logging
+import logging.handlers
+import os
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ..config import FOLDERS, Workspace
+from ..errors import MailError, XlflowError
+from ..i18n import msg
+from ..output.mail import SERVER_FAILURES, CircuitBreaker, retry_outbox, waiting_mails
+from ..store.state import StateDB
+
+LOGGER_NAME = "xlflow.watch"
+DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def setup_logging(ws: Workspace, console: bool = True) -> logging.Logger:
+    """One line per event to the console and to logs/watch.log in the workspace (rotated at 1 MB,
+    5 kept). watchdog's own messages (e.g. "InotifyEmitter.queue_events() called when the thread
+    is inactive") go to the file only: the watcher says in its own words what it does about them."""
+    log = logging.getLogger(LOGGER_NAME)
+    log.setLevel(logging.INFO)
+    library = logging.getLogger("watchdog")
+    for logger in (log, library):
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+            handler.close()
+        logger.propagate = False
+    folder = ws.root / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    file_handler = logging.handlers.RotatingFileHandler(folder / "watch.log", maxBytes=1_000_000, backupCount=5,
+                                                        encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(file_handler)
+    library.addHandler(file_handler)
+    if console:
+        stream = logging.StreamHandler(sys.stdout)
+        stream.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        log.addHandler(stream)
+    return log
+
+
+def os_error_text(exc: OSError, lang: str) -> str:
+    """A full disk, a read-only or forbidden folder, or any other OS error, in one sentence."""
+    where = exc.filename or "-"
+    if exc.errno in DISK_FULL:
+        return msg("os-disk-full", lang, path=where)
+    if exc.errno in READ_ONLY:
+        return msg("os-read-only", lang, path=where, error=exc.strerror or str(exc))
+    return msg("os-error", lang, path=where, error=exc.strerror or str(exc))
+
+
+class OutboxRetry:
+    """Sends what waits in outbox/ with a backoff: at start, after the server failed (when the
+    breaker allows another try) and now and then while anything waits. An outage is logged once
+    when it begins and once when it ends."""
+
+    IDLE_CHECK = 60.0  # seconds between looks at outbox/ while the server works
+
+    def __init__(self, ws: Workspace, breaker: CircuitBreaker, log: logging.Logger, lang: str) -> None:
+        self.ws, self.breaker, self.log, self.lang = ws, breaker, log, lang
+        self.next_look = 0.0
+        self.told = False
+
+    def due(self) -> bool:
+        return self.ws.email.configured and time.monotonic() >= max(self.next_look, self.breaker.next_try)
+
+    def retry(self) -> int:
+        """One round; returns how many mails were sent."""
+        self.next_look = time.monotonic() + self.IDLE_CHECK
+        if not waiting_mails(self.ws):
+            return 0
+        try:
+            sent = retry_outbox(self.ws)
+        except MailError as exc:
+            # the server failed: its breaker says when to try again; a refused message: not every minute
+            self.next_look = 0.0 if exc.key in SERVER_FAILURES else time.monotonic() + 5 * self.IDLE_CHECK
+            if not self.told:
+                self.log.warning(msg("watch-mail-waiting", self.lang, count=len(waiting_mails(self.ws)),
+                                     error=exc.message(self.lang)))
+                self.told = True
+            return 0
+        except OSError as exc:
+            self.log.error(os_error_text(exc, self.lang))
+            return 0
+        if sent:
+            self.log.info(msg("watch-mail-sent", self.lang, count=len(sent), left=len(waiting_mails(self.ws))))
+        self.told = False
+        return len(sent)
+
+
+# --- the inbox, a share that may be down ----------------------------------------------------
+
+def prepare_folders(ws: Workspace) -> None:
+    """The workspace's folders; an inbox outside the workspace (a share) is never created here:
+    a share that is down must not silently become a local folder."""
+    for name in FOLDERS:
+        folder = ws.folder(name)
+        if name != "inbox" or folder.is_relative_to(ws.root):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def inbox_error(inbox: Path) -> str | None:
+    """None if the inbox can be listed now, else why not."""
+    try:
+        os.scandir(inbox).close()
+        return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+
+
+def wait_for_inbox(inbox: Path, stop: threading.Event, log: logging.Logger, lang: str, longest: float) -> bool:
+    """Wait until the inbox is reachable: logged once, then looked at again with a pause that
+    doubles up to `longest` seconds (no busy loop). False if `stop` was set first."""
+    delay, told = 1.0, False
+    while (error := inbox_error(inbox)) is not None:
+        if not told:
+            log.warning(msg("watch-inbox-waiting", lang, inbox=inbox, error=error))
+            told = True
+        if stop.wait(delay):
+            return False
+        delay = min(2 * delay, longest)
+    if told:
+        log.info(msg("watch-inbox-back", lang, inbox=inbox))
+    return True
+
+
+def inbox_files(inbox: Path, classify: Callable[[str], str]) -> list[Path]:
+    """Regular files in the inbox that `classify` does not ignore, oldest first (the order they
+    most likely arrived in)."""
+    found = []
+    with os.scandir(inbox) as it:
+        for e in it:
+            if e.is_file() and classify(e.name) != "ignore":
+                try:
+                    found.append((e.stat().st_mtime, e.name, Path(e.path)))
+                except FileNotFoundError:
+                    continue
+    return [p for _, _, p in sorted(found)]
+
+
+def run_weekly(ws: Workspace, db: StateDB, log: logging.Logger, lang: str) -> list[str]:
+    """The weekly jobs that are due (weekly.run_schedule), logged; never raises (the brief must
+    never stop the intake). A mail that could not be sent waits in outbox/ for the retry."""
+    from .weekly import run_schedule
+
+    try:
+        done = run_schedule(ws, dt.datetime.now(), send=ws.email.configured, db=db)
+    except MailError as exc:
+        log.warning(msg("watch-schedule-mail-waiting", lang, outbox=ws.folder("outbox"), error=exc.message(lang)))
+        return []
+    except XlflowError as exc:
+        log.error(msg("watch-summary-failed", lang, error=exc.message(lang)))
+        return []
+    except OSError as exc:
+        log.error(msg("watch-summary-failed", lang, error=os_error_text(exc, lang)))
+        return []
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        log.exception(msg("watch-summary-failed", lang, error=repr(exc)))
+        return []
+    for job in done:
+        log.info(msg(f"watch-schedule-{job}", lang, reports=ws.folder("reports"), outbox=ws.folder("outbox")))
+    return done
+
+
+@contextmanager
+def stop_on_signals(watcher) -> Iterator[None]:
+    """Ctrl-C and SIGTERM finish the file in hand, then stop. A second Ctrl-C abandons it
+    (safe: the journal lets the next run complete it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum, frame):
+        if watcher.stop_event.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        watcher.log.info(msg("watch-stopping", watcher.lang))
+        watcher.stop()
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
