@@ -130,13 +130,15 @@ class Watcher:
                 return
 
     def inbox_files(self) -> list[Path]:
-        """Workbooks and look-alikes in the inbox, oldest first (the order they most likely arrived in)."""
+        """Workbooks and look-alikes in the inbox, oldest first (the order they most likely arrived in).
+        Links and special files named like workbooks are listed too (never followed or opened here):
+        the intake reports them once and leaves them alone."""
         found = []
         with os.scandir(self.inbox) as it:
             for e in it:
-                if e.is_file() and classify(e.name) != "ignore":
+                if not e.is_dir(follow_symlinks=False) and classify(e.name) != "ignore":
                     try:
-                        found.append((e.stat().st_mtime, e.name, Path(e.path)))
+                        found.append((e.stat(follow_symlinks=False).st_mtime, e.name, Path(e.path)))
                     except FileNotFoundError:
                         continue
         return [p for _, _, p in sorted(found)]
@@ -159,7 +161,7 @@ class Watcher:
             entry = journal.get(path)
             if entry and entry.state is JournalState.FAILED:
                 try:
-                    st = path.stat()
+                    st = os.lstat(path)
                 except FileNotFoundError:
                     continue
                 if (entry.size, entry.mtime) == (st.st_size, st.st_mtime):
