@@ -148,10 +148,10 @@ def test_a_file_that_stays_locked(tmp_path, monkeypatch):
     shutil.copyfile(sample("RD"), locked)
     real_copy = inbox_mod.stage_copy
 
-    def sharing_violation(src, staging, name=None):
+    def sharing_violation(src, staging, name=None, limit=None):
         if Path(src) == locked:
             raise PermissionError(13, "The process cannot access the file because it is being used by another process")
-        return real_copy(src, staging, name)
+        return real_copy(src, staging, name, limit)
 
     monkeypatch.setattr(inbox_mod, "stage_copy", sharing_violation)
     outcomes = run_once(ws)
@@ -174,11 +174,11 @@ def test_a_lock_released_in_time_is_not_a_failure(tmp_path, monkeypatch):
     shutil.copyfile(sample("MK"), book)
     real_copy, calls = inbox_mod.stage_copy, []
 
-    def locked_twice(src, staging, name=None):
+    def locked_twice(src, staging, name=None, limit=None):
         calls.append(src)
         if len(calls) <= 2:
             raise PermissionError(13, "locked")
-        return real_copy(src, staging, name)
+        return real_copy(src, staging, name, limit)
 
     monkeypatch.setattr(inbox_mod, "stage_copy", locked_twice)
     assert [o.result for o in run_once(ws)] == ["accepted"]

@@ -134,7 +134,7 @@ class Watcher:
             entry = journal.get(path)
             if entry and entry.state is JournalState.FAILED:
                 try:
-                    st = path.stat()
+                    st = os.lstat(path)
                 except FileNotFoundError:
                     continue
                 if (entry.size, entry.mtime) == (st.st_size, st.st_mtime):

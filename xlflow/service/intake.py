@@ -8,7 +8,8 @@ it is finished on the next run) or recorded (and its leftover is just removed).
 Nothing received is ever deleted: the untouched original goes to archive/ before
 anything else changes. The shared folder is only read (one quick copy) and, at the
 very end, the processed file removed; parsing happens on a local staged copy.
-The file-level steps (names, the staged copy, the archive) are in staging.py; the
+The file-level steps (names, the staged copy, the archive) are in staging.py; links, special
+files and oversize files in oddfiles.py; the feedback mail, once per file, in mailing.py; the
 accepted workbook and its sidecar are written by store/accepted.py.
 """
 from __future__ import annotations
@@ -17,29 +18,33 @@ import datetime as dt
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..check.model import Submission
 from ..check.validate import check_file, task_rows
 from ..config import Workspace
-from ..errors import MailError, XlflowError
+from ..errors import XlflowError
 from ..findings import Finding, Report
 from ..i18n import msg
-from ..output.mail import deliver
-from ..output.notify import feedback, write_feedback_copy
+from ..output.notify import write_feedback_copy
 from ..plan.guard import GuardResult, acceptance_line
 from ..store.accepted import write_accepted
 from ..store.atomic import atomic_path, write_bytes
 from ..store.cache import remember
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
+from .mailing import Mailing
 from .merge import merge_workspace
+from .oddfiles import OddFiles
+from .outcome import Outcome, report_text
 from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: still importable here
+    MAX_FILE_BYTES,
     archive,
     archive_name,
     classify,
+    clean_name,
     department_from_name,
+    file_kind,
     guess_department,
     may_become_zip,
     output_stem,
@@ -52,34 +57,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
 from .versions import guard_new_version, older_version_finding, placed, update_date_of
 
 
-@dataclass
-class Outcome:
-    """What became of one file: the watcher prints it as one line."""
-
-    path: Path
-    result: str  # accepted | rejected | unreadable | duplicate | retry | postponed | gone | done
-    department: str | None = None
-    errors: int = 0
-    warnings: int = 0
-    version: int | None = None
-    seconds: float = 0.0
-    sha256: str | None = None
-    note: str = ""
-    outputs: list[Path] = field(default_factory=list)
-    retry_in: float = 0.0  # for retry/postponed: seconds until the next look
-
-    @property
-    def final(self) -> bool:
-        """False while the file should be tried again later."""
-        return self.result not in ("retry", "postponed")
-
-    def line(self, lang: str) -> str:
-        return msg("watch-line", lang, file=self.path.name, department=self.department or "?",
-                   result=msg(f"watch-result-{self.result}", lang), errors=self.errors, warnings=self.warnings,
-                   seconds=f"{self.seconds:.2f}") + (f" — {self.note}" if self.note else "")
-
-
-class Intake:
+class Intake(OddFiles, Mailing):
     """Processes inbox files for one workspace; the submitter's feedback goes out over SMTP when
     configured, else as an .eml in outbox/."""
 
@@ -125,14 +103,9 @@ class Intake:
     def _process(self, path: Path, as_of: dt.date, now: dt.datetime) -> Outcome:
         entry = self.db.inbox_entry(path)
         if entry and entry.state.in_flight and entry.archive_path and Path(entry.archive_path).exists():
-            # A crash left this one half done: finish it from the archived original.
-            staged, sha = stage_copy(Path(entry.archive_path), staging_dir(self.ws), path.name)
-            outcome = self._finish(path, staged, sha, entry.received, entry.archive_path, as_of, entry.state)
-            if outcome.final:
-                self._clean_inbox(path, entry.size, entry.mtime)
-            return outcome
+            return self._resume(path, entry, as_of)
         try:
-            before = path.stat()
+            before = os.lstat(path)  # never follows a link: what is in the inbox is what is judged
         except FileNotFoundError:
             if entry:
                 self.db.forget_inbox(path)  # gone before it was archived, or after it was done
@@ -140,6 +113,9 @@ class Intake:
         kind = classify(path.name)
         if kind == "ignore":
             return Outcome(path, "gone", note="ignored")
+        odd = file_kind(before)
+        if odd is not None:  # a link, FIFO, socket or device: never opened (open() on a FIFO blocks for good)
+            return self._refuse(path, before, odd, entry, now)
         if entry and entry.state is J.DONE and (entry.size, entry.mtime) == (before.st_size, before.st_mtime):
             self._clean_inbox(path, before.st_size, before.st_mtime)  # recorded, not yet removed
             return Outcome(path, "done", sha256=entry.sha256)
@@ -148,9 +124,11 @@ class Intake:
             return waiting
         if before.st_size == 0:
             return self._not_ready(path, before, "intake-empty", now, as_of)
+        if before.st_size > MAX_FILE_BYTES:
+            return self._take_oversize(path, before, now, as_of)
         try:
-            staged, sha = stage_copy(path, staging_dir(self.ws))
-            after = path.stat()
+            staged, sha = stage_copy(path, staging_dir(self.ws), limit=MAX_FILE_BYTES)
+            after = os.lstat(path)
         except OSError as exc:  # Windows: a sharing violation while Excel holds it; or it just vanished
             return self._not_ready(path, before, "intake-locked", now, as_of, error=str(exc))
         if (after.st_size, after.st_mtime) != (before.st_size, before.st_mtime):
@@ -168,14 +146,30 @@ class Intake:
 
     def _take(self, path: Path, st: os.stat_result, staged: Path, sha: str, now: dt.datetime, as_of: dt.date,
               extra: list[Finding] | None = None) -> Outcome:
-        """Journal, archive the untouched original, then the remaining steps; finally clean the inbox."""
-        received = now.isoformat(timespec="seconds")
+        """Journal, archive the untouched original, then the remaining steps; finally clean the inbox.
+        A re-run after a crash before "archived" takes the received time the journal has, so the archive
+        name is the same and the copy made before is kept: one archive copy per file."""
+        entry = self.db.inbox_entry(path)
+        again = entry is not None and entry.state is J.STAGED and entry.sha256 == sha and entry.received
+        received = entry.received if again else now.isoformat(timespec="seconds")
         self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, state=J.STAGED, received=received)
         department = guess_department(staged, path.name, self.ws)
         archived = archive(self.ws, staged, archive_name(department, received, sha, path.name))
         self.db.mark_inbox(path, state=J.ARCHIVED, archive_path=str(archived))
         outcome = self._finish(path, staged, sha, received, str(archived), as_of, extra=extra)
         self._clean_inbox(path, st.st_size, st.st_mtime)
+        return outcome
+
+    def _resume(self, path: Path, entry, as_of: dt.date) -> Outcome:
+        """A crash left this one half done: finish it from the archived original."""
+        original = Path(entry.archive_path)
+        if original.stat().st_size > MAX_FILE_BYTES:
+            outcome = self._finish_oversize(path, entry.sha256, entry.received, original)
+        else:
+            staged, sha = stage_copy(original, staging_dir(self.ws), path.name)
+            outcome = self._finish(path, staged, sha, entry.received, entry.archive_path, as_of, entry.state)
+        if outcome.final:
+            self._clean_inbox(path, entry.size, entry.mtime)
         return outcome
 
     # --- not ready: settle, locks, retries -------------------------------------------------
@@ -186,7 +180,7 @@ class Intake:
         clock, as share clocks drift) and no owner file beside it (up to owner_file_max_wait)."""
         now_wall = time.time() if now_wall is None else now_wall
         try:
-            st = path.stat()
+            st = os.lstat(path)
         except FileNotFoundError:
             return Outcome(path, "gone")
         entry = self.db.inbox_entry(path)
@@ -220,7 +214,7 @@ class Intake:
             return Outcome(path, "retry", note=f"{code} ({attempts}/{self.ws.watch.max_attempts})", retry_in=backoff)
         finding = Finding(code, params={"attempts": attempts, "error": error})
         try:
-            staged, sha = stage_copy(path, staging_dir(self.ws))
+            staged, sha = stage_copy(path, staging_dir(self.ws), limit=MAX_FILE_BYTES)
         except OSError as exc:
             # Still locked: it can be neither copied nor moved. Say so, and wait for a new version of it.
             return self._reject_unreadable_in_place(path, finding, now, str(exc))
@@ -228,12 +222,12 @@ class Intake:
 
     def _reject_unreadable_in_place(self, path: Path, finding: Finding, now: dt.datetime, error: str) -> Outcome:
         received = now.isoformat(timespec="seconds")
-        department = department_from_name(path.name, self.ws)
+        department, name = department_from_name(path.name, self.ws), clean_name(path.name)
         report = Report([finding])
-        outputs = [self._write_report(path.name, department, received, "", report)]
-        self._notify(path.name, department, "unreadable", report, [], received=received)
-        with_note = self.db.mark_inbox(path, state=J.FAILED, note=error[:200])
-        self.db.record_submission(department, path.name, "", received, "unreadable", 1, 0, None, None)
+        outputs = [self._write_report(name, department, received, "", report)]
+        self._notify(name, department, "unreadable", report, [], received=received)
+        with_note = self.db.mark_inbox(path, state=J.FAILED, note=clean_name(error)[:200])
+        self.db.record_submission(department, name, "", received, "unreadable", 1, 0, None, None)
         return Outcome(path, "unreadable", department, 1, 0, note=with_note.note or "", outputs=outputs)
 
     # --- the steps after archiving ------------------------------------------------------------
@@ -242,7 +236,7 @@ class Intake:
                 state: J = J.ARCHIVED, extra: list[Finding] | None = None) -> Outcome:
         """Validate, accept or reject, re-merge, notify, record. Each step is journalled, and a
         step already done before a crash is not done again (accepting is idempotent anyway)."""
-        name = path.name
+        name = clean_name(path.name)  # what the reports, the mail, the log and the records call it
         try:
             sub = check_file(staged, self.ws, dt.datetime.fromisoformat(received))
             for finding in extra or ():
@@ -279,14 +273,13 @@ class Intake:
                     report.add(Finding("intake-no-department"))
                 rejected, annotated = self._reject(staged, sub, department, name, received, sha)
                 outputs += rejected
-                self.db.mark_inbox(path, state=J.REJECTED)
-            if self.db.inbox_entry(path).state is not J.MAILED:
-                # Only an annotated copy is attached: the unreadable original is no help to its sender.
-                attach = [annotated] if result != "accepted" and annotated else []
-                to = list(self.ws.email.to) if untrusted else None  # the real sender is unknown: the coordinators
-                note = self._notify(name, department, result, report, attach, version, received,
-                                    changes=self._change_line(guard, sub), cc=cc, to=to) or note
-                self.db.mark_inbox(path, state=J.MAILED)
+                if state is not J.MAILING:  # a re-run must still find "mailing": the .eml may be out already
+                    self.db.mark_inbox(path, state=J.REJECTED)
+            # Only an annotated copy is attached: the unreadable original is no help to its sender.
+            attach = [annotated] if result != "accepted" and annotated else []
+            to = list(self.ws.email.to) if untrusted else None  # the real sender is unknown: the coordinators
+            note = self._notify_once(path, sha, received, name, department, result, report, attach,
+                                     version=version, changes=self._change_line(guard, sub), cc=cc, to=to) or note
             self.db.record_submission(department, name, sha, received, result, len(report.errors),
                                       len(report.warnings), archive_path, version, inbox_path=path,
                                       merge_due=result == "accepted" and not self._merge_now,
@@ -335,22 +328,24 @@ class Intake:
         write_bytes(target, report_text(name, department, received, report, self.lang).encode("utf-8"))
         return target
 
-    def _duplicate(self, path: Path, staged: Path, sha: str, st: os.stat_result, now: dt.datetime) -> Outcome:
+    def _duplicate(self, path: Path, staged: Path | None, sha: str, st: os.stat_result, now: dt.datetime) -> Outcome:
         """Same content as an earlier file: recorded and acknowledged, not processed again. A copy of
         the department's current version is "no change"; of a rejected file, its result stands."""
-        unstage(staged)
+        if staged is not None:
+            unstage(staged)
         first = self.db.submission_for_hash(sha)
-        received = now.isoformat(timespec="seconds")
+        entry = self.db.inbox_entry(path)
+        again = entry is not None and entry.state is J.MAILING and entry.sha256 == sha and entry.received
+        received = entry.received if again else now.isoformat(timespec="seconds")
         department = (first and first.department) or department_from_name(path.name, self.ws)
-        entry = self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, received=received)
-        if entry.state is not J.MAILED:
-            no_change = first is not None and first.result == "accepted"
-            self._notify(path.name, department, "duplicate", Report(), [], received=received, no_change=no_change)
-            self.db.mark_inbox(path, state=J.MAILED)
+        self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, received=received)
+        name = clean_name(path.name)
+        no_change = first is not None and first.result == "accepted"
+        self._notify_once(path, sha, received, name, department, "duplicate", Report(), [], no_change=no_change)
         note = msg("watch-duplicate-of", self.lang, file=first.file_name if first else "?",
                    received=first.received.isoformat() if first else "?",
                    result=msg(f"watch-result-{first.result if first else 'duplicate'}", self.lang))
-        self.db.record_submission(department, path.name, sha, received, "duplicate", 0, 0,
+        self.db.record_submission(department, name, sha, received, "duplicate", 0, 0,
                                   first and first.archive_path, first and first.version, inbox_path=path)
         self._clean_inbox(path, st.st_size, st.st_mtime)
         return Outcome(path, "duplicate", department, sha256=sha, note=note)
@@ -358,7 +353,7 @@ class Intake:
     def _clean_inbox(self, path: Path, size: int | None, mtime: float | None) -> None:
         """Remove the processed file, unless someone saved a new version meanwhile (that one is new work)."""
         try:
-            st = path.stat()
+            st = os.lstat(path)
         except FileNotFoundError:
             self.db.forget_inbox(path)
             return
@@ -370,28 +365,3 @@ class Intake:
         except OSError:
             return  # locked: the journal says "done", so the next pass removes it without recording it again
         self.db.forget_inbox(path)
-
-    def _notify(self, name: str, department: str | None, result: str, report: Report, attachments: list[Path],
-                version: int | None = None, received: str = "", changes: str = "", cc: list[str] | None = None,
-                no_change: bool = False, to: list[str] | None = None) -> str:
-        """Tell the submitter; returns a note if the mail could not be sent (it stays in outbox/)."""
-        has_current = bool(department) and self.db.accepted_version(department) > 0
-        message = feedback(self.ws, name, department, result, report, attachments, to=to, version=version,
-                           received=received[:16].replace("T", " "), lang=self.lang, has_current=has_current,
-                           changes=changes, cc=cc, no_change=no_change)
-        if not message["To"]:
-            return msg("watch-no-recipient", self.lang)
-        try:
-            deliver(self.ws, message, send=self.ws.email.configured)
-        except MailError as exc:
-            return exc.message(self.lang)
-        return ""
-
-
-def report_text(name: str, department: str | None, received: str, report: Report, lang: str) -> str:
-    """The plain-text report placed beside a rejected file and used as the e-mail body."""
-    lines = [msg("watch-report-title", lang, file=name, department=department or "?", received=received),
-             msg("watch-report-counts", lang, errors=len(report.errors), warnings=len(report.warnings)), "",
-             *report.lines(lang)]
-    return "\n".join(lines) + "\n"
-

@@ -5,10 +5,13 @@ original in archive/ under a name that says when, whose and which content.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import re
 import shutil
+import stat
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -16,6 +19,7 @@ from pathlib import Path
 from ..check.identity import department_from_name, identify_file  # noqa: F401 - one rule for every caller
 from ..config import Workspace
 from ..store.atomic import atomic_path
+from ..xlsx.package import MAX_FILE_BYTES  # noqa: F401 - the intake's limit before staging is the reader's
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Not something we read, but clearly meant as a workbook: rejected with a finding instead of ignored.
@@ -23,6 +27,70 @@ LOOKALIKE_SUFFIXES = (".xls", ".xlsb", ".xltx", ".xltm", ".et", ".ett", ".ods", 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 _TEMP_RE = re.compile(r"(^~\$)|(^\.~lock\..*#$)|(^\.~)|(^~.*\.tmp$)|(\.tmp$)|(^\.)", re.IGNORECASE)
 _SAFE_NAME_RE = re.compile(r"[^\w.\-]+", re.UNICODE)
+# Control characters (CR/LF, ESC, BEL, ...), line and paragraph separators, bidi overrides and the
+# lone surrogates of undecodable bytes: never in a mail header, the log or the console.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+NAME_MAX_BYTES = 255  # one path component on ext4, XFS, tmpfs, APFS (NTFS counts 255 UTF-16 units)
+_SUFFIX_MAX_BYTES = 16
+CHUNK = 1 << 20
+_ZEROS = bytes(CHUNK)
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_NONBLOCK", 0))
+
+
+class NotRegularFile(OSError):
+    """The path is a link, a FIFO, a socket or a device (maybe swapped in after it was checked)."""
+
+
+def clean_name(name: str) -> str:
+    """A file name fit for a mail header, the log and the console: control characters replaced by '_'."""
+    return _CONTROL_RE.sub("_", name)
+
+
+def fit_bytes(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` bytes of UTF-8, never inside a character."""
+    data = text.encode("utf-8", "surrogateescape")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+
+
+def fit_name(name: str, limit: int = NAME_MAX_BYTES) -> str:
+    """A file name of at most `limit` bytes: the stem is shortened, the suffix kept."""
+    if len(name.encode("utf-8", "surrogateescape")) <= limit:
+        return name
+    stem, suffix = os.path.splitext(name)
+    suffix = fit_bytes(suffix, _SUFFIX_MAX_BYTES)
+    return fit_bytes(stem, limit - len(suffix.encode("utf-8", "surrogateescape"))) + suffix
+
+
+def file_kind(st: os.stat_result) -> str | None:
+    """None for a regular file; else what it is (from os.lstat: a symlink is never followed)."""
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "link"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "directory" if stat.S_ISDIR(mode) else "other"
+
+
+def open_regular(path: Path):
+    """Open a regular file for reading without following a link and without blocking on a FIFO
+    (O_NOFOLLOW | O_NONBLOCK where the OS has them); anything else raises NotRegularFile."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        if file_kind(os.fstat(fd)) is not None:
+            raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+        if _OPEN_FLAGS & getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def classify(name: str) -> str:
@@ -42,7 +110,8 @@ def owner_files(path: Path) -> list[Path]:
     """Lock files that say `path` is open in Excel, WPS or LibreOffice right now."""
     name = path.name
     candidates = {f"~${name}", f"~${name[2:]}", f".~lock.{name}#"}  # Excel truncates long names
-    return [path.parent / c for c in candidates if (path.parent / c).exists()]
+    # lexists: False (not an error) for a lock name too long to exist beside a long file name
+    return [path.parent / c for c in candidates if os.path.lexists(path.parent / c)]
 
 
 def staging_dir(ws: Workspace) -> Path:
@@ -50,19 +119,25 @@ def staging_dir(ws: Workspace) -> Path:
     return ws.root / ".xlflow" / "staging"
 
 
-def stage_copy(src: Path, staging: Path, name: str | None = None) -> tuple[Path, str]:
+def stage_copy(src: Path, staging: Path, name: str | None = None, limit: int | None = None) -> tuple[Path, str]:
     """Copy `src` to staging/<hash>/<name>, hashing on the way; the handle on `src` (maybe in the
-    shared folder) is held only for the copy. The staged copy keeps the original file name."""
+    shared folder) is held only for the copy. The staged copy keeps the original file name, cleaned
+    and shortened to fit (open_regular: links and special files raise NotRegularFile). A file that
+    grows past `limit` bytes while copied raises OSError(EFBIG): the copy stays bounded."""
     staging.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     tmp = staging / f"incoming-{os.getpid()}-{time.monotonic_ns()}"
     try:
-        with open(src, "rb") as fin, open(tmp, "wb") as fout:
-            while chunk := fin.read(1 << 20):
+        with open_regular(src) as fin, open(tmp, "wb") as fout:
+            copied = 0
+            while chunk := fin.read(CHUNK):
+                copied += len(chunk)
+                if limit is not None and copied > limit:
+                    raise OSError(errno.EFBIG, "grew past the size limit while copied", str(src))
                 digest.update(chunk)
                 fout.write(chunk)
         sha = digest.hexdigest()
-        staged = staging / sha[:16] / (name or src.name)
+        staged = staging / sha[:16] / fit_name(clean_name(name or src.name))
         staged.parent.mkdir(exist_ok=True)
         os.replace(tmp, staged)
     finally:
@@ -111,14 +186,25 @@ def _safe(name: str) -> str:
     return _SAFE_NAME_RE.sub("_", name).strip("._") or "file"
 
 
+def _fit_stem(head: str, stem: str) -> str:
+    """head + stem, the stem shortened (by bytes, whole characters) so that any suffix still fits in a name."""
+    room = NAME_MAX_BYTES - _SUFFIX_MAX_BYTES - len(head.encode("utf-8"))
+    return head + fit_bytes(stem, room).rstrip("._")
+
+
 def output_stem(received: str, department: str | None, sha256: str, file_name: str) -> str:
-    """Names in rejected/: when, whose, which content, and the name the submitter used."""
-    return f"{_stamp(received)}_{department or 'UNKNOWN'}_{(sha256 or 'nohash')[:8]}_{_safe(Path(file_name).stem)}"
+    """Names in rejected/: when, whose, which content, and the name the submitter used (shortened
+    if long: the name stays under 255 bytes with any suffix, the hash part is always kept)."""
+    head = f"{_stamp(received)}_{department or 'UNKNOWN'}_{(sha256 or 'nohash')[:8]}_"
+    return _fit_stem(head, _safe(Path(file_name).stem))
 
 
 def archive_name(department: str | None, received: str, sha256: str, file_name: str) -> str:
+    """The archive copy's name: deterministic for the same content, department and received time
+    (a re-run after a crash finds the copy it made before), shortened like output_stem."""
     stem, suffix = os.path.splitext(file_name)
-    return f"{_stamp(received)}_{department or 'UNKNOWN'}_{sha256[:12]}_{_safe(stem)}{suffix.lower()}"
+    head = f"{_stamp(received)}_{department or 'UNKNOWN'}_{sha256[:12]}_"
+    return _fit_stem(head, _safe(stem)) + fit_bytes(suffix.lower(), _SUFFIX_MAX_BYTES)
 
 
 def archive(ws: Workspace, staged: Path, name: str) -> Path:
@@ -129,3 +215,38 @@ def archive(ws: Workspace, staged: Path, name: str) -> Path:
             shutil.copyfile(staged, tmp)
     return target
 
+
+
+def stream_copy(src: Path, folder: Path) -> tuple[Path, str]:
+    """Copy `src` into a temp file in `folder`, hashing on the way, in bounded memory (chunks; runs
+    of zeros are skipped over, so a sparse file stays sparse). Returns (temp file, sha256): the
+    caller names it with keep_as() once the hash is known, or removes it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".~xlflow-", suffix=".part", dir=folder)
+    tmp = Path(name)
+    digest = hashlib.sha256()
+    try:
+        with open_regular(src) as fin, os.fdopen(fd, "wb") as fout:
+            while chunk := fin.read(CHUNK):
+                digest.update(chunk)
+                if chunk == _ZEROS[: len(chunk)]:
+                    fout.seek(len(chunk), os.SEEK_CUR)
+                else:
+                    fout.write(chunk)
+            fout.truncate()  # a trailing run of zeros: the size is still right
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, digest.hexdigest()
+
+
+def keep_as(tmp: Path, target: Path) -> Path:
+    """Give a stream_copy() temp file its name; a copy already there (a re-run) is kept as is."""
+    if target.exists():
+        tmp.unlink(missing_ok=True)
+        return target
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; a shared folder needs the usual mode
+    os.replace(tmp, target)
+    return target

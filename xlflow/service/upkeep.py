@@ -140,14 +140,15 @@ def wait_for_inbox(inbox: Path, stop: threading.Event, log: logging.Logger, lang
 
 
 def inbox_files(inbox: Path, classify: Callable[[str], str]) -> list[Path]:
-    """Regular files in the inbox that `classify` does not ignore, oldest first (the order they
-    most likely arrived in)."""
+    """Files in the inbox that `classify` does not ignore, oldest first (the order they most likely
+    arrived in). Links and special files named like workbooks are listed too (never followed or
+    opened here): the intake reports them once and leaves them alone."""
     found = []
     with os.scandir(inbox) as it:
         for e in it:
-            if e.is_file() and classify(e.name) != "ignore":
+            if not e.is_dir(follow_symlinks=False) and classify(e.name) != "ignore":
                 try:
-                    found.append((e.stat().st_mtime, e.name, Path(e.path)))
+                    found.append((e.stat(follow_symlinks=False).st_mtime, e.name, Path(e.path)))
                 except FileNotFoundError:
                     continue
     return [p for _, _, p in sorted(found)]

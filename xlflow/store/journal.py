@@ -1,7 +1,8 @@
 """The states of the intake journal (the state database's inbox table), defined once.
 
-A file moves seen → staged → archived → accepted | rejected → merged → mailed → done;
-failed means it could not even be copied and waits for a new version.
+A file moves seen → staged → archived → accepted | rejected → merged → mailing → mailed → done;
+failed means it could not even be copied (or is a link or a special file, never opened) and
+waits for a new version.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class JournalState(StrEnum):
     ACCEPTED = "accepted"  # accepted/<DEPT>.xlsx and its sidecar are written
     REJECTED = "rejected"  # rejected/ holds the feedback copy and the report
     MERGED = "merged"  # the master was re-merged (or the merge noted as due)
+    MAILING = "mailing"  # the feedback is being written to outbox/: a re-run looks for it there first
     MAILED = "mailed"  # the submitter was told
     DONE = "done"  # the submission is recorded; only removing the inbox file may be left
     FAILED = "failed"  # still locked after every attempt; rejected in place
@@ -31,4 +33,4 @@ class JournalState(StrEnum):
 
 
 IN_FLIGHT = frozenset({JournalState.ARCHIVED, JournalState.ACCEPTED, JournalState.REJECTED,
-                       JournalState.MERGED, JournalState.MAILED})
+                       JournalState.MERGED, JournalState.MAILING, JournalState.MAILED})

@@ -159,9 +159,9 @@ class StateDB:
                           archive_path: str | Path | None = None, version: int | None = None,
                           inbox_path: str | Path | None = None, merge_due: bool = False,
                           update_date: dt.date | None = None, changes: dict | None = None,
-                          note: str | None = None) -> int:
+                          note: str | None = None, inbox_state: JournalState = JournalState.DONE) -> int:
         """One row per received file. An accepted one also becomes the department's current version.
-        With `inbox_path`, the file's journal entry is marked done in the same transaction,
+        With `inbox_path`, the file's journal entry is marked done (or `inbox_state`) in the same transaction,
         so a crash can never record a file twice. `merge_due` notes, in that same transaction,
         that the master still has to be re-merged (the watcher merges once after a burst)."""
         if result not in RESULTS:
@@ -183,7 +183,7 @@ class StateDB:
                     (department, version or 0, sha256, file_name, received_s))
             if inbox_path is not None:
                 con.execute("UPDATE inbox SET state=?, updated=? WHERE path=?",
-                            (JournalState.DONE, now_iso(), str(inbox_path)))
+                            (inbox_state, now_iso(), str(inbox_path)))
             if merge_due:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('merge_due', ?)", (now_iso(),))
             return int(cur.lastrowid)
