@@ -6,6 +6,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.packaging.custom import CustomPropertyList, StringProperty
+from validate_helpers import values_only_copy
 
 from xlflow.check.identity import identify, identify_file
 from xlflow.check.locate import locate_forms
@@ -30,26 +31,6 @@ def set_property(src: Path, dst: Path, name: str, value: str) -> Path:
         props.append(StringProperty(name=p.name, value=value) if p.name == name else p)
     wb.custom_doc_props = props
     wb.save(dst)
-    return dst
-
-
-def values_only_copy(src: Path, dst: Path, header: str | None = None) -> Path:
-    """The sheets' values pasted into a new workbook: no properties, no defined names, the header lines
-    kept (or replaced by `header`)."""
-    old = openpyxl.load_workbook(src)
-    new = openpyxl.Workbook()
-    new.remove(new.active)
-    for sheet in old.worksheets:
-        if sheet.title.startswith("_"):
-            continue
-        copy = new.create_sheet(sheet.title)
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.value is not None:
-                    copy.cell(cell.row, cell.column).value = cell.value
-        if header is not None and isinstance(copy.cell(2, 1).value, str) and "｜" in copy.cell(2, 1).value:
-            copy.cell(2, 1).value = header
-    new.save(dst)
     return dst
 
 

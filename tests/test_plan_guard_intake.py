@@ -22,6 +22,7 @@ from guard_e2e_helpers import (
     workbook,
 )
 from openpyxl.packaging.custom import CustomPropertyList, StringProperty
+from validate_helpers import values_only_copy
 from watch_helpers import make_ws
 
 from xlflow.output.department import workbook_name
@@ -189,29 +190,10 @@ def test_predecessors_unknown_in_the_whole_project(ws):
 OTHER_HEADER = "Project: Old Kettle Care (OLD-2025) | Department: R&D (RD) | Period: 2025-01-01 ~ 2025-06-30"
 
 
-def values_only(src, dst, header=None):
-    """The sheets' values pasted into a new workbook: no stamps left, only the header lines."""
-    old = openpyxl.load_workbook(src)
-    new = openpyxl.Workbook()
-    new.remove(new.active)
-    for sheet in old.worksheets:
-        if sheet.title.startswith("_"):
-            continue
-        copy = new.create_sheet(sheet.title)
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.value is not None:
-                    copy.cell(cell.row, cell.column).value = cell.value
-        if header and isinstance(copy.cell(2, 1).value, str) and copy.cell(2, 1).value.startswith("Project:"):
-            copy.cell(2, 1).value = header
-    new.save(dst)
-    return dst
-
-
 def test_a_workbook_of_another_project_known_by_its_header_line(ws, tmp_path):
     rd_v1(ws)
     filled = workbook(ws, "RD", [task("RD", 1)], W2, tmp_path / "filled.xlsx")
-    values_only(filled, ws.folder("inbox") / workbook_name(ws, "RD", "en"), header=OTHER_HEADER)
+    values_only_copy(filled, ws.folder("inbox") / workbook_name(ws, "RD", "en"), header=OTHER_HEADER)
     outcome = run_one(ws, W2)
     assert outcome.result == "rejected"
     assert "[wrong-project]" in last_report(ws) and "OLD-2025" in last_report(ws)

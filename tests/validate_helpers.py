@@ -120,3 +120,24 @@ def filled_workbook(root: Path, rows: list[dict], name: str = "filled.xlsx") -> 
     ws = make_workspace(root / "ws")
     blank = generate_workbook(ws, "RD", "zh", root / "blank.xlsx")
     return ws, blank, fill(ws, blank, root / name, {"wbs": {"card": UPDATE, "tables": {"tasks": rows}}})
+
+
+def values_only_copy(src: Path, dst: Path, header: str | None = None) -> Path:
+    """The sheets' values pasted into a new workbook, as people copy sheets: no properties, no
+    defined names, the header lines kept (or each form's project line replaced by `header`)."""
+    old = openpyxl.load_workbook(src)
+    new = openpyxl.Workbook()
+    new.remove(new.active)
+    for sheet in old.worksheets:
+        if sheet.title.startswith("_"):
+            continue
+        copy = new.create_sheet(sheet.title)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    copy.cell(cell.row, cell.column).value = cell.value
+        line = copy.cell(2, 1).value
+        if header is not None and isinstance(line, str) and ("｜" in line or " | " in line):
+            copy.cell(2, 1).value = header
+    new.save(dst)
+    return dst
