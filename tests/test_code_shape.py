@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
-import xlflow
+from code_helpers import PACKAGE, code_files
 
-PACKAGE = Path(xlflow.__file__).parent
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
-MODULES = sorted(PACKAGE.rglob("*.py"))
+MODULES = code_files()
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import xlflow
+from code_helpers import PACKAGE, code_files
 
-PACKAGE = Path(xlflow.__file__).parent
 # A unit is a top-level module or a package; a unit may import its own layer and the ones before it.
 LAYERS = [
     ["errors", "i18n", "resources"],
@@ -51,7 +50,7 @@ ROOMS = {
 def _modules() -> dict[str, Path]:
     """Dotted name under xlflow -> file, for every module of the package."""
     out = {}
-    for path in PACKAGE.rglob("*.py"):
+    for path in code_files():
         parts = path.relative_to(PACKAGE).with_suffix("").parts
         out[".".join(parts)] = path
     return out
