@@ -175,17 +175,18 @@ class Watcher:
                 self.start_observer()
 
     def _events_arrive(self) -> bool:
-        """Write a probe file (a dotfile: the intake ignores it) and wait for its event."""
-        probe = self.inbox / self.probe_name
-        self.probe_seen.clear()
-        try:
-            probe.write_bytes(b"xlflow probe\n")
-        except OSError:
-            return True  # cannot write here: nothing to learn, keep the OS events
-        try:
-            return self.probe_seen.wait(self.PROBE_SECONDS)
-        finally:
-            probe.unlink(missing_ok=True)
+        return upkeep.events_arrive(self.inbox / self.probe_name, self.probe_seen, self.PROBE_SECONDS)
+
+    def _missed(self, count: int) -> None:
+        """A rescan found files no event reported: restart a deaf observer; native events that miss
+        files (a network mount the probe cannot tell: its own writes through the mount do raise
+        events, another PC's do not) give way to polling for good."""
+        if not self.poll:
+            self.poll = 5.0
+            self.log.warning(msg("watch-missed-polling", self.lang, count=count, inbox=self.inbox, seconds=self.poll))
+        else:
+            self.log.warning(msg("watch-missed", self.lang, count=count))
+        self.restart_observer()
 
     def stop_observer(self) -> None:
         if self.observer is not None:
@@ -362,8 +363,7 @@ class Watcher:
             if time.monotonic() >= next_rescan:
                 missed = self.rescan()
                 if missed:
-                    self.log.warning(msg("watch-missed", self.lang, count=missed))
-                    self.restart_observer()
+                    self._missed(missed)
                 next_rescan = time.monotonic() + self.ws.watch.rescan_seconds
             if self.observer is None or not self.observer.is_alive():
                 self.log.warning(msg("watch-observer-dead", self.lang))

@@ -139,6 +139,20 @@ def wait_for_inbox(inbox: Path, stop: threading.Event, log: logging.Logger, lang
     return True
 
 
+def events_arrive(probe: Path, seen: threading.Event, seconds: float) -> bool:
+    """Write a probe file (a dotfile: the intake ignores it) and wait for its event. It tells a
+    dead or unsupported observer, not a network mount: a write through the mount raises an event."""
+    seen.clear()
+    try:
+        probe.write_bytes(b"xlflow probe\n")
+    except OSError:
+        return True  # cannot write here: nothing to learn, keep the OS events
+    try:
+        return seen.wait(seconds)
+    finally:
+        probe.unlink(missing_ok=True)
+
+
 def inbox_files(inbox: Path, classify: Callable[[str], str]) -> list[Path]:
     """Files in the inbox that `classify` does not ignore, oldest first (the order they most likely
     arrived in). Links and special files named like workbooks are listed too (never followed or
