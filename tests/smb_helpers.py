@@ -51,9 +51,9 @@ def why_not() -> str | None:
     return None
 
 
-def require_share() -> None:
+def require_share(reason: str | None = None) -> None:
     """Skip (or, with XLFLOW_REQUIRE_SMB=1, fail) when no real share can run here."""
-    reason = why_not()
+    reason = reason or why_not()
     if reason is None:
         return
     if os.environ.get("XLFLOW_REQUIRE_SMB") == "1":
@@ -84,15 +84,13 @@ class SmbShare:
         return "\n".join(text)
 
 
-def _free_address() -> str:
-    """A random loopback address whose port 445 nobody listens on."""
-    for _ in range(50):
+def _free_address() -> str | None:
+    """A random loopback address whose port 445 nobody listens on (None: a server on every address)."""
+    for _ in range(20):
         address = f"127.{random.randint(100, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"
-        with socket.socket() as sock:
-            sock.settimeout(0.2)
-            if sock.connect_ex((address, 445)) != 0:
-                return address
-    raise RuntimeError("no free loopback address for port 445")
+        if not _listening(address):
+            return address
+    return None
 
 
 def _wait(check, timeout: float, what: str) -> None:
@@ -180,6 +178,8 @@ def smb_share(root: Path, extra_conf: str = "", smbnetfs_conf: str = "") -> Iter
     (root / "share").mkdir(mode=0o777, exist_ok=True)
     (root / "share").chmod(0o777)
     address = _free_address()
+    if address is None:
+        require_share("port 445 is taken on every loopback address (a system Samba bound to all of them?)")
     conf = root / "smb.conf"
     conf.write_text(_smbd_conf(root, address, extra_conf), "utf-8")
     home, mnt = root / "home", root / "mnt"
