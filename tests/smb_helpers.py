@@ -79,7 +79,7 @@ class SmbShare:
 
     def log_tail(self, lines: int = 30) -> str:
         text = []
-        for log in sorted((self.root / "log").glob("*.*")):
+        for log in sorted(self.root.glob("**/log/*.*")):
             text += [f"--- {log.name}", *log.read_text("utf-8", "replace").splitlines()[-lines:]]
         return "\n".join(text)
 
@@ -168,11 +168,36 @@ def _unmount(point: Path) -> None:
         subprocess.run(["umount", "-l", str(point)], capture_output=True, timeout=30)
 
 
+def _start_smbnetfs(client: Path, address: str, share: str, auth: str) -> tuple[subprocess.Popen, Path]:
+    """A smbnetfs client of its own (HOME, config, log under `client`) mounted at client/mnt;
+    returns the process and the share's folder as mounted (client/mnt/ADDRESS/SHARE)."""
+    home, mnt = client / "home", client / "mnt"
+    (home / ".smb").mkdir(parents=True, exist_ok=True)
+    mnt.mkdir(parents=True, exist_ok=True)
+    (home / ".smb" / "smb.conf").write_text("[global]\n  client min protocol = SMB2\n", "utf-8")
+    conf = home / ".smb" / "smbnetfs.conf"
+    conf.write_text(f"{auth}\nhost {address} visible=true\n", "utf-8")
+    conf.chmod(0o600)
+    env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "HOME": str(home), "LANG": "C.UTF-8"}
+    (client / "log").mkdir(exist_ok=True)
+    proc = _start([_binary("smbnetfs"), str(mnt), "-f", "-o", f"config={conf}"], env, client / "log" / "smbnetfs.out")
+    folder = mnt / address / share
+    try:
+        _wait(lambda: proc.poll() is not None or (os.path.ismount(mnt) and (mnt / address).is_dir()),
+              20, f"the smbnetfs mount of //{address}")
+        if proc.poll() is not None:
+            raise RuntimeError(f"smbnetfs exited with {proc.returncode}")
+    except (RuntimeError, TimeoutError):
+        _teardown([proc], mnt)
+        raise
+    return proc, folder
+
+
 @contextmanager
-def smb_share(root: Path, extra_conf: str = "", smbnetfs_conf: str = "") -> Iterator[SmbShare]:
-    """Samba serving root/share as //ADDRESS/inbox, mounted with smbnetfs at root/mnt; stopped and
-    unmounted at the end. `extra_conf`: more [share] sections for smbd; `smbnetfs_conf`: more lines
-    for smbnetfs.conf (per-share logins)."""
+def smb_share(root: Path, extra_conf: str = "") -> Iterator[SmbShare]:
+    """Samba serving root/share as //ADDRESS/inbox (guest, read-write as root: the watcher host's
+    account), mounted with smbnetfs at root/mnt; stopped and unmounted at the end. `extra_conf`:
+    more [share] sections for smbd (see `client_mount`)."""
     require_share()
     root.mkdir(parents=True, exist_ok=True)
     (root / "share").mkdir(mode=0o777, exist_ok=True)
@@ -182,15 +207,8 @@ def smb_share(root: Path, extra_conf: str = "", smbnetfs_conf: str = "") -> Iter
         require_share("port 445 is taken on every loopback address (a system Samba bound to all of them?)")
     conf = root / "smb.conf"
     conf.write_text(_smbd_conf(root, address, extra_conf), "utf-8")
-    home, mnt = root / "home", root / "mnt"
-    (home / ".smb").mkdir(parents=True, exist_ok=True)
-    mnt.mkdir(exist_ok=True)
-    (home / ".smb" / "smb.conf").write_text("[global]\n  client min protocol = SMB2\n", "utf-8")
-    netfs_conf = home / ".smb" / "smbnetfs.conf"
-    netfs_conf.write_text(f'auth "guest" ""\nhost {address} visible=true\n{smbnetfs_conf}', "utf-8")
-    netfs_conf.chmod(0o600)
-    env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "HOME": str(home), "LANG": "C.UTF-8"}
-    share = SmbShare(mount=mnt / address / SHARE, server=root / "share", address=address, root=root)
+    env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "LANG": "C.UTF-8"}
+    share = SmbShare(mount=root / "mnt" / address / SHARE, server=root / "share", address=address, root=root)
     processes: list[subprocess.Popen] = []
     try:
         processes.append(_start([_binary("smbd"), "-s", str(conf), "--foreground", "--no-process-group"],
@@ -198,18 +216,31 @@ def smb_share(root: Path, extra_conf: str = "", smbnetfs_conf: str = "") -> Iter
         _wait(lambda: _listening(address) or processes[0].poll() is not None, 15, f"smbd on {address}:445")
         if processes[0].poll() is not None:
             raise RuntimeError(f"smbd exited with {processes[0].returncode}")
-        processes.append(_start([_binary("smbnetfs"), str(mnt), "-f", "-o", f"config={netfs_conf}"],
-                                env, root / "log" / "smbnetfs.out"))
-        _wait(lambda: os.path.ismount(mnt) and share.mount.is_dir() and os.listdir(share.mount) is not None,
-              20, f"the smbnetfs mount of //{address}/{SHARE}")
+        proc, _ = _start_smbnetfs(root, address, SHARE, 'auth "guest" ""')
+        processes.append(proc)
+        _wait(lambda: os.listdir(share.mount) is not None, 20, f"//{address}/{SHARE} through the mount")
     except (RuntimeError, TimeoutError) as exc:
-        _teardown(processes, mnt)
+        _teardown(processes, root / "mnt")
         pytest.fail(f"the real SMB share did not start: {exc}\n{share.log_tail()}")
     share.processes = tuple(processes)
     try:
         yield share
     finally:
-        _teardown(processes, mnt)
+        _teardown(processes, root / "mnt")
+
+
+@contextmanager
+def client_mount(share: SmbShare, name: str, share_name: str, auth: str = 'auth "guest" ""') -> Iterator[Path]:
+    """Another client of the same server (a department's PC) with its own smbnetfs mount of
+    //ADDRESS/share_name; yields that share's folder as this client sees it."""
+    try:
+        proc, folder = _start_smbnetfs(share.root / "clients" / name, share.address, share_name, auth)
+    except (RuntimeError, TimeoutError) as exc:
+        pytest.fail(f"the client mount {name} did not start: {exc}\n{share.log_tail()}")
+    try:
+        yield folder
+    finally:
+        _teardown([proc], share.root / "clients" / name / "mnt")
 
 
 def _teardown(processes: list[subprocess.Popen], mnt: Path) -> None:

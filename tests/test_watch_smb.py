@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from smb_helpers import require_share, smb_share
+from smb_helpers import client_mount, require_share, smb_share
 from watch_helpers import SAMPLE_DEPTS, make_ws, results, running, sample, wait_until
 
 import xlflow.watcher as watcher_mod
@@ -178,3 +179,47 @@ def test_a_file_still_being_copied_to_the_share_is_not_taken_before_it_settles(d
     assert results(ws) == [("rd.xlsx", "RD", "accepted")]
     (archived,) = ws.folder("archive").iterdir()
     assert hashlib.sha256(archived.read_bytes()).digest() == hashlib.sha256(data).digest()
+
+
+DROP_BOX = """[drop]
+  path = {folder}
+  read only = no
+  guest ok = yes
+  guest only = yes
+  create mask = 0200
+  case sensitive = yes
+"""
+
+
+def test_samba_enforces_a_write_only_drop_folder_and_the_watcher_takes_what_a_department_drops(tmp_path_factory):
+    """A department's PC (its own mount, as Samba's guest: nobody) may put files into the inbox and
+    nothing else: no listing, no reading back. The watcher host's account reads and removes them.
+    Samba needs `case sensitive = yes` there: a case-insensitive lookup reads the folder, so
+    without it even the drop is refused."""
+    root = tmp_path_factory.mktemp("smbdrop")
+    for folder in (root, *root.parents):  # the guest must reach the share (nothing more)
+        if folder in (Path("/tmp"), Path("/")):
+            break
+        folder.chmod(folder.stat().st_mode | stat.S_IXOTH)
+    with smb_share(root / "server", DROP_BOX.format(folder=root / "server" / "share")) as srv:
+        srv.server.chmod(0o755)
+        inbox, server = srv.folder("inbox")
+        server.chmod(0o1733)  # drwx-wx-wt: others write, never list
+        ws = share_ws(root / "ws", inbox, settle_seconds=1.0)
+        with client_mount(srv, "rd-pc", "drop") as department:
+            shutil.copyfile(sample("MK", 46), server / "mk.xlsx")  # another department's drop, still there
+            os.chmod(server / "mk.xlsx", 0o200)
+            with pytest.raises(PermissionError):
+                os.listdir(department / "inbox")
+            with pytest.raises(PermissionError):
+                (department / "inbox" / "mk.xlsx").read_bytes()
+            with running(ws) as watcher:
+                started = time.monotonic()
+                shutil.copyfile(sample("RD", 46), department / "inbox" / "rd.xlsx")  # the drop works
+                with pytest.raises(PermissionError):
+                    (department / "inbox" / "rd.xlsx").read_bytes()  # not even its own file
+                wait_until(lambda: len(results(ws)) == 2 and not list(server.iterdir()), timeout=PICKUP_BOUND)
+                latency = time.monotonic() - started
+                assert watcher.poll == 5.0
+    print(f"\nwrite-only drop folder, another SMB client's drop: processed in {latency:.1f} s")
+    assert sorted(results(ws)) == [("mk.xlsx", "MK", "accepted"), ("rd.xlsx", "RD", "accepted")]
