@@ -9,8 +9,8 @@ Everything lives in a private temp folder: smbd gets its own config, state, lock
 folders, and smbnetfs its own HOME (it and libsmbclient read ~/.smb). Each share binds port 445
 (smbnetfs reaches no other port) on its own random 127.x.y.z address, so two test runs on one
 machine do not meet. Needs root (port 445, the FUSE mount), /dev/fuse and the Debian packages
-samba and smbnetfs (.ci/run installs them). Without them the tests skip and say why, unless
-XLFLOW_REQUIRE_SMB=1 (set by .ci/run), where a missing share is a failure.
+samba and smbnetfs (.ci/run installs them). Without them the tests skip and say why, except
+under CI=true, where a share that cannot run is a failure (as for LibreOffice).
 """
 from __future__ import annotations
 
@@ -52,12 +52,12 @@ def why_not() -> str | None:
 
 
 def require_share(reason: str | None = None) -> None:
-    """Skip (or, with XLFLOW_REQUIRE_SMB=1, fail) when no real share can run here."""
+    """Skip (under CI=true: fail) when no real share can run here."""
     reason = reason or why_not()
     if reason is None:
         return
-    if os.environ.get("XLFLOW_REQUIRE_SMB") == "1":
-        pytest.fail(f"real SMB share required (XLFLOW_REQUIRE_SMB=1) but {reason}")
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"the real SMB share is required in CI, but {reason}")
     pytest.skip(f"real SMB share: {reason}")
 
 
