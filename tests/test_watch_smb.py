@@ -3,8 +3,8 @@
 another PC drops is written into the server-side folder; on the mount it raises no file event.
 
 Measured on the 2-core CI machine (see README, "The inbox on a network share"): the mount is
-recognised as a network share and polled every 5 s, so a drop is processed in about 5-8 s
-(settle 1 s); an unrecognised mount fools the start-up probe (the probe is written through the
+recognised as a network share and polled every 5 s, so a drop is processed in 3-8 s (settle
+1-2 s); an unrecognised mount fools the start-up probe (the probe is written through the
 mount, so its event does arrive) and is switched to polling by the first rescan that finds a
 file no event reported."""
 from __future__ import annotations
@@ -32,7 +32,7 @@ from xlflow.config import load_workspace
 from xlflow.store.lock import mount_type, on_network_share
 from xlflow.store.state import StateDB
 
-PICKUP_BOUND = 20.0  # seconds from a server-side drop to its result; measured 5-8 s with 5 s polling
+PICKUP_BOUND = 20.0  # seconds from a server-side drop to its result; measured 3-8 s with 5 s polling
 PICKUP_SLACK = 4.0  # processing a file and the 2-core machine's hiccups
 
 
