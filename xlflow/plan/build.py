@@ -122,18 +122,25 @@ def _gather(submissions: list[Submission], as_of: dt.date, versions: dict[str, i
                 deadline = r.values.get("deadline")
                 late = r.values.get("status") != "closed" and isinstance(deadline, dt.date) and deadline < as_of
                 got.issues.append(Record(dept, dict(r.values), file, late))
-            minutes = data.forms.get("minutes")
-            card = dict(minutes.card) if minutes else {}
-            for r in data.rows("minutes", "actions"):
-                due = r.values.get("due")
-                late = r.values.get("status") != "done" and isinstance(due, dt.date) and due < as_of
-                values = {**{f"meeting_{k}" if not k.startswith("meeting") else k: v for k, v in card.items()},
-                          **r.values}
-                got.actions.append(Record(dept, values, file, late))
+            got.actions += _actions(dept, data, file, as_of)
         got.infos.append(SubmissionInfo(dept, file, sub.path, sub.received, versions.get(dept or ""), sub.sha256,
                                         len(sub.report.errors), len(sub.report.warnings), count,
                                         bool(sub.valid and dept)))
     return got
+
+
+def _actions(dept: str, data: object, file: str, as_of: dt.date) -> list[Record]:
+    """The action items of a department's meeting log, each with its meeting (ID, name, type,
+    date); an open item past its due date is overdue. Items of every meeting stay until done."""
+    meetings = {str(m.values.get("meeting_id")): m.values for m in data.rows("minutes", "meetings")}  # type: ignore[attr-defined]
+    out = []
+    for r in data.rows("minutes", "actions"):  # type: ignore[attr-defined]
+        meeting = meetings.get(str(r.values.get("meeting_id")), {})
+        due = r.values.get("due")
+        late = r.values.get("status") != "done" and isinstance(due, dt.date) and due < as_of
+        values = {**{k if k.startswith("meeting") else f"meeting_{k}": v for k, v in meeting.items()}, **r.values}
+        out.append(Record(dept, values, file, late))
+    return out
 
 
 def _schedule_problems(links: list[tuple[Task, Task]], cycles: list[list[Task]]) -> list[Problem]:
