@@ -18,6 +18,7 @@ from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
 from ..workdays import WorkCalendar, week_start
 from . import graph
+from .raci import raci_conflicts
 from .model import (
     COLLISION,
     CYCLE,
@@ -97,7 +98,7 @@ def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
     not_submitted = [d for d in known if not stats[d].submitted_this_week]
     return MasterPlan(ws, as_of, week_start(as_of, ws.project.week_start), departments, tasks, links, problems,
                       cycles, critical, end, collisions, got.raci, got.issues, got.actions, got.infos, stats,
-                      not_submitted, statuses)
+                      not_submitted, statuses, raci_conflicts(got.raci, departments))
 
 
 def _gather(submissions: list[Submission], as_of: dt.date, versions: dict[str, int],

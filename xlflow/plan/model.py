@@ -150,6 +150,7 @@ class MasterPlan:
     stats: dict[str, DeptStats]
     not_submitted: list[str]  # departments with nothing received since week_start
     statuses: tuple[str, ...]  # the status codes of the spec, in its order (status_codes)
+    raci_conflicts: list = field(default_factory=list)  # raci.RaciConflict: the departments' matrices disagree
 
     @property
     def cross_links(self) -> list[tuple[Task, Task]]:

@@ -19,6 +19,7 @@ from typing import Iterable
 from ..config import Workspace
 from ..errors import MailError, XlflowError
 from ..output.brief import STALE_DAYS, Brief, PlanVersion, build_brief, render_brief
+from ..output.brief.notices import build_notices
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..plan.diff import PlanDiff
@@ -26,9 +27,11 @@ from ..spec.catalog import load_catalog
 from ..store.accepted import read_accepted
 from ..store.atomic import write_bytes
 from ..store.cache import SubmissionCache
+from ..store import weekrecord
+from ..store.lateness import late_submissions
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
-from ..workdays import Week, week_of
+from ..workdays import Week, WorkCalendar, week_of
 
 SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
 
@@ -95,14 +98,29 @@ def open_issues(ws: Workspace) -> list[dict]:
 
 def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: StateDB | None = None,
                risks: Iterable[dict] | None = None) -> Brief:
-    """The brief for the week holding `as_of`, from the snapshots in the state database."""
+    """The brief for the week holding `as_of`, from that week's record only: the task snapshots,
+    the week record stored with the snapshot (risks, action items, dependency problems, RACI
+    conflicts), and the submissions journal up to `as_of` — so building it again later gives the
+    same brief. A database older than the week records falls back to today's issue logs."""
     db = db or StateDB(ws.state_db)
+    lang = lang or ws.lang
     current, previous, older = read_snapshots(db, as_of, ws.project.week_start)
-    if week_of(current[0], ws.project.week_start) == week_of(as_of, ws.project.week_start):
+    week = week_of(as_of, ws.project.week_start)
+    if week_of(current[0], ws.project.week_start) == week:
         as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
-    return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
-                       open_issues(ws) if risks is None else risks, lang, submitted=submitted(ws, as_of, db),
-                       versions=plan_versions(ws, db, as_of))
+    versions = plan_versions(ws, db, as_of)
+    quiet = not versions
+    if quiet and current[0] < week.start:
+        previous = current  # nothing new this week: the week is compared with itself
+    record = weekrecord.load(db, current[0])
+    if risks is None:
+        risks = record.risks if record is not None else open_issues(ws)
+    cal = WorkCalendar.from_settings(ws.calendar)
+    late = late_submissions(ws, db, week.start, as_of)
+    notices = build_notices(ws, record, late, as_of, lang, cal)
+    return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db), risks, lang,
+                       calendar=cal, submitted=submitted(ws, as_of, db), versions=versions, notices=notices,
+                       quiet=quiet)
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------
