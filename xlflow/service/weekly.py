@@ -28,6 +28,7 @@ from ..store.accepted import read_accepted
 from ..store.atomic import write_bytes
 from ..store.cache import SubmissionCache
 from ..store import weekrecord
+from .openwork import open_work
 from ..store.lateness import late_submissions
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
@@ -72,7 +73,7 @@ def plan_versions(ws: Workspace, db: StateDB, as_of: dt.date) -> tuple[PlanVersi
     out = []
     for d in ws.departments:
         for r in db.versions(d.code):
-            received = r.received.astimezone().replace(tzinfo=None) if r.received.tzinfo else r.received
+            received = ws.local(r.received).replace(tzinfo=None)
             if r.version is not None and start <= received.date() <= as_of:
                 out.append(PlanVersion(d.code, r.version, received, r.file_name,
                                        PlanDiff.from_json(r.changes) if r.changes is not None else None,
@@ -182,17 +183,24 @@ def missing_departments(ws: Workspace, as_of: dt.date, db: StateDB | None = None
 def send_reminders(ws: Workspace, as_of: dt.date, send: bool = True, lang: str | None = None,
                    db: StateDB | None = None) -> tuple[list[DeliveryResult], list[str]]:
     """A reminder to each department that has not submitted this week, with its last accepted
-    workbook (or a blank one) attached. Returns the deliveries and the codes skipped for lack of
-    an e-mail address. All messages are written to outbox/ before the first is sent."""
+    workbook (or a blank one) attached, and to each department that has but owes overdue action
+    items; every reminder lists the department's open action items and open tasks due this week
+    (service/openwork.py). Returns the deliveries and the codes skipped for lack of an e-mail
+    address. All messages are written to outbox/ before the first is sent."""
     lang = lang or ws.lang
+    db = db or StateDB(ws.state_db)
+    missing = set(missing_departments(ws, as_of, db))
     messages, skipped = [], []
     with tempfile.TemporaryDirectory(prefix="xlflow-reminder-") as tmp:
-        for code in missing_departments(ws, as_of, db):
-            if not ws.department(code).email:
-                skipped.append(code)
+        for d in ws.departments:
+            owed = open_work(ws, db, d.code, as_of, lang)
+            if d.code not in missing and not owed.overdue_actions:
                 continue
-            attachment = reminder_attachment(ws, code, lang, Path(tmp))
-            messages.append(reminder_message(ws, code, attachment, lang, as_of))
+            if not d.email:
+                skipped.append(d.code)
+                continue
+            attachment = reminder_attachment(ws, d.code, lang, Path(tmp)) if d.code in missing else None
+            messages.append(reminder_message(ws, d.code, attachment, lang, as_of, owed))
         return deliver_all(ws, messages, send), skipped
 
 
