@@ -164,7 +164,8 @@ def _schedule_problems(links: list[tuple[Task, Task]], cycles: list[list[Task]])
 
 def _assess(t: Task, as_of: dt.date, cal: WorkCalendar, due_soon_days: int) -> None:
     """Health and effective status from the dates: past due and not done is delayed whatever it
-    says (FORMS.md), blocked included; the reported status stays beside it in the master."""
+    says (FORMS.md), blocked included; the reported status stays beside it in the master. A
+    blocked task not yet due is "blocked", not on track or due soon."""
     due = t.due
     if t.status == "done":
         t.effective_status, t.health = "done", "done"
@@ -178,6 +179,9 @@ def _assess(t: Task, as_of: dt.date, cal: WorkCalendar, due_soon_days: int) -> N
         t.days_late = cal.between(due, as_of)
         return
     t.days_to_due = cal.between(as_of, due)
+    if t.status == "blocked":  # never "on track" beside a blocked task, however far its due date
+        t.health = "blocked"
+        return
     t.health = "due_soon" if t.days_to_due <= due_soon_days else "on_track"
 
 

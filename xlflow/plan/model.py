@@ -14,7 +14,7 @@ from ..config import Workspace
 from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
 
-HEALTHS = ("done", "on_track", "due_soon", "overdue", "unscheduled")  # computed here (build._assess), not reported
+HEALTHS = ("done", "on_track", "blocked", "due_soon", "overdue", "unscheduled")  # computed here (build._assess), not reported
 
 # Kinds of dependency problem (message keys "merge-problem-<kind>" in merge.toml).
 BROKEN, AMBIGUOUS, CYCLE, STARTED_EARLY, SCHEDULED_EARLY, COLLISION = (

@@ -245,6 +245,7 @@ class Intake(OddFiles, Mailing):
             department = None if untrusted else (sub.department or guess_department(staged, name, self.ws))
             report = sub.report
             outputs: list[Path] = []
+            merged: Path | None = None
             annotated: Path | None = None
             note = ""
             update_date, changes, cc = update_date_of(sub), None, []
@@ -265,6 +266,7 @@ class Intake(OddFiles, Mailing):
                     if self._merge_now:
                         master, note = self._merge(as_of)
                         outputs += [master] if master else []
+                        merged = master
                     self.db.mark_inbox(path, state=J.MERGED)
             else:
                 result = "rejected" if sub.data is not None or sub.identity is not None else "unreadable"
@@ -287,7 +289,7 @@ class Intake(OddFiles, Mailing):
         finally:
             unstage(staged)
         return Outcome(path, result, department, len(report.errors), len(report.warnings), version,
-                       sha256=sha, note=note, outputs=outputs)
+                       sha256=sha, note=note, outputs=outputs, master=merged)
 
     def _change_line(self, guard: GuardResult | None, sub: Submission) -> str:
         if guard is None or not guard.accepted:
