@@ -1,6 +1,9 @@
 """The merged side tables: RACI, issues & risks, action items (each row with its source department)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ...spec.catalog import Text
 from ...xlsx.fastsheet import Col
 from .core import HEADER_ROW, MasterWriter, column, renamed
 
@@ -41,8 +44,8 @@ def write_actions(w: MasterWriter) -> None:
     sheet = w.sheet("actions")
     w.heading(sheet, w.t("master-sheet-actions"), w.subtitle())
     form = w.catalog.form("minutes")
-    meeting = [renamed(f) for f in form.table("meetings").fields if f.key in ("meeting_id", "meeting_name",
-                                                                               "meeting_type", "date")]
+    meeting = [replace(renamed(f), label=Text("会议日期", "Meeting date")) if f.key == "date" else renamed(f)
+               for f in form.table("meetings").fields if f.key in ("meeting_id", "meeting_name", "meeting_type", "date")]
     fields = [f for f in form.table("actions").columns(w.ws.department_names()) if f.key != "meeting_id"]
     cols = [_source(w), *w.field_cols(meeting), *w.field_cols(fields), _overdue(w)]
     last = w.table(sheet, HEADER_ROW, cols, w.plan.actions, freeze=(HEADER_ROW + 1, 2))
