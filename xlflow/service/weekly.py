@@ -110,8 +110,9 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     if week_of(current[0], ws.project.week_start) == week:
         as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
     versions = plan_versions(ws, db, as_of)
-    quiet = not versions
-    if quiet and current[0] < week.start:
+    done = submitted(ws, as_of, db)
+    quiet = not versions and not done and current[0] < week.start  # no update, no merge this week
+    if quiet:
         previous = current  # nothing new this week: the week is compared with itself
     record = weekrecord.load(db, current[0])
     if risks is None:
@@ -120,7 +121,7 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     late = late_submissions(ws, db, week.start, as_of)
     notices = build_notices(ws, record, late, as_of, lang, cal)
     return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db), risks, lang,
-                       calendar=cal, submitted=submitted(ws, as_of, db), versions=versions, notices=notices,
+                       calendar=cal, submitted=done, versions=versions, notices=notices,
                        quiet=quiet)
 
 

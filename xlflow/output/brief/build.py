@@ -139,8 +139,8 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
     (store.state.submitted_departments, the one definition; the submissions' own accepted dates
     when not given). `versions` are the plan versions received this week up to `as_of`: the
     "what changed in the plan" section. `notices` come from the week's record (notices.py);
-    `quiet` says no plan version arrived this week (the caller then compares the week with
-    itself, so nothing is "finished" or "newly delayed")."""
+    `quiet` says no update arrived and nothing was merged this week (the caller then compares
+    the week with itself, so nothing is "finished" or "newly delayed")."""
     lang = lang or ws.lang
     b = _Builder(ws, as_of, lang, calendar or WorkCalendar.from_settings(ws.calendar),
                  statuses or load_catalog().enums["status"])

@@ -199,7 +199,7 @@ class Brief:
     decisions_more: int = 0  # decisions left out of the e-mail (see the master)
     plan_changes: tuple[DepartmentChanges, ...] = ()  # departments with new versions this week
     notices: tuple[Notice, ...] = ()  # from the week's record (notices.py), in this order
-    quiet: bool = False  # no plan version received this week: nothing "finished" or "newly delayed"
+    quiet: bool = False  # no update and no merge this week: nothing "finished" or "newly delayed"
 
     def notice(self, key: str) -> Notice | None:
         return next((n for n in self.notices if n.key == key), None)
