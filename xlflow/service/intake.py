@@ -327,7 +327,7 @@ class Intake(OddFiles, Mailing):
 
     def _write_report(self, name: str, department: str | None, received: str, sha: str, report: Report) -> Path:
         target = self.ws.folder("rejected") / f"{output_stem(received, department, sha, name)}.txt"
-        write_bytes(target, report_text(name, department, received, report, self.lang).encode("utf-8"))
+        write_bytes(target, report_text(name, department, self.ws.show_time(received), report, self.lang).encode("utf-8"))
         return target
 
     def _duplicate(self, path: Path, staged: Path | None, sha: str, st: os.stat_result, now: dt.datetime) -> Outcome:
@@ -345,7 +345,7 @@ class Intake(OddFiles, Mailing):
         no_change = first is not None and first.result == "accepted"
         self._notify_once(path, sha, received, name, department, "duplicate", Report(), [], no_change=no_change)
         note = msg("watch-duplicate-of", self.lang, file=first.file_name if first else "?",
-                   received=first.received.isoformat() if first else "?",
+                   received=self.ws.show_time(first.received) if first else "?",
                    result=msg(f"watch-result-{first.result if first else 'duplicate'}", self.lang))
         self.db.record_submission(department, name, sha, received, "duplicate", 0, 0,
                                   first and first.archive_path, first and first.version, inbox_path=path)
