@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
-from guard_e2e_helpers import blank, body, label, run, task
+from guard_e2e_helpers import blank, body, label, last_mail, run, task
 from validate_helpers import fill
 from watch_helpers import make_ws
 
@@ -151,3 +151,26 @@ def test_an_old_one_meeting_workbook_is_still_read_and_merged(sample_ws):
     assert [(a["会议编号"], a["事项"]) for a in items] == [
         ("M20261113", "确认温控功能需求"), ("M20261113", "完成营销费用审批"), ("M20261113", "提供产能数据给销售部")]
     assert StateDB(sample_ws.state_db).last_merge() is not None
+
+
+def test_an_open_action_item_that_disappears_is_reported(tmp_path):
+    ws = make_ws(tmp_path / "ws")
+    day, meetings, actions = WEEKS[0]
+    _submit_week(ws, day, meetings, actions)
+    # week 2 types the log again without "Order parts", still open: accepted, with a warning
+    _, meetings2, _ = WEEKS[1]
+    rows = [task("RD", 1, due=D(2026, 12, 18)), task("RD", 2, due=M3, name="Prototype")]
+    fill(ws, blank(ws, "RD"), ws.folder("inbox") / workbook_name(ws, "RD", "en"),
+         {"wbs": {"card": {"update_date": M2}, "tables": {"tasks": rows}},
+          "minutes": {"tables": {"meetings": meetings2,
+                                 "actions": [action("M1", "Send specs", "Marketing", "Li", D(2026, 11, 30), "done")]}}})
+    (outcome,) = run(ws, M2)
+    assert outcome.result == "accepted" and outcome.warnings >= 1
+    mail = body(last_mail(ws))
+    assert "1 open action item(s) of the current version are gone: Order parts." in mail
+    # done items may leave the log: no warning the week after
+    fill(ws, blank(ws, "RD"), ws.folder("inbox") / workbook_name(ws, "RD", "en"),
+         {"wbs": {"card": {"update_date": M3}, "tables": {"tasks": rows}},
+          "minutes": {"tables": {"meetings": meetings2, "actions": []}}})
+    (outcome,) = run(ws, M3)
+    assert outcome.result == "accepted" and "action item" not in body(last_mail(ws))
