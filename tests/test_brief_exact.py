@@ -122,3 +122,16 @@ def test_scope_change_is_shown_beside_the_average(sample_ws):
     removed = build_brief(sample_ws, AS_OF, Snapshot(AS_OF, tuple(week46()[:-1])), Snapshot(W46, tuple(week46())),
                           lang="en").headline.scope
     assert (removed.added, removed.removed, removed.same_tasks_delta) == (0, 1, 0.0)
+
+
+def test_a_database_without_week_records_still_gives_a_brief(tmp_path):
+    """Merges made before the week record existed: the brief falls back to today's issue logs."""
+    ws = make_ws(tmp_path / "ws")
+    _drop(ws, "PMO", [task("PMO", 1, due=D(2026, 12, 18))], W46, _risk("Open"))
+    run(ws, W46)
+    db = StateDB(ws.state_db)
+    with db._connect() as con:
+        con.execute("DELETE FROM week_records")
+    brief = make_brief(ws, W46, "en")
+    assert [d.ref for d in brief.decisions if d.kind == "risk"] == ["PMO-R01"]
+    assert brief.notice("dependencies") is None and brief.notice("actions_overdue") is None
