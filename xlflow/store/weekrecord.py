@@ -63,10 +63,13 @@ def from_plan(plan: "MasterPlan", extra: Mapping[str, list] | None = None) -> We
 
 
 def save(db: "StateDB", snapshot_id: int, record: WeekRecord) -> None:
+    """Store the record of the merge `snapshot_id`, replacing the older records of the same day."""
     body = {"risks": record.risks, "actions": record.actions, "problems": record.problems,
             "raci_conflicts": record.raci_conflicts, "extra": record.extra}
     blob = zlib.compress(json.dumps(body, default=json_default, ensure_ascii=False).encode("utf-8"), 1)
     with db._connect() as con:  # noqa: SLF001 - the store's own connection
+        # like the snapshots, only the day's newest merge is kept: the brief compares days and weeks
+        con.execute("DELETE FROM week_records WHERE as_of=? AND snapshot_id < ?", (record.as_of.isoformat(), snapshot_id))
         con.execute("INSERT OR REPLACE INTO week_records (snapshot_id, as_of, data) VALUES (?,?,?)",
                     (snapshot_id, record.as_of.isoformat(), blob))
 
