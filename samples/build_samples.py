@@ -174,15 +174,7 @@ def pmo_forms(as_of: dt.date) -> dict:
                              ("CS", "陈静"), ("FN", "杨帆")]]}},
         "raci": {"tables": {"matrix": [{"item": item, **{f"raci:{d}": cells.get(d) for d in depts}}
                                        for item, cells in raci]}},
-        "minutes": {"card": {
-            "meeting_name": f"第{as_of.isocalendar().week}周进度例会", "meeting_type": "weekly", "date": as_of,
-            "chair": "周敏", "attendees": "王磊，李娜，张强，刘洋，陈静，杨帆",
-            "agenda": "各部门进度；滞后任务；预算审批", "key_points": "功能确认滞后影响宣传物料；KOL洽谈等待预算。",
-            "decisions": "研发部11月25日前确认功能清单；财务部加快营销费用审批。"},
-            "tables": {"actions": [
-                {"item": "确认温控功能需求", "owner_department": "RD", "owner": "王磊", "due": D(2026, 11, 25), "status": "in_progress"},
-                {"item": "完成营销费用审批", "owner_department": "FN", "owner": "杨帆", "due": D(2026, 11, 24), "status": "not_started"},
-                {"item": "提供产能数据给销售部", "owner_department": "MF", "owner": "刘洋", "due": D(2026, 11, 23), "status": "in_progress"}]}},
+        "minutes": {"tables": {"meetings": meetings(as_of), "actions": actions(as_of)}},
         "issues": {"tables": {"log": [
             {"issue_id": "PMO-R01", "kind": "risk", "description": "温控算法需求未确认，可能推迟宣传物料与培训",
              "raised_by": "MK", "raised_date": D(2026, 11, 16), "impact": "high", "response": "召开专题协调会",
@@ -191,6 +183,36 @@ def pmo_forms(as_of: dt.date) -> dict:
              "raised_by": "MK", "raised_date": D(2026, 11, 10), "impact": "medium", "response": "财务部加急审批",
              "owner": "杨帆", "deadline": D(2026, 11, 24), "status": "open"}]}},
     }
+
+
+def meetings(as_of: dt.date) -> list[dict]:
+    """The PMO's meeting log: one weekly meeting per week so far (rows are added, never typed over)."""
+    rows = []
+    for day in (D(2026, 11, 13), D(2026, 11, 20)):
+        if day > as_of:
+            break
+        week = day.isocalendar().week
+        rows.append({"meeting_id": f"M{week}", "meeting_name": f"第{week}周进度例会", "meeting_type": "weekly",
+                     "date": day, "chair": "周敏", "attendees": "王磊，李娜，张强，刘洋，陈静，杨帆",
+                     "agenda": "各部门进度；滞后任务；预算审批",
+                     "key_points": "功能确认滞后影响宣传物料；KOL洽谈等待预算。" if week == 46 else "营销预算已批；产能数据仍未提供。",
+                     "decisions": "研发部11月25日前确认功能清单；财务部加快营销费用审批。" if week == 46
+                     else "生产部本周内提供产能数据；客服部启动培训材料。"})
+    return rows
+
+
+def actions(as_of: dt.date) -> list[dict]:
+    """Action items of every meeting so far; week 46's stay in the log, one of them done in week 47."""
+    week47 = as_of >= D(2026, 11, 20)
+    rows = [
+        {"meeting_id": "M46", "item": "确认温控功能需求", "owner_department": "RD", "owner": "王磊", "due": D(2026, 11, 25), "status": "in_progress"},
+        {"meeting_id": "M46", "item": "完成营销费用审批", "owner_department": "FN", "owner": "杨帆", "due": D(2026, 11, 17),
+         "status": "done" if week47 else "not_started"},
+        {"meeting_id": "M46", "item": "提供产能数据给销售部", "owner_department": "MF", "owner": "刘洋", "due": D(2026, 11, 18), "status": "in_progress"}]
+    if week47:
+        rows.append({"meeting_id": "M47", "item": "启动售后培训材料编写", "owner_department": "CS", "owner": "陈静",
+                     "due": D(2026, 11, 27), "status": "not_started"})
+    return rows
 
 
 def build(out: Path = HERE / "submissions") -> list[Path]:

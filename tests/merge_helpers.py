@@ -60,16 +60,21 @@ def task(task_id: str, start: dt.date, due: dt.date, status: str = "in_progress"
 
 def submission(dept: str, tasks: list[dict], *, received: dt.datetime | None = RECEIVED, errors: int = 0,
                path: Path | None = None, raci: list[dict] = (), issues: list[dict] = (),
-               actions: list[dict] = (), meeting: dict | None = None) -> Submission:
+               actions: list[dict] = (), meeting: dict | None = None,
+               meetings: list[dict] = ()) -> Submission:
     forms = {"wbs": FormData("wbs", "WBS", {"update_date": dt.date(2026, 11, 16)}, {},
                              {"tasks": tuple(Row(10 + i, dict(t)) for i, t in enumerate(tasks))})}
     if raci:
         forms["raci"] = FormData("raci", "RACI", {}, {}, {"matrix": tuple(Row(6 + i, r) for i, r in enumerate(raci))})
     if issues:
         forms["issues"] = FormData("issues", "Issues", {}, {}, {"log": tuple(Row(6 + i, r) for i, r in enumerate(issues))})
-    if actions or meeting:
-        forms["minutes"] = FormData("minutes", "Minutes", dict(meeting or {}), {},
-                                    {"actions": tuple(Row(20 + i, r) for i, r in enumerate(actions))})
+    if actions or meeting or meetings:
+        # the meeting log: `meeting` is one meeting (ID M1, which action items without an ID belong to)
+        log = list(meetings) or ([{"meeting_id": "M1", **meeting}] if meeting else [])
+        rows = [{"meeting_id": "M1", **r} for r in actions]
+        forms["minutes"] = FormData("minutes", "Minutes", {}, {},
+                                    {"meetings": tuple(Row(6 + i, r) for i, r in enumerate(log)),
+                                     "actions": tuple(Row(30 + i, r) for i, r in enumerate(rows))})
     report = Report([Finding("required", sheet="WBS", cell="B12", field="Owner") for _ in range(errors)])
     return Submission(path or Path(f"/in/{dept}.xlsx"), f"{dept:0<64}"[:64], report, dept,
                       WorkbookData(dept, "TP-1", "1.0", forms), received)

@@ -39,7 +39,7 @@ def test_status_shows_submissions_missing_departments_and_the_last_merge(tmp_pat
     runner.invoke(main, ["watch", "-w", str(ws.root), "--once"])
 
     out = runner.invoke(main, ["status", "-w", str(ws.root)]).output
-    assert re.search(r"RD\s+R&D \| NPL-2026_RD_研发部\.xlsx \| \d{4}-\d\d-\d\dT[\d:]+\S* \| accepted \| accepted version 1",
+    assert re.search(r"RD\s+R&D \| NPL-2026_RD_研发部\.xlsx \| \d{4}-\d\d-\d\d \d\d:\d\d \| accepted \| accepted version 1",
                      out)
     assert re.search(r"CS\s+Customer Service \| .* \| rejected \| accepted version -", out)
     missing = next(line for line in out.splitlines() if line.startswith("Not submitted this week"))

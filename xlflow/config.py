@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .i18n import Phrase
@@ -41,6 +42,7 @@ class Project:
     end: dt.date
     language: str = "zh"
     week_start: int = 0  # 0 = Monday
+    timezone: str = ""  # IANA name (Asia/Shanghai) times are shown in; "" = the system's
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ class SummarySettings:
     reminder_weekday: int | None = field(default=None, metadata={"read": "weekday"})
     reminder_time: dt.time = dt.time(12, 0)
     due_soon_days: int = 5
+    # The weekly deadline for submissions: one that arrives later than this in its data's week is late.
+    deadline_weekday: int | None = field(default=4, metadata={"read": "weekday"})
+    deadline_time: dt.time = dt.time(16, 0)
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,23 @@ class Workspace:
     @property
     def lang(self) -> str:
         return self.project.language
+
+    def local(self, value: dt.datetime) -> dt.datetime:
+        """An instant as wall time in the workspace's time zone (naive values are the system's local time)."""
+        if value.tzinfo is None:
+            value = value.astimezone()
+        return value.astimezone(ZoneInfo(self.project.timezone) if self.project.timezone else None)
+
+    def show_time(self, value: dt.datetime | str | None) -> str:
+        """"2026-11-20 15:04" in the workspace's time zone: how people read times in status and reports."""
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, str):
+            try:
+                value = dt.datetime.fromisoformat(value)
+            except ValueError:
+                return value
+        return self.local(value).strftime("%Y-%m-%d %H:%M")
 
     def folder(self, name: str) -> Path:
         if name == "inbox" and self.inbox_path is not None:
@@ -272,10 +294,17 @@ def _project(r: _Reader, data: dict) -> Project:
     language = r.get(p, "language", str, "project", _default(Project, "language"))
     if language not in ("zh", "en"):
         raise r.fail("language", Phrase("config-expected-one-of", values="zh, en"), "project")
+    timezone = r.get(p, "timezone", str, "project", _default(Project, "timezone"))
+    if timezone:
+        try:
+            ZoneInfo(timezone)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise r.fail("timezone", Phrase("config-bad-timezone", value=timezone), "project") from None
     project = Project(
         name=r.text(p, "name", "project"), code=r.get(p, "code", str, "project"),
         lead_department=r.get(p, "lead_department", str, "project"), start=start, end=end,
         language=language, week_start=r.weekday(p, "week_start", "project", _default(Project, "week_start")),
+        timezone=timezone,
     )
     return project
 

@@ -7,12 +7,14 @@ result whenever it runs.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 from typing import Callable
 
 from .check.validate import check_file, report_text
-from .i18n import msg
+from .config import configured_language
+from .i18n import LANGS, msg
 from .output.department import generate_workbook, workbook_name
 from .resources import samples_dir
 from .service.merge import merge_workspace
@@ -22,6 +24,14 @@ from .watcher import process_inbox
 
 AS_OF = dt.date(2026, 11, 20)
 WEEKS = {"week46": dt.date(2026, 11, 13), "week47": AS_OF}
+
+
+def sample_language() -> str:
+    """The demo's language when --lang is not given: XLFLOW_LANG if set to zh or en, else the
+    bundled sample's own (its xlflow.toml) — never the system locale (LANG), so the demo's
+    output matches the sample's workbooks."""
+    chosen = os.environ.get("XLFLOW_LANG", "").strip().lower()
+    return chosen if chosen in LANGS else configured_language(samples_dir()) or "zh"
 
 
 def run_demo(root: Path, lang: str, say: Callable[[str], None]) -> Path:

@@ -1,10 +1,9 @@
 """Watch the inbox and feed its files, one at a time and in arrival order, to the intake.
 
-Events are only hints (../shared/PITFALLS.md section 1): observers die silently,
-network shares send none, Windows drops them under load. So the observer's
-handler only enqueues paths, a single worker processes them, and a periodic full
-rescan reconciled against the state database makes sure every file is seen; if
-the rescan finds files that no event reported, the observer is restarted.
+Events are only hints (../shared/PITFALLS.md section 1): observers die silently, network shares
+send none, Windows drops them under load. So the observer's handler only enqueues paths, a single
+worker processes them, and a periodic full rescan reconciled against the state database makes sure
+every file is seen; if the rescan finds files that no event reported, the observer is restarted.
 """
 from __future__ import annotations
 
@@ -38,8 +37,7 @@ REPORTED = ("accepted", "rejected", "unreadable", "duplicate")
 
 
 class _Handler(FileSystemEventHandler):
-    """Runs in the observer's thread: only hands the path over. An exception here would kill
-    the observer silently, so nothing may escape."""
+    """Runs in the observer's thread: only hands the path over (an exception would kill it silently)."""
 
     def __init__(self, notify: Callable[[str], None]) -> None:
         self.notify = notify
@@ -239,6 +237,8 @@ class Watcher:
             if outcome.result in REPORTED:
                 self.log.info(outcome.line(self.lang))
                 self.outcomes.append(outcome)
+            if outcome.master is not None:  # merged with this one file: say so, as after a burst
+                self.log.info(msg("watch-merged-one", self.lang, master=outcome.master))
             if self.on_processed:
                 self.on_processed(outcome)
         else:

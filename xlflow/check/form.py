@@ -15,6 +15,7 @@ from ..spec.catalog import Field, Form, Table
 from ..spec.fields import FieldType, field_type
 from ..xlsx.read import Cell, Sheet, cell_ref, col_letter, label_key
 from .context import CheckContext
+from .meetings import apply_legacy
 from .model import FormData, Row
 from .rules import run_rules
 
@@ -41,6 +42,9 @@ class FormReader:
         header_rows = sorted(h for h, _ in headers.values() if h)
         for table in self.form.tables:
             header, mapping = headers[table.id]
+            if header is None and self.form.legacy and self.form.legacy.table == table.id:
+                tables[table.id] = ()  # an older layout, perhaps: apply_legacy decides
+                continue
             if header is None:
                 self.ctx.add("table-missing", sheet=self.sheet.name, table=table.title(self.ctx.lang))
                 tables[table.id] = ()
@@ -52,6 +56,9 @@ class FormReader:
             for f in self.form.fields:
                 if f.required and card.get(f.key) is None and card_raw.get(f.key) is None and f.key in card_cells:
                     self.ctx.add("required", sheet=self.sheet.name, cell=card_cells[f.key], fld=f)
+        if self.form.legacy:
+            tables = apply_legacy(self.ctx, self.form, self.sheet.name, tables, card, card_cells,
+                                  header_found=headers[self.form.legacy.table][0] is not None)
         run_rules(self.ctx, self.form, self.sheet.name, tables, self.received)
         return FormData(self.form.id, self.sheet.name, card, card_cells, tables)
 
@@ -96,7 +103,8 @@ class FormReader:
     def _card(self, limit: int | None) -> tuple[dict, dict, dict]:
         values, cells, raw = {}, {}, {}
         labels = {}
-        for f in self.form.fields:
+        legacy = self.form.legacy.fields if self.form.legacy else ()
+        for f in self.form.fields + legacy:
             labels.setdefault(label_key(f.label.zh), f)
             labels.setdefault(label_key(f.label.en), f)
         for (r, c), cell in sorted(self.sheet.cells.items()):

@@ -7,7 +7,7 @@ import click
 
 from ..config import FOLDERS
 from ..errors import UsageError
-from ..i18n import default_lang, msg
+from ..i18n import msg
 from ..output.department import generate_workbook, workbook_name
 from ..service.scaffold import init_workspace
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
@@ -60,7 +60,8 @@ def generate(workspace: Path, departments: tuple[str, ...], all_departments: boo
 @lang_option
 @handle_errors
 def demo(directory: Path, lang: str | None) -> None:
-    """Run the whole product on the sample project. 用示例项目演示全流程。"""
-    from ..demo import run_demo
+    """Run the whole product on the sample project, in the sample's language unless --lang.
+    用示例项目演示全流程（默认使用示例的语言）。"""
+    from ..demo import run_demo, sample_language
 
-    run_demo(directory, lang or default_lang(), click.echo)
+    run_demo(directory, lang or sample_language(), click.echo)

@@ -31,7 +31,7 @@ def history(workspace: Path, department: str, as_json: bool, lang: str | None) -
         click.echo(msg("history-empty", lang, department=department))
     for e in entries:
         line = msg("history-line", lang, version=f"v{e.version}" if e.version else "—",
-                   received=e.received.astimezone().strftime("%Y-%m-%d %H:%M"),
+                   received=ws.show_time(e.received),
                    result=msg(f"history-result-{e.result}", lang), file=e.file_name,
                    update_date=e.update_date.isoformat() if e.update_date else "—",
                    errors=e.errors, warnings=e.warnings)

@@ -9,7 +9,7 @@ import click
 
 from ..config import Workspace
 from ..i18n import msg
-from ..service.status import WorkspaceStatus, workspace_status
+from ..service.status import LATE_WEEKS, WorkspaceStatus, workspace_status
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
@@ -61,30 +61,35 @@ def status(workspace: Path, lang: str | None) -> None:
 def status_lines(ws: Workspace, st: WorkspaceStatus, lang: str) -> list[str]:
     """The report `xlflow status` prints, one line per item."""
     lines = [msg("status-title", lang, project=ws.project.name(lang), code=ws.project.code,
-                 now=st.now.isoformat(timespec="minutes")), "", msg("status-latest", lang)]
+                 now=ws.show_time(st.now)), "", msg("status-latest", lang)]
     for row in st.departments:
         d, s = row.department, row.latest
         if s is None:
             lines.append(msg("status-row-none", lang, department=d.code, name=d.name(lang)))
             continue
         lines.append(msg("status-row", lang, department=d.code, name=d.name(lang), file=s.file_name,
-                         received=s.received.isoformat(), result=msg(f"watch-result-{s.result}", lang),
+                         received=ws.show_time(s.received), result=msg(f"watch-result-{s.result}", lang),
                          version="-" if row.version is None else row.version))
     week = st.week_start.isoformat()
     lines.append("")
     lines.append(msg("status-missing-week", lang, week_start=week, departments=", ".join(st.not_submitted))
                  if st.not_submitted else msg("status-all-submitted", lang, week_start=week))
     merge = st.last_merge
-    lines.append(msg("status-last-merge", lang, created=merge.created, as_of=merge.as_of.isoformat(),
+    lines.append(msg("status-last-merge", lang, created=ws.show_time(merge.created), as_of=merge.as_of.isoformat(),
                      tasks=merge.task_count, master=merge.master_path) if merge else msg("status-no-merge", lang))
     if st.pending:
         lines.append(msg("status-pending", lang, count=st.pending))
     if st.outbox:
         key = "status-outbox" if ws.email.configured else "status-outbox-by-hand"
         lines.append(msg(key, lang, count=st.outbox, outbox=ws.folder("outbox")))
+    if st.late:
+        lines += ["", msg("status-late", lang, count=len(st.late), weeks=LATE_WEEKS)]
+        lines += [msg("status-late-row", lang, department=s.department, week=s.data_week.label,
+                      received=s.received.strftime("%Y-%m-%d %H:%M"), deadline=s.deadline.strftime("%Y-%m-%d %H:%M"),
+                      file=s.file_name) for s in st.late]
     if st.recent:
         lines += ["", msg("status-recent", lang, count=len(st.recent))]
-        lines += [msg("status-recent-row", lang, received=s.received.isoformat(), department=s.department or "?",
+        lines += [msg("status-recent-row", lang, received=ws.show_time(s.received), department=s.department or "?",
                       file=s.file_name, result=msg(f"watch-result-{s.result}", lang), errors=s.errors,
                       warnings=s.warnings) for s in st.recent]
     return lines

@@ -68,7 +68,7 @@ def feedback_message(ws: Workspace, submission: Submission, feedback_copy: Path 
     """Accepted (with any warnings), or rejected with the errors listed and the annotated copy
     attached. `file_name` is the name the submitter used, when the submission's path is a staged copy;
     `has_current` whether the master holds an earlier accepted version of this department."""
-    received = submission.received.strftime("%Y-%m-%d %H:%M") if submission.received else ""
+    received = ws.show_time(submission.received) if submission.received else ""
     return feedback(ws, file_name or submission.path.name, submission.department,
                     "accepted" if submission.valid else "rejected", submission.report,
                     [feedback_copy] if feedback_copy else [], to=to, version=version, received=received, lang=lang,
@@ -127,9 +127,12 @@ def reminder_attachment(ws: Workspace, dept_code: str, lang: str, folder: Path) 
 
 
 def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Path, str] | None,
-                     lang: str | None, as_of: dt.date) -> EmailMessage:
+                     lang: str | None, as_of: dt.date, open_work: object = None) -> EmailMessage:
     """"Your update for this week is missing" to the department, with its last accepted workbook
-    (attachment given as (path, received date) from reminder_attachment) or a blank one."""
+    (attachment given as (path, received date) from reminder_attachment) or a blank one, and
+    what it still owes (`open_work`: service/openwork.OpenWork — its open action items and its
+    open tasks due this week). With no attachment and overdue action items, the department has
+    submitted: the body says so and asks only for the items."""
     lang = lang or ws.lang
     dept = ws.department(dept_code)
     path, last = attachment if isinstance(attachment, tuple) else (attachment, "")
@@ -139,7 +142,10 @@ def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Pat
         "project": ws.project.name(lang), "title": subject,
         "greeting": msg("notify-greeting", lang, name=dept.contact) if dept.contact else msg("notify-greeting-team", lang),
         "body": msg("reminder-body", lang, now=as_of.isoformat(), department=dept.name(lang),
-                    start=week.start.isoformat(), end=week.end.isoformat()),
+                    start=week.start.isoformat(), end=week.end.isoformat()) if path or not open_work else
+        msg("reminder-body-actions", lang, now=as_of.isoformat(), department=dept.name(lang),
+            count=getattr(open_work, "overdue_actions", 0)),
+        "actions": getattr(open_work, "actions", ()), "tasks": getattr(open_work, "tasks", ()),
         "attached": (msg("reminder-attached-last", lang, date=last) if last else msg("reminder-attached-blank", lang))
         if path else "",
         "lead": _lead(ws, lang),

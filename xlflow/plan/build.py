@@ -18,6 +18,7 @@ from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
 from ..workdays import WorkCalendar, week_start
 from . import graph
+from .raci import raci_conflicts
 from .model import (
     COLLISION,
     CYCLE,
@@ -97,7 +98,7 @@ def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
     not_submitted = [d for d in known if not stats[d].submitted_this_week]
     return MasterPlan(ws, as_of, week_start(as_of, ws.project.week_start), departments, tasks, links, problems,
                       cycles, critical, end, collisions, got.raci, got.issues, got.actions, got.infos, stats,
-                      not_submitted, statuses)
+                      not_submitted, statuses, raci_conflicts(got.raci, departments))
 
 
 def _gather(submissions: list[Submission], as_of: dt.date, versions: dict[str, int],
@@ -122,18 +123,25 @@ def _gather(submissions: list[Submission], as_of: dt.date, versions: dict[str, i
                 deadline = r.values.get("deadline")
                 late = r.values.get("status") != "closed" and isinstance(deadline, dt.date) and deadline < as_of
                 got.issues.append(Record(dept, dict(r.values), file, late))
-            minutes = data.forms.get("minutes")
-            card = dict(minutes.card) if minutes else {}
-            for r in data.rows("minutes", "actions"):
-                due = r.values.get("due")
-                late = r.values.get("status") != "done" and isinstance(due, dt.date) and due < as_of
-                values = {**{f"meeting_{k}" if not k.startswith("meeting") else k: v for k, v in card.items()},
-                          **r.values}
-                got.actions.append(Record(dept, values, file, late))
+            got.actions += _actions(dept, data, file, as_of)
         got.infos.append(SubmissionInfo(dept, file, sub.path, sub.received, versions.get(dept or ""), sub.sha256,
                                         len(sub.report.errors), len(sub.report.warnings), count,
                                         bool(sub.valid and dept)))
     return got
+
+
+def _actions(dept: str, data: object, file: str, as_of: dt.date) -> list[Record]:
+    """The action items of a department's meeting log, each with its meeting (ID, name, type,
+    date); an open item past its due date is overdue. Items of every meeting stay until done."""
+    meetings = {str(m.values.get("meeting_id")): m.values for m in data.rows("minutes", "meetings")}  # type: ignore[attr-defined]
+    out = []
+    for r in data.rows("minutes", "actions"):  # type: ignore[attr-defined]
+        meeting = meetings.get(str(r.values.get("meeting_id")), {})
+        due = r.values.get("due")
+        late = r.values.get("status") != "done" and isinstance(due, dt.date) and due < as_of
+        values = {**{k if k.startswith("meeting") else f"meeting_{k}": v for k, v in meeting.items()}, **r.values}
+        out.append(Record(dept, values, file, late))
+    return out
 
 
 def _schedule_problems(links: list[tuple[Task, Task]], cycles: list[list[Task]]) -> list[Problem]:
@@ -156,7 +164,8 @@ def _schedule_problems(links: list[tuple[Task, Task]], cycles: list[list[Task]])
 
 def _assess(t: Task, as_of: dt.date, cal: WorkCalendar, due_soon_days: int) -> None:
     """Health and effective status from the dates: past due and not done is delayed whatever it
-    says (FORMS.md), blocked included; the reported status stays beside it in the master."""
+    says (FORMS.md), blocked included; the reported status stays beside it in the master. A
+    blocked task not yet due is "blocked", not on track or due soon."""
     due = t.due
     if t.status == "done":
         t.effective_status, t.health = "done", "done"
@@ -170,6 +179,9 @@ def _assess(t: Task, as_of: dt.date, cal: WorkCalendar, due_soon_days: int) -> N
         t.days_late = cal.between(due, as_of)
         return
     t.days_to_due = cal.between(as_of, due)
+    if t.status == "blocked":  # never "on track" beside a blocked task, however far its due date
+        t.health = "blocked"
+        return
     t.health = "due_soon" if t.days_to_due <= due_soon_days else "on_track"
 
 

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 from ..check.model import Row, Submission
 from ..findings import ERROR, WARNING, Finding
 from ..i18n import msg
-from ..spec.catalog import Text, load_catalog
+from ..spec.catalog import Text, load_catalog, normalise
 from ..workdays import WorkCalendar
 from .diff import DONE, PlanDiff, TaskValues, diff_plans
 
@@ -32,6 +32,7 @@ class CurrentVersion:
     file: str
     received: dt.datetime | None = None
     tasks: Mapping[str, TaskValues] = field(default_factory=dict, hash=False)
+    open_actions: tuple[str, ...] = ()  # its meeting log's action items not done (open_actions())
 
     @classmethod
     def of(cls, sub: Submission, version: int, file: str | None = None) -> "CurrentVersion":
@@ -39,7 +40,7 @@ class CurrentVersion:
         the department knows it by, when the accepted copy was stored under another name."""
         form = sub.data.forms.get(WBS) if sub.data else None
         return cls(version, form.card.get(UPDATE_DATE) if form else None, file or sub.path.name, sub.received,
-                   task_values(sub))
+                   task_values(sub), open_actions(sub))
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,15 @@ def task_values(sub: Submission) -> dict[str, dict[str, object]]:
     if sub.data is None:
         return {}
     return {r.values["task_id"]: dict(r.values) for r in sub.data.rows(WBS, TASKS) if r.values.get("task_id")}
+
+
+def open_actions(sub: Submission) -> tuple[str, ...]:
+    """The meeting log's action items not done, as their item texts (the meeting ID is left out:
+    an old one-meeting sheet's items get a new ID when the log layout replaces it)."""
+    if sub.data is None:
+        return ()
+    return tuple(str(r.values.get("item")) for r in sub.data.rows("minutes", "actions")
+                 if r.values.get("item") and r.values.get("status") != "done")
 
 
 def project_tasks_of(subs: Iterable[Submission]) -> dict[str, dict[str, object]]:
@@ -248,9 +258,23 @@ def predecessors_unknown(g: _Input) -> list[Finding]:
     return out
 
 
+def actions_dropped(g: _Input) -> list[Finding]:
+    """An action item stays in the meeting log until it is done: open items of the current
+    version missing from the new one are listed (a warning: the coordinator may have closed them)."""
+    if g.current is None or not g.current.open_actions or g.sub.data is None:
+        return []
+    now = {normalise(str(r.values.get("item"))) for r in g.sub.data.rows("minutes", "actions") if r.values.get("item")}
+    gone = [item for item in g.current.open_actions if normalise(item) not in now]
+    if not gone:
+        return []
+    minutes = g.sub.data.forms.get("minutes")
+    return [Finding("actions-dropped", WARNING, minutes.sheet if minutes else None, None, None, None,
+                    {"count": len(gone), "items": "; ".join(gone)})]
+
+
 GUARDS: tuple[Callable[[_Input], list[Finding]], ...] = (
     update_date_missing, older_version, update_date_future, plan_withdrawn, tasks_removed, done_reopened,
-    owner_department_other, predecessors_unknown)
+    owner_department_other, predecessors_unknown, actions_dropped)
 
 
 # -- the acceptance line of the feedback mail -----------------------------------------------------

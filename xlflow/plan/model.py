@@ -14,7 +14,7 @@ from ..config import Workspace
 from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
 
-HEALTHS = ("done", "on_track", "due_soon", "overdue", "unscheduled")  # computed here (build._assess), not reported
+HEALTHS = ("done", "on_track", "blocked", "due_soon", "overdue", "unscheduled")  # computed here (build._assess), not reported
 
 # Kinds of dependency problem (message keys "merge-problem-<kind>" in merge.toml).
 BROKEN, AMBIGUOUS, CYCLE, STARTED_EARLY, SCHEDULED_EARLY, COLLISION = (
@@ -150,6 +150,7 @@ class MasterPlan:
     stats: dict[str, DeptStats]
     not_submitted: list[str]  # departments with nothing received since week_start
     statuses: tuple[str, ...]  # the status codes of the spec, in its order (status_codes)
+    raci_conflicts: list = field(default_factory=list)  # raci.RaciConflict: the departments' matrices disagree
 
     @property
     def cross_links(self) -> list[tuple[Task, Task]]:

@@ -245,6 +245,7 @@ class Intake(OddFiles, Mailing):
             department = None if untrusted else (sub.department or guess_department(staged, name, self.ws))
             report = sub.report
             outputs: list[Path] = []
+            merged: Path | None = None
             annotated: Path | None = None
             note = ""
             update_date, changes, cc = update_date_of(sub), None, []
@@ -265,6 +266,7 @@ class Intake(OddFiles, Mailing):
                     if self._merge_now:
                         master, note = self._merge(as_of)
                         outputs += [master] if master else []
+                        merged = master
                     self.db.mark_inbox(path, state=J.MERGED)
             else:
                 result = "rejected" if sub.data is not None or sub.identity is not None else "unreadable"
@@ -287,7 +289,7 @@ class Intake(OddFiles, Mailing):
         finally:
             unstage(staged)
         return Outcome(path, result, department, len(report.errors), len(report.warnings), version,
-                       sha256=sha, note=note, outputs=outputs)
+                       sha256=sha, note=note, outputs=outputs, master=merged)
 
     def _change_line(self, guard: GuardResult | None, sub: Submission) -> str:
         if guard is None or not guard.accepted:
@@ -325,7 +327,7 @@ class Intake(OddFiles, Mailing):
 
     def _write_report(self, name: str, department: str | None, received: str, sha: str, report: Report) -> Path:
         target = self.ws.folder("rejected") / f"{output_stem(received, department, sha, name)}.txt"
-        write_bytes(target, report_text(name, department, received, report, self.lang).encode("utf-8"))
+        write_bytes(target, report_text(name, department, self.ws.show_time(received), report, self.lang).encode("utf-8"))
         return target
 
     def _duplicate(self, path: Path, staged: Path | None, sha: str, st: os.stat_result, now: dt.datetime) -> Outcome:
@@ -343,7 +345,7 @@ class Intake(OddFiles, Mailing):
         no_change = first is not None and first.result == "accepted"
         self._notify_once(path, sha, received, name, department, "duplicate", Report(), [], no_change=no_change)
         note = msg("watch-duplicate-of", self.lang, file=first.file_name if first else "?",
-                   received=first.received.isoformat() if first else "?",
+                   received=self.ws.show_time(first.received) if first else "?",
                    result=msg(f"watch-result-{first.result if first else 'duplicate'}", self.lang))
         self.db.record_submission(department, name, sha, received, "duplicate", 0, 0,
                                   first and first.archive_path, first and first.version, inbox_path=path)

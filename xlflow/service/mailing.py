@@ -81,7 +81,7 @@ class Mailing:
         try:
             has_current = bool(department) and self.db.accepted_version(department) > 0
             message = feedback(self.ws, clean_name(name), department, result, report, attachments, to=to,
-                               version=version, received=received[:16].replace("T", " "), lang=self.lang,
+                               version=version, received=self.ws.show_time(received), lang=self.lang,
                                has_current=has_current, changes=changes, cc=cc, no_change=no_change)
             if not message["To"]:
                 return msg("watch-no-recipient", self.lang)

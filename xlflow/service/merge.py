@@ -25,6 +25,7 @@ from ..spec.catalog import load_catalog
 from ..store.accepted import AcceptedVersion, read_accepted
 from ..store.atomic import atomic_path
 from ..store.cache import SubmissionCache, check_and_cache, file_sha256
+from ..store import weekrecord
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
 
@@ -154,7 +155,8 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                       submitted=submitted)
     target, dated = (Path(out), None) if out else master_paths(ws, as_of)
     written = write_master(plan, ws, target, lang or ws.lang)
-    db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
+    snapshot_id = db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
+    weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan))  # and shows these as they were that day
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached)

@@ -25,6 +25,7 @@ class Outcome:
     note: str = ""
     outputs: list[Path] = field(default_factory=list)
     retry_in: float = 0.0  # for retry/postponed: seconds until the next look
+    master: Path | None = None  # the master this file's acceptance re-merged (None: not merged with it)
 
     @property
     def final(self) -> bool:

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from ..config import Department, Workspace
 from ..output.mail import waiting_mails
 from ..store.journal import JournalState
+from ..store.lateness import LateSubmission, late_submissions
 from ..store.state import MergeRecord, StateDB, SubmissionRecord, submitted_departments
 from ..workdays import week_start
 
 RECENT = 10  # submissions listed at the end
+LATE_WEEKS = 4  # late submissions listed: those that arrived in the last four weeks
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class WorkspaceStatus:
     pending: int  # inbox files not finished yet
     outbox: int  # e-mails waiting in outbox/ (not sent yet)
     recent: tuple[SubmissionRecord, ...]  # the newest first
+    late: tuple[LateSubmission, ...] = ()  # arrived after their data week's deadline (store/lateness.py)
 
 
 def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None) -> WorkspaceStatus:
@@ -46,4 +49,5 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
                  for d in ws.departments)
     pending = sum(1 for e in db.inbox_entries() if e.state is not JournalState.DONE)
     return WorkspaceStatus(now, start, rows, tuple(d.code for d in ws.departments if d.code not in submitted),
-                           db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])))
+                           db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])),
+                           tuple(late_submissions(ws, db, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date())))

@@ -19,6 +19,7 @@ from typing import Iterable
 from ..config import Workspace
 from ..errors import MailError, XlflowError
 from ..output.brief import STALE_DAYS, Brief, PlanVersion, build_brief, render_brief
+from ..output.brief.notices import build_notices
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..plan.diff import PlanDiff
@@ -26,9 +27,12 @@ from ..spec.catalog import load_catalog
 from ..store.accepted import read_accepted
 from ..store.atomic import write_bytes
 from ..store.cache import SubmissionCache
+from ..store import weekrecord
+from .openwork import open_work
+from ..store.lateness import late_submissions
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
-from ..workdays import Week, week_of
+from ..workdays import Week, WorkCalendar, week_of
 
 SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
 
@@ -69,7 +73,7 @@ def plan_versions(ws: Workspace, db: StateDB, as_of: dt.date) -> tuple[PlanVersi
     out = []
     for d in ws.departments:
         for r in db.versions(d.code):
-            received = r.received.astimezone().replace(tzinfo=None) if r.received.tzinfo else r.received
+            received = ws.local(r.received).replace(tzinfo=None)
             if r.version is not None and start <= received.date() <= as_of:
                 out.append(PlanVersion(d.code, r.version, received, r.file_name,
                                        PlanDiff.from_json(r.changes) if r.changes is not None else None,
@@ -95,14 +99,30 @@ def open_issues(ws: Workspace) -> list[dict]:
 
 def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: StateDB | None = None,
                risks: Iterable[dict] | None = None) -> Brief:
-    """The brief for the week holding `as_of`, from the snapshots in the state database."""
+    """The brief for the week holding `as_of`, from that week's record only: the task snapshots,
+    the week record stored with the snapshot (risks, action items, dependency problems, RACI
+    conflicts), and the submissions journal up to `as_of` — so building it again later gives the
+    same brief. A database older than the week records falls back to today's issue logs."""
     db = db or StateDB(ws.state_db)
+    lang = lang or ws.lang
     current, previous, older = read_snapshots(db, as_of, ws.project.week_start)
-    if week_of(current[0], ws.project.week_start) == week_of(as_of, ws.project.week_start):
+    week = week_of(as_of, ws.project.week_start)
+    if week_of(current[0], ws.project.week_start) == week:
         as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
-    return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
-                       open_issues(ws) if risks is None else risks, lang, submitted=submitted(ws, as_of, db),
-                       versions=plan_versions(ws, db, as_of))
+    versions = plan_versions(ws, db, as_of)
+    done = submitted(ws, as_of, db)
+    quiet = not versions and not done and current[0] < week.start  # no update, no merge this week
+    if quiet:
+        previous = current  # nothing new this week: the week is compared with itself
+    record = weekrecord.load(db, current[0])
+    if risks is None:
+        risks = record.risks if record is not None else open_issues(ws)
+    cal = WorkCalendar.from_settings(ws.calendar)
+    late = late_submissions(ws, db, week.start, as_of)
+    notices = build_notices(ws, record, late, as_of, lang, cal)
+    return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db), risks, lang,
+                       calendar=cal, submitted=done, versions=versions, notices=notices,
+                       quiet=quiet)
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------
@@ -164,17 +184,24 @@ def missing_departments(ws: Workspace, as_of: dt.date, db: StateDB | None = None
 def send_reminders(ws: Workspace, as_of: dt.date, send: bool = True, lang: str | None = None,
                    db: StateDB | None = None) -> tuple[list[DeliveryResult], list[str]]:
     """A reminder to each department that has not submitted this week, with its last accepted
-    workbook (or a blank one) attached. Returns the deliveries and the codes skipped for lack of
-    an e-mail address. All messages are written to outbox/ before the first is sent."""
+    workbook (or a blank one) attached, and to each department that has but owes overdue action
+    items; every reminder lists the department's open action items and open tasks due this week
+    (service/openwork.py). Returns the deliveries and the codes skipped for lack of an e-mail
+    address. All messages are written to outbox/ before the first is sent."""
     lang = lang or ws.lang
+    db = db or StateDB(ws.state_db)
+    missing = set(missing_departments(ws, as_of, db))
     messages, skipped = [], []
     with tempfile.TemporaryDirectory(prefix="xlflow-reminder-") as tmp:
-        for code in missing_departments(ws, as_of, db):
-            if not ws.department(code).email:
-                skipped.append(code)
+        for d in ws.departments:
+            owed = open_work(ws, db, d.code, as_of, lang)
+            if d.code not in missing and not owed.overdue_actions:
                 continue
-            attachment = reminder_attachment(ws, code, lang, Path(tmp))
-            messages.append(reminder_message(ws, code, attachment, lang, as_of))
+            if not d.email:
+                skipped.append(d.code)
+                continue
+            attachment = reminder_attachment(ws, d.code, lang, Path(tmp)) if d.code in missing else None
+            messages.append(reminder_message(ws, d.code, attachment, lang, as_of, owed))
         return deliver_all(ws, messages, send), skipped
 
 

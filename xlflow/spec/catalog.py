@@ -25,7 +25,7 @@ _FIELD_KEYS = {
     "key", "label", "type", "required", "width", "hint", "choices", "min", "max",
     "max_length", "pattern", "per_department",
 }
-_FORM_KEYS = {"id", "order", "title", "sheet", "purpose", "fields"}
+_FORM_KEYS = {"id", "order", "title", "sheet", "purpose", "fields", "legacy"}
 _TABLE_KEYS = {"id", "title", "rows", "fields", "rules"}  # rules: names of check/rules.py's cross-field rules
 
 
@@ -133,6 +133,15 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Legacy:
+    """An older layout of a form that is still read, never generated: its label/value `fields`
+    stand for one row of `table` (the minutes form's one-meeting card, form version 1.0)."""
+
+    table: str
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
 class Form:
     id: str
     order: int
@@ -141,6 +150,7 @@ class Form:
     purpose: Text
     fields: tuple[Field, ...] = ()  # card fields: one label/value row each
     tables: tuple[Table, ...] = ()
+    legacy: Legacy | None = None
 
     def table(self, table_id: str) -> Table:
         return next(t for t in self.tables if t.id == table_id)
@@ -231,8 +241,17 @@ def _form_of(raw: dict, where: str, enums: dict[str, Enum]) -> Form:
         id=head["id"], order=head["order"], title=Text.of(head["title"], f"{where}.title"),
         sheet=Text.of(head["sheet"], f"{where}.sheet"), purpose=Text.of(head["purpose"], f"{where}.purpose"),
         fields=tuple(_field(f, f"{where}:{f.get('key')}", enums) for f in head.get("fields", [])),
-        tables=tables,
+        tables=tables, legacy=_legacy(head.get("legacy"), where, enums, tables),
     )
+
+
+def _legacy(raw: dict | None, where: str, enums: dict[str, Enum], tables: tuple[Table, ...]) -> Legacy | None:
+    if raw is None:
+        return None
+    _unknown(raw, {"table", "fields"}, f"{where}:legacy")
+    if raw["table"] not in {t.id for t in tables}:
+        raise _broken(f"{where}:legacy.table", "spec-problem-missing-key", name=str(raw["table"]))
+    return Legacy(raw["table"], tuple(_field(f, f"{where}:legacy.{f.get('key')}", enums) for f in raw["fields"]))
 
 
 @lru_cache(maxsize=4)

@@ -21,7 +21,10 @@ from .model import (
     Item,
     MissingDepartment,
     Notable,
+    Notice,
+    NoticeLine,
     PlanVersion,
+    Scope,
     Section,
     StatusCount,
     VersionChange,
@@ -30,6 +33,6 @@ from .render import render_brief
 
 __all__ = [
     "SECTION_LIMIT", "STALE_DAYS", "TROUBLE", "Brief", "Decision", "DepartmentChanges", "DepartmentRow",
-    "Headline", "Item", "MissingDepartment", "Notable", "PlanVersion", "Section", "StatusCount",
+    "Headline", "Item", "MissingDepartment", "Notable", "Notice", "NoticeLine", "PlanVersion", "Scope", "Section", "StatusCount",
     "VersionChange", "build_brief", "render_brief",
 ]

@@ -25,7 +25,9 @@ from .model import (
     Headline,
     Item,
     MissingDepartment,
+    Notice,
     PlanVersion,
+    Scope,
     Section,
     StatusCount,
 )
@@ -126,7 +128,8 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
                 older: Snapshot | None = None, submissions: Iterable[dict] = (), risks: Iterable[dict] = (),
                 lang: str | None = None, calendar: WorkCalendar | None = None,
                 statuses: Enum | None = None, submitted: frozenset[str] | None = None,
-                versions: Iterable[PlanVersion] = ()) -> Brief:
+                versions: Iterable[PlanVersion] = (), notices: tuple[Notice, ...] = (),
+                quiet: bool = False) -> Brief:
     """The week-over-week brief. `current` is the newest snapshot of the week, `previous` the
     newest of the week before, `older` the newest at least two weeks older (for "not updated");
     `submissions` are StateDB.submissions() rows (department, received, result); `risks` are
@@ -135,7 +138,9 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
     order, are the headline's counts. `submitted` are the departments that submitted this week
     (store.state.submitted_departments, the one definition; the submissions' own accepted dates
     when not given). `versions` are the plan versions received this week up to `as_of`: the
-    "what changed in the plan" section."""
+    "what changed in the plan" section. `notices` come from the week's record (notices.py);
+    `quiet` says no update arrived and nothing was merged this week (the caller then compares
+    the week with itself, so nothing is "finished" or "newly delayed")."""
     lang = lang or ws.lang
     b = _Builder(ws, as_of, lang, calendar or WorkCalendar.from_settings(ws.calendar),
                  statuses or load_catalog().enums["status"])
@@ -155,8 +160,9 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
         decisions_more=max(0, len(decisions) - SECTION_LIMIT),
         departments=_departments(b, tasks, subs, submitted),
         subject=subject(ws, b.week, lang),
-        notes=_notes(b, current, previous),
+        notes=_notes(b, current, previous) + ((b.t("brief-note-quiet"),) if quiet else ()),
         plan_changes=plan_changes(ws, versions, lang),
+        notices=notices, quiet=quiet,
     )
 
 
@@ -203,7 +209,10 @@ def _finished_this_week(b: _Builder, task: dict, prior: dict | None, has_previou
 
 
 def _due_soon(b: _Builder, task: dict, horizon: dt.date) -> str | None:
+    """Due from the brief's own day (a task due that day is reported) up to the horizon."""
     due = _date(task.get("due"))
+    if due and due == b.as_of:
+        return b.t("brief-note-due-today")
     if due and b.as_of < due <= horizon:
         return b.t("brief-note-due-in", days=b.calendar.between(b.as_of, due))
     return None
@@ -269,7 +278,16 @@ def _headline(b: _Builder, tasks: list[dict], before: list[dict] | None) -> Head
         total=len(tasks), total_delta=(len(tasks) - len(before)) if before is not None else None,
         percent=percent(tasks),
         percent_delta=round(percent(tasks) - percent(before), 1) if before is not None else None,
-        overdue=sum(1 for t in tasks if b.overdue(t)), statuses=statuses)
+        overdue=sum(1 for t in tasks if b.overdue(t)), statuses=statuses,
+        scope=_scope(tasks, before, percent) if before is not None else None)
+
+
+def _scope(tasks: list[dict], before: list[dict], percent) -> Scope:
+    """Tasks added and removed since `before`, and the average's change over the tasks in both."""
+    now, then = {_key(t): t for t in tasks}, {_key(t): t for t in before}
+    same = [k for k in now if k in then]
+    delta = round(percent([now[k] for k in same]) - percent([then[k] for k in same]), 1) if same else None
+    return Scope(len(now.keys() - then.keys()), len(then.keys() - now.keys()), delta)
 
 
 def _received(row: dict) -> dt.datetime | None:

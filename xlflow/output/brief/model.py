@@ -62,6 +62,17 @@ class StatusCount:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Why the average percent moved: tasks added and removed since last week, and the change of
+    the average over the tasks present in both weeks (so a drop from new tasks is not read as
+    going backwards)."""
+
+    added: int
+    removed: int
+    same_tasks_delta: float | None  # None: no task in both weeks
+
+
+@dataclass(frozen=True)
 class Headline:
     total: int
     total_delta: int | None
@@ -69,6 +80,29 @@ class Headline:
     percent_delta: float | None
     overdue: int
     statuses: tuple[StatusCount, ...]
+    scope: Scope | None = None  # None: no previous week to compare with
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    text: str  # what (already in the brief's language)
+    detail: str = ""  # who, since when, why
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A list section that is not a list of tasks: overdue action items, dependency problems,
+    RACI conflicts, late submissions (notices.py). Shown only when it has lines."""
+
+    key: str
+    title: str
+    hint: str
+    lines: tuple[NoticeLine, ...]
+    more: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.lines) + self.more
 
 
 @dataclass(frozen=True)
@@ -164,6 +198,11 @@ class Brief:
     notes: tuple[str, ...] = ()
     decisions_more: int = 0  # decisions left out of the e-mail (see the master)
     plan_changes: tuple[DepartmentChanges, ...] = ()  # departments with new versions this week
+    notices: tuple[Notice, ...] = ()  # from the week's record (notices.py), in this order
+    quiet: bool = False  # no update and no merge this week: nothing "finished" or "newly delayed"
+
+    def notice(self, key: str) -> Notice | None:
+        return next((n for n in self.notices if n.key == key), None)
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

@@ -86,6 +86,16 @@ def _not_submitted(w: MasterWriter, sheet: FastSheet, row: int) -> None:
         sheet.write_string(row + 1 + i, 1, dept_name.get(code, code), s["text"])
 
 
+def count_step(most: int) -> int:
+    """A whole-number axis step for task counts up to `most`: 1, 2, 5, 10, 20, 50… giving at most 10 steps."""
+    base = 1
+    while True:
+        for step in (base, 2 * base, 5 * base):
+            if most <= 10 * step:
+                return step
+        base *= 10
+
+
 def _bar_chart(w: MasterWriter, sheet: FastSheet, cols: list[Col], last: int, ncols: int) -> None:
     """Tasks by status, a stacked bar per department, from the department table."""
     name, first = sheet.name, TOP + 1
@@ -101,6 +111,8 @@ def _bar_chart(w: MasterWriter, sheet: FastSheet, cols: list[Col], last: int, nc
         })
     bar.set_title({"name": w.t("master-chart-by-department"), "name_font": {"size": 11}})
     bar.set_y_axis({"reverse": True})
+    most = max((w.plan.stats[d].tasks for d in w.plan.departments), default=0)
+    bar.set_x_axis({"min": 0, "major_unit": count_step(most), "num_format": "0"})  # task counts: whole steps
     bar.set_legend({"position": "bottom"})
     bar.set_size({"width": 620, "height": max(300, min(1600, 60 + 22 * (last - TOP)))})
     sheet.insert_chart(TOP, ncols + 1, bar)

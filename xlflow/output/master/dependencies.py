@@ -10,6 +10,7 @@ def write(w: MasterWriter) -> None:
     sheet = w.sheet("dependencies")
     w.heading(sheet, w.t("master-sheet-dependencies"), w.subtitle())
     last = _problems(w, sheet, HEADER_ROW - 1)
+    last = _raci(w, sheet, last + 2)
     last = _critical(w, sheet, last + 2)
     _links(w, sheet, last + 2)
 
@@ -25,6 +26,17 @@ def _problems(w: MasterWriter, sheet: FastSheet, row: int) -> int:
                 lambda p: (p.detail.render(w.lang) if isinstance(p.detail, Phrase) else p.detail) or None,
                 key="detail")]
     return w.table(sheet, row + 1, cols, w.plan.problems, freeze=(row + 2, 0), print_rows=False)
+
+
+def _raci(w: MasterWriter, sheet: FastSheet, row: int) -> int:
+    """RACI problems across departments (plan/raci.py says what counts as one)."""
+    conflicts = w.plan.raci_conflicts
+    w.block(sheet, row, "master-block-raci", count=len(conflicts))
+    cols = [Col(w.t("master-col-problem"), 44, lambda c: w.t(f"raci-conflict-{c.kind}"), key="problem"),
+            Col(w.t("master-col-raci-item"), 30, lambda c: c.item, show=as_text, key="item"),
+            Col(w.t("master-col-raci-named"), 16, lambda c: ", ".join(c.departments), key="named"),
+            Col(w.t("master-col-raci-sources"), 16, lambda c: ", ".join(c.sources), key="sources")]
+    return w.table(sheet, row + 1, cols, conflicts, print_rows=False)
 
 
 def _critical(w: MasterWriter, sheet: FastSheet, row: int) -> int:

@@ -1,6 +1,9 @@
 """The merged side tables: RACI, issues & risks, action items (each row with its source department)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ...spec.catalog import Text
 from ...xlsx.fastsheet import Col
 from .core import HEADER_ROW, MasterWriter, column, renamed
 
@@ -36,13 +39,15 @@ def write_issues(w: MasterWriter) -> None:
 
 
 def write_actions(w: MasterWriter) -> None:
-    """Action items, each with the meeting it came from (the minutes card: name, type, date)."""
+    """Action items of every meeting of the departments' logs, each with its meeting (ID, name,
+    type, date); they accumulate until done."""
     sheet = w.sheet("actions")
     w.heading(sheet, w.t("master-sheet-actions"), w.subtitle())
     form = w.catalog.form("minutes")
-    card = [renamed(f) for f in form.fields if f.key in ("meeting_name", "meeting_type", "date")]
-    fields = form.table("actions").columns(w.ws.department_names())
-    cols = [_source(w), *w.field_cols(card), *w.field_cols(fields), _overdue(w)]
+    meeting = [replace(renamed(f), label=Text("会议日期", "Meeting date")) if f.key == "date" else renamed(f)
+               for f in form.table("meetings").fields if f.key in ("meeting_id", "meeting_name", "meeting_type", "date")]
+    fields = [f for f in form.table("actions").columns(w.ws.department_names()) if f.key != "meeting_id"]
+    cols = [_source(w), *w.field_cols(meeting), *w.field_cols(fields), _overdue(w)]
     last = w.table(sheet, HEADER_ROW, cols, w.plan.actions, freeze=(HEADER_ROW + 1, 2))
     w.colour_by(sheet, HEADER_ROW + 1, last, column(cols, "status"), "status")
     w.colour_values(sheet, HEADER_ROW + 1, last, column(cols, "overdue"), {w.label("yes_no", "yes"): LATE})

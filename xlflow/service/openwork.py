@@ -1,0 +1,58 @@
+"""What a department still owes, for its reminder: its open action items (from every meeting of
+the logs, overdue ones marked) and its open tasks due by the end of this week (late ones too).
+
+Read from the newest task snapshot up to the reminder's day and the week record stored with it
+(store/weekrecord.py), so the reminder names exactly what the master and the brief show.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..config import Workspace
+from ..i18n import msg
+from ..store import weekrecord
+from ..store.state import StateDB
+from ..workdays import week_of
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    actions: tuple[str, ...]  # lines in the reminder's language
+    tasks: tuple[str, ...]
+    overdue_actions: int
+
+    def __bool__(self) -> bool:
+        return bool(self.actions or self.tasks)
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def open_work(ws: Workspace, db: StateDB, code: str, as_of: dt.date, lang: str) -> OpenWork:
+    snapshot = db.latest_snapshot_before(as_of, inclusive=True)
+    if snapshot is None:
+        return OpenWork((), (), 0)
+    week = week_of(as_of, ws.project.week_start)
+    record = weekrecord.load(db, snapshot.as_of)
+    actions, overdue = [], 0
+    for a in record.actions if record else ():
+        if a.get("owner_department") != code or a.get("status") == "done":
+            continue
+        due = _date(a.get("due"))
+        late = due is not None and due < as_of
+        overdue += late
+        actions.append(msg("reminder-action-line", lang, item=a.get("item") or "", owner=a.get("owner") or "—",
+                           due=due.isoformat() if due else "—", meeting=a.get("meeting_id") or "—",
+                           late=msg("reminder-overdue", lang) if late else ""))
+    tasks = [msg("reminder-task-line", lang, task=t.task_id, name=t.name or "", owner=t.owner or "—",
+                 due=t.due.isoformat(), late=msg("reminder-overdue", lang) if t.due < as_of else "")
+             for t in sorted(snapshot.tasks, key=lambda t: (t.due or dt.date.max, t.task_id))
+             if t.department == code and t.status != "done" and isinstance(t.due, dt.date) and t.due <= week.end]
+    return OpenWork(tuple(actions), tuple(tasks), overdue)
