@@ -168,3 +168,15 @@ def parse_week(text: str, first_weekday: int = 0) -> Week:
     except ValueError:
         raise UsageError("summary-bad-week", value=text) from None
     return week_of(monday - dt.timedelta(days=(0 - first_weekday) % 7), first_weekday)
+
+
+def weekly_deadline(week: Week, weekday: int | None, at: dt.time, calendar: WorkCalendar) -> dt.datetime:
+    """When a week's update is due (local wall time): the brief's send day and time ([summary]
+    send_weekday, send_time), or, with no send day configured, the week's last working day at
+    send_time (its last day when the week has no working day)."""
+    if weekday is not None:
+        day = week.start + dt.timedelta(days=(weekday - week.start.weekday()) % 7)
+    else:
+        days = [week.start + dt.timedelta(days=i) for i in range(7)]
+        day = next((d for d in reversed(days) if calendar.is_workday(d)), week.end)
+    return dt.datetime.combine(day, at)
