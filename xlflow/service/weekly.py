@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
 from ..config import Workspace
 from ..errors import MailError, XlflowError
-from ..output.brief import STALE_DAYS, Brief, PlanVersion, build_brief, render_brief
+from ..output.brief import STALE_DAYS, Brief, PlanVersion, build_brief, render_brief, scorecard_part
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..plan.diff import PlanDiff
@@ -29,6 +29,7 @@ from ..store.cache import SubmissionCache
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..workdays import Week, week_of
+from .scorecard import make_scorecard
 
 SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
 
@@ -100,9 +101,10 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     current, previous, older = read_snapshots(db, as_of, ws.project.week_start)
     if week_of(current[0], ws.project.week_start) == week_of(as_of, ws.project.week_start):
         as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
-    return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
-                       open_issues(ws) if risks is None else risks, lang, submitted=submitted(ws, as_of, db),
-                       versions=plan_versions(ws, db, as_of))
+    brief = build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
+                        open_issues(ws) if risks is None else risks, lang, submitted=submitted(ws, as_of, db),
+                        versions=plan_versions(ws, db, as_of))
+    return replace(brief, scorecard=scorecard_part(ws, make_scorecard(ws, as_of, db), brief.lang))
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ...plan.diff import PlanDiff
 from ...workdays import Week
+from .scorecard import ScorecardPart
 
 TROUBLE = ("delayed", "blocked")  # the status codes that need someone's attention
 STALE_DAYS = 14  # "not updated for two weeks"
@@ -164,6 +165,7 @@ class Brief:
     notes: tuple[str, ...] = ()
     decisions_more: int = 0  # decisions left out of the e-mail (see the master)
     plan_changes: tuple[DepartmentChanges, ...] = ()  # departments with new versions this week
+    scorecard: ScorecardPart | None = None  # the department scorecards as of the brief's day
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
