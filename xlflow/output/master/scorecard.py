@@ -144,14 +144,16 @@ def _charts(w: MasterWriter, sheet: FastSheet, card: Scorecard, cols: list[Col],
 
 
 def _drill_cols(w: MasterWriter) -> list[Col]:
+    """Widths chosen to sit under the department table's columns (stacked tables share them):
+    the long texts go under the department name, the note is last and runs on to the right."""
     yes, no = w.label("yes_no", "yes"), w.label("yes_no", "no")
-    return [Col(w.t("score-col-measure"), 16, lambda t: w.t(f"score-measure-{t.measure}"), key="measure"),
+    return [Col(w.t("score-col-measure"), 18, lambda t: w.t(f"score-measure-{t.measure}"), key="measure"),
+            Col(w.t("score-col-description"), 26, lambda t: t.name, key="name"),
             Col(w.t("master-col-department"), 10, lambda t: t.department, key="department"),
-            Col(w.t("score-col-item"), 12, lambda t: t.item, key="item"),
-            Col(w.t("score-col-description"), 30, lambda t: t.name, key="name"),
-            Col(w.t("score-col-target"), 17, lambda t: t.target, key="target"),
-            Col(w.t("score-col-actual"), 17, lambda t: t.actual, key="actual"),
+            Col(w.t("score-col-item"), 11, lambda t: t.item, key="item"),
+            Col(w.t("score-col-target"), 16, lambda t: t.target, key="target"),
+            Col(w.t("score-col-actual"), 16, lambda t: t.actual, key="actual"),
             Col(w.t("score-col-days"), 8, lambda t: t.days, "int", key="days"),
             Col(w.t("score-col-result"), 16, lambda t: w.t(f"score-result-{t.result}"), key="result"),
             Col(w.t("score-col-counted"), 9, lambda t: yes if t.hit else no, key="hit"),
-            Col(w.t("score-col-note"), 30, lambda t: t.note, key="note")]
+            Col(w.t("score-col-note"), 12, lambda t: t.note, key="note")]

@@ -27,6 +27,7 @@ from .model import (
 
 DONE, BLOCKED = "done", "blocked"
 FAILED = ("rejected", "unreadable")  # files that did not become a version
+_DAY = dt.timedelta(days=1)
 
 
 def cutoff(week: Week, as_of: dt.date) -> dt.datetime:
@@ -191,12 +192,12 @@ class _Department:
             raised = row.get("raised_date")
             if row.get("impact") != "high" or not isinstance(raised, dt.date):
                 continue
-            answer_by = dt.datetime.combine(raised + dt.timedelta(days=2), dt.time())  # end of the next day
+            answer_by = dt.datetime.combine(raised + 2 * _DAY, dt.time())  # the end of the day after the day raised
             answered = w.answered.get(iid)
             if answered is None and answer_by > end:
                 continue  # still within its 24 h
             result = "unanswered" if answered is None else "answered" if answered <= answer_by else "answered_late"
-            out.append(Trace("answered", self.code, iid, str(row.get("description") or ""), moment(answer_by),
+            out.append(Trace("answered", self.code, iid, str(row.get("description") or ""), f"{raised + _DAY} 24:00",
                              moment(answered), None, result, result == "answered", str(row.get("response") or "")))
         return out
 
