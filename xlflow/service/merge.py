@@ -27,6 +27,7 @@ from ..store.atomic import atomic_path
 from ..store.cache import SubmissionCache, check_and_cache, file_sha256
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
+from .baselines import record_plan
 from .scorecard import make_scorecard
 
 
@@ -153,6 +154,8 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                  if files is None else None)
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog,
                       submitted=submitted)
+    if files is None:
+        record_plan(db, plan.tasks)  # tasks accepted before baselines were recorded get theirs now
     target, dated = (Path(out), None) if out else master_paths(ws, as_of)
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid})
