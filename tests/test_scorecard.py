@@ -199,3 +199,26 @@ def test_the_weekly_deadline_is_the_briefs_send_time_or_the_last_working_day():
     assert weekly_deadline(week, None, dt.time(16), calendar) == dt.datetime(2026, 11, 20, 16)
     holiday = WorkCalendar(holidays=[D(2026, 11, 20)])
     assert weekly_deadline(week, None, dt.time(12), holiday) == dt.datetime(2026, 11, 19, 12)
+
+
+def test_an_approved_rebaseline_counts_from_the_moment_it_was_set(ws, tmp_path):
+    """RD-002 re-baselined to 11-30 on Tuesday 11-24 (as an approved change request does through
+    store.baselines): from then on its baseline is 11-30; the weeks before keep 11-20."""
+    import shutil
+
+    from xlflow.store.baselines import Baselines
+    from xlflow.store.state import StateDB
+
+    root = tmp_path / "copy"
+    shutil.copytree(ws.root, root)
+    copy = load_workspace(root)
+    db = StateDB(copy.state_db)
+    assert Baselines(db).current()["RD-002"].due == D(2026, 11, 20)  # recorded by the intake as first accepted
+    Baselines(db).rebaseline("RD-002", "RD", D(2026, 11, 2), D(2026, 11, 30), "Wang", "CR-007",
+                             dt.datetime(2026, 11, 24, 10).astimezone())
+    rd = make_scorecard(copy, AS_OF, db).department("RD")
+    # on time: RD-002's baseline 11-30 is after as_of -> only RD-001 (late) and RD-003 (not done): 0 / 2
+    assert rd.current.on_time == Ratio(0, 2)
+    # slip: RD-001 4; RD-002 expected 11-27 is before its baseline 11-30 -> 0; total 4 over 1 task
+    assert (rd.current.slip_days, rd.current.slipped) == (4, 1)
+    assert [f.slip_days for f in rd.weeks] == [0, 3, 5, 4]  # W47 (11-22) still against 11-20

@@ -17,6 +17,7 @@ from ..plan.guard import task_values
 from ..plan.scorecard import BaselineDue, FileIn, Scorecard, VersionIn, compute_scorecard, score_weeks
 from ..spec.catalog import load_catalog
 from ..store.accepted import read_accepted
+from ..store.baselines import Baseline, Baselines
 from ..store.cache import SubmissionCache
 from ..store.records import RESTORED, SubmissionRecord
 from ..store.state import StateDB
@@ -74,21 +75,41 @@ def read_files(db: StateDB) -> list[FileIn]:
             for s in db.submissions() if s.department]
 
 
-def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn]) -> BaselineDue:
-    """THE baseline due date of a task at a moment, for every measure that needs one.
-
-    The due date of the first accepted version that holds the task (what intake records as the
-    baseline when a task is first accepted)."""
+def _first_dues(versions: list[VersionIn]) -> dict[str, tuple[dt.datetime, dt.date]]:
+    """Task ID -> (arrival, due date) of the first accepted version that holds it with a due date."""
     first: dict[str, tuple[dt.datetime, dt.date]] = {}
     for v in sorted(versions, key=lambda v: v.received):
         for tid, row in v.tasks.items():
             due = row.get("due")
             if tid not in first and isinstance(due, dt.date):
                 first[tid] = (v.received, due)
+    return first
+
+
+def baseline_dates(db: StateDB, versions: list[VersionIn]) -> BaselineDue:
+    """THE baseline due date of a task at a moment, for every measure that needs one.
+
+    The store's baselines (store.baselines: recorded when a task is first accepted, re-baselined
+    by an approved change request): the newest one set at or before the moment, or the task's
+    first when all were set later (backfilled); a task the store knows nothing of has the due
+    date of the first accepted version that holds it, which is what intake would have recorded."""
+    store = Baselines(db)
+    first, current = store.first(), store.current()
+    history: dict[str, list[Baseline]] = {tid: [b] for tid, b in first.items()}
+    for tid, b in current.items():
+        if b != first.get(tid):  # re-baselined: the whole history (few tasks)
+            history[tid] = store.history(tid)
+    fallback = _first_dues(versions)
 
     def due(task_id: str, at: dt.datetime) -> dt.date | None:
-        found = first.get(task_id)
-        return found[1] if found is not None and found[0] <= at else None
+        rows = history.get(task_id)
+        if rows:
+            in_force = [b for b in rows if local(b.set_at) <= at]
+            found = (in_force[-1] if in_force else rows[0]).due
+            if found is not None:
+                return found
+        seen = fallback.get(task_id)
+        return seen[1] if seen is not None and seen[0] <= at else None
 
     return due
 
@@ -110,4 +131,4 @@ def make_scorecard(ws: Workspace, as_of: dt.date, db: StateDB | None = None,
         return weekly_deadline(week, settings.send_weekday, settings.send_time, calendar)
 
     return compute_scorecard([d.code for d in ws.departments], versions, files, weeks, as_of,
-                             baseline_dates(ws, db, versions), deadline, calendar)
+                             baseline_dates(db, versions), deadline, calendar)
