@@ -17,7 +17,7 @@ from ..plan.guard import task_values
 from ..plan.scorecard import BaselineDue, FileIn, Scorecard, VersionIn, compute_scorecard, score_weeks
 from ..spec.catalog import load_catalog
 from ..store.accepted import read_accepted
-from ..store.baselines import Baseline, Baselines
+from ..store.baselines import Baselines
 from ..store.cache import SubmissionCache
 from ..store.records import RESTORED, SubmissionRecord
 from ..store.state import StateDB
@@ -94,20 +94,22 @@ def baseline_dates(db: StateDB, versions: list[VersionIn]) -> BaselineDue:
     first when all were set later (backfilled); a task the store knows nothing of has the due
     date of the first accepted version that holds it, which is what intake would have recorded."""
     store = Baselines(db)
-    first, current = store.first(), store.current()
-    history: dict[str, list[Baseline]] = {tid: [b] for tid, b in first.items()}
-    for tid, b in current.items():
-        if b != first.get(tid):  # re-baselined: the whole history (few tasks)
-            history[tid] = store.history(tid)
-    fallback = _first_dues(versions)
+    history: dict[str, list[tuple[dt.datetime, dt.date | None]]] = {}
+    moments: dict[dt.datetime, dt.datetime] = {}  # a version's tasks share one set_at: convert it once
+    for tid, b in store.current().items():  # one query; only re-baselined tasks need their history
+        rows = store.history(tid) if b.from_change else [b]
+        history[tid] = [(moments.get(r.set_at) or moments.setdefault(r.set_at, local(r.set_at)), r.due)
+                        for r in rows]
+    fallback: dict[str, tuple[dt.datetime, dt.date]] = {}
 
     def due(task_id: str, at: dt.datetime) -> dt.date | None:
         rows = history.get(task_id)
         if rows:
-            in_force = [b for b in rows if local(b.set_at) <= at]
-            found = (in_force[-1] if in_force else rows[0]).due
+            found = rows[0][1] if len(rows) == 1 else next((d for s, d in reversed(rows) if s <= at), rows[0][1])
             if found is not None:
                 return found
+        if not fallback:  # only when the store lacks a task: read the versions once
+            fallback.update(_first_dues(versions) or {"": (dt.datetime.max, dt.date.max)})
         seen = fallback.get(task_id)
         return seen[1] if seen is not None and seen[0] <= at else None
 

@@ -51,6 +51,7 @@ class _Walk:
     updated: dict[str, dt.date] = field(default_factory=dict)  # last version in which the row changed
     issues: dict[str, Mapping[str, object]] = field(default_factory=dict)  # issue ID -> newest row
     answered: dict[str, dt.datetime] = field(default_factory=dict)  # issue ID -> first version answering it
+    baselines: dict[str, dt.date | None] = field(default_factory=dict)  # task ID -> baseline due at the cutoff
 
 
 def walk(versions: Iterable[VersionIn]) -> _Walk:
@@ -92,6 +93,7 @@ class _Department:
         end = cutoff(week, as_of)
         day = end.date()
         w = walk(v for v in self.versions if v.received <= end)
+        w.baselines = {tid: self.baseline(tid, end) for tid in w.tasks}
         traces = (self.on_time(w, end) + self.slip(w, end) + self.punctuality(end) + self.first_time(end)
                   + self.blocked(w, day) + self.answered(w, end) + self.stale(w, day))
 
@@ -123,7 +125,7 @@ class _Department:
     def on_time(self, w: _Walk, end: dt.datetime) -> list[Trace]:
         out = []
         for tid, row in w.tasks.items():
-            base = self.baseline(tid, end)
+            base = w.baselines.get(tid)
             if base is None or base > end.date():
                 continue
             finish = self._finish(w, tid)
@@ -136,7 +138,7 @@ class _Department:
     def slip(self, w: _Walk, end: dt.datetime) -> list[Trace]:
         out, day = [], end.date()
         for tid, row in w.tasks.items():
-            base = self.baseline(tid, end)
+            base = w.baselines.get(tid)
             if base is None:
                 continue
             finish = self._finish(w, tid)
