@@ -222,3 +222,13 @@ def test_an_approved_rebaseline_counts_from_the_moment_it_was_set(ws, tmp_path):
     # slip: RD-001 4; RD-002 expected 11-27 is before its baseline 11-30 -> 0; total 4 over 1 task
     assert (rd.current.slip_days, rd.current.slipped) == (4, 1)
     assert [f.slip_days for f in rd.weeks] == [0, 3, 5, 4]  # W47 (11-22) still against 11-20
+
+
+def test_every_measure_and_result_has_its_words_in_both_languages():
+    from xlflow.i18n import msg
+    from xlflow.plan.scorecard import MEASURES, RESULTS
+
+    for lang in ("zh", "en"):
+        for m in MEASURES:
+            assert msg(f"score-measure-{m}", lang) and "{" not in msg(f"score-def-{m}", lang, deadline="x")
+        assert len({msg(f"score-result-{r}", lang) for r in RESULTS}) == len(RESULTS)

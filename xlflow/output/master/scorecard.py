@@ -7,7 +7,7 @@ module only lays them out. Every number is written as a value.
 """
 from __future__ import annotations
 
-from ...plan.scorecard import MEASURES, DepartmentScore, Figures, Ratio, Scorecard
+from ...plan.scorecard import MEASURES, RESULTS, DepartmentScore, Figures, Ratio, Scorecard
 from ...xlsx.fastsheet import Col, FastSheet
 from ..scoretext import deadline_text, definitions
 from .core import MasterWriter, column
@@ -36,7 +36,9 @@ def write(w: MasterWriter) -> None:
     charts_end = row + 1 + CHART_ROWS * ((len(CHARTED) + 1) // 2) if card.departments else week_last
     drill = max(week_last, charts_end) + 2
     w.block(sheet, drill, "score-block-drill")
-    traces = sorted(card.traces, key=lambda t: (MEASURES.index(t.measure), _order(w, t.department), t.item))
+    order = {d.code: i for i, d in enumerate(w.ws.departments)}
+    rank = {m: i for i, m in enumerate(MEASURES)}
+    traces = sorted(card.traces, key=lambda t: (rank[t.measure], order.get(t.department, len(order)), t.item))
     drill_cols = _drill_cols(w)
     drill_last = w.table(sheet, drill + 1, drill_cols, traces, print_rows=False)
     yes = w.label("yes_no", "yes")
@@ -48,11 +50,6 @@ def subtitle(w: MasterWriter, card: Scorecard) -> str:
     return w.t("score-subtitle", project=p.name(w.lang), code=p.code, as_of=card.as_of.isoformat(),
                first=card.weeks[0].label, last=card.weeks[-1].label, weeks=len(card.weeks),
                deadline=deadline_text(w.ws, w.lang))
-
-
-def _order(w: MasterWriter, code: str) -> int:
-    codes = [d.code for d in w.ws.departments]
-    return codes.index(code) if code in codes else len(codes)
 
 
 def _ratio_cols(w: MasterWriter, key: str, hits_key: str, total_key: str, get) -> list[Col]:
@@ -147,13 +144,15 @@ def _drill_cols(w: MasterWriter) -> list[Col]:
     """Widths chosen to sit under the department table's columns (stacked tables share them):
     the long texts go under the department name, the note is last and runs on to the right."""
     yes, no = w.label("yes_no", "yes"), w.label("yes_no", "no")
-    return [Col(w.t("score-col-measure"), 18, lambda t: w.t(f"score-measure-{t.measure}"), key="measure"),
+    measures = {m: w.t(f"score-measure-{m}") for m in MEASURES}
+    results = {r: w.t(f"score-result-{r}") for r in RESULTS}
+    return [Col(w.t("score-col-measure"), 18, lambda t: measures[t.measure], key="measure"),
             Col(w.t("score-col-description"), 26, lambda t: t.name, key="name"),
             Col(w.t("master-col-department"), 10, lambda t: t.department, key="department"),
             Col(w.t("score-col-item"), 11, lambda t: t.item, key="item"),
             Col(w.t("score-col-target"), 16, lambda t: t.target, key="target"),
             Col(w.t("score-col-actual"), 16, lambda t: t.actual, key="actual"),
             Col(w.t("score-col-days"), 8, lambda t: t.days, "int", key="days"),
-            Col(w.t("score-col-result"), 16, lambda t: w.t(f"score-result-{t.result}"), key="result"),
+            Col(w.t("score-col-result"), 16, lambda t: results[t.result], key="result"),
             Col(w.t("score-col-counted"), 9, lambda t: yes if t.hit else no, key="hit"),
             Col(w.t("score-col-note"), 12, lambda t: t.note, key="note")]

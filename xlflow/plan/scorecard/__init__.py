@@ -8,6 +8,7 @@ from __future__ import annotations
 from .measures import compute_scorecard, cutoff, score_weeks
 from .model import (
     MEASURES,
+    RESULTS,
     STALE_DAYS,
     BaselineDue,
     Deadline,
@@ -20,5 +21,5 @@ from .model import (
     VersionIn,
 )
 
-__all__ = ["MEASURES", "STALE_DAYS", "BaselineDue", "Deadline", "DepartmentScore", "FileIn", "Figures", "Ratio",
+__all__ = ["MEASURES", "RESULTS", "STALE_DAYS", "BaselineDue", "Deadline", "DepartmentScore", "FileIn", "Figures", "Ratio",
            "Scorecard", "Trace", "VersionIn", "compute_scorecard", "cutoff", "score_weeks"]

@@ -16,6 +16,8 @@ from typing import Callable, Mapping
 from ...workdays import Week
 
 MEASURES = ("on_time", "slip", "punctuality", "first_time", "blocked", "answered", "stale")
+RESULTS = ("on_time", "late", "not_done", "slip_done", "slip_overdue", "slip_moved", "missing", "first_time",
+           "after_rejection", "blocked", "answered", "answered_late", "unanswered", "stale")  # Trace.result codes
 STALE_DAYS = 14  # "not updated for two weeks or more" (the brief's stale section uses the same span)
 NOT_OWN = "restored"  # a version the coordinator restored: the plan in force, but not a submission
 
