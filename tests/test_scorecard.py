@@ -232,3 +232,21 @@ def test_every_measure_and_result_has_its_words_in_both_languages():
         for m in MEASURES:
             assert msg(f"score-measure-{m}", lang) and "{" not in msg(f"score-def-{m}", lang, deadline="x")
         assert len({msg(f"score-result-{r}", lang) for r in RESULTS}) == len(RESULTS)
+
+
+def test_a_coordinators_revert_is_the_plan_in_force_but_not_a_submission(ws, tmp_path):
+    """The coordinator restores R&D's v3 on Friday 11-27 at 12:00 (xlflow revert): v5 is in force, but
+    it is neither a version R&D sent (first-time-valid stays 2 / 4) nor an update of R&D's (punctuality
+    stays 2 / 4)."""
+    import shutil
+
+    from xlflow.service.versions import revert
+
+    root = tmp_path / "copy"
+    shutil.copytree(ws.root, root)
+    copy = load_workspace(root)
+    result = revert(copy, "RD", 3, AS_OF, now=dt.datetime(2026, 11, 27, 12).astimezone(), lang="en")
+    assert result.version == 5
+    rd = make_scorecard(copy, AS_OF).department("RD").current
+    assert (rd.first_time, rd.punctuality) == (Ratio(2, 4), Ratio(2, 4))
+    assert (rd.on_time, rd.slip_days, rd.blocked, rd.stale) == (Ratio(0, 3), 9, 1, 1)  # v3's plan: the same tasks
