@@ -54,6 +54,11 @@ class _Walk:
     baselines: dict[str, dt.date | None] = field(default_factory=dict)  # task ID -> baseline due at the cutoff
 
 
+def _filled(row: Mapping[str, object]) -> dict[str, object]:
+    """A row's filled cells: a column added to the form (empty in every row) is no update."""
+    return {k: v for k, v in row.items() if v is not None and v != ""}
+
+
 def walk(versions: Iterable[VersionIn]) -> _Walk:
     """Replay the versions in order (the caller passes those received up to a cutoff)."""
     w, before = _Walk(), {}
@@ -61,7 +66,7 @@ def walk(versions: Iterable[VersionIn]) -> _Walk:
         day = v.received.date()
         for tid, row in v.tasks.items():
             old = before.get(tid)
-            if old is None or dict(old) != dict(row):
+            if old is None or (old != row and _filled(old) != _filled(row)):
                 w.updated[tid] = day
             for status, since in ((DONE, w.done_since), (BLOCKED, w.blocked_since)):
                 if row.get("status") != status:
