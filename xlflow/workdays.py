@@ -168,3 +168,4 @@ def parse_week(text: str, first_weekday: int = 0) -> Week:
     except ValueError:
         raise UsageError("summary-bad-week", value=text) from None
     return week_of(monday - dt.timedelta(days=(0 - first_weekday) % 7), first_weekday)
+

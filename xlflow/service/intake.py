@@ -33,6 +33,7 @@ from ..store.atomic import atomic_path, write_bytes
 from ..store.cache import remember
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
+from .baselines import record_version
 from .mailing import Mailing
 from .merge import merge_workspace
 from .oddfiles import OddFiles
@@ -262,6 +263,7 @@ class Intake(OddFiles, Mailing):
                 version = self.db.accepted_version(department) + 1
                 if state in (J.ARCHIVED, J.ACCEPTED):
                     outputs.append(self._accept(staged, department, name, received, sha, version))
+                    record_version(self.ws, self.db, department, sub, dt.datetime.fromisoformat(received))
                     self.db.mark_inbox(path, state=J.ACCEPTED)
                     if self._merge_now:
                         master, note = self._merge(as_of)

@@ -28,6 +28,8 @@ from ..store.cache import SubmissionCache, check_and_cache, file_sha256
 from ..store import weekrecord
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
+from .baselines import record_plan
+from .scorecard import make_scorecard
 
 
 @dataclass
@@ -153,8 +155,13 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                  if files is None else None)
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog,
                       submitted=submitted)
+    if files is None:
+        record_plan(db, plan.tasks)  # tasks accepted before baselines were recorded get theirs now
     target, dated = (Path(out), None) if out else master_paths(ws, as_of)
-    written = write_master(plan, ws, target, lang or ws.lang)
+    # the department scorecards from every version on record; the merge's parsed files are not read again
+    card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid})
+            if files is None else None)
+    written = write_master(plan, ws, target, lang or ws.lang, scorecard=card)
     snapshot_id = db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
     weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan))  # and shows these as they were that day
     history = _keep_history(written.path, dated) if dated is not None else None

@@ -31,6 +31,7 @@ from ..store.cache import SubmissionCache
 from ..store.records import FORCED, RESTORED, coordinator_note
 from ..store.state import StateDB, SubmissionRecord
 from ..workdays import WorkCalendar
+from .baselines import record_version
 from .merge import merge_workspace
 from .staging import archive, archive_name, stage_copy, staging_dir, unstage
 
@@ -207,6 +208,7 @@ def install_version(ws: Workspace, code: str, original: Path, file_name: str, as
     db.record_submission(code, file_name, sha, now, "accepted", len(sub.report.errors), len(sub.report.warnings),
                          str(archive_path or original), version, update_date=update_date, changes=diff.to_json(),
                          note=note)
+    record_version(ws, db, code, sub, now)
     try:
         master = merge_workspace(ws, as_of=as_of, lang=lang).master_path
     except XlflowError:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
 from ..config import Workspace
 from ..errors import MailError, XlflowError
-from ..output.brief import STALE_DAYS, Brief, PlanVersion, build_brief, render_brief
+from ..output.brief import STALE_DAYS, Brief, PlanVersion, build_brief, render_brief, scorecard_part
 from ..output.brief.notices import build_notices
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
@@ -33,6 +33,7 @@ from ..store.lateness import late_submissions
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..workdays import Week, WorkCalendar, week_of
+from .scorecard import make_scorecard
 
 SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
 
@@ -120,9 +121,10 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     cal = WorkCalendar.from_settings(ws.calendar)
     late = late_submissions(ws, db, week.start, as_of)
     notices = build_notices(ws, record, late, as_of, lang, cal)
-    return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db), risks, lang,
-                       calendar=cal, submitted=done, versions=versions, notices=notices,
-                       quiet=quiet)
+    brief = build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db), risks, lang,
+                        calendar=cal, submitted=done, versions=versions, notices=notices,
+                        quiet=quiet)
+    return replace(brief, scorecard=scorecard_part(ws, make_scorecard(ws, as_of, db), brief.lang))
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------

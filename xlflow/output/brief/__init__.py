@@ -30,9 +30,10 @@ from .model import (
     VersionChange,
 )
 from .render import render_brief
+from .scorecard import ScorecardPart, ScoreRow, scorecard_part
 
 __all__ = [
     "SECTION_LIMIT", "STALE_DAYS", "TROUBLE", "Brief", "Decision", "DepartmentChanges", "DepartmentRow",
     "Headline", "Item", "MissingDepartment", "Notable", "Notice", "NoticeLine", "PlanVersion", "Scope", "Section", "StatusCount",
-    "VersionChange", "build_brief", "render_brief",
+    "VersionChange", "build_brief", "render_brief", "ScorecardPart", "ScoreRow", "scorecard_part",
 ]

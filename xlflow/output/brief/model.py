@@ -9,10 +9,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ...plan.diff import PlanDiff
+from ...plan.scorecard.model import STALE_DAYS  # one span of "stale" for the brief and the scorecard
 from ...workdays import Week
+from .scorecard import ScorecardPart
 
 TROUBLE = ("delayed", "blocked")  # the status codes that need someone's attention
-STALE_DAYS = 14  # "not updated for two weeks"
 SECTION_LIMIT = 15  # items per section in the e-mail; the rest are counted and live in the master
 
 
@@ -200,6 +201,7 @@ class Brief:
     plan_changes: tuple[DepartmentChanges, ...] = ()  # departments with new versions this week
     notices: tuple[Notice, ...] = ()  # from the week's record (notices.py), in this order
     quiet: bool = False  # no update and no merge this week: nothing "finished" or "newly delayed"
+    scorecard: ScorecardPart | None = None  # the department scorecards as of the brief's day
 
     def notice(self, key: str) -> Notice | None:
         return next((n for n in self.notices if n.key == key), None)

@@ -14,9 +14,10 @@ from typing import Callable
 from ...config import Workspace
 from ...errors import OutputLocked
 from ...plan.model import MasterPlan
+from ...plan.scorecard import Scorecard
 from ...spec.catalog import Catalog
 from ...store.atomic import atomic_path
-from . import dashboard, delays, dependencies, records, submissions, timeline, wbs
+from . import dashboard, delays, dependencies, records, scorecard, submissions, timeline, wbs
 from .core import MasterWriter
 
 __all__ = ["MasterWriter", "WriteResult", "write_master"]
@@ -31,12 +32,12 @@ class WriteResult:
 
 def _sheets() -> list[Callable[[MasterWriter], None]]:
     """The sheets in workbook order (looked up on each call, so a test can replace one)."""
-    return [dashboard.write, wbs.write, timeline.write, delays.write, dependencies.write,
+    return [dashboard.write, scorecard.write, wbs.write, timeline.write, delays.write, dependencies.write,
             records.write_raci, records.write_issues, records.write_actions, submissions.write]
 
 
 def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: str | None = None, *,
-                 catalog: Catalog | None = None) -> WriteResult:
+                 catalog: Catalog | None = None, scorecard: Scorecard | None = None) -> WriteResult:
     """Write the master atomically: complete at `out_path`, or not at all.
 
     If the target cannot be replaced (open in Excel on a share: PermissionError), the master is
@@ -48,7 +49,9 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
 
     def write(path: Path) -> None:
         with atomic_path(path) as tmp:
-            MasterWriter(plan, ws, tmp, lang, catalog).write(_sheets())
+            writer = MasterWriter(plan, ws, tmp, lang, catalog)
+            writer.scorecard = scorecard  # the Scorecard sheet is written when there is one
+            writer.write(_sheets())
 
     try:
         write(target)

@@ -50,6 +50,7 @@ class MasterWriter:
         self._widths: dict[tuple[str, int], float] = {}
         self._key = ""
         self._shows: dict[str, Callable[[object], str | None]] = {}
+        self.scorecard = None  # plan.scorecard.Scorecard for the Scorecard sheet, set by write_master
 
     def t(self, key: str, **params: object) -> str:
         return msg(key, self.lang, **params)

@@ -1,0 +1,84 @@
+"""Baselines end to end: generated workbooks filled by labels, dropped into the inbox and taken in by
+the real intake; the baselines read back from the state database. A baseline is the task as first
+accepted and is never overwritten; `revert` does not move it; a workspace whose history predates
+baselines gets them from its task snapshots."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from guard_e2e_helpers import run_one, submit, task
+from watch_helpers import make_ws
+
+from xlflow.errors import UsageError
+from xlflow.service.baselines import backfill, set_named
+from xlflow.service.merge import merge_workspace
+from xlflow.service.versions import revert
+from xlflow.store.baselines import ACCEPTED, BACKFILL, Baselines
+from xlflow.store.state import StateDB
+
+W1, W2 = dt.date(2026, 11, 13), dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    return make_ws(tmp_path / "ws")
+
+
+def test_a_baseline_is_the_task_as_first_accepted_and_is_never_overwritten(ws):
+    submit(ws, "RD", [task("RD", 1, owner="Li"), task("RD", 2)], W1)
+    assert run_one(ws, W1).result == "accepted"
+    store = Baselines(StateDB(ws.state_db))
+    first = store.current()
+    assert set(first) == {"RD-001", "RD-002"}
+    assert (first["RD-001"].start, first["RD-001"].due, first["RD-001"].owner) == (
+        dt.date(2026, 11, 2), dt.date(2026, 12, 4), "Li")
+    assert first["RD-001"].reason == ACCEPTED and first["RD-001"].department == "RD"
+    assert first["RD-001"].set_at.date() == W1
+
+    # version 2 moves RD-001 and adds RD-003: the baseline of RD-001 stays, RD-003 gets its own
+    submit(ws, "RD", [task("RD", 1, owner="Zhao", due=dt.date(2026, 12, 18)), task("RD", 2), task("RD", 3)], W2)
+    assert run_one(ws, W2).result == "accepted"
+    now = store.current()
+    assert (now["RD-001"].due, now["RD-001"].owner) == (dt.date(2026, 12, 4), "Li")
+    assert now["RD-003"].set_at.date() == W2
+    assert len(store.history("RD-001")) == 1
+
+    # a revert is a new version: it records nothing over the baselines either
+    revert(ws, "RD", 1, W2)
+    assert store.current() == now
+
+
+def test_a_workspace_older_than_baselines_gets_them_from_its_snapshots(ws):
+    submit(ws, "RD", [task("RD", 1)], W1)
+    assert run_one(ws, W1).result == "accepted"
+    db = StateDB(ws.state_db)
+    with db._connect() as con:  # as a database written before baselines existed
+        con.execute("DELETE FROM baselines")
+    submit(ws, "RD", [task("RD", 1, due=dt.date(2026, 12, 11)), task("RD", 2)], W2)
+    assert run_one(ws, W2).result == "accepted"
+    found = Baselines(db).current()
+    assert found["RD-001"].reason == BACKFILL and found["RD-001"].due == dt.date(2026, 12, 4)
+    assert found["RD-002"].reason == ACCEPTED and found["RD-002"].due == dt.date(2026, 12, 4)
+    assert backfill(db) == 0  # once only
+
+
+def test_named_baselines_each_stay_available(ws):
+    submit(ws, "RD", [task("RD", 1)], W1)
+    run_one(ws, W1)
+    db = StateDB(ws.state_db)
+    set_named(db, "kick-off", W1)
+    submit(ws, "RD", [task("RD", 1, due=dt.date(2026, 12, 11))], W2)
+    run_one(ws, W2)
+    set_named(db, "week 47", None)
+    store = Baselines(db)
+    assert [n.name for n in store.list_named()] == ["kick-off", "week 47"]
+    assert store.named("kick-off")["RD-001"].due == dt.date(2026, 12, 4)
+    assert store.named("week 47")["RD-001"].due == dt.date(2026, 12, 11)
+    with pytest.raises(UsageError) as err:
+        set_named(db, "kick-off", None)
+    assert "kick-off" in err.value.message("en") and "never overwritten" in err.value.message("en")
+    with pytest.raises(UsageError):
+        set_named(db, "too early", dt.date(2026, 11, 1))
+    merge_workspace(ws, as_of=W2)
+    assert store.named("kick-off")["RD-001"].due == dt.date(2026, 12, 4)

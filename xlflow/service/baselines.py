@@ -1,0 +1,78 @@
+"""Recording baselines: at intake when a version is accepted (also by `revert` and `accept`), at every
+merge of the accepted workbooks for tasks still without one, and once, from the kept task
+snapshots, for a workspace whose history predates baselines. Named baselines for `xlflow baseline`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable
+
+from ..check.model import Submission
+from ..config import Workspace
+from ..errors import UsageError
+from ..plan.guard import task_values
+from ..plan.model import Task
+from ..store.baselines import BACKFILL, Baseline, Baselines, NamedBaseline
+from ..store.state import StateDB
+
+
+def backfill(db: StateDB) -> int:
+    """A database with no baseline yet but with task snapshots: each task's baseline is the task as
+    the oldest kept snapshot shows it. Returns how many tasks were baselined (0: nothing to do)."""
+    store = Baselines(db)
+    if not store.empty():
+        return 0
+    count = 0
+    for as_of, tasks in db.snapshots_between(dt.date.min, dt.date.max):
+        set_at = dt.datetime.combine(as_of, dt.time()).astimezone()
+        by_dept: dict[str, dict[str, dict]] = {}
+        for t in tasks:
+            by_dept.setdefault(t.department, {})[t.task_id] = {"start": t.start, "due": t.due, "owner": t.owner}
+        for dept, rows in by_dept.items():
+            count += len(store.record_first(dept, rows, set_at, reason=BACKFILL))
+    return count
+
+
+def record_version(ws: Workspace, db: StateDB, department: str, sub: Submission,
+                   set_at: dt.datetime) -> list[Baseline]:
+    """An accepted version of the department's plan: its tasks without a baseline get one (as first
+    accepted); the others keep theirs. Older history is backfilled first."""
+    backfill(db)
+    return Baselines(db).record_first(department, task_values(sub), set_at)
+
+
+def record_plan(db: StateDB, tasks: Iterable[Task]) -> int:
+    """At a merge of the accepted workbooks: tasks still without a baseline (a workspace older than
+    baselines, a version accepted before them) get one from the plan merged now."""
+    backfill(db)
+    store = Baselines(db)
+    known = store.current()
+    by_dept: dict[tuple[str, dt.datetime], dict[str, dict]] = {}
+    for t in tasks:
+        if t.task_id in known:
+            continue
+        set_at = t.received or dt.datetime.now().astimezone()
+        by_dept.setdefault((t.department, set_at), {})[t.task_id] = t.values
+    return sum(len(store.record_first(dept, rows, set_at)) for (dept, set_at), rows in by_dept.items())
+
+
+def set_named(db: StateDB, name: str, as_of: dt.date | None, created: dt.datetime | None = None) -> NamedBaseline:
+    """The whole project's plan as the newest merge on or before `as_of` (default: the newest merge)
+    recorded it, stored under `name`."""
+    day = as_of or dt.date.max
+    snap = db.latest_snapshot_before(day, inclusive=True)
+    if snap is None:
+        raise UsageError("baseline-no-merge", as_of=as_of.isoformat() if as_of else "—")
+    now = created or dt.datetime.now().astimezone()
+    rows = [Baseline(t.task_id, t.department, t.start, t.due, t.owner, name, now, name) for t in snap.tasks]
+    return Baselines(db).set_named(name, snap.as_of, rows, created=now)
+
+
+def named_or_fail(db: StateDB, name: str) -> tuple[NamedBaseline, dict[str, Baseline]]:
+    """A named baseline and its tasks; a usage error naming the baselines there are when unknown."""
+    store = Baselines(db)
+    head = next((n for n in store.list_named() if n.name == name), None)
+    if head is None:
+        known = ", ".join(n.name for n in store.list_named()) or "—"
+        raise UsageError("baseline-unknown", name=name, known=known)
+    return head, store.named(name)

@@ -1,0 +1,196 @@
+"""Baselines: what was agreed, kept in the state database and never overwritten.
+
+A task's baseline is its start, due and owner as first accepted (reason ACCEPTED, or BACKFILL
+when taken from the history of a workspace that predates baselines). An approved change request
+naming the task adds a new baseline row whose reason is the request's ID: the newest row is the
+task's current baseline, the older rows its history. A named baseline ("kick-off") is a copy of
+the whole project's plan at a moment, stored under its name; a name is never reused, so every
+named baseline stays available.
+
+Rows come back as frozen Baseline values. Baselines(db) uses the StateDB's connections; the
+tables are created by StateDB (SCHEMA is in state.EXTRA_SCHEMAS).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from .state import StateDB
+
+ACCEPTED = "accepted"  # the task as first accepted at intake (or by revert / accept)
+BACKFILL = "backfill"  # taken from the version history of a workspace older than baselines
+TASKS = ""  # the `name` of the per-task baselines; named baselines carry their name
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS baselines (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',  -- '' for the per-task baselines, else the named baseline's name
+    task_id TEXT NOT NULL,
+    department TEXT NOT NULL,
+    start TEXT,
+    due TEXT,
+    owner TEXT,
+    reason TEXT NOT NULL,  -- accepted | backfill | a change request's ID | named: the name
+    set_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS baselines_task ON baselines (name, task_id, id);
+CREATE TABLE IF NOT EXISTS baseline_names (
+    name TEXT PRIMARY KEY,
+    as_of TEXT NOT NULL,
+    created TEXT NOT NULL,
+    tasks INTEGER NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One task's agreed start, due and owner; `reason` says where it comes from (see the module)."""
+
+    task_id: str
+    department: str
+    start: dt.date | None
+    due: dt.date | None
+    owner: str | None
+    reason: str
+    set_at: dt.datetime
+    name: str = TASKS
+
+    @property
+    def from_change(self) -> bool:
+        """Re-baselined by an approved change request (the reason is its ID)."""
+        return self.name == TASKS and self.reason not in (ACCEPTED, BACKFILL)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Baseline":
+        return cls(row["task_id"], row["department"], _date(row["start"]), _date(row["due"]), row["owner"],
+                   row["reason"], dt.datetime.fromisoformat(row["set_at"]), row["name"])
+
+
+@dataclass(frozen=True)
+class NamedBaseline:
+    """A whole-project baseline set by the coordinator: its name, the day it describes, when, how many tasks."""
+
+    name: str
+    as_of: dt.date
+    created: dt.datetime
+    tasks: int
+
+
+class Baselines:
+    """The baselines of a workspace's state database."""
+
+    def __init__(self, db: "StateDB") -> None:
+        self.db = db
+
+    # --- per-task baselines -----------------------------------------------------------------
+
+    def current(self) -> dict[str, Baseline]:
+        """Task ID -> its current baseline (the newest row of its history)."""
+        with self.db._connect() as con:
+            rows = con.execute("SELECT * FROM baselines WHERE id IN (SELECT max(id) FROM baselines"
+                               " WHERE name='' GROUP BY task_id) ORDER BY id").fetchall()
+        return {r["task_id"]: Baseline.from_row(r) for r in rows}
+
+    def first(self) -> dict[str, Baseline]:
+        """Task ID -> its first baseline (as first accepted), whatever re-baselined it since."""
+        with self.db._connect() as con:
+            rows = con.execute("SELECT * FROM baselines WHERE id IN (SELECT min(id) FROM baselines"
+                               " WHERE name='' GROUP BY task_id) ORDER BY id").fetchall()
+        return {r["task_id"]: Baseline.from_row(r) for r in rows}
+
+    def history(self, task_id: str) -> list[Baseline]:
+        """Every baseline the task has had, oldest first."""
+        with self.db._connect() as con:
+            rows = con.execute("SELECT * FROM baselines WHERE name='' AND task_id=? ORDER BY id",
+                               (task_id,)).fetchall()
+        return [Baseline.from_row(r) for r in rows]
+
+    def empty(self) -> bool:
+        with self.db._connect() as con:
+            return con.execute("SELECT 1 FROM baselines WHERE name='' LIMIT 1").fetchone() is None
+
+    def record_first(self, department: str, tasks: Mapping[str, Mapping[str, object]],
+                     set_at: dt.datetime, reason: str = ACCEPTED) -> list[Baseline]:
+        """Baseline every task of `tasks` (task ID -> row values: start, due, owner) that has none yet;
+        a task that has one keeps it. Returns the baselines recorded now."""
+        stamp = set_at.isoformat(timespec="seconds")
+        out = []
+        with self.db._connect() as con:
+            known = {r[0] for r in con.execute("SELECT DISTINCT task_id FROM baselines WHERE name=''")}
+            for task_id, values in tasks.items():
+                if task_id in known:
+                    continue
+                row = (task_id, department, _iso(values.get("start")), _iso(values.get("due")),
+                       _text(values.get("owner")), reason, stamp)
+                con.execute("INSERT INTO baselines (name, task_id, department, start, due, owner, reason, set_at)"
+                            " VALUES ('',?,?,?,?,?,?,?)", row)
+                known.add(task_id)
+                out.append(Baseline(task_id, department, _date(row[2]), _date(row[3]), row[4], reason,
+                                    dt.datetime.fromisoformat(stamp)))
+        return out
+
+    def rebaseline(self, task_id: str, department: str, start: dt.date | None, due: dt.date | None,
+                   owner: str | None, reason: str, set_at: dt.datetime) -> Baseline | None:
+        """A new baseline for the task (an approved change request: `reason` is its ID); the old rows
+        stay. Nothing is written when the request has re-baselined the task already (None)."""
+        stamp = set_at.isoformat(timespec="seconds")
+        with self.db._connect() as con:
+            if con.execute("SELECT 1 FROM baselines WHERE name='' AND task_id=? AND reason=?",
+                           (task_id, reason)).fetchone():
+                return None
+            con.execute("INSERT INTO baselines (name, task_id, department, start, due, owner, reason, set_at)"
+                        " VALUES ('',?,?,?,?,?,?,?)", (task_id, department, _iso(start), _iso(due), owner,
+                                                       reason, stamp))
+        return Baseline(task_id, department, start, due, owner, reason, dt.datetime.fromisoformat(stamp))
+
+    # --- named whole-project baselines ------------------------------------------------------
+
+    def set_named(self, name: str, as_of: dt.date, tasks: Iterable[Baseline],
+                  created: dt.datetime | None = None) -> NamedBaseline:
+        """Store the whole project's plan under `name`; a name already used is refused (nothing is overwritten)."""
+        name = name.strip()
+        if not name:
+            raise UsageError("baseline-name-empty")
+        stamp = (created or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
+        rows = [(name, t.task_id, t.department, _iso(t.start), _iso(t.due), t.owner, name, stamp) for t in tasks]
+        with self.db._connect() as con:
+            found = con.execute("SELECT as_of, created FROM baseline_names WHERE name=?", (name,)).fetchone()
+            if found:
+                raise UsageError("baseline-name-taken", name=name, as_of=found[0], created=found[1])
+            con.execute("INSERT INTO baseline_names VALUES (?,?,?,?)", (name, as_of.isoformat(), stamp, len(rows)))
+            con.executemany("INSERT INTO baselines (name, task_id, department, start, due, owner, reason, set_at)"
+                            " VALUES (?,?,?,?,?,?,?,?)", rows)
+        return NamedBaseline(name, as_of, dt.datetime.fromisoformat(stamp), len(rows))
+
+    def named(self, name: str) -> dict[str, Baseline]:
+        """Task ID -> its baseline in the named baseline ({} for an unknown name)."""
+        with self.db._connect() as con:
+            rows = con.execute("SELECT * FROM baselines WHERE name=? ORDER BY id", (name,)).fetchall()
+        return {r["task_id"]: Baseline.from_row(r) for r in rows} if name else {}
+
+    def list_named(self) -> list[NamedBaseline]:
+        """Every named baseline, oldest first."""
+        with self.db._connect() as con:
+            rows = con.execute("SELECT * FROM baseline_names ORDER BY created, name").fetchall()
+        return [NamedBaseline(r["name"], dt.date.fromisoformat(r["as_of"]), dt.datetime.fromisoformat(r["created"]),
+                              r["tasks"]) for r in rows]
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def _text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value).strip() or None
