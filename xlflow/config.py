@@ -300,12 +300,35 @@ def _departments(r: _Reader, data: dict, lead: str) -> tuple[Department, ...]:
     return tuple(departments)
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xef\xbb\xbf", "utf-8"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def config_text(path: Path) -> str:
+    """xlflow.toml as text, as Notepad on Chinese Windows may save it: decoded by its byte-order mark
+    (UTF-8, UTF-16, UTF-32), UTF-16 without one told by its zero bytes, else UTF-8, else GBK (GB18030).
+    Anything else is ConfigError "save it as UTF-8", naming the file."""
+    data = path.read_bytes()
+    bom = next(((mark, codec) for mark, codec in _BOMS if data.startswith(mark)), None)
+    if bom is None and data.count(b"\x00") * 4 > len(data):  # UTF-16 without a mark: every other byte 0
+        bom = (b"", "utf-16-be" if data[0::2].count(b"\x00") > data[1::2].count(b"\x00") else "utf-16-le")
+    codecs = [bom[1]] if bom else ["utf-8", "gb18030"]
+    for codec in codecs:
+        try:
+            text = data[len(bom[0]) if bom else 0:].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:
+            return text
+    raise ConfigError("config-encoding", file=str(path))
+
+
 def load_workspace(root: Path | str) -> Workspace:
     root = Path(root).resolve()
     path = root / CONFIG_NAME
     if not path.is_file():
         raise ConfigError("config-not-found", path=str(path))
-    text = path.read_text("utf-8-sig")
+    text = config_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -347,8 +370,8 @@ def configured_language(root: Path | str) -> str | None:
     """The workspace's language, read leniently so that even an error about a broken
     config can be told in it; None when it cannot be found."""
     try:
-        data = tomllib.loads((Path(root) / CONFIG_NAME).read_text("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(config_text(Path(root) / CONFIG_NAME))
+    except (OSError, ConfigError, tomllib.TOMLDecodeError):
         return None
     project = data.get("project")
     language = project.get("language", "zh") if isinstance(project, dict) else None
