@@ -26,7 +26,8 @@ from ..config import Workspace
 from ..errors import XlflowError
 from ..findings import Finding, Report
 from ..i18n import msg
-from ..output.notify import write_feedback_copy
+from ..output.notify import copy_note, make_feedback_copy
+from ..xlsx.bounded import CopyResult
 from ..plan.guard import GuardResult, acceptance_line
 from ..store.accepted import write_accepted
 from ..store.atomic import atomic_path, write_bytes
@@ -246,7 +247,7 @@ class Intake(OddFiles, Mailing):
             report = sub.report
             outputs: list[Path] = []
             annotated: Path | None = None
-            note = ""
+            note, made = "", None
             update_date, changes, cc = update_date_of(sub), None, []
             guard = (guard_new_version(self.ws, department, sub, dt.datetime.fromisoformat(received).date(), self.lang)
                      if sub.valid and department else None)
@@ -271,7 +272,7 @@ class Intake(OddFiles, Mailing):
                 version = None
                 if sub.valid and not department:  # valid, but whose? Not accepted without a department.
                     report.add(Finding("intake-no-department"))
-                rejected, annotated = self._reject(staged, sub, department, name, received, sha)
+                rejected, annotated, made = self._reject(staged, sub, department, name, received, sha)
                 outputs += rejected
                 if state is not J.MAILING:  # a re-run must still find "mailing": the .eml may be out already
                     self.db.mark_inbox(path, state=J.REJECTED)
@@ -279,7 +280,8 @@ class Intake(OddFiles, Mailing):
             attach = [annotated] if result != "accepted" and annotated else []
             to = list(self.ws.email.to) if untrusted else None  # the real sender is unknown: the coordinators
             note = self._notify_once(path, sha, received, name, department, result, report, attach,
-                                     version=version, changes=self._change_line(guard, sub), cc=cc, to=to) or note
+                                     version=version, changes=self._change_line(guard, sub), cc=cc, to=to,
+                                     copy_note=copy_note(made, self.lang)) or note or copy_note(made, self.lang, True)
             self.db.record_submission(department, name, sha, received, result, len(report.errors),
                                       len(report.warnings), archive_path, version, inbox_path=path,
                                       merge_due=result == "accepted" and not self._merge_now,
@@ -309,19 +311,19 @@ class Intake(OddFiles, Mailing):
         return result.master_path, note
 
     def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,
-                sha: str) -> tuple[list[Path], Path | None]:
-        """rejected/: the annotated feedback copy (or the original, if it cannot be opened) and a report;
-        also returns the feedback copy, or None when there is none."""
+                sha: str) -> tuple[list[Path], Path | None, CopyResult | None]:
+        """rejected/: the annotated feedback copy (or the original, if it cannot be made) and a report;
+        also returns the feedback copy, or None when there is none, and how making it went."""
         stem = output_stem(received, department, sha, name)
         folder = self.ws.folder("rejected")
         copy = folder / f"{stem}.xlsx"
-        annotated: Path | None = copy
-        if sub.data is None or write_feedback_copy(sub, copy, self.lang) is None:
-            annotated = None
+        made = make_feedback_copy(sub, copy, self.lang) if sub.data is not None else None
+        annotated: Path | None = made.path if made else None
+        if annotated is None:
             copy = folder / f"{stem}{staged.suffix.lower()}"
             with atomic_path(copy) as tmp:
                 shutil.copyfile(staged, tmp)
-        return [copy, self._write_report(name, department, received, sha, sub.report)], annotated
+        return [copy, self._write_report(name, department, received, sha, sub.report)], annotated, made
 
     def _write_report(self, name: str, department: str | None, received: str, sha: str, report: Report) -> Path:
         target = self.ws.folder("rejected") / f"{output_stem(received, department, sha, name)}.txt"
