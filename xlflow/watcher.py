@@ -151,10 +151,7 @@ class Watcher:
 
     @staticmethod
     def _old_enough(path: Path, horizon: float) -> bool:
-        try:
-            return path.stat().st_mtime < horizon
-        except FileNotFoundError:
-            return False
+        return upkeep.mtime_before(path, horizon)
 
     # --- the observer -------------------------------------------------------------------------
 
@@ -238,6 +235,8 @@ class Watcher:
             if outcome.result in REPORTED:
                 self.log.info(outcome.line(self.lang))
                 self.outcomes.append(outcome)
+            if outcome.warning:
+                self.log.warning(outcome.warning)
             if self.on_processed:
                 self.on_processed(outcome)
         else:

@@ -25,6 +25,7 @@ class Outcome:
     note: str = ""
     outputs: list[Path] = field(default_factory=list)
     retry_in: float = 0.0  # for retry/postponed: seconds until the next look
+    warning: str = ""  # for the coordinator, logged once as a warning (e.g. the inbox file cannot be removed)
 
     @property
     def final(self) -> bool:
