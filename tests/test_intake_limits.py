@@ -21,8 +21,11 @@ from watch_helpers import inbox_names, make_ws, results, sample
 
 from xlflow.check.validate import check_file, task_rows
 from xlflow.output.department import generate_workbook
-from xlflow.output.notify import copy_note, feedback, make_feedback_copy
+from xlflow.output.notify import copy_note, feedback, make_feedback_copy, write_feedback_copy
+from xlflow.spec import layout
+from xlflow.watcher import process_inbox
 from xlflow.xlsx import bounded
+from xlflow.xlsx.feedback import is_feedback_copy
 from xlflow.xlsx.read import MAX_ROWS, read_workbook
 from xlflow.xlsx.sheet import MAX_ROW_ELEMENTS
 
@@ -152,3 +155,28 @@ def test_the_child_limits_stop_what_the_budget_lets_through(tmp_path, monkeypatc
     made = make_feedback_copy(sub, tmp_path / "copy.xlsx", "zh")
     assert made.skipped == "limits" and "2 秒" in copy_note(made, "zh")
     assert not (tmp_path / "copy.xlsx").exists()
+
+
+def test_accepted_files_meet_openpyxl_only_when_they_are_feedback_copies(tmp_path):
+    """A valid workbook whose hidden lists sheet expands to 185 MB is accepted as it came, quickly
+    (openpyxl never loads it); a fixed feedback copy is still stored without xlflow's marks."""
+    ws = make_ws(tmp_path / "ws")
+    valid = expanding_lists(sample("RD", 46), tmp_path / "rd.xlsx")
+    assert check_file(valid, ws).valid and not is_feedback_copy(valid) and not is_feedback_copy(sample("RD", 46))
+    shutil.copyfile(valid, ws.folder("inbox") / "rd.xlsx")
+    started = time.monotonic()
+    process_inbox(ws, as_of=dt.date(2026, 11, 20))
+    assert results(ws) == [("rd.xlsx", "RD", "accepted")] and time.monotonic() - started < 30
+    assert (ws.folder("accepted") / "RD.xlsx").read_bytes() == valid.read_bytes()
+
+    sub = check_file(sample("MK", 46), ws)
+    assert sub.valid  # its copy still carries the findings sheet and the stamp
+    copy = write_feedback_copy(sub, tmp_path / "mk-feedback.xlsx", "en")
+    assert copy is not None and is_feedback_copy(copy)
+    shutil.copyfile(copy, ws.folder("inbox") / "mk.xlsx")
+    process_inbox(ws, as_of=dt.date(2026, 11, 20))
+    assert results(ws)[-1] == ("mk.xlsx", "MK", "accepted")
+    stored = ws.folder("accepted") / "MK.xlsx"
+    assert not is_feedback_copy(stored)
+    with zipfile.ZipFile(stored) as zf:
+        assert layout.FEEDBACK_SHEET.encode() not in zf.read("xl/workbook.xml")
