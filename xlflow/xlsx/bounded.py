@@ -134,11 +134,21 @@ def _run(job: dict) -> CopyResult:
     if not isinstance(answer, dict):  # killed by its memory or CPU limit, or crashed
         if done.returncode == -getattr(signal, "SIGXCPU", 0):
             return _gone(job, "limits", ("copy-over-time", {"seconds": COPY_SECONDS}))
-        return _gone(job, "limits", ("copy-over-memory", {"mb": COPY_MEMORY_BYTES // 2**20}))
+        return _gone(job, "limits", ("copy-over-memory", {"mb": _memory_limit(job["memory"]) // 2**20}))
     if answer.get("skipped"):
         detail = answer.get("detail")
         return _gone(job, str(answer["skipped"]), (detail[0], detail[1]) if isinstance(detail, list) else None)
     return CopyResult(Path(job["out"]))
+
+
+def _memory_limit(want: int) -> int:
+    """The child's address-space limit: ours, or the lower one this process runs under (inherited)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return want
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    return want if soft == resource.RLIM_INFINITY else min(want, soft)
 
 
 def _gone(job: dict, skipped: str, detail: tuple[str, dict] | None) -> CopyResult:
