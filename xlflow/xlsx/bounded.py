@@ -66,7 +66,7 @@ def copy_budget(path: Path, max_cells: int = COPY_MAX_CELLS,
             return "copy-over-xml", {"mb": xml // 2**20, "limit": max_xml // 2**20}
         cells = 0
         for info in infos:
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            if info.filename.endswith(".xml"):  # every part: a worksheet may sit anywhere its rels say
                 with zf.open(info) as fh:
                     cells += _count(fh, max_cells - cells)
                 if cells > max_cells:
