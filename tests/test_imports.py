@@ -18,7 +18,7 @@ from code_helpers import PACKAGE, code_files
 
 # A unit is a top-level module or a package; a unit may import its own layer and the ones before it.
 LAYERS = [
-    ["errors", "i18n", "resources"],
+    ["errors", "i18n", "resources", "textfile"],
     ["findings"],
     ["spec"],
     ["config"],

@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .textfile import config_text
 from .i18n import Phrase
 from .spec.catalog import Text
 
@@ -334,7 +335,7 @@ def load_workspace(root: Path | str) -> Workspace:
     path = root / CONFIG_NAME
     if not path.is_file():
         raise ConfigError("config-not-found", path=str(path))
-    text = path.read_text("utf-8-sig")
+    text = config_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -376,8 +377,8 @@ def configured_language(root: Path | str) -> str | None:
     """The workspace's language, read leniently so that even an error about a broken
     config can be told in it; None when it cannot be found."""
     try:
-        data = tomllib.loads((Path(root) / CONFIG_NAME).read_text("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(config_text(Path(root) / CONFIG_NAME))
+    except (OSError, ConfigError, tomllib.TOMLDecodeError):
         return None
     project = data.get("project")
     language = project.get("language", "zh") if isinstance(project, dict) else None

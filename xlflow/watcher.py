@@ -149,10 +149,7 @@ class Watcher:
 
     @staticmethod
     def _old_enough(path: Path, horizon: float) -> bool:
-        try:
-            return path.stat().st_mtime < horizon
-        except FileNotFoundError:
-            return False
+        return upkeep.mtime_before(path, horizon)
 
     # --- the observer -------------------------------------------------------------------------
 
@@ -239,6 +236,8 @@ class Watcher:
                 self.outcomes.append(outcome)
             if outcome.master is not None:  # merged with this one file: say so, as after a burst
                 self.log.info(msg("watch-merged-one", self.lang, master=outcome.master))
+            if outcome.warning:
+                self.log.warning(outcome.warning)
             if self.on_processed:
                 self.on_processed(outcome)
         else:

@@ -79,6 +79,9 @@ def status_lines(ws: Workspace, st: WorkspaceStatus, lang: str) -> list[str]:
                      tasks=merge.task_count, master=merge.master_path) if merge else msg("status-no-merge", lang))
     if st.pending:
         lines.append(msg("status-pending", lang, count=st.pending))
+    if st.not_removed:
+        lines.append(msg("status-not-removed", lang, count=len(st.not_removed), inbox=ws.folder("inbox"),
+                         files=", ".join(f"{name} ({why})" for name, why in st.not_removed)))
     if st.outbox:
         key = "status-outbox" if ws.email.configured else "status-outbox-by-hand"
         lines.append(msg(key, lang, count=st.outbox, outbox=ws.folder("outbox")))

@@ -280,6 +280,9 @@ def retry_outbox(ws: Workspace) -> list[DeliveryResult]:
     the others are still sent. Returns the messages sent."""
     done, refused = [], None  # refused: the first per-message refusal
     for path in waiting_mails(ws):
+        if (path.parent / "sent" / path.name).is_file():  # sent, then killed before this copy was removed
+            path.unlink(missing_ok=True)
+            continue
         try:
             done.append(_send_file(ws, path, True, force=True))
         except FileNotFoundError:

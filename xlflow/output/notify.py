@@ -19,7 +19,7 @@ from ..findings import Finding, Report
 from ..i18n import msg
 from ..store.atomic import atomic_path
 from ..workdays import week_of
-from ..xlsx.feedback import annotated_copy
+from ..xlsx.bounded import CopyResult, annotate
 from .mail import compose, render
 
 MAX_FINDINGS = 30  # listed in the body; all of them are marked in the annotated copy
@@ -47,15 +47,30 @@ def _lead(ws: Workspace, lang: str) -> str:
 
 
 def write_feedback_copy(sub: Submission, out_path: Path, lang: str) -> Path | None:
-    """The annotated copy of a submission, written atomically; None when the file cannot be opened."""
+    """The annotated copy of a submission, written atomically; None when there is none (see make_feedback_copy)."""
+    return make_feedback_copy(sub, out_path, lang).path
+
+
+def make_feedback_copy(sub: Submission, out_path: Path, lang: str) -> CopyResult:
+    """The annotated copy, written atomically within bounded time and memory (xlsx/bounded.py); when
+    it is not made, the result says why (copy_note() turns that into the mail's sentence)."""
     out_path = Path(out_path)
     try:
         with atomic_path(out_path) as tmp:
-            if annotated_copy(sub.path, sub.report, tmp, lang) is None:
-                raise _NoCopy  # leaves no empty file behind
-    except _NoCopy:
-        return None
-    return out_path
+            result = annotate(sub.path, sub.report, tmp, lang)
+            if result.path is None:
+                raise _NoCopy(result)  # leaves no empty file behind
+    except _NoCopy as no:
+        return no.args[0]
+    return CopyResult(out_path)
+
+
+def copy_note(result: CopyResult | None, lang: str, short: bool = False) -> str:
+    """The mail's sentence (`short`: the log's) when the copy was left out for its size or the limits; "" otherwise."""
+    if result is None or result.skipped not in ("too-large", "limits") or result.detail is None:
+        return ""
+    key, params = result.detail
+    return msg("watch-no-annotated-copy" if short else "notify-no-annotated-copy", lang, reason=msg(key, lang, **params))
 
 
 class _NoCopy(Exception):
@@ -78,12 +93,13 @@ def feedback_message(ws: Workspace, submission: Submission, feedback_copy: Path 
 def feedback(ws: Workspace, file_name: str, department: str | None, result: str, report: Report,
              attachments: list[Path], to: list[str] | None = None, version: int | None = None,
              received: str = "", lang: str | None = None, *, has_current: bool = True, changes: str = "",
-             no_change: bool = False, cc: list[str] | None = None) -> EmailMessage:
+             no_change: bool = False, cc: list[str] | None = None, copy_note: str = "") -> EmailMessage:
     """The submitter's answer for `result` accepted | rejected | unreadable | duplicate. Goes to the
     department's e-mail, else to the coordinators ([email] to). A rejection says the master keeps the
     last accepted version only when there is one (`has_current`; False on a first rejection). An
     acceptance says what changed in the plan (`changes`); a duplicate of the current version says
-    there was nothing to do (`no_change`). `cc`: the coordinators, when they must know too."""
+    there was nothing to do (`no_change`). `cc`: the coordinators, when they must know too. `copy_note`:
+    why a rejection comes without its annotated copy (too large for it)."""
     lang = lang or ws.lang
     dept = ws.department(department) if department else None
     dept_name = dept.name(lang) if dept else msg("notify-unknown-department", lang)
@@ -102,6 +118,7 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
         "warning_count": len(warnings), "annotated": bool(attachments) and kind == "rejected", "lead": _lead(ws, lang),
         "rejected_key": "notify-rejected" if has_current else "notify-rejected-first",
         "duplicate_key": "notify-no-change" if no_change else "notify-duplicate", "changes": changes,
+        "copy_note": copy_note,
     }
     html = render(ws, "feedback.html.j2", lang, **context)
     text = render(ws, "feedback.txt.j2", lang, **context)

@@ -26,11 +26,13 @@ from ..config import Workspace
 from ..errors import XlflowError
 from ..findings import Finding, Report
 from ..i18n import msg
-from ..output.notify import write_feedback_copy
+from ..output.notify import copy_note, make_feedback_copy
+from ..xlsx.bounded import CopyResult
 from ..plan.guard import GuardResult, acceptance_line
 from ..store.accepted import write_accepted
 from ..store.atomic import atomic_path, write_bytes
 from ..store.cache import remember
+from ..store.journal import NOT_REMOVED
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
 from .baselines import record_version
@@ -118,8 +120,8 @@ class Intake(OddFiles, Mailing):
         if odd is not None:  # a link, FIFO, socket or device: never opened (open() on a FIFO blocks for good)
             return self._refuse(path, before, odd, entry, now)
         if entry and entry.state is J.DONE and (entry.size, entry.mtime) == (before.st_size, before.st_mtime):
-            self._clean_inbox(path, before.st_size, before.st_mtime)  # recorded, not yet removed
-            return Outcome(path, "done", sha256=entry.sha256)
+            warning = self._clean_inbox(path, before.st_size, before.st_mtime)  # recorded, not yet removed
+            return Outcome(path, "done", sha256=entry.sha256, warning=warning)
         waiting = self.check_ready(path)
         if waiting is not None:
             return waiting
@@ -153,12 +155,13 @@ class Intake(OddFiles, Mailing):
         entry = self.db.inbox_entry(path)
         again = entry is not None and entry.state is J.STAGED and entry.sha256 == sha and entry.received
         received = entry.received if again else now.isoformat(timespec="seconds")
-        self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, state=J.STAGED, received=received)
+        self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, state=J.STAGED, received=received,
+                           note=None)
         department = guess_department(staged, path.name, self.ws)
         archived = archive(self.ws, staged, archive_name(department, received, sha, path.name))
         self.db.mark_inbox(path, state=J.ARCHIVED, archive_path=str(archived))
         outcome = self._finish(path, staged, sha, received, str(archived), as_of, extra=extra)
-        self._clean_inbox(path, st.st_size, st.st_mtime)
+        outcome.warning = self._clean_inbox(path, st.st_size, st.st_mtime)
         return outcome
 
     def _resume(self, path: Path, entry, as_of: dt.date) -> Outcome:
@@ -170,7 +173,7 @@ class Intake(OddFiles, Mailing):
             staged, sha = stage_copy(original, staging_dir(self.ws), path.name)
             outcome = self._finish(path, staged, sha, entry.received, entry.archive_path, as_of, entry.state)
         if outcome.final:
-            self._clean_inbox(path, entry.size, entry.mtime)
+            outcome.warning = self._clean_inbox(path, entry.size, entry.mtime)
         return outcome
 
     # --- not ready: settle, locks, retries -------------------------------------------------
@@ -248,7 +251,7 @@ class Intake(OddFiles, Mailing):
             outputs: list[Path] = []
             merged: Path | None = None
             annotated: Path | None = None
-            note = ""
+            note, made = "", None
             update_date, changes, cc = update_date_of(sub), None, []
             guard = (guard_new_version(self.ws, department, sub, dt.datetime.fromisoformat(received).date(), self.lang)
                      if sub.valid and department else None)
@@ -275,7 +278,7 @@ class Intake(OddFiles, Mailing):
                 version = None
                 if sub.valid and not department:  # valid, but whose? Not accepted without a department.
                     report.add(Finding("intake-no-department"))
-                rejected, annotated = self._reject(staged, sub, department, name, received, sha)
+                rejected, annotated, made = self._reject(staged, sub, department, name, received, sha)
                 outputs += rejected
                 if state is not J.MAILING:  # a re-run must still find "mailing": the .eml may be out already
                     self.db.mark_inbox(path, state=J.REJECTED)
@@ -283,7 +286,8 @@ class Intake(OddFiles, Mailing):
             attach = [annotated] if result != "accepted" and annotated else []
             to = list(self.ws.email.to) if untrusted else None  # the real sender is unknown: the coordinators
             note = self._notify_once(path, sha, received, name, department, result, report, attach,
-                                     version=version, changes=self._change_line(guard, sub), cc=cc, to=to) or note
+                                     version=version, changes=self._change_line(guard, sub), cc=cc, to=to,
+                                     copy_note=copy_note(made, self.lang)) or note or copy_note(made, self.lang, True)
             self.db.record_submission(department, name, sha, received, result, len(report.errors),
                                       len(report.warnings), archive_path, version, inbox_path=path,
                                       merge_due=result == "accepted" and not self._merge_now,
@@ -313,19 +317,19 @@ class Intake(OddFiles, Mailing):
         return result.master_path, note
 
     def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,
-                sha: str) -> tuple[list[Path], Path | None]:
-        """rejected/: the annotated feedback copy (or the original, if it cannot be opened) and a report;
-        also returns the feedback copy, or None when there is none."""
+                sha: str) -> tuple[list[Path], Path | None, CopyResult | None]:
+        """rejected/: the annotated feedback copy (or the original, if it cannot be made) and a report;
+        also returns the feedback copy, or None when there is none, and how making it went."""
         stem = output_stem(received, department, sha, name)
         folder = self.ws.folder("rejected")
         copy = folder / f"{stem}.xlsx"
-        annotated: Path | None = copy
-        if sub.data is None or write_feedback_copy(sub, copy, self.lang) is None:
-            annotated = None
+        made = make_feedback_copy(sub, copy, self.lang) if sub.data is not None else None
+        annotated: Path | None = made.path if made else None
+        if annotated is None:
             copy = folder / f"{stem}{staged.suffix.lower()}"
             with atomic_path(copy) as tmp:
                 shutil.copyfile(staged, tmp)
-        return [copy, self._write_report(name, department, received, sha, sub.report)], annotated
+        return [copy, self._write_report(name, department, received, sha, sub.report)], annotated, made
 
     def _write_report(self, name: str, department: str | None, received: str, sha: str, report: Report) -> Path:
         target = self.ws.folder("rejected") / f"{output_stem(received, department, sha, name)}.txt"
@@ -351,21 +355,31 @@ class Intake(OddFiles, Mailing):
                    result=msg(f"watch-result-{first.result if first else 'duplicate'}", self.lang))
         self.db.record_submission(department, name, sha, received, "duplicate", 0, 0,
                                   first and first.archive_path, first and first.version, inbox_path=path)
-        self._clean_inbox(path, st.st_size, st.st_mtime)
-        return Outcome(path, "duplicate", department, sha256=sha, note=note)
+        warning = self._clean_inbox(path, st.st_size, st.st_mtime)
+        return Outcome(path, "duplicate", department, sha256=sha, note=note, warning=warning)
 
-    def _clean_inbox(self, path: Path, size: int | None, mtime: float | None) -> None:
-        """Remove the processed file, unless someone saved a new version meanwhile (that one is new work)."""
+    def _clean_inbox(self, path: Path, size: int | None, mtime: float | None) -> str:
+        """Remove the processed file, unless someone saved a new version meanwhile (that one is new work).
+        A file that cannot be removed (an inbox without write permission; on Windows, a file held open)
+        stays "done" in the journal, so it is never processed again; the first time, the journal notes it
+        and the warning for the coordinator is returned (else "")."""
         try:
             st = os.lstat(path)
         except FileNotFoundError:
             self.db.forget_inbox(path)
-            return
+            return ""
         if (st.st_size, st.st_mtime) != (size, mtime):
             self.db.forget_inbox(path)
-            return
+            return ""
         try:
             path.unlink()
-        except OSError:
-            return  # locked: the journal says "done", so the next pass removes it without recording it again
+        except OSError as exc:
+            entry = self.db.inbox_entry(path)
+            if entry is None or (entry.note or "").startswith(NOT_REMOVED):
+                return ""
+            error = clean_name(exc.strerror or type(exc).__name__)
+            self.db.mark_inbox(path, note=f"{NOT_REMOVED}{error}")
+            return msg("watch-inbox-not-removed", self.lang, file=clean_name(path.name), error=error,
+                       inbox=path.parent)
         self.db.forget_inbox(path)
+        return ""

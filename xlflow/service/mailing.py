@@ -75,14 +75,15 @@ class Mailing:
 
     def _notify(self, name: str, department: str | None, result: str, report: Report, attachments: list[Path],
                 version: int | None = None, received: str = "", changes: str = "", cc: list[str] | None = None,
-                no_change: bool = False, to: list[str] | None = None, token: str = "") -> str:
+                no_change: bool = False, to: list[str] | None = None, token: str = "", copy_note: str = "") -> str:
         """Tell the submitter; returns a note if the mail could not be composed or sent (a composed
         one stays in outbox/). Never raises: a mail must not block the journal."""
         try:
             has_current = bool(department) and self.db.accepted_version(department) > 0
             message = feedback(self.ws, clean_name(name), department, result, report, attachments, to=to,
                                version=version, received=self.ws.show_time(received), lang=self.lang,
-                               has_current=has_current, changes=changes, cc=cc, no_change=no_change)
+                               has_current=has_current, changes=changes, cc=cc, no_change=no_change,
+                               copy_note=copy_note)
             if not message["To"]:
                 return msg("watch-no-recipient", self.lang)
             if token:

@@ -88,7 +88,7 @@ class OddFiles:
         archived = keep_as(tmp, self.ws.folder("archive") / archive_name(department, received, sha, path.name))
         self.db.mark_inbox(path, sha256=sha, state=J.ARCHIVED, archive_path=str(archived))
         outcome = self._finish_oversize(path, sha, received, archived)
-        self._clean_inbox(path, st.st_size, st.st_mtime)
+        outcome.warning = self._clean_inbox(path, st.st_size, st.st_mtime)
         return outcome
 
     def _finish_oversize(self, path: Path, sha: str, received: str, archived: Path) -> Outcome:

@@ -26,6 +26,7 @@ class Outcome:
     outputs: list[Path] = field(default_factory=list)
     retry_in: float = 0.0  # for retry/postponed: seconds until the next look
     master: Path | None = None  # the master this file's acceptance re-merged (None: not merged with it)
+    warning: str = ""  # for the coordinator, logged once as a warning (e.g. the inbox file cannot be removed)
 
     @property
     def final(self) -> bool:

@@ -5,11 +5,13 @@ waiting in outbox/ and the recent submissions. The command line only formats it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..config import Department, Workspace
 from ..output.mail import waiting_mails
-from ..store.journal import JournalState
+from ..store.journal import NOT_REMOVED, JournalState
 from ..store.lateness import LateSubmission, late_submissions
 from ..store.state import MergeRecord, StateDB, SubmissionRecord, submitted_departments
 from ..workdays import week_start
@@ -36,6 +38,7 @@ class WorkspaceStatus:
     outbox: int  # e-mails waiting in outbox/ (not sent yet)
     recent: tuple[SubmissionRecord, ...]  # the newest first
     late: tuple[LateSubmission, ...] = ()  # arrived after their data week's deadline (store/lateness.py)
+    not_removed: tuple[tuple[str, str], ...] = ()  # (file name, why) of processed inbox files that could not be removed
 
 
 def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None) -> WorkspaceStatus:
@@ -47,7 +50,11 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
     submitted = submitted_departments(ws, start, db, until=now.date())
     rows = tuple(DepartmentStatus(d, latest.get(d.code), accepted[d.code].version if d.code in accepted else None)
                  for d in ws.departments)
-    pending = sum(1 for e in db.inbox_entries() if e.state is not JournalState.DONE)
+    entries = db.inbox_entries()
+    pending = sum(1 for e in entries if e.state is not JournalState.DONE)
+    stuck = tuple((Path(e.path).name, e.note[len(NOT_REMOVED):]) for e in entries
+                  if e.state is JournalState.DONE and (e.note or "").startswith(NOT_REMOVED) and os.path.lexists(e.path))
     return WorkspaceStatus(now, start, rows, tuple(d.code for d in ws.departments if d.code not in submitted),
                            db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])),
-                           tuple(late_submissions(ws, db, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date())))
+                           tuple(late_submissions(ws, db, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date())),
+                           stuck)

@@ -153,6 +153,14 @@ def events_arrive(probe: Path, seen: threading.Event, seconds: float) -> bool:
         probe.unlink(missing_ok=True)
 
 
+def mtime_before(path: Path, horizon: float) -> bool:
+    """The file was last changed before `horizon` (False when it is gone)."""
+    try:
+        return path.stat().st_mtime < horizon
+    except FileNotFoundError:
+        return False
+
+
 def inbox_files(inbox: Path, classify: Callable[[str], str]) -> list[Path]:
     """Files in the inbox that `classify` does not ignore, oldest first (the order they most likely
     arrived in). Links and special files named like workbooks are listed too (never followed or

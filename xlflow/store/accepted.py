@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Workspace
-from ..xlsx.feedback import clean_copy
+from ..xlsx.bounded import clean
+from ..xlsx.feedback import is_feedback_copy
 from .atomic import atomic_path, write_bytes
 
 
@@ -42,7 +43,7 @@ def write_accepted(ws: Workspace, source: Path, department: str, file_name: str,
     next week's reminder attaches a clean workbook; the archive keeps the file as received."""
     target = workbook_path(ws, department)
     with atomic_path(target) as tmp:
-        if not clean_copy(source, tmp):
+        if not is_feedback_copy(source) or clean(source, tmp).path is None:  # bounded: see xlsx/bounded.py
             shutil.copyfile(source, tmp)
     sidecar = {"department": department, "file": file_name, "received": received, "sha256": sha256,
                "version": version}

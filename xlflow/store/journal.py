@@ -32,5 +32,9 @@ class JournalState(StrEnum):
         return self in IN_FLIGHT or self in (JournalState.STAGED, JournalState.DONE)
 
 
+# The note of a "done" entry whose inbox file could not be removed (no write permission): the
+# coordinator is told once, `status` lists it, and it is never processed again.
+NOT_REMOVED = "not-removed: "
+
 IN_FLIGHT = frozenset({JournalState.ARCHIVED, JournalState.ACCEPTED, JournalState.REJECTED,
                        JournalState.MERGED, JournalState.MAILING, JournalState.MAILED})

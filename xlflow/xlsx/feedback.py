@@ -33,7 +33,7 @@ from ..i18n import msg
 from ..spec import layout
 from ..spec.limits import FORMULA_START, TEXT_LIMIT
 from .package import MAX_FILE_BYTES, check_package
-from .read import parse_ref
+from .read import WHOLE_PARSE_BYTES, _all, _Parts, parse_ref, read_properties
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - environment guard: we load untrusted files here
     raise ImportError("openpyxl is not using defusedxml; refusing to open workbooks")
@@ -62,8 +62,27 @@ def _open(source: Path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return openpyxl.load_workbook(io.BytesIO(data), keep_links=False)
+    except MemoryError:
+        raise  # the bounded child (bounded.py) reports it as over its memory limit
     except Exception:  # noqa: BLE001 - untrusted input: unreadable means no copy
         return None
+
+
+def is_feedback_copy(source: Path) -> bool:
+    """Whether `source` carries xlflow's findings sheet or feedback stamp, read from its workbook and
+    properties parts only (no openpyxl): only such a file needs clean_copy."""
+    path = Path(source)
+    try:
+        if read_properties(path).get(layout.PROP_KIND) == KIND_COPY:
+            return True
+        with zipfile.ZipFile(path) as zf:
+            check_package(zf, path.name)
+            if zf.getinfo("xl/workbook.xml").file_size > WHOLE_PARSE_BYTES:
+                return True  # odd enough to leave to the bounded clean_copy
+            names = (el.get("name") for el in _all(_Parts(zf, path.name).xml("xl/workbook.xml"), "sheet"))
+            return layout.FEEDBACK_SHEET in names
+    except Exception:  # noqa: BLE001 - untrusted input: not a copy we can clean
+        return False
 
 
 def annotated_copy(source: Path, report: Report, out_path: Path, lang: str) -> Path | None:

@@ -18,7 +18,8 @@ from openpyxl.utils.escape import unescape
 
 from ..spec.limits import SERIAL_MAX
 
-MAX_ROWS = 20_000  # rows read per sheet
+MAX_ROWS = 20_000  # rows with content read per sheet (the template's prepared empty rows do not count)
+MAX_ROW_ELEMENTS = 100_000  # <row> elements looked at per sheet, empty ones included: the bound on styled empty rows
 MAX_COLS = 100
 EMPTY_ROW_STOP = 1_000  # consecutive empty rows that end a sheet
 MAX_ROW_NUMBER = 1_048_576
@@ -122,7 +123,7 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
     if raw.count(b"<c ") == raw.count(b'<c r="'):  # every cell says where it is: empty ones can go unseen
         raw = _EMPTY_CELL.sub(b"", raw)
     shared: dict[str, str] = {}
-    row_no = last_data = rows_seen = 0
+    row_no = last_data = rows_seen = data_rows = 0
     tags = None
     for el, ns in _rows(raw):
         if tags is None or tags.ns != ns:
@@ -133,11 +134,16 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
             row_no = int(r) if r else row_no + 1
         except ValueError:
             row_no = int(float(r)) if r.replace(".", "", 1).isdigit() else row_no + 1
-        if rows_seen > MAX_ROWS or row_no > MAX_ROW_NUMBER:
+        if rows_seen > MAX_ROW_ELEMENTS or row_no > MAX_ROW_NUMBER:
             sheet.truncated = True
             break
         if row_no - last_data > EMPTY_ROW_STOP:
             break
+        if any(len(c) for c in el):  # a row with content (a styled empty cell has no children)
+            data_rows += 1
+            if data_rows > MAX_ROWS:
+                sheet.truncated = True
+                break
         col_no = 0
         for c in el:
             if c.tag != tags.c:
