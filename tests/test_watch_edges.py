@@ -242,8 +242,9 @@ def test_an_inbox_without_file_events_falls_back_to_polling(tmp_path, monkeypatc
     monkeypatch.setattr(watcher_mod, "Observer", DeafObserver)
     ws = make_ws(tmp_path / "ws", lang="zh")
     with running(ws) as watcher:
-        wait_until(lambda: watcher.probed and watcher.poll)
-        assert watcher.poll == 5.0 and not isinstance(watcher.observer, DeafObserver)
+        # poll is set before the polling observer replaces the deaf one: wait for both
+        wait_until(lambda: watcher.probed and watcher.poll and not isinstance(watcher.observer, DeafObserver))
+        assert watcher.poll == 5.0
         shutil.copyfile(sample("RD", 46), ws.folder("inbox") / "rd.xlsx")
         wait_until(lambda: not (ws.folder("inbox") / "rd.xlsx").exists(), timeout=30)
     log = (ws.root / "logs" / "watch.log").read_text("utf-8")
