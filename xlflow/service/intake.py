@@ -305,7 +305,7 @@ class Intake(OddFiles, Mailing):
             result = merge_workspace(self.ws, as_of=as_of)
         except XlflowError as exc:
             return None, exc.message(self.lang)
-        note = msg("merge-locked", self.lang, target=result.target, path=result.master_path) if result.locked else ""
+        note = " ".join(result.layer_lines(self.lang))  # open elsewhere, read back, edits in the master
         return result.master_path, note
 
     def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,
