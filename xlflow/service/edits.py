@@ -94,13 +94,23 @@ def _shown(value: object, f: Field, catalog: Catalog, lang: str) -> str:
 def edit_lines(edits: list[MasterEdit], lang: str, catalog: Catalog | None = None) -> list[str]:
     """One sentence per edit, in `lang`."""
     catalog = catalog or load_catalog()
-    labels = {f.key: f.label(lang) for f in catalog.form("wbs").table("tasks").fields}
+    fields = {f.key: f for f in catalog.form("wbs").table("tasks").fields}
+
+    def say(e: MasterEdit, text: str) -> str:  # a list value in the reader's language, whatever the master's
+        f = fields.get(e.field.split(":")[0])
+        enum = catalog.enum_of(f) if f is not None else None
+        code = enum.lookup(text) if enum is not None and text else None
+        return enum.label_of(code, lang) if code else (text or "—")
+
     return [msg("coord-edit", lang, task=e.task_id, department=e.department,
-                field=labels.get(e.field.split(":")[0], e.field), master=e.master_value or "—",
-                written=e.written_value or "—", current=e.department_value or "—") for e in edits]
+                field=fields[e.field.split(":")[0]].label(lang) if e.field.split(":")[0] in fields else e.field,
+                master=say(e, e.master_value), written=say(e, e.written_value), current=say(e, e.department_value))
+            for e in edits]
 
 
 def master_edits(ws: Workspace, since: dt.date | None = None, until: dt.date | None = None,
                  db: StateDB | None = None) -> list[MasterEdit]:
     """The department cells found changed in the master on days since..until: for the brief and mail."""
-    return CoordinatorLayer(db or StateDB(ws.state_db)).edits(since, until)
+    found = CoordinatorLayer(db or StateDB(ws.state_db)).edits(since, until)
+    latest = {(e.task_id, e.field, e.master_value): e for e in found}  # found again while the master stayed open
+    return [e for e in found if latest[(e.task_id, e.field, e.master_value)] is e]
