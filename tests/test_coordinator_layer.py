@@ -185,3 +185,17 @@ def test_master_spec_is_checked_when_loaded(tmp_path):
     with pytest.raises(SpecError) as err:
         load_master_spec(broken)
     assert "master.toml" in err.value.message("en") and "escalation" in err.value.message("en")
+
+
+def test_a_renamed_sheet_is_said_not_silently_skipped(ws, tmp_path):
+    files = workbooks(ws, tmp_path / "in")
+    master = merge_files(ws, files).master_path
+    edit(master, WBS, TASK, {("RD-001", COMMENT): "先记下"})
+    merge_files(ws, files)
+    book = openpyxl.load_workbook(master)
+    book[WBS].title = "我的主表"
+    book["我的主表"]["A1"] = "renamed"
+    book.save(master)
+    result = merge_files(ws, files)
+    assert any("Master WBS" in line and "not found" in line for line in result.summary("en"))
+    assert rows(result.master_path, WBS, TASK)["RD-001"][COMMENT] == "先记下"  # the earlier value stays

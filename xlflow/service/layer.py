@@ -87,6 +87,9 @@ def _read_sheet(result: ReadBack, sheet: LayerSheet, book: RawWorkbook, theirs: 
     labels = {sheet.row_label.zh, sheet.row_label.en}
     table = read_table(book, sheet.id, labels)
     if table is None:
+        if theirs is not None and read_table(theirs, sheet.id, labels) is not None:  # xlflow wrote it: renamed?
+            result.problems.append(Phrase("coord-sheet-missing", sheet=Phrase(f"master-sheet-{sheet.id}"),
+                                          file=result.master.name, label=sheet.row_label.zh))
         return
     result.tables[sheet.id] = table
     if theirs is not None and (ref := read_table(theirs, sheet.id, labels)) is not None:
