@@ -38,15 +38,17 @@ def department_edits(found: ReadBack, plan: MasterPlan, ws: Workspace, db: State
         table, ref = found.tables.get(sheet), found.reference.get(sheet)
         if table is None or ref is None:
             continue
+        pairs = [(header, ref_header, f) for header, f in _fields(table, by_label).items()
+                 if (ref_header := _header_of(ref, f, by_label)) is not None]  # the coordinator may move columns
         for task_id, row in table.rows.items():
             written = ref.rows.get(task_id)
             if written is None:
                 continue
-            for header, f in _fields(table, by_label).items():
-                ref_header = _header_of(ref, f, by_label)
-                if ref_header is None or (task_id, f.key) in edits:
+            for header, ref_header, f in pairs:
+                mine, theirs = row.get(header), written.get(ref_header)
+                if mine == theirs or (task_id, f.key) in edits:
                     continue
-                edit = _edit(task_id, f, row.get(header, ""), written.get(ref_header, ""), tasks, catalog, lang)
+                edit = _edit(task_id, f, cell_text(mine), cell_text(theirs), tasks, catalog, lang)
                 if edit is not None:
                     edits[(task_id, f.key)] = edit
     out = list(edits.values())

@@ -29,7 +29,7 @@ from ..store.atomic import atomic_path
 from ..store.layer import EXTRA_PREFIX, CoordinatorLayer, LayerData, MasterEdit
 from ..store.state import StateDB
 from ..xlsx.read import RawWorkbook, label_key, read_workbook
-from .masterread import MasterTable, read_table
+from .masterread import MasterTable, cell_text, master_titles, read_table
 
 
 @dataclass
@@ -69,9 +69,10 @@ def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None 
     result.history = keep_replaced(ws, result.master)
     if not result.edited:
         return result  # exactly what xlflow wrote: nothing typed, nothing to read
+    titles = master_titles(spec)
     try:
-        book = read_workbook(result.master)
-        theirs = read_workbook(reference) if reference.is_file() else None
+        book = read_workbook(result.master, titles)
+        theirs = read_workbook(reference, titles) if reference.is_file() else None
     except UnreadableWorkbook as error:
         result.problems.append(Phrase("coord-unreadable", file=result.master.name,
                                       detail=Phrase(error.key, **error.params)))
@@ -100,9 +101,9 @@ def _read_sheet(result: ReadBack, sheet: LayerSheet, book: RawWorkbook, theirs: 
     own = layer.own_headers(sheet.id) | set(result.reference.get(sheet.id, MasterTable("", {})).headers)
     extras = [h for h in table.headers if own and h not in own and h not in columns]
     result.carried[sheet.id] = extras
-    cells = [(key, f.key, _value(row.get(header, ""), f, catalog)) for key, row in table.rows.items()
+    cells = [(key, f.key, _value(cell_text(row.get(header)), f, catalog)) for key, row in table.rows.items()
              for header, f in columns.items()]
-    cells += [(key, EXTRA_PREFIX + h, row.get(h, "")) for key, row in table.rows.items() for h in extras]
+    cells += [(key, EXTRA_PREFIX + h, cell_text(row.get(h))) for key, row in table.rows.items() for h in extras]
     result.recorded += layer.record_many(sheet.id, cells, result.master.name)
 
 

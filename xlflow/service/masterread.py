@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ..i18n import LANGS, msg
 from ..spec.fields import as_text
+from ..spec.master import MasterSpec
 from ..xlsx.read import RawWorkbook, Sheet, label_key
 
 HEADER_SEARCH_ROWS = 12  # title, subtitle, blank line: the header is the 4th row today
@@ -15,10 +16,11 @@ HEADER_SEARCH_ROWS = 12  # title, subtitle, blank line: the header is the 4th ro
 
 @dataclass
 class MasterTable:
-    """One master sheet: its header texts -> column number, and row key -> {header: cell text}."""
+    """One master sheet: its header texts -> column number, and row key -> {header: raw cell value}
+    (cell_text() makes it comparable text; raw values are compared first, which is cheaper)."""
     sheet: str
     headers: dict[str, int]
-    rows: dict[str, dict[str, str]] = field(default_factory=dict)
+    rows: dict[str, dict[str, object]] = field(default_factory=dict)
     truncated: bool = False  # the reader stopped at its row cap: later rows were not read
 
 
@@ -29,6 +31,17 @@ def cell_text(value: object) -> str:
     if isinstance(value, dt.datetime) and value.time() == dt.time():
         return value.date().isoformat()
     return as_text(value)
+
+
+def master_titles(spec: MasterSpec) -> set[str]:
+    """The titles, in either language, of the master sheets that have coordinator columns."""
+    out = set()
+    for sheet in spec.sheets:
+        try:
+            out |= {msg(f"master-sheet-{sheet.id}", lang) for lang in LANGS}
+        except KeyError:  # a sheet this build does not draw
+            continue
+    return out
 
 
 def find_sheet(book: RawWorkbook, sheet_id: str) -> Sheet | None:
@@ -57,6 +70,8 @@ def read_table(book: RawWorkbook, sheet_id: str, row_labels: set[str]) -> Master
         for row in range(r + 1, sheet.last_row + 1):
             key = cell_text(sheet.value(row, key_col)).strip()
             if key and key not in table.rows:
-                table.rows[key] = {h: cell_text(sheet.value(row, c)) for h, c in table.headers.items()}
+                cells = sheet.cells
+                table.rows[key] = {h: cell.value for h, c in table.headers.items()
+                                   if (cell := cells.get((row, c))) is not None}
         return table
     return None
