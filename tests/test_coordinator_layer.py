@@ -199,3 +199,23 @@ def test_a_renamed_sheet_is_said_not_silently_skipped(ws, tmp_path):
     result = merge_files(ws, files)
     assert any("Master WBS" in line and "not found" in line for line in result.summary("en"))
     assert rows(result.master_path, WBS, TASK)["RD-001"][COMMENT] == "先记下"  # the earlier value stays
+
+
+def test_the_watcher_logs_an_edit_found_in_the_master(ws, tmp_path):
+    from xlflow.watcher import process_inbox
+
+    ws.folder("inbox").mkdir(parents=True, exist_ok=True)
+    for path in workbooks(ws, tmp_path / "in"):
+        shutil.copyfile(path, ws.folder("inbox") / path.name)
+    process_inbox(ws, as_of=AS_OF)
+    master = ws.folder("master") / "TP-1-master.xlsx"
+    edit(master, WBS, TASK, {("MK-001", STATUS): "受阻", ("MK-001", COMMENT): "预算卡住"})
+    generate_workbook(ws, "RD", "zh", ws.folder("inbox") / "RD-v2.xlsx",  # RD's next version arrives
+                      data={"wbs": {"card": {"update_date": AS_OF}, "tables": {"tasks": rd_tasks()}}})
+    outcomes = process_inbox(ws, as_of=AS_OF)
+    assert [o.result for o in outcomes] == ["accepted"]
+    line = outcomes[0].line("zh")
+    assert "MK-001 的“状态”在主任务表中被改为“受阻”" in line and "联系 MK" in line
+    log = (ws.root / "logs" / "watch.log").read_text("utf-8")
+    assert "MK-001" in log
+    assert rows(master, WBS, TASK)["MK-001"][COMMENT] == "预算卡住"
