@@ -42,7 +42,7 @@ def test_comments_and_an_added_column_are_carried_over_two_merges(ws, tmp_path):
 
     first = merge_files(ws, files, AS_OF + dt.timedelta(days=1))
     assert first.layer.recorded == 7
-    assert first.layer.carried == {"wbs": ["PMO跟进"], "delays": []}
+    assert first.layer.carried == {WBS: ["PMO跟进"]}
     second = merge_files(ws, files, AS_OF + dt.timedelta(days=2))  # nothing typed since: carried again
     assert second.layer.recorded == 0 and not second.layer.edited
     wbs = rows(second.master_path, WBS, TASK)
@@ -219,3 +219,24 @@ def test_the_watcher_logs_an_edit_found_in_the_master(ws, tmp_path):
     log = (ws.root / "logs" / "watch.log").read_text("utf-8")
     assert "MK-001" in log
     assert rows(master, WBS, TASK)["MK-001"][COMMENT] == "预算卡住"
+
+
+def test_what_is_typed_into_the_open_master_and_into_the_one_beside_it_is_all_kept(ws, tmp_path):
+    files = workbooks(ws, tmp_path / "in")
+    master = merge_files(ws, files).master_path
+    lock = master.parent / ".~lock.TP-1-master.xlsx#"
+    lock.write_text("coordinator", "utf-8")
+    edit(master, WBS, TASK, {("RD-001", STATUS): "已完成", ("RD-001", COMMENT): "在原表写的"})
+    first = merge_files(ws, files)
+    assert first.locked and [(e.task_id, e.field) for e in first.layer.edits] == [("RD-001", "status")]
+    second = merge_files(ws, files)  # still open, nothing new: read before, not reported again
+    assert second.locked and second.layer.edits == [] and second.layer.recorded == 0
+    edit(second.master_path, WBS, TASK, {("MK-001", COMMENT): "在新表写的"})
+    edit(master, WBS, TASK, {("RD-003", COMMENT): "后来又写的"})
+    lock.unlink()
+    third = merge_files(ws, files)
+    assert not third.locked and third.master_path == master
+    wbs = rows(master, WBS, TASK)
+    assert (wbs["RD-001"][COMMENT], wbs["MK-001"][COMMENT], wbs["RD-003"][COMMENT]) == \
+        ("在原表写的", "在新表写的", "后来又写的")
+    assert wbs["RD-001"][STATUS] == "进行中"

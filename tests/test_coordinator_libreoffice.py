@@ -40,7 +40,7 @@ def test_a_master_edited_in_libreoffice_is_read_back_and_carried(tmp_path):
     first = merge_files(ws, files, AS_OF + dt.timedelta(days=1))
     assert [(e.task_id, e.field, e.master_value, e.department_value) for e in first.layer.edits] == \
         [("RD-002", "status", "已完成", "进行中")]  # and nothing else of Calc's re-save
-    assert first.layer.carried["wbs"] == ["PMO跟进"]
+    assert first.layer.carried == {WBS: ["PMO跟进"]}
     second = merge_files(ws, files, AS_OF + dt.timedelta(days=2))
     wbs = rows(second.master_path, WBS, TASK)
     assert wbs["RD-001"]["协调人备注"] == "催样机 & 周五前回复" and wbs["RD-001"]["需升级"] == "是"

@@ -34,8 +34,8 @@ def department_edits(found: ReadBack, plan: MasterPlan, ws: Workspace, db: State
     by_label = {label_key(lbl): f for f in wbs if f.key not in SKIPPED for lbl in (f.label.zh, f.label.en)}
     tasks = {t.task_id: t for t in plan.tasks}
     edits: dict[tuple[str, str], MasterEdit] = {}
-    for sheet in EDIT_SHEETS:
-        table, ref = found.tables.get(sheet), found.reference.get(sheet)
+    for sheet, read in ((s, r) for r in reversed(found.files) for s in EDIT_SHEETS):  # the newest save first
+        table, ref = read.tables.get(sheet), read.reference.get(sheet)
         if table is None or ref is None:
             continue
         pairs = [(header, ref_header, f) for header, f in _fields(table, by_label).items()
@@ -53,7 +53,7 @@ def department_edits(found: ReadBack, plan: MasterPlan, ws: Workspace, db: State
                     edits[(task_id, f.key)] = edit
     out = list(edits.values())
     if out:
-        CoordinatorLayer(db).record_edits(out, found.master.name, plan.as_of)
+        CoordinatorLayer(db).record_edits(out, found.files[-1].path.name, plan.as_of)
     found.edits = out
     return out
 

@@ -15,6 +15,7 @@ import datetime as dt
 import filecmp
 import hashlib
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from ..output.master import WriteResult
 from ..spec.catalog import Catalog, Field, load_catalog
 from ..spec.master import LayerSheet, MasterSpec, load_master_spec
 from ..store.atomic import atomic_path
+from ..store.cache import file_sha256
 from ..store.layer import EXTRA_PREFIX, CoordinatorLayer, LayerData, MasterEdit
 from ..store.state import StateDB
 from ..xlsx.read import RawWorkbook, label_key, read_workbook
@@ -33,17 +35,24 @@ from .masterread import MasterTable, cell_text, master_titles, read_table
 
 
 @dataclass
+class FileRead:
+    """One master file read back: its tables and what xlflow wrote in it (by sheet id)."""
+    path: Path
+    tables: dict[str, MasterTable] = field(default_factory=dict)
+    reference: dict[str, MasterTable] = field(default_factory=dict)
+
+
+@dataclass
 class ReadBack:
-    """What the read-back of the current master found (the merge prints it and keeps it)."""
+    """What the read-back before a merge found (the merge prints it and keeps it)."""
     master: Path
     found: bool = False  # there was a master to read
-    edited: bool = False  # it differs from what xlflow wrote there last time (or that is unknown)
+    edited: bool = False  # a master file differs from what xlflow wrote there (or that is unknown)
     recorded: int = 0  # coordinator values new or changed since the last read-back
-    carried: dict[str, list[str]] = field(default_factory=dict)  # sheet id -> headers of added columns seen
+    carried: dict[str, list[str]] = field(default_factory=dict)  # sheet title -> headers of added columns seen
     history: Path | None = None  # the copy of the master about to be replaced, in master/history/
     problems: list[Phrase] = field(default_factory=list)
-    tables: dict[str, MasterTable] = field(default_factory=dict)  # sheet id -> the master's table
-    reference: dict[str, MasterTable] = field(default_factory=dict)  # sheet id -> what xlflow wrote there
+    files: list[FileRead] = field(default_factory=list)  # the files read, oldest first
     edits: list[MasterEdit] = field(default_factory=list)  # department cells changed (department_edits)
 
 
@@ -53,58 +62,99 @@ def written_copy(ws: Workspace, target: Path) -> Path:
     return ws.root / ".xlflow" / "written" / f"{digest}-{Path(target).name}"
 
 
+def masters_to_read(ws: Workspace, target: Path) -> list[Path]:
+    """The master and the masters xlflow wrote beside it while it was open (the coordinator may
+    have typed into either), oldest first: a later save wins."""
+    target = Path(target)
+    beside = re.compile(rf"^{re.escape(target.stem)}-\d{{8}}-\d{{6}}(-\d+)?{re.escape(target.suffix)}$")
+    found = [p for p in target.parent.glob(f"{target.stem}-*{target.suffix}")
+             if beside.match(p.name) and written_copy(ws, p).is_file()]
+    if target.is_file():
+        found.append(target)
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p == target))
+
+
 def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None = None,
               catalog: Catalog | None = None) -> ReadBack:
-    """Read the master at `target` back and record the coordinator's values; keep it in history/."""
+    """Read the master at `target` (and those written beside it) back and record what the
+    coordinator typed since xlflow wrote them; keep the master about to be replaced in history/."""
     spec, catalog = spec or load_master_spec(), catalog or load_catalog()
     result = ReadBack(Path(target))
-    if not result.master.is_file():
-        return result
-    result.found = True
-    reference = written_copy(ws, result.master)
-    try:
-        result.edited = not (reference.is_file() and filecmp.cmp(result.master, reference, shallow=False))
-    except OSError:
-        result.edited = True
-    result.history = keep_replaced(ws, result.master)
-    if not result.edited:
-        return result  # exactly what xlflow wrote: nothing typed, nothing to read
-    titles = master_titles(spec)
-    try:
-        book = read_workbook(result.master, titles)
-        theirs = read_workbook(reference, titles) if reference.is_file() else None
-    except UnreadableWorkbook as error:
-        result.problems.append(Phrase("coord-unreadable", file=result.master.name,
-                                      detail=Phrase(error.key, **error.params)))
-        return result
+    if result.master.is_file():
+        result.found = True
+        result.history = keep_replaced(ws, result.master)
     layer = CoordinatorLayer(db)
-    for sheet in spec.sheets:
-        _read_sheet(result, sheet, book, theirs, layer, catalog)
+    for path in masters_to_read(ws, result.master):
+        _read_file(ws, path, result, layer, spec, catalog)
     return result
 
 
-def _read_sheet(result: ReadBack, sheet: LayerSheet, book: RawWorkbook, theirs: RawWorkbook | None,
-                layer: CoordinatorLayer, catalog: Catalog) -> None:
+def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLayer, spec: MasterSpec,
+               catalog: Catalog) -> None:
+    reference = written_copy(ws, path)
+    try:
+        if reference.is_file() and filecmp.cmp(path, reference, shallow=False):
+            return  # exactly what xlflow wrote: nothing typed
+        sha = file_sha256(path)
+    except OSError:
+        return
+    result.edited = True
+    if layer.was_read(str(path), sha):
+        return  # read before (the master stayed open): its values are kept, its edits were reported
+    titles = master_titles(spec)
+    try:
+        book = read_workbook(path, titles)
+        theirs = read_workbook(reference, titles) if reference.is_file() else None
+    except UnreadableWorkbook as error:
+        result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
+        return
+    read = FileRead(path)
+    for sheet in spec.sheets:
+        _read_sheet(result, read, sheet, book, theirs, layer, catalog)
+    result.files.append(read)
+    layer.mark_read(str(path), sha)
+
+
+def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWorkbook,
+                theirs: RawWorkbook | None, layer: CoordinatorLayer, catalog: Catalog) -> None:
     labels = {sheet.row_label.zh, sheet.row_label.en}
     table = read_table(book, sheet.id, labels)
+    ref = read_table(theirs, sheet.id, labels) if theirs is not None else None
     if table is None:
-        if theirs is not None and read_table(theirs, sheet.id, labels) is not None:  # xlflow wrote it: renamed?
+        if ref is not None:  # xlflow wrote it: renamed?
             result.problems.append(Phrase("coord-sheet-missing", sheet=Phrase(f"master-sheet-{sheet.id}"),
-                                          file=result.master.name, label=sheet.row_label.zh))
+                                          file=read.path.name, label=sheet.row_label.zh))
         return
-    result.tables[sheet.id] = table
-    if theirs is not None and (ref := read_table(theirs, sheet.id, labels)) is not None:
-        result.reference[sheet.id] = ref
+    read.tables[sheet.id] = table
+    if ref is not None:
+        read.reference[sheet.id] = ref
     if table.truncated:
         result.problems.append(Phrase("coord-truncated", sheet=table.sheet, rows=len(table.rows)))
     columns = _columns(table, sheet)
-    own = layer.own_headers(sheet.id) | set(result.reference.get(sheet.id, MasterTable("", {})).headers)
+    own = layer.own_headers(sheet.id) | set(ref.headers if ref is not None else ())
     extras = [h for h in table.headers if own and h not in own and h not in columns]
-    result.carried[sheet.id] = extras
-    cells = [(key, f.key, _value(cell_text(row.get(header)), f, catalog)) for key, row in table.rows.items()
-             for header, f in columns.items()]
-    cells += [(key, EXTRA_PREFIX + h, cell_text(row.get(h))) for key, row in table.rows.items() for h in extras]
-    result.recorded += layer.record_many(sheet.id, cells, result.master.name)
+    if extras:
+        result.carried[table.sheet] = list(dict.fromkeys([*result.carried.get(table.sheet, []), *extras]))
+    keys = {h: f.key for h, f in columns.items()} | {h: EXTRA_PREFIX + h for h in extras}
+    written = _written(ref, sheet, extras)
+    cells = []
+    for row_key, row in table.rows.items():
+        before = written.get(row_key, {})
+        for header, key in keys.items():
+            value = row.get(header)
+            if row_key in written and key in before and before[key] == value:
+                continue  # as xlflow wrote it: not the coordinator's news
+            text = cell_text(value)
+            cells.append((row_key, key, _value(text, columns[header], catalog) if header in columns else text))
+    result.recorded += layer.record_many(sheet.id, cells, read.path.name)
+
+
+def _written(ref: MasterTable | None, sheet: LayerSheet, extras: list[str]) -> dict[str, dict[str, object]]:
+    """row key -> column key -> the raw value xlflow wrote (empty when it is not known)."""
+    if ref is None:
+        return {}
+    keys = {h: f.key for h, f in _columns(ref, sheet).items()} | {h: EXTRA_PREFIX + h for h in extras if h in ref.headers}
+    return {row_key: {key: row.get(h) for h, key in keys.items()} for row_key, row in ref.rows.items()}
 
 
 def _columns(table: MasterTable, sheet: LayerSheet) -> dict[str, Field]:

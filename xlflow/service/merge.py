@@ -79,8 +79,8 @@ class MergeResult:
             lines += [p.render(lang) for p in found.problems]
             if found.recorded:
                 lines.append(msg("coord-recorded", lang, count=found.recorded))
-            lines += [msg("coord-carried", lang, sheet=found.tables[s].sheet, header=h)
-                      for s, headers in found.carried.items() for h in headers]
+            lines += [msg("coord-carried", lang, sheet=sheet, header=h)
+                      for sheet, headers in found.carried.items() for h in headers]
             lines += edit_lines(found.edits, lang)
             if found.history and found.edited:
                 lines.append(msg("coord-replaced", lang, path=found.history))

@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS coordinator_headers (  -- every header xlflow itself 
     header TEXT NOT NULL,
     PRIMARY KEY (sheet, header)
 );
+CREATE TABLE IF NOT EXISTS coordinator_reads (  -- master files already read back, by content
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    read TEXT NOT NULL,
+    PRIMARY KEY (path, sha256)
+);
 CREATE TABLE IF NOT EXISTS master_edits (  -- department cells changed in the master, reported
     id INTEGER PRIMARY KEY,
     found TEXT NOT NULL,
@@ -155,6 +161,17 @@ class CoordinatorLayer:
     def note_headers(self, sheet: str, headers: Iterable[str]) -> None:
         with self.db._connect() as con:
             con.executemany("INSERT OR IGNORE INTO coordinator_headers VALUES (?,?)", [(sheet, h) for h in headers])
+
+    # ---- master files read back ----
+
+    def was_read(self, path: str, sha256: str) -> bool:
+        with self.db._connect() as con:
+            return con.execute("SELECT 1 FROM coordinator_reads WHERE path=? AND sha256=?",
+                               (path, sha256)).fetchone() is not None
+
+    def mark_read(self, path: str, sha256: str) -> None:
+        with self.db._connect() as con:
+            con.execute("INSERT OR IGNORE INTO coordinator_reads VALUES (?,?,?)", (path, sha256, now_iso()))
 
     # ---- department cells changed in the master ----
 
