@@ -31,6 +31,7 @@ from ..store import weekrecord
 from .openwork import open_work
 from ..store.lateness import late_submissions
 from ..store.snapshots import Snapshot
+from .edits import edit_lines, master_edits
 from ..store.state import StateDB, submitted_departments
 from ..workdays import Week, WorkCalendar, week_of
 from .scorecard import make_scorecard
@@ -121,9 +122,10 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     cal = WorkCalendar.from_settings(ws.calendar)
     late = late_submissions(ws, db, week.start, as_of)
     notices = build_notices(ws, record, late, as_of, lang, cal)
+    edits = edit_lines(master_edits(ws, week.start, as_of, db), lang or ws.lang)
     brief = build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db), risks, lang,
                         calendar=cal, submitted=done, versions=versions, notices=notices,
-                        quiet=quiet)
+                        quiet=quiet, master_edits=edits)
     return replace(brief, scorecard=scorecard_part(ws, make_scorecard(ws, as_of, db), brief.lang))
 
 

@@ -129,7 +129,7 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
                 lang: str | None = None, calendar: WorkCalendar | None = None,
                 statuses: Enum | None = None, submitted: frozenset[str] | None = None,
                 versions: Iterable[PlanVersion] = (), notices: tuple[Notice, ...] = (),
-                quiet: bool = False) -> Brief:
+                quiet: bool = False, master_edits: Iterable[str] = ()) -> Brief:
     """The week-over-week brief. `current` is the newest snapshot of the week, `previous` the
     newest of the week before, `older` the newest at least two weeks older (for "not updated");
     `submissions` are StateDB.submissions() rows (department, received, result); `risks` are
@@ -162,7 +162,7 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
         subject=subject(ws, b.week, lang),
         notes=_notes(b, current, previous) + ((b.t("brief-note-quiet"),) if quiet else ()),
         plan_changes=plan_changes(ws, versions, lang),
-        notices=notices, quiet=quiet,
+        notices=notices, quiet=quiet, master_edits=tuple(master_edits),
     )
 
 

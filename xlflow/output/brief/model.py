@@ -202,6 +202,7 @@ class Brief:
     notices: tuple[Notice, ...] = ()  # from the week's record (notices.py), in this order
     quiet: bool = False  # no update and no merge this week: nothing "finished" or "newly delayed"
     scorecard: ScorecardPart | None = None  # the department scorecards as of the brief's day
+    master_edits: tuple[str, ...] = ()  # department cells changed in the master by hand (service/edits.py)
 
     def notice(self, key: str) -> Notice | None:
         return next((n for n in self.notices if n.key == key), None)
