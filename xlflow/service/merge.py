@@ -28,6 +28,7 @@ from ..store.cache import SubmissionCache, check_and_cache, file_sha256
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
 from .baselines import record_plan
+from .control import plan_control, plan_dates
 
 
 @dataclass
@@ -155,6 +156,8 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                       submitted=submitted)
     if files is None:
         record_plan(db, plan.tasks)  # tasks accepted before baselines were recorded get theirs now
+        plan.control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
+                                                               if i.included and i.department])
     target, dated = (Path(out), None) if out else master_paths(ws, as_of)
     written = write_master(plan, ws, target, lang or ws.lang)
     db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
