@@ -48,7 +48,7 @@ def _sheet_xml(path) -> dict[str, str]:
 def test_every_sheet_is_there_in_the_workspace_language(ws, plan, tmp_path):
     out = write_master(plan, ws, tmp_path / "m.xlsx", "en").path
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Dashboard", "Master WBS", "Timeline", "Delays & blockers", "Dependencies", "RACI",
+    assert wb.sheetnames == ["Dashboard", "Master WBS", "Timeline", "Delays & blockers", "Plan changes", "Dependencies", "RACI",
                              "Issues & risks", "Action items", "Submissions"]
     zh = openpyxl.load_workbook(write_master(plan, ws, tmp_path / "z.xlsx", "zh").path)
     assert zh.sheetnames[:3] == ["总览", "主任务表", "甘特图"]
@@ -66,6 +66,7 @@ def test_master_wbs_has_all_spec_fields_then_computed_columns(ws, plan, tmp_path
     assert headers[0] == "Department"
     assert headers[1:1 + len(spec)] == spec
     assert headers[1 + len(spec):] == ["Effective status", "Health", "Working days to due", "Working days late",
+                                       "Baseline start", "Baseline due", "Slip (working days)", "Baseline from",
                                        "Open predecessors", "Successors in other departments", "File", "Received"]
     rows = {r[1]: dict(zip(headers, r)) for r in sheet.iter_rows(min_row=5, values_only=True)}
     assert list(rows) == ["RD-1", "RD-2", "RD-3", "MK-1"]
@@ -79,7 +80,7 @@ def test_master_wbs_has_all_spec_fields_then_computed_columns(ws, plan, tmp_path
     assert rows["MK-1"]["Percent complete"] == 10
     assert rows["MK-1"]["Working days to due"] == 6
     assert sheet.freeze_panes == "D5"
-    assert list(sheet.tables) and sheet.tables[list(sheet.tables)[0]].ref == "A4:W8"
+    assert list(sheet.tables) and sheet.tables[list(sheet.tables)[0]].ref == "A4:AA8"
 
 
 def test_status_and_health_colours_are_conditional_formats_from_enums(ws, plan, tmp_path):

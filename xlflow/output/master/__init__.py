@@ -16,7 +16,7 @@ from ...errors import OutputLocked
 from ...plan.model import MasterPlan
 from ...spec.catalog import Catalog
 from ...store.atomic import atomic_path
-from . import dashboard, delays, dependencies, records, submissions, timeline, wbs
+from . import dashboard, delays, dependencies, planchanges, records, submissions, timeline, wbs
 from .core import MasterWriter
 
 __all__ = ["MasterWriter", "WriteResult", "write_master"]
@@ -31,7 +31,7 @@ class WriteResult:
 
 def _sheets() -> list[Callable[[MasterWriter], None]]:
     """The sheets in workbook order (looked up on each call, so a test can replace one)."""
-    return [dashboard.write, wbs.write, timeline.write, delays.write, dependencies.write,
+    return [dashboard.write, wbs.write, timeline.write, delays.write, planchanges.write, dependencies.write,
             records.write_raci, records.write_issues, records.write_actions, submissions.write]
 
 

@@ -46,6 +46,9 @@ def _figures(w: MasterWriter, sheet: FastSheet, total: DeptStats) -> None:
         ("master-kpi-problems", len(plan.problems)),
         ("master-kpi-end", plan.end_date),
     ]
+    if plan.control is not None:  # the projected end against the baseline end, and how many tasks slipped
+        figures += [("master-kpi-baseline-end", plan.control.baseline_end),
+                    ("master-kpi-slipped", plan.control.slipped)]
     for i, (key, value) in enumerate(figures):
         col = i * 2
         w.check(sheet.write_string(2, col, w.t(key), s["label"]), "kpi label")
