@@ -13,6 +13,7 @@ from ..config import Workspace
 from ..errors import XlflowError
 from ..findings import WARNING, Finding
 from ..i18n import msg
+from ..output.brief.control import BriefControl, brief_control
 from ..output.mail import compose, deliver
 from ..plan.control import (
     APPROVED,
@@ -31,7 +32,7 @@ from ..plan.guard import task_values, workbook_lang
 from ..plan.model import MasterPlan
 from ..spec.catalog import load_catalog
 from ..store.baselines import Baseline, Baselines
-from ..store.snapshots import SnapshotTask
+from ..store.snapshots import Snapshot, SnapshotTask
 from ..store.state import StateDB
 from ..workdays import WorkCalendar
 from .baselines import backfill
@@ -173,3 +174,11 @@ def _mail_pushed(ws: Workspace, department: str, task_id: str, old: dt.date | No
 
 def _day(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.date) else "—"
+
+
+def control_of_brief(ws: Workspace, db: StateDB, current: Snapshot, lang: str) -> BriefControl:
+    """The brief's plan against the baseline, for the tasks of its snapshot and the end its merge recorded."""
+    tasks = snapshot_dates(current.tasks)
+    found = plan_control(ws, db, tasks, {t.department for t in tasks})
+    end = Baselines(db).end_on(current.as_of)
+    return brief_control(ws, found, end.projected_end if end else None, lang, WorkCalendar.from_settings(ws.calendar))

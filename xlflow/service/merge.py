@@ -24,6 +24,7 @@ from ..plan.model import MasterPlan
 from ..spec.catalog import load_catalog
 from ..store.accepted import AcceptedVersion, read_accepted
 from ..store.atomic import atomic_path
+from ..store.baselines import Baselines, PlanEnd
 from ..store.cache import SubmissionCache, check_and_cache, file_sha256
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
@@ -158,6 +159,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
         record_plan(db, plan.tasks)  # tasks accepted before baselines were recorded get theirs now
         plan.control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
                                                                if i.included and i.department])
+        Baselines(db).record_end(PlanEnd(as_of, plan.end_date, plan.control.baseline_end, plan.control.slipped))
     target, dated = (Path(out), None) if out else master_paths(ws, as_of)
     written = write_master(plan, ws, target, lang or ws.lang)
     db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these

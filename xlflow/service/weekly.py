@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -29,6 +29,7 @@ from ..store.cache import SubmissionCache
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..workdays import Week, week_of
+from .control import control_of_brief
 
 SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
 
@@ -100,9 +101,10 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     current, previous, older = read_snapshots(db, as_of, ws.project.week_start)
     if week_of(current[0], ws.project.week_start) == week_of(as_of, ws.project.week_start):
         as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
-    return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
-                       open_issues(ws) if risks is None else risks, lang, submitted=submitted(ws, as_of, db),
-                       versions=plan_versions(ws, db, as_of))
+    brief = build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
+                        open_issues(ws) if risks is None else risks, lang, submitted=submitted(ws, as_of, db),
+                        versions=plan_versions(ws, db, as_of))
+    return replace(brief, control=control_of_brief(ws, db, current, brief.lang))
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------

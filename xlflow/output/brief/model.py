@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ...plan.diff import PlanDiff
 from ...workdays import Week
+
+if TYPE_CHECKING:
+    from .control import BriefControl
 
 TROUBLE = ("delayed", "blocked")  # the status codes that need someone's attention
 STALE_DAYS = 14  # "not updated for two weeks"
@@ -164,6 +168,7 @@ class Brief:
     notes: tuple[str, ...] = ()
     decisions_more: int = 0  # decisions left out of the e-mail (see the master)
     plan_changes: tuple[DepartmentChanges, ...] = ()  # departments with new versions this week
+    control: "BriefControl | None" = None  # the plan against its baseline (output/brief/control.py)
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
