@@ -27,6 +27,7 @@ from ..plan.control import (
     control,
     pushed_successors,
 )
+from ..plan.changes import ChangeRequest
 from ..plan.diff import PlanDiff
 from ..plan.guard import task_values, workbook_lang
 from ..plan.model import MasterPlan
@@ -38,12 +39,10 @@ from ..workdays import WorkCalendar
 from .baselines import backfill
 
 
-def change_requests(ws: Workspace, db: StateDB) -> list:
+def change_requests(ws: Workspace, db: StateDB) -> list[ChangeRequest]:
     """Every department's change requests with the decisions that count (the change register)."""
-    try:  # the change register (h-changes) is merged in separately
-        from .changes import change_register
-    except ImportError:
-        return []
+    from .changes import change_register  # here: changes -> versions -> merge -> control would be a cycle
+
     return list(change_register(ws, db))
 
 
