@@ -54,6 +54,7 @@ def _figures(w: MasterWriter, sheet: FastSheet, total: DeptStats) -> None:
         w.check(sheet.write_string(2, col, w.t(key), s["label"]), "kpi label")
         if isinstance(value, dt.date):
             sheet.write_datetime(3, col, as_datetime(value), s["date"])
+            sheet.set_column(col, col, 11)  # a date needs it where no table below sets the width
         elif value is not None:
             sheet.write_number(3, col, value, s["kpi"])
     sheet.set_row(3, 22)
