@@ -39,11 +39,12 @@ from ..workdays import WorkCalendar
 from .baselines import backfill
 
 
-def change_requests(ws: Workspace, db: StateDB) -> list[ChangeRequest]:
-    """Every department's change requests with the decisions that count (the change register)."""
+def change_requests(ws: Workspace, db: StateDB, submissions: Iterable[Submission] | None = None) -> list[ChangeRequest]:
+    """Every department's change requests with the decisions that count (the change register), from
+    `submissions` when the caller has them parsed already (else the accepted workbooks)."""
     from .changes import change_register  # here: changes -> versions -> merge -> control would be a cycle
 
-    return list(change_register(ws, db))
+    return list(change_register(ws, db, submissions=submissions))
 
 
 def apply_approvals(db: StateDB, requests: Iterable, tasks: dict[str, TaskDates],
@@ -82,10 +83,11 @@ def snapshot_dates(tasks: Iterable[SnapshotTask]) -> list[TaskDates]:
 
 
 def plan_control(ws: Workspace, db: StateDB, tasks: Sequence[TaskDates], departments: Iterable[str] | None = None,
-                 requests: Sequence | None = None, now: dt.datetime | None = None) -> Control:
-    """The plan (`tasks`) against its baselines, after the approved requests re-baselined what they name."""
+                 submissions: Iterable[Submission] | None = None, now: dt.datetime | None = None) -> Control:
+    """The plan (`tasks`) against its baselines, after the approved requests re-baselined what they name;
+    the requests come from `submissions` (default: the accepted workbooks)."""
     backfill(db)
-    requests = change_requests(ws, db) if requests is None else requests
+    requests = change_requests(ws, db, submissions)
     apply_approvals(db, requests, {t.task_id: t for t in tasks}, now)
     store = Baselines(db)
     return control(tasks, store.first(), store.current(), requests, WorkCalendar.from_settings(ws.calendar),
@@ -95,12 +97,14 @@ def plan_control(ws: Workspace, db: StateDB, tasks: Sequence[TaskDates], departm
 # --- at intake ------------------------------------------------------------------------------------
 
 def intake_control(ws: Workspace, db: StateDB, department: str, sub: Submission, diff: PlanDiff | None,
-                   project: Sequence[TaskDates], lang: str, now: dt.datetime) -> list[Finding]:
-    """An accepted version's date moves: approved requests re-baseline first; an unapproved move is a
-    warning at the task's cell; a later due date that pushes another department's task is mailed to it."""
+                   currents: Sequence[Submission], lang: str, now: dt.datetime) -> list[Finding]:
+    """An accepted version's date moves against every department's current submission (`currents`, the
+    new version among them): approved requests re-baseline first; an unapproved move is a warning at
+    the task's cell; a later due date that pushes another department's task is mailed to it."""
     if diff is None:
         return []
-    requests = change_requests(ws, db)
+    project = project_dates(currents)
+    requests = change_requests(ws, db, currents)
     apply_approvals(db, requests, {t.task_id: t for t in project}, now)
     current = Baselines(db).current()
     rows = {r.values.get("task_id"): r for r in (sub.data.rows("wbs", "tasks") if sub.data else ())}

@@ -34,7 +34,7 @@ from ..store.cache import remember
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
 from .baselines import record_version
-from .control import intake_control, project_dates
+from .control import intake_control
 from .mailing import Mailing
 from .merge import merge_workspace
 from .oddfiles import OddFiles
@@ -297,8 +297,10 @@ class Intake(OddFiles, Mailing):
         """Baselines for the new tasks; an unapproved date move is a warning; pushed successors are told."""
         when = dt.datetime.fromisoformat(received)
         record_version(self.ws, self.db, department, sub, when)
-        project = project_dates(current_submissions(self.ws).values())
-        return intake_control(self.ws, self.db, department, sub, guard.diff, project, self.lang, when)
+        if guard.diff is None:  # a first version moves nothing
+            return []
+        currents = list(current_submissions(self.ws).values())
+        return intake_control(self.ws, self.db, department, sub, guard.diff, currents, self.lang, when)
 
     def _change_line(self, guard: GuardResult | None, sub: Submission) -> str:
         if guard is None or not guard.accepted:

@@ -158,7 +158,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     if files is None:
         record_plan(db, plan.tasks)  # tasks accepted before baselines were recorded get theirs now
         plan.control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
-                                                               if i.included and i.department])
+                                                               if i.included and i.department], submissions)
         Baselines(db).record_end(PlanEnd(as_of, plan.end_date, plan.control.baseline_end, plan.control.slipped))
     target, dated = (Path(out), None) if out else master_paths(ws, as_of)
     written = write_master(plan, ws, target, lang or ws.lang)
