@@ -125,14 +125,23 @@ def _covers(r: RequestLike, task_id: str, kind: str, new: dt.date | None) -> boo
     return wanted is None or wanted == new
 
 
+def successor_index(tasks: Iterable[TaskDates]) -> dict[str, list[TaskDates]]:
+    """Task ID -> the tasks that name it as a predecessor."""
+    out: dict[str, list[TaskDates]] = {}
+    for t in tasks:
+        for pred in t.predecessors:
+            out.setdefault(pred, []).append(t)
+    return out
+
+
 def pushed_successors(moved: TaskDates, new_due: dt.date | None,
-                      tasks: Iterable[TaskDates]) -> tuple[Pushed, ...]:
-    """Other departments' tasks that wait for `moved` and start before its new due date."""
+                      successors: Mapping[str, Sequence[TaskDates]]) -> tuple[Pushed, ...]:
+    """Other departments' tasks that wait for `moved` and start before its new due date
+    (`successors`: successor_index of the project's tasks)."""
     if new_due is None:
         return ()
-    return tuple(Pushed(t.task_id, t.department, t.start) for t in tasks
-                 if moved.task_id in t.predecessors and t.department != moved.department
-                 and t.start is not None and t.start < new_due)
+    return tuple(Pushed(t.task_id, t.department, t.start) for t in successors.get(moved.task_id, ())
+                 if t.department != moved.department and t.start is not None and t.start < new_due)
 
 
 def control(tasks: Sequence[TaskDates], first: Mapping[str, BaselineLike], current: Mapping[str, BaselineLike],
@@ -145,6 +154,7 @@ def control(tasks: Sequence[TaskDates], first: Mapping[str, BaselineLike], curre
              if t.task_id in current and current[t.task_id].due and t.due}
     moves = []
     opened = _first_versions(first.values())
+    successors = successor_index(tasks)
     for t in tasks:
         base = first.get(t.task_id)
         if base is None:
@@ -158,7 +168,7 @@ def control(tasks: Sequence[TaskDates], first: Mapping[str, BaselineLike], curre
                 continue
             status, ids = classify_change(t.task_id, kind, new, current.get(t.task_id), requests)
             days = calendar.between(old, new) if old and new else None
-            pushes = pushed_successors(t, new, tasks) if kind == DUE and days and days > 0 else ()
+            pushes = pushed_successors(t, new, successors) if kind == DUE and days and days > 0 else ()
             moves.append(Move(t.task_id, t.department, kind, old, new, days, status, ids, pushes))
     present = set(departments) if departments is not None else {t.department for t in tasks}
     for task_id, base in first.items():

@@ -26,6 +26,7 @@ from ..plan.control import (
     classify_change,
     control,
     pushed_successors,
+    successor_index,
 )
 from ..plan.changes import ChangeRequest
 from ..plan.diff import PlanDiff
@@ -48,12 +49,12 @@ def change_requests(ws: Workspace, db: StateDB, submissions: Iterable[Submission
 
 
 def apply_approvals(db: StateDB, requests: Iterable, tasks: dict[str, TaskDates],
-                    now: dt.datetime | None = None) -> list[Baseline]:
+                    now: dt.datetime | None = None) -> dict[str, Baseline]:
     """Each approved request re-baselines the tasks it names, once: the proposed dates (else the task's
     dates in the plan now) become the baseline, the request's ID its reason. A task whose dates would
-    not change keeps its baseline until it moves."""
+    not change keeps its baseline until it moves. Returns every task's current baseline after that."""
     store, now = Baselines(db), now or dt.datetime.now().astimezone()
-    current, out = store.current(), []
+    current = store.current()
     for r in requests:
         if r.status != APPROVED:
             continue
@@ -69,8 +70,7 @@ def apply_approvals(db: StateDB, requests: Iterable, tasks: dict[str, TaskDates]
             made = store.rebaseline(task_id, base.department, start, due, base.owner, r.change_id, now)
             if made is not None:
                 current[task_id] = made
-                out.append(made)
-    return out
+    return current
 
 
 def plan_dates(plan: MasterPlan) -> list[TaskDates]:
@@ -88,9 +88,8 @@ def plan_control(ws: Workspace, db: StateDB, tasks: Sequence[TaskDates], departm
     the requests come from `submissions` (default: the accepted workbooks)."""
     backfill(db)
     requests = change_requests(ws, db, submissions)
-    apply_approvals(db, requests, {t.task_id: t for t in tasks}, now)
-    store = Baselines(db)
-    return control(tasks, store.first(), store.current(), requests, WorkCalendar.from_settings(ws.calendar),
+    current = apply_approvals(db, requests, {t.task_id: t for t in tasks}, now)
+    return control(tasks, Baselines(db).first(), current, requests, WorkCalendar.from_settings(ws.calendar),
                    departments)
 
 
@@ -105,13 +104,13 @@ def intake_control(ws: Workspace, db: StateDB, department: str, sub: Submission,
         return []
     project = project_dates(currents)
     requests = change_requests(ws, db, currents)
-    apply_approvals(db, requests, {t.task_id: t for t in project}, now)
-    current = Baselines(db).current()
+    current = apply_approvals(db, requests, {t.task_id: t for t in project}, now)
     rows = {r.values.get("task_id"): r for r in (sub.data.rows("wbs", "tasks") if sub.data else ())}
     sheet = sub.data.forms["wbs"].sheet if sub.data and "wbs" in sub.data.forms else None
     labels = {f.key: f for f in load_catalog().form("wbs").table("tasks").fields}
     change_sheet = load_catalog().form("change").sheet
-    out = []
+    out, successors = [], successor_index(project)
+    by_id = {t.task_id: t for t in project}
     for c in diff.changes:
         if c.field not in DATES:
             continue
@@ -125,8 +124,8 @@ def intake_control(ws: Workspace, db: StateDB, department: str, sub: Submission,
                                    "days": f"{c.days:+d}" if c.days is not None else "—",
                                    "change_sheet": change_sheet(wl)}))
         if c.field == DUE and c.days and c.days > 0:
-            moved = next((t for t in project if t.task_id == c.task_id), None)
-            pushed = _pushes(moved, c.new, project)
+            moved = by_id.get(c.task_id)
+            pushed = pushed_successors(moved, c.new, successors) if moved is not None else ()
             if pushed:
                 _mail_pushed(ws, department, c.task_id, c.old, c.new, c.days, status, ids, pushed)
     return out
@@ -140,10 +139,6 @@ def project_dates(subs: Iterable[Submission]) -> list[TaskDates]:
             out.append(TaskDates(tid, sub.department or "", v.get("start"), v.get("due"),
                                  tuple(v.get("predecessors") or ())))
     return out
-
-
-def _pushes(moved: TaskDates | None, new_due: dt.date | None, project: Sequence[TaskDates]) -> tuple[Pushed, ...]:
-    return pushed_successors(moved, new_due, project) if moved is not None else ()
 
 
 def _mail_pushed(ws: Workspace, department: str, task_id: str, old: dt.date | None, new: dt.date | None,

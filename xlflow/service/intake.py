@@ -297,8 +297,8 @@ class Intake(OddFiles, Mailing):
         """Baselines for the new tasks; an unapproved date move is a warning; pushed successors are told."""
         when = dt.datetime.fromisoformat(received)
         record_version(self.ws, self.db, department, sub, when)
-        if guard.diff is None:  # a first version moves nothing
-            return []
+        if guard.diff is None or not any(c.field in ("start", "due") for c in guard.diff.changes):
+            return []  # no date moved: nothing to classify (and no plan to read again)
         currents = list(current_submissions(self.ws).values())
         return intake_control(self.ws, self.db, department, sub, guard.diff, currents, self.lang, when)
 

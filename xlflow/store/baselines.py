@@ -128,6 +128,11 @@ class Baselines:
                                (task_id,)).fetchall()
         return [Baseline.from_row(r) for r in rows]
 
+    def known(self) -> set[str]:
+        """The IDs of the tasks that have a baseline."""
+        with self.db._connect() as con:
+            return {r[0] for r in con.execute("SELECT DISTINCT task_id FROM baselines WHERE name=''")}
+
     def empty(self) -> bool:
         with self.db._connect() as con:
             return con.execute("SELECT 1 FROM baselines WHERE name='' LIMIT 1").fetchone() is None
