@@ -75,8 +75,9 @@ class Baseline:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Baseline":
+        at = dt.datetime.fromisoformat(row["set_at"])
         return cls(row["task_id"], row["department"], _date(row["start"]), _date(row["due"]), row["owner"],
-                   row["reason"], dt.datetime.fromisoformat(row["set_at"]), row["name"])
+                   row["reason"], at if at.tzinfo else at.astimezone(), row["name"])  # comparable: always aware
 
 
 @dataclass(frozen=True)
