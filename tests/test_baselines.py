@@ -82,3 +82,52 @@ def test_named_baselines_each_stay_available(ws):
         set_named(db, "too early", dt.date(2026, 11, 1))
     merge_workspace(ws, as_of=W2)
     assert store.named("kick-off")["RD-001"].due == dt.date(2026, 12, 4)
+
+
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from xlflow.cli import main
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_baseline_set_list_and_show_from_the_command_line(ws):
+    submit(ws, "RD", [task("RD", 1)], W1)
+    run_one(ws, W1)
+    submit(ws, "RD", [task("RD", 1, due=dt.date(2026, 12, 11)), task("RD", 2)], W2)
+    run_one(ws, W2)
+    w = str(ws.root)
+    assert "No named baseline yet" in _cli("baseline", "-w", w, "list").output
+    made = _cli("baseline", "-w", w, "set", "kick-off", "--as-of", W1.isoformat())
+    assert made.exit_code == 0 and 'Baseline "kick-off" set: the plan of 2026-11-13, 1 task(s)' in made.output
+    assert _cli("baseline", "set", "week 47", "-w", w).exit_code == 0  # -w after the subcommand works too
+    listed = _cli("baseline", "-w", w, "--lang", "zh", "list").output.splitlines()
+    assert [line.split("　")[0] for line in listed] == ["kick-off", "week 47"]
+    assert "2026-11-13 的计划" in listed[0] and "2026-11-20 的计划" in listed[1]
+    shown = _cli("baseline", "-w", w, "show", "kick-off").output
+    assert "RD-001 (RD) start 2026-11-02  due 2026-12-04" in shown and "RD-002" not in shown
+    current = _cli("baseline", "-w", w, "show").output
+    assert "RD-001 (RD) start 2026-11-02  due 2026-12-04  owner Wang · as first accepted (2026-11-13)" in current
+    assert "RD-002 (RD)" in current and "(2026-11-20)" in current
+    again = _cli("baseline", "-w", w, "set", "kick-off")
+    assert again.exit_code == 2 and "never overwritten" in again.output
+    unknown = _cli("baseline", "-w", w, "show", "nope")
+    assert unknown.exit_code == 2 and "kick-off, week 47" in unknown.output
+
+
+def test_the_slip_counts_working_days_of_the_workspace_calendar():
+    from xlflow.plan.control import TaskDates, control
+    from xlflow.store.baselines import Baseline
+    from xlflow.workdays import WorkCalendar
+
+    when = dt.datetime(2026, 11, 13, 9).astimezone()
+    base = {"A-1": Baseline("A-1", "A", dt.date(2026, 11, 2), dt.date(2026, 12, 4), "Li", ACCEPTED, when),
+            "A-2": Baseline("A-2", "A", dt.date(2026, 11, 2), dt.date(2026, 12, 4), "Li", ACCEPTED, when)}
+    tasks = [TaskDates("A-1", "A", dt.date(2026, 11, 2), dt.date(2026, 12, 11)),  # Fri -> next Fri
+             TaskDates("A-2", "A", dt.date(2026, 11, 2), dt.date(2026, 12, 2))]  # two days earlier
+    plain = control(tasks, base, base, [], WorkCalendar())
+    assert plain.slips == {"A-1": 5, "A-2": -2} and plain.slipped == 1
+    holiday = control(tasks, base, base, [], WorkCalendar(holidays=[dt.date(2026, 12, 8)]))
+    assert holiday.slips["A-1"] == 4
+    assert [(m.task_id, m.days, m.status) for m in holiday.moves] == [("A-1", 4, "unapproved"), ("A-2", -2, "unapproved")]
+    assert plain.baseline_end == dt.date(2026, 12, 4)

@@ -17,6 +17,7 @@ from ..xlsx.read import Cell, Sheet, cell_ref, col_letter, label_key
 from .context import CheckContext
 from .meetings import apply_legacy
 from .model import FormData, Row
+from . import change_rules  # noqa: F401  (registers the change-request rules)
 from .rules import run_rules
 
 # Formulas that reach outside the workbook: web calls, links, DDE, external workbook references.
@@ -46,8 +47,10 @@ class FormReader:
                 tables[table.id] = ()  # an older layout, perhaps: apply_legacy decides
                 continue
             if header is None:
-                self.ctx.add("table-missing", sheet=self.sheet.name, table=table.title(self.ctx.lang))
                 tables[table.id] = ()
+                if table.optional:
+                    continue
+                self.ctx.add("table-missing", sheet=self.sheet.name, table=table.title(self.ctx.lang))
                 continue
             end = next((h for h in header_rows if h > header), None)
             tables[table.id] = self._table(table, header, end, mapping, titles)

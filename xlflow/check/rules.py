@@ -7,7 +7,7 @@ context and one `TableRows`; a name the registry does not know is a broken spec.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import SpecError
@@ -30,6 +30,7 @@ class TableRows:
     rows: tuple[Row, ...]
     fields: dict[str, Field]
     received: dt.datetime | None  # when the file came in: "overdue" is relative to it
+    tables: dict[str, tuple[Row, ...]] = field(default_factory=dict, hash=False)  # the form's tables, for cross-table rules
 
     def add(self, ctx: CheckContext, code: str, row: Row, key: str, severity: str | None = None,
             **params: object) -> None:
@@ -53,7 +54,7 @@ def run_rules(ctx: CheckContext, form: Form, sheet: str, tables: dict[str, tuple
               received: dt.datetime | None) -> None:
     """Unique IDs in every table, then each table's named rules."""
     for table in form.tables:
-        rows = TableRows(sheet, tables.get(table.id, ()), {f.key: f for f in table.fields}, received)
+        rows = TableRows(sheet, tables.get(table.id, ()), {f.key: f for f in table.fields}, received, tables)
         unique_ids(ctx, rows)
         for name in table.rules:
             if name not in RULES:

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..config import Workspace
 from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
+from .control import Control
 
 HEALTHS = ("done", "on_track", "blocked", "due_soon", "overdue", "unscheduled")  # computed here (build._assess), not reported
 
@@ -151,6 +152,7 @@ class MasterPlan:
     not_submitted: list[str]  # departments with nothing received since week_start
     statuses: tuple[str, ...]  # the status codes of the spec, in its order (status_codes)
     raci_conflicts: list = field(default_factory=list)  # raci.RaciConflict: the departments' matrices disagree
+    control: Control | None = None  # the plan against its baselines (set by the workspace merge)
 
     @property
     def cross_links(self) -> list[tuple[Task, Task]]:

@@ -46,7 +46,7 @@ def record_plan(db: StateDB, tasks: Iterable[Task]) -> int:
     baselines, a version accepted before them) get one from the plan merged now."""
     backfill(db)
     store = Baselines(db)
-    known = store.current()
+    known = store.known()
     by_dept: dict[tuple[str, dt.datetime], dict[str, dict]] = {}
     for t in tasks:
         if t.task_id in known:

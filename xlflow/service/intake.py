@@ -36,6 +36,7 @@ from ..store.journal import NOT_REMOVED
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
 from .baselines import record_version
+from .control import intake_control
 from .mailing import Mailing
 from .merge import merge_workspace
 from .oddfiles import OddFiles
@@ -57,7 +58,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     unstage,
     zip_complete,
 )
-from .versions import guard_new_version, older_version_finding, placed, update_date_of
+from .versions import current_submissions, guard_new_version, older_version_finding, placed, update_date_of
 
 
 class Intake(OddFiles, Mailing):
@@ -264,7 +265,8 @@ class Intake(OddFiles, Mailing):
                 version = self.db.accepted_version(department) + 1
                 if state in (J.ARCHIVED, J.ACCEPTED):
                     outputs.append(self._accept(staged, department, name, received, sha, version))
-                    record_version(self.ws, self.db, department, sub, dt.datetime.fromisoformat(received))
+                    for finding in self._control(department, sub, guard, received):
+                        report.add(finding)
                     self.db.mark_inbox(path, state=J.ACCEPTED)
                     if self._merge_now:
                         master, note = self._merge(as_of)
@@ -295,6 +297,15 @@ class Intake(OddFiles, Mailing):
             unstage(staged)
         return Outcome(path, result, department, len(report.errors), len(report.warnings), version,
                        sha256=sha, note=note, outputs=outputs, master=merged)
+
+    def _control(self, department: str, sub: Submission, guard: GuardResult, received: str) -> list[Finding]:
+        """Baselines for the new tasks; an unapproved date move is a warning; pushed successors are told."""
+        when = dt.datetime.fromisoformat(received)
+        record_version(self.ws, self.db, department, sub, when)
+        if guard.diff is None or not any(c.field in ("start", "due") for c in guard.diff.changes):
+            return []  # no date moved: nothing to classify (and no plan to read again)
+        currents = list(current_submissions(self.ws).values())
+        return intake_control(self.ws, self.db, department, sub, guard.diff, currents, self.lang, when)
 
     def _change_line(self, guard: GuardResult | None, sub: Submission) -> str:
         if guard is None or not guard.accepted:

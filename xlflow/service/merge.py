@@ -24,6 +24,7 @@ from ..plan.model import MasterPlan
 from ..spec.catalog import load_catalog
 from ..store.accepted import AcceptedVersion, read_accepted
 from ..store.atomic import atomic_path
+from ..store.baselines import Baselines, PlanEnd
 from ..store.cache import SubmissionCache, check_and_cache, file_sha256
 from ..store import weekrecord
 from ..store.state import StateDB, submitted_departments
@@ -32,6 +33,7 @@ from .baselines import record_plan
 from .scorecard import make_scorecard
 from .edits import department_edits, edit_lines
 from .layer import ReadBack, layer_data, read_back, remember_written
+from .control import plan_control, plan_dates
 
 
 @dataclass
@@ -185,6 +187,9 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                       submitted=submitted)
     if files is None:
         record_plan(db, plan.tasks)  # tasks accepted before baselines were recorded get theirs now
+        plan.control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
+                                                               if i.included and i.department], submissions)
+        Baselines(db).record_end(PlanEnd(as_of, plan.end_date, plan.control.baseline_end, plan.control.slipped))
     department_edits(found, plan, ws, db, lang or ws.lang, catalog)
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid})

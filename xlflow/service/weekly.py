@@ -34,6 +34,7 @@ from ..store.snapshots import Snapshot
 from .edits import edit_lines, master_edits
 from ..store.state import StateDB, submitted_departments
 from ..workdays import Week, WorkCalendar, week_of
+from .control import control_of_brief
 from .scorecard import make_scorecard
 
 SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
@@ -126,7 +127,8 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     brief = build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db), risks, lang,
                         calendar=cal, submitted=done, versions=versions, notices=notices,
                         quiet=quiet, master_edits=edits)
-    return replace(brief, scorecard=scorecard_part(ws, make_scorecard(ws, as_of, db), brief.lang))
+    return replace(brief, scorecard=scorecard_part(ws, make_scorecard(ws, as_of, db), brief.lang),
+                   control=control_of_brief(ws, db, current, brief.lang))
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------

@@ -26,7 +26,8 @@ _FIELD_KEYS = {
     "max_length", "pattern", "per_department",
 }
 _FORM_KEYS = {"id", "order", "title", "sheet", "purpose", "fields", "legacy"}
-_TABLE_KEYS = {"id", "title", "rows", "fields", "rules"}  # rules: names of check/rules.py's cross-field rules
+_TABLE_KEYS = {"id", "title", "rows", "fields", "rules", "optional"}  # rules: names of check/rules.py's cross-field rules
+# optional: a table added in a later spec version; a workbook without it is read as if it were empty
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class Table:
     rows: int
     fields: tuple[Field, ...]
     rules: tuple[str, ...] = ()  # the cross-field rules that apply to the table's rows, by name
+    optional: bool = False  # older workbooks lack it: no "table missing" finding
 
     def columns(self, departments: list[tuple[str, Text]]) -> tuple[Field, ...]:
         """The table's columns, with each per-department field repeated once per department."""
@@ -221,7 +223,7 @@ def _table(t: dict, where: str, enums: dict[str, Enum]) -> Table:
     _unknown(t, _TABLE_KEYS, where)
     return Table(t["id"], Text.of(t["title"], f"{where}.title"), t["rows"],
                  tuple(_field(f, f"{where}.{f.get('key')}", enums) for f in t["fields"]),
-                 tuple(t.get("rules", ())))
+                 tuple(t.get("rules", ())), bool(t.get("optional", False)))
 
 
 def _form(path: Path, enums: dict[str, Enum]) -> Form:

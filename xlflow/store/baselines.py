@@ -39,6 +39,13 @@ CREATE TABLE IF NOT EXISTS baselines (
     set_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS baselines_task ON baselines (name, task_id, id);
+CREATE TABLE IF NOT EXISTS plan_ends (
+    as_of TEXT PRIMARY KEY,  -- the merge's day: its newest merge wins, as with the task snapshots
+    projected_end TEXT,
+    baseline_end TEXT,
+    slipped INTEGER NOT NULL,
+    recorded TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS baseline_names (
     name TEXT PRIMARY KEY,
     as_of TEXT NOT NULL,
@@ -68,8 +75,9 @@ class Baseline:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Baseline":
+        at = dt.datetime.fromisoformat(row["set_at"])
         return cls(row["task_id"], row["department"], _date(row["start"]), _date(row["due"]), row["owner"],
-                   row["reason"], dt.datetime.fromisoformat(row["set_at"]), row["name"])
+                   row["reason"], at if at.tzinfo else at.astimezone(), row["name"])  # comparable: always aware
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,16 @@ class NamedBaseline:
     as_of: dt.date
     created: dt.datetime
     tasks: int
+
+
+@dataclass(frozen=True)
+class PlanEnd:
+    """What a merge saw: the projected end (critical path), the baseline end, the tasks due later than their baseline."""
+
+    as_of: dt.date
+    projected_end: dt.date | None
+    baseline_end: dt.date | None
+    slipped: int
 
 
 class Baselines:
@@ -110,6 +128,11 @@ class Baselines:
             rows = con.execute("SELECT * FROM baselines WHERE name='' AND task_id=? ORDER BY id",
                                (task_id,)).fetchall()
         return [Baseline.from_row(r) for r in rows]
+
+    def known(self) -> set[str]:
+        """The IDs of the tasks that have a baseline."""
+        with self.db._connect() as con:
+            return {r[0] for r in con.execute("SELECT DISTINCT task_id FROM baselines WHERE name=''")}
 
     def empty(self) -> bool:
         with self.db._connect() as con:
@@ -148,6 +171,22 @@ class Baselines:
                         " VALUES ('',?,?,?,?,?,?,?)", (task_id, department, _iso(start), _iso(due), owner,
                                                        reason, stamp))
         return Baseline(task_id, department, start, due, owner, reason, dt.datetime.fromisoformat(stamp))
+
+    # --- the project's end at each merge -------------------------------------------------------
+
+    def record_end(self, end: PlanEnd) -> None:
+        with self.db._connect() as con:
+            con.execute("INSERT OR REPLACE INTO plan_ends VALUES (?,?,?,?,?)",
+                        (end.as_of.isoformat(), _iso(end.projected_end), _iso(end.baseline_end), end.slipped,
+                         dt.datetime.now().astimezone().isoformat(timespec="seconds")))
+
+    def end_on(self, as_of: dt.date) -> PlanEnd | None:
+        """What the newest merge on or before `as_of` recorded (None before the first)."""
+        with self.db._connect() as con:
+            row = con.execute("SELECT * FROM plan_ends WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1",
+                              (as_of.isoformat(),)).fetchone()
+        return PlanEnd(dt.date.fromisoformat(row["as_of"]), _date(row["projected_end"]), _date(row["baseline_end"]),
+                       row["slipped"]) if row else None
 
     # --- named whole-project baselines ------------------------------------------------------
 

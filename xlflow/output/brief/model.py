@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ...plan.diff import PlanDiff
 from ...plan.scorecard.model import STALE_DAYS  # one span of "stale" for the brief and the scorecard
 from ...workdays import Week
 from .scorecard import ScorecardPart
+
+if TYPE_CHECKING:
+    from .control import BriefControl
 
 TROUBLE = ("delayed", "blocked")  # the status codes that need someone's attention
 SECTION_LIMIT = 15  # items per section in the e-mail; the rest are counted and live in the master
@@ -203,6 +207,7 @@ class Brief:
     quiet: bool = False  # no update and no merge this week: nothing "finished" or "newly delayed"
     scorecard: ScorecardPart | None = None  # the department scorecards as of the brief's day
     master_edits: tuple[str, ...] = ()  # department cells changed in the master by hand (service/edits.py)
+    control: "BriefControl | None" = None  # the plan against its baseline (output/brief/control.py)
 
     def notice(self, key: str) -> Notice | None:
         return next((n for n in self.notices if n.key == key), None)

@@ -18,7 +18,7 @@ from ...plan.scorecard import Scorecard
 from ...spec.catalog import Catalog
 from ...store.atomic import atomic_path, owner_files
 from ...store.layer import LayerData
-from . import dashboard, delays, dependencies, records, removed, scorecard, submissions, timeline, wbs
+from . import dashboard, delays, dependencies, planchanges, records, removed, scorecard, submissions, timeline, wbs
 from .core import MasterWriter
 from .layer import coordinator_cols, mark_coordinator
 
@@ -37,8 +37,9 @@ class WriteResult:
 
 def _sheets() -> list[Callable[[MasterWriter], None]]:
     """The sheets in workbook order (looked up on each call, so a test can replace one)."""
-    return [dashboard.write, scorecard.write, wbs.write, timeline.write, delays.write, dependencies.write,
-            records.write_raci, records.write_issues, records.write_actions, submissions.write, removed.write]
+    return [dashboard.write, scorecard.write, wbs.write, timeline.write, delays.write, planchanges.write,
+            dependencies.write, records.write_raci, records.write_issues, records.write_actions, submissions.write,
+            removed.write]
 
 
 def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: str | None = None, *,

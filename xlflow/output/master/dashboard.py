@@ -46,11 +46,15 @@ def _figures(w: MasterWriter, sheet: FastSheet, total: DeptStats) -> None:
         ("master-kpi-problems", len(plan.problems)),
         ("master-kpi-end", plan.end_date),
     ]
+    if plan.control is not None:  # the projected end against the baseline end, and how many tasks slipped
+        figures += [("master-kpi-baseline-end", plan.control.baseline_end),
+                    ("master-kpi-slipped", plan.control.slipped)]
     for i, (key, value) in enumerate(figures):
         col = i * 2
         w.check(sheet.write_string(2, col, w.t(key), s["label"]), "kpi label")
         if isinstance(value, dt.date):
             sheet.write_datetime(3, col, as_datetime(value), s["date"])
+            sheet.set_column(col, col, 11)  # a date needs it where no table below sets the width
         elif value is not None:
             sheet.write_number(3, col, value, s["kpi"])
     sheet.set_row(3, 22)

@@ -6,6 +6,7 @@ from operator import attrgetter
 from ...xlsx.fastsheet import Col
 from .core import HEADER_ROW, MasterWriter, column
 from .layer import coordinator_cols, mark_coordinator
+from .planchanges import baseline_cols
 
 
 def task_cols(w: MasterWriter) -> list[Col]:
@@ -19,6 +20,7 @@ def task_cols(w: MasterWriter) -> list[Col]:
         Col(w.t("master-col-health"), 10, attrgetter("health"), show=w.shows("health"), key="health"),
         Col(w.t("master-col-days-to-due"), 12, attrgetter("days_to_due"), "int", key="days_to_due"),
         Col(w.t("master-col-days-late"), 12, attrgetter("days_late"), "int", key="days_late"),
+        *baseline_cols(w),
         Col(w.t("master-col-open-predecessors"), 16,
             lambda t: ", ".join(p.task_id for p in t.open_predecessors) or None, key="open_predecessors"),
         Col(w.t("master-col-successors-other"), 18,

