@@ -9,10 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Workspace
 from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
+
+if TYPE_CHECKING:
+    from .changes import ChangeRequest
 
 HEALTHS = ("done", "on_track", "due_soon", "overdue", "unscheduled")  # computed here (build._assess), not reported
 
@@ -150,6 +154,7 @@ class MasterPlan:
     stats: dict[str, DeptStats]
     not_submitted: list[str]  # departments with nothing received since week_start
     statuses: tuple[str, ...]  # the status codes of the spec, in its order (status_codes)
+    changes: list["ChangeRequest"] = field(default_factory=list)  # the change register (service/changes.py)
 
     @property
     def cross_links(self) -> list[tuple[Task, Task]]:

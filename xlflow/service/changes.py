@@ -10,8 +10,10 @@ from typing import Iterable, Mapping
 from ..check.model import Submission
 from ..config import Workspace
 from ..plan.changes import ChangeRequest, lead_decisions, master_decisions, register, requests_of
+from ..spec.catalog import load_catalog
+from ..store.accepted import read_accepted
+from ..store.cache import SubmissionCache
 from ..store.state import StateDB
-from .versions import current_submissions
 
 CHANGES_SHEET = "changes"  # the master sheet (and coordinator-layer sheet key) of the change register
 
@@ -22,13 +24,20 @@ def change_register(ws: Workspace, db: StateDB | None = None, submissions: Itera
 
     `submissions` defaults to every department's current accepted workbook; `master` to the
     coordinator's values of the master's Changes sheet (store/layer.py, row key = change ID)."""
-    subs = list(current_submissions(ws).values()) if submissions is None else [s for s in submissions if s.valid]
+    subs = accepted_submissions(ws) if submissions is None else [s for s in submissions if s.valid]
     order = {d.code: i for i, d in enumerate(ws.departments)}
     subs.sort(key=lambda s: order.get(s.department or "", len(order)))
     lead = next((s for s in subs if s.department == ws.project.lead_department), None)
     values = master if master is not None else coordinator_values(db)
     requests = [req for sub in subs for req in requests_of(sub)]
     return register(requests, master_decisions(values), lead_decisions(lead))
+
+
+def accepted_submissions(ws: Workspace) -> list[Submission]:
+    """Every department's current accepted workbook, parsed (from the parse cache when it can)."""
+    cache = SubmissionCache(ws, load_catalog())
+    found = (cache.load(a.path, ws, a.received) for a in read_accepted(ws) if a.path is not None)
+    return [s for s in found if s.valid]
 
 
 def coordinator_values(db: StateDB | None) -> Mapping[str, Mapping[str, str]]:

@@ -27,6 +27,7 @@ from ..store.atomic import atomic_path
 from ..store.cache import SubmissionCache, check_and_cache, file_sha256
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
+from .changes import change_register
 
 
 @dataclass
@@ -152,6 +153,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                  if files is None else None)
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog,
                       submitted=submitted)
+    plan.changes = change_register(ws, db, submissions)
     target, dated = (Path(out), None) if out else master_paths(ws, as_of)
     written = write_master(plan, ws, target, lang or ws.lang)
     db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these

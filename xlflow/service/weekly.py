@@ -29,6 +29,7 @@ from ..store.cache import SubmissionCache
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..workdays import Week, week_of
+from .changes import change_register
 
 SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
 
@@ -102,7 +103,7 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
         as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
     return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
                        open_issues(ws) if risks is None else risks, lang, submitted=submitted(ws, as_of, db),
-                       versions=plan_versions(ws, db, as_of))
+                       versions=plan_versions(ws, db, as_of), changes=change_register(ws, db))
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------

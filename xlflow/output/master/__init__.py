@@ -1,5 +1,5 @@
 """MasterPlan → the master workbook (xlsxwriter): dashboard, master WBS, timeline, delays,
-dependencies, RACI, issues, action items, submissions.
+dependencies, RACI, issues, action items, changes, submissions.
 
 core.py holds the writer every sheet uses; each sheet is written by its own module, in the
 order of `_sheets()`. write_master() writes the file atomically (store.atomic).
@@ -16,7 +16,7 @@ from ...errors import OutputLocked
 from ...plan.model import MasterPlan
 from ...spec.catalog import Catalog
 from ...store.atomic import atomic_path
-from . import dashboard, delays, dependencies, records, submissions, timeline, wbs
+from . import changes, dashboard, delays, dependencies, records, submissions, timeline, wbs
 from .core import MasterWriter
 
 __all__ = ["MasterWriter", "WriteResult", "write_master"]
@@ -32,7 +32,7 @@ class WriteResult:
 def _sheets() -> list[Callable[[MasterWriter], None]]:
     """The sheets in workbook order (looked up on each call, so a test can replace one)."""
     return [dashboard.write, wbs.write, timeline.write, delays.write, dependencies.write,
-            records.write_raci, records.write_issues, records.write_actions, submissions.write]
+            records.write_raci, records.write_issues, records.write_actions, changes.write, submissions.write]
 
 
 def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: str | None = None, *,
