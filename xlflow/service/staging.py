@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..check.identity import department_from_name, identify_file  # noqa: F401 - one rule for every caller
 from ..config import Workspace
-from ..store.atomic import atomic_path
+from ..store.atomic import atomic_path, owner_files  # noqa: F401 - owner_files: the intake asks here
 from ..xlsx.package import MAX_FILE_BYTES  # noqa: F401 - the intake's limit before staging is the reader's
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -104,14 +104,6 @@ def classify(name: str) -> str:
     if suffix in LOOKALIKE_SUFFIXES:
         return "lookalike"
     return "ignore"
-
-
-def owner_files(path: Path) -> list[Path]:
-    """Lock files that say `path` is open in Excel, WPS or LibreOffice right now."""
-    name = path.name
-    candidates = {f"~${name}", f"~${name[2:]}", f".~lock.{name}#"}  # Excel truncates long names
-    # lexists: False (not an error) for a lock name too long to exist beside a long file name
-    return [path.parent / c for c in candidates if os.path.lexists(path.parent / c)]
 
 
 def staging_dir(ws: Workspace) -> Path:

@@ -30,6 +30,15 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+def owner_files(path: Path | str) -> list[Path]:
+    """Lock files that say `path` is open in Excel, WPS or LibreOffice right now (any system)."""
+    path = Path(path)
+    name = path.name
+    candidates = {f"~${name}", f"~${name[2:]}", f".~lock.{name}#"}  # Excel truncates long names
+    # lexists: False (not an error) for a lock name too long to exist beside a long file name
+    return sorted(path.parent / c for c in candidates if os.path.lexists(path.parent / c))
+
+
 def write_bytes(target: Path | str, data: bytes) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)

@@ -24,6 +24,7 @@ from typing import Iterable, Iterator, Mapping
 from ..config import Workspace
 from ..errors import DatabaseTooNew
 from . import snapshots
+from .layer import SCHEMA as LAYER_SCHEMA
 from .accepted import AcceptedVersion, read_accepted
 from .journal import JournalState
 from .records import (  # noqa: F401 - the rows StateDB returns
@@ -91,6 +92,9 @@ CREATE TABLE IF NOT EXISTS snapshots (
 CREATE INDEX IF NOT EXISTS snapshots_as_of ON snapshots (as_of);
 """
 
+# Tables of other modules, created when the database is opened (CREATE ... IF NOT EXISTS).
+EXTRA_SCHEMAS: tuple[str, ...] = (LAYER_SCHEMA,)
+
 # Columns added after schema 1, added in place to an older database (nothing is rewritten).
 _ADDED_COLUMNS = {2: (("submissions", "update_date", "TEXT"), ("submissions", "changes", "TEXT"),
                       ("submissions", "note", "TEXT"))}
@@ -124,6 +128,7 @@ class StateDB:
             con.execute("PRAGMA busy_timeout=30000")
             con.execute("PRAGMA journal_mode=WAL")  # not allowed inside a transaction
             con.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
+            for schema in EXTRA_SCHEMAS: con.executescript(f"BEGIN IMMEDIATE; {schema} COMMIT;")  # noqa: E701
             row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if row is None:
                 con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))

@@ -7,7 +7,7 @@ order of `_sheets()`. write_master() writes the file atomically (store.atomic).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -15,11 +15,13 @@ from ...config import Workspace
 from ...errors import OutputLocked
 from ...plan.model import MasterPlan
 from ...spec.catalog import Catalog
-from ...store.atomic import atomic_path
-from . import changes, dashboard, delays, dependencies, records, submissions, timeline, wbs
+from ...store.atomic import atomic_path, owner_files
+from ...store.layer import LayerData
+from . import changes, dashboard, delays, dependencies, records, removed, submissions, timeline, wbs
 from .core import MasterWriter
+from .layer import coordinator_cols, mark_coordinator
 
-__all__ = ["MasterWriter", "WriteResult", "write_master"]
+__all__ = ["MasterWriter", "WriteResult", "write_master", "coordinator_cols", "mark_coordinator"]
 
 
 @dataclass(frozen=True)
@@ -27,37 +29,56 @@ class WriteResult:
     path: Path  # where the master actually is
     locked: bool = False  # the target was open elsewhere; `path` is a timestamped file beside it
     target: Path | None = None
+    headers: dict[str, list[str]] = field(default_factory=dict)  # sheet key -> the headers xlflow wrote
+    open_by: tuple[Path, ...] = ()  # the owner/lock files that said the target was open
 
 
 def _sheets() -> list[Callable[[MasterWriter], None]]:
     """The sheets in workbook order (looked up on each call, so a test can replace one)."""
     return [dashboard.write, wbs.write, timeline.write, delays.write, dependencies.write,
-            records.write_raci, records.write_issues, records.write_actions, changes.write, submissions.write]
+            records.write_raci, records.write_issues, records.write_actions, changes.write, submissions.write,
+            removed.write]
 
 
 def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: str | None = None, *,
-                 catalog: Catalog | None = None) -> WriteResult:
+                 catalog: Catalog | None = None, layer: LayerData | None = None) -> WriteResult:
     """Write the master atomically: complete at `out_path`, or not at all.
 
-    If the target cannot be replaced (open in Excel on a share: PermissionError), the master is
-    written again beside it under a timestamped name and the result says so. If that cannot be
-    written either, OutputLocked: there is no master to point to.
+    If the target is open (an Excel/WPS owner file `~$name` or a LibreOffice `.~lock.name#` beside
+    it, on any system) or cannot be replaced (Windows: PermissionError), the master is written
+    beside it under a timestamped name and the result says so: the person's open copy, with what
+    they typed, is never pulled from under them. If that cannot be written either, OutputLocked.
     """
     target = Path(out_path)
     lang = lang or ws.lang
+    headers: dict[str, list[str]] = {}
 
     def write(path: Path) -> None:
         with atomic_path(path) as tmp:
-            MasterWriter(plan, ws, tmp, lang, catalog).write(_sheets())
+            writer = MasterWriter(plan, ws, tmp, lang, catalog, layer)
+            writer.write(_sheets())
+            headers.update(writer.headers)
 
-    try:
-        write(target)
-        return WriteResult(target, False, target)
-    except PermissionError:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        beside = target.with_name(f"{target.stem}-{stamp}{target.suffix}")
+    open_by = tuple(owner_files(target))
+    if not open_by:
+        try:
+            write(target)
+            return WriteResult(target, False, target, headers)
+        except PermissionError:
+            pass
+    beside = _beside(target)
     try:
         write(beside)
     except OSError as error:
         raise OutputLocked("output-locked", target=target, path=beside, reason=error.strerror or error) from error
-    return WriteResult(beside, True, target)
+    return WriteResult(beside, True, target, headers, open_by)
+
+
+def _beside(target: Path) -> Path:
+    """A timestamped name beside the target that no earlier master has."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    beside = target.with_name(f"{target.stem}-{stamp}{target.suffix}")
+    n = 2
+    while beside.exists():
+        beside, n = target.with_name(f"{target.stem}-{stamp}-{n}{target.suffix}"), n + 1
+    return beside

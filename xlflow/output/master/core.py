@@ -20,8 +20,11 @@ from ...plan.model import MasterPlan
 from ...spec import layout
 from ...spec.catalog import Catalog, Field, load_catalog
 from ...spec.fields import field_type
+from ...spec.master import MasterSpec, load_master_spec
+from ...store.layer import LayerData
 from ...xlsx.book import SAFE_OPTIONS
 from ...xlsx.fastsheet import (
+    FONT,
     Col,
     FastSheet,
     FieldValue,
@@ -39,13 +42,21 @@ class MasterWriter:
     """One master workbook being written; the sheet modules add their sheet through it."""
 
     def __init__(self, plan: MasterPlan, ws: Workspace, path: Path, lang: str,
-                 catalog: Catalog | None = None) -> None:
+                 catalog: Catalog | None = None, layer: LayerData | None = None,
+                 master_spec: MasterSpec | None = None) -> None:
         self.plan, self.ws, self.lang = plan, ws, lang
         self.catalog = catalog or load_catalog()
+        self.master_spec = master_spec or load_master_spec()
+        self.layer = layer or LayerData()  # the coordinator's values to show again (output/master/layer.py)
+        self.layer_shown: dict[str, set[str]] = {}  # sheet id -> row keys its coordinator columns showed
+        self.headers: dict[str, list[str]] = {}  # sheet key -> every header xlflow wrote on it
         self.status = self.catalog.enums["status"]
         self.health = self.catalog.enums["health"]
         self.wb = FastWorkbook(str(path), SAFE_OPTIONS)
         self.styles = Styles(self.wb)
+        self.coordinator_header = self.wb.add_format(
+            {**FONT, "bold": True, "font_color": "#000000", "bg_color": "#F4B183", "text_wrap": True,
+             "valign": "vcenter", "border": 1, "border_color": "#BFBFBF"})
         self._tables = 0
         self._widths: dict[tuple[str, int], float] = {}
         self._key = ""
@@ -102,6 +113,7 @@ class MasterWriter:
         """A header row and one row per item, as an Excel table with widths; returns the last row used."""
         _check_keys(cols)
         headers = _unique([c.header for c in cols])
+        self.headers.setdefault(self._key, []).extend(headers)
         count = sheet.bulk(row + 1, cols, items, self.styles, first_col)
         last = row + max(count, 1)
         if table:
@@ -109,11 +121,11 @@ class MasterWriter:
             sheet.add_big_table(row, first_col, last, first_col + len(cols) - 1, {
                 "name": f"{self._key}_{self._tables}",
                 "style": "Table Style Light 9",
-                "columns": [{"header": h, "header_format": self.styles["header"]} for h in headers],
+                "columns": [{"header": h, "header_format": self._header_format(c)} for h, c in zip(headers, cols)],
             })
         else:
             for i, h in enumerate(headers):
-                self.check(sheet.write_string(row, first_col + i, h, self.styles["header"]), "header")
+                self.check(sheet.write_string(row, first_col + i, h, self._header_format(cols[i])), "header")
             sheet.autofilter(row, first_col, last, first_col + len(cols) - 1)
         sheet.set_row(row, 32)
         for i, c in enumerate(cols):  # tables stacked on one sheet share columns: the widest wins
@@ -126,6 +138,10 @@ class MasterWriter:
         if print_rows:
             sheet.repeat_rows(row)
         return last
+
+    def _header_format(self, col: Col):
+        """The coordinator's columns (output/master/layer.py) have their own header colour."""
+        return self.coordinator_header if col.key.startswith("coordinator:") else self.styles["header"]
 
     # ---- columns ----
 

@@ -5,6 +5,7 @@ from operator import attrgetter
 
 from ...xlsx.fastsheet import Col, FieldValue, as_date, as_text
 from .core import HEADER_ROW, MasterWriter, column
+from .layer import coordinator_cols, mark_coordinator
 
 
 def delay_cols(w: MasterWriter) -> list[Col]:
@@ -34,7 +35,8 @@ def delay_cols(w: MasterWriter) -> list[Col]:
 def write(w: MasterWriter) -> None:
     sheet = w.sheet("delays")
     w.heading(sheet, w.t("master-sheet-delays"), w.subtitle())
-    cols = delay_cols(w)
+    cols = delay_cols(w) + coordinator_cols(w, "delays", attrgetter("task_id"))
     last = w.table(sheet, HEADER_ROW, cols, w.plan.delays(), freeze=(HEADER_ROW + 1, 3))
+    mark_coordinator(w, sheet, cols, HEADER_ROW + 1, last)
     for key, enum in (("effective_status", "status"), ("status", "status"), ("health", "health")):
         w.colour_by(sheet, HEADER_ROW + 1, last, column(cols, key), enum)

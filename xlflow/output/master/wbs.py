@@ -5,6 +5,7 @@ from operator import attrgetter
 
 from ...xlsx.fastsheet import Col
 from .core import HEADER_ROW, MasterWriter, column
+from .layer import coordinator_cols, mark_coordinator
 
 
 def task_cols(w: MasterWriter) -> list[Col]:
@@ -31,7 +32,7 @@ def task_cols(w: MasterWriter) -> list[Col]:
 def write(w: MasterWriter) -> None:
     sheet = w.sheet("wbs")
     w.heading(sheet, w.t("master-sheet-wbs"), w.subtitle())
-    cols = task_cols(w)
+    cols = task_cols(w) + coordinator_cols(w, "wbs", attrgetter("task_id"))
     last = w.table(sheet, HEADER_ROW, cols, w.plan.tasks, freeze=(HEADER_ROW + 1, 3))
     first = HEADER_ROW + 1
     for key, enum in (("status", "status"), ("effective_status", "status"), ("health", "health"),
@@ -40,3 +41,4 @@ def write(w: MasterWriter) -> None:
     status = column(cols, "status")
     w.check(sheet.data_validation(first, status, last, status, {
         "validate": "list", "source": w.status.labels(w.lang), "error_type": "warning"}), "validation")
+    mark_coordinator(w, sheet, cols, first, last)

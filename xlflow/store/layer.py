@@ -1,0 +1,174 @@
+"""The coordinator's layer: what the coordinator typed into the master, kept for good.
+
+Before a merge replaces the master, the coordinator's columns (workbook_templates/master.toml),
+any column the coordinator added, and edits to a department's own cells are read back from it
+(service/layer.py). Their values are recorded here by sheet, row key (task ID, change ID) and
+column key; a row is never updated or deleted: a new value is a new row, so every value ever
+typed stays in reach (`history`). `values` gives the newest value of each cell, which the next
+master shows again. A column the coordinator added is kept under the key "+<its header>".
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:  # state.py imports SCHEMA from here
+    from .state import StateDB
+
+EXTRA_PREFIX = "+"  # column key of a column the coordinator added: "+PMO跟进"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS coordinator_layer (
+    id INTEGER PRIMARY KEY,
+    sheet TEXT NOT NULL,     -- master.toml sheet id: wbs, delays, changes
+    row_key TEXT NOT NULL,   -- task ID or change ID
+    col TEXT NOT NULL,       -- column key from master.toml, or "+header" for a column the coordinator added
+    value TEXT NOT NULL,     -- as text (dates ISO, list values as codes); '' when the coordinator emptied it
+    source TEXT NOT NULL,    -- where it was read: the master's file name
+    recorded TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS coordinator_layer_cell ON coordinator_layer (sheet, row_key, col, id);
+CREATE TABLE IF NOT EXISTS coordinator_headers (  -- every header xlflow itself wrote on a master sheet
+    sheet TEXT NOT NULL,
+    header TEXT NOT NULL,
+    PRIMARY KEY (sheet, header)
+);
+CREATE TABLE IF NOT EXISTS master_edits (  -- department cells changed in the master, reported
+    id INTEGER PRIMARY KEY,
+    found TEXT NOT NULL,
+    master_file TEXT NOT NULL,
+    department TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    master_value TEXT NOT NULL,   -- what the master shows now
+    written_value TEXT NOT NULL,  -- what xlflow wrote there
+    department_value TEXT NOT NULL  -- what the department's workbook says now
+);
+"""
+
+
+@dataclass(frozen=True)
+class LayerValue:
+    sheet: str
+    row_key: str
+    column: str
+    value: str
+    source: str
+    recorded: str
+
+
+@dataclass(frozen=True)
+class LayerData:
+    """What the master writer shows of the layer: per sheet id, row key -> column key -> value,
+    and the headers of the columns the coordinator added."""
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    extras: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MasterEdit:
+    """A department's own cell (status, a date) changed in the master by hand."""
+    department: str
+    task_id: str
+    field: str  # WBS field key: status, start, due, owner, progress…
+    master_value: str
+    written_value: str
+    department_value: str
+    master_file: str = ""
+    found: str = ""
+
+
+def now_iso() -> str:
+    from .state import now_iso as now
+
+    return now()
+
+
+class CoordinatorLayer:
+    def __init__(self, db: "StateDB") -> None:
+        self.db = db
+
+    def values(self, sheet: str) -> dict[str, dict[str, str]]:
+        """row key -> column key -> the newest value (emptied cells left out)."""
+        with self.db._connect() as con:
+            rows = con.execute("SELECT row_key, col, value FROM coordinator_layer WHERE sheet=? AND id IN"
+                               " (SELECT max(id) FROM coordinator_layer WHERE sheet=? GROUP BY row_key, col)"
+                               " ORDER BY id", (sheet, sheet)).fetchall()
+        out: dict[str, dict[str, str]] = {}
+        for row_key, col, value in rows:
+            if value != "":
+                out.setdefault(row_key, {})[col] = value
+        return out
+
+    def record(self, sheet: str, row_key: str, column: str, value: str, source: str) -> bool:
+        """Record one value; False (nothing written) when it is the cell's newest value already."""
+        return self.record_many(sheet, [(row_key, column, value)], source) == 1
+
+    def record_many(self, sheet: str, cells: Iterable[tuple[str, str, str]], source: str) -> int:
+        """(row key, column, value) triples, in one transaction; only changed values make a row."""
+        cells = list(cells)
+        stamp = now_iso()
+        written = 0
+        with self.db._connect() as con:
+            newest = {(r, c): v for r, c, v in con.execute(
+                "SELECT row_key, col, value FROM coordinator_layer WHERE sheet=? AND id IN"
+                " (SELECT max(id) FROM coordinator_layer WHERE sheet=? GROUP BY row_key, col)", (sheet, sheet))}
+            for row_key, column, value in cells:
+                if newest.get((row_key, column), "") == value:
+                    continue
+                con.execute("INSERT INTO coordinator_layer (sheet, row_key, col, value, source, recorded)"
+                            " VALUES (?,?,?,?,?,?)", (sheet, row_key, column, value, source, stamp))
+                newest[(row_key, column)] = value
+                written += 1
+        return written
+
+    def history(self, sheet: str, row_key: str | None = None) -> list[LayerValue]:
+        """Every value ever recorded on the sheet (or for one row), oldest first."""
+        query = "SELECT sheet, row_key, col, value, source, recorded FROM coordinator_layer WHERE sheet=?"
+        params: tuple = (sheet,)
+        if row_key is not None:
+            query, params = query + " AND row_key=?", (sheet, row_key)
+        with self.db._connect() as con:
+            return [LayerValue(*r) for r in con.execute(query + " ORDER BY id", params)]
+
+    def extra_columns(self, sheet: str) -> list[str]:
+        """Headers of the columns the coordinator added to the sheet, in the order first seen."""
+        with self.db._connect() as con:
+            rows = con.execute("SELECT col FROM coordinator_layer WHERE sheet=? AND col LIKE ?"
+                               " GROUP BY col ORDER BY min(id)", (sheet, EXTRA_PREFIX + "%")).fetchall()
+        return [r[0][len(EXTRA_PREFIX):] for r in rows]
+
+    def data(self, sheets: Iterable[str]) -> LayerData:
+        """The newest values and the added columns of these sheets, for the master writer."""
+        sheets = list(sheets)
+        return LayerData({s: self.values(s) for s in sheets}, {s: self.extra_columns(s) for s in sheets})
+
+    # ---- the headers xlflow writes: anything else on the sheet is the coordinator's ----
+
+    def own_headers(self, sheet: str) -> set[str]:
+        with self.db._connect() as con:
+            return {r[0] for r in con.execute("SELECT header FROM coordinator_headers WHERE sheet=?", (sheet,))}
+
+    def note_headers(self, sheet: str, headers: Iterable[str]) -> None:
+        with self.db._connect() as con:
+            con.executemany("INSERT OR IGNORE INTO coordinator_headers VALUES (?,?)", [(sheet, h) for h in headers])
+
+    # ---- department cells changed in the master ----
+
+    def record_edits(self, edits: Iterable[MasterEdit], master_file: str) -> None:
+        stamp = now_iso()
+        with self.db._connect() as con:
+            con.executemany("INSERT INTO master_edits (found, master_file, department, task_id, field, master_value,"
+                            " written_value, department_value) VALUES (?,?,?,?,?,?,?,?)",
+                            [(stamp, master_file, e.department, e.task_id, e.field, e.master_value,
+                              e.written_value, e.department_value) for e in edits])
+
+    def edits(self, since: dt.date | None = None, until: dt.date | None = None) -> list[MasterEdit]:
+        """The reported edits found on local days since..until (inclusive), oldest first."""
+        with self.db._connect() as con:
+            rows = con.execute("SELECT department, task_id, field, master_value, written_value, department_value,"
+                               " master_file, found FROM master_edits ORDER BY id").fetchall()
+        out = [MasterEdit(*r) for r in rows]
+        day = (lambda e: dt.datetime.fromisoformat(e.found).astimezone().date())
+        return [e for e in out if (since is None or day(e) >= since) and (until is None or day(e) <= until)]
