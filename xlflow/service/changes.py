@@ -13,6 +13,7 @@ from ..plan.changes import ChangeRequest, lead_decisions, master_decisions, regi
 from ..spec.catalog import load_catalog
 from ..store.accepted import read_accepted
 from ..store.cache import SubmissionCache
+from ..store.layer import CoordinatorLayer
 from ..store.state import StateDB
 
 CHANGES_SHEET = "changes"  # the master sheet (and coordinator-layer sheet key) of the change register
@@ -42,4 +43,4 @@ def accepted_submissions(ws: Workspace) -> list[Submission]:
 
 def coordinator_values(db: StateDB | None) -> Mapping[str, Mapping[str, str]]:
     """The coordinator's columns of the master's Changes sheet, as last read back from the master."""
-    return {}
+    return CoordinatorLayer(db).values(CHANGES_SHEET) if db is not None else {}

@@ -1,6 +1,7 @@
 """Changes: every department's change requests (the change register, service/changes.py) with
 the tasks they affect, the proposed dates, and the decision that counts; pending ones are the
-coordinator's "decisions needed". Labels of the request's own columns come from the form spec."""
+coordinator's "decisions needed". Labels of the request's own columns come from the form spec; the
+coordinator's columns (decision, decided by/on, comment…: master.toml) follow, read back by the merge."""
 from __future__ import annotations
 
 from operator import attrgetter
@@ -9,6 +10,7 @@ from typing import Callable
 from ...plan.changes import LEAD, MASTER, ChangeRequest, proposed_summary
 from ...xlsx.fastsheet import Col, as_date, as_text
 from .core import HEADER_ROW, MasterWriter, column
+from .layer import coordinator_cols, mark_coordinator
 
 
 def decided_by(w: MasterWriter, req: ChangeRequest) -> str | None:
@@ -44,6 +46,7 @@ def write(w: MasterWriter) -> None:
     sheet = w.sheet("changes")
     pending = sum(1 for r in w.plan.changes if r.pending)
     w.heading(sheet, w.t("master-sheet-changes"), f"{w.subtitle()}  {w.t('changes-subtitle', pending=pending)}")
-    cols = change_cols(w)
+    cols = change_cols(w) + coordinator_cols(w, "changes", attrgetter("change_id"))
     last = w.table(sheet, HEADER_ROW, cols, list(w.plan.changes), freeze=(HEADER_ROW + 1, 2))
+    mark_coordinator(w, sheet, cols, HEADER_ROW + 1, last)
     w.colour_by(sheet, HEADER_ROW + 1, last, column(cols, "status"), "decision")
