@@ -44,8 +44,8 @@ def _figures(w: MasterWriter, sheet: FastSheet, total: DeptStats) -> None:
         ("master-kpi-overdue", total.by_health["overdue"]), ("master-kpi-blocked", total.blocked),
         ("master-kpi-due-soon", total.by_health["due_soon"]),
         ("master-kpi-problems", len(plan.problems)),
-        ("master-kpi-decisions", sum(1 for c in plan.changes if c.pending)),
         ("master-kpi-end", plan.end_date),
+        ("master-kpi-decisions", sum(1 for c in plan.changes if c.pending)),  # after the date: a wide column
     ]
     for i, (key, value) in enumerate(figures):
         col = i * 2
