@@ -155,3 +155,21 @@ def test_brief_lists_pending_requests_as_decisions_needed(ws):
     assert "RD-001, MK-002" in changes[0].note and "MK-002: start → 2026-12-14" in changes[0].note
     zh = make_brief(ws, W2, "zh")
     assert "截止 → 2026-12-11" in [d for d in zh.decisions if d.kind == "change"][0].note
+
+
+def test_the_coordinators_decision_in_the_layer_counts_and_wins_over_the_lead(ws):
+    from xlflow.store.layer import CoordinatorLayer
+
+    drop(ws, "PMO", {"decisions": [{"change_ref": "RD-C01", "decision": "Approved", "decided_by": "Zhou"},
+                                   {"change_ref": "RD-C02", "decision": "Approved", "decided_by": "Zhou"}]},
+         tasks=[task("PMO", 1)])
+    run(ws, dt.date(2026, 11, 23))
+    db = StateDB(ws.state_db)
+    layer = CoordinatorLayer(db)
+    layer.record("changes", "RD-C01", "decision", "rejected", "master")
+    layer.record("changes", "RD-C01", "decided_on", "2026-11-24", "master")
+    layer.record("changes", "RD-C02", "decision", "pending", "master")  # not a decision: the lead's counts
+    reg = {r.change_id: r for r in change_register(ws, db)}
+    assert (reg["RD-C01"].status, reg["RD-C01"].decided_in, reg["RD-C01"].decided_by, reg["RD-C01"].decided_on) == (
+        "rejected", "master", "", dt.date(2026, 11, 24))
+    assert (reg["RD-C02"].status, reg["RD-C02"].decided_in) == ("approved", "lead")
