@@ -172,7 +172,7 @@ def proposed_summary(req: ChangeRequest, lang: str) -> str:
         dates += [msg("changes-proposed-due", lang, date=due.isoformat())] if due else []
         if dates:
             parts.append(f"{tid}: {msg('changes-list-sep', lang).join(dates)}")
-    return "; ".join(parts)
+    return msg("changes-task-sep", lang).join(parts)
 
 
 def register(requests: Iterable[ChangeRequest], master: Mapping[str, Decision],
