@@ -173,3 +173,7 @@ def test_the_coordinators_decision_in_the_layer_counts_and_wins_over_the_lead(ws
     assert (reg["RD-C01"].status, reg["RD-C01"].decided_in, reg["RD-C01"].decided_by, reg["RD-C01"].decided_on) == (
         "rejected", "master", "", dt.date(2026, 11, 24))
     assert (reg["RD-C02"].status, reg["RD-C02"].decided_in) == ("approved", "lead")
+    layer.record("changes", "RD-C02", "decision", "rejected", "master")  # no date typed: the day it was read
+    reg = {r.change_id: r for r in change_register(ws, db)}
+    assert (reg["RD-C02"].status, reg["RD-C02"].decided_in, reg["RD-C02"].decided_on) == (
+        "rejected", "master", dt.date.today())

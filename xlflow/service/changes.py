@@ -42,5 +42,15 @@ def accepted_submissions(ws: Workspace) -> list[Submission]:
 
 
 def coordinator_values(db: StateDB | None) -> Mapping[str, Mapping[str, str]]:
-    """The coordinator's columns of the master's Changes sheet, as last read back from the master."""
-    return CoordinatorLayer(db).values(CHANGES_SHEET) if db is not None else {}
+    """The coordinator's columns of the master's Changes sheet, as last read back from the master. A
+    decision without a date is dated the day xlflow first read it from the master."""
+    if db is None:
+        return {}
+    layer = CoordinatorLayer(db)
+    values = layer.values(CHANGES_SHEET)
+    read_on = {}
+    for v in layer.history(CHANGES_SHEET):  # oldest first: the day the current decision was read
+        if v.column == "decision" and read_on.get(v.row_key, ("", ""))[0] != v.value:
+            read_on[v.row_key] = (v.value, v.recorded[:10])
+    return {key: {**cols, "decided_on": read_on.get(key, ("", ""))[1]}
+            if cols.get("decision") and not cols.get("decided_on") else cols for key, cols in values.items()}
