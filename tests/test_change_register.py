@@ -177,3 +177,12 @@ def test_the_coordinators_decision_in_the_layer_counts_and_wins_over_the_lead(ws
     reg = {r.change_id: r for r in change_register(ws, db)}
     assert (reg["RD-C02"].status, reg["RD-C02"].decided_in, reg["RD-C02"].decided_on) == (
         "rejected", "master", dt.date.today())
+
+
+def test_a_lead_decision_on_a_change_nobody_requested_is_warned(ws):
+    drop(ws, "PMO", {"decisions": [{"change_ref": "RD-C01", "decision": "Approved"},
+                                   {"change_ref": "RD-C77", "decision": "Rejected"}]}, tasks=[task("PMO", 1)])
+    [outcome] = run(ws, dt.date(2026, 11, 23))
+    assert outcome.result == "accepted" and outcome.warnings == 1
+    text = body(last_mail(ws))
+    assert "RD-C77" in text and "No department has requested" in text and "RD-C01" not in text

@@ -57,7 +57,8 @@ def guard_new_version(ws: Workspace, department: str, sub: Submission, today: dt
     project = project_tasks_of(currents.values())
     result = guard_submission(sub, before, project, today=today, calendar=WorkCalendar.from_settings(ws.calendar),
                               department_names=ws.department_names(), lang=lang)
-    unknown = change_task_findings(sub, project, lang)  # tasks a change request names, against the plan
+    others = [s for code, s in currents.items() if code != department]
+    unknown = change_task_findings(sub, project, lang, others, ws.project.lead_department)  # change requests' IDs
     return replace(result, findings=result.findings + tuple(unknown)) if unknown else result
 
 
