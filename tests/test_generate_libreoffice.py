@@ -8,6 +8,7 @@ from libreoffice import convert
 
 from xlflow.output.department import generate_workbook
 from xlflow.resources import samples_dir
+from xlflow.spec.catalog import load_catalog
 
 
 def _validations(wb):
@@ -32,7 +33,7 @@ def test_libreoffice_resave_keeps_structure_and_values(sample_ws, tmp_path):
                     assert new[cell.coordinate].protection.locked == cell.protection.locked
     assert after["任务分解表"]["E8"].value == dt.datetime(2026, 9, 1)
     props = {p.name: p.value for p in after.custom_doc_props.props}
-    assert props["xlflow_department"] == "PMO" and props["xlflow_spec_version"] == "1.0"
+    assert props["xlflow_department"] == "PMO" and props["xlflow_spec_version"] == load_catalog().version
 
 
 def test_libreoffice_renders_a_generated_workbook(sample_ws, tmp_path):

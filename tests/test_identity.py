@@ -51,7 +51,7 @@ def test_generated_workbook_is_identified_by_its_property(sample_ws, rd):
     assert sub.valid and sub.department == "RD"
     ident = sub.identity
     assert (ident.department, ident.project, ident.source, ident.trusted) == ("RD", "NPL-2026", "property", True)
-    assert ident.conflicts == () and ident.spec_version == "1.0"
+    assert ident.conflicts == () and ident.spec_version == load_catalog().version
     assert identify_file(rd, sample_ws) == ident
 
 
