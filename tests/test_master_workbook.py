@@ -49,7 +49,7 @@ def test_every_sheet_is_there_in_the_workspace_language(ws, plan, tmp_path):
     out = write_master(plan, ws, tmp_path / "m.xlsx", "en").path
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Dashboard", "Master WBS", "Timeline", "Delays & blockers", "Dependencies", "RACI",
-                             "Issues & risks", "Action items", "Changes", "Submissions"]
+                             "Issues & risks", "Action items", "Changes", "Submissions", "Removed"]
     zh = openpyxl.load_workbook(write_master(plan, ws, tmp_path / "z.xlsx", "zh").path)
     assert zh.sheetnames[:3] == ["总览", "主任务表", "甘特图"]
     assert zh["主任务表"]["B4"].value == "任务编号"
@@ -66,7 +66,8 @@ def test_master_wbs_has_all_spec_fields_then_computed_columns(ws, plan, tmp_path
     assert headers[0] == "Department"
     assert headers[1:1 + len(spec)] == spec
     assert headers[1 + len(spec):] == ["Effective status", "Health", "Working days to due", "Working days late",
-                                       "Open predecessors", "Successors in other departments", "File", "Received"]
+                                       "Open predecessors", "Successors in other departments", "File", "Received",
+                                       "Coordinator's comment", "Follow-up action", "Follow-up date", "Escalate"]
     rows = {r[1]: dict(zip(headers, r)) for r in sheet.iter_rows(min_row=5, values_only=True)}
     assert list(rows) == ["RD-1", "RD-2", "RD-3", "MK-1"]
     rd1 = rows["RD-1"]
@@ -79,7 +80,7 @@ def test_master_wbs_has_all_spec_fields_then_computed_columns(ws, plan, tmp_path
     assert rows["MK-1"]["Percent complete"] == 10
     assert rows["MK-1"]["Working days to due"] == 6
     assert sheet.freeze_panes == "D5"
-    assert list(sheet.tables) and sheet.tables[list(sheet.tables)[0]].ref == "A4:W8"
+    assert list(sheet.tables) and sheet.tables[list(sheet.tables)[0]].ref == "A4:AA8"  # with the coordinator columns
 
 
 def test_status_and_health_colours_are_conditional_formats_from_enums(ws, plan, tmp_path):

@@ -278,8 +278,9 @@ class Intake(OddFiles, Mailing):
             # Only an annotated copy is attached: the unreadable original is no help to its sender.
             attach = [annotated] if result != "accepted" and annotated else []
             to = list(self.ws.email.to) if untrusted else None  # the real sender is unknown: the coordinators
-            note = self._notify_once(path, sha, received, name, department, result, report, attach,
-                                     version=version, changes=self._change_line(guard, sub), cc=cc, to=to) or note
+            note = " — ".join(filter(None, (note, self._notify_once(  # the merge's note (edits in the master) stays
+                path, sha, received, name, department, result, report, attach,
+                version=version, changes=self._change_line(guard, sub), cc=cc, to=to))))
             self.db.record_submission(department, name, sha, received, result, len(report.errors),
                                       len(report.warnings), archive_path, version, inbox_path=path,
                                       merge_due=result == "accepted" and not self._merge_now,
@@ -305,7 +306,7 @@ class Intake(OddFiles, Mailing):
             result = merge_workspace(self.ws, as_of=as_of)
         except XlflowError as exc:
             return None, exc.message(self.lang)
-        note = msg("merge-locked", self.lang, target=result.target, path=result.master_path) if result.locked else ""
+        note = " ".join(result.layer_lines(self.lang))  # open elsewhere, read back, edits in the master
         return result.master_path, note
 
     def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,

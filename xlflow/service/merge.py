@@ -28,6 +28,8 @@ from ..store.cache import SubmissionCache, check_and_cache, file_sha256
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
 from .changes import change_register
+from .edits import department_edits, edit_lines
+from .layer import ReadBack, layer_data, read_back, remember_written
 
 
 @dataclass
@@ -40,6 +42,9 @@ class MergeResult:
     left_out: list[Submission]  # given files with errors, not merged
     parsed: int  # files read and checked in this run
     cached: int  # submissions taken from the cache
+    layer: ReadBack | None = None  # what the read-back of the replaced master found (service/layer.py)
+    removed: int = 0  # coordinator values on rows no longer shown: on the Removed sheet
+    open_by: tuple[Path, ...] = ()  # owner/lock files that kept the target from being replaced
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -48,8 +53,7 @@ class MergeResult:
                      departments=sum(1 for i in plan.submissions if i.included), tasks=total.tasks,
                      overdue=total.by_health["overdue"], blocked=total.blocked,
                      due_soon=total.by_health["due_soon"], problems=len(plan.problems))]
-        if self.locked:
-            lines.append(msg("merge-locked", lang, target=self.target, path=self.master_path))
+        lines += self.layer_lines(lang)
         if self.history_path:
             lines.append(msg("merge-history", lang, path=self.history_path))
         for sub in self.left_out:
@@ -61,6 +65,28 @@ class MergeResult:
             lines.append(msg("merge-critical", lang, path=" → ".join(t.task_id for t in plan.critical_path),
                              end=plan.end_date.isoformat() if plan.end_date else ""))
         lines.append(msg("merge-read-stats", lang, parsed=self.parsed, cached=self.cached))
+        return lines
+
+    def layer_lines(self, lang: str) -> list[str]:
+        """The coordinator's side: the master open elsewhere, what was read back and carried, the
+        department cells changed in the master (also the watcher's log note)."""
+        lines = []
+        if self.locked:
+            lines.append(msg("coord-open", lang, target=self.target, path=self.master_path,
+                             owner=", ".join(p.name for p in self.open_by)) if self.open_by else
+                         msg("merge-locked", lang, target=self.target, path=self.master_path))
+        found = self.layer
+        if found is not None:
+            lines += [p.render(lang) for p in found.problems]
+            if found.recorded:
+                lines.append(msg("coord-recorded", lang, count=found.recorded))
+            lines += [msg("coord-carried", lang, sheet=found.tables[s].sheet, header=h)
+                      for s, headers in found.carried.items() for h in headers]
+            lines += edit_lines(found.edits, lang)
+            if found.history and found.edited:
+                lines.append(msg("coord-replaced", lang, path=found.history))
+        if self.removed:
+            lines.append(msg("coord-removed", lang, count=self.removed))
         return lines
 
 
@@ -151,15 +177,19 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     # Who submitted this week is the journal's answer for the workspace; given files only know their dates.
     submitted = (submitted_departments(ws, week_start(as_of, ws.project.week_start), db, until=as_of)
                  if files is None else None)
+    target, dated = (Path(out), None) if out else master_paths(ws, as_of)
+    found = read_back(ws, target, db, catalog=catalog)  # the coordinator's layer, before anything uses it
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog,
                       submitted=submitted)
-    plan.changes = change_register(ws, db, submissions)
-    target, dated = (Path(out), None) if out else master_paths(ws, as_of)
-    written = write_master(plan, ws, target, lang or ws.lang)
+    plan.changes = change_register(ws, db, submissions)  # after the read-back: the master's decisions count
+    department_edits(found, plan, ws, db, lang or ws.lang, catalog)
+    written = write_master(plan, ws, target, lang or ws.lang, layer=layer_data(db))
+    remember_written(ws, written, db)
     db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
-    return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached)
+    return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
+                       found, written.removed, written.open_by)
 
 
 def _keep_history(master: Path, dated: Path) -> Path | None:

@@ -27,6 +27,7 @@ from ..store.accepted import read_accepted
 from ..store.atomic import write_bytes
 from ..store.cache import SubmissionCache
 from ..store.snapshots import Snapshot
+from .edits import edit_lines, master_edits
 from ..store.state import StateDB, submitted_departments
 from ..workdays import Week, week_of
 from .changes import change_register
@@ -103,7 +104,10 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
         as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
     return build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db),
                        open_issues(ws) if risks is None else risks, lang, submitted=submitted(ws, as_of, db),
-                       versions=plan_versions(ws, db, as_of), changes=change_register(ws, db))
+                       versions=plan_versions(ws, db, as_of),
+                       master_edits=edit_lines(master_edits(ws, week_of(as_of, ws.project.week_start).start, as_of, db),
+                                               lang or ws.lang),
+                       changes=change_register(ws, db))
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS coordinator_headers (  -- every header xlflow itself 
 CREATE TABLE IF NOT EXISTS master_edits (  -- department cells changed in the master, reported
     id INTEGER PRIMARY KEY,
     found TEXT NOT NULL,
+    as_of TEXT NOT NULL,          -- the merge's as-of date: the brief of that week shows it
     master_file TEXT NOT NULL,
     department TEXT NOT NULL,
     task_id TEXT NOT NULL,
@@ -76,7 +77,8 @@ class MasterEdit:
     written_value: str
     department_value: str
     master_file: str = ""
-    found: str = ""
+    found: str = ""  # when it was found (local time, ISO)
+    as_of: str = ""  # the as-of date of the merge that found it (ISO)
 
 
 def now_iso() -> str:
@@ -156,19 +158,21 @@ class CoordinatorLayer:
 
     # ---- department cells changed in the master ----
 
-    def record_edits(self, edits: Iterable[MasterEdit], master_file: str) -> None:
+    def record_edits(self, edits: Iterable[MasterEdit], master_file: str, as_of: dt.date) -> None:
         stamp = now_iso()
         with self.db._connect() as con:
-            con.executemany("INSERT INTO master_edits (found, master_file, department, task_id, field, master_value,"
-                            " written_value, department_value) VALUES (?,?,?,?,?,?,?,?)",
-                            [(stamp, master_file, e.department, e.task_id, e.field, e.master_value,
-                              e.written_value, e.department_value) for e in edits])
+            con.executemany("INSERT INTO master_edits (found, as_of, master_file, department, task_id, field,"
+                            " master_value, written_value, department_value) VALUES (?,?,?,?,?,?,?,?,?)",
+                            [(stamp, as_of.isoformat(), master_file, e.department, e.task_id, e.field,
+                              e.master_value, e.written_value, e.department_value) for e in edits])
 
     def edits(self, since: dt.date | None = None, until: dt.date | None = None) -> list[MasterEdit]:
-        """The reported edits found on local days since..until (inclusive), oldest first."""
+        """The reported edits of merges as of since..until (inclusive), oldest first."""
+        query, params = "SELECT department, task_id, field, master_value, written_value, department_value," \
+                        " master_file, found, as_of FROM master_edits WHERE 1=1", []
+        if since is not None:
+            query, params = query + " AND as_of >= ?", [*params, since.isoformat()]
+        if until is not None:
+            query, params = query + " AND as_of <= ?", [*params, until.isoformat()]
         with self.db._connect() as con:
-            rows = con.execute("SELECT department, task_id, field, master_value, written_value, department_value,"
-                               " master_file, found FROM master_edits ORDER BY id").fetchall()
-        out = [MasterEdit(*r) for r in rows]
-        day = (lambda e: dt.datetime.fromisoformat(e.found).astimezone().date())
-        return [e for e in out if (since is None or day(e) >= since) and (until is None or day(e) <= until)]
+            return [MasterEdit(*r) for r in con.execute(query + " ORDER BY id", params)]

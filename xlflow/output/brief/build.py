@@ -128,7 +128,8 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
                 older: Snapshot | None = None, submissions: Iterable[dict] = (), risks: Iterable[dict] = (),
                 lang: str | None = None, calendar: WorkCalendar | None = None,
                 statuses: Enum | None = None, submitted: frozenset[str] | None = None,
-                versions: Iterable[PlanVersion] = (), changes: Iterable[ChangeRequest] = ()) -> Brief:
+                versions: Iterable[PlanVersion] = (), master_edits: Iterable[str] = (),
+                changes: Iterable[ChangeRequest] = ()) -> Brief:
     """The week-over-week brief. `current` is the newest snapshot of the week, `previous` the
     newest of the week before, `older` the newest at least two weeks older (for "not updated");
     `submissions` are StateDB.submissions() rows (department, received, result); `risks` are
@@ -160,6 +161,7 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
         subject=subject(ws, b.week, lang),
         notes=_notes(b, current, previous),
         plan_changes=plan_changes(ws, versions, lang),
+        master_edits=tuple(master_edits),
     )
 
 

@@ -164,6 +164,7 @@ class Brief:
     notes: tuple[str, ...] = ()
     decisions_more: int = 0  # decisions left out of the e-mail (see the master)
     plan_changes: tuple[DepartmentChanges, ...] = ()  # departments with new versions this week
+    master_edits: tuple[str, ...] = ()  # department cells changed in the master by hand (service/edits.py)
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

@@ -31,6 +31,7 @@ class WriteResult:
     target: Path | None = None
     headers: dict[str, list[str]] = field(default_factory=dict)  # sheet key -> the headers xlflow wrote
     open_by: tuple[Path, ...] = ()  # the owner/lock files that said the target was open
+    removed: int = 0  # coordinator values listed on the Removed sheet
 
 
 def _sheets() -> list[Callable[[MasterWriter], None]]:
@@ -52,18 +53,20 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
     target = Path(out_path)
     lang = lang or ws.lang
     headers: dict[str, list[str]] = {}
+    removed_count = [0]
 
     def write(path: Path) -> None:
         with atomic_path(path) as tmp:
             writer = MasterWriter(plan, ws, tmp, lang, catalog, layer)
             writer.write(_sheets())
             headers.update(writer.headers)
+            removed_count[0] = writer.removed
 
     open_by = tuple(owner_files(target))
     if not open_by:
         try:
             write(target)
-            return WriteResult(target, False, target, headers)
+            return WriteResult(target, False, target, headers, removed=removed_count[0])
         except PermissionError:
             pass
     beside = _beside(target)
@@ -71,7 +74,7 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
         write(beside)
     except OSError as error:
         raise OutputLocked("output-locked", target=target, path=beside, reason=error.strerror or error) from error
-    return WriteResult(beside, True, target, headers, open_by)
+    return WriteResult(beside, True, target, headers, open_by, removed_count[0])
 
 
 def _beside(target: Path) -> Path:

@@ -50,6 +50,7 @@ class MasterWriter:
         self.layer = layer or LayerData()  # the coordinator's values to show again (output/master/layer.py)
         self.layer_shown: dict[str, set[str]] = {}  # sheet id -> row keys its coordinator columns showed
         self.headers: dict[str, list[str]] = {}  # sheet key -> every header xlflow wrote on it
+        self.removed = 0  # coordinator values on rows no longer shown (the Removed sheet sets it)
         self.status = self.catalog.enums["status"]
         self.health = self.catalog.enums["health"]
         self.wb = FastWorkbook(str(path), SAFE_OPTIONS)
@@ -113,7 +114,8 @@ class MasterWriter:
         """A header row and one row per item, as an Excel table with widths; returns the last row used."""
         _check_keys(cols)
         headers = _unique([c.header for c in cols])
-        self.headers.setdefault(self._key, []).extend(headers)
+        self.headers.setdefault(self._key, []).extend(  # xlflow's own: a coordinator's column is read back
+            h for h, c in zip(headers, cols) if not c.key.startswith("coordinator:"))
         count = sheet.bulk(row + 1, cols, items, self.styles, first_col)
         last = row + max(count, 1)
         if table:

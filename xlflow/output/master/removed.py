@@ -48,6 +48,7 @@ def _title(w: MasterWriter, sheet_id: str) -> str:
 
 def write(w: MasterWriter) -> None:
     items = removed_values(w)
+    w.removed = len(items)
     sheet = w.sheet("removed")
     w.heading(sheet, w.t("master-sheet-removed"), w.t("coord-removed-subtitle"))
     cols = [Col(w.t("coord-col-sheet"), 16, attrgetter("sheet"), key="sheet"),
