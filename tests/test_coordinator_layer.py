@@ -42,7 +42,7 @@ def test_comments_and_an_added_column_are_carried_over_two_merges(ws, tmp_path):
 
     first = merge_files(ws, files, AS_OF + dt.timedelta(days=1))
     assert first.layer.recorded == 7
-    assert first.layer.carried == {"wbs": ["PMO跟进"], "delays": []}
+    assert first.layer.carried == {"wbs": ["PMO跟进"], "delays": [], "changes": []}  # Changes: h-changes
     second = merge_files(ws, files, AS_OF + dt.timedelta(days=2))  # nothing typed since: carried again
     assert second.layer.recorded == 0 and not second.layer.edited
     wbs = rows(second.master_path, WBS, TASK)
