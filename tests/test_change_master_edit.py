@@ -84,3 +84,23 @@ def test_decision_typed_into_the_master_with_libreoffice(ws, tmp_path):
     assert reg["RD-C02"].status == "pending"
     header, rows = changes_sheet(ws)
     assert [dict(zip(header, r))["Status"] for r in rows] == ["Rejected", "Pending"]
+
+
+def test_decision_typed_into_a_chinese_master(tmp_path):
+    ws = make_ws(tmp_path / "ws", lang="zh")
+    drop(ws, "RD", {"requests": [request("RD-C01", tasks_affected="RD-001")]})
+    assert [o.result for o in run(ws, W2)] == ["accepted"]
+    path = master(ws)
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["变更"]
+    rows = list(sheet.iter_rows())
+    top = next(i for i, r in enumerate(rows) if r[0].value == "变更编号")
+    col = next(c.column for c in rows[top] if c.value == "审批结果（牵头人）")
+    sheet.cell(rows[top + 1][0].row, col).value = "批准"
+    wb.save(path)
+    merge_workspace(ws, as_of=dt.date(2026, 11, 23))
+    assert decided(ws) == {"RD-C01": ("approved", "master", "")}
+    sheet = openpyxl.load_workbook(master(ws))["变更"]
+    header = [c.value for c in list(sheet.iter_rows())[top]]
+    row = dict(zip(header, [c.value for c in list(sheet.iter_rows())[top + 1]]))
+    assert (row["状态"], row["审批人"], row["审批结果（牵头人）"]) == ("批准", "协调人（总表）", "批准")
