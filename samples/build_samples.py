@@ -215,6 +215,21 @@ def actions(as_of: dt.date) -> list[dict]:
     return rows
 
 
+def rd_change(as_of: dt.date) -> dict:
+    """R&D's change request of week 47: two tasks, one of them Marketing's, with proposed dates."""
+    return {"tables": {
+        "requests": [{
+            "change_id": "RD-C01", "requesting_department": "RD", "date": as_of, "change_type": "plan",
+            "content": "温控算法需求变更：功能确认顺延一周，宣传物料设计相应顺延",
+            "reason": "客户调研新增精准控温需求，算法需重新验证",
+            "impact": "RD-006 截止顺延5个工作日；市场部 MK-003 开始与截止顺延一周",
+            "tasks_affected": ("RD-006", "MK-003"), "decision": "pending"}],
+        "affected": [
+            {"change_ref": "RD-C01", "task_id": ("RD-006",), "proposed_due": D(2026, 11, 27)},
+            {"change_ref": "RD-C01", "task_id": ("MK-003",), "proposed_start": D(2026, 11, 30),
+             "proposed_due": D(2026, 12, 18)}]}}
+
+
 def build(out: Path = HERE / "submissions") -> list[Path]:
     ws = load_workspace(HERE)
     written = []
@@ -223,6 +238,8 @@ def build(out: Path = HERE / "submissions") -> list[Path]:
             data = {"wbs": {"card": {"update_date": as_of}, "tables": {"tasks": task_rows(dept, week)}}}
             if dept == "PMO":
                 data.update(pmo_forms(as_of))
+            if dept == "RD" and week == 47:
+                data["change"] = rd_change(as_of)
             written.append(generate_workbook(ws, dept, "zh", out / f"week{week}" / workbook_name(ws, dept, "zh"), data))
     return written
 

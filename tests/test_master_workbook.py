@@ -49,7 +49,7 @@ def test_every_sheet_is_there_in_the_workspace_language(ws, plan, tmp_path):
     out = write_master(plan, ws, tmp_path / "m.xlsx", "en").path
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Dashboard", "Master WBS", "Timeline", "Delays & blockers", "Plan changes", "Dependencies",
-                             "RACI", "Issues & risks", "Action items", "Submissions", "Removed"]
+                             "RACI", "Issues & risks", "Action items", "Changes", "Submissions", "Removed"]
     zh = openpyxl.load_workbook(write_master(plan, ws, tmp_path / "z.xlsx", "zh").path)
     assert zh.sheetnames[:3] == ["总览", "主任务表", "甘特图"]
     assert zh["主任务表"]["B4"].value == "任务编号"

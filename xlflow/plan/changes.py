@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from ..check.model import Row, Submission
+from ..i18n import msg
 from ..spec.catalog import Enum, load_catalog
 from ..spec.fields import serial_to_date
 
@@ -160,6 +161,18 @@ def parse_date(text: object) -> dt.date | None:
     except ValueError:
         return None
     return None
+
+
+def proposed_summary(req: ChangeRequest, lang: str) -> str:
+    """"RD-006: due → 2026-11-27; MK-003: start → 2026-11-30, due → 2026-12-18", tasks in the request's order."""
+    parts = []
+    for tid in req.tasks:
+        start, due = req.proposed.get(tid, (None, None))
+        dates = [msg("changes-proposed-start", lang, date=start.isoformat())] if start else []
+        dates += [msg("changes-proposed-due", lang, date=due.isoformat())] if due else []
+        if dates:
+            parts.append(f"{tid}: {msg('changes-list-sep', lang).join(dates)}")
+    return msg("changes-task-sep", lang).join(parts)
 
 
 def register(requests: Iterable[ChangeRequest], master: Mapping[str, Decision],

@@ -10,8 +10,11 @@ from typing import Iterable, Mapping
 from ..check.model import Submission
 from ..config import Workspace
 from ..plan.changes import ChangeRequest, lead_decisions, master_decisions, register, requests_of
+from ..spec.catalog import load_catalog
+from ..store.accepted import read_accepted
+from ..store.cache import SubmissionCache
+from ..store.layer import CoordinatorLayer
 from ..store.state import StateDB
-from .versions import current_submissions
 
 CHANGES_SHEET = "changes"  # the master sheet (and coordinator-layer sheet key) of the change register
 
@@ -22,7 +25,7 @@ def change_register(ws: Workspace, db: StateDB | None = None, submissions: Itera
 
     `submissions` defaults to every department's current accepted workbook; `master` to the
     coordinator's values of the master's Changes sheet (store/layer.py, row key = change ID)."""
-    subs = list(current_submissions(ws).values()) if submissions is None else [s for s in submissions if s.valid]
+    subs = accepted_submissions(ws) if submissions is None else [s for s in submissions if s.valid]
     order = {d.code: i for i, d in enumerate(ws.departments)}
     subs.sort(key=lambda s: order.get(s.department or "", len(order)))
     lead = next((s for s in subs if s.department == ws.project.lead_department), None)
@@ -31,6 +34,23 @@ def change_register(ws: Workspace, db: StateDB | None = None, submissions: Itera
     return register(requests, master_decisions(values), lead_decisions(lead))
 
 
+def accepted_submissions(ws: Workspace) -> list[Submission]:
+    """Every department's current accepted workbook, parsed (from the parse cache when it can)."""
+    cache = SubmissionCache(ws, load_catalog())
+    found = (cache.load(a.path, ws, a.received) for a in read_accepted(ws) if a.path is not None)
+    return [s for s in found if s.valid]
+
+
 def coordinator_values(db: StateDB | None) -> Mapping[str, Mapping[str, str]]:
-    """The coordinator's columns of the master's Changes sheet, as last read back from the master."""
-    return {}
+    """The coordinator's columns of the master's Changes sheet, as last read back from the master. A
+    decision without a date is dated the day xlflow first read it from the master."""
+    if db is None:
+        return {}
+    layer = CoordinatorLayer(db)
+    values = layer.values(CHANGES_SHEET)
+    read_on = {}
+    for v in layer.history(CHANGES_SHEET):  # oldest first: the day the current decision was read
+        if v.column == "decision" and read_on.get(v.row_key, ("", ""))[0] != v.value:
+            read_on[v.row_key] = (v.value, v.recorded[:10])
+    return {key: {**cols, "decided_on": read_on.get(key, ("", ""))[1]}
+            if cols.get("decision") and not cols.get("decided_on") else cols for key, cols in values.items()}

@@ -30,6 +30,7 @@ from ..store import weekrecord
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
 from .baselines import record_plan
+from .changes import change_register
 from .scorecard import make_scorecard
 from .edits import department_edits, edit_lines
 from .layer import ReadBack, layer_data, read_back, remember_written
@@ -185,6 +186,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     found = read_back(ws, target, db, catalog=catalog)  # the coordinator's layer, before anything uses it
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog,
                       submitted=submitted)
+    plan.changes = change_register(ws, db, submissions)  # after the read-back: the master's decisions count
     if files is None:
         record_plan(db, plan.tasks)  # tasks accepted before baselines were recorded get theirs now
         plan.control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions

@@ -6,7 +6,7 @@ recorded with what it changed and why; the archive keeps every file ever receive
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..check.model import Submission
@@ -15,6 +15,7 @@ from ..errors import UsageError, XlflowError
 from ..findings import Finding
 from ..i18n import msg
 from ..output.mail import compose, deliver
+from ..plan.change_guard import change_task_findings
 from ..plan.diff import PlanDiff, diff_plans
 from ..plan.guard import (
     CurrentVersion,
@@ -54,9 +55,12 @@ def guard_new_version(ws: Workspace, department: str, sub: Submission, today: dt
     currents = current_submissions(ws)
     mine, meta = currents.get(department), current(ws, department)
     before = CurrentVersion.of(mine, version=meta.version or 0, file=meta.file_name) if mine and meta else None
-    return guard_submission(sub, before, project_tasks_of(currents.values()), today=today,
-                            calendar=WorkCalendar.from_settings(ws.calendar),
-                            department_names=ws.department_names(), lang=lang)
+    project = project_tasks_of(currents.values())
+    result = guard_submission(sub, before, project, today=today, calendar=WorkCalendar.from_settings(ws.calendar),
+                              department_names=ws.department_names(), lang=lang)
+    others = [s for code, s in currents.items() if code != department]
+    unknown = change_task_findings(sub, project, lang, others, ws.project.lead_department)  # change requests' IDs
+    return replace(result, findings=result.findings + tuple(unknown)) if unknown else result
 
 
 def older_version_finding(db: StateDB, sha: str) -> Finding | None:

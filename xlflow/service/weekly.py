@@ -34,6 +34,7 @@ from ..store.snapshots import Snapshot
 from .edits import edit_lines, master_edits
 from ..store.state import StateDB, submitted_departments
 from ..workdays import Week, WorkCalendar, week_of
+from .changes import change_register
 from .control import control_of_brief
 from .scorecard import make_scorecard
 
@@ -126,7 +127,7 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     edits = edit_lines(master_edits(ws, week.start, as_of, db), lang or ws.lang)
     brief = build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db), risks, lang,
                         calendar=cal, submitted=done, versions=versions, notices=notices,
-                        quiet=quiet, master_edits=edits)
+                        quiet=quiet, master_edits=edits, changes=change_register(ws, db))
     return replace(brief, scorecard=scorecard_part(ws, make_scorecard(ws, as_of, db), brief.lang),
                    control=control_of_brief(ws, db, current, brief.lang))
 

@@ -15,7 +15,9 @@ from ...i18n import msg
 from ...spec.catalog import Enum, load_catalog
 from ...store.snapshots import Snapshot
 from ...workdays import Week, WorkCalendar, week_of
+from ...plan.changes import ChangeRequest
 from .changes import plan_changes
+from .decisions import change_decisions
 from .model import (
     SECTION_LIMIT,
     TROUBLE,
@@ -129,7 +131,8 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
                 lang: str | None = None, calendar: WorkCalendar | None = None,
                 statuses: Enum | None = None, submitted: frozenset[str] | None = None,
                 versions: Iterable[PlanVersion] = (), notices: tuple[Notice, ...] = (),
-                quiet: bool = False, master_edits: Iterable[str] = ()) -> Brief:
+                quiet: bool = False, master_edits: Iterable[str] = (),
+                changes: Iterable[ChangeRequest] = ()) -> Brief:
     """The week-over-week brief. `current` is the newest snapshot of the week, `previous` the
     newest of the week before, `older` the newest at least two weeks older (for "not updated");
     `submissions` are StateDB.submissions() rows (department, received, result); `risks` are
@@ -140,7 +143,8 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
     when not given). `versions` are the plan versions received this week up to `as_of`: the
     "what changed in the plan" section. `notices` come from the week's record (notices.py);
     `quiet` says no update arrived and nothing was merged this week (the caller then compares
-    the week with itself, so nothing is "finished" or "newly delayed")."""
+    the week with itself, so nothing is "finished" or "newly delayed"). `changes` is the change
+    register (service/changes.py): its pending requests are decisions needed."""
     lang = lang or ws.lang
     b = _Builder(ws, as_of, lang, calendar or WorkCalendar.from_settings(ws.calendar),
                  statuses or load_catalog().enums["status"])
@@ -149,7 +153,7 @@ def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snap
     subs = list(submissions)
     if submitted is None:
         submitted = frozenset(d.code for d in ws.departments if _accepted_in_week(subs, d.code, b.week, as_of))
-    decisions = _decisions(b, tasks, risks)
+    decisions = _decisions(b, tasks, risks) + change_decisions(b.ws, changes, lang)
     return Brief(
         lang=lang, project=ws.project.name(lang), project_code=ws.project.code, week=b.week, as_of=as_of,
         snapshot_date=current[0], previous_date=previous[0] if previous else None,

@@ -1,5 +1,5 @@
 """MasterPlan → the master workbook (xlsxwriter): dashboard, master WBS, timeline, delays,
-dependencies, RACI, issues, action items, submissions.
+dependencies, RACI, issues, action items, changes, submissions.
 
 core.py holds the writer every sheet uses; each sheet is written by its own module, in the
 order of `_sheets()`. write_master() writes the file atomically (store.atomic).
@@ -18,7 +18,8 @@ from ...plan.scorecard import Scorecard
 from ...spec.catalog import Catalog
 from ...store.atomic import atomic_path, owner_files
 from ...store.layer import LayerData
-from . import dashboard, delays, dependencies, planchanges, records, removed, scorecard, submissions, timeline, wbs
+from . import (changes, dashboard, delays, dependencies, planchanges, records, removed, scorecard, submissions,
+               timeline, wbs)
 from .core import MasterWriter
 from .layer import coordinator_cols, mark_coordinator
 
@@ -38,7 +39,8 @@ class WriteResult:
 def _sheets() -> list[Callable[[MasterWriter], None]]:
     """The sheets in workbook order (looked up on each call, so a test can replace one)."""
     return [dashboard.write, scorecard.write, wbs.write, timeline.write, delays.write, planchanges.write,
-            dependencies.write, records.write_raci, records.write_issues, records.write_actions, submissions.write,
+            dependencies.write, records.write_raci, records.write_issues, records.write_actions, changes.write,
+            submissions.write,
             removed.write]
 
 

@@ -45,6 +45,7 @@ def _figures(w: MasterWriter, sheet: FastSheet, total: DeptStats) -> None:
         ("master-kpi-due-soon", total.by_health["due_soon"]),
         ("master-kpi-problems", len(plan.problems)),
         ("master-kpi-end", plan.end_date),
+        ("master-kpi-decisions", sum(1 for c in plan.changes if c.pending)),  # after the date: a wide column
     ]
     if plan.control is not None:  # the projected end against the baseline end, and how many tasks slipped
         figures += [("master-kpi-baseline-end", plan.control.baseline_end),
