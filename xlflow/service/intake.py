@@ -35,8 +35,10 @@ from ..store.journal import JournalState as J
 from ..store.state import StateDB
 from .mailing import Mailing
 from .merge import merge_workspace
+from . import dropfolders
 from .oddfiles import OddFiles
 from .outcome import Outcome, report_text
+from .triage import Triage
 from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: still importable here
     MAX_FILE_BYTES,
     archive,
@@ -46,6 +48,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     department_from_name,
     file_kind,
     guess_department,
+    identify_file,
     may_become_zip,
     output_stem,
     owner_files,
@@ -57,7 +60,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
 from .versions import guard_new_version, older_version_finding, placed, update_date_of
 
 
-class Intake(OddFiles, Mailing):
+class Intake(OddFiles, Triage, Mailing):
     """Processes inbox files for one workspace; the submitter's feedback goes out over SMTP when
     configured, else as an .eml in outbox/."""
 
@@ -122,6 +125,8 @@ class Intake(OddFiles, Mailing):
         waiting = self.check_ready(path)
         if waiting is not None:
             return waiting
+        if dropfolders.at_top(self.ws, path):  # department folders are in use: whose is this?
+            return self._top_of_inbox(path, before, now)
         if before.st_size == 0:
             return self._not_ready(path, before, "intake-empty", now, as_of)
         if before.st_size > MAX_FILE_BYTES:
@@ -149,11 +154,15 @@ class Intake(OddFiles, Mailing):
         """Journal, archive the untouched original, then the remaining steps; finally clean the inbox.
         A re-run after a crash before "archived" takes the received time the journal has, so the archive
         name is the same and the copy made before is kept: one archive copy per file."""
+        ident = identify_file(staged, self.ws, file_name=path.name)
+        foreign = self._other_project(path, st, staged, ident, now)  # left in place, never archived here
+        if foreign is not None:
+            return foreign
         entry = self.db.inbox_entry(path)
         again = entry is not None and entry.state is J.STAGED and entry.sha256 == sha and entry.received
         received = entry.received if again else now.isoformat(timespec="seconds")
         self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, state=J.STAGED, received=received)
-        department = guess_department(staged, path.name, self.ws)
+        department = self._archive_department(path, staged, ident)
         archived = archive(self.ws, staged, archive_name(department, received, sha, path.name))
         self.db.mark_inbox(path, state=J.ARCHIVED, archive_path=str(archived))
         outcome = self._finish(path, staged, sha, received, str(archived), as_of, extra=extra)
@@ -241,13 +250,12 @@ class Intake(OddFiles, Mailing):
             sub = check_file(staged, self.ws, dt.datetime.fromisoformat(received))
             for finding in extra or ():
                 sub.report.add(placed(finding, sub, self.lang))
-            untrusted = sub.identity is not None and not sub.identity.trusted
-            department = None if untrusted else (sub.department or guess_department(staged, name, self.ws))
+            department, to, cc = self._whose(path, staged, name, sub)  # triage.py: the folder or the stamp
             report = sub.report
             outputs: list[Path] = []
             annotated: Path | None = None
             note = ""
-            update_date, changes, cc = update_date_of(sub), None, []
+            update_date, changes = update_date_of(sub), None
             guard = (guard_new_version(self.ws, department, sub, dt.datetime.fromisoformat(received).date(), self.lang)
                      if sub.valid and department else None)
             for finding in guard.findings if guard else ():
@@ -277,7 +285,6 @@ class Intake(OddFiles, Mailing):
                     self.db.mark_inbox(path, state=J.REJECTED)
             # Only an annotated copy is attached: the unreadable original is no help to its sender.
             attach = [annotated] if result != "accepted" and annotated else []
-            to = list(self.ws.email.to) if untrusted else None  # the real sender is unknown: the coordinators
             note = self._notify_once(path, sha, received, name, department, result, report, attach,
                                      version=version, changes=self._change_line(guard, sub), cc=cc, to=to) or note
             self.db.record_submission(department, name, sha, received, result, len(report.errors),

@@ -9,6 +9,7 @@ from ..config import CONFIG_NAME, Workspace, ensure_folders, load_workspace
 from ..errors import UsageError
 from ..resources import data_dir, samples_dir
 from ..store.atomic import write_bytes
+from .dropfolders import open_inbox
 
 
 def init_workspace(root: Path, lang: str = "zh", sample: bool = False, force: bool = False,
@@ -30,4 +31,6 @@ def init_workspace(root: Path, lang: str = "zh", sample: bool = False, force: bo
     write_bytes(target, text.encode("utf-8"))
     ws = load_workspace(root)
     ensure_folders(ws)
+    if ws.folder("inbox").is_dir():  # an inbox on a share that is down is claimed by the first watch
+        open_inbox(ws)  # the marker, and inbox/<CODE>/ when per_department_folders is on
     return ws
