@@ -312,8 +312,9 @@ class Intake(OddFiles, Triage, Mailing):
             result = merge_workspace(self.ws, as_of=as_of)
         except XlflowError as exc:
             return None, exc.message(self.lang)
-        note = msg("merge-locked", self.lang, target=result.target, path=result.master_path) if result.locked else ""
-        return result.master_path, note
+        notes = [msg("merge-locked", self.lang, target=result.target, path=result.master_path)] if result.locked else []
+        notes += [m.line(self.lang) for m in result.mismatches]  # accepted/ not as recorded: the coordinator's to see
+        return result.master_path, " ".join(notes)
 
     def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,
                 sha: str) -> tuple[list[Path], Path | None]:

@@ -10,7 +10,7 @@ import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -22,9 +22,10 @@ from ..output.master import write_master
 from ..plan.build import build_plan
 from ..plan.model import MasterPlan
 from ..spec.catalog import load_catalog
-from ..store.accepted import AcceptedVersion, read_accepted
+from ..store.accepted import AcceptedVersion
 from ..store.atomic import atomic_path
 from ..store.cache import SubmissionCache, check_and_cache, file_sha256
+from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
 
@@ -39,6 +40,7 @@ class MergeResult:
     left_out: list[Submission]  # given files with errors, not merged
     parsed: int  # files read and checked in this run
     cached: int  # submissions taken from the cache
+    mismatches: list[Mismatch] = field(default_factory=list)  # accepted/ files not merged (store/ledger.py)
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -51,6 +53,9 @@ class MergeResult:
             lines.append(msg("merge-locked", lang, target=self.target, path=self.master_path))
         if self.history_path:
             lines.append(msg("merge-history", lang, path=self.history_path))
+        lines += [m.line(lang) for m in self.mismatches]
+        if self.mismatches:
+            lines.append(msg("accepted-mismatch-advice", lang))
         for sub in self.left_out:
             first = sub.report.errors[0].message(lang) if sub.report.errors else ""
             lines.append(msg("merge-left-out", lang, file=sub.path.name, errors=len(sub.report.errors), first=first))
@@ -108,17 +113,26 @@ def _check_files(todo: list[tuple[Path, dt.datetime]], ws: Workspace, cache: Sub
                              [cache] * n, [True] * n, chunksize=max(1, n // (workers * 4))))
 
 
-def _jobs(ws: Workspace, files: list[Path] | None) -> list[tuple[Path, AcceptedVersion | None]]:
-    """The files to merge: the accepted workbooks with what their sidecars say, or exactly `files`."""
+Job = tuple[Path, "AcceptedVersion | None", "str | None"]  # file, what its sidecar says, its hash if known
+
+
+def _jobs(ws: Workspace, files: list[Path] | None, db: StateDB) -> tuple[list[Job], list[Mismatch]]:
+    """The files to merge: the accepted workbooks that match the state database (with what their
+    sidecars say; for one that does not match, its department's last good version from the archive),
+    or exactly `files`."""
     if files is None:
-        jobs = [(a.path, a) for a in read_accepted(ws)]
-        if not jobs:
+        good, bad = verify_accepted(ws, db)
+        jobs: list[Job] = [(a.path, a, sha) for a, sha in good]
+        jobs += [(m.fallback.path, m.fallback, m.fallback.sha256) for m in bad if m.fallback is not None]
+        if not jobs and not bad:
             raise NothingToMerge("merge-missing-accepted", folder=str(ws.folder("accepted")))
-        return jobs
+        if not jobs:
+            raise NothingToMerge("merge-nothing-trusted", problems="\n".join(m.line(ws.lang) for m in bad))
+        return jobs, bad
     for path in files:
         if not Path(path).is_file():
             raise UsageError("merge-file-not-found", path=str(path))
-    return [(Path(path), None) for path in files]
+    return [(Path(path), None, None) for path in files], []
 
 
 def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | None, out: Path | None,
@@ -126,27 +140,26 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     as_of = as_of or dt.date.today()
     catalog = load_catalog()
     cache = SubmissionCache(ws, catalog)
-    jobs = _jobs(ws, files)
+    db = StateDB(ws.state_db)
+    jobs, mismatches = _jobs(ws, files, db)
     found: list[Submission | None] = []
     todo: list[tuple[Path, dt.datetime]] = []
-    for path, accepted in jobs:
+    for path, accepted, sha in jobs:
         received = (accepted and accepted.received) or dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-        found.append(cache.get(file_sha256(path), path, received))
+        found.append(cache.get(sha or file_sha256(path), path, received))
         if found[-1] is None:
             todo.append((path, received))
     fresh = iter(_check_files(todo, ws, cache))  # merge never parses cells itself: the validator does
     submissions = [sub if sub is not None else next(fresh) for sub in found]
     versions: dict[str, int] = {}
     names: dict[str, str] = {}
-    for sub, (_, accepted) in zip(submissions, jobs):
+    for sub, (_, accepted, _) in zip(submissions, jobs):
         if sub.department and accepted:
             if accepted.version is not None:
                 versions[sub.department] = accepted.version
             if accepted.file_name is not None:
                 names[sub.department] = accepted.file_name
     parsed, cached = len(todo), len(jobs) - len(todo)
-
-    db = StateDB(ws.state_db)
     # Who submitted this week is the journal's answer for the workspace; given files only know their dates.
     submitted = (submitted_departments(ws, week_start(as_of, ws.project.week_start), db, until=as_of)
                  if files is None else None)
@@ -157,7 +170,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
-    return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached)
+    return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached, mismatches)
 
 
 def _keep_history(master: Path, dated: Path) -> Path | None:

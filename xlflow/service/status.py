@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..config import Department, Workspace
 from ..output.mail import waiting_mails
 from ..store.journal import JournalState
+from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import MergeRecord, StateDB, SubmissionRecord, submitted_departments
 from ..workdays import week_start
 
@@ -33,6 +34,7 @@ class WorkspaceStatus:
     pending: int  # inbox files not finished yet
     outbox: int  # e-mails waiting in outbox/ (not sent yet)
     recent: tuple[SubmissionRecord, ...]  # the newest first
+    mismatches: tuple[Mismatch, ...] = ()  # accepted/ files that do not match the state database
 
 
 def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None) -> WorkspaceStatus:
@@ -46,4 +48,5 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
                  for d in ws.departments)
     pending = sum(1 for e in db.inbox_entries() if e.state is not JournalState.DONE)
     return WorkspaceStatus(now, start, rows, tuple(d.code for d in ws.departments if d.code not in submitted),
-                           db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])))
+                           db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])),
+                           tuple(verify_accepted(ws, db, adopt=False)[1]))

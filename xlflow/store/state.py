@@ -23,7 +23,7 @@ from typing import Iterable, Iterator, Mapping
 
 from ..config import Workspace
 from ..errors import DatabaseTooNew
-from . import snapshots
+from . import ledger, snapshots
 from .accepted import AcceptedVersion, read_accepted
 from .journal import JournalState
 from .records import (  # noqa: F401 - the rows StateDB returns
@@ -95,6 +95,9 @@ CREATE INDEX IF NOT EXISTS snapshots_as_of ON snapshots (as_of);
 _ADDED_COLUMNS = {2: (("submissions", "update_date", "TEXT"), ("submissions", "changes", "TEXT"),
                       ("submissions", "note", "TEXT"))}
 
+# Tables of other modules (CREATE TABLE IF NOT EXISTS ...), created when the database is opened.
+EXTRA_SCHEMAS: tuple[str, ...] = (ledger.SCHEMA,)
+
 _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "archive_path", "note", "changed")
 
 
@@ -124,6 +127,8 @@ class StateDB:
             con.execute("PRAGMA busy_timeout=30000")
             con.execute("PRAGMA journal_mode=WAL")  # not allowed inside a transaction
             con.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
+            for schema in EXTRA_SCHEMAS:
+                con.executescript(f"BEGIN IMMEDIATE; {schema} COMMIT;")
             row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if row is None:
                 con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
