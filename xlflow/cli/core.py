@@ -20,11 +20,17 @@ from . import handle_errors, lang_option, main, open_workspace, workspace_option
               help="Language of the workspace. 工作区语言。")
 @click.option("--sample", is_flag=True, help="Fill it with the sample project. 使用示例项目。")
 @click.option("--force", is_flag=True, help="Overwrite an existing xlflow.toml. 覆盖已有配置。")
+@click.option("--department-folders", is_flag=True,
+              help="A drop folder per department, inbox/<CODE>/ (the share's permissions decide who writes where). "
+                   "每个部门一个投递文件夹。")
 @handle_errors
-def init(directory: Path, lang: str, sample: bool, force: bool) -> None:
+def init(directory: Path, lang: str, sample: bool, force: bool, department_folders: bool) -> None:
     """Create a workspace: xlflow.toml and its folders. 创建工作区。"""
-    ws = init_workspace(directory, lang, sample, force)
+    ws = init_workspace(directory, lang, sample, force, department_folders=department_folders)
     click.echo(msg("init-done", lang, root=ws.root, folders=", ".join(f"{f}/" for f in FOLDERS)))
+    if dropfolders.enabled(ws):
+        click.echo(msg("drop-init-folders", lang, folders=", ".join(
+            dropfolders.folder_label(ws, d.code) for d in ws.departments)))
     click.echo(msg("init-next", lang, root=directory))
 
 

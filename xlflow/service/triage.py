@@ -1,6 +1,6 @@
 """Is a dropped file for this project, and whose is it? Decided before it is archived and judged.
 
-- A workbook of another project (its stamps name another project code) is not ours: it is left in
+- A workbook generated for another project (its stamps name another project code) is not ours: it is left in
   the inbox, never archived, moved or deleted (the folder may be shared, and the file may be the only
   copy of someone's work); the coordinators are told once, until the file changes.
 - With per-department folders, a file at the top of the inbox is left there the same way: nobody
@@ -33,8 +33,12 @@ OTHER_PROJECT = "other-project:"  # note of a recorded file that belongs to anot
 
 
 def other_project(ident: Identity, ws: Workspace) -> str | None:
-    """The other project's code when the workbook's (consistent) stamps name another project."""
-    if ident.trusted and ident.project and ident.project != ws.project.code:
+    """The other project's code when the workbook was generated for another project: its stamps (the
+    document property or the defined name, consistent with everything else) name another project.
+    A header line alone (values pasted from an old project's workbook) is this project's mistaken
+    submission: the check rejects it as "wrong-project" to its sender, as before."""
+    if ident.trusted and ident.source in ("property", "defined-name") and ident.project \
+            and ident.project != ws.project.code:
         return ident.project
     return None
 

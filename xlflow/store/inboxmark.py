@@ -16,6 +16,7 @@ import datetime as dt
 import errno
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,8 +75,11 @@ def _content(ws: Workspace) -> bytes:
 
 def _create_exclusive(path: Path, content: bytes) -> bool:
     """Create `path` with `content` unless it exists; False if it existed."""
-    tmp = path.with_name(f".~xlflow-mark-{os.getpid()}")
-    tmp.write_bytes(content)
+    fd, name = tempfile.mkstemp(prefix=".~xlflow-mark-", dir=path.parent)  # its own inode: linked below
+    tmp = Path(name)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+    os.chmod(tmp, 0o644)
     try:
         os.link(tmp, path)  # atomic and exclusive: the marker appears whole or not at all
         return True
