@@ -107,6 +107,18 @@ def test_a_files_folder_is_its_department(tmp_path):
     assert inbox_names(ws) == sorted(SAMPLE_DEPTS) and not any((ws.folder("inbox") / "RD").iterdir())
 
 
+def test_a_copy_of_another_departments_file_is_no_duplicate_in_the_wrong_folder(tmp_path):
+    ws = folders_ws(tmp_path / "ws")
+    run_once(ws)
+    shutil.copyfile(sample("MK", 46), ws.folder("inbox") / "MK" / "mk.xlsx")
+    run_once(ws)
+    shutil.copyfile(sample("MK", 46), ws.folder("inbox") / "RD" / "mk-copy.xlsx")  # the same bytes, RD's folder
+    (outcome,) = run_once(ws)
+    assert (outcome.result, outcome.department) == ("rejected", "RD")  # not "no change" to MK
+    assert "intake-wrong-folder" in next(ws.folder("rejected").glob("*mk-copy.txt")).read_text("utf-8")
+    assert StateDB(ws.state_db).accepted_version("MK") == 1
+
+
 def test_a_file_at_the_top_of_the_inbox_is_left_there_with_a_clear_message(tmp_path):
     ws = folders_ws(tmp_path / "ws", lang="zh")
     run_once(ws)

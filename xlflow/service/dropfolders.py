@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..check.identity import department_from_name
 from ..config import Workspace
 from ..store.inboxmark import claim_inbox
 
@@ -58,6 +59,11 @@ def folder_department(ws: Workspace, path: Path) -> str | None:
     if parent.parent != ws.folder("inbox"):
         return None
     return parent.name if ws.department(parent.name) else None
+
+
+def unread_department(ws: Workspace, path: Path) -> str | None:
+    """Whose a file is when it cannot be read (too large, locked): its folder's, else its name's."""
+    return folder_department(ws, path) or department_from_name(Path(path).name, ws)
 
 
 def at_top(ws: Workspace, path: Path) -> bool:

@@ -144,9 +144,9 @@ class Intake(OddFiles, Triage, Mailing):
             return self._not_ready(path, before, "intake-incomplete", now, as_of)
         if self.db.seen_hash(sha):
             older = older_version_finding(self.db, sha)
-            if older is None:
+            if older is None and not self._copy_in_wrong_folder(path, sha):
                 return self._duplicate(path, staged, sha, before, now)
-            return self._take(path, before, staged, sha, now, as_of, extra=[older])
+            return self._take(path, before, staged, sha, now, as_of, extra=[older] if older else None)
         return self._take(path, before, staged, sha, now, as_of)
 
     def _take(self, path: Path, st: os.stat_result, staged: Path, sha: str, now: dt.datetime, as_of: dt.date,
@@ -231,7 +231,7 @@ class Intake(OddFiles, Triage, Mailing):
 
     def _reject_unreadable_in_place(self, path: Path, finding: Finding, now: dt.datetime, error: str) -> Outcome:
         received = now.isoformat(timespec="seconds")
-        department, name = department_from_name(path.name, self.ws), clean_name(path.name)
+        department, name = dropfolders.unread_department(self.ws, path), clean_name(path.name)
         report = Report([finding])
         outputs = [self._write_report(name, department, received, "", report)]
         self._notify(name, department, "unreadable", report, [], received=received)

@@ -92,6 +92,13 @@ class Triage:
                            department=dropfolders.folder_department(self.ws, path),
                            record_note=OTHER_PROJECT + code)
 
+    def _copy_in_wrong_folder(self, path: Path, sha: str) -> bool:
+        """A copy of another department's file dropped into this folder: checked in full (and rejected
+        for the folder), not answered as a duplicate of the other department's file."""
+        folder = dropfolders.folder_department(self.ws, path)
+        first = self.db.submission_for_hash(sha) if folder else None
+        return first is not None and first.department is not None and first.department != folder
+
     def _archive_department(self, path: Path, staged: Path, ident: Identity) -> str | None:
         """The department in the archive name: the folder's, else identity.py's rule."""
         folder = dropfolders.folder_department(self.ws, path)
