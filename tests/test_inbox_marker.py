@@ -111,3 +111,43 @@ def test_two_workspaces_starting_together_cannot_both_own_it(tmp_path):
         t.join()
     assert len(won) == 1 and len(lost) == len(spaces) - 1
     assert read_owner(share).project == won[0]
+
+
+def test_an_inbox_without_write_permission_is_used_with_a_warning(tmp_path_factory):
+    """No marker can be written (the watcher's account may only read the share): the files are still
+    processed, and the log says that a second workspace would go unnoticed."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: a read-only folder cannot be simulated")
+    base = Path(tmp_path_factory.mktemp("romark"))
+    for folder in (base, *base.parents):
+        if folder in (Path("/tmp"), Path("/")):
+            break
+        folder.chmod(folder.stat().st_mode | stat.S_IXOTH | stat.S_IROTH)
+    share = base / "share"
+    share.mkdir()
+    ws = second_ws(base / "ws", share, code="NPL-2026")
+    shutil.copyfile(sample("RD", 46), share / "rd.xlsx")
+    share.chmod(0o755)
+    (share / "rd.xlsx").chmod(0o644)
+    prefix = []
+    if os.geteuid() == 0:
+        for path in [ws.root, *ws.root.rglob("*")]:
+            os.chown(path, 65534, 65534)
+        prefix = [shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups"]
+    else:
+        share.chmod(0o555)
+    try:
+        done = subprocess.run([*prefix, sys.executable, "-m", "xlflow", "watch", "--once", "-w", str(ws.root),
+                               "--lang", "en"], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    finally:
+        share.chmod(0o755)
+    out = done.stdout + done.stderr
+    assert "Traceback" not in out and "Cannot write the marker file" in out, out
+    assert not (share / MARKER_NAME).exists()
+    assert [(r[1], r[2]) for r in results(ws)] == [("RD", "accepted")]

@@ -319,13 +319,13 @@ class Watcher:
 
     def _reachable(self) -> bool:
         self._inbox_error = upkeep.inbox_error(self.inbox)
-        return self._inbox_error is None and dropfolders.open_inbox(self.ws)  # InboxTaken: another workspace's
+        return self._inbox_error is None and dropfolders.open_inbox(self.ws, self.log, self.lang)  # or InboxTaken
 
     def wait_for_inbox(self) -> bool:
         """An inbox that is not reachable (a share that is down): log once, look again with a
         growing pause. False if stop() came first."""
         return upkeep.wait_for_inbox(self.inbox, self.stop_event, self.log, self.lang,
-                                     max(5.0, self.ws.watch.rescan_seconds)) and dropfolders.open_inbox(self.ws)
+                                     max(5.0, self.ws.watch.rescan_seconds)) and dropfolders.open_inbox(self.ws, self.log, self.lang)
 
     def run(self, schedule: bool = False) -> None:
         """Watch until stop() (or Ctrl-C / SIGTERM when run in the main thread): the backlog first,

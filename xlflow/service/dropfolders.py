@@ -7,11 +7,13 @@ With the option off nothing changes: the inbox is one flat folder and the stamp 
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from ..check.identity import department_from_name
 from ..config import Workspace
-from ..store.inboxmark import claim_inbox
+from ..i18n import msg
+from ..store.inboxmark import claim_inbox, marker_path
 
 
 def enabled(ws: Workspace) -> bool:
@@ -43,10 +45,12 @@ def make_department_folders(ws: Workspace) -> list[Path]:
     return made
 
 
-def open_inbox(ws: Workspace) -> bool:
+def open_inbox(ws: Workspace, log: logging.Logger | None = None, lang: str = "en") -> bool:
     """What a workspace does first with a reachable inbox: claim it (raises InboxTaken when another
-    workspace's marker is there) and make the department folders. True when done."""
-    claim_inbox(ws)
+    workspace's marker is there) and make the department folders. True when done; an inbox where no
+    marker can be written is still used, with a warning in `log`."""
+    if claim_inbox(ws) is None and log is not None:
+        log.warning(msg("inbox-unmarked", lang, inbox=ws.folder("inbox"), marker=marker_path(ws.folder("inbox"))))
     make_department_folders(ws)
     return True
 

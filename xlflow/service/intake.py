@@ -33,12 +33,11 @@ from ..store.atomic import atomic_path, write_bytes
 from ..store.cache import remember
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
+from . import dropfolders
 from .mailing import Mailing
 from .merge import merge_workspace
-from . import dropfolders
 from .oddfiles import OddFiles
 from .outcome import Outcome, report_text
-from .triage import Triage
 from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: still importable here
     MAX_FILE_BYTES,
     archive,
@@ -57,6 +56,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     unstage,
     zip_complete,
 )
+from .triage import Triage
 from .versions import guard_new_version, older_version_finding, placed, update_date_of
 
 

@@ -58,6 +58,8 @@ def read_owner(inbox: Path) -> InboxOwner | None:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError:  # not readable, or not a file: an owner we cannot name
+        raw = b""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -99,13 +101,17 @@ def _create_exclusive(path: Path, content: bytes) -> bool:
         tmp.unlink(missing_ok=True)
 
 
-def claim_inbox(ws: Workspace) -> InboxOwner:
+def claim_inbox(ws: Workspace) -> InboxOwner | None:
     """Mark the inbox as this workspace's, or confirm it is; raise InboxTaken when another workspace's
-    marker is there. The inbox must exist (a share that is down is waited for by the caller)."""
+    marker is there. The inbox must exist (a share that is down is waited for by the caller). None when
+    there is no marker and none can be written (an inbox without write permission: the caller warns)."""
     inbox = ws.folder("inbox")
     owner = read_owner(inbox)
-    if owner is None and _create_exclusive(marker_path(inbox), _content(ws)):
-        owner = read_owner(inbox)
+    try:
+        if owner is None and _create_exclusive(marker_path(inbox), _content(ws)):
+            owner = read_owner(inbox)
+    except OSError:
+        return read_owner(inbox)
     if owner is None:  # removed between our create and our read: try once more
         owner = read_owner(inbox) or InboxOwner("?", "?", "?", marker_path(inbox))
     if not owner.is_workspace(ws):
