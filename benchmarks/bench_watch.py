@@ -99,7 +99,7 @@ def time_watcher(ws, files: list[Path]) -> list[float]:
             while master.stat().st_mtime_ns == before:
                 time.sleep(0.005)
             out.append(time.perf_counter() - t0 - ws.watch.settle_seconds)
-            while any(ws.folder("inbox").iterdir()):
+            while any(p for p in ws.folder("inbox").iterdir() if not p.name.startswith(".")):  # the marker stays
                 time.sleep(0.01)
     finally:
         watcher.stop()

@@ -18,6 +18,7 @@ from xlflow.errors import NothingToMerge, UsageError
 from xlflow.service import merge
 from xlflow.store import cache as cache_mod
 from xlflow.store.cache import file_sha256
+from xlflow.store.ledger import record_stored, sha256_file
 from xlflow.store.state import StateDB
 
 AS_OF = D(2026, 11, 20)
@@ -58,6 +59,8 @@ def accept(ws, dept, version, received="2026-11-17T09:30:00+08:00"):
     (folder / f"{dept}.json").write_text(json.dumps({
         "department": dept, "file": f"{dept}_wbs_week47.xlsx", "received": received,
         "sha256": "", "version": version}), "utf-8")
+    # as store/accepted.py records what it writes: the merge trusts accepted/ only as recorded
+    record_stored(StateDB(ws.state_db), dept, version, sha256_file(folder / f"{dept}.xlsx"), "", f"{dept}_wbs_week47.xlsx")
 
 
 def test_merges_accepted_workbooks_with_sidecars_and_keeps_a_dated_copy(ws, reads):

@@ -79,7 +79,8 @@ def results(ws: Workspace) -> list[tuple[str, str | None, str]]:
 
 
 def inbox_names(ws: Workspace) -> list[str]:
-    return sorted(p.name for p in ws.folder("inbox").iterdir())
+    """The inbox's files, without the workspace's own marker (store/inboxmark.py)."""
+    return sorted(p.name for p in ws.folder("inbox").iterdir() if p.name != ".xlflow-inbox.json")
 
 
 @contextmanager

@@ -93,6 +93,7 @@ class SummarySettings:
 @dataclass(frozen=True)
 class PathSettings:
     inbox: str = ""  # relative to the workspace, or absolute (a network share)
+    per_department_folders: bool = False  # inbox/<CODE>/ per department: a file's folder is its department
 
 
 # The tables of xlflow.toml and the dataclass that declares each one's keys, defaults and types:
@@ -124,6 +125,7 @@ class Workspace:
     watch: WatchSettings = WatchSettings()
     summary: SummarySettings = SummarySettings()
     inbox_path: Path | None = None
+    paths: PathSettings = PathSettings()
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -151,6 +153,10 @@ class Workspace:
         if name == "inbox" and self.inbox_path is not None:
             return self.inbox_path
         return self.root / name
+
+    def drop_folder(self, code: str) -> Path:
+        """Where a department drops its files: inbox/<CODE>/ with [paths] per_department_folders, else the inbox."""
+        return self.folder("inbox") / code if self.paths.per_department_folders else self.folder("inbox")
 
     @property
     def state_db(self) -> Path:
@@ -370,7 +376,7 @@ def load_workspace(root: Path | str) -> Workspace:
     summary = r.settings(data, "summary")
     paths = r.settings(data, "paths")
     inbox_path = (root / paths.inbox).resolve() if paths.inbox else None
-    return Workspace(root, project, departments, email, calendar, watch, summary, inbox_path)
+    return Workspace(root, project, departments, email, calendar, watch, summary, inbox_path, paths)
 
 
 def configured_language(root: Path | str) -> str | None:

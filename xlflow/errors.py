@@ -9,6 +9,7 @@
     ├── MailError            SMTP refused, unreachable or rejected; the .eml stays in outbox/
     ├── NothingToMerge       no department has an accepted workbook yet
     ├── WatchBusy            another watcher holds the workspace
+    ├── InboxTaken           the inbox is marked as another workspace's
     └── DatabaseTooNew       the state database was written by a newer xlflow
 
 Bad *content* in a workbook is never an exception: it is a Finding (findings.py).
@@ -64,6 +65,13 @@ class NothingToMerge(XlflowError):
 
 class WatchBusy(XlflowError):
     """Another watcher holds this workspace: two would process the same files."""
+
+    exit_code = 1
+
+
+class InboxTaken(XlflowError):
+    """The inbox carries another workspace's marker: two workspaces on one folder would each
+    take (and remove) the other's files."""
 
     exit_code = 1
 

@@ -25,7 +25,7 @@ from .config import Workspace
 from .errors import XlflowError
 from .i18n import msg
 from .output.mail import CircuitBreaker, use_breaker
-from .service import upkeep
+from .service import dropfolders, upkeep
 from .service.intake import Intake, Outcome
 from .service.staging import classify
 from .service.upkeep import LOGGER_NAME, setup_logging, stop_on_signals  # noqa: F401 - the watcher's API
@@ -33,7 +33,7 @@ from .store.journal import JournalState
 from .store.lock import on_network_share, workspace_lock
 from .store.state import StateDB
 
-REPORTED = ("accepted", "rejected", "unreadable", "duplicate")
+REPORTED = ("accepted", "rejected", "unreadable", "duplicate", "left")
 
 
 class _Handler(FileSystemEventHandler):
@@ -66,6 +66,7 @@ class Watcher:
         self.ws = ws
         self.lang = lang or ws.lang
         self.inbox = ws.folder("inbox")
+        self.folders = dropfolders.watched_folders(ws)  # the inbox, and inbox/<CODE>/ when folders are on
         if poll is None and (ws.watch.poll or on_network_share(self.inbox)):
             poll = 5.0
         self.poll = poll
@@ -103,7 +104,7 @@ class Watcher:
             return
         while True:
             path = Path(item)
-            if path.parent == self.inbox and classify(path.name) != "ignore":
+            if path.parent in self.folders and classify(path.name) != "ignore":
                 self.reported.add(path)
                 self.pending.setdefault(path, time.monotonic())
             try:
@@ -112,7 +113,7 @@ class Watcher:
                 return
 
     def inbox_files(self) -> list[Path]:
-        return upkeep.inbox_files(self.inbox, classify)
+        return upkeep.inbox_files(self.folders, classify)
 
     def rescan(self) -> int:
         """Reconcile the inbox against the state database; enqueue everything not yet done.
@@ -138,7 +139,7 @@ class Watcher:
                 if (entry.size, entry.mtime) == (st.st_size, st.st_mtime):
                     continue  # rejected in place (locked); waits for a new version
             if path not in self.pending:
-                if path not in self.reported and self.observer is not None and self._old_enough(path, horizon):
+                if path not in self.reported and self.observer is not None and upkeep.old_enough(path, horizon):
                     missed += 1
                 self.pending[path] = time.monotonic()
         for path, entry in journal.items():  # files gone before they were processed
@@ -147,17 +148,13 @@ class Watcher:
         self.reported.clear()
         return missed
 
-    @staticmethod
-    def _old_enough(path: Path, horizon: float) -> bool:
-        return upkeep.mtime_before(path, horizon)
-
     # --- the observer -------------------------------------------------------------------------
 
     PROBE_SECONDS = 1.5  # how long the start-up probe waits for its own event
 
     def start_observer(self) -> None:
         observer = PollingObserver(timeout=self.poll) if self.poll else Observer()
-        observer.schedule(_Handler(self.notify), str(self.inbox), recursive=False)
+        observer.schedule(_Handler(self.notify), str(self.inbox), recursive=dropfolders.enabled(self.ws))
         observer.daemon = True
         observer.start()
         self.observer = observer
@@ -325,12 +322,13 @@ class Watcher:
 
     def _reachable(self) -> bool:
         self._inbox_error = upkeep.inbox_error(self.inbox)
-        return self._inbox_error is None
+        return self._inbox_error is None and dropfolders.open_inbox(self.ws, self.log, self.lang)  # or InboxTaken
 
     def wait_for_inbox(self) -> bool:
         """An inbox that is not reachable (a share that is down): log once, look again with a
         growing pause. False if stop() came first."""
-        return upkeep.wait_for_inbox(self.inbox, self.stop_event, self.log, self.lang, max(5.0, self.ws.watch.rescan_seconds))
+        return upkeep.wait_for_inbox(self.inbox, self.stop_event, self.log, self.lang,
+                                     max(5.0, self.ws.watch.rescan_seconds)) and dropfolders.open_inbox(self.ws, self.log, self.lang)
 
     def run(self, schedule: bool = False) -> None:
         """Watch until stop() (or Ctrl-C / SIGTERM when run in the main thread): the backlog first,

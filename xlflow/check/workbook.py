@@ -60,6 +60,10 @@ def check_workbook(raw: RawWorkbook, ws: Workspace, received: dt.datetime | None
         return Submission(raw.path, raw.sha256, ctx.report, None, None, received)
     located = locate_forms(raw, catalog, ws)
     ident = identify(raw, ws, located)
+    if raw.properties.get(layout.PROP_KIND) == "master":  # the coordinator's master, dropped back in
+        ctx.add("master-workbook", value=raw.path.name, project=ident.project or "?",
+                template=template_name(ws, None, ctx.lang))
+        return Submission(raw.path, raw.sha256, ctx.report, None, None, received, ident)
     if not located:
         ctx.add("no-form-sheets" if ident.project else "not-xlflow-workbook",
                 template=template_name(ws, None, ctx.lang))

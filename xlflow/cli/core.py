@@ -9,6 +9,7 @@ from ..config import FOLDERS
 from ..errors import UsageError
 from ..i18n import msg
 from ..output.department import generate_workbook, workbook_name
+from ..service import dropfolders
 from ..service.scaffold import init_workspace
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
@@ -19,11 +20,17 @@ from . import handle_errors, lang_option, main, open_workspace, workspace_option
               help="Language of the workspace. 工作区语言。")
 @click.option("--sample", is_flag=True, help="Fill it with the sample project. 使用示例项目。")
 @click.option("--force", is_flag=True, help="Overwrite an existing xlflow.toml. 覆盖已有配置。")
+@click.option("--department-folders", is_flag=True,
+              help="A drop folder per department, inbox/<CODE>/ (the share's permissions decide who writes where). "
+                   "每个部门一个投递文件夹。")
 @handle_errors
-def init(directory: Path, lang: str, sample: bool, force: bool) -> None:
+def init(directory: Path, lang: str, sample: bool, force: bool, department_folders: bool) -> None:
     """Create a workspace: xlflow.toml and its folders. 创建工作区。"""
-    ws = init_workspace(directory, lang, sample, force)
+    ws = init_workspace(directory, lang, sample, force, department_folders=department_folders)
     click.echo(msg("init-done", lang, root=ws.root, folders=", ".join(f"{f}/" for f in FOLDERS)))
+    if dropfolders.enabled(ws):
+        click.echo(msg("drop-init-folders", lang, folders=", ".join(
+            dropfolders.folder_label(ws, d.code) for d in ws.departments)))
     click.echo(msg("init-next", lang, root=directory))
 
 
@@ -49,9 +56,13 @@ def generate(workspace: Path, departments: tuple[str, ...], all_departments: boo
         if ws.department(code) is None:
             raise UsageError("generate-unknown-department", code=code, codes=codes)
     out = out or ws.root / "workbooks"
+    made = {f.name for f in dropfolders.make_department_folders(ws)}
     for code in chosen:
         path = generate_workbook(ws, code, lang, out / workbook_name(ws, code, lang))
         click.echo(msg("generate-done", lang, department=ws.department(code).name(lang), path=path))
+        if dropfolders.enabled(ws):
+            key = "drop-generate-folder" if code in made else "drop-generate-folder-missing"
+            click.echo(msg(key, lang, folder=dropfolders.folder_label(ws, code)))
     click.echo(msg("generate-summary", lang, count=len(chosen), out=out, inbox=ws.folder("inbox")))
 
 

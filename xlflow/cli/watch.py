@@ -77,6 +77,9 @@ def status_lines(ws: Workspace, st: WorkspaceStatus, lang: str) -> list[str]:
     merge = st.last_merge
     lines.append(msg("status-last-merge", lang, created=ws.show_time(merge.created), as_of=merge.as_of.isoformat(),
                      tasks=merge.task_count, master=merge.master_path) if merge else msg("status-no-merge", lang))
+    if st.mismatches:
+        lines += ["", msg("status-accepted-mismatch", lang, count=len(st.mismatches))]
+        lines += [f"  {m.line(lang)}" for m in st.mismatches] + [f"  {msg('accepted-mismatch-advice', lang)}"]
     if st.pending:
         lines.append(msg("status-pending", lang, count=st.pending))
     if st.not_removed:

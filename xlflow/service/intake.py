@@ -35,8 +35,7 @@ from ..store.cache import remember
 from ..store.journal import NOT_REMOVED
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
-from .baselines import record_version
-from .control import intake_control
+from . import dropfolders
 from .mailing import Mailing
 from .merge import merge_workspace
 from .oddfiles import OddFiles
@@ -50,6 +49,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     department_from_name,
     file_kind,
     guess_department,
+    identify_file,
     may_become_zip,
     output_stem,
     owner_files,
@@ -58,10 +58,11 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     unstage,
     zip_complete,
 )
-from .versions import current_submissions, guard_new_version, older_version_finding, placed, update_date_of
+from .triage import Triage
+from .versions import accepted_version_control, guard_new_version, older_version_finding, placed, update_date_of
 
 
-class Intake(OddFiles, Mailing):
+class Intake(OddFiles, Triage, Mailing):
     """Processes inbox files for one workspace; the submitter's feedback goes out over SMTP when
     configured, else as an .eml in outbox/."""
 
@@ -126,6 +127,8 @@ class Intake(OddFiles, Mailing):
         waiting = self.check_ready(path)
         if waiting is not None:
             return waiting
+        if dropfolders.at_top(self.ws, path):  # department folders are in use: whose is this?
+            return self._top_of_inbox(path, before, now)
         if before.st_size == 0:
             return self._not_ready(path, before, "intake-empty", now, as_of)
         if before.st_size > MAX_FILE_BYTES:
@@ -143,9 +146,9 @@ class Intake(OddFiles, Mailing):
             return self._not_ready(path, before, "intake-incomplete", now, as_of)
         if self.db.seen_hash(sha):
             older = older_version_finding(self.db, sha)
-            if older is None:
+            if older is None and not self._copy_in_wrong_folder(path, sha):
                 return self._duplicate(path, staged, sha, before, now)
-            return self._take(path, before, staged, sha, now, as_of, extra=[older])
+            return self._take(path, before, staged, sha, now, as_of, extra=[older] if older else None)
         return self._take(path, before, staged, sha, now, as_of)
 
     def _take(self, path: Path, st: os.stat_result, staged: Path, sha: str, now: dt.datetime, as_of: dt.date,
@@ -153,12 +156,16 @@ class Intake(OddFiles, Mailing):
         """Journal, archive the untouched original, then the remaining steps; finally clean the inbox.
         A re-run after a crash before "archived" takes the received time the journal has, so the archive
         name is the same and the copy made before is kept: one archive copy per file."""
+        ident = identify_file(staged, self.ws, file_name=path.name)
+        foreign = self._other_project(path, st, staged, ident, now)  # left in place, never archived here
+        if foreign is not None:
+            return foreign
         entry = self.db.inbox_entry(path)
         again = entry is not None and entry.state is J.STAGED and entry.sha256 == sha and entry.received
         received = entry.received if again else now.isoformat(timespec="seconds")
         self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, state=J.STAGED, received=received,
                            note=None)
-        department = guess_department(staged, path.name, self.ws)
+        department = self._archive_department(path, staged, ident)
         archived = archive(self.ws, staged, archive_name(department, received, sha, path.name))
         self.db.mark_inbox(path, state=J.ARCHIVED, archive_path=str(archived))
         outcome = self._finish(path, staged, sha, received, str(archived), as_of, extra=extra)
@@ -227,7 +234,7 @@ class Intake(OddFiles, Mailing):
 
     def _reject_unreadable_in_place(self, path: Path, finding: Finding, now: dt.datetime, error: str) -> Outcome:
         received = now.isoformat(timespec="seconds")
-        department, name = department_from_name(path.name, self.ws), clean_name(path.name)
+        department, name = dropfolders.unread_department(self.ws, path), clean_name(path.name)
         report = Report([finding])
         outputs = [self._write_report(name, department, received, "", report)]
         self._notify(name, department, "unreadable", report, [], received=received)
@@ -246,12 +253,11 @@ class Intake(OddFiles, Mailing):
             sub = check_file(staged, self.ws, dt.datetime.fromisoformat(received))
             for finding in extra or ():
                 sub.report.add(placed(finding, sub, self.lang))
-            untrusted = sub.identity is not None and not sub.identity.trusted
-            department = None if untrusted else (sub.department or guess_department(staged, name, self.ws))
+            department, to, cc = self._whose(path, staged, name, sub)  # triage.py: the folder or the stamp
             report = sub.report
             outputs: list[Path] = []
             merged, annotated, made, note = None, None, None, ""  # the master re-merged, the feedback copy
-            update_date, changes, cc = update_date_of(sub), None, []
+            update_date, changes = update_date_of(sub), None
             guard = (guard_new_version(self.ws, department, sub, dt.datetime.fromisoformat(received).date(), self.lang)
                      if sub.valid and department else None)
             for finding in guard.findings if guard else ():
@@ -265,7 +271,7 @@ class Intake(OddFiles, Mailing):
                 version = self.db.accepted_version(department) + 1
                 if state in (J.ARCHIVED, J.ACCEPTED):
                     outputs.append(self._accept(staged, department, name, received, sha, version))
-                    for finding in self._control(department, sub, guard, received):
+                    for finding in accepted_version_control(self.ws, self.db, department, sub, guard, received, self.lang):
                         report.add(finding)
                     self.db.mark_inbox(path, state=J.ACCEPTED)
                     if self._merge_now:
@@ -284,7 +290,6 @@ class Intake(OddFiles, Mailing):
                     self.db.mark_inbox(path, state=J.REJECTED)
             # Only an annotated copy is attached: the unreadable original is no help to its sender.
             attach = [annotated] if result != "accepted" and annotated else []
-            to = list(self.ws.email.to) if untrusted else None  # the real sender is unknown: the coordinators
             note = " — ".join(filter(None, (note, self._notify_once(  # the merge's note (edits in the master) stays
                 path, sha, received, name, department, result, report, attach,
                 version=version, changes=self._change_line(guard, sub), cc=cc, to=to,
@@ -297,15 +302,6 @@ class Intake(OddFiles, Mailing):
             unstage(staged)
         return Outcome(path, result, department, len(report.errors), len(report.warnings), version,
                        sha256=sha, note=note, outputs=outputs, master=merged)
-
-    def _control(self, department: str, sub: Submission, guard: GuardResult, received: str) -> list[Finding]:
-        """Baselines for the new tasks; an unapproved date move is a warning; pushed successors are told."""
-        when = dt.datetime.fromisoformat(received)
-        record_version(self.ws, self.db, department, sub, when)
-        if guard.diff is None or not any(c.field in ("start", "due") for c in guard.diff.changes):
-            return []  # no date moved: nothing to classify (and no plan to read again)
-        currents = list(current_submissions(self.ws).values())
-        return intake_control(self.ws, self.db, department, sub, guard.diff, currents, self.lang, when)
 
     def _change_line(self, guard: GuardResult | None, sub: Submission) -> str:
         if guard is None or not guard.accepted:
@@ -323,7 +319,7 @@ class Intake(OddFiles, Mailing):
             result = merge_workspace(self.ws, as_of=as_of)
         except XlflowError as exc:
             return None, exc.message(self.lang)
-        note = " ".join(result.layer_lines(self.lang))  # open elsewhere, read back, edits in the master
+        note = " ".join(result.layer_lines(self.lang))  # open elsewhere, read back, edits in the master, accepted/
         return result.master_path, note
 
     def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,

@@ -10,7 +10,7 @@ import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -22,11 +22,12 @@ from ..output.master import write_master
 from ..plan.build import build_plan
 from ..plan.model import MasterPlan
 from ..spec.catalog import load_catalog
-from ..store.accepted import AcceptedVersion, read_accepted
+from ..store.accepted import AcceptedVersion
 from ..store.atomic import atomic_path
 from ..store.baselines import Baselines, PlanEnd
 from ..store.cache import SubmissionCache, check_and_cache, file_sha256
 from ..store import weekrecord
+from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
 from .baselines import record_plan
@@ -50,6 +51,7 @@ class MergeResult:
     layer: ReadBack | None = None  # what the read-back of the replaced master found (service/layer.py)
     removed: int = 0  # coordinator values on rows no longer shown: on the Removed sheet
     open_by: tuple[Path, ...] = ()  # owner/lock files that kept the target from being replaced
+    mismatches: list[Mismatch] = field(default_factory=list)  # accepted/ files not merged (store/ledger.py)
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -74,7 +76,7 @@ class MergeResult:
 
     def layer_lines(self, lang: str) -> list[str]:
         """The coordinator's side: the master open elsewhere, what was read back and carried, the
-        department cells changed in the master (also the watcher's log note)."""
+        department cells changed in the master, accepted/ files not as recorded (also the watcher's log note)."""
         lines = []
         if self.locked:
             lines.append(msg("coord-open", lang, target=self.target, path=self.master_path,
@@ -92,6 +94,9 @@ class MergeResult:
                 lines.append(msg("coord-replaced", lang, path=found.history))
         if self.removed:
             lines.append(msg("coord-removed", lang, count=self.removed))
+        lines += [m.line(lang) for m in self.mismatches]  # accepted/ not as recorded: not merged
+        if self.mismatches:
+            lines.append(msg("accepted-mismatch-advice", lang))
         return lines
 
 
@@ -140,17 +145,26 @@ def _check_files(todo: list[tuple[Path, dt.datetime]], ws: Workspace, cache: Sub
                              [cache] * n, [True] * n, chunksize=max(1, n // (workers * 4))))
 
 
-def _jobs(ws: Workspace, files: list[Path] | None) -> list[tuple[Path, AcceptedVersion | None]]:
-    """The files to merge: the accepted workbooks with what their sidecars say, or exactly `files`."""
+Job = tuple[Path, "AcceptedVersion | None", "str | None"]  # file, what its sidecar says, its hash if known
+
+
+def _jobs(ws: Workspace, files: list[Path] | None, db: StateDB) -> tuple[list[Job], list[Mismatch]]:
+    """The files to merge: the accepted workbooks that match the state database (with what their
+    sidecars say; for one that does not match, its department's last good version from the archive),
+    or exactly `files`."""
     if files is None:
-        jobs = [(a.path, a) for a in read_accepted(ws)]
-        if not jobs:
+        good, bad = verify_accepted(ws, db)
+        jobs: list[Job] = [(a.path, a, sha) for a, sha in good]
+        jobs += [(m.fallback.path, m.fallback, m.fallback.sha256) for m in bad if m.fallback is not None]
+        if not jobs and not bad:
             raise NothingToMerge("merge-missing-accepted", folder=str(ws.folder("accepted")))
-        return jobs
+        if not jobs:
+            raise NothingToMerge("merge-nothing-trusted", problems="\n".join(m.line(ws.lang) for m in bad))
+        return jobs, bad
     for path in files:
         if not Path(path).is_file():
             raise UsageError("merge-file-not-found", path=str(path))
-    return [(Path(path), None) for path in files]
+    return [(Path(path), None, None) for path in files], []
 
 
 def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | None, out: Path | None,
@@ -158,27 +172,26 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     as_of = as_of or dt.date.today()
     catalog = load_catalog()
     cache = SubmissionCache(ws, catalog)
-    jobs = _jobs(ws, files)
+    db = StateDB(ws.state_db)
+    jobs, mismatches = _jobs(ws, files, db)
     found: list[Submission | None] = []
     todo: list[tuple[Path, dt.datetime]] = []
-    for path, accepted in jobs:
+    for path, accepted, sha in jobs:
         received = (accepted and accepted.received) or dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-        found.append(cache.get(file_sha256(path), path, received))
+        found.append(cache.get(sha or file_sha256(path), path, received))
         if found[-1] is None:
             todo.append((path, received))
     fresh = iter(_check_files(todo, ws, cache))  # merge never parses cells itself: the validator does
     submissions = [sub if sub is not None else next(fresh) for sub in found]
     versions: dict[str, int] = {}
     names: dict[str, str] = {}
-    for sub, (_, accepted) in zip(submissions, jobs):
+    for sub, (_, accepted, _) in zip(submissions, jobs):
         if sub.department and accepted:
             if accepted.version is not None:
                 versions[sub.department] = accepted.version
             if accepted.file_name is not None:
                 names[sub.department] = accepted.file_name
     parsed, cached = len(todo), len(jobs) - len(todo)
-
-    db = StateDB(ws.state_db)
     # Who submitted this week is the journal's answer for the workspace; given files only know their dates.
     submitted = (submitted_departments(ws, week_start(as_of, ws.project.week_start), db, until=as_of)
                  if files is None else None)
@@ -203,7 +216,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
-                       found, written.removed, written.open_by)
+                       found, written.removed, written.open_by, mismatches)
 
 
 def _keep_history(master: Path, dated: Path) -> Path | None:

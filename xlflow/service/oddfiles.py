@@ -13,12 +13,12 @@ from ..i18n import Phrase, msg
 from ..store.journal import JournalState as J
 from ..store.records import InboxEntry
 from ..store.state import StateDB
+from .dropfolders import unread_department
 from .outcome import Outcome
 from .staging import (
     MAX_FILE_BYTES,
     archive_name,
     clean_name,
-    department_from_name,
     fit_bytes,
     keep_as,
     stream_copy,
@@ -84,7 +84,7 @@ class OddFiles:
         if self.db.seen_hash(sha):
             tmp.unlink(missing_ok=True)
             return self._duplicate(path, None, sha, st, now)
-        department = department_from_name(path.name, self.ws)
+        department = unread_department(self.ws, path)
         archived = keep_as(tmp, self.ws.folder("archive") / archive_name(department, received, sha, path.name))
         self.db.mark_inbox(path, sha256=sha, state=J.ARCHIVED, archive_path=str(archived))
         outcome = self._finish_oversize(path, sha, received, archived)
@@ -94,7 +94,7 @@ class OddFiles:
     def _finish_oversize(self, path: Path, sha: str, received: str, archived: Path) -> Outcome:
         """The steps after archiving an oversize file (also after a crash): a report, no copy in rejected/."""
         name = clean_name(path.name)
-        department = department_from_name(path.name, self.ws)
+        department = unread_department(self.ws, path)
         report = Report([too_large(name, archived.stat().st_size)])
         outputs = [self._write_report(name, department, received, sha, report)]
         note = self._notify_once(path, sha, received, name, department, "unreadable", report, [])

@@ -16,7 +16,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from ..check.identity import department_from_name, identify_file  # noqa: F401 - one rule for every caller
+from ..check.identity import Identity, department_from_name, identify_file  # noqa: F401 - one rule for every caller
 from ..config import Workspace
 from ..store.atomic import atomic_path, owner_files  # noqa: F401 - owner_files: the intake asks here
 from ..xlsx.package import MAX_FILE_BYTES  # noqa: F401 - the intake's limit before staging is the reader's
@@ -162,11 +162,11 @@ def may_become_zip(path: Path) -> bool:
     return head.startswith(b"PK") or head.strip(b"\0") == b""
 
 
-def guess_department(staged: Path, file_name: str, ws: Workspace) -> str | None:
+def guess_department(staged: Path, file_name: str, ws: Workspace, ident: Identity | None = None) -> str | None:
     """Department for the archive name, before validation: check/identity.py's one rule (property,
     defined name, header line; the file name only when the file carries none). A file whose
-    stamps disagree is archived as UNKNOWN, under neither department."""
-    ident = identify_file(staged, ws, file_name=file_name)
+    stamps disagree is archived as UNKNOWN, under neither department. `ident`: already read."""
+    ident = ident or identify_file(staged, ws, file_name=file_name)
     return ident.department if ident.trusted and ident.department and ws.department(ident.department) else None
 
 

@@ -13,6 +13,7 @@ from ..config import Department, Workspace
 from ..output.mail import waiting_mails
 from ..store.journal import NOT_REMOVED, JournalState
 from ..store.lateness import LateSubmission, late_submissions
+from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import MergeRecord, StateDB, SubmissionRecord, submitted_departments
 from ..workdays import week_start
 
@@ -39,6 +40,7 @@ class WorkspaceStatus:
     recent: tuple[SubmissionRecord, ...]  # the newest first
     late: tuple[LateSubmission, ...] = ()  # arrived after their data week's deadline (store/lateness.py)
     not_removed: tuple[tuple[str, str], ...] = ()  # (file name, why) of processed inbox files that could not be removed
+    mismatches: tuple[Mismatch, ...] = ()  # accepted/ files that do not match the state database
 
 
 def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None) -> WorkspaceStatus:
@@ -57,4 +59,4 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
     return WorkspaceStatus(now, start, rows, tuple(d.code for d in ws.departments if d.code not in submitted),
                            db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])),
                            tuple(late_submissions(ws, db, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date())),
-                           stuck)
+                           stuck, tuple(verify_accepted(ws, db, adopt=False)[1]))

@@ -153,27 +153,34 @@ def events_arrive(probe: Path, seen: threading.Event, seconds: float) -> bool:
         probe.unlink(missing_ok=True)
 
 
-def mtime_before(path: Path, horizon: float) -> bool:
-    """The file was last changed before `horizon` (False when it is gone)."""
+def inbox_files(folders: list[Path], classify: Callable[[str], str]) -> list[Path]:
+    """Files in the inbox (the first folder; with per-department folders also in each department's
+    folder) that `classify` does not ignore, oldest first (the order they most likely arrived in).
+    Links and special files named like workbooks are listed too (never followed or opened here):
+    the intake reports them once and leaves them alone. A department folder that is missing is
+    skipped; a missing inbox raises (the share is down)."""
+    found = []
+    for i, folder in enumerate(folders):
+        try:
+            with os.scandir(folder) as it:
+                for e in it:
+                    if not e.is_dir(follow_symlinks=False) and classify(e.name) != "ignore":
+                        try:
+                            found.append((e.stat(follow_symlinks=False).st_mtime, e.name, Path(e.path)))
+                        except FileNotFoundError:
+                            continue
+        except (FileNotFoundError, NotADirectoryError):
+            if i == 0:
+                raise
+    return [p for _, _, p in sorted(found)]
+
+
+def old_enough(path: Path, horizon: float) -> bool:
+    """Last changed before `horizon` (time.time()): an event for it should have arrived by now."""
     try:
         return path.stat().st_mtime < horizon
     except FileNotFoundError:
         return False
-
-
-def inbox_files(inbox: Path, classify: Callable[[str], str]) -> list[Path]:
-    """Files in the inbox that `classify` does not ignore, oldest first (the order they most likely
-    arrived in). Links and special files named like workbooks are listed too (never followed or
-    opened here): the intake reports them once and leaves them alone."""
-    found = []
-    with os.scandir(inbox) as it:
-        for e in it:
-            if not e.is_dir(follow_symlinks=False) and classify(e.name) != "ignore":
-                try:
-                    found.append((e.stat(follow_symlinks=False).st_mtime, e.name, Path(e.path)))
-                except FileNotFoundError:
-                    continue
-    return [p for _, _, p in sorted(found)]
 
 
 def run_weekly(ws: Workspace, db: StateDB, log: logging.Logger, lang: str) -> list[str]:

@@ -33,6 +33,7 @@ from ..store.records import FORCED, RESTORED, coordinator_note
 from ..store.state import StateDB, SubmissionRecord
 from ..workdays import WorkCalendar
 from .baselines import record_version
+from .control import intake_control
 from .merge import merge_workspace
 from .staging import archive, archive_name, stage_copy, staging_dir, unstage
 
@@ -262,3 +263,14 @@ def accept_file(ws: Workspace, path: Path, department: str, as_of: dt.date, now:
     note = f"{FORCED}: {', '.join(overruled)}" if overruled else FORCED
     return install_version(ws, code, archived, path.name, as_of, now, lang, note=note,
                            update_date=update_date_of(sub), source=path.name, archive_path=archived)
+
+
+def accepted_version_control(ws: Workspace, db: StateDB, department: str, sub: Submission, guard: GuardResult,
+                             received: str, lang: str) -> list[Finding]:
+    """After an acceptance: baselines for the new tasks; an unapproved date move is a warning; pushed
+    successors are told."""
+    when = dt.datetime.fromisoformat(received)
+    record_version(ws, db, department, sub, when)
+    if guard.diff is None or not any(c.field in ("start", "due") for c in guard.diff.changes):
+        return []  # no date moved: nothing to classify (and no plan to read again)
+    return intake_control(ws, db, department, sub, guard.diff, list(current_submissions(ws).values()), lang, when)

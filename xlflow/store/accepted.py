@@ -3,7 +3,8 @@ its sidecar accepted/<DEPT>.json saying which submission it is. Written and read
 
 Sidecar: {"department", "file" (the name the submitter used), "received" (ISO time with
 offset), "sha256", "version"}. The workbook is replaced first: a sidecar always describes a
-workbook that is already in place.
+workbook that is already in place. Then the state database records the file as written
+(ledger.py), and the merge trusts only what matches that record.
 """
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ def write_accepted(ws: Workspace, source: Path, department: str, file_name: str,
     sidecar = {"department": department, "file": file_name, "received": received, "sha256": sha256,
                "version": version}
     write_bytes(target.with_suffix(".json"), json.dumps(sidecar, ensure_ascii=False, indent=2).encode("utf-8"))
+    from . import ledger  # imports this module
+    from .state import StateDB  # imports this module
+
+    ledger.record_stored(StateDB(ws.state_db), department, version, ledger.sha256_file(target), sha256, file_name)
     return AcceptedVersion(department, version, _datetime(received), file_name, sha256, target)
 
 
