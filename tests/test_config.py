@@ -116,3 +116,15 @@ def test_each_setting_is_declared_once_in_its_dataclass(tmp_path):
     (ws.root / "xlflow.toml").write_text(text, "utf-8")
     watch = load_workspace(ws.root).watch
     assert (watch.settle_seconds, watch.max_attempts, watch.poll) == (7.0, 2, False)
+
+
+@pytest.mark.parametrize("old, new, key", [
+    ('to = ["pmo@example.com"]', 'to = ["pmo@example.com\\r\\nBcc: all@example.com"]', "email.to"),
+    ('email = "rd@example.com"', 'email = "rd@example.com\\nX-Injected: 1"', "departments.email"),
+])
+def test_a_control_character_in_an_address_is_refused_with_key_and_line(sample_ws, old, new, key):
+    """A CR/LF in an address would end up in a mail header: refused where it is typed, not when mailing."""
+    err = _broken(sample_ws, old, new)
+    assert err.params["key"] == key
+    assert err.params["line"] == _line_of(sample_ws, old.split(" = ")[0] + " = " + new.split(" = ")[1][:12])
+    assert "控制字符" in err.message("zh") and "control characters" in err.message("en")

@@ -185,17 +185,19 @@ class _Reader:
     def __init__(self, path: Path, text: str) -> None:
         self.path, self.lines = path, text.splitlines()
 
-    def line_of(self, key: str, section: str | None = None) -> int:
+    def line_of(self, key: str, section: str | None = None, value: str | None = None) -> int:
+        """The line of `key` in `section`; with `value`, the one where it is typed ([[departments]])."""
         start = 0
         if section:
             for i, line in enumerate(self.lines):
                 if re.match(rf"^\s*\[\[?{re.escape(section)}\]?\]\s*$", line):
                     start = i
                     break
-        for i in range(start, len(self.lines)):
-            if re.match(rf"^\s*{re.escape(key)}\s*=", self.lines[i]):
-                return i + 1
-        return start + 1 if section else 0
+        found = [i for i in range(start, len(self.lines)) if re.match(rf"^\s*{re.escape(key)}\s*=", self.lines[i])]
+        if value:
+            typed = '"' + re.split(r"[\x00-\x1f\x7f]", value)[0]  # as it starts in the file, before an escape
+            found = [i for i in found if typed in self.lines[i]] or found
+        return found[0] + 1 if found else (start + 1 if section else 0)
 
     def check_keys(self, data: dict) -> None:
         """Refuse keys xlflow does not know (a misspelt `wek_start` would be ignored without a word)."""
@@ -217,9 +219,9 @@ class _Reader:
                 return i + 1
         return 1
 
-    def fail(self, key: str, problem: Phrase, section: str | None = None) -> ConfigError:
+    def fail(self, key: str, problem: Phrase, section: str | None = None, value: str | None = None) -> ConfigError:
         return ConfigError("config-bad-key", file=str(self.path), key=f"{section + '.' if section else ''}{key}",
-                           line=self.line_of(key, section), problem=problem)
+                           line=self.line_of(key, section, value), problem=problem)
 
     def get(self, table: dict, key: str, kind: type | tuple, section: str, default=...):
         if key not in table:
@@ -363,10 +365,12 @@ def load_workspace(root: Path | str) -> Workspace:
     for key in ("timeout", "max_attachment_mb"):
         if getattr(email, key) < 0:
             raise r.fail(key, Phrase("config-not-negative"), "email")
-    for address in [*email.to, *(d.email for d in departments)]:
+    for key, section, address in [*(("to", "email", a) for a in email.to), ("from", "email", email.sender),
+                                  *(("email", "departments", d.email) for d in departments)]:
+        if address and any(ord(c) < 32 or ord(c) == 127 for c in address):  # a CR/LF would forge mail headers
+            raise r.fail(key, Phrase("config-email-control", value=repr(address)), section, address)
         if address and "@" not in address:
-            raise r.fail("email" if address not in email.to else "to", Phrase("config-bad-email", value=address),
-                         "departments" if address not in email.to else "email")
+            raise r.fail(key, Phrase("config-bad-email", value=address), section, address)
 
     watch = r.settings(data, "watch")
     for key in ("settle_seconds", "rescan_seconds", "owner_file_max_wait", "max_attempts"):
