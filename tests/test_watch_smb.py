@@ -25,7 +25,7 @@ from typing import Iterator
 
 import pytest
 from smb_helpers import client_mount, require_share, smb_share
-from watch_helpers import SAMPLE_DEPTS, make_ws, results, running, sample, wait_until
+from watch_helpers import SAMPLE_DEPTS, dropped, make_ws, results, running, sample, wait_until
 
 import xlflow.watcher as watcher_mod
 from xlflow.config import load_workspace
@@ -148,7 +148,7 @@ def test_a_burst_dropped_server_side_is_processed_exactly_once(drop, tmp_path):
                 (server / name).write_bytes(os.urandom(2000))
             else:
                 server_drop(sample(name.split("-")[0].upper(), 46), server, name)
-        wait_until(lambda: len(results(ws)) >= len(names) and not list(server.iterdir()), timeout=60)
+        wait_until(lambda: len(results(ws)) >= len(names) and not dropped(server), timeout=60)
         time.sleep(1.0)  # nothing more comes
     got = results(ws)
     assert sorted(r[0] for r in got) == sorted(names), got  # each once
@@ -156,7 +156,7 @@ def test_a_burst_dropped_server_side_is_processed_exactly_once(drop, tmp_path):
     archived = list(ws.folder("archive").iterdir())
     assert len(archived) == len(names)  # one archive copy each
     assert len(list(ws.folder("outbox").glob("*.eml"))) == len(names)  # one answer each
-    assert not list(server.iterdir()) and not list(mounted.iterdir())
+    assert not dropped(server) and not dropped(mounted)
 
 
 def test_a_file_still_being_copied_to_the_share_is_not_taken_before_it_settles(drop, tmp_path):
@@ -218,7 +218,7 @@ def test_samba_enforces_a_write_only_drop_folder_and_the_watcher_takes_what_a_de
                 shutil.copyfile(sample("RD", 46), department / "inbox" / "rd.xlsx")  # the drop works
                 with pytest.raises(PermissionError):
                     (department / "inbox" / "rd.xlsx").read_bytes()  # not even its own file
-                wait_until(lambda: len(results(ws)) == 2 and not list(server.iterdir()), timeout=PICKUP_BOUND)
+                wait_until(lambda: len(results(ws)) == 2 and not dropped(server), timeout=PICKUP_BOUND)
                 latency = time.monotonic() - started
                 assert watcher.poll == 5.0
     print(f"\nwrite-only drop folder, another SMB client's drop: processed in {latency:.1f} s")

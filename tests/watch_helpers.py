@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
+from xlflow.store.inboxmark import MARKER_NAME
 from xlflow.config import Workspace, load_workspace
 from xlflow.resources import samples_dir
 from xlflow.service.scaffold import init_workspace
@@ -78,9 +79,14 @@ def results(ws: Workspace) -> list[tuple[str, str | None, str]]:
     return [(s.file_name, s.department, s.result) for s in StateDB(ws.state_db).submissions()]
 
 
+def dropped(folder: Path) -> list[Path]:
+    """The files in an inbox folder, without the workspace's own marker (store/inboxmark.py)."""
+    return [p for p in folder.iterdir() if p.name != MARKER_NAME]
+
+
 def inbox_names(ws: Workspace) -> list[str]:
-    """The inbox's files, without the workspace's own marker (store/inboxmark.py)."""
-    return sorted(p.name for p in ws.folder("inbox").iterdir() if p.name != ".xlflow-inbox.json")
+    """The inbox's file names, without the workspace's own marker."""
+    return sorted(p.name for p in dropped(ws.folder("inbox")))
 
 
 @contextmanager

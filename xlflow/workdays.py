@@ -169,3 +169,14 @@ def parse_week(text: str, first_weekday: int = 0) -> Week:
         raise UsageError("summary-bad-week", value=text) from None
     return week_of(monday - dt.timedelta(days=(0 - first_weekday) % 7), first_weekday)
 
+
+def as_date(value: object) -> dt.date | None:
+    """A date from a cell or a stored record: a date, a datetime's day, an ISO text's; else None."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None

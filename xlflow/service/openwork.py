@@ -13,7 +13,7 @@ from ..config import Workspace
 from ..i18n import msg
 from ..store import weekrecord
 from ..store.state import StateDB
-from ..workdays import week_of
+from ..workdays import as_date, week_of
 
 
 @dataclass(frozen=True)
@@ -26,15 +26,6 @@ class OpenWork:
         return bool(self.actions or self.tasks)
 
 
-def _date(value: object) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
-
-
 def open_work(ws: Workspace, db: StateDB, code: str, as_of: dt.date, lang: str) -> OpenWork:
     snapshot = db.latest_snapshot_before(as_of, inclusive=True)
     if snapshot is None:
@@ -45,7 +36,7 @@ def open_work(ws: Workspace, db: StateDB, code: str, as_of: dt.date, lang: str) 
     for a in record.actions if record else ():
         if a.get("owner_department") != code or a.get("status") == "done":
             continue
-        due = _date(a.get("due"))
+        due = as_date(a.get("due"))
         late = due is not None and due < as_of
         overdue += late
         actions.append(msg("reminder-action-line", lang, item=a.get("item") or "", owner=a.get("owner") or "—",

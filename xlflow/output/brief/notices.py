@@ -16,17 +16,8 @@ from ...config import Workspace
 from ...i18n import msg
 from ...store.lateness import LateSubmission
 from ...store.weekrecord import WeekRecord, detail_text, problem_text
-from ...workdays import WorkCalendar
+from ...workdays import WorkCalendar, as_date
 from .model import SECTION_LIMIT, Notice, NoticeLine
-
-
-def _date(value: object) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def _dept(ws: Workspace, code: object, lang: str) -> str:
@@ -37,8 +28,8 @@ def _dept(ws: Workspace, code: object, lang: str) -> str:
 def overdue_actions(record: WeekRecord | None, as_of: dt.date) -> list[Mapping]:
     """Open action items due before `as_of`, the longest overdue first."""
     rows = [a for a in (record.actions if record else ())
-            if a.get("status") != "done" and (_date(a.get("due")) or dt.date.max) < as_of]
-    return sorted(rows, key=lambda a: (_date(a.get("due")), str(a.get("owner_department") or "")))
+            if a.get("status") != "done" and (as_date(a.get("due")) or dt.date.max) < as_of]
+    return sorted(rows, key=lambda a: (as_date(a.get("due")), str(a.get("owner_department") or "")))
 
 
 def build_notices(ws: Workspace, record: WeekRecord | None, late: Iterable[LateSubmission], as_of: dt.date,
@@ -49,8 +40,8 @@ def build_notices(ws: Workspace, record: WeekRecord | None, late: Iterable[LateS
     actions = [NoticeLine(
         t("brief-action-line", item=a.get("item") or "", department=_dept(ws, a.get("owner_department"), lang),
           owner=a.get("owner") or "—"),
-        t("brief-action-detail", due=_date(a.get("due")).isoformat(),
-          days=calendar.between(_date(a.get("due")), as_of), meeting=a.get("meeting_id") or "—",
+        t("brief-action-detail", due=as_date(a.get("due")).isoformat(),
+          days=calendar.between(as_date(a.get("due")), as_of), meeting=a.get("meeting_id") or "—",
           meeting_date=str(a.get("meeting_date") or "—")[:10], source=_dept(ws, a.get("department"), lang)))
         for a in overdue_actions(record, as_of)]
     problems = [NoticeLine(
