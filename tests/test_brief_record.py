@@ -79,6 +79,8 @@ def assert_week_46(brief) -> None:
     assert [(line.task_id, line.change_ids) for line in control.pending] == [("RD-001", "RD-C01")]
     assert not control.approved and not control.unapproved
     assert control.slipped == 1 and control.baseline_end == OLD
+    rd_score = next(r for r in brief.scorecard.rows if r.code == "RD")  # as of week 46, whatever came later
+    assert (brief.scorecard.as_of, rd_score.slip, rd_score.punctuality) == ("2026-11-13", 5, "100% (2/2)")
 
 
 def test_a_decision_and_re_baseline_in_week_47_leave_week_46s_brief_as_it_was(tmp_path):
