@@ -36,6 +36,8 @@ from ..spec.catalog import load_catalog
 from ..store.baselines import Baseline, Baselines
 from ..store.snapshots import Snapshot, SnapshotTask
 from ..store.state import StateDB
+from ..store.weekparts import recorded_control
+from ..store.weekrecord import WeekRecord
 from ..workdays import WorkCalendar
 from .baselines import backfill
 
@@ -174,9 +176,16 @@ def _day(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.date) else "—"
 
 
-def control_of_brief(ws: Workspace, db: StateDB, current: Snapshot, lang: str) -> BriefControl:
-    """The brief's plan against the baseline, for the tasks of its snapshot and the end its merge recorded."""
+def control_of_brief(ws: Workspace, db: StateDB, current: Snapshot, lang: str,
+                     record: WeekRecord | None = None) -> BriefControl:
+    """The brief's plan against the baseline as the merge of its snapshot computed it (stored in the
+    week `record`: later decisions and re-baselines do not change it); for a record older than that,
+    computed now for the tasks of the snapshot, with the end its merge recorded."""
+    calendar = WorkCalendar.from_settings(ws.calendar)
+    stored = recorded_control(record)
+    if stored is not None:
+        return brief_control(ws, stored[0], stored[1], lang, calendar)
     tasks = snapshot_dates(current.tasks)
     found = plan_control(ws, db, tasks, {t.department for t in tasks})
     end = Baselines(db).end_on(current.as_of)
-    return brief_control(ws, found, end.projected_end if end else None, lang, WorkCalendar.from_settings(ws.calendar))
+    return brief_control(ws, found, end.projected_end if end else None, lang, calendar)

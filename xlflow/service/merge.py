@@ -26,7 +26,7 @@ from ..store.accepted import AcceptedVersion
 from ..store.atomic import atomic_path
 from ..store.baselines import Baselines, PlanEnd
 from ..store.cache import SubmissionCache, check_and_cache, file_sha256
-from ..store import weekrecord
+from ..store import weekparts, weekrecord
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
@@ -212,11 +212,23 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     written = write_master(plan, ws, target, lang or ws.lang, scorecard=card, layer=layer_data(db))
     remember_written(ws, written, db)
     snapshot_id = db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
-    weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan))  # and shows these as they were that day
+    # and shows these as they were that day
+    weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan)))
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
                        found, written.removed, written.open_by, mismatches)
+
+
+def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan) -> dict:
+    """What the week's brief would otherwise read from the current state (store/weekparts.py): the
+    change register with its decisions now, the plan against its baselines, the accepted workbooks
+    known only by their sidecars."""
+    parts = {weekparts.CHANGES: weekparts.changes_rows(plan.changes),
+             weekparts.SIDECARS: weekparts.sidecar_rows(ws, db)}
+    if plan.control is not None:  # a merge of given files leaves the baselines alone: the brief computes it
+        parts[weekparts.CONTROL] = weekparts.control_row(plan.control, plan.end_date)
+    return parts
 
 
 def _keep_history(master: Path, dated: Path) -> Path | None:

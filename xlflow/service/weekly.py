@@ -24,10 +24,9 @@ from ..output.mail import DeliveryResult, attachment_name, compose, deliver, del
 from ..output.notify import reminder_attachment, reminder_message
 from ..plan.diff import PlanDiff
 from ..spec.catalog import load_catalog
-from ..store.accepted import read_accepted
 from ..store.atomic import write_bytes
 from ..store.cache import SubmissionCache
-from ..store import weekrecord
+from ..store import weekparts, weekrecord
 from .openwork import open_work
 from ..store.lateness import late_submissions
 from ..store.snapshots import Snapshot
@@ -55,14 +54,13 @@ def read_snapshots(db: StateDB, as_of: dt.date,
     return current, previous, older
 
 
-def submissions_with_sidecars(ws: Workspace, db: StateDB) -> list[dict]:
+def submissions_with_sidecars(ws: Workspace, db: StateDB, record: weekrecord.WeekRecord | None = None) -> list[dict]:
     """Every recorded submission, plus an accepted one for each accepted version the database
-    does not know (a workbook put into accepted/ by hand or restored from a backup)."""
+    did not know (a workbook put into accepted/ by hand or restored from a backup): as the week
+    record's merge found them, else (a record older than that) as accepted/ holds them now."""
     subs = [{**vars(s), "received": s.received.isoformat()} for s in db.submissions()]
-    known = {s["department"] for s in subs if s["result"] == "accepted"}
-    subs += [{"department": a.department, "file_name": a.file_name or "", "received": a.received.isoformat(),
-              "result": "accepted"} for a in read_accepted(ws) if a.department not in known and a.received]
-    return subs
+    recorded = weekparts.recorded_sidecars(record)
+    return subs + (recorded if recorded is not None else weekparts.sidecar_rows(ws, db))
 
 
 def submitted(ws: Workspace, as_of: dt.date, db: StateDB) -> frozenset[str]:
@@ -105,8 +103,10 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
                risks: Iterable[dict] | None = None) -> Brief:
     """The brief for the week holding `as_of`, from that week's record only: the task snapshots,
     the week record stored with the snapshot (risks, action items, dependency problems, RACI
-    conflicts), and the submissions journal up to `as_of` — so building it again later gives the
-    same brief. A database older than the week records falls back to today's issue logs."""
+    conflicts, the change register with its decisions then, the plan against its baselines, the
+    sidecar-only submissions), and the submissions journal up to `as_of` — so building it again
+    later gives the same brief. A database older than the week records (or than one of its parts)
+    falls back to the current state: today's issue logs, change register and baselines."""
     db = db or StateDB(ws.state_db)
     lang = lang or ws.lang
     current, previous, older = read_snapshots(db, as_of, ws.project.week_start)
@@ -125,11 +125,12 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     late = late_submissions(ws, db, week.start, as_of)
     notices = build_notices(ws, record, late, as_of, lang, cal)
     edits = edit_lines(master_edits(ws, week.start, as_of, db), lang or ws.lang)
-    brief = build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db), risks, lang,
-                        calendar=cal, submitted=done, versions=versions, notices=notices,
-                        quiet=quiet, master_edits=edits, changes=change_register(ws, db))
+    changes = weekparts.recorded_changes(record)  # the register as that week's merge saw it
+    brief = build_brief(ws, as_of, current, previous, older, submissions_with_sidecars(ws, db, record), risks,
+                        lang, calendar=cal, submitted=done, versions=versions, notices=notices, quiet=quiet,
+                        master_edits=edits, changes=change_register(ws, db) if changes is None else changes)
     return replace(brief, scorecard=scorecard_part(ws, make_scorecard(ws, as_of, db), brief.lang),
-                   control=control_of_brief(ws, db, current, brief.lang))
+                   control=control_of_brief(ws, db, current, brief.lang, record))
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------
