@@ -225,7 +225,8 @@ def _due_soon(b: _Builder, task: dict, horizon: dt.date) -> str | None:
 def _slip(b: _Builder, task: dict, prior: dict | None) -> str | None:
     due, old_due = _date(task.get("due")), _date(prior.get("due")) if prior else None
     if due and old_due and due > old_due:
-        return b.t("brief-note-slip", old=old_due.isoformat(), new=due.isoformat(), days=(due - old_due).days)
+        return b.t("brief-note-slip", old=old_due.isoformat(), new=due.isoformat(),
+                   days=b.calendar.between(old_due, due))
     return None
 
 
