@@ -78,6 +78,10 @@ def test_init_and_generate_make_the_folders_and_say_where_to_drop(tmp_path):
     assert r.exit_code == 0, r.output
     assert (ws.folder("inbox") / "MK").is_dir()
     assert f"Filled in, it goes into: {ws.folder('inbox') / 'MK'}/" in r.output
+    # the closing line must not send every department to the top of the inbox, where nothing is taken
+    last = r.output.strip().splitlines()[-1]
+    assert not last.rstrip().endswith(str(ws.folder("inbox"))), last
+    assert f"{ws.folder('inbox')}/<CODE>/" in last, last
     book = openpyxl.load_workbook(next((ws.root / "workbooks").glob("*_MK_*.xlsx")))
     steps = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any(str(ws.folder("inbox") / "MK") in s for s in steps)  # the department's instructions name its folder
