@@ -118,7 +118,7 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
         "warning_count": len(warnings), "annotated": bool(attachments) and kind == "rejected", "lead": _lead(ws, lang),
         "rejected_key": "notify-rejected" if has_current else "notify-rejected-first",
         "duplicate_key": "notify-no-change" if no_change else "notify-duplicate", "changes": changes,
-        "copy_note": copy_note,
+        "changes_key": "notify-changes-first" if version == 1 else "notify-changes", "copy_note": copy_note,
     }
     html = render(ws, "feedback.html.j2", lang, **context)
     text = render(ws, "feedback.txt.j2", lang, **context)
