@@ -217,3 +217,24 @@ def test_the_master_dropped_back_and_an_unknown_department_get_their_own_message
     assert StateDB(ws.state_db).accepted_version("RD") == 1
     r = CliRunner().invoke(main, ["validate", "-w", str(ws.root), str(master), "--lang", "zh"])
     assert r.exit_code == 1 and "是项目总表" in r.output and "[master-workbook]" in r.output
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_rejection_and_a_reminder_send_the_department_back_to_its_own_folder(tmp_path, lang):
+    from guard_e2e_helpers import task, workbook
+
+    from xlflow.output.notify import reminder_message
+
+    ws = folders_ws(tmp_path / "ws", lang)
+    run_once(ws)
+    workbook(ws, "RD", [task("RD", 1, status="Finished")], AS_OF, ws.folder("inbox") / "RD" / "rd.xlsx")
+    (outcome,) = run_once(ws)
+    assert outcome.result == "rejected"
+    (answer,) = [m for m in mails(ws) if "rd.xlsx" in m["Subject"]]
+    text = answer.get_body(("plain",)).get_content()
+    folder = str(ws.folder("inbox") / "RD")
+    assert folder in text, text  # not "the shared inbox folder": a file at its top is not taken
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(b"PK")
+    reminder = reminder_message(ws, "MK", blank, lang, AS_OF).get_body(("plain",)).get_content()
+    assert str(ws.folder("inbox") / "MK") in reminder, reminder
