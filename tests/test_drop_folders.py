@@ -134,6 +134,8 @@ def test_a_file_at_the_top_of_the_inbox_is_left_there_with_a_clear_message(tmp_p
     assert addresses(told, "To") == ["pmo@example.com"]  # nobody knows who dropped it: the coordinators
     body = told.get_body(("plain",)).get_content()
     assert "sales.xlsx 放在了收件夹的最上层" in body and str(ws.folder("inbox") / "SA") in body
+    # written to the coordinators about a file of no known department: no "your department" in it
+    assert "贵部门" not in body and "无法判断是哪个部门" in body, body
     assert run_once(ws) == [] and len(mails(ws)) == 1  # told once, until the file changes
     entry = StateDB(ws.state_db).inbox_entry(ws.folder("inbox") / "sales.xlsx")
     assert entry.state is JournalState.FAILED
