@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -141,9 +140,7 @@ def test_an_old_one_meeting_workbook_is_still_read_and_merged(sample_ws):
     assert (only.values["meeting_id"], only.values["meeting_name"], only.values["date"]) == \
         ("M20261113", "第46周进度例会", D(2026, 11, 13))
     assert [r.values["meeting_id"] for r in sub.data.rows("minutes", "actions")] == ["M20261113"] * 3
-    accepted = sample_ws.folder("accepted")
-    shutil.copyfile(FIXTURE, accepted / "PMO.xlsx")
-    merge_workspace(sample_ws, as_of=D(2026, 11, 20))
+    merge_workspace(sample_ws, [FIXTURE], as_of=D(2026, 11, 20))  # accepted/ holds only what xlflow accepted
     path = next(sample_ws.folder("master").glob("*-master.xlsx"))
     rows = list(openpyxl.load_workbook(path, read_only=True)["行动项"].iter_rows(values_only=True))
     header = next(i for i, r in enumerate(rows) if r and "事项" in r)
