@@ -29,6 +29,7 @@ from watch_helpers import SAMPLE_DEPTS, make_ws, results, running, sample, wait_
 
 import xlflow.watcher as watcher_mod
 from xlflow.config import load_workspace
+from xlflow.store.inboxmark import MARKER_NAME
 from xlflow.store.lock import mount_type, on_network_share
 from xlflow.store.state import StateDB
 
@@ -47,6 +48,11 @@ def share(tmp_path_factory):
 def drop(share, request):
     """A project folder of its own on the share: (the inbox as mounted, the same folder server side)."""
     return share.folder(re.sub(r"\W", "_", request.node.name)[:60])
+
+
+def _files(folder: Path) -> list[Path]:
+    """What is left in a drop folder, without the workspace's inbox marker (store/inboxmark.py)."""
+    return [p for p in folder.iterdir() if p.name != MARKER_NAME]
 
 
 def share_ws(root: Path, inbox: Path, **watch):
@@ -148,7 +154,7 @@ def test_a_burst_dropped_server_side_is_processed_exactly_once(drop, tmp_path):
                 (server / name).write_bytes(os.urandom(2000))
             else:
                 server_drop(sample(name.split("-")[0].upper(), 46), server, name)
-        wait_until(lambda: len(results(ws)) >= len(names) and not list(server.iterdir()), timeout=60)
+        wait_until(lambda: len(results(ws)) >= len(names) and not _files(server), timeout=60)
         time.sleep(1.0)  # nothing more comes
     got = results(ws)
     assert sorted(r[0] for r in got) == sorted(names), got  # each once
@@ -156,7 +162,7 @@ def test_a_burst_dropped_server_side_is_processed_exactly_once(drop, tmp_path):
     archived = list(ws.folder("archive").iterdir())
     assert len(archived) == len(names)  # one archive copy each
     assert len(list(ws.folder("outbox").glob("*.eml"))) == len(names)  # one answer each
-    assert not list(server.iterdir()) and not list(mounted.iterdir())
+    assert not _files(server) and not _files(mounted)
 
 
 def test_a_file_still_being_copied_to_the_share_is_not_taken_before_it_settles(drop, tmp_path):
@@ -218,7 +224,7 @@ def test_samba_enforces_a_write_only_drop_folder_and_the_watcher_takes_what_a_de
                 shutil.copyfile(sample("RD", 46), department / "inbox" / "rd.xlsx")  # the drop works
                 with pytest.raises(PermissionError):
                     (department / "inbox" / "rd.xlsx").read_bytes()  # not even its own file
-                wait_until(lambda: len(results(ws)) == 2 and not list(server.iterdir()), timeout=PICKUP_BOUND)
+                wait_until(lambda: len(results(ws)) == 2 and not _files(server), timeout=PICKUP_BOUND)
                 latency = time.monotonic() - started
                 assert watcher.poll == 5.0
     print(f"\nwrite-only drop folder, another SMB client's drop: processed in {latency:.1f} s")
