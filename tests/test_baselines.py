@@ -5,6 +5,7 @@ baselines gets them from its task snapshots."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from guard_e2e_helpers import run_one, submit, task
@@ -113,6 +114,19 @@ def test_baseline_set_list_and_show_from_the_command_line(ws):
     assert again.exit_code == 2 and "never overwritten" in again.output
     unknown = _cli("baseline", "-w", w, "show", "nope")
     assert unknown.exit_code == 2 and "kick-off, week 47" in unknown.output
+
+
+def test_baseline_errors_speak_the_workspaces_language_with_w_before_the_subcommand(tmp_path):
+    ws = make_ws(tmp_path / "zh", lang="zh")
+    submit(ws, "RD", [task("RD", 1)], W1)
+    run_one(ws, W1)
+    w = str(ws.root)
+    assert _cli("baseline", "-w", w, "set", "启动基线").exit_code == 0
+    again = _cli("baseline", "-w", w, "set", "启动基线")
+    assert again.exit_code == 2 and "已有名为“启动基线”的基线" in again.output, again.output
+    assert not re.search(r"\dT\d", again.output), again.output  # set 2026-12-04 17:57, not an ISO stamp
+    unknown = _cli("baseline", "-w", w, "show", "nope")
+    assert unknown.exit_code == 2 and "没有名为“nope”的基线" in unknown.output, unknown.output
 
 
 def test_the_slip_counts_working_days_of_the_workspace_calendar():

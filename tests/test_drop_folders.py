@@ -78,6 +78,10 @@ def test_init_and_generate_make_the_folders_and_say_where_to_drop(tmp_path):
     assert r.exit_code == 0, r.output
     assert (ws.folder("inbox") / "MK").is_dir()
     assert f"Filled in, it goes into: {ws.folder('inbox') / 'MK'}/" in r.output
+    # the closing line must not send every department to the top of the inbox, where nothing is taken
+    last = r.output.strip().splitlines()[-1]
+    assert not last.rstrip().endswith(str(ws.folder("inbox"))), last
+    assert f"{ws.folder('inbox')}/<CODE>/" in last, last
     book = openpyxl.load_workbook(next((ws.root / "workbooks").glob("*_MK_*.xlsx")))
     steps = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any(str(ws.folder("inbox") / "MK") in s for s in steps)  # the department's instructions name its folder
@@ -130,6 +134,8 @@ def test_a_file_at_the_top_of_the_inbox_is_left_there_with_a_clear_message(tmp_p
     assert addresses(told, "To") == ["pmo@example.com"]  # nobody knows who dropped it: the coordinators
     body = told.get_body(("plain",)).get_content()
     assert "sales.xlsx 放在了收件夹的最上层" in body and str(ws.folder("inbox") / "SA") in body
+    # written to the coordinators about a file of no known department: no "your department" in it
+    assert "贵部门" not in body and "无法判断是哪个部门" in body, body
     assert run_once(ws) == [] and len(mails(ws)) == 1  # told once, until the file changes
     entry = StateDB(ws.state_db).inbox_entry(ws.folder("inbox") / "sales.xlsx")
     assert entry.state is JournalState.FAILED
@@ -213,3 +219,24 @@ def test_the_master_dropped_back_and_an_unknown_department_get_their_own_message
     assert StateDB(ws.state_db).accepted_version("RD") == 1
     r = CliRunner().invoke(main, ["validate", "-w", str(ws.root), str(master), "--lang", "zh"])
     assert r.exit_code == 1 and "是项目总表" in r.output and "[master-workbook]" in r.output
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_rejection_and_a_reminder_send_the_department_back_to_its_own_folder(tmp_path, lang):
+    from guard_e2e_helpers import task, workbook
+
+    from xlflow.output.notify import reminder_message
+
+    ws = folders_ws(tmp_path / "ws", lang)
+    run_once(ws)
+    workbook(ws, "RD", [task("RD", 1, status="Finished")], AS_OF, ws.folder("inbox") / "RD" / "rd.xlsx")
+    (outcome,) = run_once(ws)
+    assert outcome.result == "rejected"
+    (answer,) = [m for m in mails(ws) if "rd.xlsx" in m["Subject"]]
+    text = answer.get_body(("plain",)).get_content()
+    folder = str(ws.folder("inbox") / "RD")
+    assert folder in text, text  # not "the shared inbox folder": a file at its top is not taken
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(b"PK")
+    reminder = reminder_message(ws, "MK", blank, lang, AS_OF).get_body(("plain",)).get_content()
+    assert str(ws.folder("inbox") / "MK") in reminder, reminder

@@ -229,13 +229,13 @@ def test_mail_and_copy_give_the_same_instruction(rejected, lang):
     not the marks kept); neither says to fix the original instead."""
     ws, _, _, sub, copy = rejected
     text = body(feedback(ws, "研发部.xlsx", "RD", "rejected", sub.report, [copy], lang=lang))
-    mail = msg("notify-annotated", lang)
+    mail = msg("notify-annotated", lang, folder=ws.drop_folder("RD"))
     assert mail in text
     verdict = msg("feedback-verdict-invalid", lang, errors=3, warnings=0)
     note = msg("feedback-note", lang)
     if lang == "zh":
-        assert "此副本" in mail and "重新放入共享收件文件夹" in mail and "重新提交此文件" in verdict
+        assert "此副本" in mail and "重新放入共享收件文件夹" in mail and str(ws.folder("inbox")) in mail and "重新提交此文件" in verdict
         assert "原文件" not in mail and "忽略" in note
     else:
-        assert "in this copy" in mail and "inbox folder again" in mail and "submit this file again" in verdict
+        assert "in this copy" in mail and f"shared folder {ws.folder('inbox')} again" in mail and "submit this file again" in verdict
         assert "your own file" not in mail and "ignored when you resubmit" in note

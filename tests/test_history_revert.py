@@ -94,3 +94,17 @@ def test_a_copy_of_the_current_version_is_no_change_and_of_an_older_one_an_older
     report = next(ws.folder("rejected").glob("*.txt")).read_text("utf-8")
     assert "older-version" in report and "version 2" in report
     assert StateDB(ws.state_db).accepted_version("RD") == 2
+
+
+def test_a_revert_names_statuses_as_the_workbook_shows_them(tmp_path):
+    from guard_e2e_helpers import label, run_one, submit, task
+
+    ws = make_ws(tmp_path / "ws", lang="zh")
+    submit(ws, "RD", [task("RD", 1)], dt.date(2026, 11, 13))
+    run_one(ws, dt.date(2026, 11, 13))
+    submit(ws, "RD", [task("RD", 1, status=label("done"), percent=100)], dt.date(2026, 11, 20))
+    run_one(ws, dt.date(2026, 11, 20))
+    back = CliRunner().invoke(main, ["revert", "-w", str(ws.root), "RD", "--to", "1"]).output
+    assert "RD-001 状态由 已完成 退回为 进行中" in back and "in_progress" not in back, back
+    forward = CliRunner().invoke(main, ["revert", "-w", str(ws.root), "RD", "--to", "2", "--lang", "en"]).output
+    assert "RD-001 status In progress → Done" in forward and "in_progress" not in forward, forward

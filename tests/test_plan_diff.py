@@ -30,8 +30,15 @@ def test_every_kind_of_change_is_recorded_with_working_day_moves():
     text = diff.summary("en")
     assert text.startswith("3 task(s) updated, 1 added (RD-009), 1 removed (RD-007)")
     assert "RD-001 due 12-04 → 12-11 (+5 working days)" in text and "RD-002 went back from done" in text
-    assert "RD-001 percent complete down 50 → 40" in text
+    assert "RD-001 percent complete down 50% → 40%" in text
     assert "删除 1 项（RD-007）" in diff.summary("zh")
+
+
+def test_a_percent_read_from_a_cell_reads_as_the_workbook_shows_it():
+    # the reader gives a percent cell as a float (50.0): the mail said "down 50.0 → 40.0"
+    diff = diff_plans({"RD-001": task(percent=50.0)}, {"RD-001": task(percent=37.5)}, WorkCalendar())
+    assert diff.summary("en").endswith("RD-001 percent complete down 50% → 37.5%")
+    assert diff.summary("zh").endswith("RD-001 完成百分比下降 50% → 37.5%")
 
 
 def test_the_record_survives_json_and_no_change_says_so():

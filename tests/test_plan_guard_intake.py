@@ -47,6 +47,19 @@ def rd_v1(ws, rows=None):
     return rows
 
 
+@pytest.mark.parametrize("lang, said, not_said", [
+    ("en", "This is your plan's first version, 3 task(s)", "Compared with the previous version"),
+    ("zh", "本次为首次提交，共 3 项任务", "与上一版相比")])
+def test_a_first_version_is_not_compared_with_a_previous_one(ws, lang, said, not_said):
+    submit(ws, "RD", [task("RD", 1), task("RD", 2), task("RD", 3)], W1)
+    assert run_one(ws, W1, lang=lang).version == 1
+    text = body(last_mail(ws))
+    assert said in text and not_said not in text, text
+    submit(ws, "RD", [task("RD", 1, percent=10), task("RD", 2), task("RD", 3)], W2)
+    assert run_one(ws, W2, lang=lang).version == 2
+    assert not_said in body(last_mail(ws))  # a later version is
+
+
 # --- one guard at a time --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, words", [

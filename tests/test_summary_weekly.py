@@ -66,11 +66,11 @@ def test_items_name_department_owner_reason_and_lateness(brief):
     assert (mk.department_name, mk.owner, mk.reason, mk.days_late) == ("市场部", "负责人MK", "设计资源不足", 8)
     assert (mk.status_label, mk.colour) == ("滞后", "#FFEB9C")
     (sa,) = brief.section("overdue").items
-    assert (sa.days_late, sa.status_label) == (2, "滞后")
+    assert (sa.days_late, sa.status_label) == (2, "进行中")  # as reported: the section is "overdue, not reported as delayed"
     (rd,) = brief.section("newly").items
     assert (rd.status_label, rd.colour, rd.days_late) == ("阻塞", "#FFC7CE", 0)
     assert rd.reason.startswith("需求变更未确认")
-    assert brief.section("slips").items[0].note == "截止日期 2026-11-30 → 2026-12-07（推迟 7 天）"
+    assert brief.section("slips").items[0].note == "截止日期 2026-11-30 → 2026-12-07（推迟 5 个工作日）"
     assert brief.section("due_soon").items[0].note == "2 个工作日后到期"
     assert brief.section("stale").items[0].note == "自 2026-11-06 起无变化"
     assert brief.section("held_up").items[0].note == "影响：MK-002 (市场部)"

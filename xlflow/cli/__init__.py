@@ -49,8 +49,9 @@ def handle_errors(func):
         try:
             return func(*args, **kwargs)
         except XlflowError as exc:
-            workspace = kwargs.get("workspace")
-            lang = kwargs.get("lang") or (workspace and configured_language(workspace)) or default_lang()
+            kwargs = _with_group_options(kwargs)
+            workspace = kwargs.get("workspace") or Path(".")
+            lang = kwargs.get("lang") or configured_language(workspace) or default_lang()
             click.echo(msg("error-prefix", lang) + exc.message(lang), err=True)
             sys.exit(exc.exit_code)
         except OSError as exc:  # a read-only workspace, a full disk: one sentence, no traceback
@@ -65,7 +66,20 @@ def handle_errors(func):
     return wrapper
 
 
+def _with_group_options(kwargs: dict) -> dict:
+    """The command's options, with -w/--lang given to its group (`xlflow baseline -w DIR set …`)."""
+    ctx = click.get_current_context(silent=True)
+    found = dict(kwargs)
+    while ctx is not None:
+        for key in ("workspace", "lang"):
+            if found.get(key) is None and ctx.params.get(key) is not None:
+                found[key] = ctx.params[key]
+        ctx = ctx.parent
+    return found
+
+
 def _lang(kwargs: dict) -> str:
+    kwargs = _with_group_options(kwargs)
     workspace = kwargs.get("workspace")
     try:
         return kwargs.get("lang") or (workspace and configured_language(workspace)) or default_lang()

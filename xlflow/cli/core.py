@@ -63,7 +63,8 @@ def generate(workspace: Path, departments: tuple[str, ...], all_departments: boo
         if dropfolders.enabled(ws):
             key = "drop-generate-folder" if code in made else "drop-generate-folder-missing"
             click.echo(msg(key, lang, folder=dropfolders.folder_label(ws, code)))
-    click.echo(msg("generate-summary", lang, count=len(chosen), out=out, inbox=ws.folder("inbox")))
+    key = "generate-summary-folders" if dropfolders.enabled(ws) else "generate-summary"
+    click.echo(msg(key, lang, count=len(chosen), out=out, inbox=ws.folder("inbox")))
 
 
 @main.command()

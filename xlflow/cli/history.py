@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..i18n import msg
-from ..service.versions import VersionResult, accept_file, department_history, revert
+from ..service.versions import VersionResult, accept_file, department_history, revert, status_label
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
@@ -73,7 +73,7 @@ def accept_command(workspace: Path, file: Path, department: str, lang: str | Non
 def _done(result: VersionResult, ws, lang: str) -> None:
     dept = ws.department(result.department)
     click.echo(msg("version-done", lang, department=dept.name(lang), version=result.version, source=result.source,
-                   changes=result.diff.summary(lang)))
+                   changes=result.diff.summary(lang, status_label)))
     if result.master:
         click.echo(msg("version-master", lang, path=result.master))
     if result.mail_note:

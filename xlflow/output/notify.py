@@ -116,9 +116,11 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
         "more_errors": max(0, len(errors) - MAX_FINDINGS), "error_count": len(errors),
         "warnings": _lines(warnings[:MAX_FINDINGS], lang), "more_warnings": max(0, len(warnings) - MAX_FINDINGS),
         "warning_count": len(warnings), "annotated": bool(attachments) and kind == "rejected", "lead": _lead(ws, lang),
-        "rejected_key": "notify-rejected" if has_current else "notify-rejected-first",
+        "rejected_key": "notify-rejected-unknown" if dept is None else
+        "notify-rejected" if has_current else "notify-rejected-first",
         "duplicate_key": "notify-no-change" if no_change else "notify-duplicate", "changes": changes,
-        "copy_note": copy_note,
+        "changes_key": "notify-changes-first" if version == 1 else "notify-changes", "copy_note": copy_note,
+        "drop_folder": str(ws.drop_folder(dept.code) if dept else ws.folder("inbox")),
     }
     html = render(ws, "feedback.html.j2", lang, **context)
     text = render(ws, "feedback.txt.j2", lang, **context)
@@ -159,7 +161,8 @@ def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Pat
         "project": ws.project.name(lang), "title": subject,
         "greeting": msg("notify-greeting", lang, name=dept.contact) if dept.contact else msg("notify-greeting-team", lang),
         "body": msg("reminder-body", lang, now=as_of.isoformat(), department=dept.name(lang),
-                    start=week.start.isoformat(), end=week.end.isoformat()) if path or not open_work else
+                    start=week.start.isoformat(), end=week.end.isoformat(), folder=ws.drop_folder(dept_code))
+        if path or not open_work else
         msg("reminder-body-actions", lang, now=as_of.isoformat(), department=dept.name(lang),
             count=getattr(open_work, "overdue_actions", 0)),
         "actions": getattr(open_work, "actions", ()), "tasks": getattr(open_work, "tasks", ()),

@@ -96,6 +96,8 @@ class PlanDiff:
             old, new = status_label(old, lang), status_label(new, lang)
         elif isinstance(old, dt.date) or isinstance(new, dt.date):
             old, new = _md(old), _md(new)
+        elif c.field == "percent":  # as the workbook shows it: 50.0 read from a cell is "50%"
+            old, new = f"{_num(old):g}%", f"{_num(new):g}%"
         key = "plan-diff-reversal" if c.reversal else f"plan-diff-{c.field.replace('_', '-')}"
         if c.field in DATE_FIELDS and c.days is None:  # a date filled in or cleared: no shift to count
             key = "plan-diff-date-set"

@@ -201,7 +201,8 @@ class Baselines:
         with self.db._connect() as con:
             found = con.execute("SELECT as_of, created FROM baseline_names WHERE name=?", (name,)).fetchone()
             if found:
-                raise UsageError("baseline-name-taken", name=name, as_of=found[0], created=found[1])
+                raise UsageError("baseline-name-taken", name=name, as_of=found[0],
+                                 created=dt.datetime.fromisoformat(found[1]).strftime("%Y-%m-%d %H:%M"))
             con.execute("INSERT INTO baseline_names VALUES (?,?,?,?)", (name, as_of.isoformat(), stamp, len(rows)))
             con.executemany("INSERT INTO baselines (name, task_id, department, start, due, owner, reason, set_at)"
                             " VALUES (?,?,?,?,?,?,?,?)", rows)

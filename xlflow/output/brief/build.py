@@ -101,8 +101,10 @@ class _Builder:
         due = _date(task.get("due"))
         return self.calendar.between(due, self.as_of) if self.overdue(task) else 0
 
-    def item(self, task: dict, note: str = "") -> Item:
-        status = str(task.get("status") or "")
+    def item(self, task: dict, note: str = "", as_reported: bool = False) -> Item:
+        """`as_reported`: tagged with the status the department wrote (the overdue section is about
+        tasks still reported as not started or in progress, so a [Delayed] tag would contradict it)."""
+        status = reported(task) if as_reported else str(task.get("status") or "")
         dept = str(task.get("owner_department") or task.get("department") or "")
         return Item(
             task_id=str(task.get("task_id") or ""), name=str(task.get("name") or ""), department=dept,
@@ -122,7 +124,7 @@ class _Builder:
         entries = sorted(entries, key=lambda e: self.order(e[0])[1:] if by_due else self.order(e[0]))
         hint = self.t(f"brief-hint-{key}", days=self.ws.summary.due_soon_days)
         return Section(key, self.t(f"brief-section-{key}"), hint,
-                       tuple(self.item(task, note) for task, note in entries[:SECTION_LIMIT]),
+                       tuple(self.item(task, note, key == "overdue") for task, note in entries[:SECTION_LIMIT]),
                        max(0, len(entries) - SECTION_LIMIT))
 
 
@@ -225,7 +227,8 @@ def _due_soon(b: _Builder, task: dict, horizon: dt.date) -> str | None:
 def _slip(b: _Builder, task: dict, prior: dict | None) -> str | None:
     due, old_due = _date(task.get("due")), _date(prior.get("due")) if prior else None
     if due and old_due and due > old_due:
-        return b.t("brief-note-slip", old=old_due.isoformat(), new=due.isoformat(), days=(due - old_due).days)
+        return b.t("brief-note-slip", old=old_due.isoformat(), new=due.isoformat(),
+                   days=b.calendar.between(old_due, due))
     return None
 
 
