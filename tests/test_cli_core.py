@@ -69,3 +69,18 @@ def test_errors_speak_the_workspace_language(tmp_path):
     assert result.exit_code == 1 and result.output.startswith("错误：配置文件") and "email.port" in result.output
     result = CliRunner(env=env).invoke(main, ["generate", "-w", str(ws), "--all", "--lang", "en"])
     assert result.output.startswith("Error: ")
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    """`xlflow status | head -1`: the pipe closes after one line; no "Error: Broken pipe", exit 0."""
+    ws = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(ws), "--sample"]).exit_code == 0
+    script = ("import subprocess, sys\n"
+              f"p = subprocess.Popen([sys.executable, '-m', 'xlflow', 'generate', '-w', {str(ws)!r}, '--all'],"
+              " stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+              "p.stdout.readline(); p.stdout.close()\n"
+              "err = p.stderr.read().decode(); code = p.wait()\n"
+              "print(code); print(err)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120).stdout
+    code, _, err = out.partition("\n")
+    assert code == "0" and "Broken pipe" not in err and "Error" not in err and "错误" not in err

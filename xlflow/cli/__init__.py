@@ -3,6 +3,7 @@ registers its commands on `main`; library errors become a message and an exit co
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -48,6 +49,9 @@ def handle_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:  # `xlflow status | head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            sys.exit(0)
         except XlflowError as exc:
             kwargs = _with_group_options(kwargs)
             workspace = kwargs.get("workspace") or Path(".")
