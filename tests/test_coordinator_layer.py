@@ -240,3 +240,9 @@ def test_what_is_typed_into_the_open_master_and_into_the_one_beside_it_is_all_ke
     assert (wbs["RD-001"][COMMENT], wbs["MK-001"][COMMENT], wbs["RD-003"][COMMENT]) == \
         ("在原表写的", "在新表写的", "后来又写的")
     assert wbs["RD-001"][STATUS] == "进行中"
+    # the masters written beside the open one are read back and moved to history/: one master again
+    assert not first.master_path.exists() and not second.master_path.exists()
+    assert not list(master.parent.glob("TP-1-master-2*.xlsx"))
+    assert len(third.retired) == 2 and all(p.parent == master.parent / "history" for p in third.retired)
+    assert any(rows(p, WBS, TASK)["MK-001"][COMMENT] == "在新表写的" for p in third.retired)  # kept as typed
+    assert any("history" in line for line in third.summary("en"))

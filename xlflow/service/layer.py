@@ -26,7 +26,7 @@ from ..i18n import Phrase
 from ..output.master import WriteResult
 from ..spec.catalog import Catalog, Field, load_catalog
 from ..spec.master import LayerSheet, MasterSpec, load_master_spec
-from ..store.atomic import atomic_path
+from ..store.atomic import atomic_path, owner_files
 from ..store.cache import file_sha256
 from ..store.layer import EXTRA_PREFIX, CoordinatorLayer, LayerData, MasterEdit
 from ..store.state import StateDB
@@ -192,6 +192,25 @@ def keep_replaced(ws: Workspace, master: Path) -> Path | None:
     except OSError:
         return None
     return kept
+
+
+def retire_beside(ws: Workspace, target: Path) -> list[Path]:
+    """Masters written beside the target while it was open, read back by this merge and now
+    superseded by the master written in place: moved into master/history/ (kept, never deleted),
+    so the coordinator sees one master again. One that is open itself stays where it is."""
+    moved = []
+    for path in masters_to_read(ws, Path(target)):
+        if path == Path(target) or owner_files(path):
+            continue
+        kept = keep_replaced(ws, path)
+        try:
+            if kept is not None:
+                path.unlink()
+                written_copy(ws, path).unlink(missing_ok=True)
+                moved.append(kept)
+        except OSError:
+            continue
+    return moved
 
 
 def layer_data(db: StateDB, spec: MasterSpec | None = None) -> LayerData:

@@ -34,7 +34,7 @@ from .baselines import record_plan
 from .changes import change_register
 from .scorecard import make_scorecard
 from .edits import department_edits, edit_lines
-from .layer import ReadBack, layer_data, read_back, remember_written
+from .layer import ReadBack, layer_data, read_back, remember_written, retire_beside
 from .control import plan_control, plan_dates
 
 
@@ -52,6 +52,7 @@ class MergeResult:
     removed: int = 0  # coordinator values on rows no longer shown: on the Removed sheet
     open_by: tuple[Path, ...] = ()  # owner/lock files that kept the target from being replaced
     mismatches: list[Mismatch] = field(default_factory=list)  # accepted/ files not merged (store/ledger.py)
+    retired: list[Path] = field(default_factory=list)  # masters once written beside an open one, now in history/
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -94,6 +95,8 @@ class MergeResult:
                 lines.append(msg("coord-replaced", lang, path=found.history))
         if self.removed:
             lines.append(msg("coord-removed", lang, count=self.removed))
+        if self.retired:
+            lines.append(msg("coord-retired", lang, count=len(self.retired), folder=self.retired[0].parent))
         lines += [m.line(lang) for m in self.mismatches]  # accepted/ not as recorded: not merged
         if self.mismatches:
             lines.append(msg("accepted-mismatch-advice", lang))
@@ -211,13 +214,14 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
             if files is None else None)
     written = write_master(plan, ws, target, lang or ws.lang, scorecard=card, layer=layer_data(db))
     remember_written(ws, written, db)
+    retired = retire_beside(ws, target) if not written.locked else []
     snapshot_id = db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
     # and shows these as they were that day
     weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan)))
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
-                       found, written.removed, written.open_by, mismatches)
+                       found, written.removed, written.open_by, mismatches, retired)
 
 
 def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan) -> dict:
