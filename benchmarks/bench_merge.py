@@ -119,14 +119,16 @@ def wbs_layout(path: Path, lang: str) -> tuple[str, int, str]:
     raise SystemExit("task header not found")
 
 
-def accept_all(ws, files: list[Path]) -> None:
+def accept_all(ws, files: list[Path], department: str | None = None, version: int = 1) -> None:
+    """Each file becomes its department's accepted version (recorded in the state database where
+    xlflow keeps that record, so the merge trusts accepted/)."""
     import hashlib
 
     from xlflow.store.accepted import write_accepted
 
     for f in files:
-        write_accepted(ws, f, f.stem, f.name, "2026-06-10T10:00:00+08:00",
-                       hashlib.sha256(f.read_bytes()).hexdigest(), 1)
+        write_accepted(ws, f, department or f.stem, f.name, "2026-06-10T10:00:00+08:00",
+                       hashlib.sha256(f.read_bytes()).hexdigest(), version)
 
 
 def timeline_weight(master: Path, lang: str) -> tuple[int, int]:
@@ -172,7 +174,9 @@ def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | 
             cold.append(run_child(ws.root, lang))
             warm.append(run_child(ws.root, lang))
             code = files[i % len(files)].stem
-            department_workbook(ws, code, ws.folder("accepted") / f"{code}.xlsx", tasks, random.Random(1000 + i))
+            new = department_workbook(ws, code, tmp / "files" / f"{code}-v{i + 2}.xlsx", tasks,
+                                      random.Random(1000 + i))
+            accept_all(ws, [new], code, i + 2)  # as intake would: a version the state database knows
             incr.append(run_child(ws.root, lang))
             if any(r["tasks"] != departments * tasks for r in (cold[-1], warm[-1], incr[-1])):
                 raise SystemExit("a merge left tasks out: the generated workbooks are not all valid")

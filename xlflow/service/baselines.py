@@ -12,7 +12,7 @@ from ..config import Workspace
 from ..errors import UsageError
 from ..plan.guard import task_values
 from ..plan.model import Task
-from ..store.baselines import BACKFILL, Baseline, Baselines, NamedBaseline
+from ..store.baselines import BACKFILL, Baseline, Baselines, NamedBaseline, TaskBaselines
 from ..store.state import StateDB
 
 
@@ -41,19 +41,26 @@ def record_version(ws: Workspace, db: StateDB, department: str, sub: Submission,
     return Baselines(db).record_first(department, task_values(sub), set_at)
 
 
-def record_plan(db: StateDB, tasks: Iterable[Task]) -> int:
+def record_plan(db: StateDB, tasks: Iterable[Task], base: TaskBaselines | None = None) -> int:
     """At a merge of the accepted workbooks: tasks still without a baseline (a workspace older than
-    baselines, a version accepted before them) get one from the plan merged now."""
+    baselines, a version accepted before them) get one from the plan merged now. `base`: the
+    baselines as the caller read them after backfill (the rows recorded here are added to it)."""
     backfill(db)
     store = Baselines(db)
-    known = store.known()
+    known = base.known if base is not None else store.known()
     by_dept: dict[tuple[str, dt.datetime], dict[str, dict]] = {}
     for t in tasks:
         if t.task_id in known:
             continue
         set_at = t.received or dt.datetime.now().astimezone()
         by_dept.setdefault((t.department, set_at), {})[t.task_id] = t.values
-    return sum(len(store.record_first(dept, rows, set_at)) for (dept, set_at), rows in by_dept.items())
+    count = 0
+    for (dept, set_at), rows in by_dept.items():
+        for made in store.record_first(dept, rows, set_at, known=known):
+            count += 1
+            if base is not None:
+                base.add(made)
+    return count
 
 
 def set_named(db: StateDB, name: str, as_of: dt.date | None, created: dt.datetime | None = None) -> NamedBaseline:

@@ -33,7 +33,7 @@ from ..plan.diff import PlanDiff
 from ..plan.guard import task_values, workbook_lang
 from ..plan.model import MasterPlan
 from ..spec.catalog import load_catalog
-from ..store.baselines import Baseline, Baselines
+from ..store.baselines import Baseline, Baselines, TaskBaselines
 from ..store.snapshots import Snapshot, SnapshotTask
 from ..store.state import StateDB
 from ..store.weekparts import recorded_control
@@ -51,12 +51,13 @@ def change_requests(ws: Workspace, db: StateDB, submissions: Iterable[Submission
 
 
 def apply_approvals(db: StateDB, requests: Iterable, tasks: dict[str, TaskDates],
-                    now: dt.datetime | None = None) -> dict[str, Baseline]:
+                    now: dt.datetime | None = None, rows: TaskBaselines | None = None) -> dict[str, Baseline]:
     """Each approved request re-baselines the tasks it names, once: the proposed dates (else the task's
     dates in the plan now) become the baseline, the request's ID its reason. A task whose dates would
-    not change keeps its baseline until it moves. Returns every task's current baseline after that."""
+    not change keeps its baseline until it moves. Returns every task's current baseline after that.
+    `rows`: the baselines the caller read (the new rows are added to it), else read now."""
     store, now = Baselines(db), now or dt.datetime.now().astimezone()
-    current = store.current()
+    current = rows.current() if rows is not None else store.current()
     for r in requests:
         if r.status != APPROVED:
             continue
@@ -72,6 +73,8 @@ def apply_approvals(db: StateDB, requests: Iterable, tasks: dict[str, TaskDates]
             made = store.rebaseline(task_id, base.department, start, due, base.owner, r.change_id, now)
             if made is not None:
                 current[task_id] = made
+                if rows is not None:
+                    rows.add(made)
     return current
 
 
@@ -85,13 +88,17 @@ def snapshot_dates(tasks: Iterable[SnapshotTask]) -> list[TaskDates]:
 
 
 def plan_control(ws: Workspace, db: StateDB, tasks: Sequence[TaskDates], departments: Iterable[str] | None = None,
-                 submissions: Iterable[Submission] | None = None, now: dt.datetime | None = None) -> Control:
+                 submissions: Iterable[Submission] | None = None, now: dt.datetime | None = None,
+                 base: TaskBaselines | None = None) -> Control:
     """The plan (`tasks`) against its baselines, after the approved requests re-baselined what they name;
-    the requests come from `submissions` (default: the accepted workbooks)."""
-    backfill(db)
+    the requests come from `submissions` (default: the accepted workbooks). `base`: the baselines the
+    caller read after backfill (a merge reads them once for every step), else read here."""
+    if base is None:
+        backfill(db)
+        base = Baselines(db).read()
     requests = change_requests(ws, db, submissions)
-    current = apply_approvals(db, requests, {t.task_id: t for t in tasks}, now)
-    return control(tasks, Baselines(db).first(), current, requests, WorkCalendar.from_settings(ws.calendar),
+    current = apply_approvals(db, requests, {t.task_id: t for t in tasks}, now, base)
+    return control(tasks, base.first(), current, requests, WorkCalendar.from_settings(ws.calendar),
                    departments)
 
 

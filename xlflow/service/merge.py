@@ -30,7 +30,7 @@ from ..store import weekparts, weekrecord
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
-from .baselines import record_plan
+from .baselines import backfill, record_plan
 from .changes import change_register
 from .scorecard import make_scorecard
 from .edits import department_edits, edit_lines
@@ -203,14 +203,18 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog,
                       submitted=submitted)
     plan.changes = change_register(ws, db, submissions)  # after the read-back: the master's decisions count
+    base = None
     if files is None:
-        record_plan(db, plan.tasks)  # tasks accepted before baselines were recorded get theirs now
+        backfill(db)
+        base = Baselines(db).read()  # once, for recording, change control and the scorecard
+        record_plan(db, plan.tasks, base)  # tasks accepted before baselines were recorded get theirs now
         plan.control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
-                                                               if i.included and i.department], submissions)
+                                                               if i.included and i.department], submissions,
+                                    base=base)
         Baselines(db).record_end(PlanEnd(as_of, plan.end_date, plan.control.baseline_end, plan.control.slipped))
     department_edits(found, plan, ws, db, lang or ws.lang, catalog)
     # the department scorecards from every version on record; the merge's parsed files are not read again
-    card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid})
+    card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
             if files is None else None)
     written = write_master(plan, ws, target, lang or ws.lang, scorecard=card, layer=layer_data(db))
     remember_written(ws, written, db)

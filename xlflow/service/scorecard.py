@@ -14,11 +14,12 @@ from typing import Mapping
 from ..check.model import Submission
 from ..config import Workspace
 from ..plan.guard import task_values
-from ..plan.scorecard import BaselineDue, FileIn, Scorecard, VersionIn, compute_scorecard, score_weeks
+from ..plan.scorecard import BaselineDue, FileIn, Scorecard, VersionIn, WeekMemo, compute_scorecard, score_weeks
 from ..spec.catalog import load_catalog
 from ..store.accepted import read_accepted
-from ..store.baselines import Baselines
+from ..store.baselines import Baselines, TaskBaselines
 from ..store.cache import SubmissionCache
+from ..store import scoreweeks
 from ..store.records import RESTORED, SubmissionRecord
 from ..store.state import StateDB
 from ..store.lateness import deadline_of
@@ -47,7 +48,7 @@ def _parsed(ws: Workspace, cache: SubmissionCache, record: SubmissionRecord,
 def _version(ws: Workspace, code: str, number: int, received: dt.datetime, file_name: str, own: bool,
              sub: Submission) -> VersionIn:
     issues = tuple(dict(r.values) for r in sub.data.rows("issues", "log")) if sub.data is not None else ()
-    return VersionIn(code, number, local(ws, received), file_name, own, task_values(sub), issues)
+    return VersionIn(code, number, local(ws, received), file_name, own, task_values(sub), issues, sub.sha256 or "")
 
 
 def read_versions(ws: Workspace, db: StateDB, known: Mapping[str, Submission] | None = None) -> list[VersionIn]:
@@ -87,17 +88,18 @@ def _first_dues(versions: list[VersionIn]) -> dict[str, tuple[dt.datetime, dt.da
     return first
 
 
-def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn]) -> BaselineDue:
+def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn],
+                   base: TaskBaselines | None = None) -> BaselineDue:
     """THE baseline due date of a task at a moment, for every measure that needs one.
 
     The store's baselines (store.baselines: recorded when a task is first accepted, re-baselined
     by an approved change request): the newest one set at or before the moment, or the task's
     first when all were set later (backfilled); a task the store knows nothing of has the due
     date of the first accepted version that holds it, which is what intake would have recorded."""
-    store = Baselines(db)
+    store = base if base is not None else Baselines(db).read()  # the merge's: read once for every step
     history: dict[str, list[tuple[dt.datetime, dt.date | None]]] = {}
     moments: dict[dt.datetime, dt.datetime] = {}  # a version's tasks share one set_at: convert it once
-    for tid, b in store.current().items():  # one query; only re-baselined tasks need their history
+    for tid, b in store.current().items():  # only re-baselined tasks need their history
         rows = store.history(tid) if b.from_change else [b]
         history[tid] = [(moments.get(r.set_at) or moments.setdefault(r.set_at, local(ws, r.set_at)), r.due)
                         for r in rows]
@@ -118,9 +120,10 @@ def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn]) -> Bas
 
 
 def make_scorecard(ws: Workspace, as_of: dt.date, db: StateDB | None = None,
-                   known: Mapping[str, Submission] | None = None) -> Scorecard:
+                   known: Mapping[str, Submission] | None = None, base: TaskBaselines | None = None) -> Scorecard:
     """The scorecard of every department as of the end of `as_of`. `known`: parsed submissions the
-    caller holds already (the merge's), by sha256, so they are not read again."""
+    caller holds already (the merge's), by sha256, so they are not read again; `base`: the
+    baselines it read."""
     db = db or StateDB(ws.state_db)
     versions, files = read_versions(ws, db, known), read_files(ws, db)
     calendar = WorkCalendar.from_settings(ws.calendar)
@@ -128,5 +131,15 @@ def make_scorecard(ws: Workspace, as_of: dt.date, db: StateDB | None = None,
     if first is not None:
         first = max(first, ws.project.start)
     weeks = score_weeks(first, as_of, ws.project.week_start)
-    return compute_scorecard([d.code for d in ws.departments], versions, files, weeks, as_of,
-                             baseline_dates(ws, db, versions), lambda week: deadline_of(ws, week), calendar)
+    memo = WeekMemo(scoreweeks.load(db), _context(ws, calendar))  # past weeks: computed once
+    card = compute_scorecard([d.code for d in ws.departments], versions, files, weeks, as_of,
+                             baseline_dates(ws, db, versions, base), lambda week: deadline_of(ws, week), calendar,
+                             memo)
+    scoreweeks.save(db, memo.used, memo.kept)
+    return card
+
+
+def _context(ws: Workspace, calendar: WorkCalendar) -> str:
+    """What a week's figures depend on beyond the record: the calendar's settings."""
+    c = ws.calendar
+    return repr((sorted(c.holidays), sorted(c.workdays), c.china, calendar.china_years))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..errors import UsageError
@@ -100,6 +100,41 @@ class PlanEnd:
     slipped: int
 
 
+class TaskBaselines:
+    """Every per-task baseline row, read in one query (Baselines.read): the current, first and
+    past baselines of each task from memory. A merge reads them once and hands this to each step
+    (recording, change control, the scorecard); rows recorded meanwhile are added with `add`."""
+
+    def __init__(self, rows: Iterable[tuple[int, Baseline]]) -> None:
+        self._rows: dict[str, list[tuple[int, Baseline]]] = {}
+        self._next = 0
+        for row_id, b in rows:
+            self._rows.setdefault(b.task_id, []).append((row_id, b))
+            self._next = max(self._next, row_id + 1)
+
+    def add(self, b: Baseline) -> None:
+        """A row just written (record_first, rebaseline): newest of its task's history."""
+        if b.set_at.tzinfo is None:
+            b = replace(b, set_at=b.set_at.astimezone())  # as read back: always aware
+        self._rows.setdefault(b.task_id, []).append((self._next, b))
+        self._next += 1
+
+    @property
+    def known(self) -> set[str]:
+        return set(self._rows)
+
+    def current(self) -> dict[str, Baseline]:
+        """As Baselines.current(), in the same order (by the id of each task's newest row)."""
+        return {rows[-1][1].task_id: rows[-1][1] for rows in sorted(self._rows.values(), key=lambda r: r[-1][0])}
+
+    def first(self) -> dict[str, Baseline]:
+        """As Baselines.first(): the first row read is the oldest, so the order is the rows'."""
+        return {tid: rows[0][1] for tid, rows in self._rows.items()}
+
+    def history(self, task_id: str) -> list[Baseline]:
+        return [b for _, b in self._rows.get(task_id, ())]
+
+
 class Baselines:
     """The baselines of a workspace's state database."""
 
@@ -107,6 +142,28 @@ class Baselines:
         self.db = db
 
     # --- per-task baselines -----------------------------------------------------------------
+
+    def read(self) -> TaskBaselines:
+        """Every per-task row at once (one query, each moment and date parsed once)."""
+        with self.db._connect() as con:
+            rows = con.execute("SELECT id, task_id, department, start, due, owner, reason, set_at FROM baselines"
+                               " WHERE name='' ORDER BY id").fetchall()
+        moments: dict[str, dt.datetime] = {}
+        days: dict[str | None, dt.date | None] = {None: None}
+
+        def day(text: str | None) -> dt.date | None:
+            found = days.get(text, days)
+            return found if found is not days else days.setdefault(text, _date(text))  # type: ignore[return-value]
+
+        def moment(text: str) -> dt.datetime:
+            found = moments.get(text)
+            if found is None:
+                at = dt.datetime.fromisoformat(text)
+                found = moments[text] = at if at.tzinfo else at.astimezone()
+            return found
+
+        return TaskBaselines((r[0], Baseline(r[1], r[2], day(r[3]), day(r[4]), r[5], r[6], moment(r[7])))
+                             for r in rows)
 
     def current(self) -> dict[str, Baseline]:
         """Task ID -> its current baseline (the newest row of its history)."""
@@ -139,13 +196,15 @@ class Baselines:
             return con.execute("SELECT 1 FROM baselines WHERE name='' LIMIT 1").fetchone() is None
 
     def record_first(self, department: str, tasks: Mapping[str, Mapping[str, object]],
-                     set_at: dt.datetime, reason: str = ACCEPTED) -> list[Baseline]:
+                     set_at: dt.datetime, reason: str = ACCEPTED, known: set[str] | None = None) -> list[Baseline]:
         """Baseline every task of `tasks` (task ID -> row values: start, due, owner) that has none yet;
-        a task that has one keeps it. Returns the baselines recorded now."""
+        a task that has one keeps it. Returns the baselines recorded now. `known`: the IDs with a
+        baseline when the caller has just read them (updated here), else read now."""
         stamp = set_at.isoformat(timespec="seconds")
         out = []
         with self.db._connect() as con:
-            known = {r[0] for r in con.execute("SELECT DISTINCT task_id FROM baselines WHERE name=''")}
+            if known is None:
+                known = {r[0] for r in con.execute("SELECT DISTINCT task_id FROM baselines WHERE name=''")}
             for task_id, values in tasks.items():
                 if task_id in known:
                     continue

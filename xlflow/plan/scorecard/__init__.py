@@ -19,7 +19,8 @@ from .model import (
     Scorecard,
     Trace,
     VersionIn,
+    WeekMemo,
 )
 
 __all__ = ["MEASURES", "RESULTS", "STALE_DAYS", "BaselineDue", "Deadline", "DepartmentScore", "FileIn", "Figures", "Ratio",
-           "Scorecard", "Trace", "VersionIn", "compute_scorecard", "cutoff", "score_weeks"]
+           "Scorecard", "Trace", "VersionIn", "WeekMemo", "compute_scorecard", "cutoff", "score_weeks"]

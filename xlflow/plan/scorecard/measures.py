@@ -8,6 +8,7 @@ figures never change when later versions arrive.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
@@ -23,11 +24,13 @@ from .model import (
     Scorecard,
     Trace,
     VersionIn,
+    WeekMemo,
 )
 
 DONE, BLOCKED = "done", "blocked"
 FAILED = ("rejected", "unreadable")  # files that did not become a version
 _DAY = dt.timedelta(days=1)
+MEMO_VERSION = 1  # raise when a measure's computation changes: every kept week is computed again
 
 
 def cutoff(week: Week, as_of: dt.date) -> dt.datetime:
@@ -232,10 +235,30 @@ def score_weeks(first_day: dt.date | None, as_of: dt.date, first_weekday: int) -
     return tuple(out)
 
 
+def week_key(dept: "_Department", week: Week, as_of: dt.date, context: str = "") -> str:
+    """What a department's figures at a week's cutoff depend on, as a digest: its versions and files
+    up to the cutoff, the baseline due date in force then of each task of its plan, the weeks and
+    deadlines counted, `context` (the calendar's settings) and this code's version. Equal keys give
+    equal figures, so a past week's figures are computed once (kept by the caller in `memo`)."""
+    end = cutoff(week, as_of)
+    versions = [v for v in dept.versions if v.received <= end]
+    tasks = versions[-1].tasks if versions else {}
+    parts = [str(MEMO_VERSION), context, dept.code, end.isoformat(), repr(sorted(
+        (v.version, v.received.isoformat(), v.file_name, v.own, v.sha256 or repr(v.tasks) + repr(v.issues))
+        for v in versions)), repr([(f.received.isoformat(), f.result, f.file_name, f.own)
+                                   for f in dept.files if f.received <= end]),
+             repr([(tid, dept.baseline(tid, end)) for tid in tasks]),
+             repr([(w.label, w.start, w.end, d) for w in dept.weeks if (d := dept.deadline(w)) <= end])]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
 def compute_scorecard(departments: Sequence[str], versions: Iterable[VersionIn], files: Iterable[FileIn],
                       weeks: Sequence[Week], as_of: dt.date, baseline: BaselineDue, deadline: Deadline,
-                      calendar: WorkCalendar) -> Scorecard:
-    """Every department's figures for every week in `weeks`, and the traces of the current ones."""
+                      calendar: WorkCalendar, memo: WeekMemo | None = None) -> Scorecard:
+    """Every department's figures for every week in `weeks`, and the traces of the current ones.
+
+    `memo`: figures of past weeks (those ending before `as_of`) by week_key, which the caller keeps;
+    a week found in memo.kept is not computed again; every past week's figures go to memo.used."""
     versions, files = list(versions), list(files)
     scores, traces = [], []
     for code in departments:
@@ -243,6 +266,13 @@ def compute_scorecard(departments: Sequence[str], versions: Iterable[VersionIn],
                            [f for f in files if f.department == code], weeks, baseline, deadline, calendar)
         by_week = []
         for i, week in enumerate(weeks):
+            if memo is not None and i < len(weeks) - 1 and week.end < as_of:
+                key = week_key(dept, week, as_of, memo.context)
+                kept = memo.kept.get(key)
+                figures = Figures.decode(code, week, kept) if kept is not None else dept.figures(week, as_of)[0]
+                memo.used[key] = figures.encode()
+                by_week.append(figures)
+                continue
             figures, found = dept.figures(week, as_of)
             by_week.append(figures)
             if i == len(weeks) - 1:

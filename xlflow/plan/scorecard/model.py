@@ -10,7 +10,7 @@ on_time, slip, punctuality, first_time, blocked, answered, stale.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from ...workdays import Week
@@ -38,6 +38,7 @@ class VersionIn:
     own: bool  # the department's own file (False: the coordinator restored an earlier version)
     tasks: TaskRows
     issues: tuple[Mapping[str, object], ...] = ()  # issue-log rows (issue_id, impact, response, status, ...)
+    sha256: str = ""  # the submission's hash: what the version holds (a kept week's figures are keyed by it)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,17 @@ class Figures:
     blocked_oldest: int  # working days the oldest of them has been blocked (0: none)
     answered: Ratio  # high-impact items answered within 24 h / high-impact items due for an answer
     stale: int  # open, started tasks not updated for STALE_DAYS or more
+
+    def encode(self) -> list[int]:
+        """The numbers, in a fixed order (kept in the state database for a past week)."""
+        return [self.on_time.hits, self.on_time.total, self.slip_days, self.slipped, self.punctuality.hits,
+                self.punctuality.total, self.first_time.hits, self.first_time.total, self.blocked,
+                self.blocked_oldest, self.answered.hits, self.answered.total, self.stale]
+
+    @classmethod
+    def decode(cls, department: str, week: Week, n: list[int]) -> "Figures":
+        return cls(department, week, Ratio(n[0], n[1]), n[2], n[3], Ratio(n[4], n[5]), Ratio(n[6], n[7]),
+                   n[8], n[9], Ratio(n[10], n[11]), n[12])
 
 
 @dataclass(frozen=True)
@@ -119,3 +131,13 @@ class Scorecard:
     def traces_of(self, measure: str, department: str | None = None) -> tuple[Trace, ...]:
         return tuple(t for t in self.traces
                      if t.measure == measure and (department is None or t.department == department))
+
+
+@dataclass
+class WeekMemo:
+    """Past weeks' figures kept between runs (by measures.week_key): `kept` as read, `used` filled
+    with every past week's figures of this run; `context` is what the key adds (the calendar)."""
+
+    kept: Mapping[str, list[int]]
+    context: str = ""
+    used: dict[str, list[int]] = field(default_factory=dict)
