@@ -47,6 +47,7 @@ class CurrentVersion:
 class GuardResult:
     findings: tuple[Finding, ...] = ()
     diff: PlanDiff | None = None  # None for a department's first version
+    others: tuple[Submission, ...] = ()  # the other departments' current versions it was guarded against
 
     @property
     def errors(self) -> tuple[Finding, ...]:

@@ -59,9 +59,9 @@ def guard_new_version(ws: Workspace, department: str, sub: Submission, today: dt
     project = project_tasks_of(currents.values())
     result = guard_submission(sub, before, project, today=today, calendar=WorkCalendar.from_settings(ws.calendar),
                               department_names=ws.department_names(), lang=lang)
-    others = [s for code, s in currents.items() if code != department]
+    others = tuple(s for code, s in currents.items() if code != department)
     unknown = change_task_findings(sub, project, lang, others, ws.project.lead_department)  # change requests' IDs
-    return replace(result, findings=result.findings + tuple(unknown)) if unknown else result
+    return replace(result, findings=result.findings + tuple(unknown), others=others)
 
 
 def older_version_finding(db: StateDB, sha: str) -> Finding | None:
@@ -273,4 +273,6 @@ def accepted_version_control(ws: Workspace, db: StateDB, department: str, sub: S
     record_version(ws, db, department, sub, when)
     if guard.diff is None or not any(c.field in ("start", "due") for c in guard.diff.changes):
         return []  # no date moved: nothing to classify (and no plan to read again)
-    return intake_control(ws, db, department, sub, guard.diff, list(current_submissions(ws).values()), lang, when)
+    currents = {s.department: s for s in guard.others} | {department: sub}  # as the guard read them, once
+    project = [currents[d.code] for d in ws.departments if d.code in currents]
+    return intake_control(ws, db, department, sub, guard.diff, project, lang, when)
