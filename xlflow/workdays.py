@@ -180,3 +180,8 @@ def as_date(value: object) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
+
+
+def day_text(value: object) -> str:
+    """A day as the reports print it: ISO, or "—" when there is none."""
+    return value.isoformat() if isinstance(value, dt.date) else "—"

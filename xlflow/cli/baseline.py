@@ -13,6 +13,7 @@ from ..store.baselines import Baseline, Baselines
 from ..store.state import StateDB
 from . import handle_errors, lang_option, main, open_workspace
 from .merge import _as_of
+from ..workdays import day_text
 
 _ws_option = click.option("-w", "--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
                           default=None, help="Workspace folder (holds xlflow.toml). 工作区目录。")
@@ -91,10 +92,6 @@ def show_command(workspace: Path | None, name: str | None, lang: str | None) -> 
 
 def _line(b: Baseline, lang: str, named: bool) -> str:
     source = "" if named else (b.reason if b.from_change else msg(f"baseline-reason-{b.reason}", lang))
-    return msg("baseline-task-line", lang, task=b.task_id, department=b.department, start=_day(b.start),
-               due=_day(b.due), owner=b.owner or "—",
+    return msg("baseline-task-line", lang, task=b.task_id, department=b.department, start=day_text(b.start),
+               due=day_text(b.due), owner=b.owner or "—",
                source=f" · {source} ({b.set_at.strftime('%Y-%m-%d')})" if source else "")
-
-
-def _day(value: dt.date | None) -> str:
-    return value.isoformat() if value else "—"

@@ -38,7 +38,7 @@ from ..store.snapshots import Snapshot, SnapshotTask
 from ..store.state import StateDB
 from ..store.weekparts import recorded_control
 from ..store.weekrecord import WeekRecord
-from ..workdays import WorkCalendar
+from ..workdays import WorkCalendar, day_text
 from .baselines import backfill
 
 
@@ -129,7 +129,7 @@ def intake_control(ws: Workspace, db: StateDB, department: str, sub: Submission,
             wl = workbook_lang(sheet or "", lang)
             out.append(Finding("change-unapproved", WARNING, sheet, row.cells.get(c.field) if row else None,
                                labels[c.field].label(wl), c.new, {
-                                   "task": c.task_id, "old": _day(c.old), "new": _day(c.new),
+                                   "task": c.task_id, "old": day_text(c.old), "new": day_text(c.new),
                                    "days": f"{c.days:+d}" if c.days is not None else "—",
                                    "change_sheet": change_sheet(wl)}))
         if c.field == DUE and c.days and c.days > 0:
@@ -167,7 +167,7 @@ def _mail_pushed(ws: Workspace, department: str, task_id: str, old: dt.date | No
         subject = msg("control-pushed-subject", lang, project=ws.project.name(lang), task=task_id,
                       department=dept.name(lang) if dept else code)
         text = msg("control-pushed-body", lang, mover=mover.name(lang) if mover else department, task=task_id,
-                   old=_day(old), new=_day(new), days=f"{days:+d}", status=status_text, tasks=lines)
+                   old=day_text(old), new=day_text(new), days=f"{days:+d}", status=status_text, tasks=lines)
         message = compose(ws, subject, text, None, to + list(ws.email.to),
                           kind=f"pushed-{task_id}-{code}", lang=lang)
         if not message["To"]:
@@ -178,9 +178,6 @@ def _mail_pushed(ws: Workspace, department: str, task_id: str, old: dt.date | No
             problems.append(exc.message(lang))
     return problems
 
-
-def _day(value: object) -> str:
-    return value.isoformat() if isinstance(value, dt.date) else "—"
 
 
 def control_of_brief(ws: Workspace, db: StateDB, current: Snapshot, lang: str,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..errors import UsageError
+from ..workdays import as_date
 
 if TYPE_CHECKING:
     from .state import StateDB
@@ -76,7 +77,7 @@ class Baseline:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Baseline":
         at = dt.datetime.fromisoformat(row["set_at"])
-        return cls(row["task_id"], row["department"], _date(row["start"]), _date(row["due"]), row["owner"],
+        return cls(row["task_id"], row["department"], as_date(row["start"]), as_date(row["due"]), row["owner"],
                    row["reason"], at if at.tzinfo else at.astimezone(), row["name"])  # comparable: always aware
 
 
@@ -153,7 +154,7 @@ class Baselines:
 
         def day(text: str | None) -> dt.date | None:
             found = days.get(text, days)
-            return found if found is not days else days.setdefault(text, _date(text))  # type: ignore[return-value]
+            return found if found is not days else days.setdefault(text, as_date(text))  # type: ignore[return-value]
 
         def moment(text: str) -> dt.datetime:
             found = moments.get(text)
@@ -213,7 +214,7 @@ class Baselines:
                 con.execute("INSERT INTO baselines (name, task_id, department, start, due, owner, reason, set_at)"
                             " VALUES ('',?,?,?,?,?,?,?)", row)
                 known.add(task_id)
-                out.append(Baseline(task_id, department, _date(row[2]), _date(row[3]), row[4], reason,
+                out.append(Baseline(task_id, department, as_date(row[2]), as_date(row[3]), row[4], reason,
                                     dt.datetime.fromisoformat(stamp)))
         return out
 
@@ -244,7 +245,7 @@ class Baselines:
         with self.db._connect() as con:
             row = con.execute("SELECT * FROM plan_ends WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1",
                               (as_of.isoformat(),)).fetchone()
-        return PlanEnd(dt.date.fromisoformat(row["as_of"]), _date(row["projected_end"]), _date(row["baseline_end"]),
+        return PlanEnd(dt.date.fromisoformat(row["as_of"]), as_date(row["projected_end"]), as_date(row["baseline_end"]),
                        row["slipped"]) if row else None
 
     # --- named whole-project baselines ------------------------------------------------------
@@ -283,10 +284,6 @@ class Baselines:
 
 def _iso(value: object) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else None
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value[:10]) if value else None
 
 
 def _text(value: object) -> str | None:

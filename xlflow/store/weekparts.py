@@ -18,6 +18,7 @@ from ..config import Workspace
 from ..plan.changes import ChangeRequest
 from ..plan.control import Control, Move, Pushed
 from .accepted import read_accepted
+from ..workdays import as_date
 
 if TYPE_CHECKING:
     from .state import StateDB
@@ -28,10 +29,6 @@ CHANGES, CONTROL, SIDECARS = "changes", "control", "sidecars"  # the keys in Wee
 
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else None
-
-
-def _date(value: object) -> dt.date | None:
-    return dt.date.fromisoformat(str(value)[:10]) if value else None
 
 
 # --- the change register ------------------------------------------------------------------------
@@ -52,12 +49,12 @@ def recorded_changes(record: "WeekRecord | None") -> list[ChangeRequest] | None:
     if rows is None:
         return None
     return [ChangeRequest(
-        change_id=r["change_id"], department=r["department"], date=_date(r.get("date")),
+        change_id=r["change_id"], department=r["department"], date=as_date(r.get("date")),
         change_type=r.get("change_type", ""), content=r.get("content", ""), reason=r.get("reason", ""),
         impact=r.get("impact", ""), tasks=tuple(r.get("tasks", ())),
-        proposed={t: (_date(s), _date(d)) for t, (s, d) in (r.get("proposed") or {}).items()},
+        proposed={t: (as_date(s), as_date(d)) for t, (s, d) in (r.get("proposed") or {}).items()},
         status=r.get("status", "pending"), decided_by=r.get("decided_by", ""),
-        decided_on=_date(r.get("decided_on")), decided_in=r.get("decided_in", ""),
+        decided_on=as_date(r.get("decided_on")), decided_in=r.get("decided_in", ""),
         lead_assessment=r.get("lead_assessment", ""), comment=r.get("comment", "")) for r in rows]
 
 
@@ -78,12 +75,12 @@ def recorded_control(record: "WeekRecord | None") -> tuple[Control, dt.date | No
     row: Mapping | None = record.extra.get(CONTROL) if record is not None else None
     if row is None:
         return None
-    moves = tuple(Move(m["task_id"], m["department"], m["kind"], _date(m.get("old")), _date(m.get("new")),
+    moves = tuple(Move(m["task_id"], m["department"], m["kind"], as_date(m.get("old")), as_date(m.get("new")),
                        m.get("days"), m["status"], tuple(m.get("change_ids", ())),
-                       tuple(Pushed(t, d, _date(s)) for t, d, s in m.get("pushes", ())))
+                       tuple(Pushed(t, d, as_date(s)) for t, d, s in m.get("pushes", ())))
                   for m in row.get("moves", ()))
-    control = Control({}, dict(row.get("slips", {})), moves, _date(row.get("baseline_end")))
-    return control, _date(row.get("projected_end"))
+    control = Control({}, dict(row.get("slips", {})), moves, as_date(row.get("baseline_end")))
+    return control, as_date(row.get("projected_end"))
 
 
 # --- submissions known only by their sidecars -----------------------------------------------------

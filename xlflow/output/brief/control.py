@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ...config import Workspace
 from ...i18n import msg
 from ...plan.control import APPROVED, PENDING, UNAPPROVED, Control, Move
-from ...workdays import WorkCalendar
+from ...workdays import WorkCalendar, day_text
 from .model import SECTION_LIMIT
 
 
@@ -61,7 +61,7 @@ def brief_control(ws: Workspace, control: Control, projected_end: dt.date | None
 def _line(m: Move, names: dict[str, str], lang: str) -> ControlLine:
     kind = msg(f"control-kind-{m.kind}", lang)
     if m.kind in ("start", "due"):
-        text = msg("brief-control-move", lang, task=m.task_id, kind=kind, old=_day(m.old), new=_day(m.new),
+        text = msg("brief-control-move", lang, task=m.task_id, kind=kind, old=day_text(m.old), new=day_text(m.new),
                    days=f"{m.days:+d}" if m.days is not None else "—")
     else:
         text = msg("brief-control-added-removed", lang, task=m.task_id, kind=kind)
@@ -69,7 +69,3 @@ def _line(m: Move, names: dict[str, str], lang: str) -> ControlLine:
                        start=p.start.isoformat()) for p in m.pushes)
     return ControlLine(m.task_id, names.get(m.department, m.department), m.status,
                        msg(f"control-status-{m.status}", lang), text, ", ".join(m.change_ids), pushes)
-
-
-def _day(value: dt.date | None) -> str:
-    return value.isoformat() if value else "—"
