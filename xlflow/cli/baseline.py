@@ -2,7 +2,6 @@
 per-task baselines (show without a name). `-w` and `--lang` go before or after the subcommand."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
