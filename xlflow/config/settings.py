@@ -1,0 +1,175 @@
+"""The settings of xlflow.toml, one frozen dataclass per table: each declares its keys, defaults and
+types once, for the reader, the unknown-key check and the defaults."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..spec.catalog import Text
+
+CONFIG_NAME = "xlflow.toml"
+FOLDERS = ("inbox", "accepted", "rejected", "archive", "master", "reports", "outbox")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: Text
+    email: str = ""
+    contact: str = ""
+
+    @property
+    def prefix(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True)
+class Project:
+    name: Text
+    code: str
+    lead_department: str
+    start: dt.date
+    end: dt.date
+    language: str = "zh"
+    week_start: int = 0  # 0 = Monday
+    timezone: str = ""  # IANA name (Asia/Shanghai) times are shown in; "" = the system's
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    sender: str = field(default="", metadata={"toml": "from"})
+    to: tuple[str, ...] = ()
+    timeout: float = 30.0
+    max_attachment_mb: float = 7.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    holidays: tuple[dt.date, ...] = ()
+    workdays: tuple[dt.date, ...] = ()  # make-up working days on a weekend (调休)
+    china: bool = False
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    settle_seconds: float = 2.0
+    rescan_seconds: float = 60.0
+    owner_file_max_wait: float = 600.0
+    max_attempts: int = 5
+    poll: bool = False
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    send_weekday: int | None = field(default=None, metadata={"read": "weekday"})  # the watcher sends the brief then
+    send_time: dt.time = dt.time(16, 0)
+    reminder_weekday: int | None = field(default=None, metadata={"read": "weekday"})
+    reminder_time: dt.time = dt.time(12, 0)
+    due_soon_days: int = 5
+    # The weekly deadline for submissions: one that arrives later than this in its data's week is late.
+    deadline_weekday: int | None = field(default=4, metadata={"read": "weekday"})
+    deadline_time: dt.time = dt.time(16, 0)
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    inbox: str = ""  # relative to the workspace, or absolute (a network share)
+    per_department_folders: bool = False  # inbox/<CODE>/ per department: a file's folder is its department
+
+
+# The tables of xlflow.toml and the dataclass that declares each one's keys, defaults and types:
+# the reader, the unknown-key check and the defaults all come from these declarations.
+SECTIONS = {"project": Project, "paths": PathSettings, "departments": Department, "email": EmailSettings,
+            "calendar": CalendarSettings, "watch": WatchSettings, "summary": SummarySettings}
+REFUSED_KEYS = {"email": frozenset({"password"})}  # known, so that their own message explains why not
+# Tables a feature reads itself (chat/, share/, closeout/, the Windows service): kept raw in
+# Workspace.extra[name]; the feature checks their keys with `config_reader(ws)` for the lines.
+FEATURE_SECTIONS = ("chat", "sharing", "lessons", "service")
+
+
+def toml_key(f: dataclasses.Field) -> str:
+    return f.metadata.get("toml", f.name)
+
+
+def known_keys(section: str) -> frozenset[str]:
+    """Every key xlflow reads in a table: anything else is a typo that would otherwise be ignored."""
+    if section == "":
+        return frozenset(SECTIONS) | frozenset(FEATURE_SECTIONS)
+    declared = {toml_key(f) for f in dataclasses.fields(SECTIONS[section])}
+    return frozenset(declared | REFUSED_KEYS.get(section, frozenset()))
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    project: Project
+    departments: tuple[Department, ...]
+    email: EmailSettings = EmailSettings()
+    calendar: CalendarSettings = CalendarSettings()
+    watch: WatchSettings = WatchSettings()
+    summary: SummarySettings = SummarySettings()
+    inbox_path: Path | None = None
+    paths: PathSettings = PathSettings()
+    extra: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def lang(self) -> str:
+        return self.project.language
+
+    def local(self, value: dt.datetime) -> dt.datetime:
+        """An instant as wall time in the workspace's time zone (naive values are the system's local time)."""
+        if value.tzinfo is None:
+            value = value.astimezone()
+        return value.astimezone(ZoneInfo(self.project.timezone) if self.project.timezone else None)
+
+    def show_time(self, value: dt.datetime | str | None) -> str:
+        """"2026-11-20 15:04" in the workspace's time zone: how people read times in status and reports."""
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, str):
+            try:
+                value = dt.datetime.fromisoformat(value)
+            except ValueError:
+                return value
+        return self.local(value).strftime("%Y-%m-%d %H:%M")
+
+    def folder(self, name: str) -> Path:
+        if name == "inbox" and self.inbox_path is not None:
+            return self.inbox_path
+        return self.root / name
+
+    def drop_folder(self, code: str) -> Path:
+        """Where a department drops its files: inbox/<CODE>/ with [paths] per_department_folders, else the inbox."""
+        return self.folder("inbox") / code if self.paths.per_department_folders else self.folder("inbox")
+
+    @property
+    def state_db(self) -> Path:
+        return self.root / "xlflow.sqlite"
+
+    def department(self, code: str) -> Department | None:
+        return next((d for d in self.departments if d.code == code), None)
+
+    def department_names(self) -> list[tuple[str, Text]]:
+        return [(d.code, d.name) for d in self.departments]
+
+    def find_department(self, raw: str) -> str | None:
+        """The code for a department given by code or by its Chinese or English name."""
+        from ..spec.catalog import normalise
+
+        wanted = normalise(raw)
+        for d in self.departments:
+            if wanted in (normalise(d.code), normalise(d.name.zh), normalise(d.name.en)):
+                return d.code
+        return None
