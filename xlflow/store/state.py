@@ -23,7 +23,7 @@ from typing import Iterable, Iterator, Mapping
 
 from ..config import Workspace
 from ..errors import DatabaseTooNew
-from . import ledger, scoreweeks, snapshots, weekrecord
+from . import ledger, scoreweeks, sharelog, snapshots, weekrecord
 from .baselines import SCHEMA as BASELINES_SCHEMA
 from .layer import SCHEMA as LAYER_SCHEMA
 from .accepted import AcceptedVersion, read_accepted
@@ -95,7 +95,7 @@ CREATE INDEX IF NOT EXISTS snapshots_as_of ON snapshots (as_of);
 
 # Tables of other modules of the store, created with the database (each `CREATE TABLE IF NOT EXISTS`).
 EXTRA_SCHEMAS: tuple[str, ...] = (weekrecord.SCHEMA, BASELINES_SCHEMA, LAYER_SCHEMA, ledger.SCHEMA,
-                                  scoreweeks.SCHEMA)
+                                  scoreweeks.SCHEMA, sharelog.SCHEMA)
 
 # Columns added after schema 1, added in place to an older database (nothing is rewritten).
 _ADDED_COLUMNS = {2: (("submissions", "update_date", "TEXT"), ("submissions", "changes", "TEXT"),
