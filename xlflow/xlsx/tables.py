@@ -8,6 +8,8 @@ strings (text starting with "=" stays text); dates as dates, numbers as numbers.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +63,22 @@ class _Formats:
         return self.cache[key]
 
 
+def _units(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column (CJK characters count twice): neither Excel nor
+    LibreOffice grows a row written by xlsxwriter, so a wrapped cell needs its height set."""
+    return sum(max(1, math.ceil(_units(part) * 0.95 / max(width - 1, 1))) for part in text.split("\n"))
+
+
+def _height(columns: tuple[Column, ...], values: tuple) -> float | None:
+    lines = max((_lines(str(v), c.width) for c, v in zip(columns, values) if c.wrap and isinstance(v, str)),
+                default=1)
+    return 15.0 * lines if lines > 1 else None
+
+
 def _write(sheet, row: int, col: int, value: object, fmt) -> None:
     if value is None or value == "":
         sheet.write_blank(row, col, None, fmt)
@@ -85,9 +103,13 @@ def _sheet(wb, fmt: _Formats, spec: TableSheet, footer: str) -> None:
     for col, column in enumerate(spec.columns):
         sheet.set_column(col, col, column.width)
         sheet.write_string(HEADER_ROW, col, column.header, fmt.header)
+    sheet.set_row(HEADER_ROW, 15.0 * max(_lines(c.header, c.width) for c in spec.columns) if spec.columns else 15.0)
     row = HEADER_ROW
     for row, values in enumerate(spec.rows, start=HEADER_ROW + 1):
         fills = spec.fills[row - HEADER_ROW - 1] if spec.fills else ()
+        height = _height(spec.columns, values)
+        if height:
+            sheet.set_row(row, height)
         for col, column in enumerate(spec.columns):
             fill = fills[col] if col < len(fills) else None
             _write(sheet, row, col, values[col] if col < len(values) else None, fmt.cell(column, fill))
