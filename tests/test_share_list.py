@@ -91,3 +91,21 @@ def test_the_list_in_words_says_what_others_see_of_a_plan(tmp_path):
     assert all("项目" not in x for x in lines)
     zh = list_lines(ws, "zh", "RD")
     assert any(x.startswith("项目办、市场部：") for x in zh) and any(x.startswith("协调人：") for x in zh)
+
+
+def test_every_generated_workbook_prints_what_others_see_of_its_plan(tmp_path):
+    from click.testing import CliRunner
+    import openpyxl
+
+    from xlflow.cli import main
+
+    ws = make_ws(tmp_path / "ws", "zh")
+    out = CliRunner().invoke(main, ["generate", "-w", str(ws.root), "--all", "--out", str(tmp_path / "wb")])
+    assert out.exit_code == 0, out.output
+    for path in sorted((tmp_path / "wb").glob("*.xlsx")):
+        sheet = openpyxl.load_workbook(path).worksheets[0]
+        texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+        at = texts.index("他人可见的本部门计划（共享清单）")
+        assert texts[at + 1].startswith("本部门填写的内容只按下表共享")
+        assert any(t.startswith("协调人：完整的主计划") for t in texts[at:])
+        assert sum(t.startswith("本部门：本部门任务") for t in texts[at:]) == 1
