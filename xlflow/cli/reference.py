@@ -24,8 +24,7 @@ from . import handle_errors, main
 
 REGENERATE = "xlflow reference --out docs/reference.md"
 # Where the tables a feature reads itself are described (config FEATURE_SECTIONS).
-FEATURE_DOCS = {"chat": "chat.md", "service": "administrator-windows.md", "sharing": "coordinator.md",
-                "lessons": "coordinator.md"}
+FEATURE_DOCS = {"chat": "chat.md", "service": "administrator-windows.md"}
 _TYPES = {"str": "text", "int": "integer", "float": "number", "bool": "true | false", "Text": "{ zh, en }",
           "dt.date": "date (2026-11-20)", "dt.time": "time (\"16:00\")", "tuple[str, ...]": "list of text",
           "tuple[dt.date, ...]": "list of dates", "int | None": "integer"}
@@ -154,8 +153,8 @@ def config_section() -> list[str]:
     out += ["### Tables a feature reads itself", ""]
     for name in sorted(settings.FEATURE_SECTIONS):
         doc = FEATURE_DOCS.get(name)
-        where = f"[{doc}]({doc})" if doc else "the feature's guide in docs/"
-        out.append(f"- `[{name}]`: checked by its feature when it runs; its keys are described in {where}.")
+        where = f"its keys are described in [{doc}]({doc})" if doc else "its keys are described with the feature"
+        out.append(f"- `[{name}]`: checked by its feature when it runs; {where}.")
     return out + [""]
 
 
