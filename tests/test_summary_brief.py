@@ -182,7 +182,7 @@ def test_schedule_reminders_at_noon_and_the_brief_at_four_once_a_week(ws):
 
 
 def test_a_late_blocker_is_still_a_decision_to_take(sample_ws):
-    """Past due and not done counts as delayed whatever it reports (FORMS.md), so a late blocked
+    """Past due and not done counts as delayed whatever it reports, so a late blocked
     task's snapshot status is "delayed": the brief still lists it among the blockers to decide on."""
     from summary_helpers import task
 

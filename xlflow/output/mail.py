@@ -1,7 +1,7 @@
 """The one e-mail layer: compose a message that every mail client shows correctly, keep it in
 outbox/, and send it over SMTP when the workspace has a server configured.
 
-Why it looks the way it does (../shared/PITFALLS.md section 6):
+Why it looks the way it does:
 - CPython's default policy folds long CJK subjects lossily, so the message uses
   ``SMTP.clone(max_line_length=998)`` and the subject is written as RFC 2047 words by
   ``email.header.Header`` (split on character boundaries, whitespace-safe).
