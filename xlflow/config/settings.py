@@ -49,6 +49,7 @@ class EmailSettings:
     to: tuple[str, ...] = ()
     timeout: float = 30.0
     max_attachment_mb: float = 7.0
+    hold_after_hours: float = 48.0  # a queued message older than this waits for the coordinator (0: never held)
 
     @property
     def configured(self) -> bool:
