@@ -49,6 +49,7 @@ class EmailSettings:
     to: tuple[str, ...] = ()  # the coordinators: the brief, and copies of what a guard refused
     timeout: float = 30.0  # seconds to wait for the SMTP server
     max_attachment_mb: float = 7.0  # a larger master is named by its path instead of attached
+    hold_after_hours: float = 48.0  # a queued message older than this waits for the coordinator (0: never held)
 
     @property
     def configured(self) -> bool:
