@@ -221,19 +221,20 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     retired = retire_beside(ws, target) if not written.locked else []
     snapshot_id = db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
     # and shows these as they were that day
-    weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan)))
+    weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions)))
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
                        found, written.removed, written.open_by, mismatches, retired)
 
 
-def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan) -> dict:
+def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission]) -> dict:
     """What the week's brief would otherwise read from the current state (store/weekparts.py): the
     change register with its decisions now, the plan against its baselines, the accepted workbooks
-    known only by their sidecars."""
+    known only by their sidecars, the kick-off workbooks' milestones."""
     parts = {weekparts.CHANGES: weekparts.changes_rows(plan.changes),
-             weekparts.SIDECARS: weekparts.sidecar_rows(ws, db)}
+             weekparts.SIDECARS: weekparts.sidecar_rows(ws, db),
+             weekparts.MILESTONES: weekparts.milestone_rows(s for s in submissions if s.valid)}
     if plan.control is not None:  # a merge of given files leaves the baselines alone: the brief computes it
         parts[weekparts.CONTROL] = weekparts.control_row(plan.control, plan.end_date)
     return parts

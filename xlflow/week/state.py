@@ -18,6 +18,9 @@ from typing import Mapping
 from ..workdays import Week
 
 
+_MISSING = object()
+
+
 @dataclass(frozen=True)
 class Task:
     """One task of the plan as the week sees it: the department's row plus what the merge judged.
@@ -50,6 +53,11 @@ class Task:
     @property
     def done(self) -> bool:
         return self.status == "done"
+
+    def get(self, key: str, default: object = None) -> object:
+        """Read by field name (then `extra`), as the brief reads a task."""
+        value = getattr(self, key, _MISSING)
+        return self.extra.get(key, default) if value is _MISSING else value
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,7 @@ class WeekState:
     data_date: dt.date  # the day of the merge the tasks come from
     tasks: tuple[Task, ...]
     departments: tuple[DepartmentWeek, ...]  # in the workspace's order
-    previous_tasks: tuple[Task, ...] | None = None
+    previous_tasks: tuple[Task, ...] | None = None  # a quiet week: the tasks themselves (nothing new)
     previous_date: dt.date | None = None
     milestones: tuple[Milestone, ...] = ()
     critical_path: tuple[str, ...] = ()  # task IDs, first to last
@@ -144,6 +152,9 @@ class WeekState:
     escalations: tuple[Escalation, ...] = ()
     master_edits: tuple = ()  # store.layer.MasterEdit: department cells changed in the master by hand
     quiet: bool = False  # no update and no merge this week
+    older_tasks: tuple[Task, ...] | None = None  # the plan at least STALE_DAYS before data_date ("not updated")
+    older_date: dt.date | None = None
+    control: object | None = None  # plan.control.Control: the plan against its baselines as the merge found it
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.task_id == task_id), None)
