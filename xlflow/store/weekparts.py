@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .weekrecord import WeekRecord
 
 CHANGES, CONTROL, SIDECARS, MILESTONES = "changes", "control", "sidecars", "milestones"  # the keys in WeekRecord.extra
+ESCALATIONS, CRITICAL = "escalations", "critical_path"
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -105,8 +106,9 @@ def milestone_rows(subs: Iterable) -> list[dict]:
     return rows
 
 
-def recorded_milestones(record: "WeekRecord | None") -> list[dict] | None:
-    rows = record.extra.get(MILESTONES) if record is not None else None
+def recorded_rows(record: "WeekRecord | None", key: str) -> list[dict] | None:
+    """A part of plain rows (MILESTONES, ESCALATIONS), or None when the record has none."""
+    rows = record.extra.get(key) if record is not None else None
     return None if rows is None else [dict(r) for r in rows]
 
 

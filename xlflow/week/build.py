@@ -15,7 +15,7 @@ from ..store.lateness import late_submissions
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_of
-from .layer import escalations, master_edits
+from .layer import escalations_of, master_edits
 from .record import read_parts
 from .scorecard import make_scorecard
 from .state import Milestone, WeekState
@@ -100,13 +100,13 @@ def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecar
         project_code=ws.project.code, week=week, as_of=as_of, data_date=current[0], tasks=tasks,
         departments=department_weeks(ws, tasks, subs, week, as_of, done, _current_versions(ws, db, as_of)),
         previous_tasks=tasks_of(previous[1]) if previous else None, previous_date=previous[0] if previous else None,
-        milestones=_milestones(parts.milestones), projected_end=parts.projected_end,
+        milestones=_milestones(parts.milestones), critical_path=parts.critical_path, projected_end=parts.projected_end,
         baseline_end=parts.control.baseline_end, versions=versions, changes=parts.changes, moves=parts.control.moves,
         scorecard=make_scorecard(ws, as_of, db) if scorecard else None, risks=items_of(parts.risks),
         actions=items_of(parts.actions), problems=problems_of(parts.problems),
         raci_conflicts=conflicts_of(parts.raci_conflicts),
         late_submissions=tuple(late_submissions(ws, db, week.start, as_of)),
-        escalations=escalations(db, current[0], tasks, parts.changes),
+        escalations=escalations_of(parts.escalations),
         master_edits=tuple(master_edits(db, week.start, as_of)), quiet=quiet,
         older_tasks=tasks_of(older[1]) if older else None, older_date=older[0] if older else None,
         control=parts.control)

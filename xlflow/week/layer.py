@@ -5,11 +5,12 @@ master's WBS, Delays and Changes sheets, with the comment typed beside them — 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Iterable, Mapping
 
 from ..spec.catalog import load_catalog
 from ..store.layer import CoordinatorLayer, MasterEdit
 from ..store.state import StateDB
-from .state import Escalation, Task
+from .state import Escalation
 
 ESCALATE_SHEETS = ("wbs", "delays", "changes")  # the master sheets with an "escalate" column (master.toml)
 
@@ -21,26 +22,35 @@ def master_edits(db: StateDB, since: dt.date | None = None, until: dt.date | Non
     return [e for e in found if latest[(e.task_id, e.field, e.master_value)] is e]
 
 
-def _as_of(db: StateDB, sheet: str, day: dt.date) -> dict[str, dict[str, str]]:
-    """row key -> column -> its value as last read back on or before `day` (emptied cells left out)."""
+def _values(db: StateDB, sheet: str, day: dt.date | None) -> dict[str, dict[str, str]]:
+    """row key -> column -> its newest value, or (with `day`) its value as last read back on or before it."""
+    layer = CoordinatorLayer(db)
+    if day is None:
+        return layer.values(sheet)
     out: dict[str, dict[str, str]] = {}
-    for v in CoordinatorLayer(db).history(sheet):  # oldest first
+    for v in layer.history(sheet):  # oldest first
         if v.recorded[:10] <= day.isoformat():
             out.setdefault(v.row_key, {})[v.column] = v.value
     return out
 
 
-def escalations(db: StateDB, day: dt.date, tasks: tuple[Task, ...], changes: tuple = ()) -> tuple[Escalation, ...]:
-    """The rows marked Escalate = yes in the master, as read back by the day `day`: tasks by ID, change
-    requests by change ID (the department that asked). The marker is read in either language."""
+def escalation_rows(db: StateDB, departments: Mapping[str, str], day: dt.date | None = None) -> list[dict]:
+    """The rows marked Escalate = yes in the master (the marker read in either language): tasks by ID,
+    change requests by change ID, each with its department (`departments`: row key -> code) and the
+    coordinator's comment. The newest values (what the merge stores in the week's record), or as read
+    back by `day` (for a record older than that)."""
     yes_no = load_catalog().enums["yes_no"]
-    departments = {t.task_id: t.department for t in tasks}
-    departments.update({c.change_id: c.department for c in changes})
     out, seen = [], set()
     for sheet in ESCALATE_SHEETS:
-        for key, cols in _as_of(db, sheet, day).items():
+        for key, cols in _values(db, sheet, day).items():
             if key in seen or (yes_no.lookup(cols.get("escalate", "")) or "") != "yes":
                 continue
             seen.add(key)
-            out.append(Escalation(departments.get(key, key.split("-", 1)[0]), key, cols.get("comment", "")))
-    return tuple(out)
+            out.append({"department": departments.get(key, key.split("-", 1)[0]), "task_id": key,
+                        "comment": cols.get("comment", "")})
+    return out
+
+
+def escalations_of(rows: Iterable[Mapping]) -> tuple[Escalation, ...]:
+    return tuple(Escalation(str(r.get("department") or ""), str(r.get("task_id") or ""), str(r.get("comment") or ""))
+                 for r in rows)

@@ -1,7 +1,8 @@
 """The week's record as load_week reads it: the parts a merge stored beside its task snapshot
 (store/weekrecord.py, store/weekparts.py) — and, for a record made by an older xlflow that lacks a
 part, that part recomputed here, in this one place, from the current state (today's accepted
-workbooks through the parse cache, today's change register, the baselines now).
+workbooks through the parse cache, today's change register, the baselines now, the coordinator's
+layer as read back by the record's day).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ..store.snapshots import Snapshot
 from ..store.state import StateDB
 from .changes import change_register
 from .control import plan_control, snapshot_dates
+from .layer import escalation_rows
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class RecordParts:
     projected_end: dt.date | None
     sidecars: tuple[dict, ...]  # accepted submissions known only by their sidecars
     milestones: tuple[dict, ...]
+    escalations: tuple[dict, ...]  # rows marked Escalate in the master: department, task_id, comment
+    critical_path: tuple[str, ...]  # task IDs; () for a record older than that (not recomputed)
     complete: bool  # False: some part was recomputed from the current state
 
 
@@ -63,7 +67,8 @@ def read_parts(ws: Workspace, db: StateDB, snapshot: Snapshot) -> RecordParts:
     changes = weekparts.recorded_changes(record)
     control = weekparts.recorded_control(record)
     sidecars = weekparts.recorded_sidecars(record)
-    milestones = weekparts.recorded_milestones(record)
+    milestones = weekparts.recorded_rows(record, weekparts.MILESTONES)
+    escalated = weekparts.recorded_rows(record, weekparts.ESCALATIONS)
     subs = None
     if record is None or milestones is None:
         subs = current_workbooks(ws)
@@ -72,13 +77,21 @@ def read_parts(ws: Workspace, db: StateDB, snapshot: Snapshot) -> RecordParts:
         found = plan_control(ws, db, tasks, {t.department for t in tasks})
         end = Baselines(db).end_on(snapshot.as_of)
         control = (found, end.projected_end if end else None)
-    complete = record is not None and None not in (changes, sidecars, milestones) and weekparts.CONTROL in record.extra
+    if changes is None:
+        changes = change_register(ws, db)
+    if escalated is None:
+        keys = {t.task_id: t.department for t in snapshot.tasks} | {c.change_id: c.department for c in changes}
+        escalated = escalation_rows(db, keys, snapshot.as_of)
+    complete = (record is not None and weekparts.CONTROL in record.extra
+                and not {weekparts.CHANGES, weekparts.SIDECARS, weekparts.MILESTONES, weekparts.ESCALATIONS, weekparts.CRITICAL}
+                - set(record.extra))
     return RecordParts(
         risks=tuple(record.risks) if record is not None else tuple(open_issues(ws, subs)),
         actions=tuple(record.actions) if record else (), problems=tuple(record.problems) if record else (),
         raci_conflicts=tuple(record.raci_conflicts) if record else (),
-        changes=tuple(change_register(ws, db) if changes is None else changes), control=control[0],
+        changes=tuple(changes), control=control[0],
         projected_end=control[1],
         sidecars=tuple(weekparts.sidecar_rows(ws, db) if sidecars is None else sidecars),
         milestones=tuple(weekparts.milestone_rows(subs or ()) if milestones is None else milestones),
+        escalations=tuple(escalated), critical_path=tuple(record.extra.get(weekparts.CRITICAL, ())) if record else (),
         complete=complete)
