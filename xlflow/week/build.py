@@ -13,6 +13,7 @@ from ..output.brief.model import STALE_DAYS, PlanVersion
 from ..plan.diff import PlanDiff
 from ..store.lateness import late_submissions
 from ..store.snapshots import Snapshot
+from ..store.records import SubmissionRecord
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_of
 from .layer import escalations_of, master_edits
@@ -39,12 +40,14 @@ def submitted(ws: Workspace, as_of: dt.date, db: StateDB) -> frozenset[str]:
     return submitted_departments(ws, week_of(as_of, ws.project.week_start).start, db, until=as_of)
 
 
-def plan_versions(ws: Workspace, db: StateDB, as_of: dt.date) -> tuple[PlanVersion, ...]:
-    """Every department's versions received in the week holding `as_of`, up to that day (local time)."""
+def plan_versions(ws: Workspace, db: StateDB, as_of: dt.date,
+                  records: dict[str, list[SubmissionRecord]] | None = None) -> tuple[PlanVersion, ...]:
+    """Every department's versions received in the week holding `as_of`, up to that day (local time).
+    `records`: each department's db.versions() when the caller read them."""
     start = week_of(as_of, ws.project.week_start).start
     out = []
     for d in ws.departments:
-        for r in db.versions(d.code):
+        for r in records[d.code] if records is not None else db.versions(d.code):
             received = ws.local(r.received).replace(tzinfo=None)
             if r.version is not None and start <= received.date() <= as_of:
                 out.append(PlanVersion(d.code, r.version, received, r.file_name,
@@ -53,11 +56,11 @@ def plan_versions(ws: Workspace, db: StateDB, as_of: dt.date) -> tuple[PlanVersi
     return tuple(out)
 
 
-def _current_versions(ws: Workspace, db: StateDB, as_of: dt.date) -> dict[str, int]:
+def _current_versions(ws: Workspace, records: dict[str, list[SubmissionRecord]], as_of: dt.date) -> dict[str, int]:
     """Each department's newest accepted version received up to the end of `as_of`."""
     out = {}
     for d in ws.departments:
-        numbers = [r.version for r in db.versions(d.code)
+        numbers = [r.version for r in records[d.code]
                    if r.version is not None and ws.local(r.received).date() <= as_of]
         if numbers:
             out[d.code] = max(numbers)
@@ -88,7 +91,8 @@ def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecar
     week = week_of(as_of, ws.project.week_start)
     if week_of(current[0], ws.project.week_start) == week:
         as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
-    versions = plan_versions(ws, db, as_of)
+    records = {d.code: db.versions(d.code) for d in ws.departments}
+    versions = plan_versions(ws, db, as_of, records)
     done = submitted(ws, as_of, db)
     quiet = not versions and not done and current[0] < week.start  # no update, no merge this week
     if quiet:
@@ -98,7 +102,7 @@ def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecar
     subs = [{**vars(s), "received": s.received.isoformat()} for s in db.submissions()] + list(parts.sidecars)
     return WeekState(
         project_code=ws.project.code, week=week, as_of=as_of, data_date=current[0], tasks=tasks,
-        departments=department_weeks(ws, tasks, subs, week, as_of, done, _current_versions(ws, db, as_of)),
+        departments=department_weeks(ws, tasks, subs, week, as_of, done, _current_versions(ws, records, as_of)),
         previous_tasks=tasks_of(previous[1]) if previous else None, previous_date=previous[0] if previous else None,
         milestones=_milestones(parts.milestones), critical_path=parts.critical_path, projected_end=parts.projected_end,
         baseline_end=parts.control.baseline_end, versions=versions, changes=parts.changes, moves=parts.control.moves,

@@ -18,9 +18,6 @@ from typing import Mapping
 from ..workdays import Week
 
 
-_MISSING = object()
-
-
 @dataclass(frozen=True)
 class Task:
     """One task of the plan as the week sees it: the department's row plus what the merge judged.
@@ -56,8 +53,10 @@ class Task:
 
     def get(self, key: str, default: object = None) -> object:
         """Read by field name (then `extra`), as the brief reads a task."""
-        value = getattr(self, key, _MISSING)
-        return self.extra.get(key, default) if value is _MISSING else value
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            return self.extra.get(key, default)
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,18 @@ builds a WeekState from bare values (tests, tools).
 from __future__ import annotations
 
 import datetime as dt
+from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from ..config import Workspace
 from ..plan.control import Control
 from ..plan.raci import RaciConflict
+from ..store.snapshots import SnapshotTask
 from ..workdays import Week, as_date
 from .state import DepartmentWeek, Item, LinkProblem, Task
 
 TROUBLE = ("delayed", "blocked")
+_NO_EXTRA: Mapping[str, object] = MappingProxyType({})
 _OWN = ("department", "task_id", "name", "owner", "owner_department", "start", "due", "status", "reported_status",
         "percent", "reason", "predecessors", "successors_other_depts", "actual_finish", "health", "days_late")
 
@@ -50,8 +53,26 @@ def task_of(row: object, control: Control | None = None) -> Task:
         if control is not None else None, extra=extra)
 
 
+def _snapshot_task(t: SnapshotTask, control: Control | None) -> Task:
+    """task_of for the store's own shape, without the lookups by name (a snapshot holds thousands)."""
+    tid = t.task_id
+    base = control.baselines.get(tid) if control is not None else None
+    slip = (control.slips.get(tid, 0) if base is not None or tid in control.slips else None) if control else None
+    return Task(t.department or "", tid or "", t.name or "", t.owner or "", t.owner_department or "",
+                _fast_day(t.start), _fast_day(t.due), t.status or "", t.reported_status or "", t.percent, t.reason or "",
+                t.predecessors, t.successors_other_depts, _fast_day(t.actual_finish), t.health or "unscheduled",
+                t.days_late, getattr(base, "start", None), getattr(base, "due", None), slip, _NO_EXTRA)
+
+
+def _fast_day(value: object) -> dt.date | None:
+    return value if value is None or type(value) is dt.date else _day(value)  # type: ignore[return-value]
+
+
 def tasks_of(rows: Iterable[object] | None, control: Control | None = None) -> tuple[Task, ...] | None:
-    return None if rows is None else tuple(task_of(r, control) for r in rows)
+    """Every row as a Task (a snapshot's SnapshotTasks, or task mappings)."""
+    if rows is None:
+        return None
+    return tuple(_snapshot_task(r, control) if type(r) is SnapshotTask else task_of(r, control) for r in rows)
 
 
 def items_of(rows: Iterable[Mapping]) -> tuple[Item, ...]:
@@ -101,10 +122,13 @@ def department_weeks(ws: Workspace, tasks: Iterable[Task], subs: Iterable[Mappin
     """Each department's standing: its tasks (overdue judged on `as_of`), its newest accepted file up to
     `as_of`, the files rejected this week, and whether it submitted this week (`submitted`: the store's
     definition; else an accepted file dated in the week, for values built from bare submission rows)."""
-    subs, tasks = list(subs), list(tasks)
+    subs = list(subs)
+    by_dept: dict[str, list[Task]] = {}
+    for t in tasks:
+        by_dept.setdefault(t.department, []).append(t)
     out = []
     for d in ws.departments:
-        mine = [t for t in tasks if t.department == d.code]
+        mine = by_dept.get(d.code, [])
         accepted = sorted(r for r in (received_at(s) for s in subs if s.get("department") == d.code
                                       and s.get("result") == "accepted") if r is not None and r.date() <= as_of)
         rejected = sum(1 for s in subs if s.get("department") == d.code and s.get("result") in ("rejected", "unreadable")

@@ -1,9 +1,10 @@
-"""Computing a brief: week-over-week, from task snapshots, submissions and open risks.
+"""Computing a brief: a rendering of the week (xlflow.week.state.WeekState, loaded by
+xlflow/week/build.py: load_week) — week-over-week sections, decisions, departments, notices, the
+scorecard and the plan against its baseline.
 
-Pure: no file or database access, and "today" is the `as_of` parameter, so a past week's
-brief is the same whenever it is built. The service layer (service/weekly.py) reads the inputs.
-The snapshot's `status` is the master's effective one (past due and not done counts as
-delayed); `reported_status` is what the department wrote.
+Pure: no file or database access, and "today" is the week's `as_of`, so a past week's brief is the
+same whenever it is built. A task's `status` is the master's effective one (past due and not done
+counts as delayed); `reported_status` is what the department wrote.
 """
 from __future__ import annotations
 
