@@ -52,8 +52,12 @@ def _out_of_scope(state, piece) -> set[str]:
             needles |= {t.task_id, t.name}
         if t.department != piece.department and t.owner not in own_owners:
             needles.add(t.owner)
-    shown_text = {t.name for t in piece.tasks} | {x.name for x in piece.linked}
-    return {n for n in needles if n and not any(n in s for s in shown_text)}  # a shown name may contain a short one
+    # text in scope by another route may contain a short name ("试产" in the milestone "试产完成")
+    shown_text = ({t.name for t in piece.tasks} | {x.name for x in piece.linked} | {m.name for m in piece.milestones}
+                  | {str(i.values.get(k) or "") for i in piece.risks + piece.actions
+                     for k in ("description", "response", "item")}
+                  | {c.content for c in piece.decisions} | {c.comment for c in piece.decisions})
+    return {n for n in needles if n and not any(n in s for s in shown_text)}
 
 
 def test_the_merge_writes_a_slice_and_a_calendar_per_department(sample):

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Workspace
+from ..errors import XlflowError
+from ..i18n import msg
 from ..spec.catalog import load_catalog
 from ..store import sharelog
 from ..store.atomic import write_bytes
 from ..store.state import StateDB
+from ..week.build import load_week
 from ..week.state import WeekState
 from .calendar import calendar_bytes, events, uid_part
 from .scope import Slice, department_slice, whole_slice
@@ -95,3 +98,32 @@ def publish(ws: Workspace, state: WeekState, frequency: str = "merge", db: State
     sharing = sharing_list(ws)
     wanted = {a: sharing.formats(a, frequency) & FILE_FORMATS for a in sharing.audiences()}
     return write_files(ws, state, {a: f for a, f in wanted.items() if f}, db, lang)
+
+
+@dataclass(frozen=True)
+class ShareOutcome:
+    """What a merge shared: the files written, or why nothing was (in the merge's language)."""
+
+    published: tuple[Published, ...] = ()
+    note: str = ""
+
+    def lines(self, lang: str, folder: Path) -> list[str]:
+        count = sum(len(p.files) for p in self.published)
+        return ([self.note] if self.note else []) + ([msg("share-published", lang, count=count, folder=folder)]
+                                                     if count else [])
+
+
+def after_merge(ws: Workspace, as_of: dt.date, db: StateDB, lang: str) -> ShareOutcome:
+    """The files the sharing list asks for at each merge, from the week the merge just recorded.
+    A wrong [sharing] table or a file that cannot be written is a note: the merge itself is done."""
+    try:
+        sharing = sharing_list(ws)
+        merge_audiences = [a for a in sharing.audiences() if sharing.formats(a, "merge") & FILE_FORMATS]
+        if not merge_audiences:
+            return ShareOutcome()
+        scorecard = any("scorecard" in sharing.contents(a) for a in merge_audiences)
+        return ShareOutcome(tuple(publish(ws, load_week(ws, as_of, db, scorecard=scorecard), "merge", db, lang)))
+    except XlflowError as exc:
+        return ShareOutcome(note=msg("share-not-written", lang, problem=exc.message(lang)))
+    except OSError as exc:
+        return ShareOutcome(note=msg("share-not-written", lang, problem=f"{type(exc).__name__}: {exc}"))

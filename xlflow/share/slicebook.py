@@ -70,8 +70,8 @@ class _Book:
                                                           f"{pct(f.first_time)} / {f.blocked}"))
         shown = [self.t(f"share-content-{c}") for c in CONTENTS if c in s.contents]
         rows.append((self.t("share-about-contents"), "；".join(shown) if self.lang == "zh" else "; ".join(shown)))
-        return self.sheet("about", [Column(self.t("share-about-label"), 34), Column(self.t("share-about-value"), 90, wrap=True)],
-                          rows)
+        return self.sheet("about", [Column(self.t("share-about-label"), 40, wrap=True),
+                                    Column(self.t("share-about-value"), 90, wrap=True)], rows)
 
     def tasks(self) -> TableSheet:
         cols = [Column(self.t("share-col-task-id"), 11), Column(self.t("share-col-name"), 30, wrap=True),

@@ -70,7 +70,7 @@ def _units(text: str) -> int:
 def _lines(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column (CJK characters count twice): neither Excel nor
     LibreOffice grows a row written by xlsxwriter, so a wrapped cell needs its height set."""
-    return sum(max(1, math.ceil(_units(part) * 0.95 / max(width - 1, 1))) for part in text.split("\n"))
+    return sum(max(1, math.ceil(_units(part) * 0.85 / width)) for part in text.split("\n"))
 
 
 def _height(columns: tuple[Column, ...], values: tuple) -> float | None:
