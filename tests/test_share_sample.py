@@ -101,3 +101,39 @@ def test_the_sample_links_cross_departments(sample):
     assert hits(book, ["王磊", "杨帆", "许诺", "张强"]) == []
     assert hits(book, ["产品功能确认（供市场宣传）"])  # RD-006's name: linked, so shown
     assert not any(name.startswith(("xl/comments", "xl/pivot", "xl/charts", "xl/drawings")) for name in parts(book))
+
+
+def test_the_weekly_job_mails_each_department_its_own(sample):
+    """After the brief, the schedule sends each department its slice and calendar with its own numbers."""
+    from email import message_from_bytes, policy
+
+    from xlflow.service.weekly import run_schedule
+
+    ws, state = sample
+    assert run_schedule(ws, dt.datetime(2026, 11, 20, 16, 30), send=False) == ["reminders", "brief"]
+    mails = {}
+    for eml in ws.folder("outbox").glob("*.eml"):
+        message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+        if str(message.get("X-Xlflow-Kind", "")).startswith("share-"):
+            mails[message["To"].addresses[0].addr_spec] = message
+    assert sorted(mails) == sorted(d.email for d in ws.departments)
+    mk = mails["marketing@example.com"]
+    assert sorted(a.get_filename() for a in mk.iter_attachments()) == ["MK.ics", "NPL-2026-MK-2026-W47.xlsx"]
+    week = state.department("MK")
+    body = mk.get_body(("plain",)).get_content()
+    assert f"任务 {week.tasks} 项，已完成 {week.done} 项" in body and "李娜，您好" in body
+    assert f"任务 {len(state.tasks)} 项" not in body  # not the project's numbers
+
+
+def test_share_commands(sample):
+    from click.testing import CliRunner
+
+    from xlflow.cli import main
+
+    ws, _ = sample
+    out = CliRunner().invoke(main, ["share", "publish", "-w", str(ws.root), "--as-of", "2026-11-20"])
+    assert out.exit_code == 0 and "15" in out.output, out.output
+    out = CliRunner().invoke(main, ["share", "list", "-w", str(ws.root), "--department", "rd", "--lang", "en"])
+    assert out.exit_code == 0 and out.output.startswith("PMO, Marketing, Sales"), out.output
+    out = CliRunner().invoke(main, ["share", "log", "-w", str(ws.root), "--audience", "RD"])
+    assert out.exit_code == 0 and "NPL-2026-RD-2026-W47.xlsx" in out.output

@@ -19,6 +19,7 @@ from ..output.brief import Brief, build_brief, render_brief
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..store.atomic import write_bytes
+from ..share.mail import send_weekly
 from ..store.state import StateDB
 from ..week.build import load_week, plan_versions, submitted
 from ..week.state import WeekState
@@ -168,6 +169,7 @@ def run_schedule(ws: Workspace, now: dt.datetime, send: bool = True, db: StateDB
                 send_reminders(ws, now.date(), send, db=db)
             else:
                 send_weekly_brief(ws, now.date(), send, db=db)
+                send_weekly(ws, now.date(), send, db=db)  # each department its slice (share/); never raises
         except MailError as exc:  # written to outbox/ (deliver writes before it sends): done, sent later
             mail_error = mail_error or exc
         marks[job] = week.label

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Workspace
-from ..errors import MailError
+from ..errors import MailError, XlflowError
 from ..i18n import msg
 from ..output.mail import DeliveryResult, compose, deliver
 from ..store.sharelog import SharedFile, record_sent
 from ..store.state import StateDB, now_iso
+from ..week.build import load_week
 from ..week.state import WeekState
-from .publish import FILE_FORMATS, audience_slice, write_files
+from .publish import FILE_FORMATS, audience_slice, publish, write_files
 from .scope import UPSTREAM, Slice
 from .sharing import COORDINATORS, sharing_list
 
@@ -84,3 +85,21 @@ def send_department_mails(ws: Workspace, state: WeekState, send: bool, frequency
         except MailError as exc:
             result.errors.append(exc.message(lang))
     return result
+
+
+def send_weekly(ws: Workspace, as_of, send: bool, db: StateDB | None = None, lang: str | None = None) -> MailResult:
+    """The week's files the sharing list wants weekly, then each audience's weekly mail (the
+    watcher runs it after the brief). Never raises: what went wrong is in `errors`."""
+    lang = lang or ws.lang
+    db = db or StateDB(ws.state_db)
+    try:
+        sharing = sharing_list(ws)
+        wanted = [a for a in sharing.audiences() if sharing.formats(a, "weekly")]
+        if not wanted:
+            return MailResult()
+        state = load_week(ws, as_of, db, scorecard=any("scorecard" in sharing.contents(a) for a in wanted))
+        publish(ws, state, "weekly", db, lang)
+        return send_department_mails(ws, state, send, "weekly", db, lang)
+    except (XlflowError, OSError) as exc:
+        text = exc.message(lang) if isinstance(exc, XlflowError) else f"{type(exc).__name__}: {exc}"
+        return MailResult(errors=[msg("share-not-written", lang, problem=text)])
