@@ -137,3 +137,19 @@ def test_share_commands(sample):
     assert out.exit_code == 0 and out.output.startswith("PMO, Marketing, Sales"), out.output
     out = CliRunner().invoke(main, ["share", "log", "-w", str(ws.root), "--audience", "RD"])
     assert out.exit_code == 0 and "NPL-2026-RD-2026-W47.xlsx" in out.output
+
+
+def test_a_wrong_sharing_list_is_a_line_of_the_merge_not_a_failed_merge(sample, tmp_path):
+    from xlflow.config import load_workspace
+
+    ws, _ = sample
+    root = tmp_path / "copy"
+    shutil.copytree(ws.root, root)
+    shutil.rmtree(root / "slices")
+    config = root / "xlflow.toml"
+    config.write_text(config.read_text("utf-8") + '\n[[sharing.rows]]\ncontent = "gossip"\naudience = "RD"\n'
+                      'format = "xlsx"\nfrequency = "merge"\n', "utf-8")
+    result = merge_workspace(load_workspace(root), as_of=AS_OF, lang="en")
+    assert result.master_path.is_file() and not (root / "slices").exists()
+    line = next(x for x in result.summary("en") if x.startswith("The department slices and calendars were not written"))
+    assert "sharing.rows.content" in line and "own_tasks" in line

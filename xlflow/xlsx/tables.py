@@ -13,7 +13,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .book import new_workbook
+import xlsxwriter
+
+from .book import SAFE_OPTIONS
 
 FONT = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "top"}
 NUMBER_FORMATS = {"text": "@", "date": "yyyy-mm-dd", "number": "0", "decimal": "0.0", "percent": "0\"%\""}
@@ -133,7 +135,7 @@ def _sheet(wb, fmt: _Formats, spec: TableSheet, footer: str) -> None:
 def write_tables(path: Path | str, sheets: list[TableSheet], title: str = "", subject: str = "",
                  footer: str = "&L&A&R&P / &N") -> Path:
     """The workbook at `path` (the caller makes it atomic); properties: title, subject, author only."""
-    wb = new_workbook(path)
+    wb = xlsxwriter.Workbook(str(path), {**SAFE_OPTIONS, "in_memory": True})  # no temp files: a slice is small
     wb.set_properties({"title": title, "subject": subject, "author": "xlflow", "comments": ""})
     fmt = _Formats(wb)
     for spec in sheets:
