@@ -88,7 +88,7 @@ class _Book:
         return self.sheet("tasks", cols, rows, fills)
 
     def links(self) -> TableSheet:
-        cols = [Column(self.t("share-col-our-task"), 11), Column(self.t("share-col-direction"), 18),
+        cols = [Column(self.t("share-col-our-task"), 11), Column(self.t("share-col-direction"), 26),
                 Column(self.t("share-col-task-id"), 11), Column(self.t("share-col-name"), 30, wrap=True),
                 Column(self.t("share-col-department"), 14), Column(self.t("share-col-due"), 11, "date"),
                 Column(self.t("share-col-status"), 9)]

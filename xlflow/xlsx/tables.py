@@ -105,7 +105,8 @@ def _sheet(wb, fmt: _Formats, spec: TableSheet, footer: str) -> None:
     for col, column in enumerate(spec.columns):
         sheet.set_column(col, col, column.width)
         sheet.write_string(HEADER_ROW, col, column.header, fmt.header)
-    sheet.set_row(HEADER_ROW, 15.0 * max(_lines(c.header, c.width) for c in spec.columns) if spec.columns else 15.0)
+    # a wrapped header breaks at spaces, so it takes more lines than its width says
+    sheet.set_row(HEADER_ROW, 15.0 * max(_lines(c.header, c.width * 0.7) for c in spec.columns) if spec.columns else 15.0)
     row = HEADER_ROW
     for row, values in enumerate(spec.rows, start=HEADER_ROW + 1):
         fills = spec.fills[row - HEADER_ROW - 1] if spec.fills else ()
