@@ -64,3 +64,24 @@ frequency = "weekly"
     assert len(emls) == 3  # RD, MK and the named recipient with MK's slice
     assert (ws.root / "slices" / "extra" / "ceo_40example.com" / "TP-1-MK-2026-W47.xlsx").is_file()
     assert not (ws.root / "slices" / "PMO").exists()
+
+
+def test_a_named_recipient_of_the_milestones_gets_only_them(tmp_path):
+    import icalendar
+    import openpyxl
+
+    ws = make_ws(tmp_path / "ws", "en", sharing="""
+[[sharing.rows]]
+content = "milestones"
+audience = "ceo@example.com"
+format = "mail"
+frequency = "weekly"
+""")
+    result = send_department_mails(ws, sample_week(), send=False)
+    assert len(result.deliveries) == 1 and result.deliveries[0].recipients == ("ceo@example.com",)
+    folder = ws.root / "slices" / "extra" / "ceo_40example.com"
+    book = folder / "TP-1-project-2026-W47.xlsx"
+    assert [s.title for s in openpyxl.load_workbook(book).worksheets] == ["Overview", "Milestones"]
+    assert hits(book, ["RD-001", "MK-003", "王磊", "样机评审"]) == []
+    events = icalendar.Calendar.from_ical((folder / "project.ics").read_bytes()).walk("VEVENT")
+    assert [str(e["SUMMARY"]) for e in events] == ["Milestone: 新品发布会"]

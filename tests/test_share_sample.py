@@ -135,6 +135,9 @@ def test_share_commands(sample):
     assert out.exit_code == 0 and "15" in out.output, out.output
     out = CliRunner().invoke(main, ["share", "list", "-w", str(ws.root), "--department", "rd", "--lang", "en"])
     assert out.exit_code == 0 and out.output.startswith("PMO, Marketing, Sales"), out.output
+    out = CliRunner().invoke(main, ["share", "send", "-w", str(ws.root), "--as-of", "2026-11-20", "--no-send",
+                                    "--lang", "en"])
+    assert out.exit_code == 0 and out.output.startswith("Department mails: 7 written to the outbox\n"), out.output
     out = CliRunner().invoke(main, ["share", "log", "-w", str(ws.root), "--audience", "RD"])
     assert out.exit_code == 0 and "NPL-2026-RD-2026-W47.xlsx" in out.output
 

@@ -41,19 +41,23 @@ class _Book:
         d = self.ws.department(code)
         return d.name(self.lang) if d else code
 
+    def title(self) -> str:
+        project = self.ws.project.name(self.lang)
+        return (self.t("share-slice-title", project=project, department=self.dept_name) if self.s.department
+                else self.t("share-slice-title-project", project=project))
+
     def sheet(self, key: str, columns: list[Column], rows: list[tuple], fills: list[tuple] | None = None,
               notes: tuple[str, ...] = ()) -> TableSheet:
         name = self.t(f"share-sheet-{key}")
-        return TableSheet(name, f"{self.t('share-slice-title', project=self.ws.project.name(self.lang), department=self.dept_name)}"
-                          f" · {name}", self.subtitle, tuple(columns), tuple(rows), tuple(fills or ()), self.none, notes)
+        return TableSheet(name, f"{self.title()} · {name}", self.subtitle, tuple(columns), tuple(rows), tuple(fills or ()), self.none, notes)
 
     # -- sheets -------------------------------------------------------------------------------
     def about(self) -> TableSheet:
         s, st = self.s, self.s.state
         week = st.department(s.department or "")
-        rows = [(self.t("share-about-project"), f"{self.ws.project.name(self.lang)} ({self.ws.project.code})"),
-                (self.t("share-about-department"), f"{self.dept_name} ({s.department})"),
-                (self.t("share-about-week"), f"{st.week.label} ({st.week.start.isoformat()} – {st.week.end.isoformat()})")]
+        rows = [(self.t("share-about-project"), f"{self.ws.project.name(self.lang)} ({self.ws.project.code})")]
+        rows += [(self.t("share-about-department"), f"{self.dept_name} ({s.department})")] if s.department else []
+        rows += [(self.t("share-about-week"), f"{st.week.label} ({st.week.start.isoformat()} – {st.week.end.isoformat()})")]
         if week is not None and "own_tasks" in s.contents:
             rows += [(self.t("share-about-counts"), f"{week.tasks} / {week.done} / {week.trouble} / {week.overdue}"),
                      (self.t("share-about-percent"), f"{week.percent:.0f}%"),
@@ -175,6 +179,5 @@ def write_slice(ws: Workspace, piece: Slice, path: Path, lang: str | None = None
     lang = lang or ws.lang
     book = _Book(ws, piece, lang, catalog or load_catalog())
     with atomic_path(path) as tmp:
-        write_tables(tmp, book.sheets(), title=book.t("share-slice-title", project=ws.project.name(lang),
-                                                             department=book.dept_name), subject=ws.project.code)
+        write_tables(tmp, book.sheets(), title=book.title(), subject=ws.project.code)
     return Path(path)
