@@ -19,6 +19,7 @@ from ..output.brief import Brief, build_brief, render_brief
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..store.atomic import write_bytes
+from ..share.log import what_others_see
 from ..share.mail import send_weekly
 from ..store.state import StateDB
 from ..week.build import load_week, plan_versions, submitted
@@ -120,7 +121,8 @@ def send_reminders(ws: Workspace, as_of: dt.date, send: bool = True, lang: str |
             if not d.email:
                 skipped.append(d.code)
                 continue
-            attachment = reminder_attachment(ws, d.code, lang, Path(tmp)) if d.code in missing else None
+            attachment = (reminder_attachment(ws, d.code, lang, Path(tmp), what_others_see(ws, lang, d.code))
+                          if d.code in missing else None)
             messages.append(reminder_message(ws, d.code, attachment, lang, as_of, owed))
         return deliver_all(ws, messages, send, preview), skipped
 

@@ -1,7 +1,9 @@
-"""`xlflow share log`: who got which slice, when, with its hash — from the state database."""
+"""The sharing list in words (`xlflow share list`, the workbooks' "what others see of your plan") and
+`xlflow share log`: who got which slice, when, with its hash — from the state database."""
 from __future__ import annotations
 
 from ..config import Workspace
+from ..errors import XlflowError
 from ..i18n import msg
 from ..store.sharelog import sent_files
 from ..store.state import StateDB
@@ -74,3 +76,12 @@ def list_lines(ws: Workspace, lang: str, code: str | None = None) -> list[str]:
         groups.setdefault(key, []).append(who)
     return [msg("share-list-line", lang, audience=_joined(who, lang), contents=contents, formats=formats)
             for (contents, formats), who in groups.items()]
+
+
+def what_others_see(ws: Workspace, lang: str, code: str) -> tuple[str, ...]:
+    """list_lines for a department's workbook made on the way (a reminder's blank one): nothing
+    rather than no reminder when the [sharing] table is wrong (the merge's summary says so)."""
+    try:
+        return tuple(list_lines(ws, lang, code))
+    except XlflowError:
+        return ()
