@@ -122,3 +122,24 @@ def test_elements_follow_the_schema_sequences(sample):
     task.remove(first)
     task.insert(1, first)
     assert second.tag.endswith("ID") and _check_order(root, sequences)
+
+
+def test_a_hand_built_week_with_hostile_text(tmp_path):
+    """Control characters dropped (XML 1.0 forbids them), formula-looking and markup text kept
+    literally, a dangling predecessor left out, a task without dates written without them."""
+    from export_helpers import hand_week
+    from merge_helpers import make_ws
+
+    ws = make_ws(tmp_path / "ws")
+    state = hand_week()
+    path = write_mspdi(state, ws, WorkCalendar.from_settings(ws.calendar), "en", tmp_path / "p.xml")
+    root = ET.parse(path).getroot()  # well-formed despite the \x07 in an owner's name
+    names = [t.findtext("p:Name", None, NS) for t in root.iterfind("p:Tasks/p:Task", NS)]
+    assert names == ["R&D", "设计", "=HYPERLINK(\"http://x\",\"点我\")", "Marketing", "+发布会 & <预热>", "无日期任务"]
+    got = read_back(path)["tasks"]
+    assert got["MK-001"]["predecessors"] == [("RD-002", "FS")]  # XX-404 names no task
+    assert got["RD-002"]["resources"] == ["李娜"]
+    assert got["MK-001"]["start"] == dt.datetime(2026, 12, 4, 8) and got["MK-001"]["resources"] == []
+    assert got["MK-002"]["start"] is None and got["MK-002"]["finish"] is None
+    assert [t.findtext("p:Critical", None, NS) for t in root.iterfind("p:Tasks/p:Task", NS)] == [
+        "0", "0", "1", "0", "1", "0"]
