@@ -95,3 +95,12 @@ def test_without_pandas_csv_says_so(monkeypatch, tmp_path):
         write_csv(hand_week(), tmp_path)
     assert "pip install pandas" in caught.value.message("en") and "--format xlsx" in caught.value.message("zh")
     assert write_xlsx(hand_week(), tmp_path / "still.xlsx")["tasks"] == 4  # xlsx needs no pandas
+
+
+def test_the_docs_list_every_column():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "exports.md").read_text("utf-8")
+    for name, columns in TABLES.items():
+        section = text.split(f"### `{name}`", 1)[1].split("### ", 1)[0]
+        assert [c.name for c in columns] == re.findall(r"^\| `([a-z_0-9]+)` \|", section, re.M), name
