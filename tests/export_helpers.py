@@ -15,7 +15,7 @@ from xlflow.resources import samples_dir
 from xlflow.service.merge import merge_workspace
 from xlflow.service.scaffold import init_workspace
 from xlflow.watcher import process_inbox
-from xlflow.week.state import DepartmentWeek, Task, WeekState
+from xlflow.week.state import DepartmentWeek, Milestone, Task, WeekState
 from xlflow.workdays import week_of
 
 AS_OF = dt.date(2026, 11, 20)
@@ -87,6 +87,7 @@ def hand_week() -> WeekState:
         "TP-1", w47, d(2026, 11, 20), d(2026, 11, 20), tasks,
         (DepartmentWeek("RD", 2, 1, 0, 0, 70.0, True, received, 2), DepartmentWeek("MK", 2, 0, 0, 0, 0.0, False, None, None)),
         critical_path=("RD-002", "MK-001"), projected_end=d(2026, 12, 4),
+        milestones=(Milestone("样机评审", d(2026, 12, 11), "RD"), Milestone("未定日期", None)),
         versions=(PlanVersion("RD", 1, received - dt.timedelta(days=7), "rd.xlsx", None),
                   PlanVersion("RD", 2, received, "rd2.xlsx", PlanDiff(("RD-002",), (), (
                       Change("RD-001", "status", "in_progress", "done"),

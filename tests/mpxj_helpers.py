@@ -50,6 +50,7 @@ def read_back(path: Path) -> dict:
             "uid": int(t.getUniqueID()), "name": str(t.getName()), "outline_level": int(t.getOutlineLevel()),
             "outline_number": str(t.getOutlineNumber()), "start": _date(t.getStart()), "finish": _date(t.getFinish()),
             "percent": float(t.getPercentageComplete().doubleValue()), "summary": bool(t.getSummary()),
+            "milestone": bool(t.getMilestone()),
             "manual": str(t.getTaskMode()) == "MANUALLY_SCHEDULED",
             "predecessors": sorted((str(r.getPredecessorTask().getWBS()), str(r.getType())) for r in t.getPredecessors()),
             "resources": [str(a.getResource().getName()) for a in t.getResourceAssignments() if a.getResource()],
@@ -104,7 +105,7 @@ def critical_by_mpxj(read: dict, as_of: dt.date, project_start: dt.date) -> tupl
     late = LocalDateTime.of(as_of.year, as_of.month, as_of.day, 17, 0)
     tasks = {}
     for t in src.getTasks():
-        if t.getSummary() or t.getFinish() is None or t.getPercentageComplete().doubleValue() >= 100:
+        if t.getSummary() or t.getMilestone() or t.getFinish() is None or t.getPercentageComplete().doubleValue() >= 100:
             continue
         n = out.addTask()
         n.setName(t.getWBS())

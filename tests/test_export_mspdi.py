@@ -30,7 +30,12 @@ def test_every_task_reads_back_field_by_field(sample):
     ws, state, _, path = sample
     got = read_back(path)["tasks"]
     by_id = {t.task_id: t for t in state.tasks}
-    assert len(got) == len(state.tasks) + len(state.departments)
+    milestones = [m for m in state.milestones if m.planned]
+    assert len(got) == len(state.tasks) + len(state.departments) + (len(milestones) + 1 if milestones else 0)
+    for i, m in enumerate(milestones, start=1):
+        r = got[f"MS-{i}"]
+        assert (r["name"], r["milestone"], r["parent"], r["finish"]) == (m.name, True, "MS",
+                                                                         dt.datetime.combine(m.planned, dt.time(17)))
     for t in state.tasks:
         r = got[t.task_id]
         start, finish = task_dates(t)
@@ -135,11 +140,14 @@ def test_a_hand_built_week_with_hostile_text(tmp_path):
     path = write_mspdi(state, ws, WorkCalendar.from_settings(ws.calendar), "en", tmp_path / "p.xml")
     root = ET.parse(path).getroot()  # well-formed despite the \x07 in an owner's name
     names = [t.findtext("p:Name", None, NS) for t in root.iterfind("p:Tasks/p:Task", NS)]
-    assert names == ["R&D", "设计", "=HYPERLINK(\"http://x\",\"点我\")", "Marketing", "+发布会 & <预热>", "无日期任务"]
+    assert names == ["R&D", "设计", "=HYPERLINK(\"http://x\",\"点我\")", "Marketing", "+发布会 & <预热>", "无日期任务",
+                     "Milestones", "样机评审"]
     got = read_back(path)["tasks"]
     assert got["MK-001"]["predecessors"] == [("RD-002", "FS")]  # XX-404 names no task
     assert got["RD-002"]["resources"] == ["李娜"]
     assert got["MK-001"]["start"] == dt.datetime(2026, 12, 4, 8) and got["MK-001"]["resources"] == []
     assert got["MK-002"]["start"] is None and got["MK-002"]["finish"] is None
     assert [t.findtext("p:Critical", None, NS) for t in root.iterfind("p:Tasks/p:Task", NS)] == [
-        "0", "0", "1", "0", "1", "0"]
+        "0", "0", "1", "0", "1", "0", "0", "0"]
+    assert (got["MS-1"]["milestone"], got["MS-1"]["parent"], got["MS-1"]["start"], got["MS-1"]["finish"]) == (
+        True, "MS", dt.datetime(2026, 12, 11, 17), dt.datetime(2026, 12, 11, 17))

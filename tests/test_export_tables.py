@@ -35,6 +35,8 @@ def test_one_row_per_fact():
     assert len(rows["change_requests"]) == 2 and len(rows["decisions"]) == 1
     assert len(rows["change_tasks"]) == 3 and len(rows["moves"]) == 1 and len(rows["versions"]) == 2
     assert len(rows["scorecard"]) == 2  # one department × two weeks
+    assert rows["milestones"] == [("TP-1", dt.date(2026, 11, 20), "样机评审", dt.date(2026, 12, 11), "RD", ""),
+                                  ("TP-1", dt.date(2026, 11, 20), "未定日期", None, "", "")]
     links = [r[2:] for r in rows["links"]]
     assert ("MK", "MK-001", "RD-002", "RD", True) in links and ("RD", "RD-002", "RD-001", "RD", False) in links
     assert ("MK", "MK-001", "XX-404", None, False) in links  # a dangling link says so

@@ -105,6 +105,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("status", "text", "approved | pending | unapproved", "审批状态"),
         _c("change_ids", "text", "Change requests covering the move, separated by ';'", "对应变更编号"),
     ),
+    "milestones": _HEAD + (
+        _c("name", "text", "Milestone of the kick-off timeline", "里程碑"),
+        _c("planned", "date", "Planned day", "计划日期"),
+        _c("owner_department", "text", "Responsible department (empty: the project's)", "负责部门"),
+        _c("source", "text", "Department whose workbook holds it", "来源部门"),
+    ),
     "scorecard": _HEAD + (
         _c("department", "text", "Department", "部门"),
         _c("week", "text", "Week label, e.g. 2026-W47", "周次"),

@@ -47,6 +47,7 @@ class Row:
     task: Task | None
     start: dt.date | None
     finish: dt.date | None
+    milestone: bool = False
 
 
 def resolver(tasks: tuple[Task, ...]):
@@ -96,38 +97,51 @@ def plan_rows(state: WeekState, ws: Workspace, lang: str) -> list[Row]:
         for i, (t, (start, finish)) in enumerate(zip(own, dates), start=1):
             uid += 1
             rows.append(Row(uid, f"{n}.{i}", clean(t.name) or t.task_id, clean(t.task_id), t, start, finish))
+    return rows + _milestone_rows(state, lang, len(order) + 1, uid)
+
+
+def _milestone_rows(state: WeekState, lang: str, n: int, uid: int) -> list[Row]:
+    """The kick-off timeline's milestones with a date, under one summary after the departments."""
+    dated = [m for m in state.milestones if m.planned]
+    if not dated:
+        return []
+    days = [m.planned for m in dated]
+    rows = [Row(uid + 1, str(n), msg("export-milestones", lang), "MS", None, min(days), max(days))]
+    for i, m in enumerate(dated, start=1):
+        rows.append(Row(uid + 1 + i, f"{n}.{i}", clean(m.name), f"MS-{i}", None, m.planned, m.planned, True))
     return rows
 
 
-def _duration(cal: WorkCalendar, start: dt.date | None, finish: dt.date | None) -> str:
-    days = cal.span(start, finish) if start and finish else 0
+def _duration(cal: WorkCalendar, start: dt.date | None, finish: dt.date | None, milestone: bool = False) -> str:
+    days = cal.span(start, finish) if start and finish and not milestone else 0
     return f"PT{days * HOURS_PER_DAY}H0M0S"
 
 
 def _task(parent: Element, row: Row, cal: WorkCalendar, preds: list[int], critical: set[str]) -> None:
     """One Task element, its children in schema order."""
     t = row.task
+    leaf = t is not None or row.milestone
     el = add(parent, "Task")
     add(el, "UID", row.uid)
     add(el, "ID", row.uid)
     add(el, "Name", row.name)
-    add(el, "Manual", t is not None)
+    add(el, "Manual", leaf)
     add(el, "Type", 1)  # fixed duration
     add(el, "WBS", row.wbs)
     add(el, "OutlineNumber", row.outline)
     add(el, "OutlineLevel", row.outline.count(".") + 1)
     if row.start and row.finish:
-        add(el, "Start", moment(row.start, DAY_START))
+        add(el, "Start", moment(row.start, DAY_END if row.milestone else DAY_START))
         add(el, "Finish", moment(row.finish, DAY_END))
-        add(el, "Duration", _duration(cal, row.start, row.finish))
+        add(el, "Duration", _duration(cal, row.start, row.finish, row.milestone))
         add(el, "DurationFormat", 7)  # days
-    add(el, "Milestone", False)
-    add(el, "Summary", t is None)
+    add(el, "Milestone", row.milestone)
+    add(el, "Summary", not leaf)
     add(el, "Critical", t is not None and t.task_id in critical)
     add(el, "PercentComplete", _percent(t) if t else 0)
     if t is not None and t.actual_finish and t.done:
         add(el, "ActualFinish", moment(t.actual_finish, DAY_END))
-    if row.start and t is not None:
+    if row.start and leaf:
         add(el, "ConstraintType", 0)  # as soon as possible
         add(el, "CalendarUID", -1)
     if t is not None and t.reason:
@@ -145,10 +159,10 @@ def _task(parent: Element, row: Row, cal: WorkCalendar, preds: list[int], critic
         add(base, "Finish", moment(t.baseline_due, DAY_END))
         add(base, "Duration", _duration(cal, t.baseline_start, t.baseline_due))
         add(base, "DurationFormat", 7)
-    if t is not None and row.start and row.finish:
-        add(el, "ManualStart", moment(row.start, DAY_START))
+    if leaf and row.start and row.finish:
+        add(el, "ManualStart", moment(row.start, DAY_END if row.milestone else DAY_START))
         add(el, "ManualFinish", moment(row.finish, DAY_END))
-        add(el, "ManualDuration", _duration(cal, row.start, row.finish))
+        add(el, "ManualDuration", _duration(cal, row.start, row.finish, row.milestone))
 
 
 def _percent(t: Task) -> int:

@@ -44,8 +44,9 @@ def _counted(path: Path) -> MspdiResult:
     root = parse(path).getroot()
     ns = {"p": NAMESPACE}
     tasks = root.findall("p:Tasks/p:Task", ns)
-    summaries = [t for t in tasks if t.findtext("p:Summary", "0", ns) == "1"]
-    return MspdiResult(path, len(summaries), len(tasks) - len(summaries),
+    departments = [t for t in tasks if t.findtext("p:Summary", "0", ns) == "1" and t.findtext("p:WBS", "", ns) != "MS"]
+    plain = [t for t in tasks if t.findtext("p:Summary", "0", ns) == "0" and t.findtext("p:Milestone", "0", ns) == "0"]
+    return MspdiResult(path, len(departments), len(plain),
                        len(root.findall("p:Tasks/p:Task/p:PredecessorLink", ns)),
                        len(root.findall("p:Resources/p:Resource", ns)),
                        len(root.findall("p:Calendars/p:Calendar/p:Exceptions/p:Exception", ns)))

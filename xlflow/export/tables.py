@@ -67,6 +67,11 @@ def _moves(state: WeekState) -> Iterable[tuple]:
         yield (m.task_id, m.department, m.kind, m.old, m.new, m.days, m.status, ";".join(m.change_ids))
 
 
+def _milestones(state: WeekState) -> Iterable[tuple]:
+    for m in state.milestones:
+        yield (m.name, m.planned, m.owner_department, m.source)
+
+
 def _scorecard(state: WeekState) -> Iterable[tuple]:
     card = state.scorecard
     for score in getattr(card, "departments", ()):
@@ -77,7 +82,7 @@ def _scorecard(state: WeekState) -> Iterable[tuple]:
 
 
 _BUILDERS = {"tasks": _tasks, "links": _links, "versions": _versions, "change_requests": _changes,
-             "change_tasks": _change_tasks, "decisions": _decisions, "moves": _moves, "scorecard": _scorecard}
+             "change_tasks": _change_tasks, "decisions": _decisions, "moves": _moves, "milestones": _milestones, "scorecard": _scorecard}
 
 
 def _date_of(value: object) -> object:
