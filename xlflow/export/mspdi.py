@@ -168,7 +168,9 @@ def _task(parent: Element, row: Row, cal: WorkCalendar, preds: list[int], critic
 def _percent(t: Task) -> int:
     if t.done:
         return 100
-    return max(0, min(100, round(t.percent or 0)))
+    if t.percent is None or t.percent != t.percent:  # not given, or NaN
+        return 0
+    return max(0, min(100, round(t.percent)))
 
 
 def _resources(root: Element, rows: list[Row]) -> dict[str, int]:
