@@ -102,4 +102,4 @@ def open_workspace(path: Path) -> Workspace:
 
 
 # Command modules register themselves on `main` when imported.
-from . import baseline, core, export, history, mail, merge, summary, validate, watch  # noqa: E402,F401
+from . import baseline, core, export, history, mail, merge, reference, summary, validate, watch  # noqa: E402,F401
