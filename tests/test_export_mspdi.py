@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from export_helpers import AS_OF, sample_workspace, week_from_plan
+from export_helpers import AS_OF, sample_week, sample_workspace
 from mpxj_helpers import critical_by_mpxj, read_back, schema_order
 from xlflow.export.mspdi import NAMESPACE, task_dates, write_mspdi
 from xlflow.workdays import WorkCalendar
@@ -20,14 +20,14 @@ NS = {"p": NAMESPACE}
 def sample(tmp_path_factory):
     root = tmp_path_factory.mktemp("mspdi")
     ws = sample_workspace(root / "ws")
-    state = week_from_plan(ws)
+    state, plan = sample_week(ws)
     cal = WorkCalendar.from_settings(ws.calendar)
     path = write_mspdi(state, ws, cal, ws.lang, root / "plan.xml")
-    return ws, state, cal, path
+    return ws, state, cal, path, plan
 
 
 def test_every_task_reads_back_field_by_field(sample):
-    ws, state, _, path = sample
+    ws, state, _, path, _ = sample
     got = read_back(path)["tasks"]
     by_id = {t.task_id: t for t in state.tasks}
     milestones = [m for m in state.milestones if m.planned]
@@ -58,7 +58,7 @@ def test_every_task_reads_back_field_by_field(sample):
 def test_the_sample_has_what_the_comparison_needs(sample):
     """The field-by-field test proves something only if the sample has links across departments,
     baselines, owners and done tasks."""
-    _, state, _, _ = sample
+    _, state, _, _, _ = sample
     depts = {t.task_id: t.department for t in state.tasks}
     cross = [(t, p) for t in state.tasks for p in t.predecessors if p in depts and depts[p] != t.department]
     assert cross and any(t.baseline_due for t in state.tasks) and any(t.done for t in state.tasks)
@@ -66,7 +66,7 @@ def test_the_sample_has_what_the_comparison_needs(sample):
 
 
 def test_calendar_exceptions_are_the_workspace_calendar(sample):
-    ws, state, cal, path = sample
+    ws, state, cal, path, _ = sample
     read = read_back(path)
     days = {}
     for first, last, working in read["exceptions"]:
@@ -83,10 +83,10 @@ def test_calendar_exceptions_are_the_workspace_calendar(sample):
 
 
 def test_mpxj_scheduler_finds_xlflows_critical_path(sample):
-    ws, state, _, path = sample
+    ws, state, _, path, plan = sample
     critical, finish = critical_by_mpxj(read_back(path), AS_OF, ws.project.start)
-    assert critical == set(state.critical_path)
-    assert finish == state.projected_end
+    assert critical == {t.task_id for t in plan.critical_path} == set(state.critical_path)
+    assert finish == plan.end_date == state.projected_end
 
 
 def _check_order(element: ET.Element, sequences: dict[str, list[str]]) -> list[str]:
@@ -106,7 +106,7 @@ def _check_order(element: ET.Element, sequences: dict[str, list[str]]) -> list[s
 
 
 def test_elements_follow_the_schema_sequences(sample):
-    *_, path = sample
+    *_, path, _ = sample
     s = "Project$Calendars$Calendar"
     sequences = {
         "Project": schema_order("Project"), "Calendar": schema_order(s),
