@@ -83,10 +83,13 @@ def plan_rows(state: WeekState, ws: Workspace, lang: str) -> list[Row]:
     """Departments in the workspace's order (then any other), each followed by its tasks."""
     order = [d.code for d in state.departments]
     order += sorted({t.department for t in state.tasks} - set(order))
+    by_department: dict[str, list[Task]] = {}
+    for t in state.tasks:
+        by_department.setdefault(t.department, []).append(t)
     rows: list[Row] = []
     uid = 0
     for n, code in enumerate(order, start=1):
-        own = [t for t in state.tasks if t.department == code]
+        own = by_department.get(code, [])
         dates = [task_dates(t) for t in own]
         starts = [s for s, _ in dates if s]
         finishes = [f for _, f in dates if f]

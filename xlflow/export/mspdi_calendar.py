@@ -8,6 +8,7 @@ Exceptions; Exception: TimePeriod, Occurrences, Name, Type, DayWorking, WorkingT
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from xml.etree.ElementTree import Element, SubElement
 
 from ..workdays import WorkCalendar
@@ -26,6 +27,7 @@ def add(parent: Element, tag: str, value: object = None) -> Element:
     return child
 
 
+@lru_cache(maxsize=8192)  # a plan's dates repeat: 50,000 tasks use a few hundred days
 def moment(day: dt.date, at: dt.time) -> str:
     return dt.datetime.combine(day, at).isoformat(timespec="seconds")
 
