@@ -9,7 +9,7 @@ import click
 from ..errors import MailError
 from ..i18n import msg
 from ..output.mail import retry_outbox, waiting_mails
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.group()

@@ -40,13 +40,12 @@ from ..store.weekparts import recorded_control
 from ..store.weekrecord import WeekRecord
 from ..workdays import WorkCalendar, day_text
 from .baselines import backfill
+from .changes import change_register
 
 
 def change_requests(ws: Workspace, db: StateDB, submissions: Iterable[Submission] | None = None) -> list[ChangeRequest]:
     """Every department's change requests with the decisions that count (the change register), from
     `submissions` when the caller has them parsed already (else the accepted workbooks)."""
-    from .changes import change_register  # here: changes -> versions -> merge -> control would be a cycle
-
     return list(change_register(ws, db, submissions=submissions))
 
 

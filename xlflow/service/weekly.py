@@ -25,10 +25,10 @@ from ..output.notify import reminder_attachment, reminder_message
 from ..plan.diff import PlanDiff
 from ..spec.catalog import load_catalog
 from ..store.atomic import write_bytes
-from ..store.cache import SubmissionCache
+from ..check.cache import SubmissionCache
 from ..store import weekparts, weekrecord
 from .openwork import open_work
-from ..store.lateness import late_submissions
+from ..plan.lateness import late_submissions
 from ..store.snapshots import Snapshot
 from .edits import edit_lines, master_edits
 from ..store.state import StateDB, submitted_departments
@@ -122,7 +122,7 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     if risks is None:
         risks = record.risks if record is not None else open_issues(ws)
     cal = WorkCalendar.from_settings(ws.calendar)
-    late = late_submissions(ws, db, week.start, as_of)
+    late = late_submissions(ws, db.submissions(), week.start, as_of)
     notices = build_notices(ws, record, late, as_of, lang, cal)
     edits = edit_lines(master_edits(ws, week.start, as_of, db), lang or ws.lang)
     changes = weekparts.recorded_changes(record)  # the register as that week's merge saw it

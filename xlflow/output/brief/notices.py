@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 
 from ...config import Workspace
 from ...i18n import msg
-from ...store.lateness import LateSubmission
+from ...plan.lateness import LateSubmission
 from ...store.weekrecord import WeekRecord, detail_text, problem_text
 from ...workdays import WorkCalendar, as_date
 from .model import SECTION_LIMIT, Notice, NoticeLine
