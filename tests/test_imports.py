@@ -40,7 +40,7 @@ LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 # Modules that are moving out of their unit, checked at the layer they are moving to until they have
 # moved. Keep this short: an entry is a debt with an issue, never a way around the rule.
 MOVING = {
-    # the week's record and its parts serialise the plan's values; they become xlflow/week/ (issue 17)
+    # the week's record and its parts serialise the plan's values; they are moving to xlflow/week/
     "store.weekrecord": "plan",
     "store.weekparts": "plan",
 }

@@ -77,12 +77,12 @@ class Database:
         self._applied: frozenset[Tables] = frozenset()
         with self._guard(), self._open() as con:
             con.execute("PRAGMA journal_mode=WAL")  # not allowed inside a transaction
-            con.executescript(f"BEGIN IMMEDIATE; {_META} COMMIT;")
+            pending = self._create(con)
             row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             found = int(row[0]) if row is not None else None
             if found is not None and found > SCHEMA_VERSION:
                 raise DatabaseTooNew("state-too-new", path=str(self.path), found=row[0], known=SCHEMA_VERSION)
-            self._create(con, found)
+            self._upgrade(con, pending, found)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -90,7 +90,7 @@ class Database:
         ends, rolled back when it raises."""
         if len(self._applied) < len(_REGISTRY):
             with self._guard(), self._open() as con:
-                self._create(con, SCHEMA_VERSION)
+                self._upgrade(con, self._create(con), SCHEMA_VERSION)
         with self._guard(), self._open() as con:
             con.row_factory = sqlite3.Row
             con.execute("PRAGMA synchronous=NORMAL")
@@ -102,20 +102,27 @@ class Database:
                 raise
             con.execute("COMMIT")
 
-    def _create(self, con: sqlite3.Connection, found: int | None) -> None:
-        """Create the registered tables not applied yet, add the columns an older file lacks, stamp the version."""
+    def _create(self, con: sqlite3.Connection) -> list[Tables]:
+        """Create the tables registered since the last call (one transaction); returns their registrations."""
         pending = [t for t in registered() if t not in self._applied]
-        con.execute("BEGIN IMMEDIATE")
-        for tables in pending:
-            for statement in _statements(tables.ddl):
-                con.execute(statement)
-            for _version, table, column, kind in tables.added:
-                if column not in _columns(con, table):  # checked each time: a table may register late
-                    con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        if found is None or found < SCHEMA_VERSION:
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        con.execute("COMMIT")
+        con.executescript(f"BEGIN IMMEDIATE; {_META} {''.join(t.ddl for t in pending)} COMMIT;")
         self._applied = self._applied | frozenset(pending)
+        return pending
+
+    def _upgrade(self, con: sqlite3.Connection, pending: list[Tables], found: int | None) -> None:
+        """Add the columns the tables of `pending` lack (checked each time, not by the stamp: a table may
+        register after the file was stamped) and stamp the file with SCHEMA_VERSION."""
+        present = {table: _columns(con, table) for table in {table for t in pending for _, table, _, _ in t.added}}
+        missing = [(table, column, kind) for t in pending for _, table, column, kind in t.added
+                   if column not in present[table]]
+        if not missing and found is not None and found >= SCHEMA_VERSION:
+            return
+        con.execute("BEGIN IMMEDIATE")
+        for table, column, kind in missing:
+            if column not in _columns(con, table):  # another process may have added it meanwhile
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        con.execute("COMMIT")
 
     @contextmanager
     def _open(self) -> Iterator[sqlite3.Connection]:
@@ -135,17 +142,6 @@ class Database:
             if getattr(exc, "sqlite_errorcode", None) in _UNREADABLE:
                 raise DatabaseUnreadable("store-db-unreadable", path=str(self.path)) from exc
             raise
-
-
-def _statements(ddl: str) -> list[str]:
-    """The statements of a DDL script, one by one (executescript would commit the transaction)."""
-    out, buffer = [], ""
-    for line in ddl.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            out.append(buffer.strip())
-            buffer = ""
-    return out + ([buffer.strip()] if buffer.strip() else [])
 
 
 def _columns(con: sqlite3.Connection, table: str) -> set[str]:
