@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Department, Workspace
-from ..output.mail import waiting_mails
+from ..output.outbox import waiting_mails
 from ..store.journal import NOT_REMOVED, JournalState
 from ..plan.lateness import LateSubmission, late_submissions
 from ..store.ledger import Mismatch, verify_accepted
@@ -38,7 +38,7 @@ class WorkspaceStatus:
     pending: int  # inbox files not finished yet
     outbox: int  # e-mails waiting in outbox/ (not sent yet)
     recent: tuple[SubmissionRecord, ...]  # the newest first
-    late: tuple[LateSubmission, ...] = ()  # arrived after their data week's deadline (store/lateness.py)
+    late: tuple[LateSubmission, ...] = ()  # arrived after their data week's deadline (plan/lateness.py)
     not_removed: tuple[tuple[str, str], ...] = ()  # (file name, why) of processed inbox files that could not be removed
     mismatches: tuple[Mismatch, ...] = ()  # accepted/ files that do not match the state database
 

@@ -1,5 +1,5 @@
 """The brief's notices: what the week's record holds besides tasks (store/weekrecord.py) and the
-late submissions (store/lateness.py), as short lines in the brief's language. Pure.
+late submissions (plan/lateness.py), as short lines in the brief's language. Pure.
 
 - actions_overdue: open action items past their due date — who, what, since when, which meeting;
 - dependencies: the master's dependency problems (a successor started or scheduled before its
