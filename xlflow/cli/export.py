@@ -7,7 +7,7 @@ import click
 
 from ..export.run import export_mspdi, export_tables, load
 from ..i18n import msg
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 from .merge import _as_of
 
 _as_of_option = click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
