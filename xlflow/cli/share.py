@@ -8,7 +8,7 @@ import click
 
 from ..i18n import msg
 from ..share.log import list_lines, log_lines
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.group()

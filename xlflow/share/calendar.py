@@ -3,7 +3,7 @@
 One all-day VEVENT per task due date and per milestone in scope (DTEND = the next day, as
 Outlook requires), never VTODO (calendar subscriptions ignore it). Each event's UID is the same in
 every week and every feed (project + task ID); its SEQUENCE comes from the state database and goes
-up when its date moves (store/sharelog.py). The library writes CRLF and folds lines at 75 octets
+up when its date moves (share/ledger.py). The library writes CRLF and folds lines at 75 octets
 without splitting a UTF-8 character.
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..config import Workspace
 from ..errors import XlflowError
 from ..i18n import msg
-from ..store.sharelog import sent_files
+from .ledger import sent_files
 from ..store.state import StateDB
 from .sharing import COORDINATORS, CONTENTS, DEPARTMENT_CONTENTS, sharing_list
 

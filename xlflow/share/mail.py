@@ -13,7 +13,7 @@ from ..config import Workspace
 from ..errors import MailError, XlflowError
 from ..i18n import msg
 from ..output.mail import DeliveryResult, compose, deliver
-from ..store.sharelog import SharedFile, record_sent
+from .ledger import SharedFile, record_sent
 from ..store.state import StateDB, now_iso
 from ..week.build import load_week
 from ..week.state import WeekState

@@ -18,7 +18,7 @@ from ..config import Workspace
 from ..errors import XlflowError
 from ..i18n import msg
 from ..spec.catalog import load_catalog
-from ..store import sharelog
+from . import ledger
 from ..store.atomic import write_bytes
 from ..store.state import StateDB
 from ..week.build import load_week
@@ -80,7 +80,7 @@ def write_files(ws: Workspace, state: WeekState, audiences: dict[str, frozenset[
         found = events(ws, piece, lang, catalog) if "ics" in formats else []
         days.update({e.uid: e.day for e in found})
         planned.append((audience, formats, piece, book, ics, found))
-    seqs = sharelog.sequences(db or StateDB(ws.state_db), days) if days else {}
+    seqs = ledger.sequences(db or StateDB(ws.state_db), days) if days else {}
     out = []
     for audience, formats, piece, book, ics, found in planned:
         files = []

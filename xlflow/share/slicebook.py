@@ -12,7 +12,7 @@ from ..config import Workspace
 from ..i18n import msg
 from ..spec.catalog import Catalog, load_catalog
 from ..store.atomic import atomic_path
-from ..xlsx.tables import Column, TableSheet, write_tables
+from ..xlsx.report import Column, TableSheet, write_tables
 from .scope import UPSTREAM, Slice
 from .sharing import CONTENTS
 

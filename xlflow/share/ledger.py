@@ -1,14 +1,13 @@
-"""What the sharing channels remember (share/): each calendar event's sequence and date, so a
-moved task gets a higher SEQUENCE in every feed, and each slice sent (who got what, when, its hash)
-so the coordinator can answer "who saw this"."""
+"""What sharing remembers, in the workspace's database (its tables registered with store.db): each
+calendar event's sequence and date, so a moved task gets a higher SEQUENCE in every feed, and each
+file sent (who got what, when, its hash) so the coordinator can answer "who saw this"."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
-if TYPE_CHECKING:
-    from .state import StateDB
+from ..store.db import Database, register
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calendar_events (
@@ -27,13 +26,14 @@ CREATE TABLE IF NOT EXISTS shared_files (
     message_id TEXT NOT NULL DEFAULT ''
 );
 """
+register("share.ledger", SCHEMA)
 
 
-def sequences(db: "StateDB", days: Mapping[str, dt.date]) -> dict[str, int]:
+def sequences(db: Database, days: Mapping[str, dt.date]) -> dict[str, int]:
     """The SEQUENCE of each UID for the dates given: unchanged while its date stays, one higher
     once it moves (recorded in the same transaction)."""
     out: dict[str, int] = {}
-    with db._connect() as con:
+    with db.transaction() as con:
         known = {uid: (seq, day) for uid, seq, day in con.execute("SELECT uid, sequence, day FROM calendar_events")}
         changed = []
         for uid, day in days.items():
@@ -62,14 +62,14 @@ class SharedFile:
     message_id: str = ""
 
 
-def record_sent(db: "StateDB", rows: list[SharedFile]) -> None:
-    with db._connect() as con:
+def record_sent(db: Database, rows: list[SharedFile]) -> None:
+    with db.transaction() as con:
         con.executemany("INSERT INTO shared_files (sent, week, audience, recipients, file_name, sha256, message_id)"
                         " VALUES (?,?,?,?,?,?,?)",
                         [(r.sent, r.week, r.audience, r.recipients, r.file_name, r.sha256, r.message_id) for r in rows])
 
 
-def sent_files(db: "StateDB", audience: str | None = None, sha256: str | None = None) -> list[SharedFile]:
+def sent_files(db: Database, audience: str | None = None, sha256: str | None = None) -> list[SharedFile]:
     """Every file sent, oldest first; only one audience's or one file's (by its hash, a prefix will do)."""
     query, params = "SELECT sent, week, audience, recipients, file_name, sha256, message_id FROM shared_files", []
     where = []
@@ -81,5 +81,5 @@ def sent_files(db: "StateDB", audience: str | None = None, sha256: str | None = 
         params.append(sha256.lower() + "%")
     if where:
         query += " WHERE " + " AND ".join(where)
-    with db._connect() as con:
+    with db.transaction() as con:
         return [SharedFile(*row) for row in con.execute(query + " ORDER BY id", params)]
