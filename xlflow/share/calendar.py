@@ -86,8 +86,7 @@ def events(ws: Workspace, piece: Slice, lang: str, catalog: Catalog | None = Non
             continue
         lines = [msg("share-event-status", lang, status=status.label_of(x.status, lang)),
                  msg("share-event-department", lang, department=dept(x.department)),
-                 msg("share-event-linked", lang, task_id=x.own_task_id,
-                     direction=msg(f"share-direction-{x.direction}", lang))]
+                 msg(f"share-event-{x.direction}", lang, task_id=x.own_task_id)]
         out[uid] = Event(uid, x.due, msg("share-event-task", lang, task_id=x.task_id, name=x.name), "\n".join(lines))
     for m in piece.milestones:
         if m.planned is None:
