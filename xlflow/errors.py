@@ -78,3 +78,7 @@ class InboxTaken(XlflowError):
 
 class DatabaseTooNew(XlflowError):
     """The state database has a newer schema than this xlflow knows: upgrade, never guess."""
+
+
+class ServiceError(XlflowError):
+    """Task Scheduler refused (no rights, a wrong password, no such task) or cannot be reached."""
