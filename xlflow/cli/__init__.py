@@ -88,11 +88,14 @@ def handle_errors(func):
 
 def _reader_gone(exc: OSError) -> bool:
     """`xlflow status | head` (or `| more`): the reader has what it wanted. POSIX says so with a
-    broken pipe; Windows with EINVAL on the write, which stdout then keeps failing."""
+    broken pipe; Windows with EINVAL on the write to stdout (no file name: not a file's error),
+    after which the stream has dropped what it held, so nothing tells it apart later."""
     if isinstance(exc, BrokenPipeError):
         return True
-    if exc.errno != errno.EINVAL:
+    if exc.errno != errno.EINVAL or exc.filename is not None:
         return False
+    if os.name == "nt":
+        return True
     try:
         sys.stdout.flush()
     except OSError:

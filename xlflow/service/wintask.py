@@ -122,7 +122,10 @@ def require_windows() -> None:
 def _schtasks(*args: str, prompt: bool = False) -> subprocess.CompletedProcess:
     """schtasks.exe; with `prompt` it asks for the password itself on the console (never seen by xlflow)."""
     try:
-        return subprocess.run(["schtasks", *args], capture_output=not prompt, text=not prompt)
+        return subprocess.run(["schtasks", *args], capture_output=not prompt, text=not prompt,
+                              timeout=None if prompt else 60)
+    except subprocess.TimeoutExpired:
+        raise ServiceError("service-schtasks-failed", action=args[0], code="-", output="timeout") from None
     except OSError as exc:
         raise ServiceError("service-schtasks-missing", error=exc.strerror or str(exc)) from None
 

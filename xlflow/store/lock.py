@@ -5,6 +5,7 @@ because a network share sends no file events and must be polled (PITFALLS W1).
 """
 from __future__ import annotations
 
+import ntpath
 import os
 import re
 from contextlib import contextmanager
@@ -131,7 +132,7 @@ def mapped_drive(path: Path, drive_type=None) -> str | None:
         if os.name != "nt":
             return None
         drive_type = _drive_type
-    drive = os.path.splitdrive(str(path))[0]
+    drive = ntpath.splitdrive(str(path))[0]
     if len(drive) != 2 or drive[1] != ":":
         return None
     return drive.upper() if drive_type(drive + "\\") == DRIVE_REMOTE else None
