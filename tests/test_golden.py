@@ -95,6 +95,7 @@ def normalise(name: str, data: bytes) -> bytes:
     if not name.endswith(TEXT_PARTS):
         return data
     text = data.decode("utf-8").replace("\r\n", "\n")  # xlsxwriter writes os.linesep: \r\n on Windows
+    text = text.replace(str(SHARE), SHARE.as_posix())  # the inbox as Windows prints it: \\fileserver\...
     for pattern, replacement in VOLATILE:
         text = pattern.sub(replacement, text)
     return (text.replace("\n", "&#10;").replace("><", ">\n<") + "\n").encode("utf-8")

@@ -160,4 +160,4 @@ def open_workspace(path: Path) -> Workspace:
 
 
 # Command modules register themselves on `main` when imported.
-from . import baseline, core, history, mail, merge, service, summary, validate, watch  # noqa: E402,F401
+from . import baseline, core, history, mail, merge, reference, service, summary, validate, watch  # noqa: E402,F401
