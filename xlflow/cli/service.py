@@ -7,7 +7,7 @@ import click
 
 from ..i18n import msg
 from ..service import wintask
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.group()
