@@ -98,8 +98,12 @@ def _os_error(exc: OSError, lang: str) -> str:
 
 
 def open_workspace(path: Path) -> Workspace:
-    return load_workspace(path)
+    from ..chat.config import load_channels
+
+    ws = load_workspace(path)
+    load_channels(ws)  # a wrong [[chat]] table is named with its line before the command does anything
+    return ws
 
 
 # Command modules register themselves on `main` when imported.
-from . import baseline, core, history, mail, merge, summary, validate, watch  # noqa: E402,F401
+from . import baseline, chat, core, history, mail, merge, summary, validate, watch  # noqa: E402,F401

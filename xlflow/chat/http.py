@@ -1,0 +1,58 @@
+"""One JSON POST with the standard library (urllib.request).
+
+Why not a library: the three robots need a JSON POST each (and WeCom one multipart upload);
+what matters is reading the error code in an HTTP 200 body, which the general notification
+libraries skip (they report "sent" on HTTP 200). urllib gives the status, the body and every
+network error as an exception, with TLS verified by the system's certificates, and adds no
+dependency to a tool that runs on office PCs.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+MAX_ANSWER_BYTES = 65_536
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the platform said: the HTTP status and the JSON body (None when it was not JSON)."""
+
+    status: int
+    body: dict | None
+    text: str
+
+
+class NetworkError(Exception):
+    """No answer at all: refused, reset, timed out, DNS. The POST may or may not have arrived."""
+
+
+def post_json(url: str, payload: dict, timeout: float) -> Answer:
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8",
+                                              "User-Agent": "xlflow-chat"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return _answer(response.status, response.read(MAX_ANSWER_BYTES))
+    except urllib.error.HTTPError as exc:
+        try:
+            raw = exc.read(MAX_ANSWER_BYTES)
+        except OSError:
+            raw = b""
+        return _answer(exc.code, raw)
+    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise NetworkError(f"{type(reason).__name__}: {reason}") from None
+
+
+def _answer(status: int, raw: bytes) -> Answer:
+    text = raw.decode("utf-8", "replace")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    return Answer(status, body if isinstance(body, dict) else None, text[:500])

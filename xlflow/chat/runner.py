@@ -1,0 +1,78 @@
+"""Who sends: a background thread per workspace in this process, woken whenever something is
+queued; it sleeps through the rate windows itself, so the intake never waits for a platform.
+At exit the thread finishes the POST in flight and stops; what is left waits in the outbox for
+the next run (the watcher, `xlflow chat send`)."""
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+from pathlib import Path
+
+from ..config import Workspace
+from .config import load_channels
+from .outbox import ChatOutbox
+from .sender import SendStats, Sender
+
+_threads: dict[Path, threading.Thread] = {}
+_wake: dict[Path, threading.Event] = {}
+_stop = threading.Event()
+_lock = threading.Lock()
+MAX_NAP = 30.0  # the thread looks again at least this often (a channel re-opened by `chat test`)
+
+
+def outbox(ws: Workspace) -> ChatOutbox:
+    return ChatOutbox(ws.state_db)
+
+
+def sender(ws: Workspace, **kw) -> Sender:
+    return Sender(outbox(ws), load_channels(ws), ws.lang, **kw)
+
+
+def kick(ws: Workspace) -> None:
+    """Make sure this workspace's sender thread runs (cheap when it does)."""
+    if "chat" not in ws.extra or _stop.is_set():
+        return
+    with _lock:
+        wake = _wake.setdefault(ws.root, threading.Event())
+        wake.set()
+        thread = _threads.get(ws.root)
+        if thread is None or not thread.is_alive():
+            thread = threading.Thread(target=_run, args=(ws, wake), name="xlflow-chat", daemon=True)
+            _threads[ws.root] = thread
+            thread.start()
+
+
+def _nap(wake: threading.Event, seconds: float) -> None:
+    wake.wait(min(seconds, MAX_NAP))
+    wake.clear()
+
+
+def _run(ws: Workspace, wake: threading.Event) -> None:
+    try:
+        s = sender(ws, sleep=lambda seconds: _nap(wake, seconds))
+        while not _stop.is_set():
+            wake.clear()
+            s.drain(wait=True, stop=_stop.is_set)
+            with _lock:  # nothing waits: end, unless something was queued meanwhile
+                if not wake.is_set():
+                    _threads.pop(ws.root, None)
+                    return
+    except Exception:  # noqa: BLE001 - the queue keeps the messages; the next kick starts again
+        with _lock:
+            _threads.pop(ws.root, None)
+
+
+def send_now(ws: Workspace, wait: bool = True) -> SendStats:
+    """Drain the outbox in this thread (`xlflow chat send`), sleeping through the rate windows."""
+    return sender(ws).drain(wait=wait)
+
+
+@atexit.register
+def _finish(timeout: float = 20.0) -> None:
+    _stop.set()
+    for wake in list(_wake.values()):
+        wake.set()
+    deadline = time.monotonic() + timeout
+    for thread in list(_threads.values()):
+        thread.join(max(deadline - time.monotonic(), 0))
