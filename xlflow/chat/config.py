@@ -20,6 +20,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 
 from ..config import Workspace, config_reader
+from ..errors import ConfigError
 from ..i18n import Phrase
 
 VENDORS = ("dingtalk", "wecom", "feishu")
@@ -81,45 +82,75 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _webhook(r, table: dict) -> str:
-    url = r.get(table, "webhook", str, "chat")
+class _Table:
+    """The n-th [[chat]] table: its keys' errors name the line inside that table."""
+
+    def __init__(self, r, table: dict, index: int) -> None:
+        self.r, self.table = r, table
+        heads = [i for i, line in enumerate(r.lines) if re.match(r"^\s*\[\[\s*chat\s*\]\]", line)]
+        self.start = heads[index] if index < len(heads) else 0
+        self.end = heads[index + 1] if index + 1 < len(heads) else len(r.lines)
+
+    def line(self, key: str) -> int:
+        for i in range(self.start, self.end):
+            if re.match(rf"^\s*{re.escape(key)}\s*=", self.r.lines[i]):
+                return i + 1
+        return self.start + 1
+
+    def fail(self, key: str, problem: Phrase, prefix: str = "chat") -> ConfigError:
+        return ConfigError("config-bad-key", file=str(self.r.path), key=f"{prefix}.{key}", line=self.line(key),
+                           problem=problem)
+
+    def get(self, key: str, kind: type, default=...):
+        if key not in self.table:
+            if default is ...:
+                raise ConfigError("config-missing-key", file=str(self.r.path), key=f"chat.{key}", line=self.start + 1)
+            return default
+        value = self.table[key]
+        if not isinstance(value, kind):
+            raise self.fail(key, Phrase("config-expected-type", expected=kind.__name__, got=repr(value)))
+        return value
+
+
+def _webhook(t: _Table) -> str:
+    url = t.get("webhook", str)
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(host)):
-        raise r.fail("webhook", Phrase("chat-config-https", url=mask_url(url)), "chat", url)
+        raise t.fail("webhook", Phrase("chat-config-https", url=mask_url(url)))
     if not host:
-        raise r.fail("webhook", Phrase("chat-config-url", url=mask_url(url)), "chat", url)
+        raise t.fail("webhook", Phrase("chat-config-url", url=mask_url(url)))
     return url
 
 
-def _channel(ws: Workspace, r, table: dict) -> ChatChannel:
-    if not isinstance(table, dict):
-        raise r.fail("chat", Phrase("config-expected-type", expected="table", got=repr(table)))
-    name = r.get(table, "name", str, "chat")
-    for key in table:
-        if key not in KEYS:
-            raise r.fail(key, Phrase("chat-config-unknown-key", key=key, known=", ".join(sorted(KEYS))), "chat")
-    vendor = r.get(table, "vendor", str, "chat")
-    if vendor not in VENDORS:
-        raise r.fail("vendor", Phrase("config-expected-one-of", values=", ".join(VENDORS)), "chat", vendor)
-    secret_env = r.get(table, "secret_env", str, "chat", "")
-    if secret_env and not _ENV_RE.match(secret_env):
-        raise r.fail("secret_env", Phrase("chat-config-env", value=secret_env), "chat", secret_env)
-    if secret_env and vendor == "wecom":
-        raise r.fail("secret_env", Phrase("chat-config-wecom-secret"), "chat", secret_env)
-    events = tuple(r.get(table, "events", list, "chat", list(EVENTS)))
-    wrong = [e for e in events if e not in EVENTS]
-    if wrong or not events:
-        raise r.fail("events", Phrase("chat-config-events", wrong=", ".join(map(str, wrong)),
-                                      known=", ".join(EVENTS)), "chat")
-    mention = r.get(table, "mention", dict, "chat", {})
+def _mention(ws: Workspace, t: _Table) -> dict:
+    mention = t.get("mention", dict, {})
     for code, ident in mention.items():
         if ws.department(code) is None:
-            raise r.fail(code, Phrase("chat-config-mention-dept", code=code), "chat.mention")
+            raise t.fail(code, Phrase("chat-config-mention-dept", code=code), "chat.mention")
         if not isinstance(ident, str) or not ident.strip():
-            raise r.fail(code, Phrase("config-expected-type", expected="str", got=repr(ident)), "chat.mention")
-    return ChatChannel(name, vendor, _webhook(r, table), secret_env, r.get(table, "keyword", str, "chat", ""),
-                       events, {k: v.strip() for k, v in mention.items()})
+            raise t.fail(code, Phrase("config-expected-type", expected="str", got=repr(ident)), "chat.mention")
+    return {k: v.strip() for k, v in mention.items()}
+
+
+def _channel(ws: Workspace, t: _Table) -> ChatChannel:
+    for key in t.table:
+        if key not in KEYS:
+            raise t.fail(key, Phrase("chat-config-unknown-key", key=key, known=", ".join(sorted(KEYS))))
+    name = t.get("name", str)
+    vendor = t.get("vendor", str)
+    if vendor not in VENDORS:
+        raise t.fail("vendor", Phrase("config-expected-one-of", values=", ".join(VENDORS)))
+    secret_env = t.get("secret_env", str, "")
+    if secret_env and not _ENV_RE.match(secret_env):
+        raise t.fail("secret_env", Phrase("chat-config-env", value=secret_env))
+    if secret_env and vendor == "wecom":
+        raise t.fail("secret_env", Phrase("chat-config-wecom-secret"))
+    events = tuple(t.get("events", list, list(EVENTS)))
+    wrong = [e for e in events if e not in EVENTS]
+    if wrong or not events:
+        raise t.fail("events", Phrase("chat-config-events", wrong=", ".join(map(str, wrong)), known=", ".join(EVENTS)))
+    return ChatChannel(name, vendor, _webhook(t), secret_env, t.get("keyword", str, ""), events, _mention(ws, t))
 
 
 def load_channels(ws: Workspace) -> tuple[ChatChannel, ...]:
@@ -131,10 +162,13 @@ def load_channels(ws: Workspace) -> tuple[ChatChannel, ...]:
     if not isinstance(raw, list):
         raise r.fail("chat", Phrase("chat-config-array"))
     channels, seen = [], set()
-    for table in raw:
-        channel = _channel(ws, r, table)
+    for index, table in enumerate(raw):
+        if not isinstance(table, dict):
+            raise r.fail("chat", Phrase("chat-config-array"))
+        t = _Table(r, table, index)
+        channel = _channel(ws, t)
         if channel.name in seen:
-            raise r.fail("name", Phrase("chat-config-name-twice", name=channel.name), "chat", channel.name)
+            raise t.fail("name", Phrase("chat-config-name-twice", name=channel.name))
         seen.add(channel.name)
         channels.append(channel)
     return tuple(channels)
