@@ -57,9 +57,14 @@ class Fake:
         now = self.clock()
         return {"dingtalk": self._dingtalk, "wecom": self._wecom, "feishu": self._feishu}[self.vendor](path, body, now)
 
-    def _rate(self, now: float, limit: int, window: float = 60.0) -> bool:
-        self.posts.append(now)
-        return sum(1 for t in self.posts if now - window < t <= now) > limit
+    def _rate(self, now: float, limit: int, window: float = 60.0, per_second: int = 0) -> bool:
+        """True when this request would be over `limit` in the last `window` (or `per_second`); the
+        requests taken are counted (a refused one is not)."""
+        over = sum(1 for t in self.posts if now - window < t <= now) >= limit
+        over = over or (per_second > 0 and sum(1 for t in self.posts if now - 1.0 < t <= now) >= per_second)
+        if not over:
+            self.posts.append(now)
+        return over
 
     def _dingtalk(self, path: str, raw: bytes, now: float) -> tuple[int, dict]:
         url = urllib.parse.urlsplit(path)
@@ -103,7 +108,7 @@ class Fake:
     def _feishu(self, path: str, raw: bytes, now: float) -> tuple[int, dict]:
         if path != f"/open-apis/bot/v2/hook/{self.token}":
             return self._no(now, 19001, "param invalid: incoming webhook access token invalid", "code")
-        if self._rate(now, 5, 1.0) or self._rate(now, 100):
+        if self._rate(now, 100, per_second=5):
             return self._no(now, 11232, "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]", "code")
         if len(raw) > 20 * 1024:
             return self._no(now, 9499, "Bad Request", "code")
