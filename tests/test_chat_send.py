@@ -178,3 +178,28 @@ def test_secrets_and_tokens_appear_nowhere(tmp_path, clock, fakes, no_kick):
         assert secret not in shown and secret.encode() not in data
     from xlflow.chat.config import load_channels
     assert fake.token not in load_channels(ws)[0].masked and load_channels(ws)[0].masked.endswith("…3456")
+
+
+def test_a_timeout_after_the_platform_took_the_post_is_sent_again_and_flagged(tmp_path, clock, fakes, no_kick,
+                                                                             monkeypatch):
+    """The gap no client can close: the platform took it, the answer never came. Sent again, flagged."""
+    monkeypatch.setattr(sender_mod, "TIMEOUT", 0.5)
+    fake = fakes("feishu")
+    fake.faults[:] = ["deliver-hang"]
+    ws = chat_workspace(tmp_path / "ws", [chat_table("飞书群", fake)], lang="en")
+    _intake_burst(ws, 2)
+    stats = sim_sender(ws, clock).drain()
+    assert stats.retries == 1 and stats.sent == 2
+    assert [t.count("研发部_v0") for t in fake.texts()] == [1, 1, 0]  # v0 twice, v1 once
+    rows = ChatOutbox(ws.state_db).rows()
+    assert [r["uncertain"] for r in rows] == [1, 0]
+    assert "1 resent after an interrupted send" in status_lines(ws, "en")[0]
+
+
+def test_a_refused_connection_is_not_flagged(tmp_path, clock, fakes, no_kick):
+    fake = fakes("wecom")
+    ws = chat_workspace(tmp_path / "ws", [chat_table("g", fake)])
+    fake.stop()
+    _intake_burst(ws, 1)
+    sim_sender(ws, clock).drain(wait=False)
+    assert [r["uncertain"] for r in ChatOutbox(ws.state_db).rows()] == [0]

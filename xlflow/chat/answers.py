@@ -48,6 +48,7 @@ class Verdict:
     said: str  # the platform's own message
     wait: float | None = None  # at least this long before the next try (a lock-out)
     fix: str = ""  # which "what to do" sentence goes with a stop
+    maybe_sent: bool = False  # no answer, but the platform may have taken it (sent again: flagged)
 
 
 def _code_and_text(vendor: str, body: dict) -> tuple[object, str]:

@@ -27,7 +27,12 @@ class Answer:
 
 
 class NetworkError(Exception):
-    """No answer at all: refused, reset, timed out, DNS. The POST may or may not have arrived."""
+    """No answer at all: refused, reset, timed out, DNS. `maybe_sent`: the request may have
+    reached the platform (a timeout or a reset after it went out), unlike a refused connection."""
+
+    def __init__(self, text: str, maybe_sent: bool) -> None:
+        super().__init__(text)
+        self.maybe_sent = maybe_sent
 
 
 def post_json(url: str, payload: dict, timeout: float) -> Answer:
@@ -46,7 +51,8 @@ def post_json(url: str, payload: dict, timeout: float) -> Answer:
         return _answer(exc.code, raw)
     except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise NetworkError(f"{type(reason).__name__}: {reason}") from None
+        never_sent = isinstance(reason, (ConnectionRefusedError, socket.gaierror))
+        raise NetworkError(f"{type(reason).__name__}: {reason}", not never_sent) from None
 
 
 def _answer(status: int, raw: bytes) -> Answer:

@@ -81,7 +81,7 @@ class Sender:
         try:
             return classify(channel.vendor, self.post(url, body, TIMEOUT))
         except NetworkError as exc:
-            return Verdict(RETRY, "", redact(str(exc), channel.secrets(self.env)))
+            return Verdict(RETRY, "", redact(str(exc), channel.secrets(self.env)), maybe_sent=exc.maybe_sent)
 
     def record(self, channel: ChatChannel, row: Row, verdict: Verdict, stats: SendStats) -> None:
         now, said = self.clock(), redact(verdict.said, channel.secrets(self.env))
@@ -93,7 +93,8 @@ class Sender:
             backoff = BACKOFF[min(row.attempts - 1, len(BACKOFF) - 1)]
             if verdict.wait:
                 self.outbox.pause(channel.name, now + verdict.wait)
-            self.outbox.again_later(row, now + max(backoff, verdict.wait or 0), f"{verdict.code} {said}".strip())
+            self.outbox.again_later(row, now + max(backoff, verdict.wait or 0), f"{verdict.code} {said}".strip(),
+                                    uncertain=verdict.maybe_sent)
             self.on_event(msg("chat-log-retry", self.lang, channel=channel.name, code=verdict.code, said=said))
             return
         reason = stop_reason(channel, verdict, said, self.lang)
