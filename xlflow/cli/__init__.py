@@ -106,4 +106,4 @@ def open_workspace(path: Path) -> Workspace:
 
 
 # Command modules register themselves on `main` when imported.
-from . import baseline, chat, core, history, mail, merge, summary, validate, watch  # noqa: E402,F401
+from . import baseline, chat, core, history, mail, merge, reference, summary, validate, watch  # noqa: E402,F401

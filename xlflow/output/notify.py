@@ -125,7 +125,7 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
     html = render(ws, "feedback.html.j2", lang, **context)
     text = render(ws, "feedback.txt.j2", lang, **context)
     return compose(ws, subject, text, html, recipients, attachments, cc=[a for a in cc or () if a not in recipients],
-                   kind=f"feedback-{department or 'unknown'}-{kind}", lang=lang)
+                   kind=f"feedback-{department or 'unknown'}-{kind}", lang=lang, about=file_name)
 
 
 def reminder_attachment(ws: Workspace, dept_code: str, lang: str, folder: Path) -> tuple[Path, str]:
@@ -173,4 +173,5 @@ def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Pat
     html = render(ws, "reminder.html.j2", lang, **context)
     text = render(ws, "reminder.txt.j2", lang, **context)
     return compose(ws, subject, text, html, [dept.email] if dept.email else list(ws.email.to),
-                   [path] if path else [], kind=f"reminder-{dept_code}", lang=lang)
+                   [path] if path else [], kind=f"reminder-{dept_code}" if path or not open_work
+                   else f"reminder-actions-{dept_code}", lang=lang, about=week.label)

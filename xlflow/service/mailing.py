@@ -16,7 +16,8 @@ from ..config import Workspace
 from ..errors import MailError
 from ..findings import Report
 from ..i18n import msg
-from ..output.mail import deliver, outbox_dir
+from ..output.mail import deliver
+from ..output.outbox import outbox_dir
 from ..output.notify import feedback
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
