@@ -8,6 +8,7 @@ import atexit
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from ..config import Workspace
 from .config import load_channels
@@ -16,6 +17,7 @@ from .sender import SendStats, Sender
 
 _threads: dict[Path, threading.Thread] = {}
 _wake: dict[Path, threading.Event] = {}
+_report: dict[Path, Callable[[str], None]] = {}  # where a sender thread tells retries and stops (the watcher's log)
 _stop = threading.Event()
 _lock = threading.Lock()
 MAX_NAP = 30.0  # the thread looks again at least this often (a channel re-opened by `chat test`)
@@ -29,11 +31,14 @@ def sender(ws: Workspace, **kw) -> Sender:
     return Sender(outbox(ws), load_channels(ws), ws.lang, **kw)
 
 
-def kick(ws: Workspace) -> None:
-    """Make sure this workspace's sender thread runs (cheap when it does)."""
+def kick(ws: Workspace, report: Callable[[str], None] | None = None) -> None:
+    """Make sure this workspace's sender thread runs (cheap when it does); `report` gets its
+    sentences (a retry, a channel stopped), already masked."""
     if "chat" not in ws.extra or _stop.is_set():
         return
     with _lock:
+        if report is not None:
+            _report[ws.root] = report
         wake = _wake.setdefault(ws.root, threading.Event())
         wake.set()
         thread = _threads.get(ws.root)
@@ -50,7 +55,8 @@ def _nap(wake: threading.Event, seconds: float) -> None:
 
 def _run(ws: Workspace, wake: threading.Event) -> None:
     try:
-        s = sender(ws, sleep=lambda seconds: _nap(wake, seconds))
+        s = sender(ws, sleep=lambda seconds: _nap(wake, seconds),
+                   on_event=lambda line: _report.get(ws.root, lambda _: None)(line))
         while not _stop.is_set():
             wake.clear()
             s.drain(wait=True, stop=_stop.is_set)

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..chat import events
+from ..chat.config import load_channels
 from ..config import Workspace
 from ..i18n import msg
 from ..store.state import StateDB
@@ -34,6 +35,8 @@ def after_merge(ws: Workspace, as_of: dt.date, db: StateDB | None = None) -> Non
     if "chat" not in ws.extra:
         return
     try:
+        if not any(e in c.events for c in load_channels(ws) for e in ("decision", "escalation")):
+            return  # the week is not loaded for nothing
         events.after_merge(ws, _week(ws, as_of, db))
     except Exception:  # noqa: BLE001 - the merge is done; chat is best-effort beside the mail
         return
@@ -59,9 +62,10 @@ def after_reminders(ws: Workspace, as_of: dt.date, db: StateDB | None = None) ->
         return
 
 
-def wake(ws: Workspace) -> None:
-    """Start the sender for what a previous run left queued (the watcher calls it on each rescan)."""
+def wake(ws: Workspace, report=None) -> None:
+    """Start the sender for what a previous run left queued (the watcher, when it starts); its
+    retries and stops go to `report` (the watcher's log)."""
     if "chat" in ws.extra:
         from ..chat.runner import kick
 
-        kick(ws)
+        kick(ws, report)

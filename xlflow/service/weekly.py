@@ -33,6 +33,7 @@ from ..store.snapshots import Snapshot
 from .edits import edit_lines, master_edits
 from ..store.state import StateDB, submitted_departments
 from ..workdays import Week, WorkCalendar, week_of
+from . import chatting
 from .changes import change_register
 from .control import control_of_brief
 from .scorecard import make_scorecard
@@ -179,6 +180,8 @@ def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iter
     html_path, text_path = write_reports(ws, brief, html, text, out_dir)
     message = compose(ws, brief.subject, text, html, list(to) if to else default_recipients(ws),
                       [master] if master else [], kind=f"brief-{brief.week.label}", lang=brief.lang)
+    if not preview:
+        chatting.after_brief(ws, as_of, text_path, db)  # the one-screen digest to the group chats (queued)
     return BriefResult(brief, html_path, text_path, deliver(ws, message, send, preview))
 
 
@@ -211,6 +214,8 @@ def send_reminders(ws: Workspace, as_of: dt.date, send: bool = True, lang: str |
                 continue
             attachment = reminder_attachment(ws, d.code, lang, Path(tmp)) if d.code in missing else None
             messages.append(reminder_message(ws, d.code, attachment, lang, as_of, owed))
+        if not preview:
+            chatting.after_reminders(ws, as_of, db)  # @-mentions of who has not submitted (queued)
         return deliver_all(ws, messages, send, preview), skipped
 
 
