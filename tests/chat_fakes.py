@@ -22,8 +22,8 @@ from typing import Callable
 class SimClock:
     """A clock the sender sleeps on: sleeping moves it on at once."""
 
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.t = start
+    def __init__(self, start: float | None = None) -> None:
+        self.t = time.time() if start is None else start  # messages are queued at real time
         self.lock = threading.Lock()
 
     def now(self) -> float:

@@ -203,3 +203,19 @@ def test_a_refused_connection_is_not_flagged(tmp_path, clock, fakes, no_kick):
     _intake_burst(ws, 1)
     sim_sender(ws, clock).drain(wait=False)
     assert [r["uncertain"] for r in ChatOutbox(ws.state_db).rows()] == [0]
+
+
+def test_old_messages_expire_and_a_new_brief_supersedes_the_waiting_one(tmp_path, clock, fakes, no_kick):
+    fake = fakes("wecom")
+    ws = chat_workspace(tmp_path / "ws", [chat_table("g", fake)], lang="en")
+    box = ChatOutbox(ws.state_db)
+    _intake_burst(ws, 2)
+    box.enqueue("g", "brief", "brief:2026-W46", [{"msgtype": "text", "text": {"content": "W46"}}], clock.now())
+    box.enqueue("g", "brief", "brief:2026-W47", [{"msgtype": "text", "text": {"content": "W47"}}], clock.now())
+    clock.sleep(49 * 3600)  # the robot was unreachable for two days
+    box.enqueue("g", "intake", "intake:new", [{"msgtype": "text", "text": {"content": "new"}}], clock.now())
+    assert box.enqueue("g", "intake", "intake:tok00", [], clock.now()) is False  # known: never queued twice
+    assert sim_sender(ws, clock).drain().sent == 1
+    assert [r["state"] for r in box.rows()] == ["expired", "expired", "superseded", "expired", "sent"]
+    assert fake.texts() == ['{"msgtype": "text", "text": {"content": "new"}}']
+    assert "3 given up, unsent after 48 hours" in status_lines(ws, "en")[0]

@@ -58,7 +58,8 @@ def test_a_signature_is_made_when_sent_never_reused(tmp_path):
         ws = chat_workspace(tmp_path / "ws", [chat_table("钉钉群", fake, "DT_SECRET")])
         sender = sim_sender(ws, clock, {"DT_SECRET": SECRET})
         channel = sender.channels[0]
-        ChatOutbox(ws.state_db).enqueue(channel.name, "intake", "k1", parts(channel, Message("t", ("a",), "m")), 0)
+        ChatOutbox(ws.state_db).enqueue(channel.name, "intake", "k1", parts(channel, Message("t", ("a",), "m")),
+                                        clock.now())
         clock.sleep(7200)
         assert sender.drain().sent == 1 and len(fake.delivered) == 1
     finally:

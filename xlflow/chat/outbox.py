@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+MAX_AGE = 48 * 3600.0  # a message not sent within 48 hours is expired, not sent (the mail has it)
+SUPERSEDING = ("brief", "reminder")
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chat_outbox (
     id INTEGER PRIMARY KEY,
@@ -32,7 +35,7 @@ CREATE TABLE IF NOT EXISTS chat_outbox (
     key TEXT NOT NULL,
     parts TEXT NOT NULL,          -- JSON list of payloads, without signatures or secrets
     next_part INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL,          -- queued | sending | sent | failed (too long even shortened)
+    state TEXT NOT NULL,          -- queued | sending | sent | failed (too long) | expired | superseded
     attempts INTEGER NOT NULL DEFAULT 0,
     not_before REAL NOT NULL DEFAULT 0,
     created REAL NOT NULL,
@@ -86,6 +89,7 @@ class ChannelState:
     waiting: int
     sent: int
     uncertain: int
+    expired: int = 0  # not sent within MAX_AGE, or given up (too long)
 
 
 class ChatOutbox:
@@ -105,8 +109,12 @@ class ChatOutbox:
             con.close()
 
     def enqueue(self, channel: str, event: str, key: str, parts: list[dict], now: float) -> bool:
-        """Queue a message; False when this (channel, key) was queued before (sent or not)."""
+        """Queue a message; False when this (channel, key) was queued before (sent or not). A new
+        brief or reminder supersedes one of the same kind still waiting (it would say the past)."""
         with self._connect() as con:
+            if event in SUPERSEDING:
+                con.execute("UPDATE chat_outbox SET state='superseded' WHERE channel=? AND event=? AND key<>? "
+                            "AND state='queued'", (channel, event, key))
             cur = con.execute("INSERT OR IGNORE INTO chat_outbox (channel, event, key, parts, state, created) "
                               "VALUES (?, ?, ?, ?, 'queued', ?)",
                               (channel, event, key, json.dumps(parts, ensure_ascii=False), now))
@@ -129,6 +137,8 @@ class ChatOutbox:
         ch = con.execute("SELECT state, paused_until FROM chat_channels WHERE name=?", (channel,)).fetchone()
         if ch is not None and ch[0] == "stopped":
             return None
+        con.execute("UPDATE chat_outbox SET state='expired' WHERE channel=? AND state IN ('queued', 'sending') "
+                    "AND created < ?", (channel, now - MAX_AGE))
         row = con.execute("SELECT id, event, key, parts, next_part, attempts, uncertain, state, not_before "
                           "FROM chat_outbox WHERE channel=? AND state IN ('queued', 'sending') ORDER BY id LIMIT 1",
                           (channel,)).fetchone()
@@ -207,7 +217,8 @@ class ChatOutbox:
             uncertain = con.execute("SELECT COUNT(*) FROM chat_outbox WHERE channel=? AND uncertain=1",
                                     (channel,)).fetchone()[0]
         return ChannelState(channel, ch[0], ch[1] or "", ch[2], ch[3] or 0.0,
-                            counts.get("queued", 0) + counts.get("sending", 0), counts.get("sent", 0), uncertain)
+                            counts.get("queued", 0) + counts.get("sending", 0), counts.get("sent", 0), uncertain,
+                            counts.get("expired", 0) + counts.get("failed", 0))
 
     def rows(self, channel: str | None = None) -> list[dict]:
         """Every message (for tests and `xlflow chat`), oldest first."""

@@ -21,6 +21,8 @@ def channel_line(ws: Workspace, channel: ChatChannel, box: ChatOutbox, lang: str
                     until=ws.show_time(dt.datetime.fromtimestamp(st.paused_until).astimezone()))
     if st.uncertain:
         line += msg("chat-status-uncertain", lang, count=st.uncertain)
+    if st.expired:
+        line += msg("chat-status-expired", lang, count=st.expired)
     return line
 
 
