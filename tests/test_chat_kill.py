@@ -100,3 +100,21 @@ def test_killed_anywhere_loses_nothing_and_doubles_only_flagged_messages(setup, 
     flagged = {i for i, r in enumerate(rows) if r["uncertain"]}
     assert {i for i in seen if seen.count(i) > 1} <= flagged and len(flagged) <= 1
     assert all(r["state"] == "sent" for r in rows)
+
+
+def test_a_command_that_exits_posts_what_the_rate_allows_and_leaves_the_rest_queued(tmp_path):
+    """A one-shot command queues 20 lines and exits at once: the background sender posts the 18 the
+    minute allows before the process ends, cuts no POST, and leaves 2 queued for the next run."""
+    fake = Fake("dingtalk", secret=SECRET).start()
+    try:
+        ws = chat_workspace(tmp_path / "ws", [chat_table("项目群", fake, "DT_SECRET")])
+        script = ("import sys; from xlflow.config import load_workspace; from xlflow.chat import events\n"
+                  "ws = load_workspace(sys.argv[1])\n"
+                  "for i in range(20): events.intake(ws, f't{i}', 'RD', f'file-{i:02d}.xlsx', 'accepted', 1, 0, 0)\n")
+        done = subprocess.run([sys.executable, "-c", script, str(ws.root)], env={**os.environ, "DT_SECRET": SECRET},
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert _seen(fake) == list(range(18))
+        assert [r["state"] for r in ChatOutbox(ws.state_db).rows()] == ["sent"] * 18 + ["queued"] * 2
+    finally:
+        fake.stop()

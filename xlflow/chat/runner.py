@@ -19,6 +19,7 @@ _threads: dict[Path, threading.Thread] = {}
 _wake: dict[Path, threading.Event] = {}
 _report: dict[Path, Callable[[str], None]] = {}  # where a sender thread tells retries and stops (the watcher's log)
 _stop = threading.Event()
+_closing = threading.Event()  # the process is exiting: send what may go now, wait for nothing
 _lock = threading.Lock()
 MAX_NAP = 30.0  # the thread looks again at least this often (a channel re-opened by `chat test`)
 
@@ -49,6 +50,9 @@ def kick(ws: Workspace, report: Callable[[str], None] | None = None) -> None:
 
 
 def _nap(wake: threading.Event, seconds: float) -> None:
+    if _closing.is_set():  # the rest waits in the outbox for the next run
+        _stop.set()
+        return
     wake.wait(min(seconds, MAX_NAP))
     wake.clear()
 
@@ -76,9 +80,12 @@ def send_now(ws: Workspace, wait: bool = True) -> SendStats:
 
 @atexit.register
 def _finish(timeout: float = 20.0) -> None:
-    _stop.set()
+    """At exit (a command such as `xlflow summary --send`): the sender posts what the rate allows
+    now and stops before any wait; a POST in flight is finished, not cut. The rest stays queued."""
+    _closing.set()
     for wake in list(_wake.values()):
         wake.set()
     deadline = time.monotonic() + timeout
     for thread in list(_threads.values()):
         thread.join(max(deadline - time.monotonic(), 0))
+    _stop.set()
