@@ -8,6 +8,8 @@ The signatures here are written from the platforms' documentation, independently
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import hashlib
 import hmac
 import json
@@ -48,14 +50,17 @@ class Fake:
     arrived: threading.Event = field(default_factory=threading.Event)  # set when a request hits a hang fault
     release: threading.Event = field(default_factory=threading.Event)
     posts: list = field(default_factory=list)
+    media: dict = field(default_factory=dict)  # WeCom: media_id -> (file name, bytes) uploaded
     locked_until: float = 0.0
     server: ThreadingHTTPServer | None = None
 
     # --- the platform's rules -------------------------------------------------------------------
 
-    def answer(self, path: str, body: bytes) -> tuple[int, dict]:
+    def answer(self, path: str, body: bytes, content_type: str = "") -> tuple[int, dict]:
         now = self.clock()
-        return {"dingtalk": self._dingtalk, "wecom": self._wecom, "feishu": self._feishu}[self.vendor](path, body, now)
+        if self.vendor == "wecom":
+            return self._wecom(path, body, now, content_type)
+        return {"dingtalk": self._dingtalk, "feishu": self._feishu}[self.vendor](path, body, now)
 
     def _rate(self, now: float, limit: int, window: float = 60.0, per_second: int = 0) -> bool:
         """True when this request would be over `limit` in the last `window` (or `per_second`); the
@@ -92,18 +97,35 @@ class Fake:
             return self._no(now, 310000, "keywords not in content, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]")
         return self._ok(now, body, {"errcode": 0, "errmsg": "ok"})
 
-    def _wecom(self, path: str, raw: bytes, now: float) -> tuple[int, dict]:
+    def _wecom(self, path: str, raw: bytes, now: float, content_type: str = "") -> tuple[int, dict]:
         url = urllib.parse.urlsplit(path)
-        if url.path != "/cgi-bin/webhook/send" or dict(urllib.parse.parse_qsl(url.query)).get("key") != self.token:
+        query = dict(urllib.parse.parse_qsl(url.query))
+        if query.get("key") != self.token or url.path not in ("/cgi-bin/webhook/send", "/cgi-bin/webhook/upload_media"):
             return self._no(now, 93000, "invalid webhook url, hint: [1733000000_1_abc]")
+        if url.path.endswith("upload_media"):
+            return self._wecom_upload(raw, content_type, query.get("type"), now)
         if self._rate(now, 20):
             return self._no(now, 45009, "api freq out of limit, hint: [1733000000_2_abc]")
         body = json.loads(raw)
         if body.get("msgtype") == "markdown" and len(body["markdown"]["content"].encode()) > 4096:
             return self._no(now, 40058, "markdown.content exceed max length 4096. invalid Request Parameter")
+        if body.get("msgtype") == "file" and body.get("file", {}).get("media_id") not in self.media:
+            return self._no(now, 40007, "invalid media_id")
         if body.get("msgtype") == "text" and len(body["text"]["content"].encode()) > 2048:
             return self._no(now, 40058, "content exceed max length 2048. invalid Request Parameter")
         return self._ok(now, body, {"errcode": 0, "errmsg": "ok"})
+
+    def _wecom_upload(self, raw: bytes, content_type: str, kind: str | None, now: float) -> tuple[int, dict]:
+        """multipart/form-data, field `media` with filename and filelength, 5 B to 20 MB."""
+        form = email.message_from_bytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw,
+                                        policy=email.policy.HTTP)
+        files = [p for p in form.iter_parts() if p.get_param("name", header="content-disposition") == "media"]
+        data = files[0].get_payload(decode=True) if files else b""
+        if kind not in ("file", "voice") or not files or not 5 <= len(data) <= 20 * 1024 * 1024:
+            return self._no(now, 44001, "empty media data or invalid media type")
+        media_id = f"3a{len(self.media):04d}media"
+        self.media[media_id] = (files[0].get_filename(), data)
+        return 200, {"errcode": 0, "errmsg": "ok", "type": kind, "media_id": media_id, "created_at": str(int(now))}
 
     def _feishu(self, path: str, raw: bytes, now: float) -> tuple[int, dict]:
         if path != f"/open-apis/bot/v2/hook/{self.token}":
@@ -169,7 +191,7 @@ class Fake:
                     fake.arrived.set()
                     fake.release.wait(60)
                     return  # the client is gone (killed) or times out: no answer
-                status, answer = fake.answer(self.path, raw)
+                status, answer = fake.answer(self.path, raw, self.headers.get("Content-Type", ""))
                 self._send(status, json.dumps(answer).encode())
 
             def _send(self, status: int, data: bytes) -> None:

@@ -219,3 +219,18 @@ def test_old_messages_expire_and_a_new_brief_supersedes_the_waiting_one(tmp_path
     assert [r["state"] for r in box.rows()] == ["expired", "expired", "superseded", "expired", "sent"]
     assert fake.texts() == ['{"msgtype": "text", "text": {"content": "new"}}']
     assert "3 given up, unsent after 48 hours" in status_lines(ws, "en")[0]
+
+
+def test_wecom_gets_the_full_brief_as_a_file_through_its_upload_api(tmp_path, clock, fakes, no_kick):
+    fake = fakes("wecom")
+    ws = chat_workspace(tmp_path / "ws", [chat_table("企业微信群", fake, mention={"SA": "13800000003"})])
+    brief = ws.root / "reports" / "周报-2026-W47.txt"
+    brief.parent.mkdir(exist_ok=True)
+    brief.write_text("完整周报\n" * 50, "utf-8")
+    message = Message("周报", ("一行",), "完整内容见邮件。", ("SA",))
+    events._queue(ws, "brief", "brief:2026-W47", lambda lang: message, brief)
+    assert sim_sender(ws, clock).drain().sent == 1
+    kinds = [b["msgtype"] for _, b in fake.delivered]
+    assert kinds == ["markdown", "text", "file"]
+    name, data = fake.media[fake.delivered[2][1]["file"]["media_id"]]
+    assert name == "周报-2026-W47.txt" and data == brief.read_bytes()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from pathlib import Path
 
 from ..config import Workspace
 from ..week.state import WeekState
@@ -18,7 +19,7 @@ from .vendors import parts
 RECENT_DAYS = 14  # decisions older than this are not announced (a workspace that just added a robot)
 
 
-def _queue(ws: Workspace, event: str, key: str, make) -> int:
+def _queue(ws: Workspace, event: str, key: str, make, attach: Path | None = None) -> int:
     """Queue the event on every channel that takes it; the number of channels it was new to."""
     try:
         channels = [c for c in load_channels(ws) if event in c.events]
@@ -28,7 +29,7 @@ def _queue(ws: Workspace, event: str, key: str, make) -> int:
         for channel in channels:
             message: Message | None = make(ws.lang)
             if message is not None:
-                queued += box.enqueue(channel.name, event, key, parts(channel, message), time.time())
+                queued += box.enqueue(channel.name, event, key, parts(channel, message, attach), time.time())
         if queued:
             kick(ws)
         return queued
@@ -43,8 +44,9 @@ def intake(ws: Workspace, token: str, department: str | None, file_name: str, re
         ws, lang, department, file_name, result, version, errors, warnings))
 
 
-def brief(ws: Workspace, state: WeekState, where: str) -> int:
-    return _queue(ws, "brief", f"brief:{state.week.label}", lambda lang: render.digest(ws, state, lang, where))
+def brief(ws: Workspace, state: WeekState, where: str, attach: Path | None = None) -> int:
+    """The digest; WeCom groups also get `attach` (the brief's text) as a file."""
+    return _queue(ws, "brief", f"brief:{state.week.label}", lambda lang: render.digest(ws, state, lang, where), attach)
 
 
 def reminder(ws: Workspace, state: WeekState) -> int:

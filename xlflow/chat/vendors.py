@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Callable
 
 from .config import ChatChannel
@@ -20,6 +21,8 @@ DINGTALK_BODY = 20_000
 WECOM_MARKDOWN = 4_096
 WECOM_TEXT = 2_048
 FEISHU_BODY = 20_000  # 20 KB; the signature fields (≈ 90 bytes) are counted in
+WECOM_FILE_BYTES = 20 * 1024 * 1024  # the media API takes 5 B to 20 MB
+UPLOAD = "xlflow_upload"  # a part that is a file: uploaded when sent (WeCom), its path here
 _SIGN_ROOM = 120
 _MOBILE = re.compile(r"^\+?\d{6,15}$")
 
@@ -98,11 +101,14 @@ def fitted(channel: ChatChannel, message: Message) -> dict:
     return payload
 
 
-def parts(channel: ChatChannel, message: Message) -> list[dict]:
-    """The POSTs that carry `message`: one, or for WeCom with mobiles to @-mention, two."""
+def parts(channel: ChatChannel, message: Message, attach: Path | None = None) -> list[dict]:
+    """The POSTs that carry `message`: one; for WeCom also a text @-mentioning mobiles, and the
+    file `attach` (the full brief) through its upload API."""
     out = [fitted(channel, message)]
     mobiles = [i for i in _ids(channel, message) if _MOBILE.match(i)]
     if channel.vendor == "wecom" and mobiles:
         text = clip_bytes(_with_keyword(channel, message.title, ""), WECOM_TEXT)
         out.append({"msgtype": "text", "text": {"content": text, "mentioned_mobile_list": mobiles}})
+    if channel.vendor == "wecom" and attach is not None:
+        out.append({"msgtype": "file", UPLOAD: str(attach)})
     return out

@@ -48,7 +48,7 @@ def after_brief(ws: Workspace, as_of: dt.date, text_path: Path | None, db: State
         return
     try:
         where = msg("chat-brief-where", ws.lang, path=text_path.relative_to(ws.root) if text_path else "reports/")
-        events.brief(ws, _week(ws, as_of, db), where)
+        events.brief(ws, _week(ws, as_of, db), where, text_path)
     except Exception:  # noqa: BLE001
         return
 
