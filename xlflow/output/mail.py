@@ -17,6 +17,7 @@ Why it looks the way it does:
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import mimetypes
 import os
 import re
@@ -37,7 +38,7 @@ from ..config import Workspace
 from ..errors import MailError
 from ..i18n import msg
 from ..store.atomic import write_bytes
-from .outbox import (IDENTITY_HEADER, KIND_HEADER, POLICY, UNSENT_HEADER, Judged, judge, outbox_dir, read_message,
+from .outbox import (EVENT_HEADER, IDENTITY_HEADER, KIND_HEADER, POLICY, UNSENT_HEADER, Judged, judge, outbox_dir, read_message,
                      recipients, withdraw, write_outbox, write_preview)
 from .breaker import SERVER_FAILURES, CircuitBreaker, breaker_for, use_breaker  # noqa: F401 - use_breaker, CircuitBreaker: part of this API
 
@@ -104,12 +105,14 @@ def sender_address(ws: Workspace, lang: str | None = None) -> str:
 
 def compose(ws: Workspace, subject: str, text: str, html: str | None, to: Iterable[str],
             attachments: Iterable[Path] = (), sender: str | None = None, *, cc: Iterable[str] = (),
-            kind: str = "mail", lang: str | None = None, about: str | None = None) -> EmailMessage:
+            kind: str = "mail", lang: str | None = None, about: str | None = None,
+            event_at: dt.datetime | None = None) -> EmailMessage:
     """A multipart/alternative (text + HTML) message with attachments. An attachment larger than
     ws.email.max_attachment_mb raw (or one that would push the total over it) is replaced by a
     line naming its path in both parts: base64 adds a third, and servers reject big messages
     with 552. `about`: what the message is about when the kind alone does not say it (the file a
-    feedback answers): with the recipients, its identity in the queue (outbox.py)."""
+    feedback answers): with the recipients, its identity in the queue (outbox.py). `event_at`: when
+    what it tells happened (a file's arrival), which a later event can make out of date."""
     lang = lang or ws.lang
     limit = int(ws.email.max_attachment_mb * 1024 * 1024)
     attached: list[Path] = []
@@ -140,6 +143,8 @@ def compose(ws: Workspace, subject: str, text: str, html: str | None, to: Iterab
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=_domain(message["From"]))
     message[KIND_HEADER] = re.sub(r"[^A-Za-z0-9_.-]+", "-", kind)[:60] or "mail"
+    if event_at is not None:
+        message[EVENT_HEADER] = event_at.astimezone().isoformat()
     if about:
         message[IDENTITY_HEADER] = clean_header_text(f"{message[KIND_HEADER]}:{about}")[:200]
     message.set_content(text, cte="base64")  # base64: safe through any relay, 8BITMIME or not

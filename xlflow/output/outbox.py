@@ -28,6 +28,7 @@ from ..store.state import StateDB
 POLICY = email.policy.SMTP.clone(max_line_length=998)
 KIND_HEADER = "X-Xlflow-Kind"
 IDENTITY_HEADER = "X-Xlflow-Identity"
+EVENT_HEADER = "X-Xlflow-Event-At"  # when what the message tells happened (ISO), if not when it was written
 UNSENT_HEADER = "X-Unsent"  # Outlook opens an .eml carrying it as a draft, ready to send
 PREVIEW, SENT, WITHDRAWN = "preview", "sent", "withdrawn"
 # kinds made wrong by a later accepted version of their department: "feedback-RD-rejected…", "reminder-RD…"
@@ -119,8 +120,17 @@ class Judged:
 
 
 def _composed(message: EmailMessage) -> dt.datetime | None:
+    """When the message was written (its Date)."""
     try:
         return parsedate_to_datetime(str(message["Date"])).astimezone(dt.timezone.utc)
+    except (TypeError, ValueError):
+        return None
+
+
+def _event_at(message: EmailMessage) -> dt.datetime | None:
+    """When what the message tells happened (a rejected file's arrival), if it says."""
+    try:
+        return dt.datetime.fromisoformat(str(message[EVENT_HEADER])).astimezone(dt.timezone.utc)
     except (TypeError, ValueError):
         return None
 
@@ -161,7 +171,8 @@ def judge(ws: Workspace, now: dt.datetime | None = None, db: StateDB | None = No
         ident, composed = identity(head), _composed(head)
         kind = str(head.get(KIND_HEADER) or "")
         match = _SUPERSEDED_BY_ACCEPTANCE.match(kind)
-        accepted = _accepted_since(db, match["a"] or match["b"], composed) if match and composed else None
+        since = _event_at(head) or composed
+        accepted = _accepted_since(db, match["a"] or match["b"], since) if match and since else None
         if accepted is not None:
             out.append(Judged(path, ident, composed, "withdraw", "outbox-withdrawn-accepted",
                               (("department", match["a"] or match["b"]), ("accepted", ws.show_time(accepted)))))

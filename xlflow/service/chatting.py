@@ -19,7 +19,7 @@ PROCESSED = ("accepted", "rejected", "unreadable")
 def _week(ws: Workspace, as_of: dt.date, db: StateDB | None):
     from ..week.build import load_week
 
-    return load_week(ws, as_of, db)
+    return load_week(ws, as_of, db, scorecard=False)
 
 
 def after_intake(ws: Workspace, outcome: Outcome) -> None:
@@ -53,11 +53,12 @@ def after_brief(ws: Workspace, as_of: dt.date, text_path: Path | None, db: State
         return
 
 
-def after_reminders(ws: Workspace, as_of: dt.date, db: StateDB | None = None) -> None:
+def after_reminders(ws: Workspace, as_of: dt.date, db: StateDB | None = None, week=None) -> None:
+    """@-mentions of who has not submitted; `week`: the WeekState the reminders used, if loaded."""
     if "chat" not in ws.extra:
         return
     try:
-        events.reminder(ws, _week(ws, as_of, db))
+        events.reminder(ws, week if week is not None else _week(ws, as_of, db))
     except Exception:  # noqa: BLE001
         return
 
