@@ -54,3 +54,16 @@ def test_a_workspace_merge_hands_its_week_to_the_chat(tmp_path, monkeypatch):
     outcomes = process_inbox(ws, as_of=AS_OF.replace(day=13))
     assert [o.result for o in outcomes] == ["accepted", "accepted"]
     assert seen and seen[-1].project_code == ws.project.code and {t.department for t in seen[-1].tasks} >= {"RD", "MK"}
+
+
+def test_the_brief_says_a_stopped_group_and_how_to_fix_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(events, "kick", lambda ws: None)
+    fake = Fake("feishu")
+    fake.server = type("S", (), {"server_address": ("127.0.0.1", 9)})()
+    ws = chat_workspace(tmp_path / "ws", [chat_table("领导群", fake)], lang="en")
+    record(StateDB(ws.state_db))
+    assert weekly.send_weekly_brief(ws, AS_OF, send=False).brief.notes == weekly.make_brief(ws, AS_OF).notes
+    ChatOutbox(ws.state_db).stop("领导群", "the platform answered 19024: Key Words Not Found — set keyword", 0)
+    result = weekly.send_weekly_brief(ws, AS_OF, send=False)
+    assert "Group 领导群 (feishu) stopped since" in result.text.read_text("utf-8")
+    assert "19024: Key Words Not Found — set keyword" in result.brief.notes[-1]

@@ -33,3 +33,12 @@ def status_lines(ws: Workspace, lang: str) -> list[str]:
         return []
     box = ChatOutbox(ws.state_db)
     return [channel_line(ws, c, box, lang) for c in channels]
+
+
+def stopped_lines(ws: Workspace, lang: str) -> list[str]:
+    """The lines of the groups that are stopped (for the brief's notes)."""
+    channels = load_channels(ws)
+    if not channels:
+        return []
+    box = ChatOutbox(ws.state_db)
+    return [channel_line(ws, c, box, lang) for c in channels if box.channel_state(c.name).state == "stopped"]

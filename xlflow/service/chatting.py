@@ -3,6 +3,7 @@ chat sender paces and sends in the background) and never raising. Nothing happen
 without [[chat]] tables."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -51,6 +52,20 @@ def after_brief(ws: Workspace, as_of: dt.date, text_path: Path | None, db: State
         events.brief(ws, _week(ws, as_of, db), where, text_path)
     except Exception:  # noqa: BLE001
         return
+
+
+def with_chat_notes(ws: Workspace, brief):
+    """The brief with a note per group chat that is stopped ("group X stopped: <answer> — what to do"),
+    in the brief's language; unchanged when every group is open or none is configured."""
+    if "chat" not in ws.extra:
+        return brief
+    try:
+        from ..chat.status import stopped_lines
+
+        lines = stopped_lines(ws, brief.lang)
+    except Exception:  # noqa: BLE001 - a broken chat table is said by every command, not by the brief
+        return brief
+    return dataclasses.replace(brief, notes=brief.notes + tuple(lines)) if lines else brief
 
 
 def after_reminders(ws: Workspace, as_of: dt.date, db: StateDB | None = None, week=None) -> None:

@@ -82,7 +82,7 @@ def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iter
     with `send` and a configured server also send it. MailError leaves the .eml queued. With
     `preview` the e-mail only goes to outbox/preview/ (a look, not a queued message)."""
     db = db or StateDB(ws.state_db)
-    brief = make_brief(ws, as_of, lang, db, risks)
+    brief = chatting.with_chat_notes(ws, make_brief(ws, as_of, lang, db, risks))  # a stopped group chat, said
     master = master_file(ws, db)
     fits = master is not None and master.stat().st_size <= ws.email.max_attachment_mb * 1024 * 1024
     html, text = render_brief(ws, brief, attachment_name(master) if fits else "")  # else compose adds its path
