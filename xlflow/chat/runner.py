@@ -68,9 +68,10 @@ def _run(ws: Workspace, wake: threading.Event) -> None:
                 if not wake.is_set():
                     _threads.pop(ws.root, None)
                     return
-    except Exception:  # noqa: BLE001 - the queue keeps the messages; the next kick starts again
+    except Exception as exc:  # noqa: BLE001 - the queue keeps the messages; the next kick starts again
         with _lock:
             _threads.pop(ws.root, None)
+        _report.get(ws.root, lambda _: None)(f"xlflow chat: {type(exc).__name__}: {exc}"[:300])
 
 
 def send_now(ws: Workspace, wait: bool = True) -> SendStats:
