@@ -19,6 +19,12 @@ def test_dingtalk_sign_matches_the_published_example():
     assert dingtalk_sign(1700000000000, "secret") == "OuzzJR5%2BxZ4%2FEYwqtNt6sMYZQMTa%2FHEGvc9miJe7XzY%3D"
 
 
+def test_feishu_sign_matches_the_published_example():
+    # 1599360473 is the sample timestamp of Feishu's custom-bot guide; two public projects' tests
+    # (a "FeishuPusher" and a "build_lark_signature") publish this pair with the secret "demo".
+    assert feishu_sign(1599360473, "demo") == "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8="
+
+
 def test_feishu_sign_keys_the_hmac_with_timestamp_and_secret_over_nothing():
     # Feishu's documented algorithm (key = "timestamp\nsecret", empty message), computed by openssl:
     # printf '' | openssl dgst -sha256 -hmac "$(printf '1599360473\ntest-secret')" -binary | base64
