@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..config import Workspace
 from ..errors import UsageError
 from ..i18n import msg
-from .answers import OK
+from .answers import OK, STOP
 from .config import ChatChannel, load_channels, redact
 from .message import Message
 from .runner import kick, sender
@@ -53,9 +53,11 @@ def probe(ws: Workspace, name: str | None = None, lang: str | None = None, **kw)
         if last.kind == OK:
             s.outbox.reopen(channel.name, s.clock())
             answer = msg("chat-answer", lang, code=last.code, said=said)
+        elif last.kind == STOP:  # the group would refuse the queued messages too: stopped, with why
+            answer = stop_reason(channel, last, said, lang)
+            s.outbox.stop(channel.name, stop_reason(channel, last, said, ws.lang), s.clock())
         else:
-            answer = stop_reason(channel, last, said, lang) if last.kind != "retry" else \
-                msg("chat-answer", lang, code=last.code or "—", said=said)
+            answer = msg("chat-answer", lang, code=last.code or "—", said=said)
         results.append(Probe(channel, last.kind == OK, answer, last.kind == OK and was == "stopped"))
     if any(r.reopened for r in results):
         kick(ws)
