@@ -10,7 +10,7 @@ from ..chat.probe import probe
 from ..chat.runner import outbox, send_now
 from ..chat.status import status_lines
 from ..i18n import msg
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.group()

@@ -20,7 +20,7 @@ from ..i18n import _catalog, default_lang, msg
 from ..spec.catalog import Field, load_catalog
 from ..spec.master import load_master_spec
 from ..store.atomic import write_bytes
-from . import handle_errors, main
+from .app import handle_errors, main
 
 REGENERATE = "xlflow reference --out docs/reference.md"
 # Where the tables a feature reads itself are described (config FEATURE_SECTIONS).

@@ -10,7 +10,7 @@ import click
 from ..config import Workspace
 from ..i18n import msg
 from ..service.status import LATE_WEEKS, WorkspaceStatus, workspace_status
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.command()

@@ -31,7 +31,7 @@ from ..xlsx.bounded import CopyResult
 from ..plan.guard import GuardResult, acceptance_line
 from ..store.accepted import write_accepted
 from ..store.atomic import atomic_path, write_bytes
-from ..store.cache import remember
+from ..check.cache import remember
 from ..store.journal import NOT_REMOVED
 from ..store.journal import JournalState as J
 from ..store.state import StateDB

@@ -25,7 +25,7 @@ from ..spec.catalog import load_catalog
 from ..store.accepted import AcceptedVersion
 from ..store.atomic import atomic_path
 from ..store.baselines import Baselines, PlanEnd
-from ..store.cache import SubmissionCache, check_and_cache, file_sha256
+from ..check.cache import SubmissionCache, check_and_cache, file_sha256
 from ..store import weekparts, weekrecord
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import StateDB, submitted_departments
