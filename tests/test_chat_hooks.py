@@ -60,10 +60,7 @@ def test_a_workspace_without_chat_is_untouched(tmp_path, monkeypatch):
     chatting.after_merge(ws, DAY)
     chatting.after_brief(ws, DAY, None)
     chatting.after_intake(ws, Outcome(ws.root / "x.xlsx", "accepted", "RD"))
-    import sqlite3
-    if ws.state_db.exists():
-        with sqlite3.connect(ws.state_db) as con:
-            assert not con.execute("SELECT name FROM sqlite_master WHERE name='chat_outbox'").fetchall()
+    assert ChatOutbox(ws.state_db).rows() == []
 
 
 def test_a_broken_week_never_breaks_the_caller(group, monkeypatch):

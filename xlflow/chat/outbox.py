@@ -1,8 +1,9 @@
 """The chat outbox and its journal: tables in the workspace's state database (xlflow.sqlite).
 
-A message is put in the outbox once per (channel, key): the key names the event (the file's
-hash and arrival, the week, the change request and its decision), so an event produced again
-after a crash is not queued twice. Each message is one or more parts (one POST each);
+The tables are registered with the database (store/db.py). A message is put in the outbox once
+per (channel, key): the key names the event (the inbox file and its hash, the week, the change
+request and its decision, the escalated row), so an event produced again after a crash is not
+queued twice. Each message is one or more parts (one POST each);
 `next_part` says how far it got.
 
     queued ──claim──► sending ──0──► (next part) … ──► sent
@@ -19,10 +20,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+
+from ..store.db import Database, register
 
 MAX_AGE = 48 * 3600.0  # a message not sent within 48 hours is expired, not sent (the mail has it)
 SUPERSEDING = ("brief", "reminder")
@@ -55,6 +56,7 @@ CREATE TABLE IF NOT EXISTS chat_channels (
     paused_until REAL NOT NULL DEFAULT 0   -- a platform's lock-out (DingTalk: 10 minutes)
 );
 """
+register("chat.outbox", SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -95,18 +97,11 @@ class ChannelState:
 class ChatOutbox:
     def __init__(self, db_path: Path) -> None:
         self.path = Path(db_path)
-        with self._connect() as con:
-            con.executescript(SCHEMA)
+        self.db = Database(self.path)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=FULL")  # a committed "sent" survives a power cut
-            yield con
-        finally:
-            con.close()
+    def _connect(self):
+        """One transaction (BEGIN IMMEDIATE) on the workspace's database (store/db.py)."""
+        return self.db.transaction()
 
     def enqueue(self, channel: str, event: str, key: str, parts: list[dict], now: float) -> bool:
         """Queue a message; False when this (channel, key) was queued before (sent or not). A new
@@ -124,14 +119,7 @@ class ChatOutbox:
         """The next part to POST now (recorded as a post in the rate window), or the seconds to
         wait before one may go, or None when nothing waits (or the channel is stopped)."""
         with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                found = self._claim(con, channel, now, rate)
-                con.execute("COMMIT")
-                return found
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            return self._claim(con, channel, now, rate)
 
     def _claim(self, con: sqlite3.Connection, channel: str, now: float, rate: Rate) -> Row | float | None:
         ch = con.execute("SELECT state, paused_until FROM chat_channels WHERE name=?", (channel,)).fetchone()
@@ -223,7 +211,6 @@ class ChatOutbox:
     def rows(self, channel: str | None = None) -> list[dict]:
         """Every message (for tests and `xlflow chat`), oldest first."""
         with self._connect() as con:
-            con.row_factory = sqlite3.Row
             query = "SELECT * FROM chat_outbox" + (" WHERE channel=?" if channel else "") + " ORDER BY id"
             return [dict(r) for r in con.execute(query, (channel,) if channel else ())]
 
