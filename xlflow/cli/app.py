@@ -157,4 +157,8 @@ def _os_error(exc: OSError, lang: str) -> str:
 
 
 def open_workspace(path: Path) -> Workspace:
-    return load_workspace(path)
+    from ..chat.config import load_channels
+
+    ws = load_workspace(path)
+    load_channels(ws)  # a wrong [[chat]] table is named with its line before the command does anything
+    return ws

@@ -63,6 +63,10 @@ def status(workspace: Path, lang: str | None) -> None:
     lang = lang or ws.lang
     for line in status_lines(ws, workspace_status(ws, dt.datetime.now().astimezone()), lang):
         click.echo(line)
+    from ..chat.status import status_lines as chat_lines
+
+    for line in chat_lines(ws, lang):  # each group robot's state, one line each
+        click.echo(line)
 
 
 def status_lines(ws: Workspace, st: WorkspaceStatus, lang: str) -> list[str]:
