@@ -3,6 +3,7 @@ holds its scope and nothing of anyone else's plan — in no part of the package.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -156,3 +157,26 @@ def test_a_wrong_sharing_list_is_a_line_of_the_merge_not_a_failed_merge(sample, 
     assert result.master_path.is_file() and not (root / "slices").exists()
     line = next(x for x in result.summary("en") if x.startswith("The department slices and calendars were not written"))
     assert "sharing.rows.content" in line and "own_tasks" in line
+
+
+def test_a_merge_rewrites_only_the_files_whose_inputs_changed(tmp_path):
+    """Slices and calendars whose week part is the same are not written again: a re-merge of an
+    unchanged plan writes nothing, and a changed config rewrites everything."""
+    ws = init_workspace(tmp_path / "ws", "zh", sample=True)
+    for path in sorted((samples_dir() / "submissions" / "week46").glob("*.xlsx")):
+        shutil.copy2(path, ws.folder("inbox") / path.name)
+    day = WEEKS["week46"]
+    process_inbox(ws, day, "zh", received_at=dt.datetime.combine(day, dt.time(15, 0)).astimezone())
+    merge_workspace(ws, as_of=day, lang="zh")
+    files = sorted(p for p in (ws.root / "slices").rglob("*") if p.is_file() and p.name != ".written.json")
+    assert files and any(p.suffix == ".ics" for p in files) and any(p.suffix == ".xlsx" for p in files)
+    before = {p: p.stat().st_mtime_ns for p in files}
+    for p in files:  # set back a second, so a rewrite shows even on a coarse clock
+        os.utime(p, ns=(before[p] - 10**9, before[p] - 10**9))
+    stamped = {p: p.stat().st_mtime_ns for p in files}
+    merge_workspace(ws, as_of=day, lang="zh")
+    assert {p: p.stat().st_mtime_ns for p in files} == stamped  # nothing written again
+    config = ws.root / "xlflow.toml"
+    config.write_text(config.read_text("utf-8") + "\n# edited\n", "utf-8")
+    merge_workspace(ws, as_of=day, lang="zh")
+    assert all(p.stat().st_mtime_ns != stamped[p] for p in files)

@@ -11,10 +11,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Workspace
+from .. import __version__
+from ..config import CONFIG_NAME, Workspace
 from ..errors import XlflowError
 from ..i18n import msg
 from ..spec.catalog import load_catalog
@@ -69,7 +72,9 @@ def _paths(ws: Workspace, audience: str, piece: Slice, week: str) -> tuple[Path 
 def write_files(ws: Workspace, state: WeekState, audiences: dict[str, frozenset[str]],
                 db: StateDB | None = None, lang: str | None = None) -> list[Published]:
     """For each audience, the files of the formats given (xlsx, ics): the slices, then the
-    calendars with one set of sequences for every feed."""
+    calendars with one set of sequences for every feed. A file whose inputs are those it was last
+    written from is left as it is (a merge that changed one department rewrites its files and the
+    coordinators' feed, not every department's: at 50,000 tasks that is the difference)."""
     lang = lang or ws.lang
     sharing, catalog = sharing_list(ws), load_catalog()
     stamp = dt.datetime.combine(state.data_date, dt.time(), dt.timezone.utc)
@@ -81,15 +86,52 @@ def write_files(ws: Workspace, state: WeekState, audiences: dict[str, frozenset[
         days.update({e.uid: e.day for e in found})
         planned.append((audience, formats, piece, book, ics, found))
     seqs = ledger.sequences(db or StateDB(ws.state_db), days) if days else {}
+    written = _Written(ws, lang)
     out = []
     for audience, formats, piece, book, ics, found in planned:
         files = []
         if "xlsx" in formats and book is not None:
-            files.append(write_slice(ws, piece, book, lang, catalog))
+            if written.changed(book, piece):
+                write_slice(ws, piece, book, lang, catalog)
+            files.append(book)
         if "ics" in formats:
-            files.append(write_bytes(ics, calendar_bytes(ws, piece, lang, seqs, stamp, found)))
+            if written.changed(ics, (stamp, found, [seqs.get(e.uid, 0) for e in found])):
+                write_bytes(ics, calendar_bytes(ws, piece, lang, seqs, stamp, found))
+            files.append(ics)
         out.append(Published(audience, tuple(files)))
+    written.save()
     return out
+
+
+class _Written:
+    """What each file of slices/ was last written from (a digest in slices/.written.json): the
+    slice or events, the language, the config and xlflow's version."""
+
+    def __init__(self, ws: Workspace, lang: str) -> None:
+        self.index = slices_folder(ws) / ".written.json"
+        try:
+            self.known: dict[str, str] = json.loads(self.index.read_text("utf-8"))
+        except (OSError, ValueError):
+            self.known = {}
+        try:
+            config = (ws.root / CONFIG_NAME).read_bytes()
+        except OSError:
+            config = b""
+        self.context = hashlib.sha256(config + f"\0{lang}\0{__version__}".encode()).hexdigest()
+        self.root, self.dirty = slices_folder(ws), False
+
+    def changed(self, path: Path, inputs: object) -> bool:
+        """True (and remembered) when `path` must be written: missing, or made from other inputs."""
+        key = path.relative_to(self.root).as_posix()
+        digest = hashlib.sha256(f"{self.context}\0{inputs!r}".encode("utf-8", "surrogatepass")).hexdigest()
+        if self.known.get(key) == digest and path.is_file():
+            return False
+        self.known[key], self.dirty = digest, True
+        return True
+
+    def save(self) -> None:
+        if self.dirty:
+            write_bytes(self.index, json.dumps(self.known, indent=0, sort_keys=True).encode("utf-8"))
 
 
 def publish(ws: Workspace, state: WeekState, frequency: str = "merge", db: StateDB | None = None,
