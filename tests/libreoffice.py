@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-PROFILE = Path(tempfile.gettempdir()) / f"xlflow-test-lo-profile-{os.getuid() if hasattr(os, "getuid") else "win"}"
+_USER = os.getuid() if hasattr(os, "getuid") else "win"
+PROFILE = Path(tempfile.gettempdir()) / f"xlflow-test-lo-profile-{_USER}"
 
 
 def soffice() -> str:
