@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from ..features.coordinator.week import Escalation
 from ..workdays import Week
 
 
@@ -105,15 +106,6 @@ class LinkProblem:
     other_department: str | None = None
     other_task_id: str | None = None
     detail: Mapping[str, str] = field(default_factory=dict)  # {"zh": …, "en": …}
-
-
-@dataclass(frozen=True)
-class Escalation:
-    """A row the coordinator marked for escalation in the master, with the comment typed beside it."""
-
-    department: str
-    task_id: str
-    comment: str = ""
 
 
 @dataclass(frozen=True)
