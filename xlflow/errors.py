@@ -84,3 +84,7 @@ class DatabaseTooNew(XlflowError):
 class DatabaseUnreadable(XlflowError):
     """xlflow.sqlite is not a SQLite database or is damaged (cut short by a full disk or a copy
     that did not finish): say which file, and to put back a backup rather than delete it."""
+
+
+class ServiceError(XlflowError):
+    """Task Scheduler refused (no rights, a wrong password, no such task) or cannot be reached."""

@@ -2,5 +2,6 @@
 every command uses are in app.py; importing this package registers each command module's commands."""
 from __future__ import annotations
 
-from . import baseline, core, history, mail, merge, reference, summary, validate, watch  # noqa: F401 - they register
+from . import (baseline, chat, core, export, history, mail, merge, reference, service, summary,  # noqa: F401 - they register
+               validate, watch)
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option  # noqa: F401

@@ -3,6 +3,7 @@ handle_errors, which turns library errors into a message and an exit code. The c
 import this module and register their commands on `main`; the package imports them all."""
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sqlite3
@@ -25,15 +26,40 @@ class Context:
         return self.lang_option or (ws.lang if ws else default_lang())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def setup_streams() -> None:
+    """Before click parses anything (`--help` prints Chinese): a console gets what it can show and
+    `?` for the rest; a file or a pipe gets UTF-8 (a scheduled `xlflow watch --once > log.txt` on an
+    English Windows would otherwise write cp1252, every Chinese character a `?`). An explicit
+    PYTHONIOENCODING is kept."""
+    for stream in (sys.stdout, sys.stderr):
+        if not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            console = stream.isatty()
+        except (OSError, ValueError):
+            console = False
+        if console or os.environ.get("PYTHONIOENCODING"):
+            stream.reconfigure(errors="replace")
+        else:
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
+class XlflowGroup(click.Group):
+    """The command group; sets up the real streams (not a test runner's) before parsing."""
+
+    def main(self, *args, **kwargs):
+        if sys.stdout is sys.__stdout__:
+            setup_streams()
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=XlflowGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xlflow")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """xlflow — run cross-department projects on plain Excel files.
     xlflow：用普通 Excel 文件运行跨部门协作项目。"""
     ctx.obj = Context(None)
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="replace")
 
 
 workspace_option = click.option(
@@ -49,10 +75,42 @@ def handle_errors(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
-        except BrokenPipeError:  # `xlflow status | head`: the reader has what it wanted
+            result = func(*args, **kwargs)
+            sys.stdout.flush()  # a reader that stopped early fails the write here, not at exit
+            return result
+        except OSError as exc:
+            if not _reader_gone(exc):
+                raise
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
             sys.exit(0)
+
+    return _errors(wrapper, func)
+
+
+def _reader_gone(exc: OSError) -> bool:
+    """`xlflow status | head` (or `| more`): the reader has what it wanted. POSIX says so with a
+    broken pipe; Windows with EINVAL on the write to stdout (no file name: not a file's error),
+    after which the stream has dropped what it held, so nothing tells it apart later."""
+    if isinstance(exc, BrokenPipeError):
+        return True
+    if exc.errno != errno.EINVAL or exc.filename is not None:
+        return False
+    if os.name == "nt":
+        return True
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return False
+
+
+def _errors(wrapper, func):
+    """Around `wrapper`: XlflowError, OSError and a database error become one sentence and an exit code."""
+
+    @functools.wraps(func)
+    def outer(*args, **kwargs):
+        try:
+            return wrapper(*args, **kwargs)
         except XlflowError as exc:
             kwargs = _with_group_options(kwargs)
             workspace = kwargs.get("workspace") or Path(".")
@@ -68,7 +126,7 @@ def handle_errors(func):
             click.echo(msg("error-prefix", lang) + msg("os-database-read-only", lang, path=path, error=exc), err=True)
             sys.exit(1)
 
-    return wrapper
+    return outer
 
 
 def _with_group_options(kwargs: dict) -> dict:
@@ -99,4 +157,8 @@ def _os_error(exc: OSError, lang: str) -> str:
 
 
 def open_workspace(path: Path) -> Workspace:
-    return load_workspace(path)
+    from ..chat.config import load_channels
+
+    ws = load_workspace(path)
+    load_channels(ws)  # a wrong [[chat]] table is named with its line before the command does anything
+    return ws

@@ -35,7 +35,7 @@ from ..check.cache import remember
 from ..store.journal import NOT_REMOVED
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
-from . import dropfolders
+from . import chatting, dropfolders
 from .mailing import Mailing
 from .merge import merge_workspace
 from .oddfiles import OddFiles
@@ -94,6 +94,7 @@ class Intake(OddFiles, Triage, Mailing):
         self._merge_now = merge
         outcome = self._process(path, as_of, now or dt.datetime.now().astimezone())
         outcome.seconds = time.perf_counter() - started
+        chatting.after_intake(self.ws, outcome)  # a line to the group chats: queued, sent in the background
         return outcome
 
     def merge_if_due(self, as_of: dt.date) -> tuple[Path | None, str] | None:

@@ -30,6 +30,7 @@ from ..week import parts as weekparts, stored as weekrecord
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
+from . import chatting
 from ..features.control.commands import backfill, record_plan
 from ..features.control.register import change_register
 from ..features.scorecard.week import make_scorecard
@@ -134,7 +135,10 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     from the cache: after one department's new submission only that file is read.
     """
     with _gc_paused():
-        return _merge_workspace(ws, files, as_of, out, lang)
+        result = _merge_workspace(ws, files, as_of, out, lang)
+    if files is None:
+        chatting.after_merge(ws, as_of or dt.date.today())  # new decisions and escalations to the group chats
+    return result
 
 
 PARALLEL_FROM = 8  # files to check before a process pool pays for its start-up

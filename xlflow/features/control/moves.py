@@ -3,8 +3,8 @@ accepted, every task added or removed after its department's first version, clas
 an approved change request that names it, by a pending one, or unapproved; the successors in other
 departments a later due date pushes; the slip against the baseline in working days.
 
-Pure: the tasks, the baselines (anything with start, due, owner, reason, set_at: store.baselines.Baseline)
-and the change requests (anything with change_id, status, tasks, proposed: plan.changes.ChangeRequest)
+Pure: the tasks, the baselines (anything with start, due, owner, reason, set_at: features.control.baselines.Baseline)
+and the change requests (anything with change_id, status, tasks, proposed: features.control.requests.ChangeRequest)
 come in as values, with the working-day calendar.
 """
 from __future__ import annotations

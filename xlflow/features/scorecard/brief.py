@@ -1,5 +1,5 @@
 """The brief's scorecard part: one line per department with the week's figures as text, and
-each measure's definition; the figures are plan.scorecard's, the same as the master's sheet."""
+each measure's definition; the figures are measures.py's, the same as the master's sheet."""
 from __future__ import annotations
 
 from dataclasses import dataclass

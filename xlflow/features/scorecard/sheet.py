@@ -2,7 +2,7 @@
 week with a native line chart per measure (a line per department), and the drill-down that
 lists every task, week, version and risk behind every figure.
 
-The figures are plan.scorecard's (computed by features/scorecard/week.py, as the brief's are); this
+The figures are measures.py's (computed by features/scorecard/week.py, as the brief's are); this
 module only lays them out. Every number is written as a value.
 """
 from __future__ import annotations

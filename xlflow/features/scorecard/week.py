@@ -1,6 +1,6 @@
 """The department scorecards of a workspace: the record read (every accepted version from the
 state database, each parsed from the parse cache or its archived file; every received file),
-the baseline due dates and the weekly deadline, handed to plan.scorecard, which computes.
+the baseline due dates and the weekly deadline, handed to measures.py, which computes.
 
 Used by the merge (the master's Scorecard sheet) and by the weekly brief (its scorecard part),
 so both show the same figures for the same day.
@@ -93,7 +93,7 @@ def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn],
                    base: TaskBaselines | None = None) -> BaselineDue:
     """THE baseline due date of a task at a moment, for every measure that needs one.
 
-    The store's baselines (store.baselines: recorded when a task is first accepted, re-baselined
+    The store's baselines (features/control/baselines.py: recorded when a task is first accepted, re-baselined
     by an approved change request): the newest one set at or before the moment, or the task's
     first when all were set later (backfilled); a task the store knows nothing of has the due
     date of the first accepted version that holds it, which is what intake would have recorded."""
