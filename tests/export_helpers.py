@@ -42,11 +42,11 @@ def sample_week(ws: Workspace, as_of: dt.date = AS_OF):
 def hand_week() -> WeekState:
     """A small week with every part the tables read: versions, change requests (one decided),
     moves, a scorecard over two weeks, and text that would be a formula in a spreadsheet."""
-    from xlflow.output.brief.model import PlanVersion
-    from xlflow.plan.changes import ChangeRequest
-    from xlflow.plan.control import Move
+    from xlflow.week.brief.model import PlanVersion
+    from xlflow.features.control.requests import ChangeRequest
+    from xlflow.features.control.moves import Move
     from xlflow.plan.diff import Change, PlanDiff
-    from xlflow.plan.scorecard.model import DepartmentScore, Figures, Ratio, Scorecard
+    from xlflow.features.scorecard.model import DepartmentScore, Figures, Ratio, Scorecard
 
     d = dt.date
     tasks = (

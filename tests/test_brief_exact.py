@@ -11,7 +11,7 @@ from summary_helpers import task as snap_task
 from validate_helpers import fill
 from watch_helpers import make_ws
 
-from xlflow.output.brief import render_brief
+from xlflow.week.brief import render_brief
 from xlflow.output.department import workbook_name
 from xlflow.service.status import workspace_status
 from xlflow.service.weekly import make_brief

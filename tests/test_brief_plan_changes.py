@@ -11,7 +11,7 @@ from summary_helpers import brief_of
 from watch_helpers import SAMPLE_DEPTS, make_ws, sample
 
 from xlflow.i18n import msg
-from xlflow.output.brief import PlanVersion, render_brief
+from xlflow.week.brief import PlanVersion, render_brief
 from xlflow.plan.diff import Change, PlanDiff
 from xlflow.service.merge import merge_workspace
 from xlflow.service.versions import revert

@@ -16,12 +16,12 @@ from validate_helpers import fill
 from watch_helpers import make_ws
 
 from xlflow.cli import main
-from xlflow.output.brief import render_brief
+from xlflow.week.brief import render_brief
 from xlflow.output.department import workbook_name
 from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import make_brief, send_weekly_brief
-from xlflow.store import weekparts, weekrecord
-from xlflow.store.baselines import Baselines
+from xlflow.week import parts as weekparts, stored as weekrecord
+from xlflow.features.control.baselines import Baselines
 from xlflow.store.state import StateDB
 
 D = dt.date

@@ -1,4 +1,4 @@
-"""The scorecard's past weeks are computed once and kept in the state database (store/scoreweeks.py),
+"""The scorecard's past weeks are computed once and kept in the state database (features/scorecard/table.py),
 keyed by everything they depend on; the merge reads the baselines once for all its steps
 (store.baselines.TaskBaselines). Checked on the hand-computed project of scorecard_helpers."""
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pytest
 from scorecard_helpers import AS_OF, D, play
 
 from xlflow.config import load_workspace
-from xlflow.plan.scorecard import compute_scorecard
-from xlflow.service import scorecard as service
-from xlflow.service.scorecard import make_scorecard
-from xlflow.store.baselines import Baselines
+from xlflow.features.scorecard import compute_scorecard
+from xlflow.features.scorecard import week as service
+from xlflow.features.scorecard.week import make_scorecard
+from xlflow.features.control.baselines import Baselines
 from xlflow.store.state import StateDB
 
 
@@ -42,7 +42,7 @@ def without_memo(ws, as_of):
     """The scorecard computed from scratch, every week (what make_scorecard did before the memo)."""
     db = StateDB(ws.state_db)
     versions, files = service.read_versions(ws, db), service.read_files(ws, db)
-    from xlflow.plan.scorecard import score_weeks
+    from xlflow.features.scorecard import score_weeks
     from xlflow.plan.lateness import deadline_of
     from xlflow.workdays import WorkCalendar
 

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from summary_helpers import AS_OF, D, brief_of, risks, submissions, task, week45, week46, week47
 
-from xlflow.output.brief import SECTION_LIMIT
+from xlflow.week.brief import SECTION_LIMIT
 
 
 def ids(section) -> list[str]:
@@ -110,7 +110,8 @@ def test_first_brief_without_earlier_snapshots(sample_ws):
 
 def test_no_merge_this_week_is_said(sample_ws):
     b = brief_of(sample_ws, D(2026, 11, 27), (AS_OF, week47()), (D(2026, 11, 13), week46()))
-    assert b.notes == ("本周尚无新的合并，以下数据来自 2026-11-20。",)
+    assert b.notes == ("⚠ 注意：本简报的数据来自 2026-11-20 的合并，距今已 5 个工作日；此后收到的更新未计入。"
+                       "请先运行 xlflow merge 再发送简报。", "本周尚无新的合并，以下数据来自 2026-11-20。")
     assert b.headline.overdue == 3  # as of 11-27 RD-002's due date (11-30) is still ahead; MF-001's passed
     gap = brief_of(sample_ws, AS_OF, (AS_OF, week47()), (D(2026, 11, 6), week45()))
     assert gap.notes == ("上周没有合并记录，与 2026-11-06 的数据比较。",)
@@ -135,15 +136,16 @@ def test_holidays_count_as_non_working_days(sample_ws):
     assert dt.date(2026, 10, 10).weekday() == 5
 
 
-def test_brief_sent_after_the_merge_judges_overdue_on_the_datas_date(sample_ws):
-    """Run on Saturday after Friday's merge: the brief agrees with the attached master."""
+def test_brief_sent_after_the_merge_judges_overdue_on_its_own_day(sample_ws):
+    """Run on Saturday after Friday's merge: the brief counts on its own day (issue 19), not the merge's."""
     from xlflow.service.weekly import make_brief
     from xlflow.store.state import StateDB
 
     db = StateDB(sample_ws.state_db)
     db.record_merge(AS_OF, "master.xlsx", [task("RD-001", "in_progress", AS_OF, percent=80)])
     saturday = make_brief(sample_ws, AS_OF + dt.timedelta(days=1), lang="en", db=db, risks=[])
-    assert saturday.headline.overdue == 0  # due on the data's date (Friday): not overdue yet
+    assert saturday.headline.overdue == 1  # due Friday, not done: overdue on Saturday
+    assert not any("⚠" in n for n in saturday.notes)  # Friday's data, no working day old: no warning
     next_week = make_brief(sample_ws, AS_OF + dt.timedelta(days=3), lang="en", db=db, risks=[])
     assert next_week.headline.overdue == 1  # a new week without a merge: judged on the day asked
 

@@ -17,7 +17,7 @@ from test_change_master_edit import master
 from xlflow.errors import XlflowError
 from xlflow.output.department import generate_workbook
 from xlflow.service.weekly import make_brief
-from xlflow.store import weekparts, weekrecord
+from xlflow.week import parts as weekparts, stored as weekrecord
 from xlflow.store.state import StateDB
 from xlflow.week.build import load_week
 from xlflow.week.record import read_parts

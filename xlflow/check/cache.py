@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .. import __version__
+from xlflow import __version__
 from ..config import Workspace
 from ..findings import Finding, Report
 from ..spec.catalog import Catalog, load_catalog

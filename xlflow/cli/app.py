@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
+from xlflow import __version__
 from ..config import Workspace, configured_language, load_workspace
 from ..errors import XlflowError
 from ..i18n import default_lang, msg

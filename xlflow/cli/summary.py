@@ -8,7 +8,7 @@ import click
 
 from ..errors import UsageError
 from ..i18n import msg
-from ..output.brief import TROUBLE
+from ..week.brief import TROUBLE
 from ..output.mail import DeliveryResult
 from ..service.weekly import send_reminders, send_weekly_brief
 from ..workdays import parse_week

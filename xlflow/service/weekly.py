@@ -15,7 +15,7 @@ from typing import Iterable
 
 from ..config import Workspace
 from ..errors import MailError, XlflowError
-from ..output.brief import Brief, build_brief, render_brief
+from ..week.brief import Brief, build_brief, render_brief
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..store.atomic import write_bytes

@@ -9,16 +9,16 @@ import datetime as dt
 
 from ..config import Workspace
 from ..errors import XlflowError
-from ..output.brief.model import STALE_DAYS, PlanVersion
+from .brief.model import STALE_DAYS, PlanVersion
 from ..plan.diff import PlanDiff
 from ..plan.lateness import late_submissions
 from ..store.snapshots import Snapshot
 from ..store.records import SubmissionRecord
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_of
-from .layer import escalations_of, master_edits
+from ..features.coordinator.week import escalations_of, master_edits
 from .record import read_parts
-from .scorecard import make_scorecard
+from ..features.scorecard.week import make_scorecard
 from .state import Milestone, WeekState
 from .tasks import conflicts_of, department_weeks, items_of, problems_of, tasks_of
 
@@ -81,16 +81,20 @@ def _iso_day(value: object) -> dt.date | None:
 
 
 def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecard: bool = True) -> WeekState:
-    """The week holding `as_of`, as the newest merge up to that day recorded it; judged on the merge's
-    day when that merge is in the week (as the master it wrote), else on `as_of`. Loading it again
+    """The week holding `as_of`, as the newest merge up to that day recorded it. What the merge recorded
+    (versions, submissions, the scorecard) is taken as of the merge's day when that merge is in the
+    week (as the master it wrote), else as of `as_of`; the state's own `as_of` stays the day asked for,
+    so a brief counts "due today", "overdue" and "stale" on its own day (`data_date` says how old
+    the data is). Loading it again
     after later merges, decisions or re-baselines gives the same value. `scorecard=False` leaves the
     scorecard out (it reads every accepted version through the parse cache). No merge up to `as_of`:
     XlflowError "summary-no-snapshot"."""
     db = db or StateDB(ws.state_db)
     current, previous, older = read_snapshots(db, as_of, ws.project.week_start)
     week = week_of(as_of, ws.project.week_start)
+    day = as_of  # the reader's day: the brief's clock
     if week_of(current[0], ws.project.week_start) == week:
-        as_of = current[0]  # judge "overdue" on the data's date, as the attached master does
+        as_of = current[0]  # what was received and submitted: as the merge (and the master it wrote) saw it
     records = {d.code: db.versions(d.code) for d in ws.departments}
     versions = plan_versions(ws, db, as_of, records)
     done = submitted(ws, as_of, db)
@@ -101,7 +105,7 @@ def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecar
     tasks = tasks_of(current.tasks, parts.control) or ()
     subs = [{**vars(s), "received": s.received.isoformat()} for s in db.submissions()] + list(parts.sidecars)
     return WeekState(
-        project_code=ws.project.code, week=week, as_of=as_of, data_date=current[0], tasks=tasks,
+        project_code=ws.project.code, week=week, as_of=day, data_date=current[0], tasks=tasks,
         departments=department_weeks(ws, tasks, subs, week, as_of, done, _current_versions(ws, records, as_of)),
         previous_tasks=tasks_of(previous[1]) if previous else None, previous_date=previous[0] if previous else None,
         milestones=_milestones(parts.milestones), critical_path=parts.critical_path, projected_end=parts.projected_end,

@@ -1,5 +1,5 @@
 """The week's record as load_week reads it: the parts a merge stored beside its task snapshot
-(store/weekrecord.py, store/weekparts.py) — and, for a record made by an older xlflow that lacks a
+(week/stored.py, week/parts.py) — and, for a record made by an older xlflow that lacks a
 part, that part recomputed here, in this one place, from the current state (today's accepted
 workbooks through the parse cache, today's change register, the baselines now, the coordinator's
 layer as read back by the record's day).
@@ -10,17 +10,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..config import Workspace
-from ..plan.changes import ChangeRequest
-from ..plan.control import Control
+from ..features.control.requests import ChangeRequest
+from ..features.control.moves import Control
 from ..spec.catalog import load_catalog
-from ..store import weekparts, weekrecord
-from ..store.baselines import Baselines
+from . import parts as weekparts, stored as weekrecord
+from ..features.control.baselines import Baselines
 from ..check.cache import SubmissionCache
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB
-from .changes import change_register
-from .control import plan_control, snapshot_dates
-from .layer import escalation_rows
+from ..features.control.register import change_register
+from ..features.control.week import plan_control, snapshot_dates
+from ..features.coordinator.week import escalation_rows
 
 
 @dataclass(frozen=True)

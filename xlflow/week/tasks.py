@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from ..config import Workspace
-from ..plan.control import Control
+from ..features.control.moves import Control
 from ..plan.raci import RaciConflict
 from ..store.snapshots import SnapshotTask
 from ..workdays import Week, as_date
