@@ -1,0 +1,82 @@
+"""The portfolio as one value: every workspace read (or why not), its row, the milestone
+calendar, the department × project lateness matrix and the cross-project links."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..week.state import Milestone
+from .links import CrossLink, cross_links
+from .read import LoadWeek, ProjectRead, default_loader, read_project
+from .row import TROUBLE, ProjectRow, is_overdue, project_row
+from .settings import PortfolioSettings
+
+
+@dataclass(frozen=True)
+class Entry:
+    read: ProjectRead
+    row: ProjectRow | None  # None: not readable (read.problem says why)
+
+    @property
+    def code(self) -> str:
+        if self.read.ws is not None:
+            return self.read.ws.project.code
+        return self.read.root.name
+
+    def name(self, lang: str) -> str:
+        return self.read.ws.project.name(lang) if self.read.ws is not None else str(self.read.root)
+
+
+@dataclass(frozen=True)
+class CalendarLine:
+    day: dt.date
+    project: str
+    milestone: Milestone
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    as_of: dt.date
+    entries: tuple[Entry, ...]
+    calendar: tuple[CalendarLine, ...]
+    departments: tuple[str, ...]  # the matrix's rows, portfolio names
+    lateness: dict[tuple[str, str], int]  # (department, project) -> late tasks; absent: not in the project
+    links: tuple[CrossLink, ...]
+    blocker_days: int
+
+
+def build_portfolio(roots: Iterable[Path], settings: PortfolioSettings, as_of: dt.date,
+                    load: LoadWeek = default_loader) -> Portfolio:
+    entries = []
+    for root in roots:
+        read = read_project(Path(root), as_of, load)
+        row = project_row(read.state, settings.blocker_days) if read.state is not None else None
+        entries.append(Entry(read, row))
+    readable = {e.code: e.read.state for e in entries if e.read.state is not None}
+    unreadable = {e.code for e in entries if e.read.state is None}
+    calendar = sorted((CalendarLine(m.planned, e.code, m) for e in entries if e.read.state is not None
+                       for m in e.read.state.milestones if m.planned is not None),
+                      key=lambda c: (c.day, c.project, c.milestone.name))
+    departments, lateness = _lateness(entries, settings)
+    return Portfolio(as_of, tuple(entries), tuple(calendar), departments, lateness,
+                     tuple(cross_links(readable, unreadable)), settings.blocker_days)
+
+
+def _lateness(entries: list[Entry], settings: PortfolioSettings) -> tuple[tuple[str, ...], dict]:
+    """Late tasks (overdue, or reported delayed or blocked) per department and project."""
+    out: dict[tuple[str, str], int] = {}
+    order: list[str] = []
+    for e in entries:
+        state = e.read.state
+        if state is None:
+            continue
+        for d in state.departments:
+            name = settings.department_name(e.code, e.read.ws, d.code)
+            if name not in order:
+                order.append(name)
+            late = sum(1 for t in state.tasks if t.department == d.code
+                       and (is_overdue(t, state.as_of) or t.status in TROUBLE))
+            out[(name, e.code)] = out.get((name, e.code), 0) + late
+    return tuple(order), out
