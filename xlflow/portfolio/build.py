@@ -9,7 +9,7 @@ from typing import Iterable
 
 from ..week.state import Milestone
 from .links import CrossLink, cross_links
-from .read import LoadWeek, ProjectRead, default_loader, read_project
+from .read import LoadWeek, ProjectRead, read_project
 from .row import TROUBLE, ProjectRow, is_overdue, project_row
 from .settings import PortfolioSettings
 
@@ -48,7 +48,10 @@ class Portfolio:
 
 
 def build_portfolio(roots: Iterable[Path], settings: PortfolioSettings, as_of: dt.date,
-                    load: LoadWeek = default_loader) -> Portfolio:
+                    load: LoadWeek | None = None) -> Portfolio:
+    from . import read as reader  # the default looked up now (tests replace it)
+
+    load = load or reader.default_loader
     entries = []
     for root in roots:
         read = read_project(Path(root), as_of, load)

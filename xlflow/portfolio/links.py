@@ -43,7 +43,7 @@ def cross_links(states: dict[str, WeekState], unreadable: set[str]) -> list[Cros
             for other_project, other_id in _targets(task):
                 out.append(_check(code, task, other_project, other_id, states, unreadable, state.as_of))
     order = {s: i for i, s in enumerate(STATUSES)}
-    return sorted(out, key=lambda c: (order[c.status], c.project, c.task_id))
+    return sorted(out, key=lambda c: (order[c.status], c.project, c.task_id, c.other_project, c.other_task))
 
 
 def _check(code: str, task: Task, other_project: str, other_id: str, states: dict[str, WeekState],
