@@ -95,3 +95,20 @@ def test_lessons_settings_report_a_wrong_key_with_its_line(tmp_path):
     config.write_text(config.read_text("utf-8").replace("show = -1", "show = 2"), "utf-8")
     settings = lessons_settings(load_workspace(ws.root))
     assert settings.register == (ws.root / "org" / "lessons.xlsx").resolve() and settings.show == 2
+
+
+def test_init_shows_the_lessons_of_similar_projects(tmp_path):
+    from click.testing import CliRunner
+
+    from xlflow.cli import main
+
+    register = tmp_path / "org" / "lessons.xlsx"
+    append_register(register, lessons_of("X0", D(2025, 6, 1), {"QA": RETRO}), "en")
+    append_register(register, lessons_of("X1", D(2026, 11, 20), {"RD": RETRO}), "zh")
+    out = CliRunner().invoke(main, ["init", str(tmp_path / "new"), "--sample", "--lang", "en",
+                                    "--lessons", str(register)])
+    assert out.exit_code == 0, out.output
+    assert "Lessons of similar projects" in out.output
+    lines = [line for line in out.output.splitlines() if line.startswith("  [")]
+    assert lines[0].startswith("  [X1 2026-11-20] RD Problem: =设计返工两次 — 没有变更评审")
+    assert all("X0" not in line for line in lines)  # X0 shares no department with the new project

@@ -120,7 +120,8 @@ def append_register(path: Path, lessons: list[Lesson], lang: str) -> int:
 
 
 def similar(register: list[Lesson], departments: set[str], projects: int) -> list[Lesson]:
-    """The lessons of the `projects` last closed projects sharing most departments with a new one."""
+    """The lessons of the `projects` last closed projects sharing most departments with a new one
+    (projects sharing none are left out, unless no project shares any)."""
     by_project: dict[str, list[Lesson]] = {}
     for lesson in register:
         by_project.setdefault(lesson.project, []).append(lesson)
@@ -130,5 +131,20 @@ def similar(register: list[Lesson], departments: set[str], projects: int) -> lis
         shared = len({r.department for r in rows} & departments)
         return (shared, max((r.closed_on or dt.date.min for r in rows), default=dt.date.min))
 
-    chosen = sorted(by_project, key=rank, reverse=True)[:projects]
+    ranked = sorted(by_project, key=rank, reverse=True)
+    if ranked and rank(ranked[0])[0] > 0:  # some share departments: the others are not similar
+        ranked = [name for name in ranked if rank(name)[0] > 0]
+    chosen = ranked[:projects]
     return [lesson for name in chosen for lesson in by_project[name]]
+
+
+def kickoff_lessons(ws: Workspace, register: Path | None = None) -> tuple[Path | None, list[Lesson]]:
+    """For a new workspace: the register (given, or its [lessons] register) and the lessons of the
+    last similar projects in it, problems and improvements first."""
+    settings = lessons_settings(ws)
+    path = register or settings.register
+    if path is None:
+        return None, []
+    found = similar(read_register(path), {d.code for d in ws.departments}, settings.show)
+    order = {"problem": 0, "improvement": 1}
+    return path, sorted(found, key=lambda lesson: order.get(lesson.category, 2))
