@@ -114,3 +114,13 @@ def test_an_unreadable_workspace_is_a_row(root, damage, words):
         db.unlink()
     entry = read(root)
     assert entry.row is None and words in entry.read.problem.render("en")
+
+
+def test_the_week_pipeline_reads_without_writing(root):
+    pytest.importorskip("xlflow.week.build")
+    before = fingerprint(root)
+    p = build_portfolio([root], PortfolioSettings(), DAY)  # the real load_week, through the read-only database
+    entry = p.entries[0]
+    assert entry.row is not None, entry.read.problem and entry.read.problem.render("en")
+    assert entry.row.tasks > 30 and entry.row.last_merge == DAY
+    assert fingerprint(root) == before
