@@ -125,3 +125,24 @@ def test_archive_pack_verifies_and_finds_tampering(ws, tmp_path):
     assert ok.exit_code == 0 and f"{count} files match" in ok.output
     bad = runner.invoke(main, ["verify-archive", str(ws.root / "xlflow.toml"), "--lang", "en"])
     assert bad.exit_code == 1 and "not a readable archive pack" in bad.output
+
+
+def test_close_command_on_the_stored_week(ws):
+    pytest.importorskip("xlflow.week.build")
+    runner = CliRunner()
+    args = ["close", "-w", str(ws.root), "--as-of", DAY.isoformat(), "--lang", "en"]
+    check = runner.invoke(main, [*args, "--check"])
+    assert check.exit_code == 1 and "[BLOCK] Task:" in check.output and "no \"cancelled\" status" in check.output
+    refused = runner.invoke(main, args)
+    assert refused.exit_code == 1 and "Not closed:" in refused.output and closure(ws) is None
+    assert "[BLOCK] Retrospective:" in refused.output and "[WARN]" in refused.output
+    forced = runner.invoke(main, [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "Closed with --force" in forced.output and "The project closed on 2026-11-20" in forced.output
+    pack = next((ws.root / "closeout").glob("archive-*.zip"))
+    assert runner.invoke(main, ["verify-archive", str(pack)]).exit_code == 0
+    again = runner.invoke(main, args)
+    assert again.exit_code == 1 and "already closed" in again.output
+    reopened = runner.invoke(main, ["reopen", "-w", str(ws.root), "--reason", "audit", "--lang", "en"])
+    assert reopened.exit_code == 0 and "reopened" in reopened.output
+    assert [e["event"] for e in events(ws)] == ["close", "reopen"]

@@ -128,3 +128,30 @@ def test_portfolio_cli_writes_and_reports_unreadable_rows(tmp_path, monkeypatch)
     assert out.is_file() and (tmp_path / "pf" / f"portfolio-brief-{AS_OF.isoformat()}.html").is_file()
     empty = CliRunner().invoke(main, ["portfolio", "--lang", "en"])
     assert empty.exit_code == 2 and "No workspace to read" in empty.output
+
+
+def test_the_brief_is_mailed_through_the_mail_workspace(tmp_path, monkeypatch):
+    import email
+    import email.policy
+
+    from click.testing import CliRunner
+
+    from xlflow.cli import main
+    from xlflow.portfolio import read
+
+    monkeypatch.setattr(read, "default_loader", loader)
+    roots = fake_workspaces(tmp_path)
+    pmo = init_workspace(tmp_path / "pmo", "zh", sample=True)
+    cfg = tmp_path / "portfolio.toml"
+    cfg.write_text(f'[portfolio]\nworkspaces = ["X1", "X2"]\nmail_workspace = "pmo"\nlanguage = "zh"\n\n[departments]\n'
+                   f'"研发" = ["RD"]\n', "utf-8")
+    out = tmp_path / "portfolio.xlsx"
+    result = CliRunner().invoke(main, ["portfolio", "--config", str(cfg), "--out", str(out), "--as-of",
+                                       AS_OF.isoformat(), "--to", "boss@example.com"])
+    assert result.exit_code == 0, result.output
+    emls = list(pmo.folder("outbox").glob("*.eml"))
+    assert len(emls) == 1 and [str(r) for r in roots]
+    mail = email.message_from_bytes(emls[0].read_bytes(), policy=email.policy.default)
+    assert mail["To"] == "boss@example.com" and "项目组合简报" in mail["Subject"]
+    assert "X1" in mail.get_body(("plain",)).get_content()
+    assert any(part.get_filename() == "portfolio.xlsx" for part in mail.iter_attachments())

@@ -124,3 +124,14 @@ def test_the_week_pipeline_reads_without_writing(root):
     assert entry.row is not None, entry.read.problem and entry.read.problem.render("en")
     assert entry.row.tasks > 30 and entry.row.last_merge == DAY
     assert fingerprint(root) == before
+
+
+def test_uris_for_odd_names_and_shares(tmp_path):
+    from xlflow.store.readonly import ReadOnlyStateDB, readonly_uri
+    from xlflow.store.state import StateDB
+
+    odd = tmp_path / "项目 #1?" / "xlflow.sqlite"
+    StateDB(odd)
+    assert "%23" in readonly_uri(odd) and "%3F" in readonly_uri(odd)
+    assert ReadOnlyStateDB(odd).submissions() == []
+    assert readonly_uri(Path("//server/share/ws/xlflow.sqlite")).startswith("file:////server/share/ws/")

@@ -21,6 +21,7 @@ from typing import Iterator
 
 from ..config import Workspace
 from ..store.atomic import atomic_path
+from ..store.readonly import readonly_uri
 from ..store.state import StateDB
 
 MANIFEST = "MANIFEST.sha256"
@@ -48,7 +49,7 @@ def _versions(ws: Workspace, db: StateDB) -> Iterator[tuple[Path, str]]:
 
 def backup_database(source: Path, target: Path) -> None:
     """A consistent copy of the live database (sqlite3's online backup: pages copied under a read lock)."""
-    src = sqlite3.connect(f"file:{source.resolve().as_posix()}?mode=ro", uri=True, timeout=30.0)
+    src = sqlite3.connect(readonly_uri(source), uri=True, timeout=30.0)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)

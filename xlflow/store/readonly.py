@@ -41,8 +41,7 @@ class ReadOnlyStateDB(StateDB):
             raise DatabaseTooNew("state-too-new", path=str(self.path), found=version, known=SCHEMA_VERSION)
 
     def _uri(self) -> str:
-        path = quote(self.path.resolve().as_posix(), safe="/:")
-        return f"file:{path}?mode=ro" + ("&immutable=1" if self.immutable else "")
+        return readonly_uri(self.path, self.immutable)
 
     def _open(self) -> sqlite3.Connection:
         con = sqlite3.connect(self._uri(), uri=True, timeout=self.timeout, isolation_level=None)
@@ -69,3 +68,15 @@ class ReadOnlyStateDB(StateDB):
                 con.execute("ROLLBACK")
         finally:
             con.close()
+
+
+def readonly_uri(path: Path, immutable: bool = False) -> str:
+    """A `file:` URI for SQLite: "?" and "#" in names escaped, a UNC share (//server/share/…) kept
+    as a path (an empty authority before it), a Windows drive path given its leading slash."""
+    posix = Path(path).as_posix()
+    posix = posix if posix.startswith("//") else Path(path).resolve().as_posix()  # resolve() would drop "//"
+    if posix.startswith("//"):
+        posix = "//" + posix  # file:////server/share/…: the authority is empty, the path is the share
+    elif not posix.startswith("/"):
+        posix = "/" + posix  # C:/… -> file:/C:/…
+    return f"file:{quote(posix, safe='/:')}?mode=ro" + ("&immutable=1" if immutable else "")
