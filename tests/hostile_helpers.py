@@ -1,4 +1,4 @@
-"""Workbooks that are small on disk and huge for openpyxl (issue 12): a department's own workbook
+"""Workbooks that are small on disk and huge for openpyxl: a department's own workbook
 whose hidden `_lists` sheet (which the reader skips) is replaced by a sheet of styled empty cells,
 compressed just under the reader's ratio limit; or a sheet with one merged range over millions
 of cells."""

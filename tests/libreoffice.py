@@ -1,6 +1,6 @@
 """Drive a real LibreOffice (soffice --headless) from the tests.
 
-Caveats handled (see the LibreOffice notes in the README): a private profile
+Caveats handled: a private profile
 directory, one soffice at a time (a lock file), a timeout, and success judged
 by the output file existing, because soffice exits 0 when it fails to load.
 Missing LibreOffice skips the test, except under CI=true, where it fails.

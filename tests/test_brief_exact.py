@@ -1,4 +1,4 @@
-"""The brief is exact (issue 14): a task due on the brief's own day, a week's brief rebuilt later from
+"""The brief is exact: a task due on the brief's own day, a week's brief rebuilt later from
 that week's record, a quiet week, dependency problems, late submissions, scope change beside the
 average. Real workbooks through the real intake and merge, or snapshots with known differences."""
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""A week's brief rebuilt later shows that week's change register and plan against its baselines
-(issue 14): R&D moves RD-001 in week 46 under a pending change request; in week 47 the lead (or the
+"""A week's brief rebuilt later shows that week's change register and plan against its baselines:
+R&D moves RD-001 in week 46 under a pending change request; in week 47 the lead (or the
 coordinator, in the master's Changes sheet) approves it, which re-baselines RD-001. Week 46's brief,
 rebuilt after that (also with `xlflow summary --week`), still shows the request as a decision needed
 and the move as pending, identical to the brief written in week 46. Real workbooks through the real

@@ -1,4 +1,4 @@
-"""xlflow.toml as Notepad on Chinese Windows saves it (issue 12): GBK ("ANSI"), UTF-16 with a
+"""xlflow.toml as Notepad on Chinese Windows saves it: GBK ("ANSI"), UTF-16 with a
 byte-order mark ("Unicode"), UTF-8 with a mark; read like UTF-8. A file in none of them gets a
 sentence naming it and saying to save it as UTF-8, in Chinese and English, never a traceback."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""An inbox without write permission (issue 12): each file is processed once, the coordinator is
+"""An inbox without write permission: each file is processed once, the coordinator is
 told once (a warning in the log, a line in `status`) that it could not be removed and why, and a
 rescan or the next `watch --once` does not process it again. Run as an unprivileged user when the
 tests run as root (root may delete anything)."""

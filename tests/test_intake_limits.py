@@ -1,4 +1,4 @@
-"""The reader's and the feedback copy's bounds (issue 12): the row cap counts rows with content,
+"""The reader's and the feedback copy's bounds: the row cap counts rows with content,
 not the template's prepared empty rows, and a separate bound stops sheets of endless styled empty
 rows; the annotated feedback copy is made within bounded time and memory."""
 from __future__ import annotations

@@ -93,7 +93,8 @@ def test_outbox_is_the_default_and_needs_no_server(sample_ws):
     # --send without a configured server: still only the outbox, and it says why
     result = deliver(sample_ws, message, send=True)
     assert not result.sent and result.note == "mail-not-configured" and result.eml.is_file()
-    assert retry_outbox(sample_ws)[0].note == "mail-not-configured"
+    assert retry_outbox(sample_ws).sent[0].note == "mail-not-configured"
+    assert len(list(sample_ws.folder("outbox").glob("*.eml"))) == 1  # the second copy replaced the first
 
 
 def test_html_templates_autoescape_and_text_templates_do_not(sample_ws):

@@ -118,7 +118,7 @@ def test_unreachable_server_then_retry_from_the_outbox(sample_ws, tmp_path, trus
     assert len(outbox_pending(ws)) == 1
 
     with SMTPServer(*trusted, port=port) as server:  # the server is back
-        results = retry_outbox(ws)
+        results = retry_outbox(ws).sent
     assert [r.sent for r in results] == [True] and outbox_pending(ws) == []
     assert server.received[0].message["Subject"] == SUBJECT
 

@@ -1,4 +1,4 @@
-"""The meeting log (issue 14): many meetings per workbook, action items with their meeting ID that
+"""The meeting log: many meetings per workbook, action items with their meeting ID that
 accumulate until done, the old one-meeting layout still read, overdue action items in the brief
 and in the owner department's reminder. Real workbooks, filled by label with openpyxl, through
 the real intake, merge, brief and reminders."""

@@ -30,7 +30,7 @@ def by_id(plan):
 def test_health_and_effective_status_from_dates(ws):
     plan = build_plan([submission("RD", [
         task("RD-1", D(2026, 11, 2), D(2026, 11, 13), "in_progress"),  # past due: delayed whatever it says
-        task("RD-2", D(2026, 11, 2), D(2026, 11, 13), "blocked", reason="waiting"),  # past due: delayed too (FORMS.md)
+        task("RD-2", D(2026, 11, 2), D(2026, 11, 13), "blocked", reason="waiting"),  # past due: delayed too
         task("RD-3", D(2026, 11, 2), D(2026, 11, 25), "in_progress"),  # 3 working days: due soon
         task("RD-4", D(2026, 11, 2), D(2026, 12, 31), "not_started"),  # on track
         task("RD-5", D(2026, 11, 2), D(2026, 11, 13), "done"),  # done, even past due

@@ -117,12 +117,17 @@ def test_command_writes_reports_and_outbox(ws, tmp_path):
     assert r.exit_code == 0, r.output
     assert "第47周：共 11 项任务" in r.output
     assert (out / "brief-2026-W47-zh.html").is_file() and str(out / "brief-2026-W47-zh.md") in r.output
-    (path,) = ws.folder("outbox").glob("*.eml")
-    assert str(path) in r.output and "加 --send 才发送" in r.output
+    # without --send the e-mail is a preview: nothing is queued, and a second run replaces the preview
+    assert not list(ws.folder("outbox").glob("*.eml"))
+    (path,) = (ws.folder("outbox") / "preview").glob("*.eml")
+    assert str(path) in r.output and "加 --send 才发送" in r.output and "未加入发送队列" in r.output
+    r = CliRunner().invoke(main, ["summary", "-w", str(ws.root), "--week", "2026-W47", "--out", str(out)])
+    assert r.exit_code == 0 and [path] == list((ws.folder("outbox") / "preview").glob("*.eml"))
 
     r = CliRunner().invoke(main, ["summary", "-w", str(ws.root), "--as-of", "2026-11-20", "--remind"])
     assert r.exit_code == 0 and r.output.count("reminder-") == 3 and "简报" not in r.output  # MK, CS, FN only
-    assert len(list(ws.folder("outbox").glob("*.eml"))) == 4
+    assert len(list((ws.folder("outbox") / "preview").glob("*.eml"))) == 4
+    assert not list(ws.folder("outbox").glob("*.eml"))
 
     r = CliRunner().invoke(main, ["summary", "-w", str(ws.root), "--week", "2026-W47", "--as-of", "2026-11-20"])
     assert r.exit_code == 2 and "--week" in r.output
@@ -182,7 +187,7 @@ def test_schedule_reminders_at_noon_and_the_brief_at_four_once_a_week(ws):
 
 
 def test_a_late_blocker_is_still_a_decision_to_take(sample_ws):
-    """Past due and not done counts as delayed whatever it reports (FORMS.md), so a late blocked
+    """Past due and not done counts as delayed whatever it reports, so a late blocked
     task's snapshot status is "delayed": the brief still lists it among the blockers to decide on."""
     from summary_helpers import task
 

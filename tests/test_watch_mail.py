@@ -21,7 +21,8 @@ from xlflow.cli import main
 from xlflow.config import WEEKDAYS, load_workspace
 from xlflow.errors import MailError
 from xlflow.output import breaker as breaker_mod
-from xlflow.output.mail import CircuitBreaker, compose, deliver, waiting_mails
+from xlflow.output.mail import CircuitBreaker, compose, deliver
+from xlflow.output.outbox import waiting_mails
 from xlflow.service import weekly
 from xlflow.watcher import process_inbox
 
@@ -71,7 +72,7 @@ def configure_smtp_file(root: Path, port: int, timeout: float = 5.0) -> None:
 
 def unsent(ws, count: int = 2) -> list[Path]:
     """`count` e-mails waiting in outbox/ (written, not sent)."""
-    return [deliver(ws, compose(ws, f"note {i}", "text", None, ["rd@example.com"], kind="note"), send=False).eml
+    return [deliver(ws, compose(ws, f"note {i}", "text", None, ["rd@example.com"], kind=f"note-{i}"), send=False).eml
             for i in range(count)]
 
 

@@ -2,7 +2,7 @@
 (smbnetfs) as a Linux watcher host mounts the departments' share (tests/smb_helpers.py). What
 another PC drops is written into the server-side folder; on the mount it raises no file event.
 
-Measured on the 2-core CI machine (see README, "The inbox on a network share"): the mount is
+Measured on the 2-core CI machine (docs/administrator.md, "The inbox on a network share"): the mount is
 recognised as a network share and polled every 5 s, so a drop is processed in 3-8 s (settle
 1-2 s); an unrecognised mount fools the start-up probe (the probe is written through the
 mount, so its event does arrive) and is switched to polling by the first rescan that finds a

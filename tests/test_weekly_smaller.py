@@ -1,4 +1,4 @@
-"""RACI conflicts across departments, and the smaller items of issue 14: health beside a blocked
+"""RACI conflicts across departments, and the smaller items: health beside a blocked
 task, whole steps on the dashboard chart's count axis, times in the workspace's time zone, the
 single-file watcher log, the demo's language."""
 from __future__ import annotations

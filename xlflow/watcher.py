@@ -1,6 +1,6 @@
 """Watch the inbox and feed its files, one at a time and in arrival order, to the intake.
 
-Events are only hints (../shared/PITFALLS.md section 1): observers die silently, network shares
+Events are only hints: observers die silently, network shares
 send none, Windows drops them under load. So the observer's handler only enqueues paths, a single
 worker processes them, and a periodic full rescan reconciled against the state database makes sure
 every file is seen; if the rescan finds files that no event reported, the observer is restarted.

@@ -102,4 +102,4 @@ def open_workspace(path: Path) -> Workspace:
 
 
 # Command modules register themselves on `main` when imported.
-from . import baseline, close, core, history, mail, merge, portfolio, summary, validate, watch  # noqa: E402,F401
+from . import baseline, close, core, history, mail, merge, portfolio, reference, summary, validate, watch  # noqa: E402,F401

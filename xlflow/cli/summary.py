@@ -40,8 +40,8 @@ def _delivery_line(result: DeliveryResult, lang: str) -> list[str]:
 @click.option("--week", default=None, metavar="YYYY-Www", help="The week to brief, e.g. 2026-W47. 简报的周。")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Brief the week holding this day (default: today). 以该日期所在的周生成简报。")
-@click.option("--send", is_flag=True, help="Send over SMTP ([email] in xlflow.toml); without it the .eml only goes to outbox/. "
-              "通过 SMTP 发送；否则只写入 outbox/。")
+@click.option("--send", is_flag=True, help="Send over SMTP ([email] in xlflow.toml); without it the .eml is a preview in outbox/preview/, not "
+              "queued. 通过 SMTP 发送；否则邮件仅作为预览保存到 outbox/preview/，不进入发送队列。")
 @click.option("--to", "to", multiple=True, metavar="ADDR",
               help="Recipient instead of the configured ones (repeatable). 收件人，可多次。")
 @click.option("--remind", is_flag=True, help="Instead of the brief, write a reminder (with its workbook) to each "
@@ -57,13 +57,13 @@ def summary(workspace: Path, week: str | None, as_of: dt.datetime | None, send: 
     lang = lang or ws.lang
     day = _as_of(week, as_of, ws.project.week_start, dt.date.today())
     if remind:
-        results, skipped = send_reminders(ws, day, send, lang)
+        results, skipped = send_reminders(ws, day, send, lang, preview=not send)
         for code in skipped:
             click.echo(msg("summary-reminder-skipped", lang, department=ws.department(code).name(lang)))
         for r in results:
             click.echo("\n".join(_delivery_line(r, lang)))
         return
-    result = send_weekly_brief(ws, day, send, list(to) or None, lang, out)
+    result = send_weekly_brief(ws, day, send, list(to) or None, lang, out, preview=not send)
     b = result.brief
     click.echo(msg("summary-headline", lang, week=b.week.number, total=b.headline.total, percent=b.headline.percent,
                    trouble=sum(s.count for s in b.headline.statuses if s.code in TROUBLE),

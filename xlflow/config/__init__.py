@@ -98,7 +98,7 @@ def load_workspace(root: Path | str) -> Workspace:
         raise r.fail("password", Phrase("config-no-password"), "email")
     calendar = r.settings(data, "calendar", china=language == "zh")
 
-    for key in ("timeout", "max_attachment_mb"):
+    for key in ("timeout", "max_attachment_mb", "hold_after_hours"):
         if getattr(email, key) < 0:
             raise r.fail(key, Phrase("config-not-negative"), "email")
     for key, section, address in [*(("to", "email", a) for a in email.to), ("from", "email", email.sender),

@@ -17,10 +17,10 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 @dataclass(frozen=True)
 class Department:
-    code: str
-    name: Text
-    email: str = ""
-    contact: str = ""
+    code: str  # 2–8 capital letters or digits; prefixes the department's task IDs (RD-001)
+    name: Text  # { zh = "研发部", en = "R&D" }
+    email: str = ""  # where the department's feedback and reminders go
+    contact: str = ""  # the person the workbook's instructions name for questions
 
     @property
     def prefix(self) -> str:
@@ -29,26 +29,27 @@ class Department:
 
 @dataclass(frozen=True)
 class Project:
-    name: Text
-    code: str
-    lead_department: str
-    start: dt.date
-    end: dt.date
-    language: str = "zh"
-    week_start: int = 0  # 0 = Monday
+    name: Text  # { zh = "…", en = "…" }
+    code: str  # the project code stamped into every workbook (NPL-2026)
+    lead_department: str  # a department code: it decides change requests in its own workbook
+    start: dt.date  # the project's first day
+    end: dt.date  # the project's last day, not before start
+    language: str = "zh"  # zh | en: the workspace's language (workbooks, messages, the brief)
+    week_start: int = 0  # the first day of a week (0 = Monday)
     timezone: str = ""  # IANA name (Asia/Shanghai) times are shown in; "" = the system's
 
 
 @dataclass(frozen=True)
 class EmailSettings:
-    host: str = ""
-    port: int = 587
-    security: str = "starttls"
-    username: str = ""
-    sender: str = field(default="", metadata={"toml": "from"})
-    to: tuple[str, ...] = ()
-    timeout: float = 30.0
-    max_attachment_mb: float = 7.0
+    host: str = ""  # the SMTP server; empty: e-mails are written to outbox/ as .eml files
+    port: int = 587  # 587 with starttls, 465 with ssl
+    security: str = "starttls"  # starttls | ssl | none
+    username: str = ""  # the password comes only from the environment variable XLFLOW_SMTP_PASSWORD
+    sender: str = field(default="", metadata={"toml": "from"})  # the From address
+    to: tuple[str, ...] = ()  # the coordinators: the brief, and copies of what a guard refused
+    timeout: float = 30.0  # seconds to wait for the SMTP server
+    max_attachment_mb: float = 7.0  # a larger master is named by its path instead of attached
+    hold_after_hours: float = 48.0  # a queued message older than this waits for the coordinator (0: never held)
 
     @property
     def configured(self) -> bool:
@@ -57,30 +58,30 @@ class EmailSettings:
 
 @dataclass(frozen=True)
 class CalendarSettings:
-    holidays: tuple[dt.date, ...] = ()
+    holidays: tuple[dt.date, ...] = ()  # extra days off (and holidays chinesecalendar does not know yet)
     workdays: tuple[dt.date, ...] = ()  # make-up working days on a weekend (调休)
-    china: bool = False
+    china: bool = False  # mainland China's public holidays and make-up days; default true in a zh workspace
 
 
 @dataclass(frozen=True)
 class WatchSettings:
-    settle_seconds: float = 2.0
-    rescan_seconds: float = 60.0
-    owner_file_max_wait: float = 600.0
-    max_attempts: int = 5
-    poll: bool = False
+    settle_seconds: float = 2.0  # a file is taken once it has stopped changing this long (30–120 on SMB)
+    rescan_seconds: float = 60.0  # a full rescan reconciles the inbox with the state database
+    owner_file_max_wait: float = 600.0  # the longest an owner file ~$name.xlsx holds a file up (WPS leaves stale ones)
+    max_attempts: int = 5  # tries at a file that cannot be processed before it is rejected
+    poll: bool = False  # poll the inbox instead of native events (a recognised network share is polled anyway)
 
 
 @dataclass(frozen=True)
 class SummarySettings:
     send_weekday: int | None = field(default=None, metadata={"read": "weekday"})  # the watcher sends the brief then
-    send_time: dt.time = dt.time(16, 0)
-    reminder_weekday: int | None = field(default=None, metadata={"read": "weekday"})
-    reminder_time: dt.time = dt.time(12, 0)
-    due_soon_days: int = 5
+    send_time: dt.time = dt.time(16, 0)  # the time of day of send_weekday
+    reminder_weekday: int | None = field(default=None, metadata={"read": "weekday"})  # the watcher reminds then
+    reminder_time: dt.time = dt.time(12, 0)  # the time of day of reminder_weekday
+    due_soon_days: int = 5  # working days ahead that count as "due soon" (health, the brief's "due next")
     # The weekly deadline for submissions: one that arrives later than this in its data's week is late.
     deadline_weekday: int | None = field(default=4, metadata={"read": "weekday"})
-    deadline_time: dt.time = dt.time(16, 0)
+    deadline_time: dt.time = dt.time(16, 0)  # the time of day of deadline_weekday
 
 
 @dataclass(frozen=True)

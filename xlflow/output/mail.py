@@ -1,7 +1,7 @@
 """The one e-mail layer: compose a message that every mail client shows correctly, keep it in
 outbox/, and send it over SMTP when the workspace has a server configured.
 
-Why it looks the way it does (../shared/PITFALLS.md section 6):
+Why it looks the way it does:
 - CPython's default policy folds long CJK subjects lossily, so the message uses
   ``SMTP.clone(max_line_length=998)`` and the subject is written as RFC 2047 words by
   ``email.header.Header`` (split on character boundaries, whitespace-safe).
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import email
-import email.policy
 import mimetypes
 import os
 import re
@@ -30,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from email.header import Header
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, getaddresses, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Iterable
 
@@ -40,12 +38,11 @@ from ..config import Workspace
 from ..errors import MailError
 from ..i18n import msg
 from ..store.atomic import write_bytes
+from .outbox import (EVENT_HEADER, IDENTITY_HEADER, KIND_HEADER, POLICY, UNSENT_HEADER, Judged, judge, outbox_dir, read_message,
+                     recipients, withdraw, write_outbox, write_preview)
 from .breaker import SERVER_FAILURES, CircuitBreaker, breaker_for, use_breaker  # noqa: F401 - use_breaker, CircuitBreaker: part of this API
 
-POLICY = email.policy.SMTP.clone(max_line_length=998)
 PASSWORD_ENV = "XLFLOW_SMTP_PASSWORD"
-KIND_HEADER = "X-Xlflow-Kind"
-UNSENT_HEADER = "X-Unsent"  # Outlook opens an .eml carrying it as a draft, ready to send
 MAX_NAME_CHARS = 60  # longer attachment names get truncated by some clients
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -108,11 +105,14 @@ def sender_address(ws: Workspace, lang: str | None = None) -> str:
 
 def compose(ws: Workspace, subject: str, text: str, html: str | None, to: Iterable[str],
             attachments: Iterable[Path] = (), sender: str | None = None, *, cc: Iterable[str] = (),
-            kind: str = "mail", lang: str | None = None) -> EmailMessage:
+            kind: str = "mail", lang: str | None = None, about: str | None = None,
+            event_at: dt.datetime | None = None) -> EmailMessage:
     """A multipart/alternative (text + HTML) message with attachments. An attachment larger than
     ws.email.max_attachment_mb raw (or one that would push the total over it) is replaced by a
     line naming its path in both parts: base64 adds a third, and servers reject big messages
-    with 552."""
+    with 552. `about`: what the message is about when the kind alone does not say it (the file a
+    feedback answers): with the recipients, its identity in the queue (outbox.py). `event_at`: when
+    what it tells happened (a file's arrival), which a later event can make out of date."""
     lang = lang or ws.lang
     limit = int(ws.email.max_attachment_mb * 1024 * 1024)
     attached: list[Path] = []
@@ -143,6 +143,10 @@ def compose(ws: Workspace, subject: str, text: str, html: str | None, to: Iterab
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=_domain(message["From"]))
     message[KIND_HEADER] = re.sub(r"[^A-Za-z0-9_.-]+", "-", kind)[:60] or "mail"
+    if event_at is not None:
+        message[EVENT_HEADER] = event_at.astimezone().isoformat()
+    if about:
+        message[IDENTITY_HEADER] = clean_header_text(f"{message[KIND_HEADER]}:{about}")[:200]
     message.set_content(text, cte="base64")  # base64: safe through any relay, 8BITMIME or not
     if html is not None:
         message.add_alternative(html, subtype="html", cte="base64")
@@ -213,73 +217,55 @@ def _domain(from_header: str) -> str:
     return addr.rpartition("@")[2] or "localhost"
 
 
-def recipients(message: EmailMessage) -> tuple[str, ...]:
-    """Envelope recipients: every address in To and Cc."""
-    values = [str(v) for h in ("To", "Cc") for v in message.get_all(h, [])]
-    return tuple(_unique(addr for _, addr in getaddresses(values) if addr))
-
-
 # --- outbox ---------------------------------------------------------------------------------
 
-def outbox_dir(ws: Workspace) -> Path:
-    return ws.folder("outbox")
-
-
-def _eml_name(message: EmailMessage) -> str:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    kind = message.get(KIND_HEADER, "mail")
-    token = re.sub(r"[^A-Za-z0-9]", "", str(message.get("Message-ID", "")).split("@")[0])[-8:]
-    return f"{stamp}-{kind}-{token or 'x'}.eml"
-
-
-def _without(message: EmailMessage, header: str) -> bytes:
-    data = message.as_bytes(policy=POLICY)
-    copy = email.message_from_bytes(data, policy=POLICY)
-    del copy[header]
-    return copy.as_bytes(policy=POLICY)
-
-
-def write_outbox(ws: Workspace, message: EmailMessage) -> Path:
-    """The ready-to-send .eml in outbox/ (marked X-Unsent so Outlook opens it as a draft)."""
-    if UNSENT_HEADER not in message:
-        message[UNSENT_HEADER] = "1"
-    path = outbox_dir(ws) / _eml_name(message)
-    write_bytes(path, message.as_bytes(policy=POLICY))
-    return path
-
-
-def deliver(ws: Workspace, message: EmailMessage, send: bool) -> DeliveryResult:
-    """Always keep the .eml in outbox/; with `send` and a configured server, send it and move it
-    to outbox/sent/. Raises MailError (the .eml stays in outbox/ for a retry) when the server
-    is unreachable, refuses the login, or rejects every recipient."""
+def deliver(ws: Workspace, message: EmailMessage, send: bool, preview: bool = False) -> DeliveryResult:
+    """Queue the .eml in outbox/ (replacing a waiting one of the same identity); with `send` and a
+    configured server, send it and move it to outbox/sent/. Raises MailError (the .eml stays queued
+    for a retry) when the server is unreachable, refuses the login, or rejects every recipient.
+    With `preview`, the message only goes to outbox/preview/ for a look: it is not queued."""
+    if preview:
+        return DeliveryResult(write_preview(ws, message), False, recipients(message), note="mail-preview")
     eml = write_outbox(ws, message)
     return _send_file(ws, eml, send)
 
 
-def deliver_all(ws: Workspace, messages: Iterable[EmailMessage], send: bool) -> list[DeliveryResult]:
-    """Write every message to outbox/ first, then send them one by one; the first MailError stops
-    the sending (a dead server is not tried once per message) and is raised; the unsent .eml
-    files stay in outbox/ for retry_outbox."""
+def deliver_all(ws: Workspace, messages: Iterable[EmailMessage], send: bool,
+                preview: bool = False) -> list[DeliveryResult]:
+    """Queue every message first, then send them one by one; the first MailError stops the sending
+    (a dead server is not tried once per message) and is raised; the unsent .eml files stay queued
+    for retry_outbox. With `preview`, each goes to outbox/preview/ only."""
+    messages = list(messages)
+    if preview:
+        return [deliver(ws, m, send, preview=True) for m in messages]
     paths = [write_outbox(ws, m) for m in messages]
     return [_send_file(ws, path, send) for path in paths]
 
 
-def waiting_mails(ws: Workspace) -> list[Path]:
-    """The .eml files still waiting in outbox/ (not sent yet), oldest first."""
-    folder = outbox_dir(ws)
-    try:
-        return sorted(p for p in folder.glob("*.eml") if not p.name.startswith(".") and p.is_file())
-    except OSError:
-        return []
+@dataclass(frozen=True)
+class RetryResult:
+    sent: list[DeliveryResult]
+    held: list[Judged]  # older than [email] hold_after_hours: waiting for the coordinator
+    withdrawn: list[Judged]  # made wrong by a later event: moved to outbox/withdrawn/
 
 
-def retry_outbox(ws: Workspace) -> list[DeliveryResult]:
-    """Send every .eml still waiting in outbox/ (e.g. after the server was down), the server being
-    tried even if the breaker is open. A server-level MailError stops it (a dead server is not
-    hammered once per file) and is raised; a message the server refuses stays in outbox/ and
-    the others are still sent. Returns the messages sent."""
+def retry_outbox(ws: Workspace, include_held: bool = False, dry_run: bool = False) -> RetryResult:
+    """Send what waits in outbox/ (e.g. after the server was down), the server being tried even if
+    the breaker is open: withdrawn messages are moved aside, held ones are left for the coordinator
+    (sent only with `include_held`). A server-level MailError stops it (a dead server is not
+    hammered once per file) and is raised; a message the server refuses stays queued and the
+    others are still sent. `dry_run` judges and changes nothing (`sent` then lists what would go)."""
+    judged = judge(ws)
+    held = [j for j in judged if j.verdict == "hold" and not include_held]
+    withdrawn = [j for j in judged if j.verdict == "withdraw"]
+    due = [j for j in judged if j.verdict == "send" or (j.verdict == "hold" and include_held)]
+    if dry_run:
+        return RetryResult([DeliveryResult(j.path, False, recipients(read_message(j.path)), note="mail-would-send")
+                            for j in due], held, withdrawn)
+    withdrawn = [j for j in withdrawn if withdraw(ws, j) is not None]
     done, refused = [], None  # refused: the first per-message refusal
-    for path in waiting_mails(ws):
+    for j in due:
+        path = j.path
         if (path.parent / "sent" / path.name).is_file():  # sent, then killed before this copy was removed
             path.unlink(missing_ok=True)
             continue
@@ -293,11 +279,11 @@ def retry_outbox(ws: Workspace) -> list[DeliveryResult]:
             refused = refused or exc
     if refused is not None and not done:
         raise refused
-    return done
+    return RetryResult(done, held, withdrawn)
 
 
 def _send_file(ws: Workspace, eml: Path, send: bool, force: bool = False) -> DeliveryResult:
-    message = email.message_from_bytes(eml.read_bytes(), policy=POLICY)
+    message = read_message(eml)
     rcpts = recipients(message)
     if not send:
         return DeliveryResult(eml, False, rcpts, note="mail-not-sent")

@@ -87,13 +87,14 @@ def feedback_message(ws: Workspace, submission: Submission, feedback_copy: Path 
     return feedback(ws, file_name or submission.path.name, submission.department,
                     "accepted" if submission.valid else "rejected", submission.report,
                     [feedback_copy] if feedback_copy else [], to=to, version=version, received=received, lang=lang,
-                    has_current=has_current)
+                    has_current=has_current, event_at=submission.received)
 
 
 def feedback(ws: Workspace, file_name: str, department: str | None, result: str, report: Report,
              attachments: list[Path], to: list[str] | None = None, version: int | None = None,
              received: str = "", lang: str | None = None, *, has_current: bool = True, changes: str = "",
-             no_change: bool = False, cc: list[str] | None = None, copy_note: str = "") -> EmailMessage:
+             no_change: bool = False, cc: list[str] | None = None, copy_note: str = "",
+             event_at: dt.datetime | None = None) -> EmailMessage:
     """The submitter's answer for `result` accepted | rejected | unreadable | duplicate. Goes to the
     department's e-mail, else to the coordinators ([email] to). A rejection says the master keeps the
     last accepted version only when there is one (`has_current`; False on a first rejection). An
@@ -125,7 +126,8 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
     html = render(ws, "feedback.html.j2", lang, **context)
     text = render(ws, "feedback.txt.j2", lang, **context)
     return compose(ws, subject, text, html, recipients, attachments, cc=[a for a in cc or () if a not in recipients],
-                   kind=f"feedback-{department or 'unknown'}-{kind}", lang=lang)
+                   kind=f"feedback-{department or 'unknown'}-{kind}", lang=lang, about=file_name,
+                   event_at=event_at)
 
 
 def reminder_attachment(ws: Workspace, dept_code: str, lang: str, folder: Path) -> tuple[Path, str]:
@@ -173,4 +175,5 @@ def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Pat
     html = render(ws, "reminder.html.j2", lang, **context)
     text = render(ws, "reminder.txt.j2", lang, **context)
     return compose(ws, subject, text, html, [dept.email] if dept.email else list(ws.email.to),
-                   [path] if path else [], kind=f"reminder-{dept_code}", lang=lang)
+                   [path] if path else [], kind=f"reminder-{dept_code}" if path or not open_work
+                   else f"reminder-actions-{dept_code}", lang=lang, about=week.label)

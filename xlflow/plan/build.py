@@ -164,7 +164,7 @@ def _schedule_problems(links: list[tuple[Task, Task]], cycles: list[list[Task]])
 
 def _assess(t: Task, as_of: dt.date, cal: WorkCalendar, due_soon_days: int) -> None:
     """Health and effective status from the dates: past due and not done is delayed whatever it
-    says (FORMS.md), blocked included; the reported status stays beside it in the master. A
+    says, blocked included; the reported status stays beside it in the master. A
     blocked task not yet due is "blocked", not on track or due soon."""
     due = t.due
     if t.status == "done":

@@ -1,6 +1,6 @@
 """Per-department drop folders (`[paths] per_department_folders = true`): inbox/<CODE>/ for each
-department. The file share's permissions decide who may write into which folder (README: "Who may
-drop what"); xlflow enforces the rest: a file's folder IS its department, so a workbook whose stamp
+department. The file share's permissions decide who may write into which folder (docs/administrator.md,
+"Who may drop what"); xlflow enforces the rest: a file's folder IS its department, so a workbook whose stamp
 names another department is rejected, and a file at the top of the inbox is not taken at all.
 
 With the option off nothing changes: the inbox is one flat folder and the stamp decides.
@@ -39,7 +39,7 @@ def make_department_folders(ws: Workspace) -> list[Path]:
         folder = department_folder(ws, d.code)
         try:
             folder.mkdir(parents=False, exist_ok=True)
-        except OSError:  # the share is down or forbids it: the coordinator makes them (README)
+        except OSError:  # the share is down or forbids it: the coordinator makes them (docs/administrator.md)
             continue
         made.append(folder)
     return made

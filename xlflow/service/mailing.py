@@ -8,6 +8,7 @@ the journal goes on to "done" regardless.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,8 +17,9 @@ from ..config import Workspace
 from ..errors import MailError
 from ..findings import Report
 from ..i18n import msg
-from ..output.mail import deliver, outbox_dir
+from ..output.mail import deliver
 from ..output.notify import feedback
+from ..output.outbox import outbox_dir
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
 from .staging import clean_name
@@ -37,11 +39,12 @@ def set_message_id(message: EmailMessage, token: str) -> None:
 
 
 def in_outbox(ws: Workspace, token: str) -> Path | None:
-    """The .eml carrying this token's Message-ID, waiting in outbox/ or sent, if one was written.
+    """The .eml carrying this token's Message-ID, waiting in outbox/, sent or withdrawn, if one was written.
     mail.py names an .eml after the end of its Message-ID, so only those few files are opened."""
     folder = outbox_dir(ws)
     needle = f"<xlflow-{token}@".encode("ascii")
-    for eml in [*folder.glob(f"*{token[-8:]}.eml"), *(folder / "sent").glob(f"*{token[-8:]}.eml")]:
+    places = (folder, folder / "sent", folder / "withdrawn")
+    for eml in [p for place in places for p in place.glob(f"*{token[-8:]}.eml")]:
         try:
             with open(eml, "rb") as fh:
                 if needle in fh.read(_HEAD_BYTES):
@@ -83,7 +86,7 @@ class Mailing:
             message = feedback(self.ws, clean_name(name), department, result, report, attachments, to=to,
                                version=version, received=self.ws.show_time(received), lang=self.lang,
                                has_current=has_current, changes=changes, cc=cc, no_change=no_change,
-                               copy_note=copy_note)
+                               copy_note=copy_note, event_at=_instant(received))
             if not message["To"]:
                 return msg("watch-no-recipient", self.lang)
             if token:
@@ -94,3 +97,11 @@ class Mailing:
         except Exception as exc:  # noqa: BLE001 - e.g. a header the mail layer refuses: noted, never fatal
             return msg("intake-mail-failed", self.lang, error=clean_name(f"{type(exc).__name__}: {exc}")[:300])
         return ""
+
+
+def _instant(received: str) -> dt.datetime | None:
+    """The file's arrival as the journal keeps it (ISO), for the feedback's event time."""
+    try:
+        return dt.datetime.fromisoformat(received) if received else None
+    except ValueError:
+        return None

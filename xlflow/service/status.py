@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Department, Workspace
-from ..output.mail import waiting_mails
+from ..output.outbox import waiting_mails
 from ..store.journal import NOT_REMOVED, JournalState
 from ..store.lateness import LateSubmission, late_submissions
 from ..store.ledger import Mismatch, verify_accepted

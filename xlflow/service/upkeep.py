@@ -20,7 +20,8 @@ from typing import Callable, Iterator
 from ..config import FOLDERS, Workspace
 from ..errors import MailError, XlflowError
 from ..i18n import msg
-from ..output.mail import SERVER_FAILURES, CircuitBreaker, retry_outbox, waiting_mails
+from ..output.mail import SERVER_FAILURES, CircuitBreaker, retry_outbox
+from ..output.outbox import judged_line, waiting_mails
 from ..store.state import StateDB
 
 LOGGER_NAME = "xlflow.watch"
@@ -75,6 +76,7 @@ class OutboxRetry:
         self.ws, self.breaker, self.log, self.lang = ws, breaker, log, lang
         self.next_look = 0.0
         self.told = False
+        self.held_told: set[Path] = set()  # held messages already named in the log
 
     def due(self) -> bool:
         return self.ws.email.configured and time.monotonic() >= max(self.next_look, self.breaker.next_try)
@@ -85,7 +87,7 @@ class OutboxRetry:
         if not waiting_mails(self.ws):
             return 0
         try:
-            sent = retry_outbox(self.ws)
+            result = retry_outbox(self.ws)
         except MailError as exc:
             # the server failed: its breaker says when to try again; a refused message: not every minute
             self.next_look = 0.0 if exc.key in SERVER_FAILURES else time.monotonic() + 5 * self.IDLE_CHECK
@@ -97,6 +99,10 @@ class OutboxRetry:
         except OSError as exc:
             self.log.error(os_error_text(exc, self.lang))
             return 0
+        for judged in result.withdrawn + [j for j in result.held if j.path not in self.held_told]:
+            self.log.warning(judged_line(judged, self.lang))
+        self.held_told |= {j.path for j in result.held}
+        sent = result.sent
         if sent:
             self.log.info(msg("watch-mail-sent", self.lang, count=len(sent), left=len(waiting_mails(self.ws))))
         self.told = False

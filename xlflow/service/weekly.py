@@ -167,9 +167,10 @@ class BriefResult:
 
 def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iterable[str] | None = None,
                       lang: str | None = None, out_dir: Path | None = None, db: StateDB | None = None,
-                      risks: Iterable[dict] | None = None) -> BriefResult:
-    """Build the brief, write it to reports/, and put the e-mail (master attached) in outbox/;
-    with `send` and a configured server also send it. MailError leaves the .eml in outbox/."""
+                      risks: Iterable[dict] | None = None, preview: bool = False) -> BriefResult:
+    """Build the brief, write it to reports/, and queue the e-mail (master attached) in outbox/;
+    with `send` and a configured server also send it. MailError leaves the .eml queued. With
+    `preview` the e-mail only goes to outbox/preview/ (a look, not a queued message)."""
     db = db or StateDB(ws.state_db)
     brief = make_brief(ws, as_of, lang, db, risks)
     master = master_file(ws, db)
@@ -178,7 +179,7 @@ def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iter
     html_path, text_path = write_reports(ws, brief, html, text, out_dir)
     message = compose(ws, brief.subject, text, html, list(to) if to else default_recipients(ws),
                       [master] if master else [], kind=f"brief-{brief.week.label}", lang=brief.lang)
-    return BriefResult(brief, html_path, text_path, deliver(ws, message, send))
+    return BriefResult(brief, html_path, text_path, deliver(ws, message, send, preview))
 
 
 # --- reminders --------------------------------------------------------------------------------
@@ -190,7 +191,7 @@ def missing_departments(ws: Workspace, as_of: dt.date, db: StateDB | None = None
 
 
 def send_reminders(ws: Workspace, as_of: dt.date, send: bool = True, lang: str | None = None,
-                   db: StateDB | None = None) -> tuple[list[DeliveryResult], list[str]]:
+                   db: StateDB | None = None, preview: bool = False) -> tuple[list[DeliveryResult], list[str]]:
     """A reminder to each department that has not submitted this week, with its last accepted
     workbook (or a blank one) attached, and to each department that has but owes overdue action
     items; every reminder lists the department's open action items and open tasks due this week
@@ -210,7 +211,7 @@ def send_reminders(ws: Workspace, as_of: dt.date, send: bool = True, lang: str |
                 continue
             attachment = reminder_attachment(ws, d.code, lang, Path(tmp)) if d.code in missing else None
             messages.append(reminder_message(ws, d.code, attachment, lang, as_of, owed))
-        return deliver_all(ws, messages, send), skipped
+        return deliver_all(ws, messages, send, preview), skipped
 
 
 # --- the schedule the watcher follows ---------------------------------------------------------

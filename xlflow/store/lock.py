@@ -1,7 +1,7 @@
 """The workspace's own lock (one watcher per workspace) and what kind of folder an inbox is.
 
 An OS file lock, so a watcher killed with SIGKILL never leaves it stale; and the mount table,
-because a network share sends no file events and must be polled (PITFALLS W1).
+because a network share sends no file events and must be polled.
 """
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def mount_type(path: Path, mounts: Path = Path("/proc/mounts")) -> str:
 
 def on_network_share(path: Path, mounts: Path = Path("/proc/mounts")) -> bool:
     """True for a UNC path or a network mount (FUSE ones too), where OS file events never arrive
-    for what other machines write (PITFALLS W1). `mounts`: the mount table (a parameter for tests)."""
+    for what other machines write. `mounts`: the mount table (a parameter for tests)."""
     text = str(path)
     if text.startswith(("\\\\", "//")):
         return True

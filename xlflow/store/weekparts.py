@@ -1,4 +1,4 @@
-"""The week record's parts that the brief would otherwise read from the current state (issue 14):
+"""The week record's parts that the brief would otherwise read from the current state:
 the change register as the merge saw it (each request with its status and decision then), the plan
 against its baselines (the classified moves, the slipped tasks, the baseline and projected ends), and
 the accepted workbooks known only by their sidecars. A brief built again after later decisions,

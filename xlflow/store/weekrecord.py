@@ -2,7 +2,7 @@
 
 A brief built again later must show what it showed then, so the merge stores, with its task
 snapshot, the open risks, the action items, the dependency problems and the RACI conflicts as
-they were (issue 14). Other parts may add their own lists under `extra` (e.g. change requests).
+they were. Other parts may add their own lists under `extra` (e.g. change requests).
 Stored as compressed JSON in its own table, keyed by the snapshot's id; the newest record of a
 day is the one a brief reads, like the snapshots.
 """

@@ -1,4 +1,4 @@
-"""The weekly progress brief (进度简报, FORMS.md form 9): what a department head reads in two
+"""The weekly progress brief (进度简报): what a department head reads in two
 minutes on a phone.
 
 model.py holds what a brief is, build.py computes one from snapshots and changes.py its "what

@@ -175,7 +175,7 @@ class MasterWriter:
     # ---- colours ----
 
     def colour_by(self, sheet: FastSheet, first_row: int, last_row: int, col: int, enum_key: str) -> None:
-        """One conditional format per value of the enum on a label column: the legend of FORMS.md."""
+        """One conditional format per value of the enum on a label column: the legend in the colours of enums.toml."""
         enum = self.catalog.enums[enum_key]
         for choice in enum.values:
             if not choice.colour:

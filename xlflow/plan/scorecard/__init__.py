@@ -1,4 +1,4 @@
-"""Department scorecards (issue 14): per department and week, on-time delivery against the
+"""Department scorecards: per department and week, on-time delivery against the
 baseline, slip, update punctuality, first-time-valid rate, blockers, high-impact items answered
 within 24 h and staleness, each with the traces behind it. Pure: model.py holds the values,
 measures.py computes them; service/scorecard.py reads the record, the master's Scorecard sheet

@@ -4,7 +4,7 @@ behind every figure). Frozen values; measures.py computes them, the master's Sco
 the weekly brief only lay them out.
 
 The measures, in the order they are shown (their one-sentence definitions are the messages
-`score-def-<measure>`, written into the sheet, the brief and the README):
+`score-def-<measure>`, written into the sheet and the brief, and explained in docs/coordinator.md):
 on_time, slip, punctuality, first_time, blocked, answered, stale.
 """
 from __future__ import annotations

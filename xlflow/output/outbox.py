@@ -1,0 +1,202 @@
+"""outbox/: the queue of messages to send, kept apart from previews.
+
+A message has an identity (what, which week or file, to whom: the X-Xlflow-Identity header), so
+the queue never holds two of the same: queuing it again replaces the waiting copy. Before
+anything is sent, the queue is judged (`judge`): a message a later event made wrong is withdrawn
+to outbox/withdrawn/ with its reason (a rejection notice or a reminder for a department that has
+had a version accepted since; a brief of a week whose brief already went to the same people), and
+a message older than [email] hold_after_hours is held for the coordinator instead of sent late.
+A preview (`summary` without --send) goes to outbox/preview/, never into the queue.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import hashlib
+import re
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import getaddresses, parsedate_to_datetime
+from pathlib import Path
+
+from ..config import Workspace
+from ..i18n import msg
+from ..store.atomic import write_bytes
+from ..store.state import StateDB
+
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+KIND_HEADER = "X-Xlflow-Kind"
+IDENTITY_HEADER = "X-Xlflow-Identity"
+EVENT_HEADER = "X-Xlflow-Event-At"  # when what the message tells happened (ISO), if not when it was written
+UNSENT_HEADER = "X-Unsent"  # Outlook opens an .eml carrying it as a draft, ready to send
+PREVIEW, SENT, WITHDRAWN = "preview", "sent", "withdrawn"
+# kinds made wrong by a later accepted version of their department: "feedback-RD-rejected…", "reminder-RD…"
+_SUPERSEDED_BY_ACCEPTANCE = re.compile(r"^(?:feedback-(?P<a>[A-Z][A-Z0-9]*)-rejected|reminder-(?P<b>[A-Z][A-Z0-9]*))")
+
+
+def outbox_dir(ws: Workspace) -> Path:
+    return ws.folder("outbox")
+
+
+def recipients(message: EmailMessage) -> tuple[str, ...]:
+    """Every envelope recipient (To and Cc), each once."""
+    pairs = getaddresses([str(v) for v in (message.get_all("To") or []) + (message.get_all("Cc") or [])])
+    return tuple(dict.fromkeys(addr for _, addr in pairs if addr))
+
+
+def identity(message: EmailMessage) -> str:
+    """What the message is about and to whom: its identity header (the kind when none was given)
+    with a digest of its sorted recipients."""
+    about = str(message.get(IDENTITY_HEADER) or message.get(KIND_HEADER) or "mail").split(";")[0]
+    people = hashlib.sha1("\n".join(sorted(a.lower() for a in recipients(message))).encode()).hexdigest()[:10]
+    return f"{about};{people}"
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:80] or "mail"
+
+
+def _eml_name(message: EmailMessage) -> str:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    kind = message.get(KIND_HEADER, "mail")
+    token = re.sub(r"[^A-Za-z0-9]", "", str(message.get("Message-ID", "")).split("@")[0])[-8:]
+    return f"{stamp}-{kind}-{token or 'x'}.eml"
+
+
+def read_message(path: Path) -> EmailMessage:
+    return email.message_from_bytes(path.read_bytes(), policy=POLICY)  # type: ignore[return-value]
+
+
+def _headers_of(path: Path) -> EmailMessage:
+    """The headers of a queued file (its body is not needed to judge it)."""
+    with open(path, "rb") as fh:
+        head = fh.read(64 * 1024)
+    end = head.find(b"\r\n\r\n")
+    return email.message_from_bytes(head[: end + 4] if end >= 0 else head, policy=POLICY)  # type: ignore[return-value]
+
+
+def waiting_mails(ws: Workspace) -> list[Path]:
+    """The .eml files still waiting in outbox/ (not sent yet), oldest first."""
+    try:
+        return sorted(p for p in outbox_dir(ws).glob("*.eml") if not p.name.startswith(".") and p.is_file())
+    except OSError:
+        return []
+
+
+def write_outbox(ws: Workspace, message: EmailMessage) -> Path:
+    """Queue the ready-to-send .eml in outbox/ (marked X-Unsent so Outlook opens it as a draft);
+    a waiting message with the same identity is replaced, not sent as well."""
+    if UNSENT_HEADER not in message:
+        message[UNSENT_HEADER] = "1"
+    same = identity(message)
+    for old in waiting_mails(ws):
+        try:
+            if identity(_headers_of(old)) == same:
+                old.unlink()
+        except OSError:
+            continue
+    path = outbox_dir(ws) / _eml_name(message)
+    write_bytes(path, message.as_bytes(policy=POLICY))
+    return path
+
+
+def write_preview(ws: Workspace, message: EmailMessage) -> Path:
+    """A preview to look at or send by hand: outbox/preview/<identity>.eml, one per identity, never queued."""
+    if UNSENT_HEADER not in message:
+        message[UNSENT_HEADER] = "1"
+    about, people = identity(message).split(";")
+    return write_bytes(outbox_dir(ws) / PREVIEW / f"{_safe(about)}-{people}.eml", message.as_bytes(policy=POLICY))
+
+
+@dataclass(frozen=True)
+class Judged:
+    path: Path
+    identity: str
+    composed: dt.datetime | None  # the message's Date
+    verdict: str  # "send" | "hold" | "withdraw"
+    reason: str = ""  # message key of why it is held or withdrawn
+    params: tuple[tuple[str, str], ...] = ()
+
+
+def _composed(message: EmailMessage) -> dt.datetime | None:
+    """When the message was written (its Date)."""
+    try:
+        return parsedate_to_datetime(str(message["Date"])).astimezone(dt.timezone.utc)
+    except (TypeError, ValueError):
+        return None
+
+
+def _event_at(message: EmailMessage) -> dt.datetime | None:
+    """When what the message tells happened (a rejected file's arrival), if it says."""
+    try:
+        return dt.datetime.fromisoformat(str(message[EVENT_HEADER])).astimezone(dt.timezone.utc)
+    except (TypeError, ValueError):
+        return None
+
+
+def _sent_identities(ws: Workspace) -> set[str]:
+    folder = outbox_dir(ws) / SENT
+    out = set()
+    for path in folder.glob("*.eml") if folder.is_dir() else ():
+        try:
+            out.add(identity(_headers_of(path)))
+        except OSError:
+            continue
+    return out
+
+
+def _accepted_since(db: StateDB | None, department: str, since: dt.datetime) -> dt.datetime | None:
+    """When `department` last had a version accepted after `since` (None: not since)."""
+    if db is None:
+        return None
+    times = [dt.datetime.fromisoformat(str(v.received)) for v in db.versions(department)]
+    later = [t for t in times if (t if t.tzinfo else t.astimezone()).astimezone(dt.timezone.utc) > since]
+    return max(later) if later else None
+
+
+def judge(ws: Workspace, now: dt.datetime | None = None, db: StateDB | None = None) -> list[Judged]:
+    """Every waiting message with what should happen to it now, oldest first."""
+    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    if db is None and ws.state_db.is_file():
+        db = StateDB(ws.state_db)
+    sent = _sent_identities(ws)
+    hold_after = dt.timedelta(hours=ws.email.hold_after_hours)
+    out = []
+    for path in waiting_mails(ws):
+        try:
+            head = _headers_of(path)
+        except OSError:
+            continue
+        ident, composed = identity(head), _composed(head)
+        kind = str(head.get(KIND_HEADER) or "")
+        match = _SUPERSEDED_BY_ACCEPTANCE.match(kind)
+        since = _event_at(head) or composed
+        accepted = _accepted_since(db, match["a"] or match["b"], since) if match and since else None
+        if accepted is not None:
+            out.append(Judged(path, ident, composed, "withdraw", "outbox-withdrawn-accepted",
+                              (("department", match["a"] or match["b"]), ("accepted", ws.show_time(accepted)))))
+        elif kind.startswith("brief-") and ident in sent:
+            out.append(Judged(path, ident, composed, "withdraw", "outbox-withdrawn-sent", (("kind", kind),)))
+        elif hold_after.total_seconds() > 0 and composed is not None and now - composed > hold_after:
+            out.append(Judged(path, ident, composed, "hold", "outbox-held-old",
+                              (("hours", f"{ws.email.hold_after_hours:g}"), ("composed", ws.show_time(composed)))))
+        else:
+            out.append(Judged(path, ident, composed, "send"))
+    return out
+
+
+def withdraw(ws: Workspace, judged: Judged) -> Path | None:
+    """Move a withdrawn message to outbox/withdrawn/ (kept, never sent); None if it is gone already."""
+    target = outbox_dir(ws) / WITHDRAWN / judged.path.name
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        judged.path.replace(target)
+    except FileNotFoundError:
+        return None
+    return target
+
+
+def judged_line(judged: Judged, lang: str) -> str:
+    """Why a message is held or withdrawn, naming its file: for the console and the watcher's log."""
+    return msg(judged.reason, lang, file=judged.path.name, **dict(judged.params))
