@@ -13,7 +13,7 @@ from xlflow.errors import ConfigError
 from xlflow.portfolio.book import write_portfolio
 from xlflow.portfolio.brief import brief_html, brief_text
 from xlflow.portfolio.build import build_portfolio
-from xlflow.portfolio.links import cross_links
+from xlflow.portfolio.links import cross_links, digest_of
 from xlflow.portfolio.row import project_row
 from xlflow.portfolio.settings import PortfolioSettings, load_settings
 from xlflow.service.scaffold import init_workspace
@@ -54,7 +54,7 @@ def test_health_amber_green_done():
 
 
 def test_cross_project_links_are_checked():
-    links = cross_links({"X1": x1_state(), "X2": state("X2", X2, ("MK", "PMO"))}, {"X9"})
+    links = cross_links({"X1": digest_of(x1_state()), "X2": digest_of(state("X2", X2, ("MK", "PMO")))}, {"X9"})
     found = {(c.other_project, c.other_task): c.status for c in links}
     assert found == {("X2", "MK-001"): "late", ("X9", "A-1"): "unknown", ("X2", "MK-404"): "broken"}
     assert [c.status for c in links] == ["broken", "unknown", "late"]  # the worst first

@@ -1,23 +1,29 @@
 """The portfolio as one value: every workspace read (or why not), its row, the milestone
-calendar, the department × project lateness matrix and the cross-project links."""
+calendar, the department × project lateness matrix and the cross-project links.
+
+Each week is reduced to its row and its Digest as soon as it is read, and dropped: memory stays
+that of one week, not fifty.
+"""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from ..week.state import Milestone
-from .links import CrossLink, cross_links
+from .links import CrossLink, Digest, cross_links, digest_of
 from .read import LoadWeek, ProjectRead, read_project
-from .row import TROUBLE, ProjectRow, is_overdue, project_row
+from .row import ProjectRow, project_row
 from .settings import PortfolioSettings
 
 
 @dataclass(frozen=True)
 class Entry:
-    read: ProjectRead
+    read: ProjectRead  # its state dropped once the row and the digest are made
     row: ProjectRow | None  # None: not readable (read.problem says why)
+    digest: Digest | None = None
 
     @property
     def code(self) -> str:
@@ -55,16 +61,19 @@ def build_portfolio(roots: Iterable[Path], settings: PortfolioSettings, as_of: d
     entries = []
     for root in roots:
         read = read_project(Path(root), as_of, load)
-        row = project_row(read.state, settings.blocker_days) if read.state is not None else None
-        entries.append(Entry(read, row))
-    readable = {e.code: e.read.state for e in entries if e.read.state is not None}
-    unreadable = {e.code for e in entries if e.read.state is None}
-    calendar = sorted((CalendarLine(m.planned, e.code, m) for e in entries if e.read.state is not None
-                       for m in e.read.state.milestones if m.planned is not None),
+        if read.state is None:
+            entries.append(Entry(read, None))
+            continue
+        row, digest = project_row(read.state, settings.blocker_days), digest_of(read.state)
+        entries.append(Entry(dataclasses.replace(read, state=None), row, digest))
+    digests = {e.code: e.digest for e in entries if e.digest is not None}
+    unreadable = {e.code for e in entries if e.digest is None}
+    calendar = sorted((CalendarLine(m.planned, e.code, m) for e in entries if e.digest is not None
+                       for m in e.digest.milestones if m.planned is not None),
                       key=lambda c: (c.day, c.project, c.milestone.name))
     departments, lateness = _lateness(entries, settings)
     return Portfolio(as_of, tuple(entries), tuple(calendar), departments, lateness,
-                     tuple(cross_links(readable, unreadable)), settings.blocker_days)
+                     tuple(cross_links(digests, unreadable)), settings.blocker_days)
 
 
 def _lateness(entries: list[Entry], settings: PortfolioSettings) -> tuple[tuple[str, ...], dict]:
@@ -72,14 +81,11 @@ def _lateness(entries: list[Entry], settings: PortfolioSettings) -> tuple[tuple[
     out: dict[tuple[str, str], int] = {}
     order: list[str] = []
     for e in entries:
-        state = e.read.state
-        if state is None:
+        if e.digest is None:
             continue
-        for d in state.departments:
-            name = settings.department_name(e.code, e.read.ws, d.code)
+        for code, late in e.digest.late.items():
+            name = settings.department_name(e.code, e.read.ws, code)
             if name not in order:
                 order.append(name)
-            late = sum(1 for t in state.tasks if t.department == d.code
-                       and (is_overdue(t, state.as_of) or t.status in TROUBLE))
             out[(name, e.code)] = out.get((name, e.code), 0) + late
     return tuple(order), out
