@@ -22,6 +22,7 @@ from typing import Callable
 from ..config import CONFIG_NAME, Workspace, load_workspace
 from ..errors import DatabaseTooNew, XlflowError
 from ..i18n import Phrase
+from ..store.cache import cache_read_only
 from ..store.closure import Closure, closure
 from ..store.readonly import ReadOnlyStateDB
 from ..store.state import StateDB
@@ -73,6 +74,11 @@ def read_project(root: Path, as_of: dt.date, load: LoadWeek = default_loader) ->
 
 
 def _state(ws: Workspace, as_of: dt.date, load: LoadWeek) -> tuple[WeekState, bool]:
+    with cache_read_only():  # an older workspace's week may parse its workbooks: never cached there
+        return _read_state(ws, as_of, load)
+
+
+def _read_state(ws: Workspace, as_of: dt.date, load: LoadWeek) -> tuple[WeekState, bool]:
     db = ReadOnlyStateDB(ws.state_db)
     try:
         return load(ws, as_of, db), db.stale
