@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 
 from ..config import Workspace
-from ..i18n import msg
 from ..plan.model import MasterPlan
 from ..spec.catalog import Catalog, Field, load_catalog
 from ..spec.fields import field_type
 from ..store.layer import CoordinatorLayer, MasterEdit
 from ..store.state import StateDB
 from ..xlsx.read import label_key
+from ..output.brief.edits import edit_lines
+from ..week.layer import master_edits as week_master_edits
 from .layer import ReadBack
 from .masterread import MasterTable, cell_text
 
@@ -93,26 +94,7 @@ def _shown(value: object, f: Field, catalog: Catalog, lang: str) -> str:
     return cell_text(field_type(f).display(value, labels))
 
 
-def edit_lines(edits: list[MasterEdit], lang: str, catalog: Catalog | None = None) -> list[str]:
-    """One sentence per edit, in `lang`."""
-    catalog = catalog or load_catalog()
-    fields = {f.key: f for f in catalog.form("wbs").table("tasks").fields}
-
-    def say(e: MasterEdit, text: str) -> str:  # a list value in the reader's language, whatever the master's
-        f = fields.get(e.field.split(":")[0])
-        enum = catalog.enum_of(f) if f is not None else None
-        code = enum.lookup(text) if enum is not None and text else None
-        return enum.label_of(code, lang) if code else (text or "—")
-
-    return [msg("coord-edit", lang, task=e.task_id, department=e.department,
-                field=fields[e.field.split(":")[0]].label(lang) if e.field.split(":")[0] in fields else e.field,
-                master=say(e, e.master_value), written=say(e, e.written_value), current=say(e, e.department_value))
-            for e in edits]
-
-
 def master_edits(ws: Workspace, since: dt.date | None = None, until: dt.date | None = None,
                  db: StateDB | None = None) -> list[MasterEdit]:
     """The department cells found changed in the master on days since..until: for the brief and mail."""
-    found = CoordinatorLayer(db or StateDB(ws.state_db)).edits(since, until)
-    latest = {(e.task_id, e.field, e.master_value): e for e in found}  # found again while the master stayed open
-    return [e for e in found if latest[(e.task_id, e.field, e.master_value)] is e]
+    return week_master_edits(db or StateDB(ws.state_db), since, until)

@@ -12,6 +12,7 @@ back to the current state.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..config import Workspace
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from .state import StateDB
     from .weekrecord import WeekRecord
 
-CHANGES, CONTROL, SIDECARS = "changes", "control", "sidecars"  # the keys in WeekRecord.extra
+CHANGES, CONTROL, SIDECARS, MILESTONES = "changes", "control", "sidecars", "milestones"  # the keys in WeekRecord.extra
+ESCALATIONS, CRITICAL = "escalations", "critical_path"
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -60,13 +62,22 @@ def recorded_changes(record: "WeekRecord | None") -> list[ChangeRequest] | None:
 
 # --- the plan against its baselines -------------------------------------------------------------
 
+@dataclass(frozen=True)
+class BaselineDates:
+    """A task's baseline in force at the merge, as the record keeps it (a record older than that has none)."""
+
+    start: dt.date | None
+    due: dt.date | None
+
+
 def control_row(control: Control, projected_end: dt.date | None) -> dict:
     """What the brief's plan-against-baseline section reads of the merge's Control: every move (with
     the other departments' tasks it pushes), the tasks due later than their baseline, the two ends."""
     moves = [{"task_id": m.task_id, "department": m.department, "kind": m.kind, "old": _iso(m.old),
               "new": _iso(m.new), "days": m.days, "status": m.status, "change_ids": list(m.change_ids),
               "pushes": [[p.task_id, p.department, _iso(p.start)] for p in m.pushes]} for m in control.moves]
-    return {"moves": moves, "slips": {t: d for t, d in control.slips.items() if d > 0},
+    bases = {t: [_iso(getattr(b, "start", None)), _iso(getattr(b, "due", None))] for t, b in control.baselines.items()}
+    return {"moves": moves, "slips": {t: d for t, d in control.slips.items() if d > 0}, "baselines": bases,
             "baseline_end": _iso(control.baseline_end), "projected_end": _iso(projected_end)}
 
 
@@ -79,8 +90,26 @@ def recorded_control(record: "WeekRecord | None") -> tuple[Control, dt.date | No
                        m.get("days"), m["status"], tuple(m.get("change_ids", ())),
                        tuple(Pushed(t, d, as_date(s)) for t, d, s in m.get("pushes", ())))
                   for m in row.get("moves", ()))
-    control = Control({}, dict(row.get("slips", {})), moves, as_date(row.get("baseline_end")))
+    bases = {t: BaselineDates(as_date(s), as_date(d)) for t, (s, d) in (row.get("baselines") or {}).items()}
+    control = Control(bases, dict(row.get("slips", {})), moves, as_date(row.get("baseline_end")))
     return control, as_date(row.get("projected_end"))
+
+
+# --- the kick-off workbooks' milestones -------------------------------------------------------------
+
+def milestone_rows(subs: Iterable) -> list[dict]:
+    """The milestones table of every parsed kick-off workbook among `subs`, each row with its department."""
+    rows = []
+    for sub in subs:
+        if getattr(sub, "data", None) is not None and "kickoff" in sub.data.forms:
+            rows += [{**r.values, "department": sub.department or ""} for r in sub.data.rows("kickoff", "milestones")]
+    return rows
+
+
+def recorded_rows(record: "WeekRecord | None", key: str) -> list[dict] | None:
+    """A part of plain rows (MILESTONES, ESCALATIONS), or None when the record has none."""
+    rows = record.extra.get(key) if record is not None else None
+    return None if rows is None else [dict(r) for r in rows]
 
 
 # --- submissions known only by their sidecars -----------------------------------------------------

@@ -51,6 +51,13 @@ class Task:
     def done(self) -> bool:
         return self.status == "done"
 
+    def get(self, key: str, default: object = None) -> object:
+        """Read by field name (then `extra`), as the brief reads a task."""
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            return self.extra.get(key, default)
+
 
 @dataclass(frozen=True)
 class Milestone:
@@ -126,7 +133,7 @@ class WeekState:
     data_date: dt.date  # the day of the merge the tasks come from
     tasks: tuple[Task, ...]
     departments: tuple[DepartmentWeek, ...]  # in the workspace's order
-    previous_tasks: tuple[Task, ...] | None = None
+    previous_tasks: tuple[Task, ...] | None = None  # a quiet week: the tasks themselves (nothing new)
     previous_date: dt.date | None = None
     milestones: tuple[Milestone, ...] = ()
     critical_path: tuple[str, ...] = ()  # task IDs, first to last
@@ -144,6 +151,9 @@ class WeekState:
     escalations: tuple[Escalation, ...] = ()
     master_edits: tuple = ()  # store.layer.MasterEdit: department cells changed in the master by hand
     quiet: bool = False  # no update and no merge this week
+    older_tasks: tuple[Task, ...] | None = None  # the plan at least STALE_DAYS before data_date ("not updated")
+    older_date: dt.date | None = None
+    control: object | None = None  # plan.control.Control: the plan against its baselines as the merge found it
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.task_id == task_id), None)

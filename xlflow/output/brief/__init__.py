@@ -1,10 +1,10 @@
 """The weekly progress brief (进度简报): what a department head reads in two
 minutes on a phone.
 
-model.py holds what a brief is, build.py computes one from snapshots and changes.py its "what
-changed in the plan" from the recorded versions (both pure, `as_of` is a parameter), render.py
-lays it out as HTML and text. Reading the workspace, writing reports/,
-mailing it and the weekly schedule are the service layer's (xlflow/service/weekly.py).
+model.py holds what a brief is, build.py computes one from the week (xlflow/week: load_week) and
+changes.py its "what changed in the plan" from the recorded versions (both pure), render.py lays it
+out as HTML and text. Loading the week is xlflow/week's; writing reports/, mailing it and the weekly
+schedule are the service layer's (xlflow/service/weekly.py).
 """
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""Computing a brief: week-over-week, from task snapshots, submissions and open risks.
+"""Computing a brief: a rendering of the week (xlflow.week.state.WeekState, loaded by
+xlflow/week/build.py: load_week) — week-over-week sections, decisions, departments, notices, the
+scorecard and the plan against its baseline.
 
-Pure: no file or database access, and "today" is the `as_of` parameter, so a past week's
-brief is the same whenever it is built. The service layer (service/weekly.py) reads the inputs.
-The snapshot's `status` is the master's effective one (past due and not done counts as
-delayed); `reported_status` is what the department wrote.
+Pure: no file or database access, and "today" is the week's `as_of`, so a past week's brief is the
+same whenever it is built. A task's `status` is the master's effective one (past due and not done
+counts as delayed); `reported_status` is what the department wrote.
 """
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from ...i18n import msg
 from ...spec.catalog import Enum, load_catalog
 from ...store.snapshots import Snapshot
 from ...workdays import Week, WorkCalendar, week_of
-from ...plan.changes import ChangeRequest
 from .changes import plan_changes
+from .control import brief_control
 from .decisions import change_decisions
+from .edits import edit_lines
+from .notices import build_notices
+from .scorecard import scorecard_part
 from .model import (
     SECTION_LIMIT,
     TROUBLE,
@@ -128,47 +132,39 @@ class _Builder:
                        max(0, len(entries) - SECTION_LIMIT))
 
 
-def build_brief(ws: Workspace, as_of: dt.date, current: Snapshot, previous: Snapshot | None = None,
-                older: Snapshot | None = None, submissions: Iterable[dict] = (), risks: Iterable[dict] = (),
-                lang: str | None = None, calendar: WorkCalendar | None = None,
-                statuses: Enum | None = None, submitted: frozenset[str] | None = None,
-                versions: Iterable[PlanVersion] = (), notices: tuple[Notice, ...] = (),
-                quiet: bool = False, master_edits: Iterable[str] = (),
-                changes: Iterable[ChangeRequest] = ()) -> Brief:
-    """The week-over-week brief. `current` is the newest snapshot of the week, `previous` the
-    newest of the week before, `older` the newest at least two weeks older (for "not updated");
-    `submissions` are StateDB.submissions() rows (department, received, result); `risks` are
-    issue-log rows (issue_id, kind, description, raised_by, raised_date, impact, owner,
-    response, status, department). `statuses` is the catalog's status enum: its codes, in
-    order, are the headline's counts. `submitted` are the departments that submitted this week
-    (store.state.submitted_departments, the one definition; the submissions' own accepted dates
-    when not given). `versions` are the plan versions received this week up to `as_of`: the
-    "what changed in the plan" section. `notices` come from the week's record (notices.py);
-    `quiet` says no update arrived and nothing was merged this week (the caller then compares
-    the week with itself, so nothing is "finished" or "newly delayed"). `changes` is the change
-    register (service/changes.py): its pending requests are decisions needed."""
+def build_brief(week, ws: Workspace, lang: str | None = None, calendar: WorkCalendar | None = None,
+                statuses: Enum | None = None) -> Brief:
+    """The week-over-week brief of `week` (xlflow.week.state.WeekState: that package sits above this one,
+    so it is read, not imported). Its tasks are compared with `previous_tasks` (the end of the week
+    before; a quiet week with itself, so nothing is "finished" or "newly delayed") and `older_tasks`
+    (for "not updated"); its risks' high-impact open ones and its change register's pending requests are
+    decisions needed. `statuses` is the catalog's status enum: its codes, in order, are the headline's
+    counts."""
     lang = lang or ws.lang
-    b = _Builder(ws, as_of, lang, calendar or WorkCalendar.from_settings(ws.calendar),
-                 statuses or load_catalog().enums["status"])
-    tasks = current[1]
+    cal = calendar or WorkCalendar.from_settings(ws.calendar)
+    b = _Builder(ws, week.as_of, lang, cal, statuses or load_catalog().enums["status"])
+    tasks = list(week.tasks)
+    previous = (week.previous_date, week.previous_tasks) if week.previous_tasks is not None else None
+    older = (week.older_date, week.older_tasks) if week.older_tasks is not None else None
     entries = _entries(b, tasks, previous, older)
-    subs = list(submissions)
-    if submitted is None:
-        submitted = frozenset(d.code for d in ws.departments if _accepted_in_week(subs, d.code, b.week, as_of))
-    decisions = _decisions(b, tasks, risks) + change_decisions(b.ws, changes, lang)
+    risks = [{**r.values, "department": r.department} for r in week.risks]
+    decisions = _decisions(b, tasks, risks) + change_decisions(b.ws, week.changes, lang)
     return Brief(
-        lang=lang, project=ws.project.name(lang), project_code=ws.project.code, week=b.week, as_of=as_of,
-        snapshot_date=current[0], previous_date=previous[0] if previous else None,
-        headline=_headline(b, tasks, previous[1] if previous else None),
+        lang=lang, project=ws.project.name(lang), project_code=ws.project.code, week=b.week, as_of=week.as_of,
+        snapshot_date=week.data_date, previous_date=previous[0] if previous else None,
+        headline=_headline(b, tasks, list(previous[1]) if previous else None),
         sections=tuple(b.section(key, entries[key]) for key in SECTIONS),
-        missing=_missing(b, subs, submitted),
+        missing=_missing(b, week.departments),
         decisions=decisions[:SECTION_LIMIT],
         decisions_more=max(0, len(decisions) - SECTION_LIMIT),
-        departments=_departments(b, tasks, subs, submitted),
+        departments=_departments(b, week.departments),
         subject=subject(ws, b.week, lang),
-        notes=_notes(b, current, previous) + ((b.t("brief-note-quiet"),) if quiet else ()),
-        plan_changes=plan_changes(ws, versions, lang),
-        notices=notices, quiet=quiet, master_edits=tuple(master_edits),
+        notes=_notes(b, week.data_date, previous) + ((b.t("brief-note-quiet"),) if week.quiet else ()),
+        plan_changes=plan_changes(ws, week.versions, lang),
+        notices=build_notices(ws, week, lang, cal), quiet=week.quiet,
+        master_edits=tuple(edit_lines(list(week.master_edits), lang)),
+        scorecard=scorecard_part(ws, week.scorecard, lang) if week.scorecard is not None else None,
+        control=brief_control(ws, week.control, week.projected_end, lang, cal) if week.control is not None else None,
     )
 
 
@@ -253,13 +249,13 @@ def _holds(b: _Builder, task: dict, by_id: dict[str, dict]) -> str | None:
 
 # --- the other parts --------------------------------------------------------------------------
 
-def _notes(b: _Builder, current: Snapshot, previous: Snapshot | None) -> tuple[str, ...]:
+def _notes(b: _Builder, current: dt.date, previous: Snapshot | None) -> tuple[str, ...]:
     notes = []
-    if current[0] < b.week.start:
-        notes.append(b.t("brief-note-old-snapshot", date=current[0].isoformat()))
+    if current < b.week.start:
+        notes.append(b.t("brief-note-old-snapshot", date=current.isoformat()))
     if previous is None:
         notes.append(b.t("brief-note-first"))
-    elif previous[0] < week_of(current[0], b.ws.project.week_start).start - dt.timedelta(days=7):
+    elif previous[0] < week_of(current, b.ws.project.week_start).start - dt.timedelta(days=7):
         notes.append(b.t("brief-note-old-previous", date=previous[0].isoformat()))
     return tuple(notes)
 
@@ -297,36 +293,17 @@ def _scope(tasks: list[dict], before: list[dict], percent) -> Scope:
     return Scope(len(now.keys() - then.keys()), len(then.keys() - now.keys()), delta)
 
 
-def _received(row: dict) -> dt.datetime | None:
-    try:
-        value = dt.datetime.fromisoformat(str(row.get("received") or ""))
-    except ValueError:
-        return None
-    return value.astimezone().replace(tzinfo=None) if value.tzinfo else value  # local wall time
+def _last(d) -> str:
+    return d.last_received.date().isoformat() if d.last_received is not None else ""
 
 
-def _accepted_dates(subs: list[dict], code: str, as_of: dt.date) -> list[dt.date]:
-    dates = (_received(s) for s in subs if s.get("department") == code and s.get("result") == "accepted")
-    return sorted(d.date() for d in dates if d is not None and d.date() <= as_of)
-
-
-def _accepted_in_week(subs: list[dict], code: str, week: Week, as_of: dt.date) -> bool:
-    """For a brief built from bare submission rows (tests, tools); the workspace's brief passes
-    the store's definition instead."""
-    return any(week.contains(d) for d in _accepted_dates(subs, code, as_of))
-
-
-def _missing(b: _Builder, subs: list[dict], submitted: frozenset[str]) -> tuple[MissingDepartment, ...]:
+def _missing(b: _Builder, departments) -> tuple[MissingDepartment, ...]:
     out = []
-    for d in b.ws.departments:
-        if d.code in submitted:
+    for row in departments:
+        d = b.ws.department(row.code)
+        if row.submitted or d is None:
             continue
-        last = _accepted_dates(subs, d.code, b.as_of)
-        rejected = sum(1 for s in subs if s.get("department") == d.code
-                       and s.get("result") in ("rejected", "unreadable")
-                       and b.week.start <= (_received(s) or dt.datetime.min).date() <= b.as_of)
-        out.append(MissingDepartment(d.code, d.name(b.lang), d.contact, d.email,
-                                     last[-1].isoformat() if last else "", rejected))
+        out.append(MissingDepartment(d.code, d.name(b.lang), d.contact, d.email, _last(row), row.rejected_this_week))
     return tuple(out)
 
 
@@ -349,18 +326,12 @@ def _decisions(b: _Builder, tasks: list[dict], risks: Iterable[dict]) -> tuple[D
     return tuple(out)
 
 
-def _departments(b: _Builder, tasks: list[dict], subs: list[dict],
-                 submitted: frozenset[str]) -> tuple[DepartmentRow, ...]:
+def _departments(b: _Builder, departments) -> tuple[DepartmentRow, ...]:
     rows = []
-    for d in b.ws.departments:
-        mine = [t for t in tasks if t.get("department") == d.code]
-        last = _accepted_dates(subs, d.code, b.as_of)
+    for row in departments:
+        d = b.ws.department(row.code)
         rows.append(DepartmentRow(
-            code=d.code, name=d.name(b.lang), contact=d.contact, tasks=len(mine),
-            done=sum(t.get("status") == "done" for t in mine),
-            trouble=sum(t.get("status") in TROUBLE for t in mine),
-            overdue=sum(b.overdue(t) for t in mine),
-            percent=round(sum(_percent(t) for t in mine) / len(mine), 1) if mine else 0.0,
-            last_received=last[-1].isoformat() if last else "",
-            submitted=d.code in submitted))
+            code=row.code, name=d.name(b.lang) if d else row.code, contact=d.contact if d else "", tasks=row.tasks,
+            done=row.done, trouble=row.trouble, overdue=row.overdue, percent=row.percent,
+            last_received=_last(row), submitted=row.submitted))
     return tuple(rows)

@@ -147,7 +147,7 @@ class DepartmentRow:
 
 @dataclass(frozen=True)
 class PlanVersion:
-    """One accepted version as the state database records it: what service/weekly.py reads, so
+    """One accepted version as the state database records it: what load_week (xlflow/week) reads, so
     that build stays pure and a later rebuild of the week shows the same versions."""
 
     department: str

@@ -1,5 +1,6 @@
-"""The brief's notices: what the week's record holds besides tasks (store/weekrecord.py) and the
-late submissions (store/lateness.py), as short lines in the brief's language. Pure.
+"""The brief's notices: what the week (xlflow.week.state.WeekState) holds besides tasks — its action
+items, dependency problems, RACI conflicts and late submissions — as short lines in the brief's
+language. Pure.
 
 - actions_overdue: open action items past their due date — who, what, since when, which meeting;
 - dependencies: the master's dependency problems (a successor started or scheduled before its
@@ -10,12 +11,11 @@ late submissions (store/lateness.py), as short lines in the brief's language. Pu
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from ...config import Workspace
 from ...i18n import msg
-from ...store.lateness import LateSubmission
-from ...store.weekrecord import WeekRecord, detail_text, problem_text
+from ...store.weekrecord import detail_text, problem_text
 from ...workdays import WorkCalendar, as_date
 from .model import SECTION_LIMIT, Notice, NoticeLine
 
@@ -25,15 +25,17 @@ def _dept(ws: Workspace, code: object, lang: str) -> str:
     return d.name(lang) if d else str(code or "—")
 
 
-def overdue_actions(record: WeekRecord | None, as_of: dt.date) -> list[Mapping]:
-    """Open action items due before `as_of`, the longest overdue first."""
-    rows = [a for a in (record.actions if record else ())
-            if a.get("status") != "done" and (as_date(a.get("due")) or dt.date.max) < as_of]
+def overdue_actions(actions, as_of: dt.date) -> list[Mapping]:
+    """Open action items (the week's Items) due before `as_of`, the longest overdue first, as rows."""
+    rows = [{**a.values, "department": a.department} for a in actions]
+    rows = [a for a in rows if a.get("status") != "done" and (as_date(a.get("due")) or dt.date.max) < as_of]
     return sorted(rows, key=lambda a: (as_date(a.get("due")), str(a.get("owner_department") or "")))
 
 
-def build_notices(ws: Workspace, record: WeekRecord | None, late: Iterable[LateSubmission], as_of: dt.date,
-                  lang: str, calendar: WorkCalendar) -> tuple[Notice, ...]:
+def build_notices(ws: Workspace, week, lang: str, calendar: WorkCalendar) -> tuple[Notice, ...]:
+    """`week`: xlflow.week.state.WeekState (read, not imported: it sits above this package)."""
+    as_of = week.as_of
+
     def t(key: str, **params: object) -> str:
         return msg(key, lang, **params)
 
@@ -43,21 +45,20 @@ def build_notices(ws: Workspace, record: WeekRecord | None, late: Iterable[LateS
         t("brief-action-detail", due=as_date(a.get("due")).isoformat(),
           days=calendar.between(as_date(a.get("due")), as_of), meeting=a.get("meeting_id") or "—",
           meeting_date=str(a.get("meeting_date") or "—")[:10], source=_dept(ws, a.get("department"), lang)))
-        for a in overdue_actions(record, as_of)]
+        for a in overdue_actions(week.actions, as_of)]
     problems = [NoticeLine(
-        t("brief-problem-line", problem=problem_text(p, lang), department=p.get("department") or "",
-          task=p.get("task_id") or "", other=" ".join(str(x) for x in (p.get("other_department"),
-                                                                       p.get("other_task_id")) if x) or "—"),
-        detail_text(p.get("detail"), lang)) for p in (record.problems if record else ())]
+        t("brief-problem-line", problem=problem_text({"kind": p.kind}, lang), department=p.department or "",
+          task=p.task_id or "", other=" ".join(str(x) for x in (p.other_department, p.other_task_id) if x) or "—"),
+        detail_text(dict(p.detail), lang)) for p in week.problems]
     conflicts = [NoticeLine(
-        t(f"raci-conflict-{c.get('kind')}"),
-        t("brief-raci-detail", item=c.get("item") or "", named=", ".join(c.get("departments") or ()),
-          sources=", ".join(c.get("sources") or ()))) for c in (record.raci_conflicts if record else ())]
+        t(f"raci-conflict-{c.kind}"),
+        t("brief-raci-detail", item=c.item or "", named=", ".join(c.departments or ()),
+          sources=", ".join(c.sources or ()))) for c in week.raci_conflicts]
     lates = [NoticeLine(
         t("brief-late-line", department=_dept(ws, s.department, lang), week=s.data_week.label,
           received=s.received.strftime("%Y-%m-%d %H:%M")),
         t("brief-late-detail", file=s.file_name, update=s.update_date.isoformat() if s.update_date else "—",
-          deadline=s.deadline.strftime("%Y-%m-%d %H:%M"))) for s in late]
+          deadline=s.deadline.strftime("%Y-%m-%d %H:%M"))) for s in week.late_submissions]
     out = []
     for key, lines in (("actions_overdue", actions), ("dependencies", problems), ("raci", conflicts),
                        ("late", lates)):
