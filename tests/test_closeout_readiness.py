@@ -1,7 +1,6 @@
 """Close-out: the readiness items, the final report and the lessons, from hand-built weeks."""
 from __future__ import annotations
 
-import datetime as dt
 
 import openpyxl
 import pytest

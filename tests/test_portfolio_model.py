@@ -2,7 +2,7 @@
 department mapping, the milestone calendar, cross-project links, the workbook and the brief."""
 from __future__ import annotations
 
-import datetime as dt
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -10,7 +10,7 @@ import pytest
 
 from portclose_helpers import AS_OF, D, change, milestone, move, risk, state, task
 from xlflow.errors import ConfigError
-from xlflow.portfolio.book import write_portfolio
+from xlflow.portfolio.book import entry_note, write_portfolio
 from xlflow.portfolio.brief import brief_html, brief_text
 from xlflow.portfolio.build import build_portfolio
 from xlflow.portfolio.links import cross_links, digest_of
@@ -155,3 +155,18 @@ def test_the_brief_is_mailed_through_the_mail_workspace(tmp_path, monkeypatch):
     assert mail["To"] == "boss@example.com" and "项目组合简报" in mail["Subject"]
     assert "X1" in mail.get_body(("plain",)).get_content()
     assert any(part.get_filename() == "portfolio.xlsx" for part in mail.iter_attachments())
+
+
+def test_two_workspaces_with_one_code_stay_two_and_a_closed_one_says_so(tmp_path):
+    from xlflow.config import load_workspace
+    from xlflow.store.closure import Closure, mark_closed
+
+    roots = fake_workspaces(tmp_path)
+    twin = tmp_path / "X1-copy"
+    shutil.copytree(roots[0], twin)
+    mark_closed(load_workspace(twin), Closure(D(2026, 11, 19), "2026-11-19T17:00:00+08:00"))
+    p = build_portfolio([roots[0], twin], PortfolioSettings(), AS_OF, load=loader)
+    assert [e.code for e in p.entries] == ["X1 (X1)", "X1 (X1-copy)"]
+    assert {project for _, project in p.lateness} == {"X1 (X1)", "X1 (X1-copy)"}
+    assert p.entries[1].read.closed.closed_on == D(2026, 11, 19) and p.entries[0].read.closed is None
+    assert "closed on 2026-11-19" in entry_note(p.entries[1], "en")

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from portclose_helpers import D, demo_workspace, state, task
-from xlflow.portfolio import read as reader
 from xlflow.portfolio.build import build_portfolio
 from xlflow.portfolio.settings import PortfolioSettings
 from xlflow.store import weekrecord

@@ -24,9 +24,12 @@ class Entry:
     read: ProjectRead  # its state dropped once the row and the digest are made
     row: ProjectRow | None  # None: not readable (read.problem says why)
     digest: Digest | None = None
+    label: str = ""  # set when two workspaces carry the same project code: "CODE (folder)"
 
     @property
     def code(self) -> str:
+        if self.label:
+            return self.label
         if self.read.ws is not None:
             return self.read.ws.project.code
         return self.read.root.name
@@ -66,6 +69,7 @@ def build_portfolio(roots: Iterable[Path], settings: PortfolioSettings, as_of: d
             continue
         row, digest = project_row(read.state, settings.blocker_days), digest_of(read.state)
         entries.append(Entry(dataclasses.replace(read, state=None), row, digest))
+    entries = _unique(entries)
     digests = {e.code: e.digest for e in entries if e.digest is not None}
     unreadable = {e.code for e in entries if e.digest is None}
     calendar = sorted((CalendarLine(m.planned, e.code, m) for e in entries if e.digest is not None
@@ -89,3 +93,13 @@ def _lateness(entries: list[Entry], settings: PortfolioSettings) -> tuple[tuple[
                 order.append(name)
             out[(name, e.code)] = out.get((name, e.code), 0) + late
     return tuple(order), out
+
+
+def _unique(entries: list[Entry]) -> list[Entry]:
+    """Two workspaces with one project code (a copy, a restored backup) stay two rows, told apart
+    by their folder."""
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[e.code] = counts.get(e.code, 0) + 1
+    return [dataclasses.replace(e, label=f"{e.code} ({e.read.root.name})") if counts[e.code] > 1 else e
+            for e in entries]
