@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from portclose_helpers import D, demo_workspace, state, task
+from xlflow.portfolio import read as reader
 from xlflow.portfolio.build import build_portfolio
 from xlflow.portfolio.settings import PortfolioSettings
 from xlflow.store import weekrecord
@@ -142,3 +143,18 @@ def test_uris_for_odd_names_and_shares(tmp_path):
     assert "%23" in readonly_uri(odd) and "%3F" in readonly_uri(odd)
     assert ReadOnlyStateDB(odd).submissions() == []
     assert readonly_uri(Path("//server/share/ws/xlflow.sqlite")).startswith("file:////server/share/ws/")
+
+
+def test_a_database_locked_for_writing_is_a_row(root, monkeypatch):
+    monkeypatch.setattr(reader, "LOCK_WAIT", 0.2)
+    holder = sqlite3.connect(root / "xlflow.sqlite", isolation_level=None)
+    holder.execute("PRAGMA journal_mode=DELETE")  # an older program's rollback journal
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT OR REPLACE INTO meta VALUES ('writing', 'x')")
+    try:
+        assert (root / "xlflow.sqlite-journal").exists()
+        entry = read(root)
+        assert entry.row is None and "locked" in entry.read.problem.render("en")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

@@ -29,6 +29,7 @@ from ..store.state import StateDB
 from ..week.state import WeekState
 
 LoadWeek = Callable[..., WeekState]  # (ws, as_of, db) -> WeekState
+LOCK_WAIT = 5.0  # seconds to wait for a database another program is writing
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,13 @@ def _state(ws: Workspace, as_of: dt.date, load: LoadWeek) -> tuple[WeekState, bo
 
 
 def _read_state(ws: Workspace, as_of: dt.date, load: LoadWeek) -> tuple[WeekState, bool]:
-    db = ReadOnlyStateDB(ws.state_db)
+    db = ReadOnlyStateDB(ws.state_db, LOCK_WAIT)
     try:
-        return load(ws, as_of, db), db.stale
+        state = load(ws, as_of, db)
+        if db.immutable and not db.stale and not db.quiet():  # a writer started while it was read
+            db = ReadOnlyStateDB(ws.state_db, LOCK_WAIT)
+            state = load(ws, as_of, db)
+        return state, db.stale
     except sqlite3.OperationalError as exc:
         if "no such table" not in str(exc) and "no such column" not in str(exc):
             raise

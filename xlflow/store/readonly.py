@@ -4,8 +4,8 @@ workspaces while their watchers run, on shares, made by older xlflow versions.
 Never created, never upgraded, never locked for writing: every connection is a `file:…?mode=ro`
 URI. A database with no write-ahead log (fully checkpointed: no watcher is writing) is opened
 `immutable`, so not even the -shm/-wal files a reader would otherwise create appear in the
-workspace. A database another connection holds exclusively is read as of its last checkpoint
-(immutable too), and `stale` says so.
+workspace. A WAL database another connection holds exclusively is read as of its last checkpoint
+(immutable too), and `stale` says so; one being written with a rollback journal is locked.
 """
 from __future__ import annotations
 
@@ -28,17 +28,23 @@ class ReadOnlyStateDB(StateDB):
         self.stale = False  # True: read as of the last checkpoint (the database is held exclusively)
         if not self.path.is_file():
             raise sqlite3.OperationalError(f"unable to open database file: {self.path}")
-        wal = self.path.with_name(self.path.name + "-wal")
-        self.immutable = not wal.exists() or wal.stat().st_size == 0
+        self.immutable = self.quiet()
         try:
             version = self._schema_version()
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or self.immutable:
-                raise
+            journal = self.path.with_name(self.path.name + "-journal")
+            if "locked" not in str(exc) or self.immutable or journal.exists():
+                raise  # a rollback journal: the main file may hold a writer's pages, never read it as is
             self.immutable = self.stale = True  # held exclusively: what the main file has
             version = self._schema_version()
         if version > SCHEMA_VERSION:
             raise DatabaseTooNew("state-too-new", path=str(self.path), found=version, known=SCHEMA_VERSION)
+
+    def quiet(self) -> bool:
+        """No program is writing: no write-ahead log with pages in it and no rollback journal."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        journal = self.path.with_name(self.path.name + "-journal")
+        return (not wal.exists() or wal.stat().st_size == 0) and not journal.exists()
 
     def _uri(self) -> str:
         return readonly_uri(self.path, self.immutable)
