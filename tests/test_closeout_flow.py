@@ -146,3 +146,18 @@ def test_close_command_on_the_stored_week(ws):
     reopened = runner.invoke(main, ["reopen", "-w", str(ws.root), "--reason", "audit", "--lang", "en"])
     assert reopened.exit_code == 0 and "reopened" in reopened.output
     assert [e["event"] for e in events(ws)] == ["close", "reopen"]
+
+
+def test_final_report_of_the_stored_week(ws):
+    pytest.importorskip("xlflow.week.build")
+    result = close_project(ws, DAY, force=True, lang="en")
+    wb = openpyxl.load_workbook(result.report)
+    departments = {r[0]: r for r in wb.worksheets[2].iter_rows(min_row=2, values_only=True) if r[0]}
+    sa = departments["SA"]  # SA-004 moved 5 working days without approval
+    assert sa[4] is not None and sa[6] == 5 and sa[7] == 1 and sa[9] == 1
+    moves = [r for r in wb.worksheets[4].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert [(r[1], r[5]) for r in moves] == [("SA-004", 5)]
+    changes = [r for r in wb.worksheets[5].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert changes[0][0] == "RD-C01" and changes[0][3] == "Plan" and changes[0][7] == "Pending"
+    scores = [r[0] for r in wb.worksheets[6].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert scores[:7] == [d.code for d in ws.departments]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..config import Workspace
 from ..i18n import msg
+from ..spec.catalog import load_catalog
 from ..store.atomic import atomic_path
 from ..week.state import Task, WeekState
 from ..xlsx.plainbook import Table, write_tables
@@ -48,9 +49,27 @@ def _actual(t: Task) -> dt.date | None:
     return t.actual_finish or t.due
 
 
+def _baselines(state: WeekState) -> dict[tuple[str, str], dt.date | None]:
+    """Each task's baseline due date: the week's, else the old date of its due move, else (a
+    baseline being in force and the task neither moved nor added) its due date."""
+    moved = {(m.department, m.task_id): m.old for m in state.moves if m.kind == "due"}
+    added = {(m.department, m.task_id) for m in state.moves if m.kind == "added"}
+    out = {}
+    for t in state.tasks:
+        key = (t.department, t.task_id)
+        if t.baseline_due is not None:
+            out[key] = t.baseline_due
+        elif key in moved:
+            out[key] = moved[key]
+        else:
+            out[key] = t.due if state.baseline_end is not None and key not in added else None
+    return out
+
+
 def _summary(ws: Workspace, state: WeekState, readiness: Readiness, closed_on: dt.date, forced: bool,
              w: _Words) -> Table:
     tasks = list(state.tasks)
+    base = _baselines(state)
     moves = [m for m in state.moves if m.kind == "due" and (m.days or 0) > 0]
     rows = [
         (w("col-project"), f"{ws.project.code} — {ws.project.name(w.lang)}"),
@@ -58,7 +77,7 @@ def _summary(ws: Workspace, state: WeekState, readiness: Readiness, closed_on: d
         (w("col-forced"), w("yes") if forced else w("no")),
         (w("col-blocks"), len(readiness.blocks)), (w("col-warnings"), len(readiness.warnings)),
         (w("col-tasks"), len(tasks)), (w("col-done"), sum(t.done for t in tasks)),
-        (w("col-baseline-end"), state.baseline_end or _end(tasks, lambda t: t.baseline_due)),
+        (w("col-baseline-end"), state.baseline_end or _end(tasks, lambda t: base[(t.department, t.task_id)])),
         (w("col-actual-end"), _end(tasks, _actual)),
         (w("col-slipped"), sum(1 for t in tasks if (t.slip or 0) > 0)),
         *((w(f"col-slips-{s}"), sum(1 for m in moves if m.status == s)) for s in ("approved", "pending", "unapproved")),
@@ -75,12 +94,13 @@ def _readiness(readiness: Readiness, w: _Words) -> Table:
 
 def _departments(ws: Workspace, state: WeekState, w: _Words) -> Table:
     rows = []
+    base = _baselines(state)
     for d in state.departments:
         mine = [t for t in state.tasks if t.department == d.code]
         moves = [m for m in state.moves if m.department == d.code and m.kind == "due" and (m.days or 0) > 0]
         dept = ws.department(d.code)
         rows.append((d.code, dept.name(w.lang) if dept else d.code, len(mine), sum(t.done for t in mine),
-                     _end(mine, lambda t: t.baseline_due), _end(mine, _actual),
+                     _end(mine, lambda t: base[(t.department, t.task_id)]), _end(mine, _actual),
                      max((t.slip or 0 for t in mine), default=0), sum(1 for t in mine if (t.slip or 0) > 0),
                      sum(1 for m in moves if m.status == "approved"), sum(1 for m in moves if m.status != "approved")))
     return Table(w("sheet-departments"), w.cols("department", "name", "tasks", "done", "baseline-end", "actual-end",
@@ -108,10 +128,12 @@ def _moves(state: WeekState, w: _Words) -> Table:
 
 
 def _changes(state: WeekState, w: _Words) -> Table:
-    rows = [(c.change_id, c.department, c.date, c.change_type, c.content, c.reason, ", ".join(c.tasks),
+    types = load_catalog().enums["change_type"]
+    rows = [(c.change_id, c.department, c.date, types.label_of(c.change_type, w.lang) if c.change_type else "",
+             c.content, c.reason, ", ".join(c.tasks),
              w(f"decision-{c.status}") if c.status in ("pending", "approved", "rejected") else c.status,
              c.decided_by, c.decided_on, c.comment) for c in state.changes]
-    return Table(w("sheet-changes"), w.cols("change", "department", "date", "type", "content", "reason", "tasks",
+    return Table(w("sheet-changes"), w.cols("change", "department", "date", "type", "content", "reason", "affected",
                                            "decision", "decided-by", "decided-on", "comment"), rows)
 
 
@@ -122,7 +144,7 @@ def _scorecard(state: WeekState, w: _Words) -> Table:
         f = d.current
         rows.append((d.department, f.on_time.percent, f.slip_days, f.slipped, f.punctuality.percent,
                      f.first_time.percent, f.blocked, f.answered.percent, f.stale))
-    return Table(w("sheet-scorecard"), w.cols("department", "on-time", "slip-days", "slipped", "punctuality",
+    return Table(w("sheet-scorecard"), w.cols("department", "on-time", "slip-sum", "slipped", "punctuality",
                                              "first-time", "blocked", "answered", "stale"), rows,
                  note=w("scorecard-note", weeks=len(getattr(card, "weeks", ()))))
 
@@ -136,5 +158,5 @@ def _retros(retros: dict[str, Retro], w: _Words) -> Table:
                  for i in r.improvements]
         rows += [(code, w("retro-goal"), f"{a.get('criterion')}: {a.get('target')} → {a.get('actual')}",
                   "", "", "", a.get("met")) for a in r.attainment]
-    return Table(w("sheet-retros"), w.cols("department", "category", "what", "why", "change", "owner", "deadline"),
+    return Table(w("sheet-retros"), w.cols("department", "category", "what", "why", "measure", "owner", "deadline"),
                  rows, widths=(12, 16, 50, 40, 40, 12, 12))
