@@ -111,3 +111,28 @@ def test_init_shows_the_lessons_of_similar_projects(tmp_path):
     lines = [line for line in out.output.splitlines() if line.startswith("  [")]
     assert lines[0].startswith("  [X1 2026-11-20] RD Problem: =设计返工两次 — 没有变更评审")
     assert all("X0" not in line for line in lines)  # X0 shares no department with the new project
+
+
+def test_the_register_waits_for_another_close_and_takes_over_a_stale_lock(tmp_path):
+    import os
+    import threading
+    import time
+
+    from xlflow.closeout import lessons
+
+    register = tmp_path / "lessons.xlsx"
+    lock = tmp_path / "lessons.xlsx.lock"
+    lock.write_text("")
+    release = threading.Timer(0.5, lock.unlink)
+    release.start()
+    append_register(register, lessons_of("X1", D(2026, 11, 20), {"RD": RETRO}), "en")  # waited for the other
+    assert not lock.exists() and len(read_register(register)) == 3
+    lock.write_text("")
+    old = time.time() - 3600
+    os.utime(lock, (old, old))  # left by a crashed run an hour ago
+    append_register(register, lessons_of("X2", D(2026, 12, 1), {"RD": RETRO}), "en")
+    assert len(read_register(register)) == 6
+    lock.write_text("")
+    with pytest.raises(lessons.RegisterBusy):
+        with lessons._register_lock(register, wait=0.3):
+            pass

@@ -12,10 +12,15 @@ share the most department codes with it.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from ..config import Workspace, config_reader
+from ..errors import XlflowError
 from ..i18n import Phrase, msg
 from ..store.atomic import atomic_path
 from ..xlsx.plainbook import Table, read_table, write_tables
@@ -112,11 +117,44 @@ def read_register(path: Path) -> list[Lesson]:
 
 
 def append_register(path: Path, lessons: list[Lesson], lang: str) -> int:
-    """The register with this project's lessons added (a project closed again replaces its rows)."""
+    """The register with this project's lessons added (a project closed again replaces its rows).
+    Two coordinators closing at once on the same share: each holds `<register>.lock` in turn."""
     projects = {lesson.project for lesson in lessons}
-    kept = [lesson for lesson in read_register(path) if lesson.project not in projects]
-    write_lessons(path, kept + lessons, lang)
+    with _register_lock(path):
+        kept = [lesson for lesson in read_register(path) if lesson.project not in projects]
+        write_lessons(path, kept + lessons, lang)
     return len(lessons)
+
+
+@contextmanager
+def _register_lock(path: Path, wait: float = 30.0, stale: float = 600.0) -> Iterator[None]:
+    """A lock file created exclusively (works on SMB shares, where OS locks may not); one left by a
+    crashed run is taken over after `stale` seconds."""
+    lock = path.with_name(path.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            break
+        except FileExistsError:
+            try:
+                if time.time() - lock.stat().st_mtime > stale:
+                    lock.unlink(missing_ok=True)
+                    continue
+            except FileNotFoundError:
+                continue
+            if time.monotonic() > deadline:
+                raise RegisterBusy("close-register-busy", lock=str(lock)) from None
+            time.sleep(0.2)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+class RegisterBusy(XlflowError):
+    """Another close holds the organisation's lessons register."""
 
 
 def similar(register: list[Lesson], departments: set[str], projects: int) -> list[Lesson]:
