@@ -117,13 +117,17 @@ def test_an_unreadable_workspace_is_a_row(root, damage, words):
     assert entry.row is None and words in entry.read.problem.render("en")
 
 
-@pytest.mark.parametrize("older", [False, True])
+@pytest.mark.parametrize("older", [None, "records", "schema1"])
 def test_the_week_pipeline_reads_without_writing(root, older):
     pytest.importorskip("xlflow.week.build")
     if older:  # made by an xlflow that kept no week records and whose parse cache is gone
         shutil.rmtree(root / ".cache", ignore_errors=True)
         con = sqlite3.connect(root / "xlflow.sqlite")
         con.execute("DROP TABLE week_records")
+        if older == "schema1":  # and before the submissions had their update date, changes and note
+            for column in ("update_date", "changes", "note"):
+                con.execute(f"ALTER TABLE submissions DROP COLUMN {column}")
+            con.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
         con.commit()
         con.close()
     before = fingerprint(root)

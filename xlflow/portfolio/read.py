@@ -25,7 +25,7 @@ from ..i18n import Phrase
 from ..store.cache import cache_read_only
 from ..store.closure import Closure, closure
 from ..store.readonly import ReadOnlyStateDB
-from ..store.state import StateDB
+from ..store.state import SCHEMA_VERSION, StateDB
 from ..week.state import WeekState
 
 LoadWeek = Callable[..., WeekState]  # (ws, as_of, db) -> WeekState
@@ -82,6 +82,8 @@ def _state(ws: Workspace, as_of: dt.date, load: LoadWeek) -> tuple[WeekState, bo
 def _read_state(ws: Workspace, as_of: dt.date, load: LoadWeek) -> tuple[WeekState, bool]:
     db = ReadOnlyStateDB(ws.state_db, LOCK_WAIT)
     try:
+        if db.version < SCHEMA_VERSION:
+            raise sqlite3.OperationalError("no such column: an older schema")  # read an upgraded copy
         state = load(ws, as_of, db)
         if db.immutable and not db.stale and not db.quiet():  # a writer started while it was read
             db = ReadOnlyStateDB(ws.state_db, LOCK_WAIT)

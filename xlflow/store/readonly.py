@@ -37,6 +37,7 @@ class ReadOnlyStateDB(StateDB):
                 raise  # a rollback journal: the main file may hold a writer's pages, never read it as is
             self.immutable = self.stale = True  # held exclusively: what the main file has
             version = self._schema_version()
+        self.version = version  # below SCHEMA_VERSION: an older xlflow's (columns missing)
         if version > SCHEMA_VERSION:
             raise DatabaseTooNew("state-too-new", path=str(self.path), found=version, known=SCHEMA_VERSION)
 
