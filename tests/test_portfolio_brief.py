@@ -11,18 +11,15 @@ import pytest
 from click.testing import CliRunner
 
 from portclose_helpers import demo_workspace
-
-pytest.importorskip("xlflow.week.build")  # the week pipeline (load_week): on main with the week's state
-
-from xlflow.cli import main  # noqa: E402
-from xlflow.config import load_workspace  # noqa: E402
-from xlflow.portfolio.build import build_portfolio  # noqa: E402
-from xlflow.portfolio.settings import PortfolioSettings  # noqa: E402
-from xlflow.resources import samples_dir  # noqa: E402
-from xlflow.service.merge import merge_workspace  # noqa: E402
-from xlflow.service.scaffold import init_workspace  # noqa: E402
-from xlflow.service.weekly import send_weekly_brief  # noqa: E402
-from xlflow.watcher import process_inbox  # noqa: E402
+from xlflow.cli import main
+from xlflow.config import load_workspace
+from xlflow.portfolio.build import build_portfolio
+from xlflow.portfolio.settings import PortfolioSettings
+from xlflow.resources import samples_dir
+from xlflow.service.merge import merge_workspace
+from xlflow.service.scaffold import init_workspace
+from xlflow.service.weekly import send_weekly_brief
+from xlflow.watcher import process_inbox
 
 DAY = dt.date(2026, 12, 2)
 HEADLINE = re.compile(r"(\d+) tasks, ([\d.]+)% complete on average, (\d+) delayed/blocked, (\d+) overdue, "

@@ -119,7 +119,6 @@ def test_an_unreadable_workspace_is_a_row(root, damage, words):
 
 @pytest.mark.parametrize("older", [None, "records", "schema1"])
 def test_the_week_pipeline_reads_without_writing(root, older):
-    pytest.importorskip("xlflow.week.build")
     if older:  # made by an xlflow that kept no week records and whose parse cache is gone
         shutil.rmtree(root / ".cache", ignore_errors=True)
         con = sqlite3.connect(root / "xlflow.sqlite")

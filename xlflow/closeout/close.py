@@ -15,6 +15,7 @@ from ..config import Workspace
 from ..errors import XlflowError
 from ..plan.model import status_codes
 from ..store.closure import Closure, closure, mark_closed, mark_open
+from ..week.build import load_week
 from ..week.state import WeekState
 from .archive import build_archive
 from .lessons import append_register, lessons_of, lessons_settings, write_lessons
@@ -43,9 +44,7 @@ class CloseResult:
 
 
 def _load_week(ws: Workspace, as_of: dt.date) -> WeekState:
-    from ..week.build import load_week  # lands with the week pipeline
-
-    return load_week(ws, as_of)
+    return load_week(ws, as_of)  # with the scorecard: the final report shows it over the whole life
 
 
 def readiness_of(ws: Workspace, as_of: dt.date, load: LoadWeek = _load_week) -> tuple[WeekState, dict, Readiness]:

@@ -26,6 +26,7 @@ from ..store.cache import cache_read_only
 from ..store.closure import Closure, closure
 from ..store.readonly import ReadOnlyStateDB
 from ..store.state import SCHEMA_VERSION, StateDB
+from ..week.build import load_week
 from ..week.state import WeekState
 
 LoadWeek = Callable[..., WeekState]  # (ws, as_of, db) -> WeekState
@@ -43,9 +44,7 @@ class ProjectRead:
 
 
 def default_loader(ws: Workspace, as_of: dt.date, db: StateDB) -> WeekState:
-    from ..week.build import load_week
-
-    return load_week(ws, as_of, db, scorecard=False)
+    return load_week(ws, as_of, db, scorecard=False)  # the scorecard would read every archived version
 
 
 def read_project(root: Path, as_of: dt.date, load: LoadWeek = default_loader) -> ProjectRead:
