@@ -54,7 +54,7 @@ def test_a_workspace_older_than_baselines_gets_them_from_its_snapshots(ws):
     submit(ws, "RD", [task("RD", 1)], W1)
     assert run_one(ws, W1).result == "accepted"
     db = StateDB(ws.state_db)
-    with db._connect() as con:  # as a database written before baselines existed
+    with db.transaction() as con:  # as a database written before baselines existed
         con.execute("DELETE FROM baselines")
     submit(ws, "RD", [task("RD", 1, due=dt.date(2026, 12, 11)), task("RD", 2)], W2)
     assert run_one(ws, W2).result == "accepted"

@@ -15,7 +15,7 @@ from xlflow.output.brief import render_brief
 from xlflow.output.department import workbook_name
 from xlflow.service.status import workspace_status
 from xlflow.service.weekly import make_brief
-from xlflow.store.lateness import late_submissions
+from xlflow.plan.lateness import late_submissions
 from xlflow.store.snapshots import Snapshot
 from xlflow.store.state import StateDB
 
@@ -96,7 +96,7 @@ def test_late_submissions_are_recorded_with_their_data_week_and_arrival(tmp_path
     _drop(ws, "SA", [task("SA", 1, due=D(2026, 12, 18))], W46)
     run(ws, D(2026, 11, 16))  # Monday, with last week's data: late for week 46
     db = StateDB(ws.state_db)
-    late = late_submissions(ws, db)
+    late = late_submissions(ws, db.submissions())
     assert [(s.department, s.data_week.label, s.received.strftime("%m-%d %H:%M")) for s in late] == [
         ("MK", "2026-W46", "11-13 17:00"), ("SA", "2026-W46", "11-16 09:00")]
     brief = make_brief(ws, W47, "en")
@@ -130,7 +130,7 @@ def test_a_database_without_week_records_still_gives_a_brief(tmp_path):
     _drop(ws, "PMO", [task("PMO", 1, due=D(2026, 12, 18))], W46, _risk("Open"))
     run(ws, W46)
     db = StateDB(ws.state_db)
-    with db._connect() as con:
+    with db.transaction() as con:
         con.execute("DELETE FROM week_records")
     brief = make_brief(ws, W46, "en")
     assert [d.ref for d in brief.decisions if d.kind == "risk"] == ["PMO-R01"]

@@ -141,7 +141,7 @@ def test_a_record_older_than_its_parts_falls_back_to_the_current_state(tmp_path)
     ws = week_46(tmp_path)
     db = StateDB(ws.state_db)
     record = weekrecord.load(db, W46)
-    with db._connect() as con:
+    with db.transaction() as con:
         snapshot_id = con.execute("SELECT snapshot_id FROM week_records WHERE as_of=?", (W46.isoformat(),)).fetchone()[0]
     old = {k: v for k, v in record.extra.items() if k not in (weekparts.CHANGES, weekparts.CONTROL, weekparts.SIDECARS)}
     weekrecord.save(db, snapshot_id, weekrecord.WeekRecord(W46, record.risks, record.actions, record.problems,

@@ -28,13 +28,13 @@ def played(tmp_path_factory):
 def ws(played, tmp_path):
     shutil.copytree(played.root, tmp_path / "ws")
     copy = load_workspace(tmp_path / "ws")
-    with StateDB(copy.state_db)._connect() as con:  # play()'s merges kept weeks: start without them
+    with StateDB(copy.state_db).transaction() as con:  # play()'s merges kept weeks: start without them
         con.execute("DELETE FROM score_weeks")
     return copy
 
 
 def kept_rows(db: StateDB) -> dict[str, list[int]]:
-    with db._connect() as con:
+    with db.transaction() as con:
         return {k: json.loads(f) for k, f in con.execute("SELECT key, figures FROM score_weeks")}
 
 
@@ -43,7 +43,7 @@ def without_memo(ws, as_of):
     db = StateDB(ws.state_db)
     versions, files = service.read_versions(ws, db), service.read_files(ws, db)
     from xlflow.plan.scorecard import score_weeks
-    from xlflow.store.lateness import deadline_of
+    from xlflow.plan.lateness import deadline_of
     from xlflow.workdays import WorkCalendar
 
     first = max(min(f.received.date() for f in files if f.result == "accepted"), ws.project.start)
@@ -68,7 +68,7 @@ def test_past_weeks_are_kept_and_give_the_same_scorecard(ws):
 def test_a_kept_week_is_read_not_computed_and_a_changed_input_computes_it_again(ws):
     db = StateDB(ws.state_db)
     make_scorecard(ws, AS_OF, db)
-    with db._connect() as con:  # mark the kept figures: RD's slip in W46 (3 days) becomes 77
+    with db.transaction() as con:  # mark the kept figures: RD's slip in W46 (3 days) becomes 77
         for key, figures in list(con.execute("SELECT key, figures FROM score_weeks")):
             n = json.loads(figures)
             if n[2] == 3:

@@ -70,7 +70,7 @@ def test_a_past_week_loads_the_same_after_a_later_merge(tmp_path):
 def _strip(db: StateDB, day: dt.date) -> None:
     """Rewrite the day's record as an xlflow that kept none of the newer parts would have."""
     record = weekrecord.load(db, day)
-    with db._connect() as con:
+    with db.transaction() as con:
         snapshot_id = con.execute("SELECT snapshot_id FROM week_records WHERE as_of=?", (day.isoformat(),)).fetchone()[0]
     old = {k: v for k, v in record.extra.items() if k not in NEW_PARTS}
     weekrecord.save(db, snapshot_id, weekrecord.WeekRecord(day, record.risks, record.actions, record.problems,
@@ -89,7 +89,7 @@ def test_a_record_from_an_older_xlflow_still_loads(tmp_path):
     assert (old.tasks, old.changes, old.moves, old.projected_end, old.baseline_end, old.departments) == (
         stored.tasks, stored.changes, stored.moves, stored.projected_end, stored.baseline_end, stored.departments)
     assert old.critical_path == ()  # not recomputed: the plan is not rebuilt for it
-    with db._connect() as con:
+    with db.transaction() as con:
         con.execute("DELETE FROM week_records")
     bare = load_week(ws, W46, db, scorecard=False)  # a merge older than week records: no record at all
     assert bare.tasks == stored.tasks and bare.actions == () and [c.change_id for c in bare.changes] == ["RD-C01"]

@@ -12,7 +12,7 @@ from ..closeout.archive import verify_archive
 from ..closeout.close import close_project, readiness_of, reopen_project
 from ..errors import XlflowError
 from ..i18n import default_lang, msg
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.command()

@@ -11,7 +11,7 @@ from ..i18n import msg
 from ..output.department import generate_workbook, workbook_name
 from ..service import dropfolders
 from ..service.scaffold import init_workspace
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.command()

@@ -13,7 +13,7 @@ from ..portfolio.brief import brief_html, brief_text
 from ..portfolio.build import build_portfolio
 from ..portfolio.settings import load_settings
 from ..store.atomic import write_bytes
-from . import handle_errors, lang_option, main
+from .app import handle_errors, lang_option, main
 
 
 @main.command()

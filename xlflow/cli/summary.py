@@ -12,7 +12,7 @@ from ..output.brief import TROUBLE
 from ..output.mail import DeliveryResult
 from ..service.weekly import send_reminders, send_weekly_brief
 from ..workdays import parse_week
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 def _as_of(week: str | None, as_of: dt.datetime | None, week_start: int, today: dt.date) -> dt.date:

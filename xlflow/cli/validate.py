@@ -12,7 +12,7 @@ from ..check.validate import check_file, report_text
 from ..findings import Finding, Report
 from ..i18n import msg
 from ..output.notify import write_feedback_copy
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.command()

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import ConfigError
 from ..textfile import config_text
 from ..i18n import Phrase
+from ..spec.limits import windows_reserved
 from .reader import ConfigReader
 from .settings import (CONFIG_NAME, FEATURE_SECTIONS, FOLDERS, REFUSED_KEYS, SECTIONS, WEEKDAYS,
                        CalendarSettings, Department, EmailSettings, PathSettings, Project, SummarySettings,
@@ -63,6 +64,8 @@ def _departments(r: ConfigReader, data: dict, lead: str) -> tuple[Department, ..
         code = r.get(d, "code", str, "departments")
         if not _CODE_RE.match(code):
             raise r.fail("code", Phrase("config-bad-code", code=code), "departments")
+        if windows_reserved(code):  # its drop folder inbox/<CODE>/ could never exist on Windows
+            raise r.fail("code", Phrase("config-reserved-code", code=code), "departments", code)
         if code in seen:
             raise r.fail("code", Phrase("config-code-twice", code=code), "departments")
         seen.add(code)

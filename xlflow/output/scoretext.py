@@ -8,7 +8,7 @@ from ..plan.scorecard import MEASURES, Ratio
 
 
 def deadline_text(ws: Workspace, lang: str) -> str:
-    """"Friday 16:00" / "周五 16:00": when a week's update is due (store.lateness.deadline_of)."""
+    """"Friday 16:00" / "周五 16:00": when a week's update is due (plan.lateness.deadline_of)."""
     s = ws.summary
     weekday = s.deadline_weekday if s.deadline_weekday is not None else 4
     return msg("score-deadline-day", lang, weekday=msg(f"score-weekday-{weekday}", lang),

@@ -22,7 +22,7 @@ from typing import Callable
 from ..config import CONFIG_NAME, Workspace, load_workspace
 from ..errors import DatabaseTooNew, XlflowError
 from ..i18n import Phrase
-from ..store.cache import cache_read_only
+from ..check.cache import cache_read_only
 from ..store.closure import Closure, closure
 from ..store.readonly import ReadOnlyStateDB
 from ..store.state import SCHEMA_VERSION, StateDB

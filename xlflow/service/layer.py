@@ -27,7 +27,7 @@ from ..output.master import WriteResult
 from ..spec.catalog import Catalog, Field, load_catalog
 from ..spec.master import LayerSheet, MasterSpec, load_master_spec
 from ..store.atomic import atomic_path, owner_files
-from ..store.cache import file_sha256
+from ..check.cache import file_sha256
 from ..store.layer import EXTRA_PREFIX, CoordinatorLayer, LayerData, MasterEdit
 from ..store.state import StateDB
 from ..xlsx.read import RawWorkbook, label_key, read_workbook

@@ -25,11 +25,12 @@ from ..spec.catalog import load_catalog
 from ..store.accepted import AcceptedVersion
 from ..store.atomic import atomic_path
 from ..store.baselines import Baselines, PlanEnd
-from ..store.cache import SubmissionCache, check_and_cache, file_sha256
+from ..check.cache import SubmissionCache, check_and_cache, file_sha256
 from ..store import weekparts, weekrecord
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
+from . import chatting
 from .baselines import backfill, record_plan
 from .changes import change_register
 from .scorecard import make_scorecard
@@ -132,7 +133,10 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     from the cache: after one department's new submission only that file is read.
     """
     with _gc_paused():
-        return _merge_workspace(ws, files, as_of, out, lang)
+        result = _merge_workspace(ws, files, as_of, out, lang)
+    if files is None:
+        chatting.after_merge(ws, as_of or dt.date.today())  # new decisions and escalations to the group chats
+    return result
 
 
 PARALLEL_FROM = 8  # files to check before a process pool pays for its start-up

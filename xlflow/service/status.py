@@ -12,7 +12,7 @@ from pathlib import Path
 from ..config import Department, Workspace
 from ..output.outbox import waiting_mails
 from ..store.journal import NOT_REMOVED, JournalState
-from ..store.lateness import LateSubmission, late_submissions
+from ..plan.lateness import LateSubmission, late_submissions
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import MergeRecord, StateDB, SubmissionRecord
 from ..week.build import submitted as submitted_this_week
@@ -39,7 +39,7 @@ class WorkspaceStatus:
     pending: int  # inbox files not finished yet
     outbox: int  # e-mails waiting in outbox/ (not sent yet)
     recent: tuple[SubmissionRecord, ...]  # the newest first
-    late: tuple[LateSubmission, ...] = ()  # arrived after their data week's deadline (store/lateness.py)
+    late: tuple[LateSubmission, ...] = ()  # arrived after their data week's deadline (plan/lateness.py)
     not_removed: tuple[tuple[str, str], ...] = ()  # (file name, why) of processed inbox files that could not be removed
     mismatches: tuple[Mismatch, ...] = ()  # accepted/ files that do not match the state database
 
@@ -59,5 +59,5 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
                   if e.state is JournalState.DONE and (e.note or "").startswith(NOT_REMOVED) and os.path.lexists(e.path))
     return WorkspaceStatus(now, start, rows, tuple(d.code for d in ws.departments if d.code not in submitted),
                            db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])),
-                           tuple(late_submissions(ws, db, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date())),
+                           tuple(late_submissions(ws, subs, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date())),
                            stuck, tuple(verify_accepted(ws, db, adopt=False)[1]))

@@ -28,7 +28,7 @@ from ..plan.guard import (
 )
 from ..spec.catalog import load_catalog
 from ..store.accepted import current, write_accepted
-from ..store.cache import SubmissionCache
+from ..check.cache import SubmissionCache
 from ..store.records import FORCED, RESTORED, coordinator_note
 from ..store.state import StateDB, SubmissionRecord
 from ..workdays import WorkCalendar

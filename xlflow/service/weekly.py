@@ -25,6 +25,7 @@ from ..week.state import WeekState
 from ..week.tasks import items_of
 from ..workdays import Week, week_of
 from .openwork import open_work
+from . import chatting
 
 SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
 
@@ -81,13 +82,15 @@ def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iter
     with `send` and a configured server also send it. MailError leaves the .eml queued. With
     `preview` the e-mail only goes to outbox/preview/ (a look, not a queued message)."""
     db = db or StateDB(ws.state_db)
-    brief = make_brief(ws, as_of, lang, db, risks)
+    brief = chatting.with_chat_notes(ws, make_brief(ws, as_of, lang, db, risks))  # a stopped group chat, said
     master = master_file(ws, db)
     fits = master is not None and master.stat().st_size <= ws.email.max_attachment_mb * 1024 * 1024
     html, text = render_brief(ws, brief, attachment_name(master) if fits else "")  # else compose adds its path
     html_path, text_path = write_reports(ws, brief, html, text, out_dir)
     message = compose(ws, brief.subject, text, html, list(to) if to else default_recipients(ws),
                       [master] if master else [], kind=f"brief-{brief.week.label}", lang=brief.lang)
+    if not preview:
+        chatting.after_brief(ws, as_of, text_path, db)  # the one-screen digest to the group chats (queued)
     return BriefResult(brief, html_path, text_path, deliver(ws, message, send, preview))
 
 
@@ -121,6 +124,8 @@ def send_reminders(ws: Workspace, as_of: dt.date, send: bool = True, lang: str |
                 continue
             attachment = reminder_attachment(ws, d.code, lang, Path(tmp)) if d.code in missing else None
             messages.append(reminder_message(ws, d.code, attachment, lang, as_of, owed))
+        if not preview:
+            chatting.after_reminders(ws, as_of, db, week)  # @-mentions of who has not submitted (queued)
         return deliver_all(ws, messages, send, preview), skipped
 
 

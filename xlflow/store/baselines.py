@@ -7,21 +7,19 @@ task's current baseline, the older rows its history. A named baseline ("kick-off
 the whole project's plan at a moment, stored under its name; a name is never reused, so every
 named baseline stays available.
 
-Rows come back as frozen Baseline values. Baselines(db) uses the StateDB's connections; the
-tables are created by StateDB (SCHEMA is in state.EXTRA_SCHEMAS).
+Rows come back as frozen Baseline values. Baselines(db) uses the database's transactions; the
+tables are registered with the database (store/db.py) below.
 """
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import Iterable, Mapping
 
 from ..errors import UsageError
 from ..workdays import as_date
-
-if TYPE_CHECKING:
-    from .state import StateDB
+from .db import Database, register
 
 ACCEPTED = "accepted"  # the task as first accepted at intake (or by revert / accept)
 BACKFILL = "backfill"  # taken from the version history of a workspace older than baselines
@@ -54,6 +52,7 @@ CREATE TABLE IF NOT EXISTS baseline_names (
     tasks INTEGER NOT NULL
 );
 """
+register("store.baselines", SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -139,14 +138,14 @@ class TaskBaselines:
 class Baselines:
     """The baselines of a workspace's state database."""
 
-    def __init__(self, db: "StateDB") -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     # --- per-task baselines -----------------------------------------------------------------
 
     def read(self) -> TaskBaselines:
         """Every per-task row at once (one query, each moment and date parsed once)."""
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             rows = con.execute("SELECT id, task_id, department, start, due, owner, reason, set_at FROM baselines"
                                " WHERE name='' ORDER BY id").fetchall()
         moments: dict[str, dt.datetime] = {}
@@ -168,32 +167,32 @@ class Baselines:
 
     def current(self) -> dict[str, Baseline]:
         """Task ID -> its current baseline (the newest row of its history)."""
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             rows = con.execute("SELECT * FROM baselines WHERE id IN (SELECT max(id) FROM baselines"
                                " WHERE name='' GROUP BY task_id) ORDER BY id").fetchall()
         return {r["task_id"]: Baseline.from_row(r) for r in rows}
 
     def first(self) -> dict[str, Baseline]:
         """Task ID -> its first baseline (as first accepted), whatever re-baselined it since."""
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             rows = con.execute("SELECT * FROM baselines WHERE id IN (SELECT min(id) FROM baselines"
                                " WHERE name='' GROUP BY task_id) ORDER BY id").fetchall()
         return {r["task_id"]: Baseline.from_row(r) for r in rows}
 
     def history(self, task_id: str) -> list[Baseline]:
         """Every baseline the task has had, oldest first."""
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             rows = con.execute("SELECT * FROM baselines WHERE name='' AND task_id=? ORDER BY id",
                                (task_id,)).fetchall()
         return [Baseline.from_row(r) for r in rows]
 
     def known(self) -> set[str]:
         """The IDs of the tasks that have a baseline."""
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             return {r[0] for r in con.execute("SELECT DISTINCT task_id FROM baselines WHERE name=''")}
 
     def empty(self) -> bool:
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             return con.execute("SELECT 1 FROM baselines WHERE name='' LIMIT 1").fetchone() is None
 
     def record_first(self, department: str, tasks: Mapping[str, Mapping[str, object]],
@@ -203,7 +202,7 @@ class Baselines:
         baseline when the caller has just read them (updated here), else read now."""
         stamp = set_at.isoformat(timespec="seconds")
         out = []
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             if known is None:
                 known = {r[0] for r in con.execute("SELECT DISTINCT task_id FROM baselines WHERE name=''")}
             for task_id, values in tasks.items():
@@ -223,7 +222,7 @@ class Baselines:
         """A new baseline for the task (an approved change request: `reason` is its ID); the old rows
         stay. Nothing is written when the request has re-baselined the task already (None)."""
         stamp = set_at.isoformat(timespec="seconds")
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             if con.execute("SELECT 1 FROM baselines WHERE name='' AND task_id=? AND reason=?",
                            (task_id, reason)).fetchone():
                 return None
@@ -235,14 +234,14 @@ class Baselines:
     # --- the project's end at each merge -------------------------------------------------------
 
     def record_end(self, end: PlanEnd) -> None:
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             con.execute("INSERT OR REPLACE INTO plan_ends VALUES (?,?,?,?,?)",
                         (end.as_of.isoformat(), _iso(end.projected_end), _iso(end.baseline_end), end.slipped,
                          dt.datetime.now().astimezone().isoformat(timespec="seconds")))
 
     def end_on(self, as_of: dt.date) -> PlanEnd | None:
         """What the newest merge on or before `as_of` recorded (None before the first)."""
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             row = con.execute("SELECT * FROM plan_ends WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1",
                               (as_of.isoformat(),)).fetchone()
         return PlanEnd(dt.date.fromisoformat(row["as_of"]), as_date(row["projected_end"]), as_date(row["baseline_end"]),
@@ -258,7 +257,7 @@ class Baselines:
             raise UsageError("baseline-name-empty")
         stamp = (created or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
         rows = [(name, t.task_id, t.department, _iso(t.start), _iso(t.due), t.owner, name, stamp) for t in tasks]
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             found = con.execute("SELECT as_of, created FROM baseline_names WHERE name=?", (name,)).fetchone()
             if found:
                 raise UsageError("baseline-name-taken", name=name, as_of=found[0],
@@ -270,13 +269,13 @@ class Baselines:
 
     def named(self, name: str) -> dict[str, Baseline]:
         """Task ID -> its baseline in the named baseline ({} for an unknown name)."""
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             rows = con.execute("SELECT * FROM baselines WHERE name=? ORDER BY id", (name,)).fetchall()
         return {r["task_id"]: Baseline.from_row(r) for r in rows} if name else {}
 
     def list_named(self) -> list[NamedBaseline]:
         """Every named baseline, oldest first."""
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             rows = con.execute("SELECT * FROM baseline_names ORDER BY created, name").fetchall()
         return [NamedBaseline(r["name"], dt.date.fromisoformat(r["as_of"]), dt.datetime.fromisoformat(r["created"]),
                               r["tasks"]) for r in rows]

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
-if TYPE_CHECKING:  # state.py imports SCHEMA from here
-    from .state import StateDB
+from .db import Database, now_iso, register
 
 EXTRA_PREFIX = "+"  # column key of a column the coordinator added: "+PMO跟进"
 
@@ -53,6 +52,7 @@ CREATE TABLE IF NOT EXISTS master_edits (  -- department cells changed in the ma
     department_value TEXT NOT NULL  -- what the department's workbook says now
 );
 """
+register("store.layer", SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -87,19 +87,13 @@ class MasterEdit:
     as_of: str = ""  # the as-of date of the merge that found it (ISO)
 
 
-def now_iso() -> str:
-    from .state import now_iso as now
-
-    return now()
-
-
 class CoordinatorLayer:
-    def __init__(self, db: "StateDB") -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def values(self, sheet: str) -> dict[str, dict[str, str]]:
         """row key -> column key -> the newest value (emptied cells left out)."""
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             rows = con.execute("SELECT row_key, col, value FROM coordinator_layer WHERE sheet=? AND id IN"
                                " (SELECT max(id) FROM coordinator_layer WHERE sheet=? GROUP BY row_key, col)"
                                " ORDER BY id", (sheet, sheet)).fetchall()
@@ -118,7 +112,7 @@ class CoordinatorLayer:
         cells = list(cells)
         stamp = now_iso()
         written = 0
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             newest = {(r, c): v for r, c, v in con.execute(
                 "SELECT row_key, col, value FROM coordinator_layer WHERE sheet=? AND id IN"
                 " (SELECT max(id) FROM coordinator_layer WHERE sheet=? GROUP BY row_key, col)", (sheet, sheet))}
@@ -137,12 +131,12 @@ class CoordinatorLayer:
         params: tuple = (sheet,)
         if row_key is not None:
             query, params = query + " AND row_key=?", (sheet, row_key)
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             return [LayerValue(*r) for r in con.execute(query + " ORDER BY id", params)]
 
     def extra_columns(self, sheet: str) -> list[str]:
         """Headers of the columns the coordinator added to the sheet, in the order first seen."""
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             rows = con.execute("SELECT col FROM coordinator_layer WHERE sheet=? AND col LIKE ?"
                                " GROUP BY col ORDER BY min(id)", (sheet, EXTRA_PREFIX + "%")).fetchall()
         return [r[0][len(EXTRA_PREFIX):] for r in rows]
@@ -155,29 +149,29 @@ class CoordinatorLayer:
     # ---- the headers xlflow writes: anything else on the sheet is the coordinator's ----
 
     def own_headers(self, sheet: str) -> set[str]:
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             return {r[0] for r in con.execute("SELECT header FROM coordinator_headers WHERE sheet=?", (sheet,))}
 
     def note_headers(self, sheet: str, headers: Iterable[str]) -> None:
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             con.executemany("INSERT OR IGNORE INTO coordinator_headers VALUES (?,?)", [(sheet, h) for h in headers])
 
     # ---- master files read back ----
 
     def was_read(self, path: str, sha256: str) -> bool:
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             return con.execute("SELECT 1 FROM coordinator_reads WHERE path=? AND sha256=?",
                                (path, sha256)).fetchone() is not None
 
     def mark_read(self, path: str, sha256: str) -> None:
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             con.execute("INSERT OR IGNORE INTO coordinator_reads VALUES (?,?,?)", (path, sha256, now_iso()))
 
     # ---- department cells changed in the master ----
 
     def record_edits(self, edits: Iterable[MasterEdit], master_file: str, as_of: dt.date) -> None:
         stamp = now_iso()
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             con.executemany("INSERT INTO master_edits (found, as_of, master_file, department, task_id, field,"
                             " master_value, written_value, department_value) VALUES (?,?,?,?,?,?,?,?,?)",
                             [(stamp, as_of.isoformat(), master_file, e.department, e.task_id, e.field,
@@ -191,5 +185,5 @@ class CoordinatorLayer:
             query, params = query + " AND as_of >= ?", [*params, since.isoformat()]
         if until is not None:
             query, params = query + " AND as_of <= ?", [*params, until.isoformat()]
-        with self.db._connect() as con:
+        with self.db.transaction() as con:
             return [MasterEdit(*r) for r in con.execute(query + " ORDER BY id", params)]

@@ -20,9 +20,10 @@ from .state import SCHEMA_VERSION, StateDB
 
 
 class ReadOnlyStateDB(StateDB):
-    """StateDB's queries over a read-only connection. A write raises sqlite3.OperationalError."""
+    """StateDB's queries over a read-only connection (store/db.Database.transaction replaced). A
+    write raises sqlite3.OperationalError."""
 
-    def __init__(self, path: Path | str, timeout: float = 5.0) -> None:  # noqa: super().__init__ would create it
+    def __init__(self, path: Path | str, timeout: float = 5.0) -> None:  # noqa: Database.__init__ would create it
         self.path = Path(path)
         self.timeout = timeout
         self.stale = False  # True: read as of the last checkpoint (the database is held exclusively)
@@ -64,8 +65,10 @@ class ReadOnlyStateDB(StateDB):
         return int(row[0]) if row else 1
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: every query of a call sees the same moment of the database."""
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query of a call sees the same moment of the database. No
+        table is created: one an older xlflow did not have is "no such table" (read.py then reads
+        an upgraded copy)."""
         con = self._open()
         try:
             con.execute("BEGIN")

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
-if TYPE_CHECKING:
-    from .state import StateDB
+from .db import Database, register
 
 KEEP_DAYS = 120  # a key not used for this long is deleted (a week's key is used at every merge)
 
@@ -22,20 +21,21 @@ CREATE TABLE IF NOT EXISTS score_weeks (
     used TEXT NOT NULL  -- the day it was last used
 );
 """
+register("store.scoreweeks", SCHEMA)
 
 
-def load(db: "StateDB") -> dict[str, list[int]]:
+def load(db: Database) -> dict[str, list[int]]:
     """Every kept week's figures by key."""
-    with db._connect() as con:
+    with db.transaction() as con:
         return {k: json.loads(f) for k, f in con.execute("SELECT key, figures FROM score_weeks")}
 
 
-def save(db: "StateDB", used: Mapping[str, list[int]], kept: Mapping[str, list[int]],
+def save(db: Database, used: Mapping[str, list[int]], kept: Mapping[str, list[int]],
          today: dt.date | None = None) -> None:
     """Store the figures computed now (keys in `used` not in `kept`), mark the used ones, drop stale keys."""
     day = (today or dt.date.today()).isoformat()
     new = [(k, json.dumps(v), day) for k, v in used.items() if kept.get(k) != v]
-    with db._connect() as con:
+    with db.transaction() as con:
         con.executemany("INSERT OR REPLACE INTO score_weeks VALUES (?,?,?)", new)
         con.executemany("UPDATE score_weeks SET used=? WHERE key=? AND used<>?",
                         [(day, k, day) for k in used if k in kept])

@@ -14,12 +14,12 @@ import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
-from ..check.model import json_default
 from ..i18n import LANGS, Phrase, msg
+from .db import Database, register
+from .jsonvalues import json_default
 
 if TYPE_CHECKING:
     from ..plan.model import MasterPlan
-    from .state import StateDB
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS week_records (
@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS week_records (
 );
 CREATE INDEX IF NOT EXISTS week_records_as_of ON week_records (as_of);
 """
+register("store.weekrecord", SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -62,22 +63,22 @@ def from_plan(plan: "MasterPlan", extra: Mapping[str, list] | None = None) -> We
     return WeekRecord(plan.as_of, rows(plan.issues), rows(plan.actions), problems, conflicts, dict(extra or {}))
 
 
-def save(db: "StateDB", snapshot_id: int, record: WeekRecord) -> None:
+def save(db: Database, snapshot_id: int, record: WeekRecord) -> None:
     """Store the record of the merge `snapshot_id`, replacing the older records of the same day."""
     body = {"risks": record.risks, "actions": record.actions, "problems": record.problems,
             "raci_conflicts": record.raci_conflicts, "extra": record.extra}
     blob = zlib.compress(json.dumps(body, default=json_default, ensure_ascii=False).encode("utf-8"), 1)
-    with db._connect() as con:  # noqa: SLF001 - the store's own connection
+    with db.transaction() as con:
         # like the snapshots, only the day's newest merge is kept: the brief compares days and weeks
         con.execute("DELETE FROM week_records WHERE as_of=? AND snapshot_id < ?", (record.as_of.isoformat(), snapshot_id))
         con.execute("INSERT OR REPLACE INTO week_records (snapshot_id, as_of, data) VALUES (?,?,?)",
                     (snapshot_id, record.as_of.isoformat(), blob))
 
 
-def load(db: "StateDB", as_of: dt.date) -> WeekRecord | None:
+def load(db: Database, as_of: dt.date) -> WeekRecord | None:
     """The newest record of the day `as_of` (the day of the snapshot a brief reads), or None
     when the merge of that day was made by a version of xlflow that kept none."""
-    with db._connect() as con:  # noqa: SLF001
+    with db.transaction() as con:
         row = con.execute("SELECT data FROM week_records WHERE as_of=? ORDER BY snapshot_id DESC LIMIT 1",
                           (as_of.isoformat(),)).fetchone()
     if row is None:

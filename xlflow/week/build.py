@@ -11,7 +11,7 @@ from ..config import Workspace
 from ..errors import XlflowError
 from ..output.brief.model import STALE_DAYS, PlanVersion
 from ..plan.diff import PlanDiff
-from ..store.lateness import late_submissions
+from ..plan.lateness import late_submissions
 from ..store.snapshots import Snapshot
 from ..store.records import SubmissionRecord
 from ..store.state import StateDB, submitted_departments
@@ -109,7 +109,7 @@ def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecar
         scorecard=make_scorecard(ws, as_of, db) if scorecard else None, risks=items_of(parts.risks),
         actions=items_of(parts.actions), problems=problems_of(parts.problems),
         raci_conflicts=conflicts_of(parts.raci_conflicts),
-        late_submissions=tuple(late_submissions(ws, db, week.start, as_of)),
+        late_submissions=tuple(late_submissions(ws, db.submissions(), week.start, as_of)),
         escalations=escalations_of(parts.escalations),
         master_edits=tuple(master_edits(db, week.start, as_of)), quiet=quiet,
         older_tasks=tasks_of(older[1]) if older else None, older_date=older[0] if older else None,

@@ -12,7 +12,7 @@ from ..config import Workspace
 from ..plan.changes import ChangeRequest, lead_decisions, master_decisions, register, requests_of
 from ..spec.catalog import load_catalog
 from ..store.accepted import read_accepted
-from ..store.cache import SubmissionCache
+from ..check.cache import SubmissionCache
 from ..store.layer import CoordinatorLayer
 from ..store.state import StateDB
 

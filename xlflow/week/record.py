@@ -15,7 +15,7 @@ from ..plan.control import Control
 from ..spec.catalog import load_catalog
 from ..store import weekparts, weekrecord
 from ..store.baselines import Baselines
-from ..store.cache import SubmissionCache
+from ..check.cache import SubmissionCache
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB
 from .changes import change_register

@@ -18,11 +18,11 @@ from ..plan.scorecard import BaselineDue, FileIn, Scorecard, VersionIn, WeekMemo
 from ..spec.catalog import load_catalog
 from ..store.accepted import read_accepted
 from ..store.baselines import Baselines, TaskBaselines
-from ..store.cache import SubmissionCache
+from ..check.cache import SubmissionCache
 from ..store import scoreweeks
 from ..store.records import RESTORED, SubmissionRecord
 from ..store.state import StateDB
-from ..store.lateness import deadline_of
+from ..plan.lateness import deadline_of
 from ..workdays import WorkCalendar
 
 

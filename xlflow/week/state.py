@@ -147,7 +147,7 @@ class WeekState:
     actions: tuple[Item, ...] = ()  # action items of the meetings
     problems: tuple[LinkProblem, ...] = ()
     raci_conflicts: tuple = ()  # plan.raci.RaciConflict
-    late_submissions: tuple = ()  # store.lateness.LateSubmission
+    late_submissions: tuple = ()  # plan.lateness.LateSubmission
     escalations: tuple[Escalation, ...] = ()
     master_edits: tuple = ()  # store.layer.MasterEdit: department cells changed in the master by hand
     quiet: bool = False  # no update and no merge this week

@@ -12,7 +12,7 @@ from ...config import Workspace
 from ...i18n import msg
 from ...plan.control import APPROVED, PENDING, UNAPPROVED, Control, Move
 from ...workdays import WorkCalendar, day_text
-from .model import SECTION_LIMIT
+from .limits import SECTION_LIMIT
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 from ...plan.diff import PlanDiff
 from ...plan.scorecard.model import STALE_DAYS  # one span of "stale" for the brief and the scorecard
 from ...workdays import Week
+from .limits import SECTION_LIMIT  # noqa: F401 - read from here by the other parts
 from .scorecard import ScorecardPart
 
 if TYPE_CHECKING:
     from .control import BriefControl
 
 TROUBLE = ("delayed", "blocked")  # the status codes that need someone's attention
-SECTION_LIMIT = 15  # items per section in the e-mail; the rest are counted and live in the master
 
 
 @dataclass(frozen=True)

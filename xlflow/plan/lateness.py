@@ -6,15 +6,18 @@ its workbook's update date (of its arrival when it has none). An accepted submis
 arrives after its data week's deadline is late: it still counts for the week it arrived in (the
 one definition of "submitted this week" is unchanged), and it is recorded here with both weeks,
 for the brief and `xlflow status`. A version the coordinator restored is no submission.
+
+The deadline and lateness are a rule about submissions, so they live with the plan's rules: pure,
+over the submission records the caller read (StateDB.submissions()).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Iterable
 
 from ..config import Workspace
-from .records import RESTORED
-from .state import StateDB
+from ..store.records import RESTORED, SubmissionRecord
 from ..workdays import Week, week_of
 
 
@@ -35,12 +38,13 @@ def deadline_of(ws: Workspace, week: Week) -> dt.datetime:
     return dt.datetime.combine(day, ws.summary.deadline_time)
 
 
-def late_submissions(ws: Workspace, db: StateDB, since: dt.date | None = None,
+def late_submissions(ws: Workspace, submissions: Iterable[SubmissionRecord], since: dt.date | None = None,
                      until: dt.date | None = None) -> list[LateSubmission]:
-    """Accepted submissions that arrived (local date) in since..until after their data week's
-    deadline, oldest first. Only the submissions journal is read, so a past week gives the same list."""
+    """Of `submissions` (the journal, StateDB.submissions()), the accepted ones that arrived (local date)
+    in since..until after their data week's deadline, oldest first. Only the journal is read, so a past
+    week gives the same list."""
     out = []
-    for s in db.submissions():
+    for s in submissions:
         if s.result != "accepted" or not s.department or (s.note or "").startswith(RESTORED):
             continue
         arrived = ws.local(s.received).replace(tzinfo=None)

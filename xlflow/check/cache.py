@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Iterator
 
 from .. import __version__
-from ..check.model import FormData, Row, Submission, WorkbookData, json_default
-from ..check.validate import check_file
 from ..config import Workspace
 from ..findings import Finding, Report
 from ..spec.catalog import Catalog, load_catalog
 from ..spec.fields import FieldType, field_type
-from .atomic import write_bytes
+from ..store.atomic import write_bytes
+from ..store.jsonvalues import json_default
+from .model import FormData, Row, Submission, WorkbookData
+from .validate import check_file
 
 CACHE_VERSION = 2
 
