@@ -9,6 +9,7 @@ from ..config import FOLDERS
 from ..errors import UsageError
 from ..i18n import msg
 from ..output.department import generate_workbook, workbook_name
+from ..share.log import list_lines
 from ..service import dropfolders
 from ..service.scaffold import init_workspace
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
@@ -62,7 +63,8 @@ def generate(workspace: Path, departments: tuple[str, ...], all_departments: boo
     out = out or ws.root / "workbooks"
     made = {f.name for f in dropfolders.make_department_folders(ws)}
     for code in chosen:
-        path = generate_workbook(ws, code, lang, out / workbook_name(ws, code, lang))
+        path = generate_workbook(ws, code, lang, out / workbook_name(ws, code, lang),
+                                 sharing=list_lines(ws, lang, code))
         click.echo(msg("generate-done", lang, department=ws.department(code).name(lang), path=path))
         if dropfolders.enabled(ws):
             key = "drop-generate-folder" if code in made else "drop-generate-folder-missing"

@@ -21,6 +21,7 @@ from ..i18n import msg
 from ..output.master import write_master
 from ..plan.build import build_plan
 from ..plan.model import MasterPlan
+from ..share.publish import ShareOutcome, after_merge, slices_folder
 from ..spec.catalog import load_catalog
 from ..store.accepted import AcceptedVersion
 from ..store.atomic import atomic_path
@@ -55,6 +56,7 @@ class MergeResult:
     open_by: tuple[Path, ...] = ()  # owner/lock files that kept the target from being replaced
     mismatches: list[Mismatch] = field(default_factory=list)  # accepted/ files not merged (store/ledger.py)
     retired: list[Path] = field(default_factory=list)  # masters once written beside an open one, now in history/
+    shared: ShareOutcome | None = None  # the department slices and calendars written after the merge
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -75,7 +77,7 @@ class MergeResult:
             lines.append(msg("merge-critical", lang, path=" → ".join(t.task_id for t in plan.critical_path),
                              end=plan.end_date.isoformat() if plan.end_date else ""))
         lines.append(msg("merge-read-stats", lang, parsed=self.parsed, cached=self.cached))
-        return lines
+        return lines + (self.shared.lines(lang, slices_folder(plan.ws)) if self.shared else [])
 
     def layer_lines(self, lang: str) -> list[str]:
         """The coordinator's side: the master open elsewhere, what was read back and carried, the
@@ -229,8 +231,9 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions)))
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
+    shared = after_merge(ws, as_of, db, lang or ws.lang) if files is None else None  # each department its slice
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
-                       found, written.removed, written.open_by, mismatches, retired)
+                       found, written.removed, written.open_by, mismatches, retired, shared)
 
 
 def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission]) -> dict:

@@ -19,6 +19,8 @@ from ..output.brief import Brief, build_brief, render_brief
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..store.atomic import write_bytes
+from ..share.log import what_others_see
+from ..share.mail import send_weekly
 from ..store.state import StateDB
 from ..week.build import load_week, plan_versions, submitted
 from ..week.state import WeekState
@@ -122,7 +124,8 @@ def send_reminders(ws: Workspace, as_of: dt.date, send: bool = True, lang: str |
             if not d.email:
                 skipped.append(d.code)
                 continue
-            attachment = reminder_attachment(ws, d.code, lang, Path(tmp)) if d.code in missing else None
+            attachment = (reminder_attachment(ws, d.code, lang, Path(tmp), what_others_see(ws, lang, d.code))
+                          if d.code in missing else None)
             messages.append(reminder_message(ws, d.code, attachment, lang, as_of, owed))
         if not preview:
             chatting.after_reminders(ws, as_of, db, week)  # @-mentions of who has not submitted (queued)
@@ -173,6 +176,7 @@ def run_schedule(ws: Workspace, now: dt.datetime, send: bool = True, db: StateDB
                 send_reminders(ws, now.date(), send, db=db)
             else:
                 send_weekly_brief(ws, now.date(), send, db=db)
+                send_weekly(ws, now.date(), send, db=db)  # each department its slice (share/); never raises
         except MailError as exc:  # written to outbox/ (deliver writes before it sends): done, sent later
             mail_error = mail_error or exc
         marks[job] = week.label
