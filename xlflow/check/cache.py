@@ -9,7 +9,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Iterator
 
 from xlflow import __version__
 from ..config import Workspace
@@ -22,6 +25,20 @@ from .model import FormData, Row, Submission, WorkbookData
 from .validate import check_file
 
 CACHE_VERSION = 2
+
+
+_READ_ONLY: ContextVar[bool] = ContextVar("xlflow_cache_read_only", default=False)
+
+
+@contextmanager
+def cache_read_only() -> Iterator[None]:
+    """Within it, parsed submissions come from the cache when they are there but are never
+    written to it: for a reader that must not change the workspace (the portfolio)."""
+    token = _READ_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
 
 
 class SubmissionCache:
@@ -59,6 +76,8 @@ class SubmissionCache:
         return sub if sub is not None else check_and_cache(path, ws, received, self)
 
     def put(self, sub: Submission) -> None:
+        if _READ_ONLY.get():
+            return  # reading someone else's workspace (the portfolio): never written
         try:
             write_bytes(self._path(sub.sha256), json.dumps(self._encode(sub), ensure_ascii=False,
                                                            default=json_default).encode("utf-8"))

@@ -24,10 +24,14 @@ from .app import handle_errors, lang_option, main, open_workspace, workspace_opt
 @click.option("--department-folders", is_flag=True,
               help="A drop folder per department, inbox/<CODE>/ (the share's permissions decide who writes where). "
                    "每个部门一个投递文件夹。")
+@click.option("--lessons", "lessons", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The organisation's lessons register: show the lessons of similar projects. 经验库。")
 @handle_errors
-def init(directory: Path, lang: str, sample: bool, force: bool, department_folders: bool) -> None:
+def init(directory: Path, lang: str, sample: bool, force: bool, department_folders: bool,
+         lessons: Path | None) -> None:
     """Create a workspace: xlflow.toml and its folders. 创建工作区。"""
     ws = init_workspace(directory, lang, sample, force, department_folders=department_folders)
+    _show_lessons(ws, lessons, lang)
     click.echo(msg("init-done", lang, root=ws.root, folders=", ".join(f"{f}/" for f in FOLDERS)))
     if dropfolders.enabled(ws):
         click.echo(msg("drop-init-folders", lang, folders=", ".join(
@@ -79,3 +83,21 @@ def demo(directory: Path, lang: str | None) -> None:
     from ..demo import run_demo, sample_language
 
     run_demo(directory, lang or sample_language(), click.echo)
+
+
+def _show_lessons(ws, register: Path | None, lang: str) -> None:
+    """The guide: read the last similar projects' lessons at the kick-off."""
+    from ..closeout.lessons import kickoff_lessons
+
+    path, found = kickoff_lessons(ws, register)
+    if path is None:
+        return
+    if not found:
+        click.echo(msg("init-lessons-none", lang, register=path))
+        return
+    click.echo(msg("init-lessons-title", lang, register=path))
+    for lesson in found[:12]:
+        click.echo(msg("init-lessons-line", lang, project=lesson.project, closed_on=lesson.closed_on or "—",
+                       department=lesson.department, category=msg(f"close-cat-{lesson.category}", lang)
+                       if lesson.category in ("highlight", "problem", "improvement") else lesson.category,
+                       text=" — ".join(filter(None, (lesson.what, lesson.why, lesson.recommendation)))))

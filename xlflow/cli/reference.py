@@ -24,7 +24,8 @@ from .app import handle_errors, main
 
 REGENERATE = "xlflow reference --out docs/reference.md"
 # Where the tables a feature reads itself are described (config FEATURE_SECTIONS).
-FEATURE_DOCS = {"chat": "chat.md", "service": "administrator-windows.md", "sharing": "sharing.md"}
+FEATURE_DOCS = {"chat": "chat.md", "lessons": "closeout.md", "service": "administrator-windows.md",
+                "sharing": "sharing.md"}
 _TYPES = {"str": "text", "int": "integer", "float": "number", "bool": "true | false", "Text": "{ zh, en }",
           "dt.date": "date (2026-11-20)", "dt.time": "time (\"16:00\")", "tuple[str, ...]": "list of text",
           "tuple[dt.date, ...]": "list of dates", "int | None": "integer"}

@@ -32,6 +32,7 @@ from ..plan.guard import GuardResult, acceptance_line
 from ..store.accepted import write_accepted
 from ..store.atomic import atomic_path, write_bytes
 from ..check.cache import remember
+from ..store.closure import closure
 from ..store.journal import NOT_REMOVED
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
@@ -252,6 +253,8 @@ class Intake(OddFiles, Triage, Mailing):
         name = clean_name(path.name)  # what the reports, the mail, the log and the records call it
         try:
             sub = check_file(staged, self.ws, dt.datetime.fromisoformat(received))
+            if (closed := closure(self.ws)) is not None:  # archived as always; answered, never merged
+                sub.report.add(Finding("project-closed", params={"date": closed.closed_on.isoformat()}))
             for finding in extra or ():
                 sub.report.add(placed(finding, sub, self.lang))
             department, to, cc = self._whose(path, staged, name, sub)  # triage.py: the folder or the stamp
