@@ -24,7 +24,7 @@ from ..plan.model import MasterPlan
 from ..share.publish import ShareOutcome, after_merge, slices_folder
 from ..spec.catalog import load_catalog
 from ..store.accepted import AcceptedVersion
-from ..store.atomic import atomic_path
+from ..store.atomic import TargetChanged, atomic_path
 from ..features.control.baselines import Baselines, PlanEnd
 from ..check.cache import SubmissionCache, check_and_cache, file_sha256
 from ..week import parts as weekparts, stored as weekrecord
@@ -59,6 +59,7 @@ class MergeResult:
     mismatches: list[Mismatch] = field(default_factory=list)  # accepted/ files not merged (store/ledger.py)
     retired: list[Path] = field(default_factory=list)  # masters once written beside an open one, now in history/
     shared: ShareOutcome | None = None  # the department slices and calendars written after the merge
+    saved_during: list[Path | None] = field(default_factory=list)  # saves of the master during the merge (read again)
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -84,8 +85,11 @@ class MergeResult:
     def layer_lines(self, lang: str) -> list[str]:
         """The coordinator's side: the master open elsewhere, what was read back and carried, the
         department cells changed in the master, accepted/ files not as recorded (also the watcher's log note)."""
-        lines = []
-        if self.locked:
+        lines = [msg("coord-saved-during", lang, path=self.target) for _ in self.saved_during[:1]]
+        lines += [msg("coord-saved-kept", lang, path=kept) for kept in self.saved_during if kept]
+        if self.locked and not self.open_by and self.saved_during:
+            lines.append(msg("coord-saved-beside", lang, target=self.target, path=self.master_path))
+        elif self.locked:
             lines.append(msg("coord-open", lang, target=self.target, path=self.master_path,
                              owner=", ".join(p.name for p in self.open_by)) if self.open_by else
                          msg("merge-locked", lang, target=self.target, path=self.master_path))
@@ -136,13 +140,21 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     A submission whose sha256 was parsed before under the same config and spec comes
     from the cache: after one department's new submission only that file is read.
     """
+    saved: list[Path | None] = []
     with _gc_paused():
-        result = _merge_workspace(ws, files, as_of, out, lang)
+        while True:  # the master saved by someone while merging: read it again, build again
+            try:
+                result = _merge_workspace(ws, files, as_of, out, lang, last=len(saved) + 1 >= MERGE_TRIES)
+                break
+            except TargetChanged as changed:
+                saved.append(changed.kept)
+    result.saved_during = saved
     if files is None:
         chatting.after_merge(ws, as_of or dt.date.today())  # new decisions and escalations to the group chats
     return result
 
 
+MERGE_TRIES = 3  # then the master is written beside the coordinator's newer save
 PARALLEL_FROM = 8  # files to check before a process pool pays for its start-up
 
 
@@ -180,7 +192,7 @@ def _jobs(ws: Workspace, files: list[Path] | None, db: StateDB) -> tuple[list[Jo
 
 
 def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | None, out: Path | None,
-                     lang: str | None) -> MergeResult:
+                     lang: str | None, last: bool = True) -> MergeResult:
     as_of = as_of or dt.date.today()
     catalog = load_catalog()
     cache = SubmissionCache(ws, catalog)
@@ -225,7 +237,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
             if files is None else None)
     written = write_master(plan, ws, target, lang or ws.lang, scorecard=card, layer=layer_data(db),
-                           control=control, changes=changes)
+                           control=control, changes=changes, expect=found.seen, beside_if_changed=last)
     remember_written(ws, written, db)
     retired = retire_beside(ws, target) if not written.locked else []
     snapshot_id = db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these

@@ -26,7 +26,7 @@ from ...i18n import Phrase
 from ...output.master.core import LayerData, WriteResult
 from ...spec.catalog import Catalog, Field, load_catalog
 from ...spec.master import LayerSheet, MasterSpec, load_master_spec
-from ...store.atomic import atomic_path, owner_files
+from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner_files
 from ...check.cache import file_sha256
 from .table import EXTRA_PREFIX, CoordinatorLayer, MasterEdit
 from ...store.state import StateDB
@@ -54,6 +54,7 @@ class ReadBack:
     problems: list[Phrase] = field(default_factory=list)
     files: list[FileRead] = field(default_factory=list)  # the files read, oldest first
     edits: list[MasterEdit] = field(default_factory=list)  # department cells changed (department_edits)
+    seen: Fingerprint = ABSENT  # the file at `master` before it was read: the merge replaces only that one
 
 
 def written_copy(ws: Workspace, target: Path) -> Path:
@@ -80,6 +81,7 @@ def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None 
     coordinator typed since xlflow wrote them; keep the master about to be replaced in history/."""
     spec, catalog = spec or load_master_spec(), catalog or load_catalog()
     result = ReadBack(Path(target))
+    result.seen = fingerprint(result.master)  # before reading: a save from now on changes it
     if result.master.is_file():
         result.found = True
         result.history = keep_replaced(ws, result.master)
