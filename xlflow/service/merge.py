@@ -39,6 +39,7 @@ from ..features.coordinator.edits import department_edits, edit_lines
 from ..features.coordinator.readback import ReadBack, layer_data, read_back, remember_written, retire_beside
 from ..features.control.intake import plan_control, plan_dates
 from ..features.control.moves import Control
+from ..features.control.checks import check_lines
 from ..features.control.requests import ChangeRequest
 from ..features.coordinator.week import escalation_rows
 
@@ -60,6 +61,7 @@ class MergeResult:
     retired: list[Path] = field(default_factory=list)  # masters once written beside an open one, now in history/
     shared: ShareOutcome | None = None  # the department slices and calendars written after the merge
     saved_during: list[Path | None] = field(default_factory=list)  # saves of the master during the merge (read again)
+    changes: list[ChangeRequest] = field(default_factory=list)  # the change register, with what its checks found
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -107,6 +109,7 @@ class MergeResult:
             lines.append(msg("coord-removed", lang, count=self.removed))
         if self.retired:
             lines.append(msg("coord-retired", lang, count=len(self.retired), folder=self.retired[0].parent))
+        lines += check_lines(self.changes, lang)  # change requests and decisions: what is wrong where
         lines += [m.line(lang) for m in self.mismatches]  # accepted/ not as recorded: not merged
         if self.mismatches:
             lines.append(msg("accepted-mismatch-advice", lang))
@@ -230,7 +233,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
         base = Baselines(db).read()  # once, for recording, change control and the scorecard
         record_plan(db, plan.tasks, base)  # tasks accepted before baselines were recorded get theirs now
         control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
-                                                          if i.included and i.department], submissions, base=base)
+                                                          if i.included and i.department], submissions, base=base, as_of=as_of)
         Baselines(db).record_end(PlanEnd(as_of, plan.end_date, control.baseline_end, control.slipped))
     department_edits(found, plan, ws, db, lang or ws.lang, catalog)
     # the department scorecards from every version on record; the merge's parsed files are not read again
@@ -247,7 +250,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     left_out = [s for s in submissions if not s.valid]
     shared = after_merge(ws, as_of, db, lang or ws.lang) if files is None else None  # each department its slice
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
-                       found, written.removed, written.open_by, mismatches, retired, shared)
+                       found, written.removed, written.open_by, mismatches, retired, shared, changes=changes)
 
 
 def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission],

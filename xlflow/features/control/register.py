@@ -9,7 +9,8 @@ from typing import Iterable, Mapping
 
 from ...check.model import Submission
 from ...config import Workspace
-from .requests import ChangeRequest, lead_decisions, master_decisions, register, requests_of
+from .checks import check_requests, task_owners
+from .requests import ChangeRequest, lead_decisions, master_decisions, register, requests_of, unknown_decisions
 from ...spec.catalog import load_catalog
 from ...store.accepted import read_accepted
 from ...check.cache import SubmissionCache
@@ -31,7 +32,9 @@ def change_register(ws: Workspace, db: StateDB | None = None, submissions: Itera
     lead = next((s for s in subs if s.department == ws.project.lead_department), None)
     values = master if master is not None else coordinator_values(db)
     requests = [req for sub in subs for req in requests_of(sub)]
-    return register(requests, master_decisions(values), lead_decisions(lead))
+    decided = register(requests, master_decisions(values), lead_decisions(lead), unknown_decisions(values),
+                       ws.project.lead_department)
+    return check_requests(decided, task_owners(subs), ws.project.start)
 
 
 def accepted_submissions(ws: Workspace) -> list[Submission]:
