@@ -67,16 +67,36 @@ def test_a_save_in_the_instant_the_old_master_is_aside_stays(merged, monkeypatch
     data = typed_copy(master, {"MK-004": "等预算"})
     place, calls = atomic._place, []
 
-    def save_first(src, target):  # the save lands after the old file was moved aside, before the new one is in
+    def save_first(src, target, *rest):  # the save lands after the old file was moved aside, before the new one is in
         if not calls:
             excel_save(target, data)
         calls.append(src)
-        return place(src, target)
+        return place(src, target, *rest)
     monkeypatch.setattr(atomic, "_place", save_first)
     result = merge.merge_workspace(ws, files, as_of=AS_OF)
     assert result.saved_during == [None] and not result.locked
     assert comments(master, ["MK-004"]) == {"MK-004": "等预算"}
     assert not list(master.parent.glob(".~xlflow-*"))
+
+
+def test_a_save_just_after_the_new_master_is_in_is_read_by_the_next_merge(merged, monkeypatch):
+    """The copy of what xlflow wrote (what the next read-back compares with) is made from its own
+    file, not from the master's name, which may already be the coordinator's save."""
+    ws, files, master = merged
+    data = typed_copy(master, {"RD-005": "已电话沟通"})
+    copy, calls = atomic._copy, []
+
+    def save_then_copy(src, copy_to):
+        if copy_to is not None and not calls:
+            calls.append(copy_to)
+            excel_save(master, data)
+        return copy(src, copy_to)
+    monkeypatch.setattr(atomic, "_copy", save_then_copy)
+    first = merge.merge_workspace(ws, files, as_of=AS_OF)
+    assert calls and first.saved_during == [] and master.read_bytes() == data
+    monkeypatch.undo()
+    merge.merge_workspace(ws, files, as_of=AS_OF)
+    assert comments(master, ["RD-005"]) == {"RD-005": "已电话沟通"}
 
 
 def test_replace_if_unchanged_never_drops_a_file(tmp_path):

@@ -36,7 +36,8 @@ from ..features.control.commands import backfill, record_plan
 from ..features.control.register import change_register
 from ..features.scorecard.week import make_scorecard
 from ..features.coordinator.edits import department_edits, edit_lines
-from ..features.coordinator.readback import ReadBack, layer_data, read_back, remember_written, retire_beside
+from ..features.coordinator.readback import (ReadBack, layer_data, read_back, remember_written,
+                                                 retire_beside, written_copy)
 from ..features.control.intake import plan_control, plan_dates
 from ..features.control.moves import Control
 from ..features.control.checks import check_lines
@@ -240,8 +241,9 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
             if files is None else None)
     written = write_master(plan, ws, target, lang or ws.lang, scorecard=card, layer=layer_data(db),
-                           control=control, changes=changes, expect=found.seen, beside_if_changed=last)
-    remember_written(ws, written, db)
+                           control=control, changes=changes, expect=found.seen, beside_if_changed=last,
+                           copy_to=lambda path: written_copy(ws, path))
+    remember_written(ws, written, db, copied=True)
     retired = retire_beside(ws, target) if not written.locked else []
     snapshot_id = db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
     # and shows these as they were that day

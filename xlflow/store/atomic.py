@@ -17,11 +17,13 @@ def _umask() -> int:
 
 
 @contextmanager
-def atomic_path(target: Path | str, expect: "Fingerprint | None" = None) -> Iterator[Path]:
+def atomic_path(target: Path | str, expect: "Fingerprint | None" = None,
+                copy_to: Path | None = None) -> Iterator[Path]:
     """Yield a temp path in the target's folder; on success it replaces `target`, on error it vanishes.
 
     With `expect` (what was read at `target` earlier), `target` is replaced only if it is still that
-    file (replace_if_unchanged): otherwise TargetChanged, and whatever is there stays."""
+    file (replace_if_unchanged): otherwise TargetChanged, and whatever is there stays. `copy_to`
+    gets a copy of exactly what was written (not of what is at `target` a moment later)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=".~xlflow-", suffix=target.suffix, dir=target.parent)
@@ -31,9 +33,10 @@ def atomic_path(target: Path | str, expect: "Fingerprint | None" = None) -> Iter
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a shared folder needs the usual mode
         if expect is None:
+            _copy(tmp, copy_to)
             os.replace(tmp, target)
         else:
-            replace_if_unchanged(tmp, target, expect)
+            replace_if_unchanged(tmp, target, expect, copy_to)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -91,7 +94,19 @@ def fingerprint(path: Path | str) -> Fingerprint:
     return Fingerprint(st.st_ino, st.st_size, st.st_mtime_ns, digest.hexdigest())
 
 
-def replace_if_unchanged(tmp: Path, target: Path, expect: Fingerprint) -> None:
+def _copy(src: Path, copy_to: Path | None) -> None:
+    if copy_to is None:
+        return
+    try:
+        with atomic_path(copy_to) as tmp:
+            with open(src, "rb") as f, open(tmp, "wb") as out:
+                while block := f.read(1 << 20):
+                    out.write(block)
+    except OSError:
+        pass  # a missing copy is told apart by its absence
+
+
+def replace_if_unchanged(tmp: Path, target: Path, expect: Fingerprint, copy_to: Path | None = None) -> None:
     """Put `tmp` at `target` only if `target` is still the file `expect` describes; never lose a
     file saved there meanwhile (an editor saves by renaming its temp file over the target).
 
@@ -109,7 +124,7 @@ def replace_if_unchanged(tmp: Path, target: Path, expect: Fingerprint) -> None:
         if fingerprint(aside) != expect:
             raise TargetChanged(target, _put_back(aside, target))
     try:
-        _place(tmp, target)
+        _place(tmp, target, copy_to)
     except FileExistsError:  # a save landed while the old file was aside: it stays
         if aside is not None:
             aside.unlink(missing_ok=True)  # the file read before: its content is read back already
@@ -118,20 +133,23 @@ def replace_if_unchanged(tmp: Path, target: Path, expect: Fingerprint) -> None:
         aside.unlink(missing_ok=True)
 
 
-def _place(src: Path, target: Path) -> None:
-    """Give `src` the name `target` unless something has that name (FileExistsError)."""
+def _place(src: Path, target: Path, copy_to: Path | None = None) -> None:
+    """Give `src` the name `target` unless something has that name (FileExistsError); `copy_to`
+    gets a copy of `src` once it is in place (from `src`: a save over `target` since is not copied)."""
     try:
         os.link(src, target)
     except FileExistsError:
         raise
     except OSError:  # no hard links here (FAT, some shares)
-        if os.name == "nt":
-            os.rename(src, target)  # does not overwrite on Windows
-            return
         if os.path.lexists(target):
             raise FileExistsError(target) from None
-        os.replace(src, target)
+        _copy(src, copy_to)
+        if os.name == "nt":
+            os.rename(src, target)  # does not overwrite on Windows
+        else:
+            os.replace(src, target)
         return
+    _copy(src, copy_to)
     os.unlink(src)
 
 

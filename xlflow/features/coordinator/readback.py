@@ -220,11 +220,14 @@ def layer_data(db: StateDB, spec: MasterSpec | None = None) -> LayerData:
     return CoordinatorLayer(db).data(s.id for s in spec.sheets)
 
 
-def remember_written(ws: Workspace, written: WriteResult, db: StateDB) -> None:
-    """After a write: the headers xlflow wrote, and a copy of the master where it went."""
+def remember_written(ws: Workspace, written: WriteResult, db: StateDB, copied: bool = False) -> None:
+    """After a write: the headers xlflow wrote, and a copy of the master where it went (unless the
+    writer `copied` it already, from its own file: a save over the master since is the coordinator's)."""
     layer = CoordinatorLayer(db)
     for sheet, headers in written.headers.items():
         layer.note_headers(sheet, headers)
+    if copied:
+        return
     try:
         with atomic_path(written_copy(ws, written.path)) as tmp:
             shutil.copyfile(written.path, tmp)

@@ -40,7 +40,7 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
                  catalog: Catalog | None = None, scorecard: Scorecard | None = None,
                  layer: LayerData | None = None, control: Control | None = None,
                  changes: Iterable[ChangeRequest] = (), expect: Fingerprint | None = None,
-                 beside_if_changed: bool = False) -> WriteResult:
+                 beside_if_changed: bool = False, copy_to: Callable[[Path], Path] | None = None) -> WriteResult:
     """Write the master atomically: complete at `out_path`, or not at all.
 
     If the target is open (an Excel/WPS owner file `~$name` or a LibreOffice `.~lock.name#` beside
@@ -48,7 +48,8 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
     beside it under a timestamped name and the result says so: the person's open copy, with what
     they typed, is never pulled from under them. If that cannot be written either, OutputLocked.
     With `expect` (the file read back), the target is replaced only if it is still that file:
-    otherwise TargetChanged, or with `beside_if_changed` the master is written beside it.
+    otherwise TargetChanged, or with `beside_if_changed` the master is written beside it. `copy_to`
+    (the path written -> a path) gets a copy of exactly what was written there.
     """
     target = Path(out_path)
     lang = lang or ws.lang
@@ -56,7 +57,7 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
     removed_count = [0]
 
     def write(path: Path) -> None:
-        with atomic_path(path, expect if path == target else None) as tmp:
+        with atomic_path(path, expect if path == target else None, copy_to(path) if copy_to else None) as tmp:
             writer = MasterWriter(plan, ws, tmp, lang, catalog, layer)
             writer.scorecard, writer.control, writer.changes = scorecard, control, tuple(changes)
             writer.write(_sheets())
