@@ -160,6 +160,7 @@ class VersionResult:
     diff: PlanDiff
     master: Path | None
     mail_note: str
+    unchanged: bool = False  # the file was the current version already: nothing was done
 
 
 def revert(ws: Workspace, department: str, to_version: int | None, as_of: dt.date,
@@ -252,6 +253,10 @@ def accept_file(ws: Workspace, path: Path, department: str, as_of: dt.date, now:
     if not path.is_file():
         raise UsageError("merge-file-not-found", path=str(path))
     staged, sha = stage_copy(path, staging_dir(ws))
+    latest = StateDB(ws.state_db).versions(code)[-1:]
+    if latest and latest[0].sha256 == sha:  # the current version itself: no empty version
+        unstage(staged)
+        return VersionResult(code, latest[0].version or 0, path.name, PlanDiff(), None, "", unchanged=True)
     try:
         archived = archive(ws, staged, archive_name(code, now.isoformat(timespec="seconds"), sha, path.name))
         sub = SubmissionCache(ws, load_catalog()).load(staged, ws, now)

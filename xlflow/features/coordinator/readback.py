@@ -139,8 +139,14 @@ def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWo
         result.carried[table.sheet] = list(dict.fromkeys([*result.carried.get(table.sheet, []), *extras]))
     keys = {h: f.key for h, f in columns.items()} | {h: EXTRA_PREFIX + h for h in extras}
     written = _written(ref, sheet, extras)
+    renamed = _ids_typed_over(table, ref, set(keys))
+    for new, old in renamed.items():
+        result.problems.append(Phrase("coord-id-edited", sheet=table.sheet, old=old, new=new))
     cells = []
-    for row_key, row in table.rows.items():
+    for typed_key, row in table.rows.items():
+        row_key = renamed.get(typed_key, typed_key)  # a task ID typed over: the values stay on the task
+        if row_key != typed_key and row_key in table.rows:
+            continue
         before = written.get(row_key, {})
         for header, key in keys.items():
             value = row.get(header)
@@ -149,6 +155,31 @@ def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWo
             text = cell_text(value)
             cells.append((row_key, key, _value(text, columns[header], catalog) if header in columns else text))
     result.recorded += layer.record_many(sheet.id, cells, read.path.name)
+
+
+def _ids_typed_over(table: MasterTable, ref: MasterTable | None, own: set[str]) -> dict[str, str]:
+    """Row keys typed over in the master (new -> the key xlflow wrote): a row whose key xlflow did
+    not write, whose other cells xlflow wrote are those of exactly one row whose key is gone."""
+    if ref is None:
+        return {}
+    gone = [k for k in ref.rows if k not in table.rows]
+    if not gone:
+        return {}
+
+    def body(row: dict[str, object], key: str) -> tuple:
+        return tuple(sorted((h, cell_text(v)) for h, v in row.items() if h not in own and cell_text(v) != key))
+
+    by_body: dict[tuple, list[str]] = {}
+    for k in gone:
+        by_body.setdefault(body(ref.rows[k], k), []).append(k)
+    out = {}
+    for k, row in table.rows.items():
+        if k in ref.rows:
+            continue
+        match = by_body.get(body(row, k), [])
+        if len(match) == 1:
+            out[k] = match[0]
+    return out
 
 
 def _written(ref: MasterTable | None, sheet: LayerSheet, extras: list[str]) -> dict[str, dict[str, object]]:
