@@ -48,5 +48,10 @@ def both(key: str, /, **params: object) -> str:
 
 
 def default_lang() -> str:
-    env = os.environ.get("XLFLOW_LANG") or os.environ.get("LANG", "")
+    """XLFLOW_LANG when it says zh or en, else the locale as POSIX ranks it (LC_ALL, LC_MESSAGES,
+    LANG): Chinese for zh_*, English otherwise."""
+    chosen = os.environ.get("XLFLOW_LANG", "").strip().lower()
+    if chosen[:2] in LANGS:
+        return chosen[:2]
+    env = next((os.environ[k] for k in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(k)), "")
     return "zh" if env.lower().startswith("zh") else "en"

@@ -7,7 +7,7 @@ import click
 
 from ..config import FOLDERS
 from ..errors import UsageError
-from ..i18n import msg
+from ..i18n import default_lang, msg
 from ..output.department import generate_workbook, workbook_name
 from ..service import dropfolders
 from ..service.scaffold import init_workspace
@@ -16,16 +16,21 @@ from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the workspace. 工作区语言。")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the workspace (default: XLFLOW_LANG, else the locale; with --sample, the "
+                   "sample's). 工作区语言（默认取 XLFLOW_LANG 或系统区域设置）。")
 @click.option("--sample", is_flag=True, help="Fill it with the sample project. 使用示例项目。")
 @click.option("--force", is_flag=True, help="Overwrite an existing xlflow.toml. 覆盖已有配置。")
 @click.option("--department-folders", is_flag=True,
               help="A drop folder per department, inbox/<CODE>/ (the share's permissions decide who writes where). "
                    "每个部门一个投递文件夹。")
 @handle_errors
-def init(directory: Path, lang: str, sample: bool, force: bool, department_folders: bool) -> None:
+def init(directory: Path, lang: str | None, sample: bool, force: bool, department_folders: bool) -> None:
     """Create a workspace: xlflow.toml and its folders. 创建工作区。"""
+    if lang is None:
+        from ..demo import sample_language
+
+        lang = sample_language() if sample else default_lang()
     ws = init_workspace(directory, lang, sample, force, department_folders=department_folders)
     click.echo(msg("init-done", lang, root=ws.root, folders=", ".join(f"{f}/" for f in FOLDERS)))
     if dropfolders.enabled(ws):
