@@ -57,7 +57,7 @@ def test_accepted_with_version_in_english(sample_ws, tmp_path):
     m = parse(feedback_message(sample_ws, sub, None, "en", version=3))
     assert m["Subject"] == "[Smart Kettle X1 Launch] Accepted: staged-1234.xlsx from R&D"
     text = m.get_body(("plain",)).get_content()
-    assert "was accepted (version 3)" in text and "1 warning(s)" in text and "- WBS!B3:" in text
+    assert "was accepted (version 3)" in text and "1 warning;" in text and "- WBS!B3:" in text
     assert list(m.iter_attachments()) == []
     assert "R&amp;D" in m.get_body(("html",)).get_content()
 

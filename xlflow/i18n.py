@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import string
 import tomllib
 from functools import lru_cache
 
@@ -39,7 +40,25 @@ def msg(key: str, lang: str, /, **params: object) -> str:
     text = entry[lang if lang in LANGS else "en"]
     if not params:
         return text
-    return text.format(**{k: v.render(lang) if isinstance(v, Phrase) else v for k, v in params.items()})
+    values = {k: v.render(lang) if isinstance(v, Phrase) else v for k, v in params.items()}
+    return _PLURAL.vformat(text, (), values) if "|" in text else text.format(**values)
+
+
+class _Plural(string.Formatter):
+    """`{count:error|errors}` reads "1 error", "2 errors": a number with its noun, in English texts."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return super().format_field(value, format_spec)
+        one, many = format_spec.split("|", 1)
+        try:
+            single = float(str(value).replace(",", "")) == 1
+        except ValueError:
+            single = False
+        return f"{value} {one if single else many}"
+
+
+_PLURAL = _Plural()
 
 
 def both(key: str, /, **params: object) -> str:

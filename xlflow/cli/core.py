@@ -69,7 +69,7 @@ def generate(workspace: Path, departments: tuple[str, ...], all_departments: boo
             key = "drop-generate-folder" if code in made else "drop-generate-folder-missing"
             click.echo(msg(key, lang, folder=dropfolders.folder_label(ws, code)))
     key = "generate-summary-folders" if dropfolders.enabled(ws) else "generate-summary"
-    click.echo(msg(key, lang, count=len(chosen), out=out, inbox=ws.folder("inbox")))
+    click.echo(msg(key, lang, count=len(chosen), out=out, inbox=ws.shown_drop_folder()))
 
 
 @main.command()

@@ -88,6 +88,9 @@ class SummarySettings:
 class PathSettings:
     inbox: str = ""  # relative to the workspace, or absolute (a network share)
     per_department_folders: bool = False  # inbox/<CODE>/ per department: a file's folder is its department
+    # The drop folder as the departments see it (\\fileserver\npl-inbox), named wherever a person is told
+    # where to drop a file (instructions sheet, feedback, reminders); "" = the inbox's path on this computer.
+    inbox_shown: str = ""
 
 
 # The tables of xlflow.toml and the dataclass that declares each one's keys, defaults and types:
@@ -154,6 +157,17 @@ class Workspace:
     def drop_folder(self, code: str) -> Path:
         """Where a department drops its files: inbox/<CODE>/ with [paths] per_department_folders, else the inbox."""
         return self.folder("inbox") / code if self.paths.per_department_folders else self.folder("inbox")
+
+    def shown_drop_folder(self, code: str | None = None) -> str:
+        """Where a person is told to drop a department's files: [paths] inbox_shown (with its own
+        separator, plus <CODE> per department), else the drop folder's path on this computer."""
+        shown = self.paths.inbox_shown.strip()
+        if not shown:
+            return str(self.drop_folder(code) if code else self.folder("inbox"))
+        if not (code and self.paths.per_department_folders):
+            return shown
+        sep = "\\" if "\\" in shown else "/"
+        return shown.rstrip("\\/") + sep + code
 
     @property
     def state_db(self) -> Path:

@@ -174,7 +174,7 @@ class WorkbookWriter:
         sheet.set_column(2, 2, INSTRUCTION_WIDTHS[1])
         p, dept, f = self.ws.project, self.dept, self.fmt
         lead = self.ws.department(p.lead_department)
-        inbox = self.ws.drop_folder(self.dept.code)
+        inbox = self.ws.shown_drop_folder(self.dept.code)
         sheet.write_string(0, 1, self.t("gen-instructions-title", project=p.name(self.lang)), f.title)
         sheet.set_row(0, 26)  # room for the 16-pt title
         sheet.write_string(1, 1, self._project_line(), f.subtitle)

@@ -21,6 +21,7 @@ from ..store.atomic import atomic_path
 from ..workdays import week_of
 from ..xlsx.bounded import CopyResult, annotate
 from .mail import compose, render
+from .signature import greeting, lead_name, signature
 
 MAX_FINDINGS = 30  # listed in the body; all of them are marked in the annotated copy
 
@@ -42,8 +43,7 @@ def _lines(findings: list[Finding], lang: str) -> list[FindingLine]:
 
 
 def _lead(ws: Workspace, lang: str) -> str:
-    lead = ws.department(ws.project.lead_department)
-    return lead.name(lang) if lead else ws.project.lead_department
+    return lead_name(ws, lang)
 
 
 def write_feedback_copy(sub: Submission, out_path: Path, lang: str) -> Path | None:
@@ -110,8 +110,7 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
     subject = msg(f"notify-subject-{kind}", lang, project=ws.project.name(lang), department=dept_name, file=file_name)
     context = {
         "result": kind, "accepted": kind == "accepted", "project": ws.project.name(lang), "title": subject,
-        "greeting": msg("notify-greeting", lang, name=dept.contact) if dept and dept.contact
-        else msg("notify-greeting-team", lang),
+        "greeting": greeting(dept, lang), "signature": signature(ws, lang),
         "file": file_name, "received": received, "version": version if version is not None else "—",
         "department": dept_name, "errors": _lines(errors[:MAX_FINDINGS], lang),
         "more_errors": max(0, len(errors) - MAX_FINDINGS), "error_count": len(errors),
@@ -121,13 +120,25 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
         "notify-rejected" if has_current else "notify-rejected-first",
         "duplicate_key": "notify-no-change" if no_change else "notify-duplicate", "changes": changes,
         "changes_key": "notify-changes-first" if version == 1 else "notify-changes", "copy_note": copy_note,
-        "drop_folder": str(ws.drop_folder(dept.code) if dept else ws.folder("inbox")),
+        "drop_folder": ws.shown_drop_folder(dept.code if dept else None),
     }
     html = render(ws, "feedback.html.j2", lang, **context)
     text = render(ws, "feedback.txt.j2", lang, **context)
     return compose(ws, subject, text, html, recipients, attachments, cc=[a for a in cc or () if a not in recipients],
                    kind=f"feedback-{department or 'unknown'}-{kind}", lang=lang, about=file_name,
                    event_at=event_at)
+
+
+def deadline_sentence(ws: Workspace, week, as_of: dt.date, lang: str) -> str:
+    """" Please send it by Friday 16:00." (the deadline of the reminder's week, from [summary]
+    deadline_weekday/deadline_time); "" without a deadline; once past, "as soon as possible"."""
+    weekday = ws.summary.deadline_weekday
+    if weekday is None:
+        return ""
+    day = week.start + dt.timedelta(days=(weekday - week.start.weekday()) % 7)
+    params = {"day": msg(f"score-weekday-{weekday}", lang), "time": ws.summary.deadline_time.strftime("%H:%M")}
+    key = "reminder-deadline-passed" if as_of > day else "reminder-deadline"
+    return (" " if lang == "en" else "") + msg(key, lang, date=day.isoformat(), **params)
 
 
 def reminder_attachment(ws: Workspace, dept_code: str, lang: str, folder: Path) -> tuple[Path, str]:
@@ -161,10 +172,10 @@ def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Pat
     subject = msg("reminder-subject", lang, project=ws.project.name(lang), week=week.number)
     context = {
         "project": ws.project.name(lang), "title": subject,
-        "greeting": msg("notify-greeting", lang, name=dept.contact) if dept.contact else msg("notify-greeting-team", lang),
+        "greeting": greeting(dept, lang), "signature": signature(ws, lang),
         "body": msg("reminder-body", lang, now=as_of.isoformat(), department=dept.name(lang),
-                    start=week.start.isoformat(), end=week.end.isoformat(), folder=ws.drop_folder(dept_code))
-        if path or not open_work else
+                    start=week.start.isoformat(), end=week.end.isoformat(), folder=ws.shown_drop_folder(dept_code))
+        + deadline_sentence(ws, week, as_of, lang) if path or not open_work else
         msg("reminder-body-actions", lang, now=as_of.isoformat(), department=dept.name(lang),
             count=getattr(open_work, "overdue_actions", 0)),
         "actions": getattr(open_work, "actions", ()), "tasks": getattr(open_work, "tasks", ()),

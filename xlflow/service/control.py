@@ -15,6 +15,7 @@ from ..findings import WARNING, Finding
 from ..i18n import msg
 from ..output.brief.control import BriefControl, brief_control
 from ..output.mail import compose, deliver
+from ..output.signature import greeting, signature
 from ..plan.control import (
     APPROVED,
     DATES,
@@ -168,6 +169,7 @@ def _mail_pushed(ws: Workspace, department: str, task_id: str, old: dt.date | No
                       department=dept.name(lang) if dept else code)
         text = msg("control-pushed-body", lang, mover=mover.name(lang) if mover else department, task=task_id,
                    old=day_text(old), new=day_text(new), days=f"{days:+d}", status=status_text, tasks=lines)
+        text = f"{greeting(dept, lang)}\n\n{text.strip()}\n\n-- \n{signature(ws, lang)}\n"
         message = compose(ws, subject, text, None, to + list(ws.email.to),
                           kind=f"pushed-{task_id}-{code}", lang=lang)
         if not message["To"]:
