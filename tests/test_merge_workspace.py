@@ -140,7 +140,7 @@ def test_cli_merge_prints_summary_and_records_a_snapshot(ws, reads):
     out = CliRunner().invoke(main, ["merge", "-w", str(ws.root), "--as-of", "2026-11-20", "--lang", "en"])
     assert out.exit_code == 0, out.output
     assert "Master WBS: " in out.output and "3 tasks; 1 overdue" in out.output
-    assert "Not submitted this week: PMO" in out.output
+    assert "No accepted update this week: PMO" in out.output
     last = StateDB(ws.state_db).last_merge()
     assert last.as_of == AS_OF and last.task_count == 3
     _, tasks = StateDB(ws.state_db).snapshot(last.id)

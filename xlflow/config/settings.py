@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..i18n import msg
 from ..spec.catalog import Text
 
 CONFIG_NAME = "xlflow.toml"
@@ -138,8 +139,9 @@ class Workspace:
             value = value.astimezone()
         return value.astimezone(ZoneInfo(self.project.timezone) if self.project.timezone else None)
 
-    def show_time(self, value: dt.datetime | str | None) -> str:
-        """"2026-11-20 15:04" in the workspace's time zone: how people read times in status and reports."""
+    def show_time(self, value: dt.datetime | str | None, zoned: bool = False, lang: str | None = None) -> str:
+        """"2026-11-20 15:04" in the workspace's time zone: how people read times in status and reports;
+        `zoned` adds the configured zone, " (Europe/Berlin)", for a reader who may be elsewhere."""
         if value is None or value == "":
             return "—"
         if isinstance(value, str):
@@ -147,7 +149,10 @@ class Workspace:
                 value = dt.datetime.fromisoformat(value)
             except ValueError:
                 return value
-        return self.local(value).strftime("%Y-%m-%d %H:%M")
+        shown = self.local(value).strftime("%Y-%m-%d %H:%M")
+        if zoned and self.project.timezone:
+            shown += msg("master-time-zone", lang or self.lang, zone=self.project.timezone)
+        return shown
 
     def folder(self, name: str) -> Path:
         if name == "inbox" and self.inbox_path is not None:

@@ -83,7 +83,7 @@ def feedback_message(ws: Workspace, submission: Submission, feedback_copy: Path 
     """Accepted (with any warnings), or rejected with the errors listed and the annotated copy
     attached. `file_name` is the name the submitter used, when the submission's path is a staged copy;
     `has_current` whether the master holds an earlier accepted version of this department."""
-    received = ws.show_time(submission.received) if submission.received else ""
+    received = ws.show_time(submission.received, zoned=True, lang=lang) if submission.received else ""
     return feedback(ws, file_name or submission.path.name, submission.department,
                     "accepted" if submission.valid else "rejected", submission.report,
                     [feedback_copy] if feedback_copy else [], to=to, version=version, received=received, lang=lang,
