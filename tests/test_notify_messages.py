@@ -48,7 +48,7 @@ def test_rejected_lists_the_findings_and_attaches_the_annotated_copy(sample_ws, 
     html = m.get_body(("html",)).get_content()
     assert "&lt;b&gt;更新日期&lt;/b&gt; &amp; 备注" in html and "<b>更新日期</b>" not in html
     (att,) = m.iter_attachments()
-    assert att.get_filename() == "研发部_标注副本.xlsx" and att.get_content() == copy.read_bytes()
+    assert att.get_filename() == "研发部周报-feedback.xlsx" and att.get_content() == copy.read_bytes()  # its own name
 
 
 def test_accepted_with_version_in_english(sample_ws, tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -124,6 +125,8 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
     }
     html = render(ws, "feedback.html.j2", lang, **context)
     text = render(ws, "feedback.txt.j2", lang, **context)
+    if kind == "rejected":  # the annotated copy keeps the department's own name, marked -feedback
+        attachments = [(a, feedback_name(file_name)) if a.suffix.lower() == ".xlsx" else a for a in attachments]
     return compose(ws, subject, text, html, recipients, attachments, cc=[a for a in cc or () if a not in recipients],
                    kind=f"feedback-{department or 'unknown'}-{kind}", lang=lang, about=file_name,
                    event_at=event_at)
@@ -139,6 +142,13 @@ def deadline_sentence(ws: Workspace, week, as_of: dt.date, lang: str) -> str:
     params = {"day": msg(f"score-weekday-{weekday}", lang), "time": ws.summary.deadline_time.strftime("%H:%M")}
     key = "reminder-deadline-passed" if as_of > day else "reminder-deadline"
     return (" " if lang == "en" else "") + msg(key, lang, date=day.isoformat(), **params)
+
+
+def feedback_name(file_name: str) -> str:
+    """The annotated copy's name in the mail: the department's own file name marked "-feedback"
+    (once: a copy dropped back and rejected again is not marked twice)."""
+    stem = re.sub(r"(-feedback)+$", "", Path(file_name).stem) or "feedback"
+    return f"{stem}-feedback.xlsx"
 
 
 def reminder_attachment(ws: Workspace, dept_code: str, lang: str, folder: Path) -> tuple[Path, str]:
