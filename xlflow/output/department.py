@@ -141,8 +141,19 @@ class WorkbookWriter:
     def _validation(self, field: Field, first_cell: tuple[int, int]) -> dict:
         """The data validation the field's type asks for, with its hint and an error that says what is allowed."""
         ctx = ValidationContext(self.lang, cell_name(*first_cell), self.dept.prefix, self.list_names,
-                                self.lists.__getitem__)
+                                self.lists.__getitem__, self._examples)
         return field_type(field).excel_validation(field, ctx)
+
+    def _examples(self, text: str) -> str:
+        """Hints give examples from this project: its codes, another department, its own names."""
+        other = self._other_department()
+        names = ("，" if self.lang == "zh" else ", ").join(d.name(self.lang) for d in [self.dept, other])
+        return layout.project_examples(text, self.dept.code, other.code, self.ws.project.code, names)
+
+    def _other_department(self):
+        """The department after this one in the config (the first after the last): another's example."""
+        codes = [d.code for d in self.ws.departments]
+        return self.ws.departments[(codes.index(self.dept.code) + 1) % len(codes)]
 
     def _display(self, field: Field, value: object) -> object:
         """A prefilled value as a user would see it: enum codes and department codes become labels."""
@@ -181,6 +192,7 @@ class WorkbookWriter:
         row = 3
         sheet.write_string(row, 1, self.t("gen-steps-heading"), f.block_title)
         for i, step in enumerate(self.t("gen-steps", prefix=f"{dept.prefix}-", inbox=str(inbox),
+                                        example=f"{self._other_department().code}-001",
                                         file=workbook_name(self.ws, self.dept.code, self.lang)).split("\n"), start=1):
             row += 1
             sheet.write_number(row, 0, i, f.subtitle)
@@ -241,6 +253,9 @@ class WorkbookWriter:
                           f"{form.purpose(self.lang)}  {self.t('gen-required-note')}", f.note)
         row = layout.FIRST_CONTENT_ROW
         card = (data or {}).get("card", {})
+        if form.id in layout.PREFILLED_FORMS:  # the project's name and code, unless the data says otherwise
+            project = {"name": self.ws.project.name(self.lang), "code": self.ws.project.code}
+            card = {**{k: project[v] for k, v in layout.PROJECT_PREFILL.items()}, **card}
         for field in form.fields:
             label = field.label(self.lang) + (" *" if field.required else "")
             sheet.write_string(row, 0, label, f.label_required if field.required else f.label)
