@@ -31,7 +31,7 @@ def submission(tmp_path, findings, department="RD") -> Submission:
 
 def test_rejected_lists_the_findings_and_attaches_the_annotated_copy(sample_ws, tmp_path):
     findings = [Finding("required", ERROR, "任务分解表", "E12", "负责人"),
-                Finding("reason-required", ERROR, "任务分解表", "J9", "滞后/阻塞原因", "滞后"),
+                Finding("reason-required", ERROR, "任务分解表", "J9", "滞后/阻塞原因", None, {"status": "滞后"}),
                 Finding("required", WARNING, "任务分解表", "B3", "<b>更新日期</b> & 备注")]
     copy = tmp_path / "研发部_标注副本.xlsx"
     copy.write_bytes(b"PK\x03\x04 annotated")
