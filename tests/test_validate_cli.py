@@ -71,8 +71,16 @@ def test_a_missing_file_is_said_to_be_missing(tmp_path):
 
     ws = init_workspace(tmp_path / "w", "en", sample=True)
     result = CliRunner().invoke(main, ["validate", "-w", str(ws.root), str(tmp_path / "nope.xlsx"), "--json"])
-    assert result.exit_code == 1
-    import json
+    assert result.exit_code == 2 and "No such file" in result.output and "nope.xlsx" in result.output
 
-    (finding,) = json.loads(result.output)["files"][0]["findings"]
-    assert finding["code"] == "file-not-found" and "nope.xlsx" in finding["message"]
+
+def test_one_date_message_everywhere(tmp_path):
+    from click.testing import CliRunner
+
+    from xlflow.cli import main
+    from xlflow.service.scaffold import init_workspace
+
+    ws = init_workspace(tmp_path / "w", "en", sample=True)
+    for command in (["summary"], ["merge"], ["baseline", "set", "x"]):
+        result = CliRunner().invoke(main, [*command, "-w", str(ws.root), "--as-of", "18.12.2026"])
+        assert result.exit_code == 2 and "Expected a date as YYYY-MM-DD: 18.12.2026" in result.output, command
