@@ -49,3 +49,12 @@ def test_hints_and_prefilled_cards_come_from_the_project(tmp_path, lang):
     assert {"OM-2027", ws.project.name(lang)} <= values
     report = check_file(path, ws).report
     assert not [f for f in report.findings if f.code == "required"], report.flatten()  # untouched forms: unused
+
+
+def test_a_card_date_sits_next_to_its_label(tmp_path):
+    ws = _office_move(tmp_path, "en")
+    book = openpyxl.load_workbook(generate_workbook(ws, "IT", "en", tmp_path / "it.xlsx"))
+    sheet = book["WBS"]
+    label = next(c for row in sheet.iter_rows() for c in row if c.value == "Update date *")
+    value = sheet.cell(label.row, label.column + 1)
+    assert value.number_format == "yyyy-mm-dd" and value.alignment.horizontal == "left"

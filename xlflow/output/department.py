@@ -56,6 +56,9 @@ class _Formats:
     input_number: object
     input_percent: object
     cell: object
+    card_date: object  # a card's value sits in a wide merged cell: left, next to its label
+    card_number: object
+    card_percent: object
 
     @classmethod
     def make(cls, wb) -> "_Formats":
@@ -83,11 +86,19 @@ class _Formats:
             # a "0" format would keep 0.5 and show it rounded as 1.
             input_percent=f(num_format="General", **unlocked),
             cell=f(border=1, border_color="#BFBFBF", text_wrap=True),
+            card_date=f(num_format="yyyy-mm-dd", align="left", **unlocked),
+            card_number=f(num_format="0", align="left", **unlocked),
+            card_percent=f(num_format="General", align="left", **unlocked),
         )
 
     def input_for(self, field: Field) -> object:
         """The input format the field's type asks for (text, wrap, date, number or percent)."""
         return getattr(self, f"input_{field_type(field).input_format}")
+
+    def card_for(self, field: Field) -> object:
+        """The format of a card field's (merged, wide) input cell: numbers and dates to the left."""
+        kind = field_type(field).input_format
+        return getattr(self, f"card_{kind}") if kind in ("date", "number", "percent") else self.input_for(field)
 
 
 class WorkbookWriter:
@@ -163,8 +174,8 @@ class WorkbookWriter:
         key = kind.list_key(field)
         return kind.display(value, self.labels.get(key) if key else None)
 
-    def _write_value(self, sheet, row: int, col: int, field: Field, value: object) -> None:
-        fmt = self.fmt.input_for(field)
+    def _write_value(self, sheet, row: int, col: int, field: Field, value: object, fmt: object = None) -> None:
+        fmt = fmt or self.fmt.input_for(field)
         value = self._display(field, value)
         if value is None or value == "":
             sheet.write_blank(row, col, None, fmt)
@@ -260,9 +271,9 @@ class WorkbookWriter:
             label = field.label(self.lang) + (" *" if field.required else "")
             sheet.write_string(row, 0, label, f.label_required if field.required else f.label)
             last = max(ncols - 1, 3)
-            fmt = f.input_for(field)
+            fmt = f.card_for(field)
             sheet.merge_range(row, 1, row, last, None, fmt)
-            self._write_value(sheet, row, 1, field, card.get(field.key))
+            self._write_value(sheet, row, 1, field, card.get(field.key), fmt)
             self._check(sheet.data_validation(row, 1, row, 1, self._validation(field, (row, 1))), field.key)
             if field.type == "longtext":
                 sheet.set_row(row, 48)
