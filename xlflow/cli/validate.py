@@ -1,6 +1,7 @@
 """`xlflow validate FILE...`: check submitted workbooks, print findings, optionally write feedback copies."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from ..check.validate import check_file, report_text
 from ..errors import UsageError
 from ..i18n import msg
 from ..output.notify import write_feedback_copy
+from ..service.dryrun import intake_findings
 from . import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
@@ -25,7 +27,8 @@ from . import handle_errors, lang_option, main, open_workspace, workspace_option
 @handle_errors
 def validate(workspace: Path, files: tuple[Path, ...], as_json: bool, annotate_dir: Path | None,
              lang: str | None) -> None:
-    """Check filled workbooks against the form specs. 校验已填写的工作簿。
+    """Check filled workbooks against the form specs and, as the intake would, against the
+    workspace's current plans (a dry run: nothing is recorded). 校验已填写的工作簿（与投递时的检查相同，不记录）。
 
     Exit 0 when no file has an error (warnings allowed), 1 otherwise."""
     ws = open_workspace(workspace)
@@ -33,7 +36,8 @@ def validate(workspace: Path, files: tuple[Path, ...], as_json: bool, annotate_d
     missing = [str(path) for path in files if not path.is_file()]
     if missing:  # a wrong argument, not a finding about a workbook: a usage error (exit 2)
         raise UsageError("validate-file-not-found", paths=", ".join(missing))
-    subs = [check_file(path, ws) for path in files]
+    today = dt.date.today()
+    subs = [intake_findings(ws, check_file(path, ws), today, lang) for path in files]  # as the intake would judge
     copies: dict[Path, Path | None] = {}
     if annotate_dir is not None:
         for sub in subs:
