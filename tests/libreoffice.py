@@ -7,7 +7,6 @@ Missing LibreOffice skips the test, except under CI=true, where it fails.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -17,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-PROFILE = Path(tempfile.gettempdir()) / f"xlflow-test-lo-profile-{os.getuid()}"
+_USER = os.getuid() if hasattr(os, "getuid") else "win"
+PROFILE = Path(tempfile.gettempdir()) / f"xlflow-test-lo-profile-{_USER}"
 
 
 def soffice() -> str:
@@ -38,6 +38,8 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = 180) -> Path:
         copy = work / src.name
         shutil.copy2(src, copy)
         with open(f"{PROFILE}.lock", "w") as lock:
+            import fcntl  # POSIX only: LibreOffice tests skip elsewhere before getting here
+
             fcntl.flock(lock, fcntl.LOCK_EX)
             subprocess.run(
                 [exe, f"-env:UserInstallation=file://{PROFILE}", "--headless", "--norestore", "--nolockcheck",

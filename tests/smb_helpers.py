@@ -41,7 +41,7 @@ def why_not() -> str | None:
     """Why a real share cannot run on this machine, or None when it can."""
     if not sys.platform.startswith("linux"):
         return "a Samba share mounted through FUSE needs Linux"
-    if os.geteuid() != 0:
+    if getattr(os, "geteuid", lambda: -1)() != 0:
         return "needs root: smbd binds port 445 and the share is mounted through FUSE"
     if not os.path.exists("/dev/fuse") or not os.access("/dev/fuse", os.R_OK | os.W_OK):
         return "needs /dev/fuse (a container without FUSE)"

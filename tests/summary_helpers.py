@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from xlflow.week.brief import build_brief
 from xlflow.store.state import StateDB
+from xlflow.week.state import WeekState
+from xlflow.week.tasks import department_weeks, items_of, tasks_of
+from xlflow.workdays import week_of
 
 D = dt.date
 AS_OF = D(2026, 11, 20)
@@ -92,3 +96,23 @@ def record(db: StateDB, master: str = "master/NPL-2026-master.xlsx") -> None:
         received = dt.datetime.fromisoformat(s["received"]).astimezone()
         db.record_submission(s["department"], s["file_name"], f"{s['department']}{s['received']}{s['result']}",
                              received, s["result"])
+
+
+def week_from(ws, as_of: dt.date, current, previous=None, older=None, submissions=(), risks=(),
+              versions=(), submitted: frozenset[str] | None = None) -> WeekState:
+    """A WeekState from bare values: snapshots as (date, tasks) pairs, submission and risk rows."""
+    tasks = tasks_of(current[1])
+    week = week_of(as_of, ws.project.week_start)
+    return WeekState(ws.project.code, week, as_of, current[0], tasks,
+                     department_weeks(ws, tasks, submissions, week, as_of, submitted),
+                     previous_tasks=tasks_of(previous[1]) if previous else None,
+                     previous_date=previous[0] if previous else None, versions=tuple(versions),
+                     risks=items_of(risks), older_tasks=tasks_of(older[1]) if older else None,
+                     older_date=older[0] if older else None)
+
+
+def brief_of(ws, as_of: dt.date, current, previous=None, older=None, submissions=(), risks=(), lang=None,
+             statuses=None, versions=()):
+    """The brief of a week built from bare values (the old call shape of build_brief)."""
+    return build_brief(week_from(ws, as_of, current, previous, older, submissions, risks, versions), ws, lang,
+                       statuses=statuses)

@@ -130,7 +130,7 @@ def test_nothing_trusted_is_a_clear_error(tmp_path):
 
 def test_a_database_from_before_the_record_is_trusted_once_then_checked(ws):
     db = StateDB(ws.state_db)
-    with db._connect() as con:
+    with db.transaction() as con:
         con.execute("DELETE FROM accepted_files")  # as a workspace accepted by an older xlflow
     assert merge_workspace(ws, as_of=AS_OF).mismatches == []  # the sidecars agree with the database
     variant(ws.folder("accepted") / "RD.xlsx", ws.folder("accepted") / "RD.xlsx", "edited by hand")

@@ -12,10 +12,10 @@ from guard_e2e_helpers import run_one, submit, task
 from watch_helpers import make_ws
 
 from xlflow.errors import UsageError
-from xlflow.service.baselines import backfill, set_named
+from xlflow.features.control.commands import backfill, set_named
 from xlflow.service.merge import merge_workspace
 from xlflow.service.versions import revert
-from xlflow.store.baselines import ACCEPTED, BACKFILL, Baselines
+from xlflow.features.control.baselines import ACCEPTED, BACKFILL, Baselines
 from xlflow.store.state import StateDB
 
 W1, W2 = dt.date(2026, 11, 13), dt.date(2026, 11, 20)
@@ -54,7 +54,7 @@ def test_a_workspace_older_than_baselines_gets_them_from_its_snapshots(ws):
     submit(ws, "RD", [task("RD", 1)], W1)
     assert run_one(ws, W1).result == "accepted"
     db = StateDB(ws.state_db)
-    with db._connect() as con:  # as a database written before baselines existed
+    with db.transaction() as con:  # as a database written before baselines existed
         con.execute("DELETE FROM baselines")
     submit(ws, "RD", [task("RD", 1, due=dt.date(2026, 12, 11)), task("RD", 2)], W2)
     assert run_one(ws, W2).result == "accepted"
@@ -130,8 +130,8 @@ def test_baseline_errors_speak_the_workspaces_language_with_w_before_the_subcomm
 
 
 def test_the_slip_counts_working_days_of_the_workspace_calendar():
-    from xlflow.plan.control import TaskDates, control
-    from xlflow.store.baselines import Baseline
+    from xlflow.features.control.moves import TaskDates, control
+    from xlflow.features.control.baselines import Baseline
     from xlflow.workdays import WorkCalendar
 
     when = dt.datetime(2026, 11, 13, 9).astimezone()

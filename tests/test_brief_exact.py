@@ -6,16 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 from guard_e2e_helpers import blank, label, run, task
-from summary_helpers import AS_OF, week46, week47
+from summary_helpers import AS_OF, brief_of, week46, week47
 from summary_helpers import task as snap_task
 from validate_helpers import fill
 from watch_helpers import make_ws
 
-from xlflow.output.brief import build_brief, render_brief
+from xlflow.week.brief import render_brief
 from xlflow.output.department import workbook_name
 from xlflow.service.status import workspace_status
 from xlflow.service.weekly import make_brief
-from xlflow.store.lateness import late_submissions
+from xlflow.plan.lateness import late_submissions
 from xlflow.store.snapshots import Snapshot
 from xlflow.store.state import StateDB
 
@@ -37,7 +37,7 @@ def _risk(status: str) -> dict:
 def test_a_task_due_on_the_briefs_own_day_is_reported(sample_ws):
     """Friday's brief: the unfinished task due that Friday is in "due next", noted as due today."""
     current = week47() + [snap_task("MF-002", "in_progress", AS_OF, percent=40)]
-    brief = build_brief(sample_ws, AS_OF, Snapshot(AS_OF, tuple(current)), Snapshot(W46, tuple(week46())),
+    brief = brief_of(sample_ws, AS_OF, Snapshot(AS_OF, tuple(current)), Snapshot(W46, tuple(week46())),
                         lang="en")
     due = {i.task_id: i.note for i in brief.section("due_soon").items}
     assert due["MF-002"] == "due today"
@@ -96,7 +96,7 @@ def test_late_submissions_are_recorded_with_their_data_week_and_arrival(tmp_path
     _drop(ws, "SA", [task("SA", 1, due=D(2026, 12, 18))], W46)
     run(ws, D(2026, 11, 16))  # Monday, with last week's data: late for week 46
     db = StateDB(ws.state_db)
-    late = late_submissions(ws, db)
+    late = late_submissions(ws, db.submissions())
     assert [(s.department, s.data_week.label, s.received.strftime("%m-%d %H:%M")) for s in late] == [
         ("MK", "2026-W46", "11-13 17:00"), ("SA", "2026-W46", "11-16 09:00")]
     brief = make_brief(ws, W47, "en")
@@ -111,7 +111,7 @@ def test_late_submissions_are_recorded_with_their_data_week_and_arrival(tmp_path
 def test_scope_change_is_shown_beside_the_average(sample_ws):
     """Week 47 adds RD-004 at 10 %: the average moves for that reason too; over the ten tasks of
     both weeks it moved by (100-80) + (70-50) + (70-60) = +50 points / 10 = +5.0."""
-    brief = build_brief(sample_ws, AS_OF, Snapshot(AS_OF, tuple(week47())), Snapshot(W46, tuple(week46())),
+    brief = brief_of(sample_ws, AS_OF, Snapshot(AS_OF, tuple(week47())), Snapshot(W46, tuple(week46())),
                         lang="en")
     scope = brief.headline.scope
     assert (scope.added, scope.removed, scope.same_tasks_delta) == (1, 0, 5.0)
@@ -119,7 +119,7 @@ def test_scope_change_is_shown_beside_the_average(sample_ws):
     assert round(sum(t["percent"] for t in same) / 10 - sum(t["percent"] for t in week46()) / 10, 1) == 5.0
     text = render_brief(sample_ws, brief)[1]
     assert "scope change: 1 task added, 0 removed; on the same tasks +5.0" in text
-    removed = build_brief(sample_ws, AS_OF, Snapshot(AS_OF, tuple(week46()[:-1])), Snapshot(W46, tuple(week46())),
+    removed = brief_of(sample_ws, AS_OF, Snapshot(AS_OF, tuple(week46()[:-1])), Snapshot(W46, tuple(week46())),
                           lang="en").headline.scope
     assert (removed.added, removed.removed, removed.same_tasks_delta) == (0, 1, 0.0)
 
@@ -130,7 +130,7 @@ def test_a_database_without_week_records_still_gives_a_brief(tmp_path):
     _drop(ws, "PMO", [task("PMO", 1, due=D(2026, 12, 18))], W46, _risk("Open"))
     run(ws, W46)
     db = StateDB(ws.state_db)
-    with db._connect() as con:
+    with db.transaction() as con:
         con.execute("DELETE FROM week_records")
     brief = make_brief(ws, W46, "en")
     assert [d.ref for d in brief.decisions if d.kind == "risk"] == ["PMO-R01"]

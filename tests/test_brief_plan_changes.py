@@ -7,10 +7,11 @@ import datetime as dt
 import shutil
 
 import pytest
+from summary_helpers import brief_of
 from watch_helpers import SAMPLE_DEPTS, make_ws, sample
 
 from xlflow.i18n import msg
-from xlflow.output.brief import PlanVersion, build_brief, render_brief
+from xlflow.week.brief import PlanVersion, render_brief
 from xlflow.plan.diff import Change, PlanDiff
 from xlflow.service.merge import merge_workspace
 from xlflow.service.versions import revert
@@ -94,7 +95,7 @@ def test_every_notable_kind_and_a_forced_accept(sample_ws):
         Change("RD-004", "percent", 60, 40), Change("RD-005", "percent", 40, 60)))
     version = PlanVersion("RD", 4, dt.datetime(2026, 11, 19, 9, 5), "RD <b>plan</b>.xlsx", diff,
                           "accepted-by-coordinator: plan-task-removed")
-    brief = build_brief(sample_ws, W47, (W47, []), lang="en", versions=[version])
+    brief = brief_of(sample_ws, W47, (W47, []), lang="en", versions=[version])
     (rd,) = brief.plan_changes
     v = rd.versions[0]
     assert v.coordinator == "accepted by the coordinator despite: plan-task-removed"

@@ -16,12 +16,12 @@ from validate_helpers import fill
 from watch_helpers import make_ws
 
 from xlflow.cli import main
-from xlflow.output.brief import render_brief
+from xlflow.week.brief import render_brief
 from xlflow.output.department import workbook_name
 from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import make_brief, send_weekly_brief
-from xlflow.store import weekparts, weekrecord
-from xlflow.store.baselines import Baselines
+from xlflow.week import parts as weekparts, stored as weekrecord
+from xlflow.features.control.baselines import Baselines
 from xlflow.store.state import StateDB
 
 D = dt.date
@@ -141,7 +141,7 @@ def test_a_record_older_than_its_parts_falls_back_to_the_current_state(tmp_path)
     ws = week_46(tmp_path)
     db = StateDB(ws.state_db)
     record = weekrecord.load(db, W46)
-    with db._connect() as con:
+    with db.transaction() as con:
         snapshot_id = con.execute("SELECT snapshot_id FROM week_records WHERE as_of=?", (W46.isoformat(),)).fetchone()[0]
     old = {k: v for k, v in record.extra.items() if k not in (weekparts.CHANGES, weekparts.CONTROL, weekparts.SIDECARS)}
     weekrecord.save(db, snapshot_id, weekrecord.WeekRecord(W46, record.risks, record.actions, record.problems,

@@ -17,7 +17,7 @@ from watch_helpers import make_ws
 
 from xlflow.output.department import workbook_name
 from xlflow.service.weekly import send_weekly_brief
-from xlflow.store.baselines import ACCEPTED, Baselines
+from xlflow.features.control.baselines import ACCEPTED, Baselines
 from xlflow.store.state import StateDB
 
 W1, W2, W3 = dt.date(2026, 11, 13), dt.date(2026, 11, 18), dt.date(2026, 11, 20)

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from test_change_register import changes_sheet, drop, request
 from watch_helpers import make_ws
 
-from xlflow.service.changes import change_register
+from xlflow.features.control.register import change_register
 from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import make_brief
 from xlflow.store.state import StateDB

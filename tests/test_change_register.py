@@ -13,7 +13,7 @@ from validate_helpers import fill
 from watch_helpers import make_ws
 
 from xlflow.output.department import workbook_name
-from xlflow.service.changes import change_register
+from xlflow.features.control.register import change_register
 from xlflow.service.weekly import make_brief
 from xlflow.spec.catalog import load_catalog
 from xlflow.store.state import StateDB
@@ -158,7 +158,7 @@ def test_brief_lists_pending_requests_as_decisions_needed(ws):
 
 
 def test_the_coordinators_decision_in_the_layer_counts_and_wins_over_the_lead(ws):
-    from xlflow.store.layer import CoordinatorLayer
+    from xlflow.features.coordinator.table import CoordinatorLayer
 
     drop(ws, "PMO", {"decisions": [{"change_ref": "RD-C01", "decision": "Approved", "decided_by": "Zhou"},
                                    {"change_ref": "RD-C02", "decision": "Approved", "decided_by": "Zhou"}]},

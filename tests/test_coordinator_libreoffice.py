@@ -12,7 +12,7 @@ from libreoffice import type_into
 from merge_helpers import make_ws
 from openpyxl.utils import get_column_letter
 
-from xlflow.store.layer import CoordinatorLayer
+from xlflow.features.coordinator.table import CoordinatorLayer
 from xlflow.store.state import StateDB
 
 WBS, DELAYS, TASK = "主任务表", "滞后与阻塞", "任务编号"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from xlflow.check.model import json_default
+from xlflow.store.jsonvalues import json_default
 from xlflow.spec.catalog import FIELD_TYPES, Field, Text, load_catalog
 from xlflow.spec.fields import ValidationContext, field_type, serial_to_date
 from xlflow.spec.limits import TEXT_LIMIT

@@ -7,7 +7,7 @@ import openpyxl
 from libreoffice import convert
 from merge_helpers import D, make_ws, submission, task
 
-from xlflow.output.master import write_master
+from xlflow.week.master import write_master
 from xlflow.plan.build import build_plan
 from xlflow.xlsx import pack as xlsxpack
 

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 from merge_helpers import D, make_ws, submission, task
 
-from xlflow.output import master
-from xlflow.output.master import write_master
+from xlflow.week import master
+from xlflow.week.master import write_master
 from xlflow.plan.build import build_plan
 from xlflow.spec.catalog import load_catalog
 from xlflow.xlsx import fastsheet

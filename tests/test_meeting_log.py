@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 
 from xlflow.store.accepted import write_accepted
-from xlflow.store.cache import file_sha256
+from xlflow.check.cache import file_sha256
 from guard_e2e_helpers import blank, body, label, last_mail, run, task
 from validate_helpers import fill
 from watch_helpers import make_ws

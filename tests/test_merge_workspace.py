@@ -16,8 +16,8 @@ from merge_helpers import D, make_ws, submission, task
 from xlflow.cli import main
 from xlflow.errors import NothingToMerge, UsageError
 from xlflow.service import merge
-from xlflow.store import cache as cache_mod
-from xlflow.store.cache import file_sha256
+from xlflow.check import cache as cache_mod
+from xlflow.check.cache import file_sha256
 from xlflow.store.ledger import record_stored, sha256_file
 from xlflow.store.state import StateDB
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ NOT_OURS = {"not-xlflow-workbook", "no-sheets", "no-form-sheets", "macros-ignore
 
 
 def _limits() -> None:
+    import resource  # POSIX: runs as a preexec_fn, which only POSIX has
     resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
 
 

@@ -17,11 +17,11 @@ import pytest
 from scorecard_helpers import AS_OF, D, play
 
 from xlflow.config import load_workspace
-from xlflow.output.brief import render_brief
-from xlflow.output.scoretext import definitions
-from xlflow.plan.scorecard import Ratio
+from xlflow.week.brief import render_brief
+from xlflow.features.scorecard.text import definitions
+from xlflow.features.scorecard import Ratio
 from xlflow.service.merge import merge_workspace
-from xlflow.service.scorecard import make_scorecard
+from xlflow.features.scorecard.week import make_scorecard
 from xlflow.service.weekly import make_brief
 from xlflow.workdays import WorkCalendar, week_of
 
@@ -197,7 +197,7 @@ def test_an_approved_rebaseline_counts_from_the_moment_it_was_set(ws, tmp_path):
     store.baselines): from then on its baseline is 11-30; the weeks before keep 11-20."""
     import shutil
 
-    from xlflow.store.baselines import Baselines
+    from xlflow.features.control.baselines import Baselines
     from xlflow.store.state import StateDB
 
     root = tmp_path / "copy"
@@ -217,7 +217,7 @@ def test_an_approved_rebaseline_counts_from_the_moment_it_was_set(ws, tmp_path):
 
 def test_every_measure_and_result_has_its_words_in_both_languages():
     from xlflow.i18n import msg
-    from xlflow.plan.scorecard import MEASURES, RESULTS
+    from xlflow.features.scorecard import MEASURES, RESULTS
 
     for lang in ("zh", "en"):
         for m in MEASURES:

@@ -1,4 +1,4 @@
-"""The scorecard's past weeks are computed once and kept in the state database (store/scoreweeks.py),
+"""The scorecard's past weeks are computed once and kept in the state database (features/scorecard/table.py),
 keyed by everything they depend on; the merge reads the baselines once for all its steps
 (store.baselines.TaskBaselines). Checked on the hand-computed project of scorecard_helpers."""
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pytest
 from scorecard_helpers import AS_OF, D, play
 
 from xlflow.config import load_workspace
-from xlflow.plan.scorecard import compute_scorecard
-from xlflow.service import scorecard as service
-from xlflow.service.scorecard import make_scorecard
-from xlflow.store.baselines import Baselines
+from xlflow.features.scorecard import compute_scorecard
+from xlflow.features.scorecard import week as service
+from xlflow.features.scorecard.week import make_scorecard
+from xlflow.features.control.baselines import Baselines
 from xlflow.store.state import StateDB
 
 
@@ -28,13 +28,13 @@ def played(tmp_path_factory):
 def ws(played, tmp_path):
     shutil.copytree(played.root, tmp_path / "ws")
     copy = load_workspace(tmp_path / "ws")
-    with StateDB(copy.state_db)._connect() as con:  # play()'s merges kept weeks: start without them
+    with StateDB(copy.state_db).transaction() as con:  # play()'s merges kept weeks: start without them
         con.execute("DELETE FROM score_weeks")
     return copy
 
 
 def kept_rows(db: StateDB) -> dict[str, list[int]]:
-    with db._connect() as con:
+    with db.transaction() as con:
         return {k: json.loads(f) for k, f in con.execute("SELECT key, figures FROM score_weeks")}
 
 
@@ -42,8 +42,8 @@ def without_memo(ws, as_of):
     """The scorecard computed from scratch, every week (what make_scorecard did before the memo)."""
     db = StateDB(ws.state_db)
     versions, files = service.read_versions(ws, db), service.read_files(ws, db)
-    from xlflow.plan.scorecard import score_weeks
-    from xlflow.store.lateness import deadline_of
+    from xlflow.features.scorecard import score_weeks
+    from xlflow.plan.lateness import deadline_of
     from xlflow.workdays import WorkCalendar
 
     first = max(min(f.received.date() for f in files if f.result == "accepted"), ws.project.start)
@@ -68,7 +68,7 @@ def test_past_weeks_are_kept_and_give_the_same_scorecard(ws):
 def test_a_kept_week_is_read_not_computed_and_a_changed_input_computes_it_again(ws):
     db = StateDB(ws.state_db)
     make_scorecard(ws, AS_OF, db)
-    with db._connect() as con:  # mark the kept figures: RD's slip in W46 (3 days) becomes 77
+    with db.transaction() as con:  # mark the kept figures: RD's slip in W46 (3 days) becomes 77
         for key, figures in list(con.execute("SELECT key, figures FROM score_weeks")):
             n = json.loads(figures)
             if n[2] == 3:

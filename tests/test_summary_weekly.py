@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from summary_helpers import AS_OF, D, risks, submissions, task, week45, week46, week47
+from summary_helpers import AS_OF, D, brief_of, risks, submissions, task, week45, week46, week47
 
-from xlflow.output.brief import SECTION_LIMIT, build_brief
+from xlflow.week.brief import SECTION_LIMIT
 
 
 def ids(section) -> list[str]:
@@ -15,7 +15,7 @@ def ids(section) -> list[str]:
 
 @pytest.fixture
 def brief(sample_ws):
-    return build_brief(sample_ws, AS_OF, (AS_OF, week47()), (D(2026, 11, 13), week46()),
+    return brief_of(sample_ws, AS_OF, (AS_OF, week47()), (D(2026, 11, 13), week46()),
                        (D(2026, 11, 6), week45()), submissions(), risks(), "zh")
 
 
@@ -41,11 +41,11 @@ def test_the_headline_counts_every_status_of_the_catalog_in_its_order(sample_ws)
     on_hold = Choice("on_hold", Text("暂停", "On hold"), "#EEEEEE")
     statuses = replace(status, values=(*status.values[:2], on_hold, *status.values[2:]))
     tasks = [task("RD-001", "on_hold", D(2026, 12, 1)), task("RD-002", "done", D(2026, 11, 1), percent=100)]
-    h = build_brief(sample_ws, AS_OF, (AS_OF, tasks), lang="en", statuses=statuses).headline
+    h = brief_of(sample_ws, AS_OF, (AS_OF, tasks), lang="en", statuses=statuses).headline
     assert [(s.code, s.label, s.count) for s in h.statuses] == [
         ("not_started", "Not started", 0), ("in_progress", "In progress", 0), ("on_hold", "On hold", 1),
         ("done", "Done", 1), ("delayed", "Delayed", 0), ("blocked", "Blocked", 0)]
-    default = build_brief(sample_ws, AS_OF, (AS_OF, tasks), lang="en").headline
+    default = brief_of(sample_ws, AS_OF, (AS_OF, tasks), lang="en").headline
     assert [s.code for s in default.statuses] == [c.code for c in status.values]
 
 
@@ -99,7 +99,7 @@ def test_first_brief_without_earlier_snapshots(sample_ws):
     tasks = [task("RD-001", "done", D(2026, 11, 19), percent=100, actual_finish=D(2026, 11, 18)),
              task("RD-002", "done", D(2026, 11, 5), percent=100, actual_finish=D(2026, 11, 4)),
              task("MK-001", "delayed", D(2026, 11, 10), reason="r")]
-    b = build_brief(sample_ws, AS_OF, (AS_OF, tasks), lang="en")
+    b = brief_of(sample_ws, AS_OF, (AS_OF, tasks), lang="en")
     assert ids(b.section("finished")) == ["RD-001"]  # finished this week by its actual finish date
     assert ids(b.section("newly")) == ["MK-001"] and ids(b.section("stale")) == []
     assert b.headline.total_delta is None and all(s.delta is None for s in b.headline.statuses)
@@ -109,41 +109,43 @@ def test_first_brief_without_earlier_snapshots(sample_ws):
 
 
 def test_no_merge_this_week_is_said(sample_ws):
-    b = build_brief(sample_ws, D(2026, 11, 27), (AS_OF, week47()), (D(2026, 11, 13), week46()))
-    assert b.notes == ("本周尚无新的合并，以下数据来自 2026-11-20。",)
+    b = brief_of(sample_ws, D(2026, 11, 27), (AS_OF, week47()), (D(2026, 11, 13), week46()))
+    assert b.notes == ("⚠ 注意：本简报的数据来自 2026-11-20 的合并，距今已 5 个工作日；此后收到的更新未计入。"
+                       "请先运行 xlflow merge 再发送简报。", "本周尚无新的合并，以下数据来自 2026-11-20。")
     assert b.headline.overdue == 3  # as of 11-27 RD-002's due date (11-30) is still ahead; MF-001's passed
-    gap = build_brief(sample_ws, AS_OF, (AS_OF, week47()), (D(2026, 11, 6), week45()))
+    gap = brief_of(sample_ws, AS_OF, (AS_OF, week47()), (D(2026, 11, 6), week45()))
     assert gap.notes == ("上周没有合并记录，与 2026-11-06 的数据比较。",)
 
 
 def test_long_sections_are_cut_and_counted(sample_ws):
     many = [task(f"RD-{n:03d}", "delayed", D(2026, 11, 2 + n % 10), reason="x") for n in range(SECTION_LIMIT + 5)]
-    b = build_brief(sample_ws, AS_OF, (AS_OF, many), (D(2026, 11, 13), []))
+    b = brief_of(sample_ws, AS_OF, (AS_OF, many), (D(2026, 11, 13), []))
     section = b.section("newly")
     assert (len(section.items), section.more, section.count) == (SECTION_LIMIT, 5, SECTION_LIMIT + 5)
     assert section.items[0].days_late >= section.items[-1].days_late  # the latest first
     assert [i.days_late for i in section.items] == sorted((i.days_late for i in section.items), reverse=True)
     blocked = [task(f"MK-{n:03d}", "blocked", D(2026, 12, 1), reason="x") for n in range(SECTION_LIMIT + 3)]
-    b = build_brief(sample_ws, AS_OF, (AS_OF, blocked))
+    b = brief_of(sample_ws, AS_OF, (AS_OF, blocked))
     assert (len(b.decisions), b.decisions_more) == (SECTION_LIMIT, 3)
 
 
 def test_holidays_count_as_non_working_days(sample_ws):
     # 2026-10-01..07 is China's National Day holiday; 10-10 (Saturday) is a make-up working day
-    b = build_brief(sample_ws, D(2026, 10, 9), (D(2026, 10, 9), [task("RD-001", "delayed", D(2026, 9, 30), reason="r")]))
+    b = brief_of(sample_ws, D(2026, 10, 9), (D(2026, 10, 9), [task("RD-001", "delayed", D(2026, 9, 30), reason="r")]))
     assert b.section("newly").items[0].days_late == 2  # 10-08 and 10-09 only
     assert dt.date(2026, 10, 10).weekday() == 5
 
 
-def test_brief_sent_after_the_merge_judges_overdue_on_the_datas_date(sample_ws):
-    """Run on Saturday after Friday's merge: the brief agrees with the attached master."""
+def test_brief_sent_after_the_merge_judges_overdue_on_its_own_day(sample_ws):
+    """Run on Saturday after Friday's merge: the brief counts on its own day (issue 19), not the merge's."""
     from xlflow.service.weekly import make_brief
     from xlflow.store.state import StateDB
 
     db = StateDB(sample_ws.state_db)
     db.record_merge(AS_OF, "master.xlsx", [task("RD-001", "in_progress", AS_OF, percent=80)])
     saturday = make_brief(sample_ws, AS_OF + dt.timedelta(days=1), lang="en", db=db, risks=[])
-    assert saturday.headline.overdue == 0  # due on the data's date (Friday): not overdue yet
+    assert saturday.headline.overdue == 1  # due Friday, not done: overdue on Saturday
+    assert not any("⚠" in n for n in saturday.notes)  # Friday's data, no working day old: no warning
     next_week = make_brief(sample_ws, AS_OF + dt.timedelta(days=3), lang="en", db=db, risks=[])
     assert next_week.headline.overdue == 1  # a new week without a merge: judged on the day asked
 
@@ -153,6 +155,6 @@ def test_building_a_brief_reads_nothing_from_the_workspace(sample_ws):
     import shutil
 
     args = (AS_OF, (AS_OF, week47()), (D(2026, 11, 13), week46()), (D(2026, 11, 6), week45()), submissions(), risks())
-    before = build_brief(sample_ws, *args, "zh")
+    before = brief_of(sample_ws, *args, "zh")
     shutil.rmtree(sample_ws.root)
-    assert build_brief(sample_ws, *args, "zh") == before
+    assert brief_of(sample_ws, *args, "zh") == before

@@ -18,8 +18,8 @@ from xlflow.cli.watch import status_lines
 from xlflow.config import load_workspace
 from xlflow.demo import sample_language
 from xlflow.errors import ConfigError
-from xlflow.output.master import write_master
-from xlflow.output.master.dashboard import count_step
+from xlflow.week.master import write_master
+from xlflow.week.master.dashboard import count_step
 from xlflow.plan.build import build_plan
 from xlflow.plan.raci import R_UNACCEPTED, TWO_A, RaciConflict
 from xlflow.service.status import workspace_status

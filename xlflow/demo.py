@@ -16,6 +16,7 @@ from .check.validate import check_file, report_text
 from .config import configured_language
 from .i18n import LANGS, msg
 from .output.department import generate_workbook, workbook_name
+from .share.log import list_lines
 from .resources import samples_dir
 from .service.merge import merge_workspace
 from .service.scaffold import init_workspace
@@ -45,7 +46,8 @@ def run_demo(root: Path, lang: str, say: Callable[[str], None]) -> Path:
     say(msg("demo-step", lang, n=2, what=msg("demo-generate", lang)))
     out = root / "workbooks"
     for dept in ws.departments:
-        generate_workbook(ws, dept.code, lang, out / workbook_name(ws, dept.code, lang))
+        generate_workbook(ws, dept.code, lang, out / workbook_name(ws, dept.code, lang),
+                          sharing=list_lines(ws, lang, dept.code))
     say(msg("demo-generated", lang, count=len(ws.departments), out=out))
 
     samples = root / "sample-submissions"

@@ -10,7 +10,8 @@
     ├── NothingToMerge       no department has an accepted workbook yet
     ├── WatchBusy            another watcher holds the workspace
     ├── InboxTaken           the inbox is marked as another workspace's
-    └── DatabaseTooNew       the state database was written by a newer xlflow
+    ├── DatabaseTooNew       the state database was written by a newer xlflow
+    └── DatabaseUnreadable   the state database file is no database or was cut short
 
 Bad *content* in a workbook is never an exception: it is a Finding (findings.py).
 """
@@ -78,3 +79,12 @@ class InboxTaken(XlflowError):
 
 class DatabaseTooNew(XlflowError):
     """The state database has a newer schema than this xlflow knows: upgrade, never guess."""
+
+
+class DatabaseUnreadable(XlflowError):
+    """xlflow.sqlite is not a SQLite database or is damaged (cut short by a full disk or a copy
+    that did not finish): say which file, and to put back a backup rather than delete it."""
+
+
+class ServiceError(XlflowError):
+    """Task Scheduler refused (no rights, a wrong password, no such task) or cannot be reached."""

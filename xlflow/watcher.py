@@ -25,7 +25,7 @@ from .config import Workspace
 from .errors import XlflowError
 from .i18n import msg
 from .output.mail import CircuitBreaker, use_breaker
-from .service import dropfolders, upkeep
+from .service import chatting, dropfolders, upkeep
 from .service.intake import Intake, Outcome
 from .service.staging import classify
 from .service.upkeep import LOGGER_NAME, setup_logging, stop_on_signals  # noqa: F401 - the watcher's API
@@ -345,6 +345,7 @@ class Watcher:
             self.log.info(msg("watch-started", self.lang, inbox=self.inbox, mode=mode,
                               settle=self.ws.watch.settle_seconds, rescan=self.ws.watch.rescan_seconds))
             self.rescan()
+            chatting.wake(self.ws, self.log.warning)  # group-chat messages a previous run left queued
             if self.pending:
                 self.log.info(msg("watch-backlog", self.lang, count=len(self.pending)))
             self._loop(time.monotonic() if schedule else float("inf"))

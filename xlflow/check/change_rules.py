@@ -5,7 +5,7 @@
 - decision-by-lead: a decision counts only in the lead department's workbook (config
   `project.lead_department`) or in the master; typed anywhere else it is ignored, with a warning
   that says who decides. Task IDs unknown to the project are the intake's to warn about
-  (plan/change_guard.py): the check sees one file.
+  (features/control/guard.py): the check sees one file.
 """
 from __future__ import annotations
 

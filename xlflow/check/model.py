@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import Report
+from ..store.jsonvalues import json_default  # noqa: F401 - its old home; the encoder lives with the store
 from .identity import Identity
 
 
@@ -59,12 +60,3 @@ class Submission:
     @property
     def valid(self) -> bool:
         return self.report.valid and self.data is not None
-
-
-def json_default(value: object) -> object:
-    """For json.dumps: the clean values a row can hold (dates, ID tuples) in plain JSON."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, (tuple, set, frozenset)):
-        return list(value)
-    raise TypeError(f"cannot store {type(value).__name__} as JSON")

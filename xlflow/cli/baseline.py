@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from ..i18n import msg
-from ..service.baselines import named_or_fail, set_named
-from ..store.baselines import Baseline, Baselines
+from ..features.control.commands import named_or_fail, set_named
+from ..features.control.baselines import Baseline, Baselines
 from ..store.state import StateDB
-from . import handle_errors, lang_option, main, open_workspace
+from .app import handle_errors, lang_option, main, open_workspace
 from .merge import _as_of
 from ..workdays import day_text
 

@@ -9,9 +9,10 @@ from ..config import FOLDERS
 from ..errors import UsageError
 from ..i18n import default_lang, msg
 from ..output.department import generate_workbook, workbook_name
+from ..share.log import list_lines
 from ..service import dropfolders
 from ..service.scaffold import init_workspace
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.command()
@@ -24,14 +25,18 @@ from . import handle_errors, lang_option, main, open_workspace, workspace_option
 @click.option("--department-folders", is_flag=True,
               help="A drop folder per department, inbox/<CODE>/ (the share's permissions decide who writes where). "
                    "每个部门一个投递文件夹。")
+@click.option("--lessons", "lessons", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The organisation's lessons register: show the lessons of similar projects. 经验库。")
 @handle_errors
-def init(directory: Path, lang: str | None, sample: bool, force: bool, department_folders: bool) -> None:
+def init(directory: Path, lang: str | None, sample: bool, force: bool, department_folders: bool,
+         lessons: Path | None) -> None:
     """Create a workspace: xlflow.toml and its folders. 创建工作区。"""
     if lang is None:
         from ..demo import sample_language
 
         lang = sample_language() if sample else default_lang()
     ws = init_workspace(directory, lang, sample, force, department_folders=department_folders)
+    _show_lessons(ws, lessons, lang)
     click.echo(msg("init-done", lang, root=ws.root, folders=", ".join(f"{f}/" for f in FOLDERS)))
     if dropfolders.enabled(ws):
         click.echo(msg("drop-init-folders", lang, folders=", ".join(
@@ -63,7 +68,8 @@ def generate(workspace: Path, departments: tuple[str, ...], all_departments: boo
     out = out or ws.root / "workbooks"
     made = {f.name for f in dropfolders.make_department_folders(ws)}
     for code in chosen:
-        path = generate_workbook(ws, code, lang, out / workbook_name(ws, code, lang))
+        path = generate_workbook(ws, code, lang, out / workbook_name(ws, code, lang),
+                                 sharing=list_lines(ws, lang, code))
         click.echo(msg("generate-done", lang, department=ws.department(code).name(lang), path=path))
         if dropfolders.enabled(ws):
             key = "drop-generate-folder" if code in made else "drop-generate-folder-missing"
@@ -82,3 +88,21 @@ def demo(directory: Path, lang: str | None) -> None:
     from ..demo import run_demo, sample_language
 
     run_demo(directory, lang or sample_language(), click.echo)
+
+
+def _show_lessons(ws, register: Path | None, lang: str) -> None:
+    """The guide: read the last similar projects' lessons at the kick-off."""
+    from ..closeout.lessons import kickoff_lessons
+
+    path, found = kickoff_lessons(ws, register)
+    if path is None:
+        return
+    if not found:
+        click.echo(msg("init-lessons-none", lang, register=path))
+        return
+    click.echo(msg("init-lessons-title", lang, register=path))
+    for lesson in found[:12]:
+        click.echo(msg("init-lessons-line", lang, project=lesson.project, closed_on=lesson.closed_on or "—",
+                       department=lesson.department, category=msg(f"close-cat-{lesson.category}", lang)
+                       if lesson.category in ("highlight", "problem", "improvement") else lesson.category,
+                       text=" — ".join(filter(None, (lesson.what, lesson.why, lesson.recommendation)))))

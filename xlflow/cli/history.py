@@ -9,7 +9,7 @@ import click
 
 from ..i18n import msg
 from ..service.versions import VersionResult, accept_file, department_history, revert, status_label
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.command()

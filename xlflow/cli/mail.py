@@ -10,7 +10,7 @@ from ..errors import MailError
 from ..i18n import msg
 from ..output.mail import RetryResult, retry_outbox
 from ..output.outbox import judged_line, waiting_mails
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.group()

@@ -8,7 +8,7 @@ import click
 
 from ..errors import UsageError
 from ..service.merge import merge_workspace
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 def _as_of(value: str | None) -> dt.date | None:

@@ -22,11 +22,12 @@ from ..i18n import _catalog, default_lang, msg
 from ..spec.catalog import Field, load_catalog
 from ..spec.master import load_master_spec
 from ..store.atomic import write_bytes
-from . import handle_errors, main
+from .app import handle_errors, main
 
 REGENERATE = "xlflow reference --out docs/reference.md"
 # Where the tables a feature reads itself are described (config FEATURE_SECTIONS).
-FEATURE_DOCS = {"chat": "chat.md", "service": "administrator-windows.md"}
+FEATURE_DOCS = {"chat": "chat.md", "lessons": "closeout.md", "service": "administrator-windows.md",
+                "sharing": "sharing.md"}
 _TYPES = {"str": "text", "int": "integer", "float": "number", "bool": "true | false", "Text": "{ zh, en }",
           "dt.date": "date (2026-11-20)", "dt.time": "time (\"16:00\")", "tuple[str, ...]": "list of text",
           "tuple[dt.date, ...]": "list of dates", "int | None": "integer"}
@@ -245,6 +246,18 @@ def master_section() -> list[str]:
     return out
 
 
+def exports_section() -> list[str]:
+    from ..export.columns import TABLES
+
+    out = ["## Export tables", "",
+           "The tables `xlflow export tables` writes (one row per fact; see [exports](exports.md)), from the data "
+           "dictionary `xlflow/export/columns.py`. Names are stable: columns are added, never renamed.", ""]
+    for name, columns in TABLES.items():
+        out += [f"### `{name}`", ""] + table(["column", "type", "meaning", "含义"],
+                                             [[f"`{c.name}`", c.type, c.en, c.zh] for c in columns]) + [""]
+    return out
+
+
 # -- the document and the command ------------------------------------------------------------------------
 
 def render() -> str:
@@ -252,8 +265,8 @@ def render() -> str:
              f"<!-- Generated from the code by `{REGENERATE}`: do not edit by hand. -->", "",
              "Contents: [Commands](#commands) · [xlflow.toml](#xlflowtoml) · [Findings](#findings) · "
              "[Forms and fields](#forms-and-fields) · [Value lists](#value-lists) · "
-             "[The master's coordinator columns](#the-masters-coordinator-columns)", ""]
-    lines += commands_section() + config_section() + findings_section() + forms_section()
+             "[The master's coordinator columns](#the-masters-coordinator-columns) · [Export tables](#export-tables)", ""]
+    lines += commands_section() + config_section() + findings_section() + forms_section() + exports_section()
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"

@@ -8,11 +8,11 @@ import click
 
 from ..errors import UsageError
 from ..i18n import msg
-from ..output.brief import TROUBLE
+from ..week.brief import TROUBLE
 from ..output.mail import DeliveryResult
 from ..service.weekly import send_reminders, send_weekly_brief
 from ..workdays import parse_week
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 from .merge import _as_of as parse_day
 
 

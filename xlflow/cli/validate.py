@@ -14,7 +14,7 @@ from ..errors import UsageError
 from ..i18n import msg
 from ..output.notify import write_feedback_copy
 from ..service.dryrun import intake_findings
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.command()

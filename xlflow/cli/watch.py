@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from ..config import Workspace
+from ..errors import UsageError
 from ..i18n import msg
 from ..service.status import LATE_WEEKS, WorkspaceStatus, workspace_status
-from . import handle_errors, lang_option, main, open_workspace, workspace_option
+from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
 @main.command()
@@ -20,19 +21,25 @@ from . import handle_errors, lang_option, main, open_workspace, workspace_option
                    "轮询间隔（网络共享盘、同步盘用）。")
 @click.option("--once", is_flag=True, help="Process what is in the inbox now, then exit (cron, Task Scheduler). "
                                             "处理收件箱中现有文件后退出。")
+@click.option("--unattended", is_flag=True,
+              help="Run by Task Scheduler or a service (`xlflow service install` sets it): refuses an inbox on a "
+                   "mapped drive letter, which exists only in an interactive logon. 无人值守运行（计划任务、服务）。")
 @lang_option
 @handle_errors
-def watch(workspace: Path, poll: float | None, once: bool, lang: str | None) -> None:
+def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, lang: str | None) -> None:
     """Watch the inbox: archive, check, accept or reject each file, re-merge, tell the submitter.
     With --once the exit code is 0 when every file was processed or is only waiting (still being
     written, open in Excel), 1 when a file failed (or the inbox was not reachable).
     监视收件箱：归档、校验、接收或退回、更新总表、通知提交人。--once 时：全部处理完或仅有文件在等待
     （仍在写入、被打开）返回 0；有文件处理失败（或收件箱不可访问）返回 1。"""
-    from ..store.lock import workspace_lock
+    from ..store.lock import mapped_drive, workspace_lock
     from ..watcher import Watcher, setup_logging, stop_on_signals
 
     ws = open_workspace(workspace)
     lang = lang or ws.lang
+    for folder in (ws.root, ws.folder("inbox")) if unattended else ():
+        if drive := mapped_drive(folder):
+            raise UsageError("watch-mapped-drive-unattended", folder=folder, drive=drive)
     log = setup_logging(ws)
     with workspace_lock(ws):
         watcher = Watcher(ws, poll=poll, lang=lang, log=log)
@@ -55,6 +62,10 @@ def status(workspace: Path, lang: str | None) -> None:
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     for line in status_lines(ws, workspace_status(ws, dt.datetime.now().astimezone()), lang):
+        click.echo(line)
+    from ..chat.status import status_lines as chat_lines
+
+    for line in chat_lines(ws, lang):  # each group robot's state, one line each
         click.echo(line)
 
 

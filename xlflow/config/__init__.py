@@ -15,6 +15,7 @@ from ..errors import ConfigError
 from ..textfile import config_text
 from ..i18n import Phrase
 from ..spec.catalog import Text
+from ..spec.limits import windows_reserved
 from .reader import ConfigReader
 from .settings import (CONFIG_NAME, FEATURE_SECTIONS, FOLDERS, REFUSED_KEYS, SECTIONS, WEEKDAYS,
                        CalendarSettings, Department, EmailSettings, PathSettings, Project, SummarySettings,
@@ -66,6 +67,8 @@ def _departments(r: ConfigReader, data: dict, lead: str | None) -> tuple[Departm
             continue
         if not _CODE_RE.match(code):
             r.note(r.fail("code", Phrase("config-bad-code", code=code), "departments", code))
+        elif windows_reserved(code):  # its drop folder inbox/<CODE>/ could never exist on Windows
+            r.note(r.fail("code", Phrase("config-reserved-code", code=code), "departments", code))
         elif code in seen:
             r.note(r.fail("code", Phrase("config-code-twice", code=code), "departments", code))
         seen.add(code)

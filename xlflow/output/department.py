@@ -12,6 +12,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from ..config import Workspace
 from ..errors import SpecError, UsageError
@@ -104,8 +105,10 @@ class _Formats:
 class WorkbookWriter:
     """Writes one department's workbook; one instance per file."""
 
-    def __init__(self, ws: Workspace, department: str, lang: str, path: Path, catalog: Catalog) -> None:
+    def __init__(self, ws: Workspace, department: str, lang: str, path: Path, catalog: Catalog,
+                 sharing: Sequence[str] = ()) -> None:
         self.ws, self.dept, self.lang, self.catalog = ws, ws.department(department), lang, catalog
+        self.sharing = tuple(sharing)  # "what others see of your plan": lines of the sharing list (share/)
         if self.dept is None:
             raise UsageError("generate-unknown-department", code=department,
                              codes=", ".join(d.code for d in ws.departments))
@@ -231,6 +234,7 @@ class WorkbookWriter:
             text = f"{form.title(self.lang)} — {form.purpose(self.lang)}"
             sheet.write_string(row, 2, text, f.cell)
             _fit_row(sheet, row, text, INSTRUCTION_WIDTHS[1])
+        row = self._sharing(sheet, row)
         row += 2
         sheet.write_string(row, 1, self.t("gen-contact-heading"), f.block_title)
         row += 1
@@ -244,6 +248,18 @@ class WorkbookWriter:
         sheet.set_paper(9)
         sheet.fit_to_pages(1, 0)
         sheet.activate()
+
+    def _sharing(self, sheet, row: int) -> int:
+        """The sharing list as it concerns this department, when the caller gave it."""
+        if not self.sharing:
+            return row
+        row += 2
+        sheet.write_string(row, 1, self.t("share-instructions-heading"), self.fmt.block_title)
+        for line in (self.t("share-instructions-intro"), *self.sharing):
+            row += 1
+            sheet.merge_range(row, 1, row, 2, line, self.fmt.subtitle_wrap)
+            _fit_row(sheet, row, line, sum(INSTRUCTION_WIDTHS))
+        return row
 
     def _project_line(self) -> str:
         p = self.ws.project
@@ -350,10 +366,11 @@ class WorkbookWriter:
 
 
 def generate_workbook(ws: Workspace, department: str, lang: str | None, out_path: Path,
-                      data: dict | None = None, catalog: Catalog | None = None) -> Path:
-    """Write `department`'s workbook to `out_path` atomically; `data` prefills forms (see module doc)."""
+                      data: dict | None = None, catalog: Catalog | None = None, sharing: Sequence[str] = ()) -> Path:
+    """Write `department`'s workbook to `out_path` atomically; `data` prefills forms (see module doc);
+    `sharing`: the lines of the sharing list that concern the department (share.log.list_lines)."""
     with atomic_path(out_path) as tmp:
-        WorkbookWriter(ws, department, lang or ws.lang, tmp, catalog or load_catalog()).write(data)
+        WorkbookWriter(ws, department, lang or ws.lang, tmp, catalog or load_catalog(), sharing).write(data)
     return Path(out_path)
 
 

@@ -151,9 +151,11 @@ def feedback_name(file_name: str) -> str:
     return f"{stem}-feedback.xlsx"
 
 
-def reminder_attachment(ws: Workspace, dept_code: str, lang: str, folder: Path) -> tuple[Path, str]:
-    """The department's last accepted workbook, or else a blank one, copied into `folder` under
-    its usual name; with the date it was received ("" for a blank)."""
+def reminder_attachment(ws: Workspace, dept_code: str, lang: str, folder: Path,
+                        sharing: tuple[str, ...] = ()) -> tuple[Path, str]:
+    """The department's last accepted workbook, or else a blank one (printing `sharing`, what
+    others see of its plan), copied into `folder` under its usual name; with the date it was
+    received ("" for a blank)."""
     from .department import generate_workbook, workbook_name
 
     target = folder / workbook_name(ws, dept_code, lang)
@@ -165,7 +167,7 @@ def reminder_attachment(ws: Workspace, dept_code: str, lang: str, folder: Path) 
         except (OSError, ValueError):
             received = ""
         return target, str(received)[:10] or dt.date.fromtimestamp(accepted.stat().st_mtime).isoformat()
-    return generate_workbook(ws, dept_code, lang, target), ""
+    return generate_workbook(ws, dept_code, lang, target, sharing=sharing), ""
 
 
 def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Path, str] | None,

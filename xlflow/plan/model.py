@@ -9,15 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..config import Workspace
 from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
-from .control import Control
-
-if TYPE_CHECKING:
-    from .changes import ChangeRequest
 
 HEALTHS = ("done", "on_track", "blocked", "due_soon", "overdue", "unscheduled")  # computed here (build._assess), not reported
 
@@ -156,8 +151,6 @@ class MasterPlan:
     not_submitted: list[str]  # departments with nothing received since week_start
     statuses: tuple[str, ...]  # the status codes of the spec, in its order (status_codes)
     raci_conflicts: list = field(default_factory=list)  # raci.RaciConflict: the departments' matrices disagree
-    control: Control | None = None  # the plan against its baselines (set by the workspace merge)
-    changes: list["ChangeRequest"] = field(default_factory=list)  # the change register (service/changes.py)
 
     @property
     def cross_links(self) -> list[tuple[Task, Task]]:

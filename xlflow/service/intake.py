@@ -31,11 +31,12 @@ from ..xlsx.bounded import CopyResult
 from ..plan.guard import GuardResult, acceptance_line
 from ..store.accepted import write_accepted
 from ..store.atomic import atomic_path, write_bytes
-from ..store.cache import remember
+from ..check.cache import remember
+from ..store.closure import closure
 from ..store.journal import NOT_REMOVED
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
-from . import dropfolders
+from . import chatting, dropfolders
 from .mailing import Mailing
 from .merge import merge_workspace
 from .oddfiles import OddFiles
@@ -95,6 +96,7 @@ class Intake(OddFiles, Triage, Mailing):
         self._merge_now = merge
         outcome = self._process(path, as_of, now or dt.datetime.now().astimezone())
         outcome.seconds = time.perf_counter() - started
+        chatting.after_intake(self.ws, outcome)  # a line to the group chats: queued, sent in the background
         return outcome
 
     def merge_if_due(self, as_of: dt.date) -> tuple[Path | None, str] | None:
@@ -252,6 +254,8 @@ class Intake(OddFiles, Triage, Mailing):
         name = shown_name(clean_name(path.name))  # what the reports, the mail, the log and the records call it
         try:
             sub = check_file(staged, self.ws, dt.datetime.fromisoformat(received))
+            if (closed := closure(self.ws)) is not None:  # archived as always; answered, never merged
+                sub.report.add(Finding("project-closed", params={"date": closed.closed_on.isoformat()}))
             for finding in extra or ():
                 sub.report.add(placed(finding, sub, self.lang))
             department, to, cc = self._whose(path, staged, name, sub)  # triage.py: the folder or the stamp

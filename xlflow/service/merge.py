@@ -18,24 +18,29 @@ from ..check.model import Submission
 from ..config import Workspace
 from ..errors import NothingToMerge, UsageError
 from ..i18n import msg
-from ..output.master import write_master
+from ..week.master import write_master
 from ..plan.build import build_plan
 from ..plan.model import MasterPlan
+from ..share.publish import ShareOutcome, after_merge, slices_folder
 from ..spec.catalog import load_catalog
 from ..store.accepted import AcceptedVersion
 from ..store.atomic import atomic_path
-from ..store.baselines import Baselines, PlanEnd
-from ..store.cache import SubmissionCache, check_and_cache, file_sha256
-from ..store import weekparts, weekrecord
+from ..features.control.baselines import Baselines, PlanEnd
+from ..check.cache import SubmissionCache, check_and_cache, file_sha256
+from ..week import parts as weekparts, stored as weekrecord
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
-from .baselines import backfill, record_plan
-from .changes import change_register
-from .scorecard import make_scorecard
-from .edits import department_edits, edit_lines
-from .layer import ReadBack, layer_data, read_back, remember_written, retire_beside
-from .control import plan_control, plan_dates
+from . import chatting
+from ..features.control.commands import backfill, record_plan
+from ..features.control.register import change_register
+from ..features.scorecard.week import make_scorecard
+from ..features.coordinator.edits import department_edits, edit_lines
+from ..features.coordinator.readback import ReadBack, layer_data, read_back, remember_written, retire_beside
+from ..features.control.intake import plan_control, plan_dates
+from ..features.control.moves import Control
+from ..features.control.requests import ChangeRequest
+from ..features.coordinator.week import escalation_rows
 
 
 @dataclass
@@ -48,11 +53,12 @@ class MergeResult:
     left_out: list[Submission]  # given files with errors, not merged
     parsed: int  # files read and checked in this run
     cached: int  # submissions taken from the cache
-    layer: ReadBack | None = None  # what the read-back of the replaced master found (service/layer.py)
+    layer: ReadBack | None = None  # what the read-back of the replaced master found (features/coordinator/readback.py)
     removed: int = 0  # coordinator values on rows no longer shown: on the Removed sheet
     open_by: tuple[Path, ...] = ()  # owner/lock files that kept the target from being replaced
     mismatches: list[Mismatch] = field(default_factory=list)  # accepted/ files not merged (store/ledger.py)
     retired: list[Path] = field(default_factory=list)  # masters once written beside an open one, now in history/
+    shared: ShareOutcome | None = None  # the department slices and calendars written after the merge
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -73,7 +79,7 @@ class MergeResult:
             lines.append(msg("merge-critical", lang, path=" → ".join(t.task_id for t in plan.critical_path),
                              end=plan.end_date.isoformat() if plan.end_date else ""))
         lines.append(msg("merge-read-stats", lang, parsed=self.parsed, cached=self.cached))
-        return lines
+        return lines + (self.shared.lines(lang, slices_folder(plan.ws)) if self.shared else [])
 
     def layer_lines(self, lang: str) -> list[str]:
         """The coordinator's side: the master open elsewhere, what was read back and carried, the
@@ -131,7 +137,10 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     from the cache: after one department's new submission only that file is read.
     """
     with _gc_paused():
-        return _merge_workspace(ws, files, as_of, out, lang)
+        result = _merge_workspace(ws, files, as_of, out, lang)
+    if files is None:
+        chatting.after_merge(ws, as_of or dt.date.today())  # new decisions and escalations to the group chats
+    return result
 
 
 PARALLEL_FROM = 8  # files to check before a process pool pays for its start-up
@@ -202,40 +211,46 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     found = read_back(ws, target, db, catalog=catalog)  # the coordinator's layer, before anything uses it
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog,
                       submitted=submitted)
-    plan.changes = change_register(ws, db, submissions)  # after the read-back: the master's decisions count
-    base = None
+    changes = change_register(ws, db, submissions)  # after the read-back: the master's decisions count
+    base, control = None, None
     if files is None:
         backfill(db)
         base = Baselines(db).read()  # once, for recording, change control and the scorecard
         record_plan(db, plan.tasks, base)  # tasks accepted before baselines were recorded get theirs now
-        plan.control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
-                                                               if i.included and i.department], submissions,
-                                    base=base)
-        Baselines(db).record_end(PlanEnd(as_of, plan.end_date, plan.control.baseline_end, plan.control.slipped))
+        control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
+                                                          if i.included and i.department], submissions, base=base)
+        Baselines(db).record_end(PlanEnd(as_of, plan.end_date, control.baseline_end, control.slipped))
     department_edits(found, plan, ws, db, lang or ws.lang, catalog)
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
             if files is None else None)
-    written = write_master(plan, ws, target, lang or ws.lang, scorecard=card, layer=layer_data(db))
+    written = write_master(plan, ws, target, lang or ws.lang, scorecard=card, layer=layer_data(db),
+                           control=control, changes=changes)
     remember_written(ws, written, db)
     retired = retire_beside(ws, target) if not written.locked else []
     snapshot_id = db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
     # and shows these as they were that day
-    weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan)))
+    weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes, control)))
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
+    shared = after_merge(ws, as_of, db, lang or ws.lang) if files is None else None  # each department its slice
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
-                       found, written.removed, written.open_by, mismatches, retired)
+                       found, written.removed, written.open_by, mismatches, retired, shared)
 
 
-def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan) -> dict:
-    """What the week's brief would otherwise read from the current state (store/weekparts.py): the
+def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission],
+                changes: list[ChangeRequest], control: Control | None) -> dict:
+    """What the week's brief would otherwise read from the current state (week/parts.py): the
     change register with its decisions now, the plan against its baselines, the accepted workbooks
-    known only by their sidecars."""
-    parts = {weekparts.CHANGES: weekparts.changes_rows(plan.changes),
-             weekparts.SIDECARS: weekparts.sidecar_rows(ws, db)}
-    if plan.control is not None:  # a merge of given files leaves the baselines alone: the brief computes it
-        parts[weekparts.CONTROL] = weekparts.control_row(plan.control, plan.end_date)
+    known only by their sidecars, the kick-off workbooks' milestones, the rows marked Escalate, the critical path."""
+    parts = {weekparts.CHANGES: weekparts.changes_rows(changes),
+             weekparts.SIDECARS: weekparts.sidecar_rows(ws, db),
+             weekparts.MILESTONES: weekparts.milestone_rows(s for s in submissions if s.valid),
+             weekparts.ESCALATIONS: escalation_rows(db, {t.task_id: t.department for t in plan.tasks}
+                                                    | {c.change_id: c.department for c in changes}),
+             weekparts.CRITICAL: [t.task_id for t in plan.critical_path]}
+    if control is not None:  # a merge of given files leaves the baselines alone: the brief computes it
+        parts[weekparts.CONTROL] = weekparts.control_row(control, plan.end_date)
     return parts
 
 

@@ -1,8 +1,8 @@
 """What a department still owes, for its reminder: its open action items (from every meeting of
 the logs, overdue ones marked) and its open tasks due by the end of this week (late ones too).
 
-Read from the newest task snapshot up to the reminder's day and the week record stored with it
-(store/weekrecord.py), so the reminder names exactly what the master and the brief show.
+Read from the week loaded for the reminder's day (xlflow/week: load_week), so the reminder names
+exactly what the master and the brief show.
 """
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from ..config import Workspace
 from ..i18n import msg
-from ..store import weekrecord
-from ..store.state import StateDB
+from ..week.state import WeekState
 from ..workdays import as_date, week_of
 
 
@@ -26,14 +25,14 @@ class OpenWork:
         return bool(self.actions or self.tasks)
 
 
-def open_work(ws: Workspace, db: StateDB, code: str, as_of: dt.date, lang: str) -> OpenWork:
-    snapshot = db.latest_snapshot_before(as_of, inclusive=True)
-    if snapshot is None:
+def open_work(ws: Workspace, week: WeekState | None, code: str, as_of: dt.date, lang: str) -> OpenWork:
+    """`week`: the week loaded for the reminder's day (None: no merge yet, nothing owed)."""
+    if week is None:
         return OpenWork((), (), 0)
-    week = week_of(as_of, ws.project.week_start)
-    record = weekrecord.load(db, snapshot.as_of)
+    end = week_of(as_of, ws.project.week_start).end
     actions, overdue = [], 0
-    for a in record.actions if record else ():
+    for item in week.actions:
+        a = item.values
         if a.get("owner_department") != code or a.get("status") == "done":
             continue
         due = as_date(a.get("due"))
@@ -44,6 +43,6 @@ def open_work(ws: Workspace, db: StateDB, code: str, as_of: dt.date, lang: str) 
                            late=msg("reminder-overdue", lang) if late else ""))
     tasks = [msg("reminder-task-line", lang, task=t.task_id, name=t.name or "", owner=t.owner or "—",
                  due=t.due.isoformat(), late=msg("reminder-overdue", lang) if t.due < as_of else "")
-             for t in sorted(snapshot.tasks, key=lambda t: (t.due or dt.date.max, t.task_id))
-             if t.department == code and t.status != "done" and isinstance(t.due, dt.date) and t.due <= week.end]
+             for t in sorted(week.tasks, key=lambda t: (t.due or dt.date.max, t.task_id))
+             if t.department == code and t.status != "done" and t.due is not None and t.due <= end]
     return OpenWork(tuple(actions), tuple(tasks), overdue)

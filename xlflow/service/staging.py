@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..check.identity import Identity, department_from_name, identify_file  # noqa: F401 - one rule for every caller
 from ..config import Workspace
+from ..spec.limits import portable_name
 from ..store.atomic import atomic_path, owner_files  # noqa: F401 - owner_files: the intake asks here
 from ..xlsx.package import MAX_FILE_BYTES  # noqa: F401 - the intake's limit before staging is the reader's
 
@@ -139,7 +140,7 @@ def stage_copy(src: Path, staging: Path, name: str | None = None, limit: int | N
                 digest.update(chunk)
                 fout.write(chunk)
         sha = digest.hexdigest()
-        staged = staging / sha[:16] / fit_name(clean_name(name or src.name))
+        staged = staging / sha[:16] / fit_name(portable_name(clean_name(name or src.name)))
         staged.parent.mkdir(exist_ok=True)
         os.replace(tmp, staged)
     finally:

@@ -12,9 +12,10 @@ from pathlib import Path
 from ..config import Department, Workspace
 from ..output.outbox import waiting_mails
 from ..store.journal import NOT_REMOVED, JournalState
-from ..store.lateness import LateSubmission, late_submissions
+from ..plan.lateness import LateSubmission, late_submissions
 from ..store.ledger import Mismatch, verify_accepted
-from ..store.state import MergeRecord, StateDB, SubmissionRecord, submitted_departments
+from ..store.state import MergeRecord, StateDB, SubmissionRecord
+from ..week.build import submitted as submitted_this_week
 from ..workdays import week_start
 
 RECENT = 10  # submissions listed at the end
@@ -38,7 +39,7 @@ class WorkspaceStatus:
     pending: int  # inbox files not finished yet
     outbox: int  # e-mails waiting in outbox/ (not sent yet)
     recent: tuple[SubmissionRecord, ...]  # the newest first
-    late: tuple[LateSubmission, ...] = ()  # arrived after their data week's deadline (store/lateness.py)
+    late: tuple[LateSubmission, ...] = ()  # arrived after their data week's deadline (plan/lateness.py)
     not_removed: tuple[tuple[str, str], ...] = ()  # (file name, why) of processed inbox files that could not be removed
     mismatches: tuple[Mismatch, ...] = ()  # accepted/ files that do not match the state database
 
@@ -49,7 +50,7 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
     latest = {s.department: s for s in subs if s.department}  # received order: the last one wins
     accepted = db.accepted()
     start = week_start(now.date(), ws.project.week_start)
-    submitted = submitted_departments(ws, start, db, until=now.date())
+    submitted = submitted_this_week(ws, now.date(), db)  # now, not as the last merge saw it: files since count
     rows = tuple(DepartmentStatus(d, latest.get(d.code), accepted[d.code].version if d.code in accepted else None)
                  for d in ws.departments)
     entries = db.inbox_entries()
@@ -58,5 +59,5 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
                   if e.state is JournalState.DONE and (e.note or "").startswith(NOT_REMOVED) and os.path.lexists(e.path))
     return WorkspaceStatus(now, start, rows, tuple(d.code for d in ws.departments if d.code not in submitted),
                            db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])),
-                           tuple(late_submissions(ws, db, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date())),
+                           tuple(late_submissions(ws, subs, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date())),
                            stuck, tuple(verify_accepted(ws, db, adopt=False)[1]))

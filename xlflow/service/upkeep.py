@@ -213,10 +213,16 @@ def run_weekly(ws: Workspace, db: StateDB, log: logging.Logger, lang: str) -> li
     return done
 
 
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGBREAK") if hasattr(signal, name))
+
+
 @contextmanager
 def stop_on_signals(watcher) -> Iterator[None]:
-    """Ctrl-C and SIGTERM finish the file in hand, then stop. A second Ctrl-C abandons it
-    (safe: the journal lets the next run complete it)."""
+    """Ctrl-C, SIGTERM and (Windows) Ctrl-Break finish the file in hand, then stop. A second
+    Ctrl-C abandons it (safe: the journal lets the next run complete it). Closing the console
+    window, logging off or shutting down (Windows) asks for the same stop: Windows waits a few
+    seconds for it, then ends the process. Task Scheduler's "End" ends it at once, without a
+    signal: safe too, every output is written atomically and the journal completes the file."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -227,9 +233,34 @@ def stop_on_signals(watcher) -> Iterator[None]:
         watcher.log.info(msg("watch-stopping", watcher.lang))
         watcher.stop()
 
-    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, handle) for s in STOP_SIGNALS}
+    console = _on_console_close(watcher) if os.name == "nt" else None
     try:
         yield
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+        if console is not None:
+            console[0].SetConsoleCtrlHandler(console[1], False)
+
+
+CLOSE_EVENTS = {2, 5, 6}  # CTRL_CLOSE_EVENT, CTRL_LOGOFF_EVENT, CTRL_SHUTDOWN_EVENT
+
+
+def _on_console_close(watcher):
+    """Windows: a console close, log-off or shut-down stops the watcher; the handler (on a thread
+    Windows starts) waits up to 4 s, inside the time Windows gives, for the file in hand."""
+    import ctypes
+
+    def handler(event: int) -> bool:
+        if event not in CLOSE_EVENTS:
+            return False  # Ctrl-C and Ctrl-Break: the signal handlers above
+        watcher.log.info(msg("watch-stopping", watcher.lang))
+        watcher.stop()
+        getattr(watcher, "finished", threading.Event()).wait(4.0)
+        return False
+
+    k32 = ctypes.WinDLL("kernel32")
+    callback = ctypes.WINFUNCTYPE(ctypes.c_int, ctypes.c_uint)(handler)
+    k32.SetConsoleCtrlHandler(callback, True)
+    return k32, callback

@@ -1,5 +1,6 @@
 """The accepted folder: accepted/<DEPT>.xlsx, each department's current valid workbook, and
-its sidecar accepted/<DEPT>.json saying which submission it is. Written and read only here.
+its sidecar accepted/<DEPT>.json saying which submission it is. Written and read only here, and each
+workbook written is recorded in the database's accepted_files table (what ledger.py verifies).
 
 Sidecar: {"department", "file" (the name the submitter used), "received" (ISO time with
 offset), "sha256", "version"}. The workbook is replaced first: a sidecar always describes a
@@ -9,6 +10,7 @@ workbook that is already in place. Then the state database records the file as w
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -18,6 +20,19 @@ from ..config import Workspace
 from ..xlsx.bounded import clean
 from ..xlsx.feedback import is_feedback_copy
 from .atomic import atomic_path, write_bytes
+from .db import Database, register
+
+LEDGER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS accepted_files (
+    department TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    file_sha256 TEXT NOT NULL,  -- accepted/<DEPT>.xlsx as xlflow wrote it (a clean copy of the original)
+    sha256 TEXT NOT NULL,  -- the submission's, as in its sidecar and the archive
+    file_name TEXT NOT NULL,
+    recorded TEXT NOT NULL
+);
+"""
+register("store.accepted", LEDGER_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -49,11 +64,27 @@ def write_accepted(ws: Workspace, source: Path, department: str, file_name: str,
     sidecar = {"department": department, "file": file_name, "received": received, "sha256": sha256,
                "version": version}
     write_bytes(target.with_suffix(".json"), json.dumps(sidecar, ensure_ascii=False, indent=2).encode("utf-8"))
-    from . import ledger  # imports this module
-    from .state import StateDB  # imports this module
-
-    ledger.record_stored(StateDB(ws.state_db), department, version, ledger.sha256_file(target), sha256, file_name)
+    record_stored(Database(ws.state_db), department, version, sha256_file(target), sha256, file_name)
     return AcceptedVersion(department, version, _datetime(received), file_name, sha256, target)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def record_stored(db: Database, department: str, version: int, file_sha256: str, sha256: str,
+                  file_name: str) -> None:
+    """accepted/<DEPT>.xlsx was just written by xlflow: remember what it is."""
+    with db.transaction() as con:
+        con.execute("INSERT INTO accepted_files VALUES (?,?,?,?,?,?) ON CONFLICT (department) DO UPDATE SET"
+                    " version=excluded.version, file_sha256=excluded.file_sha256, sha256=excluded.sha256,"
+                    " file_name=excluded.file_name, recorded=excluded.recorded",
+                    (department, version, file_sha256, sha256, file_name,
+                     dt.datetime.now().astimezone().isoformat(timespec="seconds")))
 
 
 def current(ws: Workspace, department: str) -> AcceptedVersion | None:

@@ -2,7 +2,7 @@
 
 The merge used to take whatever lay in accepted/: a workbook copied there by hand merged a
 department twice, and a forged sidecar put version 999 into the master. Now every workbook that
-store/accepted.py writes is recorded here, in the state database, with the hash of the file as
+store/accepted.py writes is recorded, in the state database (its accepted_files table), with the hash of the file as
 written, its version and the submission's hash and name. `verify_accepted` compares accepted/ with
 that record; what does not match is reported (a Mismatch) and not merged, and the department's last
 good version is taken from the archive instead (its original, checked against the recorded hash).
@@ -12,29 +12,16 @@ the sidecar agrees with the database's accepted version, and its file hash is re
 """
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Workspace
 from ..i18n import Phrase
-from .accepted import AcceptedVersion, read_accepted
+from .accepted import AcceptedVersion, read_accepted, record_stored, sha256_file
 
 if TYPE_CHECKING:
     from .state import StateDB
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS accepted_files (
-    department TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    file_sha256 TEXT NOT NULL,  -- accepted/<DEPT>.xlsx as xlflow wrote it (a clean copy of the original)
-    sha256 TEXT NOT NULL,  -- the submission's, as in its sidecar and the archive
-    file_name TEXT NOT NULL,
-    recorded TEXT NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -63,27 +50,8 @@ class Mismatch:
         return Phrase("accepted-mismatch-left-out", department=self.department, problem=self.problem).render(lang)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def record_stored(db: "StateDB", department: str, version: int, file_sha256: str, sha256: str,
-                  file_name: str) -> None:
-    """accepted/<DEPT>.xlsx was just written by xlflow: remember what it is."""
-    with db._connect() as con:
-        con.execute("INSERT INTO accepted_files VALUES (?,?,?,?,?,?) ON CONFLICT (department) DO UPDATE SET"
-                    " version=excluded.version, file_sha256=excluded.file_sha256, sha256=excluded.sha256,"
-                    " file_name=excluded.file_name, recorded=excluded.recorded",
-                    (department, version, file_sha256, sha256, file_name,
-                     dt.datetime.now().astimezone().isoformat(timespec="seconds")))
-
-
 def stored(db: "StateDB") -> dict[str, StoredFile]:
-    with db._connect() as con:
+    with db.transaction() as con:
         rows = con.execute("SELECT department, version, file_sha256, sha256, file_name FROM accepted_files").fetchall()
     return {r[0]: StoredFile(*r) for r in rows}
 

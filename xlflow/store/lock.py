@@ -5,6 +5,7 @@ because a network share sends no file events and must be polled.
 """
 from __future__ import annotations
 
+import ntpath
 import os
 import re
 from contextlib import contextmanager
@@ -15,29 +16,55 @@ from ..config import Workspace
 from ..errors import WatchBusy
 
 
+# The byte the lock holds: far past the PID written at the start of the file. On Windows a locked
+# range blocks other processes' reads of it, and msvcrt.locking locks at the current position: a
+# fixed offset (never the end of a file opened for appending, which moves when the PID is written)
+# makes every process contend for the same byte, and `type watch.lock` still shows the PID.
+LOCK_OFFSET = 2**30
+
+
 @contextmanager
 def workspace_lock(ws: Workspace) -> Iterator[Path]:
     """Only one watcher per workspace. An OS file lock, so a killed watcher never leaves it stale."""
     path = ws.root / ".xlflow" / "watch.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(path, "a+")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
     try:
         try:
-            if os.name == "nt":
-                import msvcrt
-                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock(fd)
         except OSError:
             raise WatchBusy("watch-busy", lock=str(path)) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        yield path
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        try:
+            yield path
+        finally:
+            _unlock(fd)
     finally:
-        fh.close()
+        os.close(fd)  # the OS releases the lock of a process that dies, too
+
+
+def _lock(fd: int) -> None:
+    """Lock LOCK_OFFSET's byte without waiting; OSError when another process holds it."""
+    if os.name == "nt":
+        import msvcrt
+
+        os.lseek(fd, LOCK_OFFSET, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(fd: int) -> None:
+    """Windows wants a locked range unlocked before its handle is closed; POSIX drops it on close."""
+    if os.name == "nt":
+        import msvcrt
+
+        os.lseek(fd, LOCK_OFFSET, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 
 # Network file systems, FUSE ones included: no OS file event reports what another machine writes.
@@ -83,6 +110,29 @@ def on_network_share(path: Path, mounts: Path = Path("/proc/mounts")) -> bool:
     """True for a UNC path or a network mount (FUSE ones too), where OS file events never arrive
     for what other machines write. `mounts`: the mount table (a parameter for tests)."""
     text = str(path)
-    if text.startswith(("\\\\", "//")):
+    if text.startswith(("\\\\", "//")) or mapped_drive(path):
         return True
     return is_network_fs(mount_type(path, mounts))
+
+
+DRIVE_REMOTE = 4  # GetDriveTypeW: a network drive
+
+
+def _drive_type(root: str) -> int:
+    import ctypes
+
+    return ctypes.WinDLL("kernel32").GetDriveTypeW(root)
+
+
+def mapped_drive(path: Path, drive_type=None) -> str | None:
+    """The drive letter ("S:") of `path` when Windows says it is a network drive: a mapped share,
+    which sends no events for what other PCs write, and exists only in the logon that mapped it.
+    None for a local drive, a UNC path, or off Windows. `drive_type`: GetDriveTypeW (tests)."""
+    if drive_type is None:
+        if os.name != "nt":
+            return None
+        drive_type = _drive_type
+    drive = ntpath.splitdrive(str(path))[0]
+    if len(drive) != 2 or drive[1] != ":":
+        return None
+    return drive.upper() if drive_type(drive + "\\") == DRIVE_REMOTE else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from operator import itemgetter
 from typing import Iterable, Mapping, NamedTuple
 
-from ..check.model import json_default
+from .jsonvalues import json_default
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,16 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Mapping
 
 from ..config import Workspace
-from ..errors import DatabaseTooNew
-from . import ledger, scoreweeks, snapshots, weekrecord
-from .baselines import SCHEMA as BASELINES_SCHEMA
-from .layer import SCHEMA as LAYER_SCHEMA
+from . import snapshots
 from .accepted import AcceptedVersion, read_accepted
+from .db import SCHEMA_VERSION, Database, now_iso, register  # noqa: F401 - SCHEMA_VERSION, now_iso: as before
 from .journal import JournalState
 from .records import (  # noqa: F401 - the rows StateDB returns
     FORCED,
@@ -38,10 +35,7 @@ from .records import (  # noqa: F401 - the rows StateDB returns
 )
 from .snapshots import Snapshot, SnapshotTask
 
-SCHEMA_VERSION = 2  # 2: a submission keeps its update date, the changes it made and a note
-
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS submissions (
     id INTEGER PRIMARY KEY,
     department TEXT,
@@ -93,72 +87,15 @@ CREATE TABLE IF NOT EXISTS snapshots (
 CREATE INDEX IF NOT EXISTS snapshots_as_of ON snapshots (as_of);
 """
 
-# Tables of other modules of the store, created with the database (each `CREATE TABLE IF NOT EXISTS`).
-EXTRA_SCHEMAS: tuple[str, ...] = (weekrecord.SCHEMA, BASELINES_SCHEMA, LAYER_SCHEMA, ledger.SCHEMA,
-                                  scoreweeks.SCHEMA)
-
 # Columns added after schema 1, added in place to an older database (nothing is rewritten).
-_ADDED_COLUMNS = {2: (("submissions", "update_date", "TEXT"), ("submissions", "changes", "TEXT"),
-                      ("submissions", "note", "TEXT"))}
+register("store.state", _SCHEMA, added=((2, "submissions", "update_date", "TEXT"), (2, "submissions", "changes", "TEXT"),
+                                        (2, "submissions", "note", "TEXT")))
 
 _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "archive_path", "note", "changed")
 
 
-def now_iso() -> str:
-    """Local time with its UTC offset, to the second: what people read in reports and e-mails."""
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def _upgrade(con: sqlite3.Connection, found: int) -> None:
-    """Bring an older database up to SCHEMA_VERSION by adding columns; its rows stay as they are."""
-    con.execute("BEGIN IMMEDIATE")
-    for version in range(found + 1, SCHEMA_VERSION + 1):
-        for table, column, kind in _ADDED_COLUMNS.get(version, ()):
-            present = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
-            if column not in present:
-                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-    con.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
-    con.execute("COMMIT")
-
-
-class StateDB:
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        try:
-            con.execute("PRAGMA busy_timeout=30000")
-            con.execute("PRAGMA journal_mode=WAL")  # not allowed inside a transaction
-            con.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
-            for extra in EXTRA_SCHEMAS:
-                con.executescript(f"BEGIN IMMEDIATE; {extra} COMMIT;")
-            row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
-                con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise DatabaseTooNew("state-too-new", path=str(self.path), found=row[0], known=SCHEMA_VERSION)
-            elif int(row[0]) < SCHEMA_VERSION:
-                _upgrade(con, int(row[0]))
-        finally:
-            con.close()
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A short-lived connection; one transaction, committed on success, rolled back on error."""
-        con = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        con.row_factory = sqlite3.Row
-        try:
-            con.execute("PRAGMA busy_timeout=30000")
-            con.execute("PRAGMA synchronous=NORMAL")
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-        finally:
-            con.close()
+class StateDB(Database):
+    """The submissions, the accepted versions, the inbox journal and the task snapshots."""
 
     # --- submissions and accepted versions -------------------------------------------------
 
@@ -175,7 +112,7 @@ class StateDB:
         if result not in RESULTS:
             raise ValueError(f"result must be one of {RESULTS}, not {result!r}")
         received_s = received.isoformat(timespec="seconds") if isinstance(received, dt.datetime) else received
-        with self._connect() as con:
+        with self.transaction() as con:
             cur = con.execute(
                 "INSERT INTO submissions (department, file_name, sha256, received, result, errors, warnings,"
                 " archive_path, version, recorded, update_date, changes, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -198,28 +135,28 @@ class StateDB:
 
     def merge_due(self) -> bool:
         """True if an accepted submission is not in the master yet."""
-        with self._connect() as con:
+        with self.transaction() as con:
             return con.execute("SELECT 1 FROM meta WHERE key='merge_due'").fetchone() is not None
 
     def clear_merge_due(self) -> None:
-        with self._connect() as con:
+        with self.transaction() as con:
             con.execute("DELETE FROM meta WHERE key='merge_due'")
 
     def seen_hash(self, sha256: str) -> bool:
         """True if this exact content was received before (whatever became of it)."""
-        with self._connect() as con:
+        with self.transaction() as con:
             return con.execute("SELECT 1 FROM submissions WHERE sha256=? LIMIT 1", (sha256,)).fetchone() is not None
 
     def submission_for_hash(self, sha256: str) -> SubmissionRecord | None:
         """The first submission of this content (the one that was actually processed)."""
-        with self._connect() as con:
+        with self.transaction() as con:
             row = con.execute("SELECT * FROM submissions WHERE sha256=? AND result != 'duplicate'"
                               " ORDER BY id LIMIT 1", (sha256,)).fetchone()
         return SubmissionRecord.from_row(row) if row else None
 
     def submissions(self, since: dt.datetime | dt.date | None = None) -> list[SubmissionRecord]:
         """Submissions in the order they were received, optionally only those received at or after `since`."""
-        with self._connect() as con:
+        with self.transaction() as con:
             rows = con.execute("SELECT * FROM submissions ORDER BY received, id").fetchall()
         out = [SubmissionRecord.from_row(r) for r in rows]
         if since is None:
@@ -228,27 +165,27 @@ class StateDB:
 
     def versions(self, department: str) -> list[SubmissionRecord]:
         """Every accepted version of the department, oldest first: its plan's history."""
-        with self._connect() as con:
+        with self.transaction() as con:
             rows = con.execute("SELECT * FROM submissions WHERE department=? AND result='accepted'"
                                " ORDER BY version, id", (department,)).fetchall()
         return [SubmissionRecord.from_row(r) for r in rows]
 
     def history(self, department: str) -> list[SubmissionRecord]:
         """Everything received from the department, in the order received (rejected files included)."""
-        with self._connect() as con:
+        with self.transaction() as con:
             rows = con.execute("SELECT * FROM submissions WHERE department=? ORDER BY received, id",
                                (department,)).fetchall()
         return [SubmissionRecord.from_row(r) for r in rows]
 
     def accepted_version(self, department: str) -> int:
         """The department's current accepted version number; 0 if nothing was accepted yet."""
-        with self._connect() as con:
+        with self.transaction() as con:
             row = con.execute("SELECT version FROM accepted WHERE department=?", (department,)).fetchone()
         return int(row[0]) if row else 0
 
     def accepted(self) -> dict[str, AcceptedVersion]:
         """department -> its current accepted version, as recorded (path None: see store.accepted)."""
-        with self._connect() as con:
+        with self.transaction() as con:
             rows = con.execute("SELECT * FROM accepted ORDER BY department").fetchall()
         return {r["department"]: AcceptedVersion(r["department"], r["version"],
                                                  dt.datetime.fromisoformat(r["received"]), r["file_name"],
@@ -257,12 +194,12 @@ class StateDB:
     # --- inbox index: reconciliation and crash journal ------------------------------------
 
     def inbox_entry(self, path: str | Path) -> InboxEntry | None:
-        with self._connect() as con:
+        with self.transaction() as con:
             row = con.execute("SELECT * FROM inbox WHERE path=?", (str(path),)).fetchone()
         return InboxEntry.from_row(row) if row else None
 
     def inbox_entries(self, states: Iterable[JournalState] | None = None) -> list[InboxEntry]:
-        with self._connect() as con:
+        with self.transaction() as con:
             rows = con.execute("SELECT * FROM inbox ORDER BY first_seen, path").fetchall()
         entries = [InboxEntry.from_row(r) for r in rows]
         wanted = None if states is None else set(states)
@@ -275,7 +212,7 @@ class StateDB:
         if unknown:
             raise ValueError(f"unknown inbox fields: {sorted(unknown)}")
         stamp = dt.datetime.now().astimezone().isoformat(timespec="microseconds")  # orders arrivals
-        with self._connect() as con:
+        with self.transaction() as con:
             exists = con.execute("SELECT 1 FROM inbox WHERE path=?", (str(path),)).fetchone()
             if exists:
                 if fields:
@@ -291,7 +228,7 @@ class StateDB:
         return InboxEntry.from_row(row)
 
     def forget_inbox(self, path: str | Path) -> None:
-        with self._connect() as con:
+        with self.transaction() as con:
             con.execute("DELETE FROM inbox WHERE path=?", (str(path),))
 
     # --- merges and task snapshots ---------------------------------------------------------
@@ -303,14 +240,14 @@ class StateDB:
         The watcher merges after every accepted file, and 50,000 tasks are ~30 MB of JSON: only
         the day's newest snapshot keeps its tasks (the brief compares days and weeks), compressed."""
         blob = snapshots.encode(tasks)
-        with self._connect() as con:
+        with self.transaction() as con:
             con.execute("UPDATE snapshots SET tasks='' WHERE as_of=?", (as_of.isoformat(),))
             cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count, tasks)"
                               " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), len(tasks), blob))
             return int(cur.lastrowid)
 
     def last_merge(self) -> MergeRecord | None:
-        with self._connect() as con:
+        with self.transaction() as con:
             row = con.execute("SELECT id, as_of, master_path, created, task_count FROM snapshots"
                               " ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
@@ -319,7 +256,7 @@ class StateDB:
                            row["task_count"])
 
     def snapshot(self, snapshot_id: int) -> Snapshot:
-        with self._connect() as con:
+        with self.transaction() as con:
             head = con.execute("SELECT as_of FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()
             if head is None:
                 raise KeyError(snapshot_id)
@@ -327,7 +264,7 @@ class StateDB:
 
     def snapshots_between(self, start: dt.date, end: dt.date) -> list[Snapshot]:
         """Every kept snapshot with start <= as_of <= end (one per day: its newest merge), oldest first."""
-        with self._connect() as con:
+        with self.transaction() as con:
             heads = con.execute("SELECT id, as_of FROM snapshots WHERE as_of BETWEEN ? AND ? AND length(tasks) > 0"
                                 " ORDER BY as_of, id",
                                 (start.isoformat(), end.isoformat())).fetchall()
@@ -336,7 +273,7 @@ class StateDB:
     def latest_snapshot_before(self, day: dt.date, inclusive: bool = False) -> Snapshot | None:
         """The newest snapshot with as_of < day (<= with inclusive=True), or None."""
         op = "<=" if inclusive else "<"
-        with self._connect() as con:
+        with self.transaction() as con:
             head = con.execute(f"SELECT id, as_of FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
                                " ORDER BY as_of DESC, id DESC"
                                " LIMIT 1", (day.isoformat(),)).fetchone()

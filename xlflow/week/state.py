@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from ..features.coordinator.week import Escalation
 from ..workdays import Week
 
 
@@ -50,6 +51,13 @@ class Task:
     @property
     def done(self) -> bool:
         return self.status == "done"
+
+    def get(self, key: str, default: object = None) -> object:
+        """Read by field name (then `extra`), as the brief reads a task."""
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            return self.extra.get(key, default)
 
 
 @dataclass(frozen=True)
@@ -101,15 +109,6 @@ class LinkProblem:
 
 
 @dataclass(frozen=True)
-class Escalation:
-    """A row the coordinator marked for escalation in the master, with the comment typed beside it."""
-
-    department: str
-    task_id: str
-    comment: str = ""
-
-
-@dataclass(frozen=True)
 class WeekState:
     """The week holding `as_of`, as the newest merge up to that day found it.
 
@@ -126,24 +125,27 @@ class WeekState:
     data_date: dt.date  # the day of the merge the tasks come from
     tasks: tuple[Task, ...]
     departments: tuple[DepartmentWeek, ...]  # in the workspace's order
-    previous_tasks: tuple[Task, ...] | None = None
+    previous_tasks: tuple[Task, ...] | None = None  # a quiet week: the tasks themselves (nothing new)
     previous_date: dt.date | None = None
     milestones: tuple[Milestone, ...] = ()
     critical_path: tuple[str, ...] = ()  # task IDs, first to last
     projected_end: dt.date | None = None
     baseline_end: dt.date | None = None
-    versions: tuple = ()  # output.brief.model.PlanVersion (moves to the versions feature)
-    changes: tuple = ()  # plan.changes.ChangeRequest: the register with its decisions as of the merge
-    moves: tuple = ()  # plan.control.Move: due/start moves against the baseline, approved or not
-    scorecard: object | None = None  # plan.scorecard.model.Scorecard as of the brief's day
+    versions: tuple = ()  # week.brief.model.PlanVersion (moves to the versions feature)
+    changes: tuple = ()  # features.control.requests.ChangeRequest: the register with its decisions as of the merge
+    moves: tuple = ()  # features.control.moves.Move: due/start moves against the baseline, approved or not
+    scorecard: object | None = None  # features.scorecard.model.Scorecard as of the brief's day
     risks: tuple[Item, ...] = ()  # open issue-log rows
     actions: tuple[Item, ...] = ()  # action items of the meetings
     problems: tuple[LinkProblem, ...] = ()
     raci_conflicts: tuple = ()  # plan.raci.RaciConflict
-    late_submissions: tuple = ()  # store.lateness.LateSubmission
+    late_submissions: tuple = ()  # plan.lateness.LateSubmission
     escalations: tuple[Escalation, ...] = ()
-    master_edits: tuple = ()  # store.layer.MasterEdit: department cells changed in the master by hand
+    master_edits: tuple = ()  # features.coordinator.table.MasterEdit: department cells changed in the master by hand
     quiet: bool = False  # no update and no merge this week
+    older_tasks: tuple[Task, ...] | None = None  # the plan at least STALE_DAYS before data_date ("not updated")
+    older_date: dt.date | None = None
+    control: object | None = None  # features.control.moves.Control: the plan against its baselines as the merge found it
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.task_id == task_id), None)

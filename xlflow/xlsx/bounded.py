@@ -9,13 +9,14 @@ reads every sheet, the hidden lists sheet that the reader skips included: a 1 MB
 would build (cell and row elements, merged and hyperlinked areas, bytes of XML) and refuses the
 copy above it, with a reason the submitter's mail can give. What the budget does not model (a
 library's next surprise) is stopped by the child's limits: its address space and CPU time are
-capped with setrlimit where the OS has it, and the parent kills it after COPY_SECONDS in any
-case. The watcher itself never loads the file with openpyxl, so it is never killed for it and
+capped with setrlimit where the OS has it (on Windows its memory by a Job Object: xlsx/winjob),
+and the parent kills it after COPY_SECONDS in any case. The watcher itself never loads the file with openpyxl, so it is never killed for it and
 goes on with the next file. Above the bounds the feedback goes without the annotated copy and
 the mail says why.
 
 The child is this module (`python -m xlflow.xlsx.bounded`): it reads its job as JSON on stdin
-(the findings already rendered) and prints one JSON line; it dies with its parent (Linux).
+(the findings already rendered) and prints one JSON line; it dies with its parent (Linux: its
+death signal; Windows: the job is killed when its handle closes).
 """
 from __future__ import annotations
 
@@ -120,8 +121,7 @@ def _run(job: dict) -> CopyResult:
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
     try:
-        done = subprocess.run([sys.executable, "-m", "xlflow.xlsx.bounded"], input=json.dumps(job).encode("utf-8"),
-                              capture_output=True, timeout=COPY_SECONDS + 5, env=env)
+        done = _child_run(job, env)
     except subprocess.TimeoutExpired:
         return _gone(job, "limits", ("copy-over-time", {"seconds": COPY_SECONDS}))
     except OSError as exc:
@@ -139,6 +139,27 @@ def _run(job: dict) -> CopyResult:
         detail = answer.get("detail")
         return _gone(job, str(answer["skipped"]), (detail[0], detail[1]) if isinstance(detail, list) else None)
     return CopyResult(Path(job["out"]))
+
+
+def _child_run(job: dict, env: dict) -> subprocess.CompletedProcess:
+    """Run the child; on Windows inside a Job Object with the memory limit (xlsx/winjob)."""
+    proc = subprocess.Popen([sys.executable, "-m", "xlflow.xlsx.bounded"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    handle = None
+    if os.name == "nt":
+        from . import winjob
+
+        handle = winjob.contain(proc, job["memory"])
+    try:
+        out, err = proc.communicate(json.dumps(job).encode("utf-8"), timeout=COPY_SECONDS + 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    finally:
+        if handle is not None:
+            winjob.release(handle)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def _memory_limit(want: int) -> int:

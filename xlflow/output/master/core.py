@@ -9,10 +9,10 @@ label columns, so changing a status in Excel recolours it. A sheet finds a colum
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from ...config import Workspace
 from ...i18n import msg
@@ -21,7 +21,6 @@ from ...spec import layout
 from ...spec.catalog import Catalog, Field, load_catalog
 from ...spec.fields import field_type
 from ...spec.master import MasterSpec, load_master_spec
-from ...store.layer import LayerData
 from ...xlsx.book import SAFE_OPTIONS
 from ...xlsx.fastsheet import (
     FONT,
@@ -38,6 +37,24 @@ from ...xlsx.pack import FastWorkbook
 HEADER_ROW = 3  # 0-based row of a sheet's first table header: title, subtitle, blank line above it
 
 
+@dataclass(frozen=True)
+class LayerData:
+    """What the master writer shows of the coordinator's layer (xlflow/features/coordinator/): per sheet
+    id, row key -> column key -> value, and the headers of the columns the coordinator added."""
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    extras: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    path: Path  # where the master actually is
+    locked: bool = False  # the target was open elsewhere; `path` is a timestamped file beside it
+    target: Path | None = None
+    headers: dict[str, list[str]] = field(default_factory=dict)  # sheet key -> the headers xlflow wrote
+    open_by: tuple[Path, ...] = ()  # the owner/lock files that said the target was open
+    removed: int = 0  # coordinator values listed on the Removed sheet
+
+
 class MasterWriter:
     """One master workbook being written; the sheet modules add their sheet through it."""
 
@@ -47,7 +64,7 @@ class MasterWriter:
         self.plan, self.ws, self.lang = plan, ws, lang
         self.catalog = catalog or load_catalog()
         self.master_spec = master_spec or load_master_spec()
-        self.layer = layer or LayerData()  # the coordinator's values to show again (output/master/layer.py)
+        self.layer = layer or LayerData()  # the coordinator's values to show again (features/coordinator/columns.py)
         self.layer_shown: dict[str, set[str]] = {}  # sheet id -> row keys its coordinator columns showed
         self.headers: dict[str, list[str]] = {}  # sheet key -> every header xlflow wrote on it
         self.removed = 0  # coordinator values on rows no longer shown (the Removed sheet sets it)
@@ -62,7 +79,10 @@ class MasterWriter:
         self._widths: dict[tuple[str, int], float] = {}
         self._key = ""
         self._shows: dict[str, Callable[[object], str | None]] = {}
-        self.scorecard = None  # plan.scorecard.Scorecard for the Scorecard sheet, set by write_master
+        # the features' parts of the week that their sheets show, set by write_master (xlflow/week/master/)
+        self.scorecard: Any = None  # features.scorecard.Scorecard: the Scorecard sheet is written when there is one
+        self.control: Any = None  # features.control.moves.Control: the plan against its baselines
+        self.changes: tuple[Any, ...] = ()  # features.control.requests.ChangeRequest: the change register
 
     def t(self, key: str, **params: object) -> str:
         return msg(key, self.lang, **params)
@@ -152,7 +172,7 @@ class MasterWriter:
         return last
 
     def _header_format(self, col: Col):
-        """The coordinator's columns (output/master/layer.py) have their own header colour."""
+        """The coordinator's columns (features/coordinator/columns.py) have their own header colour."""
         return self.coordinator_header if col.key.startswith("coordinator:") else self.styles["header"]
 
     # ---- columns ----

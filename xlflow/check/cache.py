@@ -1,0 +1,187 @@
+"""The parse cache: each accepted file is validated once, at intake; merges read it back from here.
+
+JSON, not pickle: the workspace may sit on a share others write to. Types are restored
+from the spec (dates, ID lists), so nothing executable is ever loaded.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Iterator
+
+from xlflow import __version__
+from ..config import Workspace
+from ..findings import Finding, Report
+from ..i18n import Phrase
+from ..spec.catalog import Catalog, load_catalog
+from ..spec.fields import FieldType, field_type
+from ..store.atomic import write_bytes
+from ..store.jsonvalues import json_default
+from .model import FormData, Row, Submission, WorkbookData
+from .validate import check_file
+
+CACHE_VERSION = 3  # 3: a finding parameter may be a Phrase (rendered in the reader's language)
+
+
+_READ_ONLY: ContextVar[bool] = ContextVar("xlflow_cache_read_only", default=False)
+
+
+@contextmanager
+def cache_read_only() -> Iterator[None]:
+    """Within it, parsed submissions come from the cache when they are there but are never
+    written to it: for a reader that must not change the workspace (the portfolio)."""
+    token = _READ_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
+class SubmissionCache:
+    """Parsed submissions as JSON, keyed by the file's sha256 and the workspace's config and spec.
+
+    JSON, not pickle: the workspace may sit on a share others write to. Types are
+    restored from the spec (dates, ID lists), so nothing executable is ever loaded.
+    Tables are stored by column keys; cell addresses are not kept (the merge has no use for them).
+    """
+
+    def __init__(self, ws: Workspace, catalog: Catalog) -> None:
+        self.folder = ws.root / ".cache" / "merge"
+        config = (ws.root / "xlflow.toml").read_bytes() if (ws.root / "xlflow.toml").is_file() else b""
+        self.salt = hashlib.sha256(config + f"{catalog.version}|{__version__}|{CACHE_VERSION}".encode()).hexdigest()[:12]
+        self.types: dict[tuple[str, str | None, str], FieldType] = {
+            (form.id, None, f.key): field_type(f) for form in catalog.forms for f in form.fields}
+        for form in catalog.forms:
+            for table in form.tables:
+                for f in table.columns(ws.department_names()):
+                    self.types[(form.id, table.id, f.key)] = field_type(f)
+
+    def _path(self, sha256: str) -> Path:
+        return self.folder / f"{sha256}-{self.salt}.json"
+
+    def get(self, sha256: str, path: Path, received: dt.datetime | None) -> Submission | None:
+        try:
+            raw = json.loads(self._path(sha256).read_text("utf-8"))
+            return self._decode(raw, path, sha256, received)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def load(self, path: Path, ws: Workspace, received: dt.datetime | None = None) -> Submission:
+        """The file's parsed submission: from the cache, or checked now and cached."""
+        sub = self.get(file_sha256(path), path, received)
+        return sub if sub is not None else check_and_cache(path, ws, received, self)
+
+    def put(self, sub: Submission) -> None:
+        if _READ_ONLY.get():
+            return  # reading someone else's workspace (the portfolio): never written
+        try:
+            write_bytes(self._path(sub.sha256), json.dumps(self._encode(sub), ensure_ascii=False,
+                                                           default=json_default).encode("utf-8"))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    def _encode(self, sub: Submission) -> dict:
+        data = sub.data
+        findings = [[f.code, f.severity, f.sheet, f.cell, f.field, None if f.value is None else str(f.value),
+                     {k: _stored_param(v) for k, v in f.params.items()}] for f in sub.report.findings]
+        forms = {}
+        if data is not None:
+            for form_id, fd in data.forms.items():
+                tables = {tid: self._columns(form_id, tid, rows) for tid, rows in fd.tables.items()}
+                card = {k: self._stored(form_id, None, k, v) for k, v in fd.card.items()}
+                forms[form_id] = {"sheet": fd.sheet, "card": card, "card_cells": fd.card_cells, "tables": tables}
+        return {"department": sub.department, "findings": findings,
+                "data": None if data is None else {"department": data.department, "project_code": data.project_code,
+                                                   "spec_version": data.spec_version, "forms": forms}}
+
+    def _decode(self, raw: dict, path: Path, sha256: str, received: dt.datetime | None) -> Submission:
+        report = Report([Finding(c, s, sh, cell, fld, val, {k: _param(v) for k, v in params.items()})
+                         for c, s, sh, cell, fld, val, params in raw["findings"]])
+        data = None
+        if raw["data"] is not None:
+            forms = {}
+            for form_id, fd in raw["data"]["forms"].items():
+                card = {k: self._typed(form_id, None, k, v) for k, v in fd["card"].items()}
+                tables = {tid: self._rows(form_id, tid, t["keys"], t["rows"]) for tid, t in fd["tables"].items()}
+                forms[form_id] = FormData(form_id, fd["sheet"], card, fd["card_cells"], tables)
+            d = raw["data"]
+            data = WorkbookData(d["department"], d["project_code"], d["spec_version"], forms)
+        return Submission(path, sha256, report, raw["department"], data, received)
+
+    def _columns(self, form_id: str, table_id: str, rows: tuple[Row, ...]) -> dict:
+        """Rows as columns keys + value lists; values by their field type (dates as ISO text, ID lists as lists)."""
+        keys = sorted({k for r in rows for k in r.values})
+        store = [(i, kind.to_json) for i, k in enumerate(keys)
+                 if (kind := self.types.get((form_id, table_id, k))) is not None and not kind.json_native]
+        out = []
+        for r in rows:
+            values = [r.values.get(k) for k in keys]
+            for i, to_json in store:
+                if values[i] is not None:
+                    values[i] = to_json(values[i])
+            out.append([r.excel_row, values])
+        return {"keys": keys, "rows": out}
+
+    def _stored(self, form_id: str, table_id: str | None, key: str, value: object) -> object:
+        kind = self.types.get((form_id, table_id, key))
+        return value if value is None or kind is None else kind.to_json(value)
+
+    def _rows(self, form_id: str, table_id: str, keys: list[str], rows: list) -> tuple[Row, ...]:
+        """Rows back from _columns: only the columns whose type is not plain JSON (dates, ID lists) convert."""
+        restore = [(i, kind.from_json) for i, k in enumerate(keys)
+                   if (kind := self.types.get((form_id, table_id, k))) is not None and not kind.json_native]
+        out = []
+        for excel_row, values in rows:
+            for i, from_json in restore:
+                if values[i] is not None:
+                    values[i] = from_json(values[i])
+            out.append(Row(excel_row, dict(zip(keys, values))))
+        return tuple(out)
+
+    def _typed(self, form_id: str, table_id: str | None, key: str, value: object) -> object:
+        kind = self.types.get((form_id, table_id, key))
+        if value is None or kind is None:
+            return value
+        return kind.from_json(value)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_and_cache(path: Path, ws: Workspace, received: dt.datetime | None, cache: SubmissionCache,
+                     lean: bool = False) -> Submission:
+    """Check one file and cache it. `lean` (in a worker process): drop the cell addresses, which
+    the merge does not use, so that less is pickled back."""
+    sub = check_file(path, ws, received=received)
+    if sub.received is None and received is not None:
+        sub = dataclasses.replace(sub, received=received)
+    cache.put(sub)
+    if lean and sub.data is not None:
+        forms = {fid: dataclasses.replace(form, tables={tid: tuple(Row(r.excel_row, r.values) for r in rows)
+                                                        for tid, rows in form.tables.items()})
+                 for fid, form in sub.data.forms.items()}
+        sub = dataclasses.replace(sub, data=dataclasses.replace(sub.data, forms=forms))
+    return sub
+
+
+def remember(ws: Workspace, sub: Submission) -> None:
+    """Put a submission just checked (e.g. by the inbox on acceptance) into the merge cache,
+    so the merge that follows does not read the file again."""
+    SubmissionCache(ws, load_catalog()).put(sub)
+
+
+def _stored_param(value: object) -> object:
+    """A finding's parameter as JSON: text, or a Phrase (rendered in the reader's language) as its key and params."""
+    if isinstance(value, Phrase):
+        return {"phrase": value.key, "params": {k: str(v) for k, v in value.params.items()}}
+    return str(value)
+
+
+def _param(value: object) -> object:
+    return Phrase(value["phrase"], **value["params"]) if isinstance(value, dict) else value

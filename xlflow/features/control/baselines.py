@@ -1,0 +1,291 @@
+"""Baselines: what was agreed, kept in the state database and never overwritten.
+
+A task's baseline is its start, due and owner as first accepted (reason ACCEPTED, or BACKFILL
+when taken from the history of a workspace that predates baselines). An approved change request
+naming the task adds a new baseline row whose reason is the request's ID: the newest row is the
+task's current baseline, the older rows its history. A named baseline ("kick-off") is a copy of
+the whole project's plan at a moment, stored under its name; a name is never reused, so every
+named baseline stays available.
+
+Rows come back as frozen Baseline values. Baselines(db) uses the database's transactions; the
+tables are registered with the database (store/db.py) below.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, replace
+from typing import Iterable, Mapping
+
+from ...errors import UsageError
+from ...workdays import as_date
+from ...store.db import Database, register
+
+ACCEPTED = "accepted"  # the task as first accepted at intake (or by revert / accept)
+BACKFILL = "backfill"  # taken from the version history of a workspace older than baselines
+TASKS = ""  # the `name` of the per-task baselines; named baselines carry their name
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS baselines (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',  -- '' for the per-task baselines, else the named baseline's name
+    task_id TEXT NOT NULL,
+    department TEXT NOT NULL,
+    start TEXT,
+    due TEXT,
+    owner TEXT,
+    reason TEXT NOT NULL,  -- accepted | backfill | a change request's ID | named: the name
+    set_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS baselines_task ON baselines (name, task_id, id);
+CREATE TABLE IF NOT EXISTS plan_ends (
+    as_of TEXT PRIMARY KEY,  -- the merge's day: its newest merge wins, as with the task snapshots
+    projected_end TEXT,
+    baseline_end TEXT,
+    slipped INTEGER NOT NULL,
+    recorded TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS baseline_names (
+    name TEXT PRIMARY KEY,
+    as_of TEXT NOT NULL,
+    created TEXT NOT NULL,
+    tasks INTEGER NOT NULL
+);
+"""
+register("store.baselines", SCHEMA)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One task's agreed start, due and owner; `reason` says where it comes from (see the module)."""
+
+    task_id: str
+    department: str
+    start: dt.date | None
+    due: dt.date | None
+    owner: str | None
+    reason: str
+    set_at: dt.datetime
+    name: str = TASKS
+
+    @property
+    def from_change(self) -> bool:
+        """Re-baselined by an approved change request (the reason is its ID)."""
+        return self.name == TASKS and self.reason not in (ACCEPTED, BACKFILL)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Baseline":
+        at = dt.datetime.fromisoformat(row["set_at"])
+        return cls(row["task_id"], row["department"], as_date(row["start"]), as_date(row["due"]), row["owner"],
+                   row["reason"], at if at.tzinfo else at.astimezone(), row["name"])  # comparable: always aware
+
+
+@dataclass(frozen=True)
+class NamedBaseline:
+    """A whole-project baseline set by the coordinator: its name, the day it describes, when, how many tasks."""
+
+    name: str
+    as_of: dt.date
+    created: dt.datetime
+    tasks: int
+
+
+@dataclass(frozen=True)
+class PlanEnd:
+    """What a merge saw: the projected end (critical path), the baseline end, the tasks due later than their baseline."""
+
+    as_of: dt.date
+    projected_end: dt.date | None
+    baseline_end: dt.date | None
+    slipped: int
+
+
+class TaskBaselines:
+    """Every per-task baseline row, read in one query (Baselines.read): the current, first and
+    past baselines of each task from memory. A merge reads them once and hands this to each step
+    (recording, change control, the scorecard); rows recorded meanwhile are added with `add`."""
+
+    def __init__(self, rows: Iterable[tuple[int, Baseline]]) -> None:
+        self._rows: dict[str, list[tuple[int, Baseline]]] = {}
+        self._next = 0
+        for row_id, b in rows:
+            self._rows.setdefault(b.task_id, []).append((row_id, b))
+            self._next = max(self._next, row_id + 1)
+
+    def add(self, b: Baseline) -> None:
+        """A row just written (record_first, rebaseline): newest of its task's history."""
+        if b.set_at.tzinfo is None:
+            b = replace(b, set_at=b.set_at.astimezone())  # as read back: always aware
+        self._rows.setdefault(b.task_id, []).append((self._next, b))
+        self._next += 1
+
+    @property
+    def known(self) -> set[str]:
+        return set(self._rows)
+
+    def current(self) -> dict[str, Baseline]:
+        """As Baselines.current(), in the same order (by the id of each task's newest row)."""
+        return {rows[-1][1].task_id: rows[-1][1] for rows in sorted(self._rows.values(), key=lambda r: r[-1][0])}
+
+    def first(self) -> dict[str, Baseline]:
+        """As Baselines.first(): the first row read is the oldest, so the order is the rows'."""
+        return {tid: rows[0][1] for tid, rows in self._rows.items()}
+
+    def history(self, task_id: str) -> list[Baseline]:
+        return [b for _, b in self._rows.get(task_id, ())]
+
+
+class Baselines:
+    """The baselines of a workspace's state database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- per-task baselines -----------------------------------------------------------------
+
+    def read(self) -> TaskBaselines:
+        """Every per-task row at once (one query, each moment and date parsed once)."""
+        with self.db.transaction() as con:
+            rows = con.execute("SELECT id, task_id, department, start, due, owner, reason, set_at FROM baselines"
+                               " WHERE name='' ORDER BY id").fetchall()
+        moments: dict[str, dt.datetime] = {}
+        days: dict[str | None, dt.date | None] = {None: None}
+
+        def day(text: str | None) -> dt.date | None:
+            found = days.get(text, days)
+            return found if found is not days else days.setdefault(text, as_date(text))  # type: ignore[return-value]
+
+        def moment(text: str) -> dt.datetime:
+            found = moments.get(text)
+            if found is None:
+                at = dt.datetime.fromisoformat(text)
+                found = moments[text] = at if at.tzinfo else at.astimezone()
+            return found
+
+        return TaskBaselines((r[0], Baseline(r[1], r[2], day(r[3]), day(r[4]), r[5], r[6], moment(r[7])))
+                             for r in rows)
+
+    def current(self) -> dict[str, Baseline]:
+        """Task ID -> its current baseline (the newest row of its history)."""
+        with self.db.transaction() as con:
+            rows = con.execute("SELECT * FROM baselines WHERE id IN (SELECT max(id) FROM baselines"
+                               " WHERE name='' GROUP BY task_id) ORDER BY id").fetchall()
+        return {r["task_id"]: Baseline.from_row(r) for r in rows}
+
+    def first(self) -> dict[str, Baseline]:
+        """Task ID -> its first baseline (as first accepted), whatever re-baselined it since."""
+        with self.db.transaction() as con:
+            rows = con.execute("SELECT * FROM baselines WHERE id IN (SELECT min(id) FROM baselines"
+                               " WHERE name='' GROUP BY task_id) ORDER BY id").fetchall()
+        return {r["task_id"]: Baseline.from_row(r) for r in rows}
+
+    def history(self, task_id: str) -> list[Baseline]:
+        """Every baseline the task has had, oldest first."""
+        with self.db.transaction() as con:
+            rows = con.execute("SELECT * FROM baselines WHERE name='' AND task_id=? ORDER BY id",
+                               (task_id,)).fetchall()
+        return [Baseline.from_row(r) for r in rows]
+
+    def known(self) -> set[str]:
+        """The IDs of the tasks that have a baseline."""
+        with self.db.transaction() as con:
+            return {r[0] for r in con.execute("SELECT DISTINCT task_id FROM baselines WHERE name=''")}
+
+    def empty(self) -> bool:
+        with self.db.transaction() as con:
+            return con.execute("SELECT 1 FROM baselines WHERE name='' LIMIT 1").fetchone() is None
+
+    def record_first(self, department: str, tasks: Mapping[str, Mapping[str, object]],
+                     set_at: dt.datetime, reason: str = ACCEPTED, known: set[str] | None = None) -> list[Baseline]:
+        """Baseline every task of `tasks` (task ID -> row values: start, due, owner) that has none yet;
+        a task that has one keeps it. Returns the baselines recorded now. `known`: the IDs with a
+        baseline when the caller has just read them (updated here), else read now."""
+        stamp = set_at.isoformat(timespec="seconds")
+        out = []
+        with self.db.transaction() as con:
+            if known is None:
+                known = {r[0] for r in con.execute("SELECT DISTINCT task_id FROM baselines WHERE name=''")}
+            for task_id, values in tasks.items():
+                if task_id in known:
+                    continue
+                row = (task_id, department, _iso(values.get("start")), _iso(values.get("due")),
+                       _text(values.get("owner")), reason, stamp)
+                con.execute("INSERT INTO baselines (name, task_id, department, start, due, owner, reason, set_at)"
+                            " VALUES ('',?,?,?,?,?,?,?)", row)
+                known.add(task_id)
+                out.append(Baseline(task_id, department, as_date(row[2]), as_date(row[3]), row[4], reason,
+                                    dt.datetime.fromisoformat(stamp)))
+        return out
+
+    def rebaseline(self, task_id: str, department: str, start: dt.date | None, due: dt.date | None,
+                   owner: str | None, reason: str, set_at: dt.datetime) -> Baseline | None:
+        """A new baseline for the task (an approved change request: `reason` is its ID); the old rows
+        stay. Nothing is written when the request has re-baselined the task already (None)."""
+        stamp = set_at.isoformat(timespec="seconds")
+        with self.db.transaction() as con:
+            if con.execute("SELECT 1 FROM baselines WHERE name='' AND task_id=? AND reason=?",
+                           (task_id, reason)).fetchone():
+                return None
+            con.execute("INSERT INTO baselines (name, task_id, department, start, due, owner, reason, set_at)"
+                        " VALUES ('',?,?,?,?,?,?,?)", (task_id, department, _iso(start), _iso(due), owner,
+                                                       reason, stamp))
+        return Baseline(task_id, department, start, due, owner, reason, dt.datetime.fromisoformat(stamp))
+
+    # --- the project's end at each merge -------------------------------------------------------
+
+    def record_end(self, end: PlanEnd) -> None:
+        with self.db.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO plan_ends VALUES (?,?,?,?,?)",
+                        (end.as_of.isoformat(), _iso(end.projected_end), _iso(end.baseline_end), end.slipped,
+                         dt.datetime.now().astimezone().isoformat(timespec="seconds")))
+
+    def end_on(self, as_of: dt.date) -> PlanEnd | None:
+        """What the newest merge on or before `as_of` recorded (None before the first)."""
+        with self.db.transaction() as con:
+            row = con.execute("SELECT * FROM plan_ends WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1",
+                              (as_of.isoformat(),)).fetchone()
+        return PlanEnd(dt.date.fromisoformat(row["as_of"]), as_date(row["projected_end"]), as_date(row["baseline_end"]),
+                       row["slipped"]) if row else None
+
+    # --- named whole-project baselines ------------------------------------------------------
+
+    def set_named(self, name: str, as_of: dt.date, tasks: Iterable[Baseline],
+                  created: dt.datetime | None = None) -> NamedBaseline:
+        """Store the whole project's plan under `name`; a name already used is refused (nothing is overwritten)."""
+        name = name.strip()
+        if not name:
+            raise UsageError("baseline-name-empty")
+        stamp = (created or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
+        rows = [(name, t.task_id, t.department, _iso(t.start), _iso(t.due), t.owner, name, stamp) for t in tasks]
+        with self.db.transaction() as con:
+            found = con.execute("SELECT as_of, created FROM baseline_names WHERE name=?", (name,)).fetchone()
+            if found:
+                raise UsageError("baseline-name-taken", name=name, as_of=found[0],
+                                 created=dt.datetime.fromisoformat(found[1]).strftime("%Y-%m-%d %H:%M"))
+            con.execute("INSERT INTO baseline_names VALUES (?,?,?,?)", (name, as_of.isoformat(), stamp, len(rows)))
+            con.executemany("INSERT INTO baselines (name, task_id, department, start, due, owner, reason, set_at)"
+                            " VALUES (?,?,?,?,?,?,?,?)", rows)
+        return NamedBaseline(name, as_of, dt.datetime.fromisoformat(stamp), len(rows))
+
+    def named(self, name: str) -> dict[str, Baseline]:
+        """Task ID -> its baseline in the named baseline ({} for an unknown name)."""
+        with self.db.transaction() as con:
+            rows = con.execute("SELECT * FROM baselines WHERE name=? ORDER BY id", (name,)).fetchall()
+        return {r["task_id"]: Baseline.from_row(r) for r in rows} if name else {}
+
+    def list_named(self) -> list[NamedBaseline]:
+        """Every named baseline, oldest first."""
+        with self.db.transaction() as con:
+            rows = con.execute("SELECT * FROM baseline_names ORDER BY created, name").fetchall()
+        return [NamedBaseline(r["name"], dt.date.fromisoformat(r["as_of"]), dt.datetime.fromisoformat(r["created"]),
+                              r["tasks"]) for r in rows]
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def _text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value).strip() or None

@@ -1,0 +1,52 @@
+"""The intake's check of a change request against the project: the tasks it names should exist.
+
+The check (check/change_rules.py) sees one file; here the project's current plan is known, so a
+task ID no department has (a typo, a task since removed) is a warning naming the cell. A task
+of a department without any plan yet cannot be checked and is not reported. Pure.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from ...check.model import Submission
+from ...findings import WARNING, Finding
+from ...spec.catalog import load_catalog
+from .requests import AFFECTED, DECISIONS, FORM, REQUESTS, key, requests_of
+from ...plan.guard import task_values
+
+# (table, column of the task IDs, column of the change ID) of the change-request form
+_WHERE = ((REQUESTS, "tasks_affected", "change_id"), (AFFECTED, "task_id", "change_ref"))
+
+
+def change_task_findings(sub: Submission, project_tasks: Mapping[str, object], lang: str,
+                         others: Iterable[Submission] = (), lead: str | None = None) -> list[Finding]:
+    """A warning for each task a change request names that is not in the project's plan; in the lead's
+    workbook (`lead`), for each decision on a change ID no department has requested (`others`: every
+    department's current submission)."""
+    form = sub.data.forms.get(FORM) if sub.data is not None else None
+    if form is None:
+        return []
+    known = set(project_tasks) | set(task_values(sub))
+    planned = {tid.split("-")[0] for tid in known}
+    spec = load_catalog().form(FORM)
+    out = []
+    for table, column, ref in _WHERE:
+        label = next(f.label(lang) for f in spec.table(table).fields if f.key == column)
+        for row in form.tables.get(table, ()):
+            for tid in row.values.get(column) or ():
+                if tid in known or tid.split("-")[0] not in planned:
+                    continue
+                out.append(Finding("change-task-unknown", WARNING, form.sheet, row.cells.get(column), label, tid,
+                                   {"change": row.values.get(ref) or ""}))
+    if lead is not None and sub.department == lead:
+        out += _unknown_decisions(sub, form, others, lang)
+    return out
+
+
+def _unknown_decisions(sub: Submission, form, others: Iterable[Submission], lang: str) -> list[Finding]:
+    requested = {key(r.change_id) for other in (*others, sub) if other.department for r in requests_of(other)}
+    label = next(f.label(lang) for f in load_catalog().form(FORM).table(DECISIONS).fields if f.key == "change_ref")
+    return [Finding("change-decision-unknown", WARNING, form.sheet, row.cells.get("change_ref"), label,
+                    row.values["change_ref"])
+            for row in form.tables.get(DECISIONS, ())
+            if row.values.get("change_ref") and key(row.values["change_ref"]) not in requested]

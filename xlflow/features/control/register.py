@@ -1,0 +1,56 @@
+"""The change register: every department's change requests, from the accepted workbooks (through
+the parse cache), with the decision that counts (features/control/requests.py says which).
+
+`change_register(ws, db)` is what the merge, the weekly brief and the baselines read.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from ...check.model import Submission
+from ...config import Workspace
+from .requests import ChangeRequest, lead_decisions, master_decisions, register, requests_of
+from ...spec.catalog import load_catalog
+from ...store.accepted import read_accepted
+from ...check.cache import SubmissionCache
+from ..coordinator.table import CoordinatorLayer
+from ...store.state import StateDB
+
+CHANGES_SHEET = "changes"  # the master sheet (and coordinator-layer sheet key) of the change register
+
+
+def change_register(ws: Workspace, db: StateDB | None = None, submissions: Iterable[Submission] | None = None,
+                    master: Mapping[str, Mapping[str, str]] | None = None) -> list[ChangeRequest]:
+    """Every department's change requests in the configuration's order, each with its status.
+
+    `submissions` defaults to every department's current accepted workbook; `master` to the
+    coordinator's values of the master's Changes sheet (features/coordinator/table.py, row key = change ID)."""
+    subs = accepted_submissions(ws) if submissions is None else [s for s in submissions if s.valid]
+    order = {d.code: i for i, d in enumerate(ws.departments)}
+    subs.sort(key=lambda s: order.get(s.department or "", len(order)))
+    lead = next((s for s in subs if s.department == ws.project.lead_department), None)
+    values = master if master is not None else coordinator_values(db)
+    requests = [req for sub in subs for req in requests_of(sub)]
+    return register(requests, master_decisions(values), lead_decisions(lead))
+
+
+def accepted_submissions(ws: Workspace) -> list[Submission]:
+    """Every department's current accepted workbook, parsed (from the parse cache when it can)."""
+    cache = SubmissionCache(ws, load_catalog())
+    found = (cache.load(a.path, ws, a.received) for a in read_accepted(ws) if a.path is not None)
+    return [s for s in found if s.valid]
+
+
+def coordinator_values(db: StateDB | None) -> Mapping[str, Mapping[str, str]]:
+    """The coordinator's columns of the master's Changes sheet, as last read back from the master. A
+    decision without a date is dated the day xlflow first read it from the master."""
+    if db is None:
+        return {}
+    layer = CoordinatorLayer(db)
+    values = layer.values(CHANGES_SHEET)
+    read_on = {}
+    for v in layer.history(CHANGES_SHEET):  # oldest first: the day the current decision was read
+        if v.column == "decision" and read_on.get(v.row_key, ("", ""))[0] != v.value:
+            read_on[v.row_key] = (v.value, v.recorded[:10])
+    return {key: {**cols, "decided_on": read_on.get(key, ("", ""))[1]}
+            if cols.get("decision") and not cols.get("decided_on") else cols for key, cols in values.items()}

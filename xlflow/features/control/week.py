@@ -1,0 +1,79 @@
+"""Change control for the week: approved change requests re-baseline the tasks they name, and the plan
+is classified against its baselines (features/control/moves.py) — at the merge (the master's Plan changes sheet,
+stored in the week's record) and, for a record older than that, when the week is loaded.
+Intake's side (a warning at the cell, the mail to a pushed department) is features/control/intake.py's.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Sequence
+
+from ...check.model import Submission
+from ...config import Workspace
+from .requests import ChangeRequest
+from .moves import APPROVED, Control, TaskDates, control
+from ...plan.model import MasterPlan
+from .baselines import Baseline, Baselines, TaskBaselines
+from ...store.snapshots import SnapshotTask
+from ...store.state import StateDB
+from ...workdays import WorkCalendar
+from .backfill import backfill
+from .register import change_register
+
+
+def change_requests(ws: Workspace, db: StateDB, submissions: Iterable[Submission] | None = None) -> list[ChangeRequest]:
+    """Every department's change requests with the decisions that count (the change register), from
+    `submissions` when the caller has them parsed already (else the accepted workbooks)."""
+    return list(change_register(ws, db, submissions=submissions))
+
+
+def apply_approvals(db: StateDB, requests: Iterable, tasks: dict[str, TaskDates],
+                    now: dt.datetime | None = None, rows: TaskBaselines | None = None) -> dict[str, Baseline]:
+    """Each approved request re-baselines the tasks it names, once: the proposed dates (else the task's
+    dates in the plan now) become the baseline, the request's ID its reason. A task whose dates would
+    not change keeps its baseline until it moves. Returns every task's current baseline after that.
+    `rows`: the baselines the caller read (the new rows are added to it), else read now."""
+    store, now = Baselines(db), now or dt.datetime.now().astimezone()
+    current = rows.current() if rows is not None else store.current()
+    for r in requests:
+        if r.status != APPROVED:
+            continue
+        for task_id in r.tasks:
+            base, task = current.get(task_id), tasks.get(task_id)
+            if base is None or base.reason == r.change_id:
+                continue
+            proposed = (r.proposed or {}).get(task_id) or (None, None)
+            start = proposed[0] or (task.start if task else None) or base.start
+            due = proposed[1] or (task.due if task else None) or base.due
+            if (start, due) == (base.start, base.due):
+                continue
+            made = store.rebaseline(task_id, base.department, start, due, base.owner, r.change_id, now)
+            if made is not None:
+                current[task_id] = made
+                if rows is not None:
+                    rows.add(made)
+    return current
+
+
+def plan_dates(plan: MasterPlan) -> list[TaskDates]:
+    return [TaskDates(t.task_id, t.department, t.start, t.due, tuple(t.values.get("predecessors") or ()))
+            for t in plan.tasks]
+
+
+def snapshot_dates(tasks: Iterable[SnapshotTask]) -> list[TaskDates]:
+    return [TaskDates(t.task_id, t.department, t.start, t.due, tuple(t.predecessors)) for t in tasks]
+
+
+def plan_control(ws: Workspace, db: StateDB, tasks: Sequence[TaskDates], departments: Iterable[str] | None = None,
+                 submissions: Iterable[Submission] | None = None, now: dt.datetime | None = None,
+                 base: TaskBaselines | None = None) -> Control:
+    """The plan (`tasks`) against its baselines, after the approved requests re-baselined what they name;
+    the requests come from `submissions` (default: the accepted workbooks). `base`: the baselines the
+    caller read after backfill (a merge reads them once for every step), else read here."""
+    if base is None:
+        backfill(db)
+        base = Baselines(db).read()
+    requests = change_requests(ws, db, submissions)
+    current = apply_approvals(db, requests, {t.task_id: t for t in tasks}, now, base)
+    return control(tasks, base.first(), current, requests, WorkCalendar.from_settings(ws.calendar),
+                   departments)

@@ -1,0 +1,230 @@
+"""The coordinator's layer across merges: before a merge replaces the master, read it back (as an
+untrusted file) and keep what the coordinator typed; after, remember what xlflow wrote.
+
+- `read_back` records the coordinator's columns (workbook_templates/master.toml) and any column
+  the coordinator added, by row key, in the state database (features/coordinator/table.py: history kept), and
+  keeps the master about to be replaced in master/history/ under a timestamped name.
+- `department_edits` (edits.py) compares the department cells of the master read back with the
+  copy of what xlflow wrote there last time, and reports each difference.
+- `remember_written` keeps that copy (.xlflow/written/) and the headers xlflow wrote, so the next
+  read-back tells the coordinator's columns and edits from xlflow's own.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...config import Workspace
+from ...errors import UnreadableWorkbook
+from ...i18n import Phrase
+from ...output.master.core import LayerData, WriteResult
+from ...spec.catalog import Catalog, Field, load_catalog
+from ...spec.master import LayerSheet, MasterSpec, load_master_spec
+from ...store.atomic import atomic_path, owner_files
+from ...check.cache import file_sha256
+from .table import EXTRA_PREFIX, CoordinatorLayer, MasterEdit
+from ...store.state import StateDB
+from ...xlsx.read import RawWorkbook, label_key, read_workbook
+from .masterread import MasterTable, cell_text, master_titles, read_table
+
+
+@dataclass
+class FileRead:
+    """One master file read back: its tables and what xlflow wrote in it (by sheet id)."""
+    path: Path
+    tables: dict[str, MasterTable] = field(default_factory=dict)
+    reference: dict[str, MasterTable] = field(default_factory=dict)
+
+
+@dataclass
+class ReadBack:
+    """What the read-back before a merge found (the merge prints it and keeps it)."""
+    master: Path
+    found: bool = False  # there was a master to read
+    edited: bool = False  # a master file differs from what xlflow wrote there (or that is unknown)
+    recorded: int = 0  # coordinator values new or changed since the last read-back
+    carried: dict[str, list[str]] = field(default_factory=dict)  # sheet title -> headers of added columns seen
+    history: Path | None = None  # the copy of the master about to be replaced, in master/history/
+    problems: list[Phrase] = field(default_factory=list)
+    files: list[FileRead] = field(default_factory=list)  # the files read, oldest first
+    edits: list[MasterEdit] = field(default_factory=list)  # department cells changed (department_edits)
+
+
+def written_copy(ws: Workspace, target: Path) -> Path:
+    """Where the copy of what xlflow last wrote at `target` is kept (local, not on the share)."""
+    digest = hashlib.sha256(str(Path(target).resolve()).encode("utf-8")).hexdigest()[:12]
+    return ws.root / ".xlflow" / "written" / f"{digest}-{Path(target).name}"
+
+
+def masters_to_read(ws: Workspace, target: Path) -> list[Path]:
+    """The master and the masters xlflow wrote beside it while it was open (the coordinator may
+    have typed into either), oldest first: a later save wins."""
+    target = Path(target)
+    beside = re.compile(rf"^{re.escape(target.stem)}-\d{{8}}-\d{{6}}(-\d+)?{re.escape(target.suffix)}$")
+    found = [p for p in target.parent.glob(f"{target.stem}-*{target.suffix}")
+             if beside.match(p.name) and written_copy(ws, p).is_file()]
+    if target.is_file():
+        found.append(target)
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p == target))
+
+
+def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None = None,
+              catalog: Catalog | None = None) -> ReadBack:
+    """Read the master at `target` (and those written beside it) back and record what the
+    coordinator typed since xlflow wrote them; keep the master about to be replaced in history/."""
+    spec, catalog = spec or load_master_spec(), catalog or load_catalog()
+    result = ReadBack(Path(target))
+    if result.master.is_file():
+        result.found = True
+        result.history = keep_replaced(ws, result.master)
+    layer = CoordinatorLayer(db)
+    for path in masters_to_read(ws, result.master):
+        _read_file(ws, path, result, layer, spec, catalog)
+    return result
+
+
+def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLayer, spec: MasterSpec,
+               catalog: Catalog) -> None:
+    reference = written_copy(ws, path)
+    try:
+        if reference.is_file() and filecmp.cmp(path, reference, shallow=False):
+            return  # exactly what xlflow wrote: nothing typed
+        sha = file_sha256(path)
+    except OSError:
+        return
+    result.edited = True
+    if layer.was_read(str(path), sha):
+        return  # read before (the master stayed open): its values are kept, its edits were reported
+    titles = master_titles(spec)
+    try:
+        book = read_workbook(path, titles)
+        theirs = read_workbook(reference, titles) if reference.is_file() else None
+    except UnreadableWorkbook as error:
+        result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
+        return
+    read = FileRead(path)
+    for sheet in spec.sheets:
+        _read_sheet(result, read, sheet, book, theirs, layer, catalog)
+    result.files.append(read)
+    layer.mark_read(str(path), sha)
+
+
+def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWorkbook,
+                theirs: RawWorkbook | None, layer: CoordinatorLayer, catalog: Catalog) -> None:
+    labels = {sheet.row_label.zh, sheet.row_label.en}
+    table = read_table(book, sheet.id, labels)
+    ref = read_table(theirs, sheet.id, labels) if theirs is not None else None
+    if table is None:
+        if ref is not None:  # xlflow wrote it: renamed?
+            result.problems.append(Phrase("coord-sheet-missing", sheet=Phrase(f"master-sheet-{sheet.id}"),
+                                          file=read.path.name, label=sheet.row_label.zh))
+        return
+    read.tables[sheet.id] = table
+    if ref is not None:
+        read.reference[sheet.id] = ref
+    if table.truncated:
+        result.problems.append(Phrase("coord-truncated", sheet=table.sheet, rows=len(table.rows)))
+    columns = _columns(table, sheet)
+    own = layer.own_headers(sheet.id) | set(ref.headers if ref is not None else ())
+    extras = [h for h in table.headers if own and h not in own and h not in columns]
+    if extras:
+        result.carried[table.sheet] = list(dict.fromkeys([*result.carried.get(table.sheet, []), *extras]))
+    keys = {h: f.key for h, f in columns.items()} | {h: EXTRA_PREFIX + h for h in extras}
+    written = _written(ref, sheet, extras)
+    cells = []
+    for row_key, row in table.rows.items():
+        before = written.get(row_key, {})
+        for header, key in keys.items():
+            value = row.get(header)
+            if row_key in written and key in before and before[key] == value:
+                continue  # as xlflow wrote it: not the coordinator's news
+            text = cell_text(value)
+            cells.append((row_key, key, _value(text, columns[header], catalog) if header in columns else text))
+    result.recorded += layer.record_many(sheet.id, cells, read.path.name)
+
+
+def _written(ref: MasterTable | None, sheet: LayerSheet, extras: list[str]) -> dict[str, dict[str, object]]:
+    """row key -> column key -> the raw value xlflow wrote (empty when it is not known)."""
+    if ref is None:
+        return {}
+    keys = {h: f.key for h, f in _columns(ref, sheet).items()} | {h: EXTRA_PREFIX + h for h in extras if h in ref.headers}
+    return {row_key: {key: row.get(h) for h, key in keys.items()} for row_key, row in ref.rows.items()}
+
+
+def _columns(table: MasterTable, sheet: LayerSheet) -> dict[str, Field]:
+    """The master's headers that are coordinator columns (by label, either language) -> the column."""
+    by_label = {label_key(label): sheet.column(key) for label, key in sheet.labels().items()}
+    return {h: by_label[label_key(h)] for h in table.headers if label_key(h) in by_label}
+
+
+def _value(text: str, f: Field, catalog: Catalog) -> str:
+    """How a value is kept: a list value as its code (whatever language it was picked in), else the text."""
+    if text and f.choices:
+        return catalog.enums[f.choices].lookup(text) or text
+    return text
+
+
+def keep_replaced(ws: Workspace, master: Path) -> Path | None:
+    """The master about to be replaced, kept in master/history/ under the time it was last saved,
+    never overwritten (a hard link when the folder allows it: the merge then replaces the name, not
+    the file). None if it could not be kept; the merge goes on."""
+    folder = ws.folder("master") / "history"
+    stamp = dt.datetime.fromtimestamp(master.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+    kept = folder / f"{master.stem}-replaced-{stamp}{master.suffix}"
+    n = 2
+    while kept.exists():
+        if filecmp.cmp(master, kept, shallow=False):
+            return kept  # this very file is kept already (the master was not replaced last time)
+        kept, n = folder / f"{master.stem}-replaced-{stamp}-{n}{master.suffix}", n + 1
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(master, kept)
+        except OSError:
+            with atomic_path(kept) as tmp:
+                shutil.copyfile(master, tmp)
+    except OSError:
+        return None
+    return kept
+
+
+def retire_beside(ws: Workspace, target: Path) -> list[Path]:
+    """Masters written beside the target while it was open, read back by this merge and now
+    superseded by the master written in place: moved into master/history/ (kept, never deleted),
+    so the coordinator sees one master again. One that is open itself stays where it is."""
+    moved = []
+    for path in masters_to_read(ws, Path(target)):
+        if path == Path(target) or owner_files(path):
+            continue
+        kept = keep_replaced(ws, path)
+        try:
+            if kept is not None:
+                path.unlink()
+                written_copy(ws, path).unlink(missing_ok=True)
+                moved.append(kept)
+        except OSError:
+            continue
+    return moved
+
+
+def layer_data(db: StateDB, spec: MasterSpec | None = None) -> LayerData:
+    spec = spec or load_master_spec()
+    return CoordinatorLayer(db).data(s.id for s in spec.sheets)
+
+
+def remember_written(ws: Workspace, written: WriteResult, db: StateDB) -> None:
+    """After a write: the headers xlflow wrote, and a copy of the master where it went."""
+    layer = CoordinatorLayer(db)
+    for sheet, headers in written.headers.items():
+        layer.note_headers(sheet, headers)
+    try:
+        with atomic_path(written_copy(ws, written.path)) as tmp:
+            shutil.copyfile(written.path, tmp)
+    except OSError:
+        pass  # without the copy, the next read-back cannot tell edits apart; it still reads the columns

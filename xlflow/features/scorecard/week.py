@@ -1,0 +1,146 @@
+"""The department scorecards of a workspace: the record read (every accepted version from the
+state database, each parsed from the parse cache or its archived file; every received file),
+the baseline due dates and the weekly deadline, handed to measures.py, which computes.
+
+Used by the merge (the master's Scorecard sheet) and by the weekly brief (its scorecard part),
+so both show the same figures for the same day.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Mapping
+
+from ...check.model import Submission
+from ...config import Workspace
+from ...plan.guard import task_values
+from .measures import compute_scorecard, score_weeks
+from .model import BaselineDue, FileIn, Scorecard, VersionIn, WeekMemo
+from ...spec.catalog import load_catalog
+from ...store.accepted import read_accepted
+from ..control.baselines import Baselines, TaskBaselines
+from ...check.cache import SubmissionCache
+from . import table as scoreweeks
+from ...store.records import RESTORED, SubmissionRecord
+from ...store.state import StateDB
+from ...plan.lateness import deadline_of
+from ...workdays import WorkCalendar
+
+
+def local(ws: Workspace, moment: dt.datetime) -> dt.datetime:
+    """Wall time in the workspace's time zone, naive: how the scorecard compares moments."""
+    return ws.local(moment).replace(tzinfo=None)
+
+
+def _parsed(ws: Workspace, cache: SubmissionCache, record: SubmissionRecord,
+            known: Mapping[str, Submission]) -> Submission | None:
+    """A version's parsed workbook: one the caller already holds, the parse cache, or its archived file."""
+    if record.sha256 in known:
+        return known[record.sha256]
+    path = Path(record.archive_path) if record.archive_path else None
+    if path is None:
+        return None
+    found = cache.get(record.sha256, path, record.received)
+    if found is None and path.is_file():
+        found = cache.load(path, ws, record.received)
+    return found
+
+
+def _version(ws: Workspace, code: str, number: int, received: dt.datetime, file_name: str, own: bool,
+             sub: Submission) -> VersionIn:
+    issues = tuple(dict(r.values) for r in sub.data.rows("issues", "log")) if sub.data is not None else ()
+    return VersionIn(code, number, local(ws, received), file_name, own, task_values(sub), issues, sub.sha256 or "")
+
+
+def read_versions(ws: Workspace, db: StateDB, known: Mapping[str, Submission] | None = None) -> list[VersionIn]:
+    """Every accepted version of every department with its tasks and issue log. A department the
+    database knows no version of counts by its accepted/ workbook (put there by hand or restored)."""
+    cache, known = SubmissionCache(ws, load_catalog()), known or {}
+    out: list[VersionIn] = []
+    for d in ws.departments:
+        for record in db.versions(d.code):
+            sub = _parsed(ws, cache, record, known)
+            if sub is not None and sub.data is not None:  # an archive lost: that version cannot be read
+                out.append(_version(ws, d.code, record.version or 0, record.received, record.file_name,
+                                    not (record.note or "").startswith(RESTORED), sub))
+    have = {v.department for v in out}
+    for a in read_accepted(ws):
+        if a.department not in have and a.path is not None and a.received is not None:
+            sub = known.get(a.sha256 or "") or cache.load(a.path, ws, a.received)
+            if sub.data is not None:
+                out.append(_version(ws, a.department, a.version or 1, a.received, a.file_name or a.path.name, True, sub))
+    return out
+
+
+def read_files(ws: Workspace, db: StateDB) -> list[FileIn]:
+    return [FileIn(s.department, local(ws, s.received), s.result, s.file_name,
+                   not (s.note or "").startswith(RESTORED))
+            for s in db.submissions() if s.department]
+
+
+def _first_dues(versions: list[VersionIn]) -> dict[str, tuple[dt.datetime, dt.date]]:
+    """Task ID -> (arrival, due date) of the first accepted version that holds it with a due date."""
+    first: dict[str, tuple[dt.datetime, dt.date]] = {}
+    for v in sorted(versions, key=lambda v: v.received):
+        for tid, row in v.tasks.items():
+            due = row.get("due")
+            if tid not in first and isinstance(due, dt.date):
+                first[tid] = (v.received, due)
+    return first
+
+
+def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn],
+                   base: TaskBaselines | None = None) -> BaselineDue:
+    """THE baseline due date of a task at a moment, for every measure that needs one.
+
+    The store's baselines (features/control/baselines.py: recorded when a task is first accepted, re-baselined
+    by an approved change request): the newest one set at or before the moment, or the task's
+    first when all were set later (backfilled); a task the store knows nothing of has the due
+    date of the first accepted version that holds it, which is what intake would have recorded."""
+    store = base if base is not None else Baselines(db).read()  # the merge's: read once for every step
+    history: dict[str, list[tuple[dt.datetime, dt.date | None]]] = {}
+    moments: dict[dt.datetime, dt.datetime] = {}  # a version's tasks share one set_at: convert it once
+    for tid, b in store.current().items():  # only re-baselined tasks need their history
+        rows = store.history(tid) if b.from_change else [b]
+        history[tid] = [(moments.get(r.set_at) or moments.setdefault(r.set_at, local(ws, r.set_at)), r.due)
+                        for r in rows]
+    fallback: dict[str, tuple[dt.datetime, dt.date]] = {}
+
+    def due(task_id: str, at: dt.datetime) -> dt.date | None:
+        rows = history.get(task_id)
+        if rows:
+            found = rows[0][1] if len(rows) == 1 else next((d for s, d in reversed(rows) if s <= at), rows[0][1])
+            if found is not None:
+                return found
+        if not fallback:  # only when the store lacks a task: read the versions once
+            fallback.update(_first_dues(versions) or {"": (dt.datetime.max, dt.date.max)})
+        seen = fallback.get(task_id)
+        return seen[1] if seen is not None and seen[0] <= at else None
+
+    return due
+
+
+def make_scorecard(ws: Workspace, as_of: dt.date, db: StateDB | None = None,
+                   known: Mapping[str, Submission] | None = None, base: TaskBaselines | None = None) -> Scorecard:
+    """The scorecard of every department as of the end of `as_of`. `known`: parsed submissions the
+    caller holds already (the merge's), by sha256, so they are not read again; `base`: the
+    baselines it read."""
+    db = db or StateDB(ws.state_db)
+    versions, files = read_versions(ws, db, known), read_files(ws, db)
+    calendar = WorkCalendar.from_settings(ws.calendar)
+    first = min((f.received.date() for f in files if f.result == "accepted"), default=None)
+    if first is not None:
+        first = max(first, ws.project.start)
+    weeks = score_weeks(first, as_of, ws.project.week_start)
+    memo = WeekMemo(scoreweeks.load(db), _context(ws, calendar))  # past weeks: computed once
+    card = compute_scorecard([d.code for d in ws.departments], versions, files, weeks, as_of,
+                             baseline_dates(ws, db, versions, base), lambda week: deadline_of(ws, week), calendar,
+                             memo)
+    scoreweeks.save(db, memo.used, memo.kept)
+    return card
+
+
+def _context(ws: Workspace, calendar: WorkCalendar) -> str:
+    """What a week's figures depend on beyond the record: the calendar's settings."""
+    c = ws.calendar
+    return repr((sorted(c.holidays), sorted(c.workdays), c.china, calendar.china_years))

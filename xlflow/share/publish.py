@@ -1,0 +1,171 @@
+"""The slices and calendars of a week, written where the sharing list says, when it says:
+
+    slices/<CODE>/<project>-<CODE>-<week>.xlsx   a department's slice
+    slices/<CODE>.ics                             its calendar
+    slices/coordinator.ics                        every task and milestone, for the coordinators
+    slices/extra/<address>/…                      a named recipient's slice and calendar
+
+`publish(ws, state, "merge")` runs after each merge (service/merge.py); the weekly mail
+(share/mail.py) writes the week's files again before attaching them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import __version__
+from ..config import CONFIG_NAME, Workspace
+from ..errors import XlflowError
+from ..i18n import msg
+from ..spec.catalog import load_catalog
+from . import ledger
+from ..store.atomic import write_bytes
+from ..store.state import StateDB
+from ..week.build import load_week
+from ..week.state import WeekState
+from .calendar import calendar_bytes, events, uid_part
+from .scope import Slice, department_slice, whole_slice
+from .sharing import COORDINATORS, SharingList, sharing_list
+from .slicebook import slice_name, write_slice
+
+FOLDER = "slices"
+FILE_FORMATS = frozenset({"xlsx", "ics"})
+
+
+@dataclass(frozen=True)
+class Published:
+    audience: str
+    files: tuple[Path, ...]
+
+
+def slices_folder(ws: Workspace) -> Path:
+    return ws.root / FOLDER
+
+
+def audience_slice(ws: Workspace, state: WeekState, sharing: SharingList, audience: str) -> Slice:
+    """What `audience` may see of the week: everything for "master", else its department's slice."""
+    contents = sharing.contents(audience)
+    if "master" in contents:
+        return whole_slice(state)
+    code = sharing.subject(audience)
+    dept = ws.department(code)
+    if dept is None:  # a named recipient of project-wide contents only (the milestones)
+        return department_slice(state, "", contents & {"milestones"})
+    return department_slice(state, code, contents, (dept.name.zh, dept.name.en))
+
+
+def _paths(ws: Workspace, audience: str, piece: Slice, week: str) -> tuple[Path | None, Path]:
+    """(the slice workbook or None, the calendar) of an audience."""
+    root = slices_folder(ws)
+    if audience == COORDINATORS:
+        return None, root / "coordinator.ics"
+    code = piece.department or "project"
+    if "@" in audience:
+        folder = root / "extra" / uid_part(audience)
+        return (None if piece.whole else folder / slice_name(ws, code, week)), folder / f"{code}.ics"
+    return root / code / slice_name(ws, code, week), root / f"{code}.ics"
+
+
+def write_files(ws: Workspace, state: WeekState, audiences: dict[str, frozenset[str]],
+                db: StateDB | None = None, lang: str | None = None) -> list[Published]:
+    """For each audience, the files of the formats given (xlsx, ics): the slices, then the
+    calendars with one set of sequences for every feed. A file whose inputs are those it was last
+    written from is left as it is (a merge that changed one department rewrites its files and the
+    coordinators' feed, not every department's: at 50,000 tasks that is the difference)."""
+    lang = lang or ws.lang
+    sharing, catalog = sharing_list(ws), load_catalog()
+    stamp = dt.datetime.combine(state.data_date, dt.time(), dt.timezone.utc)
+    planned, days = [], {}
+    for audience, formats in audiences.items():
+        piece = audience_slice(ws, state, sharing, audience)
+        book, ics = _paths(ws, audience, piece, state.week.label)
+        found = events(ws, piece, lang, catalog) if "ics" in formats else []
+        days.update({e.uid: e.day for e in found})
+        planned.append((audience, formats, piece, book, ics, found))
+    seqs = ledger.sequences(db or StateDB(ws.state_db), days) if days else {}
+    written = _Written(ws, lang)
+    out = []
+    for audience, formats, piece, book, ics, found in planned:
+        files = []
+        if "xlsx" in formats and book is not None:
+            if written.changed(book, piece):
+                write_slice(ws, piece, book, lang, catalog)
+            files.append(book)
+        if "ics" in formats:
+            if written.changed(ics, (stamp, found, [seqs.get(e.uid, 0) for e in found])):
+                write_bytes(ics, calendar_bytes(ws, piece, lang, seqs, stamp, found))
+            files.append(ics)
+        out.append(Published(audience, tuple(files)))
+    written.save()
+    return out
+
+
+class _Written:
+    """What each file of slices/ was last written from (a digest in slices/.written.json): the
+    slice or events, the language, the config and xlflow's version."""
+
+    def __init__(self, ws: Workspace, lang: str) -> None:
+        self.index = slices_folder(ws) / ".written.json"
+        try:
+            self.known: dict[str, str] = json.loads(self.index.read_text("utf-8"))
+        except (OSError, ValueError):
+            self.known = {}
+        try:
+            config = (ws.root / CONFIG_NAME).read_bytes()
+        except OSError:
+            config = b""
+        self.context = hashlib.sha256(config + f"\0{lang}\0{__version__}".encode()).hexdigest()
+        self.root, self.dirty = slices_folder(ws), False
+
+    def changed(self, path: Path, inputs: object) -> bool:
+        """True (and remembered) when `path` must be written: missing, or made from other inputs."""
+        key = path.relative_to(self.root).as_posix()
+        digest = hashlib.sha256(f"{self.context}\0{inputs!r}".encode("utf-8", "surrogatepass")).hexdigest()
+        if self.known.get(key) == digest and path.is_file():
+            return False
+        self.known[key], self.dirty = digest, True
+        return True
+
+    def save(self) -> None:
+        if self.dirty:
+            write_bytes(self.index, json.dumps(self.known, indent=0, sort_keys=True).encode("utf-8"))
+
+
+def publish(ws: Workspace, state: WeekState, frequency: str = "merge", db: StateDB | None = None,
+            lang: str | None = None) -> list[Published]:
+    """The files the sharing list asks for at this frequency ("merge" or "weekly")."""
+    sharing = sharing_list(ws)
+    wanted = {a: sharing.formats(a, frequency) & FILE_FORMATS for a in sharing.audiences()}
+    return write_files(ws, state, {a: f for a, f in wanted.items() if f}, db, lang)
+
+
+@dataclass(frozen=True)
+class ShareOutcome:
+    """What a merge shared: the files written, or why nothing was (in the merge's language)."""
+
+    published: tuple[Published, ...] = ()
+    note: str = ""
+
+    def lines(self, lang: str, folder: Path) -> list[str]:
+        count = sum(len(p.files) for p in self.published)
+        return ([self.note] if self.note else []) + ([msg("share-published", lang, count=count, folder=folder)]
+                                                     if count else [])
+
+
+def after_merge(ws: Workspace, as_of: dt.date, db: StateDB, lang: str) -> ShareOutcome:
+    """The files the sharing list asks for at each merge, from the week the merge just recorded.
+    A wrong [sharing] table or a file that cannot be written is a note: the merge itself is done."""
+    try:
+        sharing = sharing_list(ws)
+        merge_audiences = [a for a in sharing.audiences() if sharing.formats(a, "merge") & FILE_FORMATS]
+        if not merge_audiences:
+            return ShareOutcome()
+        scorecard = any("scorecard" in sharing.contents(a) for a in merge_audiences)
+        return ShareOutcome(tuple(publish(ws, load_week(ws, as_of, db, scorecard=scorecard), "merge", db, lang)))
+    except XlflowError as exc:
+        return ShareOutcome(note=msg("share-not-written", lang, problem=exc.message(lang)))
+    except OSError as exc:
+        return ShareOutcome(note=msg("share-not-written", lang, problem=f"{type(exc).__name__}: {exc}"))

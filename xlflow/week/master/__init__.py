@@ -1,0 +1,85 @@
+"""MasterPlan → the master workbook (xlsxwriter): dashboard, scorecard, master WBS, timeline, delays,
+plan changes, dependencies, RACI, issues, action items, the change register, submissions, removed.
+
+xlflow/output/master/core.py holds the writer every sheet uses; each sheet is written by its own
+module, in the order of `_sheets()`: the week's general sheets here, each feature's sheet in its
+folder under xlflow/features/. write_master() writes the file atomically (store.atomic).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ...config import Workspace
+from ...errors import OutputLocked
+from ...plan.model import MasterPlan
+from ...features.scorecard import Scorecard
+from ...spec.catalog import Catalog
+from ...store.atomic import atomic_path, owner_files
+from ...features.control import sheet_moves, sheet_register
+from ...features.control.moves import Control
+from ...features.control.requests import ChangeRequest
+from ...features.coordinator import sheet_removed
+from ...features.coordinator.columns import coordinator_cols, mark_coordinator
+from ...features.scorecard import sheet as scorecard_sheet
+from ...output.master.core import LayerData, MasterWriter, WriteResult
+from . import dashboard, delays, dependencies, records, submissions, timeline, wbs
+
+__all__ = ["MasterWriter", "WriteResult", "write_master", "coordinator_cols", "mark_coordinator"]
+
+
+def _sheets() -> list[Callable[[MasterWriter], None]]:
+    """The sheets in workbook order (looked up on each call, so a test can replace one)."""
+    return [dashboard.write, scorecard_sheet.write, wbs.write, timeline.write, delays.write, sheet_moves.write,
+            dependencies.write, records.write_raci, records.write_issues, records.write_actions,
+            sheet_register.write, submissions.write, sheet_removed.write]
+
+
+def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: str | None = None, *,
+                 catalog: Catalog | None = None, scorecard: Scorecard | None = None,
+                 layer: LayerData | None = None, control: Control | None = None,
+                 changes: Iterable[ChangeRequest] = ()) -> WriteResult:
+    """Write the master atomically: complete at `out_path`, or not at all.
+
+    If the target is open (an Excel/WPS owner file `~$name` or a LibreOffice `.~lock.name#` beside
+    it, on any system) or cannot be replaced (Windows: PermissionError), the master is written
+    beside it under a timestamped name and the result says so: the person's open copy, with what
+    they typed, is never pulled from under them. If that cannot be written either, OutputLocked.
+    """
+    target = Path(out_path)
+    lang = lang or ws.lang
+    headers: dict[str, list[str]] = {}
+    removed_count = [0]
+
+    def write(path: Path) -> None:
+        with atomic_path(path) as tmp:
+            writer = MasterWriter(plan, ws, tmp, lang, catalog, layer)
+            writer.scorecard, writer.control, writer.changes = scorecard, control, tuple(changes)
+            writer.write(_sheets())
+            headers.update(writer.headers)
+            removed_count[0] = writer.removed
+
+    open_by = tuple(owner_files(target))
+    if not open_by:
+        try:
+            write(target)
+            return WriteResult(target, False, target, headers, removed=removed_count[0])
+        except PermissionError:
+            pass
+    beside = _beside(target)
+    try:
+        write(beside)
+    except OSError as error:
+        raise OutputLocked("output-locked", target=target, path=beside, reason=error.strerror or error) from error
+    return WriteResult(beside, True, target, headers, open_by, removed_count[0])
+
+
+def _beside(target: Path) -> Path:
+    """A timestamped name beside the target that no earlier master has."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    beside = target.with_name(f"{target.stem}-{stamp}{target.suffix}")
+    n = 2
+    while beside.exists():
+        beside, n = target.with_name(f"{target.stem}-{stamp}-{n}{target.suffix}"), n + 1
+    return beside

@@ -1,0 +1,42 @@
+"""Delays & blockers: the open tasks the weekly meeting goes through, the latest first."""
+from __future__ import annotations
+
+from operator import attrgetter
+
+from ...xlsx.fastsheet import Col, FieldValue, as_date, as_text
+from ...output.master.core import HEADER_ROW, MasterWriter, column
+from ...features.coordinator.columns import coordinator_cols, mark_coordinator
+
+
+def delay_cols(w: MasterWriter) -> list[Col]:
+    st, hl = w.shows("status"), w.shows("health")
+    wbs = {f.key: f for f in w.catalog.form("wbs").table("tasks").fields}
+
+    def spec(key: str, width: float, **kw: object) -> Col:  # a WBS field, labelled by the spec
+        return Col(wbs[key].label(w.lang), width, kw.pop("get", None) or FieldValue(key), key=key, **kw)
+
+    return [Col(w.t("master-col-department"), 10, attrgetter("department"), key="department"),
+            spec("task_id", 11, get=attrgetter("task_id"), show=as_text),
+            spec("name", 32, show=as_text),
+            spec("owner", 10, show=as_text),
+            Col(w.t("master-col-effective-status"), 11, attrgetter("effective_status"), show=st,
+                key="effective_status"),
+            spec("status", 10, get=attrgetter("status"), show=st),
+            Col(w.t("master-col-health"), 10, attrgetter("health"), show=hl, key="health"),
+            spec("due", 11, get=attrgetter("due"), show=as_date),
+            Col(w.t("master-col-days-late"), 9, attrgetter("days_late"), "int", key="days_late"),
+            spec("reason", 32, show=as_text),
+            Col(w.t("master-col-holds-up"), 28, lambda t: ", ".join(
+                f"{s.task_id} ({s.department})" for s in t.successors_other_depts) or None, key="holds_up"),
+            Col(w.t("master-col-open-predecessors"), 16,
+                lambda t: ", ".join(p.task_id for p in t.open_predecessors) or None, key="open_predecessors")]
+
+
+def write(w: MasterWriter) -> None:
+    sheet = w.sheet("delays")
+    w.heading(sheet, w.t("master-sheet-delays"), w.subtitle())
+    cols = delay_cols(w) + coordinator_cols(w, "delays", attrgetter("task_id"))
+    last = w.table(sheet, HEADER_ROW, cols, w.plan.delays(), freeze=(HEADER_ROW + 1, 3))
+    mark_coordinator(w, sheet, cols, HEADER_ROW + 1, last)
+    for key, enum in (("effective_status", "status"), ("status", "status"), ("health", "health")):
+        w.colour_by(sheet, HEADER_ROW + 1, last, column(cols, key), enum)

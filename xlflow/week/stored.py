@@ -1,0 +1,99 @@
+"""The week's record beside each task snapshot: everything else a weekly brief shows.
+
+A brief built again later must show what it showed then, so the merge stores, with its task
+snapshot, the open risks, the action items, the dependency problems and the RACI conflicts as
+they were. Other parts may add their own lists under `extra` (e.g. change requests).
+Stored as compressed JSON in its own table, keyed by the snapshot's id; the newest record of a
+day is the one a brief reads, like the snapshots.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping
+
+from ..i18n import LANGS, Phrase, msg
+from ..store.db import Database, register
+from ..store.jsonvalues import json_default
+
+if TYPE_CHECKING:
+    from ..plan.model import MasterPlan
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS week_records (
+    snapshot_id INTEGER PRIMARY KEY,  -- snapshots.id of the merge that recorded it
+    as_of TEXT NOT NULL,
+    data BLOB NOT NULL  -- compressed JSON of WeekRecord's lists
+);
+CREATE INDEX IF NOT EXISTS week_records_as_of ON week_records (as_of);
+"""
+register("store.weekrecord", SCHEMA)
+
+
+@dataclass(frozen=True)
+class WeekRecord:
+    """Plain rows (dicts of text, numbers and ISO dates), so that any later version can read them."""
+
+    as_of: dt.date
+    risks: tuple[dict, ...] = ()  # issue-log rows, each with its "department"
+    actions: tuple[dict, ...] = ()  # action items with their meeting, "department" and "overdue"
+    problems: tuple[dict, ...] = ()  # dependency problems: kind, department, task_id, other_*, detail {zh, en}
+    raci_conflicts: tuple[dict, ...] = ()  # kind, item, departments, sources
+    extra: dict = field(default_factory=dict)  # other parts' lists, by name
+
+
+def _text(value: object) -> object:
+    if isinstance(value, Phrase):
+        return {lang: value.render(lang) for lang in LANGS}
+    return value
+
+
+def from_plan(plan: "MasterPlan", extra: Mapping[str, list] | None = None) -> WeekRecord:
+    """What the brief of the plan's week needs besides the tasks."""
+    def rows(records: list) -> tuple[dict, ...]:
+        return tuple({**r.values, "department": r.department, "overdue": r.overdue} for r in records)
+
+    problems = tuple({"kind": p.kind, "department": p.department, "task_id": p.task_id,
+                      "other_department": p.other_department, "other_task_id": p.other_task_id,
+                      "detail": _text(p.detail)} for p in plan.problems)
+    conflicts = tuple({"kind": c.kind, "item": c.item, "departments": list(c.departments),
+                       "sources": list(c.sources)} for c in plan.raci_conflicts)
+    return WeekRecord(plan.as_of, rows(plan.issues), rows(plan.actions), problems, conflicts, dict(extra or {}))
+
+
+def save(db: Database, snapshot_id: int, record: WeekRecord) -> None:
+    """Store the record of the merge `snapshot_id`, replacing the older records of the same day."""
+    body = {"risks": record.risks, "actions": record.actions, "problems": record.problems,
+            "raci_conflicts": record.raci_conflicts, "extra": record.extra}
+    blob = zlib.compress(json.dumps(body, default=json_default, ensure_ascii=False).encode("utf-8"), 1)
+    with db.transaction() as con:
+        # like the snapshots, only the day's newest merge is kept: the brief compares days and weeks
+        con.execute("DELETE FROM week_records WHERE as_of=? AND snapshot_id < ?", (record.as_of.isoformat(), snapshot_id))
+        con.execute("INSERT OR REPLACE INTO week_records (snapshot_id, as_of, data) VALUES (?,?,?)",
+                    (snapshot_id, record.as_of.isoformat(), blob))
+
+
+def load(db: Database, as_of: dt.date) -> WeekRecord | None:
+    """The newest record of the day `as_of` (the day of the snapshot a brief reads), or None
+    when the merge of that day was made by a version of xlflow that kept none."""
+    with db.transaction() as con:
+        row = con.execute("SELECT data FROM week_records WHERE as_of=? ORDER BY snapshot_id DESC LIMIT 1",
+                          (as_of.isoformat(),)).fetchone()
+    if row is None:
+        return None
+    body = json.loads(zlib.decompress(row[0]))
+    return WeekRecord(as_of, tuple(body.get("risks", ())), tuple(body.get("actions", ())),
+                      tuple(body.get("problems", ())), tuple(body.get("raci_conflicts", ())), body.get("extra", {}))
+
+
+def detail_text(detail: object, lang: str) -> str:
+    """A stored problem detail in `lang` (stored in both languages, or as plain text)."""
+    if isinstance(detail, dict):
+        return str(detail.get(lang) or next(iter(detail.values()), ""))
+    return str(detail or "")
+
+
+def problem_text(problem: Mapping, lang: str) -> str:
+    return msg(f"merge-problem-{problem.get('kind')}", lang)

@@ -1,0 +1,144 @@
+"""The week's values from what the store keeps: a snapshot's task (or a task mapping) as a Task, the
+week record's rows as Items, LinkProblems and RACI conflicts, and each department's standing from
+the tasks and the submissions journal. One definition each, used by load_week and by anything that
+builds a WeekState from bare values (tests, tools).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+from ..config import Workspace
+from ..features.control.moves import Control
+from ..plan.raci import RaciConflict
+from ..store.snapshots import SnapshotTask
+from ..workdays import Week, as_date
+from .state import DepartmentWeek, Item, LinkProblem, Task
+
+TROUBLE = ("delayed", "blocked")
+_NO_EXTRA: Mapping[str, object] = MappingProxyType({})
+_OWN = ("department", "task_id", "name", "owner", "owner_department", "start", "due", "status", "reported_status",
+        "percent", "reason", "predecessors", "successors_other_depts", "actual_finish", "health", "days_late")
+
+
+def _ids(value: object) -> tuple[str, ...]:
+    """A list of IDs or of {task_id, department} dicts, or a comma-separated string."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.replace("，", ",").split(",") if v.strip())
+    return tuple(str(v.get("task_id", "")) if isinstance(v, dict) else str(v) for v in value)  # type: ignore[union-attr]
+
+
+def _day(value: object) -> dt.date | None:
+    return value.date() if isinstance(value, dt.datetime) else as_date(value)
+
+
+def task_of(row: object, control: Control | None = None) -> Task:
+    """A SnapshotTask or a task mapping as the week's Task; its baseline and slip from `control`."""
+    get = row.get  # type: ignore[attr-defined]
+    task_id = str(get("task_id") or "")
+    base = control.baselines.get(task_id) if control is not None else None
+    extra = {k: v for k, v in row.items() if k not in _OWN} if isinstance(row, Mapping) else {}
+    return Task(
+        department=str(get("department") or ""), task_id=task_id, name=str(get("name") or ""),
+        owner=str(get("owner") or ""), owner_department=str(get("owner_department") or ""),
+        start=_day(get("start")), due=_day(get("due")), status=str(get("status") or ""),
+        reported_status=str(get("reported_status") or ""), percent=get("percent"), reason=str(get("reason") or ""),
+        predecessors=_ids(get("predecessors")), successors_other_depts=_ids(get("successors_other_depts")),
+        actual_finish=_day(get("actual_finish")), health=str(get("health") or "unscheduled"),
+        days_late=get("days_late"), baseline_start=getattr(base, "start", None), baseline_due=getattr(base, "due", None),
+        slip=(control.slips.get(task_id, 0) if base is not None or task_id in control.slips else None)
+        if control is not None else None, extra=extra)
+
+
+def _snapshot_task(t: SnapshotTask, control: Control | None) -> Task:
+    """task_of for the store's own shape, without the lookups by name (a snapshot holds thousands)."""
+    tid = t.task_id
+    base = control.baselines.get(tid) if control is not None else None
+    slip = (control.slips.get(tid, 0) if base is not None or tid in control.slips else None) if control else None
+    return Task(t.department or "", tid or "", t.name or "", t.owner or "", t.owner_department or "",
+                _fast_day(t.start), _fast_day(t.due), t.status or "", t.reported_status or "", t.percent, t.reason or "",
+                t.predecessors, t.successors_other_depts, _fast_day(t.actual_finish), t.health or "unscheduled",
+                t.days_late, getattr(base, "start", None), getattr(base, "due", None), slip, _NO_EXTRA)
+
+
+def _fast_day(value: object) -> dt.date | None:
+    return value if value is None or type(value) is dt.date else _day(value)  # type: ignore[return-value]
+
+
+def tasks_of(rows: Iterable[object] | None, control: Control | None = None) -> tuple[Task, ...] | None:
+    """Every row as a Task (a snapshot's SnapshotTasks, or task mappings)."""
+    if rows is None:
+        return None
+    return tuple(_snapshot_task(r, control) if type(r) is SnapshotTask else task_of(r, control) for r in rows)
+
+
+def items_of(rows: Iterable[Mapping]) -> tuple[Item, ...]:
+    """Issue-log or action-item rows, each with its "department" (and "overdue" when the merge judged it)."""
+    return tuple(Item(str(r.get("department") or ""), {k: v for k, v in r.items() if k not in ("department", "overdue")},
+                      bool(r.get("overdue"))) for r in rows)
+
+
+def item_row(item: Item) -> dict:
+    """An Item back as the row it was stored as (what the brief's rules read)."""
+    return {**item.values, "department": item.department, "overdue": item.overdue}
+
+
+def problems_of(rows: Iterable[Mapping]) -> tuple[LinkProblem, ...]:
+    def detail(value: object) -> dict:
+        return dict(value) if isinstance(value, dict) else {"zh": str(value or ""), "en": str(value or "")}
+
+    return tuple(LinkProblem(str(p.get("kind") or ""), str(p.get("department") or ""), str(p.get("task_id") or ""),
+                             p.get("other_department"), p.get("other_task_id"), detail(p.get("detail")))
+                 for p in rows)
+
+
+def conflicts_of(rows: Iterable[Mapping]) -> tuple[RaciConflict, ...]:
+    return tuple(RaciConflict(str(c.get("kind") or ""), str(c.get("item") or ""), tuple(c.get("departments") or ()),
+                              tuple(c.get("sources") or ())) for c in rows)
+
+
+def received_at(row: Mapping) -> dt.datetime | None:
+    """A submission row's arrival as local wall time (naive)."""
+    try:
+        value = dt.datetime.fromisoformat(str(row.get("received") or ""))
+    except ValueError:
+        return None
+    return value.astimezone().replace(tzinfo=None) if value.tzinfo else value
+
+
+def _percent(task: Task) -> float:
+    try:
+        return float(task.percent or 0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def department_weeks(ws: Workspace, tasks: Iterable[Task], subs: Iterable[Mapping], week: Week, as_of: dt.date,
+                     submitted: frozenset[str] | None = None,
+                     versions: Mapping[str, int] | None = None) -> tuple[DepartmentWeek, ...]:
+    """Each department's standing: its tasks (overdue judged on `as_of`), its newest accepted file up to
+    `as_of`, the files rejected this week, and whether it submitted this week (`submitted`: the store's
+    definition; else an accepted file dated in the week, for values built from bare submission rows)."""
+    subs = list(subs)
+    by_dept: dict[str, list[Task]] = {}
+    for t in tasks:
+        by_dept.setdefault(t.department, []).append(t)
+    out = []
+    for d in ws.departments:
+        mine = by_dept.get(d.code, [])
+        accepted = sorted(r for r in (received_at(s) for s in subs if s.get("department") == d.code
+                                      and s.get("result") == "accepted") if r is not None and r.date() <= as_of)
+        rejected = sum(1 for s in subs if s.get("department") == d.code and s.get("result") in ("rejected", "unreadable")
+                       and week.start <= (received_at(s) or dt.datetime.min).date() <= as_of)
+        done = (d.code in submitted) if submitted is not None else any(week.contains(r.date()) for r in accepted)
+        out.append(DepartmentWeek(
+            code=d.code, tasks=len(mine), done=sum(t.status == "done" for t in mine),
+            trouble=sum(t.status in TROUBLE for t in mine),
+            overdue=sum(t.status != "done" and t.due is not None and t.due < as_of for t in mine),
+            percent=round(sum(_percent(t) for t in mine) / len(mine), 1) if mine else 0.0, submitted=done,
+            last_received=accepted[-1] if accepted else None, version=(versions or {}).get(d.code),
+            rejected_this_week=rejected))
+    return tuple(out)

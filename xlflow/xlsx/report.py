@@ -1,0 +1,145 @@
+"""Simple report workbooks: one titled table per sheet, written as given and nothing else.
+
+For outputs whose content is chosen upstream (a department's slice): the writer adds no data of
+its own — no hidden sheet, no comment, no validation, no defined name but the print titles and
+the filter — so a file holds exactly the rows it was handed. Strings are always written as
+strings (text starting with "=" stays text); dates as dates, numbers as numbers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import xlsxwriter
+
+from .book import SAFE_OPTIONS
+
+FONT = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "top"}
+NUMBER_FORMATS = {"text": "@", "date": "yyyy-mm-dd", "number": "0", "decimal": "0.0", "percent": "0\"%\""}
+HEADER_ROW = 3  # title, subtitle, a blank row, then the header
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float = 12
+    kind: str = "text"  # text | date | number | decimal | percent (a number shown with "%")
+    wrap: bool = False
+
+
+@dataclass(frozen=True)
+class TableSheet:
+    """A sheet: title and subtitle lines, a header row, rows of values. `fills` gives, per row, a
+    background colour per cell (None: none); `empty` is written under the header when there are no rows."""
+
+    name: str
+    title: str
+    subtitle: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[object, ...], ...] = ()
+    fills: tuple[tuple[str | None, ...], ...] = ()
+    empty: str = ""
+    notes: tuple[str, ...] = field(default=())  # lines under the table
+
+
+class _Formats:
+    def __init__(self, wb) -> None:
+        self.wb, self.cache = wb, {}
+        self.title = wb.add_format({**FONT, "bold": True, "font_size": 14, "font_color": "#1F3864"})
+        self.subtitle = wb.add_format({**FONT, "font_color": "#404040"})
+        self.header = wb.add_format({**FONT, "bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
+        self.note = wb.add_format({**FONT, "italic": True, "font_color": "#7F7F7F"})
+
+    def cell(self, column: Column, fill: str | None):
+        key = (column.kind, column.wrap, fill)
+        if key not in self.cache:
+            spec = {**FONT, "border": 1, "border_color": "#BFBFBF", "num_format": NUMBER_FORMATS[column.kind]}
+            if column.wrap:
+                spec["text_wrap"] = True
+            if fill:
+                spec["bg_color"] = fill
+            self.cache[key] = self.wb.add_format(spec)
+        return self.cache[key]
+
+
+def _units(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column (CJK characters count twice): neither Excel nor
+    LibreOffice grows a row written by xlsxwriter, so a wrapped cell needs its height set."""
+    return sum(max(1, math.ceil(_units(part) * 0.85 / width)) for part in text.split("\n"))
+
+
+def _height(columns: tuple[Column, ...], values: tuple) -> float | None:
+    lines = max((_lines(str(v), c.width) for c, v in zip(columns, values) if c.wrap and isinstance(v, str)),
+                default=1)
+    return 15.0 * lines if lines > 1 else None
+
+
+def _write(sheet, row: int, col: int, value: object, fmt) -> None:
+    if value is None or value == "":
+        sheet.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        sheet.write_string(row, col, str(value), fmt)
+    elif isinstance(value, dt.datetime):
+        sheet.write_datetime(row, col, value.replace(tzinfo=None), fmt)
+    elif isinstance(value, dt.date):
+        sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), fmt)
+    elif isinstance(value, (int, float)):
+        sheet.write_number(row, col, value, fmt)
+    else:
+        sheet.write_string(row, col, str(value), fmt)
+
+
+def _sheet(wb, fmt: _Formats, spec: TableSheet, footer: str) -> None:
+    sheet = wb.add_worksheet(spec.name)
+    last = max(len(spec.columns) - 1, 0)
+    sheet.write_string(0, 0, spec.title, fmt.title)
+    sheet.set_row(0, 22)
+    sheet.write_string(1, 0, spec.subtitle, fmt.subtitle)
+    for col, column in enumerate(spec.columns):
+        sheet.set_column(col, col, column.width)
+        sheet.write_string(HEADER_ROW, col, column.header, fmt.header)
+    # a wrapped header breaks at spaces, so it takes more lines than its width says
+    sheet.set_row(HEADER_ROW, 15.0 * max(_lines(c.header, c.width * 0.7) for c in spec.columns) if spec.columns else 15.0)
+    row = HEADER_ROW
+    for row, values in enumerate(spec.rows, start=HEADER_ROW + 1):
+        fills = spec.fills[row - HEADER_ROW - 1] if spec.fills else ()
+        height = _height(spec.columns, values)
+        if height:
+            sheet.set_row(row, height)
+        for col, column in enumerate(spec.columns):
+            fill = fills[col] if col < len(fills) else None
+            _write(sheet, row, col, values[col] if col < len(values) else None, fmt.cell(column, fill))
+    if not spec.rows and spec.empty:
+        row = HEADER_ROW + 1
+        sheet.write_string(row, 0, spec.empty, fmt.note)
+    elif spec.rows:
+        sheet.autofilter(HEADER_ROW, 0, row, last)
+    for note in spec.notes:
+        row += 1
+        sheet.write_string(row + 1, 0, note, fmt.note)
+    sheet.freeze_panes(HEADER_ROW + 1, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(HEADER_ROW)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.set_footer(footer)
+
+
+def write_tables(path: Path | str, sheets: list[TableSheet], title: str = "", subject: str = "",
+                 footer: str = "&L&A&R&P / &N") -> Path:
+    """The workbook at `path` (the caller makes it atomic); properties: title, subject, author only."""
+    wb = xlsxwriter.Workbook(str(path), {**SAFE_OPTIONS, "in_memory": True})  # no temp files: a slice is small
+    wb.set_properties({"title": title, "subject": subject, "author": "xlflow", "comments": ""})
+    fmt = _Formats(wb)
+    for spec in sheets:
+        _sheet(wb, fmt, spec, footer)
+    wb.close()
+    return Path(path)
