@@ -108,7 +108,7 @@ def test_the_placeholder_survives_the_parse_cache_in_both_languages(tmp_path):
     import openpyxl
 
     from xlflow.spec.catalog import load_catalog
-    from xlflow.store.cache import SubmissionCache
+    from xlflow.check.cache import SubmissionCache
 
     ws = make_workspace(tmp_path / "ws")
     wb = openpyxl.Workbook()

@@ -16,7 +16,7 @@ from xlflow.findings import ERROR, Finding, Report
 from xlflow.i18n import msg
 from xlflow.output.department import generate_workbook, workbook_name
 from xlflow.output.notify import feedback_message, reminder_message
-from xlflow.plan.control import Pushed
+from xlflow.features.control.moves import Pushed
 from xlflow.features.control.intake import _mail_pushed
 from xlflow.service.scaffold import init_workspace
 
