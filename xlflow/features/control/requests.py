@@ -200,8 +200,8 @@ def per_department(requests: Iterable[ChangeRequest]) -> list[ChangeRequest]:
     owners: dict[str, set[str]] = {}
     for req in requests:
         owners.setdefault(key(req.change_id), set()).add(req.department)
-    return [replace(req, row_key=f"{req.department}:{req.change_id}") if len(owners[key(req.change_id)]) > 1
-            else req for req in requests]
+    return [replace(req, row_key=f"{req.department}:{req.change_id}")
+            if len(owners[key(req.change_id)]) > 1 and not req.row_key else req for req in requests]
 
 
 def register(requests: Iterable[ChangeRequest], master: Mapping[str, Decision],
@@ -217,7 +217,7 @@ def register(requests: Iterable[ChangeRequest], master: Mapping[str, Decision],
         found = master.get(ref)
         if found is None or found.status == PENDING and in_lead is not None:
             found = in_lead or found
-        if in_lead is None and req.row_key and key(req.change_id) in lead:
+        if in_lead is None and ":" in req.row_key and key(req.change_id) in lead:
             req = req.flagged("changes-check-decision-ambiguous", change=req.change_id, ref=req.ref)
         if ref in (unknown or {}):
             req = req.flagged("changes-check-decision-unknown", change=req.ref, text=unknown[ref])
