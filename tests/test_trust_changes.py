@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 from coord_helpers import edit
-from guard_e2e_helpers import EN_DEPT, blank, run_one, task
+from guard_e2e_helpers import EN_DEPT, blank, body, last_mail, run_one, task
 from validate_helpers import fill
 from watch_helpers import make_ws
 
@@ -27,6 +27,7 @@ from xlflow.spec.catalog import load_catalog
 from xlflow.spec.master import load_master_spec
 from xlflow.store.state import StateDB
 
+FEEDBACK: dict[str, str] = {}  # the departments' feedback mails, as the story sent them
 W1, W2, W3 = dt.date(2026, 11, 13), dt.date(2026, 11, 18), dt.date(2026, 11, 20)
 OLD, RD_DUE, MK_DUE, EARLY = dt.date(2026, 12, 4), dt.date(2026, 12, 11), dt.date(2026, 12, 25), dt.date(2020, 1, 6)
 
@@ -36,12 +37,14 @@ def request(cid: str, tasks: str, content: str, dept: str = "RD") -> dict:
             "impact": "a week", "tasks_affected": tasks}
 
 
-def drop(ws, dept: str, rows: list[dict], update: dt.date, change: dict | None = None) -> None:
+def drop(ws, dept: str, rows: list[dict], update: dt.date, change: dict | None = None):
     forms = {"wbs": {"card": {"update_date": update}, "tables": {"tasks": rows}}}
     if change:
         forms["change"] = {"tables": change}
     fill(ws, blank(ws, dept), ws.folder("inbox") / workbook_name(ws, dept, "en"), forms)
-    assert run_one(ws, update).result == "accepted"
+    outcome = run_one(ws, update)
+    assert outcome.result == "accepted"
+    return outcome
 
 
 def headers():
@@ -63,6 +66,7 @@ def story(tmp_path_factory):
         "requests": [request("C-01", "RD-001", "RD moves"), request("RD-C02", "ZZ-999, MK-001", "odd")],
         "affected": [{"change_ref": "C-01", "task_id": "RD-001", "proposed_due": RD_DUE},
                      {"change_ref": "RD-C02", "task_id": "MK-001", "proposed_start": EARLY}]})
+    FEEDBACK["RD"] = body(last_mail(ws))
     drop(ws, "MK", [task("MK", 1)], W2, {"requests": [request("C-01", "MK-001", "MK moves", "MK")],
                                         "affected": [{"change_ref": "C-01", "task_id": "MK-001",
                                                       "proposed_due": MK_DUE}]})
@@ -135,3 +139,10 @@ def test_rejecting_withdraws_the_re_baseline_and_approving_again_brings_it_back(
     edit(master, sheet, key, {("RD:C-01", decision): "approved"})
     merge.merge_workspace(ws, as_of=W3 + dt.timedelta(days=3))
     assert (Baselines(db).current()["RD-001"].due, Baselines(db).current()["RD-001"].reason) == (RD_DUE, "RD:C-01")
+
+
+def test_the_requesting_departments_feedback_says_so_at_the_cells(story):
+    text = FEEDBACK["RD"]
+    assert "ZZ-999" in text and "is not in the project's current plan" in text
+    assert "MK-001" in text and "is MK's: MK is told at the merge" in text
+    assert EARLY.isoformat() in text and "before the project's start" in text

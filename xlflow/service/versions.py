@@ -60,7 +60,8 @@ def guard_new_version(ws: Workspace, department: str, sub: Submission, today: dt
     result = guard_submission(sub, before, project, today=today, calendar=WorkCalendar.from_settings(ws.calendar),
                               department_names=ws.department_names(), lang=lang)
     others = tuple(s for code, s in currents.items() if code != department)
-    unknown = change_task_findings(sub, project, lang, others, ws.project.lead_department)  # change requests' IDs
+    unknown = change_task_findings(sub, project, lang, others, ws.project.lead_department,  # change requests' IDs
+                                   [d.code for d in ws.departments], ws.project.start)
     return replace(result, findings=result.findings + tuple(unknown), others=others)
 
 
