@@ -43,6 +43,7 @@ from ..features.scorecard.week import make_scorecard
 from ..features.coordinator.edits import department_edits, edit_lines
 from ..features.coordinator.readback import ReadBack, layer_data, read_back, remember_written, retire_beside
 from ..features.control.intake import plan_control, plan_dates
+from ..features.control.moves import Control
 from ..features.control.requests import ChangeRequest
 from ..features.coordinator.week import escalation_rows
 
@@ -233,21 +234,28 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                            control=control, changes=changes)
     remember_written(ws, written, db)
     retired = retire_beside(ws, target) if not written.locked else []
-    rows = plan.snapshot_rows()
-    blob = snapshots.encode(rows)
-    snapshot_id = db.record_merge(as_of, str(written.path), rows, blob)  # the weekly brief compares these
-    week = None
-    if control is None:  # a merge of given files leaves the baselines alone: the brief computes its control
-        weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes)))
-    else:  # the week, stored whole; the channels render the same value
-        state = merge_week(ws, db, snapshot_id, Snapshot(as_of, snapshots.decode(blob)),
-                           merge_parts(ws, db, plan, submissions, changes, control), card)
-        week = once(lambda: with_history(db, state))
+    week = _record(ws, db, plan, written.path, submissions, changes, control, card)
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
     shared = after_merge(ws, as_of, db, lang or ws.lang, week) if week is not None else None  # each department its slice
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
                        found, written.removed, written.open_by, mismatches, retired, shared, week)
+
+
+def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissions: list[Submission],
+            changes: list[ChangeRequest], control: Control | None, card: object) -> Callable[[], WeekState] | None:
+    """The task snapshot (the weekly brief compares these) and the week's record: the week, stored whole
+    and returned for the channels to render (with the plans it is compared with, read when asked for);
+    a merge of given files leaves the baselines alone and stores the parts it has (the brief computes its control)."""
+    rows = plan.snapshot_rows()
+    blob = snapshots.encode(rows)
+    snapshot_id = db.record_merge(plan.as_of, str(master), rows, blob)
+    if control is None:
+        weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes)))
+        return None
+    state = merge_week(ws, db, snapshot_id, Snapshot(plan.as_of, snapshots.decode(blob)),
+                       merge_parts(ws, db, plan, submissions, changes, control), card)
+    return once(lambda: with_history(db, state))
 
 
 def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission],
