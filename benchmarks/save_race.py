@@ -36,8 +36,9 @@ from xlflow.store import atomic  # noqa: E402
 FRACTIONS = (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 1.1)  # of the merge's median length
 
 
-def unguarded(tmp, target, expect):  # the behaviour before: replace whatever is there
-    os.replace(tmp, target)
+def unguarded(tmp, target, expect, copy_to=None):  # the behaviour before: replace whatever is there,
+    os.replace(tmp, target)                          # then copy what is at the target as "what xlflow wrote"
+    atomic._copy(target, copy_to)
 
 
 def measure(ws, files) -> float:
@@ -70,6 +71,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="runs per delay")
     parser.add_argument("--tasks", type=int, default=200, help="tasks per department (2 departments)")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--baseline-only", action="store_true")
     args = parser.parse_args()
     rng = random.Random(18)
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,7 +79,8 @@ def main() -> None:
         files = big_workbooks(ws, Path(tmp) / "in", args.tasks)
         length = measure(ws, files)
         print(f"merge of {2 * args.tasks} tasks: median {length:.3f} s")
-        run("xlflow", ws, files, args.runs, length, rng)
+        if not args.baseline_only:
+            run("xlflow", ws, files, args.runs, length, rng)
         if not args.skip_baseline:
             with mock.patch.object(atomic, "replace_if_unchanged", unguarded):
                 run("unguarded", ws, files, args.runs, length, rng)
