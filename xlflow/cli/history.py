@@ -72,6 +72,10 @@ def accept_command(workspace: Path, file: Path, department: str, lang: str | Non
 
 def _done(result: VersionResult, ws, lang: str) -> None:
     dept = ws.department(result.department)
+    if result.unchanged:
+        click.echo(msg("accept-no-change", lang, file=result.source, department=dept.name(lang),
+                       version=result.version))
+        return
     click.echo(msg("version-done", lang, department=dept.name(lang), version=result.version, source=result.source,
                    changes=result.diff.summary(lang, status_label)))
     if result.master:

@@ -38,6 +38,8 @@ def merge(workspace: Path, files: tuple[Path, ...], out: Path | None, as_of: str
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     day = _as_of(as_of) or dt.date.today()
+    if day > dt.date.today():  # a merge records the week as of its day: that day must have come
+        raise UsageError("merge-as-of-future", day=day.isoformat(), today=dt.date.today().isoformat())
     result = merge_workspace(ws, list(files) or None, as_of=day, out=out, lang=lang)
     for line in result.summary(lang):
         click.echo(line)

@@ -57,6 +57,8 @@ def summary(workspace: Path, week: str | None, as_of: str | None, send: bool, to
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     day = _as_of(week, parse_day(as_of), ws.project.week_start, dt.date.today())  # one date message everywhere
+    if day > dt.date.today():
+        click.echo(msg("summary-as-of-future", lang, day=day.isoformat(), today=dt.date.today().isoformat()), err=True)
     if remind:
         results, skipped = send_reminders(ws, day, send, lang, preview=not send)
         for code in skipped:

@@ -25,7 +25,7 @@ from ..plan.model import MasterPlan
 from ..share.publish import ShareOutcome, after_merge, slices_folder
 from ..spec.catalog import load_catalog
 from ..store.accepted import AcceptedVersion
-from ..store.atomic import atomic_path
+from ..store.atomic import TargetChanged, atomic_path
 from ..features.control.baselines import Baselines, PlanEnd
 from ..check.cache import SubmissionCache, check_and_cache, file_sha256
 from ..week import parts as weekparts, stored as weekrecord
@@ -41,9 +41,11 @@ from ..features.control.commands import backfill, record_plan
 from ..features.control.register import change_register
 from ..features.scorecard.week import make_scorecard
 from ..features.coordinator.edits import department_edits, edit_lines
-from ..features.coordinator.readback import ReadBack, layer_data, read_back, remember_written, retire_beside
+from ..features.coordinator.readback import (ReadBack, layer_data, read_back, remember_written,
+                                                 retire_beside, written_copy)
 from ..features.control.intake import plan_control, plan_dates
 from ..features.control.moves import Control
+from ..features.control.checks import check_lines
 from ..features.control.requests import ChangeRequest
 from ..features.coordinator.week import escalation_rows
 
@@ -65,6 +67,8 @@ class MergeResult:
     retired: list[Path] = field(default_factory=list)  # masters once written beside an open one, now in history/
     shared: ShareOutcome | None = None  # the department slices and calendars written after the merge
     week: Callable[[], WeekState] | None = field(default=None, repr=False)  # the week the merge stored (week/pipeline.py)
+    saved_during: list[Path | None] = field(default_factory=list)  # saves of the master during the merge (read again)
+    changes: list[ChangeRequest] = field(default_factory=list)  # the change register, with what its checks found
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -90,8 +94,11 @@ class MergeResult:
     def layer_lines(self, lang: str) -> list[str]:
         """The coordinator's side: the master open elsewhere, what was read back and carried, the
         department cells changed in the master, accepted/ files not as recorded (also the watcher's log note)."""
-        lines = []
-        if self.locked:
+        lines = [msg("coord-saved-during", lang, path=self.target) for _ in self.saved_during[:1]]
+        lines += [msg("coord-saved-kept", lang, path=kept) for kept in self.saved_during if kept]
+        if self.locked and not self.open_by and self.saved_during:
+            lines.append(msg("coord-saved-beside", lang, target=self.target, path=self.master_path))
+        elif self.locked:
             lines.append(msg("coord-open", lang, target=self.target, path=self.master_path,
                              owner=", ".join(p.name for p in self.open_by)) if self.open_by else
                          msg("merge-locked", lang, target=self.target, path=self.master_path))
@@ -109,6 +116,7 @@ class MergeResult:
             lines.append(msg("coord-removed", lang, count=self.removed))
         if self.retired:
             lines.append(msg("coord-retired", lang, count=len(self.retired), folder=self.retired[0].parent))
+        lines += check_lines(self.changes, lang)  # change requests and decisions: what is wrong where
         lines += [m.line(lang) for m in self.mismatches]  # accepted/ not as recorded: not merged
         if self.mismatches:
             lines.append(msg("accepted-mismatch-advice", lang))
@@ -142,13 +150,21 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     A submission whose sha256 was parsed before under the same config and spec comes
     from the cache: after one department's new submission only that file is read.
     """
+    saved: list[Path | None] = []
     with _gc_paused():
-        result = _merge_workspace(ws, files, as_of, out, lang)
+        while True:  # the master saved by someone while merging: read it again, build again
+            try:
+                result = _merge_workspace(ws, files, as_of, out, lang, last=len(saved) + 1 >= MERGE_TRIES)
+                break
+            except TargetChanged as changed:
+                saved.append(changed.kept)
+    result.saved_during = saved
     if result.week is not None:
         chatting.after_merge(ws, as_of or dt.date.today(), week=result.week)  # new decisions and escalations
     return result
 
 
+MERGE_TRIES = 3  # then the master is written beside the coordinator's newer save
 PARALLEL_FROM = 8  # files to check before a process pool pays for its start-up
 
 
@@ -186,7 +202,7 @@ def _jobs(ws: Workspace, files: list[Path] | None, db: StateDB) -> tuple[list[Jo
 
 
 def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | None, out: Path | None,
-                     lang: str | None) -> MergeResult:
+                     lang: str | None, last: bool = True) -> MergeResult:
     as_of = as_of or dt.date.today()
     catalog = load_catalog()
     cache = SubmissionCache(ws, catalog)
@@ -224,22 +240,23 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
         base = Baselines(db).read()  # once, for recording, change control and the scorecard
         record_plan(db, plan.tasks, base)  # tasks accepted before baselines were recorded get theirs now
         control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
-                                                          if i.included and i.department], submissions, base=base)
+                                                          if i.included and i.department], submissions, base=base, as_of=as_of)
         Baselines(db).record_end(PlanEnd(as_of, plan.end_date, control.baseline_end, control.slipped))
     department_edits(found, plan, ws, db, lang or ws.lang, catalog)
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
             if files is None else None)
     written = write_master(plan, ws, target, lang or ws.lang, scorecard=card, layer=layer_data(db),
-                           control=control, changes=changes)
-    remember_written(ws, written, db)
+                           control=control, changes=changes, expect=found.seen, beside_if_changed=last,
+                           copy_to=lambda path: written_copy(ws, path))
+    remember_written(ws, written, db, copied=True)
     retired = retire_beside(ws, target) if not written.locked else []
     week = _record(ws, db, plan, written.path, submissions, changes, control, card)
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
     shared = after_merge(ws, as_of, db, lang or ws.lang, week) if week is not None else None  # each department its slice
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
-                       found, written.removed, written.open_by, mismatches, retired, shared, week)
+                       found, written.removed, written.open_by, mismatches, retired, shared, week, changes=changes)
 
 
 def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissions: list[Submission],

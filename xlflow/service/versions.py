@@ -60,7 +60,8 @@ def guard_new_version(ws: Workspace, department: str, sub: Submission, today: dt
     result = guard_submission(sub, before, project, today=today, calendar=WorkCalendar.from_settings(ws.calendar),
                               department_names=ws.department_names(), lang=lang)
     others = tuple(s for code, s in currents.items() if code != department)
-    unknown = change_task_findings(sub, project, lang, others, ws.project.lead_department)  # change requests' IDs
+    unknown = change_task_findings(sub, project, lang, others, ws.project.lead_department,  # change requests' IDs
+                                   [d.code for d in ws.departments], ws.project.start)
     return replace(result, findings=result.findings + tuple(unknown), others=others)
 
 
@@ -160,6 +161,7 @@ class VersionResult:
     diff: PlanDiff
     master: Path | None
     mail_note: str
+    unchanged: bool = False  # the file was the current version already: nothing was done
 
 
 def revert(ws: Workspace, department: str, to_version: int | None, as_of: dt.date,
@@ -252,6 +254,10 @@ def accept_file(ws: Workspace, path: Path, department: str, as_of: dt.date, now:
     if not path.is_file():
         raise UsageError("merge-file-not-found", path=str(path))
     staged, sha = stage_copy(path, staging_dir(ws))
+    latest = StateDB(ws.state_db).versions(code)[-1:]
+    if latest and latest[0].sha256 == sha:  # the current version itself: no empty version
+        unstage(staged)
+        return VersionResult(code, latest[0].version or 0, path.name, PlanDiff(), None, "", unchanged=True)
     try:
         archived = archive(ws, staged, archive_name(code, now.isoformat(timespec="seconds"), sha, path.name))
         sub = SubmissionCache(ws, load_catalog()).load(staged, ws, now)

@@ -41,7 +41,9 @@ def changes_rows(requests: Iterable[ChangeRequest]) -> list[dict]:
              "change_type": r.change_type, "content": r.content, "reason": r.reason, "impact": r.impact,
              "tasks": list(r.tasks), "proposed": {t: [_iso(s), _iso(d)] for t, (s, d) in r.proposed.items()},
              "status": r.status, "decided_by": r.decided_by, "decided_on": _iso(r.decided_on),
-             "decided_in": r.decided_in, "lead_assessment": r.lead_assessment, "comment": r.comment}
+             "decided_in": r.decided_in, "lead_assessment": r.lead_assessment, "comment": r.comment,
+             **({"row_key": r.row_key} if r.row_key else {}),
+             **({"checks": [[k, dict(p)] for k, p in r.checks]} if r.checks else {})}
             for r in requests]
 
 
@@ -57,7 +59,8 @@ def recorded_changes(record: "WeekRecord | None") -> list[ChangeRequest] | None:
         proposed={t: (as_date(s), as_date(d)) for t, (s, d) in (r.get("proposed") or {}).items()},
         status=r.get("status", "pending"), decided_by=r.get("decided_by", ""),
         decided_on=as_date(r.get("decided_on")), decided_in=r.get("decided_in", ""),
-        lead_assessment=r.get("lead_assessment", ""), comment=r.get("comment", "")) for r in rows]
+        lead_assessment=r.get("lead_assessment", ""), comment=r.get("comment", ""), row_key=r.get("row_key", ""),
+        checks=tuple((k, tuple(sorted(p.items()))) for k, p in r.get("checks", ()))) for r in rows]
 
 
 # --- the plan against its baselines -------------------------------------------------------------

@@ -45,6 +45,13 @@ CREATE TABLE IF NOT EXISTS plan_ends (
     slipped INTEGER NOT NULL,
     recorded TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS baseline_withdrawals (  -- a change's re-baseline withdrawn (1) or reinstated (0)
+    id INTEGER PRIMARY KEY,
+    task_id TEXT NOT NULL,
+    reason TEXT NOT NULL,  -- the change request's ID the baseline row carries
+    withdrawn INTEGER NOT NULL,
+    set_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS baseline_names (
     name TEXT PRIMARY KEY,
     as_of TEXT NOT NULL,
@@ -123,6 +130,10 @@ class TaskBaselines:
     def known(self) -> set[str]:
         return set(self._rows)
 
+    def withdraw(self, task_id: str, reason: str) -> None:
+        """A change's re-baseline no longer counts (its decision was rejected or cleared)."""
+        self._rows[task_id] = [(i, b) for i, b in self._rows.get(task_id, ()) if b.reason != reason]
+
     def current(self) -> dict[str, Baseline]:
         """As Baselines.current(), in the same order (by the id of each task's newest row)."""
         return {rows[-1][1].task_id: rows[-1][1] for rows in sorted(self._rows.values(), key=lambda r: r[-1][0])}
@@ -148,6 +159,8 @@ class Baselines:
         with self.db.transaction() as con:
             rows = con.execute("SELECT id, task_id, department, start, due, owner, reason, set_at FROM baselines"
                                " WHERE name='' ORDER BY id").fetchall()
+            gone = _withdrawn(con)
+        rows = [r for r in rows if (r[1], r[6]) not in gone]
         moments: dict[str, dt.datetime] = {}
         days: dict[str | None, dt.date | None] = {None: None}
 
@@ -166,11 +179,14 @@ class Baselines:
                              for r in rows)
 
     def current(self) -> dict[str, Baseline]:
-        """Task ID -> its current baseline (the newest row of its history)."""
+        """Task ID -> its current baseline (the newest row of its history that still counts)."""
+        return self.read().current()
+
+    def withdraw(self, task_id: str, reason: str, set_at: dt.datetime) -> None:
+        """The re-baseline of change `reason` no longer counts (its row stays, as history)."""
         with self.db.transaction() as con:
-            rows = con.execute("SELECT * FROM baselines WHERE id IN (SELECT max(id) FROM baselines"
-                               " WHERE name='' GROUP BY task_id) ORDER BY id").fetchall()
-        return {r["task_id"]: Baseline.from_row(r) for r in rows}
+            con.execute("INSERT INTO baseline_withdrawals (task_id, reason, withdrawn, set_at) VALUES (?,?,1,?)",
+                        (task_id, reason, set_at.isoformat(timespec="seconds")))
 
     def first(self) -> dict[str, Baseline]:
         """Task ID -> its first baseline (as first accepted), whatever re-baselined it since."""
@@ -225,7 +241,13 @@ class Baselines:
         with self.db.transaction() as con:
             if con.execute("SELECT 1 FROM baselines WHERE name='' AND task_id=? AND reason=?",
                            (task_id, reason)).fetchone():
-                return None
+                if (task_id, reason) not in _withdrawn(con):
+                    return None
+                con.execute("INSERT INTO baseline_withdrawals (task_id, reason, withdrawn, set_at) VALUES (?,?,0,?)",
+                            (task_id, reason, stamp))  # decided again: the earlier row counts again
+                row = con.execute("SELECT * FROM baselines WHERE name='' AND task_id=? AND reason=? ORDER BY id"
+                                  " DESC LIMIT 1", (task_id, reason)).fetchone()
+                return Baseline.from_row(row)
             con.execute("INSERT INTO baselines (name, task_id, department, start, due, owner, reason, set_at)"
                         " VALUES ('',?,?,?,?,?,?,?)", (task_id, department, _iso(start), _iso(due), owner,
                                                        reason, stamp))
@@ -289,3 +311,10 @@ def _text(value: object) -> str | None:
     if value is None or value == "":
         return None
     return str(value).strip() or None
+
+
+def _withdrawn(con: sqlite3.Connection) -> set[tuple[str, str]]:
+    """(task ID, change ID) of the re-baselines withdrawn now (the newest event of each says so)."""
+    rows = con.execute("SELECT task_id, reason, withdrawn FROM baseline_withdrawals ORDER BY id").fetchall()
+    state = {(r[0], r[1]): r[2] for r in rows}
+    return {k for k, v in state.items() if v}

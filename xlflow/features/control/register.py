@@ -9,7 +9,10 @@ from typing import Iterable, Mapping
 
 from ...check.model import Submission
 from ...config import Workspace
-from .requests import ChangeRequest, lead_decisions, master_decisions, register, requests_of
+from .bindings import bind, revisions
+from .checks import check_requests, task_owners
+from .requests import (ChangeRequest, key, lead_decisions, master_decisions, per_department, register, requests_of,
+                       unknown_decisions)
 from ...spec.catalog import load_catalog
 from ...store.accepted import read_accepted
 from ...check.cache import SubmissionCache
@@ -30,8 +33,17 @@ def change_register(ws: Workspace, db: StateDB | None = None, submissions: Itera
     subs.sort(key=lambda s: order.get(s.department or "", len(order)))
     lead = next((s for s in subs if s.department == ws.project.lead_department), None)
     values = master if master is not None else coordinator_values(db)
-    requests = [req for sub in subs for req in requests_of(sub)]
-    return register(requests, master_decisions(values), lead_decisions(lead))
+    asked = per_department(req for sub in subs for req in requests_of(sub))
+    decided = _decide(db, asked, values, lead, ws.project.lead_department)
+    if bind(db, decided, key):  # a new revision was decided: the one it replaces goes
+        decided = _decide(db, asked, values, lead, ws.project.lead_department)
+    return check_requests(decided, task_owners(subs), ws.project.start)
+
+
+def _decide(db: StateDB | None, asked: list[ChangeRequest], values: Mapping[str, Mapping[str, str]],
+            lead: Submission | None, lead_code: str) -> list[ChangeRequest]:
+    return register(revisions(db, asked, key), master_decisions(values), lead_decisions(lead),
+                    unknown_decisions(values), lead_code)
 
 
 def accepted_submissions(ws: Workspace) -> list[Submission]:

@@ -23,6 +23,7 @@ from ...check.model import Row, Submission
 from ...i18n import msg
 from ...spec.catalog import Enum, load_catalog
 from ...spec.fields import serial_to_date
+from .words import decision_code
 
 FORM, REQUESTS, AFFECTED, DECISIONS = "change", "requests", "affected", "decisions"
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -49,10 +50,21 @@ class ChangeRequest:
     decided_in: str = ""  # "master" | "lead" | "" (pending)
     lead_assessment: str = ""
     comment: str = ""  # the decision's comment, when the lead gave one
+    row_key: str = ""  # its key in the register (the Changes sheet's ID): "RD:C01" when another department has C01 too
+    checks: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # what the register found wrong: (message key, params)
 
     @property
     def pending(self) -> bool:
         return self.status == PENDING
+
+    @property
+    def ref(self) -> str:
+        """The request's ID as the register shows it (unique across departments)."""
+        return self.row_key or self.change_id
+
+    def flagged(self, key: str, **params: object) -> "ChangeRequest":
+        found = (key, tuple(sorted((k, str(v)) for k, v in params.items())))
+        return self if found in self.checks else replace(self, checks=(*self.checks, found))
 
 
 @dataclass(frozen=True)
@@ -137,12 +149,19 @@ def master_decisions(values: Mapping[str, Mapping[str, str]], enum: Enum | None 
     enum = enum or load_catalog().enums["decision"]
     out = {}
     for change_id, cols in values.items():
-        code = enum.lookup(str(cols.get("decision") or "")) if cols.get("decision") else None
-        if code is None:
+        code = decision_code(cols.get("decision"), enum) if cols.get("decision") else None
+        if not code:
             continue
         out[key(change_id)] = Decision(str(change_id), code, _text(cols.get("decided_by")).strip(),
                                        parse_date(cols.get("decided_on")), MASTER)
     return out
+
+
+def unknown_decisions(values: Mapping[str, Mapping[str, str]], enum: Enum | None = None) -> dict[str, str]:
+    """Row key -> the text typed in a decision cell of the master's Changes sheet that is no decision."""
+    enum = enum or load_catalog().enums["decision"]
+    return {key(k): str(cols["decision"]) for k, cols in values.items()
+            if str(cols.get("decision") or "").strip() and decision_code(cols.get("decision"), enum) is None}
 
 
 def parse_date(text: object) -> dt.date | None:
@@ -175,14 +194,33 @@ def proposed_summary(req: ChangeRequest, lang: str) -> str:
     return msg("changes-task-sep", lang).join(parts)
 
 
-def register(requests: Iterable[ChangeRequest], master: Mapping[str, Decision],
-             lead: Mapping[str, Decision]) -> list[ChangeRequest]:
-    """The requests with the decision that counts (module doc), in the order given."""
-    out = []
+def per_department(requests: Iterable[ChangeRequest]) -> list[ChangeRequest]:
+    """One change ID in two departments is two requests: each is known as "DEPT:ID" then."""
+    requests = list(requests)
+    owners: dict[str, set[str]] = {}
     for req in requests:
-        found = master.get(key(req.change_id))
-        if found is None or found.status == PENDING and key(req.change_id) in lead:
-            found = lead.get(key(req.change_id)) or found
+        owners.setdefault(key(req.change_id), set()).add(req.department)
+    return [replace(req, row_key=f"{req.department}:{req.change_id}")
+            if len(owners[key(req.change_id)]) > 1 and not req.row_key else req for req in requests]
+
+
+def register(requests: Iterable[ChangeRequest], master: Mapping[str, Decision],
+             lead: Mapping[str, Decision], unknown: Mapping[str, str] | None = None,
+             lead_code: str = "") -> list[ChangeRequest]:
+    """The requests with the decision that counts (module doc), in the order given; a decision
+    applies to the request whose register row it was typed on (its `ref`)."""
+    out = []
+    for req in per_department(requests):
+        ref = key(req.ref)
+        in_lead = lead.get(ref) or (lead.get(key(req.change_id)) if not req.row_key or req.department == lead_code
+                                    else None)
+        found = master.get(ref)
+        if found is None or found.status == PENDING and in_lead is not None:
+            found = in_lead or found
+        if in_lead is None and ":" in req.row_key and key(req.change_id) in lead:
+            req = req.flagged("changes-check-decision-ambiguous", change=req.change_id, ref=req.ref)
+        if ref in (unknown or {}):
+            req = req.flagged("changes-check-decision-unknown", change=req.ref, text=unknown[ref])
         if found is None:
             out.append(req)
             continue

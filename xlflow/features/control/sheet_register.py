@@ -29,7 +29,7 @@ def change_cols(w: MasterWriter) -> list[Col]:
     def field(key: str, width: float, show: Callable[[object], object] = as_text) -> Col:
         return Col(spec[key].label(w.lang), width, attrgetter(key), show=show, key=key)
 
-    return [field("change_id", 11),
+    return [Col(spec["change_id"].label(w.lang), 11, attrgetter("ref"), show=as_text, key="change_id"),
             Col(w.t("master-col-department"), 10, attrgetter("department"), key="department"),
             field("date", 11, as_date),
             field("change_type", 10, w.shows("change_type")),
@@ -46,7 +46,7 @@ def write(w: MasterWriter) -> None:
     sheet = w.sheet("changes")
     pending = sum(1 for r in w.changes if r.pending)
     w.heading(sheet, w.t("master-sheet-changes"), f"{w.subtitle()}  {w.t('changes-subtitle', pending=pending)}")
-    cols = change_cols(w) + coordinator_cols(w, "changes", attrgetter("change_id"))
+    cols = change_cols(w) + coordinator_cols(w, "changes", attrgetter("ref"))
     last = w.table(sheet, HEADER_ROW, cols, list(w.changes), freeze=(HEADER_ROW + 1, 2))
     mark_coordinator(w, sheet, cols, HEADER_ROW + 1, last)
     w.colour_by(sheet, HEADER_ROW + 1, last, column(cols, "status"), "decision")

@@ -34,25 +34,47 @@ def apply_approvals(db: StateDB, requests: Iterable, tasks: dict[str, TaskDates]
     not change keeps its baseline until it moves. Returns every task's current baseline after that.
     `rows`: the baselines the caller read (the new rows are added to it), else read now."""
     store, now = Baselines(db), now or dt.datetime.now().astimezone()
-    current = rows.current() if rows is not None else store.current()
+    requests = list(requests)
+    current = withdraw_undecided(store, requests, rows.current() if rows is not None else store.current(), now, rows)
     for r in requests:
         if r.status != APPROVED:
             continue
         for task_id in r.tasks:
             base, task = current.get(task_id), tasks.get(task_id)
-            if base is None or base.reason == r.change_id:
+            if base is None or base.reason == r.ref:
                 continue
             proposed = (r.proposed or {}).get(task_id) or (None, None)
             start = proposed[0] or (task.start if task else None) or base.start
             due = proposed[1] or (task.due if task else None) or base.due
             if (start, due) == (base.start, base.due):
                 continue
-            made = store.rebaseline(task_id, base.department, start, due, base.owner, r.change_id, now)
+            made = store.rebaseline(task_id, base.department, start, due, base.owner, r.ref, now)
             if made is not None:
                 current[task_id] = made
                 if rows is not None:
                     rows.add(made)
     return current
+
+
+def withdraw_undecided(store: Baselines, requests: list, current: dict[str, Baseline], now: dt.datetime,
+                      rows: TaskBaselines | None) -> dict[str, Baseline]:
+    """A re-baseline whose request is now rejected or pending again (its approval cleared) no longer
+    counts: the task's earlier baseline is current again; the rows stay as history."""
+    approved = {(t, r.ref) for r in requests if r.status == APPROVED for t in r.tasks}
+    undecided = {(t, r.ref) for r in requests if r.status != APPROVED for t in r.tasks}
+    for task_id, base in list(current.items()):
+        if base.from_change and (task_id, base.reason) in undecided - approved:
+            store.withdraw(task_id, base.reason, now)
+            if rows is not None:
+                rows.withdraw(task_id, base.reason)
+            current = rows.current() if rows is not None else store.current()
+    return current
+
+
+def moment_of(as_of: dt.date | None) -> dt.datetime:
+    """When a merge for `as_of` decides: that day, at the time of day now (the wall clock's day is not the merge's)."""
+    now = dt.datetime.now().astimezone()
+    return now if as_of is None else dt.datetime.combine(as_of, now.time()).astimezone()
 
 
 def plan_dates(plan: MasterPlan) -> list[TaskDates]:
@@ -66,7 +88,7 @@ def snapshot_dates(tasks: Iterable[SnapshotTask]) -> list[TaskDates]:
 
 def plan_control(ws: Workspace, db: StateDB, tasks: Sequence[TaskDates], departments: Iterable[str] | None = None,
                  submissions: Iterable[Submission] | None = None, now: dt.datetime | None = None,
-                 base: TaskBaselines | None = None) -> Control:
+                 base: TaskBaselines | None = None, as_of: dt.date | None = None) -> Control:
     """The plan (`tasks`) against its baselines, after the approved requests re-baselined what they name;
     the requests come from `submissions` (default: the accepted workbooks). `base`: the baselines the
     caller read after backfill (a merge reads them once for every step), else read here."""
@@ -74,6 +96,6 @@ def plan_control(ws: Workspace, db: StateDB, tasks: Sequence[TaskDates], departm
         backfill(db)
         base = Baselines(db).read()
     requests = change_requests(ws, db, submissions)
-    current = apply_approvals(db, requests, {t.task_id: t for t in tasks}, now, base)
+    current = apply_approvals(db, requests, {t.task_id: t for t in tasks}, now or moment_of(as_of), base)
     return control(tasks, base.first(), current, requests, WorkCalendar.from_settings(ws.calendar),
                    departments)

@@ -26,7 +26,7 @@ from ...i18n import Phrase
 from ...output.master.core import LayerData, WriteResult
 from ...spec.catalog import Catalog, Field, load_catalog
 from ...spec.master import LayerSheet, MasterSpec, load_master_spec
-from ...store.atomic import atomic_path, owner_files
+from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner_files
 from ...check.cache import file_sha256
 from .table import EXTRA_PREFIX, CoordinatorLayer, MasterEdit
 from ...store.state import StateDB
@@ -54,6 +54,7 @@ class ReadBack:
     problems: list[Phrase] = field(default_factory=list)
     files: list[FileRead] = field(default_factory=list)  # the files read, oldest first
     edits: list[MasterEdit] = field(default_factory=list)  # department cells changed (department_edits)
+    seen: Fingerprint = ABSENT  # the file at `master` before it was read: the merge replaces only that one
 
 
 def written_copy(ws: Workspace, target: Path) -> Path:
@@ -80,6 +81,7 @@ def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None 
     coordinator typed since xlflow wrote them; keep the master about to be replaced in history/."""
     spec, catalog = spec or load_master_spec(), catalog or load_catalog()
     result = ReadBack(Path(target))
+    result.seen = fingerprint(result.master)  # before reading: a save from now on changes it
     if result.master.is_file():
         result.found = True
         result.history = keep_replaced(ws, result.master)
@@ -137,8 +139,14 @@ def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWo
         result.carried[table.sheet] = list(dict.fromkeys([*result.carried.get(table.sheet, []), *extras]))
     keys = {h: f.key for h, f in columns.items()} | {h: EXTRA_PREFIX + h for h in extras}
     written = _written(ref, sheet, extras)
+    renamed = _ids_typed_over(table, ref, set(keys))
+    for new, old in renamed.items():
+        result.problems.append(Phrase("coord-id-edited", sheet=table.sheet, old=old, new=new))
     cells = []
-    for row_key, row in table.rows.items():
+    for typed_key, row in table.rows.items():
+        row_key = renamed.get(typed_key, typed_key)  # a task ID typed over: the values stay on the task
+        if row_key != typed_key and row_key in table.rows:
+            continue
         before = written.get(row_key, {})
         for header, key in keys.items():
             value = row.get(header)
@@ -147,6 +155,31 @@ def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWo
             text = cell_text(value)
             cells.append((row_key, key, _value(text, columns[header], catalog) if header in columns else text))
     result.recorded += layer.record_many(sheet.id, cells, read.path.name)
+
+
+def _ids_typed_over(table: MasterTable, ref: MasterTable | None, own: set[str]) -> dict[str, str]:
+    """Row keys typed over in the master (new -> the key xlflow wrote): a row whose key xlflow did
+    not write, whose other cells xlflow wrote are those of exactly one row whose key is gone."""
+    if ref is None:
+        return {}
+    gone = [k for k in ref.rows if k not in table.rows]
+    if not gone:
+        return {}
+
+    def body(row: dict[str, object], key: str) -> tuple:
+        return tuple(sorted((h, cell_text(v)) for h, v in row.items() if h not in own and cell_text(v) != key))
+
+    by_body: dict[tuple, list[str]] = {}
+    for k in gone:
+        by_body.setdefault(body(ref.rows[k], k), []).append(k)
+    out = {}
+    for k, row in table.rows.items():
+        if k in ref.rows:
+            continue
+        match = by_body.get(body(row, k), [])
+        if len(match) == 1:
+            out[k] = match[0]
+    return out
 
 
 def _written(ref: MasterTable | None, sheet: LayerSheet, extras: list[str]) -> dict[str, dict[str, object]]:
@@ -218,11 +251,14 @@ def layer_data(db: StateDB, spec: MasterSpec | None = None) -> LayerData:
     return CoordinatorLayer(db).data(s.id for s in spec.sheets)
 
 
-def remember_written(ws: Workspace, written: WriteResult, db: StateDB) -> None:
-    """After a write: the headers xlflow wrote, and a copy of the master where it went."""
+def remember_written(ws: Workspace, written: WriteResult, db: StateDB, copied: bool = False) -> None:
+    """After a write: the headers xlflow wrote, and a copy of the master where it went (unless the
+    writer `copied` it already, from its own file: a save over the master since is the coordinator's)."""
     layer = CoordinatorLayer(db)
     for sheet, headers in written.headers.items():
         layer.note_headers(sheet, headers)
+    if copied:
+        return
     try:
         with atomic_path(written_copy(ws, written.path)) as tmp:
             shutil.copyfile(written.path, tmp)

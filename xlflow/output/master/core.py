@@ -53,6 +53,7 @@ class WriteResult:
     headers: dict[str, list[str]] = field(default_factory=dict)  # sheet key -> the headers xlflow wrote
     open_by: tuple[Path, ...] = ()  # the owner/lock files that said the target was open
     removed: int = 0  # coordinator values listed on the Removed sheet
+    changed: bool = False  # the target was saved by someone during the merge; `path` is beside it
 
 
 class MasterWriter:

@@ -59,9 +59,10 @@ def build_notices(ws: Workspace, week, lang: str, calendar: WorkCalendar) -> tup
           received=s.received.strftime("%Y-%m-%d %H:%M")),
         t("brief-late-detail", file=s.file_name, update=s.update_date.isoformat() if s.update_date else "—",
           deadline=s.deadline.strftime("%Y-%m-%d %H:%M"))) for s in week.late_submissions]
+    changes = [NoticeLine(t(k, **dict(p))) for req in week.changes for k, p in getattr(req, "checks", ())]
     out = []
     for key, lines in (("actions_overdue", actions), ("dependencies", problems), ("raci", conflicts),
-                       ("late", lates)):
+                       ("late", lates), ("changes", changes)):
         if lines:
             out.append(Notice(key, t(f"brief-notice-{key}"), t(f"brief-notice-hint-{key}"),
                               tuple(lines[:SECTION_LIMIT]), max(0, len(lines) - SECTION_LIMIT)))

@@ -16,7 +16,7 @@ from ...errors import OutputLocked
 from ...plan.model import MasterPlan
 from ...features.scorecard import Scorecard
 from ...spec.catalog import Catalog
-from ...store.atomic import atomic_path, owner_files
+from ...store.atomic import Fingerprint, TargetChanged, atomic_path, owner_files
 from ...features.control import sheet_moves, sheet_register
 from ...features.control.moves import Control
 from ...features.control.requests import ChangeRequest
@@ -39,13 +39,17 @@ def _sheets() -> list[Callable[[MasterWriter], None]]:
 def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: str | None = None, *,
                  catalog: Catalog | None = None, scorecard: Scorecard | None = None,
                  layer: LayerData | None = None, control: Control | None = None,
-                 changes: Iterable[ChangeRequest] = ()) -> WriteResult:
+                 changes: Iterable[ChangeRequest] = (), expect: Fingerprint | None = None,
+                 beside_if_changed: bool = False, copy_to: Callable[[Path], Path] | None = None) -> WriteResult:
     """Write the master atomically: complete at `out_path`, or not at all.
 
     If the target is open (an Excel/WPS owner file `~$name` or a LibreOffice `.~lock.name#` beside
     it, on any system) or cannot be replaced (Windows: PermissionError), the master is written
     beside it under a timestamped name and the result says so: the person's open copy, with what
     they typed, is never pulled from under them. If that cannot be written either, OutputLocked.
+    With `expect` (the file read back), the target is replaced only if it is still that file:
+    otherwise TargetChanged, or with `beside_if_changed` the master is written beside it. `copy_to`
+    (the path written -> a path) gets a copy of exactly what was written there.
     """
     target = Path(out_path)
     lang = lang or ws.lang
@@ -53,26 +57,30 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
     removed_count = [0]
 
     def write(path: Path) -> None:
-        with atomic_path(path) as tmp:
+        with atomic_path(path, expect if path == target else None, copy_to(path) if copy_to else None) as tmp:
             writer = MasterWriter(plan, ws, tmp, lang, catalog, layer)
             writer.scorecard, writer.control, writer.changes = scorecard, control, tuple(changes)
             writer.write(_sheets())
             headers.update(writer.headers)
             removed_count[0] = writer.removed
 
-    open_by = tuple(owner_files(target))
+    open_by, changed = tuple(owner_files(target)), False
     if not open_by:
         try:
             write(target)
             return WriteResult(target, False, target, headers, removed=removed_count[0])
         except PermissionError:
             pass
+        except TargetChanged:
+            if not beside_if_changed:
+                raise
+            changed = True
     beside = _beside(target)
     try:
         write(beside)
     except OSError as error:
         raise OutputLocked("output-locked", target=target, path=beside, reason=error.strerror or error) from error
-    return WriteResult(beside, True, target, headers, open_by, removed_count[0])
+    return WriteResult(beside, True, target, headers, open_by, removed_count[0], changed)
 
 
 def _beside(target: Path) -> Path:
