@@ -4,15 +4,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..check.model import Submission
-from ..check.validate import check_file, report_text
-from ..findings import Finding, Report
 from ..i18n import msg
-from ..output.notify import write_feedback_copy
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
+
+if TYPE_CHECKING:
+    from ..check.model import Submission
 
 
 @main.command()
@@ -28,6 +28,9 @@ def validate(workspace: Path, files: tuple[Path, ...], as_json: bool, annotate_d
     """Check filled workbooks against the form specs. 校验已填写的工作簿。
 
     Exit 0 when no file has an error (warnings allowed), 1 otherwise."""
+    from ..check.validate import check_file, report_text
+    from ..output.notify import write_feedback_copy
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     subs = [check_file(path, ws) if path.is_file() else _not_found(path) for path in files]
@@ -50,6 +53,9 @@ def validate(workspace: Path, files: tuple[Path, ...], as_json: bool, annotate_d
 
 def _not_found(path: Path) -> Submission:
     """A path that names no file is a finding of its own, not "cannot open: is it in use?"."""
+    from ..findings import Finding, Report
+    from ..check.model import Submission
+
     return Submission(path, "", Report([Finding("file-not-found", value=path.name, params={"path": str(path)})]))
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..config import Workspace
 from ..errors import UsageError
 from ..i18n import msg
-from ..service.status import LATE_WEEKS, WorkspaceStatus, workspace_status
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
+
+if TYPE_CHECKING:
+    from ..service.status import WorkspaceStatus
 
 
 @main.command()
@@ -59,6 +62,8 @@ def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, lan
 def status(workspace: Path, lang: str | None) -> None:
     """Who submitted what and when, who has not submitted this week, and the last merge.
     谁在何时提交了什么、本周谁还没提交、最近一次合并。"""
+    from ..service.status import workspace_status
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     for line in status_lines(ws, workspace_status(ws, dt.datetime.now().astimezone()), lang):
@@ -71,6 +76,8 @@ def status(workspace: Path, lang: str | None) -> None:
 
 def status_lines(ws: Workspace, st: WorkspaceStatus, lang: str) -> list[str]:
     """The report `xlflow status` prints, one line per item."""
+    from ..service.status import LATE_WEEKS
+
     lines = [msg("status-title", lang, project=ws.project.name(lang), code=ws.project.code,
                  now=ws.show_time(st.now)), "", msg("status-latest", lang)]
     for row in st.departments:
