@@ -27,9 +27,13 @@ if TYPE_CHECKING:
 @click.option("--unattended", is_flag=True,
               help="Run by Task Scheduler or a service (`xlflow service install` sets it): refuses an inbox on a "
                    "mapped drive letter, which exists only in an interactive logon. 无人值守运行（计划任务、服务）。")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD[THH:MM]",
+              help="With --once: process the files as if on that day (merge as of it, received then), to replay "
+                   "a project's life. 与 --once 同用：按那一天处理（回放项目）。")
 @lang_option
 @handle_errors
-def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, lang: str | None) -> None:
+def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, as_of: str | None,
+          lang: str | None) -> None:
     """Watch the inbox: archive, check, accept or reject each file, re-merge, tell the submitter.
     With --once the exit code is 0 when every file was processed or is only waiting (still being
     written, open in Excel), 1 when a file failed (or the inbox was not reachable).
@@ -40,12 +44,13 @@ def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, lan
 
     ws = open_workspace(workspace)
     lang = lang or ws.lang
+    replay = _replay_clock(as_of, once)
     for folder in (ws.root, ws.folder("inbox")) if unattended else ():
         if drive := mapped_drive(folder):
             raise UsageError("watch-mapped-drive-unattended", folder=folder, drive=drive)
     log = setup_logging(ws)
     with workspace_lock(ws):
-        watcher = Watcher(ws, poll=poll, lang=lang, log=log)
+        watcher = Watcher(ws, poll=poll, lang=lang, log=log, **replay)
         with stop_on_signals(watcher):
             if once:
                 watcher.run_once()
@@ -53,6 +58,27 @@ def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, lan
                     sys.exit(1)
             else:
                 watcher.run(schedule=True)
+
+
+def _replay_clock(as_of: str | None, once: bool) -> dict:
+    """--as-of: the merge's day and the received time (that day at the time of day now, so files keep
+    their order; or the exact time given)."""
+    if as_of is None:
+        return {}
+    if not once:
+        raise UsageError("watch-as-of-needs-once")
+    try:
+        when = dt.datetime.fromisoformat(as_of)
+    except ValueError:
+        raise UsageError("watch-bad-as-of", value=as_of) from None
+    exact = "T" in as_of or " " in as_of
+
+    def clock() -> dt.datetime:
+        now = dt.datetime.now()
+        moment = when if exact else dt.datetime.combine(when.date(), now.time())
+        return moment.astimezone() if moment.tzinfo is None else moment
+
+    return {"today": when.date, "clock": clock}
 
 
 @main.command()
