@@ -112,7 +112,8 @@ def load_workspace(root: Path | str) -> Workspace:
             raise r.fail(key, Phrase("config-bad-email", value=address), section, address)
 
     watch = r.settings(data, "watch")
-    for key in ("settle_seconds", "rescan_seconds", "owner_file_max_wait", "max_attempts"):
+    for key in ("settle_seconds", "rescan_seconds", "owner_file_max_wait", "max_attempts", "history_days",
+                "history_weeks"):
         if getattr(watch, key) < 0:
             raise r.fail(key, Phrase("config-not-negative"), "watch")
 

@@ -31,7 +31,7 @@ from ..week import parts as weekparts, stored as weekrecord
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
-from . import chatting
+from . import chatting, retention
 from ..features.control.commands import backfill, record_plan
 from ..features.control.register import change_register
 from ..features.scorecard.week import make_scorecard
@@ -59,6 +59,7 @@ class MergeResult:
     mismatches: list[Mismatch] = field(default_factory=list)  # accepted/ files not merged (store/ledger.py)
     retired: list[Path] = field(default_factory=list)  # masters once written beside an open one, now in history/
     shared: ShareOutcome | None = None  # the department slices and calendars written after the merge
+    pruned: retention.Pruned | None = None  # old copies master/history/'s retention rule removed
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -70,6 +71,8 @@ class MergeResult:
         lines += self.layer_lines(lang)
         if self.history_path:
             lines.append(msg("merge-history", lang, path=self.history_path))
+        if self.pruned and self.pruned.count:
+            lines.append(msg("history-pruned", lang, count=self.pruned.count, size=f"{self.pruned.size / 2**20:.1f} MiB"))
         for sub in self.left_out:
             first = sub.report.errors[0].message(lang) if sub.report.errors else ""
             lines.append(msg("merge-left-out", lang, file=sub.path.name, errors=len(sub.report.errors), first=first))
@@ -232,10 +235,12 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     # and shows these as they were that day
     weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes, control)))
     history = _keep_history(written.path, dated) if dated is not None else None
+    pruned = (retention.after_merge(ws, db, as_of, written.path, [history, found.history, *retired])
+              if dated is not None else None)  # master/history/ stays bounded (service/retention.py)
     left_out = [s for s in submissions if not s.valid]
     shared = after_merge(ws, as_of, db, lang or ws.lang) if files is None else None  # each department its slice
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
-                       found, written.removed, written.open_by, mismatches, retired, shared)
+                       found, written.removed, written.open_by, mismatches, retired, shared, pruned)
 
 
 def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission],
