@@ -63,6 +63,7 @@ class ValidationContext:
     prefix: str  # the department's task-ID prefix, "RD"
     lists: Mapping[str, str]  # list key ("status", "department") -> the defined name of its values
     choices: Callable[[str], list[str]]  # list key -> its labels in `lang`
+    examples: Callable[[str], str] = str  # a hint with the sample's examples made the project's
 
 
 class FieldType:
@@ -305,7 +306,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _common(field: Field, ctx: ValidationContext) -> dict:
-    return {"input_title": _clip(field.label(ctx.lang), 32), "input_message": _clip(field.hint(ctx.lang), 255),
+    return {"input_title": _clip(field.label(ctx.lang), 32), "input_message": _clip(ctx.examples(field.hint(ctx.lang)), 255),
             "error_title": _clip(msg("gen-error-title", ctx.lang), 32), "ignore_blank": True}
 
 
