@@ -14,6 +14,7 @@ from typing import Iterable
 from ...config import Workspace
 from ...i18n import msg
 from ...spec.catalog import Enum, load_catalog
+from ...plan.model import percent_value
 from ...store.snapshots import Snapshot
 from ...workdays import Week, WorkCalendar, week_of
 from .versions import plan_changes
@@ -68,10 +69,7 @@ def _key(task: dict) -> tuple[str, str]:
 
 
 def _percent(task: dict) -> float:
-    try:
-        return float(task.get("percent") or 0)
-    except (TypeError, ValueError):
-        return 0.0
+    return percent_value(task.get("status") == "done", task.get("percent"))  # as the dashboard counts it
 
 
 def _ids(value: object) -> list[str]:
