@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING
 
 import click
@@ -44,7 +45,7 @@ def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, as_
 
     ws = open_workspace(workspace)
     lang = lang or ws.lang
-    replay = _replay_clock(as_of, once)
+    replay = _replay_clock(ws, as_of, once)
     for folder in (ws.root, ws.folder("inbox")) if unattended else ():
         if drive := mapped_drive(folder):
             raise UsageError("watch-mapped-drive-unattended", folder=folder, drive=drive)
@@ -60,9 +61,9 @@ def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, as_
                 watcher.run(schedule=True)
 
 
-def _replay_clock(as_of: str | None, once: bool) -> dict:
-    """--as-of: the merge's day and the received time (that day at the time of day now, so files keep
-    their order; or the exact time given)."""
+def _replay_clock(ws: Workspace, as_of: str | None, once: bool) -> dict:
+    """--as-of: the merge's day and the received time: that day at the time of day now, so files keep
+    their order, or the exact time given, in the project's time zone."""
     if as_of is None:
         return {}
     if not once:
@@ -72,11 +73,14 @@ def _replay_clock(as_of: str | None, once: bool) -> dict:
     except ValueError:
         raise UsageError("watch-bad-as-of", value=as_of) from None
     exact = "T" in as_of or " " in as_of
+    zone = ZoneInfo(ws.project.timezone) if ws.project.timezone else None
 
     def clock() -> dt.datetime:
-        now = dt.datetime.now()
+        now = ws.local(dt.datetime.now().astimezone()).replace(tzinfo=None)
         moment = when if exact else dt.datetime.combine(when.date(), now.time())
-        return moment.astimezone() if moment.tzinfo is None else moment
+        if moment.tzinfo is not None:
+            return moment
+        return moment.replace(tzinfo=zone) if zone else moment.astimezone()
 
     return {"today": when.date, "clock": clock}
 
