@@ -112,3 +112,26 @@ def test_the_baselines_read_once_are_those_the_single_queries_give(ws):
     read.add(made)  # what the merge does with a row it records
     assert list(read.current().items()) == list(store.current().items())
     assert read.history("MK-002") == store.history("MK-002")
+
+
+def test_the_current_week_replays_only_the_versions_after_the_walk_kept(ws, monkeypatch):
+    """Issue 21: the scorecard decoded every accepted version on record at every merge and brief.
+    The walk up to the end of the week before is kept, so only later versions (and the newest one
+    before them, the plan then) are decoded, and the figures are those of a full replay."""
+    db = StateDB(ws.state_db)
+    make_scorecard(ws, AS_OF, db)  # keeps the walks and the versions' task IDs
+    decoded = []
+    real = service._parsed
+    monkeypatch.setattr(service, "_parsed", lambda ws_, cache, record, known: decoded.append(record.sha256)
+                        or real(ws_, cache, record, known))
+    card = make_scorecard(ws, AS_OF, db)
+    everything = sum(len(db.versions(d.code)) for d in ws.departments)
+    monkeypatch.setattr(service, "_parsed", real)
+    assert card == without_memo(ws, AS_OF)
+    # per department the plan at the end of last week and this week's versions, not the 10 on record
+    assert len(set(decoded)) <= 2 * len(ws.departments) < everything, (len(set(decoded)), everything)
+    later = AS_OF + dt.timedelta(days=9)  # the next week: continued from the walk kept a week earlier
+    assert make_scorecard(ws, later, db) == without_memo(ws, later)
+    with db.transaction() as con:  # a kept walk that no longer matches the record is not used
+        con.execute("UPDATE score_walks SET walk=replace(walk, '\"digest\": \"', '\"digest\": \"x')")
+    assert make_scorecard(ws, later, db) == without_memo(ws, later)

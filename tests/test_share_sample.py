@@ -180,3 +180,18 @@ def test_a_merge_rewrites_only_the_files_whose_inputs_changed(tmp_path):
     config.write_text(config.read_text("utf-8") + "\n# edited\n", "utf-8")
     merge_workspace(ws, as_of=day, lang="zh")
     assert all(p.stat().st_mtime_ns != stamped[p] for p in files)
+
+
+def test_a_slice_is_judged_changed_by_its_own_parts_and_the_week_header_only(sample):
+    """Issue 21: each audience's digest took the repr of the whole week (every week's scorecard,
+    every version), which cost more than writing the slice and grew with the project's age."""
+    import dataclasses
+
+    from xlflow.share.publish import _inputs
+
+    ws, state = sample
+    piece = _scope(ws, state, "RD")
+    elsewhere = dataclasses.replace(state, scorecard=None, versions=(), critical_path=("MK-999",))
+    assert _inputs(dataclasses.replace(piece, state=elsewhere)) == _inputs(piece)
+    for header in ({"data_date": state.data_date - dt.timedelta(days=1)}, {"previous_tasks": None}):
+        assert _inputs(dataclasses.replace(piece, state=dataclasses.replace(state, **header))) != _inputs(piece)

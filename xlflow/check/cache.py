@@ -71,6 +71,10 @@ class SubmissionCache:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def has(self, sha256: str) -> bool:
+        """True when a parse of this content is cached (not checked: get() may still miss)."""
+        return self._path(sha256).is_file()
+
     def load(self, path: Path, ws: Workspace, received: dt.datetime | None = None) -> Submission:
         """The file's parsed submission: from the cache, or checked now and cached."""
         sub = self.get(file_sha256(path), path, received)

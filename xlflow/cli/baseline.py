@@ -3,16 +3,17 @@ per-task baselines (show without a name). `-w` and `--lang` go before or after t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..i18n import msg
-from ..features.control.commands import named_or_fail, set_named
-from ..features.control.baselines import Baseline, Baselines
-from ..store.state import StateDB
 from .app import handle_errors, lang_option, main, open_workspace
 from .merge import _as_of
 from ..workdays import day_text
+
+if TYPE_CHECKING:
+    from ..features.control.baselines import Baseline
 
 _ws_option = click.option("-w", "--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
                           default=None, help="Workspace folder (holds xlflow.toml). 工作区目录。")
@@ -43,6 +44,9 @@ def _common(workspace: Path | None, lang: str | None) -> tuple[Path, str | None]
 @handle_errors
 def set_command(workspace: Path | None, name: str, as_of: str | None, lang: str | None) -> None:
     """Keep the whole project's plan as a named baseline (never overwritten). 设定命名基线（不会覆盖）。"""
+    from ..store.state import StateDB
+    from ..features.control.commands import set_named
+
     workspace, lang = _common(workspace, lang)
     ws = open_workspace(workspace)
     lang = lang or ws.lang
@@ -56,6 +60,9 @@ def set_command(workspace: Path | None, name: str, as_of: str | None, lang: str 
 @handle_errors
 def list_command(workspace: Path | None, lang: str | None) -> None:
     """Every named baseline. 列出所有命名基线。"""
+    from ..features.control.baselines import Baselines
+    from ..store.state import StateDB
+
     workspace, lang = _common(workspace, lang)
     ws = open_workspace(workspace)
     lang = lang or ws.lang
@@ -75,6 +82,10 @@ def list_command(workspace: Path | None, lang: str | None) -> None:
 def show_command(workspace: Path | None, name: str | None, lang: str | None) -> None:
     """A named baseline's tasks; without NAME, every task's current baseline and where it comes from.
     显示命名基线的任务；不给名称则显示每个任务当前的基线及其来源。"""
+    from ..features.control.baselines import Baselines
+    from ..store.state import StateDB
+    from ..features.control.commands import named_or_fail
+
     workspace, lang = _common(workspace, lang)
     ws = open_workspace(workspace)
     lang = lang or ws.lang

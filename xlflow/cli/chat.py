@@ -6,9 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..chat.probe import probe
-from ..chat.runner import outbox, send_now
-from ..chat.status import status_lines
 from ..i18n import msg
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
@@ -26,6 +23,9 @@ def chat() -> None:
 def test_cmd(name: str | None, workspace: Path, lang: str | None) -> None:
     """Send one test message and print the platform's answer; re-opens a stopped group on success.
     发送一条测试消息并显示平台的答复；成功后恢复已停发的群。"""
+    from ..chat.probe import probe
+    from ..chat.status import status_lines
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     failed = False
@@ -48,6 +48,9 @@ def test_cmd(name: str | None, workspace: Path, lang: str | None) -> None:
 def send_cmd(workspace: Path, lang: str | None) -> None:
     """Send what waits in the chat outbox now, paced under each platform's rate.
     立即发送群消息发件箱中的消息（按平台限速）。"""
+    from ..chat.runner import outbox, send_now
+    from ..chat.status import status_lines
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     stats = send_now(ws)

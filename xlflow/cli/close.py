@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from ..closeout.archive import verify_archive
-from ..closeout.close import close_project, readiness_of, reopen_project
 from ..errors import XlflowError
 from ..i18n import default_lang, msg
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
@@ -26,6 +24,8 @@ from .app import handle_errors, lang_option, main, open_workspace, workspace_opt
 @handle_errors
 def close(workspace: Path, force: bool, check_only: bool, as_of: dt.datetime | None, lang: str | None) -> None:
     """Close the project: readiness, final report, lessons, freeze, archive pack. 项目收尾关闭。"""
+    from ..closeout.close import close_project, readiness_of
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     day = as_of.date() if as_of else dt.date.today()
@@ -64,6 +64,8 @@ def _print_readiness(readiness, lang: str) -> None:
 @handle_errors
 def reopen(workspace: Path, reason: str, lang: str | None) -> None:
     """Reopen a closed project; the reopen is logged. 重新打开已关闭的项目。"""
+    from ..closeout.close import reopen_project
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     undone = reopen_project(ws, reason)
@@ -76,6 +78,8 @@ def reopen(workspace: Path, reason: str, lang: str | None) -> None:
 @handle_errors
 def verify_archive_command(file: Path, lang: str | None) -> None:
     """Check an archive pack against its SHA-256 manifest. 校验归档包。"""
+    from ..closeout.archive import verify_archive
+
     lang = lang or default_lang()
     try:
         count, problems = verify_archive(file)

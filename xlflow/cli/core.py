@@ -8,10 +8,6 @@ import click
 from ..config import FOLDERS
 from ..errors import UsageError
 from ..i18n import default_lang, msg
-from ..output.department import generate_workbook, workbook_name
-from ..share.log import list_lines
-from ..service import dropfolders
-from ..service.scaffold import init_workspace
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
@@ -31,6 +27,9 @@ from .app import handle_errors, lang_option, main, open_workspace, workspace_opt
 def init(directory: Path, lang: str | None, sample: bool, force: bool, department_folders: bool,
          lessons: Path | None) -> None:
     """Create a workspace: xlflow.toml and its folders. 创建工作区。"""
+    from ..service import dropfolders
+    from ..service.scaffold import init_workspace
+
     if lang is None:
         from ..demo import sample_language
 
@@ -56,6 +55,10 @@ def init(directory: Path, lang: str | None, sample: bool, force: bool, departmen
 def generate(workspace: Path, departments: tuple[str, ...], all_departments: bool, out: Path | None,
              lang: str | None) -> None:
     """Write one blank workbook per department. 为每个部门生成工作簿。"""
+    from ..service import dropfolders
+    from ..output.department import generate_workbook, workbook_name
+    from ..share.log import list_lines
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     codes = ", ".join(d.code for d in ws.departments)

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from ..export.run import export_mspdi, export_tables, load
 from ..i18n import msg
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 from .merge import _as_of
@@ -31,6 +30,8 @@ def export() -> None:
 def mspdi(workspace: Path, as_of: str | None, out: Path | None, lang: str | None) -> None:
     """The master plan as MS Project XML (MSPDI): opens in MS Project, ProjectLibre, GanttProject.
     主计划导出为 MS Project XML，可用 MS Project、ProjectLibre、GanttProject 打开。"""
+    from ..export.run import export_mspdi, load
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     r = export_mspdi(ws, load(ws, _today(as_of)), out, lang)
@@ -50,6 +51,8 @@ def mspdi(workspace: Path, as_of: str | None, out: Path | None, lang: str | None
 def tables(workspace: Path, as_of: str | None, fmt: str, out: Path | None, lang: str | None) -> None:
     """The week as tidy tables for Power BI, FineBI, Tableau (columns: docs/exports.md).
     本周数据导出为规整数据表，供 Power BI、FineBI、Tableau 使用。"""
+    from ..export.run import export_tables, load
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     folder, written = export_tables(ws, load(ws, _today(as_of)), out, fmt)

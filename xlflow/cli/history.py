@@ -4,12 +4,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..i18n import msg
-from ..service.versions import VersionResult, accept_file, department_history, revert, status_label
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
+
+if TYPE_CHECKING:
+    from ..service.versions import VersionResult
 
 
 @main.command()
@@ -21,6 +24,8 @@ from .app import handle_errors, lang_option, main, open_workspace, workspace_opt
 def history(workspace: Path, department: str, as_json: bool, lang: str | None) -> None:
     """Every version of a department's plan, and the files rejected between them.
     某部门计划的所有版本，以及其间被退回的文件。"""
+    from ..service.versions import department_history
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     entries = department_history(ws, department, lang)
@@ -51,6 +56,8 @@ def history(workspace: Path, department: str, as_json: bool, lang: str | None) -
 def revert_command(workspace: Path, department: str, to_version: int | None, lang: str | None) -> None:
     """Make an earlier version of a department's plan current again (as a new version).
     将某部门计划恢复为较早的版本（记为新版本）。"""
+    from ..service.versions import revert
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     _done(revert(ws, department, to_version, dt.date.today(), lang=lang), ws, lang)
@@ -65,12 +72,16 @@ def revert_command(workspace: Path, department: str, to_version: int | None, lan
 def accept_command(workspace: Path, file: Path, department: str, lang: str | None) -> None:
     """Accept a file the intake refused (an older update date, a shorter plan) as the department's
     current version; it must still pass the checks. 接收被拒收的文件作为该部门的当前版本。"""
+    from ..service.versions import accept_file
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     _done(accept_file(ws, file, department, dt.date.today(), lang=lang), ws, lang)
 
 
 def _done(result: VersionResult, ws, lang: str) -> None:
+    from ..service.versions import status_label
+
     dept = ws.department(result.department)
     if result.unchanged:
         click.echo(msg("accept-no-change", lang, file=result.source, department=dept.name(lang),

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import MailError
 from ..i18n import msg
-from ..output.mail import RetryResult, retry_outbox
-from ..output.outbox import judged_line, waiting_mails
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
+
+if TYPE_CHECKING:
+    from ..output.mail import RetryResult
 
 
 @main.group()
@@ -30,6 +32,9 @@ def retry(workspace: Path, lang: str | None, dry_run: bool, include_held: bool) 
     """Send the e-mails still waiting in outbox/ (exit 1 if the server fails). A message a later
     event made wrong is withdrawn, an old one held (listed, not sent).
     补发发件箱中尚未发出的邮件（服务器失败时返回 1）；已被后续事件否定的邮件撤回，过旧的邮件暂缓。"""
+    from ..output.mail import retry_outbox
+    from ..output.outbox import waiting_mails
+
     from ..store.lock import workspace_lock
 
     ws = open_workspace(workspace)
@@ -60,6 +65,8 @@ def retry(workspace: Path, lang: str | None, dry_run: bool, include_held: bool) 
 
 def _show(result: RetryResult, lang: str) -> None:
     """What goes (in a dry run), what was withdrawn and why, what is held and how to send it."""
+    from ..output.outbox import judged_line
+
     for d in result.sent:
         if d.note == "mail-would-send":
             click.echo(msg("mail-would-send", lang, file=d.eml.name, recipients=", ".join(d.recipients)))

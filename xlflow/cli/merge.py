@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from ..service.merge import merge_workspace
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
@@ -35,6 +34,8 @@ def merge(workspace: Path, files: tuple[Path, ...], out: Path | None, as_of: str
 
     Without FILE: the latest accepted workbook of each department. With FILE: exactly
     those, each checked first; a file with errors is left out."""
+    from ..service.merge import merge_workspace
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     day = _as_of(as_of) or dt.date.today()

@@ -13,16 +13,17 @@ import inspect
 import io
 import tokenize
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..config import settings
 from ..errors import UsageError, XlflowError
 from ..i18n import _catalog, default_lang, msg
-from ..spec.catalog import Field, load_catalog
-from ..spec.master import load_master_spec
-from ..store.atomic import write_bytes
 from .app import handle_errors, main
+
+if TYPE_CHECKING:
+    from ..spec.catalog import Field
 
 REGENERATE = "xlflow reference --out docs/reference.md"
 # Where the tables a feature reads itself are described (config FEATURE_SECTIONS).
@@ -200,6 +201,8 @@ def _field_rows(fields: tuple[Field, ...]) -> list[str]:
 
 
 def forms_section() -> list[str]:
+    from ..spec.catalog import load_catalog
+
     catalog = load_catalog()
     out = ["## Forms and fields", "",
            f"The department workbook's forms (spec version {catalog.version}; workbooks from version "
@@ -238,6 +241,8 @@ def lists_section(catalog) -> list[str]:
 
 
 def master_section() -> list[str]:
+    from ..spec.master import load_master_spec
+
     out = ["## The master's coordinator columns", "",
            "Columns the coordinator fills in the master (`workbook_templates/master.toml`), kept across "
            "merges by the row's key.", ""]
@@ -281,6 +286,8 @@ def render() -> str:
 def reference(out: Path | None, check: bool) -> None:
     """The reference (commands, xlflow.toml, findings, forms) generated from the code.
     由代码生成参考文档（命令、配置、检查结果、表单）。"""
+    from ..store.atomic import write_bytes
+
     text, lang = render(), default_lang()
     if check:
         if out is None:

@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 
 from ..i18n import msg
-from ..service import wintask
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
@@ -24,6 +23,8 @@ def service() -> None:
 @handle_errors
 def install(workspace: Path, user: str | None, lang: str | None) -> None:
     """Register the task: at start-up and logon, restarted on failure. 注册任务：开机和登录时启动，失败后重启。"""
+    from ..service import wintask
+
     ws = open_workspace(workspace)
     wintask.require_windows()
     user = user or wintask.current_user()
@@ -37,6 +38,8 @@ def install(workspace: Path, user: str | None, lang: str | None) -> None:
 @handle_errors
 def remove(workspace: Path, lang: str | None) -> None:
     """Delete the task. 删除任务。"""
+    from ..service import wintask
+
     ws = open_workspace(workspace)
     click.echo(msg("service-removed", lang or ws.lang, name=wintask.remove(ws)))
 
@@ -47,6 +50,8 @@ def remove(workspace: Path, lang: str | None) -> None:
 @handle_errors
 def status(workspace: Path, lang: str | None) -> None:
     """Whether the task runs, and its last result. 任务是否在运行及上次结果。"""
+    from ..service import wintask
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     st = wintask.status(ws)
@@ -65,6 +70,8 @@ def status(workspace: Path, lang: str | None) -> None:
 def files(workspace: Path, user: str | None, lang: str | None) -> None:
     """Write the task XML and WinSW's service XML into .xlflow/ to review or use (any system).
     写出任务 XML 与 WinSW 服务 XML（任何系统均可）。"""
+    from ..service import wintask
+
     ws = open_workspace(workspace)
     user = user or wintask.current_user() or "DOMAIN\\user"
     task, winsw = wintask.write_task(ws, user), wintask.write_winsw(ws, user)

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ..i18n import msg
-from ..share.log import list_lines, log_lines
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
@@ -23,6 +22,8 @@ def share() -> None:
 @handle_errors
 def list_(workspace: Path, department: str | None, lang: str | None) -> None:
     """The sharing list in words. 以文字列出共享清单。"""
+    from ..share.log import list_lines
+
     ws = open_workspace(workspace)
     for line in list_lines(ws, lang or ws.lang, department.upper() if department else None):
         click.echo(line)
@@ -36,6 +37,8 @@ def list_(workspace: Path, department: str | None, lang: str | None) -> None:
 @handle_errors
 def log(workspace: Path, audience: str | None, sha: str | None, lang: str | None) -> None:
     """Who got which slice, when, with its hash. 谁在何时收到了哪个切片。"""
+    from ..share.log import log_lines
+
     ws = open_workspace(workspace)
     for line in log_lines(ws, lang or ws.lang, audience, sha):
         click.echo(line)

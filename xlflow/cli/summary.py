@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import UsageError
 from ..i18n import msg
-from ..week.brief import TROUBLE
-from ..output.mail import DeliveryResult
-from ..service.weekly import send_reminders, send_weekly_brief
 from ..workdays import parse_week
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 from .merge import _as_of as parse_day
+
+if TYPE_CHECKING:
+    from ..output.mail import DeliveryResult
 
 
 def _as_of(week: str | None, as_of: dt.date | None, week_start: int, today: dt.date) -> dt.date:
@@ -54,6 +55,9 @@ def _delivery_line(result: DeliveryResult, lang: str) -> list[str]:
 def summary(workspace: Path, week: str | None, as_of: str | None, send: bool, to: tuple[str, ...],
             remind: bool, lang: str | None, out: Path | None) -> None:
     """Write the weekly progress brief and its e-mail. 生成每周进度简报及邮件。"""
+    from ..week.brief import TROUBLE
+    from ..service.weekly import send_reminders, send_weekly_brief
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     day = _as_of(week, parse_day(as_of), ws.project.week_start, dt.date.today())  # one date message everywhere

@@ -5,16 +5,16 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..check.model import Submission
-from ..check.validate import check_file, report_text
 from ..errors import UsageError
 from ..i18n import msg
-from ..output.notify import write_feedback_copy
-from ..service.dryrun import intake_findings
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
+
+if TYPE_CHECKING:
+    from ..check.model import Submission
 
 
 @main.command()
@@ -31,6 +31,10 @@ def validate(workspace: Path, files: tuple[Path, ...], as_json: bool, annotate_d
     workspace's current plans (a dry run: nothing is recorded). 校验已填写的工作簿（与投递时的检查相同，不记录）。
 
     Exit 0 when no file has an error (warnings allowed), 1 otherwise."""
+    from ..check.validate import check_file, report_text
+    from ..service.dryrun import intake_findings
+    from ..output.notify import write_feedback_copy
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     missing = [str(path) for path in files if not path.is_file()]

@@ -4,14 +4,18 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 import click
 
 from ..config import Workspace
 from ..errors import UsageError
 from ..i18n import msg
-from ..service.status import LATE_WEEKS, WorkspaceStatus, workspace_status
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
+
+if TYPE_CHECKING:
+    from ..service.status import WorkspaceStatus
 
 
 @main.command()
@@ -24,9 +28,13 @@ from .app import handle_errors, lang_option, main, open_workspace, workspace_opt
 @click.option("--unattended", is_flag=True,
               help="Run by Task Scheduler or a service (`xlflow service install` sets it): refuses an inbox on a "
                    "mapped drive letter, which exists only in an interactive logon. 无人值守运行（计划任务、服务）。")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD[THH:MM]",
+              help="With --once: process the files as if on that day (merge as of it, received then), to replay "
+                   "a project's life. 与 --once 同用：按那一天处理（回放项目）。")
 @lang_option
 @handle_errors
-def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, lang: str | None) -> None:
+def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, as_of: str | None,
+          lang: str | None) -> None:
     """Watch the inbox: archive, check, accept or reject each file, re-merge, tell the submitter.
     With --once the exit code is 0 when every file was processed or is only waiting (still being
     written, open in Excel), 1 when a file failed (or the inbox was not reachable).
@@ -37,12 +45,13 @@ def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, lan
 
     ws = open_workspace(workspace)
     lang = lang or ws.lang
+    replay = _replay_clock(ws, as_of, once)
     for folder in (ws.root, ws.folder("inbox")) if unattended else ():
         if drive := mapped_drive(folder):
             raise UsageError("watch-mapped-drive-unattended", folder=folder, drive=drive)
     log = setup_logging(ws)
     with workspace_lock(ws):
-        watcher = Watcher(ws, poll=poll, lang=lang, log=log)
+        watcher = Watcher(ws, poll=poll, lang=lang, log=log, **replay)
         with stop_on_signals(watcher):
             if once:
                 watcher.run_once()
@@ -52,6 +61,30 @@ def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, lan
                 watcher.run(schedule=True)
 
 
+def _replay_clock(ws: Workspace, as_of: str | None, once: bool) -> dict:
+    """--as-of: the merge's day and the received time: that day at the time of day now, so files keep
+    their order, or the exact time given, in the project's time zone."""
+    if as_of is None:
+        return {}
+    if not once:
+        raise UsageError("watch-as-of-needs-once")
+    try:
+        when = dt.datetime.fromisoformat(as_of)
+    except ValueError:
+        raise UsageError("watch-bad-as-of", value=as_of) from None
+    exact = "T" in as_of or " " in as_of
+    zone = ZoneInfo(ws.project.timezone) if ws.project.timezone else None
+
+    def clock() -> dt.datetime:
+        now = ws.local(dt.datetime.now().astimezone()).replace(tzinfo=None)
+        moment = when if exact else dt.datetime.combine(when.date(), now.time())
+        if moment.tzinfo is not None:
+            return moment
+        return moment.replace(tzinfo=zone) if zone else moment.astimezone()
+
+    return {"today": when.date, "clock": clock}
+
+
 @main.command()
 @workspace_option
 @lang_option
@@ -59,6 +92,8 @@ def watch(workspace: Path, poll: float | None, once: bool, unattended: bool, lan
 def status(workspace: Path, lang: str | None) -> None:
     """Who submitted what and when, who has not submitted this week, and the last merge.
     谁在何时提交了什么、本周谁还没提交、最近一次合并。"""
+    from ..service.status import workspace_status
+
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     for line in status_lines(ws, workspace_status(ws, dt.datetime.now().astimezone()), lang):
@@ -71,6 +106,8 @@ def status(workspace: Path, lang: str | None) -> None:
 
 def status_lines(ws: Workspace, st: WorkspaceStatus, lang: str) -> list[str]:
     """The report `xlflow status` prints, one line per item."""
+    from ..service.status import LATE_WEEKS
+
     lines = [msg("status-title", lang, project=ws.project.name(lang), code=ws.project.code,
                  now=ws.show_time(st.now) + (msg("master-time-zone", lang, zone=ws.project.timezone)
                                              if ws.project.timezone else "")), "", msg("status-latest", lang)]

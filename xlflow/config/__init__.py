@@ -98,7 +98,8 @@ def load_workspace(root: Path | str) -> Workspace:
     email = _email(r, data, departments)
     calendar = r.settings(data, "calendar", china=project.language == "zh")
     watch = r.settings(data, "watch")
-    for key in ("settle_seconds", "rescan_seconds", "owner_file_max_wait", "max_attempts"):
+    for key in ("settle_seconds", "rescan_seconds", "owner_file_max_wait", "max_attempts", "history_days",
+                "history_weeks"):
         if getattr(watch, key) < 0:
             r.note(r.fail(key, Phrase("config-not-negative"), "watch"))
     summary = r.settings(data, "summary")

@@ -324,6 +324,7 @@ class Intake(OddFiles, Triage, Mailing):
             result = merge_workspace(self.ws, as_of=as_of)
         except XlflowError as exc:
             return None, exc.message(self.lang)
+        self.db.clear_merge_due()  # every accepted file is in it: a burst's deferred ones too
         note = " ".join(result.layer_lines(self.lang))  # open elsewhere, read back, edits in the master, accepted/
         return result.master_path, note
 

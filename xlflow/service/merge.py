@@ -36,7 +36,7 @@ from ..store.ledger import Mismatch, verify_accepted
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_start
-from . import chatting
+from . import chatting, retention
 from ..features.control.commands import backfill, record_plan
 from ..features.control.register import change_register
 from ..features.scorecard.week import make_scorecard
@@ -69,6 +69,7 @@ class MergeResult:
     week: Callable[[], WeekState] | None = field(default=None, repr=False)  # the week the merge stored (week/pipeline.py)
     saved_during: list[Path | None] = field(default_factory=list)  # saves of the master during the merge (read again)
     changes: list[ChangeRequest] = field(default_factory=list)  # the change register, with what its checks found
+    pruned: retention.Pruned | None = None  # old copies master/history/'s retention rule removed
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -80,6 +81,8 @@ class MergeResult:
         lines += self.layer_lines(lang)
         if self.history_path:
             lines.append(msg("merge-history", lang, path=self.history_path))
+        if self.pruned and self.pruned.count:
+            lines.append(msg("history-pruned", lang, count=self.pruned.count, size=f"{self.pruned.size / 2**20:.1f} MiB"))
         for sub in self.left_out:
             first = sub.report.errors[0].message(lang) if sub.report.errors else ""
             lines.append(msg("merge-left-out", lang, file=sub.path.name, errors=len(sub.report.errors), first=first))
@@ -253,10 +256,13 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     retired = retire_beside(ws, target) if not written.locked else []
     week = _record(ws, db, plan, written.path, submissions, changes, control, card)
     history = _keep_history(written.path, dated) if dated is not None else None
+    pruned = (retention.after_merge(ws, db, as_of, written.path, [history, found.history, *retired])
+              if dated is not None else None)  # master/history/ stays bounded (service/retention.py)
     left_out = [s for s in submissions if not s.valid]
     shared = after_merge(ws, as_of, db, lang or ws.lang, week) if week is not None else None  # each department its slice
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
-                       found, written.removed, written.open_by, mismatches, retired, shared, week, changes=changes)
+                       found, written.removed, written.open_by, mismatches, retired, shared, week, changes=changes,
+                       pruned=pruned)
 
 
 def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissions: list[Submission],

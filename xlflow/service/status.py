@@ -14,8 +14,7 @@ from ..output.outbox import waiting_mails
 from ..store.journal import NOT_REMOVED, JournalState
 from ..plan.lateness import LateSubmission, late_submissions
 from ..store.ledger import Mismatch, verify_accepted
-from ..store.state import MergeRecord, StateDB, SubmissionRecord
-from ..week.build import submitted as submitted_this_week
+from ..store.state import MergeRecord, StateDB, SubmissionRecord, submitted_departments
 from ..workdays import week_start
 
 RECENT = 10  # submissions listed at the end
@@ -50,7 +49,7 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
     latest = {s.department: s for s in subs if s.department}  # received order: the last one wins
     accepted = db.accepted()
     start = week_start(now.date(), ws.project.week_start)
-    submitted = submitted_this_week(ws, now.date(), db)  # now, not as the last merge saw it: files since count
+    submitted = submitted_departments(ws, start, db, until=now.date())  # now, not as the last merge saw it: files since count
     rows = tuple(DepartmentStatus(d, latest.get(d.code), accepted[d.code].version if d.code in accepted else None)
                  for d in ws.departments)
     entries = db.inbox_entries()

@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import hashlib
 import json
@@ -92,7 +94,7 @@ def write_files(ws: Workspace, state: WeekState, audiences: dict[str, frozenset[
     for audience, formats, piece, book, ics, found in planned:
         files = []
         if "xlsx" in formats and book is not None:
-            if written.changed(book, piece):
+            if written.changed(book, _inputs(piece)):
                 write_slice(ws, piece, book, lang, catalog)
             files.append(book)
         if "ics" in formats:
@@ -102,6 +104,14 @@ def write_files(ws: Workspace, state: WeekState, audiences: dict[str, frozenset[
         out.append(Published(audience, tuple(files)))
     written.save()
     return out
+
+
+def _inputs(piece: Slice) -> tuple:
+    """What a slice workbook is made of: the slice without the week's state, of which it shows only the
+    header (week, dates, whether there is a week before); the whole state's repr cost more than
+    writing the slice and grew with the project's history (issue 21)."""
+    st = piece.state
+    return dataclasses.replace(piece, state=None), st.week, st.data_date, st.as_of, st.previous_tasks is None
 
 
 class _Written:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Workspace
-from ..xlsx.bounded import clean
-from ..xlsx.feedback import is_feedback_copy
 from .atomic import atomic_path, write_bytes
 from .db import Database, register
 
@@ -57,6 +55,9 @@ def write_accepted(ws: Workspace, source: Path, department: str, file_name: str,
     """Make `source` the department's accepted workbook, then write its sidecar; each atomically.
     A fixed feedback copy is stored without xlflow's marks (findings sheet, fills, comments), so
     next week's reminder attaches a clean workbook; the archive keeps the file as received."""
+    from ..xlsx.bounded import clean  # openpyxl: imported when a file is accepted, not by `status`
+    from ..xlsx.feedback import is_feedback_copy
+
     target = workbook_path(ws, department)
     with atomic_path(target) as tmp:
         if not is_feedback_copy(source) or clean(source, tmp).path is None:  # bounded: see xlsx/bounded.py

@@ -156,6 +156,11 @@ class CoordinatorLayer:
             return con.execute("SELECT 1 FROM coordinator_reads WHERE path=? AND sha256=?",
                                (path, sha256)).fetchone() is not None
 
+    def read_contents(self) -> set[str]:
+        """The content hashes of every master file read back (its typing is recorded)."""
+        with self.db.transaction() as con:
+            return {r[0] for r in con.execute("SELECT sha256 FROM coordinator_reads")}
+
     def mark_read(self, path: str, sha256: str) -> None:
         with self.db.transaction() as con:
             con.execute("INSERT OR IGNORE INTO coordinator_reads VALUES (?,?,?)", (path, sha256, now_iso()))

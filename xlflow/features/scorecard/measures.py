@@ -24,6 +24,7 @@ from .model import (
     Scorecard,
     Trace,
     VersionIn,
+    WalkKept,
     WeekMemo,
 )
 
@@ -62,9 +63,14 @@ def _filled(row: Mapping[str, object]) -> dict[str, object]:
     return {k: v for k, v in row.items() if v is not None and v != ""}
 
 
-def walk(versions: Iterable[VersionIn]) -> _Walk:
-    """Replay the versions in order (the caller passes those received up to a cutoff)."""
+def walk(versions: Iterable[VersionIn], start: _Walk | None = None) -> _Walk:
+    """Replay the versions in order (the caller passes those received up to a cutoff), from `start`
+    (the walk up to the version before the first of them) when given."""
     w, before = _Walk(), {}
+    if start is not None:
+        w = _Walk(start.tasks, dict(start.done_since), dict(start.blocked_since), dict(start.updated),
+                  dict(start.issues), dict(start.answered))
+        before = start.tasks
     for v in versions:
         day = v.received.date()
         for tid, row in v.tasks.items():
@@ -97,10 +103,13 @@ class _Department:
         self.versions = sorted(versions, key=lambda v: (v.received, v.version))
         self.files = sorted(files, key=lambda f: f.received)
 
-    def figures(self, week: Week, as_of: dt.date) -> tuple[Figures, list[Trace]]:
+    def figures(self, week: Week, as_of: dt.date, start: tuple[dt.datetime, _Walk] | None = None
+                ) -> tuple[Figures, list[Trace]]:
+        """The figures at the week's cutoff; `start`: the walk up to an earlier moment (replayed from there)."""
         end = cutoff(week, as_of)
         day = end.date()
-        w = walk(v for v in self.versions if v.received <= end)
+        since = start[0] if start is not None else dt.datetime.min
+        w = walk((v for v in self.versions if since < v.received <= end), start[1] if start is not None else None)
         w.baselines = {tid: self.baseline(tid, end) for tid in w.tasks}
         traces = (self.on_time(w, end) + self.slip(w, end) + self.punctuality(end) + self.first_time(end)
                   + self.blocked(w, day) + self.answered(w, end) + self.stale(w, day))
@@ -252,6 +261,31 @@ def week_key(dept: "_Department", week: Week, as_of: dt.date, context: str = "")
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
+def versions_digest(versions: Sequence[VersionIn]) -> str:
+    return hashlib.sha256(repr([(v.version, v.received.isoformat(), v.file_name, v.own, v.sha256)
+                                for v in versions]).encode("utf-8")).hexdigest()
+
+
+def _resume(dept: _Department, end: dt.datetime, memo: WeekMemo | None) -> tuple[dt.datetime, _Walk] | None:
+    """The walk up to `end` (the week before's cutoff), continued from the one kept when it is still
+    true, and kept for the next run; None without a memo."""
+    if memo is None:
+        return None
+    upto = [v for v in dept.versions if v.received <= end]
+    kept, start = memo.walks.get(dept.code), None
+    if kept is not None and kept.cutoff <= end:
+        before = [v for v in upto if v.received <= kept.cutoff]
+        if versions_digest(before) == kept.digest and (before[-1].sha256 if before else "") == kept.last:
+            plan = before[-1].tasks if before else {}
+            start = (kept.cutoff, _Walk(plan, dict(kept.done_since), dict(kept.blocked_since), dict(kept.updated),
+                                        dict(kept.issues), dict(kept.answered)))
+    since = start[0] if start is not None else dt.datetime.min
+    w = walk((v for v in upto if since < v.received), start[1] if start is not None else None)
+    memo.new_walks[dept.code] = WalkKept(end, versions_digest(upto), upto[-1].sha256 if upto else "", w.done_since,
+                                         w.blocked_since, w.updated, w.issues, w.answered)
+    return end, w
+
+
 def compute_scorecard(departments: Sequence[str], versions: Iterable[VersionIn], files: Iterable[FileIn],
                       weeks: Sequence[Week], as_of: dt.date, baseline: BaselineDue, deadline: Deadline,
                       calendar: WorkCalendar, memo: WeekMemo | None = None) -> Scorecard:
@@ -273,7 +307,8 @@ def compute_scorecard(departments: Sequence[str], versions: Iterable[VersionIn],
                 memo.used[key] = figures.encode()
                 by_week.append(figures)
                 continue
-            figures, found = dept.figures(week, as_of)
+            start = _resume(dept, cutoff(weeks[i - 1], as_of), memo) if i == len(weeks) - 1 and i > 0 else None
+            figures, found = dept.figures(week, as_of, start)
             by_week.append(figures)
             if i == len(weeks) - 1:
                 traces += found

@@ -141,3 +141,21 @@ class WeekMemo:
     kept: Mapping[str, list[int]]
     context: str = ""
     used: dict[str, list[int]] = field(default_factory=dict)
+    walks: Mapping[str, "WalkKept"] = field(default_factory=dict)  # department -> its walk kept at a week's end
+    new_walks: dict[str, "WalkKept"] = field(default_factory=dict)  # the walks to keep now
+
+
+@dataclass(frozen=True)
+class WalkKept:
+    """What a department's versions up to a cutoff told (measures._Walk without the plan, which is
+    the newest version's: `last`), kept so the current week replays only the versions after it.
+    `digest`: of the versions up to the cutoff; another digest (a version restored, removed) means
+    it is not used."""
+    cutoff: dt.datetime
+    digest: str
+    last: str  # sha256 of the newest version up to the cutoff ("" when none)
+    done_since: Mapping[str, dt.date]
+    blocked_since: Mapping[str, dt.date]
+    updated: Mapping[str, dt.date]
+    issues: Mapping[str, Mapping[str, object]]
+    answered: Mapping[str, dt.datetime]

@@ -10,6 +10,8 @@ import datetime as dt
 import json
 from typing import Mapping
 
+from .model import WalkKept
+
 from ...store.db import Database, register
 
 KEEP_DAYS = 120  # a key not used for this long is deleted (a week's key is used at every merge)
@@ -19,6 +21,14 @@ CREATE TABLE IF NOT EXISTS score_weeks (
     key TEXT PRIMARY KEY,  -- week_key's digest
     figures TEXT NOT NULL,  -- JSON list of the numbers (Figures.encode)
     used TEXT NOT NULL  -- the day it was last used
+);
+CREATE TABLE IF NOT EXISTS score_version_tasks (  -- a version's task IDs: a past week's key needs no decode
+    sha256 TEXT PRIMARY KEY,
+    ids TEXT NOT NULL  -- JSON list, in the version's order
+);
+CREATE TABLE IF NOT EXISTS score_walks (  -- each department's walk up to the end of the last week over
+    department TEXT PRIMARY KEY,
+    walk TEXT NOT NULL  -- JSON (model.WalkKept)
 );
 """
 register("store.scoreweeks", SCHEMA)
@@ -41,3 +51,70 @@ def save(db: Database, used: Mapping[str, list[int]], kept: Mapping[str, list[in
                         [(day, k, day) for k in used if k in kept])
         con.execute("DELETE FROM score_weeks WHERE used < ?", ((dt.date.fromisoformat(day)
                                                                 - dt.timedelta(days=KEEP_DAYS)).isoformat(),))
+
+
+def version_ids(db: Database) -> dict[str, list[str]]:
+    with db.transaction() as con:
+        return {sha: json.loads(ids) for sha, ids in con.execute("SELECT sha256, ids FROM score_version_tasks")}
+
+
+def save_versions(db: Database, ids: Mapping[str, list[str]]) -> None:
+    with db.transaction() as con:
+        con.executemany("INSERT OR REPLACE INTO score_version_tasks VALUES (?,?)",
+                        [(sha, json.dumps(v, ensure_ascii=False)) for sha, v in ids.items()])
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return {"$t": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, dict):
+        return {"$m": [[k, _encode(v)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return {"$l": [_encode(v) for v in value], "$tuple": isinstance(value, tuple)}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(type(value).__name__)  # not kept: the week is replayed in full instead
+
+
+def _decode(value: object) -> object:
+    if isinstance(value, dict):
+        if "$t" in value:
+            return dt.datetime.fromisoformat(value["$t"])
+        if "$d" in value:
+            return dt.date.fromisoformat(value["$d"])
+        if "$m" in value:
+            return {k: _decode(v) for k, v in value["$m"]}
+        items = [_decode(v) for v in value["$l"]]
+        return tuple(items) if value.get("$tuple") else items
+    return value
+
+
+def load_walks(db: Database) -> dict[str, WalkKept]:
+    out = {}
+    with db.transaction() as con:
+        rows = con.execute("SELECT department, walk FROM score_walks").fetchall()
+    for department, text in rows:
+        try:
+            d = _decode(json.loads(text))
+            out[department] = WalkKept(d["cutoff"], d["digest"], d["last"], d["done_since"], d["blocked_since"],
+                                       d["updated"], d["issues"], d["answered"])
+        except (ValueError, KeyError, TypeError):
+            continue  # unreadable: that department's week is replayed in full
+    return out
+
+
+def save_walks(db: Database, walks: Mapping[str, WalkKept]) -> None:
+    rows = []
+    for department, w in walks.items():
+        try:
+            rows.append((department, json.dumps(_encode({
+                "cutoff": w.cutoff, "digest": w.digest, "last": w.last, "done_since": dict(w.done_since),
+                "blocked_since": dict(w.blocked_since), "updated": dict(w.updated),
+                "issues": {k: dict(v) for k, v in w.issues.items()}, "answered": dict(w.answered)}),
+                ensure_ascii=False)))
+        except TypeError:
+            continue
+    with db.transaction() as con:
+        con.executemany("INSERT OR REPLACE INTO score_walks VALUES (?,?)", rows)

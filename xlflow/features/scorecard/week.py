@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Mapping
+import functools
+from typing import Callable, Iterator, Mapping, Sequence
 
 from ...check.model import Submission
 from ...config import Workspace
@@ -32,6 +33,63 @@ def local(ws: Workspace, moment: dt.datetime) -> dt.datetime:
     return ws.local(moment).replace(tzinfo=None)
 
 
+class _Rows:
+    """One version's task rows and issue log, decoded from the parse cache only when a measure
+    needs them (a past week's figures are kept, and the current week continues from the walk kept
+    at the end of the week before: most versions are never decoded). Its task IDs come from
+    `ids` when known, without decoding."""
+
+    def __init__(self, load: Callable[[], Submission | None], ids: list[str] | None, decoded: dict) -> None:
+        self._load, self.ids, self._decoded, self._got = load, ids, decoded, None
+
+    def get(self) -> tuple[dict, tuple]:
+        if self._got is None:
+            sub = self._load()
+            self._got = (task_values(sub), tuple(dict(r.values) for r in sub.data.rows("issues", "log"))) \
+                if sub is not None and sub.data is not None else ({}, ())
+            if sub is not None and self.ids is None:
+                self.ids = list(self._got[0])
+                self._decoded[sub.sha256] = self.ids
+        return self._got
+
+
+class _Tasks(Mapping):
+    def __init__(self, rows: _Rows) -> None:
+        self.rows = rows
+
+    def __getitem__(self, key: str) -> Mapping[str, object]:
+        return self.rows.get()[0][key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows.ids if self.rows.ids is not None else self.rows.get()[0])
+
+    def __len__(self) -> int:
+        return len(self.rows.ids if self.rows.ids is not None else self.rows.get()[0])
+
+    def __eq__(self, other: object) -> bool:
+        return dict(self.rows.get()[0]) == (dict(other) if isinstance(other, Mapping) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _Issues(Sequence):
+    def __init__(self, rows: _Rows) -> None:
+        self.rows = rows
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self.rows.get()[1][i]
+
+    def __len__(self) -> int:
+        return len(self.rows.get()[1])
+
+
+def _readable(cache: SubmissionCache, record: SubmissionRecord, known: Mapping[str, Submission]) -> bool:
+    if not record.sha256:
+        return False
+    return record.sha256 in known or cache.has(record.sha256) or bool(
+        record.archive_path and Path(record.archive_path).is_file())
+
+
 def _parsed(ws: Workspace, cache: SubmissionCache, record: SubmissionRecord,
             known: Mapping[str, Submission]) -> Submission | None:
     """A version's parsed workbook: one the caller already holds, the parse cache, or its archived file."""
@@ -52,17 +110,22 @@ def _version(ws: Workspace, code: str, number: int, received: dt.datetime, file_
     return VersionIn(code, number, local(ws, received), file_name, own, task_values(sub), issues, sub.sha256 or "")
 
 
-def read_versions(ws: Workspace, db: StateDB, known: Mapping[str, Submission] | None = None) -> list[VersionIn]:
-    """Every accepted version of every department with its tasks and issue log. A department the
-    database knows no version of counts by its accepted/ workbook (put there by hand or restored)."""
+def read_versions(ws: Workspace, db: StateDB, known: Mapping[str, Submission] | None = None,
+                  decoded: dict[str, list[str]] | None = None) -> list[VersionIn]:
+    """Every accepted version of every department with its tasks and issue log (decoded when first
+    used; `decoded` collects the task IDs of versions decoded for the first time). A department
+    the database knows no version of counts by its accepted/ workbook (put there by hand or restored)."""
     cache, known = SubmissionCache(ws, load_catalog()), known or {}
+    ids, decoded = scoreweeks.version_ids(db), decoded if decoded is not None else {}
     out: list[VersionIn] = []
     for d in ws.departments:
         for record in db.versions(d.code):
-            sub = _parsed(ws, cache, record, known)
-            if sub is not None and sub.data is not None:  # an archive lost: that version cannot be read
-                out.append(_version(ws, d.code, record.version or 0, record.received, record.file_name,
-                                    not (record.note or "").startswith(RESTORED), sub))
+            if not _readable(cache, record, known):
+                continue  # an archive lost: that version cannot be read
+            rows = _Rows(functools.partial(_parsed, ws, cache, record, known), ids.get(record.sha256), decoded)
+            out.append(VersionIn(d.code, record.version or 0, local(ws, record.received), record.file_name,
+                                 not (record.note or "").startswith(RESTORED), _Tasks(rows), _Issues(rows),
+                                 record.sha256))
     have = {v.department for v in out}
     for a in read_accepted(ws):
         if a.department not in have and a.path is not None and a.received is not None:
@@ -126,17 +189,20 @@ def make_scorecard(ws: Workspace, as_of: dt.date, db: StateDB | None = None,
     caller holds already (the merge's), by sha256, so they are not read again; `base`: the
     baselines it read."""
     db = db or StateDB(ws.state_db)
-    versions, files = read_versions(ws, db, known), read_files(ws, db)
+    decoded: dict[str, list[str]] = {}
+    versions, files = read_versions(ws, db, known, decoded), read_files(ws, db)
     calendar = WorkCalendar.from_settings(ws.calendar)
     first = min((f.received.date() for f in files if f.result == "accepted"), default=None)
     if first is not None:
         first = max(first, ws.project.start)
     weeks = score_weeks(first, as_of, ws.project.week_start)
-    memo = WeekMemo(scoreweeks.load(db), _context(ws, calendar))  # past weeks: computed once
+    memo = WeekMemo(scoreweeks.load(db), _context(ws, calendar), walks=scoreweeks.load_walks(db))  # past weeks: once
     card = compute_scorecard([d.code for d in ws.departments], versions, files, weeks, as_of,
                              baseline_dates(ws, db, versions, base), lambda week: deadline_of(ws, week), calendar,
                              memo)
     scoreweeks.save(db, memo.used, memo.kept)
+    scoreweeks.save_versions(db, decoded)
+    scoreweeks.save_walks(db, memo.new_walks)
     return card
 
 

@@ -17,42 +17,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
-from watchdog.observers.polling import PollingObserver
-
-from .config import Workspace
-from .errors import XlflowError
-from .i18n import msg
-from .output.mail import CircuitBreaker, use_breaker
-from .service import chatting, dropfolders, upkeep
-from .service.intake import Intake, Outcome
-from .service.staging import classify
-from .service.upkeep import LOGGER_NAME, setup_logging, stop_on_signals  # noqa: F401 - the watcher's API
-from .store.journal import JournalState
-from .store.lock import on_network_share, workspace_lock
-from .store.state import StateDB
+from ..config import Workspace
+from ..errors import XlflowError
+from ..i18n import msg
+from ..output.mail import CircuitBreaker, use_breaker
+from ..service import chatting, dropfolders, upkeep
+from ..service.intake import Intake, Outcome
+from ..service.staging import classify
+from ..service.upkeep import LOGGER_NAME, setup_logging, stop_on_signals  # noqa: F401 - the watcher's API
+from ..store.journal import JournalState
+from ..store.lock import on_network_share, workspace_lock
+from ..store.state import StateDB
+from .observer import ObserverMixin
 
 REPORTED = ("accepted", "rejected", "unreadable", "duplicate", "left")
 
 
-class _Handler(FileSystemEventHandler):
-    """Runs in the observer's thread: only hands the path over (an exception would kill it silently)."""
-
-    def __init__(self, notify: Callable[[str], None]) -> None:
-        self.notify = notify
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        try:
-            if event.is_directory or event.event_type not in ("created", "modified", "moved", "closed"):
-                return
-            path = event.dest_path if event.event_type == "moved" else event.src_path
-            self.notify(os.fsdecode(path))
-        except Exception:  # noqa: BLE001 - see the class docstring
-            pass
-
-
-class Watcher:
+class Watcher(ObserverMixin):
     """The worker: pending paths in arrival order, each processed when due; the observer and
     the rescan only add to them. `today` gives the merge's as-of date and `clock` the time a file
     counts as received (parameters for tests and the demo)."""
@@ -82,6 +63,7 @@ class Watcher:
         self.observer = None
         self.outcomes: list[Outcome] = []
         self.merge_owed = True  # check once at start: a crash may have left a merge undone
+        self.owed_since: float | None = None  # when a burst's first file was accepted without merging
         self.on_processed: Callable[[Outcome], None] | None = None
         self.postponed: set[Path] = set()  # --once: files open elsewhere, left for the next run
         self.failed: dict[Path, str] = {}  # files whose last try failed (not: still being written)
@@ -148,54 +130,6 @@ class Watcher:
         self.reported.clear()
         return missed
 
-    # --- the observer -------------------------------------------------------------------------
-
-    PROBE_SECONDS = 1.5  # how long the start-up probe waits for its own event
-
-    def start_observer(self) -> None:
-        observer = PollingObserver(timeout=self.poll) if self.poll else Observer()
-        observer.schedule(_Handler(self.notify), str(self.inbox), recursive=dropfolders.enabled(self.ws))
-        observer.daemon = True
-        observer.start()
-        self.observer = observer
-        if not self.poll and not self.probed:
-            self.probed = True
-            if not self._events_arrive():  # a mount not in the list that sends no events (FUSE, a NAS)
-                self.poll = 5.0
-                self.log.warning(msg("watch-probe-polling", self.lang, inbox=self.inbox, seconds=self.poll))
-                self.stop_observer()
-                self.start_observer()
-
-    def _events_arrive(self) -> bool:
-        return upkeep.events_arrive(self.inbox / self.probe_name, self.probe_seen, self.PROBE_SECONDS)
-
-    def _missed(self, count: int) -> None:
-        """A rescan found files no event reported: restart a deaf observer; native events that miss
-        files (a network mount the probe cannot tell: its own writes through the mount do raise
-        events, another PC's do not) give way to polling for good."""
-        if not self.poll:
-            self.poll = 5.0
-            self.log.warning(msg("watch-missed-polling", self.lang, count=count, inbox=self.inbox, seconds=self.poll))
-        else:
-            self.log.warning(msg("watch-missed", self.lang, count=count))
-        self.restart_observer()
-
-    def stop_observer(self) -> None:
-        if self.observer is not None:
-            try:
-                self.observer.stop()
-                self.observer.join(timeout=5)
-            except Exception:  # noqa: BLE001 - a dead observer may fail to stop; it is replaced anyway
-                pass
-            self.observer = None
-
-    def restart_observer(self) -> None:
-        self.stop_observer()
-        try:
-            self.start_observer()
-        except OSError as exc:  # the share is gone: the rescan keeps trying
-            self.log.warning(msg("watch-inbox-missing", self.lang, inbox=self.inbox, error=exc))
-
     # --- processing ---------------------------------------------------------------------------
 
     def _next_due(self) -> Path | None:
@@ -211,9 +145,20 @@ class Watcher:
             return 3600.0
         return max(0.0, min(self.pending.values()) - time.monotonic())
 
-    def process(self, path: Path) -> Outcome | None:
+    BURST_MAX_SECONDS = 120.0  # a merge owed this long is done even while files keep arriving
+
+    def _more_coming(self, path: Path | None = None) -> bool:
+        """Another file is due now or within the settle time (the rest of a burst: a bulk copy's
+        files become due milliseconds apart), not one that failed; the merge waits for it, but
+        not longer than BURST_MAX_SECONDS."""
         now = time.monotonic()
-        burst = any(p != path and due <= now for p, due in self.pending.items())
+        if self.owed_since is not None and now - self.owed_since > self.BURST_MAX_SECONDS:
+            return False
+        horizon = now + max(1.0, self.ws.watch.settle_seconds)
+        return any(p != path and due <= horizon and p not in self.failed for p, due in self.pending.items())
+
+    def process(self, path: Path) -> Outcome | None:
+        burst = self._more_coming(path)
         try:
             outcome = self.intake.process_file(path, as_of=self.today(), now=self.clock() if self.clock else None,
                                                merge=not burst)
@@ -227,7 +172,9 @@ class Watcher:
         self.failed.pop(path, None)
         if outcome.final:
             self.pending.pop(path, None)
-            self.merge_owed |= burst and outcome.result == "accepted"
+            if burst and outcome.result == "accepted":
+                self.merge_owed = True
+                self.owed_since = self.owed_since or time.monotonic()
             if outcome.result in REPORTED:
                 self.log.info(outcome.line(self.lang))
                 self.outcomes.append(outcome)
@@ -257,7 +204,7 @@ class Watcher:
         """One merge after a burst of accepted files (they were accepted without merging each)."""
         if not self.merge_owed:
             return
-        self.merge_owed = False
+        self.merge_owed, self.owed_since = False, None
         try:
             done = self.intake.merge_if_due(self.today())
         except Exception as exc:  # noqa: BLE001 - the flag stays set: the next start merges again
@@ -303,7 +250,7 @@ class Watcher:
                 self.stop_event.wait(min(0.5, self._seconds_to_next()))
                 continue
             outcome = self.process(path)
-            if self._next_due() is None:
+            if not self._more_coming():
                 self.merge_if_owed()
             if outcome is not None and outcome.result == "postponed":
                 self.postponed.add(path)
@@ -370,7 +317,7 @@ class Watcher:
             now = time.monotonic()
             if path is not None:
                 self.process(path)
-                if self._next_due() is None:
+                if not self._more_coming():
                     self.merge_if_owed()
             elif now >= next_schedule and (not self._work_due_soon() or now >= next_schedule + self.SCHEDULE_MAX_WAIT):
                 self.run_schedule()  # files about to be ready first, but a file that never settles blocks nothing

@@ -1,0 +1,114 @@
+"""Bounded disk: the retention rule of master/history/ (issue 21).
+
+Every merge leaves two files there: the dated copy of the master it wrote (`<code>-master-<day>.xlsx`)
+and the master it replaced (`<code>-master-replaced-<stamp>.xlsx`, kept by the coordinator's
+read-back). Kept: every copy whose merge day is within `[watch] history_days` of the merge's day,
+then the last copy of each week (for `history_weeks` weeks, 0: for good). A copy is removed only when
+nothing in it exists only there: its content is exactly what xlflow wrote (recorded below at each
+merge), or the coordinator's read-back read it and recorded its typing (coordinator_reads, by
+content). A copy this module knows nothing of (made before it, or put there by hand) is kept.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..config import Workspace
+from ..store.db import Database, now_iso, register
+from ..features.coordinator.table import CoordinatorLayer
+from ..workdays import week_of
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS master_written (  -- the content of every master xlflow wrote
+    sha256 TEXT PRIMARY KEY,
+    written TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS master_copies (  -- the files in master/history/, by name
+    name TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    day TEXT NOT NULL  -- the as-of day of the merge that kept it
+);
+"""
+register("service.retention", SCHEMA)
+REPLACED = "-replaced-"  # in the name of a master kept when replaced (features/coordinator/readback.py)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    count: int = 0
+    size: int = 0  # bytes freed
+
+
+def _sha(path: Path) -> str | None:
+    try:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def after_merge(ws: Workspace, db: Database, as_of: dt.date, written: Path, kept: Iterable[Path | None]) -> Pruned:
+    """Record what this merge wrote and the copies it kept in master/history/ (its dated copy, the
+    master it replaced, masters retired from beside it), then apply the rule as of `as_of`."""
+    sha = _sha(written)
+    with db.transaction() as con:
+        if sha is not None:
+            con.execute("INSERT OR IGNORE INTO master_written VALUES (?,?)", (sha, now_iso()))
+        for path in kept:
+            copy_sha = _sha(path) if path is not None and path.parent == history_folder(ws) else None
+            if copy_sha is not None:
+                con.execute("INSERT OR REPLACE INTO master_copies VALUES (?,?,?)",
+                            (path.name, copy_sha, as_of.isoformat()))
+    return prune(ws, db, as_of)
+
+
+def history_folder(ws: Workspace) -> Path:
+    return ws.folder("master") / "history"
+
+
+def to_remove(ws: Workspace, db: Database, as_of: dt.date) -> list[Path]:
+    """The copies the rule removes as of `as_of` (only safe ones)."""
+    days, weeks = ws.watch.history_days, ws.watch.history_weeks
+    folder = history_folder(ws)
+    if days <= 0 or not folder.is_dir():
+        return []
+    with db.transaction() as con:
+        known = {n: (s, dt.date.fromisoformat(d)) for n, s, d in con.execute("SELECT name, sha256, day FROM master_copies")}
+        safe = {r[0] for r in con.execute("SELECT sha256 FROM master_written")}
+    safe |= CoordinatorLayer(db).read_contents()  # read back: what the coordinator typed is recorded
+    # by day, a day's dated copy (the master as that day's last merge wrote it) after the masters it replaced
+    present = sorted((known[p.name][1], REPLACED not in p.name, p.name, p) for p in folder.iterdir() if p.name in known)
+    last_of_week: dict[dt.date, str] = {}
+    for day, _, name, _ in present:  # the last one of a week wins
+        last_of_week[week_of(day, ws.project.week_start).start] = name
+    recent, oldest_week = as_of - dt.timedelta(days=days), as_of - dt.timedelta(weeks=weeks)
+    out = []
+    for day, _, name, path in present:
+        if day > recent:
+            continue
+        weekly = last_of_week[week_of(day, ws.project.week_start).start] == name
+        if weekly and (weeks <= 0 or day > oldest_week):
+            continue
+        if known[name][0] in safe and _sha(path) == known[name][0]:  # unchanged since it was kept
+            out.append(path)
+    return out
+
+
+def prune(ws: Workspace, db: Database, as_of: dt.date) -> Pruned:
+    count = size = 0
+    for path in to_remove(ws, db, as_of):
+        try:
+            freed = path.stat().st_size
+            path.unlink()
+        except OSError:
+            continue
+        count, size = count + 1, size + freed
+        with db.transaction() as con:
+            con.execute("DELETE FROM master_copies WHERE name=?", (path.name,))
+    return Pruned(count, size)
