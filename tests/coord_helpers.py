@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
-from merge_helpers import D, task
 
+from merge_helpers import D, task
 from xlflow.output.department import generate_workbook
 from xlflow.service import merge
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from xlflow.week.brief import build_brief
 from xlflow.store.state import StateDB
+from xlflow.week.brief import build_brief
 from xlflow.week.state import WeekState
 from xlflow.week.tasks import department_weeks, items_of, tasks_of
 from xlflow.workdays import week_of

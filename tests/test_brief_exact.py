@@ -10,14 +10,13 @@ from summary_helpers import AS_OF, brief_of, week46, week47
 from summary_helpers import task as snap_task
 from validate_helpers import fill
 from watch_helpers import make_ws
-
-from xlflow.week.brief import render_brief
 from xlflow.output.department import workbook_name
+from xlflow.plan.lateness import late_submissions
 from xlflow.service.status import workspace_status
 from xlflow.service.weekly import make_brief
-from xlflow.plan.lateness import late_submissions
 from xlflow.store.snapshots import Snapshot
 from xlflow.store.state import StateDB
+from xlflow.week.brief import render_brief
 
 D = dt.date
 W46, W47 = D(2026, 11, 13), D(2026, 11, 20)  # Fridays

@@ -10,14 +10,14 @@ import datetime as dt
 
 import openpyxl
 import pytest
+
 from guard_e2e_helpers import blank, body, label, mails, run_one, task
 from mail_helpers import SMTPServer, tls_cert, with_smtp  # noqa: F401 - tls_cert is a fixture
 from validate_helpers import fill
 from watch_helpers import make_ws
-
+from xlflow.features.control.baselines import ACCEPTED, Baselines
 from xlflow.output.department import workbook_name
 from xlflow.service.weekly import send_weekly_brief
-from xlflow.features.control.baselines import ACCEPTED, Baselines
 from xlflow.store.state import StateDB
 
 W1, W2, W3 = dt.date(2026, 11, 13), dt.date(2026, 11, 18), dt.date(2026, 11, 20)

@@ -8,12 +8,12 @@ import shutil
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
+
 from guard_e2e_helpers import run
 from libreoffice import type_into
-from openpyxl.utils import get_column_letter
 from test_change_register import changes_sheet, drop, request
 from watch_helpers import make_ws
-
 from xlflow.features.control.register import change_register
 from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import make_brief

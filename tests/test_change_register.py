@@ -8,12 +8,12 @@ import datetime as dt
 
 import openpyxl
 import pytest
+
 from guard_e2e_helpers import blank, body, last_mail, run, task
 from validate_helpers import fill
 from watch_helpers import make_ws
-
-from xlflow.output.department import workbook_name
 from xlflow.features.control.register import change_register
+from xlflow.output.department import workbook_name
 from xlflow.service.weekly import make_brief
 from xlflow.spec.catalog import load_catalog
 from xlflow.store.state import StateDB

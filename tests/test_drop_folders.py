@@ -15,8 +15,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from watch_helpers import SAMPLE_DEPTS, inbox_names, make_ws, results, running, sample, wait_until
 
+from watch_helpers import SAMPLE_DEPTS, inbox_names, make_ws, results, running, sample, wait_until
 from xlflow.cli import main
 from xlflow.config import load_workspace
 from xlflow.errors import ConfigError
@@ -224,7 +224,6 @@ def test_the_master_dropped_back_and_an_unknown_department_get_their_own_message
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_rejection_and_a_reminder_send_the_department_back_to_its_own_folder(tmp_path, lang):
     from guard_e2e_helpers import task, workbook
-
     from xlflow.output.notify import reminder_message
 
     ws = folders_ws(tmp_path / "ws", lang)

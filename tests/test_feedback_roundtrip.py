@@ -10,12 +10,12 @@ import zipfile
 
 import openpyxl
 import pytest
-from libreoffice import convert, type_into
 from openpyxl.comments import Comment
 from openpyxl.styles import Color, PatternFill
 from openpyxl.xml.functions import tostring
-from validate_helpers import fill, task
 
+from libreoffice import convert, type_into
+from validate_helpers import fill, task
 from xlflow.check.model import Submission
 from xlflow.check.validate import check_file, task_rows
 from xlflow.findings import ERROR, Finding, Report

@@ -6,8 +6,8 @@ import shutil
 from dataclasses import replace
 
 import pytest
-from validate_helpers import WORKSPACE_TOML, make_workspace
 
+from validate_helpers import WORKSPACE_TOML, make_workspace
 from xlflow.check import rules
 from xlflow.check.validate import check_file
 from xlflow.errors import SpecError, UsageError

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from watch_helpers import make_ws, results, sample
 
+from watch_helpers import make_ws, results, sample
 from xlflow.cli import main
 from xlflow.config import load_workspace
 from xlflow.errors import InboxTaken

@@ -17,8 +17,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from watch_helpers import inbox_names, make_ws, results, running, sample, wait_until
 
+from watch_helpers import inbox_names, make_ws, results, running, sample, wait_until
 from xlflow.service import intake as intake_mod
 from xlflow.service import mailing as mailing_mod
 from xlflow.service.intake import Intake

@@ -4,6 +4,7 @@ kept in outbox/ for a retry."""
 from __future__ import annotations
 
 import pytest
+
 from mail_helpers import (  # noqa: F401
     PASSWORD,
     PASSWORD_CJK,
@@ -13,7 +14,6 @@ from mail_helpers import (  # noqa: F401
     tls_cert,
     with_smtp,
 )
-
 from xlflow.errors import MailError
 from xlflow.output.mail import PASSWORD_ENV, compose, deliver, retry_outbox
 

@@ -5,12 +5,12 @@ import re
 
 import openpyxl
 import pytest
-from merge_helpers import D, catalog_with_status, make_ws, submission, task
 
+from merge_helpers import D, catalog_with_status, make_ws, submission, task
 from xlflow.errors import OutputLocked
+from xlflow.plan.build import build_plan
 from xlflow.week import master
 from xlflow.week.master import write_master
-from xlflow.plan.build import build_plan
 from xlflow.xlsx.book import col_name
 from xlflow.xlsx.fastsheet import Col
 

@@ -5,12 +5,12 @@ import zipfile
 
 import openpyxl
 import pytest
-from merge_helpers import D, make_ws, submission, task
 
-from xlflow.week import master
-from xlflow.week.master import write_master
+from merge_helpers import D, make_ws, submission, task
 from xlflow.plan.build import build_plan
 from xlflow.spec.catalog import load_catalog
+from xlflow.week import master
+from xlflow.week.master import write_master
 from xlflow.xlsx import fastsheet
 from xlflow.xlsx.book import SAFE_OPTIONS
 

@@ -11,16 +11,15 @@ from pathlib import Path
 
 import openpyxl
 
-from xlflow.store.accepted import write_accepted
-from xlflow.check.cache import file_sha256
 from guard_e2e_helpers import blank, body, label, last_mail, run, task
 from validate_helpers import fill
 from watch_helpers import make_ws
-
+from xlflow.check.cache import file_sha256
 from xlflow.check.validate import check_file
 from xlflow.output.department import workbook_name
 from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import make_brief, send_reminders
+from xlflow.store.accepted import write_accepted
 from xlflow.store.state import StateDB
 
 D = dt.date

@@ -10,9 +10,9 @@ import email.utils
 import shutil
 
 from click.testing import CliRunner
+
 from mail_helpers import SMTPServer, tls_cert, with_smtp  # noqa: F401 - tls_cert is a fixture
 from watch_helpers import make_ws, sample
-
 from xlflow.cli import main
 from xlflow.output.mail import compose, deliver, retry_outbox
 from xlflow.output.outbox import IDENTITY_HEADER, identity, judge, waiting_mails
@@ -90,7 +90,7 @@ def test_an_old_message_is_held_for_the_coordinator(tmp_path, tls_cert):  # noqa
     ws = make_ws(tmp_path / "ws")
     message = compose(ws, "Reminder", "x", None, ["fn@example.com"], kind="reminder-FN", about="2026-W47")
     del message["Date"]
-    message["Date"] = email.utils.format_datetime(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=11))
+    message["Date"] = email.utils.format_datetime(dt.datetime.now(dt.UTC) - dt.timedelta(days=11))
     deliver(ws, message, send=False)
     fresh = compose(ws, "Note", "y", None, ["pmo@example.com"], kind="note")
     deliver(ws, fresh, send=False)

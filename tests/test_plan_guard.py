@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from validate_helpers import fill, task
 
+from validate_helpers import fill, task
 from xlflow.check.validate import check_file
 from xlflow.plan.guard import (
     CurrentVersion,

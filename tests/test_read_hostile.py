@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from validate_helpers import filled_workbook, patch_parts, task
 
+from validate_helpers import filled_workbook, patch_parts, task
 from xlflow.check.validate import check_file
 from xlflow.cli import main
 from xlflow.errors import UnreadableWorkbook

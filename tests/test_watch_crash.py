@@ -17,9 +17,9 @@ import sys
 import time
 
 import pytest
+
 from mail_helpers import SMTPServer, tls_cert  # noqa: F401 - tls_cert is a fixture
 from watch_helpers import SAMPLE_DEPTS, dropped, inbox_names, make_ws, results, sample, variant, wait_until
-
 from xlflow.service.intake import zip_complete
 from xlflow.service.merge import master_paths
 from xlflow.store.state import StateDB

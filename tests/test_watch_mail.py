@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from mail_helpers import SMTPServer, free_port, tls_cert, with_smtp  # noqa: F401
 from watch_helpers import make_ws, running, sample, wait_until
-
 from xlflow.cli import main
 from xlflow.config import WEEKDAYS, load_workspace
 from xlflow.errors import MailError
@@ -46,7 +46,7 @@ class BlackHole:
                 return
             self.accepted.append(conn)
 
-    def __enter__(self) -> "BlackHole":
+    def __enter__(self) -> BlackHole:
         self.thread.start()
         return self
 

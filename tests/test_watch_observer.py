@@ -17,7 +17,6 @@ from watch_helpers import (
     wait_until,
     write_slowly,
 )
-
 from xlflow.store.state import StateDB
 
 
