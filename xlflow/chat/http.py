@@ -55,7 +55,7 @@ def _open(request: urllib.request.Request, timeout: float) -> Answer:
         except OSError:
             raw = b""
         return _answer(exc.code, raw)
-    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         never_sent = isinstance(reason, (ConnectionRefusedError, socket.gaierror))
         raise NetworkError(f"{type(reason).__name__}: {reason}", not never_sent) from None
@@ -67,7 +67,7 @@ def upload_file(url: str, path: Path, timeout: float, field: str = "media") -> A
     data = path.read_bytes()
     quoted = "".join(" " if c in '"\r\n' else c for c in path.name)
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{quoted}\"; "
-            f"filelength={len(data)}\r\nContent-Type: application/octet-stream\r\n\r\n").encode("utf-8")
+            f"filelength={len(data)}\r\nContent-Type: application/octet-stream\r\n\r\n").encode()
     body = head + data + f"\r\n--{boundary}--\r\n".encode("ascii")
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": f"multipart/form-data; boundary={boundary}",

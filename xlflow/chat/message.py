@@ -15,7 +15,7 @@ class Message:
     mentions: tuple[str, ...] = ()  # department codes
     lang: str = "zh"
 
-    def head(self, count: int) -> "Message":
+    def head(self, count: int) -> Message:
         """The first `count` lines, the `more` line after them."""
         return replace(self, lines=(*self.lines[:count], self.more))
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import atexit
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..config import Workspace
 from .config import load_channels
 from .outbox import ChatOutbox
-from .sender import SendStats, Sender
+from .sender import Sender, SendStats
 
 _threads: dict[Path, threading.Thread] = {}
 _wake: dict[Path, threading.Event] = {}

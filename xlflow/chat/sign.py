@@ -15,13 +15,13 @@ import urllib.parse
 
 
 def dingtalk_sign(timestamp_ms: int, secret: str) -> str:
-    text = f"{timestamp_ms}\n{secret}".encode("utf-8")
+    text = f"{timestamp_ms}\n{secret}".encode()
     digest = hmac.new(secret.encode("utf-8"), text, hashlib.sha256).digest()
     return urllib.parse.quote_plus(base64.b64encode(digest).decode("ascii"))
 
 
 def feishu_sign(timestamp_s: int, secret: str) -> str:
-    key = f"{timestamp_s}\n{secret}".encode("utf-8")
+    key = f"{timestamp_s}\n{secret}".encode()
     return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode("ascii")
 
 
