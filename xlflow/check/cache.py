@@ -9,12 +9,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
 
 from xlflow import __version__
+
 from ..config import Workspace
 from ..findings import Finding, Report
 from ..spec.catalog import Catalog, load_catalog

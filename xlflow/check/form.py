@@ -14,10 +14,10 @@ from ..findings import ERROR, WARNING
 from ..spec.catalog import Field, Form, Table
 from ..spec.fields import FieldType, field_type
 from ..xlsx.read import Cell, Sheet, cell_ref, col_letter, label_key
+from . import change_rules  # noqa: F401  (registers the change-request rules)
 from .context import CheckContext
 from .meetings import apply_legacy
 from .model import FormData, Row
-from . import change_rules  # noqa: F401  (registers the change-request rules)
 from .rules import run_rules
 
 # Formulas that reach outside the workbook: web calls, links, DDE, external workbook references.

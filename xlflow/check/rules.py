@@ -7,8 +7,8 @@ context and one `TableRows`; a name the registry does not know is a broken spec.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..errors import SpecError
 from ..findings import WARNING
