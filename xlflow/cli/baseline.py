@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from ..i18n import msg
-from ..features.control.commands import named_or_fail, set_named
 from ..features.control.baselines import Baseline, Baselines
+from ..features.control.commands import named_or_fail, set_named
+from ..i18n import msg
 from ..store.state import StateDB
+from ..workdays import day_text
 from .app import handle_errors, lang_option, main, open_workspace
 from .merge import _as_of
-from ..workdays import day_text
 
 _ws_option = click.option("-w", "--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
                           default=None, help="Workspace folder (holds xlflow.toml). 工作区目录。")

@@ -9,9 +9,9 @@ from ..config import FOLDERS
 from ..errors import UsageError
 from ..i18n import msg
 from ..output.department import generate_workbook, workbook_name
-from ..share.log import list_lines
 from ..service import dropfolders
 from ..service.scaffold import init_workspace
+from ..share.log import list_lines
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 

@@ -8,9 +8,9 @@ import click
 
 from ..errors import UsageError
 from ..i18n import msg
-from ..week.brief import TROUBLE
 from ..output.mail import DeliveryResult
 from ..service.weekly import send_reminders, send_weekly_brief
+from ..week.brief import TROUBLE
 from ..workdays import parse_week
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
