@@ -15,9 +15,9 @@ import hashlib
 import sqlite3
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ..config import Workspace
 from ..store.atomic import atomic_path

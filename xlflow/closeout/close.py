@@ -7,9 +7,9 @@ answered "the project closed on …" and the pack holds the project as it was cl
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..config import Workspace
 from ..errors import XlflowError

@@ -7,8 +7,8 @@ item, and the report says so (`no_cancelled`).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..i18n import Phrase
 from ..week.state import WeekState
