@@ -12,13 +12,29 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError
-from ..textfile import config_text
 from ..i18n import Phrase
 from ..spec.limits import windows_reserved
+from ..textfile import config_text
 from .reader import ConfigReader
-from .settings import (CONFIG_NAME, FEATURE_SECTIONS, FOLDERS, REFUSED_KEYS, SECTIONS, WEEKDAYS,
-                       CalendarSettings, Department, EmailSettings, PathSettings, Project, SummarySettings,
-                       WatchSettings, Workspace, _CODE_RE, known_keys, toml_key)
+from .settings import (
+    _CODE_RE,
+    CONFIG_NAME,
+    FEATURE_SECTIONS,
+    FOLDERS,
+    REFUSED_KEYS,
+    SECTIONS,
+    WEEKDAYS,
+    CalendarSettings,
+    Department,
+    EmailSettings,
+    PathSettings,
+    Project,
+    SummarySettings,
+    WatchSettings,
+    Workspace,
+    known_keys,
+    toml_key,
+)
 
 __all__ = [
     "CONFIG_NAME", "FEATURE_SECTIONS", "FOLDERS", "REFUSED_KEYS", "SECTIONS", "WEEKDAYS", "CalendarSettings",
