@@ -7,7 +7,7 @@ the same values; nothing here needs pandas.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..store.atomic import atomic_path
 from ..week.state import WeekState
