@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .baselines import BACKFILL, Baselines
 from ...store.state import StateDB
+from .baselines import BACKFILL, Baselines
 
 
 def backfill(db: StateDB) -> int:

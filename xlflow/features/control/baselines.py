@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping
 
 from ...errors import UsageError
-from ...workdays import as_date
 from ...store.db import Database, register
+from ...workdays import as_date
 
 ACCEPTED = "accepted"  # the task as first accepted at intake (or by revert / accept)
 BACKFILL = "backfill"  # taken from the version history of a workspace older than baselines
@@ -74,7 +74,7 @@ class Baseline:
         return self.name == TASKS and self.reason not in (ACCEPTED, BACKFILL)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Baseline":
+    def from_row(cls, row: sqlite3.Row) -> Baseline:
         at = dt.datetime.fromisoformat(row["set_at"])
         return cls(row["task_id"], row["department"], as_date(row["start"]), as_date(row["due"]), row["owner"],
                    row["reason"], at if at.tzinfo else at.astimezone(), row["name"])  # comparable: always aware

@@ -6,7 +6,7 @@ xlflow/week/control.py; its names are kept here for the service layer's callers.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ...check.model import Submission
 from ...config import Workspace
@@ -14,12 +14,12 @@ from ...errors import XlflowError
 from ...findings import WARNING, Finding
 from ...i18n import msg
 from ...output.mail import compose, deliver
-from .moves import DATES, DUE, UNAPPROVED, Pushed, TaskDates, classify_change, pushed_successors, successor_index
 from ...plan.diff import PlanDiff
 from ...plan.guard import task_values, workbook_lang
 from ...spec.catalog import load_catalog
-from .week import apply_approvals, change_requests, plan_control, plan_dates, snapshot_dates
 from ...workdays import day_text
+from .moves import DATES, DUE, UNAPPROVED, Pushed, TaskDates, classify_change, pushed_successors, successor_index
+from .week import apply_approvals, change_requests, plan_control, plan_dates, snapshot_dates
 
 __all__ = ["apply_approvals", "change_requests", "intake_control", "plan_control", "plan_dates", "project_dates",
            "snapshot_dates"]

@@ -10,8 +10,9 @@ come in as values, with the working-day calendar.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol, Sequence
+from typing import Protocol
 
 from ...workdays import WorkCalendar
 

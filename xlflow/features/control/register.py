@@ -5,16 +5,16 @@ the parse cache), with the decision that counts (features/control/requests.py sa
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
+from ...check.cache import SubmissionCache
 from ...check.model import Submission
 from ...config import Workspace
-from .requests import ChangeRequest, lead_decisions, master_decisions, register, requests_of
 from ...spec.catalog import load_catalog
 from ...store.accepted import read_accepted
-from ...check.cache import SubmissionCache
-from ..coordinator.table import CoordinatorLayer
 from ...store.state import StateDB
+from ..coordinator.table import CoordinatorLayer
+from .requests import ChangeRequest, lead_decisions, master_decisions, register, requests_of
 
 CHANGES_SHEET = "changes"  # the master sheet (and coordinator-layer sheet key) of the change register
 

@@ -4,9 +4,9 @@ approved, pending or unapproved (features/control/moves.py), unapproved first.
 """
 from __future__ import annotations
 
-from .moves import ADDED, APPROVED, PENDING, REMOVED, UNAPPROVED, Control, Move
-from ...xlsx.fastsheet import Col, as_date, as_text
 from ...output.master.core import HEADER_ROW, MasterWriter, column
+from ...xlsx.fastsheet import Col, as_date, as_text
+from .moves import ADDED, APPROVED, PENDING, REMOVED, UNAPPROVED, Control, Move
 
 COLOURS = {UNAPPROVED: "#FFC7CE", PENDING: "#FFEB9C", APPROVED: "#C6EFCE"}
 

@@ -6,19 +6,19 @@ Intake's side (a warning at the cell, the mail to a pushed department) is featur
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ...check.model import Submission
 from ...config import Workspace
-from .requests import ChangeRequest
-from .moves import APPROVED, Control, TaskDates, control
 from ...plan.model import MasterPlan
-from .baselines import Baseline, Baselines, TaskBaselines
 from ...store.snapshots import SnapshotTask
 from ...store.state import StateDB
 from ...workdays import WorkCalendar
 from .backfill import backfill
+from .baselines import Baseline, Baselines, TaskBaselines
+from .moves import APPROVED, Control, TaskDates, control
 from .register import change_register
+from .requests import ChangeRequest
 
 
 def change_requests(ws: Workspace, db: StateDB, submissions: Iterable[Submission] | None = None) -> list[ChangeRequest]:

@@ -14,12 +14,12 @@ whose row is gone.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
+from ...output.master.core import MasterWriter
 from ...spec.catalog import Field
 from ...spec.fields import field_type
 from ...xlsx.fastsheet import Col, FastSheet, as_text
-from ...output.master.core import MasterWriter
 
 COORD_PREFIX = "coordinator:"  # a coordinator column's Col.key: "coordinator:comment", "coordinator:+PMO跟进"
 COORD_FILL = "#FFF2CC"

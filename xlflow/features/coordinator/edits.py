@@ -14,13 +14,12 @@ from ...config import Workspace
 from ...plan.model import MasterPlan
 from ...spec.catalog import Catalog, Field, load_catalog
 from ...spec.fields import field_type
-from .table import CoordinatorLayer, MasterEdit
 from ...store.state import StateDB
 from ...xlsx.read import label_key
-from .brief import edit_lines
-from .week import master_edits as week_master_edits
-from .readback import ReadBack
 from .masterread import MasterTable, cell_text
+from .readback import ReadBack
+from .table import CoordinatorLayer, MasterEdit
+from .week import master_edits as week_master_edits
 
 EDIT_SHEETS = ("wbs", "delays")
 SKIPPED = frozenset({"task_id"})  # the row key itself: a changed ID is a different row

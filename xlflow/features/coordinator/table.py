@@ -10,8 +10,8 @@ master shows again. A column the coordinator added is kept under the key "+<its 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ...output.master.core import LayerData
 from ...store.db import Database, now_iso, register

@@ -5,12 +5,12 @@ master's WBS, Delays and Changes sheets, with the comment typed beside them — 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from ...spec.catalog import load_catalog
-from .table import CoordinatorLayer, MasterEdit
 from ...store.state import StateDB
+from .table import CoordinatorLayer, MasterEdit
 
 ESCALATE_SHEETS = ("wbs", "delays", "changes")  # the master sheets with an "escalate" column (master.toml)
 

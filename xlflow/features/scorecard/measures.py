@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 from ...workdays import Week, WorkCalendar, week_of
 from .model import (
@@ -18,8 +18,8 @@ from .model import (
     BaselineDue,
     Deadline,
     DepartmentScore,
-    FileIn,
     Figures,
+    FileIn,
     Ratio,
     Scorecard,
     Trace,
@@ -235,7 +235,7 @@ def score_weeks(first_day: dt.date | None, as_of: dt.date, first_weekday: int) -
     return tuple(out)
 
 
-def week_key(dept: "_Department", week: Week, as_of: dt.date, context: str = "") -> str:
+def week_key(dept: _Department, week: Week, as_of: dt.date, context: str = "") -> str:
     """What a department's figures at a week's cutoff depend on, as a digest: its versions and files
     up to the cutoff, the baseline due date in force then of each task of its plan, the weeks and
     deadlines counted, `context` (the calendar's settings) and this code's version. Equal keys give

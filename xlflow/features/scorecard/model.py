@@ -10,8 +10,8 @@ on_time, slip, punctuality, first_time, blocked, answered, stale.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 from ...workdays import Week
 
@@ -86,7 +86,7 @@ class Figures:
                 self.blocked_oldest, self.answered.hits, self.answered.total, self.stale]
 
     @classmethod
-    def decode(cls, department: str, week: Week, n: list[int]) -> "Figures":
+    def decode(cls, department: str, week: Week, n: list[int]) -> Figures:
         return cls(department, week, Ratio(n[0], n[1]), n[2], n[3], Ratio(n[4], n[5]), Ratio(n[6], n[7]),
                    n[8], n[9], Ratio(n[10], n[11]), n[12])
 

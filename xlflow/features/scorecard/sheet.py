@@ -7,10 +7,10 @@ module only lays them out. Every number is written as a value.
 """
 from __future__ import annotations
 
-from .model import MEASURES, RESULTS, DepartmentScore, Figures, Ratio, Scorecard
-from ...xlsx.fastsheet import Col, FastSheet
-from .text import deadline_text, definitions
 from ...output.master.core import MasterWriter, column
+from ...xlsx.fastsheet import Col, FastSheet
+from .model import MEASURES, RESULTS, DepartmentScore, Figures, Ratio, Scorecard
+from .text import deadline_text, definitions
 
 TOP = 4  # 0-based header row of the department table
 CHARTED = ("on_time", "slip", "punctuality", "first_time")  # one line chart each

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Mapping
+from collections.abc import Mapping
 
 from ...store.db import Database, register
 

@@ -8,23 +8,23 @@ so both show the same figures for the same day.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
+from ...check.cache import SubmissionCache
 from ...check.model import Submission
 from ...config import Workspace
 from ...plan.guard import task_values
-from .measures import compute_scorecard, score_weeks
-from .model import BaselineDue, FileIn, Scorecard, VersionIn, WeekMemo
+from ...plan.lateness import deadline_of
 from ...spec.catalog import load_catalog
 from ...store.accepted import read_accepted
-from ..control.baselines import Baselines, TaskBaselines
-from ...check.cache import SubmissionCache
-from . import table as scoreweeks
 from ...store.records import RESTORED, SubmissionRecord
 from ...store.state import StateDB
-from ...plan.lateness import deadline_of
 from ...workdays import WorkCalendar
+from ..control.baselines import Baselines, TaskBaselines
+from . import table as scoreweeks
+from .measures import compute_scorecard, score_weeks
+from .model import BaselineDue, FileIn, Scorecard, VersionIn, WeekMemo
 
 
 def local(ws: Workspace, moment: dt.datetime) -> dt.datetime:
