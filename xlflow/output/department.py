@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from ..config import Workspace
 from ..errors import SpecError, UsageError
@@ -59,7 +59,7 @@ class _Formats:
     cell: object
 
     @classmethod
-    def make(cls, wb) -> "_Formats":
+    def make(cls, wb) -> _Formats:
         base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "vcenter"}
 
         def f(**kw):

@@ -122,7 +122,7 @@ class Judged:
 def _composed(message: EmailMessage) -> dt.datetime | None:
     """When the message was written (its Date)."""
     try:
-        return parsedate_to_datetime(str(message["Date"])).astimezone(dt.timezone.utc)
+        return parsedate_to_datetime(str(message["Date"])).astimezone(dt.UTC)
     except (TypeError, ValueError):
         return None
 
@@ -130,7 +130,7 @@ def _composed(message: EmailMessage) -> dt.datetime | None:
 def _event_at(message: EmailMessage) -> dt.datetime | None:
     """When what the message tells happened (a rejected file's arrival), if it says."""
     try:
-        return dt.datetime.fromisoformat(str(message[EVENT_HEADER])).astimezone(dt.timezone.utc)
+        return dt.datetime.fromisoformat(str(message[EVENT_HEADER])).astimezone(dt.UTC)
     except (TypeError, ValueError):
         return None
 
@@ -151,13 +151,13 @@ def _accepted_since(db: StateDB | None, department: str, since: dt.datetime) -> 
     if db is None:
         return None
     times = [dt.datetime.fromisoformat(str(v.received)) for v in db.versions(department)]
-    later = [t for t in times if (t if t.tzinfo else t.astimezone()).astimezone(dt.timezone.utc) > since]
+    later = [t for t in times if (t if t.tzinfo else t.astimezone()).astimezone(dt.UTC) > since]
     return max(later) if later else None
 
 
 def judge(ws: Workspace, now: dt.datetime | None = None, db: StateDB | None = None) -> list[Judged]:
     """Every waiting message with what should happen to it now, oldest first."""
-    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     if db is None and ws.state_db.is_file():
         db = StateDB(ws.state_db)
     sent = _sent_identities(ws)

@@ -9,10 +9,11 @@ label columns, so changing a status in Excel recolours it. A sheet finds a colum
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ...config import Workspace
 from ...i18n import msg
@@ -92,7 +93,7 @@ class MasterWriter:
         if code not in (0, None):
             raise RuntimeError(f"xlsxwriter refused {what} (code {code})")
 
-    def write(self, sheets: Iterable[Callable[["MasterWriter"], None]]) -> None:
+    def write(self, sheets: Iterable[Callable[[MasterWriter], None]]) -> None:
         """Document properties, then each sheet in order, then the file."""
         self.wb.set_properties({"title": f"{self.ws.project.name(self.lang)} — {self.t('master-title')}",
                                 "subject": self.ws.project.code, "comments": "xlflow"})
