@@ -18,7 +18,6 @@ from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
 from ..workdays import WorkCalendar, week_start
 from . import graph
-from .raci import raci_conflicts
 from .model import (
     COLLISION,
     CYCLE,
@@ -33,6 +32,7 @@ from .model import (
     percent_of,
     status_codes,
 )
+from .raci import raci_conflicts
 
 _DIGITS = re.compile(r"(\d+)")
 

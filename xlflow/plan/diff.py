@@ -8,8 +8,8 @@ with the version (`to_json` / `from_json`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Mapping
 
 from ..i18n import msg
 from ..workdays import WorkCalendar
@@ -65,7 +65,7 @@ class PlanDiff:
                 "changes": [{**asdict(c), "old": _plain(c.old), "new": _plain(c.new)} for c in self.changes]}
 
     @classmethod
-    def from_json(cls, raw: dict | None) -> "PlanDiff":
+    def from_json(cls, raw: dict | None) -> PlanDiff:
         if not raw:
             return cls()
         changes = tuple(Change(c["task_id"], c["field"], _typed(c["field"], c["old"]), _typed(c["field"], c["new"]),

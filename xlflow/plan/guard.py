@@ -9,8 +9,8 @@ department's current task rows (from the parse cache of the accepted versions).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
 
 from ..check.model import Row, Submission
 from ..findings import ERROR, WARNING, Finding
@@ -35,7 +35,7 @@ class CurrentVersion:
     open_actions: tuple[str, ...] = ()  # its meeting log's action items not done (open_actions())
 
     @classmethod
-    def of(cls, sub: Submission, version: int, file: str | None = None) -> "CurrentVersion":
+    def of(cls, sub: Submission, version: int, file: str | None = None) -> CurrentVersion:
         """From the accepted version's parsed submission (e.g. SubmissionCache.load); `file` is the name
         the department knows it by, when the accepted copy was stored under another name."""
         form = sub.data.forms.get(WBS) if sub.data else None

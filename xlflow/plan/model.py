@@ -42,8 +42,8 @@ class Task:
     health: str = "unscheduled"
     days_to_due: int | None = None  # working days from as_of to the due date, for open tasks not late
     days_late: int | None = None  # working days past the due date, for open late tasks
-    predecessors: list["Task"] = field(default_factory=list)
-    successors: list["Task"] = field(default_factory=list)
+    predecessors: list[Task] = field(default_factory=list)
+    successors: list[Task] = field(default_factory=list)
     projected_finish: dt.date | None = None
 
     @property
@@ -59,11 +59,11 @@ class Task:
         return self.values.get("due")  # type: ignore[return-value]
 
     @property
-    def open_predecessors(self) -> list["Task"]:
+    def open_predecessors(self) -> list[Task]:
         return [p for p in self.predecessors if not p.done]
 
     @property
-    def successors_other_depts(self) -> list["Task"]:
+    def successors_other_depts(self) -> list[Task]:
         return [s for s in self.successors if s.department != self.department]
 
     @property
