@@ -9,8 +9,8 @@ fifty weeks are never held in memory at once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from ..week.state import Milestone, Task, WeekState
 

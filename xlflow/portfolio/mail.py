@@ -2,8 +2,8 @@
 names as `mail_workspace` (its [email] settings; the .eml goes to its outbox/)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..config import load_workspace
 from ..output.mail import DeliveryResult, compose, deliver

@@ -15,14 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from ..check.cache import cache_read_only
 from ..config import CONFIG_NAME, Workspace, load_workspace
 from ..errors import DatabaseTooNew, XlflowError
 from ..i18n import Phrase
-from ..check.cache import cache_read_only
 from ..store.closure import Closure, closure
 from ..store.readonly import ReadOnlyStateDB
 from ..store.state import SCHEMA_VERSION, StateDB
