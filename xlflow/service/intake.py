@@ -20,6 +20,7 @@ import shutil
 import time
 from pathlib import Path
 
+from ..check.cache import remember
 from ..check.model import Submission
 from ..check.validate import check_file, task_rows
 from ..config import Workspace
@@ -27,15 +28,14 @@ from ..errors import XlflowError
 from ..findings import Finding, Report
 from ..i18n import msg
 from ..output.notify import copy_note, make_feedback_copy
-from ..xlsx.bounded import CopyResult
 from ..plan.guard import GuardResult, acceptance_line
 from ..store.accepted import write_accepted
 from ..store.atomic import atomic_path, write_bytes
-from ..check.cache import remember
 from ..store.closure import closure
 from ..store.journal import NOT_REMOVED
 from ..store.journal import JournalState as J
 from ..store.state import StateDB
+from ..xlsx.bounded import CopyResult
 from . import chatting, dropfolders
 from .mailing import Mailing
 from .merge import merge_workspace

@@ -8,39 +8,40 @@ import datetime as dt
 import gc
 import os
 import shutil
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
+from ..check.cache import SubmissionCache, check_and_cache, file_sha256
 from ..check.model import Submission
 from ..config import Workspace
 from ..errors import NothingToMerge, UsageError
+from ..features.control.baselines import Baselines, PlanEnd
+from ..features.control.commands import backfill, record_plan
+from ..features.control.intake import plan_control, plan_dates
+from ..features.control.moves import Control
+from ..features.control.register import change_register
+from ..features.control.requests import ChangeRequest
+from ..features.coordinator.edits import department_edits, edit_lines
+from ..features.coordinator.readback import ReadBack, layer_data, read_back, remember_written, retire_beside
+from ..features.coordinator.week import escalation_rows
+from ..features.scorecard.week import make_scorecard
 from ..i18n import msg
-from ..week.master import write_master
 from ..plan.build import build_plan
 from ..plan.model import MasterPlan
 from ..share.publish import ShareOutcome, after_merge, slices_folder
 from ..spec.catalog import load_catalog
 from ..store.accepted import AcceptedVersion
 from ..store.atomic import atomic_path
-from ..features.control.baselines import Baselines, PlanEnd
-from ..check.cache import SubmissionCache, check_and_cache, file_sha256
-from ..week import parts as weekparts, stored as weekrecord
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import StateDB, submitted_departments
+from ..week import parts as weekparts
+from ..week import stored as weekrecord
+from ..week.master import write_master
 from ..workdays import week_start
 from . import chatting
-from ..features.control.commands import backfill, record_plan
-from ..features.control.register import change_register
-from ..features.scorecard.week import make_scorecard
-from ..features.coordinator.edits import department_edits, edit_lines
-from ..features.coordinator.readback import ReadBack, layer_data, read_back, remember_written, retire_beside
-from ..features.control.intake import plan_control, plan_dates
-from ..features.control.moves import Control
-from ..features.control.requests import ChangeRequest
-from ..features.coordinator.week import escalation_rows
 
 
 @dataclass

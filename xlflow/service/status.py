@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..config import Department, Workspace
 from ..output.outbox import waiting_mails
-from ..store.journal import NOT_REMOVED, JournalState
 from ..plan.lateness import LateSubmission, late_submissions
+from ..store.journal import NOT_REMOVED, JournalState
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import MergeRecord, StateDB, SubmissionRecord
 from ..week.build import submitted as submitted_this_week

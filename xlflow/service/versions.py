@@ -9,13 +9,16 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..check.cache import SubmissionCache
 from ..check.model import Submission
 from ..config import Workspace
 from ..errors import UsageError, XlflowError
+from ..features.control.commands import record_version
+from ..features.control.guard import change_task_findings
+from ..features.control.intake import intake_control
 from ..findings import Finding
 from ..i18n import msg
 from ..output.mail import compose, deliver
-from ..features.control.guard import change_task_findings
 from ..plan.diff import PlanDiff, diff_plans
 from ..plan.guard import (
     CurrentVersion,
@@ -28,12 +31,9 @@ from ..plan.guard import (
 )
 from ..spec.catalog import load_catalog
 from ..store.accepted import current, write_accepted
-from ..check.cache import SubmissionCache
 from ..store.records import FORCED, RESTORED, coordinator_note
 from ..store.state import StateDB, SubmissionRecord
 from ..workdays import WorkCalendar
-from ..features.control.commands import record_version
-from ..features.control.intake import intake_control
 from .merge import merge_workspace
 from .staging import archive, archive_name, stage_copy, staging_dir, unstage
 
