@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -44,7 +44,7 @@ def task_uid(ws: Workspace, task_id: str) -> str:
 
 
 def milestone_uid(ws: Workspace, source: str, name: str) -> str:
-    digest = hashlib.sha256(f"{source}\0{name}".encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha256(f"{source}\0{name}".encode()).hexdigest()[:16]
     return f"{uid_part(ws.project.code)}-milestone-{digest}@xlflow"
 
 
@@ -111,7 +111,7 @@ def calendar_bytes(ws: Workspace, piece: Slice, lang: str, sequences: Mapping[st
     zone = time_zone(ws)
     cal.add("x-wr-timezone", zone)
     cal.add_component(_vtimezone(zone))
-    stamp = stamp.astimezone(dt.timezone.utc)
+    stamp = stamp.astimezone(dt.UTC)
     for e in found if found is not None else events(ws, piece, lang):
         event = icalendar.Event()
         event.add("uid", e.uid)

@@ -4,8 +4,8 @@ file sent (who got what, when, its hash) so the coordinator can answer "who saw 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from ..store.db import Database, register
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from ..config import Workspace
 from ..errors import XlflowError
 from ..i18n import msg
-from .ledger import sent_files
 from ..store.state import StateDB
-from .sharing import COORDINATORS, CONTENTS, DEPARTMENT_CONTENTS, sharing_list
+from .ledger import sent_files
+from .sharing import CONTENTS, COORDINATORS, DEPARTMENT_CONTENTS, sharing_list
 
 
 def log_lines(ws: Workspace, lang: str, audience: str | None = None, sha256: str | None = None) -> list[str]:

@@ -13,10 +13,10 @@ from ..config import Workspace
 from ..errors import MailError, XlflowError
 from ..i18n import msg
 from ..output.mail import DeliveryResult, compose, deliver
-from .ledger import SharedFile, record_sent
 from ..store.state import StateDB, now_iso
 from ..week.build import load_week
 from ..week.state import WeekState
+from .ledger import SharedFile, record_sent
 from .publish import FILE_FORMATS, audience_slice, publish, write_files
 from .scope import UPSTREAM, Slice
 from .sharing import COORDINATORS, sharing_list

@@ -21,11 +21,11 @@ from ..config import CONFIG_NAME, Workspace
 from ..errors import XlflowError
 from ..i18n import msg
 from ..spec.catalog import load_catalog
-from . import ledger
 from ..store.atomic import write_bytes
 from ..store.state import StateDB
 from ..week.build import load_week
 from ..week.state import WeekState
+from . import ledger
 from .calendar import calendar_bytes, events, uid_part
 from .scope import Slice, department_slice, whole_slice
 from .sharing import COORDINATORS, SharingList, sharing_list
@@ -77,7 +77,7 @@ def write_files(ws: Workspace, state: WeekState, audiences: dict[str, frozenset[
     coordinators' feed, not every department's: at 50,000 tasks that is the difference)."""
     lang = lang or ws.lang
     sharing, catalog = sharing_list(ws), load_catalog()
-    stamp = dt.datetime.combine(state.data_date, dt.time(), dt.timezone.utc)
+    stamp = dt.datetime.combine(state.data_date, dt.time(), dt.UTC)
     planned, days = [], {}
     for audience, formats in audiences.items():
         piece = audience_slice(ws, state, sharing, audience)
