@@ -15,10 +15,10 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from ..findings import WARNING
 from ..i18n import msg
