@@ -50,7 +50,7 @@ class Mismatch:
         return Phrase("accepted-mismatch-left-out", department=self.department, problem=self.problem).render(lang)
 
 
-def stored(db: "StateDB") -> dict[str, StoredFile]:
+def stored(db: StateDB) -> dict[str, StoredFile]:
     with db.transaction() as con:
         rows = con.execute("SELECT department, version, file_sha256, sha256, file_name FROM accepted_files").fetchall()
     return {r[0]: StoredFile(*r) for r in rows}
@@ -71,7 +71,7 @@ def _problem(a: AcceptedVersion, found: str, record: StoredFile | None) -> Phras
     return None
 
 
-def _last_good(db: "StateDB", department: str, version: int | None) -> AcceptedVersion | None:
+def _last_good(db: StateDB, department: str, version: int | None) -> AcceptedVersion | None:
     """The archived original of the department's recorded version, if it is there and unchanged."""
     if version is None:
         return None
@@ -88,7 +88,7 @@ def _last_good(db: "StateDB", department: str, version: int | None) -> AcceptedV
     return None
 
 
-def verify_accepted(ws: Workspace, db: "StateDB", adopt: bool = True
+def verify_accepted(ws: Workspace, db: StateDB, adopt: bool = True
                     ) -> tuple[list[tuple[AcceptedVersion, str]], list[Mismatch]]:
     """accepted/ against the database: ([(trusted workbook, its file hash)], [what does not match]).
     `adopt`: record the file hash of a workbook accepted before this record existed (False: read only)."""

@@ -8,13 +8,12 @@ from __future__ import annotations
 import ntpath
 import os
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from ..config import Workspace
 from ..errors import WatchBusy
-
 
 # The byte the lock holds: far past the PID written at the start of the file. On Windows a locked
 # range blocks other processes' reads of it, and msvcrt.locking locks at the current position: a

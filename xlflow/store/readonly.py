@@ -10,9 +10,9 @@ workspace. A WAL database another connection holds exclusively is read as of its
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 from ..errors import DatabaseTooNew

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from operator import itemgetter
-from typing import Iterable, Mapping, NamedTuple
+from typing import NamedTuple
 
 from .jsonvalues import json_default
 
