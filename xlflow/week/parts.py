@@ -12,12 +12,13 @@ back to the current state.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from ..config import Workspace
-from ..features.control.requests import ChangeRequest
 from ..features.control.moves import Control, Move, Pushed
+from ..features.control.requests import ChangeRequest
 from ..store.accepted import read_accepted
 from ..workdays import as_date
 
@@ -45,7 +46,7 @@ def changes_rows(requests: Iterable[ChangeRequest]) -> list[dict]:
             for r in requests]
 
 
-def recorded_changes(record: "WeekRecord | None") -> list[ChangeRequest] | None:
+def recorded_changes(record: WeekRecord | None) -> list[ChangeRequest] | None:
     """The change register as the record's merge saw it, or None when the record has none."""
     rows = record.extra.get(CHANGES) if record is not None else None
     if rows is None:
@@ -81,7 +82,7 @@ def control_row(control: Control, projected_end: dt.date | None) -> dict:
             "baseline_end": _iso(control.baseline_end), "projected_end": _iso(projected_end)}
 
 
-def recorded_control(record: "WeekRecord | None") -> tuple[Control, dt.date | None] | None:
+def recorded_control(record: WeekRecord | None) -> tuple[Control, dt.date | None] | None:
     """(the plan control, the projected end) as the record's merge computed them, or None."""
     row: Mapping | None = record.extra.get(CONTROL) if record is not None else None
     if row is None:
@@ -106,7 +107,7 @@ def milestone_rows(subs: Iterable) -> list[dict]:
     return rows
 
 
-def recorded_rows(record: "WeekRecord | None", key: str) -> list[dict] | None:
+def recorded_rows(record: WeekRecord | None, key: str) -> list[dict] | None:
     """A part of plain rows (MILESTONES, ESCALATIONS), or None when the record has none."""
     rows = record.extra.get(key) if record is not None else None
     return None if rows is None else [dict(r) for r in rows]
@@ -114,7 +115,7 @@ def recorded_rows(record: "WeekRecord | None", key: str) -> list[dict] | None:
 
 # --- submissions known only by their sidecars -----------------------------------------------------
 
-def sidecar_rows(ws: Workspace, db: "StateDB") -> list[dict]:
+def sidecar_rows(ws: Workspace, db: StateDB) -> list[dict]:
     """An accepted submission row for each department whose accepted/ workbook the database does not
     know (put there by hand or restored from a backup), as the brief lists submissions."""
     known = {s.department for s in db.submissions() if s.result == "accepted"}
@@ -122,7 +123,7 @@ def sidecar_rows(ws: Workspace, db: "StateDB") -> list[dict]:
              "result": "accepted"} for a in read_accepted(ws) if a.department not in known and a.received]
 
 
-def recorded_sidecars(record: "WeekRecord | None") -> list[dict] | None:
+def recorded_sidecars(record: WeekRecord | None) -> list[dict] | None:
     """The submission rows the merge added for accepted workbooks the database did not know, or None."""
     rows = record.extra.get(SIDECARS) if record is not None else None
     return None if rows is None else [dict(r) for r in rows]

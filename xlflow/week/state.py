@@ -12,8 +12,8 @@ migration of the stored records (week/record.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from ..features.coordinator.week import Escalation
 from ..workdays import Week

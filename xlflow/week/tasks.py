@@ -6,8 +6,8 @@ builds a WeekState from bare values (tests, tools).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Iterable, Mapping
 
 from ..config import Workspace
 from ..features.control.moves import Control

@@ -9,19 +9,17 @@ counts as delayed); `reported_status` is what the department wrote.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
 from ...config import Workspace
+from ...features.control.brief_decisions import change_decisions
+from ...features.control.brief_moves import brief_control
+from ...features.coordinator.brief import edit_lines
+from ...features.scorecard.brief import scorecard_part
 from ...i18n import msg
 from ...spec.catalog import Enum, load_catalog
 from ...store.snapshots import Snapshot
 from ...workdays import Week, WorkCalendar, week_of
-from .versions import plan_changes
-from ...features.control.brief_moves import brief_control
-from ...features.control.brief_decisions import change_decisions
-from ...features.coordinator.brief import edit_lines
-from .notices import build_notices
-from ...features.scorecard.brief import scorecard_part
 from .model import (
     SECTION_LIMIT,
     TROUBLE,
@@ -31,12 +29,12 @@ from .model import (
     Headline,
     Item,
     MissingDepartment,
-    Notice,
-    PlanVersion,
     Scope,
     Section,
     StatusCount,
 )
+from .notices import build_notices
+from .versions import plan_changes
 
 Entries = list[tuple[dict, str]]  # (task, note) pairs of one section, unsorted
 

@@ -11,12 +11,12 @@ language. Pure.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from collections.abc import Mapping
 
 from ...config import Workspace
 from ...i18n import msg
-from ..stored import detail_text, problem_text
 from ...workdays import WorkCalendar, as_date
+from ..stored import detail_text, problem_text
 from .model import SECTION_LIMIT, Notice, NoticeLine
 
 

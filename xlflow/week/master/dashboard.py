@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ...output.master.core import MasterWriter, as_datetime, column
 from ...plan.model import DeptStats
 from ...xlsx.fastsheet import Col, FastSheet
-from ...output.master.core import MasterWriter, as_datetime, column
 
 TOP = 6  # 0-based header row of the department table; the headline figures are above it
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from operator import attrgetter
 
-from ...xlsx.fastsheet import Col, FieldValue, as_date, as_text
-from ...output.master.core import HEADER_ROW, MasterWriter, column
 from ...features.coordinator.columns import coordinator_cols, mark_coordinator
+from ...output.master.core import HEADER_ROW, MasterWriter, column
+from ...xlsx.fastsheet import Col, FieldValue, as_date, as_text
 
 
 def delay_cols(w: MasterWriter) -> list[Col]:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ...i18n import Phrase
-from ...xlsx.fastsheet import Col, FastSheet, as_date, as_text
 from ...output.master.core import HEADER_ROW, MasterWriter, column, label_of
+from ...xlsx.fastsheet import Col, FastSheet, as_date, as_text
 
 
 def write(w: MasterWriter) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from operator import attrgetter
 
+from ...output.master.core import HEADER_ROW, MasterWriter, as_datetime, column
 from ...plan.model import MasterPlan
 from ...xlsx.book import cell_name, col_name
 from ...xlsx.fastsheet import Col, FieldValue, as_date, as_text
-from ...output.master.core import HEADER_ROW, MasterWriter, as_datetime, column
 
 MAX_WEEKS = 104
 
