@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import starmap
-from typing import Callable, Iterable
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -61,7 +61,7 @@ class Col:
 class FastSheet(BulkRowsSheet):
     """A worksheet that also takes pre-rendered rows (see module doc); BulkRowsSheet writes them out."""
 
-    def bulk(self, first_row: int, cols: list[Col], items: Iterable[object], styles: "Styles",
+    def bulk(self, first_row: int, cols: list[Col], items: Iterable[object], styles: Styles,
              first_col: int = 0) -> int:
         """Write one row per item from row `first_row` on; returns the number of rows written.
 
@@ -90,7 +90,7 @@ class FastSheet(BulkRowsSheet):
             self.extend_dimensions(first_row + len(items) - 1, first_col + len(cols) - 1)
         return len(items)
 
-    def _renderer(self, col: Col, styles: "Styles") -> Callable[[object, dict | None], str]:
+    def _renderer(self, col: Col, styles: Styles) -> Callable[[object, dict | None], str]:
         """raw value -> cell tail (EMPTY_TAIL for an empty cell), remembered in `memo` (see _tails)."""
         show, number_xf = col.show, styles.xf_for_kind(col.kind)
         text_xf, quote_xf = styles.xf("text"), styles.xf("text_quote")

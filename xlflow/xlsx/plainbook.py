@@ -8,9 +8,9 @@ carry a fill colour with `Fill(value, "#RRGGBB")`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from .book import new_workbook
 from .read import read_workbook

@@ -24,9 +24,9 @@ import posixpath
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection
 
 import openpyxl
 import openpyxl.utils.datetime

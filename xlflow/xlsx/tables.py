@@ -9,9 +9,9 @@ of seconds). Callers hand in plain rows and a type per column; nothing here know
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import itemgetter
 from pathlib import Path
-from typing import Sequence
 
 from .book import SAFE_OPTIONS
 from .fastsheet import FONT, Col, FastSheet, Styles
