@@ -14,10 +14,11 @@ from xlflow.i18n import msg
 from xlflow.plan.diff import Change, PlanDiff
 from xlflow.service.merge import merge_workspace
 from xlflow.service.versions import revert
-from xlflow.service.weekly import make_brief, plan_versions
+from xlflow.service.weekly import make_brief
 from xlflow.store.state import StateDB
 from xlflow.watcher import process_inbox
 from xlflow.week.brief import PlanVersion, render_brief
+from xlflow.week.build import plan_versions
 
 W46, W47 = dt.date(2026, 11, 13), dt.date(2026, 11, 20)  # the sample's Fridays
 

@@ -30,7 +30,7 @@ AS_OF = dt.date(2026, 11, 20)
 
 
 def folders_ws(root: Path, lang: str = "en", **watch):
-    ws = make_ws(root, lang, **watch)
+    make_ws(root, lang, **watch)
     config = root / "xlflow.toml"
     config.write_text(re.sub(r'(?m)^(inbox = .*)$', r'\1\nper_department_folders = true',
                              config.read_text("utf-8"), count=1), "utf-8")
@@ -166,7 +166,7 @@ def test_with_the_option_off_nothing_changes(tmp_path):
 # --- files that are not for this project ---------------------------------------------------------
 
 def other_project_ws(root: Path, code: str = "OTHER-1", rename: dict[str, str] | None = None):
-    ws = make_ws(root)
+    make_ws(root)
     config = root / "xlflow.toml"
     text = config.read_text("utf-8").replace('code = "NPL-2026"', f'code = "{code}"')
     for old, new in (rename or {}).items():

@@ -4,6 +4,7 @@ no second copy), very long names, control characters in names, and the two crash
 around the archive copy and the feedback .eml."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
@@ -57,10 +58,8 @@ def within(seconds: float, fn, *fifos: Path):
     thread.join(seconds)
     if thread.is_alive():
         for fifo in fifos:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-            except OSError:
-                pass
         pytest.fail(f"still running after {seconds} s: it hangs")
     if "error" in box:
         raise box["error"]

@@ -11,7 +11,6 @@ from mail_helpers import (  # noqa: F401
     USER,
     SMTPServer,
     free_port,
-    tls_cert,
     with_smtp,
 )
 from xlflow.errors import MailError

@@ -157,7 +157,7 @@ def test_the_master_has_the_scorecard_sheet_with_definitions_drill_down_and_line
     rows = _rows(wb[sheet_name])
     top = next(i for i, r in enumerate(rows) if r and header in r)
     cols = rows[top]
-    by_dept = {r[0]: dict(zip(cols, r)) for r in rows[top + 1:top + 4]}
+    by_dept = {r[0]: dict(zip(cols, r, strict=True)) for r in rows[top + 1:top + 4]}
     assert list(by_dept) == ["PMO", "RD", "MK"]
     rd = [by_dept["RD"][c] for c in cols[2:]]
     # on time 0 % (0/3), slip 9 (+4, 2 tasks), punctuality 50 % (2/4), first time 50 % (2/4), 1 blocked for 4 days,

@@ -6,7 +6,7 @@ import hashlib
 
 from click.testing import CliRunner
 
-from mail_helpers import SMTPServer, tls_cert, with_smtp  # noqa: F401 - the fixture
+from mail_helpers import SMTPServer, with_smtp
 from share_helpers import SECRETS, hits, make_ws, sample_week
 from xlflow.cli import main
 from xlflow.share.mail import send_department_mails
