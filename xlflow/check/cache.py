@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -79,11 +79,9 @@ class SubmissionCache:
     def put(self, sub: Submission) -> None:
         if _READ_ONLY.get():
             return  # reading someone else's workspace (the portfolio): never written
-        try:
+        with suppress(OSError):  # a cache that cannot be written only costs time
             write_bytes(self._path(sub.sha256), json.dumps(self._encode(sub), ensure_ascii=False,
                                                            default=json_default).encode("utf-8"))
-        except OSError:
-            pass  # a cache that cannot be written only costs time
 
     def _encode(self, sub: Submission) -> dict:
         data = sub.data
@@ -140,7 +138,7 @@ class SubmissionCache:
             for i, from_json in restore:
                 if values[i] is not None:
                     values[i] = from_json(values[i])
-            out.append(Row(excel_row, dict(zip(keys, values))))
+            out.append(Row(excel_row, dict(zip(keys, values, strict=True))))
         return tuple(out)
 
     def _typed(self, form_id: str, table_id: str | None, key: str, value: object) -> object:
