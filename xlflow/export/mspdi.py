@@ -97,7 +97,7 @@ def plan_rows(state: WeekState, ws: Workspace, lang: str) -> list[Row]:
         uid += 1
         rows.append(Row(uid, str(n), dept.name(lang) if dept else code, code, None,
                         min(starts, default=None), max(finishes, default=None)))
-        for i, (t, (start, finish)) in enumerate(zip(own, dates), start=1):
+        for i, (t, (start, finish)) in enumerate(zip(own, dates, strict=True), start=1):
             uid += 1
             rows.append(Row(uid, f"{n}.{i}", clean(t.name) or t.task_id, clean(t.task_id), t, start, finish))
     return rows + _milestone_rows(state, lang, len(order) + 1, uid)

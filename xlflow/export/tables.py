@@ -101,7 +101,7 @@ def table_rows(state: WeekState) -> dict[str, list[Row]]:
         for body in _BUILDERS[name](state):
             row = head + tuple(body)
             assert len(row) == len(columns), (name, len(row), len(columns))
-            rows.append(tuple(_date_of(v) if k == "date" else v for v, k in zip(row, kinds)))
+            rows.append(tuple(_date_of(v) if k == "date" else v for v, k in zip(row, kinds, strict=True)))
         out[name] = rows
     return out
 
