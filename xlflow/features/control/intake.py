@@ -17,6 +17,7 @@ from ...output.mail import compose, deliver
 from ...plan.diff import PlanDiff
 from ...plan.guard import task_values, workbook_lang
 from ...spec.catalog import load_catalog
+from ...store.state import StateDB
 from ...workdays import day_text
 from .moves import DATES, DUE, UNAPPROVED, Pushed, TaskDates, classify_change, pushed_successors, successor_index
 from .week import apply_approvals, change_requests, plan_control, plan_dates, snapshot_dates
