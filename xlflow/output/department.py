@@ -105,7 +105,7 @@ class WorkbookWriter:
         self.fmt = _Formats.make(self.wb)
         self.lists = self._list_columns()
         self.list_names = {key: f"list_{key}" for key in self.lists}
-        self.labels = {key: dict(zip(self._codes(key), values)) for key, values in self.lists.items()}
+        self.labels = {key: dict(zip(self._codes(key), values, strict=True)) for key, values in self.lists.items()}
 
     # -- helpers ------------------------------------------------------------
     def t(self, key: str, **params: object) -> str:

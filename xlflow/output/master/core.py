@@ -137,7 +137,7 @@ class MasterWriter:
         _check_keys(cols)
         headers = _unique([c.header for c in cols])
         self.headers.setdefault(self._key, []).extend(  # xlflow's own: a coordinator's column is read back
-            h for h, c in zip(headers, cols) if not c.key.startswith("coordinator:"))
+            h for h, c in zip(headers, cols, strict=True) if not c.key.startswith("coordinator:"))
         count = sheet.bulk(row + 1, cols, items, self.styles, first_col)
         last = row + max(count, 1)
         if table:
@@ -145,7 +145,7 @@ class MasterWriter:
             sheet.add_big_table(row, first_col, last, first_col + len(cols) - 1, {
                 "name": f"{self._key}_{self._tables}",
                 "style": "Table Style Light 9",
-                "columns": [{"header": h, "header_format": self._header_format(c)} for h, c in zip(headers, cols)],
+                "columns": [{"header": h, "header_format": self._header_format(c)} for h, c in zip(headers, cols, strict=True)],
             })
         else:
             for i, h in enumerate(headers):
