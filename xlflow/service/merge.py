@@ -24,7 +24,8 @@ from ..features.control.intake import plan_control, plan_dates
 from ..features.control.moves import Control
 from ..features.control.register import change_register
 from ..features.control.requests import ChangeRequest
-from ..features.coordinator.edits import department_edits, edit_lines
+from ..features.coordinator.brief import edit_lines
+from ..features.coordinator.edits import department_edits
 from ..features.coordinator.readback import ReadBack, layer_data, read_back, remember_written, retire_beside
 from ..features.coordinator.week import escalation_rows
 from ..features.scorecard.week import make_scorecard
@@ -198,7 +199,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     submissions = [sub if sub is not None else next(fresh) for sub in found]
     versions: dict[str, int] = {}
     names: dict[str, str] = {}
-    for sub, (_, accepted, _) in zip(submissions, jobs):
+    for sub, (_, accepted, _) in zip(submissions, jobs, strict=True):
         if sub.department and accepted:
             if accepted.version is not None:
                 versions[sub.department] = accepted.version
