@@ -99,9 +99,8 @@ def mount_type(path: Path, mounts: Path = Path("/proc/mounts")) -> str:
         if len(parts) < 3:
             continue
         point = _unescape(parts[1])
-        if resolved == point or resolved.startswith(point.rstrip("/") + "/"):
-            if len(point) >= len(best):
-                best, fstype = point, parts[2]
+        if (resolved == point or resolved.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
+            best, fstype = point, parts[2]
     return fstype
 
 

@@ -23,7 +23,7 @@ class ReadOnlyStateDB(StateDB):
     """StateDB's queries over a read-only connection (store/db.Database.transaction replaced). A
     write raises sqlite3.OperationalError."""
 
-    def __init__(self, path: Path | str, timeout: float = 5.0) -> None:  # noqa: Database.__init__ would create it
+    def __init__(self, path: Path | str, timeout: float = 5.0) -> None:  # not Database.__init__: it would create the file
         self.path = Path(path)
         self.timeout = timeout
         self.stale = False  # True: read as of the last checkpoint (the database is held exclusively)

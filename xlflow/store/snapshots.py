@@ -62,7 +62,7 @@ def encode(tasks: list[Mapping[str, object]]) -> bytes:
     first = tasks[0] if tasks else {}
     keys = [k for k in FIELDS if k in first]
     try:  # every row has the keys of the first (always, from a merge): transposed in C
-        columns = list(zip(*map(itemgetter(*keys), tasks))) if len(keys) > 1 else None
+        columns = list(zip(*map(itemgetter(*keys), tasks), strict=True)) if len(keys) > 1 else None
     except KeyError:
         columns = None
     if columns is None:
@@ -82,7 +82,7 @@ def decode(data: bytes | str) -> tuple[SnapshotTask, ...]:
         return ()  # superseded by a later merge of the same day
     raw = json.loads(zlib.decompress(data) if isinstance(data, bytes) else data)
     if isinstance(raw, dict):
-        by_key = dict(zip(raw["keys"], raw["columns"]))
+        by_key = dict(zip(raw["keys"], raw["columns"], strict=True))
         count = len(raw["columns"][0]) if raw["columns"] else 0
     else:
         by_key = {k: [row.get(k) for row in raw] for k in FIELDS if any(k in row for row in raw)}
