@@ -7,6 +7,7 @@ every file is seen; if the rescan finds files that no event reported, the observ
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -248,10 +249,8 @@ class Watcher:
         self.pending[path] = time.monotonic() + retry_in
 
     def _clean_leftovers(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.intake.clean_leftovers()
-        except OSError:
-            pass
 
     def merge_if_owed(self) -> None:
         """One merge after a burst of accepted files (they were accepted without merging each)."""
