@@ -10,6 +10,7 @@ import datetime as dt
 from ..config import Workspace
 from ..errors import XlflowError
 from ..features.coordinator.week import escalations_of, master_edits
+from ..features.scorecard.model import STALE_DAYS
 from ..features.scorecard.week import make_scorecard
 from ..plan.diff import PlanDiff
 from ..plan.lateness import late_submissions
@@ -17,7 +18,7 @@ from ..store.records import SubmissionRecord
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_of
-from .brief.model import STALE_DAYS, PlanVersion
+from .brief.model import PlanVersion
 from .record import read_parts
 from .state import Milestone, WeekState
 from .tasks import conflicts_of, department_weeks, items_of, problems_of, tasks_of

@@ -9,10 +9,10 @@ schedule are the service layer's (xlflow/service/weekly.py).
 from __future__ import annotations
 
 from ...features.scorecard.brief import ScorecardPart, ScoreRow, scorecard_part
+from ...features.scorecard.model import STALE_DAYS
 from .build import build_brief
 from .model import (
     SECTION_LIMIT,
-    STALE_DAYS,
     TROUBLE,
     Brief,
     Decision,
