@@ -84,7 +84,7 @@ class FastSheet(BulkRowsSheet):
             tails = [_tails([d.get(get.key) for d in dicts] if type(get) is FieldValue else list(map(get, chunk)),
                             memo, render) for get, memo, render in plan]
             self._bulk.update(zip(range(first_row + start, first_row + start + len(chunk)),
-                                  starmap(row_xml, zip(rows, *tails))))
+                                  starmap(row_xml, zip(rows, *tails, strict=True)), strict=True))
         if items:
             self.extend_dimensions(first_row, first_col)
             self.extend_dimensions(first_row + len(items) - 1, first_col + len(cols) - 1)

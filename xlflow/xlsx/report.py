@@ -76,7 +76,7 @@ def _lines(text: str, width: float) -> int:
 
 
 def _height(columns: tuple[Column, ...], values: tuple) -> float | None:
-    lines = max((_lines(str(v), c.width) for c, v in zip(columns, values) if c.wrap and isinstance(v, str)),
+    lines = max((_lines(str(v), c.width) for c, v in zip(columns, values, strict=True) if c.wrap and isinstance(v, str)),
                 default=1)
     return 15.0 * lines if lines > 1 else None
 
