@@ -12,6 +12,7 @@
 
 The secret itself is never in the file; the webhook's token is masked wherever it is shown.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -98,8 +99,9 @@ class _Table:
         return self.start + 1
 
     def fail(self, key: str, problem: Phrase, prefix: str = "chat") -> ConfigError:
-        return ConfigError("config-bad-key", file=str(self.r.path), key=f"{prefix}.{key}", line=self.line(key),
-                           problem=problem)
+        return ConfigError(
+            "config-bad-key", file=str(self.r.path), key=f"{prefix}.{key}", line=self.line(key), problem=problem
+        )
 
     def get(self, key: str, kind: type, default=...):
         if key not in self.table:

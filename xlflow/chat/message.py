@@ -1,5 +1,6 @@
 """A chat message before it meets a platform: a title, lines of text, the departments to
 @-mention, and the line that says where the rest is when it had to be shortened."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace

@@ -2,6 +2,7 @@
 queued; it sleeps through the rate windows itself, so the intake never waits for a platform.
 At exit the thread finishes the POST in flight and stops; what is left waits in the outbox for
 the next run (the watcher, `xlflow chat send`)."""
+
 from __future__ import annotations
 
 import atexit
@@ -59,8 +60,11 @@ def _nap(wake: threading.Event, seconds: float) -> None:
 
 def _run(ws: Workspace, wake: threading.Event) -> None:
     try:
-        s = sender(ws, sleep=lambda seconds: _nap(wake, seconds),
-                   on_event=lambda line: _report.get(ws.root, lambda _: None)(line))
+        s = sender(
+            ws,
+            sleep=lambda seconds: _nap(wake, seconds),
+            on_event=lambda line: _report.get(ws.root, lambda _: None)(line),
+        )
         while not _stop.is_set():
             wake.clear()
             s.drain(wait=True, stop=_stop.is_set)

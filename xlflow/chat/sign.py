@@ -6,6 +6,7 @@ as the key over "timestamp\\nsecret"; both go in the query string.
 Feishu/Lark: `timestamp` in seconds; `sign` = base64 of HMAC-SHA256 whose *key* is
 "timestamp\\nsecret" over an empty message, not URL-encoded; both go in the JSON body.
 """
+
 from __future__ import annotations
 
 import base64
