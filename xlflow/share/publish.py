@@ -8,6 +8,7 @@
 `publish(ws, state, "merge")` runs after each merge (service/merge.py); the weekly mail
 (share/mail.py) writes the week's files again before attaching them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -69,8 +70,13 @@ def _paths(ws: Workspace, audience: str, piece: Slice, week: str) -> tuple[Path 
     return root / code / slice_name(ws, code, week), root / f"{code}.ics"
 
 
-def write_files(ws: Workspace, state: WeekState, audiences: dict[str, frozenset[str]],
-                db: StateDB | None = None, lang: str | None = None) -> list[Published]:
+def write_files(
+    ws: Workspace,
+    state: WeekState,
+    audiences: dict[str, frozenset[str]],
+    db: StateDB | None = None,
+    lang: str | None = None,
+) -> list[Published]:
     """For each audience, the files of the formats given (xlsx, ics): the slices, then the
     calendars with one set of sequences for every feed. A file whose inputs are those it was last
     written from is left as it is (a merge that changed one department rewrites its files and the
@@ -134,8 +140,9 @@ class _Written:
             write_bytes(self.index, json.dumps(self.known, indent=0, sort_keys=True).encode("utf-8"))
 
 
-def publish(ws: Workspace, state: WeekState, frequency: str = "merge", db: StateDB | None = None,
-            lang: str | None = None) -> list[Published]:
+def publish(
+    ws: Workspace, state: WeekState, frequency: str = "merge", db: StateDB | None = None, lang: str | None = None
+) -> list[Published]:
     """The files the sharing list asks for at this frequency ("merge" or "weekly")."""
     sharing = sharing_list(ws)
     wanted = {a: sharing.formats(a, frequency) & FILE_FORMATS for a in sharing.audiences()}
@@ -151,8 +158,9 @@ class ShareOutcome:
 
     def lines(self, lang: str, folder: Path) -> list[str]:
         count = sum(len(p.files) for p in self.published)
-        return ([self.note] if self.note else []) + ([msg("share-published", lang, count=count, folder=folder)]
-                                                     if count else [])
+        return ([self.note] if self.note else []) + (
+            [msg("share-published", lang, count=count, folder=folder)] if count else []
+        )
 
 
 def after_merge(ws: Workspace, as_of: dt.date, db: StateDB, lang: str) -> ShareOutcome:
