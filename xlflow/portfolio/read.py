@@ -10,6 +10,7 @@ workspace's own file is never touched.
 Anything that stops the read — the folder moved, the config broken, the database locked,
 corrupt or too new — becomes a `Unreadable` with its reason, and the portfolio shows it as a row.
 """
+
 from __future__ import annotations
 
 import datetime as dt
