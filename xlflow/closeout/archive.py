@@ -9,6 +9,7 @@
 
 `verify_archive` reads every member back and reports each one missing, altered or unlisted.
 """
+
 from __future__ import annotations
 
 import hashlib
