@@ -5,6 +5,7 @@ the baseline due dates and the weekly deadline, handed to measures.py, which com
 Used by the merge (the master's Scorecard sheet) and by the weekly brief (its scorecard part),
 so both show the same figures for the same day.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,9 @@ def local(ws: Workspace, moment: dt.datetime) -> dt.datetime:
     return ws.local(moment).replace(tzinfo=None)
 
 
-def _parsed(ws: Workspace, cache: SubmissionCache, record: SubmissionRecord,
-            known: Mapping[str, Submission]) -> Submission | None:
+def _parsed(
+    ws: Workspace, cache: SubmissionCache, record: SubmissionRecord, known: Mapping[str, Submission]
+) -> Submission | None:
     """A version's parsed workbook: one the caller already holds, the parse cache, or its archived file."""
     if record.sha256 in known:
         return known[record.sha256]
@@ -46,8 +48,9 @@ def _parsed(ws: Workspace, cache: SubmissionCache, record: SubmissionRecord,
     return found
 
 
-def _version(ws: Workspace, code: str, number: int, received: dt.datetime, file_name: str, own: bool,
-             sub: Submission) -> VersionIn:
+def _version(
+    ws: Workspace, code: str, number: int, received: dt.datetime, file_name: str, own: bool, sub: Submission
+) -> VersionIn:
     issues = tuple(dict(r.values) for r in sub.data.rows("issues", "log")) if sub.data is not None else ()
     return VersionIn(code, number, local(ws, received), file_name, own, task_values(sub), issues, sub.sha256 or "")
 
@@ -61,21 +64,34 @@ def read_versions(ws: Workspace, db: StateDB, known: Mapping[str, Submission] | 
         for record in db.versions(d.code):
             sub = _parsed(ws, cache, record, known)
             if sub is not None and sub.data is not None:  # an archive lost: that version cannot be read
-                out.append(_version(ws, d.code, record.version or 0, record.received, record.file_name,
-                                    not (record.note or "").startswith(RESTORED), sub))
+                out.append(
+                    _version(
+                        ws,
+                        d.code,
+                        record.version or 0,
+                        record.received,
+                        record.file_name,
+                        not (record.note or "").startswith(RESTORED),
+                        sub,
+                    )
+                )
     have = {v.department for v in out}
     for a in read_accepted(ws):
         if a.department not in have and a.path is not None and a.received is not None:
             sub = known.get(a.sha256 or "") or cache.load(a.path, ws, a.received)
             if sub.data is not None:
-                out.append(_version(ws, a.department, a.version or 1, a.received, a.file_name or a.path.name, True, sub))
+                out.append(
+                    _version(ws, a.department, a.version or 1, a.received, a.file_name or a.path.name, True, sub)
+                )
     return out
 
 
 def read_files(ws: Workspace, db: StateDB) -> list[FileIn]:
-    return [FileIn(s.department, local(ws, s.received), s.result, s.file_name,
-                   not (s.note or "").startswith(RESTORED))
-            for s in db.submissions() if s.department]
+    return [
+        FileIn(s.department, local(ws, s.received), s.result, s.file_name, not (s.note or "").startswith(RESTORED))
+        for s in db.submissions()
+        if s.department
+    ]
 
 
 def _first_dues(versions: list[VersionIn]) -> dict[str, tuple[dt.datetime, dt.date]]:
@@ -89,8 +105,9 @@ def _first_dues(versions: list[VersionIn]) -> dict[str, tuple[dt.datetime, dt.da
     return first
 
 
-def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn],
-                   base: TaskBaselines | None = None) -> BaselineDue:
+def baseline_dates(
+    ws: Workspace, db: StateDB, versions: list[VersionIn], base: TaskBaselines | None = None
+) -> BaselineDue:
     """THE baseline due date of a task at a moment, for every measure that needs one.
 
     The store's baselines (features/control/baselines.py: recorded when a task is first accepted, re-baselined
@@ -102,8 +119,9 @@ def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn],
     moments: dict[dt.datetime, dt.datetime] = {}  # a version's tasks share one set_at: convert it once
     for tid, b in store.current().items():  # only re-baselined tasks need their history
         rows = store.history(tid) if b.from_change else [b]
-        history[tid] = [(moments.get(r.set_at) or moments.setdefault(r.set_at, local(ws, r.set_at)), r.due)
-                        for r in rows]
+        history[tid] = [
+            (moments.get(r.set_at) or moments.setdefault(r.set_at, local(ws, r.set_at)), r.due) for r in rows
+        ]
     fallback: dict[str, tuple[dt.datetime, dt.date]] = {}
 
     def due(task_id: str, at: dt.datetime) -> dt.date | None:
@@ -120,8 +138,13 @@ def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn],
     return due
 
 
-def make_scorecard(ws: Workspace, as_of: dt.date, db: StateDB | None = None,
-                   known: Mapping[str, Submission] | None = None, base: TaskBaselines | None = None) -> Scorecard:
+def make_scorecard(
+    ws: Workspace,
+    as_of: dt.date,
+    db: StateDB | None = None,
+    known: Mapping[str, Submission] | None = None,
+    base: TaskBaselines | None = None,
+) -> Scorecard:
     """The scorecard of every department as of the end of `as_of`. `known`: parsed submissions the
     caller holds already (the merge's), by sha256, so they are not read again; `base`: the
     baselines it read."""
@@ -133,9 +156,17 @@ def make_scorecard(ws: Workspace, as_of: dt.date, db: StateDB | None = None,
         first = max(first, ws.project.start)
     weeks = score_weeks(first, as_of, ws.project.week_start)
     memo = WeekMemo(scoreweeks.load(db), _context(ws, calendar))  # past weeks: computed once
-    card = compute_scorecard([d.code for d in ws.departments], versions, files, weeks, as_of,
-                             baseline_dates(ws, db, versions, base), lambda week: deadline_of(ws, week), calendar,
-                             memo)
+    card = compute_scorecard(
+        [d.code for d in ws.departments],
+        versions,
+        files,
+        weeks,
+        as_of,
+        baseline_dates(ws, db, versions, base),
+        lambda week: deadline_of(ws, week),
+        calendar,
+        memo,
+    )
     scoreweeks.save(db, memo.used, memo.kept)
     return card
 
