@@ -161,7 +161,7 @@ def _parse(data: bytes, path: Path, only: Collection[str] | None = None) -> RawW
         strings = _shared_strings(parts, rels)
         styles = _styles(parts, rels)
         listed = [(el.get("name") or "", el.get("state") or "visible", el.get(_R_ID)) for el in _all(book, "sheet")]
-        sheets = []
+        sheets: list[Sheet] = []
         for title, state, rid in listed:
             if title in SKIPPED_SHEETS or len(sheets) >= MAX_SHEETS or (only is not None and title not in only):
                 continue
@@ -207,7 +207,7 @@ class _Parts:
         """Relationship id -> (type, target part name) for `part`."""
         folder, _, base = part.rpartition("/")
         data = self.raw(f"{folder}/_rels/{base}.rels")
-        out = {}
+        out: dict[str, tuple[str, str]] = {}
         if data is None:
             return out
         for el in ET.fromstring(data):
