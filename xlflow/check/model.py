@@ -20,6 +20,19 @@ class Row:
     values: dict[str, object]  # spec key -> clean value: date, int/float, str, enum code, dept code, tuple of IDs
     cells: dict[str, str] = field(default_factory=dict, hash=False)  # spec key -> "F12"
 
+    # typed reads of one value (the parsed value has the field type's type; anything else reads as None)
+    def text(self, key: str) -> str | None:
+        value = self.values.get(key)
+        return value if isinstance(value, str) else None
+
+    def day(self, key: str) -> dt.date | None:
+        value = self.values.get(key)
+        return value if isinstance(value, dt.date) else None
+
+    def ids(self, key: str) -> tuple[str, ...]:
+        value = self.values.get(key)
+        return tuple(value) if isinstance(value, (tuple, list)) else ()
+
 
 @dataclass(frozen=True)
 class FormData:

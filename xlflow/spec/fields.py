@@ -35,15 +35,20 @@ TEXT_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2
 
 class CellLike(Protocol):
     """What a parser needs of a cell (xlsx.read.Cell has it)."""
-    value: object
-    number_format: str | None
+    @property
+    def value(self) -> object: ...
+
+    @property
+    def number_format(self) -> str | None: ...
 
 
 class ParseContext(Protocol):
     """What a parser needs of the workbook being checked."""
     lang: str
     department: str | None  # the workbook's department code, for the task-ID hint
-    epoch_1904: bool
+
+    @property
+    def epoch_1904(self) -> bool: ...
 
     def lookup(self, kind: str, text: str) -> str | None:
         """The code of an enum value ("status", …) or a department ("department") for typed text."""
@@ -177,9 +182,10 @@ class DateType(FieldType):
                 return None
             day = serial_to_date(value, ctx.epoch_1904)
         elif isinstance(value, str):
-            day = _text_date(value, add)
-            if day is None:
+            typed = _text_date(value, add)
+            if typed is None:
                 return None
+            day = typed
         else:
             add("bad-date", value=value)
             return None
@@ -206,7 +212,7 @@ class IntegerType(FieldType):
     cell_kind = "int"
     _validate: ClassVar[str] = "integer"
 
-    def parse(self, field: Field, cell: CellLike, ctx: ParseContext, add: Add) -> int | None:
+    def parse(self, field: Field, cell: CellLike, ctx: ParseContext, add: Add) -> float | None:  # int; percent: float
         number = _number(cell.value, cell.number_format)
         if number is None or not number.is_integer():
             add("bad-number", value=cell.value)
@@ -258,14 +264,15 @@ class ChoiceType(FieldType):
         code = ctx.lookup(kind, text) if kind else None
         if code is None and kind in COMBINABLE:  # "A/R" -> "A/R": codes, each once, in the order typed
             parts = [ctx.lookup(kind, p) for p in ID_SPLIT_RE.split(unicodedata.normalize("NFKC", text)) if p]
-            code = "/".join(dict.fromkeys(parts)) if len(parts) > 1 and None not in parts else None
+            codes = [c for c in parts if c is not None]
+            code = "/".join(dict.fromkeys(codes)) if len(parts) > 1 and len(codes) == len(parts) else None
         if code is None:
             sep = "、" if ctx.lang == "zh" else ", "
             add(self._error, value=text, allowed=sep.join(ctx.allowed(kind)) if kind else "")
         return code
 
     def excel_validation(self, field: Field, ctx: ValidationContext) -> dict:
-        kind = self.list_key(field)
+        kind = self.list_key(field) or ""  # a choice field names its list (the spec check makes sure)
         values = ctx.choices(kind)
         allowed = ("、" if ctx.lang == "zh" else ", ").join(values)
         return {**_common(field, ctx), "validate": "list", "source": f"={ctx.lists[kind]}",
