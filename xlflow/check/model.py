@@ -30,8 +30,12 @@ class Row:
         return value if isinstance(value, dt.date) else None
 
     def ids(self, key: str) -> tuple[str, ...]:
-        value = self.values.get(key)
-        return tuple(value) if isinstance(value, (tuple, list)) else ()
+        return ids_of(self.values.get(key))
+
+
+def ids_of(value: object) -> tuple[str, ...]:
+    """A list of IDs (predecessors, tasks affected) as stored in a row: a tuple, or a list once read from JSON."""
+    return tuple(value) if isinstance(value, (tuple, list)) else ()
 
 
 @dataclass(frozen=True)

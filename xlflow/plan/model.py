@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..check.model import ids_of
 from ..config import Workspace
 from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
@@ -52,11 +53,17 @@ class Task:
 
     @property
     def start(self) -> dt.date | None:
-        return self.values.get("start")  # type: ignore[return-value]
+        start = self.values.get("start")
+        return start if isinstance(start, dt.date) else None
 
     @property
     def due(self) -> dt.date | None:
-        return self.values.get("due")  # type: ignore[return-value]
+        due = self.values.get("due")
+        return due if isinstance(due, dt.date) else None
+
+    @property
+    def predecessor_ids(self) -> tuple[str, ...]:
+        return ids_of(self.values.get("predecessors"))
 
     @property
     def open_predecessors(self) -> list[Task]:
@@ -68,8 +75,9 @@ class Task:
 
     @property
     def started(self) -> bool:
-        percent = self.values.get("percent") or 0
-        return self.status in ("in_progress", "done") or bool(self.values.get("actual_finish")) or percent > 0
+        percent = self.values.get("percent")
+        return (self.status in ("in_progress", "done") or bool(self.values.get("actual_finish"))
+                or (isinstance(percent, (int, float)) and percent > 0))
 
 
 @dataclass(frozen=True)
@@ -185,7 +193,7 @@ class MasterPlan:
                 "owner": get("owner"), "owner_department": get("owner_department"),
                 "status": t.effective_status, "reported_status": t.status, "health": t.health,
                 "percent": get("percent"), "start": get("start"), "due": get("due"),
-                "reason": get("reason"), "predecessors": list(get("predecessors") or ()),
+                "reason": get("reason"), "predecessors": list(t.predecessor_ids),
                 "successors_other_depts": [s.task_id for s in t.successors_other_depts] if t.successors else [],
                 "days_late": t.days_late, "actual_finish": get("actual_finish"),
             })

@@ -68,8 +68,8 @@ def raci_conflicts(records: list[Record], order: list[str]) -> list[RaciConflict
             named = tuple(sorted(accountable, key=lambda d: rank.get(d, len(rank))))
             sources = tuple(sorted({s for v in accountable.values() for s in v}, key=lambda d: rank.get(d, len(rank))))
             out.append(RaciConflict(TWO_A, item, named, sources))
-        for dept, sources in responsible.items():
-            if dept in filled and dept not in sources:
+        for dept, given_by in responsible.items():
+            if dept in filled and dept not in given_by:
                 out.append(RaciConflict(R_UNACCEPTED, item, (dept,),
-                                        tuple(sorted(sources, key=lambda d: rank.get(d, len(rank))))))
+                                        tuple(sorted(given_by, key=lambda d: rank.get(d, len(rank))))))
     return out
