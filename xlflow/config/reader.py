@@ -5,6 +5,7 @@ import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError
 from ..i18n import Phrase
@@ -102,7 +103,8 @@ class ConfigReader:
         table = self.get(data, section, dict, section, {})
         values = {}
         for f in dataclasses.fields(cls):
-            key, default = toml_key(f), overrides.get(f.name, f.default)
+            default: Any = overrides.get(f.name, f.default)  # the field's own type
+            key = toml_key(f)
             read = f.metadata.get("read") or type(default).__name__
             if read == "weekday":
                 values[f.name] = self.weekday(table, key, section, default)

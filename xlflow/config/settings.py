@@ -141,9 +141,9 @@ class Workspace:
             return "—"
         if isinstance(value, str):
             try:
-                value = dt.datetime.fromisoformat(value)
+                value = dt.datetime.fromisoformat(text := value)
             except ValueError:
-                return value
+                return text
         return self.local(value).strftime("%Y-%m-%d %H:%M")
 
     def folder(self, name: str) -> Path:

@@ -96,17 +96,21 @@ def verify_accepted(ws: Workspace, db: StateDB, adopt: bool = True
     good: list[tuple[AcceptedVersion, str]] = []
     bad: list[Mismatch] = []
     for a in read_accepted(ws):
+        if a.path is None:
+            continue  # (never: read_accepted gives each its file)
         found = sha256_file(a.path)
         record = records.get(a.department)
         if record is None:
             legacy = db.accepted() if legacy is None else legacy
             old = legacy.get(a.department)
-            if old is not None and (old.version, old.sha256) == (a.version, a.sha256):  # recorded before this table
-                if adopt:
-                    record_stored(db, a.department, old.version, found, old.sha256, a.file_name or old.file_name)
-                good.append((a, found))
-                continue
-            if old is not None:  # the file cannot be checked, its sidecar can
+            if old is not None and old.version is not None and old.sha256 is not None:  # (always, from the table)
+                if (old.version, old.sha256) == (a.version, a.sha256):  # recorded before this table
+                    if adopt:
+                        record_stored(db, a.department, old.version, found, old.sha256,
+                                      a.file_name or old.file_name or "")
+                    good.append((a, found))
+                    continue
+                # the file cannot be checked, its sidecar can
                 record = StoredFile(a.department, old.version, found, old.sha256, a.file_name or "")
         problem = _problem(a, found, record)
         if problem is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ntpath
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,7 +47,7 @@ def workspace_lock(ws: Workspace) -> Iterator[Path]:
 
 def _lock(fd: int) -> None:
     """Lock LOCK_OFFSET's byte without waiting; OSError when another process holds it."""
-    if os.name == "nt":
+    if sys.platform == "win32":  # (os.name == "nt"; this spelling is the one type checkers follow)
         import msvcrt
 
         os.lseek(fd, LOCK_OFFSET, os.SEEK_SET)
@@ -59,7 +60,7 @@ def _lock(fd: int) -> None:
 
 def _unlock(fd: int) -> None:
     """Windows wants a locked range unlocked before its handle is closed; POSIX drops it on close."""
-    if os.name == "nt":
+    if sys.platform == "win32":
         import msvcrt
 
         os.lseek(fd, LOCK_OFFSET, os.SEEK_SET)
@@ -117,6 +118,8 @@ DRIVE_REMOTE = 4  # GetDriveTypeW: a network drive
 
 
 def _drive_type(root: str) -> int:
+    if sys.platform != "win32":
+        raise OSError("GetDriveTypeW is a Windows call")  # (mapped_drive calls it on Windows only)
     import ctypes
 
     return ctypes.WinDLL("kernel32").GetDriveTypeW(root)

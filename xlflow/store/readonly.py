@@ -51,13 +51,13 @@ class ReadOnlyStateDB(StateDB):
     def _uri(self) -> str:
         return readonly_uri(self.path, self.immutable)
 
-    def _open(self) -> sqlite3.Connection:
+    def _read_only(self) -> sqlite3.Connection:
         con = sqlite3.connect(self._uri(), uri=True, timeout=self.timeout, isolation_level=None)
         con.row_factory = sqlite3.Row
         return con
 
     def _schema_version(self) -> int:
-        con = self._open()
+        con = self._read_only()
         try:
             row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         finally:
@@ -69,7 +69,7 @@ class ReadOnlyStateDB(StateDB):
         """One read transaction: every query of a call sees the same moment of the database. No
         table is created: one an older xlflow did not have is "no such table" (read.py then reads
         an upgraded copy)."""
-        con = self._open()
+        con = self._read_only()
         try:
             con.execute("BEGIN")
             try:

@@ -131,7 +131,7 @@ class StateDB(Database):
                             (inbox_state, now_iso(), str(inbox_path)))
             if merge_due:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('merge_due', ?)", (now_iso(),))
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)  # (an INSERT always sets it)
 
     def merge_due(self) -> bool:
         """True if an accepted submission is not in the master yet."""
@@ -244,7 +244,7 @@ class StateDB(Database):
             con.execute("UPDATE snapshots SET tasks='' WHERE as_of=?", (as_of.isoformat(),))
             cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count, tasks)"
                               " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), len(tasks), blob))
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)  # (an INSERT always sets it)
 
     def last_merge(self) -> MergeRecord | None:
         with self.transaction() as con:
