@@ -162,6 +162,13 @@ class Workspace:
     def department(self, code: str) -> Department | None:
         return next((d for d in self.departments if d.code == code), None)
 
+    def department_of(self, code: str) -> Department:
+        """A department whose code came from this workspace (its config or its records): a KeyError if not."""
+        found = self.department(code)
+        if found is None:
+            raise KeyError(f"department {code!r} is not in xlflow.toml")
+        return found
+
     def department_names(self) -> list[tuple[str, Text]]:
         return [(d.code, d.name) for d in self.departments]
 
