@@ -96,11 +96,12 @@ class WorkbookWriter:
 
     def __init__(self, ws: Workspace, department: str, lang: str, path: Path, catalog: Catalog,
                  sharing: Sequence[str] = ()) -> None:
-        self.ws, self.dept, self.lang, self.catalog = ws, ws.department(department), lang, catalog
-        self.sharing = tuple(sharing)  # "what others see of your plan": lines of the sharing list (share/)
-        if self.dept is None:
+        dept = ws.department(department)
+        if dept is None:
             raise UsageError("generate-unknown-department", code=department,
                              codes=", ".join(d.code for d in ws.departments))
+        self.ws, self.dept, self.lang, self.catalog = ws, dept, lang, catalog
+        self.sharing = tuple(sharing)  # "what others see of your plan": lines of the sharing list (share/)
         self.wb = new_workbook(path)
         self.fmt = _Formats.make(self.wb)
         self.lists = self._list_columns()
@@ -268,7 +269,7 @@ class WorkbookWriter:
             if field.type == "longtext":
                 sheet.set_row(row, 48)
             row += 1
-        header_rows = []
+        header_rows: list[int] = []
         for table, columns in tables:
             if form.fields or header_rows:
                 row += 1

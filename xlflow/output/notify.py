@@ -157,7 +157,7 @@ def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Pat
     open tasks due this week). With no attachment and overdue action items, the department has
     submitted: the body says so and asks only for the items."""
     lang = lang or ws.lang
-    dept = ws.department(dept_code)
+    dept = ws.department_of(dept_code)
     path, last = attachment if isinstance(attachment, tuple) else (attachment, "")
     week = week_of(as_of, ws.project.week_start)
     subject = msg("reminder-subject", lang, project=ws.project.name(lang), week=week.number)

@@ -172,10 +172,11 @@ def judge(ws: Workspace, now: dt.datetime | None = None, db: StateDB | None = No
         kind = str(head.get(KIND_HEADER) or "")
         match = _SUPERSEDED_BY_ACCEPTANCE.match(kind)
         since = _event_at(head) or composed
-        accepted = _accepted_since(db, match["a"] or match["b"], since) if match and since else None
+        department = (match["a"] or match["b"]) if match else ""
+        accepted = _accepted_since(db, department, since) if match and since else None
         if accepted is not None:
             out.append(Judged(path, ident, composed, "withdraw", "outbox-withdrawn-accepted",
-                              (("department", match["a"] or match["b"]), ("accepted", ws.show_time(accepted)))))
+                              (("department", department), ("accepted", ws.show_time(accepted)))))
         elif kind.startswith("brief-") and ident in sent:
             out.append(Judged(path, ident, composed, "withdraw", "outbox-withdrawn-sent", (("kind", kind),)))
         elif hold_after.total_seconds() > 0 and composed is not None and now - composed > hold_after:

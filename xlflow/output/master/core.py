@@ -177,8 +177,9 @@ class MasterWriter:
     def _show(self, f: Field) -> Callable[[object], object]:
         """What a master cell shows for a stored value: enum labels; departments stay codes."""
         kind = field_type(f)
-        if kind.master_label:
-            return self.shows(kind.list_key(f))
+        key = kind.list_key(f)
+        if kind.master_label and key is not None:  # (a type shown by its label has a list)
+            return self.shows(key)
         return {"pct": as_number, "date": as_date}.get(kind.cell_kind, as_text)  # int, text: as_text ("A-1, A-2")
 
     def shows(self, enum_key: str) -> Callable[[object], str | None]:
