@@ -15,7 +15,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..features.control.moves import Control
 from ..features.coordinator.week import Escalation
+from ..features.scorecard.model import Scorecard
 from ..workdays import Week
 
 
@@ -134,7 +136,7 @@ class WeekState:
     versions: tuple = ()  # week.brief.model.PlanVersion (moves to the versions feature)
     changes: tuple = ()  # features.control.requests.ChangeRequest: the register with its decisions as of the merge
     moves: tuple = ()  # features.control.moves.Move: due/start moves against the baseline, approved or not
-    scorecard: object | None = None  # features.scorecard.model.Scorecard as of the brief's day
+    scorecard: Scorecard | None = None  # as of the brief's day
     risks: tuple[Item, ...] = ()  # open issue-log rows
     actions: tuple[Item, ...] = ()  # action items of the meetings
     problems: tuple[LinkProblem, ...] = ()
@@ -145,7 +147,7 @@ class WeekState:
     quiet: bool = False  # no update and no merge this week
     older_tasks: tuple[Task, ...] | None = None  # the plan at least STALE_DAYS before data_date ("not updated")
     older_date: dt.date | None = None
-    control: object | None = None  # features.control.moves.Control: the plan against its baselines as the merge found it
+    control: Control | None = None  # the plan against its baselines as the merge found it
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.task_id == task_id), None)
