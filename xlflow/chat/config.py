@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..config import Workspace, config_reader
@@ -44,7 +45,7 @@ class ChatChannel:
     def masked(self) -> str:
         return mask_url(self.webhook)
 
-    def secrets(self, env: dict) -> tuple[str, ...]:
+    def secrets(self, env: Mapping[str, str]) -> tuple[str, ...]:
         """Every string that must never be shown: the secret and the webhook's token(s)."""
         found = [env.get(self.secret_env, "")] if self.secret_env else []
         found += webhook_tokens(self.webhook)

@@ -82,11 +82,12 @@ class Sender:
         """POST one part, signed now. A network error or a missing secret is a verdict too."""
         if UPLOAD in part:
             try:
-                part = self._uploaded(channel, part)
+                uploaded = self._uploaded(channel, part)
             except NetworkError as exc:
                 return Verdict(RETRY, "", redact(str(exc), channel.secrets(self.env)), maybe_sent=exc.maybe_sent)
-            if isinstance(part, Verdict):
-                return part
+            if isinstance(uploaded, Verdict):
+                return uploaded
+            part = uploaded
         secret = self.env.get(channel.secret_env, "") if channel.secret_env else ""
         if channel.secret_env and not secret:
             return Verdict("stop", "", msg("chat-no-secret", self.lang, env=channel.secret_env), fix="secret")
@@ -115,7 +116,7 @@ class Sender:
         verdict = classify(channel.vendor, answer)
         if verdict.kind != OK:
             return verdict
-        return {"msgtype": "file", "file": {"media_id": str(answer.body.get("media_id", ""))}}
+        return {"msgtype": "file", "file": {"media_id": str((answer.body or {}).get("media_id", ""))}}
 
     def record(self, channel: ChatChannel, row: Row, verdict: Verdict, stats: SendStats) -> None:
         now, said = self.clock(), redact(verdict.said, channel.secrets(self.env))
