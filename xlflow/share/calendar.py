@@ -114,12 +114,9 @@ def calendar_bytes(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
+    dept = ws.department(piece.department or "")
     audience = (
-        msg("share-calendar-coordinators", lang)
-        if piece.whole
-        else ws.department(piece.department).name(lang)
-        if ws.department(piece.department)
-        else piece.department
+        msg("share-calendar-coordinators", lang) if piece.whole else dept.name(lang) if dept else piece.department
     )
     cal.add("x-wr-calname", msg("share-calendar-name", lang, project=ws.project.name(lang), audience=audience))
     zone = time_zone(ws)

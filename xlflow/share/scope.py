@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..features.scorecard.model import Figures
 from ..week.state import Item, Milestone, Task, WeekState
 
 UPSTREAM, DOWNSTREAM = "upstream", "downstream"
@@ -52,7 +53,7 @@ class Slice:
     actions: tuple[Item, ...] = ()
     risks: tuple[Item, ...] = ()
     decisions: tuple = ()  # plan.changes.ChangeRequest
-    scorecard: object | None = None  # plan.scorecard.model.Figures
+    scorecard: Figures | None = None
     changes: tuple[Change, ...] = ()
 
     @property
@@ -75,10 +76,10 @@ def _linked(state: WeekState, own: tuple[Task, ...], code: str) -> tuple[LinkedT
                     pairs[(p, DOWNSTREAM, other.task_id)] = None
     out = []
     for own_id, direction, other_id in pairs:
-        other = state.task(other_id)
-        if other is None or other.department == code:
+        found = state.task(other_id)
+        if found is None or found.department == code:
             continue
-        out.append(LinkedTask(own_id, direction, other.task_id, other.name, other.department, other.due, other.status))
+        out.append(LinkedTask(own_id, direction, found.task_id, found.name, found.department, found.due, found.status))
     return tuple(sorted(out, key=lambda x: (x.own_task_id, x.direction != UPSTREAM, x.task_id)))
 
 
@@ -130,7 +131,7 @@ def department_slice(state: WeekState, code: str, contents: frozenset[str], name
     own = tuple(t for t in state.tasks if t.department == code)
     tasks = own if "own_tasks" in contents else ()
     linked = _linked(state, own, code) if "linked_tasks" in contents else ()
-    figures = None
+    figures: Figures | None = None
     if "scorecard" in contents and state.scorecard is not None:
         score = next((d for d in state.scorecard.departments if d.department == code), None)
         figures = score.current if score is not None else None
