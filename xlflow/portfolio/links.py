@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from ..week.state import Milestone, Task, WeekState
 
@@ -97,19 +98,12 @@ def _check(
     unreadable: set[str],
     as_of: dt.date,
 ) -> CrossLink:
-    base = dict(
-        project=code,
-        department=w.department,
-        task_id=w.task_id,
-        start=w.start,
-        other_project=other_project,
-        other_task=other_id,
-    )
+    link = partial(CrossLink, code, w.department, w.task_id, w.start, other_project, other_id)
     if other_project in unreadable:
-        return CrossLink(**base, status="unknown")
+        return link(status="unknown")
     other = digests[other_project].tasks.get(other_id) if other_project in digests else None
     if other is None:
-        return CrossLink(**base, status="broken")
+        return link(status="broken")
     due, done = other
     late = not done and due is not None and (due < as_of or (w.start is not None and due >= w.start))
-    return CrossLink(**base, status="late" if late else "ok", other_due=due, other_done=done)
+    return link(status="late" if late else "ok", other_due=due, other_done=done)

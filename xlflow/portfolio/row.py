@@ -58,7 +58,7 @@ def project_row(state: WeekState, blocker_days: int) -> ProjectRow:
     as_of = state.as_of
     slips = [t.slip for t in tasks if t.slip is not None and t.slip > 0]
     upcoming = sorted(
-        (m for m in state.milestones if m.planned is not None and m.planned >= as_of), key=lambda m: m.planned
+        (m for m in state.milestones if m.planned is not None and m.planned >= as_of), key=lambda m: m.planned or as_of
     )
     row = ProjectRow(
         project=state.project_code,
