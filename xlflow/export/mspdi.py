@@ -118,9 +118,9 @@ def plan_rows(state: WeekState, ws: Workspace, lang: str) -> list[Row]:
 def _milestone_rows(state: WeekState, lang: str, n: int, uid: int) -> list[Row]:
     """The kick-off timeline's milestones with a date, under one summary after the departments."""
     dated = [m for m in state.milestones if m.planned]
-    if not dated:
+    days = [m.planned for m in dated if m.planned]
+    if not days:
         return []
-    days = [m.planned for m in dated]
     rows = [Row(uid + 1, str(n), msg("export-milestones", lang), "MS", None, min(days), max(days))]
     for i, m in enumerate(dated, start=1):
         rows.append(Row(uid + 1 + i, f"{n}.{i}", clean(m.name), f"MS-{i}", None, m.planned, m.planned, True))
@@ -211,8 +211,7 @@ def _assignments(root: Element, rows: list[Row], resources: dict[str, int]) -> N
     block = add(root, "Assignments")
     uid = 0
     for row in rows:
-        name = clean(row.task.owner).strip() if row.task is not None else ""
-        if not name:
+        if row.task is None or not (name := clean(row.task.owner).strip()):
             continue
         uid += 1
         a = add(block, "Assignment")
