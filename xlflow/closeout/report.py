@@ -70,7 +70,7 @@ def _baselines(state: WeekState) -> dict[tuple[str, str], dt.date | None]:
     baseline being in force and the task neither moved nor added) its due date."""
     moved = {(m.department, m.task_id): m.old for m in state.moves if m.kind == "due"}
     added = {(m.department, m.task_id) for m in state.moves if m.kind == "added"}
-    out = {}
+    out: dict[tuple[str, str], dt.date | None] = {}
     for t in state.tasks:
         key = (t.department, t.task_id)
         if t.baseline_due is not None:
@@ -270,7 +270,7 @@ def _scorecard(state: WeekState, w: _Words) -> Table:
 
 
 def _retros(retros: dict[str, Retro], w: _Words) -> Table:
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for code, r in retros.items():
         rows += [(code, w("retro-well"), h.get("description"), h.get("root_cause"), "", "", None) for h in r.highlights]
         rows += [
