@@ -111,12 +111,12 @@ def master_tasks(ws: Workspace) -> dict[str, str]:
 
 
 def dashboard_submitted(ws: Workspace) -> dict[str, str]:
-    """Department code -> the dashboard's "Submitted this week" (Yes/No)."""
+    """Department code -> the dashboard's "Update accepted this week" (Yes/No)."""
     path = next(ws.folder("master").glob("*-master.xlsx"))
     sheet = openpyxl.load_workbook(path, read_only=True)["Dashboard"]
     rows = list(sheet.iter_rows(values_only=True))
-    header = next(i for i, r in enumerate(rows) if r and "Submitted this week" in r)
-    col = rows[header].index("Submitted this week")
+    header = next(i for i, r in enumerate(rows) if r and "Update accepted this week" in r)
+    col = rows[header].index("Update accepted this week")
     out = {}
     for r in rows[header + 1:]:
         if not r or not r[0]:

@@ -98,3 +98,18 @@ def test_libreoffice_resave_keeps_form_and_findings(env, tmp_path):
     kept = structure(copy_resaved)
     assert kept["protected"] and kept["names"] and kept["lists_hidden"] == "hidden"
     assert kept["validations"] >= structure(filled)["validations"] - 1
+
+
+def test_the_summary_lists_errors_before_warnings_and_shows_the_empty_reason(env):
+    from xlflow.findings import WARNING, Finding
+
+    ws, _, filled, root = env
+    sub = check_file(filled, ws)
+    sub.report.findings.insert(0, Finding("required", WARNING, "任务分解表", "B4", "更新日期"))  # first by cell
+    wb = openpyxl.load_workbook(write_feedback_copy(sub, root / "sorted.xlsx", "zh"))
+    summary = wb[layout.FEEDBACK_SHEET]
+    rows = [[c.value for c in row] for row in summary.iter_rows(min_row=6, max_col=7) if row[0].value]
+    severities = [r[0] for r in rows]
+    assert severities == sorted(severities, key=lambda s: s != "错误") and severities[-1] != "错误"
+    (reason,) = [r for r in rows if r[6] == "reason-required"]
+    assert reason[4] in (None, "") and "“滞后”" in reason[5]  # Value: the empty reason; the status is in the text

@@ -117,7 +117,7 @@ def test_scope_change_is_shown_beside_the_average(sample_ws):
     same = [t for t in week47() if t["task_id"] != "RD-004"]
     assert round(sum(t["percent"] for t in same) / 10 - sum(t["percent"] for t in week46()) / 10, 1) == 5.0
     text = render_brief(sample_ws, brief)[1]
-    assert "scope change: 1 task(s) added, 0 removed; on the same tasks +5.0" in text
+    assert "scope change: 1 task added, 0 removed; on the same tasks +5.0" in text
     removed = brief_of(sample_ws, AS_OF, Snapshot(AS_OF, tuple(week46()[:-1])), Snapshot(W46, tuple(week46())),
                           lang="en").headline.scope
     assert (removed.added, removed.removed, removed.same_tasks_delta) == (0, 1, 0.0)

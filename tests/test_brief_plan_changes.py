@@ -54,7 +54,7 @@ def test_week_47_lists_each_new_version_with_its_changes(two_weeks):
     assert sa[0].file_name == sample("SA", 47).name
     assert "SA-004 due 11-13 → 11-20 (+5 working days)" in sa[0].summary
     assert [(n.kind, n.text) for n in sa[0].notable] == [("later", "Due dates moved later: SA-004 (+5 working days)")]
-    assert changes["RD"].versions[0].summary.startswith("3 task(s) updated")
+    assert changes["RD"].versions[0].summary.startswith("3 tasks updated")
     assert changes["PMO"].versions[0].summary == msg("plan-diff-none", "en")
 
 

@@ -205,7 +205,7 @@ def body(message) -> str:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_first_rejection_does_not_promise_a_last_version(sample_ws, lang):
-    report = Report([Finding("reason-required", ERROR, SHEET, "J9", "滞后/阻塞原因", "滞后")])
+    report = Report([Finding("reason-required", ERROR, SHEET, "J9", "滞后/阻塞原因", None, {"status": "滞后"})])
     first = body(feedback(sample_ws, "研发部.xlsx", "RD", "rejected", report, [], received="2026-11-18 10:32",
                           lang=lang, has_current=False))
     later = body(feedback(sample_ws, "研发部.xlsx", "RD", "rejected", report, [], received="2026-11-18 10:32",

@@ -2,6 +2,7 @@
 department says instead of a traceback."""
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 
@@ -36,7 +37,15 @@ def test_a_workbook_without_department_names_a_placeholder(tmp_path):
     wb.active["A1"] = "hello"
     wb.save(tmp_path / "plain.xlsx")
     finding = check_file(tmp_path / "plain.xlsx", ws).report.findings[0]
-    assert finding.code == "not-xlflow-workbook" and finding.params["template"] == "TP-2026_<部门>.xlsx"
+    assert finding.code == "not-xlflow-workbook" and "TP-2026_<部门>.xlsx" in finding.message("zh")
+    english = finding.message("en")  # the placeholder in the reader's language, whatever the workspace's
+    assert "TP-2026_<DEPT>.xlsx" in english and not re.search(r"[\u4e00-\u9fff]", english)
+
+
+def test_no_english_message_carries_chinese_text():
+    from xlflow.i18n import _catalog
+
+    assert not [key for key, entry in _catalog().items() if re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", entry["en"])]
 
 
 def test_unknown_department_in_generate_is_a_usage_error(tmp_path):
@@ -92,3 +101,19 @@ def test_an_unknown_rule_is_a_spec_error(tmp_path):
     with pytest.raises(SpecError) as exc:
         check_file(path, ws, catalog=broken)
     assert "no-such-rule" in exc.value.message("en") and "task-prefix" in exc.value.message("zh")
+
+
+def test_the_placeholder_survives_the_parse_cache_in_both_languages(tmp_path):
+    import openpyxl
+
+    from xlflow.check.cache import SubmissionCache
+    from xlflow.spec.catalog import load_catalog
+
+    ws = make_workspace(tmp_path / "ws")
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "hello"
+    wb.save(tmp_path / "plain.xlsx")
+    cache = SubmissionCache(ws, load_catalog())
+    cache.load(tmp_path / "plain.xlsx", ws)  # checked and cached
+    (finding,) = cache.load(tmp_path / "plain.xlsx", ws).report.findings  # read back from the cache
+    assert "TP-2026_<DEPT>.xlsx" in finding.message("en") and "TP-2026_<部门>.xlsx" in finding.message("zh")

@@ -92,8 +92,9 @@ def test_accepted_and_rejected_files(tmp_path):
     assert set(by_to) == {"rd@example.com", "service@example.com"}
     assert "Accepted" in by_to["rd@example.com"]["Subject"]
     rejected_mail = by_to["service@example.com"]
-    assert [a.get_filename() for a in rejected_mail.iter_attachments()] == \
-        [p.name for p in ws.folder("rejected").glob("*.xlsx")]
+    (copy,) = ws.folder("rejected").glob("*.xlsx")  # rejected/ keeps the stamped name; the mail, the department's
+    (attached,) = rejected_mail.iter_attachments()
+    assert attached.get_filename() == "NPL-2026_CS_客服部-feedback.xlsx" and attached.get_content() == copy.read_bytes()
     assert f"{cs.errors} error" in rejected_mail.get_body(("plain",)).get_content()
 
 

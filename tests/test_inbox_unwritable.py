@@ -18,7 +18,7 @@ from watch_helpers import dropped, make_ws, results, sample
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 NOT_REMOVED = {"en": "cannot be removed from the inbox", "zh": "无法从收件夹"}
-STATUS = {"en": "processed file(s) cannot be removed", "zh": "个已处理的文件无法删除"}
+STATUS = {"en": "processed files cannot be removed", "zh": "个已处理的文件无法删除"}
 DENIED = {"en": "Permission denied", "zh": "Permission denied"}
 OTHER = 65534
 

@@ -136,7 +136,7 @@ def test_dashboard_counts_are_values(ws, plan, tmp_path):
     rows = {r[0]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=8, max_row=10, values_only=True)}
     assert rows["RD"]["Tasks"] == 3 and rows["RD"]["Delayed"] == 1 and rows["RD"]["Done"] == 1
     assert rows["RD"]["Overdue"] == 1 and rows["MK"]["In progress"] == 1
-    assert rows["PMO"]["Submitted this week"] == "No"
+    assert rows["PMO"]["Update accepted this week"] == "No"
     assert len(sheet._charts) == 2
     deps = wb["Dependencies"]
     values = [c.value for row in deps.iter_rows() for c in row if c.value is not None]

@@ -91,9 +91,9 @@ def test_three_meetings_accumulate_action_items_until_done(tmp_path):
     brief = make_brief(ws, M3, "en")
     lines = [(n.text, n.detail) for n in brief.notice("actions_overdue").lines]
     assert lines == [
-        ("Order parts — R&D · owner Sun", "due 2026-11-18, 7 working day(s) overdue · meeting M1 (2026-11-13, R&D)"),
+        ("Order parts — R&D · owner Sun", "due 2026-11-18, 7 working days overdue · meeting M1 (2026-11-13, R&D)"),
         ("Book the test lab — R&D · owner Qian",
-         "due 2026-11-25, 2 working day(s) overdue · meeting M2 (2026-11-20, R&D)")]
+         "due 2026-11-25, 2 working days overdue · meeting M2 (2026-11-20, R&D)")]
     # week 47's brief, made again now, still shows only what was overdue then
     again = make_brief(ws, M2, "en")
     assert [n.text for n in again.notice("actions_overdue").lines] == ["Order parts — R&D · owner Sun"]
@@ -103,7 +103,7 @@ def test_three_meetings_accumulate_action_items_until_done(tmp_path):
     messages = [email.message_from_bytes(r.eml.read_bytes(), policy=email.policy.default) for r in results]
     by_to = {m["To"].addresses[0].addr_spec: m for m in messages}
     rd = body(by_to["rd@example.com"])
-    assert "2 overdue action item(s)" in rd and not list(by_to["rd@example.com"].iter_attachments())
+    assert "2 overdue action items" in rd and not list(by_to["rd@example.com"].iter_attachments())
     assert "Order parts (owner Sun, due 2026-11-18, meeting M1) — overdue" in rd
     assert "Book the test lab (owner Qian, due 2026-11-25, meeting M2) — overdue" in rd
     assert "RD-002 Prototype (owner Wang, due 2026-11-27)" in rd and "RD-001" not in rd  # due this week only
@@ -168,7 +168,7 @@ def test_an_open_action_item_that_disappears_is_reported(tmp_path):
     (outcome,) = run(ws, M2)
     assert outcome.result == "accepted" and outcome.warnings >= 1
     mail = body(last_mail(ws))
-    assert "1 open action item(s) of the current version are gone: Order parts." in mail
+    assert "Open action items of the current version are gone (1): Order parts." in mail
     # done items may leave the log: no warning the week after
     fill(ws, blank(ws, "RD"), ws.folder("inbox") / workbook_name(ws, "RD", "en"),
          {"wbs": {"card": {"update_date": M3}, "tables": {"tasks": rows}},

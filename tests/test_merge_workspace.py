@@ -122,7 +122,7 @@ def test_given_files_with_errors_are_left_out_and_said_so(ws, reads, tmp_path):
         del TASKS["BAD"]
     assert [s.path.name for s in result.left_out] == ["bad.xlsx"]
     assert result.history_path is None and result.master_path == tmp_path / "out.xlsx"
-    assert any(line.startswith("Left out bad.xlsx: 1 error(s)") for line in result.summary("en"))
+    assert any(line.startswith("Left out bad.xlsx: 1 error") for line in result.summary("en"))
 
 
 def test_nothing_accepted_yet_is_a_state_not_a_usage_error(ws):
@@ -140,7 +140,7 @@ def test_cli_merge_prints_summary_and_records_a_snapshot(ws, reads):
     out = CliRunner().invoke(main, ["merge", "-w", str(ws.root), "--as-of", "2026-11-20", "--lang", "en"])
     assert out.exit_code == 0, out.output
     assert "Master WBS: " in out.output and "3 tasks; 1 overdue" in out.output
-    assert "Not submitted this week: PMO" in out.output
+    assert "No accepted update this week: PMO" in out.output
     last = StateDB(ws.state_db).last_merge()
     assert last.as_of == AS_OF and last.task_count == 3
     _, tasks = StateDB(ws.state_db).snapshot(last.id)

@@ -31,7 +31,7 @@ def submission(tmp_path, findings, department="RD") -> Submission:
 
 def test_rejected_lists_the_findings_and_attaches_the_annotated_copy(sample_ws, tmp_path):
     findings = [Finding("required", ERROR, "任务分解表", "E12", "负责人"),
-                Finding("reason-required", ERROR, "任务分解表", "J9", "滞后/阻塞原因", "滞后"),
+                Finding("reason-required", ERROR, "任务分解表", "J9", "滞后/阻塞原因", None, {"status": "滞后"}),
                 Finding("required", WARNING, "任务分解表", "B3", "<b>更新日期</b> & 备注")]
     copy = tmp_path / "研发部_标注副本.xlsx"
     copy.write_bytes(b"PK\x03\x04 annotated")
@@ -48,7 +48,7 @@ def test_rejected_lists_the_findings_and_attaches_the_annotated_copy(sample_ws, 
     html = m.get_body(("html",)).get_content()
     assert "&lt;b&gt;更新日期&lt;/b&gt; &amp; 备注" in html and "<b>更新日期</b>" not in html
     (att,) = m.iter_attachments()
-    assert att.get_filename() == "研发部_标注副本.xlsx" and att.get_content() == copy.read_bytes()
+    assert att.get_filename() == "研发部周报-feedback.xlsx" and att.get_content() == copy.read_bytes()  # its own name
 
 
 def test_accepted_with_version_in_english(sample_ws, tmp_path):
@@ -57,7 +57,7 @@ def test_accepted_with_version_in_english(sample_ws, tmp_path):
     m = parse(feedback_message(sample_ws, sub, None, "en", version=3))
     assert m["Subject"] == "[Smart Kettle X1 Launch] Accepted: staged-1234.xlsx from R&D"
     text = m.get_body(("plain",)).get_content()
-    assert "was accepted (version 3)" in text and "1 warning(s)" in text and "- WBS!B3:" in text
+    assert "was accepted (version 3)" in text and "1 warning;" in text and "- WBS!B3:" in text
     assert list(m.iter_attachments()) == []
     assert "R&amp;D" in m.get_body(("html",)).get_content()
 

@@ -28,7 +28,7 @@ def test_every_kind_of_change_is_recorded_with_working_day_moves():
     assert [c.task_id for c in diff.percent_down] == ["RD-001"]
     assert {c.field for c in diff.changes if c.task_id == "RD-003"} == {"name", "owner"}
     text = diff.summary("en")
-    assert text.startswith("3 task(s) updated, 1 added (RD-009), 1 removed (RD-007)")
+    assert text.startswith("3 tasks updated, 1 added (RD-009), 1 removed (RD-007)")
     assert "RD-001 due 12-04 → 12-11 (+5 working days)" in text and "RD-002 went back from done" in text
     assert "RD-001 percent complete down 50% → 40%" in text
     assert "删除 1 项（RD-007）" in diff.summary("zh")

@@ -127,7 +127,7 @@ def test_the_blank_workbook_against_a_current_plan_withdraws_nothing(submit, wee
     assert pairs(result) == [("update-date-missing", date_cell(blank)), ("plan-withdrawn", None)]
     assert result.diff.removed == ("RD-001", "RD-002", "RD-003") and not result.accepted
     text = result.findings[1].message("en")
-    assert "coordinator" in text and "3 task(s)" in text and "协调人" in result.findings[1].message("zh")
+    assert "coordinator" in text and "3 tasks" in text and "协调人" in result.findings[1].message("zh")
 
 
 def test_removed_tasks_are_listed_and_removing_a_dependency_of_another_department_is_an_error(submit, week1, mk):
@@ -180,7 +180,7 @@ def test_a_first_submission_has_no_diff_and_only_the_date_owner_and_predecessor_
     assert pairs(result) == [("update-date-future", date_cell(sub)),
                              ("owner-department-other", cell(sub, "RD-002", "owner_department")),
                              ("predecessor-not-in-project", cell(sub, "RD-001", "predecessors"))]
-    assert acceptance_line(result, "en", task_count=2) == "first version, 2 task(s)"
+    assert acceptance_line(result, "en", task_count=2) == "first version, 2 tasks"
 
 
 def test_every_guard_finding_renders_in_both_languages(submit, week1, mk):
@@ -201,7 +201,7 @@ def test_the_acceptance_line_shows_statuses_as_labels_in_the_workbooks_language(
     sub = submit("rd-next", rows)
     result = run(sub, week1)
     zh, en = acceptance_line(result, "zh"), acceptance_line(result, "en")
-    assert en.startswith("2 task(s) updated, 1 added (RD-004), 1 removed (RD-003)")
+    assert en.startswith("2 tasks updated, 1 added (RD-004), 1 removed (RD-003)")
     assert "RD-001 due 10-30 → 11-06 (+5 working days)" in en
     assert "RD-002 went back from Done to In progress" in en
     assert "RD-002 状态由 已完成 退回为 进行中" in zh

@@ -48,7 +48,7 @@ def rd_v1(ws, rows=None):
 
 
 @pytest.mark.parametrize("lang, said, not_said", [
-    ("en", "This is your plan's first version, 3 task(s)", "Compared with the previous version"),
+    ("en", "This is your plan's first version, 3 tasks", "Compared with the previous version"),
     ("zh", "本次为首次提交，共 3 项任务", "与上一版相比")])
 def test_a_first_version_is_not_compared_with_a_previous_one(ws, lang, said, not_said):
     submit(ws, "RD", [task("RD", 1), task("RD", 2), task("RD", 3)], W1)
@@ -109,7 +109,7 @@ def test_a_wbs_without_tasks_does_not_replace_a_plan_with_tasks(ws):
     outcome = run_one(ws, W2)
     assert outcome.result == "rejected"
     report = last_report(ws)
-    assert "[plan-withdrawn]" in report and "3 task(s)" in report and "version 1" in report
+    assert "[plan-withdrawn]" in report and "3 tasks" in report and "version 1" in report
     mail = last_mail(ws)
     assert addresses(mail, "To") == RD_MAIL and addresses(mail, "Cc") == COORDINATOR
     assert sorted(master_tasks(ws)) == ["RD-001", "RD-002", "RD-003"]
@@ -144,7 +144,7 @@ def test_removed_tasks_are_listed_in_the_feedback(ws):
     outcome = run_one(ws, W2)
     assert (outcome.result, outcome.version) == ("accepted", 2)
     text = body(last_mail(ws))
-    assert "1 task(s) were removed" in text and "RD-002" in text
+    assert "1 task was removed" in text and "RD-002" in text
     assert "1 removed (RD-002)" in text
     assert sorted(master_tasks(ws)) == ["RD-001", "RD-003"]
 

@@ -23,7 +23,7 @@ from xlflow.watcher import process_inbox
 
 DAY = dt.date(2026, 12, 2)
 HEADLINE = re.compile(r"(\d+) tasks, ([\d.]+)% complete on average, (\d+) delayed/blocked, (\d+) overdue, "
-                      r"(\d+) department\(s\) not submitted")
+                      r"(\d+) departments? not submitted")
 
 
 def set_code(root: Path, code: str) -> None:

@@ -28,7 +28,7 @@ def test_valid_file_with_warnings_exits_0(env):
     ws, good, _, _ = env
     result = run("-w", ws.root, good, "--lang", "en")
     assert result.exit_code == 0, result.output
-    assert "valid, 1 warning(s)" in result.output and "[任务分解表]" in result.output and "H9" in result.output
+    assert "valid, 1 warning." in result.output and "[任务分解表]" in result.output and "H9" in result.output
 
 
 def test_invalid_file_exits_1_and_groups_by_sheet(env):
@@ -46,7 +46,8 @@ def test_json_shape(env):
     assert set(entry) == {"path", "department", "valid", "findings"} and entry["department"] == "RD"
     [finding] = entry["findings"]
     assert finding == {"code": "reason-required", "severity": "error", "sheet": "任务分解表", "cell": "J8",
-                       "field": "滞后/阻塞原因", "value": "滞后", "message": finding["message"]}
+                       "field": "滞后/阻塞原因", "value": None, "message": finding["message"]}  # the reason, empty
+    assert '"滞后"' in finding["message"]
     assert "J8" in finding["message"]
 
 
@@ -70,8 +71,16 @@ def test_a_missing_file_is_said_to_be_missing(tmp_path):
 
     ws = init_workspace(tmp_path / "w", "en", sample=True)
     result = CliRunner().invoke(main, ["validate", "-w", str(ws.root), str(tmp_path / "nope.xlsx"), "--json"])
-    assert result.exit_code == 1
-    import json
+    assert result.exit_code == 2 and "No such file" in result.output and "nope.xlsx" in result.output
 
-    (finding,) = json.loads(result.output)["files"][0]["findings"]
-    assert finding["code"] == "file-not-found" and "nope.xlsx" in finding["message"]
+
+def test_one_date_message_everywhere(tmp_path):
+    from click.testing import CliRunner
+
+    from xlflow.cli import main
+    from xlflow.service.scaffold import init_workspace
+
+    ws = init_workspace(tmp_path / "w", "en", sample=True)
+    for command in (["summary"], ["merge"], ["baseline", "set", "x"]):
+        result = CliRunner().invoke(main, [*command, "-w", str(ws.root), "--as-of", "18.12.2026"])
+        assert result.exit_code == 2 and "Expected a date as YYYY-MM-DD: 18.12.2026" in result.output, command

@@ -67,12 +67,13 @@ def test_card_required_when_sheet_used(env):
 
 
 def test_kickoff_and_consensus_header_fields_required_only_when_used(env):
-    sub = check(env, {"kickoff": {"card": {"project_name": "新品X上市"}},
+    # the project's name and code are prefilled by generate and do not make a form used; a sign date does
+    sub = check(env, {"kickoff": {"card": {"project_name": "新品X上市", "initiator_sign_date": dt.date(2026, 9, 1)}},
                       "consensus": {"tables": {"criteria": [{"criterion": "响应时间", "metric": "平均响应", "target": "24h"}]}}})
     kick = sorted(c for s, c in [(f.sheet, f.cell) for f in sub.report.findings if f.code == "required"] if s == "启动申请表")
     assert kick == ["B10", "B11", "B6", "B7", "B8", "B9"]
     cons = [(f.code, f.cell) for f in sub.report.findings if f.sheet == "共识表"]
-    assert cons == [("required", "B4"), ("required", "B5"), ("required", "B6")]
+    assert cons == [("required", "B5"), ("required", "B6")]  # B4, the project name, is prefilled
     untouched = check(env, {})
     assert untouched.valid and untouched.report.findings == []
 

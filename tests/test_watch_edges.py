@@ -33,7 +33,7 @@ from xlflow.watcher import Watcher, process_inbox, setup_logging
 
 TEXT = {
     "waiting": {"en": "not ready yet", "zh": "未就绪"},
-    "failed": {"en": "files failed", "zh": "处理失败"},
+    "failed": {"en": "1 file failed", "zh": "处理失败"},
     "disk": {"en": "The disk is full", "zh": "磁盘已满"},
     "read-only": {"en": "read-only", "zh": "只读"},
 }

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import string
 import tomllib
 from functools import lru_cache
 
@@ -39,7 +40,25 @@ def msg(key: str, lang: str, /, **params: object) -> str:
     text = entry[lang if lang in LANGS else "en"]
     if not params:
         return text
-    return text.format(**{k: v.render(lang) if isinstance(v, Phrase) else v for k, v in params.items()})
+    values = {k: v.render(lang) if isinstance(v, Phrase) else v for k, v in params.items()}
+    return _PLURAL.vformat(text, (), values) if "|" in text else text.format(**values)
+
+
+class _Plural(string.Formatter):
+    """`{count:error|errors}` reads "1 error", "2 errors": a number with its noun, in English texts."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return super().format_field(value, format_spec)
+        one, many = format_spec.split("|", 1)
+        try:
+            single = float(str(value).replace(",", "")) == 1
+        except ValueError:
+            single = False
+        return f"{value} {one if single else many}"
+
+
+_PLURAL = _Plural()
 
 
 def both(key: str, /, **params: object) -> str:
@@ -48,5 +67,10 @@ def both(key: str, /, **params: object) -> str:
 
 
 def default_lang() -> str:
-    env = os.environ.get("XLFLOW_LANG") or os.environ.get("LANG", "")
+    """XLFLOW_LANG when it says zh or en, else the locale as POSIX ranks it (LC_ALL, LC_MESSAGES,
+    LANG): Chinese for zh_*, English otherwise."""
+    chosen = os.environ.get("XLFLOW_LANG", "").strip().lower()
+    if chosen[:2] in LANGS:
+        return chosen[:2]
+    env = next((os.environ[k] for k in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(k)), "")
     return "zh" if env.lower().startswith("zh") else "en"

@@ -18,6 +18,7 @@ from xlflow import __version__
 
 from ..config import Workspace
 from ..findings import Finding, Report
+from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
 from ..spec.fields import FieldType, field_type
 from ..store.atomic import write_bytes
@@ -25,7 +26,7 @@ from ..store.jsonvalues import json_default
 from .model import FormData, Row, Submission, WorkbookData
 from .validate import check_file
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: a finding parameter may be a Phrase (rendered in the reader's language)
 
 
 _READ_ONLY: ContextVar[bool] = ContextVar("xlflow_cache_read_only", default=False)
@@ -86,7 +87,7 @@ class SubmissionCache:
     def _encode(self, sub: Submission) -> dict:
         data = sub.data
         findings = [[f.code, f.severity, f.sheet, f.cell, f.field, None if f.value is None else str(f.value),
-                     {k: str(v) for k, v in f.params.items()}] for f in sub.report.findings]
+                     {k: _stored_param(v) for k, v in f.params.items()}] for f in sub.report.findings]
         forms = {}
         if data is not None:
             for form_id, fd in data.forms.items():
@@ -98,8 +99,8 @@ class SubmissionCache:
                                                    "spec_version": data.spec_version, "forms": forms}}
 
     def _decode(self, raw: dict, path: Path, sha256: str, received: dt.datetime | None) -> Submission:
-        report = Report([Finding(c, s, sh, cell, fld, val, params) for c, s, sh, cell, fld, val, params
-                         in raw["findings"]])
+        report = Report([Finding(c, s, sh, cell, fld, val, {k: _param(v) for k, v in params.items()})
+                         for c, s, sh, cell, fld, val, params in raw["findings"]])
         data = None
         if raw["data"] is not None:
             forms = {}
@@ -172,3 +173,14 @@ def remember(ws: Workspace, sub: Submission) -> None:
     """Put a submission just checked (e.g. by the inbox on acceptance) into the merge cache,
     so the merge that follows does not read the file again."""
     SubmissionCache(ws, load_catalog()).put(sub)
+
+
+def _stored_param(value: object) -> object:
+    """A finding's parameter as JSON: text, or a Phrase (rendered in the reader's language) as its key and params."""
+    if isinstance(value, Phrase):
+        return {"phrase": value.key, "params": {k: str(v) for k, v in value.params.items()}}
+    return str(value)
+
+
+def _param(value: object) -> object:
+    return Phrase(value["phrase"], **value["params"]) if isinstance(value, dict) else value

@@ -11,6 +11,7 @@ import math
 import re
 
 from ..findings import ERROR, WARNING
+from ..spec import layout
 from ..spec.catalog import Field, Form, Table
 from ..spec.fields import FieldType, field_type
 from ..xlsx.read import Cell, Sheet, cell_ref, col_letter, label_key
@@ -54,7 +55,8 @@ class FormReader:
                 continue
             end = next((h for h in header_rows if h > header), None)
             tables[table.id] = self._table(table, header, end, mapping, titles)
-        used = any(v is not None for v in card_raw.values()) or any(tables.values())
+        prefilled = layout.PROJECT_PREFILL if self.form.id in layout.PREFILLED_FORMS else {}
+        used = any(v is not None for k, v in card_raw.items() if k not in prefilled) or any(tables.values())
         if used:
             for f in self.form.fields:
                 if f.required and card.get(f.key) is None and card_raw.get(f.key) is None and f.key in card_cells:

@@ -120,7 +120,7 @@ def reason_required(ctx: CheckContext, t: TableRows) -> None:
     for row in t.rows:
         code = row.text("status")
         if code in ("delayed", "blocked") and not row.values.get("reason") and "reason" in row.cells:
-            t.add(ctx, "reason-required", row, "reason", value=status.label_of(code, ctx.lang))
+            t.add(ctx, "reason-required", row, "reason", status=status.label_of(code, ctx.lang))  # value: the empty reason
 
 
 @rule("predecessors")

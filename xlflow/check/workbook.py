@@ -14,6 +14,7 @@ from typing import Any
 from ..config import Workspace
 from ..errors import UnreadableWorkbook
 from ..findings import ERROR, WARNING, Finding, Report
+from ..i18n import Phrase
 from ..spec import layout
 from ..spec.catalog import Catalog, load_catalog
 from ..xlsx.read import (
@@ -101,10 +102,13 @@ def task_rows(sub: Submission) -> tuple[Row, ...]:
     return sub.data.rows("wbs", "tasks") if sub.data is not None else ()
 
 
-def template_name(ws: Workspace, dept: str | None, lang: str) -> str:
-    """The file name findings point people to: the same rule generate writes by."""
+def template_name(ws: Workspace, dept: str | None, lang: str) -> str | Phrase:
+    """The file name findings point people to: the same rule generate writes by. With the department
+    unknown, a Phrase: its placeholder (<DEPT>, <部门>) is rendered in the reader's language."""
     d = ws.department(dept) if dept else None
-    return layout.workbook_file_name(ws.project.code, d.code if d else None, d.name(lang) if d else None, lang)
+    if d is None:
+        return Phrase("template-department-file", project=ws.project.code)
+    return layout.workbook_file_name(ws.project.code, d.code, d.name(lang), lang)
 
 
 # -- whose workbook is it (identity.py has the rule; locate.py finds the form sheets) -------------

@@ -114,7 +114,7 @@ def _errors(wrapper, func):
             return wrapper(*args, **kwargs)
         except XlflowError as exc:
             kwargs = _with_group_options(kwargs)
-            workspace = kwargs.get("workspace") or Path(".")
+            workspace = kwargs.get("workspace") or kwargs.get("directory") or Path(".")  # init: the one it finds
             lang = kwargs.get("lang") or configured_language(workspace) or default_lang()
             click.echo(msg("error-prefix", lang) + exc.message(lang), err=True)
             sys.exit(exc.exit_code)

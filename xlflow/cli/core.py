@@ -7,7 +7,7 @@ import click
 
 from ..config import FOLDERS
 from ..errors import UsageError
-from ..i18n import msg
+from ..i18n import default_lang, msg
 from ..output.department import generate_workbook, workbook_name
 from ..service import dropfolders
 from ..service.scaffold import init_workspace
@@ -17,8 +17,9 @@ from .app import handle_errors, lang_option, main, open_workspace, workspace_opt
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the workspace. 工作区语言。")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the workspace (default: XLFLOW_LANG, else the locale; with --sample, the "
+                   "sample's). 工作区语言（默认取 XLFLOW_LANG 或系统区域设置）。")
 @click.option("--sample", is_flag=True, help="Fill it with the sample project. 使用示例项目。")
 @click.option("--force", is_flag=True, help="Overwrite an existing xlflow.toml. 覆盖已有配置。")
 @click.option("--department-folders", is_flag=True,
@@ -27,9 +28,13 @@ from .app import handle_errors, lang_option, main, open_workspace, workspace_opt
 @click.option("--lessons", "lessons", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The organisation's lessons register: show the lessons of similar projects. 经验库。")
 @handle_errors
-def init(directory: Path, lang: str, sample: bool, force: bool, department_folders: bool,
+def init(directory: Path, lang: str | None, sample: bool, force: bool, department_folders: bool,
          lessons: Path | None) -> None:
     """Create a workspace: xlflow.toml and its folders. 创建工作区。"""
+    if lang is None:
+        from ..demo import sample_language
+
+        lang = sample_language() if sample else default_lang()
     ws = init_workspace(directory, lang, sample, force, department_folders=department_folders)
     _show_lessons(ws, lessons, lang)
     click.echo(msg("init-done", lang, root=ws.root, folders=", ".join(f"{f}/" for f in FOLDERS)))
@@ -70,7 +75,7 @@ def generate(workspace: Path, departments: tuple[str, ...], all_departments: boo
             key = "drop-generate-folder" if code in made else "drop-generate-folder-missing"
             click.echo(msg(key, lang, folder=dropfolders.folder_label(ws, code)))
     key = "generate-summary-folders" if dropfolders.enabled(ws) else "generate-summary"
-    click.echo(msg(key, lang, count=len(chosen), out=out, inbox=ws.folder("inbox")))
+    click.echo(msg(key, lang, count=len(chosen), out=out, inbox=ws.shown_drop_folder()))
 
 
 @main.command()

@@ -9,6 +9,7 @@ import ast
 import dataclasses
 import inspect
 import io
+import re
 import tokenize
 from pathlib import Path
 
@@ -164,7 +165,7 @@ def config_section() -> list[str]:
 def findings_section() -> list[str]:
     catalog = _catalog()
     codes = sorted(key.removeprefix("finding-") for key in catalog if key.startswith("finding-"))
-    rows = [[f"`{code}`", catalog[f"finding-{code}"]["zh"], catalog[f"finding-{code}"]["en"]] for code in codes]
+    rows = [[f"`{code}`", catalog[f"finding-{code}"]["zh"], _plain(catalog[f"finding-{code}"]["en"])] for code in codes]
     return ["## Findings", "",
             "Every finding xlflow reports about a workbook or a dropped file, by its stable code (the `code` of "
             "`xlflow validate --json`). `{field}`, `{value}`, `{sheet}` and `{cell}` are filled in from the cell "
@@ -291,3 +292,8 @@ def reference(out: Path | None, check: bool) -> None:
     else:
         write_bytes(out, text.encode("utf-8"))
         click.echo(msg("reference-written", lang, path=out))
+
+
+def _plain(text: str) -> str:
+    """A message as the reference shows it: `{count:task|tasks}` (a count with its noun) as "{count} tasks"."""
+    return re.sub(r"\{(\w+):[^{}|]*\|([^{}]*)\}", r"{\1} \2", text)

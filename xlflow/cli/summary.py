@@ -13,13 +13,14 @@ from ..service.weekly import send_reminders, send_weekly_brief
 from ..week.brief import TROUBLE
 from ..workdays import parse_week
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
+from .merge import _as_of as parse_day
 
 
-def _as_of(week: str | None, as_of: dt.datetime | None, week_start: int, today: dt.date) -> dt.date:
+def _as_of(week: str | None, as_of: dt.date | None, week_start: int, today: dt.date) -> dt.date:
     if week and as_of:
         raise UsageError("summary-week-and-as-of")
     if as_of:
-        return as_of.date()
+        return as_of
     if week:
         w = parse_week(week, week_start)
         return min(w.end, today) if w.start <= today else w.end
@@ -38,7 +39,7 @@ def _delivery_line(result: DeliveryResult, lang: str) -> list[str]:
 @main.command()
 @workspace_option
 @click.option("--week", default=None, metavar="YYYY-Www", help="The week to brief, e.g. 2026-W47. 简报的周。")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
               help="Brief the week holding this day (default: today). 以该日期所在的周生成简报。")
 @click.option("--send", is_flag=True, help="Send over SMTP ([email] in xlflow.toml); without it the .eml is a preview in outbox/preview/, not "
               "queued. 通过 SMTP 发送；否则邮件仅作为预览保存到 outbox/preview/，不进入发送队列。")
@@ -50,12 +51,12 @@ def _delivery_line(result: DeliveryResult, lang: str) -> list[str]:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the HTML and Markdown brief (default: WORKSPACE/reports). 简报输出目录。")
 @handle_errors
-def summary(workspace: Path, week: str | None, as_of: dt.datetime | None, send: bool, to: tuple[str, ...],
+def summary(workspace: Path, week: str | None, as_of: str | None, send: bool, to: tuple[str, ...],
             remind: bool, lang: str | None, out: Path | None) -> None:
     """Write the weekly progress brief and its e-mail. 生成每周进度简报及邮件。"""
     ws = open_workspace(workspace)
     lang = lang or ws.lang
-    day = _as_of(week, as_of, ws.project.week_start, dt.date.today())
+    day = _as_of(week, parse_day(as_of), ws.project.week_start, dt.date.today())  # one date message everywhere
     if remind:
         results, skipped = send_reminders(ws, day, send, lang, preview=not send)
         for code in skipped:

@@ -1,6 +1,7 @@
 """`xlflow validate FILE...`: check submitted workbooks, print findings, optionally write feedback copies."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -9,9 +10,10 @@ import click
 
 from ..check.model import Submission
 from ..check.validate import check_file, report_text
-from ..findings import Finding, Report
+from ..errors import UsageError
 from ..i18n import msg
 from ..output.notify import write_feedback_copy
+from ..service.dryrun import intake_findings
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option
 
 
@@ -25,12 +27,17 @@ from .app import handle_errors, lang_option, main, open_workspace, workspace_opt
 @handle_errors
 def validate(workspace: Path, files: tuple[Path, ...], as_json: bool, annotate_dir: Path | None,
              lang: str | None) -> None:
-    """Check filled workbooks against the form specs. 校验已填写的工作簿。
+    """Check filled workbooks against the form specs and, as the intake would, against the
+    workspace's current plans (a dry run: nothing is recorded). 校验已填写的工作簿（与投递时的检查相同，不记录）。
 
     Exit 0 when no file has an error (warnings allowed), 1 otherwise."""
     ws = open_workspace(workspace)
     lang = lang or ws.lang
-    subs = [check_file(path, ws) if path.is_file() else _not_found(path) for path in files]
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:  # a wrong argument, not a finding about a workbook: a usage error (exit 2)
+        raise UsageError("validate-file-not-found", paths=", ".join(missing))
+    today = dt.date.today()
+    subs = [intake_findings(ws, check_file(path, ws), today, lang) for path in files]  # as the intake would judge
     copies: dict[Path, Path | None] = {}
     if annotate_dir is not None:
         for sub in subs:
@@ -46,11 +53,6 @@ def validate(workspace: Path, files: tuple[Path, ...], as_json: bool, annotate_d
             bad = sum(not s.valid for s in subs)
             click.echo(msg("validate-summary", lang, count=len(subs), valid=len(subs) - bad, invalid=bad))
     sys.exit(0 if all(s.valid for s in subs) else 1)
-
-
-def _not_found(path: Path) -> Submission:
-    """A path that names no file is a finding of its own, not "cannot open: is it in use?"."""
-    return Submission(path, "", Report([Finding("file-not-found", value=path.name, params={"path": str(path)})]))
 
 
 def feedback_name(path: Path) -> str:

@@ -72,7 +72,8 @@ def status(workspace: Path, lang: str | None) -> None:
 def status_lines(ws: Workspace, st: WorkspaceStatus, lang: str) -> list[str]:
     """The report `xlflow status` prints, one line per item."""
     lines = [msg("status-title", lang, project=ws.project.name(lang), code=ws.project.code,
-                 now=ws.show_time(st.now)), "", msg("status-latest", lang)]
+                 now=ws.show_time(st.now) + (msg("master-time-zone", lang, zone=ws.project.timezone)
+                                             if ws.project.timezone else "")), "", msg("status-latest", lang)]
     for row in st.departments:
         d, s = row.department, row.latest
         if s is None:
@@ -102,7 +103,7 @@ def status_lines(ws: Workspace, st: WorkspaceStatus, lang: str) -> list[str]:
     if st.late:
         lines += ["", msg("status-late", lang, count=len(st.late), weeks=LATE_WEEKS)]
         lines += [msg("status-late-row", lang, department=s.department, week=s.data_week.label,
-                      received=s.received.strftime("%Y-%m-%d %H:%M"), deadline=s.deadline.strftime("%Y-%m-%d %H:%M"),
+                      received=ws.show_time(s.received), deadline=ws.show_time(s.deadline),
                       file=s.file_name) for s in st.late]
     if st.recent:
         lines += ["", msg("status-recent", lang, count=len(st.recent))]

@@ -8,11 +8,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tomllib
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError
 from ..i18n import Phrase
+from ..spec.catalog import Text
 from ..spec.limits import windows_reserved
 from ..textfile import config_text
 from .reader import ConfigReader
@@ -48,52 +50,55 @@ def _default(cls: type, name: str) -> object:
 
 
 def _project(r: ConfigReader, data: dict) -> Project:
-    p = r.get(data, "project", dict, "project")
-    start = r.get(p, "start", dt.date, "project")
-    end = r.get(p, "end", dt.date, "project")
-    if end < start:
-        raise r.fail("end", Phrase("config-end-before-start"), "project")
-    language = r.get(p, "language", str, "project", _default(Project, "language"))
+    p = r.keep(lambda: r.get(data, "project", dict, "project"), {})
+    start = r.keep(lambda: r.get(p, "start", dt.date, "project"))
+    end = r.keep(lambda: r.get(p, "end", dt.date, "project"))
+    if start and end and end < start:
+        r.note(r.fail("end", Phrase("config-end-before-start"), "project"))
+    language = r.keep(lambda: r.get(p, "language", str, "project", _default(Project, "language")), "zh")
     if language not in ("zh", "en"):
-        raise r.fail("language", Phrase("config-expected-one-of", values="zh, en"), "project")
-    timezone = r.get(p, "timezone", str, "project", _default(Project, "timezone"))
+        r.note(r.fail("language", Phrase("config-expected-one-of", values="zh, en"), "project"))
+        language = "zh"
+    timezone = r.keep(lambda: r.get(p, "timezone", str, "project", _default(Project, "timezone")), "")
     if timezone:
         try:
             ZoneInfo(timezone)
         except (ValueError, ZoneInfoNotFoundError):
-            raise r.fail("timezone", Phrase("config-bad-timezone", value=timezone), "project") from None
-    project = Project(
-        name=r.text(p, "name", "project"), code=r.get(p, "code", str, "project"),
-        lead_department=r.get(p, "lead_department", str, "project"), start=start, end=end,
-        language=language, week_start=r.weekday(p, "week_start", "project", _default(Project, "week_start")),
-        timezone=timezone,
+            r.note(r.fail("timezone", Phrase("config-bad-timezone", value=timezone), "project"))
+    return Project(
+        name=r.keep(lambda: r.text(p, "name", "project")), code=r.keep(lambda: r.get(p, "code", str, "project")),
+        lead_department=r.keep(lambda: r.get(p, "lead_department", str, "project")), start=start, end=end,
+        language=language, timezone=timezone,
+        week_start=r.keep(lambda: r.weekday(p, "week_start", "project", _default(Project, "week_start")), 0),
     )
-    return project
 
 
-def _departments(r: ConfigReader, data: dict, lead: str) -> tuple[Department, ...]:
-    raw_depts = r.get(data, "departments", list, "departments")
-    if not raw_depts:
-        raise r.fail("departments", Phrase("config-no-departments"))
+def _departments(r: ConfigReader, data: dict, lead: str | None) -> tuple[Department, ...]:
+    raw_depts = r.keep(lambda: r.get(data, "departments", list, "departments"), [])
+    if not raw_depts and "departments" in data:
+        r.note(r.fail("departments", Phrase("config-no-departments")))
     departments, seen = [], set()
     for d in raw_depts:
-        code = r.get(d, "code", str, "departments")
+        code = r.keep(partial(r.get, d, "code", str, "departments"))
+        if code is None:
+            continue
         if not _CODE_RE.match(code):
-            raise r.fail("code", Phrase("config-bad-code", code=code), "departments")
-        if windows_reserved(code):  # its drop folder inbox/<CODE>/ could never exist on Windows
-            raise r.fail("code", Phrase("config-reserved-code", code=code), "departments", code)
-        if code in seen:
-            raise r.fail("code", Phrase("config-code-twice", code=code), "departments")
+            r.note(r.fail("code", Phrase("config-bad-code", code=code), "departments", code))
+        elif windows_reserved(code):  # its drop folder inbox/<CODE>/ could never exist on Windows
+            r.note(r.fail("code", Phrase("config-reserved-code", code=code), "departments", code))
+        elif code in seen:
+            r.note(r.fail("code", Phrase("config-code-twice", code=code), "departments", code))
         seen.add(code)
-        departments.append(Department(code, r.text(d, "name", "departments"),
-                                      r.get(d, "email", str, "departments", _default(Department, "email")),
-                                      r.get(d, "contact", str, "departments", _default(Department, "contact"))))
-    if lead not in seen:
-        raise r.fail("lead_department", Phrase("config-unknown-lead", code=lead), "project")
+        departments.append(Department(code, r.keep(partial(r.text, d, "name", "departments"), Text(code, code)),
+                                      r.keep(partial(r.get, d, "email", str, "departments", ""), ""),
+                                      r.keep(partial(r.get, d, "contact", str, "departments", ""), "")))
+    if lead and seen and lead not in seen:
+        r.note(r.fail("lead_department", Phrase("config-unknown-lead", code=lead), "project"))
     return tuple(departments)
 
 
 def load_workspace(root: Path | str) -> Workspace:
+    """The workspace of `root`; every problem of its xlflow.toml is told at once in one ConfigError."""
     root = Path(root).resolve()
     path = root / CONFIG_NAME
     if not path.is_file():
@@ -105,38 +110,38 @@ def load_workspace(root: Path | str) -> Workspace:
         raise ConfigError("config-syntax", file=str(path), problem=str(exc)) from None
     r = ConfigReader(path, text)
     r.check_keys(data)
-
     project = _project(r, data)
-    language = project.language
     departments = _departments(r, data, project.lead_department)
-
-    email = r.settings(data, "email")
-    if email.security not in ("starttls", "ssl", "none"):
-        raise r.fail("security", Phrase("config-expected-one-of", values="starttls, ssl, none"), "email")
-    if "password" in data.get("email", {}):
-        raise r.fail("password", Phrase("config-no-password"), "email")
-    calendar = r.settings(data, "calendar", china=language == "zh")
-
-    for key in ("timeout", "max_attachment_mb", "hold_after_hours"):
-        if getattr(email, key) < 0:
-            raise r.fail(key, Phrase("config-not-negative"), "email")
-    for key, section, address in [*(("to", "email", a) for a in email.to), ("from", "email", email.sender),
-                                  *(("email", "departments", d.email) for d in departments)]:
-        if address and any(ord(c) < 32 or ord(c) == 127 for c in address):  # a CR/LF would forge mail headers
-            raise r.fail(key, Phrase("config-email-control", value=repr(address)), section, address)
-        if address and "@" not in address:
-            raise r.fail(key, Phrase("config-bad-email", value=address), section, address)
-
+    email = _email(r, data, departments)
+    calendar = r.settings(data, "calendar", china=project.language == "zh")
     watch = r.settings(data, "watch")
     for key in ("settle_seconds", "rescan_seconds", "owner_file_max_wait", "max_attempts"):
         if getattr(watch, key) < 0:
-            raise r.fail(key, Phrase("config-not-negative"), "watch")
-
+            r.note(r.fail(key, Phrase("config-not-negative"), "watch"))
     summary = r.settings(data, "summary")
     paths = r.settings(data, "paths")
+    r.raise_problems()
     inbox_path = (root / paths.inbox).resolve() if paths.inbox else None
     return Workspace(root, project, departments, email, calendar, watch, summary, inbox_path, paths,
                      extra={name: data[name] for name in FEATURE_SECTIONS if name in data})
+
+
+def _email(r: ConfigReader, data: dict, departments: tuple[Department, ...]) -> EmailSettings:
+    email = r.settings(data, "email")
+    if email.security not in ("starttls", "ssl", "none"):
+        r.note(r.fail("security", Phrase("config-expected-one-of", values="starttls, ssl, none"), "email"))
+    if "password" in (data.get("email") or {}):
+        r.note(r.fail("password", Phrase("config-no-password"), "email"))
+    for key in ("timeout", "max_attachment_mb", "hold_after_hours"):
+        if getattr(email, key) < 0:
+            r.note(r.fail(key, Phrase("config-not-negative"), "email"))
+    for key, section, address in [*(("to", "email", a) for a in email.to), ("from", "email", email.sender),
+                                  *(("email", "departments", d.email) for d in departments)]:
+        if address and any(ord(c) < 32 or ord(c) == 127 for c in address):  # a CR/LF would forge mail headers
+            r.note(r.fail(key, Phrase("config-email-control", value=repr(address)), section, address))
+        elif address and "@" not in address:
+            r.note(r.fail(key, Phrase("config-bad-email", value=address), section, address))
+    return email
 
 
 def config_reader(ws: Workspace) -> ConfigReader:

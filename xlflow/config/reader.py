@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,27 @@ class ConfigReader:
 
     def __init__(self, path: Path, text: str) -> None:
         self.path, self.lines = path, text.splitlines()
+        self.problems: list[ConfigError] = []  # noted, to be told all at once (raise_problems)
+
+    def note(self, error: ConfigError) -> None:
+        """Keep a problem and go on reading, so that one run reports every wrong key."""
+        self.problems.append(error)
+
+    def keep(self, read, fallback=None):
+        """read(), or `fallback` with the ConfigError it raised noted."""
+        try:
+            return read()
+        except ConfigError as exc:
+            self.note(exc)
+            return fallback
+
+    def raise_problems(self) -> None:
+        """The one problem noted as it is, or every problem in one message, in the order of the file."""
+        if len(self.problems) == 1:
+            raise self.problems[0]
+        if self.problems:
+            found = sorted(self.problems, key=lambda e: e.params.get("line") or 0)
+            raise ConfigError("config-problems", file=str(self.path), count=len(found), problems=_Problems(found))
 
     def line_of(self, key: str, section: str | None = None, value: str | None = None) -> int:
         """The line of `key` in `section`; with `value`, the one where it is typed ([[departments]])."""
@@ -43,9 +65,9 @@ class ConfigReader:
             for key in table:
                 if key not in known_keys(section):
                     line = self.line_of(key, section or None) if section else self.table_line(key)
-                    raise ConfigError("config-unknown-key", file=str(self.path), line=line,
+                    self.note(ConfigError("config-unknown-key", file=str(self.path), line=line,
                                       key=f"{section + '.' if section else ''}{key}",
-                                      known=", ".join(sorted(known_keys(section))))
+                                      known=", ".join(sorted(known_keys(section)))))
 
     def table_line(self, name: str) -> int:
         for i, line in enumerate(self.lines):
@@ -75,9 +97,11 @@ class ConfigReader:
         value = self.get(table, key, (str, dict), section)
         if isinstance(value, str):
             return Text(value, value)
-        if set(value) != {"zh", "en"}:
-            raise self.fail(key, Phrase("config-expected-text"), section)
-        return Text(value["zh"], value["en"])
+        given = {lang: v for lang, v in value.items() if lang in ("zh", "en") and isinstance(v, str) and v.strip()}
+        if not given or set(value) - {"zh", "en"}:
+            typed = next((v for v in value.values() if isinstance(v, str) and v), None)  # finds its [[table]]'s line
+            raise self.fail(key, Phrase("config-expected-text"), section, typed)
+        return Text(given.get("zh", given.get("en")), given.get("en", given.get("zh")))  # one language: both
 
     def weekday(self, table: dict, key: str, section: str, default):
         value = self.get(table, key, str, section, default)
@@ -104,22 +128,34 @@ class ConfigReader:
         values = {}
         for f in dataclasses.fields(cls):
             default: Any = overrides.get(f.name, f.default)  # the field's own type
-            key = toml_key(f)
-            read = f.metadata.get("read") or type(default).__name__
-            if read == "weekday":
-                values[f.name] = self.weekday(table, key, section, default)
-            elif read == "time":
-                values[f.name] = self.time(table, key, section, default)
-            elif read == "tuple" and f.name in ("holidays", "workdays"):
-                values[f.name] = self.dates(table, key, section)
-            elif read == "tuple":
-                values[f.name] = tuple(self.get(table, key, list, section, list(default)))
-            else:
-                values[f.name] = self.get(table, key, type(default), section, default)
+            values[f.name] = self.keep(partial(self._field, table, f, section, default), default)
         return cls(**values)
+
+    def _field(self, table: dict, f: dataclasses.Field, section: str, default: object) -> object:
+        key, read = toml_key(f), f.metadata.get("read") or type(default).__name__
+        if read == "weekday":
+            return self.weekday(table, key, section, default)
+        if read == "time":
+            return self.time(table, key, section, default)
+        if read == "tuple" and f.name in ("holidays", "workdays"):
+            return self.dates(table, key, section)
+        if read == "tuple":
+            return tuple(self.get(table, key, list, section, list(default)))
+        return self.get(table, key, type(default), section, default)
 
     def dates(self, table: dict, key: str, section: str) -> tuple[dt.date, ...]:
         values = self.get(table, key, list, section, [])
         if not all(isinstance(v, dt.date) for v in values):
             raise self.fail(key, Phrase("config-expected-dates"), section)
         return tuple(values)
+
+
+class _Problems(Phrase):
+    """Several config problems as one list, each on its own line, in the message's language."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        super().__init__("config-problems")
+        self.problems = problems
+
+    def render(self, lang: str) -> str:
+        return "\n".join("  - " + p.message(lang) for p in self.problems)

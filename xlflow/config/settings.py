@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..i18n import msg
 from ..spec.catalog import Text
 
 CONFIG_NAME = "xlflow.toml"
@@ -88,6 +89,9 @@ class SummarySettings:
 class PathSettings:
     inbox: str = ""  # relative to the workspace, or absolute (a network share)
     per_department_folders: bool = False  # inbox/<CODE>/ per department: a file's folder is its department
+    # The drop folder as the departments see it (\\fileserver\npl-inbox), named wherever a person is told
+    # where to drop a file (instructions sheet, feedback, reminders); "" = the inbox's path on this computer.
+    inbox_shown: str = ""
 
 
 # The tables of xlflow.toml and the dataclass that declares each one's keys, defaults and types:
@@ -135,8 +139,9 @@ class Workspace:
             value = value.astimezone()
         return value.astimezone(ZoneInfo(self.project.timezone) if self.project.timezone else None)
 
-    def show_time(self, value: dt.datetime | str | None) -> str:
-        """"2026-11-20 15:04" in the workspace's time zone: how people read times in status and reports."""
+    def show_time(self, value: dt.datetime | str | None, zoned: bool = False, lang: str | None = None) -> str:
+        """"2026-11-20 15:04" in the workspace's time zone: how people read times in status and reports;
+        `zoned` adds the configured zone, " (Europe/Berlin)", for a reader who may be elsewhere."""
         if value is None or value == "":
             return "—"
         if isinstance(value, str):
@@ -144,7 +149,10 @@ class Workspace:
                 value = dt.datetime.fromisoformat(text := value)
             except ValueError:
                 return text
-        return self.local(value).strftime("%Y-%m-%d %H:%M")
+        shown = self.local(value).strftime("%Y-%m-%d %H:%M")
+        if zoned and self.project.timezone:
+            shown += msg("master-time-zone", lang or self.lang, zone=self.project.timezone)
+        return shown
 
     def folder(self, name: str) -> Path:
         if name == "inbox" and self.inbox_path is not None:
@@ -154,6 +162,17 @@ class Workspace:
     def drop_folder(self, code: str) -> Path:
         """Where a department drops its files: inbox/<CODE>/ with [paths] per_department_folders, else the inbox."""
         return self.folder("inbox") / code if self.paths.per_department_folders else self.folder("inbox")
+
+    def shown_drop_folder(self, code: str | None = None) -> str:
+        """Where a person is told to drop a department's files: [paths] inbox_shown (with its own
+        separator, plus <CODE> per department), else the drop folder's path on this computer."""
+        shown = self.paths.inbox_shown.strip()
+        if not shown:
+            return str(self.drop_folder(code) if code else self.folder("inbox"))
+        if not (code and self.paths.per_department_folders):
+            return shown
+        sep = "\\" if "\\" in shown else "/"
+        return shown.rstrip("\\/") + sep + code
 
     @property
     def state_db(self) -> Path:

@@ -57,6 +57,9 @@ class _Formats:
     input_number: object
     input_percent: object
     cell: object
+    card_date: object  # a card's value sits in a wide merged cell: left, next to its label
+    card_number: object
+    card_percent: object
 
     @classmethod
     def make(cls, wb) -> _Formats:
@@ -84,11 +87,19 @@ class _Formats:
             # a "0" format would keep 0.5 and show it rounded as 1.
             input_percent=f(num_format="General", **unlocked),
             cell=f(border=1, border_color="#BFBFBF", text_wrap=True),
+            card_date=f(num_format="yyyy-mm-dd", align="left", **unlocked),
+            card_number=f(num_format="0", align="left", **unlocked),
+            card_percent=f(num_format="General", align="left", **unlocked),
         )
 
     def input_for(self, field: Field) -> object:
         """The input format the field's type asks for (text, wrap, date, number or percent)."""
         return getattr(self, f"input_{field_type(field).input_format}")
+
+    def card_for(self, field: Field) -> object:
+        """The format of a card field's (merged, wide) input cell: numbers and dates to the left."""
+        kind = field_type(field).input_format
+        return getattr(self, f"card_{kind}") if kind in ("date", "number", "percent") else self.input_for(field)
 
 
 class WorkbookWriter:
@@ -145,8 +156,19 @@ class WorkbookWriter:
     def _validation(self, field: Field, first_cell: tuple[int, int]) -> dict:
         """The data validation the field's type asks for, with its hint and an error that says what is allowed."""
         ctx = ValidationContext(self.lang, cell_name(*first_cell), self.dept.prefix, self.list_names,
-                                self.lists.__getitem__)
+                                self.lists.__getitem__, self._examples)
         return field_type(field).excel_validation(field, ctx)
+
+    def _examples(self, text: str) -> str:
+        """Hints give examples from this project: its codes, another department, its own names."""
+        other = self._other_department()
+        names = ("，" if self.lang == "zh" else ", ").join(d.name(self.lang) for d in [self.dept, other])
+        return layout.project_examples(text, self.dept.code, other.code, self.ws.project.code, names)
+
+    def _other_department(self):
+        """The department after this one in the config (the first after the last): another's example."""
+        codes = [d.code for d in self.ws.departments]
+        return self.ws.departments[(codes.index(self.dept.code) + 1) % len(codes)]
 
     def _display(self, field: Field, value: object) -> object:
         """A prefilled value as a user would see it: enum codes and department codes become labels."""
@@ -156,8 +178,8 @@ class WorkbookWriter:
         key = kind.list_key(field)
         return kind.display(value, self.labels.get(key) if key else None)
 
-    def _write_value(self, sheet, row: int, col: int, field: Field, value: object) -> None:
-        fmt = self.fmt.input_for(field)
+    def _write_value(self, sheet, row: int, col: int, field: Field, value: object, fmt: object = None) -> None:
+        fmt = fmt or self.fmt.input_for(field)
         value = self._display(field, value)
         if value is None or value == "":
             sheet.write_blank(row, col, None, fmt)
@@ -178,13 +200,14 @@ class WorkbookWriter:
         sheet.set_column(2, 2, INSTRUCTION_WIDTHS[1])
         p, dept, f = self.ws.project, self.dept, self.fmt
         lead = self.ws.department(p.lead_department)
-        inbox = self.ws.drop_folder(self.dept.code)
+        inbox = self.ws.shown_drop_folder(self.dept.code)
         sheet.write_string(0, 1, self.t("gen-instructions-title", project=p.name(self.lang)), f.title)
         sheet.set_row(0, 26)  # room for the 16-pt title
         sheet.write_string(1, 1, self._project_line(), f.subtitle)
         row = 3
         sheet.write_string(row, 1, self.t("gen-steps-heading"), f.block_title)
         for i, step in enumerate(self.t("gen-steps", prefix=f"{dept.prefix}-", inbox=str(inbox),
+                                        example=f"{self._other_department().code}-001",
                                         file=workbook_name(self.ws, self.dept.code, self.lang)).split("\n"), start=1):
             row += 1
             sheet.write_number(row, 0, i, f.subtitle)
@@ -258,13 +281,16 @@ class WorkbookWriter:
                           f"{form.purpose(self.lang)}  {self.t('gen-required-note')}", f.note)
         row = layout.FIRST_CONTENT_ROW
         card = (data or {}).get("card", {})
+        if form.id in layout.PREFILLED_FORMS:  # the project's name and code, unless the data says otherwise
+            project = {"name": self.ws.project.name(self.lang), "code": self.ws.project.code}
+            card = {**{k: project[v] for k, v in layout.PROJECT_PREFILL.items()}, **card}
         for field in form.fields:
             label = field.label(self.lang) + (" *" if field.required else "")
             sheet.write_string(row, 0, label, f.label_required if field.required else f.label)
             last = max(ncols - 1, 3)
-            fmt = f.input_for(field)
+            fmt = f.card_for(field)
             sheet.merge_range(row, 1, row, last, None, fmt)
-            self._write_value(sheet, row, 1, field, card.get(field.key))
+            self._write_value(sheet, row, 1, field, card.get(field.key), fmt)
             self._check(sheet.data_validation(row, 1, row, 1, self._validation(field, (row, 1))), field.key)
             if field.type == "longtext":
                 sheet.set_row(row, 48)

@@ -116,7 +116,7 @@ def sender_address(ws: Workspace, lang: str | None = None) -> str:
 
 
 def compose(ws: Workspace, subject: str, text: str, html: str | None, to: Iterable[str],
-            attachments: Iterable[Path] = (), sender: str | None = None, *, cc: Iterable[str] = (),
+            attachments: Iterable[Path | tuple[Path, str]] = (), sender: str | None = None, *, cc: Iterable[str] = (),
             kind: str = "mail", lang: str | None = None, about: str | None = None,
             event_at: dt.datetime | None = None) -> EmailMessage:
     """A multipart/alternative (text + HTML) message with attachments. An attachment larger than
@@ -127,17 +127,18 @@ def compose(ws: Workspace, subject: str, text: str, html: str | None, to: Iterab
     what it tells happened (a file's arrival), which a later event can make out of date."""
     lang = lang or ws.lang
     limit = int(ws.email.max_attachment_mb * 1024 * 1024)
-    attached: list[Path] = []
+    attached: list[tuple[Path, str | None]] = []
     notes: list[str] = []
     total = 0
-    for path in map(Path, attachments):
+    for item in attachments:  # a path, or (path, the name the recipient sees)
+        path, shown = (Path(item[0]), item[1]) if isinstance(item, tuple) else (Path(item), None)
         size = path.stat().st_size
         if total + size > limit:
             notes.append(msg("mail-attachment-too-big", lang, name=path.name,
                              size=f"{size / 1024 / 1024:.1f}", limit=f"{ws.email.max_attachment_mb:g}",
                              path=str(path.resolve())))
         else:
-            attached.append(path)
+            attached.append((path, shown))
             total += size
     if notes:
         text = text.rstrip("\n") + "\n\n" + "\n".join(notes) + "\n"
@@ -162,8 +163,8 @@ def compose(ws: Workspace, subject: str, text: str, html: str | None, to: Iterab
     message.set_content(text, cte="base64")  # base64: safe through any relay, 8BITMIME or not
     if html is not None:
         message.add_alternative(html, subtype="html", cte="base64")
-    for path in attached:
-        _attach(message, path)
+    for path, shown in attached:
+        _attach(message, path, shown)
     return message
 
 
@@ -194,8 +195,8 @@ def attachment_name(path: Path) -> str:
     return clean.stem[: MAX_NAME_CHARS - len(suffix) - 1] + "…" + suffix
 
 
-def _attach(message: EmailMessage, path: Path) -> None:
-    name = attachment_name(path)
+def _attach(message: EmailMessage, path: Path, shown: str | None = None) -> None:
+    name = attachment_name(Path(shown) if shown else path)
     ctype, _ = mimetypes.guess_type(name)
     if name.lower().endswith(".xlsx"):
         ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -21,6 +22,7 @@ from ..store.atomic import atomic_path
 from ..workdays import week_of
 from ..xlsx.bounded import CopyResult, annotate
 from .mail import compose, render
+from .signature import greeting, lead_name, signature
 
 MAX_FINDINGS = 30  # listed in the body; all of them are marked in the annotated copy
 
@@ -42,8 +44,7 @@ def _lines(findings: list[Finding], lang: str) -> list[FindingLine]:
 
 
 def _lead(ws: Workspace, lang: str) -> str:
-    lead = ws.department(ws.project.lead_department)
-    return lead.name(lang) if lead else ws.project.lead_department
+    return lead_name(ws, lang)
 
 
 def write_feedback_copy(sub: Submission, out_path: Path, lang: str) -> Path | None:
@@ -83,7 +84,7 @@ def feedback_message(ws: Workspace, submission: Submission, feedback_copy: Path 
     """Accepted (with any warnings), or rejected with the errors listed and the annotated copy
     attached. `file_name` is the name the submitter used, when the submission's path is a staged copy;
     `has_current` whether the master holds an earlier accepted version of this department."""
-    received = ws.show_time(submission.received) if submission.received else ""
+    received = ws.show_time(submission.received, zoned=True, lang=lang) if submission.received else ""
     return feedback(ws, file_name or submission.path.name, submission.department,
                     "accepted" if submission.valid else "rejected", submission.report,
                     [feedback_copy] if feedback_copy else [], to=to, version=version, received=received, lang=lang,
@@ -110,8 +111,7 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
     subject = msg(f"notify-subject-{kind}", lang, project=ws.project.name(lang), department=dept_name, file=file_name)
     context = {
         "result": kind, "accepted": kind == "accepted", "project": ws.project.name(lang), "title": subject,
-        "greeting": msg("notify-greeting", lang, name=dept.contact) if dept and dept.contact
-        else msg("notify-greeting-team", lang),
+        "greeting": greeting(dept, lang), "signature": signature(ws, lang),
         "file": file_name, "received": received, "version": version if version is not None else "—",
         "department": dept_name, "errors": _lines(errors[:MAX_FINDINGS], lang),
         "more_errors": max(0, len(errors) - MAX_FINDINGS), "error_count": len(errors),
@@ -121,13 +121,34 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
         "notify-rejected" if has_current else "notify-rejected-first",
         "duplicate_key": "notify-no-change" if no_change else "notify-duplicate", "changes": changes,
         "changes_key": "notify-changes-first" if version == 1 else "notify-changes", "copy_note": copy_note,
-        "drop_folder": str(ws.drop_folder(dept.code) if dept else ws.folder("inbox")),
+        "drop_folder": ws.shown_drop_folder(dept.code if dept else None),
     }
     html = render(ws, "feedback.html.j2", lang, **context)
     text = render(ws, "feedback.txt.j2", lang, **context)
+    if kind == "rejected":  # the annotated copy keeps the department's own name, marked -feedback
+        attachments = [(a, feedback_name(file_name)) if a.suffix.lower() == ".xlsx" else a for a in attachments]
     return compose(ws, subject, text, html, recipients, attachments, cc=[a for a in cc or () if a not in recipients],
                    kind=f"feedback-{department or 'unknown'}-{kind}", lang=lang, about=file_name,
                    event_at=event_at)
+
+
+def deadline_sentence(ws: Workspace, week, as_of: dt.date, lang: str) -> str:
+    """" Please send it by Friday 16:00." (the deadline of the reminder's week, from [summary]
+    deadline_weekday/deadline_time); "" without a deadline; once past, "as soon as possible"."""
+    weekday = ws.summary.deadline_weekday
+    if weekday is None:
+        return ""
+    day = week.start + dt.timedelta(days=(weekday - week.start.weekday()) % 7)
+    params = {"day": msg(f"score-weekday-{weekday}", lang), "time": ws.summary.deadline_time.strftime("%H:%M")}
+    key = "reminder-deadline-passed" if as_of > day else "reminder-deadline"
+    return (" " if lang == "en" else "") + msg(key, lang, date=day.isoformat(), **params)
+
+
+def feedback_name(file_name: str) -> str:
+    """The annotated copy's name in the mail: the department's own file name marked "-feedback"
+    (once: a copy dropped back and rejected again is not marked twice)."""
+    stem = re.sub(r"(-feedback)+$", "", Path(file_name).stem) or "feedback"
+    return f"{stem}-feedback.xlsx"
 
 
 def reminder_attachment(ws: Workspace, dept_code: str, lang: str, folder: Path,
@@ -163,10 +184,10 @@ def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Pat
     subject = msg("reminder-subject", lang, project=ws.project.name(lang), week=week.number)
     context = {
         "project": ws.project.name(lang), "title": subject,
-        "greeting": msg("notify-greeting", lang, name=dept.contact) if dept.contact else msg("notify-greeting-team", lang),
+        "greeting": greeting(dept, lang), "signature": signature(ws, lang),
         "body": msg("reminder-body", lang, now=as_of.isoformat(), department=dept.name(lang),
-                    start=week.start.isoformat(), end=week.end.isoformat(), folder=ws.drop_folder(dept_code))
-        if path or not open_work else
+                    start=week.start.isoformat(), end=week.end.isoformat(), folder=ws.shown_drop_folder(dept_code))
+        + deadline_sentence(ws, week, as_of, lang) if path or not open_work else
         msg("reminder-body-actions", lang, now=as_of.isoformat(), department=dept.name(lang),
             count=getattr(open_work, "overdue_actions", 0)),
         "actions": getattr(open_work, "actions", ()), "tasks": getattr(open_work, "tasks", ()),

@@ -78,3 +78,11 @@ def at_top(ws: Workspace, path: Path) -> bool:
 def folder_label(ws: Workspace, code: str) -> str:
     """How a message names a department's folder: inbox/<CODE>/ (or the share's path)."""
     return str(department_folder(ws, code)) + "/"
+
+
+def shown_label(ws: Workspace, code: str) -> str:
+    """A department's folder as its people see it ([paths] inbox_shown), for what a submitter reads."""
+    if not ws.paths.inbox_shown.strip():
+        return folder_label(ws, code)
+    shown = ws.shown_drop_folder(code)
+    return shown + ("\\" if "\\" in shown else "/")

@@ -54,6 +54,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     may_become_zip,
     output_stem,
     owner_files,
+    shown_name,
     stage_copy,
     staging_dir,
     unstage,
@@ -250,7 +251,7 @@ class Intake(OddFiles, Triage, Mailing):
                 state: J = J.ARCHIVED, extra: list[Finding] | None = None) -> Outcome:
         """Validate, accept or reject, re-merge, notify, record. Each step is journalled, and a
         step already done before a crash is not done again (accepting is idempotent anyway)."""
-        name = clean_name(path.name)  # what the reports, the mail, the log and the records call it
+        name = shown_name(clean_name(path.name))  # what the reports, the mail, the log and the records call it
         try:
             sub = check_file(staged, self.ws, dt.datetime.fromisoformat(received))
             if (closed := closure(self.ws)) is not None:  # archived as always; answered, never merged
@@ -357,7 +358,7 @@ class Intake(OddFiles, Triage, Mailing):
         received = entry.received if again else now.isoformat(timespec="seconds")
         department = (first and first.department) or department_from_name(path.name, self.ws)
         self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, received=received)
-        name = clean_name(path.name)
+        name = shown_name(clean_name(path.name))
         no_change = first is not None and first.result == "accepted"
         self._notify_once(path, sha, received, name, department, "duplicate", Report(), [], no_change=no_change)
         note = msg("watch-duplicate-of", self.lang, file=first.file_name if first else "?",

@@ -84,7 +84,7 @@ class Mailing:
         try:
             has_current = bool(department) and self.db.accepted_version(department) > 0
             message = feedback(self.ws, clean_name(name), department, result, report, attachments, to=to,
-                               version=version, received=self.ws.show_time(received), lang=self.lang,
+                               version=version, received=self.ws.show_time(received, zoned=True, lang=self.lang), lang=self.lang,
                                has_current=has_current, changes=changes, cc=cc, no_change=no_change,
                                copy_note=copy_note, event_at=_instant(received))
             if not message["To"]:

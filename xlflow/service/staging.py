@@ -48,6 +48,16 @@ def clean_name(name: str) -> str:
     return _CONTROL_RE.sub("_", name)
 
 
+_STAMP_RE = re.compile(r"^\d{8}-\d{6}_[A-Z][A-Z0-9]*_[0-9a-f]{8,12}_(?=.)")
+
+
+def shown_name(name: str) -> str:
+    """The name a file is called by in mails, the master, status and the brief: the department's own
+    name, without the stamp rejected/ prefixes to its copies ("20261207-132447_FAC_9df187bc_") when a
+    clerk drops such a copy back."""
+    return _STAMP_RE.sub("", name)
+
+
 def fit_bytes(text: str, limit: int) -> str:
     """`text` cut to at most `limit` bytes of UTF-8, never inside a character."""
     data = text.encode("utf-8", "surrogateescape")

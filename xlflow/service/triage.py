@@ -74,7 +74,7 @@ class Triage:
     def _top_of_inbox(self, path: Path, st: os.stat_result, now: dt.datetime) -> Outcome:
         """Per-department folders are on and this file lies at the top of the inbox."""
         name = clean_name(path.name)
-        folders = ", ".join(dropfolders.folder_label(self.ws, d.code) for d in self.ws.departments)
+        folders = ", ".join(dropfolders.shown_label(self.ws, d.code) for d in self.ws.departments)
         finding = Finding("intake-top-of-inbox", value=name, params={"file": name, "folders": folders})
         return self._leave(path, st, now, finding, "watch-left-top")
 
@@ -119,7 +119,7 @@ class Triage:
         stamped = sub.department or (sub.identity.department if sub.identity else None)
         if stamped and stamped != folder:
             sub.report.add(Finding("intake-wrong-folder", value=stamped, params={
-                "file": name, "folder": dropfolders.folder_label(self.ws, folder), "department": folder,
+                "file": name, "folder": dropfolders.shown_label(self.ws, folder), "department": folder,
                 "stamped": stamped}))
         cc = list(self.ws.email.to) if untrusted or (stamped and stamped != folder) else []
         return folder, None, cc

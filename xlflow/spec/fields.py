@@ -7,7 +7,8 @@ how a stored value is shown to a person (`display`) and in the master (`cell_kin
 how it is stored in and restored from JSON (`to_json` / `from_json`).
 
 The spec sits below the xlsx reader and the checks, so cells are duck-typed (`value`,
-`number_format`), the reading context is a protocol, and findings go out through a callback.
+`number_format`), the reading context is a protocol, and findings go out through a callback
+(all in contexts.py).
 """
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from ..findings import WARNING
 from ..i18n import msg
 from .catalog import Field
+from .contexts import Add, CellLike, ParseContext, ValidationContext
 from .limits import DATE_MAX, DATE_MIN, SERIAL_MAX, TEXT_LIMIT
 
 TASK_ID_RE = re.compile(r"^([A-Z][A-Z0-9]{1,7})-([A-Z0-9]+(?:[._-][A-Z0-9]+)*)$")
@@ -31,43 +32,6 @@ COMBINABLE = frozenset({"raci"})  # lists a cell may combine, "A/R": a departmen
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 TEXT_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
                           r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-
-
-class CellLike(Protocol):
-    """What a parser needs of a cell (xlsx.read.Cell has it)."""
-    @property
-    def value(self) -> object: ...
-
-    @property
-    def number_format(self) -> str | None: ...
-
-
-class ParseContext(Protocol):
-    """What a parser needs of the workbook being checked."""
-    lang: str
-    department: str | None  # the workbook's department code, for the task-ID hint
-
-    @property
-    def epoch_1904(self) -> bool: ...
-
-    def lookup(self, kind: str, text: str) -> str | None:
-        """The code of an enum value ("status", …) or a department ("department") for typed text."""
-
-    def allowed(self, kind: str) -> list[str]:
-        """The labels a person may choose for `kind`, in the workbook's language."""
-
-
-Add = Callable[..., None]  # add(code, severity=ERROR, value=None, **params): one finding for this cell
-
-
-@dataclass(frozen=True)
-class ValidationContext:
-    """What an Excel data validation needs besides the field: language, where it starts, lists."""
-    lang: str
-    first_cell: str  # "B5": custom formulas are relative to the range's first cell
-    prefix: str  # the department's task-ID prefix, "RD"
-    lists: Mapping[str, str]  # list key ("status", "department") -> the defined name of its values
-    choices: Callable[[str], list[str]]  # list key -> its labels in `lang`
 
 
 class FieldType:
@@ -312,7 +276,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _common(field: Field, ctx: ValidationContext) -> dict:
-    return {"input_title": _clip(field.label(ctx.lang), 32), "input_message": _clip(field.hint(ctx.lang), 255),
+    return {"input_title": _clip(field.label(ctx.lang), 32), "input_message": _clip(ctx.examples(field.hint(ctx.lang)), 255),
             "error_title": _clip(msg("gen-error-title", ctx.lang), 32), "ignore_blank": True}
 
 

@@ -30,6 +30,25 @@ PROJECT_ROW = 1  # project / department / period line (locked, prefilled)
 FIRST_CONTENT_ROW = 3  # card fields start here; tables follow a blank row after them
 TABLE_GAP = 2  # blank rows between blocks, a block's title sits just above its header row
 
+# Card fields generate fills from the project (field key -> what of it), on these forms; a form whose
+# only values are these is still unused (its required fields are not asked for).
+PROJECT_PREFILL = {"project_name": "name", "code": "code"}
+PREFILLED_FORMS = ("kickoff", "consensus", "retro")
+# The sample project's examples in the specs' hints, replaced by the project's own on generation.
+SAMPLE_EXAMPLES = re.compile(r"\b(?:(?P<own>RD)|(?P<other>MK))-(?=[A-Z]?\d)|\bNPL-2026\b|研发部，市场部|R&D, Marketing")
+
+
+def project_examples(text: str, own: str, other: str, project_code: str, two_names: str) -> str:
+    """A hint with the sample's examples (RD-001, MK-002, NPL-2026, R&D, Marketing) made the project's."""
+    def swap(m: re.Match) -> str:
+        if m.group("own"):
+            return f"{own}-"
+        if m.group("other"):
+            return f"{other}-"
+        return project_code if m.group(0) == "NPL-2026" else two_names
+
+    return SAMPLE_EXAMPLES.sub(swap, text)
+
 
 def workbook_file_name(project_code: str, dept_code: str | None, dept_name: str | None, lang: str) -> str:
     """The one rule for a department workbook's file name: what generate writes and what findings

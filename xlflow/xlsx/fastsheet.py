@@ -174,6 +174,8 @@ class Styles:
             "week": wb.add_format(dict(FONT, bold=True, num_format="mm-dd", rotation=90, align="center",
                                        font_size=8, bg_color="#DDEBF7", border=1, border_color="#BFBFBF")),
             "kpi": wb.add_format(dict(FONT, bold=True, font_size=14, font_color="#1F4E78", align="left")),
+            "kpi_pct": wb.add_format(dict(FONT, bold=True, font_size=14, font_color="#1F4E78", align="left",
+                                          num_format='0.0"%"')),
             "label": wb.add_format(dict(FONT, font_color="#595959")),
             "today": wb.add_format({"left": 2, "left_color": "#C00000", "right": 2, "right_color": "#C00000"}),
         }

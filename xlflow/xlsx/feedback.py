@@ -148,7 +148,8 @@ def _findings_sheet(wb, file_name: str, report: Report, lang: str) -> None:
         head = _text(ws.cell(5, col), msg(f"feedback-col-{key}", lang))
         head.font, head.fill = Font(bold=True), HEADER_FILL
         ws.column_dimensions[head.column_letter].width = width
-    for row, f in enumerate(report.findings, start=6):
+    ordered = sorted(report.findings, key=lambda f: not f.is_error)  # errors first, each group in reading order
+    for row, f in enumerate(ordered, start=6):
         values = (msg(f"feedback-severity-{f.severity}", lang), f.sheet or "", f.cell or "", f.field or "",
                   "" if f.value is None else str(f.value), f.message(lang), f.code)
         for col, value in enumerate(values, start=1):

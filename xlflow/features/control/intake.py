@@ -14,6 +14,7 @@ from ...errors import XlflowError
 from ...findings import WARNING, Finding
 from ...i18n import msg
 from ...output.mail import compose, deliver
+from ...output.signature import greeting, signature
 from ...plan.diff import PlanDiff
 from ...plan.guard import task_values, workbook_lang
 from ...spec.catalog import load_catalog
@@ -92,6 +93,7 @@ def _mail_pushed(ws: Workspace, department: str, task_id: str, old: dt.date | No
                       department=dept.name(lang) if dept else code)
         text = msg("control-pushed-body", lang, mover=mover.name(lang) if mover else department, task=task_id,
                    old=day_text(old), new=day_text(new), days=f"{days:+d}", status=status_text, tasks=lines)
+        text = f"{greeting(dept, lang)}\n\n{text.strip()}\n\n-- \n{signature(ws, lang)}\n"
         message = compose(ws, subject, text, None, to + list(ws.email.to),
                           kind=f"pushed-{task_id}-{code}", lang=lang)
         if not message["To"]:

@@ -123,6 +123,15 @@ class MasterWriter:
         if subtitle:
             self.check(sheet.write_string(1, 0, subtitle, self.styles["subtitle"]), "subtitle")
 
+    def when(self, value: dt.datetime | None) -> dt.datetime | None:
+        """An instant as the workspace's wall time ([project] timezone), as every output shows it."""
+        return None if value is None else self.ws.local(value).replace(tzinfo=None)
+
+    def time_header(self, key: str) -> str:
+        """A time column's header, naming the time zone when one is configured ("Received (Europe/Berlin)")."""
+        zone = self.ws.project.timezone
+        return self.t(key) + (self.t("master-time-zone", zone=zone) if zone else "")
+
     def subtitle(self) -> str:
         p = self.ws.project
         return self.t("master-subtitle", project=p.name(self.lang), code=p.code, as_of=self.plan.as_of.isoformat())

@@ -57,7 +57,7 @@ def _figures(w: MasterWriter, sheet: FastSheet, total: DeptStats) -> None:
             sheet.write_datetime(3, col, as_datetime(value), s["date"])
             sheet.set_column(col, col, 11)  # a date needs it where no table below sets the width
         elif value is not None:
-            sheet.write_number(3, col, value, s["kpi"])
+            sheet.write_number(3, col, value, s["kpi_pct" if key == "master-kpi-percent" else "kpi"])
     sheet.set_row(3, 22)
 
 
@@ -74,7 +74,8 @@ def _department_cols(w: MasterWriter) -> list[Col]:
     cols += [Col(w.t("master-col-percent"), 10, lambda d: round(stats[d].percent_complete, 1), "pct", key="percent"),
              Col(w.t("master-col-overdue"), 9, lambda d: stats[d].overdue, "int", key="overdue"),
              Col(w.t("master-col-due-soon"), 9, lambda d: stats[d].by_health["due_soon"], "int", key="due_soon"),
-             Col(w.t("master-col-last-received"), 17, lambda d: stats[d].last_received, key="last_received"),
+             Col(w.time_header("master-col-last-received"), 17, lambda d: w.when(stats[d].last_received),
+                 key="last_received"),
              Col(w.t("master-col-this-week"), 11, lambda d: yes if stats[d].submitted_this_week else no,
                  key="this_week")]
     return cols

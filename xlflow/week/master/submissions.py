@@ -12,7 +12,7 @@ def write(w: MasterWriter) -> None:
     w.heading(sheet, w.t("master-sheet-submissions"), w.subtitle())
     cols = [Col(w.t("master-col-department"), 10, lambda i: i.department, key="department"),
             Col(w.t("master-col-file"), 30, lambda i: i.file, key="file"),
-            Col(w.t("master-col-received"), 17, lambda i: i.received, key="received"),
+            Col(w.time_header("master-col-received"), 17, lambda i: w.when(i.received), key="received"),
             Col(w.t("master-col-version"), 8, lambda i: i.version, "int", key="version"),
             Col(w.t("master-col-result"), 12, lambda i: w.t(f"master-result-{i.result}"), key="result"),
             Col(w.t("master-col-errors"), 8, lambda i: i.errors, "int", key="errors"),

@@ -26,7 +26,7 @@ def task_cols(w: MasterWriter) -> list[Col]:
         Col(w.t("master-col-successors-other"), 18,
             lambda t: ", ".join(s.task_id for s in t.successors_other_depts) or None, key="successors_other_depts"),
         Col(w.t("master-col-file"), 18, attrgetter("file"), key="file"),
-        Col(w.t("master-col-received"), 16, attrgetter("received"), key="received"),
+        Col(w.time_header("master-col-received"), 16, lambda t: w.when(t.received), key="received"),
     ]
     return cols
 
