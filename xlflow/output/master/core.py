@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from ...config import Workspace
 from ...i18n import msg
@@ -198,7 +198,14 @@ class MasterWriter:
             self._shows[enum_key] = partial(label_of, labels)
         return self._shows[enum_key]
 
+    @overload
+    def label(self, enum_key: str, code: str) -> str: ...
+
+    @overload
+    def label(self, enum_key: str, code: object) -> str | None: ...
+
     def label(self, enum_key: str, code: object) -> str | None:
+        """A code's label in the master's language (None for no code)."""
         if code is None:
             return None
         return self.catalog.enums[enum_key].label_of(str(code), self.lang)
