@@ -64,7 +64,8 @@ def _filled(row: Mapping[str, object]) -> dict[str, object]:
 
 def walk(versions: Iterable[VersionIn]) -> _Walk:
     """Replay the versions in order (the caller passes those received up to a cutoff)."""
-    w, before = _Walk(), {}
+    w = _Walk()
+    before: Mapping[str, Mapping[str, object]] = {}
     for v in versions:
         day = v.received.date()
         for tid, row in v.tasks.items():
@@ -138,7 +139,7 @@ class _Department:
                 continue
             finish = self._finish(w, tid)
             result = "not_done" if finish is None else "on_time" if finish <= base else "late"
-            late = self.calendar.between(base, finish) if result == "late" else None
+            late = self.calendar.between(base, finish) if finish is not None and result == "late" else None
             out.append(Trace("on_time", self.code, tid, str(row.get("name") or ""), moment(base), moment(finish),
                              late, result, result == "on_time"))
         return out
@@ -150,7 +151,7 @@ class _Department:
             if base is None:
                 continue
             finish = self._finish(w, tid)
-            due = row.get("due") if isinstance(row.get("due"), dt.date) else base
+            due = given if isinstance(given := row.get("due"), dt.date) else base
             expected = finish if finish is not None else max(due, day)
             days = self.calendar.between(base, expected)
             if days > 0:
