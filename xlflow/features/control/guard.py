@@ -33,7 +33,7 @@ def change_task_findings(sub: Submission, project_tasks: Mapping[str, object], l
     for table, column, ref in _WHERE:
         label = next(f.label(lang) for f in spec.table(table).fields if f.key == column)
         for row in form.tables.get(table, ()):
-            for tid in row.values.get(column) or ():
+            for tid in row.ids(column):
                 if tid in known or tid.split("-")[0] not in planned:
                     continue
                 out.append(Finding("change-task-unknown", WARNING, form.sheet, row.cells.get(column), label, tid,

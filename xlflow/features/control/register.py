@@ -48,7 +48,7 @@ def coordinator_values(db: StateDB | None) -> Mapping[str, Mapping[str, str]]:
         return {}
     layer = CoordinatorLayer(db)
     values = layer.values(CHANGES_SHEET)
-    read_on = {}
+    read_on: dict[str, tuple[str, str]] = {}  # row key -> (decision, the day it was read)
     for v in layer.history(CHANGES_SHEET):  # oldest first: the day the current decision was read
         if v.column == "decision" and read_on.get(v.row_key, ("", ""))[0] != v.value:
             read_on[v.row_key] = (v.value, v.recorded[:10])

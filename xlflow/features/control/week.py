@@ -56,7 +56,7 @@ def apply_approvals(db: StateDB, requests: Iterable, tasks: dict[str, TaskDates]
 
 
 def plan_dates(plan: MasterPlan) -> list[TaskDates]:
-    return [TaskDates(t.task_id, t.department, t.start, t.due, tuple(t.values.get("predecessors") or ()))
+    return [TaskDates(t.task_id, t.department, t.start, t.due, t.predecessor_ids)
             for t in plan.tasks]
 
 
