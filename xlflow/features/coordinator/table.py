@@ -172,8 +172,9 @@ class CoordinatorLayer:
 
     def edits(self, since: dt.date | None = None, until: dt.date | None = None) -> list[MasterEdit]:
         """The reported edits of merges as of since..until (inclusive), oldest first."""
-        query, params = "SELECT department, task_id, field, master_value, written_value, department_value," \
-                        " master_file, found, as_of FROM master_edits WHERE 1=1", []
+        query = ("SELECT department, task_id, field, master_value, written_value, department_value,"
+                 " master_file, found, as_of FROM master_edits WHERE 1=1")
+        params: list[str] = []
         if since is not None:
             query, params = query + " AND as_of >= ?", [*params, since.isoformat()]
         if until is not None:
