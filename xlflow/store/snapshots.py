@@ -56,7 +56,7 @@ _DATES = ("start", "due", "actual_finish")
 _LISTS = ("predecessors", "successors_other_depts")
 
 
-def encode(tasks: list[Mapping[str, object]]) -> bytes:
+def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
     """Columns, not rows: half the JSON (no key repeated per task) and twice as fast to encode
     (100,000 tasks: ~0.7 s instead of ~1.5 s). Keys that are no SnapshotTask field are dropped."""
     first = tasks[0] if tasks else {}

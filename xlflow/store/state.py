@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..config import Workspace
@@ -233,7 +233,7 @@ class StateDB(Database):
 
     # --- merges and task snapshots ---------------------------------------------------------
 
-    def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: list[Mapping[str, object]]) -> int:
+    def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: Sequence[Mapping[str, object]]) -> int:
         """Record this merge with a snapshot of every task (rows with SnapshotTask's fields, as
         MasterPlan.snapshot_rows() makes them); returns the snapshot id.
 
