@@ -168,8 +168,8 @@ def _jobs(ws: Workspace, files: list[Path] | None, db: StateDB) -> tuple[list[Jo
     or exactly `files`."""
     if files is None:
         good, bad = verify_accepted(ws, db)
-        jobs: list[Job] = [(a.path, a, sha) for a, sha in good]
-        jobs += [(m.fallback.path, m.fallback, m.fallback.sha256) for m in bad if m.fallback is not None]
+        jobs: list[Job] = [(a.path, a, sha) for a, sha in good if a.path is not None]
+        jobs += [(m.fallback.path, m.fallback, m.fallback.sha256) for m in bad if m.fallback and m.fallback.path]
         if not jobs and not bad:
             raise NothingToMerge("merge-missing-accepted", folder=str(ws.folder("accepted")))
         if not jobs:
@@ -188,15 +188,15 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     cache = SubmissionCache(ws, catalog)
     db = StateDB(ws.state_db)
     jobs, mismatches = _jobs(ws, files, db)
-    found: list[Submission | None] = []
+    from_cache: list[Submission | None] = []
     todo: list[tuple[Path, dt.datetime]] = []
     for path, accepted, sha in jobs:
         received = (accepted and accepted.received) or dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-        found.append(cache.get(sha or file_sha256(path), path, received))
-        if found[-1] is None:
+        from_cache.append(cache.get(sha or file_sha256(path), path, received))
+        if from_cache[-1] is None:
             todo.append((path, received))
     fresh = iter(_check_files(todo, ws, cache))  # merge never parses cells itself: the validator does
-    submissions = [sub if sub is not None else next(fresh) for sub in found]
+    submissions = [sub if sub is not None else next(fresh) for sub in from_cache]
     versions: dict[str, int] = {}
     names: dict[str, str] = {}
     for sub, (_, accepted, _) in zip(submissions, jobs, strict=True):

@@ -177,10 +177,11 @@ def revert(ws: Workspace, department: str, to_version: int | None, as_of: dt.dat
             raise UsageError("revert-nothing-before", department=code, version=current_no)
         target = versions[-2]
     else:
-        target = next((v for v in versions if v.version == to_version), None)
-        if target is None:
+        found = next((v for v in versions if v.version == to_version), None)
+        if found is None:
             raise UsageError("revert-unknown-version", department=code, version=to_version,
                              versions=", ".join(str(v.version) for v in versions))
+        target = found
     if target.version == current_no:
         raise UsageError("revert-is-current", department=code, version=current_no)
     if not target.archive_path or not Path(target.archive_path).is_file():
@@ -223,8 +224,8 @@ def install_version(ws: Workspace, code: str, original: Path, file_name: str, as
 
 def _tell(ws: Workspace, code: str, version: int, source: str, diff: PlanDiff, lang: str) -> str:
     """Mail the department's contact (and the coordinators) that its plan was changed for it."""
-    dept = ws.department(code)
-    to = [dept.email] if dept and dept.email else []
+    dept = ws.department_of(code)
+    to = [dept.email] if dept.email else []
     changes = diff.summary(lang, status_label)
     subject = msg("version-mail-subject", lang, project=ws.project.name(lang), department=dept.name(lang),
                   version=version)

@@ -87,7 +87,7 @@ def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iter
     brief = chatting.with_chat_notes(ws, make_brief(ws, as_of, lang, db, risks))  # a stopped group chat, said
     master = master_file(ws, db)
     fits = master is not None and master.stat().st_size <= ws.email.max_attachment_mb * 1024 * 1024
-    html, text = render_brief(ws, brief, attachment_name(master) if fits else "")  # else compose adds its path
+    html, text = render_brief(ws, brief, attachment_name(master) if master is not None and fits else "")  # else compose adds its path
     html_path, text_path = write_reports(ws, brief, html, text, out_dir)
     message = compose(ws, brief.subject, text, html, list(to) if to else default_recipients(ws),
                       [master] if master else [], kind=f"brief-{brief.week.label}", lang=brief.lang)
