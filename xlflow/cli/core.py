@@ -70,7 +70,7 @@ def generate(workspace: Path, departments: tuple[str, ...], all_departments: boo
     for code in chosen:
         path = generate_workbook(ws, code, lang, out / workbook_name(ws, code, lang),
                                  sharing=list_lines(ws, lang, code))
-        click.echo(msg("generate-done", lang, department=ws.department(code).name(lang), path=path))
+        click.echo(msg("generate-done", lang, department=ws.department_of(code).name(lang), path=path))
         if dropfolders.enabled(ws):
             key = "drop-generate-folder" if code in made else "drop-generate-folder-missing"
             click.echo(msg(key, lang, folder=dropfolders.folder_label(ws, code)))

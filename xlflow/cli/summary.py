@@ -60,7 +60,7 @@ def summary(workspace: Path, week: str | None, as_of: str | None, send: bool, to
     if remind:
         results, skipped = send_reminders(ws, day, send, lang, preview=not send)
         for code in skipped:
-            click.echo(msg("summary-reminder-skipped", lang, department=ws.department(code).name(lang)))
+            click.echo(msg("summary-reminder-skipped", lang, department=ws.department_of(code).name(lang)))
         for r in results:
             click.echo("\n".join(_delivery_line(r, lang)))
         return
