@@ -20,6 +20,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from .config import Workspace
@@ -80,7 +81,7 @@ class Watcher:
         self.pending: dict[Path, float] = {}  # path -> when due (monotonic); insertion order = arrival order
         self.reported: set[Path] = set()  # paths an event named since the last rescan
         self.stop_event = threading.Event()
-        self.observer = None
+        self.observer: BaseObserver | None = None
         self.outcomes: list[Outcome] = []
         self.merge_owed = True  # check once at start: a crash may have left a merge undone
         self.on_processed: Callable[[Outcome], None] | None = None
@@ -125,8 +126,8 @@ class Watcher:
             self.log.warning(msg("watch-inbox-missing", self.lang, inbox=self.inbox, error=exc))
             return 0
         journal = {Path(e.path): e for e in self.db.inbox_entries()}
-        for path, entry in journal.items():  # interrupted work first: a crash left these half done
-            if entry.state.begun and path not in self.pending:
+        for path, begun in journal.items():  # interrupted work first: a crash left these half done
+            if begun.state.begun and path not in self.pending:
                 self.pending[path] = time.monotonic()
         missed = 0
         horizon = time.time() - max(1.0, self.ws.watch.settle_seconds)
@@ -242,11 +243,12 @@ class Watcher:
             self.pending[path] = time.monotonic() + max(0.05, outcome.retry_in)
         return outcome
 
-    def _failed(self, path: Path, error: str, retry_in: float, trace: bool = False) -> None:
+    def _failed(self, path: Path, error: str, retry_in: float, trace: bool = False) -> Outcome | None:
         line = msg("watch-failed", self.lang, file=path.name, error=error.rstrip("。."))
         self.log.exception(line) if trace else self.log.error(line)
         self.failed[path] = error
         self.pending[path] = time.monotonic() + retry_in
+        return None
 
     def _clean_leftovers(self) -> None:
         with contextlib.suppress(OSError):
