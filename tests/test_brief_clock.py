@@ -28,7 +28,7 @@ def _merged_on_monday(tmp_path):
 def test_a_friday_brief_after_a_monday_merge_counts_on_friday(tmp_path):
     ws = _merged_on_monday(tmp_path)
     monday = make_brief(ws, MONDAY, "en")
-    assert {i.task_id: i.note for i in monday.section("due_soon").items}["RD-001"] == "due in 4 working day(s)"
+    assert {i.task_id: i.note for i in monday.section("due_soon").items}["RD-001"] == "due in 4 working days"
     assert "RD-002" not in {i.task_id for i in monday.section("overdue").items}
     assert not any("working days ago" in n for n in monday.notes)  # built on the merge's day: no age note
 
