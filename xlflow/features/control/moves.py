@@ -22,15 +22,18 @@ START, DUE, ADDED, REMOVED = "start", "due", "added", "removed"
 DATES = (START, DUE)
 
 
-class BaselineLike(Protocol):  # read-only members (properties): frozen dataclasses have them
-    @property
-    def task_id(self) -> str: ...
-    @property
-    def department(self) -> str: ...
+class DatesLike(Protocol):  # read-only members (properties): frozen dataclasses have them
     @property
     def start(self) -> dt.date | None: ...
     @property
     def due(self) -> dt.date | None: ...
+
+
+class BaselineLike(DatesLike, Protocol):
+    @property
+    def task_id(self) -> str: ...
+    @property
+    def department(self) -> str: ...
     @property
     def reason(self) -> str: ...
     @property
@@ -91,7 +94,7 @@ class Move:
 class Control:
     """The plan against its baselines: per task its baseline dates and slip, the classified moves."""
 
-    baselines: Mapping[str, BaselineLike] = field(default_factory=dict)
+    baselines: Mapping[str, DatesLike] = field(default_factory=dict)  # a stored week's: its dates only
     slips: Mapping[str, int] = field(default_factory=dict)  # task ID -> working days due is after baseline due
     moves: tuple[Move, ...] = ()
     baseline_end: dt.date | None = None
