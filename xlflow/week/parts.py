@@ -89,7 +89,7 @@ def recorded_control(record: WeekRecord | None) -> tuple[Control, dt.date | None
         return None
     moves = tuple(Move(m["task_id"], m["department"], m["kind"], as_date(m.get("old")), as_date(m.get("new")),
                        m.get("days"), m["status"], tuple(m.get("change_ids", ())),
-                       tuple(Pushed(t, d, as_date(s)) for t, d, s in m.get("pushes", ())))
+                       tuple(Pushed(t, d, day) for t, d, s in m.get("pushes", ()) if (day := as_date(s))))
                   for m in row.get("moves", ()))
     bases = {t: BaselineDates(as_date(s), as_date(d)) for t, (s, d) in (row.get("baselines") or {}).items()}
     control = Control(bases, dict(row.get("slips", {})), moves, as_date(row.get("baseline_end")))

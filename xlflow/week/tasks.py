@@ -28,7 +28,8 @@ def _ids(value: object) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return tuple(v.strip() for v in value.replace("，", ",").split(",") if v.strip())
-    return tuple(str(v.get("task_id", "")) if isinstance(v, dict) else str(v) for v in value)  # type: ignore[union-attr]
+    return tuple(str(v.get("task_id", "")) if isinstance(v, dict) else str(v)
+                 for v in (value if isinstance(value, (list, tuple)) else ()))
 
 
 def _day(value: object) -> dt.date | None:

@@ -73,7 +73,7 @@ def _weeks(plan: MasterPlan) -> list[dt.date]:
     first = min(starts + dues + [plan.as_of])
     last = max(starts + dues + [plan.as_of])
     monday = first - dt.timedelta(days=first.weekday())
-    weeks = []
+    weeks: list[dt.date] = []
     while monday <= last and len(weeks) < MAX_WEEKS:
         weeks.append(monday)
         monday += dt.timedelta(days=7)
