@@ -37,9 +37,9 @@ from .raci import raci_conflicts
 _DIGITS = re.compile(r"(\d+)")
 
 
-def _natural(text: str) -> tuple:
+def _natural(text: str) -> tuple[int | str, ...]:
     """RD-2 before RD-10: the text split around its runs of digits (every odd part), those as numbers."""
-    parts = _DIGITS.split(text.casefold())
+    parts: list[int | str] = list(_DIGITS.split(text.casefold()))
     parts[1::2] = map(int, parts[1::2])
     return tuple(parts)
 

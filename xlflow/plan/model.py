@@ -138,6 +138,14 @@ class Record:
     overdue: bool = False
 
 
+@dataclass(frozen=True)
+class RaciConflict:
+    kind: str  # TWO_A | R_UNACCEPTED
+    item: str  # the item as the first department wrote it
+    departments: tuple[str, ...]  # two_a: the departments named A; r_unaccepted: the department named R
+    sources: tuple[str, ...]  # the departments whose matrices say so
+
+
 @dataclass
 class MasterPlan:
     ws: Workspace
@@ -158,7 +166,7 @@ class MasterPlan:
     stats: dict[str, DeptStats]
     not_submitted: list[str]  # departments with nothing received since week_start
     statuses: tuple[str, ...]  # the status codes of the spec, in its order (status_codes)
-    raci_conflicts: list = field(default_factory=list)  # raci.RaciConflict: the departments' matrices disagree
+    raci_conflicts: list[RaciConflict] = field(default_factory=list)  # raci.RaciConflict: the departments' matrices disagree
 
     @property
     def cross_links(self) -> list[tuple[Task, Task]]:
@@ -183,7 +191,7 @@ class MasterPlan:
         # self.tasks is already in department and natural-ID order, and sorting is stable
         return sorted(out, key=lambda t: -(t.days_late or 0))
 
-    def snapshot_rows(self) -> list[dict]:
+    def snapshot_rows(self) -> list[dict[str, object]]:
         """Per task what the state DB keeps for week-over-week comparison."""
         rows = []
         for t in self.tasks:
