@@ -32,7 +32,7 @@ def record_plan(db: StateDB, tasks: Iterable[Task], base: TaskBaselines | None =
     backfill(db)
     store = Baselines(db)
     known = base.known if base is not None else store.known()
-    by_dept: dict[tuple[str, dt.datetime], dict[str, dict]] = {}
+    by_dept: dict[tuple[str, dt.datetime], dict[str, dict[str, object]]] = {}
     for t in tasks:
         if t.task_id in known:
             continue

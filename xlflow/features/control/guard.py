@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ...check.model import Submission
+from ...check.model import FormData, Submission
 from ...findings import WARNING, Finding
 from ...plan.guard import task_values
 from ...spec.catalog import load_catalog
@@ -43,7 +43,7 @@ def change_task_findings(sub: Submission, project_tasks: Mapping[str, object], l
     return out
 
 
-def _unknown_decisions(sub: Submission, form, others: Iterable[Submission], lang: str) -> list[Finding]:
+def _unknown_decisions(sub: Submission, form: FormData, others: Iterable[Submission], lang: str) -> list[Finding]:
     requested = {key(r.change_id) for other in (*others, sub) if other.department for r in requests_of(other)}
     label = next(f.label(lang) for f in load_catalog().form(FORM).table(DECISIONS).fields if f.key == "change_ref")
     return [Finding("change-decision-unknown", WARNING, form.sheet, row.cells.get("change_ref"), label,

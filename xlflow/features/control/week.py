@@ -27,7 +27,7 @@ def change_requests(ws: Workspace, db: StateDB, submissions: Iterable[Submission
     return list(change_register(ws, db, submissions=submissions))
 
 
-def apply_approvals(db: StateDB, requests: Iterable, tasks: dict[str, TaskDates],
+def apply_approvals(db: StateDB, requests: Iterable[ChangeRequest], tasks: dict[str, TaskDates],
                     now: dt.datetime | None = None, rows: TaskBaselines | None = None) -> dict[str, Baseline]:
     """Each approved request re-baselines the tasks it names, once: the proposed dates (else the task's
     dates in the plan now) become the baseline, the request's ID its reason. A task whose dates would

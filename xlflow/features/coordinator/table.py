@@ -121,7 +121,7 @@ class CoordinatorLayer:
     def history(self, sheet: str, row_key: str | None = None) -> list[LayerValue]:
         """Every value ever recorded on the sheet (or for one row), oldest first."""
         query = "SELECT sheet, row_key, col, value, source, recorded FROM coordinator_layer WHERE sheet=?"
-        params: tuple = (sheet,)
+        params: tuple[str, ...] = (sheet,)
         if row_key is not None:
             query, params = query + " AND row_key=?", (sheet, row_key)
         with self.db.transaction() as con:

@@ -43,7 +43,8 @@ def _values(db: StateDB, sheet: str, day: dt.date | None) -> dict[str, dict[str,
     return out
 
 
-def escalation_rows(db: StateDB, departments: Mapping[str, str], day: dt.date | None = None) -> list[dict]:
+def escalation_rows(db: StateDB, departments: Mapping[str, str], day: dt.date | None = None,
+                    ) -> list[dict[str, str]]:
     """The rows marked Escalate = yes in the master (the marker read in either language): tasks by ID,
     change requests by change ID, each with its department (`departments`: row key -> code) and the
     coordinator's comment. The newest values (what the merge stores in the week's record), or as read
@@ -60,6 +61,6 @@ def escalation_rows(db: StateDB, departments: Mapping[str, str], day: dt.date | 
     return out
 
 
-def escalations_of(rows: Iterable[Mapping]) -> tuple[Escalation, ...]:
+def escalations_of(rows: Iterable[Mapping[str, object]]) -> tuple[Escalation, ...]:
     return tuple(Escalation(str(r.get("department") or ""), str(r.get("task_id") or ""), str(r.get("comment") or ""))
                  for r in rows)

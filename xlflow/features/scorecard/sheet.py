@@ -8,6 +8,8 @@ module only lays them out. Every number is written as a value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ...output.master.core import MasterWriter, column
 from ...xlsx.fastsheet import Col, FastSheet
 from .model import MEASURES, RESULTS, DepartmentScore, Figures, Ratio, Scorecard
@@ -60,7 +62,9 @@ def subtitle(w: MasterWriter, card: Scorecard) -> str:
     )
 
 
-def _ratio_cols(w: MasterWriter, key: str, hits_key: str, total_key: str, get) -> list[Col]:
+def _ratio_cols(
+    w: MasterWriter, key: str, hits_key: str, total_key: str, get: Callable[[DepartmentScore], Ratio]
+) -> list[Col]:
     """A rate as three columns: the percent, and the two counts it is made of."""
     return [
         Col(w.t(f"score-col-{key}"), 11, lambda d: get(d).percent, "pct", key=key),
