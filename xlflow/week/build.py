@@ -68,9 +68,9 @@ def _current_versions(ws: Workspace, records: dict[str, list[SubmissionRecord]],
     return out
 
 
-def _milestones(rows: tuple[dict, ...]) -> tuple[Milestone, ...]:
-    return tuple(Milestone(str(r.get("milestone") or ""), r.get("planned_date") if isinstance(r.get("planned_date"), dt.date)
-                           else _iso_day(r.get("planned_date")), str(r.get("owner_department") or ""),
+def _milestones(rows: tuple[dict[str, object], ...]) -> tuple[Milestone, ...]:
+    return tuple(Milestone(str(r.get("milestone") or ""), day if isinstance(day := r.get("planned_date"), dt.date)
+                           else _iso_day(day), str(r.get("owner_department") or ""),
                            str(r.get("department") or "")) for r in rows)
 
 

@@ -20,8 +20,7 @@ from ..features.coordinator.week import escalation_rows
 from ..spec.catalog import load_catalog
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB
-from . import parts as weekparts
-from . import stored as weekrecord
+from . import parts as weekparts, stored as weekrecord
 
 
 @dataclass(frozen=True)

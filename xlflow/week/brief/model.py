@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...features.scorecard.brief import ScorecardPart
-from ...output.brief.decision import Decision  # noqa: F401 - read from here by the brief's parts
-from ...output.brief.limits import SECTION_LIMIT  # noqa: F401 - read from here by the other parts
+from ...output.brief.decision import Decision as Decision  # re-exported: read from here by the brief's parts
+from ...output.brief.limits import SECTION_LIMIT as SECTION_LIMIT  # re-exported, as Decision
 from ...plan.diff import PlanDiff
 from ...workdays import Week
 

@@ -18,8 +18,7 @@ from ...features.control.moves import Control
 from ...features.control.requests import ChangeRequest
 from ...features.coordinator import sheet_removed
 from ...features.coordinator.columns import coordinator_cols, mark_coordinator
-from ...features.scorecard import Scorecard
-from ...features.scorecard import sheet as scorecard_sheet
+from ...features.scorecard import Scorecard, sheet as scorecard_sheet
 from ...output.master.core import LayerData, MasterWriter, WriteResult
 from ...plan.model import MasterPlan
 from ...spec.catalog import Catalog
