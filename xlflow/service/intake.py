@@ -32,8 +32,7 @@ from ..plan.guard import GuardResult, acceptance_line
 from ..store.accepted import workbook_path, write_accepted
 from ..store.atomic import atomic_path, write_bytes
 from ..store.closure import closure
-from ..store.journal import NOT_REMOVED
-from ..store.journal import JournalState as J
+from ..store.journal import NOT_REMOVED, JournalState as J
 from ..store.state import StateDB
 from ..xlsx.bounded import CopyResult
 from . import chatting, dropfolders

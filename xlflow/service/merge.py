@@ -18,8 +18,9 @@ from ..check.cache import SubmissionCache, check_and_cache, file_sha256
 from ..check.model import Submission
 from ..config import Workspace
 from ..errors import NothingToMerge, UsageError
+from ..features.control.backfill import backfill
 from ..features.control.baselines import Baselines, PlanEnd
-from ..features.control.commands import backfill, record_plan
+from ..features.control.commands import record_plan
 from ..features.control.intake import plan_control, plan_dates
 from ..features.control.moves import Control
 from ..features.control.register import change_register
@@ -38,8 +39,7 @@ from ..store.accepted import AcceptedVersion
 from ..store.atomic import atomic_path
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import StateDB, submitted_departments
-from ..week import parts as weekparts
-from ..week import stored as weekrecord
+from ..week import parts as weekparts, stored as weekrecord
 from ..week.master import write_master
 from ..workdays import week_start
 from . import chatting

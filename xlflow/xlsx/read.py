@@ -37,22 +37,22 @@ from openpyxl.utils.escape import unescape
 from ..errors import UnreadableWorkbook
 from ..spec import layout
 from .package import MAX_FILE_BYTES, check_package, sniff
-from .sheet import (  # noqa: F401 - the reader's public face: callers take cells and addresses from here
-    MAX_COLS,
-    MAX_ROWS,
-    WHOLE_PARSE_BYTES,
-    Cell,
-    Sheet,
+from .sheet import (  # the reader's public face (`X as X`: re-exported): callers take cells and addresses here
+    MAX_COLS as MAX_COLS,
+    MAX_ROWS as MAX_ROWS,
+    WHOLE_PARSE_BYTES as WHOLE_PARSE_BYTES,
+    Cell as Cell,
+    Sheet as Sheet,
     _all,
     _first,
     _local,
     _read_sheet,
     _Styles,
     _text_of,
-    cell_ref,
-    col_letter,
-    label_key,
-    parse_ref,
+    cell_ref as cell_ref,
+    col_letter as col_letter,
+    label_key as label_key,
+    parse_ref as parse_ref,
 )
 
 # defusedxml is a hard dependency; openpyxl only uses it when it is importable and not switched off.
