@@ -21,8 +21,7 @@ from xlflow.output.department import workbook_name
 from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import make_brief, send_weekly_brief
 from xlflow.store.state import StateDB
-from xlflow.week import parts as weekparts
-from xlflow.week import stored as weekrecord
+from xlflow.week import parts as weekparts, stored as weekrecord
 from xlflow.week.brief import render_brief
 
 D = dt.date

@@ -7,9 +7,7 @@ import pytest
 
 from chat_fakes import Fake, SimClock
 from chat_helpers import SECRET, chat_table, chat_workspace, sim_sender
-from xlflow.chat import events
-from xlflow.chat import probe as probe_mod
-from xlflow.chat import sender as sender_mod
+from xlflow.chat import events, probe as probe_mod, sender as sender_mod
 from xlflow.chat.message import Message
 from xlflow.chat.outbox import ChatOutbox, Rate
 from xlflow.chat.probe import probe

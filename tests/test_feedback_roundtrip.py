@@ -22,8 +22,7 @@ from xlflow.findings import ERROR, Finding, Report
 from xlflow.i18n import msg
 from xlflow.output.notify import feedback, feedback_message, write_feedback_copy
 from xlflow.spec import layout
-from xlflow.xlsx import feedback as fb
-from xlflow.xlsx import package
+from xlflow.xlsx import feedback as fb, package
 from xlflow.xlsx.feedback import clean_copy
 
 SHEET = "任务分解表"

@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 
 from watch_helpers import inbox_names, make_ws, results, running, sample, wait_until
-from xlflow.service import intake as intake_mod
-from xlflow.service import mailing as mailing_mod
+from xlflow.service import intake as intake_mod, mailing as mailing_mod
 from xlflow.service.intake import Intake
 from xlflow.service.staging import NAME_MAX_BYTES, archive_name, clean_name, fit_bytes, output_stem
 from xlflow.store.state import StateDB

@@ -18,8 +18,7 @@ from xlflow.errors import XlflowError
 from xlflow.output.department import generate_workbook
 from xlflow.service.weekly import make_brief
 from xlflow.store.state import StateDB
-from xlflow.week import parts as weekparts
-from xlflow.week import stored as weekrecord
+from xlflow.week import parts as weekparts, stored as weekrecord
 from xlflow.week.build import load_week
 from xlflow.week.record import read_parts
 from xlflow.week.state import Escalation, Milestone

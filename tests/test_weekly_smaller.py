@@ -12,8 +12,7 @@ import openpyxl
 import pytest
 
 from merge_helpers import D, make_ws, submission, task
-from watch_helpers import make_ws as make_sample_ws
-from watch_helpers import sample
+from watch_helpers import make_ws as make_sample_ws, sample
 from xlflow.cli.watch import status_lines
 from xlflow.config import load_workspace
 from xlflow.demo import sample_language
