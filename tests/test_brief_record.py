@@ -15,6 +15,7 @@ from guard_e2e_helpers import blank, run, task
 from test_change_master_edit import cell_of, master
 from validate_helpers import fill
 from watch_helpers import make_ws
+from week_helpers import as_version_1
 from xlflow.cli import main
 from xlflow.features.control.baselines import Baselines
 from xlflow.output.department import workbook_name
@@ -126,6 +127,7 @@ def test_the_coordinators_decision_in_the_master_and_summary_week_on_the_command
 
 def test_the_record_holds_the_register_the_control_and_the_sidecars(tmp_path):
     ws = week_46(tmp_path)
+    as_version_1(ws, StateDB(ws.state_db), W46)
     record = weekrecord.load(StateDB(ws.state_db), W46)
     (request,) = weekparts.recorded_changes(record)
     assert (request.change_id, request.status, request.tasks, request.proposed) == (
@@ -140,6 +142,7 @@ def test_a_record_older_than_its_parts_falls_back_to_the_current_state(tmp_path)
     """A week record written before the register and the control were kept: the brief reads them now."""
     ws = week_46(tmp_path)
     db = StateDB(ws.state_db)
+    as_version_1(ws, db, W46)
     record = weekrecord.load(db, W46)
     with db.transaction() as con:
         snapshot_id = con.execute("SELECT snapshot_id FROM week_records WHERE as_of=?", (W46.isoformat(),)).fetchone()[0]

@@ -14,6 +14,7 @@ from guard_e2e_helpers import task
 from merge_helpers import make_ws
 from test_brief_record import MOVED, OLD, W46, W47, accepted, drop, week_46
 from test_change_master_edit import master
+from week_helpers import as_version_1
 from xlflow.errors import XlflowError
 from xlflow.output.department import generate_workbook
 from xlflow.service.weekly import make_brief
@@ -68,7 +69,7 @@ def test_a_past_week_loads_the_same_after_a_later_merge(tmp_path):
 
 
 def _strip(db: StateDB, day: dt.date) -> None:
-    """Rewrite the day's record as an xlflow that kept none of the newer parts would have."""
+    """Rewrite the day's (version-1) record as an xlflow that kept none of the newer parts would have."""
     record = weekrecord.load(db, day)
     with db.transaction() as con:
         snapshot_id = con.execute("SELECT snapshot_id FROM week_records WHERE as_of=?", (day.isoformat(),)).fetchone()[0]
@@ -81,6 +82,8 @@ def test_a_record_from_an_older_xlflow_still_loads(tmp_path):
     ws = week_46(tmp_path)
     db = StateDB(ws.state_db)
     stored = load_week(ws, W46, db, scorecard=False)
+    as_version_1(ws, db, W46)
+    assert load_week(ws, W46, db, scorecard=False) == stored  # the release before: the same week from its parts
     assert read_parts(ws, db, db.latest_snapshot_before(W46, inclusive=True)).complete
     _strip(db, W46)
     snapshot = db.latest_snapshot_before(W46, inclusive=True)

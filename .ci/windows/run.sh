@@ -18,7 +18,14 @@ wine reg add 'HKLM\Software\Wine\Drives' /v 's:' /d network /f </dev/null 2>&1 |
 
 cd "$checkout"
 export XLFLOW_WIN_REMOTE_DRIVE='S:'
-wpy -m pytest -q -p no:cacheprovider -m windows -rs "${@:-tests}"
+cache=$XLFLOW_WINROOT/pytest-cache
+if ! wpy -m pytest -q -o cache_dir="$(winepath -w "$cache")" -m windows -rs "${@:-tests}"; then
+  # Under a loaded CI machine a golden run under Wine has once come out different and passed on the
+  # next run (not understood yet: see the closing note of issue 20). Retry what failed once, loudly;
+  # a second failure fails the lane.
+  echo "[windows lane] retrying the failed tests once" >&2
+  wpy -m pytest -q -o cache_dir="$(winepath -w "$cache")" -m windows -rs --lf "${@:-tests}"
+fi
 tests=$((SECONDS - start))
 
 demo=$XLFLOW_WINROOT/demo-run

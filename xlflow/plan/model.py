@@ -209,8 +209,15 @@ class MasterPlan:
 
 
 def percent_of(t: Task) -> float:
-    """A task's percent complete for the averages: done counts 100, no figure counts 0."""
-    if t.done:
+    """A task's percent complete for the averages (the dashboard's, the brief's): percent_value."""
+    return percent_value(t.done, t.values.get("percent"))
+
+
+def percent_value(done: bool, value: object) -> float:
+    """THE percent complete of a task for every average: done counts 100, no figure counts 0."""
+    if done:
         return 100.0
-    value = t.values.get("percent")
-    return float(value) if isinstance(value, (int, float)) else 0.0
+    try:
+        return float(value or 0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from ..chat import events
@@ -12,6 +13,7 @@ from ..chat.config import load_channels
 from ..config import Workspace
 from ..i18n import msg
 from ..store.state import StateDB
+from ..week.state import WeekState
 from .outcome import Outcome
 
 PROCESSED = ("accepted", "rejected", "unreadable")
@@ -31,14 +33,16 @@ def after_intake(ws: Workspace, outcome: Outcome) -> None:
                   outcome.result, outcome.version, outcome.errors, outcome.warnings)
 
 
-def after_merge(ws: Workspace, as_of: dt.date, db: StateDB | None = None) -> None:
-    """Decisions newly made and rows marked for escalation, from the week the merge left."""
+def after_merge(ws: Workspace, as_of: dt.date, db: StateDB | None = None,
+                week: Callable[[], WeekState] | None = None) -> None:
+    """Decisions newly made and rows marked for escalation, from the week the merge left (`week`:
+    the merge's own value; else loaded)."""
     if "chat" not in ws.extra:
         return
     try:
         if not any(e in c.events for c in load_channels(ws) for e in ("decision", "escalation")):
             return  # the week is not loaded for nothing
-        events.after_merge(ws, _week(ws, as_of, db))
+        events.after_merge(ws, week() if week is not None else _week(ws, as_of, db))
     except Exception:  # noqa: BLE001 - the merge is done; chat is best-effort beside the mail
         return
 

@@ -8,10 +8,11 @@ import datetime as dt
 import gc
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache as once
 from pathlib import Path
 
 from ..check.cache import SubmissionCache, check_and_cache, file_sha256
@@ -29,18 +30,23 @@ from ..features.coordinator.brief import edit_lines
 from ..features.coordinator.edits import department_edits
 from ..features.coordinator.readback import ReadBack, layer_data, read_back, remember_written, retire_beside
 from ..features.coordinator.week import escalation_rows
+from ..features.scorecard.model import Scorecard
 from ..features.scorecard.week import make_scorecard
 from ..i18n import msg
 from ..plan.build import build_plan
 from ..plan.model import MasterPlan
 from ..share.publish import ShareOutcome, after_merge, slices_folder
 from ..spec.catalog import load_catalog
+from ..store import snapshots
 from ..store.accepted import AcceptedVersion
 from ..store.atomic import atomic_path
 from ..store.ledger import Mismatch, verify_accepted
+from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..week import parts as weekparts, stored as weekrecord
 from ..week.master import write_master
+from ..week.pipeline import merge_parts, merge_week, with_history
+from ..week.state import WeekState
 from ..workdays import week_start
 from . import chatting
 
@@ -61,6 +67,7 @@ class MergeResult:
     mismatches: list[Mismatch] = field(default_factory=list)  # accepted/ files not merged (store/ledger.py)
     retired: list[Path] = field(default_factory=list)  # masters once written beside an open one, now in history/
     shared: ShareOutcome | None = None  # the department slices and calendars written after the merge
+    week: Callable[[], WeekState] | None = field(default=None, repr=False)  # the week the merge stored (week/pipeline.py)
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -140,8 +147,8 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     """
     with _gc_paused():
         result = _merge_workspace(ws, files, as_of, out, lang)
-    if files is None:
-        chatting.after_merge(ws, as_of or dt.date.today())  # new decisions and escalations to the group chats
+    if result.week is not None:
+        chatting.after_merge(ws, as_of or dt.date.today(), week=result.week)  # new decisions and escalations
     return result
 
 
@@ -230,30 +237,40 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                            control=control, changes=changes)
     remember_written(ws, written, db)
     retired = retire_beside(ws, target) if not written.locked else []
-    snapshot_id = db.record_merge(as_of, str(written.path), plan.snapshot_rows())  # the weekly brief compares these
-    # and shows these as they were that day
-    weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes, control)))
+    week = _record(ws, db, plan, written.path, submissions, changes, control, card)
     history = _keep_history(written.path, dated) if dated is not None else None
     left_out = [s for s in submissions if not s.valid]
-    shared = after_merge(ws, as_of, db, lang or ws.lang) if files is None else None  # each department its slice
+    shared = after_merge(ws, as_of, db, lang or ws.lang, week) if week is not None else None  # each department its slice
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
-                       found, written.removed, written.open_by, mismatches, retired, shared)
+                       found, written.removed, written.open_by, mismatches, retired, shared, week)
+
+
+def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissions: list[Submission],
+            changes: list[ChangeRequest], control: Control | None, card: Scorecard | None) -> Callable[[], WeekState] | None:
+    """The task snapshot (the weekly brief compares these) and the week's record: the week, stored whole
+    and returned for the channels to render (with the plans it is compared with, read when asked for);
+    a merge of given files leaves the baselines alone and stores the parts it has (the brief computes its control)."""
+    rows = plan.snapshot_rows()
+    blob = snapshots.encode(rows)
+    snapshot_id = db.record_merge(plan.as_of, str(master), rows, blob)
+    if control is None:
+        weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes)))
+        return None
+    state = merge_week(ws, db, snapshot_id, Snapshot(plan.as_of, snapshots.decode(blob)),
+                       merge_parts(ws, db, plan, submissions, changes, control), card)
+    return once(lambda: with_history(db, state))
 
 
 def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission],
-                changes: list[ChangeRequest], control: Control | None) -> dict:
-    """What the week's brief would otherwise read from the current state (week/parts.py): the
-    change register with its decisions now, the plan against its baselines, the accepted workbooks
-    known only by their sidecars, the kick-off workbooks' milestones, the rows marked Escalate, the critical path."""
-    parts = {weekparts.CHANGES: weekparts.changes_rows(changes),
-             weekparts.SIDECARS: weekparts.sidecar_rows(ws, db),
-             weekparts.MILESTONES: weekparts.milestone_rows(s for s in submissions if s.valid),
-             weekparts.ESCALATIONS: escalation_rows(db, {t.task_id: t.department for t in plan.tasks}
-                                                    | {c.change_id: c.department for c in changes}),
-             weekparts.CRITICAL: [t.task_id for t in plan.critical_path]}
-    if control is not None:  # a merge of given files leaves the baselines alone: the brief computes it
-        parts[weekparts.CONTROL] = weekparts.control_row(control, plan.end_date)
-    return parts
+                changes: list[ChangeRequest]) -> dict:
+    """A merge of given files' record (version 1, week/record.py): the parts it has; the plan control
+    is computed by the brief."""
+    return {weekparts.CHANGES: weekparts.changes_rows(changes),
+            weekparts.SIDECARS: weekparts.sidecar_rows(ws, db),
+            weekparts.MILESTONES: weekparts.milestone_rows(s for s in submissions if s.valid),
+            weekparts.ESCALATIONS: escalation_rows(db, {t.task_id: t.department for t in plan.tasks}
+                                                   | {c.change_id: c.department for c in changes}),
+            weekparts.CRITICAL: [t.task_id for t in plan.critical_path]}
 
 
 def _keep_history(master: Path, dated: Path) -> Path | None:

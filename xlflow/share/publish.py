@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,14 +164,19 @@ class ShareOutcome:
         )
 
 
-def after_merge(ws: Workspace, as_of: dt.date, db: StateDB, lang: str) -> ShareOutcome:
-    """The files the sharing list asks for at each merge, from the week the merge just recorded.
-    A wrong [sharing] table or a file that cannot be written is a note: the merge itself is done."""
+def after_merge(
+    ws: Workspace, as_of: dt.date, db: StateDB, lang: str, week: Callable[[], WeekState] | None = None
+) -> ShareOutcome:
+    """The files the sharing list asks for at each merge, from the week the merge just recorded
+    (`week`: the merge's own value; else loaded). A wrong [sharing] table or a file that cannot be
+    written is a note: the merge itself is done."""
     try:
         sharing = sharing_list(ws)
         merge_audiences = [a for a in sharing.audiences() if sharing.formats(a, "merge") & FILE_FORMATS]
         if not merge_audiences:
             return ShareOutcome()
+        if week is not None:
+            return ShareOutcome(tuple(publish(ws, week(), "merge", db, lang)))
         scorecard = any("scorecard" in sharing.contents(a) for a in merge_audiences)
         return ShareOutcome(tuple(publish(ws, load_week(ws, as_of, db, scorecard=scorecard), "merge", db, lang)))
     except XlflowError as exc:

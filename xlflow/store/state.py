@@ -233,13 +233,14 @@ class StateDB(Database):
 
     # --- merges and task snapshots ---------------------------------------------------------
 
-    def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: Sequence[Mapping[str, object]]) -> int:
+    def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: Sequence[Mapping[str, object]],
+                     encoded: bytes | None = None) -> int:
         """Record this merge with a snapshot of every task (rows with SnapshotTask's fields, as
         MasterPlan.snapshot_rows() makes them); returns the snapshot id.
 
         The watcher merges after every accepted file, and 50,000 tasks are ~30 MB of JSON: only
         the day's newest snapshot keeps its tasks (the brief compares days and weeks), compressed."""
-        blob = snapshots.encode(tasks)
+        blob = encoded if encoded is not None else snapshots.encode(tasks)  # `encoded`: the caller's snapshots.encode(tasks)
         with self.transaction() as con:
             con.execute("UPDATE snapshots SET tasks='' WHERE as_of=?", (as_of.isoformat(),))
             cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count, tasks)"
@@ -280,6 +281,14 @@ class StateDB(Database):
             if head is None:
                 return None
             return Snapshot(dt.date.fromisoformat(head["as_of"]), self._tasks(con, head["id"]))
+
+    def snapshot_day_before(self, day: dt.date, inclusive: bool = False) -> dt.date | None:
+        """The day of the snapshot latest_snapshot_before would read, without reading its tasks."""
+        op = "<=" if inclusive else "<"
+        with self.transaction() as con:
+            head = con.execute(f"SELECT as_of FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
+                               " ORDER BY as_of DESC, id DESC LIMIT 1", (day.isoformat(),)).fetchone()
+        return dt.date.fromisoformat(head["as_of"]) if head is not None else None
 
     @staticmethod
     def _tasks(con: sqlite3.Connection, snapshot_id: int) -> tuple[SnapshotTask, ...]:

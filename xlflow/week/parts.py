@@ -82,6 +82,12 @@ def control_row(control: Control, projected_end: dt.date | None) -> dict:
             "baseline_end": _iso(control.baseline_end), "projected_end": _iso(projected_end)}
 
 
+def kept_control(control: Control) -> Control:
+    """The control as a record keeps it (what control_row writes and recorded_control reads)."""
+    bases = {t: BaselineDates(getattr(b, "start", None), getattr(b, "due", None)) for t, b in control.baselines.items()}
+    return Control(bases, {t: d for t, d in control.slips.items() if d > 0}, tuple(control.moves), control.baseline_end)
+
+
 def recorded_control(record: WeekRecord | None) -> tuple[Control, dt.date | None] | None:
     """(the plan control, the projected end) as the record's merge computed them, or None."""
     row: Mapping | None = record.extra.get(CONTROL) if record is not None else None

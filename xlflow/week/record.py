@@ -61,9 +61,13 @@ def open_issues(ws: Workspace, subs: list | None = None) -> list[dict]:
     return rows
 
 
-def read_parts(ws: Workspace, db: StateDB, snapshot: Snapshot) -> RecordParts:
-    """The record of the snapshot's merge, every missing part recomputed (the one fallback)."""
-    record = weekrecord.load(db, snapshot.as_of)
+def read_parts(ws: Workspace, db: StateDB, snapshot: Snapshot,
+               record: weekrecord.WeekRecord | None | bool = False) -> RecordParts:
+    """The version-1 record of the snapshot's merge (`record`, when the caller read it), every missing
+    part recomputed (the one fallback)."""
+    if record is False:
+        record = weekrecord.load(db, snapshot.as_of)
+    assert not isinstance(record, bool)
     changes = weekparts.recorded_changes(record)
     control = weekparts.recorded_control(record)
     sidecars = weekparts.recorded_sidecars(record)

@@ -1,17 +1,20 @@
 """The week's record beside each task snapshot: everything else a weekly brief shows.
 
 A brief built again later must show what it showed then, so the merge stores, with its task
-snapshot, the open risks, the action items, the dependency problems and the RACI conflicts as
-they were. Other parts may add their own lists under `extra` (e.g. change requests).
-Stored as compressed JSON in its own table, keyed by the snapshot's id; the newest record of a
-day is the one a brief reads, like the snapshots.
+snapshot, the week as it computed it. Stored as compressed JSON in its own table, keyed by the
+snapshot's id; the newest record of a day is the one a brief reads, like the snapshots.
+
+Two versions: 2 (VERSION) is the whole WeekState of the merge (week/codec.py) but its task rows,
+which are the snapshot's, stored beside it by the same merge; 1, written by xlflow before it, holds
+parts — the open risks, the action items, the dependency problems, the RACI conflicts and, under
+`extra`, later parts by name (week/parts.py) — that week/record.py reads, recomputing a missing one.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -31,6 +34,7 @@ CREATE TABLE IF NOT EXISTS week_records (
 CREATE INDEX IF NOT EXISTS week_records_as_of ON week_records (as_of);
 """
 register("store.weekrecord", SCHEMA)
+VERSION = 2  # of the record a merge writes now
 
 
 @dataclass(frozen=True)
@@ -65,28 +69,51 @@ def from_plan(plan: MasterPlan, extra: Mapping[str, list] | None = None) -> Week
 
 
 def save(db: Database, snapshot_id: int, record: WeekRecord) -> None:
-    """Store the record of the merge `snapshot_id`, replacing the older records of the same day."""
+    """Store a version-1 record of the merge `snapshot_id` (a merge of given files, which computes no
+    plan control, writes this one), replacing the older records of the same day."""
     body = {"risks": record.risks, "actions": record.actions, "problems": record.problems,
             "raci_conflicts": record.raci_conflicts, "extra": record.extra}
-    blob = zlib.compress(json.dumps(body, default=json_default, ensure_ascii=False).encode("utf-8"), 1)
+    _write(db, snapshot_id, record.as_of, json.dumps(body, default=json_default, ensure_ascii=False))
+
+
+def save_state(db: Database, snapshot_id: int, as_of: dt.date, state: Mapping, sidecars: Iterable[dict],
+               journal: int) -> None:
+    """Store the merge's week (a WeekState as week/codec.py encodes it, without its task rows), the
+    submission rows of accepted workbooks known only by their sidecars (for the weeks after) and how
+    many files the journal held up to the merge's day (week/pipeline.py: journal_mark)."""
+    body = {"version": VERSION, "state": state, "sidecars": list(sidecars), "journal": journal}
+    _write(db, snapshot_id, as_of, json.dumps(body, ensure_ascii=False, separators=(",", ":"), check_circular=False))
+
+
+def _write(db: Database, snapshot_id: int, as_of: dt.date, text: str) -> None:
+    blob = zlib.compress(text.encode("utf-8"), 1)
     with db.transaction() as con:
         # like the snapshots, only the day's newest merge is kept: the brief compares days and weeks
-        con.execute("DELETE FROM week_records WHERE as_of=? AND snapshot_id < ?", (record.as_of.isoformat(), snapshot_id))
+        con.execute("DELETE FROM week_records WHERE as_of=? AND snapshot_id < ?", (as_of.isoformat(), snapshot_id))
         con.execute("INSERT OR REPLACE INTO week_records (snapshot_id, as_of, data) VALUES (?,?,?)",
-                    (snapshot_id, record.as_of.isoformat(), blob))
+                    (snapshot_id, as_of.isoformat(), blob))
 
 
-def load(db: Database, as_of: dt.date) -> WeekRecord | None:
-    """The newest record of the day `as_of` (the day of the snapshot a brief reads), or None
-    when the merge of that day was made by a version of xlflow that kept none."""
+def read(db: Database, as_of: dt.date) -> WeekRecord | dict | None:
+    """The newest record of the day `as_of` (the day of the snapshot a brief reads): a version-2
+    record as its body (a dict: "state", encoded by week/codec.py, "sidecars", "journal"), a version-1 record as a WeekRecord, or None when the merge
+    of that day was made by a version of xlflow that kept none."""
     with db.transaction() as con:
         row = con.execute("SELECT data FROM week_records WHERE as_of=? ORDER BY snapshot_id DESC LIMIT 1",
                           (as_of.isoformat(),)).fetchone()
     if row is None:
         return None
     body = json.loads(zlib.decompress(row[0]))
+    if body.get("version", 1) >= 2:
+        return dict(body)
     return WeekRecord(as_of, tuple(body.get("risks", ())), tuple(body.get("actions", ())),
                       tuple(body.get("problems", ())), tuple(body.get("raci_conflicts", ())), body.get("extra", {}))
+
+
+def load(db: Database, as_of: dt.date) -> WeekRecord | None:
+    """The day's version-1 record (None: none, or a version-2 one)."""
+    found = read(db, as_of)
+    return found if isinstance(found, WeekRecord) else None
 
 
 def detail_text(detail: object, lang: str) -> str:

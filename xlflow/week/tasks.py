@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from ..config import Workspace
 from ..features.control.moves import Control
+from ..plan.model import percent_value
 from ..plan.raci import RaciConflict
 from ..store.snapshots import SnapshotTask
 from ..workdays import Week, as_date
@@ -111,10 +112,7 @@ def received_at(row: Mapping) -> dt.datetime | None:
 
 
 def _percent(task: Task) -> float:
-    try:
-        return float(task.percent or 0)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
+    return percent_value(task.status == "done", task.percent)
 
 
 def department_weeks(ws: Workspace, tasks: Iterable[Task], subs: Iterable[Mapping], week: Week, as_of: dt.date,

@@ -18,6 +18,7 @@ from ...features.control.brief_moves import brief_control
 from ...features.coordinator.brief import edit_lines
 from ...features.scorecard.brief import scorecard_part
 from ...i18n import msg
+from ...plan.model import percent_value
 from ...spec.catalog import Enum, load_catalog
 from ...workdays import Week, WorkCalendar, week_of
 from .model import (
@@ -77,11 +78,7 @@ def _key(task: TaskLike) -> tuple[str, str]:
 
 
 def _percent(task: TaskLike) -> float:
-    value = task.get("percent")
-    try:
-        return float(value) if isinstance(value, (int, float, str)) and value else 0.0
-    except ValueError:
-        return 0.0
+    return percent_value(task.get("status") == "done", task.get("percent"))  # as the dashboard counts it
 
 
 def _ids(value: object) -> list[str]:

@@ -1,0 +1,60 @@
+"""The week record, version 2: the merge computes the week once, stores it whole and hands the same
+value to the channels; load_week reads it back equal; a record of the release before (version 1,
+rewritten from a workspace made by the current merge) loads to the same week through its parts."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from test_brief_record import W46, week_46
+from week_helpers import as_version_1
+from xlflow.service.merge import merge_workspace
+from xlflow.store.state import StateDB
+from xlflow.week import codec, stored as weekrecord
+from xlflow.week.build import load_week
+from xlflow.week.state import Task
+from xlflow.week.tasks import department_weeks
+
+
+@pytest.fixture
+def ws(tmp_path):
+    ws = week_46(tmp_path)
+    return ws
+
+
+def test_the_merge_stores_the_week_whole_and_hands_it_to_the_channels(ws):
+    result = merge_workspace(ws, as_of=W46)  # after the intake recorded its file: the journal is complete
+    db = StateDB(ws.state_db)
+    body = weekrecord.read(db, W46)
+    assert isinstance(body, dict) and body["state"]["$c"] == "WeekState"
+    week = result.week()
+    assert week is result.week()  # computed once
+    assert load_week(ws, W46, db) == week  # the scorecard, the control, the register: as stored
+    assert week.scorecard is not None and week.task("RD-001").baseline_due is not None
+    assert week.previous_tasks is not None and all(t.baseline_due is not None for t in week.previous_tasks)
+
+
+def test_a_record_of_the_release_before_loads_to_the_same_week(ws):
+    merge_workspace(ws, as_of=W46)
+    db = StateDB(ws.state_db)
+    now = load_week(ws, W46, db)
+    as_version_1(ws, db, W46)
+    assert weekrecord.load(db, W46) is not None and not isinstance(weekrecord.read(db, W46), dict)
+    assert load_week(ws, W46, db) == now  # the scorecard computed again, the same
+
+
+def test_the_codec_gives_back_what_it_stored(ws):
+    week = load_week(ws, W46)
+    assert codec.decode(codec.encode(week)) == week
+    odd = dataclasses.replace(week, risks=(), critical_path=("A", "B"), actions=())
+    assert codec.decode(codec.encode(odd)) == odd
+    with pytest.raises(codec.UnknownValue):
+        codec.encode(object())
+
+
+def test_a_done_task_without_a_percent_counts_100_everywhere(ws):
+    tasks = [Task("RD", "RD-001", status="done", percent=None), Task("RD", "RD-002", status="in_progress", percent=50)]
+    week = load_week(ws, W46)
+    (rd,) = [d for d in department_weeks(ws, tasks, [], week.week, W46) if d.code == "RD"]
+    assert rd.percent == 75.0

@@ -1,0 +1,136 @@
+"""The stored week's one codec: a WeekState (and every value it holds) to plain JSON and back, equal
+to what was encoded.
+
+Each value type of the week is named in CLASSES, and stored by that name with its fields: a later
+xlflow reads a field it no longer has by ignoring it and a field an older record lacks from its
+default (week/state.py: fields are added, never renamed without a migration). Dates, times, tuples
+and sets are tagged; a tuple of many values of one class (the tasks, the scorecard's traces) is
+stored column by column, without its keys repeated — a plan of 50,000 tasks is most of a record.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ..features.control.baselines import Baseline
+from ..features.control.moves import Control, Move, Pushed
+from ..features.control.requests import ChangeRequest
+from ..features.coordinator.table import MasterEdit
+from ..features.coordinator.week import Escalation
+from ..features.scorecard.model import DepartmentScore, Figures, Ratio, Scorecard, Trace
+from ..plan.diff import Change, PlanDiff
+from ..plan.lateness import LateSubmission
+from ..plan.raci import RaciConflict
+from ..workdays import Week
+from .brief.model import PlanVersion
+from .parts import BaselineDates
+from .state import DepartmentWeek, Item, LinkProblem, Milestone, Task, WeekState
+
+CLASSES: tuple[type, ...] = (
+    WeekState, Task, DepartmentWeek, Milestone, Item, LinkProblem, Week, Escalation, MasterEdit, PlanVersion,
+    PlanDiff, Change, ChangeRequest, Control, Move, Pushed, Baseline, BaselineDates, RaciConflict, LateSubmission,
+    Scorecard, DepartmentScore, Figures, Ratio, Trace)
+_BY_NAME = {c.__name__: c for c in CLASSES}
+assert len(_BY_NAME) == len(CLASSES), "two classes of the week share a name"
+_FIELDS = {c: tuple(f.name for f in dataclasses.fields(c) if f.init) for c in CLASSES}
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_DAYS = frozenset({dt.date, type(None)})
+COLUMNS_FROM = 4  # a tuple of this many values of one class is stored by columns
+
+
+class UnknownValue(TypeError):
+    """A value the codec has no name for: add its class to CLASSES (and a test that stores it)."""
+
+
+def encode(value: Any) -> Any:
+    """`value` as JSON-ready data (dicts, lists, text, numbers, None)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dt.date:
+        return {"$d": value.isoformat()}
+    if kind is dt.datetime:
+        return {"$dt": value.isoformat()}
+    if kind is tuple:
+        return _tuple(value)
+    if kind is list:
+        return [encode(v) for v in value]
+    if kind in (set, frozenset):
+        return {"$s": sorted((encode(v) for v in value), key=repr)}
+    if kind in _FIELDS:
+        return {"$c": kind.__name__, **{f: encode(getattr(value, f)) for f in _FIELDS[kind]}}
+    if isinstance(value, Mapping):
+        if all(type(k) is str and not k.startswith("$") for k in value):
+            return {k: encode(v) for k, v in value.items()}
+        return {"$m": [[encode(k), encode(v)] for k, v in value.items()]}
+    raise UnknownValue(f"the week's codec cannot store a {kind.__module__}.{kind.__name__}")
+
+
+def _tuple(values: tuple) -> Any:
+    kind = type(values[0]) if values else None
+    if len(values) >= COLUMNS_FROM and kind in _FIELDS and all(type(v) is kind for v in values):
+        keys = _FIELDS[kind]  # type: ignore[index]
+        return {"$rows": kind.__name__, "keys": list(keys),  # type: ignore[union-attr]
+                "columns": [_column([getattr(v, k) for v in values]) for k in keys]}
+    return {"$t": [encode(v) for v in values]}
+
+
+def _column(values: list) -> Any:
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN:
+        return values
+    if kinds <= _DAYS:
+        return {"$days": [v.isoformat() if v is not None else None for v in values]}
+    return {"$each": [encode(v) for v in values]}
+
+
+def decode(data: Any) -> Any:
+    """The value `encode` made `data` from."""
+    if type(data) is list:
+        return [decode(v) for v in data]
+    if type(data) is not dict:
+        return data
+    if "$c" in data:
+        cls = _class(data["$c"])
+        known = set(_FIELDS[cls])
+        return cls(**{k: decode(v) for k, v in data.items() if k in known})
+    if "$d" in data:
+        return dt.date.fromisoformat(data["$d"])
+    if "$dt" in data:
+        return dt.datetime.fromisoformat(data["$dt"])
+    if "$t" in data:
+        return tuple(decode(v) for v in data["$t"])
+    if "$rows" in data:
+        return _rows(_class(data["$rows"]), data["keys"], data["columns"])
+    if "$s" in data:
+        return frozenset(decode(v) for v in data["$s"])
+    if "$m" in data:
+        return {decode(k): decode(v) for k, v in data["$m"]}
+    return {k: decode(v) for k, v in data.items()}
+
+
+def _class(name: str) -> type:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownValue(f"a stored week names a class this xlflow does not know: {name}") from None
+
+
+def _rows(cls: type, keys: list[str], columns: list) -> tuple:
+    known = set(_FIELDS[cls])
+    count = len(_values(columns[0])) if columns else 0
+    named = {k: _values(c) for k, c in zip(keys, columns, strict=True) if k in known}
+    if list(named) == list(_FIELDS[cls]):  # the same fields in the same order: positional, fastest
+        return tuple(map(cls, *named.values()))
+    return tuple(cls(**dict(zip(named, row, strict=True))) for row in zip(*named.values(), strict=True)) if named else tuple(
+        cls() for _ in range(count))
+
+
+def _values(column: Any) -> list:
+    if type(column) is list:
+        return column
+    if "$days" in column:
+        return [dt.date.fromisoformat(v) if v is not None else None for v in column["$days"]]
+    return [decode(v) for v in column["$each"]]
