@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
+from ..check.model import Submission
 from ..config import Workspace
 from ..features.control.moves import Control
 from ..features.control.requests import ChangeRequest
@@ -30,7 +32,7 @@ from ..workdays import week_of
 from . import codec, parts as weekparts, stored as weekrecord
 from .brief.model import PlanVersion
 from .record import RecordParts
-from .state import Milestone, WeekState
+from .state import Milestone, Task, WeekState
 from .tasks import conflicts_of, department_weeks, items_of, problems_of, tasks_of
 
 Score = Callable[[dt.date], Scorecard | None]  # the scorecard as of a day
@@ -68,7 +70,7 @@ def _current_versions(ws: Workspace, records: dict[str, list[SubmissionRecord]],
     return out
 
 
-def _milestones(rows: Iterable[dict]) -> tuple[Milestone, ...]:
+def _milestones(rows: Iterable[dict[str, Any]]) -> tuple[Milestone, ...]:
     def day(value: object) -> dt.date | None:
         if isinstance(value, dt.date):
             return value
@@ -111,7 +113,7 @@ def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts:
         control=parts.control)
 
 
-def merge_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list, changes: list[ChangeRequest],
+def merge_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission], changes: list[ChangeRequest],
                 control: Control) -> RecordParts:
     """The record's parts from what the merge computed: nothing is read again."""
     rows = weekrecord.from_plan(plan)
@@ -141,7 +143,7 @@ def journal_mark(ws: Workspace, db: StateDB, day: dt.date) -> int:
     return sum(1 for s in db.submissions() if ws.local(s.received).date() <= day)
 
 
-def stored_week(body: dict) -> WeekState:
+def stored_week(body: dict[str, Any]) -> WeekState:
     """A version-2 record's week (week/stored.py: read), without its tasks (the snapshot's)."""
     state: WeekState = codec.decode(body["state"])
     return state
@@ -149,7 +151,7 @@ def stored_week(body: dict) -> WeekState:
 
 def with_history(db: StateDB, state: WeekState) -> WeekState:
     """The week with the plans it is compared with, each task with the baseline its merge knew."""
-    def plan_of(day: dt.date | None):
+    def plan_of(day: dt.date | None) -> tuple[Task, ...] | None:
         if day is None:
             return None
         if day == state.data_date:
