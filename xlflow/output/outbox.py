@@ -65,7 +65,7 @@ def _eml_name(message: EmailMessage) -> str:
 
 
 def read_message(path: Path) -> EmailMessage:
-    return email.message_from_bytes(path.read_bytes(), policy=POLICY)  # type: ignore[return-value]
+    return email.message_from_bytes(path.read_bytes(), policy=POLICY)  # type: ignore[return-value]  # an EmailMessage with this policy
 
 
 def _headers_of(path: Path) -> EmailMessage:
@@ -73,7 +73,7 @@ def _headers_of(path: Path) -> EmailMessage:
     with open(path, "rb") as fh:
         head = fh.read(64 * 1024)
     end = head.find(b"\r\n\r\n")
-    return email.message_from_bytes(head[: end + 4] if end >= 0 else head, policy=POLICY)  # type: ignore[return-value]
+    return email.message_from_bytes(head[: end + 4] if end >= 0 else head, policy=POLICY)  # type: ignore[return-value]  # an EmailMessage with this policy
 
 
 def waiting_mails(ws: Workspace) -> list[Path]:

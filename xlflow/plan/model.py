@@ -218,6 +218,6 @@ def percent_value(done: bool, value: object) -> float:
     if done:
         return 100.0
     try:
-        return float(value or 0)  # type: ignore[arg-type]
+        return float(value or 0)  # type: ignore[arg-type]  # any cell value: what float() refuses is caught
     except (TypeError, ValueError):
         return 0.0

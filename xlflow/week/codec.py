@@ -71,8 +71,8 @@ def encode(value: Any) -> Any:
 def _tuple(values: tuple) -> Any:
     kind = type(values[0]) if values else None
     if len(values) >= COLUMNS_FROM and kind in _FIELDS and all(type(v) is kind for v in values):
-        keys = _FIELDS[kind]  # type: ignore[index]
-        return {"$rows": kind.__name__, "keys": list(keys),  # type: ignore[union-attr]
+        keys = _FIELDS[kind]  # type: ignore[index]  # a key: checked on the line above
+        return {"$rows": kind.__name__, "keys": list(keys),  # type: ignore[union-attr]  # kind is not None here
                 "columns": [_column([getattr(v, k) for v in values]) for k in keys]}
     return {"$t": [encode(v) for v in values]}
 

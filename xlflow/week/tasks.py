@@ -40,7 +40,7 @@ def _day(value: object) -> dt.date | None:
 
 def task_of(row: object, control: Control | None = None) -> Task:
     """A SnapshotTask or a task mapping as the week's Task; its baseline and slip from `control`."""
-    get = row.get  # type: ignore[attr-defined]
+    get = row.get  # type: ignore[attr-defined]  # both have get()
     task_id = str(get("task_id") or "")
     base = control.baselines.get(task_id) if control is not None else None
     extra = {k: v for k, v in row.items() if k not in _OWN} if isinstance(row, Mapping) else {}

@@ -153,7 +153,7 @@ class Baselines:
 
         def day(text: str | None) -> dt.date | None:
             found = days.get(text, days)
-            return found if found is not days else days.setdefault(text, as_date(text))  # type: ignore[return-value]
+            return found if found is not days else days.setdefault(text, as_date(text))  # type: ignore[return-value]  # `days` is the miss marker
 
         def moment(text: str) -> dt.datetime:
             found = moments.get(text)
