@@ -127,7 +127,15 @@ import datetime as dt, json, resource, sys
 from xlflow.config import load_workspace
 from xlflow.watcher import process_inbox
 outcomes = process_inbox(load_workspace(sys.argv[1]), dt.date(2026, 11, 20))
-print(json.dumps({"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+def peak_kb():
+    # this process's own peak: ru_maxrss also keeps the RSS of the (large) pytest process that
+    # forked it, which Linux carries over exec; VmHWM belongs to this program's memory only
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"maxrss_kb": peak_kb(),
                   "results": [o.result for o in outcomes]}))
 """
 
