@@ -27,10 +27,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from chat_fakes import Fake, SimClock  # noqa: E402
 from chat_helpers import SECRET, chat_table, chat_workspace, sim_sender  # noqa: E402
-
 from xlflow.chat import events  # noqa: E402
 from xlflow.chat.http import post_json  # noqa: E402
-from xlflow.chat.sign import signed_url  # noqa: E402
 
 events.kick = lambda ws: None  # the benchmark drains on its own simulated clock
 

@@ -33,7 +33,6 @@ sys.path.insert(0, str(HERE))
 
 def generated_week(ws, tasks_per_dept: int):
     from data import tasks_for
-
     from xlflow.week.state import DepartmentWeek, Task, WeekState
     from xlflow.workdays import week_of
 
@@ -82,7 +81,6 @@ def main() -> None:
     import pandas  # noqa: F401 - imported once up front, so no run pays for it
 
     from data import make_workspace
-
     from xlflow.export.columns import TABLES
     from xlflow.export.frames import write_csv
     from xlflow.export.mspdi import write_mspdi

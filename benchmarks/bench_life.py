@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
 import subprocess
 import sys
@@ -32,7 +31,6 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from data import REASONS, make_workspace, tasks_for  # noqa: E402
-
 from xlflow.output.department import generate_workbook  # noqa: E402
 
 START = dt.date(2026, 3, 2)  # the project's first Monday (data.make_workspace)
@@ -131,7 +129,7 @@ def slope(ys: list[float]) -> float:
     xs = range(1, n + 1)
     mx, my = sum(xs) / n, sum(ys) / n
     den = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else 0.0
 
 
 COLUMNS = ("intake", "merge", "summary", "watch_mib", "summary_mib", "disk_mib")

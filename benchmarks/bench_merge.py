@@ -145,7 +145,6 @@ def timeline_weight(master: Path, lang: str) -> tuple[int, int]:
 
 def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | None) -> dict:
     from data import make_department_files, make_workspace
-
     from xlflow.spec.catalog import load_catalog
 
     tmp = Path(tempfile.mkdtemp(prefix="xlflow-bench-", dir=keep))

@@ -96,7 +96,6 @@ def generate(data: Path, count: int, departments: int, tasks: int) -> list[Path]
         return roots
     from bench_merge import accept_all
     from data import make_department_files, make_workspace
-
     from xlflow.config import load_workspace
     from xlflow.service.merge import merge_workspace
 

@@ -22,7 +22,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from data import make_department_files, make_workspace  # noqa: E402
-
 from xlflow.check.validate import check_file  # noqa: E402
 from xlflow.xlsx.read import read_workbook  # noqa: E402
 

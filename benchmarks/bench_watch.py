@@ -36,7 +36,6 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from data import department_workbook, make_department_files, make_workspace  # noqa: E402
-
 from xlflow.check.validate import check_file  # noqa: E402
 from xlflow.config import load_workspace  # noqa: E402
 from xlflow.service.intake import Intake  # noqa: E402

@@ -29,7 +29,6 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from coord_helpers import AS_OF  # noqa: E402
 from merge_helpers import make_ws  # noqa: E402
 from trust_helpers import big_workbooks, race_once  # noqa: E402
-
 from xlflow.service import merge  # noqa: E402
 from xlflow.store import atomic  # noqa: E402
 

@@ -16,9 +16,9 @@ import json
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 
 class SimClock:
@@ -170,7 +170,7 @@ class Fake:
     def texts(self) -> list[str]:
         return [json.dumps(b, ensure_ascii=False) for _, b in self.delivered]
 
-    def start(self) -> "Fake":
+    def start(self) -> Fake:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):

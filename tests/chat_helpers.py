@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chat_fakes import Fake, SimClock
 from xlflow.chat.config import load_channels
 from xlflow.chat.outbox import ChatOutbox
 from xlflow.chat.sender import Sender
 from xlflow.config import Workspace, load_workspace
 from xlflow.service.scaffold import init_workspace
-
-from chat_fakes import Fake, SimClock
 
 SECRET = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from mail_helpers import tls_cert  # noqa: F401 - the fixture (one certificate per session), for every test module
 from xlflow.config import Workspace
 from xlflow.output.department import generate_workbook, workbook_name
 from xlflow.service.scaffold import init_workspace

@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
-from merge_helpers import D, task
 
+from merge_helpers import D, task
 from xlflow.output.department import generate_workbook
 from xlflow.service import merge
 
@@ -57,7 +57,7 @@ def rows(path: Path, sheet: str, key: str) -> dict[str, dict[str, object]]:
     headers = [c.value for c in ws[HEADER_ROW]]
     out = {}
     for row in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
-        values = dict(zip(headers, row))
+        values = dict(zip(headers, row, strict=True))
         if values.get(key):
             out[values[key]] = values
     return out

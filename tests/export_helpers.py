@@ -42,11 +42,11 @@ def sample_week(ws: Workspace, as_of: dt.date = AS_OF):
 def hand_week() -> WeekState:
     """A small week with every part the tables read: versions, change requests (one decided),
     moves, a scorecard over two weeks, and text that would be a formula in a spreadsheet."""
-    from xlflow.week.brief.model import PlanVersion
-    from xlflow.features.control.requests import ChangeRequest
     from xlflow.features.control.moves import Move
-    from xlflow.plan.diff import Change, PlanDiff
+    from xlflow.features.control.requests import ChangeRequest
     from xlflow.features.scorecard.model import DepartmentScore, Figures, Ratio, Scorecard
+    from xlflow.plan.diff import Change, PlanDiff
+    from xlflow.week.brief.model import PlanVersion
 
     d = dt.date
     tasks = (

@@ -10,8 +10,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import openpyxl
-from validate_helpers import fill
 
+from validate_helpers import fill
 from xlflow.config import Workspace
 from xlflow.output.department import generate_workbook, workbook_name
 from xlflow.spec.catalog import load_catalog

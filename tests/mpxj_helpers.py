@@ -91,7 +91,16 @@ def critical_by_mpxj(read: dict, as_of: dt.date, project_start: dt.date) -> tupl
     """
     mpxj()
     from java.time import LocalDateTime, LocalTime
-    from org.mpxj import ConstraintType, Duration, LocalTimeRange, ProjectFile, Relation, RelationType, TaskMode, TimeUnit
+    from org.mpxj import (
+        ConstraintType,
+        Duration,
+        LocalTimeRange,
+        ProjectFile,
+        Relation,
+        RelationType,
+        TaskMode,
+        TimeUnit,
+    )
     from org.mpxj.cpm import MicrosoftScheduler
 
     src = read["project"]

@@ -5,8 +5,8 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from xlflow.features.control.requests import ChangeRequest
 from xlflow.features.control.moves import Move
+from xlflow.features.control.requests import ChangeRequest
 from xlflow.week.state import DepartmentWeek, Item, Milestone, Task, WeekState
 from xlflow.workdays import week_of
 

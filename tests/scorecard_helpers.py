@@ -31,7 +31,6 @@ from pathlib import Path
 
 from guard_e2e_helpers import blank, label, run
 from validate_helpers import fill, make_workspace
-
 from xlflow.config import FOLDERS, Workspace
 from xlflow.output.department import workbook_name
 

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from xlflow.week.brief import build_brief
 from xlflow.store.state import StateDB
+from xlflow.week.brief import build_brief
 from xlflow.week.state import WeekState
 from xlflow.week.tasks import department_weeks, items_of, tasks_of
 from xlflow.workdays import week_of
 
 D = dt.date
 AS_OF = D(2026, 11, 20)
+START = D(2026, 11, 2)
 EVIL = "<script>alert('x')</script> 样机 & 测试"
 
 
 def task(tid: str, status: str, due: dt.date, *, reported: str | None = None, percent: float = 50.0,
-         start: dt.date = D(2026, 11, 2), reason: str = "", successors: tuple[str, ...] = (), **extra) -> dict:
+         start: dt.date = START, reason: str = "", successors: tuple[str, ...] = (), **extra) -> dict:
     dept = tid.split("-")[0]
     return {"department": dept, "task_id": tid, "name": extra.pop("name", f"任务 {tid}"), "owner": f"负责人{dept}",
             "owner_department": dept, "status": status, "reported_status": reported or status,

@@ -11,8 +11,8 @@ import shutil
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from watch_helpers import make_ws, sample, variant
 
+from watch_helpers import make_ws, sample, variant
 from xlflow.cli import main
 from xlflow.errors import NothingToMerge
 from xlflow.service.merge import merge_workspace

@@ -6,9 +6,9 @@ import datetime as dt
 
 import openpyxl
 import pytest
+
 from libreoffice import convert
 from validate_helpers import filled_workbook, task
-
 from xlflow.check.validate import check_file, task_rows
 from xlflow.output.notify import write_feedback_copy
 from xlflow.spec import layout

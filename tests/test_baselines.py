@@ -8,14 +8,14 @@ import datetime as dt
 import re
 
 import pytest
+
 from guard_e2e_helpers import run_one, submit, task
 from watch_helpers import make_ws
-
 from xlflow.errors import UsageError
+from xlflow.features.control.baselines import ACCEPTED, BACKFILL, Baselines
 from xlflow.features.control.commands import backfill, set_named
 from xlflow.service.merge import merge_workspace
 from xlflow.service.versions import revert
-from xlflow.features.control.baselines import ACCEPTED, BACKFILL, Baselines
 from xlflow.store.state import StateDB
 
 W1, W2 = dt.date(2026, 11, 13), dt.date(2026, 11, 20)
@@ -130,8 +130,8 @@ def test_baseline_errors_speak_the_workspaces_language_with_w_before_the_subcomm
 
 
 def test_the_slip_counts_working_days_of_the_workspace_calendar():
-    from xlflow.features.control.moves import TaskDates, control
     from xlflow.features.control.baselines import Baseline
+    from xlflow.features.control.moves import TaskDates, control
     from xlflow.workdays import WorkCalendar
 
     when = dt.datetime(2026, 11, 13, 9).astimezone()

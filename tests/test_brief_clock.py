@@ -7,7 +7,6 @@ import datetime as dt
 from guard_e2e_helpers import blank, label, run, task
 from validate_helpers import fill
 from watch_helpers import make_ws
-
 from xlflow.output.department import workbook_name
 from xlflow.service.weekly import make_brief
 from xlflow.week.brief import render_brief

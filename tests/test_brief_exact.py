@@ -6,18 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 from guard_e2e_helpers import blank, label, run, task
-from summary_helpers import AS_OF, brief_of, week46, week47
-from summary_helpers import task as snap_task
+from summary_helpers import AS_OF, brief_of, task as snap_task, week46, week47
 from validate_helpers import fill
 from watch_helpers import make_ws
-
-from xlflow.week.brief import render_brief
 from xlflow.output.department import workbook_name
+from xlflow.plan.lateness import late_submissions
 from xlflow.service.status import workspace_status
 from xlflow.service.weekly import make_brief
-from xlflow.plan.lateness import late_submissions
 from xlflow.store.snapshots import Snapshot
 from xlflow.store.state import StateDB
+from xlflow.week.brief import render_brief
 
 D = dt.date
 W46, W47 = D(2026, 11, 13), D(2026, 11, 20)  # Fridays

@@ -7,17 +7,18 @@ import datetime as dt
 import shutil
 
 import pytest
+
 from summary_helpers import brief_of
 from watch_helpers import SAMPLE_DEPTS, make_ws, sample
-
 from xlflow.i18n import msg
-from xlflow.week.brief import PlanVersion, render_brief
 from xlflow.plan.diff import Change, PlanDiff
 from xlflow.service.merge import merge_workspace
 from xlflow.service.versions import revert
-from xlflow.service.weekly import make_brief, plan_versions
+from xlflow.service.weekly import make_brief
 from xlflow.store.state import StateDB
 from xlflow.watcher import process_inbox
+from xlflow.week.brief import PlanVersion, render_brief
+from xlflow.week.build import plan_versions
 
 W46, W47 = dt.date(2026, 11, 13), dt.date(2026, 11, 20)  # the sample's Fridays
 

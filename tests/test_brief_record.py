@@ -10,20 +10,20 @@ import datetime as dt
 
 import openpyxl
 from click.testing import CliRunner
+
 from guard_e2e_helpers import blank, run, task
 from test_change_master_edit import cell_of, master
 from validate_helpers import fill
 from watch_helpers import make_ws
-
 from week_helpers import as_version_1
 from xlflow.cli import main
-from xlflow.week.brief import render_brief
+from xlflow.features.control.baselines import Baselines
 from xlflow.output.department import workbook_name
 from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import make_brief, send_weekly_brief
-from xlflow.week import parts as weekparts, stored as weekrecord
-from xlflow.features.control.baselines import Baselines
 from xlflow.store.state import StateDB
+from xlflow.week import parts as weekparts, stored as weekrecord
+from xlflow.week.brief import render_brief
 
 D = dt.date
 W45, W46, W47 = D(2026, 11, 6), D(2026, 11, 13), D(2026, 11, 20)  # Fridays

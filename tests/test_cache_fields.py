@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from validate_helpers import filled_workbook, task
-
+from xlflow.check.cache import SubmissionCache
 from xlflow.check.validate import check_file
 from xlflow.spec.catalog import load_catalog
-from xlflow.check.cache import SubmissionCache
 
 
 def test_a_cached_submission_comes_back_equal(tmp_path):

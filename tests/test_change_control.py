@@ -10,14 +10,14 @@ import datetime as dt
 
 import openpyxl
 import pytest
+
 from guard_e2e_helpers import blank, body, label, mails, run_one, task
-from mail_helpers import SMTPServer, tls_cert, with_smtp  # noqa: F401 - tls_cert is a fixture
+from mail_helpers import SMTPServer, with_smtp
 from validate_helpers import fill
 from watch_helpers import make_ws
-
+from xlflow.features.control.baselines import ACCEPTED, Baselines
 from xlflow.output.department import workbook_name
 from xlflow.service.weekly import send_weekly_brief
-from xlflow.features.control.baselines import ACCEPTED, Baselines
 from xlflow.store.state import StateDB
 
 W1, W2, W3 = dt.date(2026, 11, 13), dt.date(2026, 11, 18), dt.date(2026, 11, 20)
@@ -115,7 +115,7 @@ def test_marketing_is_mailed_over_smtp_that_the_silent_move_pushes_its_task(stor
 def _plan_changes(ws) -> list[dict]:
     wb = openpyxl.load_workbook(next(ws.folder("master").glob("*-master.xlsx")))
     rows = list(wb["Plan changes"].iter_rows(min_row=4, values_only=True))
-    return [dict(zip(rows[0], r)) for r in rows[1:] if r[0]]
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[0]]
 
 
 def test_the_next_merge_shows_both_moves_on_plan_changes_and_in_the_brief(story):
@@ -127,7 +127,7 @@ def test_the_next_merge_shows_both_moves_on_plan_changes_and_in_the_brief(story)
     assert (moves["RD-001", "due"]["Approval"], moves["RD-001", "due"]["Change requests"]) == ("approved", "RD-C01")
     wb = openpyxl.load_workbook(next(ws.folder("master").glob("*-master.xlsx")))
     rows = list(wb["Master WBS"].iter_rows(min_row=4, values_only=True))
-    wbs = {r[1]: dict(zip(rows[0], r)) for r in rows[1:]}
+    wbs = {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert (wbs["RD-001"]["Baseline due"], wbs["RD-001"]["Slip (working days)"]) == (dt.datetime(2026, 12, 11), 0)
     assert wbs["RD-001"]["Baseline from"] == "RD-C01"
     assert (wbs["RD-003"]["Baseline due"], wbs["RD-003"]["Slip (working days)"]) == (dt.datetime(2026, 12, 4), 5)

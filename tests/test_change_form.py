@@ -7,11 +7,11 @@ import datetime as dt
 
 import openpyxl
 import pytest
-from validate_helpers import fill, make_workspace, task
 
+from validate_helpers import fill, make_workspace, task
 from xlflow.check.validate import check_file
-from xlflow.output.department import generate_workbook
 from xlflow.features.control.requests import lead_decisions, register, requests_of
+from xlflow.output.department import generate_workbook
 from xlflow.spec.catalog import load_catalog
 from xlflow.xlsx.read import label_key
 

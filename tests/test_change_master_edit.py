@@ -8,12 +8,12 @@ import shutil
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
+
 from guard_e2e_helpers import run
 from libreoffice import type_into
-from openpyxl.utils import get_column_letter
 from test_change_register import changes_sheet, drop, request
 from watch_helpers import make_ws
-
 from xlflow.features.control.register import change_register
 from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import make_brief
@@ -61,7 +61,7 @@ def test_decision_typed_into_the_master_with_openpyxl(ws):
     merge_workspace(ws, as_of=dt.date(2026, 11, 23))
     assert decided(ws) == {"RD-C01": ("approved", "master", "Zhou Min"), "RD-C02": ("rejected", "master", "")}
     header, rows = changes_sheet(ws)
-    first, second = (dict(zip(header, r)) for r in rows)
+    first, second = (dict(zip(header, r, strict=True)) for r in rows)
     assert (first["Status"], first["Decided by"], first["Decision (coordinator)"]) == ("Approved", "Zhou Min", "Approved")
     assert (second["Status"], second["Decided by"]) == ("Rejected", "Coordinator (master)")
     assert isinstance(second["Decided on"], dt.datetime)  # the day the decision was read back
@@ -83,7 +83,7 @@ def test_decision_typed_into_the_master_with_libreoffice(ws, tmp_path):
         "rejected", "master", dt.date(2026, 11, 23))
     assert reg["RD-C02"].status == "pending"
     header, rows = changes_sheet(ws)
-    assert [dict(zip(header, r))["Status"] for r in rows] == ["Rejected", "Pending"]
+    assert [dict(zip(header, r, strict=True))["Status"] for r in rows] == ["Rejected", "Pending"]
 
 
 def test_decision_typed_into_a_chinese_master(tmp_path):
@@ -102,5 +102,5 @@ def test_decision_typed_into_a_chinese_master(tmp_path):
     assert decided(ws) == {"RD-C01": ("approved", "master", "")}
     sheet = openpyxl.load_workbook(master(ws))["变更"]
     header = [c.value for c in list(sheet.iter_rows())[top]]
-    row = dict(zip(header, [c.value for c in list(sheet.iter_rows())[top + 1]]))
+    row = dict(zip(header, [c.value for c in list(sheet.iter_rows())[top + 1]], strict=True))
     assert (row["状态"], row["审批人"], row["审批结果（牵头人）"]) == ("批准", "协调人（总表）", "批准")

@@ -8,12 +8,12 @@ import datetime as dt
 
 import openpyxl
 import pytest
+
 from guard_e2e_helpers import blank, body, last_mail, run, task
 from validate_helpers import fill
 from watch_helpers import make_ws
-
-from xlflow.output.department import workbook_name
 from xlflow.features.control.register import change_register
+from xlflow.output.department import workbook_name
 from xlflow.service.weekly import make_brief
 from xlflow.spec.catalog import load_catalog
 from xlflow.store.state import StateDB
@@ -72,13 +72,13 @@ def test_the_changes_sheet_shows_the_register(ws):
                            "Impact assessment", "Tasks affected", "Proposed dates", "Status", "Decided by",
                            "Decided on", "Lead's assessment"]
     assert "Decision (coordinator)" in header and "Coordinator's comment" in header
-    first = dict(zip(header, rows[0]))
+    first = dict(zip(header, rows[0], strict=True))
     assert (first["Change ID"], first["Department"], first["Change type"], first["Status"]) == (
         "RD-C01", "RD", "Plan", "Pending")
     assert first["Date"] == dt.datetime(2026, 11, 18)
     assert first["Tasks affected"] == "RD-001, MK-002"
     assert first["Proposed dates"] == "RD-001: due → 2026-12-11; MK-002: start → 2026-12-14, due → 2026-12-18"
-    second = dict(zip(header, rows[1]))
+    second = dict(zip(header, rows[1], strict=True))
     assert second["Content"] == "+3 days, -2 later, @PMO: not a formula"  # text, never a formula
 
 
@@ -116,7 +116,7 @@ def test_the_lead_decides_in_its_own_workbook(ws):
         "approved", "Zhou", dt.date(2026, 11, 23))
     assert reg["RD-C02"].status == "pending"
     header, rows = changes_sheet(ws)
-    first = dict(zip(header, rows[0]))
+    first = dict(zip(header, rows[0], strict=True))
     assert (first["Status"], first["Decided by"], first["Decided on"]) == ("Approved", "Zhou", dt.datetime(2026, 11, 23))
     brief = make_brief(ws, dt.date(2026, 11, 23), "en")
     changes = [d for d in brief.decisions if d.kind == "change"]
@@ -133,7 +133,7 @@ def test_the_requesting_departments_own_decision_is_ignored_with_a_warning(tmp_p
     [req] = change_register(ws, StateDB(ws.state_db))
     assert req.status == "pending"
     header, rows = changes_sheet(ws)
-    assert dict(zip(header, rows[0]))["Status"] == "Pending"
+    assert dict(zip(header, rows[0], strict=True))["Status"] == "Pending"
 
 
 def test_tasks_not_in_the_project_are_warned_at_intake(ws):

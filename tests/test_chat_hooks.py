@@ -5,14 +5,13 @@ import datetime as dt
 
 import pytest
 
+from chat_fakes import Fake, SimClock
+from chat_helpers import SECRET, chat_table, chat_workspace, sim_sender
+from test_chat_render import DAY, _state
 from xlflow.chat import events
 from xlflow.chat.outbox import ChatOutbox
 from xlflow.service import chatting
 from xlflow.service.outcome import Outcome
-
-from chat_fakes import Fake, SimClock
-from chat_helpers import SECRET, chat_table, chat_workspace, sim_sender
-from test_chat_render import DAY, _state
 
 
 @pytest.fixture

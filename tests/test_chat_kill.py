@@ -12,12 +12,11 @@ import time
 
 import pytest
 
+from chat_fakes import Fake
+from chat_helpers import SECRET, chat_table, chat_workspace
 from xlflow.chat import events
 from xlflow.chat.outbox import ChatOutbox
 from xlflow.chat.status import status_lines
-
-from chat_fakes import Fake
-from chat_helpers import SECRET, chat_table, chat_workspace
 
 COUNT = 10
 

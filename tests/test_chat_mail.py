@@ -6,20 +6,19 @@ import datetime as dt
 import shutil
 
 from click.testing import CliRunner
-from mail_helpers import SMTPServer, tls_cert  # noqa: F401
-from watch_helpers import make_ws, sample, wait_until
 
+from chat_fakes import Fake
+from chat_helpers import SECRET, chat_table
+from mail_helpers import SMTPServer
+from test_watch_mail import configure_smtp_file
+from watch_helpers import make_ws, sample, wait_until
 from xlflow.chat.outbox import ChatOutbox
 from xlflow.cli import main
 from xlflow.config import load_workspace
 from xlflow.watcher import process_inbox
 
-from chat_fakes import Fake
-from chat_helpers import SECRET, chat_table
-from test_watch_mail import configure_smtp_file
 
-
-def test_a_wrong_secret_stops_the_channel_and_mail_goes_on(tmp_path, tls_cert, monkeypatch):  # noqa: F811
+def test_a_wrong_secret_stops_the_channel_and_mail_goes_on(tmp_path, tls_cert, monkeypatch):
     dingtalk = Fake("dingtalk", secret=SECRET).start()
     wecom = Fake("wecom").start()
     try:

@@ -9,8 +9,8 @@ import pytest
 from xlflow.chat import render
 from xlflow.chat.config import ChatChannel
 from xlflow.chat.vendors import parts
-from xlflow.features.control.requests import ChangeRequest
 from xlflow.features.control.moves import Move
+from xlflow.features.control.requests import ChangeRequest
 from xlflow.service.scaffold import init_workspace
 from xlflow.week.state import DepartmentWeek, Escalation, Task, WeekState
 from xlflow.workdays import week_of

@@ -5,15 +5,13 @@ import json
 
 import pytest
 
-from xlflow.chat import events, sender as sender_mod
-from xlflow.chat.outbox import ChatOutbox, Rate
-from xlflow.chat import probe as probe_mod
-from xlflow.chat.probe import probe
-from xlflow.chat.status import status_lines
-from xlflow.chat.message import Message
-
 from chat_fakes import Fake, SimClock
 from chat_helpers import SECRET, chat_table, chat_workspace, sim_sender
+from xlflow.chat import events, probe as probe_mod, sender as sender_mod
+from xlflow.chat.message import Message
+from xlflow.chat.outbox import ChatOutbox, Rate
+from xlflow.chat.probe import probe
+from xlflow.chat.status import status_lines
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import urllib.parse
 
+from chat_fakes import Fake, SimClock
+from chat_helpers import SECRET, chat_table, chat_workspace, sim_sender
+from xlflow.chat.config import load_channels
 from xlflow.chat.message import Message
 from xlflow.chat.outbox import ChatOutbox
 from xlflow.chat.sign import dingtalk_sign, feishu_sign, signed_url
 from xlflow.chat.vendors import parts
-from xlflow.chat.config import load_channels
-
-from chat_fakes import Fake, SimClock
-from chat_helpers import SECRET, chat_table, chat_workspace, sim_sender
 
 
 def test_dingtalk_sign_matches_the_published_example():

@@ -6,8 +6,8 @@ import datetime as dt
 
 import openpyxl
 import pytest
-from validate_helpers import fill, make_workspace, task
 
+from validate_helpers import fill, make_workspace, task
 from xlflow.check.validate import check_file, task_rows
 from xlflow.output.department import generate_workbook
 

@@ -1,7 +1,6 @@
 """Close-out: the readiness items, the final report and the lessons, from hand-built weeks."""
 from __future__ import annotations
 
-
 import openpyxl
 import pytest
 
@@ -133,6 +132,5 @@ def test_the_register_waits_for_another_close_and_takes_over_a_stale_lock(tmp_pa
     append_register(register, lessons_of("X2", D(2026, 12, 1), {"RD": RETRO}), "en")
     assert len(read_register(register)) == 6
     lock.write_text("")
-    with pytest.raises(lessons.RegisterBusy):
-        with lessons._register_lock(register, wait=0.3):
-            pass
+    with pytest.raises(lessons.RegisterBusy), lessons._register_lock(register, wait=0.3):
+        pass

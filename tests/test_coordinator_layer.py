@@ -10,16 +10,16 @@ import shutil
 import openpyxl
 import pytest
 from click.testing import CliRunner
+
 from coord_helpers import AS_OF, edit, merge_files, rd_tasks, rows, workbooks
 from merge_helpers import make_ws
-
 from xlflow.cli import main
 from xlflow.errors import SpecError
-from xlflow.output.department import generate_workbook
 from xlflow.features.coordinator.edits import master_edits
+from xlflow.features.coordinator.table import CoordinatorLayer
+from xlflow.output.department import generate_workbook
 from xlflow.service.weekly import make_brief
 from xlflow.spec.master import load_master_spec
-from xlflow.features.coordinator.table import CoordinatorLayer
 from xlflow.store.state import StateDB
 
 WBS, DELAYS, REMOVED = "主任务表", "滞后与阻塞", "已移除行的备注"

@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
+from openpyxl.utils import get_column_letter
+
 from coord_helpers import AS_OF, cell_of, merge_files, rows, workbooks
 from libreoffice import type_into
 from merge_helpers import make_ws
-from openpyxl.utils import get_column_letter
-
 from xlflow.features.coordinator.table import CoordinatorLayer
 from xlflow.store.state import StateDB
 

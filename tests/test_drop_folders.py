@@ -15,8 +15,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from watch_helpers import SAMPLE_DEPTS, inbox_names, make_ws, results, running, sample, wait_until
 
+from watch_helpers import SAMPLE_DEPTS, inbox_names, make_ws, results, running, sample, wait_until
 from xlflow.cli import main
 from xlflow.config import load_workspace
 from xlflow.errors import ConfigError
@@ -30,7 +30,7 @@ AS_OF = dt.date(2026, 11, 20)
 
 
 def folders_ws(root: Path, lang: str = "en", **watch):
-    ws = make_ws(root, lang, **watch)
+    make_ws(root, lang, **watch)
     config = root / "xlflow.toml"
     config.write_text(re.sub(r'(?m)^(inbox = .*)$', r'\1\nper_department_folders = true',
                              config.read_text("utf-8"), count=1), "utf-8")
@@ -166,7 +166,7 @@ def test_with_the_option_off_nothing_changes(tmp_path):
 # --- files that are not for this project ---------------------------------------------------------
 
 def other_project_ws(root: Path, code: str = "OTHER-1", rename: dict[str, str] | None = None):
-    ws = make_ws(root)
+    make_ws(root)
     config = root / "xlflow.toml"
     text = config.read_text("utf-8").replace('code = "NPL-2026"', f'code = "{code}"')
     for old, new in (rename or {}).items():
@@ -224,7 +224,6 @@ def test_the_master_dropped_back_and_an_unknown_department_get_their_own_message
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_rejection_and_a_reminder_send_the_department_back_to_its_own_folder(tmp_path, lang):
     from guard_e2e_helpers import task, workbook
-
     from xlflow.output.notify import reminder_message
 
     ws = folders_ws(tmp_path / "ws", lang)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from guard_e2e_helpers import body, label, mails, run, submit, task, workbook
-
 from xlflow.cli.watch import status_lines
 from xlflow.output.notify import feedback_name
 from xlflow.service.scaffold import init_workspace

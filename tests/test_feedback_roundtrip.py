@@ -10,20 +10,19 @@ import zipfile
 
 import openpyxl
 import pytest
-from libreoffice import convert, type_into
 from openpyxl.comments import Comment
 from openpyxl.styles import Color, PatternFill
 from openpyxl.xml.functions import tostring
-from validate_helpers import fill, task
 
+from libreoffice import convert, type_into
+from validate_helpers import fill, task
 from xlflow.check.model import Submission
 from xlflow.check.validate import check_file, task_rows
 from xlflow.findings import ERROR, Finding, Report
 from xlflow.i18n import msg
 from xlflow.output.notify import feedback, feedback_message, write_feedback_copy
 from xlflow.spec import layout
-from xlflow.xlsx import feedback as fb
-from xlflow.xlsx import package
+from xlflow.xlsx import feedback as fb, package
 from xlflow.xlsx.feedback import clean_copy
 
 SHEET = "任务分解表"

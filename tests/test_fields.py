@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from xlflow.store.jsonvalues import json_default
 from xlflow.spec.catalog import FIELD_TYPES, Field, Text, load_catalog
 from xlflow.spec.fields import ValidationContext, field_type, serial_to_date
 from xlflow.spec.limits import TEXT_LIMIT
+from xlflow.store.jsonvalues import json_default
 
 ENUM = {"进行中": "in_progress", "in progress": "in_progress", "done": "done", "已完成": "done"}
 DEPTS = {"研发部": "RD", "rd": "RD", "r&d": "RD"}

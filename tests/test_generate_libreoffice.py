@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
-from libreoffice import convert
 
+from libreoffice import convert
 from xlflow.output.department import generate_workbook
 from xlflow.resources import samples_dir
 from xlflow.spec.catalog import load_catalog

@@ -3,13 +3,12 @@ department says instead of a traceback."""
 from __future__ import annotations
 
 import re
-
 import shutil
 from dataclasses import replace
 
 import pytest
-from validate_helpers import WORKSPACE_TOML, make_workspace
 
+from validate_helpers import WORKSPACE_TOML, make_workspace
 from xlflow.check import rules
 from xlflow.check.validate import check_file
 from xlflow.errors import SpecError, UsageError
@@ -107,8 +106,8 @@ def test_an_unknown_rule_is_a_spec_error(tmp_path):
 def test_the_placeholder_survives_the_parse_cache_in_both_languages(tmp_path):
     import openpyxl
 
-    from xlflow.spec.catalog import load_catalog
     from xlflow.check.cache import SubmissionCache
+    from xlflow.spec.catalog import load_catalog
 
     ws = make_workspace(tmp_path / "ws")
     wb = openpyxl.Workbook()

@@ -134,7 +134,7 @@ def first_difference(name: str, part: str, want: bytes, got: bytes, others: int)
     lines = difflib.unified_diff(want.decode("utf-8", "replace").splitlines(),
                                  got.decode("utf-8", "replace").splitlines(),
                                  f"golden/{name}/{_file(part)}", "now", n=2, lineterm="")
-    snippet = "\n".join(line[:200] for line, _ in zip(lines, range(40)))
+    snippet = "\n".join(line[:200] for line, _ in zip(lines, range(40), strict=False))
     more = f" (and {others} more part(s))" if others else ""
     return f"{name}: part {part} differs{more}\n{snippet}\n{REGEN_HINT}"
 

@@ -8,7 +8,6 @@ import datetime as dt
 
 from coord_helpers import edit, merge_files, workbooks
 from merge_helpers import make_ws
-
 from xlflow.features.coordinator.table import CoordinatorLayer
 from xlflow.store.state import StateDB
 from xlflow.workdays import week_of

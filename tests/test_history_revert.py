@@ -9,8 +9,8 @@ import json
 import shutil
 
 from click.testing import CliRunner
-from watch_helpers import make_ws, sample
 
+from watch_helpers import make_ws, sample
 from xlflow.cli import main
 from xlflow.service.versions import current_submission, department_history, task_map
 from xlflow.store.state import StateDB, submitted_departments

@@ -6,8 +6,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.packaging.custom import CustomPropertyList, StringProperty
-from validate_helpers import values_only_copy
 
+from validate_helpers import values_only_copy
 from xlflow.check.identity import identify, identify_file
 from xlflow.check.locate import locate_forms
 from xlflow.check.validate import check_file

@@ -11,8 +11,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from watch_helpers import inbox_names, make_ws, results, sample, variant
 
+from watch_helpers import inbox_names, make_ws, results, sample, variant
 from xlflow.service import intake as inbox_mod
 from xlflow.service.intake import (
     Intake,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from watch_helpers import make_ws, results, sample
 
+from watch_helpers import make_ws, results, sample
 from xlflow.cli import main
 from xlflow.config import load_workspace
 from xlflow.errors import InboxTaken
@@ -24,7 +24,7 @@ AS_OF = dt.date(2026, 11, 20)
 
 def second_ws(root: Path, inbox: Path, code: str = "OTHER-1"):
     """Another project's workspace whose [paths] inbox is `inbox`."""
-    ws = make_ws(root)
+    make_ws(root)
     config = root / "xlflow.toml"
     text = config.read_text("utf-8").replace('code = "NPL-2026"', f'code = "{code}"')
     text = re.sub(r'(?m)^inbox = .*$', f'inbox = "{inbox.as_posix()}"', text)

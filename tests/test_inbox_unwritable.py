@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from watch_helpers import dropped, make_ws, results, sample
 
 import xlflow
+from watch_helpers import dropped, make_ws, results, sample
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 NOT_REMOVED = {"en": "cannot be removed from the inbox", "zh": "无法从收件夹"}

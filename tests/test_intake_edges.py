@@ -4,6 +4,7 @@ no second copy), very long names, control characters in names, and the two crash
 around the archive copy and the feedback .eml."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
@@ -17,10 +18,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from watch_helpers import inbox_names, make_ws, results, running, sample, wait_until
 
-from xlflow.service import intake as intake_mod
-from xlflow.service import mailing as mailing_mod
+from watch_helpers import inbox_names, make_ws, results, running, sample, wait_until
+from xlflow.service import intake as intake_mod, mailing as mailing_mod
 from xlflow.service.intake import Intake
 from xlflow.service.staging import NAME_MAX_BYTES, archive_name, clean_name, fit_bytes, output_stem
 from xlflow.store.state import StateDB
@@ -57,10 +57,8 @@ def within(seconds: float, fn, *fifos: Path):
     thread.join(seconds)
     if thread.is_alive():
         for fifo in fifos:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-            except OSError:
-                pass
         pytest.fail(f"still running after {seconds} s: it hangs")
     if "error" in box:
         raise box["error"]

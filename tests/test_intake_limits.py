@@ -15,10 +15,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from hostile_helpers import expanding_lists, merged_everything
 from validate_helpers import make_workspace
 from watch_helpers import inbox_names, make_ws, results, sample
-
 from xlflow.check.validate import check_file, task_rows
 from xlflow.output.department import generate_workbook
 from xlflow.output.notify import copy_note, feedback, make_feedback_copy, write_feedback_copy

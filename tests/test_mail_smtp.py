@@ -4,16 +4,15 @@ kept in outbox/ for a retry."""
 from __future__ import annotations
 
 import pytest
+
 from mail_helpers import (  # noqa: F401
     PASSWORD,
     PASSWORD_CJK,
     USER,
     SMTPServer,
     free_port,
-    tls_cert,
     with_smtp,
 )
-
 from xlflow.errors import MailError
 from xlflow.output.mail import PASSWORD_ENV, compose, deliver, retry_outbox
 

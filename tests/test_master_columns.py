@@ -5,12 +5,12 @@ import re
 
 import openpyxl
 import pytest
-from merge_helpers import D, catalog_with_status, make_ws, submission, task
 
+from merge_helpers import D, catalog_with_status, make_ws, submission, task
 from xlflow.errors import OutputLocked
+from xlflow.plan.build import build_plan
 from xlflow.week import master
 from xlflow.week.master import write_master
-from xlflow.plan.build import build_plan
 from xlflow.xlsx.book import col_name
 from xlflow.xlsx.fastsheet import Col
 
@@ -93,7 +93,7 @@ def test_a_status_added_to_the_spec_reaches_the_dashboard(ws, tmp_path):
     wb = openpyxl.load_workbook(path)
     sheet = wb["Dashboard"]
     header = [c.value for c in sheet[7]]
-    rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=8, max_row=10, values_only=True)}
+    rows = {r[0]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=8, max_row=10, values_only=True)}
     assert rows["RD"]["On hold"] == 1 and rows["RD"]["In progress"] == 1 and rows["MK"]["On hold"] == 0
     overall = {r[0]: r[1] for r in sheet.iter_rows(min_row=14, max_row=19, max_col=2, values_only=True)}
     assert overall["On hold"] == 1

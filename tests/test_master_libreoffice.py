@@ -4,11 +4,11 @@ as it is by openpyxl: every sheet, every value, text that looks like a formula s
 from __future__ import annotations
 
 import openpyxl
+
 from libreoffice import convert
 from merge_helpers import D, make_ws, submission, task
-
-from xlflow.week.master import write_master
 from xlflow.plan.build import build_plan
+from xlflow.week.master import write_master
 from xlflow.xlsx import pack as xlsxpack
 
 AS_OF = D(2026, 11, 20)

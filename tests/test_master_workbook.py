@@ -5,12 +5,12 @@ import zipfile
 
 import openpyxl
 import pytest
-from merge_helpers import D, make_ws, submission, task
 
-from xlflow.week import master
-from xlflow.week.master import write_master
+from merge_helpers import D, make_ws, submission, task
 from xlflow.plan.build import build_plan
 from xlflow.spec.catalog import load_catalog
+from xlflow.week import master
+from xlflow.week.master import write_master
 from xlflow.xlsx import fastsheet
 from xlflow.xlsx.book import SAFE_OPTIONS
 
@@ -69,7 +69,7 @@ def test_master_wbs_has_all_spec_fields_then_computed_columns(ws, plan, tmp_path
                                        "Baseline start", "Baseline due", "Slip (working days)", "Baseline from",
                                        "Open predecessors", "Successors in other departments", "File", "Received",
                                        "Coordinator's comment", "Follow-up action", "Follow-up date", "Escalate"]
-    rows = {r[1]: dict(zip(headers, r)) for r in sheet.iter_rows(min_row=5, values_only=True)}
+    rows = {r[1]: dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(min_row=5, values_only=True)}
     assert list(rows) == ["RD-1", "RD-2", "RD-3", "MK-1"]
     rd1 = rows["RD-1"]
     assert (rd1["Status"], rd1["Effective status"], rd1["Health"], rd1["Working days late"]) == \
@@ -133,7 +133,7 @@ def test_dashboard_counts_are_values(ws, plan, tmp_path):
     wb = openpyxl.load_workbook(write_master(plan, ws, tmp_path / "m.xlsx", "en").path)
     sheet = wb["Dashboard"]
     header = [c.value for c in sheet[7]]
-    rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=8, max_row=10, values_only=True)}
+    rows = {r[0]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=8, max_row=10, values_only=True)}
     assert rows["RD"]["Tasks"] == 3 and rows["RD"]["Delayed"] == 1 and rows["RD"]["Done"] == 1
     assert rows["RD"]["Overdue"] == 1 and rows["MK"]["In progress"] == 1
     assert rows["PMO"]["Update accepted this week"] == "No"

@@ -11,16 +11,15 @@ from pathlib import Path
 
 import openpyxl
 
-from xlflow.store.accepted import write_accepted
-from xlflow.check.cache import file_sha256
 from guard_e2e_helpers import blank, body, label, last_mail, run, task
 from validate_helpers import fill
 from watch_helpers import make_ws
-
+from xlflow.check.cache import file_sha256
 from xlflow.check.validate import check_file
 from xlflow.output.department import workbook_name
 from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import make_brief, send_reminders
+from xlflow.store.accepted import write_accepted
 from xlflow.store.state import StateDB
 
 D = dt.date
@@ -69,7 +68,7 @@ def _master_actions(ws) -> list[dict]:
     rows = list(openpyxl.load_workbook(path, read_only=True)["Action items"].iter_rows(values_only=True))
     header = next(i for i, r in enumerate(rows) if r and "Item" in r)
     cols = rows[header]
-    return [dict(zip(cols, r)) for r in rows[header + 1:] if r and r[cols.index("Item")]]
+    return [dict(zip(cols, r, strict=True)) for r in rows[header + 1:] if r and r[cols.index("Item")]]
 
 
 def test_three_meetings_accumulate_action_items_until_done(tmp_path):
@@ -149,7 +148,7 @@ def test_an_old_one_meeting_workbook_is_still_read_and_merged(sample_ws):
     path = next(sample_ws.folder("master").glob("*-master.xlsx"))
     rows = list(openpyxl.load_workbook(path, read_only=True)["行动项"].iter_rows(values_only=True))
     header = next(i for i, r in enumerate(rows) if r and "事项" in r)
-    items = [dict(zip(rows[header], r)) for r in rows[header + 1:] if r and r[1]]
+    items = [dict(zip(rows[header], r, strict=True)) for r in rows[header + 1:] if r and r[1]]
     assert [(a["会议编号"], a["事项"]) for a in items] == [
         ("M20261113", "确认温控功能需求"), ("M20261113", "完成营销费用审批"), ("M20261113", "提供产能数据给销售部")]
     assert StateDB(sample_ws.state_db).last_merge() is not None

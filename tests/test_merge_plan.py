@@ -2,8 +2,8 @@
 import datetime as dt
 
 import pytest
-from merge_helpers import D, catalog_with_status, make_ws, submission, task
 
+from merge_helpers import D, catalog_with_status, make_ws, submission, task
 from xlflow.plan.build import build_plan
 from xlflow.plan.model import (
     AMBIGUOUS,

@@ -11,13 +11,13 @@ import json
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from merge_helpers import D, make_ws, submission, task
 
+from merge_helpers import D, make_ws, submission, task
+from xlflow.check import cache as cache_mod
+from xlflow.check.cache import file_sha256
 from xlflow.cli import main
 from xlflow.errors import NothingToMerge, UsageError
 from xlflow.service import merge
-from xlflow.check import cache as cache_mod
-from xlflow.check.cache import file_sha256
 from xlflow.store.ledger import record_stored, sha256_file
 from xlflow.store.state import StateDB
 

@@ -5,11 +5,10 @@ percent complete carries its % sign."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import openpyxl
-from guard_e2e_helpers import body, label, mails, received, run, submit, task
 
+from guard_e2e_helpers import body, label, mails, received, run, submit, task
 from xlflow.cli.watch import status_lines
 from xlflow.config import load_workspace
 from xlflow.service.scaffold import init_workspace

@@ -10,9 +10,9 @@ import email.utils
 import shutil
 
 from click.testing import CliRunner
-from mail_helpers import SMTPServer, tls_cert, with_smtp  # noqa: F401 - tls_cert is a fixture
-from watch_helpers import make_ws, sample
 
+from mail_helpers import SMTPServer, with_smtp
+from watch_helpers import make_ws, sample
 from xlflow.cli import main
 from xlflow.output.mail import compose, deliver, retry_outbox
 from xlflow.output.outbox import IDENTITY_HEADER, identity, judge, waiting_mails
@@ -56,7 +56,7 @@ def test_feedback_about_two_files_is_two_messages(tmp_path):
         {"feedback-CS-rejected:a.xlsx", "feedback-CS-rejected:b.xlsx"}
 
 
-def test_a_rejection_notice_is_withdrawn_once_the_department_is_accepted(tmp_path, tls_cert):  # noqa: F811
+def test_a_rejection_notice_is_withdrawn_once_the_department_is_accepted(tmp_path, tls_cert):
     ws = make_ws(tmp_path / "ws")
     drop(ws, sample("CS", 47), "NPL-2026_CS_客服部.xlsx")  # week 47 of CS has mistakes: rejected
     assert kinds(waiting_mails(ws)) == ["feedback-CS-rejected"]
@@ -76,7 +76,7 @@ def test_a_rejection_notice_is_withdrawn_once_the_department_is_accepted(tmp_pat
         ["feedback-CS-rejected"]
 
 
-def test_a_brief_already_sent_is_not_sent_again(tmp_path, tls_cert):  # noqa: F811
+def test_a_brief_already_sent_is_not_sent_again(tmp_path, tls_cert):
     ws = make_ws(tmp_path / "ws")
     with SMTPServer(*tls_cert, security="none") as server:
         live = with_smtp(ws, server)
@@ -86,11 +86,11 @@ def test_a_brief_already_sent_is_not_sent_again(tmp_path, tls_cert):  # noqa: F8
     assert len(server.received) == 1 and result.sent == [] and len(result.withdrawn) == 1
 
 
-def test_an_old_message_is_held_for_the_coordinator(tmp_path, tls_cert):  # noqa: F811
+def test_an_old_message_is_held_for_the_coordinator(tmp_path, tls_cert):
     ws = make_ws(tmp_path / "ws")
     message = compose(ws, "Reminder", "x", None, ["fn@example.com"], kind="reminder-FN", about="2026-W47")
     del message["Date"]
-    message["Date"] = email.utils.format_datetime(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=11))
+    message["Date"] = email.utils.format_datetime(dt.datetime.now(dt.UTC) - dt.timedelta(days=11))
     deliver(ws, message, send=False)
     fresh = compose(ws, "Note", "y", None, ["pmo@example.com"], kind="note")
     deliver(ws, fresh, send=False)

@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from validate_helpers import fill, task
 
+from validate_helpers import fill, task
 from xlflow.check.validate import check_file
 from xlflow.plan.guard import (
     CurrentVersion,
@@ -24,12 +24,14 @@ D = dt.date
 TODAY = D(2026, 11, 27)
 CAL = WorkCalendar()
 
+AS_OF_DAY = D(2026, 11, 20)
+
 
 @pytest.fixture
 def submit(sample_ws, blank_workbook, tmp_path: Path):
     """submit(name, rows, dept="RD", update=date|None) -> the checked Submission of a filled workbook."""
 
-    def make(name: str, rows: list[dict], dept: str = "RD", update: D | None = D(2026, 11, 20), lang: str = "zh"):
+    def make(name: str, rows: list[dict], dept: str = "RD", update: D | None = AS_OF_DAY, lang: str = "zh"):
         card = {"update_date": update} if update else {}
         path = fill(sample_ws, blank_workbook(dept, lang), tmp_path / f"{name}.xlsx",
                     {"wbs": {"card": card, "tables": {"tasks": rows}}})

@@ -8,6 +8,8 @@ import shutil
 
 import openpyxl
 import pytest
+from openpyxl.packaging.custom import CustomPropertyList, StringProperty
+
 from guard_e2e_helpers import (
     addresses,
     blank,
@@ -21,10 +23,8 @@ from guard_e2e_helpers import (
     task,
     workbook,
 )
-from openpyxl.packaging.custom import CustomPropertyList, StringProperty
 from validate_helpers import values_only_copy
 from watch_helpers import make_ws
-
 from xlflow.output.department import workbook_name
 from xlflow.store.state import StateDB
 

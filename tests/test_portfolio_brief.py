@@ -58,7 +58,7 @@ def test_rows_equal_each_projects_brief(projects):
     p = build_portfolio(projects, PortfolioSettings(), DAY)
     assert [e.code for e in p.entries] == ["NPL-2026", "NPL-B", "NPL-C"]
     assert len({(e.row.tasks, e.row.percent, e.row.last_merge) for e in p.entries}) == 3  # three different weeks
-    for entry, root in zip(p.entries, projects):
+    for entry, root in zip(p.entries, projects, strict=True):
         row = entry.row
         out = CliRunner().invoke(main, ["summary", "-w", str(root), "--as-of", DAY.isoformat(), "--lang", "en"])
         assert out.exit_code == 0, out.output

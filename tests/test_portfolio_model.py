@@ -143,8 +143,8 @@ def test_the_brief_is_mailed_through_the_mail_workspace(tmp_path, monkeypatch):
     roots = fake_workspaces(tmp_path)
     pmo = init_workspace(tmp_path / "pmo", "zh", sample=True)
     cfg = tmp_path / "portfolio.toml"
-    cfg.write_text(f'[portfolio]\nworkspaces = ["X1", "X2"]\nmail_workspace = "pmo"\nlanguage = "zh"\n\n[departments]\n'
-                   f'"研发" = ["RD"]\n', "utf-8")
+    cfg.write_text('[portfolio]\nworkspaces = ["X1", "X2"]\nmail_workspace = "pmo"\nlanguage = "zh"\n\n[departments]\n'
+                   '"研发" = ["RD"]\n', "utf-8")
     out = tmp_path / "portfolio.xlsx"
     result = CliRunner().invoke(main, ["portfolio", "--config", str(cfg), "--out", str(out), "--as-of",
                                        AS_OF.isoformat(), "--to", "boss@example.com"])

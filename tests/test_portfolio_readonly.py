@@ -14,8 +14,8 @@ from portclose_helpers import D, demo_workspace, state, task
 from xlflow.portfolio import read as reader
 from xlflow.portfolio.build import build_portfolio
 from xlflow.portfolio.settings import PortfolioSettings
-from xlflow.week import stored as weekrecord
 from xlflow.store.state import submitted_departments
+from xlflow.week import stored as weekrecord
 from xlflow.workdays import week_of
 
 DAY = D(2026, 11, 20)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from validate_helpers import make_workspace
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-world"

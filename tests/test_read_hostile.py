@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from validate_helpers import filled_workbook, patch_parts, task
 
+from validate_helpers import filled_workbook, patch_parts, task
 from xlflow.check.validate import check_file
 from xlflow.cli import main
 from xlflow.errors import UnreadableWorkbook
@@ -128,7 +128,9 @@ def test_row_cap_bounds_a_sheet_of_endless_rows(tmp_path):
                            b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
                            b'<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
         "xl/_rels/workbook.xml.rels": b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                                      b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+                                      b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                                      b'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+                                      b'</Relationships>',
         "xl/worksheets/sheet1.xml": sheet})
     raw = read_workbook(path)
     assert raw.sheets[0].truncated and raw.sheets[0].last_row == MAX_ROWS

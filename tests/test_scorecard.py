@@ -14,16 +14,15 @@ import zipfile
 
 import openpyxl
 import pytest
-from scorecard_helpers import AS_OF, D, play
 
+from scorecard_helpers import AS_OF, D, play
 from xlflow.config import load_workspace
-from xlflow.week.brief import render_brief
-from xlflow.features.scorecard.text import definitions
 from xlflow.features.scorecard import Ratio
-from xlflow.service.merge import merge_workspace
+from xlflow.features.scorecard.text import definitions
 from xlflow.features.scorecard.week import make_scorecard
+from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import make_brief
-from xlflow.workdays import WorkCalendar, week_of
+from xlflow.week.brief import render_brief
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +157,7 @@ def test_the_master_has_the_scorecard_sheet_with_definitions_drill_down_and_line
     rows = _rows(wb[sheet_name])
     top = next(i for i, r in enumerate(rows) if r and header in r)
     cols = rows[top]
-    by_dept = {r[0]: dict(zip(cols, r)) for r in rows[top + 1:top + 4]}
+    by_dept = {r[0]: dict(zip(cols, r, strict=True)) for r in rows[top + 1:top + 4]}
     assert list(by_dept) == ["PMO", "RD", "MK"]
     rd = [by_dept["RD"][c] for c in cols[2:]]
     # on time 0 % (0/3), slip 9 (+4, 2 tasks), punctuality 50 % (2/4), first time 50 % (2/4), 1 blocked for 4 days,
@@ -216,8 +215,8 @@ def test_an_approved_rebaseline_counts_from_the_moment_it_was_set(ws, tmp_path):
 
 
 def test_every_measure_and_result_has_its_words_in_both_languages():
-    from xlflow.i18n import msg
     from xlflow.features.scorecard import MEASURES, RESULTS
+    from xlflow.i18n import msg
 
     for lang in ("zh", "en"):
         for m in MEASURES:

@@ -9,13 +9,12 @@ import json
 import shutil
 
 import pytest
-from scorecard_helpers import AS_OF, D, play
 
+from scorecard_helpers import AS_OF, D, play
 from xlflow.config import load_workspace
-from xlflow.features.scorecard import compute_scorecard
-from xlflow.features.scorecard import week as service
-from xlflow.features.scorecard.week import make_scorecard
 from xlflow.features.control.baselines import Baselines
+from xlflow.features.scorecard import compute_scorecard, week as service
+from xlflow.features.scorecard.week import make_scorecard
 from xlflow.store.state import StateDB
 
 

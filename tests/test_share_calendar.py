@@ -6,9 +6,8 @@ import datetime as dt
 
 import icalendar
 
-from xlflow.share.publish import publish
-
 from share_helpers import SECRETS, T, ics_lines, make_ws, sample_week, week_state
+from xlflow.share.publish import publish
 
 
 def _events(path) -> dict[str, icalendar.Event]:

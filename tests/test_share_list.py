@@ -5,12 +5,11 @@ import dataclasses
 
 import pytest
 
+from share_helpers import make_ws
 from xlflow.errors import ConfigError
 from xlflow.service.scaffold import init_workspace
 from xlflow.share.log import list_lines
 from xlflow.share.sharing import DEFAULT_ROWS, sharing_list
-
-from share_helpers import make_ws
 
 DEPT_VIEW = {"own_tasks", "linked_tasks", "milestones", "actions", "risks", "decisions", "scorecard"}
 
@@ -94,8 +93,8 @@ def test_the_list_in_words_says_what_others_see_of_a_plan(tmp_path):
 
 
 def test_every_generated_workbook_prints_what_others_see_of_its_plan(tmp_path):
-    from click.testing import CliRunner
     import openpyxl
+    from click.testing import CliRunner
 
     from xlflow.cli import main
 

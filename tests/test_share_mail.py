@@ -6,11 +6,10 @@ import hashlib
 
 from click.testing import CliRunner
 
+from mail_helpers import SMTPServer, with_smtp
+from share_helpers import SECRETS, hits, make_ws, sample_week
 from xlflow.cli import main
 from xlflow.share.mail import send_department_mails
-
-from mail_helpers import SMTPServer, tls_cert, with_smtp  # noqa: F401 - the fixture
-from share_helpers import SECRETS, hits, make_ws, sample_week
 
 
 def _attachments(message) -> dict[str, bytes]:

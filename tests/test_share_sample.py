@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from pathlib import Path
 
 import icalendar
 import openpyxl
 import pytest
 
+from share_helpers import hits, parts, read_xml_parts
 from xlflow.resources import samples_dir
 from xlflow.service.merge import merge_workspace
 from xlflow.service.scaffold import init_workspace
@@ -18,8 +18,6 @@ from xlflow.share.scope import department_slice
 from xlflow.share.sharing import sharing_list
 from xlflow.watcher import process_inbox
 from xlflow.week.build import load_week
-
-from share_helpers import hits, parts, read_xml_parts
 
 AS_OF = dt.date(2026, 11, 20)
 WEEKS = {"week46": dt.date(2026, 11, 13), "week47": AS_OF}

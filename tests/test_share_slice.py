@@ -5,10 +5,9 @@ import datetime as dt
 
 import openpyxl
 
+from share_helpers import SECRETS, hits, make_ws, parts, read_xml_parts, sample_week
 from xlflow.share.publish import publish
 from xlflow.share.scope import department_slice
-
-from share_helpers import SECRETS, hits, make_ws, parts, read_xml_parts, sample_week
 
 VIEW = frozenset({"own_tasks", "linked_tasks", "milestones", "actions", "risks", "decisions", "scorecard"})
 

@@ -48,10 +48,9 @@ def test_the_transaction_commits_on_success_and_rolls_back_on_error(tmp_path, re
     db = Database(tmp_path / "x.sqlite")
     with db.transaction() as con:
         con.execute("INSERT INTO rows_t VALUES (1)")
-    with pytest.raises(RuntimeError):
-        with db.transaction() as con:
-            con.execute("INSERT INTO rows_t VALUES (2)")
-            raise RuntimeError("stop")
+    with pytest.raises(RuntimeError), db.transaction() as con:
+        con.execute("INSERT INTO rows_t VALUES (2)")
+        raise RuntimeError("stop")
     with db.transaction() as con:
         assert [r["a"] for r in con.execute("SELECT a FROM rows_t")] == [1]
 
@@ -122,6 +121,5 @@ def test_the_command_line_says_it_in_a_sentence_not_a_traceback(sample_ws):
 def test_a_locked_or_busy_database_is_not_called_damaged(tmp_path):
     """Only "not a database" and "malformed" become DatabaseUnreadable; other errors stay themselves."""
     db = StateDB(tmp_path / "x.sqlite")
-    with pytest.raises(sqlite3.OperationalError):
-        with db.transaction() as con:
-            con.execute("SELECT * FROM no_such_table")
+    with pytest.raises(sqlite3.OperationalError), db.transaction() as con:
+        con.execute("SELECT * FROM no_such_table")

@@ -8,7 +8,6 @@ import json
 import shutil
 
 from watch_helpers import make_ws, sample
-
 from xlflow.service.merge import merge_workspace
 from xlflow.service.status import workspace_status
 from xlflow.service.weekly import missing_departments

@@ -9,9 +9,9 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from mail_helpers import PASSWORD, SMTPServer, tls_cert  # noqa: F401
-from summary_helpers import AS_OF, EVIL, D, record, risks
 
+from mail_helpers import PASSWORD, SMTPServer
+from summary_helpers import AS_OF, EVIL, D, record, risks
 from xlflow.cli import main
 from xlflow.output.mail import PASSWORD_ENV
 from xlflow.service.weekly import (

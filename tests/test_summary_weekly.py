@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from summary_helpers import AS_OF, D, brief_of, risks, submissions, task, week45, week46, week47
 
+from summary_helpers import AS_OF, D, brief_of, risks, submissions, task, week45, week46, week47
 from xlflow.week.brief import SECTION_LIMIT
 
 

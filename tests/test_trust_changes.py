@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from coord_helpers import edit
 from guard_e2e_helpers import EN_DEPT, blank, body, last_mail, run_one, task
 from validate_helpers import fill
 from watch_helpers import make_ws
-
 from xlflow.features.control.baselines import ACCEPTED, Baselines
 from xlflow.features.control.register import change_register
 from xlflow.features.control.words import decision_code
@@ -22,10 +22,10 @@ from xlflow.i18n import msg
 from xlflow.output.department import workbook_name
 from xlflow.service import merge
 from xlflow.service.weekly import make_brief
-from xlflow.week.brief.render import render_brief
 from xlflow.spec.catalog import load_catalog
 from xlflow.spec.master import load_master_spec
 from xlflow.store.state import StateDB
+from xlflow.week.brief.render import render_brief
 
 FEEDBACK: dict[str, str] = {}  # the departments' feedback mails, as the story sent them
 W1, W2, W3 = dt.date(2026, 11, 13), dt.date(2026, 11, 18), dt.date(2026, 11, 20)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from coord_helpers import edit
-from test_trust_changes import W1, W2, W3, drop, headers, request
-from guard_e2e_helpers import task
-from watch_helpers import make_ws
 
+from coord_helpers import edit
+from guard_e2e_helpers import task
+from test_trust_changes import W1, W2, W3, drop, headers, request
+from watch_helpers import make_ws
 from xlflow.features.control.baselines import Baselines
 from xlflow.features.control.week import plan_control, plan_dates
 from xlflow.i18n import msg

@@ -7,10 +7,10 @@ import os
 import random
 
 import pytest
+
 from coord_helpers import AS_OF
 from merge_helpers import make_ws
 from trust_helpers import big_workbooks, comments, excel_save, race_once, typed_copy
-
 from xlflow.i18n import msg
 from xlflow.service import merge
 from xlflow.store import atomic

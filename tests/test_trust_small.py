@@ -6,9 +6,9 @@ import datetime as dt
 
 import openpyxl
 import pytest
+
 from coord_helpers import AS_OF, edit, merge_files, rows, workbooks
 from merge_helpers import make_ws
-
 from xlflow.i18n import msg
 
 WBS, REMOVED, TASK, COMMENT = "主任务表", "已移除行的备注", "任务编号", "协调人备注"
@@ -28,7 +28,7 @@ def test_a_task_id_typed_over_in_the_master_is_an_id_edit_and_its_comment_stays(
     assert rows(again.master_path, WBS, TASK)["RD-003"][COMMENT] == "等评审"
     removed = openpyxl.load_workbook(again.master_path)
     if REMOVED in removed.sheetnames:
-        assert not any("RD-03" == c.value for row in removed[REMOVED].iter_rows() for c in row)
+        assert not any(c.value == "RD-03" for row in removed[REMOVED].iter_rows() for c in row)
 
 
 def test_a_future_as_of_is_refused_by_merge_and_warned_about_by_summary(ws, tmp_path):
@@ -49,10 +49,10 @@ def test_a_future_as_of_is_refused_by_merge_and_warned_about_by_summary(ws, tmp_
 
 def test_accepting_the_current_version_again_says_no_change_and_makes_no_version(tmp_path):
     from click.testing import CliRunner
+
     from guard_e2e_helpers import blank, run_one, task
     from validate_helpers import fill
     from watch_helpers import make_ws as sample_ws
-
     from xlflow.cli import main
     from xlflow.output.department import workbook_name
     from xlflow.store.state import StateDB

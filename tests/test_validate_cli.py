@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from validate_helpers import fill, filled_workbook, task
 
+from validate_helpers import fill, filled_workbook, task
 from xlflow.cli import main
 
 

@@ -7,9 +7,9 @@ import json
 import sqlite3
 
 from click.testing import CliRunner
+
 from guard_e2e_helpers import label, run_one, submit, task, workbook
 from watch_helpers import make_ws
-
 from xlflow.cli import main
 
 W1, W2 = dt.date(2026, 11, 13), dt.date(2026, 11, 20)

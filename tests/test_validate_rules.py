@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from validate_helpers import fill, make_workspace, patch_parts, task
 
+from validate_helpers import fill, make_workspace, patch_parts, task
 from xlflow.check.validate import check_file, task_rows
 from xlflow.output.department import generate_workbook
 

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 from openpyxl.styles import PatternFill
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
-from validate_helpers import fill, filled_workbook, patch_parts, task
 
+from validate_helpers import fill, filled_workbook, patch_parts, task
 from xlflow.check.validate import check_file, task_rows
 from xlflow.output.department import generate_workbook
 from xlflow.xlsx.read import read_workbook

@@ -9,7 +9,6 @@ import shutil
 import time
 
 from watch_helpers import SAMPLE_DEPTS, inbox_names, make_ws, results, running, sample, variant, wait_until
-
 from xlflow.store.state import StateDB
 from xlflow.watcher import Watcher
 

@@ -6,8 +6,8 @@ import re
 import shutil
 
 from click.testing import CliRunner
-from watch_helpers import inbox_names, make_ws, running, sample, wait_until
 
+from watch_helpers import inbox_names, make_ws, running, sample, wait_until
 from xlflow.cli import main
 from xlflow.config import WEEKDAYS, load_workspace
 

@@ -4,6 +4,7 @@ lost, nothing is processed twice (one archive copy, one feedback e-mail at a rea
 and the master is always a complete workbook, the previous one or the new one."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
@@ -17,9 +18,9 @@ import sys
 import time
 
 import pytest
-from mail_helpers import SMTPServer, tls_cert  # noqa: F401 - tls_cert is a fixture
-from watch_helpers import SAMPLE_DEPTS, dropped, inbox_names, make_ws, results, sample, variant, wait_until
 
+from mail_helpers import SMTPServer
+from watch_helpers import SAMPLE_DEPTS, dropped, inbox_names, make_ws, results, sample, variant, wait_until
 from xlflow.service.intake import zip_complete
 from xlflow.service.merge import master_paths
 from xlflow.store.state import StateDB
@@ -120,7 +121,7 @@ def _smtp_config(root, port: int) -> None:
 def _burst(ws) -> dict[str, bytes]:
     """Two distinct versions of every sample department (week 46, then week 47: CS's is rejected) and
     two byte-identical copies of earlier files (duplicates); file name -> content, oldest first."""
-    inbox, t0, files = ws.folder("inbox"), time.time() - 600, {}
+    inbox, t0 = ws.folder("inbox"), time.time() - 600
     for week, offset in ((46, 0), (47, 100)):
         for i, dept in enumerate(SAMPLE_DEPTS):
             path = variant(sample(dept, week), inbox / f"w{week}_{dept.lower()}.xlsx", f"{week}{dept}")
@@ -150,19 +151,18 @@ def _kill_at_random_points(ws, rng: random.Random, kills: int, server: SMTPServe
         mails = len(server.received)
         proc = xlflow(ws)
         try:
-            wait_until(lambda: log.exists() and log.read_text("utf-8").count("Watching") > starts, timeout=30)
+            wait_until(lambda starts=starts: log.exists() and log.read_text("utf-8").count("Watching") > starts,
+                       timeout=30)
             if target is None:
                 time.sleep(rng.uniform(0.0, 1.5))
             else:
-                def reached() -> bool:
+                def reached(target: str = target, mails: int = mails) -> bool:
                     if target == "sent":  # the server has it; the journal does not know yet
                         return len(server.received) > mails
                     return any(e.state.value == target for e in db.inbox_entries())
 
-                try:
+                with contextlib.suppress(AssertionError):  # no file went through that state: killed anyway
                     wait_until(reached, timeout=3, step=0.002)
-                except AssertionError:
-                    pass  # no file went through that state this time: killed anyway
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
         finally:
@@ -175,7 +175,7 @@ def _kill_at_random_points(ws, rng: random.Random, kills: int, server: SMTPServe
 
 
 def test_a_burst_with_random_sigkills_processes_every_file_once_with_one_archive_copy_and_one_mail(
-        tmp_path, tls_cert):  # noqa: F811
+        tmp_path, tls_cert):
     seed = int(os.environ.get("XLFLOW_TEST_SEED") or time.time_ns() % 10**6)
     rng = random.Random(seed)
     ws = make_ws(tmp_path / "ws", settle_seconds=0.1, rescan_seconds=2.0)

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from watch_helpers import inbox_names, make_ws, running, sample, wait_until
 from watchdog.observers.polling import PollingObserver
 
 import xlflow.watcher as watcher_mod
+from watch_helpers import inbox_names, make_ws, running, sample, wait_until
 from xlflow.cli import main
 from xlflow.config import WEEKDAYS, load_workspace
 from xlflow.errors import XlflowError

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from mail_helpers import SMTPServer, free_port, tls_cert, with_smtp  # noqa: F401
-from watch_helpers import make_ws, running, sample, wait_until
 
+from mail_helpers import SMTPServer, free_port, with_smtp
+from watch_helpers import make_ws, running, sample, wait_until
 from xlflow.cli import main
 from xlflow.config import WEEKDAYS, load_workspace
-from xlflow.errors import MailError
+from xlflow.errors import MailError, XlflowError
 from xlflow.output import breaker as breaker_mod
 from xlflow.output.mail import CircuitBreaker, compose, deliver
 from xlflow.output.outbox import waiting_mails
@@ -46,7 +46,7 @@ class BlackHole:
                 return
             self.accepted.append(conn)
 
-    def __enter__(self) -> "BlackHole":
+    def __enter__(self) -> BlackHole:
         self.thread.start()
         return self
 
@@ -129,7 +129,7 @@ def test_the_watcher_retries_the_outbox_with_a_backoff_and_logs_the_outage_once(
     assert len(waiting_mails(ws)) == 2
 
 
-def test_the_watcher_sends_what_waits_in_the_outbox_when_the_server_answers(tmp_path, tls_cert):  # noqa: F811
+def test_the_watcher_sends_what_waits_in_the_outbox_when_the_server_answers(tmp_path, tls_cert):
     ws = make_ws(tmp_path / "ws")
     with SMTPServer(*tls_cert, security="none") as server:
         ws = plain_smtp(ws, server.port)
@@ -141,7 +141,7 @@ def test_the_watcher_sends_what_waits_in_the_outbox_when_the_server_answers(tmp_
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_mail_retry_by_hand_and_status_shows_what_waits(tmp_path, tls_cert, lang):  # noqa: F811
+def test_mail_retry_by_hand_and_status_shows_what_waits(tmp_path, tls_cert, lang):
     ws = make_ws(tmp_path / "ws", lang=lang)
     runner = CliRunner()
     result = runner.invoke(main, ["mail", "retry", "-w", str(ws.root)])
@@ -207,7 +207,7 @@ def test_the_schedule_marks_nothing_that_did_not_reach_the_outbox(tmp_path, monk
     monkeypatch.undo()
 
     # no merge yet: the brief cannot be built; the reminders are done, the brief is not
-    with pytest.raises(Exception):
+    with pytest.raises(XlflowError):
         weekly.run_schedule(ws, now, send=False)
     assert "reminders" in marks(ws) and "brief" not in marks(ws)
     assert list(ws.folder("outbox").glob("*reminder*.eml"))

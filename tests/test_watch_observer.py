@@ -17,7 +17,6 @@ from watch_helpers import (
     wait_until,
     write_slowly,
 )
-
 from xlflow.store.state import StateDB
 
 
@@ -192,10 +191,9 @@ def test_only_one_watcher_per_workspace(tmp_path):
     from xlflow.store.lock import workspace_lock
 
     ws = make_ws(tmp_path / "ws")
-    with workspace_lock(ws):
-        with pytest.raises(WatchBusy):  # flock is per open file: a second open conflicts like a second process
-            with workspace_lock(ws):
-                pass
+    # flock is per open file: a second open conflicts like a second process
+    with workspace_lock(ws), pytest.raises(WatchBusy), workspace_lock(ws):
+        pass
     with workspace_lock(ws):  # released on exit
         pass
 

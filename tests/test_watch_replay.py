@@ -6,8 +6,8 @@ import datetime as dt
 import shutil
 
 from click.testing import CliRunner
-from watch_helpers import make_ws, sample
 
+from watch_helpers import make_ws, sample
 from xlflow.cli import main
 from xlflow.config import load_workspace
 from xlflow.store.state import StateDB

@@ -19,15 +19,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-from smb_helpers import client_mount, require_share, smb_share
-from watch_helpers import SAMPLE_DEPTS, dropped, make_ws, results, running, sample, wait_until
 
 import xlflow.watcher as watcher_mod
+from smb_helpers import client_mount, require_share, smb_share
+from watch_helpers import SAMPLE_DEPTS, dropped, make_ws, results, running, sample, wait_until
 from xlflow.config import load_workspace
 from xlflow.store.lock import mount_type, on_network_share
 from xlflow.store.state import StateDB

@@ -8,18 +8,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from coord_helpers import AS_OF, edit, merge_files, rd_tasks, rows, workbooks
+from guard_e2e_helpers import task
 from merge_helpers import make_ws
 from test_brief_record import MOVED, OLD, W46, W47, accepted, drop, week_46
-from guard_e2e_helpers import task
-from week_helpers import as_version_1
 from test_change_master_edit import master
-
+from week_helpers import as_version_1
 from xlflow.errors import XlflowError
 from xlflow.output.department import generate_workbook
 from xlflow.service.weekly import make_brief
-from xlflow.week import parts as weekparts, stored as weekrecord
 from xlflow.store.state import StateDB
+from xlflow.week import parts as weekparts, stored as weekrecord
 from xlflow.week.build import load_week
 from xlflow.week.record import read_parts
 from xlflow.week.state import Escalation, Milestone

@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from test_brief_record import W46, week_46
 from week_helpers import as_version_1
-
 from xlflow.service.merge import merge_workspace
 from xlflow.store.state import StateDB
 from xlflow.week import codec, stored as weekrecord

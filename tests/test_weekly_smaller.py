@@ -10,21 +10,20 @@ import zipfile
 
 import openpyxl
 import pytest
-from merge_helpers import D, make_ws, submission, task
-from watch_helpers import make_ws as make_sample_ws
-from watch_helpers import sample
 
+from merge_helpers import D, make_ws, submission, task
+from watch_helpers import make_ws as make_sample_ws, sample
 from xlflow.cli.watch import status_lines
 from xlflow.config import load_workspace
 from xlflow.demo import sample_language
 from xlflow.errors import ConfigError
-from xlflow.week.master import write_master
-from xlflow.week.master.dashboard import count_step
 from xlflow.plan.build import build_plan
 from xlflow.plan.raci import R_UNACCEPTED, TWO_A, RaciConflict
 from xlflow.service.status import workspace_status
 from xlflow.store.state import StateDB
 from xlflow.watcher import process_inbox
+from xlflow.week.master import write_master
+from xlflow.week.master.dashboard import count_step
 
 AS_OF = D(2026, 11, 20)
 
@@ -105,7 +104,7 @@ def test_times_are_shown_in_the_workspaces_time_zone(tmp_path):
     config.write_text(config.read_text("utf-8").replace('code = "NPL-2026"', 'code = "NPL-2026"\ntimezone = "Asia/Shanghai"'),
                       "utf-8")
     ws = load_workspace(ws.root)
-    utc = dt.datetime(2026, 11, 20, 7, 5, tzinfo=dt.timezone.utc)
+    utc = dt.datetime(2026, 11, 20, 7, 5, tzinfo=dt.UTC)
     StateDB(ws.state_db).record_submission("RD", "rd.xlsx", "a" * 64, utc, "rejected", 1, 0)
     lines = status_lines(ws, workspace_status(ws, utc), "en")
     assert "status as of 2026-11-20 15:05" in lines[0]

@@ -72,9 +72,8 @@ def test_a_second_watcher_is_refused_while_another_process_holds_the_lock(ws, tm
     holder = _python(HOLDER, str(ws.root), str(release))
     try:
         _wait_line(holder, b"held")
-        with pytest.raises(WatchBusy):
-            with workspace_lock(ws):
-                pass
+        with pytest.raises(WatchBusy), workspace_lock(ws):
+            pass
         assert path.read_text() == str(holder.pid)  # readable while held: the locked byte is elsewhere
         second = subprocess.run([sys.executable, "-m", "xlflow", "watch", "--once", "-w", str(ws.root)],
                                 capture_output=True, env=CHILD_ENV, stdin=subprocess.DEVNULL)

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import openpyxl
+
 from coord_helpers import AS_OF, HEADER_ROW
 from merge_helpers import D, task
-
 from xlflow.output.department import generate_workbook
 from xlflow.service import merge
 
@@ -67,7 +67,7 @@ def comments(master: Path, ids: list[str]) -> dict[str, object]:
     headers = list(next(rows))
     out = {}
     for row in rows:
-        values = dict(zip(headers, row))
+        values = dict(zip(headers, row, strict=False))
         if values.get(TASK) in ids:
             out[values[TASK]] = values.get(COMMENT)
     return out

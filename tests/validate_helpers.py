@@ -67,13 +67,13 @@ def fill(ws: Workspace, src: Path, dst: Path, forms: dict | None = None, cells: 
         sheet = wb[form.sheet(lang)]
         for key, value in data.get("card", {}).items():
             field = next(f for f in form.fields if f.key == key)
-            row = _find_row(sheet, lambda values: label_key(field.label(lang)) in values)
+            row = _find_row(sheet, lambda values, field=field: label_key(field.label(lang)) in values)
             sheet.cell(row, 2).value = value
         for table_id, rows in data.get("tables", {}).items():
             table = form.table(table_id)
             columns = table.columns(ws.department_names())
             labels = {label_key(f.label(lang)): f.key for f in columns}
-            header = _find_row(sheet, lambda values: sum(v in labels for v in values) >= min(3, len(columns)))
+            header = _find_row(sheet, lambda values, labels=labels, columns=columns: sum(v in labels for v in values) >= min(3, len(columns)))
             col_of = {labels[label_key(c.value)]: c.column for c in sheet[header]
                       if isinstance(c.value, str) and label_key(c.value) in labels}
             for i, values in enumerate(rows):

@@ -7,14 +7,14 @@ import shutil
 import threading
 import time
 import zipfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
-from xlflow.store.inboxmark import MARKER_NAME
 from xlflow.config import Workspace, load_workspace
 from xlflow.resources import samples_dir
 from xlflow.service.scaffold import init_workspace
+from xlflow.store.inboxmark import MARKER_NAME
 from xlflow.store.state import StateDB
 
 WATCH = {"settle_seconds": 0.3, "rescan_seconds": 1.0, "owner_file_max_wait": 2.0, "max_attempts": 3}
@@ -90,7 +90,7 @@ def inbox_names(ws: Workspace) -> list[str]:
 
 
 @contextmanager
-def running(ws: Workspace, poll: float | None = None, schedule: bool = False, **kw) -> Iterator["object"]:
+def running(ws: Workspace, poll: float | None = None, schedule: bool = False, **kw) -> Iterator[object]:
     """A real Watcher (real observer) on the workspace, in a thread; stopped and joined at the end."""
     from xlflow.watcher import Watcher, setup_logging
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .check.validate import check_file, report_text
 from .config import configured_language
 from .i18n import LANGS, msg
 from .output.department import generate_workbook, workbook_name
-from .share.log import list_lines
 from .resources import samples_dir
 from .service.merge import merge_workspace
 from .service.scaffold import init_workspace
 from .service.weekly import send_weekly_brief
+from .share.log import list_lines
 from .watcher import process_inbox
 
 AS_OF = dt.date(2026, 11, 20)

@@ -50,7 +50,7 @@ class WorkCalendar:
         self._cum: list[int] = []  # _cum[i] = working days in [base, base + i]
 
     @classmethod
-    def from_settings(cls, settings: CalendarSettings) -> "WorkCalendar":
+    def from_settings(cls, settings: CalendarSettings) -> WorkCalendar:
         return cls(settings.holidays, settings.workdays, settings.china)
 
     @property

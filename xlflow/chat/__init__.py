@@ -6,6 +6,7 @@ body within its limits) → outbox (queued once per event, journalled in xlflow.
 Producers call the functions of events.py, which only queue and wake the background sender.
 Mail stays the record: nothing here may fail the intake, the merge or the brief.
 """
+
 from __future__ import annotations
 
 from .config import EVENTS, VENDORS, ChatChannel, load_channels, mask_url

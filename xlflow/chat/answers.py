@@ -3,6 +3,7 @@
 All three answer errors with HTTP 200 and a code in the body: a message is delivered only when
 `errcode` (DingTalk, WeCom) or `code` (Feishu; legacy `StatusCode`) is 0.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,8 +61,11 @@ def _code_and_text(vendor: str, body: dict) -> tuple[object, str]:
 
 def _security_fix(said: str) -> str:
     low = said.lower()
-    for words, fix in ((("keyword", "关键词"), "keyword"), (("sign", "timestamp", "签名", "时间戳"), "sign"),
-                       (("whitelist", "ip ", "白名单"), "ip")):
+    for words, fix in (
+        (("keyword", "关键词"), "keyword"),
+        (("sign", "timestamp", "签名", "时间戳"), "sign"),
+        (("whitelist", "ip ", "白名单"), "ip"),
+    ):
         if any(w in low for w in words):
             return fix
     return "other"

@@ -12,11 +12,13 @@
 
 The secret itself is never in the file; the webhook's token is masked wherever it is shown.
 """
+
 from __future__ import annotations
 
 import ipaddress
 import re
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..config import Workspace, config_reader
@@ -43,7 +45,7 @@ class ChatChannel:
     def masked(self) -> str:
         return mask_url(self.webhook)
 
-    def secrets(self, env: dict) -> tuple[str, ...]:
+    def secrets(self, env: Mapping[str, str]) -> tuple[str, ...]:
         """Every string that must never be shown: the secret and the webhook's token(s)."""
         found = [env.get(self.secret_env, "")] if self.secret_env else []
         found += webhook_tokens(self.webhook)
@@ -98,8 +100,9 @@ class _Table:
         return self.start + 1
 
     def fail(self, key: str, problem: Phrase, prefix: str = "chat") -> ConfigError:
-        return ConfigError("config-bad-key", file=str(self.r.path), key=f"{prefix}.{key}", line=self.line(key),
-                           problem=problem)
+        return ConfigError(
+            "config-bad-key", file=str(self.r.path), key=f"{prefix}.{key}", line=self.line(key), problem=problem
+        )
 
     def get(self, key: str, kind: type, default=...):
         if key not in self.table:

@@ -1,6 +1,7 @@
 """What the intake, the merge and the weekly jobs call: each renders its event for every channel
 that takes it, queues it once (keyed by the event, so a re-run after a crash queues nothing new)
 and wakes the sender. They never raise: a chat problem must not stop a file, a merge or a mail."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,11 +38,23 @@ def _queue(ws: Workspace, event: str, key: str, make, attach: Path | None = None
         return 0
 
 
-def intake(ws: Workspace, token: str, department: str | None, file_name: str, result: str,
-           version: int | None, errors: int, warnings: int) -> int:
+def intake(
+    ws: Workspace,
+    token: str,
+    department: str | None,
+    file_name: str,
+    result: str,
+    version: int | None,
+    errors: int,
+    warnings: int,
+) -> int:
     """One line per processed file; `token` names the inbox entry (the mail's token)."""
-    return _queue(ws, "intake", f"intake:{token}", lambda lang: render.intake_line(
-        ws, lang, department, file_name, result, version, errors, warnings))
+    return _queue(
+        ws,
+        "intake",
+        f"intake:{token}",
+        lambda lang: render.intake_line(ws, lang, department, file_name, result, version, errors, warnings),
+    )
 
 
 def brief(ws: Workspace, state: WeekState, where: str, attach: Path | None = None) -> int:
@@ -62,10 +75,18 @@ def after_merge(ws: Workspace, state: WeekState, today: dt.date | None = None) -
             continue
         if change.decided_on is not None and (today - change.decided_on).days > RECENT_DAYS:
             continue
-        queued += _queue(ws, "decision", f"decision:{change.change_id}:{change.status}",
-                         lambda lang, c=change: render.decision(ws, c, lang))
+        queued += _queue(
+            ws,
+            "decision",
+            f"decision:{change.change_id}:{change.status}",
+            lambda lang, c=change: render.decision(ws, c, lang),
+        )
     for esc in state.escalations:
         said = hashlib.sha256(esc.comment.encode("utf-8")).hexdigest()[:12]
-        queued += _queue(ws, "escalation", f"escalation:{esc.department}:{esc.task_id}:{said}",
-                         lambda lang, e=esc: render.escalation(ws, state, e, lang))
+        queued += _queue(
+            ws,
+            "escalation",
+            f"escalation:{esc.department}:{esc.task_id}:{said}",
+            lambda lang, e=esc: render.escalation(ws, state, e, lang),
+        )
     return queued

@@ -6,6 +6,7 @@ libraries skip (they report "sent" on HTTP 200). urllib gives the status, the bo
 network error as an exception, with TLS verified by the system's certificates, and adds no
 dependency to a tool that runs on office PCs.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,9 +40,12 @@ class NetworkError(Exception):
 
 def post_json(url: str, payload: dict, timeout: float) -> Answer:
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8",
-                                              "User-Agent": "xlflow-chat"})
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "xlflow-chat"},
+    )
     return _open(request, timeout)
 
 
@@ -55,7 +59,7 @@ def _open(request: urllib.request.Request, timeout: float) -> Answer:
         except OSError:
             raw = b""
         return _answer(exc.code, raw)
-    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         never_sent = isinstance(reason, (ConnectionRefusedError, socket.gaierror))
         raise NetworkError(f"{type(reason).__name__}: {reason}", not never_sent) from None
@@ -66,12 +70,17 @@ def upload_file(url: str, path: Path, timeout: float, field: str = "media") -> A
     boundary = f"xlflow-{uuid.uuid4().hex}"
     data = path.read_bytes()
     quoted = "".join(" " if c in '"\r\n' else c for c in path.name)
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{quoted}\"; "
-            f"filelength={len(data)}\r\nContent-Type: application/octet-stream\r\n\r\n").encode("utf-8")
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{quoted}"; '
+        f"filelength={len(data)}\r\nContent-Type: application/octet-stream\r\n\r\n"
+    ).encode()
     body = head + data + f"\r\n--{boundary}--\r\n".encode("ascii")
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
-                                              "User-Agent": "xlflow-chat"})
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "User-Agent": "xlflow-chat"},
+    )
     return _open(request, timeout)
 
 

@@ -1,5 +1,6 @@
 """A chat message before it meets a platform: a title, lines of text, the departments to
 @-mention, and the line that says where the rest is when it had to be shortened."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -15,7 +16,7 @@ class Message:
     mentions: tuple[str, ...] = ()  # department codes
     lang: str = "zh"
 
-    def head(self, count: int) -> "Message":
+    def head(self, count: int) -> Message:
         """The first `count` lines, the `more` line after them."""
         return replace(self, lines=(*self.lines[:count], self.more))
 

@@ -16,6 +16,7 @@ A row found "sending" when claimed was cut off by a kill during its POST: it is 
 flagged `uncertain` — the only moment where the platform may show it twice (it has no
 idempotency key; see docs/chat.md).
 """
+
 from __future__ import annotations
 
 import json
@@ -108,11 +109,16 @@ class ChatOutbox:
         brief or reminder supersedes one of the same kind still waiting (it would say the past)."""
         with self._connect() as con:
             if event in SUPERSEDING:
-                con.execute("UPDATE chat_outbox SET state='superseded' WHERE channel=? AND event=? AND key<>? "
-                            "AND state='queued'", (channel, event, key))
-            cur = con.execute("INSERT OR IGNORE INTO chat_outbox (channel, event, key, parts, state, created) "
-                              "VALUES (?, ?, ?, ?, 'queued', ?)",
-                              (channel, event, key, json.dumps(parts, ensure_ascii=False), now))
+                con.execute(
+                    "UPDATE chat_outbox SET state='superseded' WHERE channel=? AND event=? AND key<>? "
+                    "AND state='queued'",
+                    (channel, event, key),
+                )
+            cur = con.execute(
+                "INSERT OR IGNORE INTO chat_outbox (channel, event, key, parts, state, created) "
+                "VALUES (?, ?, ?, ?, 'queued', ?)",
+                (channel, event, key, json.dumps(parts, ensure_ascii=False), now),
+            )
             return cur.rowcount == 1
 
     def claim(self, channel: str, now: float, rate: Rate) -> Row | float | None:
@@ -125,19 +131,25 @@ class ChatOutbox:
         ch = con.execute("SELECT state, paused_until FROM chat_channels WHERE name=?", (channel,)).fetchone()
         if ch is not None and ch[0] == "stopped":
             return None
-        con.execute("UPDATE chat_outbox SET state='expired' WHERE channel=? AND state IN ('queued', 'sending') "
-                    "AND created < ?", (channel, now - MAX_AGE))
-        row = con.execute("SELECT id, event, key, parts, next_part, attempts, uncertain, state, not_before "
-                          "FROM chat_outbox WHERE channel=? AND state IN ('queued', 'sending') ORDER BY id LIMIT 1",
-                          (channel,)).fetchone()
+        con.execute(
+            "UPDATE chat_outbox SET state='expired' WHERE channel=? AND state IN ('queued', 'sending') AND created < ?",
+            (channel, now - MAX_AGE),
+        )
+        row = con.execute(
+            "SELECT id, event, key, parts, next_part, attempts, uncertain, state, not_before "
+            "FROM chat_outbox WHERE channel=? AND state IN ('queued', 'sending') ORDER BY id LIMIT 1",
+            (channel,),
+        ).fetchone()
         if row is None:
             return None
         waits = [row[8] - now, (ch[1] if ch else 0) - now, self._rate_wait(con, channel, now, rate)]
         if max(waits) > 0:
             return max(waits)
         uncertain = bool(row[6]) or row[7] == "sending"
-        con.execute("UPDATE chat_outbox SET state='sending', attempts=attempts+1, uncertain=? WHERE id=?",
-                    (int(uncertain), row[0]))
+        con.execute(
+            "UPDATE chat_outbox SET state='sending', attempts=attempts+1, uncertain=? WHERE id=?",
+            (int(uncertain), row[0]),
+        )
         con.execute("INSERT INTO chat_posts (channel, at) VALUES (?, ?)", (channel, now))
         con.execute("DELETE FROM chat_posts WHERE channel=? AND at < ?", (channel, now - 3600))
         return Row(row[0], channel, row[1], row[2], tuple(json.loads(row[3])), row[4], row[5] + 1, uncertain)
@@ -148,8 +160,12 @@ class ChatOutbox:
         for window, limit in ((60.0, rate.per_minute), (1.0, rate.per_second)):
             if limit <= 0:
                 continue
-            recent = [r[0] for r in con.execute("SELECT at FROM chat_posts WHERE channel=? AND at > ? ORDER BY at",
-                                                (channel, now - window))]
+            recent = [
+                r[0]
+                for r in con.execute(
+                    "SELECT at FROM chat_posts WHERE channel=? AND at > ? ORDER BY at", (channel, now - window)
+                )
+            ]
             if len(recent) >= limit:
                 wait = max(wait, recent[len(recent) - limit] + window - now + 0.001)
         return wait
@@ -163,14 +179,18 @@ class ChatOutbox:
         """The part went through; True when it was the message's last."""
         last = row.next_part + 1 >= len(row.parts)
         with self._connect() as con:
-            con.execute("UPDATE chat_outbox SET next_part=?, state=?, sent=?, note=NULL WHERE id=?",
-                        (row.next_part + 1, "sent" if last else "queued", now if last else None, row.id))
+            con.execute(
+                "UPDATE chat_outbox SET next_part=?, state=?, sent=?, note=NULL WHERE id=?",
+                (row.next_part + 1, "sent" if last else "queued", now if last else None, row.id),
+            )
         return last
 
     def again_later(self, row: Row, not_before: float, note: str, uncertain: bool = False) -> None:
         with self._connect() as con:
-            con.execute("UPDATE chat_outbox SET state='queued', not_before=?, note=?, uncertain=uncertain OR ? "
-                        "WHERE id=?", (not_before, note, int(uncertain), row.id))
+            con.execute(
+                "UPDATE chat_outbox SET state='queued', not_before=?, note=?, uncertain=uncertain OR ? WHERE id=?",
+                (not_before, note, int(uncertain), row.id),
+            )
 
     def give_up(self, row: Row, note: str) -> None:
         """A message the platform will never take (too long even shortened): kept, marked failed."""
@@ -180,33 +200,54 @@ class ChatOutbox:
     def stop(self, channel: str, reason: str, now: float) -> None:
         with self._connect() as con:
             con.execute("UPDATE chat_outbox SET state='queued' WHERE channel=? AND state='sending'", (channel,))
-            con.execute("INSERT INTO chat_channels (name, state, reason, since) VALUES (?, 'stopped', ?, ?) "
-                        "ON CONFLICT(name) DO UPDATE SET state='stopped', reason=excluded.reason, since=excluded.since",
-                        (channel, reason, now))
+            con.execute(
+                "INSERT INTO chat_channels (name, state, reason, since) VALUES (?, 'stopped', ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET state='stopped', reason=excluded.reason, since=excluded.since",
+                (channel, reason, now),
+            )
 
     def pause(self, channel: str, until: float) -> None:
         with self._connect() as con:
-            con.execute("INSERT INTO chat_channels (name, state, paused_until) VALUES (?, 'open', ?) "
-                        "ON CONFLICT(name) DO UPDATE SET paused_until=excluded.paused_until", (channel, until))
+            con.execute(
+                "INSERT INTO chat_channels (name, state, paused_until) VALUES (?, 'open', ?) "
+                "ON CONFLICT(name) DO UPDATE SET paused_until=excluded.paused_until",
+                (channel, until),
+            )
 
     def reopen(self, channel: str, now: float) -> None:
         with self._connect() as con:
-            con.execute("INSERT INTO chat_channels (name, state, since) VALUES (?, 'open', ?) "
-                        "ON CONFLICT(name) DO UPDATE SET state='open', reason=NULL, since=excluded.since, "
-                        "paused_until=0", (channel, now))
+            con.execute(
+                "INSERT INTO chat_channels (name, state, since) VALUES (?, 'open', ?) "
+                "ON CONFLICT(name) DO UPDATE SET state='open', reason=NULL, since=excluded.since, "
+                "paused_until=0",
+                (channel, now),
+            )
             con.execute("UPDATE chat_outbox SET not_before=0 WHERE channel=? AND state='queued'", (channel,))
 
     def channel_state(self, channel: str) -> ChannelState:
         with self._connect() as con:
-            ch = con.execute("SELECT state, reason, since, paused_until FROM chat_channels WHERE name=?",
-                             (channel,)).fetchone() or ("open", "", None, 0.0)
-            counts = dict(con.execute("SELECT state, COUNT(*) FROM chat_outbox WHERE channel=? GROUP BY state",
-                                      (channel,)).fetchall())
-            uncertain = con.execute("SELECT COUNT(*) FROM chat_outbox WHERE channel=? AND uncertain=1",
-                                    (channel,)).fetchone()[0]
-        return ChannelState(channel, ch[0], ch[1] or "", ch[2], ch[3] or 0.0,
-                            counts.get("queued", 0) + counts.get("sending", 0), counts.get("sent", 0), uncertain,
-                            counts.get("expired", 0) + counts.get("failed", 0))
+            ch = con.execute(
+                "SELECT state, reason, since, paused_until FROM chat_channels WHERE name=?", (channel,)
+            ).fetchone() or ("open", "", None, 0.0)
+            counts = dict(
+                con.execute(
+                    "SELECT state, COUNT(*) FROM chat_outbox WHERE channel=? GROUP BY state", (channel,)
+                ).fetchall()
+            )
+            uncertain = con.execute(
+                "SELECT COUNT(*) FROM chat_outbox WHERE channel=? AND uncertain=1", (channel,)
+            ).fetchone()[0]
+        return ChannelState(
+            channel,
+            ch[0],
+            ch[1] or "",
+            ch[2],
+            ch[3] or 0.0,
+            counts.get("queued", 0) + counts.get("sending", 0),
+            counts.get("sent", 0),
+            uncertain,
+            counts.get("expired", 0) + counts.get("failed", 0),
+        )
 
     def rows(self, channel: str | None = None) -> list[dict]:
         """Every message (for tests and `xlflow chat`), oldest first."""

@@ -1,5 +1,6 @@
 """`xlflow chat test`: one test message to a channel, the platform's answer as it came (masked),
 and a stopped channel re-opened once the platform takes the message."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,9 +26,13 @@ class Probe:
 
 def test_message(ws: Workspace, channel: ChatChannel, lang: str) -> Message:
     names = "、".join(channel.mention) or "—"
-    return Message(msg("chat-test-title", lang, project=ws.project.code),
-                   (msg("chat-test-line", lang, name=channel.name, events=", ".join(channel.events), mentions=names),),
-                   msg("chat-more-in-mail", lang), tuple(channel.mention), lang)
+    return Message(
+        msg("chat-test-title", lang, project=ws.project.code),
+        (msg("chat-test-line", lang, name=channel.name, events=", ".join(channel.events), mentions=names),),
+        msg("chat-more-in-mail", lang),
+        tuple(channel.mention),
+        lang,
+    )
 
 
 def probe(ws: Workspace, name: str | None = None, lang: str | None = None, **kw) -> list[Probe]:
@@ -62,5 +67,3 @@ def probe(ws: Workspace, name: str | None = None, lang: str | None = None, **kw)
     if any(r.reopened for r in results):
         kick(ws)
     return results
-
-

@@ -2,18 +2,19 @@
 queued; it sleeps through the rate windows itself, so the intake never waits for a platform.
 At exit the thread finishes the POST in flight and stops; what is left waits in the outbox for
 the next run (the watcher, `xlflow chat send`)."""
+
 from __future__ import annotations
 
 import atexit
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..config import Workspace
 from .config import load_channels
 from .outbox import ChatOutbox
-from .sender import SendStats, Sender
+from .sender import Sender, SendStats
 
 _threads: dict[Path, threading.Thread] = {}
 _wake: dict[Path, threading.Event] = {}
@@ -59,8 +60,11 @@ def _nap(wake: threading.Event, seconds: float) -> None:
 
 def _run(ws: Workspace, wake: threading.Event) -> None:
     try:
-        s = sender(ws, sleep=lambda seconds: _nap(wake, seconds),
-                   on_event=lambda line: _report.get(ws.root, lambda _: None)(line))
+        s = sender(
+            ws,
+            sleep=lambda seconds: _nap(wake, seconds),
+            on_event=lambda line: _report.get(ws.root, lambda _: None)(line),
+        )
         while not _stop.is_set():
             wake.clear()
             s.drain(wait=True, stop=_stop.is_set)

@@ -4,13 +4,14 @@ Pacing never blocks the producers: they only queue (outbox.py); a sender drains 
 waiting when a channel's minute is full. The clock, the sleep and the POST are injectable so
 that the tests can run a burst against a simulated minute.
 """
+
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..i18n import msg
 from .answers import OK, RETRY, Verdict, classify
@@ -36,11 +37,18 @@ class SendStats:
 
 
 class Sender:
-    def __init__(self, outbox: ChatOutbox, channels: tuple[ChatChannel, ...], lang: str = "zh",
-                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
-                 post: Callable[[str, dict, float], Answer] = post_json, env: dict | None = None,
-                 upload: Callable[[str, Path, float], Answer] = upload_file,
-                 on_event: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        outbox: ChatOutbox,
+        channels: tuple[ChatChannel, ...],
+        lang: str = "zh",
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        post: Callable[[str, dict, float], Answer] = post_json,
+        env: dict | None = None,
+        upload: Callable[[str, Path, float], Answer] = upload_file,
+        on_event: Callable[[str], None] | None = None,
+    ) -> None:
         self.outbox, self.channels, self.lang = outbox, channels, lang
         self.clock, self.sleep, self.post, self.upload = clock, sleep, post, upload
         self.env = os.environ if env is None else env
@@ -74,11 +82,12 @@ class Sender:
         """POST one part, signed now. A network error or a missing secret is a verdict too."""
         if UPLOAD in part:
             try:
-                part = self._uploaded(channel, part)
+                uploaded = self._uploaded(channel, part)
             except NetworkError as exc:
                 return Verdict(RETRY, "", redact(str(exc), channel.secrets(self.env)), maybe_sent=exc.maybe_sent)
-            if isinstance(part, Verdict):
-                return part
+            if isinstance(uploaded, Verdict):
+                return uploaded
+            part = uploaded
         secret = self.env.get(channel.secret_env, "") if channel.secret_env else ""
         if channel.secret_env and not secret:
             return Verdict("stop", "", msg("chat-no-secret", self.lang, env=channel.secret_env), fix="secret")
@@ -107,7 +116,7 @@ class Sender:
         verdict = classify(channel.vendor, answer)
         if verdict.kind != OK:
             return verdict
-        return {"msgtype": "file", "file": {"media_id": str(answer.body.get("media_id", ""))}}
+        return {"msgtype": "file", "file": {"media_id": str((answer.body or {}).get("media_id", ""))}}
 
     def record(self, channel: ChatChannel, row: Row, verdict: Verdict, stats: SendStats) -> None:
         now, said = self.clock(), redact(verdict.said, channel.secrets(self.env))
@@ -119,8 +128,12 @@ class Sender:
             backoff = BACKOFF[min(row.attempts - 1, len(BACKOFF) - 1)]
             if verdict.wait:
                 self.outbox.pause(channel.name, now + verdict.wait)
-            self.outbox.again_later(row, now + max(backoff, verdict.wait or 0), f"{verdict.code} {said}".strip(),
-                                    uncertain=verdict.maybe_sent)
+            self.outbox.again_later(
+                row,
+                now + max(backoff, verdict.wait or 0),
+                f"{verdict.code} {said}".strip(),
+                uncertain=verdict.maybe_sent,
+            )
             self.on_event(msg("chat-log-retry", self.lang, channel=channel.name, code=verdict.code, said=said))
             return
         reason = stop_reason(channel, verdict, said, self.lang)
@@ -132,8 +145,13 @@ class Sender:
 
 
 def stop_reason(channel: ChatChannel, verdict: Verdict, said: str, lang: str) -> str:
-    """"errcode 310000: sign not match — check the secret in XLFLOW_CHAT_SECRET …" (masked)."""
+    """ "errcode 310000: sign not match — check the secret in XLFLOW_CHAT_SECRET …" (masked)."""
     answer = msg("chat-answer", lang, code=verdict.code, said=said) if verdict.code else said
-    fix = msg(f"chat-fix-{verdict.fix or 'other'}", lang, env=channel.secret_env or "—", vendor=channel.vendor,
-              name=channel.name)
+    fix = msg(
+        f"chat-fix-{verdict.fix or 'other'}",
+        lang,
+        env=channel.secret_env or "—",
+        vendor=channel.vendor,
+        name=channel.name,
+    )
     return f"{answer} — {fix}"

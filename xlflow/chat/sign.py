@@ -6,6 +6,7 @@ as the key over "timestamp\\nsecret"; both go in the query string.
 Feishu/Lark: `timestamp` in seconds; `sign` = base64 of HMAC-SHA256 whose *key* is
 "timestamp\\nsecret" over an empty message, not URL-encoded; both go in the JSON body.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,13 +16,13 @@ import urllib.parse
 
 
 def dingtalk_sign(timestamp_ms: int, secret: str) -> str:
-    text = f"{timestamp_ms}\n{secret}".encode("utf-8")
+    text = f"{timestamp_ms}\n{secret}".encode()
     digest = hmac.new(secret.encode("utf-8"), text, hashlib.sha256).digest()
     return urllib.parse.quote_plus(base64.b64encode(digest).decode("ascii"))
 
 
 def feishu_sign(timestamp_s: int, secret: str) -> str:
-    key = f"{timestamp_s}\n{secret}".encode("utf-8")
+    key = f"{timestamp_s}\n{secret}".encode()
     return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode("ascii")
 
 

@@ -1,4 +1,5 @@
 """Each channel's state in one line, for `xlflow status`, `xlflow chat test` and the brief."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,9 @@ def channel_line(ws: Workspace, channel: ChatChannel, box: ChatOutbox, lang: str
         return msg("chat-status-stopped", lang, since=since, reason=st.reason, **base)
     line = msg("chat-status-open", lang, **base)
     if st.paused_until > dt.datetime.now().timestamp():
-        line += msg("chat-status-paused", lang,
-                    until=ws.show_time(dt.datetime.fromtimestamp(st.paused_until).astimezone()))
+        line += msg(
+            "chat-status-paused", lang, until=ws.show_time(dt.datetime.fromtimestamp(st.paused_until).astimezone())
+        )
     if st.uncertain:
         line += msg("chat-status-uncertain", lang, count=st.uncertain)
     if st.expired:

@@ -7,12 +7,13 @@ part. Feishu/Lark: a `post` with `at` elements; the body ≤ 20 KB.
 A message too long is shortened line by line (never inside a character) and ends with the line
 saying where the whole is (the mail).
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .config import ChatChannel
 from .message import Message, clip_bytes, utf8_len
@@ -43,9 +44,15 @@ def _dingtalk(channel: ChatChannel, m: Message) -> dict:
     ids = _ids(channel, m)
     text = "\n\n".join([*m.lines, " ".join(f"@{i}" for i in ids)] if ids else m.lines)
     title = _with_keyword(channel, m.title, text)
-    return {"msgtype": "markdown", "markdown": {"title": title, "text": f"#### {title}\n\n{text}"},
-            "at": {"atMobiles": [i for i in ids if _MOBILE.match(i)],
-                   "atUserIds": [i for i in ids if not _MOBILE.match(i)], "isAtAll": False}}
+    return {
+        "msgtype": "markdown",
+        "markdown": {"title": title, "text": f"#### {title}\n\n{text}"},
+        "at": {
+            "atMobiles": [i for i in ids if _MOBILE.match(i)],
+            "atUserIds": [i for i in ids if not _MOBILE.match(i)],
+            "isAtAll": False,
+        },
+    }
 
 
 def _wecom_safe(text: str) -> str:
@@ -77,8 +84,7 @@ def _fits(channel: ChatChannel, payload: dict) -> bool:
     return body_bytes(payload) + _SIGN_ROOM <= limit
 
 
-_BUILD: dict[str, Callable[[ChatChannel, Message], dict]] = {"dingtalk": _dingtalk, "wecom": _wecom,
-                                                              "feishu": _feishu}
+_BUILD: dict[str, Callable[[ChatChannel, Message], dict]] = {"dingtalk": _dingtalk, "wecom": _wecom, "feishu": _feishu}
 
 
 def fitted(channel: ChatChannel, message: Message) -> dict:
@@ -96,8 +102,13 @@ def fitted(channel: ChatChannel, message: Message) -> dict:
             hi = mid - 1
     shortened = message.head(lo)
     while not _fits(channel, payload := build(channel, shortened)):  # even the title is too long
-        shortened = Message(clip_bytes(shortened.title, max(utf8_len(shortened.title) // 2, 8)), (message.more,),
-                            message.more, message.mentions, message.lang)
+        shortened = Message(
+            clip_bytes(shortened.title, max(utf8_len(shortened.title) // 2, 8)),
+            (message.more,),
+            message.more,
+            message.mentions,
+            message.lang,
+        )
     return payload
 
 

@@ -9,12 +9,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
 
 from xlflow import __version__
+
 from ..config import Workspace
 from ..findings import Finding, Report
 from ..i18n import Phrase
@@ -83,11 +84,9 @@ class SubmissionCache:
     def put(self, sub: Submission) -> None:
         if _READ_ONLY.get():
             return  # reading someone else's workspace (the portfolio): never written
-        try:
+        with suppress(OSError):  # a cache that cannot be written only costs time
             write_bytes(self._path(sub.sha256), json.dumps(self._encode(sub), ensure_ascii=False,
                                                            default=json_default).encode("utf-8"))
-        except OSError:
-            pass  # a cache that cannot be written only costs time
 
     def _encode(self, sub: Submission) -> dict:
         data = sub.data
@@ -144,7 +143,7 @@ class SubmissionCache:
             for i, from_json in restore:
                 if values[i] is not None:
                     values[i] = from_json(values[i])
-            out.append(Row(excel_row, dict(zip(keys, values))))
+            out.append(Row(excel_row, dict(zip(keys, values, strict=True))))
         return tuple(out)
 
     def _typed(self, form_id: str, table_id: str | None, key: str, value: object) -> object:

@@ -32,7 +32,7 @@ def change_ref(ctx: CheckContext, t: TableRows) -> None:
 @rule("proposed-dates")
 def proposed_dates(ctx: CheckContext, t: TableRows) -> None:
     for row in t.rows:
-        start, due = row.values.get("proposed_start"), row.values.get("proposed_due")
+        start, due = row.day("proposed_start"), row.day("proposed_due")
         if start and due and due < start:
             t.add(ctx, "proposed-due-before-start", row, "proposed_due", value=due.isoformat(),
                   start=start.isoformat())

@@ -15,10 +15,10 @@ from ..spec import layout
 from ..spec.catalog import Field, Form, Table
 from ..spec.fields import FieldType, field_type
 from ..xlsx.read import Cell, Sheet, cell_ref, col_letter, label_key
+from . import change_rules  # noqa: F401  (registers the change-request rules)
 from .context import CheckContext
 from .meetings import apply_legacy
 from .model import FormData, Row
-from . import change_rules  # noqa: F401  (registers the change-request rules)
 from .rules import run_rules
 
 # Formulas that reach outside the workbook: web calls, links, DDE, external workbook references.
@@ -39,7 +39,7 @@ class FormReader:
         headers = self._find_headers()
         first_header = min((h for h, _ in headers.values() if h), default=None)
         card, card_cells, card_raw = self._card(first_header)
-        tables = {}
+        tables: dict[str, tuple[Row, ...]] = {}
         titles = {label_key(t.title.zh) for t in self.form.tables} | {label_key(t.title.en) for t in self.form.tables}
         header_rows = sorted(h for h, _ in headers.values() if h)
         for table in self.form.tables:
@@ -81,23 +81,23 @@ class FormReader:
                 if f.department:
                     labels.setdefault(label_key(f.department), f)
             need = max(1, min(len(columns), math.ceil(len(columns) * 0.5), 3 if len(columns) >= 3 else len(columns)))
-            found = (None, {})
+            found: tuple[int | None, dict[int, Field]] = (None, {})
             for r in self.rows:
                 if r <= start:
                     continue
                 mapping: dict[int, Field] = {}
                 for c, cell in self.sheet.row_cells(r).items():
                     if isinstance(cell.value, str):
-                        f = labels.get(label_key(cell.value))
-                        if f is not None and f not in mapping.values():
-                            mapping[c] = f
+                        hit = labels.get(label_key(cell.value))
+                        if hit is not None and hit not in mapping.values():
+                            mapping[c] = hit
                 if len(mapping) >= need:
                     found = (r, mapping)
                     start = r
                     break
             out[table.id] = found
-            if found[0] is not None:
-                header, mapping = found
+            header, mapping = found
+            if header is not None:
                 missing = [f for f in columns if f.required and f not in mapping.values()]
                 for f in missing:
                     self.ctx.add("column-missing", sheet=self.sheet.name, cell=cell_ref(header, 1), fld=f,
@@ -106,8 +106,10 @@ class FormReader:
 
     # card -------------------------------------------------------------------------------------
     def _card(self, limit: int | None) -> tuple[dict, dict, dict]:
-        values, cells, raw = {}, {}, {}
-        labels = {}
+        values: dict[str, object] = {}
+        cells: dict[str, str] = {}
+        raw: dict[str, Cell | None] = {}
+        labels: dict[str, Field] = {}
         legacy = self.form.legacy.fields if self.form.legacy else ()
         for f in self.form.fields + legacy:
             labels.setdefault(label_key(f.label.zh), f)
@@ -117,15 +119,15 @@ class FormReader:
                 break
             if not isinstance(cell.value, str):
                 continue
-            f = labels.get(label_key(cell.value))
-            if f is None or f.key in cells:
+            fld = labels.get(label_key(cell.value))
+            if fld is None or fld.key in cells:
                 continue
             col = self._right_of(r, c)
             ref = cell_ref(r, col)
-            cells[f.key] = ref
+            cells[fld.key] = ref
             target = self.sheet.cells.get((r, col))
-            raw[f.key] = target  # None when the cell is empty
-            values[f.key] = self._value(f, target, ref, required=False)
+            raw[fld.key] = target  # None when the cell is empty
+            values[fld.key] = self._value(fld, target, ref, required=False)
         for f in self.form.fields:
             if f.key not in cells:
                 self.ctx.add("field-missing", WARNING if not f.required else ERROR, sheet=self.sheet.name, fld=f)
@@ -155,7 +157,8 @@ class FormReader:
                 continue
             if len(present) == 1 and isinstance(present[0].value, str) and label_key(present[0].value) in titles:
                 continue  # the next table's title row
-            values, refs = {}, {}
+            values: dict[str, object] = {}
+            refs: dict[str, str] = {}
             for c, f in mapping.items():
                 ref = refs[f.key] = f"{letters[c]}{r}"
                 cell = cells[c]
@@ -197,7 +200,7 @@ class FormReader:
             add("cell-error", value=cell.value)
             return None
         value = None if cell is None else cell.value
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if cell is None or value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 add("required")
             return None

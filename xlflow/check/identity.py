@@ -95,9 +95,9 @@ def header_line(sheet: Sheet) -> tuple[str, str] | None:
         segments = [s.strip() for s in unicodedata.normalize("NFKC", text).split("|")]
         if len(segments) < 2:
             continue
-        codes = [m.group(1) if (m := _SEGMENT_CODE_RE.search(s)) else None for s in segments[:2]]
-        if None not in codes:
-            return codes[0], codes[1].upper()
+        found = [_SEGMENT_CODE_RE.search(s) for s in segments[:2]]
+        if found[0] and found[1]:
+            return found[0].group(1), found[1].group(1).upper()
     return None
 
 

@@ -20,6 +20,23 @@ class Row:
     values: dict[str, object]  # spec key -> clean value: date, int/float, str, enum code, dept code, tuple of IDs
     cells: dict[str, str] = field(default_factory=dict, hash=False)  # spec key -> "F12"
 
+    # typed reads of one value (the parsed value has the field type's type; anything else reads as None)
+    def text(self, key: str) -> str | None:
+        value = self.values.get(key)
+        return value if isinstance(value, str) else None
+
+    def day(self, key: str) -> dt.date | None:
+        value = self.values.get(key)
+        return value if isinstance(value, dt.date) else None
+
+    def ids(self, key: str) -> tuple[str, ...]:
+        return ids_of(self.values.get(key))
+
+
+def ids_of(value: object) -> tuple[str, ...]:
+    """A list of IDs (predecessors, tasks affected) as stored in a row: a tuple, or a list once read from JSON."""
+    return tuple(value) if isinstance(value, (tuple, list)) else ()
+
 
 @dataclass(frozen=True)
 class FormData:

@@ -7,11 +7,11 @@ context and one `TableRows`; a name the registry does not know is a broken spec.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..errors import SpecError
-from ..findings import WARNING
+from ..findings import ERROR, WARNING
 from ..i18n import Phrase
 from ..spec.catalog import Field, Form
 from ..spec.fields import TASK_ID_RE, plain
@@ -35,8 +35,8 @@ class TableRows:
     def add(self, ctx: CheckContext, code: str, row: Row, key: str, severity: str | None = None,
             **params: object) -> None:
         """A finding on `row`'s cell for `key`."""
-        extra = {} if severity is None else {"severity": severity}
-        ctx.add(code, sheet=self.sheet, cell=row.cells.get(key), fld=self.fields.get(key), **extra, **params)
+        ctx.add(code, ERROR if severity is None else severity, sheet=self.sheet, cell=row.cells.get(key),
+                fld=self.fields.get(key), **params)
 
 
 Rule = Callable[[CheckContext, TableRows], None]
@@ -66,7 +66,7 @@ def run_rules(ctx: CheckContext, form: Form, sheet: str, tables: dict[str, tuple
 def unique_ids(ctx: CheckContext, t: TableRows) -> None:
     """IDs (task, issue, change) appear once per table."""
     for key in ID_FIELDS:
-        first: dict[str, str] = {}
+        first: dict[str, str | None] = {}  # ID -> the cell it is first in
         for row in t.rows:
             value = row.values.get(key)
             if value is None:
@@ -82,15 +82,16 @@ def unique_ids(ctx: CheckContext, t: TableRows) -> None:
 def task_prefix(ctx: CheckContext, t: TableRows) -> None:
     """A task ID carries the workbook's department prefix: RD-001 in R&D's workbook."""
     for row in t.rows:
-        tid = row.values.get("task_id")
-        if tid and TASK_ID_RE.match(tid).group(1) != ctx.department:
+        tid = row.text("task_id")
+        match = TASK_ID_RE.match(tid) if tid else None
+        if match and match.group(1) != ctx.department:
             t.add(ctx, "wrong-prefix", row, "task_id", value=tid, prefix=ctx.department)
 
 
 @rule("due-before-start")
 def due_before_start(ctx: CheckContext, t: TableRows) -> None:
     for row in t.rows:
-        start, due = row.values.get("start"), row.values.get("due")
+        start, due = row.day("start"), row.day("due")
         if start and due and due < start:
             t.add(ctx, "due-before-start", row, "due", value=due.isoformat(), start=start.isoformat())
 
@@ -99,7 +100,7 @@ def due_before_start(ctx: CheckContext, t: TableRows) -> None:
 def done_is_100(ctx: CheckContext, t: TableRows) -> None:
     for row in t.rows:
         pct = row.values.get("percent")
-        if row.values.get("status") == "done" and pct is not None and pct != 100:
+        if row.values.get("status") == "done" and isinstance(pct, (int, float)) and pct != 100:
             t.add(ctx, "done-not-100", row, "percent", value=plain(pct))
 
 
@@ -108,7 +109,7 @@ def hundred_is_done(ctx: CheckContext, t: TableRows) -> None:
     """Only a warning: the department may still be checking the deliverable."""
     status = ctx.catalog.enums["status"]
     for row in t.rows:
-        code = row.values.get("status")
+        code = row.text("status")
         if row.values.get("percent") == 100 and code is not None and code != "done":
             t.add(ctx, "100-not-done", row, "status", WARNING, value=status.label_of(code, ctx.lang))
 
@@ -117,7 +118,7 @@ def hundred_is_done(ctx: CheckContext, t: TableRows) -> None:
 def reason_required(ctx: CheckContext, t: TableRows) -> None:
     status = ctx.catalog.enums["status"]
     for row in t.rows:
-        code = row.values.get("status")
+        code = row.text("status")
         if code in ("delayed", "blocked") and not row.values.get("reason") and "reason" in row.cells:
             t.add(ctx, "reason-required", row, "reason", status=status.label_of(code, ctx.lang))  # value: the empty reason
 
@@ -129,8 +130,9 @@ def predecessors(ctx: CheckContext, t: TableRows) -> None:
     known = {d.prefix for d in ctx.ws.departments}
     for row in t.rows:
         tid = row.values.get("task_id")
-        for pred in row.values.get("predecessors") or ():
-            prefix = TASK_ID_RE.match(pred).group(1)
+        for pred in row.ids("predecessors"):
+            match = TASK_ID_RE.match(pred)
+            prefix = match.group(1) if match else None
             if pred == tid:
                 t.add(ctx, "self-predecessor", row, "predecessors", value=pred)
             elif prefix not in known:
@@ -146,7 +148,7 @@ def overdue(ctx: CheckContext, t: TableRows) -> None:
         return
     today = t.received.date()
     for row in t.rows:
-        due = row.values.get("due")
+        due = row.day("due")
         if due and due < today and row.values.get("status") in STARTED:
             t.add(ctx, "overdue", row, "due", WARNING, value=due.isoformat())
 
@@ -155,7 +157,8 @@ def overdue(ctx: CheckContext, t: TableRows) -> None:
 def raci(ctx: CheckContext, t: TableRows) -> None:
     """Exactly one A and at least one R per row; a combined "A/R" (spec/fields.py) counts as both."""
     for row in t.rows:
-        marks = [m for k, v in row.values.items() if k.startswith("raci:") and v for m in v.split("/")]
+        marks = [m for k, v in row.values.items() if k.startswith("raci:") and isinstance(v, str) and v
+                 for m in v.split("/")]
         if not marks and row.values.get("item") is None:
             continue
         cell = row.cells.get("item") or next(iter(row.cells.values()), None)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 from ..config import Workspace
 from ..errors import UnreadableWorkbook
-from ..i18n import Phrase
 from ..findings import ERROR, WARNING, Finding, Report
+from ..i18n import Phrase
 from ..spec import layout
 from ..spec.catalog import Catalog, load_catalog
 from ..xlsx.read import (
@@ -91,7 +92,7 @@ def _reading_order(sheet_names: list[str]):
 
     def key(f: Finding) -> tuple:
         row_col = parse_ref(f.cell) if f.cell else None
-        return (f.sheet is not None, position.get(f.sheet, len(position)), row_col or (0, 0))
+        return (f.sheet is not None, position.get(f.sheet or "", len(position)), row_col or (0, 0))
 
     return key
 
@@ -130,9 +131,9 @@ def _identity(ctx: CheckContext, ident: Identity) -> bool:
     code = ws.find_department(ident.department) if ident.department else None
     template = template_name(ws, code, ctx.lang)
     if ident.conflicts:
-        ctx.add("conflicting-stamps", value=ident.department, template=template,
-                **{f"{what}_{source.replace('-', '_')}": ident.values(what, source)
-                   for what in ("department", "project") for source in SOURCES})
+        stamps: dict[str, Any] = {f"{what}_{source.replace('-', '_')}": ident.values(what, source)  # placeholders
+                                  for what in ("department", "project") for source in SOURCES}
+        ctx.add("conflicting-stamps", value=ident.department, template=template, **stamps)
         return False
     if ident.project is not None and ident.project != ws.project.code:
         ctx.add("wrong-project", value=ident.project, project=ws.project.code, template=template)

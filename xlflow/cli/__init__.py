@@ -2,6 +2,21 @@
 every command uses are in app.py; importing this package registers each command module's commands."""
 from __future__ import annotations
 
-from . import (baseline, chat, close, core, export, history, mail, merge, portfolio, reference, service,  # noqa: F401
-               share, summary, validate, watch)  # they register
+from . import (  # noqa: F401
+               baseline,
+               chat,
+               close,
+               core,
+               export,
+               history,
+               mail,
+               merge,
+               portfolio,
+               reference,
+               service,
+               share,  # they register
+               summary,
+               validate,
+               watch,
+)
 from .app import handle_errors, lang_option, main, open_workspace, workspace_option  # noqa: F401

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from xlflow import __version__
+
 from ..config import Workspace, configured_language, load_workspace
 from ..errors import XlflowError
 from ..i18n import default_lang, msg

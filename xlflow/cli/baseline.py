@@ -10,7 +10,6 @@ import click
 from ..i18n import msg
 from .app import handle_errors, lang_option, main, open_workspace
 from .merge import _as_of
-from ..workdays import day_text
 
 if TYPE_CHECKING:
     from ..features.control.baselines import Baseline
@@ -44,8 +43,8 @@ def _common(workspace: Path | None, lang: str | None) -> tuple[Path, str | None]
 @handle_errors
 def set_command(workspace: Path | None, name: str, as_of: str | None, lang: str | None) -> None:
     """Keep the whole project's plan as a named baseline (never overwritten). 设定命名基线（不会覆盖）。"""
-    from ..store.state import StateDB
     from ..features.control.commands import set_named
+    from ..store.state import StateDB
 
     workspace, lang = _common(workspace, lang)
     ws = open_workspace(workspace)
@@ -83,8 +82,8 @@ def show_command(workspace: Path | None, name: str | None, lang: str | None) -> 
     """A named baseline's tasks; without NAME, every task's current baseline and where it comes from.
     显示命名基线的任务；不给名称则显示每个任务当前的基线及其来源。"""
     from ..features.control.baselines import Baselines
-    from ..store.state import StateDB
     from ..features.control.commands import named_or_fail
+    from ..store.state import StateDB
 
     workspace, lang = _common(workspace, lang)
     ws = open_workspace(workspace)
@@ -101,6 +100,8 @@ def show_command(workspace: Path | None, name: str | None, lang: str | None) -> 
 
 
 def _line(b: Baseline, lang: str, named: bool) -> str:
+    from ..workdays import day_text
+
     source = "" if named else (b.reason if b.from_change else msg(f"baseline-reason-{b.reason}", lang))
     return msg("baseline-task-line", lang, task=b.task_id, department=b.department, start=day_text(b.start),
                due=day_text(b.due), owner=b.owner or "—",

@@ -38,7 +38,7 @@ def close(workspace: Path, force: bool, check_only: bool, as_of: dt.datetime | N
     if not result.closed:
         click.echo(msg("close-blocked", lang, count=len(result.readiness.blocks)), err=True)
         sys.exit(1)
-    if result.closure.forced:
+    if result.closure is not None and result.closure.forced:
         click.echo(msg("close-forced", lang, count=result.closure.blocks))
     click.echo(msg("close-done", lang, date=day.isoformat(), report=result.report, lessons=result.lessons,
                    archive=result.archive, members=result.members))

@@ -55,8 +55,8 @@ def init(directory: Path, lang: str | None, sample: bool, force: bool, departmen
 def generate(workspace: Path, departments: tuple[str, ...], all_departments: bool, out: Path | None,
              lang: str | None) -> None:
     """Write one blank workbook per department. 为每个部门生成工作簿。"""
-    from ..service import dropfolders
     from ..output.department import generate_workbook, workbook_name
+    from ..service import dropfolders
     from ..share.log import list_lines
 
     ws = open_workspace(workspace)
@@ -73,7 +73,7 @@ def generate(workspace: Path, departments: tuple[str, ...], all_departments: boo
     for code in chosen:
         path = generate_workbook(ws, code, lang, out / workbook_name(ws, code, lang),
                                  sharing=list_lines(ws, lang, code))
-        click.echo(msg("generate-done", lang, department=ws.department(code).name(lang), path=path))
+        click.echo(msg("generate-done", lang, department=ws.department_of(code).name(lang), path=path))
         if dropfolders.enabled(ws):
             key = "drop-generate-folder" if code in made else "drop-generate-folder-missing"
             click.echo(msg(key, lang, folder=dropfolders.folder_label(ws, code)))

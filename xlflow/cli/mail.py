@@ -34,7 +34,6 @@ def retry(workspace: Path, lang: str | None, dry_run: bool, include_held: bool) 
     补发发件箱中尚未发出的邮件（服务器失败时返回 1）；已被后续事件否定的邮件撤回，过旧的邮件暂缓。"""
     from ..output.mail import retry_outbox
     from ..output.outbox import waiting_mails
-
     from ..store.lock import workspace_lock
 
     ws = open_workspace(workspace)

@@ -26,9 +26,9 @@ from .app import handle_errors, lang_option, main
 def portfolio(directories: tuple[Path, ...], config: Path | None, out: Path, as_of: dt.datetime | None,
               send: bool, to: tuple[str, ...], lang: str | None) -> None:
     """Read many workspaces (read-only) into portfolio.xlsx and a brief. 多项目组合视图（只读）。"""
+    from ..portfolio.book import entry_note, write_portfolio
     from ..portfolio.brief import brief_html, brief_text
     from ..portfolio.build import build_portfolio
-    from ..portfolio.book import entry_note, write_portfolio
     from ..portfolio.settings import load_settings
     from ..store.atomic import write_bytes
 

@@ -5,13 +5,14 @@ from the specs. `xlflow reference --out docs/reference.md` writes it; `--check` 
 The text is deterministic: sorted where the code has no order, no dates, no absolute paths."""
 from __future__ import annotations
 
-import re
-
 import ast
 import dataclasses
+import datetime as dt
 import inspect
 import io
+import re
 import tokenize
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,7 @@ def cell(value: object) -> str:
     return "`".join(p if i % 2 else p.replace("<", "&lt;") for i, p in enumerate(parts))
 
 
-def table(header: list[str], rows: list[list[object]]) -> list[str]:
+def table(header: list[str], rows: Sequence[Sequence[object]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return out + ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
 
@@ -62,13 +63,13 @@ def _commands(group: click.Group, ctx: click.Context) -> list[tuple[click.Comman
 
 
 def _params(command: click.Command, ctx: click.Context) -> list[list[object]]:
-    rows = []
+    rows: list[list[object]] = []
     skip = command.get_help_option(ctx)
     for param in command.get_params(ctx):
         if param is skip or param.name == "version" or getattr(param, "hidden", False):
             continue
         if isinstance(param, click.Argument):
-            rows.append([f"`{param.make_metavar(ctx) if _metavar_takes_ctx() else param.make_metavar()}`",
+            rows.append([f"`{param.make_metavar(ctx) if _metavar_takes_ctx() else param.make_metavar()}`",  # type: ignore[call-arg]  # click < 8.2
                          "argument" + ("" if param.required else ", optional")])
             continue
         names, help_text = param.get_help_record(ctx) or ("", "")
@@ -107,9 +108,11 @@ def _comments(cls: type) -> dict[str, str]:
             notes[tok.start[0]] = tok.string.lstrip("#").strip()
     lines = source.splitlines()
     out = {}
-    for node in ast.parse(source).body[0].body:
+    top = ast.parse(source).body[0]
+    for node in top.body if isinstance(top, ast.ClassDef) else []:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            above, line = [], node.lineno - 1
+            above: list[str] = []
+            line = node.lineno - 1
             while line >= 1 and lines[line - 1].strip().startswith("#"):
                 above.insert(0, notes.get(line, ""))
                 line -= 1
@@ -120,7 +123,8 @@ def _comments(cls: type) -> dict[str, str]:
 def _default(f: dataclasses.Field) -> str:
     if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
         return "required"
-    value = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+    factory = f.default_factory
+    value = f.default if f.default is not dataclasses.MISSING else factory() if callable(factory) else None
     if f.metadata.get("read") == "weekday" or f.name == "week_start":
         return "—" if value is None else f'"{settings.WEEKDAYS[value]}"'
     if isinstance(value, bool):
@@ -129,7 +133,7 @@ def _default(f: dataclasses.Field) -> str:
         return f'"{value}"'
     if isinstance(value, tuple):
         return "[]" if not value else str(list(value))
-    if hasattr(value, "strftime") and hasattr(value, "hour"):
+    if isinstance(value, (dt.time, dt.datetime)):
         return f'"{value.strftime("%H:%M")}"'
     return str(value)
 

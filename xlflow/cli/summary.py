@@ -55,8 +55,8 @@ def _delivery_line(result: DeliveryResult, lang: str) -> list[str]:
 def summary(workspace: Path, week: str | None, as_of: str | None, send: bool, to: tuple[str, ...],
             remind: bool, lang: str | None, out: Path | None) -> None:
     """Write the weekly progress brief and its e-mail. 生成每周进度简报及邮件。"""
-    from ..week.brief import TROUBLE
     from ..service.weekly import send_reminders, send_weekly_brief
+    from ..week.brief import TROUBLE
 
     ws = open_workspace(workspace)
     lang = lang or ws.lang
@@ -66,7 +66,7 @@ def summary(workspace: Path, week: str | None, as_of: str | None, send: bool, to
     if remind:
         results, skipped = send_reminders(ws, day, send, lang, preview=not send)
         for code in skipped:
-            click.echo(msg("summary-reminder-skipped", lang, department=ws.department(code).name(lang)))
+            click.echo(msg("summary-reminder-skipped", lang, department=ws.department_of(code).name(lang)))
         for r in results:
             click.echo("\n".join(_delivery_line(r, lang)))
         return

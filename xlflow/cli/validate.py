@@ -32,8 +32,8 @@ def validate(workspace: Path, files: tuple[Path, ...], as_json: bool, annotate_d
 
     Exit 0 when no file has an error (warnings allowed), 1 otherwise."""
     from ..check.validate import check_file, report_text
-    from ..service.dryrun import intake_findings
     from ..output.notify import write_feedback_copy
+    from ..service.dryrun import intake_findings
 
     ws = open_workspace(workspace)
     lang = lang or ws.lang

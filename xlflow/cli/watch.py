@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 

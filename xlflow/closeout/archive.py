@@ -9,15 +9,16 @@
 
 `verify_archive` reads every member back and reports each one missing, altered or unlisted.
 """
+
 from __future__ import annotations
 
 import hashlib
 import sqlite3
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ..config import Workspace
 from ..store.atomic import atomic_path

@@ -4,12 +4,13 @@
 The freeze comes before the pack, so a file dropped while the pack is written is already
 answered "the project closed on …" and the pack holds the project as it was closed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..config import Workspace
 from ..errors import XlflowError
@@ -53,8 +54,9 @@ def readiness_of(ws: Workspace, as_of: dt.date, load: LoadWeek = _load_week) -> 
     return state, retros, assess(state, status_codes(), retros)
 
 
-def close_project(ws: Workspace, as_of: dt.date, force: bool, lang: str, load: LoadWeek = _load_week,
-                  now: dt.datetime | None = None) -> CloseResult:
+def close_project(
+    ws: Workspace, as_of: dt.date, force: bool, lang: str, load: LoadWeek = _load_week, now: dt.datetime | None = None
+) -> CloseResult:
     before = closure(ws)
     if before is not None:
         raise CloseRefused("close-already", date=before.closed_on.isoformat())
@@ -63,16 +65,25 @@ def close_project(ws: Workspace, as_of: dt.date, force: bool, lang: str, load: L
     if readiness.blocks and not force:
         return CloseResult(readiness, closed=False)
     stem = f"{ws.project.code}-{as_of.isoformat()}"
-    report = write_final_report(ws, state, readiness, retros, as_of, bool(readiness.blocks),
-                                ws.folder("reports") / f"final-report-{stem}-{lang}.xlsx", lang)
+    report = write_final_report(
+        ws,
+        state,
+        readiness,
+        retros,
+        as_of,
+        bool(readiness.blocks),
+        ws.folder("reports") / f"final-report-{stem}-{lang}.xlsx",
+        lang,
+    )
     lessons = lessons_of(ws.project.code, as_of, retros)
     lessons_path = write_lessons(ws.folder("reports") / f"lessons-{stem}.xlsx", lessons, lang)
     if settings.register is not None:
         append_register(settings.register, lessons, lang)
     pack = ws.root / "closeout" / f"archive-{stem}.zip"
     stamp = (now or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
-    done = Closure(as_of, stamp, forced=bool(readiness.blocks), blocks=len(readiness.blocks),
-                   report=str(report), archive=str(pack))
+    done = Closure(
+        as_of, stamp, forced=bool(readiness.blocks), blocks=len(readiness.blocks), report=str(report), archive=str(pack)
+    )
     mark_closed(ws, done)
     pack, members = build_archive(ws, pack)
     return CloseResult(readiness, True, done, report, lessons_path, len(lessons), settings.register, pack, members)

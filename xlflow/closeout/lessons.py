@@ -9,15 +9,16 @@ appended to the organisation's register that `[lessons] register` in xlflow.toml
 `similar()` picks the lessons a new project should read at its kick-off: the last projects that
 share the most department codes with it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ..config import Workspace, config_reader
 from ..errors import XlflowError
@@ -69,8 +70,17 @@ class Lesson:
 
     def row(self, lang: str) -> tuple:
         category = msg(f"close-cat-{self.category}", lang) if self.category in CATEGORIES else self.category
-        return (self.project, self.closed_on, self.department, category, self.what, self.why,
-                self.recommendation, self.owner, self.status)
+        return (
+            self.project,
+            self.closed_on,
+            self.department,
+            category,
+            self.what,
+            self.why,
+            self.recommendation,
+            self.owner,
+            self.status,
+        )
 
 
 def lessons_of(project: str, closed_on: dt.date, retros: dict[str, Retro]) -> list[Lesson]:
@@ -78,12 +88,34 @@ def lessons_of(project: str, closed_on: dt.date, retros: dict[str, Retro]) -> li
     for code, r in retros.items():
         for f in r.findings:
             kind = "highlight" if f.get("kind") == "highlight" else "problem"
-            out.append(Lesson(project, closed_on, code, kind, _s(f.get("description")), _s(f.get("root_cause")),
-                              "", "", "closed" if kind == "highlight" else "open"))
+            out.append(
+                Lesson(
+                    project,
+                    closed_on,
+                    code,
+                    kind,
+                    _s(f.get("description")),
+                    _s(f.get("root_cause")),
+                    "",
+                    "",
+                    "closed" if kind == "highlight" else "open",
+                )
+            )
         for i in r.improvements:
             deadline = i.get("deadline")
-            out.append(Lesson(project, closed_on, code, "improvement", "", "", _s(i.get("measure")),
-                              _s(i.get("owner")) + (f" ({deadline})" if deadline else ""), "open"))
+            out.append(
+                Lesson(
+                    project,
+                    closed_on,
+                    code,
+                    "improvement",
+                    "",
+                    "",
+                    _s(i.get("measure")),
+                    _s(i.get("owner")) + (f" ({deadline})" if deadline else ""),
+                    "open",
+                )
+            )
     return out
 
 
@@ -92,8 +124,12 @@ def _s(value: object) -> str:
 
 
 def _table(lessons: list[Lesson], lang: str) -> Table:
-    return Table(msg("close-sheet-lessons", lang), [msg(f"close-lesson-{c}", lang) for c in COLUMNS],
-                 [lesson.row(lang) for lesson in lessons], widths=(12, 12, 10, 12, 50, 40, 50, 16, 8))
+    return Table(
+        msg("close-sheet-lessons", lang),
+        [msg(f"close-lesson-{c}", lang) for c in COLUMNS],
+        [lesson.row(lang) for lesson in lessons],
+        widths=(12, 12, 10, 12, 50, 40, 50, 16, 8),
+    )
 
 
 def write_lessons(path: Path, lessons: list[Lesson], lang: str) -> Path:

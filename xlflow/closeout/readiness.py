@@ -5,10 +5,11 @@ department whose retrospective (复盘, form 08) never came back. WARN: an open 
 open action item. enums.toml has no "cancelled" status today: then every task not done is an
 item, and the report says so (`no_cancelled`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..i18n import Phrase
 from ..week.state import WeekState
@@ -26,8 +27,9 @@ class ReadyItem:
     text: Phrase
 
     def line(self, lang: str) -> str:
-        return Phrase("close-ready-line", level=self.level, kind=Phrase(f"close-kind-{self.kind}"),
-                      text=self.text).render(lang)
+        return Phrase(
+            "close-ready-line", level=self.level, kind=Phrase(f"close-kind-{self.kind}"), text=self.text
+        ).render(lang)
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,11 @@ def assess(state: WeekState, status_codes: Iterable[str], retro_received: Iterab
     has_cancelled = CANCELLED in set(status_codes)
     items = [*_tasks(state, has_cancelled), *_changes(state), *_risks(state), *_actions(state)]
     got = set(retro_received)
-    items += [ReadyItem(BLOCK, "retro", d.code, "", Phrase("close-item-retro", department=d.code))
-              for d in state.departments if d.code not in got]
+    items += [
+        ReadyItem(BLOCK, "retro", d.code, "", Phrase("close-item-retro", department=d.code))
+        for d in state.departments
+        if d.code not in got
+    ]
     return Readiness(tuple(items), not has_cancelled)
 
 
@@ -61,9 +66,21 @@ def _tasks(state: WeekState, has_cancelled: bool) -> list[ReadyItem]:
         if t.done or (has_cancelled and t.status == CANCELLED and t.reason.strip()):
             continue
         key = "close-item-cancelled-no-reason" if t.status == CANCELLED else "close-item-task"
-        out.append(ReadyItem(BLOCK, "task", t.department, t.task_id,
-                             Phrase(key, department=t.department, task=t.task_id, name=t.name,
-                                    status=Phrase(f"close-status-{t.status}") if t.status in _STATUS else t.status)))
+        out.append(
+            ReadyItem(
+                BLOCK,
+                "task",
+                t.department,
+                t.task_id,
+                Phrase(
+                    key,
+                    department=t.department,
+                    task=t.task_id,
+                    name=t.name,
+                    status=Phrase(f"close-status-{t.status}") if t.status in _STATUS else t.status,
+                ),
+            )
+        )
     return out
 
 
@@ -71,10 +88,17 @@ _STATUS = ("not_started", "in_progress", "delayed", "blocked", CANCELLED)
 
 
 def _changes(state: WeekState) -> list[ReadyItem]:
-    return [ReadyItem(BLOCK, "change", c.department, c.change_id,
-                      Phrase("close-item-change", change=c.change_id, department=c.department,
-                             content=_short(c.content)))
-            for c in state.changes if getattr(c, "pending", False)]
+    return [
+        ReadyItem(
+            BLOCK,
+            "change",
+            c.department,
+            c.change_id,
+            Phrase("close-item-change", change=c.change_id, department=c.department, content=_short(c.content)),
+        )
+        for c in state.changes
+        if getattr(c, "pending", False)
+    ]
 
 
 def _risks(state: WeekState) -> list[ReadyItem]:
@@ -83,9 +107,17 @@ def _risks(state: WeekState) -> list[ReadyItem]:
         if str(r.values.get("status") or "open") == "closed":
             continue
         ref = str(r.values.get("issue_id") or "")
-        out.append(ReadyItem(WARN, "risk", r.department, ref,
-                             Phrase("close-item-risk", ref=ref or "—", department=r.department,
-                                    text=_short(r.values.get("description")))))
+        out.append(
+            ReadyItem(
+                WARN,
+                "risk",
+                r.department,
+                ref,
+                Phrase(
+                    "close-item-risk", ref=ref or "—", department=r.department, text=_short(r.values.get("description"))
+                ),
+            )
+        )
     return out
 
 
@@ -96,9 +128,21 @@ def _actions(state: WeekState) -> list[ReadyItem]:
             continue
         ref = str(a.values.get("meeting_id") or "")
         owner = str(a.values.get("owner_department") or a.department)
-        out.append(ReadyItem(WARN, "action", owner, ref,
-                             Phrase("close-item-action", ref=ref or "—", department=owner,
-                                    text=_short(a.values.get("item")), owner=str(a.values.get("owner") or "—"))))
+        out.append(
+            ReadyItem(
+                WARN,
+                "action",
+                owner,
+                ref,
+                Phrase(
+                    "close-item-action",
+                    ref=ref or "—",
+                    department=owner,
+                    text=_short(a.values.get("item")),
+                    owner=str(a.values.get("owner") or "—"),
+                ),
+            )
+        )
     return out
 
 

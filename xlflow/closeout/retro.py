@@ -4,6 +4,7 @@ A department "sent its retrospective" when its current accepted workbook has the
 with at least one row in any of its tables (goal attainment, highlights and problems,
 improvements); a blank sheet, as every generated workbook carries, is not a retrospective.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,7 +48,11 @@ def read_retros(ws: Workspace) -> dict[str, Retro]:
         if not any(tables.values()):
             continue
         date = form.card.get("date")
-        out[accepted.department] = Retro(accepted.department, date if isinstance(date, dt.date) else None,
-                                         tables.get("attainment", ()), tables.get("findings", ()),
-                                         tables.get("improvements", ()))
+        out[accepted.department] = Retro(
+            accepted.department,
+            date if isinstance(date, dt.date) else None,
+            tables.get("attainment", ()),
+            tables.get("findings", ()),
+            tables.get("improvements", ()),
+        )
     return out

@@ -8,18 +8,35 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tomllib
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError
-from ..textfile import config_text
 from ..i18n import Phrase
 from ..spec.catalog import Text
 from ..spec.limits import windows_reserved
+from ..textfile import config_text
 from .reader import ConfigReader
-from .settings import (CONFIG_NAME, FEATURE_SECTIONS, FOLDERS, REFUSED_KEYS, SECTIONS, WEEKDAYS,
-                       CalendarSettings, Department, EmailSettings, PathSettings, Project, SummarySettings,
-                       WatchSettings, Workspace, _CODE_RE, known_keys, toml_key)
+from .settings import (
+    _CODE_RE,
+    CONFIG_NAME,
+    FEATURE_SECTIONS,
+    FOLDERS,
+    REFUSED_KEYS,
+    SECTIONS,
+    WEEKDAYS,
+    CalendarSettings,
+    Department,
+    EmailSettings,
+    PathSettings,
+    Project,
+    SummarySettings,
+    WatchSettings,
+    Workspace,
+    known_keys,
+    toml_key,
+)
 
 __all__ = [
     "CONFIG_NAME", "FEATURE_SECTIONS", "FOLDERS", "REFUSED_KEYS", "SECTIONS", "WEEKDAYS", "CalendarSettings",
@@ -62,7 +79,7 @@ def _departments(r: ConfigReader, data: dict, lead: str | None) -> tuple[Departm
         r.note(r.fail("departments", Phrase("config-no-departments")))
     departments, seen = [], set()
     for d in raw_depts:
-        code = r.keep(lambda: r.get(d, "code", str, "departments"))
+        code = r.keep(partial(r.get, d, "code", str, "departments"))
         if code is None:
             continue
         if not _CODE_RE.match(code):
@@ -72,9 +89,9 @@ def _departments(r: ConfigReader, data: dict, lead: str | None) -> tuple[Departm
         elif code in seen:
             r.note(r.fail("code", Phrase("config-code-twice", code=code), "departments", code))
         seen.add(code)
-        departments.append(Department(code, r.keep(lambda: r.text(d, "name", "departments"), Text(code, code)),
-                                      r.keep(lambda: r.get(d, "email", str, "departments", ""), ""),
-                                      r.keep(lambda: r.get(d, "contact", str, "departments", ""), "")))
+        departments.append(Department(code, r.keep(partial(r.text, d, "name", "departments"), Text(code, code)),
+                                      r.keep(partial(r.get, d, "email", str, "departments", ""), ""),
+                                      r.keep(partial(r.get, d, "contact", str, "departments", ""), "")))
     if lead and seen and lead not in seen:
         r.note(r.fail("lead_department", Phrase("config-unknown-lead", code=lead), "project"))
     return tuple(departments)

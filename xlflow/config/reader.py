@@ -4,7 +4,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError
 from ..i18n import Phrase
@@ -36,7 +38,7 @@ class ConfigReader:
         if len(self.problems) == 1:
             raise self.problems[0]
         if self.problems:
-            found = sorted(self.problems, key=lambda e: e.params.get("line") or 0)
+            found = sorted(self.problems, key=_line)
             raise ConfigError("config-problems", file=str(self.path), count=len(found), problems=_Problems(found))
 
     def line_of(self, key: str, section: str | None = None, value: str | None = None) -> int:
@@ -99,7 +101,7 @@ class ConfigReader:
         if not given or set(value) - {"zh", "en"}:
             typed = next((v for v in value.values() if isinstance(v, str) and v), None)  # finds its [[table]]'s line
             raise self.fail(key, Phrase("config-expected-text"), section, typed)
-        return Text(given.get("zh", given.get("en")), given.get("en", given.get("zh")))  # one language: both
+        return Text(given.get("zh") or given["en"], given.get("en") or given["zh"])  # one language: both
 
     def weekday(self, table: dict, key: str, section: str, default):
         value = self.get(table, key, str, section, default)
@@ -126,10 +128,10 @@ class ConfigReader:
         values = {}
         for f in dataclasses.fields(cls):
             default = overrides.get(f.name, f.default)
-            values[f.name] = self.keep(lambda: self._field(table, f, section, default), default)
+            values[f.name] = self.keep(partial(self._field, table, f, section, default), default)
         return cls(**values)
 
-    def _field(self, table: dict, f: dataclasses.Field, section: str, default: object) -> object:
+    def _field(self, table: dict, f: dataclasses.Field, section: str, default: Any) -> object:  # Any: the field's type
         key, read = toml_key(f), f.metadata.get("read") or type(default).__name__
         if read == "weekday":
             return self.weekday(table, key, section, default)
@@ -157,3 +159,9 @@ class _Problems(Phrase):
 
     def render(self, lang: str) -> str:
         return "\n".join("  - " + p.message(lang) for p in self.problems)
+
+
+def _line(problem: ConfigError) -> int:
+    """Where a problem is in the file (0: not on a line)."""
+    line = problem.params.get("line")
+    return line if isinstance(line, int) else 0

@@ -148,9 +148,9 @@ class Workspace:
             return "—"
         if isinstance(value, str):
             try:
-                value = dt.datetime.fromisoformat(value)
+                value = dt.datetime.fromisoformat(text := value)
             except ValueError:
-                return value
+                return text
         shown = self.local(value).strftime("%Y-%m-%d %H:%M")
         if zoned and self.project.timezone:
             shown += msg("master-time-zone", lang or self.lang, zone=self.project.timezone)
@@ -182,6 +182,13 @@ class Workspace:
 
     def department(self, code: str) -> Department | None:
         return next((d for d in self.departments if d.code == code), None)
+
+    def department_of(self, code: str) -> Department:
+        """A department whose code came from this workspace (its config or its records): a KeyError if not."""
+        found = self.department(code)
+        if found is None:
+            raise KeyError(f"department {code!r} is not in xlflow.toml")
+        return found
 
     def department_names(self) -> list[tuple[str, Text]]:
         return [(d.code, d.name) for d in self.departments]

@@ -6,6 +6,7 @@ them keeps working. Types: text, date (a day), datetime (local wall time), integ
 boolean. Every table starts with the project's code and the day the week was judged on, so the
 weekly exports can be appended into one history.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ _HEAD = (
 )
 
 TABLES: dict[str, tuple[Column, ...]] = {
-    "tasks": _HEAD + (
+    "tasks": _HEAD
+    + (
         _c("department", "text", "Department whose workbook holds the task", "所属部门代码"),
         _c("task_id", "text", "Task ID", "任务编号"),
         _c("name", "text", "Task name", "任务名称"),
@@ -52,14 +54,16 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("critical", "boolean", "On xlflow's critical path", "是否在关键路径上"),
         _c("critical_order", "integer", "Position on the critical path, 1 = first", "关键路径顺序"),
     ),
-    "links": _HEAD + (
+    "links": _HEAD
+    + (
         _c("department", "text", "Department of the waiting task", "后续任务部门"),
         _c("task_id", "text", "The waiting task", "后续任务"),
         _c("predecessor_id", "text", "The predecessor as written", "前置任务编号"),
         _c("predecessor_department", "text", "Predecessor's department (empty: not found)", "前置任务部门"),
         _c("cross_department", "boolean", "Predecessor in another department", "是否跨部门"),
     ),
-    "versions": _HEAD + (
+    "versions": _HEAD
+    + (
         _c("department", "text", "Department", "部门"),
         _c("version", "integer", "Accepted version number", "版本号"),
         _c("received", "datetime", "When the file was received (local time)", "接收时间"),
@@ -70,7 +74,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("tasks_changed", "integer", "Tasks with a changed field", "变更任务数"),
         _c("note", "text", "How the version came (restored, accepted by the coordinator)", "备注"),
     ),
-    "change_requests": _HEAD + (
+    "change_requests": _HEAD
+    + (
         _c("change_id", "text", "Change request ID", "变更编号"),
         _c("department", "text", "Requesting department", "申请部门"),
         _c("date", "date", "Date of the request", "申请日期"),
@@ -80,13 +85,15 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("impact", "text", "Impact as stated", "影响"),
         _c("status", "text", "pending | approved | rejected", "状态"),
     ),
-    "change_tasks": _HEAD + (
+    "change_tasks": _HEAD
+    + (
         _c("change_id", "text", "Change request ID", "变更编号"),
         _c("task_id", "text", "A task the request affects", "受影响任务"),
         _c("proposed_start", "date", "Start the request proposes", "建议开始"),
         _c("proposed_due", "date", "Finish the request proposes", "建议完成"),
     ),
-    "decisions": _HEAD + (
+    "decisions": _HEAD
+    + (
         _c("change_id", "text", "Change request ID", "变更编号"),
         _c("department", "text", "Requesting department", "申请部门"),
         _c("decision", "text", "approved | rejected", "决定"),
@@ -95,7 +102,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("decided_in", "text", "master | lead: where the decision was typed", "决定来源"),
         _c("comment", "text", "The decision's comment", "意见"),
     ),
-    "moves": _HEAD + (
+    "moves": _HEAD
+    + (
         _c("task_id", "text", "Task ID", "任务编号"),
         _c("department", "text", "Department", "部门"),
         _c("kind", "text", "start | due | added | removed", "变动类型"),
@@ -105,13 +113,15 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("status", "text", "approved | pending | unapproved", "审批状态"),
         _c("change_ids", "text", "Change requests covering the move, separated by ';'", "对应变更编号"),
     ),
-    "milestones": _HEAD + (
+    "milestones": _HEAD
+    + (
         _c("name", "text", "Milestone of the kick-off timeline", "里程碑"),
         _c("planned", "date", "Planned day", "计划日期"),
         _c("owner_department", "text", "Responsible department (empty: the project's)", "负责部门"),
         _c("source", "text", "Department whose workbook holds it", "来源部门"),
     ),
-    "scorecard": _HEAD + (
+    "scorecard": _HEAD
+    + (
         _c("department", "text", "Department", "部门"),
         _c("week", "text", "Week label, e.g. 2026-W47", "周次"),
         _c("week_start", "date", "First day of the week", "周起始日"),

@@ -8,6 +8,7 @@ A text cell beginning with =, +, - or @ gets a leading apostrophe in CSV only, b
 opens such a cell of a CSV file as a formula; the xlsx format keeps the text exactly, in a
 string cell.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -11,6 +11,7 @@ Children are written in the order the schema's xs:sequence declares them (Projec
 as MS Project and MPXJ write it): readers that validate reject another order, lenient ones may drop
 what they did not expect. The tree is built with xml.etree and written atomically.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,8 +62,10 @@ def resolver(tasks: tuple[Task, ...]):
         found = by_id.get(ref.strip().casefold(), [])
         if len(found) == 1:
             return found[0]
-        for rule in (lambda t: t.department == owner.department,
-                     lambda t: ref.strip().upper().startswith(t.department.upper() + "-")):
+        for rule in (
+            lambda t: t.department == owner.department,
+            lambda t: ref.strip().upper().startswith(t.department.upper() + "-"),
+        ):
             narrowed = [t for t in found if rule(t)]
             if len(narrowed) == 1:
                 return narrowed[0]
@@ -95,9 +98,18 @@ def plan_rows(state: WeekState, ws: Workspace, lang: str) -> list[Row]:
         finishes = [f for _, f in dates if f]
         dept = ws.department(code) if any(d.code == code for d in ws.departments) else None
         uid += 1
-        rows.append(Row(uid, str(n), dept.name(lang) if dept else code, code, None,
-                        min(starts, default=None), max(finishes, default=None)))
-        for i, (t, (start, finish)) in enumerate(zip(own, dates), start=1):
+        rows.append(
+            Row(
+                uid,
+                str(n),
+                dept.name(lang) if dept else code,
+                code,
+                None,
+                min(starts, default=None),
+                max(finishes, default=None),
+            )
+        )
+        for i, (t, (start, finish)) in enumerate(zip(own, dates, strict=True), start=1):
             uid += 1
             rows.append(Row(uid, f"{n}.{i}", clean(t.name) or t.task_id, clean(t.task_id), t, start, finish))
     return rows + _milestone_rows(state, lang, len(order) + 1, uid)
@@ -106,9 +118,9 @@ def plan_rows(state: WeekState, ws: Workspace, lang: str) -> list[Row]:
 def _milestone_rows(state: WeekState, lang: str, n: int, uid: int) -> list[Row]:
     """The kick-off timeline's milestones with a date, under one summary after the departments."""
     dated = [m for m in state.milestones if m.planned]
-    if not dated:
+    days = [m.planned for m in dated if m.planned]
+    if not days:
         return []
-    days = [m.planned for m in dated]
     rows = [Row(uid + 1, str(n), msg("export-milestones", lang), "MS", None, min(days), max(days))]
     for i, m in enumerate(dated, start=1):
         rows.append(Row(uid + 1 + i, f"{n}.{i}", clean(m.name), f"MS-{i}", None, m.planned, m.planned, True))
@@ -199,8 +211,7 @@ def _assignments(root: Element, rows: list[Row], resources: dict[str, int]) -> N
     block = add(root, "Assignments")
     uid = 0
     for row in rows:
-        name = clean(row.task.owner).strip() if row.task is not None else ""
-        if not name:
+        if row.task is None or not (name := clean(row.task.owner).strip()):
             continue
         uid += 1
         a = add(block, "Assignment")
@@ -247,8 +258,14 @@ def mspdi_tree(state: WeekState, ws: Workspace, cal: WorkCalendar, lang: str) ->
     first, last = _span(state, ws, rows)
     root = Element("Project", xmlns=NAMESPACE)
     _header(root, state, ws, lang, first, last)
-    calendars(root, cal, first, last, f"{clean(ws.project.code)} {msg('export-calendar-name', lang)}",
-              (msg("export-day-off", lang), msg("export-make-up-day", lang)))
+    calendars(
+        root,
+        cal,
+        first,
+        last,
+        f"{clean(ws.project.code)} {msg('export-calendar-name', lang)}",
+        (msg("export-day-off", lang), msg("export-make-up-day", lang)),
+    )
     resolve = resolver(state.tasks)
     uid_of = {id(r.task): r.uid for r in rows if r.task is not None}
     critical = set(state.critical_path)

@@ -5,6 +5,7 @@ public holidays on weekdays, make-up working days (调休) on weekends, the [cal
 Element order follows the schema's sequences (Calendar: UID, Name, IsBaseCalendar, WeekDays,
 Exceptions; Exception: TimePeriod, Occurrences, Name, Type, DayWorking, WorkingTimes).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -86,8 +87,9 @@ def _exceptions(parent: Element, cal: WorkCalendar, first: dt.date, last: dt.dat
             _working_times(ex)
 
 
-def calendars(parent: Element, cal: WorkCalendar, first: dt.date, last: dt.date, name: str,
-              exception_names: tuple[str, str]) -> None:
+def calendars(
+    parent: Element, cal: WorkCalendar, first: dt.date, last: dt.date, name: str, exception_names: tuple[str, str]
+) -> None:
     """The Calendars element with the project's one base calendar; `exception_names` are the
     names of a day off and of a make-up working day, in the workspace's language."""
     block = add(parent, "Calendars")

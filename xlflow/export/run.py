@@ -1,4 +1,5 @@
 """What the export commands do: load the week as of a day, render it, say what was written."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,13 +47,19 @@ def _counted(path: Path) -> MspdiResult:
     tasks = root.findall("p:Tasks/p:Task", ns)
     departments = [t for t in tasks if t.findtext("p:Summary", "0", ns) == "1" and t.findtext("p:WBS", "", ns) != "MS"]
     plain = [t for t in tasks if t.findtext("p:Summary", "0", ns) == "0" and t.findtext("p:Milestone", "0", ns) == "0"]
-    return MspdiResult(path, len(departments), len(plain),
-                       len(root.findall("p:Tasks/p:Task/p:PredecessorLink", ns)),
-                       len(root.findall("p:Resources/p:Resource", ns)),
-                       len(root.findall("p:Calendars/p:Calendar/p:Exceptions/p:Exception", ns)))
+    return MspdiResult(
+        path,
+        len(departments),
+        len(plain),
+        len(root.findall("p:Tasks/p:Task/p:PredecessorLink", ns)),
+        len(root.findall("p:Resources/p:Resource", ns)),
+        len(root.findall("p:Calendars/p:Calendar/p:Exceptions/p:Exception", ns)),
+    )
 
 
-def export_tables(ws: Workspace, state: WeekState, out: Path | None, fmt: str) -> tuple[Path, dict[str, tuple[Path, int]]]:
+def export_tables(
+    ws: Workspace, state: WeekState, out: Path | None, fmt: str
+) -> tuple[Path, dict[str, tuple[Path, int]]]:
     """csv: one file per table in the folder; xlsx: one workbook with a sheet per table in it."""
     folder = out or default_name(ws, state, "-tables")
     if fmt == "xlsx":

@@ -4,10 +4,11 @@ Rows are plain tuples of Python values (str, datetime.date, datetime.datetime, i
 None), so the csv writer (through pandas, frames.py) and the xlsx writer (xlsx/tables.py) type
 the same values; nothing here needs pandas.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..store.atomic import atomic_path
 from ..week.state import WeekState
@@ -20,9 +21,27 @@ Row = tuple
 def _tasks(state: WeekState) -> Iterable[tuple]:
     order = {task_id: i for i, task_id in enumerate(state.critical_path, start=1)}
     for t in state.tasks:
-        yield (t.department, t.task_id, t.name, t.owner, t.owner_department, t.start, t.due, t.status,
-               t.reported_status, None if t.percent is None else float(t.percent), t.health, t.days_late, t.reason,
-               t.actual_finish, t.baseline_start, t.baseline_due, t.slip, t.task_id in order, order.get(t.task_id))
+        yield (
+            t.department,
+            t.task_id,
+            t.name,
+            t.owner,
+            t.owner_department,
+            t.start,
+            t.due,
+            t.status,
+            t.reported_status,
+            None if t.percent is None else float(t.percent),
+            t.health,
+            t.days_late,
+            t.reason,
+            t.actual_finish,
+            t.baseline_start,
+            t.baseline_due,
+            t.slip,
+            t.task_id in order,
+            order.get(t.task_id),
+        )
 
 
 def _links(state: WeekState) -> Iterable[tuple]:
@@ -39,9 +58,17 @@ def _links(state: WeekState) -> Iterable[tuple]:
 def _versions(state: WeekState) -> Iterable[tuple]:
     for v in state.versions:
         diff = v.diff
-        yield (v.department, v.version, v.received, v.file_name, diff is None,
-               len(diff.added) if diff else None, len(diff.removed) if diff else None,
-               len(diff.updated) if diff else None, v.note)
+        yield (
+            v.department,
+            v.version,
+            v.received,
+            v.file_name,
+            diff is None,
+            len(diff.added) if diff else None,
+            len(diff.removed) if diff else None,
+            len(diff.updated) if diff else None,
+            v.note,
+        )
 
 
 def _changes(state: WeekState) -> Iterable[tuple]:
@@ -76,13 +103,38 @@ def _scorecard(state: WeekState) -> Iterable[tuple]:
     card = state.scorecard
     for score in getattr(card, "departments", ()):
         for f in score.weeks:
-            yield (f.department, f.week.label, f.week.start, f.on_time.hits, f.on_time.total, f.on_time.percent,
-                   f.slip_days, f.slipped, f.punctuality.hits, f.punctuality.total, f.first_time.hits,
-                   f.first_time.total, f.blocked, f.blocked_oldest, f.answered.hits, f.answered.total, f.stale)
+            yield (
+                f.department,
+                f.week.label,
+                f.week.start,
+                f.on_time.hits,
+                f.on_time.total,
+                f.on_time.percent,
+                f.slip_days,
+                f.slipped,
+                f.punctuality.hits,
+                f.punctuality.total,
+                f.first_time.hits,
+                f.first_time.total,
+                f.blocked,
+                f.blocked_oldest,
+                f.answered.hits,
+                f.answered.total,
+                f.stale,
+            )
 
 
-_BUILDERS = {"tasks": _tasks, "links": _links, "versions": _versions, "change_requests": _changes,
-             "change_tasks": _change_tasks, "decisions": _decisions, "moves": _moves, "milestones": _milestones, "scorecard": _scorecard}
+_BUILDERS = {
+    "tasks": _tasks,
+    "links": _links,
+    "versions": _versions,
+    "change_requests": _changes,
+    "change_tasks": _change_tasks,
+    "decisions": _decisions,
+    "moves": _moves,
+    "milestones": _milestones,
+    "scorecard": _scorecard,
+}
 
 
 def _date_of(value: object) -> object:
@@ -101,7 +153,7 @@ def table_rows(state: WeekState) -> dict[str, list[Row]]:
         for body in _BUILDERS[name](state):
             row = head + tuple(body)
             assert len(row) == len(columns), (name, len(row), len(columns))
-            rows.append(tuple(_date_of(v) if k == "date" else v for v, k in zip(row, kinds)))
+            rows.append(tuple(_date_of(v) if k == "date" else v for v, k in zip(row, kinds, strict=True)))
         out[name] = rows
     return out
 
@@ -110,6 +162,7 @@ def write_xlsx(state: WeekState, path) -> dict[str, int]:
     """Every table as a sheet of one workbook (xlsx/tables.py); table -> rows."""
     rows = table_rows(state)
     with atomic_path(path) as tmp:
-        write_tables(tmp, {name: ([c.name for c in cols], [c.type for c in cols], rows[name])
-                           for name, cols in TABLES.items()})
+        write_tables(
+            tmp, {name: ([c.name for c in cols], [c.type for c in cols], rows[name]) for name, cols in TABLES.items()}
+        )
     return {name: len(r) for name, r in rows.items()}

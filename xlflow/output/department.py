@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from ..config import Workspace
 from ..errors import SpecError, UsageError
@@ -62,7 +62,7 @@ class _Formats:
     card_percent: object
 
     @classmethod
-    def make(cls, wb) -> "_Formats":
+    def make(cls, wb) -> _Formats:
         base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "vcenter"}
 
         def f(**kw):
@@ -107,16 +107,17 @@ class WorkbookWriter:
 
     def __init__(self, ws: Workspace, department: str, lang: str, path: Path, catalog: Catalog,
                  sharing: Sequence[str] = ()) -> None:
-        self.ws, self.dept, self.lang, self.catalog = ws, ws.department(department), lang, catalog
-        self.sharing = tuple(sharing)  # "what others see of your plan": lines of the sharing list (share/)
-        if self.dept is None:
+        dept = ws.department(department)
+        if dept is None:
             raise UsageError("generate-unknown-department", code=department,
                              codes=", ".join(d.code for d in ws.departments))
+        self.ws, self.dept, self.lang, self.catalog = ws, dept, lang, catalog
+        self.sharing = tuple(sharing)  # "what others see of your plan": lines of the sharing list (share/)
         self.wb = new_workbook(path)
         self.fmt = _Formats.make(self.wb)
         self.lists = self._list_columns()
         self.list_names = {key: f"list_{key}" for key in self.lists}
-        self.labels = {key: dict(zip(self._codes(key), values)) for key, values in self.lists.items()}
+        self.labels = {key: dict(zip(self._codes(key), values, strict=True)) for key, values in self.lists.items()}
 
     # -- helpers ------------------------------------------------------------
     def t(self, key: str, **params: object) -> str:
@@ -294,7 +295,7 @@ class WorkbookWriter:
             if field.type == "longtext":
                 sheet.set_row(row, 48)
             row += 1
-        header_rows = []
+        header_rows: list[int] = []
         for table, columns in tables:
             if form.fields or header_rows:
                 row += 1

@@ -22,15 +22,14 @@ import mimetypes
 import os
 import re
 import smtplib
-import socket
 import ssl
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
-from typing import Iterable
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
@@ -38,9 +37,22 @@ from ..config import Workspace
 from ..errors import MailError
 from ..i18n import msg
 from ..store.atomic import write_bytes
-from .outbox import (EVENT_HEADER, IDENTITY_HEADER, KIND_HEADER, POLICY, UNSENT_HEADER, Judged, judge, outbox_dir, read_message,
-                     recipients, withdraw, write_outbox, write_preview)
 from .breaker import SERVER_FAILURES, CircuitBreaker, breaker_for, use_breaker  # noqa: F401 - use_breaker, CircuitBreaker: part of this API
+from .outbox import (
+    EVENT_HEADER,
+    IDENTITY_HEADER,
+    KIND_HEADER,
+    POLICY,
+    UNSENT_HEADER,
+    Judged,
+    judge,
+    outbox_dir,
+    read_message,
+    recipients,
+    withdraw,
+    write_outbox,
+    write_preview,
+)
 
 PASSWORD_ENV = "XLFLOW_SMTP_PASSWORD"
 MAX_NAME_CHARS = 60  # longer attachment names get truncated by some clients
@@ -355,7 +367,7 @@ def smtp_send(ws: Workspace, message: EmailMessage, rcpts: tuple[str, ...], eml:
         raise MailError("mail-tls-failed", reason=exc.reason or str(exc), security=cfg.security, **where) from None
     except smtplib.SMTPResponseException as exc:
         raise MailError("mail-failed", reason=_reply(exc), **where) from None
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise MailError("mail-unreachable", reason=str(exc) or type(exc).__name__, **where) from None
     return {addr: _reply(reply) for addr, reply in refused.items()}
 

@@ -125,9 +125,10 @@ def feedback(ws: Workspace, file_name: str, department: str | None, result: str,
     }
     html = render(ws, "feedback.html.j2", lang, **context)
     text = render(ws, "feedback.txt.j2", lang, **context)
+    named: list[Path | tuple[Path, str]] = list(attachments)
     if kind == "rejected":  # the annotated copy keeps the department's own name, marked -feedback
-        attachments = [(a, feedback_name(file_name)) if a.suffix.lower() == ".xlsx" else a for a in attachments]
-    return compose(ws, subject, text, html, recipients, attachments, cc=[a for a in cc or () if a not in recipients],
+        named = [(a, feedback_name(file_name)) if a.suffix.lower() == ".xlsx" else a for a in attachments]
+    return compose(ws, subject, text, html, recipients, named, cc=[a for a in cc or () if a not in recipients],
                    kind=f"feedback-{department or 'unknown'}-{kind}", lang=lang, about=file_name,
                    event_at=event_at)
 
@@ -178,7 +179,7 @@ def reminder_message(ws: Workspace, dept_code: str, attachment: Path | tuple[Pat
     open tasks due this week). With no attachment and overdue action items, the department has
     submitted: the body says so and asks only for the items."""
     lang = lang or ws.lang
-    dept = ws.department(dept_code)
+    dept = ws.department_of(dept_code)
     path, last = attachment if isinstance(attachment, tuple) else (attachment, "")
     week = week_of(as_of, ws.project.week_start)
     subject = msg("reminder-subject", lang, project=ws.project.name(lang), week=week.number)

@@ -65,7 +65,7 @@ def _eml_name(message: EmailMessage) -> str:
 
 
 def read_message(path: Path) -> EmailMessage:
-    return email.message_from_bytes(path.read_bytes(), policy=POLICY)  # type: ignore[return-value]
+    return email.message_from_bytes(path.read_bytes(), policy=POLICY)  # type: ignore[return-value]  # an EmailMessage with this policy
 
 
 def _headers_of(path: Path) -> EmailMessage:
@@ -73,7 +73,7 @@ def _headers_of(path: Path) -> EmailMessage:
     with open(path, "rb") as fh:
         head = fh.read(64 * 1024)
     end = head.find(b"\r\n\r\n")
-    return email.message_from_bytes(head[: end + 4] if end >= 0 else head, policy=POLICY)  # type: ignore[return-value]
+    return email.message_from_bytes(head[: end + 4] if end >= 0 else head, policy=POLICY)  # type: ignore[return-value]  # an EmailMessage with this policy
 
 
 def waiting_mails(ws: Workspace) -> list[Path]:
@@ -122,7 +122,7 @@ class Judged:
 def _composed(message: EmailMessage) -> dt.datetime | None:
     """When the message was written (its Date)."""
     try:
-        return parsedate_to_datetime(str(message["Date"])).astimezone(dt.timezone.utc)
+        return parsedate_to_datetime(str(message["Date"])).astimezone(dt.UTC)
     except (TypeError, ValueError):
         return None
 
@@ -130,7 +130,7 @@ def _composed(message: EmailMessage) -> dt.datetime | None:
 def _event_at(message: EmailMessage) -> dt.datetime | None:
     """When what the message tells happened (a rejected file's arrival), if it says."""
     try:
-        return dt.datetime.fromisoformat(str(message[EVENT_HEADER])).astimezone(dt.timezone.utc)
+        return dt.datetime.fromisoformat(str(message[EVENT_HEADER])).astimezone(dt.UTC)
     except (TypeError, ValueError):
         return None
 
@@ -151,13 +151,13 @@ def _accepted_since(db: StateDB | None, department: str, since: dt.datetime) -> 
     if db is None:
         return None
     times = [dt.datetime.fromisoformat(str(v.received)) for v in db.versions(department)]
-    later = [t for t in times if (t if t.tzinfo else t.astimezone()).astimezone(dt.timezone.utc) > since]
+    later = [t for t in times if (t if t.tzinfo else t.astimezone()).astimezone(dt.UTC) > since]
     return max(later) if later else None
 
 
 def judge(ws: Workspace, now: dt.datetime | None = None, db: StateDB | None = None) -> list[Judged]:
     """Every waiting message with what should happen to it now, oldest first."""
-    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     if db is None and ws.state_db.is_file():
         db = StateDB(ws.state_db)
     sent = _sent_identities(ws)
@@ -172,10 +172,11 @@ def judge(ws: Workspace, now: dt.datetime | None = None, db: StateDB | None = No
         kind = str(head.get(KIND_HEADER) or "")
         match = _SUPERSEDED_BY_ACCEPTANCE.match(kind)
         since = _event_at(head) or composed
-        accepted = _accepted_since(db, match["a"] or match["b"], since) if match and since else None
+        department = (match["a"] or match["b"]) if match else ""
+        accepted = _accepted_since(db, department, since) if match and since else None
         if accepted is not None:
             out.append(Judged(path, ident, composed, "withdraw", "outbox-withdrawn-accepted",
-                              (("department", match["a"] or match["b"]), ("accepted", ws.show_time(accepted)))))
+                              (("department", department), ("accepted", ws.show_time(accepted)))))
         elif kind.startswith("brief-") and ident in sent:
             out.append(Judged(path, ident, composed, "withdraw", "outbox-withdrawn-sent", (("kind", kind),)))
         elif hold_after.total_seconds() > 0 and composed is not None and now - composed > hold_after:

@@ -12,13 +12,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..check.model import Submission
+from ..check.model import Submission, WorkbookData
 from ..config import Workspace
 from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
 from ..workdays import WorkCalendar, week_start
 from . import graph
-from .raci import raci_conflicts
 from .model import (
     COLLISION,
     CYCLE,
@@ -33,13 +32,14 @@ from .model import (
     percent_of,
     status_codes,
 )
+from .raci import raci_conflicts
 
 _DIGITS = re.compile(r"(\d+)")
 
 
-def _natural(text: str) -> tuple:
+def _natural(text: str) -> tuple[int | str, ...]:
     """RD-2 before RD-10: the text split around its runs of digits (every odd part), those as numbers."""
-    parts = _DIGITS.split(text.casefold())
+    parts: list[int | str] = list(_DIGITS.split(text.casefold()))
     parts[1::2] = map(int, parts[1::2])
     return tuple(parts)
 
@@ -109,14 +109,14 @@ def _gather(submissions: list[Submission], as_of: dt.date, versions: dict[str, i
         dept = sub.department or (sub.data.department if sub.data else None)
         file = file_names.get(dept or "", sub.path.name)
         count = 0
-        if sub.valid and dept:
-            data = sub.data
+        data = sub.data
+        if sub.valid and dept and data is not None:
             for row in data.rows("wbs", "tasks"):
                 task_id = str(row.values.get("task_id") or "").strip()
                 if not task_id:
                     continue
                 got.tasks.append(Task(dept, task_id, row.values, file, sub.received, row.excel_row,  # shared, read-only
-                                      status=row.values.get("status")))  # type: ignore[arg-type]
+                                      status=row.text("status")))
                 count += 1
             got.raci += [Record(dept, dict(r.values), file) for r in data.rows("raci", "matrix")]
             for r in data.rows("issues", "log"):
@@ -130,12 +130,12 @@ def _gather(submissions: list[Submission], as_of: dt.date, versions: dict[str, i
     return got
 
 
-def _actions(dept: str, data: object, file: str, as_of: dt.date) -> list[Record]:
+def _actions(dept: str, data: WorkbookData, file: str, as_of: dt.date) -> list[Record]:
     """The action items of a department's meeting log, each with its meeting (ID, name, type,
     date); an open item past its due date is overdue. Items of every meeting stay until done."""
-    meetings = {str(m.values.get("meeting_id")): m.values for m in data.rows("minutes", "meetings")}  # type: ignore[attr-defined]
+    meetings = {str(m.values.get("meeting_id")): m.values for m in data.rows("minutes", "meetings")}
     out = []
-    for r in data.rows("minutes", "actions"):  # type: ignore[attr-defined]
+    for r in data.rows("minutes", "actions"):
         meeting = meetings.get(str(r.values.get("meeting_id")), {})
         due = r.values.get("due")
         late = r.values.get("status") != "done" and isinstance(due, dt.date) and due < as_of

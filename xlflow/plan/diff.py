@@ -8,14 +8,17 @@ with the version (`to_json` / `from_json`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Mapping
+from typing import Any
 
 from ..i18n import msg
 from ..workdays import WorkCalendar
 
 TaskValues = Mapping[str, object]  # spec key -> clean value, as a checked WBS row holds them
 DONE = "done"
+
+StatusLabel = Callable[[object, str], object]  # (status code, language) -> what the line shows
 
 
 @dataclass(frozen=True)
@@ -60,19 +63,19 @@ class PlanDiff:
     def percent_down(self) -> tuple[Change, ...]:
         return tuple(c for c in self.of("percent") if _num(c.new) < _num(c.old))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {"added": list(self.added), "removed": list(self.removed),
                 "changes": [{**asdict(c), "old": _plain(c.old), "new": _plain(c.new)} for c in self.changes]}
 
     @classmethod
-    def from_json(cls, raw: dict | None) -> "PlanDiff":
+    def from_json(cls, raw: dict[str, Any] | None) -> PlanDiff:  # Any: JSON as stored
         if not raw:
             return cls()
         changes = tuple(Change(c["task_id"], c["field"], _typed(c["field"], c["old"]), _typed(c["field"], c["new"]),
                                c.get("days")) for c in raw.get("changes", ()))
         return cls(tuple(raw.get("added", ())), tuple(raw.get("removed", ())), changes)
 
-    def summary(self, lang: str, status_label=lambda code, lang: str(code), limit: int = 8) -> str:
+    def summary(self, lang: str, status_label: StatusLabel = lambda code, lang: str(code), limit: int = 8) -> str:
         """One line for a mail or the brief: "3 tasks updated, 1 added, RD-007 removed, RD-004 due 12-04 → 12-11"."""
         if self.empty:
             return msg("plan-diff-none", lang)
@@ -90,7 +93,7 @@ class PlanDiff:
         return sep.join(parts + shown)
 
     @staticmethod
-    def _detail(c: Change, lang: str, status_label) -> str:
+    def _detail(c: Change, lang: str, status_label: StatusLabel) -> str:
         old, new = c.old, c.new
         if c.field == "status":
             old, new = status_label(old, lang), status_label(new, lang)

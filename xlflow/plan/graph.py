@@ -29,7 +29,7 @@ def link(tasks: list[Task], by_id: dict[str, list[Task]], problems: list[Problem
     links = []
     for t in tasks:
         seen: set[int] = set()
-        for ref in t.values.get("predecessors") or ():
+        for ref in t.predecessor_ids:
             ref = str(ref).strip()
             if not ref:
                 continue
@@ -119,7 +119,8 @@ def critical_path(tasks: list[Task], cycles: list[list[Task]], as_of: dt.date,
     One pass in topological order (Kahn): linear in tasks + links.
     """
     in_cycle = {t for c in cycles for t in c}
-    open_tasks = [t for t in tasks if not t.done and isinstance(t.due, dt.date)]
+    dues = {t: t.due for t in tasks if not t.done and isinstance(t.due, dt.date)}
+    open_tasks = list(dues)
     if not open_tasks:
         return [], None
     live = {t for t in open_tasks if t not in in_cycle}  # the acyclic graph the projection walks
@@ -130,31 +131,32 @@ def critical_path(tasks: list[Task], cycles: list[list[Task]], as_of: dt.date,
                 indegree[t] += 1
     queue = [t for t in open_tasks if t not in live or indegree[t] == 0]
     driver: dict[Task, Task] = {}
+    finished: dict[Task, dt.date] = {}  # the projected finishes (a predecessor's is known before its successors')
     while queue:
         t = queue.pop()
-        finish = max(t.due, as_of)
+        finish = max(dues[t], as_of)
         if t in live:
             best = None
             for p in t.predecessors:
-                if p in live and (best is None or p.projected_finish > best.projected_finish):
+                if p in live and (best is None or finished[p] > finished[best]):
                     best = p
             if best is not None:
-                duration = max(cal.span(t.start, t.due), 1) if isinstance(t.start, dt.date) else 1
+                duration = max(cal.span(t.start, dues[t]), 1) if isinstance(t.start, dt.date) else 1
                 driver[t] = best
-                finish = max(finish, cal.add(best.projected_finish, duration))
-            t.projected_finish = finish
+                finish = max(finish, cal.add(finished[best], duration))
+            t.projected_finish = finished[t] = finish
             for s in t.successors:
                 if s in live:
                     indegree[s] -= 1
                     if indegree[s] == 0:
                         queue.append(s)
         else:
-            t.projected_finish = finish
-    last = max((t for t in open_tasks if t.projected_finish), key=lambda t: t.projected_finish, default=None)
+            t.projected_finish = finished[t] = finish
+    last = max((t for t in open_tasks if t in finished), key=finished.__getitem__, default=None)
     if last is None:
         return [], None
     chain = [last]
     while chain[-1] in driver:
         chain.append(driver[chain[-1]])
     chain.reverse()
-    return chain, last.projected_finish
+    return chain, finished[last]

@@ -9,14 +9,14 @@ department's current task rows (from the parse cache of the accepted versions).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
 
-from ..check.model import Row, Submission
+from ..check.model import Row, Submission, ids_of
 from ..findings import ERROR, WARNING, Finding
 from ..i18n import msg
 from ..spec.catalog import Text, load_catalog, normalise
-from ..workdays import WorkCalendar
+from ..workdays import WorkCalendar, as_date
 from .diff import DONE, PlanDiff, TaskValues, diff_plans
 
 WBS, TASKS, UPDATE_DATE = "wbs", "tasks", "update_date"
@@ -35,11 +35,11 @@ class CurrentVersion:
     open_actions: tuple[str, ...] = ()  # its meeting log's action items not done (open_actions())
 
     @classmethod
-    def of(cls, sub: Submission, version: int, file: str | None = None) -> "CurrentVersion":
+    def of(cls, sub: Submission, version: int, file: str | None = None) -> CurrentVersion:
         """From the accepted version's parsed submission (e.g. SubmissionCache.load); `file` is the name
         the department knows it by, when the accepted copy was stored under another name."""
         form = sub.data.forms.get(WBS) if sub.data else None
-        return cls(version, form.card.get(UPDATE_DATE) if form else None, file or sub.path.name, sub.received,
+        return cls(version, as_date(form.card.get(UPDATE_DATE)) if form else None, file or sub.path.name, sub.received,
                    task_values(sub), open_actions(sub))
 
 
@@ -63,7 +63,7 @@ def task_values(sub: Submission) -> dict[str, dict[str, object]]:
     """A submission's WBS rows keyed by task ID: the shape diff_plans and project_tasks use."""
     if sub.data is None:
         return {}
-    return {r.values["task_id"]: dict(r.values) for r in sub.data.rows(WBS, TASKS) if r.values.get("task_id")}
+    return {str(r.values["task_id"]): dict(r.values) for r in sub.data.rows(WBS, TASKS) if r.values.get("task_id")}
 
 
 def open_actions(sub: Submission) -> tuple[str, ...]:
@@ -205,7 +205,7 @@ def tasks_removed(g: _Input) -> list[Finding]:
     own = set(g.current.tasks) if g.current else set()
     for tid in g.diff.removed:
         dependents = [other for other, row in g.project.items()
-                      if other not in own and tid in (row.get("predecessors") or ())]
+                      if other not in own and tid in ids_of(row.get("predecessors"))]
         if dependents:
             out.append(g.finding("removed-task-needed", ERROR, value=tid, task=tid, dependents=", ".join(dependents)))
     return out
@@ -247,7 +247,7 @@ def predecessors_unknown(g: _Input) -> list[Finding]:
     out = []
     for row in g.rows:
         cell = row.cells.get("predecessors")
-        for pred in row.values.get("predecessors") or ():
+        for pred in row.ids("predecessors"):
             if pred in new_ids or pred in g.project or (own_prefix and pred.startswith(own_prefix)):
                 continue
             if pred.split("-")[0] not in planned:

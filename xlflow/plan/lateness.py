@@ -13,8 +13,8 @@ over the submission records the caller read (StateDB.submissions()).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..config import Workspace
 from ..store.records import RESTORED, SubmissionRecord

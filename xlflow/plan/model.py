@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..check.model import ids_of
 from ..config import Workspace
 from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
@@ -42,8 +43,8 @@ class Task:
     health: str = "unscheduled"
     days_to_due: int | None = None  # working days from as_of to the due date, for open tasks not late
     days_late: int | None = None  # working days past the due date, for open late tasks
-    predecessors: list["Task"] = field(default_factory=list)
-    successors: list["Task"] = field(default_factory=list)
+    predecessors: list[Task] = field(default_factory=list)
+    successors: list[Task] = field(default_factory=list)
     projected_finish: dt.date | None = None
 
     @property
@@ -52,24 +53,31 @@ class Task:
 
     @property
     def start(self) -> dt.date | None:
-        return self.values.get("start")  # type: ignore[return-value]
+        start = self.values.get("start")
+        return start if isinstance(start, dt.date) else None
 
     @property
     def due(self) -> dt.date | None:
-        return self.values.get("due")  # type: ignore[return-value]
+        due = self.values.get("due")
+        return due if isinstance(due, dt.date) else None
 
     @property
-    def open_predecessors(self) -> list["Task"]:
+    def predecessor_ids(self) -> tuple[str, ...]:
+        return ids_of(self.values.get("predecessors"))
+
+    @property
+    def open_predecessors(self) -> list[Task]:
         return [p for p in self.predecessors if not p.done]
 
     @property
-    def successors_other_depts(self) -> list["Task"]:
+    def successors_other_depts(self) -> list[Task]:
         return [s for s in self.successors if s.department != self.department]
 
     @property
     def started(self) -> bool:
-        percent = self.values.get("percent") or 0
-        return self.status in ("in_progress", "done") or bool(self.values.get("actual_finish")) or percent > 0
+        percent = self.values.get("percent")
+        return (self.status in ("in_progress", "done") or bool(self.values.get("actual_finish"))
+                or (isinstance(percent, (int, float)) and percent > 0))
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,14 @@ class Record:
     overdue: bool = False
 
 
+@dataclass(frozen=True)
+class RaciConflict:
+    kind: str  # TWO_A | R_UNACCEPTED
+    item: str  # the item as the first department wrote it
+    departments: tuple[str, ...]  # two_a: the departments named A; r_unaccepted: the department named R
+    sources: tuple[str, ...]  # the departments whose matrices say so
+
+
 @dataclass
 class MasterPlan:
     ws: Workspace
@@ -150,7 +166,7 @@ class MasterPlan:
     stats: dict[str, DeptStats]
     not_submitted: list[str]  # departments with nothing received since week_start
     statuses: tuple[str, ...]  # the status codes of the spec, in its order (status_codes)
-    raci_conflicts: list = field(default_factory=list)  # raci.RaciConflict: the departments' matrices disagree
+    raci_conflicts: list[RaciConflict] = field(default_factory=list)  # raci.RaciConflict: the departments' matrices disagree
 
     @property
     def cross_links(self) -> list[tuple[Task, Task]]:
@@ -175,7 +191,7 @@ class MasterPlan:
         # self.tasks is already in department and natural-ID order, and sorting is stable
         return sorted(out, key=lambda t: -(t.days_late or 0))
 
-    def snapshot_rows(self) -> list[dict]:
+    def snapshot_rows(self) -> list[dict[str, object]]:
         """Per task what the state DB keeps for week-over-week comparison."""
         rows = []
         for t in self.tasks:
@@ -185,7 +201,7 @@ class MasterPlan:
                 "owner": get("owner"), "owner_department": get("owner_department"),
                 "status": t.effective_status, "reported_status": t.status, "health": t.health,
                 "percent": get("percent"), "start": get("start"), "due": get("due"),
-                "reason": get("reason"), "predecessors": list(get("predecessors") or ()),
+                "reason": get("reason"), "predecessors": list(t.predecessor_ids),
                 "successors_other_depts": [s.task_id for s in t.successors_other_depts] if t.successors else [],
                 "days_late": t.days_late, "actual_finish": get("actual_finish"),
             })
@@ -202,6 +218,6 @@ def percent_value(done: bool, value: object) -> float:
     if done:
         return 100.0
     try:
-        return float(value or 0)  # type: ignore[arg-type]
+        return float(value or 0)  # type: ignore[arg-type]  # any cell value: what float() refuses is caught
     except (TypeError, ValueError):
         return 0.0

@@ -15,21 +15,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 
 from ..spec.catalog import normalise
-from .model import Record
+from .model import RaciConflict as RaciConflict, Record  # RaciConflict: found here, kept in the model
 
 TWO_A, R_UNACCEPTED = "two_a", "r_unaccepted"
 _SPACES = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class RaciConflict:
-    kind: str  # TWO_A | R_UNACCEPTED
-    item: str  # the item as the first department wrote it
-    departments: tuple[str, ...]  # two_a: the departments named A; r_unaccepted: the department named R
-    sources: tuple[str, ...]  # the departments whose matrices say so
 
 
 def _marks(record: Record) -> dict[str, set[str]]:
@@ -68,8 +59,8 @@ def raci_conflicts(records: list[Record], order: list[str]) -> list[RaciConflict
             named = tuple(sorted(accountable, key=lambda d: rank.get(d, len(rank))))
             sources = tuple(sorted({s for v in accountable.values() for s in v}, key=lambda d: rank.get(d, len(rank))))
             out.append(RaciConflict(TWO_A, item, named, sources))
-        for dept, sources in responsible.items():
-            if dept in filled and dept not in sources:
+        for dept, given_by in responsible.items():
+            if dept in filled and dept not in given_by:
                 out.append(RaciConflict(R_UNACCEPTED, item, (dept,),
-                                        tuple(sorted(sources, key=lambda d: rank.get(d, len(rank))))))
+                                        tuple(sorted(given_by, key=lambda d: rank.get(d, len(rank))))))
     return out

@@ -4,13 +4,14 @@ calendar, the department × project lateness matrix and the cross-project links.
 Each week is reduced to its row and its Digest as soon as it is read, and dropped: memory stays
 that of one week, not fifty.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from ..week.state import Milestone
 from .links import CrossLink, Digest, cross_links, digest_of
@@ -56,8 +57,9 @@ class Portfolio:
     blocker_days: int
 
 
-def build_portfolio(roots: Iterable[Path], settings: PortfolioSettings, as_of: dt.date,
-                    load: LoadWeek | None = None) -> Portfolio:
+def build_portfolio(
+    roots: Iterable[Path], settings: PortfolioSettings, as_of: dt.date, load: LoadWeek | None = None
+) -> Portfolio:
     from . import read as reader  # the default looked up now (tests replace it)
 
     load = load or reader.default_loader
@@ -72,12 +74,26 @@ def build_portfolio(roots: Iterable[Path], settings: PortfolioSettings, as_of: d
     entries = _unique(entries)
     digests = {e.code: e.digest for e in entries if e.digest is not None}
     unreadable = {e.code for e in entries if e.digest is None}
-    calendar = sorted((CalendarLine(m.planned, e.code, m) for e in entries if e.digest is not None
-                       for m in e.digest.milestones if m.planned is not None),
-                      key=lambda c: (c.day, c.project, c.milestone.name))
+    calendar = sorted(
+        (
+            CalendarLine(m.planned, e.code, m)
+            for e in entries
+            if e.digest is not None
+            for m in e.digest.milestones
+            if m.planned is not None
+        ),
+        key=lambda c: (c.day, c.project, c.milestone.name),
+    )
     departments, lateness = _lateness(entries, settings)
-    return Portfolio(as_of, tuple(entries), tuple(calendar), departments, lateness,
-                     tuple(cross_links(digests, unreadable)), settings.blocker_days)
+    return Portfolio(
+        as_of,
+        tuple(entries),
+        tuple(calendar),
+        departments,
+        lateness,
+        tuple(cross_links(digests, unreadable)),
+        settings.blocker_days,
+    )
 
 
 def _lateness(entries: list[Entry], settings: PortfolioSettings) -> tuple[tuple[str, ...], dict]:
@@ -101,5 +117,6 @@ def _unique(entries: list[Entry]) -> list[Entry]:
     counts: dict[str, int] = {}
     for e in entries:
         counts[e.code] = counts.get(e.code, 0) + 1
-    return [dataclasses.replace(e, label=f"{e.code} ({e.read.root.name})") if counts[e.code] > 1 else e
-            for e in entries]
+    return [
+        dataclasses.replace(e, label=f"{e.code} ({e.read.root.name})") if counts[e.code] > 1 else e for e in entries
+    ]

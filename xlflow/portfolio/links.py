@@ -6,11 +6,13 @@ waited for is not done and is overdue, or due after the waiting task starts), or
 It works on each project's Digest (what the portfolio keeps of a week once its row is made), so
 fifty weeks are never held in memory at once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
+from functools import partial
 
 from ..week.state import Milestone, Task, WeekState
 
@@ -71,8 +73,9 @@ def digest_of(state: WeekState) -> Digest:
         targets = _targets(t)
         if targets:
             waiting.append(Waiting(t.department, t.task_id, t.start, targets))
-    return Digest(state.as_of, state.milestones, late, tuple(waiting),
-                  {t.task_id: (t.due, t.done) for t in state.tasks})
+    return Digest(
+        state.as_of, state.milestones, late, tuple(waiting), {t.task_id: (t.due, t.done) for t in state.tasks}
+    )
 
 
 def cross_links(digests: Mapping[str, Digest], unreadable: set[str]) -> list[CrossLink]:
@@ -86,15 +89,21 @@ def cross_links(digests: Mapping[str, Digest], unreadable: set[str]) -> list[Cro
     return sorted(out, key=lambda c: (order[c.status], c.project, c.task_id, c.other_project, c.other_task))
 
 
-def _check(code: str, w: Waiting, other_project: str, other_id: str, digests: Mapping[str, Digest],
-           unreadable: set[str], as_of: dt.date) -> CrossLink:
-    base = dict(project=code, department=w.department, task_id=w.task_id, start=w.start,
-                other_project=other_project, other_task=other_id)
+def _check(
+    code: str,
+    w: Waiting,
+    other_project: str,
+    other_id: str,
+    digests: Mapping[str, Digest],
+    unreadable: set[str],
+    as_of: dt.date,
+) -> CrossLink:
+    link = partial(CrossLink, code, w.department, w.task_id, w.start, other_project, other_id)
     if other_project in unreadable:
-        return CrossLink(**base, status="unknown")
+        return link(status="unknown")
     other = digests[other_project].tasks.get(other_id) if other_project in digests else None
     if other is None:
-        return CrossLink(**base, status="broken")
+        return link(status="broken")
     due, done = other
     late = not done and due is not None and (due < as_of or (w.start is not None and due >= w.start))
-    return CrossLink(**base, status="late" if late else "ok", other_due=due, other_done=done)
+    return link(status="late" if late else "ok", other_due=due, other_done=done)

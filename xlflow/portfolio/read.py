@@ -10,19 +10,20 @@ workspace's own file is never touched.
 Anything that stops the read — the folder moved, the config broken, the database locked,
 corrupt or too new — becomes a `Unreadable` with its reason, and the portfolio shows it as a row.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from ..check.cache import cache_read_only
 from ..config import CONFIG_NAME, Workspace, load_workspace
 from ..errors import DatabaseTooNew, XlflowError
 from ..i18n import Phrase
-from ..check.cache import cache_read_only
 from ..store.closure import Closure, closure
 from ..store.readonly import ReadOnlyStateDB
 from ..store.state import SCHEMA_VERSION, StateDB

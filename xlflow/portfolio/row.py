@@ -7,6 +7,7 @@ Health, worst first: red (a task overdue or blocked, or the projected end after 
 end), amber (a task due soon, an unapproved move, a change request awaiting a decision, or a
 department that has not submitted this week), green; done when every task is done.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,20 +57,31 @@ def project_row(state: WeekState, blocker_days: int) -> ProjectRow:
     tasks = state.tasks
     as_of = state.as_of
     slips = [t.slip for t in tasks if t.slip is not None and t.slip > 0]
-    upcoming = sorted((m for m in state.milestones if m.planned is not None and m.planned >= as_of),
-                      key=lambda m: m.planned)
+    upcoming = sorted(
+        (m for m in state.milestones if m.planned is not None and m.planned >= as_of), key=lambda m: m.planned or as_of
+    )
     row = ProjectRow(
-        project=state.project_code, as_of=as_of, health="green",
+        project=state.project_code,
+        as_of=as_of,
+        health="green",
         percent=round(sum(percent_of(t) for t in tasks) / len(tasks), 1) if tasks else 0.0,
-        tasks=len(tasks), done=sum(t.done for t in tasks),
-        overdue=sum(is_overdue(t, as_of) for t in tasks), trouble=sum(t.status in TROUBLE for t in tasks),
-        slipped=len(slips), slip_days=sum(slips), slip_max=max(slips, default=0),
+        tasks=len(tasks),
+        done=sum(t.done for t in tasks),
+        overdue=sum(is_overdue(t, as_of) for t in tasks),
+        trouble=sum(t.status in TROUBLE for t in tasks),
+        slipped=len(slips),
+        slip_days=sum(slips),
+        slip_max=max(slips, default=0),
         unapproved=sum(1 for m in state.moves if getattr(m, "status", "") == "unapproved"),
         pending_changes=sum(1 for c in state.changes if getattr(c, "pending", False)),
         old_blockers=len(old_blockers(state, blocker_days)),
-        not_submitted=state.not_submitted, next_milestone=upcoming[0] if upcoming else None,
-        last_merge=state.data_date, merge_age=(as_of - state.data_date).days,
-        projected_end=state.projected_end, baseline_end=state.baseline_end)
+        not_submitted=state.not_submitted,
+        next_milestone=upcoming[0] if upcoming else None,
+        last_merge=state.data_date,
+        merge_age=(as_of - state.data_date).days,
+        projected_end=state.projected_end,
+        baseline_end=state.baseline_end,
+    )
     return _with_health(row, state)
 
 
@@ -100,8 +112,7 @@ def _with_health(row: ProjectRow, state: WeekState) -> ProjectRow:
         health = "done"
     elif row.overdue or any(t.status == "blocked" for t in state.tasks) or late_end:
         health = "red"
-    elif (any(t.health == "due_soon" for t in state.tasks) or row.unapproved or row.pending_changes
-          or row.not_submitted):
+    elif any(t.health == "due_soon" for t in state.tasks) or row.unapproved or row.pending_changes or row.not_submitted:
         health = "amber"
     else:
         health = "green"

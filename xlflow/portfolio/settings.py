@@ -1,14 +1,15 @@
 """portfolio.toml: which workspaces, how departments match across projects, and the thresholds.
 
-    [portfolio]
-    workspaces = ["../x1-launch", "//pmo/share/erp-rollout"]   # relative to this file; DIR… on the
-    blocker_days = 5          # an open blocker older than this is counted (default 5)
-    language = "zh"           # of portfolio.xlsx and the brief (default: the first project's)
-    mail_workspace = "../pmo" # whose [email] settings send the brief with --send (its outbox/ too)
+[portfolio]
+workspaces = ["../x1-launch", "//pmo/share/erp-rollout"]   # relative to this file; DIR… on the
+blocker_days = 5          # an open blocker older than this is counted (default 5)
+language = "zh"           # of portfolio.xlsx and the brief (default: the first project's)
+mail_workspace = "../pmo" # whose [email] settings send the brief with --send (its outbox/ too)
 
-    [departments]             # one name for the same department in every project
-    "R&D" = ["RD", "X1:RD", "研发部"]   # a code, PROJ:CODE, or a department's zh/en name
+[departments]             # one name for the same department in every project
+"R&D" = ["RD", "X1:RD", "研发部"]   # a code, PROJ:CODE, or a department's zh/en name
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -73,8 +74,13 @@ def load_settings(path: Path | None) -> PortfolioSettings:
     if language not in (None, "zh", "en"):
         raise r.fail("language", Phrase("config-expected-one-of", values="zh, en"), "portfolio")
     mail = r.get(p, "mail_workspace", str, "portfolio", "")
-    return PortfolioSettings(tuple(path.parent / w for w in roots), days, language,
-                             path.parent / mail if mail else None, _aliases(r, data.get("departments", {})))
+    return PortfolioSettings(
+        tuple(path.parent / w for w in roots),
+        days,
+        language,
+        path.parent / mail if mail else None,
+        _aliases(r, data.get("departments", {})),
+    )
 
 
 def _aliases(r: ConfigReader, table: object) -> dict[str, str]:

@@ -20,6 +20,7 @@ import shutil
 import time
 from pathlib import Path
 
+from ..check.cache import remember
 from ..check.model import Submission
 from ..check.validate import check_file, task_rows
 from ..config import Workspace
@@ -27,15 +28,13 @@ from ..errors import XlflowError
 from ..findings import Finding, Report
 from ..i18n import msg
 from ..output.notify import copy_note, make_feedback_copy
-from ..xlsx.bounded import CopyResult
 from ..plan.guard import GuardResult, acceptance_line
-from ..store.accepted import write_accepted
+from ..store.accepted import workbook_path, write_accepted
 from ..store.atomic import atomic_path, write_bytes
-from ..check.cache import remember
 from ..store.closure import closure
-from ..store.journal import NOT_REMOVED
-from ..store.journal import JournalState as J
+from ..store.journal import NOT_REMOVED, JournalState as J
 from ..store.state import StateDB
+from ..xlsx.bounded import CopyResult
 from . import chatting, dropfolders
 from .mailing import Mailing
 from .merge import merge_workspace
@@ -47,7 +46,6 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     archive_name,
     classify,
     clean_name,
-    shown_name,
     department_from_name,
     file_kind,
     guess_department,
@@ -55,6 +53,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     may_become_zip,
     output_stem,
     owner_files,
+    shown_name,
     stage_copy,
     staging_dir,
     unstage,
@@ -164,8 +163,8 @@ class Intake(OddFiles, Triage, Mailing):
         if foreign is not None:
             return foreign
         entry = self.db.inbox_entry(path)
-        again = entry is not None and entry.state is J.STAGED and entry.sha256 == sha and entry.received
-        received = entry.received if again else now.isoformat(timespec="seconds")
+        again = entry.received if entry is not None and entry.state is J.STAGED and entry.sha256 == sha else None
+        received = again or now.isoformat(timespec="seconds")
         self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, state=J.STAGED, received=received,
                            note=None)
         department = self._archive_department(path, staged, ident)
@@ -202,13 +201,13 @@ class Intake(OddFiles, Triage, Mailing):
         if entry and (entry.state.in_flight or entry.state is J.DONE):
             return None
         if entry is None or (entry.size, entry.mtime) != (st.st_size, st.st_mtime) or entry.changed is None:
-            fields = {"size": st.st_size, "mtime": st.st_mtime, "changed": now_wall}
+            fields: dict[str, object] = {"size": st.st_size, "mtime": st.st_mtime, "changed": now_wall}
             if entry and entry.changed is not None:
                 fields.update(state=J.SEEN, attempts=0, note=None)  # still being written, or saved again: a new try
             entry = self.db.mark_inbox(path, **fields)
         if entry.state is J.FAILED:
             return Outcome(path, "gone", note="failed before; waiting for a new version")
-        wait = self.ws.watch.settle_seconds - (now_wall - entry.changed)
+        wait = self.ws.watch.settle_seconds - (now_wall - (entry.changed if entry.changed is not None else now_wall))
         if wait > 0:
             return Outcome(path, "retry", note=f"settling {wait:.1f}s", retry_in=wait)
         if owner_files(path):
@@ -269,7 +268,7 @@ class Intake(OddFiles, Triage, Mailing):
                 report.add(finding)
             if (guard is not None and guard.errors) or any(f.code == "older-version" for f in extra or ()):
                 cc = list(self.ws.email.to)  # the department's plan would be replaced by something less: the coordinator hears too
-            if sub.valid and department and guard.accepted:
+            if sub.valid and department and guard is not None and guard.accepted:
                 result = "accepted"
                 changes = guard.diff
                 remember(self.ws, sub)  # the merge below takes it from the cache instead of reading it again
@@ -315,7 +314,7 @@ class Intake(OddFiles, Triage, Mailing):
 
     def _accept(self, staged: Path, department: str, name: str, received: str, sha: str, version: int) -> Path:
         """accepted/<DEPT>.xlsx and its sidecar, each replaced atomically (workbook first: merge trusts the sidecar)."""
-        return write_accepted(self.ws, staged, department, name, received, sha, version).path
+        return write_accepted(self.ws, staged, department, name, received, sha, version).path or workbook_path(self.ws, department)
 
     def _merge(self, as_of: dt.date) -> tuple[Path | None, str]:
         """Re-merge the master from the accepted workbooks (which snapshots its tasks). A master that
@@ -355,8 +354,8 @@ class Intake(OddFiles, Triage, Mailing):
             unstage(staged)
         first = self.db.submission_for_hash(sha)
         entry = self.db.inbox_entry(path)
-        again = entry is not None and entry.state is J.MAILING and entry.sha256 == sha and entry.received
-        received = entry.received if again else now.isoformat(timespec="seconds")
+        again = entry.received if entry is not None and entry.state is J.MAILING and entry.sha256 == sha else None
+        received = again or now.isoformat(timespec="seconds")
         department = (first and first.department) or department_from_name(path.name, self.ws)
         self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=sha, received=received)
         name = shown_name(clean_name(path.name))
@@ -366,7 +365,7 @@ class Intake(OddFiles, Triage, Mailing):
                    received=self.ws.show_time(first.received) if first else "?",
                    result=msg(f"watch-result-{first.result if first else 'duplicate'}", self.lang))
         self.db.record_submission(department, name, sha, received, "duplicate", 0, 0,
-                                  first and first.archive_path, first and first.version, inbox_path=path)
+                                  first.archive_path if first else None, first.version if first else None, inbox_path=path)
         warning = self._clean_inbox(path, st.st_size, st.st_mtime)
         return Outcome(path, "duplicate", department, sha256=sha, note=note, warning=warning)
 

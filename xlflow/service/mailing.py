@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from ..config import Workspace
 from ..errors import MailError
@@ -54,6 +55,16 @@ def in_outbox(ws: Workspace, token: str) -> Path | None:
     return None
 
 
+class NotifyOptions(TypedDict, total=False):
+    """What _notify_once passes on to _notify besides the file and its result."""
+    version: int | None
+    changes: str
+    cc: list[str] | None
+    no_change: bool
+    to: list[str] | None
+    copy_note: str
+
+
 class Mailing:
     """The intake's feedback mails (mixed into Intake: uses its ws, db and lang)."""
 
@@ -62,7 +73,7 @@ class Mailing:
     lang: str
 
     def _notify_once(self, path: Path, sha: str, received: str, name: str, department: str | None, result: str,
-                     report: Report, attachments: list[Path], **kw: object) -> str:
+                     report: Report, attachments: list[Path], **kw: Unpack[NotifyOptions]) -> str:
         """_notify() unless this entry's feedback was written before (see the module doc); marks it mailed."""
         entry = self.db.inbox_entry(path)
         if entry is not None and entry.state is J.MAILED:
@@ -82,7 +93,7 @@ class Mailing:
         """Tell the submitter; returns a note if the mail could not be composed or sent (a composed
         one stays in outbox/). Never raises: a mail must not block the journal."""
         try:
-            has_current = bool(department) and self.db.accepted_version(department) > 0
+            has_current = bool(department and self.db.accepted_version(department) > 0)
             message = feedback(self.ws, clean_name(name), department, result, report, attachments, to=to,
                                version=version, received=self.ws.show_time(received, zoned=True, lang=self.lang), lang=self.lang,
                                has_current=has_current, changes=changes, cc=cc, no_change=no_change,

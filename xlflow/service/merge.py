@@ -8,46 +8,55 @@ import datetime as dt
 import gc
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from functools import cache as once
-from typing import Callable, Iterator
+from pathlib import Path
 
+from ..check.cache import SubmissionCache, check_and_cache, file_sha256
 from ..check.model import Submission
 from ..config import Workspace
 from ..errors import NothingToMerge, UsageError
+from ..features.control.backfill import backfill
+from ..features.control.baselines import Baselines, PlanEnd
+from ..features.control.checks import check_lines
+from ..features.control.commands import record_plan
+from ..features.control.intake import plan_control, plan_dates
+from ..features.control.moves import Control
+from ..features.control.register import change_register
+from ..features.control.requests import ChangeRequest
+from ..features.coordinator.brief import edit_lines
+from ..features.coordinator.edits import department_edits
+from ..features.coordinator.readback import (
+    ReadBack,
+    layer_data,
+    read_back,
+    remember_written,
+    retire_beside,
+    written_copy,
+)
+from ..features.coordinator.week import escalation_rows
+from ..features.scorecard.model import Scorecard
+from ..features.scorecard.week import make_scorecard
 from ..i18n import msg
-from ..week.master import write_master
 from ..plan.build import build_plan
 from ..plan.model import MasterPlan
 from ..share.publish import ShareOutcome, after_merge, slices_folder
 from ..spec.catalog import load_catalog
+from ..store import snapshots
 from ..store.accepted import AcceptedVersion
 from ..store.atomic import TargetChanged, atomic_path
-from ..features.control.baselines import Baselines, PlanEnd
-from ..check.cache import SubmissionCache, check_and_cache, file_sha256
-from ..week import parts as weekparts, stored as weekrecord
-from ..week.pipeline import merge_parts, merge_week, with_history
-from ..week.state import WeekState
-from ..store import snapshots
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
+from ..week import parts as weekparts, stored as weekrecord
+from ..week.master import write_master
+from ..week.pipeline import merge_parts, merge_week, with_history
+from ..week.state import WeekState
 from ..workdays import week_start
 from . import chatting, retention
-from ..features.control.commands import backfill, record_plan
-from ..features.control.register import change_register
-from ..features.scorecard.week import make_scorecard
-from ..features.coordinator.edits import department_edits, edit_lines
-from ..features.coordinator.readback import (ReadBack, layer_data, read_back, remember_written,
-                                                 retire_beside, written_copy)
-from ..features.control.intake import plan_control, plan_dates
-from ..features.control.moves import Control
-from ..features.control.checks import check_lines
-from ..features.control.requests import ChangeRequest
-from ..features.coordinator.week import escalation_rows
 
 
 @dataclass
@@ -191,8 +200,8 @@ def _jobs(ws: Workspace, files: list[Path] | None, db: StateDB) -> tuple[list[Jo
     or exactly `files`."""
     if files is None:
         good, bad = verify_accepted(ws, db)
-        jobs: list[Job] = [(a.path, a, sha) for a, sha in good]
-        jobs += [(m.fallback.path, m.fallback, m.fallback.sha256) for m in bad if m.fallback is not None]
+        jobs: list[Job] = [(a.path, a, sha) for a, sha in good if a.path is not None]
+        jobs += [(m.fallback.path, m.fallback, m.fallback.sha256) for m in bad if m.fallback and m.fallback.path]
         if not jobs and not bad:
             raise NothingToMerge("merge-missing-accepted", folder=str(ws.folder("accepted")))
         if not jobs:
@@ -211,18 +220,18 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     cache = SubmissionCache(ws, catalog)
     db = StateDB(ws.state_db)
     jobs, mismatches = _jobs(ws, files, db)
-    found: list[Submission | None] = []
+    from_cache: list[Submission | None] = []
     todo: list[tuple[Path, dt.datetime]] = []
     for path, accepted, sha in jobs:
         received = (accepted and accepted.received) or dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-        found.append(cache.get(sha or file_sha256(path), path, received))
-        if found[-1] is None:
+        from_cache.append(cache.get(sha or file_sha256(path), path, received))
+        if from_cache[-1] is None:
             todo.append((path, received))
     fresh = iter(_check_files(todo, ws, cache))  # merge never parses cells itself: the validator does
-    submissions = [sub if sub is not None else next(fresh) for sub in found]
+    submissions = [sub if sub is not None else next(fresh) for sub in from_cache]
     versions: dict[str, int] = {}
     names: dict[str, str] = {}
-    for sub, (_, accepted, _) in zip(submissions, jobs):
+    for sub, (_, accepted, _) in zip(submissions, jobs, strict=True):
         if sub.department and accepted:
             if accepted.version is not None:
                 versions[sub.department] = accepted.version
@@ -266,7 +275,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
 
 
 def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissions: list[Submission],
-            changes: list[ChangeRequest], control: Control | None, card: object) -> Callable[[], WeekState] | None:
+            changes: list[ChangeRequest], control: Control | None, card: Scorecard | None) -> Callable[[], WeekState] | None:
     """The task snapshot (the weekly brief compares these) and the week's record: the week, stored whole
     and returned for the channels to render (with the plans it is compared with, read when asked for);
     a merge of given files leaves the baselines alone and stores the parts it has (the brief computes its control)."""

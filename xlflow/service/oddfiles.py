@@ -14,6 +14,7 @@ from ..store.journal import JournalState as J
 from ..store.records import InboxEntry
 from ..store.state import StateDB
 from .dropfolders import unread_department
+from .intakesteps import IntakeSteps
 from .outcome import Outcome
 from .staging import (
     MAX_FILE_BYTES,
@@ -40,7 +41,7 @@ def refused_finding(path: Path, name: str, kind: str) -> Finding:
     return Finding("intake-special", value=name, params={"file": name, "kind": Phrase(f"intake-kind-{kind}")})
 
 
-class OddFiles:
+class OddFiles(IntakeSteps):
     """Mixed into Intake (uses its ws, db, lang, _write_report, _notify_once, _duplicate, _not_ready, _clean_inbox)."""
 
     ws: Workspace
@@ -53,8 +54,8 @@ class OddFiles:
         report (rejected/ and a mail); the entry then stays "failed" until the thing in the inbox changes."""
         if entry and entry.state is J.FAILED and (entry.size, entry.mtime) == (st.st_size, st.st_mtime):
             return Outcome(path, "gone", note="refused before; left alone")
-        resumed = entry is not None and entry.state is J.MAILING and entry.received
-        received = entry.received if resumed else now.isoformat(timespec="seconds")
+        resumed = entry.received if entry is not None and entry.state is J.MAILING else None
+        received = resumed or now.isoformat(timespec="seconds")
         name = clean_name(path.name)
         report = Report([refused_finding(path, name, kind)])
         self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=None, received=received,
@@ -70,8 +71,8 @@ class OddFiles:
         """Over the reader's limit: streamed straight into archive/, hashed on the way; then rejected."""
         entry = self.db.inbox_entry(path)
         same = entry is not None and (entry.size, entry.mtime) == (st.st_size, st.st_mtime)
-        received = entry.received if same and entry.state is J.STAGED and entry.received \
-            else now.isoformat(timespec="seconds")
+        again = entry.received if entry is not None and same and entry.state is J.STAGED else None
+        received = again or now.isoformat(timespec="seconds")
         self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, state=J.STAGED, received=received)
         try:
             tmp, sha = stream_copy(path, self.ws.folder("archive"))

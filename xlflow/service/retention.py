@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from ..config import Workspace
-from ..store.db import Database, now_iso, register
 from ..features.coordinator.table import CoordinatorLayer
+from ..store.db import Database, now_iso, register
 from ..workdays import week_of
 
 SCHEMA = """

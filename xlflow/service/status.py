@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..config import Department, Workspace
 from ..output.outbox import waiting_mails
-from ..store.journal import NOT_REMOVED, JournalState
 from ..plan.lateness import LateSubmission, late_submissions
+from ..store.journal import NOT_REMOVED, JournalState
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import MergeRecord, StateDB, SubmissionRecord, submitted_departments
 from ..workdays import week_start
@@ -55,7 +55,7 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
     entries = db.inbox_entries()
     pending = sum(1 for e in entries if e.state is not JournalState.DONE)
     stuck = tuple((Path(e.path).name, e.note[len(NOT_REMOVED):]) for e in entries
-                  if e.state is JournalState.DONE and (e.note or "").startswith(NOT_REMOVED) and os.path.lexists(e.path))
+                  if e.state is JournalState.DONE and e.note and e.note.startswith(NOT_REMOVED) and os.path.lexists(e.path))
     return WorkspaceStatus(now, start, rows, tuple(d.code for d in ws.departments if d.code not in submitted),
                            db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])),
                            tuple(late_submissions(ws, subs, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date())),

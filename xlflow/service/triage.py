@@ -26,6 +26,7 @@ from ..store.journal import JournalState as J
 from ..store.records import InboxEntry
 from ..store.state import StateDB
 from . import dropfolders
+from .intakesteps import IntakeSteps
 from .outcome import Outcome
 from .staging import clean_name, guess_department, unstage
 
@@ -43,7 +44,7 @@ def other_project(ident: Identity, ws: Workspace) -> str | None:
     return None
 
 
-class Triage:
+class Triage(IntakeSteps):
     """Mixed into Intake (uses its ws, db, lang, _write_report, _notify_once)."""
 
     ws: Workspace
@@ -55,8 +56,8 @@ class Triage:
         """Not ours to take: the file stays where it is. The coordinators (and the department, when
         known) get one report; the journal then says "failed" until the file changes."""
         entry: InboxEntry | None = self.db.inbox_entry(path)
-        resumed = entry is not None and entry.state is J.MAILING and entry.received
-        received = entry.received if resumed else now.isoformat(timespec="seconds")
+        resumed = entry.received if entry is not None and entry.state is J.MAILING else None
+        received = resumed or now.isoformat(timespec="seconds")
         name = clean_name(path.name)
         report = Report([finding])
         self.db.mark_inbox(path, size=st.st_size, mtime=st.st_mtime, sha256=None, received=received,

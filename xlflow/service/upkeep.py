@@ -13,9 +13,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ..config import FOLDERS, Workspace
 from ..errors import MailError, XlflowError

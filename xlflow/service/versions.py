@@ -9,13 +9,16 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..check.cache import SubmissionCache
 from ..check.model import Submission
 from ..config import Workspace
 from ..errors import UsageError, XlflowError
+from ..features.control.commands import record_version
+from ..features.control.guard import change_task_findings
+from ..features.control.intake import intake_control
 from ..findings import Finding
 from ..i18n import msg
 from ..output.mail import compose, deliver
-from ..features.control.guard import change_task_findings
 from ..plan.diff import PlanDiff, diff_plans
 from ..plan.guard import (
     CurrentVersion,
@@ -28,12 +31,9 @@ from ..plan.guard import (
 )
 from ..spec.catalog import load_catalog
 from ..store.accepted import current, write_accepted
-from ..check.cache import SubmissionCache
 from ..store.records import FORCED, RESTORED, coordinator_note
 from ..store.state import StateDB, SubmissionRecord
 from ..workdays import WorkCalendar
-from ..features.control.commands import record_version
-from ..features.control.intake import intake_control
 from .merge import merge_workspace
 from .staging import archive, archive_name, stage_copy, staging_dir, unstage
 
@@ -179,10 +179,11 @@ def revert(ws: Workspace, department: str, to_version: int | None, as_of: dt.dat
             raise UsageError("revert-nothing-before", department=code, version=current_no)
         target = versions[-2]
     else:
-        target = next((v for v in versions if v.version == to_version), None)
-        if target is None:
+        found = next((v for v in versions if v.version == to_version), None)
+        if found is None:
             raise UsageError("revert-unknown-version", department=code, version=to_version,
                              versions=", ".join(str(v.version) for v in versions))
+        target = found
     if target.version == current_no:
         raise UsageError("revert-is-current", department=code, version=current_no)
     if not target.archive_path or not Path(target.archive_path).is_file():
@@ -225,8 +226,8 @@ def install_version(ws: Workspace, code: str, original: Path, file_name: str, as
 
 def _tell(ws: Workspace, code: str, version: int, source: str, diff: PlanDiff, lang: str) -> str:
     """Mail the department's contact (and the coordinators) that its plan was changed for it."""
-    dept = ws.department(code)
-    to = [dept.email] if dept and dept.email else []
+    dept = ws.department_of(code)
+    to = [dept.email] if dept.email else []
     changes = diff.summary(lang, status_label)
     subject = msg("version-mail-subject", lang, project=ws.project.name(lang), department=dept.name(lang),
                   version=version)

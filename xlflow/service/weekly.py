@@ -9,25 +9,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
 
 from ..config import Workspace
 from ..errors import MailError, XlflowError
-from ..week.brief import Brief, build_brief, render_brief
 from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
-from ..store.atomic import write_bytes
 from ..share.log import what_others_see
 from ..share.mail import send_weekly
+from ..store.atomic import write_bytes
 from ..store.state import StateDB
-from ..week.build import load_week, plan_versions, submitted
+from ..week.brief import Brief, build_brief, render_brief
+from ..week.build import load_week, submitted
 from ..week.state import WeekState
 from ..week.tasks import items_of
 from ..workdays import Week, week_of
-from .openwork import open_work
 from . import chatting
+from .openwork import open_work
 
 SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
 
@@ -87,7 +87,7 @@ def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iter
     brief = chatting.with_chat_notes(ws, make_brief(ws, as_of, lang, db, risks))  # a stopped group chat, said
     master = master_file(ws, db)
     fits = master is not None and master.stat().st_size <= ws.email.max_attachment_mb * 1024 * 1024
-    html, text = render_brief(ws, brief, attachment_name(master) if fits else "")  # else compose adds its path
+    html, text = render_brief(ws, brief, attachment_name(master) if master is not None and fits else "")  # else compose adds its path
     html_path, text_path = write_reports(ws, brief, html, text, out_dir)
     message = compose(ws, brief.subject, text, html, list(to) if to else default_recipients(ws),
                       [master] if master else [], kind=f"brief-{brief.week.label}", lang=brief.lang)

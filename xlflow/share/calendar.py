@@ -6,14 +6,15 @@ every week and every feed (project + task ID); its SEQUENCE comes from the state
 up when its date moves (share/ledger.py). The library writes CRLF and folds lines at 75 octets
 without splitting a UTF-8 character.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -44,7 +45,7 @@ def task_uid(ws: Workspace, task_id: str) -> str:
 
 
 def milestone_uid(ws: Workspace, source: str, name: str) -> str:
-    digest = hashlib.sha256(f"{source}\0{name}".encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha256(f"{source}\0{name}".encode()).hexdigest()[:16]
     return f"{uid_part(ws.project.code)}-milestone-{digest}@xlflow"
 
 
@@ -84,9 +85,11 @@ def events(ws: Workspace, piece: Slice, lang: str, catalog: Catalog | None = Non
         uid = task_uid(ws, x.task_id)
         if x.due is None or uid in out:
             continue
-        lines = [msg("share-event-status", lang, status=status.label_of(x.status, lang)),
-                 msg("share-event-department", lang, department=dept(x.department)),
-                 msg(f"share-event-{x.direction}", lang, task_id=x.own_task_id)]
+        lines = [
+            msg("share-event-status", lang, status=status.label_of(x.status, lang)),
+            msg("share-event-department", lang, department=dept(x.department)),
+            msg(f"share-event-{x.direction}", lang, task_id=x.own_task_id),
+        ]
         out[uid] = Event(uid, x.due, msg("share-event-task", lang, task_id=x.task_id, name=x.name), "\n".join(lines))
     for m in piece.milestones:
         if m.planned is None:
@@ -97,21 +100,29 @@ def events(ws: Workspace, piece: Slice, lang: str, catalog: Catalog | None = Non
     return sorted(out.values(), key=lambda e: (e.day, e.uid))
 
 
-def calendar_bytes(ws: Workspace, piece: Slice, lang: str, sequences: Mapping[str, int],
-                   stamp: dt.datetime, found: list[Event] | None = None) -> bytes:
+def calendar_bytes(
+    ws: Workspace,
+    piece: Slice,
+    lang: str,
+    sequences: Mapping[str, int],
+    stamp: dt.datetime,
+    found: list[Event] | None = None,
+) -> bytes:
     """The feed: METHOD:PUBLISH, a calendar name in `lang`, the project's VTIMEZONE, the events."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    audience = (msg("share-calendar-coordinators", lang) if piece.whole
-                else ws.department(piece.department).name(lang) if ws.department(piece.department) else piece.department)
+    dept = ws.department(piece.department or "")
+    audience = (
+        msg("share-calendar-coordinators", lang) if piece.whole else dept.name(lang) if dept else piece.department
+    )
     cal.add("x-wr-calname", msg("share-calendar-name", lang, project=ws.project.name(lang), audience=audience))
     zone = time_zone(ws)
     cal.add("x-wr-timezone", zone)
     cal.add_component(_vtimezone(zone))
-    stamp = stamp.astimezone(dt.timezone.utc)
+    stamp = stamp.astimezone(dt.UTC)
     for e in found if found is not None else events(ws, piece, lang):
         event = icalendar.Event()
         event.add("uid", e.uid)

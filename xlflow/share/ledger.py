@@ -1,11 +1,12 @@
 """What sharing remembers, in the workspace's database (its tables registered with store.db): each
 calendar event's sequence and date, so a moved task gets a higher SEQUENCE in every feed, and each
 file sent (who got what, when, its hash) so the coordinator can answer "who saw this"."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from ..store.db import Database, register
 
@@ -64,9 +65,11 @@ class SharedFile:
 
 def record_sent(db: Database, rows: list[SharedFile]) -> None:
     with db.transaction() as con:
-        con.executemany("INSERT INTO shared_files (sent, week, audience, recipients, file_name, sha256, message_id)"
-                        " VALUES (?,?,?,?,?,?,?)",
-                        [(r.sent, r.week, r.audience, r.recipients, r.file_name, r.sha256, r.message_id) for r in rows])
+        con.executemany(
+            "INSERT INTO shared_files (sent, week, audience, recipients, file_name, sha256, message_id)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [(r.sent, r.week, r.audience, r.recipients, r.file_name, r.sha256, r.message_id) for r in rows],
+        )
 
 
 def sent_files(db: Database, audience: str | None = None, sha256: str | None = None) -> list[SharedFile]:

@@ -1,13 +1,14 @@
 """The sharing list in words (`xlflow share list`, the workbooks' "what others see of your plan") and
 `xlflow share log`: who got which slice, when, with its hash — from the state database."""
+
 from __future__ import annotations
 
 from ..config import Workspace
 from ..errors import XlflowError
 from ..i18n import msg
-from .ledger import sent_files
 from ..store.state import StateDB
-from .sharing import COORDINATORS, CONTENTS, DEPARTMENT_CONTENTS, sharing_list
+from .ledger import sent_files
+from .sharing import CONTENTS, COORDINATORS, DEPARTMENT_CONTENTS, sharing_list
 
 
 def log_lines(ws: Workspace, lang: str, audience: str | None = None, sha256: str | None = None) -> list[str]:
@@ -15,8 +16,18 @@ def log_lines(ws: Workspace, lang: str, audience: str | None = None, sha256: str
     if not rows:
         return [msg("share-log-empty", lang)]
     return [msg("share-log-header", lang)] + [
-        msg("share-log-line", lang, sent=ws.show_time(r.sent), week=r.week, audience=r.audience, to=r.recipients,
-            file=r.file_name, sha=r.sha256[:16]) for r in rows]
+        msg(
+            "share-log-line",
+            lang,
+            sent=ws.show_time(r.sent),
+            week=r.week,
+            audience=r.audience,
+            to=r.recipients,
+            file=r.file_name,
+            sha=r.sha256[:16],
+        )
+        for r in rows
+    ]
 
 
 def _audience(ws: Workspace, audience: str, subject: str, lang: str) -> str:
@@ -24,8 +35,11 @@ def _audience(ws: Workspace, audience: str, subject: str, lang: str) -> str:
         return msg("share-audience-coordinators", lang)
     if "@" in audience:
         dept = ws.department(subject)
-        return (msg("share-audience-email", lang, address=audience, department=dept.name(lang)) if dept
-                else msg("share-audience-email-project", lang, address=audience))
+        return (
+            msg("share-audience-email", lang, address=audience, department=dept.name(lang))
+            if dept
+            else msg("share-audience-email-project", lang, address=audience)
+        )
     dept = ws.department(audience)
     return dept.name(lang) if dept else audience
 
@@ -35,15 +49,21 @@ def _joined(items: list[str], lang: str) -> str:
 
 
 def _formats(rules, lang: str) -> str:
-    """"Excel slice, calendar (.ics) at each merge; e-mail weekly"."""
+    """ "Excel slice, calendar (.ics) at each merge; e-mail weekly"."""
     parts = []
     for frequency in ("merge", "weekly"):
-        formats = [f for f in ("xlsx", "ics", "chat", "mail") if any(r.format == f and r.frequency == frequency
-                                                                    for r in rules)]
+        formats = [
+            f for f in ("xlsx", "ics", "chat", "mail") if any(r.format == f and r.frequency == frequency for r in rules)
+        ]
         if formats:
-            parts.append(msg("share-list-formats", lang, formats=_joined([msg(f"share-format-{f}", lang)
-                                                                            for f in formats], lang),
-                             frequency=msg(f"share-frequency-{frequency}", lang)))
+            parts.append(
+                msg(
+                    "share-list-formats",
+                    lang,
+                    formats=_joined([msg(f"share-format-{f}", lang) for f in formats], lang),
+                    frequency=msg(f"share-frequency-{frequency}", lang),
+                )
+            )
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
@@ -55,8 +75,9 @@ def _contents(sharing, audience: str, code: str | None) -> list[str]:
         return found
     if audience == code or (sharing.subject(audience) == code and "@" in audience):
         return [c for c in found if c in DEPARTMENT_CONTENTS or c == "master"]
-    return (["yours_linked"] if "linked_tasks" in found and "@" not in audience else []) + \
-        [c for c in found if c == "master"]
+    return (["yours_linked"] if "linked_tasks" in found and "@" not in audience else []) + [
+        c for c in found if c == "master"
+    ]
 
 
 def list_lines(ws: Workspace, lang: str, code: str | None = None) -> list[str]:
@@ -66,16 +87,24 @@ def list_lines(ws: Workspace, lang: str, code: str | None = None) -> list[str]:
     groups: dict[tuple[str, str], list[str]] = {}
     for audience in sharing.audiences():
         contents = _contents(sharing, audience, code)
-        rules = [r for r in sharing.rules if r.audience == audience and (code is None or r.content in contents
-                                                                         or "yours_linked" in contents)]
+        rules = [
+            r
+            for r in sharing.rules
+            if r.audience == audience and (code is None or r.content in contents or "yours_linked" in contents)
+        ]
         if not contents or not rules:
             continue
         key = (_joined([msg(f"share-content-{c}", lang) for c in contents], lang), _formats(rules, lang))
-        who = (msg("share-audience-you", lang) if audience == code
-               else _audience(ws, audience, sharing.subject(audience), lang))
+        who = (
+            msg("share-audience-you", lang)
+            if audience == code
+            else _audience(ws, audience, sharing.subject(audience), lang)
+        )
         groups.setdefault(key, []).append(who)
-    return [msg("share-list-line", lang, audience=_joined(who, lang), contents=contents, formats=formats)
-            for (contents, formats), who in groups.items()]
+    return [
+        msg("share-list-line", lang, audience=_joined(who, lang), contents=contents, formats=formats)
+        for (contents, formats), who in groups.items()
+    ]
 
 
 def what_others_see(ws: Workspace, lang: str, code: str) -> tuple[str, ...]:

@@ -3,6 +3,7 @@ attached, and its own numbers (not the project's). Composed and delivered by the
 (output/mail.py); every file sent is recorded (who, what, when, its sha256) in the state database
 so `xlflow share log` answers "who saw this". The coordinators' weekly mail is the brief.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,10 +14,10 @@ from ..config import Workspace
 from ..errors import MailError, XlflowError
 from ..i18n import msg
 from ..output.mail import DeliveryResult, compose, deliver
-from .ledger import SharedFile, record_sent
 from ..store.state import StateDB, now_iso
 from ..week.build import load_week
 from ..week.state import WeekState
+from .ledger import SharedFile, record_sent
 from .publish import FILE_FORMATS, audience_slice, publish, write_files
 from .scope import UPSTREAM, Slice
 from .sharing import COORDINATORS, sharing_list
@@ -46,20 +47,41 @@ def _body(ws: Workspace, state: WeekState, piece: Slice, audience: str, files: l
     up = [x for x in piece.linked if x.direction == UPSTREAM and x.status != "done"]
     lead = ws.department(ws.project.lead_department)
     contact = ", ".join(x for x in (lead.contact, lead.email) if x) if lead else ""
-    greeting = (msg("share-mail-greeting", lang, name=dept.contact) if dept and dept.contact and "@" not in audience
-                else msg("share-mail-greeting-team", lang))
-    return msg("share-mail-body", lang, greeting=greeting, department=dept.name(lang) if dept else audience,
-               project=ws.project.name(lang), start=state.week.start.isoformat(), end=state.week.end.isoformat(),
-               data_date=state.data_date.isoformat(), tasks=week.tasks if week else len(piece.tasks),
-               done=week.done if week else 0, trouble=week.trouble if week else 0,
-               overdue=week.overdue if week else 0, percent=f"{week.percent:.0f}" if week else "0",
-               upstream=len(up), upstream_late=sum(1 for x in up if x.due is not None and x.due < state.as_of),
-               changes=len(piece.changes), files=", ".join(p.name for p in files),
-               lead=msg("share-mail-lead", lang, lead=(f"{lead.name(lang)} {contact}".strip() if lead else "")))
+    greeting = (
+        msg("share-mail-greeting", lang, name=dept.contact)
+        if dept and dept.contact and "@" not in audience
+        else msg("share-mail-greeting-team", lang)
+    )
+    return msg(
+        "share-mail-body",
+        lang,
+        greeting=greeting,
+        department=dept.name(lang) if dept else audience,
+        project=ws.project.name(lang),
+        start=state.week.start.isoformat(),
+        end=state.week.end.isoformat(),
+        data_date=state.data_date.isoformat(),
+        tasks=week.tasks if week else len(piece.tasks),
+        done=week.done if week else 0,
+        trouble=week.trouble if week else 0,
+        overdue=week.overdue if week else 0,
+        percent=f"{week.percent:.0f}" if week else "0",
+        upstream=len(up),
+        upstream_late=sum(1 for x in up if x.due is not None and x.due < state.as_of),
+        changes=len(piece.changes),
+        files=", ".join(p.name for p in files),
+        lead=msg("share-mail-lead", lang, lead=(f"{lead.name(lang)} {contact}".strip() if lead else "")),
+    )
 
 
-def send_department_mails(ws: Workspace, state: WeekState, send: bool, frequency: str = "weekly",
-                          db: StateDB | None = None, lang: str | None = None) -> MailResult:
+def send_department_mails(
+    ws: Workspace,
+    state: WeekState,
+    send: bool,
+    frequency: str = "weekly",
+    db: StateDB | None = None,
+    lang: str | None = None,
+) -> MailResult:
     """Each audience's mail for this frequency, its files written first; MailError is noted, not
     raised (the .eml stays in outbox/ for the retry), so one refused address does not stop the rest."""
     lang = lang or ws.lang
@@ -74,12 +96,38 @@ def send_department_mails(ws: Workspace, state: WeekState, send: bool, frequency
         audience, files = published.audience, list(published.files)
         piece = audience_slice(ws, state, sharing, audience)
         name = ws.department(piece.department or "")
-        subject = msg("share-mail-subject", lang, project=ws.project.name(lang), week=state.week.number,
-                      department=name.name(lang) if name else audience)
-        message = compose(ws, subject, _body(ws, state, piece, audience, files, lang), None, to[audience], files,
-                          kind=f"share-{piece.department or 'project'}-{state.week.label}", lang=lang)
-        record_sent(db, [SharedFile(now_iso(), state.week.label, audience, ", ".join(to[audience]), p.name,
-                                    _sha256(p), str(message["Message-ID"])) for p in files])
+        subject = msg(
+            "share-mail-subject",
+            lang,
+            project=ws.project.name(lang),
+            week=state.week.number,
+            department=name.name(lang) if name else audience,
+        )
+        message = compose(
+            ws,
+            subject,
+            _body(ws, state, piece, audience, files, lang),
+            None,
+            to[audience],
+            files,
+            kind=f"share-{piece.department or 'project'}-{state.week.label}",
+            lang=lang,
+        )
+        record_sent(
+            db,
+            [
+                SharedFile(
+                    now_iso(),
+                    state.week.label,
+                    audience,
+                    ", ".join(to[audience]),
+                    p.name,
+                    _sha256(p),
+                    str(message["Message-ID"]),
+                )
+                for p in files
+            ],
+        )
         try:
             result.deliveries.append(deliver(ws, message, send))
         except MailError as exc:

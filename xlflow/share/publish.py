@@ -8,14 +8,14 @@
 `publish(ws, state, "merge")` runs after each merge (service/merge.py); the weekly mail
 (share/mail.py) writes the week's files again before attaching them.
 """
+
 from __future__ import annotations
 
 import dataclasses
-
 import datetime as dt
 import hashlib
 import json
-from typing import Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +24,11 @@ from ..config import CONFIG_NAME, Workspace
 from ..errors import XlflowError
 from ..i18n import msg
 from ..spec.catalog import load_catalog
-from . import ledger
 from ..store.atomic import write_bytes
 from ..store.state import StateDB
 from ..week.build import load_week
 from ..week.state import WeekState
+from . import ledger
 from .calendar import calendar_bytes, events, uid_part
 from .scope import Slice, department_slice, whole_slice
 from .sharing import COORDINATORS, SharingList, sharing_list
@@ -72,15 +72,20 @@ def _paths(ws: Workspace, audience: str, piece: Slice, week: str) -> tuple[Path 
     return root / code / slice_name(ws, code, week), root / f"{code}.ics"
 
 
-def write_files(ws: Workspace, state: WeekState, audiences: dict[str, frozenset[str]],
-                db: StateDB | None = None, lang: str | None = None) -> list[Published]:
+def write_files(
+    ws: Workspace,
+    state: WeekState,
+    audiences: dict[str, frozenset[str]],
+    db: StateDB | None = None,
+    lang: str | None = None,
+) -> list[Published]:
     """For each audience, the files of the formats given (xlsx, ics): the slices, then the
     calendars with one set of sequences for every feed. A file whose inputs are those it was last
     written from is left as it is (a merge that changed one department rewrites its files and the
     coordinators' feed, not every department's: at 50,000 tasks that is the difference)."""
     lang = lang or ws.lang
     sharing, catalog = sharing_list(ws), load_catalog()
-    stamp = dt.datetime.combine(state.data_date, dt.time(), dt.timezone.utc)
+    stamp = dt.datetime.combine(state.data_date, dt.time(), dt.UTC)
     planned, days = [], {}
     for audience, formats in audiences.items():
         piece = audience_slice(ws, state, sharing, audience)
@@ -145,8 +150,9 @@ class _Written:
             write_bytes(self.index, json.dumps(self.known, indent=0, sort_keys=True).encode("utf-8"))
 
 
-def publish(ws: Workspace, state: WeekState, frequency: str = "merge", db: StateDB | None = None,
-            lang: str | None = None) -> list[Published]:
+def publish(
+    ws: Workspace, state: WeekState, frequency: str = "merge", db: StateDB | None = None, lang: str | None = None
+) -> list[Published]:
     """The files the sharing list asks for at this frequency ("merge" or "weekly")."""
     sharing = sharing_list(ws)
     wanted = {a: sharing.formats(a, frequency) & FILE_FORMATS for a in sharing.audiences()}
@@ -162,12 +168,14 @@ class ShareOutcome:
 
     def lines(self, lang: str, folder: Path) -> list[str]:
         count = sum(len(p.files) for p in self.published)
-        return ([self.note] if self.note else []) + ([msg("share-published", lang, count=count, folder=folder)]
-                                                     if count else [])
+        return ([self.note] if self.note else []) + (
+            [msg("share-published", lang, count=count, folder=folder)] if count else []
+        )
 
 
-def after_merge(ws: Workspace, as_of: dt.date, db: StateDB, lang: str,
-                week: Callable[[], WeekState] | None = None) -> ShareOutcome:
+def after_merge(
+    ws: Workspace, as_of: dt.date, db: StateDB, lang: str, week: Callable[[], WeekState] | None = None
+) -> ShareOutcome:
     """The files the sharing list asks for at each merge, from the week the merge just recorded
     (`week`: the merge's own value; else loaded). A wrong [sharing] table or a file that cannot be
     written is a note: the merge itself is done."""

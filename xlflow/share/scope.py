@@ -4,12 +4,14 @@ A slice is built by choosing, never by hiding: everything a department may not s
 here, so no writer below can leak it. The other department's side of a link is cut down to its
 ID, name, due date and status (no owner, no notes, no reason).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..features.scorecard.model import Figures
 from ..week.state import Item, Milestone, Task, WeekState
 
 UPSTREAM, DOWNSTREAM = "upstream", "downstream"
@@ -51,7 +53,7 @@ class Slice:
     actions: tuple[Item, ...] = ()
     risks: tuple[Item, ...] = ()
     decisions: tuple = ()  # plan.changes.ChangeRequest
-    scorecard: object | None = None  # plan.scorecard.model.Figures
+    scorecard: Figures | None = None
     changes: tuple[Change, ...] = ()
 
     @property
@@ -74,18 +76,21 @@ def _linked(state: WeekState, own: tuple[Task, ...], code: str) -> tuple[LinkedT
                     pairs[(p, DOWNSTREAM, other.task_id)] = None
     out = []
     for own_id, direction, other_id in pairs:
-        other = state.task(other_id)
-        if other is None or other.department == code:
+        found = state.task(other_id)
+        if found is None or found.department == code:
             continue
-        out.append(LinkedTask(own_id, direction, other.task_id, other.name, other.department, other.due, other.status))
+        out.append(LinkedTask(own_id, direction, found.task_id, found.name, found.department, found.due, found.status))
     return tuple(sorted(out, key=lambda x: (x.own_task_id, x.direction != UPSTREAM, x.task_id)))
 
 
 def _names(item: Item, code: str, names: tuple[str, ...]) -> bool:
     text = " ".join(str(item.values.get(k) or "") for k in ("description", "response"))
-    return (item.values.get("raised_by") == code or item.values.get("owner_department") == code
-            or re.search(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z])", text) is not None
-            or any(len(n) > 1 and n in text for n in names))
+    return (
+        item.values.get("raised_by") == code
+        or item.values.get("owner_department") == code
+        or re.search(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z])", text) is not None
+        or any(len(n) > 1 and n in text for n in names)
+    )
 
 
 def _risk(item: Item, code: str) -> Item:
@@ -112,8 +117,11 @@ def _changes(state: WeekState, tasks: tuple[Task, ...], linked: tuple[LinkedTask
         if old.status != status:
             out.append(Change(task_id, "status", old.status, status))
     department = next(iter({t.department for t in tasks}), None)
-    out += [Change(t.task_id, "removed") for t in state.previous_tasks
-            if t.department == department and t.task_id not in own]
+    out += [
+        Change(t.task_id, "removed")
+        for t in state.previous_tasks
+        if t.department == department and t.task_id not in own
+    ]
     return tuple(sorted(out, key=lambda c: (c.task_id, c.kind)))
 
 
@@ -123,17 +131,23 @@ def department_slice(state: WeekState, code: str, contents: frozenset[str], name
     own = tuple(t for t in state.tasks if t.department == code)
     tasks = own if "own_tasks" in contents else ()
     linked = _linked(state, own, code) if "linked_tasks" in contents else ()
-    figures = None
+    figures: Figures | None = None
     if "scorecard" in contents and state.scorecard is not None:
         score = next((d for d in state.scorecard.departments if d.department == code), None)
         figures = score.current if score is not None else None
     return Slice(
-        code, contents, state, tasks=tasks, linked=linked,
+        code,
+        contents,
+        state,
+        tasks=tasks,
+        linked=linked,
         milestones=state.milestones if "milestones" in contents else (),
         actions=tuple(a for a in state.actions if a.values.get("owner_department") == code)
-        if "actions" in contents else (),
+        if "actions" in contents
+        else (),
         risks=tuple(_risk(r, code) for r in state.risks if r.department == code or _names(r, code, names))
-        if "risks" in contents else (),
+        if "risks" in contents
+        else (),
         decisions=tuple(c for c in state.changes if c.department == code) if "decisions" in contents else (),
         scorecard=figures,
         changes=_changes(state, tasks, linked),
@@ -142,5 +156,13 @@ def department_slice(state: WeekState, code: str, contents: frozenset[str], name
 
 def whole_slice(state: WeekState) -> Slice:
     """Everything: the coordinators' calendar."""
-    return Slice(None, frozenset({"master"}), state, tasks=state.tasks, milestones=state.milestones,
-                 actions=state.actions, risks=state.risks, decisions=state.changes)
+    return Slice(
+        None,
+        frozenset({"master"}),
+        state,
+        tasks=state.tasks,
+        milestones=state.milestones,
+        actions=state.actions,
+        risks=state.risks,
+        decisions=state.changes,
+    )

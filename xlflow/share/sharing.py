@@ -13,6 +13,7 @@ Every row stands for the product of its lists. Without a [sharing] table, DEFAUL
 What a department's slice holds is the union of the contents of the rows naming it; nothing
 else of the plan reaches it (share/scope.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -77,8 +78,11 @@ class SharingList:
         other departments see the tasks linked to theirs (and the milestones)."""
         out: dict[str, set[str]] = {}
         for r in self.rules:
-            relevant = (r.content == "master" or (r.content in DEPARTMENT_CONTENTS and self.subject(r.audience) == code)
-                        or (r.content == "linked_tasks" and r.audience != code))
+            relevant = (
+                r.content == "master"
+                or (r.content in DEPARTMENT_CONTENTS and self.subject(r.audience) == code)
+                or (r.content == "linked_tasks" and r.audience != code)
+            )
             if relevant:
                 out.setdefault(r.audience, set()).add(r.content)
         return {k: frozenset(v) for k, v in out.items()}
@@ -105,8 +109,9 @@ def _audiences(r, ws: Workspace, table: dict) -> list[str]:
         elif value == COORDINATORS or value in codes or _EMAIL.match(value):
             out.append(value)
         else:
-            raise r.fail("audience", Phrase("share-config-bad-audience", value=value, codes=", ".join(codes)),
-                         ROWS, value)
+            raise r.fail(
+                "audience", Phrase("share-config-bad-audience", value=value, codes=", ".join(codes)), ROWS, value
+            )
     return out
 
 
@@ -123,8 +128,11 @@ def _rows(r, ws: Workspace, raw: object) -> list[Rule]:
             raise r.fail("rows", Phrase("config-expected-type", expected="table", got=repr(table)), SECTION)
         extra = set(table) - {"content", "audience", "format", "frequency", "department"}
         if extra:
-            raise r.fail(sorted(extra)[0], Phrase("share-config-unknown-key",
-                                                  known="content, audience, format, frequency, department"), ROWS)
+            raise r.fail(
+                sorted(extra)[0],
+                Phrase("share-config-unknown-key", known="content, audience, format, frequency, department"),
+                ROWS,
+            )
         contents = _values(r, table, "content", CONTENTS)
         formats = _values(r, table, "format", FORMATS)
         frequencies = _values(r, table, "frequency", FREQUENCIES)
@@ -133,10 +141,13 @@ def _rows(r, ws: Workspace, raw: object) -> list[Rule]:
             raise r.fail("department", Phrase("share-config-bad-department", value=department), ROWS, department)
         for audience in _audiences(r, ws, table):
             if "@" in audience and not department and DEPARTMENT_CONTENTS & set(contents):
-                raise r.fail("audience", Phrase("share-config-email-needs-department", value=audience),
-                             ROWS, audience)
-            rules += [Rule(c, audience, f, q, department if "@" in audience else "")
-                      for c in contents for f in formats for q in frequencies]
+                raise r.fail("audience", Phrase("share-config-email-needs-department", value=audience), ROWS, audience)
+            rules += [
+                Rule(c, audience, f, q, department if "@" in audience else "")
+                for c in contents
+                for f in formats
+                for q in frequencies
+            ]
     return rules
 
 
@@ -151,6 +162,7 @@ def sharing_list(ws: Workspace) -> SharingList:
 
 def default_toml() -> str:
     """The default list as xlflow.toml text (what `xlflow init` writes)."""
+
     def show(value):
         return "[" + ", ".join(f'"{v}"' for v in value) + "]" if isinstance(value, list) else f'"{value}"'
 

@@ -39,7 +39,7 @@ class Text:
         return self.zh if lang == "zh" else self.en
 
     @classmethod
-    def of(cls, raw: dict, where: str) -> "Text":
+    def of(cls, raw: dict, where: str) -> Text:
         if not isinstance(raw, dict) or set(raw) != {"zh", "en"}:
             raise _broken(where, "spec-problem-text", value=repr(raw))
         return cls(raw["zh"], raw["en"])

@@ -7,7 +7,8 @@ how a stored value is shown to a person (`display`) and in the master (`cell_kin
 how it is stored in and restored from JSON (`to_json` / `from_json`).
 
 The spec sits below the xlsx reader and the checks, so cells are duck-typed (`value`,
-`number_format`), the reading context is a protocol, and findings go out through a callback.
+`number_format`), the reading context is a protocol, and findings go out through a callback
+(all in contexts.py).
 """
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, ClassVar, Protocol
+from typing import ClassVar
 
 from ..findings import WARNING
 from ..i18n import msg
 from .catalog import Field
+from .contexts import Add, CellLike, ParseContext, ValidationContext
 from .limits import DATE_MAX, DATE_MIN, SERIAL_MAX, TEXT_LIMIT
 
 TASK_ID_RE = re.compile(r"^([A-Z][A-Z0-9]{1,7})-([A-Z0-9]+(?:[._-][A-Z0-9]+)*)$")
@@ -31,39 +32,6 @@ COMBINABLE = frozenset({"raci"})  # lists a cell may combine, "A/R": a departmen
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 TEXT_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
                           r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-
-
-class CellLike(Protocol):
-    """What a parser needs of a cell (xlsx.read.Cell has it)."""
-    value: object
-    number_format: str | None
-
-
-class ParseContext(Protocol):
-    """What a parser needs of the workbook being checked."""
-    lang: str
-    department: str | None  # the workbook's department code, for the task-ID hint
-    epoch_1904: bool
-
-    def lookup(self, kind: str, text: str) -> str | None:
-        """The code of an enum value ("status", …) or a department ("department") for typed text."""
-
-    def allowed(self, kind: str) -> list[str]:
-        """The labels a person may choose for `kind`, in the workbook's language."""
-
-
-Add = Callable[..., None]  # add(code, severity=ERROR, value=None, **params): one finding for this cell
-
-
-@dataclass(frozen=True)
-class ValidationContext:
-    """What an Excel data validation needs besides the field: language, where it starts, lists."""
-    lang: str
-    first_cell: str  # "B5": custom formulas are relative to the range's first cell
-    prefix: str  # the department's task-ID prefix, "RD"
-    lists: Mapping[str, str]  # list key ("status", "department") -> the defined name of its values
-    choices: Callable[[str], list[str]]  # list key -> its labels in `lang`
-    examples: Callable[[str], str] = str  # a hint with the sample's examples made the project's
 
 
 class FieldType:
@@ -178,9 +146,10 @@ class DateType(FieldType):
                 return None
             day = serial_to_date(value, ctx.epoch_1904)
         elif isinstance(value, str):
-            day = _text_date(value, add)
-            if day is None:
+            typed = _text_date(value, add)
+            if typed is None:
                 return None
+            day = typed
         else:
             add("bad-date", value=value)
             return None
@@ -207,7 +176,7 @@ class IntegerType(FieldType):
     cell_kind = "int"
     _validate: ClassVar[str] = "integer"
 
-    def parse(self, field: Field, cell: CellLike, ctx: ParseContext, add: Add) -> int | None:
+    def parse(self, field: Field, cell: CellLike, ctx: ParseContext, add: Add) -> float | None:  # int; percent: float
         number = _number(cell.value, cell.number_format)
         if number is None or not number.is_integer():
             add("bad-number", value=cell.value)
@@ -259,14 +228,15 @@ class ChoiceType(FieldType):
         code = ctx.lookup(kind, text) if kind else None
         if code is None and kind in COMBINABLE:  # "A/R" -> "A/R": codes, each once, in the order typed
             parts = [ctx.lookup(kind, p) for p in ID_SPLIT_RE.split(unicodedata.normalize("NFKC", text)) if p]
-            code = "/".join(dict.fromkeys(parts)) if len(parts) > 1 and None not in parts else None
+            codes = [c for c in parts if c is not None]
+            code = "/".join(dict.fromkeys(codes)) if len(parts) > 1 and len(codes) == len(parts) else None
         if code is None:
             sep = "、" if ctx.lang == "zh" else ", "
             add(self._error, value=text, allowed=sep.join(ctx.allowed(kind)) if kind else "")
         return code
 
     def excel_validation(self, field: Field, ctx: ValidationContext) -> dict:
-        kind = self.list_key(field)
+        kind = self.list_key(field) or ""  # a choice field names its list (the spec check makes sure)
         values = ctx.choices(kind)
         allowed = ("、" if ctx.lang == "zh" else ", ").join(values)
         return {**_common(field, ctx), "validate": "list", "source": f"={ctx.lists[kind]}",

@@ -4,10 +4,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 
 def _umask() -> int:
@@ -17,7 +17,7 @@ def _umask() -> int:
 
 
 @contextmanager
-def atomic_path(target: Path | str, expect: "Fingerprint | None" = None,
+def atomic_path(target: Path | str, expect: Fingerprint | None = None,
                 copy_to: Path | None = None) -> Iterator[Path]:
     """Yield a temp path in the target's folder; on success it replaces `target`, on error it vanishes.
 
@@ -98,10 +98,9 @@ def _copy(src: Path, copy_to: Path | None) -> None:
     if copy_to is None:
         return
     try:
-        with atomic_path(copy_to) as tmp:
-            with open(src, "rb") as f, open(tmp, "wb") as out:
-                while block := f.read(1 << 20):
-                    out.write(block)
+        with atomic_path(copy_to) as tmp, open(src, "rb") as f, open(tmp, "wb") as out:
+            while block := f.read(1 << 20):
+                out.write(block)
     except OSError:
         pass  # a missing copy is told apart by its absence
 

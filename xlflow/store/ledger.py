@@ -50,7 +50,7 @@ class Mismatch:
         return Phrase("accepted-mismatch-left-out", department=self.department, problem=self.problem).render(lang)
 
 
-def stored(db: "StateDB") -> dict[str, StoredFile]:
+def stored(db: StateDB) -> dict[str, StoredFile]:
     with db.transaction() as con:
         rows = con.execute("SELECT department, version, file_sha256, sha256, file_name FROM accepted_files").fetchall()
     return {r[0]: StoredFile(*r) for r in rows}
@@ -71,7 +71,7 @@ def _problem(a: AcceptedVersion, found: str, record: StoredFile | None) -> Phras
     return None
 
 
-def _last_good(db: "StateDB", department: str, version: int | None) -> AcceptedVersion | None:
+def _last_good(db: StateDB, department: str, version: int | None) -> AcceptedVersion | None:
     """The archived original of the department's recorded version, if it is there and unchanged."""
     if version is None:
         return None
@@ -88,7 +88,7 @@ def _last_good(db: "StateDB", department: str, version: int | None) -> AcceptedV
     return None
 
 
-def verify_accepted(ws: Workspace, db: "StateDB", adopt: bool = True
+def verify_accepted(ws: Workspace, db: StateDB, adopt: bool = True
                     ) -> tuple[list[tuple[AcceptedVersion, str]], list[Mismatch]]:
     """accepted/ against the database: ([(trusted workbook, its file hash)], [what does not match]).
     `adopt`: record the file hash of a workbook accepted before this record existed (False: read only)."""
@@ -96,17 +96,21 @@ def verify_accepted(ws: Workspace, db: "StateDB", adopt: bool = True
     good: list[tuple[AcceptedVersion, str]] = []
     bad: list[Mismatch] = []
     for a in read_accepted(ws):
+        if a.path is None:
+            continue  # (never: read_accepted gives each its file)
         found = sha256_file(a.path)
         record = records.get(a.department)
         if record is None:
             legacy = db.accepted() if legacy is None else legacy
             old = legacy.get(a.department)
-            if old is not None and (old.version, old.sha256) == (a.version, a.sha256):  # recorded before this table
-                if adopt:
-                    record_stored(db, a.department, old.version, found, old.sha256, a.file_name or old.file_name)
-                good.append((a, found))
-                continue
-            if old is not None:  # the file cannot be checked, its sidecar can
+            if old is not None and old.version is not None and old.sha256 is not None:  # (always, from the table)
+                if (old.version, old.sha256) == (a.version, a.sha256):  # recorded before this table
+                    if adopt:
+                        record_stored(db, a.department, old.version, found, old.sha256,
+                                      a.file_name or old.file_name or "")
+                    good.append((a, found))
+                    continue
+                # the file cannot be checked, its sidecar can
                 record = StoredFile(a.department, old.version, found, old.sha256, a.file_name or "")
         problem = _problem(a, found, record)
         if problem is None:

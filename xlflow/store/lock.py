@@ -8,13 +8,13 @@ from __future__ import annotations
 import ntpath
 import os
 import re
+import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from ..config import Workspace
 from ..errors import WatchBusy
-
 
 # The byte the lock holds: far past the PID written at the start of the file. On Windows a locked
 # range blocks other processes' reads of it, and msvcrt.locking locks at the current position: a
@@ -47,7 +47,7 @@ def workspace_lock(ws: Workspace) -> Iterator[Path]:
 
 def _lock(fd: int) -> None:
     """Lock LOCK_OFFSET's byte without waiting; OSError when another process holds it."""
-    if os.name == "nt":
+    if sys.platform == "win32":  # (os.name == "nt"; this spelling is the one type checkers follow)
         import msvcrt
 
         os.lseek(fd, LOCK_OFFSET, os.SEEK_SET)
@@ -60,7 +60,7 @@ def _lock(fd: int) -> None:
 
 def _unlock(fd: int) -> None:
     """Windows wants a locked range unlocked before its handle is closed; POSIX drops it on close."""
-    if os.name == "nt":
+    if sys.platform == "win32":
         import msvcrt
 
         os.lseek(fd, LOCK_OFFSET, os.SEEK_SET)
@@ -100,9 +100,8 @@ def mount_type(path: Path, mounts: Path = Path("/proc/mounts")) -> str:
         if len(parts) < 3:
             continue
         point = _unescape(parts[1])
-        if resolved == point or resolved.startswith(point.rstrip("/") + "/"):
-            if len(point) >= len(best):
-                best, fstype = point, parts[2]
+        if (resolved == point or resolved.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
+            best, fstype = point, parts[2]
     return fstype
 
 
@@ -119,6 +118,8 @@ DRIVE_REMOTE = 4  # GetDriveTypeW: a network drive
 
 
 def _drive_type(root: str) -> int:
+    if sys.platform != "win32":
+        raise OSError("GetDriveTypeW is a Windows call")  # (mapped_drive calls it on Windows only)
     import ctypes
 
     return ctypes.WinDLL("kernel32").GetDriveTypeW(root)

@@ -10,9 +10,9 @@ workspace. A WAL database another connection holds exclusively is read as of its
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 from ..errors import DatabaseTooNew
@@ -23,7 +23,7 @@ class ReadOnlyStateDB(StateDB):
     """StateDB's queries over a read-only connection (store/db.Database.transaction replaced). A
     write raises sqlite3.OperationalError."""
 
-    def __init__(self, path: Path | str, timeout: float = 5.0) -> None:  # noqa: Database.__init__ would create it
+    def __init__(self, path: Path | str, timeout: float = 5.0) -> None:  # not Database.__init__: it would create the file
         self.path = Path(path)
         self.timeout = timeout
         self.stale = False  # True: read as of the last checkpoint (the database is held exclusively)
@@ -51,13 +51,13 @@ class ReadOnlyStateDB(StateDB):
     def _uri(self) -> str:
         return readonly_uri(self.path, self.immutable)
 
-    def _open(self) -> sqlite3.Connection:
+    def _read_only(self) -> sqlite3.Connection:
         con = sqlite3.connect(self._uri(), uri=True, timeout=self.timeout, isolation_level=None)
         con.row_factory = sqlite3.Row
         return con
 
     def _schema_version(self) -> int:
-        con = self._open()
+        con = self._read_only()
         try:
             row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         finally:
@@ -69,7 +69,7 @@ class ReadOnlyStateDB(StateDB):
         """One read transaction: every query of a call sees the same moment of the database. No
         table is created: one an older xlflow did not have is "no such table" (read.py then reads
         an upgraded copy)."""
-        con = self._open()
+        con = self._read_only()
         try:
             con.execute("BEGIN")
             try:

@@ -34,7 +34,7 @@ class SubmissionRecord:
     note: str | None = None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "SubmissionRecord":
+    def from_row(cls, row: sqlite3.Row) -> SubmissionRecord:
         values = dict(row)
         changes = values.get("changes")
         return cls(**{**values, "received": dt.datetime.fromisoformat(row["received"]),
@@ -71,7 +71,7 @@ class InboxEntry:
     updated: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "InboxEntry":
+    def from_row(cls, row: sqlite3.Row) -> InboxEntry:
         return cls(**{**dict(row), "state": JournalState(row["state"])})
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from operator import itemgetter
-from typing import Iterable, Mapping, NamedTuple
+from typing import NamedTuple
 
 from .jsonvalues import json_default
 
@@ -55,13 +56,14 @@ _DATES = ("start", "due", "actual_finish")
 _LISTS = ("predecessors", "successors_other_depts")
 
 
-def encode(tasks: list[Mapping[str, object]]) -> bytes:
+def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
     """Columns, not rows: half the JSON (no key repeated per task) and twice as fast to encode
     (100,000 tasks: ~0.7 s instead of ~1.5 s). Keys that are no SnapshotTask field are dropped."""
     first = tasks[0] if tasks else {}
     keys = [k for k in FIELDS if k in first]
+    columns: list[Sequence[object]] | None
     try:  # every row has the keys of the first (always, from a merge): transposed in C
-        columns = list(zip(*map(itemgetter(*keys), tasks))) if len(keys) > 1 else None
+        columns = list(zip(*map(itemgetter(*keys), tasks), strict=True)) if len(keys) > 1 else None
     except KeyError:
         columns = None
     if columns is None:
@@ -81,7 +83,7 @@ def decode(data: bytes | str) -> tuple[SnapshotTask, ...]:
         return ()  # superseded by a later merge of the same day
     raw = json.loads(zlib.decompress(data) if isinstance(data, bytes) else data)
     if isinstance(raw, dict):
-        by_key = dict(zip(raw["keys"], raw["columns"]))
+        by_key = dict(zip(raw["keys"], raw["columns"], strict=True))
         count = len(raw["columns"][0]) if raw["columns"] else 0
     else:
         by_key = {k: [row.get(k) for row in raw] for k in FIELDS if any(k in row for row in raw)}

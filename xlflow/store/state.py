@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from ..config import Workspace
 from . import snapshots
@@ -131,7 +131,7 @@ class StateDB(Database):
                             (inbox_state, now_iso(), str(inbox_path)))
             if merge_due:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('merge_due', ?)", (now_iso(),))
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)  # (an INSERT always sets it)
 
     def merge_due(self) -> bool:
         """True if an accepted submission is not in the master yet."""
@@ -233,7 +233,7 @@ class StateDB(Database):
 
     # --- merges and task snapshots ---------------------------------------------------------
 
-    def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: list[Mapping[str, object]],
+    def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: Sequence[Mapping[str, object]],
                      encoded: bytes | None = None) -> int:
         """Record this merge with a snapshot of every task (rows with SnapshotTask's fields, as
         MasterPlan.snapshot_rows() makes them); returns the snapshot id.
@@ -245,7 +245,7 @@ class StateDB(Database):
             con.execute("UPDATE snapshots SET tasks='' WHERE as_of=?", (as_of.isoformat(),))
             cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count, tasks)"
                               " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), len(tasks), blob))
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)  # (an INSERT always sets it)
 
     def last_merge(self) -> MergeRecord | None:
         with self.transaction() as con:

@@ -5,17 +5,20 @@ send none, Windows drops them under load. So the observer's handler only enqueue
 worker processes them, and a periodic full rescan reconciled against the state database makes sure
 every file is seen; if the rescan finds files that no event reported, the observer is restarted.
 """
+
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from ..config import Workspace
 from ..errors import XlflowError
@@ -30,6 +33,9 @@ from ..store.lock import on_network_share, workspace_lock
 from ..store.state import StateDB
 from .observer import ObserverMixin
 
+if TYPE_CHECKING:
+    from watchdog.observers.api import BaseObserver
+
 REPORTED = ("accepted", "rejected", "unreadable", "duplicate", "left")
 
 
@@ -40,10 +46,16 @@ class Watcher(ObserverMixin):
 
     BUG_RETRY_SECONDS = 30.0  # an unexpected error on a file: try it again after this long
 
-    def __init__(self, ws: Workspace, poll: float | None = None, lang: str | None = None,
-                 log: logging.Logger | None = None, db: StateDB | None = None,
-                 today: Callable[[], dt.date] = dt.date.today,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        poll: float | None = None,
+        lang: str | None = None,
+        log: logging.Logger | None = None,
+        db: StateDB | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         self.ws = ws
         self.lang = lang or ws.lang
         self.inbox = ws.folder("inbox")
@@ -60,7 +72,7 @@ class Watcher(ObserverMixin):
         self.pending: dict[Path, float] = {}  # path -> when due (monotonic); insertion order = arrival order
         self.reported: set[Path] = set()  # paths an event named since the last rescan
         self.stop_event = threading.Event()
-        self.observer = None
+        self.observer: BaseObserver | None = None
         self.outcomes: list[Outcome] = []
         self.merge_owed = True  # check once at start: a crash may have left a merge undone
         self.owed_since: float | None = None  # when a burst's first file was accepted without merging
@@ -106,8 +118,8 @@ class Watcher(ObserverMixin):
             self.log.warning(msg("watch-inbox-missing", self.lang, inbox=self.inbox, error=exc))
             return 0
         journal = {Path(e.path): e for e in self.db.inbox_entries()}
-        for path, entry in journal.items():  # interrupted work first: a crash left these half done
-            if entry.state.begun and path not in self.pending:
+        for path, begun in journal.items():  # interrupted work first: a crash left these half done
+            if begun.state.begun and path not in self.pending:
                 self.pending[path] = time.monotonic()
         missed = 0
         horizon = time.time() - max(1.0, self.ws.watch.settle_seconds)
@@ -160,8 +172,9 @@ class Watcher(ObserverMixin):
     def process(self, path: Path) -> Outcome | None:
         burst = self._more_coming(path)
         try:
-            outcome = self.intake.process_file(path, as_of=self.today(), now=self.clock() if self.clock else None,
-                                               merge=not burst)
+            outcome = self.intake.process_file(
+                path, as_of=self.today(), now=self.clock() if self.clock else None, merge=not burst
+            )
         except XlflowError as exc:
             return self._failed(path, exc.message(self.lang), max(5.0, self.ws.watch.settle_seconds))
         except OSError as exc:  # a full disk, a read-only folder: say so, and leave no staged copy behind
@@ -188,17 +201,16 @@ class Watcher(ObserverMixin):
             self.pending[path] = time.monotonic() + max(0.05, outcome.retry_in)
         return outcome
 
-    def _failed(self, path: Path, error: str, retry_in: float, trace: bool = False) -> None:
+    def _failed(self, path: Path, error: str, retry_in: float, trace: bool = False) -> Outcome | None:
         line = msg("watch-failed", self.lang, file=path.name, error=error.rstrip("。."))
         self.log.exception(line) if trace else self.log.error(line)
         self.failed[path] = error
         self.pending[path] = time.monotonic() + retry_in
+        return None
 
     def _clean_leftovers(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.intake.clean_leftovers()
-        except OSError:
-            pass
 
     def merge_if_owed(self) -> None:
         """One merge after a burst of accepted files (they were accepted without merging each)."""
@@ -224,7 +236,9 @@ class Watcher(ObserverMixin):
             if self._reachable():
                 self._once_loop(deadline_seconds)
             else:
-                self.failed[self.inbox] = msg("watch-inbox-missing", self.lang, inbox=self.inbox, error=self._inbox_error)
+                self.failed[self.inbox] = msg(
+                    "watch-inbox-missing", self.lang, inbox=self.inbox, error=self._inbox_error
+                )
                 self.log.error(self.failed[self.inbox])
             if self.mail.due() and not self.breaker.is_open:
                 self.mail.retry()
@@ -233,16 +247,23 @@ class Watcher(ObserverMixin):
         failed = sorted(p for p in self.failed if p in self.pending)
         waiting = sorted(p for p in set(self.pending) | self.postponed if p not in self.failed)
         if waiting:
-            self.log.info(msg("watch-once-left", self.lang, count=len(waiting), files=", ".join(p.name for p in waiting)))
+            self.log.info(
+                msg("watch-once-left", self.lang, count=len(waiting), files=", ".join(p.name for p in waiting))
+            )
         if failed:
-            self.log.error(msg("watch-once-failed", self.lang, count=len(failed), files=", ".join(p.name for p in failed)))
+            self.log.error(
+                msg("watch-once-failed", self.lang, count=len(failed), files=", ".join(p.name for p in failed))
+            )
         self.log.info(msg("watch-once-done", self.lang, count=len(self.outcomes)))
         return self.outcomes
 
     def _once_loop(self, deadline_seconds: float | None) -> None:
         self.rescan()
-        limit = deadline_seconds if deadline_seconds is not None else max(
-            30.0, 4 * self.ws.watch.settle_seconds * self.ws.watch.max_attempts)
+        limit = (
+            deadline_seconds
+            if deadline_seconds is not None
+            else max(30.0, 4 * self.ws.watch.settle_seconds * self.ws.watch.max_attempts)
+        )
         deadline = time.monotonic() + limit
         while self.pending and not self.stop_event.is_set() and time.monotonic() < deadline:
             path = self._next_due()
@@ -274,8 +295,9 @@ class Watcher(ObserverMixin):
     def wait_for_inbox(self) -> bool:
         """An inbox that is not reachable (a share that is down): log once, look again with a
         growing pause. False if stop() came first."""
-        return upkeep.wait_for_inbox(self.inbox, self.stop_event, self.log, self.lang,
-                                     max(5.0, self.ws.watch.rescan_seconds)) and dropfolders.open_inbox(self.ws, self.log, self.lang)
+        return upkeep.wait_for_inbox(
+            self.inbox, self.stop_event, self.log, self.lang, max(5.0, self.ws.watch.rescan_seconds)
+        ) and dropfolders.open_inbox(self.ws, self.log, self.lang)
 
     def run(self, schedule: bool = False) -> None:
         """Watch until stop() (or Ctrl-C / SIGTERM when run in the main thread): the backlog first,
@@ -288,9 +310,21 @@ class Watcher(ObserverMixin):
         use_breaker(self.ws.root, self.breaker)
         try:
             self.start_observer()
-            mode = msg("watch-mode-polling", self.lang, seconds=self.poll) if self.poll else msg("watch-mode-native", self.lang)
-            self.log.info(msg("watch-started", self.lang, inbox=self.inbox, mode=mode,
-                              settle=self.ws.watch.settle_seconds, rescan=self.ws.watch.rescan_seconds))
+            mode = (
+                msg("watch-mode-polling", self.lang, seconds=self.poll)
+                if self.poll
+                else msg("watch-mode-native", self.lang)
+            )
+            self.log.info(
+                msg(
+                    "watch-started",
+                    self.lang,
+                    inbox=self.inbox,
+                    mode=mode,
+                    settle=self.ws.watch.settle_seconds,
+                    rescan=self.ws.watch.rescan_seconds,
+                )
+            )
             self.rescan()
             chatting.wake(self.ws, self.log.warning)  # group-chat messages a previous run left queued
             if self.pending:
@@ -333,13 +367,24 @@ class Watcher(ObserverMixin):
         self.stop_event.set()
 
 
-def process_inbox(ws: Workspace, as_of: dt.date, lang: str | None = None, log: logging.Logger | None = None,
-                  settle_seconds: float | None = 0.0, received_at: dt.datetime | None = None) -> list[Outcome]:
+def process_inbox(
+    ws: Workspace,
+    as_of: dt.date,
+    lang: str | None = None,
+    log: logging.Logger | None = None,
+    settle_seconds: float | None = 0.0,
+    received_at: dt.datetime | None = None,
+) -> list[Outcome]:
     """`xlflow watch --once` for callers that just put complete files into the inbox themselves
     (the demo, scripts): no settle wait by default; the workspace lock is held while it runs.
     Returns the processed files; Outcome.line(lang) is the line `watch` prints for each."""
     if settle_seconds is not None:
         ws = replace(ws, watch=replace(ws.watch, settle_seconds=settle_seconds))
     with workspace_lock(ws):
-        return Watcher(ws, lang=lang, log=log or setup_logging(ws, console=False), today=lambda: as_of,
-                       clock=(lambda: received_at) if received_at else None).run_once()
+        return Watcher(
+            ws,
+            lang=lang,
+            log=log or setup_logging(ws, console=False),
+            today=lambda: as_of,
+            clock=(lambda: received_at) if received_at else None,
+        ).run_once()

@@ -1,10 +1,11 @@
 """The watcher's observer: watchdog's native or polling observer on the inbox, a start-up probe
 that its events arrive at all, and a restart when a rescan finds files no event reported. Its
 handler only hands paths to Watcher.notify (watcher/__init__.py)."""
+
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer

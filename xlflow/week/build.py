@@ -50,7 +50,7 @@ def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecar
     return with_history(db, assemble(ws, db, as_of, current, parts, score))
 
 
-def _parts_of(state: WeekState, sidecars: tuple[dict, ...]) -> RecordParts:
+def _parts_of(state: WeekState, sidecars: tuple[dict[str, object], ...]) -> RecordParts:
     """A stored week's parts, to assemble a later week on the same plan."""
     return RecordParts(
         risks=tuple(item_row(i) for i in state.risks), actions=tuple(item_row(i) for i in state.actions),
@@ -59,7 +59,7 @@ def _parts_of(state: WeekState, sidecars: tuple[dict, ...]) -> RecordParts:
                         "detail": dict(p.detail)} for p in state.problems),
         raci_conflicts=tuple({"kind": c.kind, "item": c.item, "departments": list(c.departments),
                               "sources": list(c.sources)} for c in state.raci_conflicts),
-        changes=state.changes, control=state.control, projected_end=state.projected_end,  # type: ignore[arg-type]
+        changes=state.changes, control=state.control, projected_end=state.projected_end,  # type: ignore[arg-type]  # a stored week has its control
         sidecars=sidecars, milestones=tuple({"milestone": m.name, "planned_date": m.planned,
                                        "owner_department": m.owner_department, "department": m.source}
                                       for m in state.milestones),

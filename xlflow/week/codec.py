@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..features.control.baselines import Baseline
 from ..features.control.moves import Control, Move, Pushed
@@ -70,8 +71,8 @@ def encode(value: Any) -> Any:
 def _tuple(values: tuple) -> Any:
     kind = type(values[0]) if values else None
     if len(values) >= COLUMNS_FROM and kind in _FIELDS and all(type(v) is kind for v in values):
-        keys = _FIELDS[kind]  # type: ignore[index]
-        return {"$rows": kind.__name__, "keys": list(keys),  # type: ignore[union-attr]
+        keys = _FIELDS[kind]  # type: ignore[index]  # a key: checked on the line above
+        return {"$rows": kind.__name__, "keys": list(keys),  # type: ignore[union-attr]  # kind is not None here
                 "columns": [_column([getattr(v, k) for v in values]) for k in keys]}
     return {"$t": [encode(v) for v in values]}
 
@@ -120,10 +121,10 @@ def _class(name: str) -> type:
 def _rows(cls: type, keys: list[str], columns: list) -> tuple:
     known = set(_FIELDS[cls])
     count = len(_values(columns[0])) if columns else 0
-    named = {k: _values(c) for k, c in zip(keys, columns) if k in known}
+    named = {k: _values(c) for k, c in zip(keys, columns, strict=True) if k in known}
     if list(named) == list(_FIELDS[cls]):  # the same fields in the same order: positional, fastest
         return tuple(map(cls, *named.values()))
-    return tuple(cls(**dict(zip(named, row))) for row in zip(*named.values())) if named else tuple(
+    return tuple(cls(**dict(zip(named, row, strict=True))) for row in zip(*named.values(), strict=True)) if named else tuple(
         cls() for _ in range(count))
 
 

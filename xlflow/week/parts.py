@@ -12,12 +12,14 @@ back to the current state.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
+from ..check.model import Submission
 from ..config import Workspace
-from ..features.control.requests import ChangeRequest
 from ..features.control.moves import Control, Move, Pushed
+from ..features.control.requests import ChangeRequest
 from ..store.accepted import read_accepted
 from ..workdays import as_date
 
@@ -35,7 +37,7 @@ def _iso(value: dt.date | None) -> str | None:
 
 # --- the change register ------------------------------------------------------------------------
 
-def changes_rows(requests: Iterable[ChangeRequest]) -> list[dict]:
+def changes_rows(requests: Iterable[ChangeRequest]) -> list[dict[str, Any]]:
     """The register's requests, with their decisions, as plain rows (in the register's order)."""
     return [{"change_id": r.change_id, "department": r.department, "date": _iso(r.date),
              "change_type": r.change_type, "content": r.content, "reason": r.reason, "impact": r.impact,
@@ -47,7 +49,7 @@ def changes_rows(requests: Iterable[ChangeRequest]) -> list[dict]:
             for r in requests]
 
 
-def recorded_changes(record: "WeekRecord | None") -> list[ChangeRequest] | None:
+def recorded_changes(record: WeekRecord | None) -> list[ChangeRequest] | None:
     """The change register as the record's merge saw it, or None when the record has none."""
     rows = record.extra.get(CHANGES) if record is not None else None
     if rows is None:
@@ -73,7 +75,7 @@ class BaselineDates:
     due: dt.date | None
 
 
-def control_row(control: Control, projected_end: dt.date | None) -> dict:
+def control_row(control: Control, projected_end: dt.date | None) -> dict[str, Any]:
     """What the brief's plan-against-baseline section reads of the merge's Control: every move (with
     the other departments' tasks it pushes), the tasks due later than their baseline, the two ends."""
     moves = [{"task_id": m.task_id, "department": m.department, "kind": m.kind, "old": _iso(m.old),
@@ -90,14 +92,14 @@ def kept_control(control: Control) -> Control:
     return Control(bases, {t: d for t, d in control.slips.items() if d > 0}, tuple(control.moves), control.baseline_end)
 
 
-def recorded_control(record: "WeekRecord | None") -> tuple[Control, dt.date | None] | None:
+def recorded_control(record: WeekRecord | None) -> tuple[Control, dt.date | None] | None:
     """(the plan control, the projected end) as the record's merge computed them, or None."""
-    row: Mapping | None = record.extra.get(CONTROL) if record is not None else None
+    row: Mapping[str, Any] | None = record.extra.get(CONTROL) if record is not None else None
     if row is None:
         return None
     moves = tuple(Move(m["task_id"], m["department"], m["kind"], as_date(m.get("old")), as_date(m.get("new")),
                        m.get("days"), m["status"], tuple(m.get("change_ids", ())),
-                       tuple(Pushed(t, d, as_date(s)) for t, d, s in m.get("pushes", ())))
+                       tuple(Pushed(t, d, day) for t, d, s in m.get("pushes", ()) if (day := as_date(s))))
                   for m in row.get("moves", ()))
     bases = {t: BaselineDates(as_date(s), as_date(d)) for t, (s, d) in (row.get("baselines") or {}).items()}
     control = Control(bases, dict(row.get("slips", {})), moves, as_date(row.get("baseline_end")))
@@ -106,16 +108,17 @@ def recorded_control(record: "WeekRecord | None") -> tuple[Control, dt.date | No
 
 # --- the kick-off workbooks' milestones -------------------------------------------------------------
 
-def milestone_rows(subs: Iterable) -> list[dict]:
+def milestone_rows(subs: Iterable[Submission]) -> list[dict[str, Any]]:
     """The milestones table of every parsed kick-off workbook among `subs`, each row with its department."""
     rows = []
     for sub in subs:
-        if getattr(sub, "data", None) is not None and "kickoff" in sub.data.forms:
-            rows += [{**r.values, "department": sub.department or ""} for r in sub.data.rows("kickoff", "milestones")]
+        data = getattr(sub, "data", None)  # (a parsed submission has it)
+        if data is not None and "kickoff" in data.forms:
+            rows += [{**r.values, "department": sub.department or ""} for r in data.rows("kickoff", "milestones")]
     return rows
 
 
-def recorded_rows(record: "WeekRecord | None", key: str) -> list[dict] | None:
+def recorded_rows(record: WeekRecord | None, key: str) -> list[dict[str, Any]] | None:
     """A part of plain rows (MILESTONES, ESCALATIONS), or None when the record has none."""
     rows = record.extra.get(key) if record is not None else None
     return None if rows is None else [dict(r) for r in rows]
@@ -123,7 +126,7 @@ def recorded_rows(record: "WeekRecord | None", key: str) -> list[dict] | None:
 
 # --- submissions known only by their sidecars -----------------------------------------------------
 
-def sidecar_rows(ws: Workspace, db: "StateDB") -> list[dict]:
+def sidecar_rows(ws: Workspace, db: StateDB) -> list[dict[str, Any]]:
     """An accepted submission row for each department whose accepted/ workbook the database does not
     know (put there by hand or restored from a backup), as the brief lists submissions."""
     known = {s.department for s in db.submissions() if s.result == "accepted"}
@@ -131,7 +134,7 @@ def sidecar_rows(ws: Workspace, db: "StateDB") -> list[dict]:
              "result": "accepted"} for a in read_accepted(ws) if a.department not in known and a.received]
 
 
-def recorded_sidecars(record: "WeekRecord | None") -> list[dict] | None:
+def recorded_sidecars(record: WeekRecord | None) -> list[dict[str, Any]] | None:
     """The submission rows the merge added for accepted workbooks the database did not know, or None."""
     rows = record.extra.get(SIDECARS) if record is not None else None
     return None if rows is None else [dict(r) for r in rows]

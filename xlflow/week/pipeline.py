@@ -12,13 +12,17 @@ STALE_DAYS older): those are other merges' snapshots, read when a renderer needs
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Callable, Iterable
+from typing import Any
 
+from ..check.model import Submission
 from ..config import Workspace
 from ..features.control.moves import Control
 from ..features.control.requests import ChangeRequest
 from ..features.coordinator.week import escalation_rows, escalations_of, master_edits
+from ..features.scorecard.model import STALE_DAYS, Scorecard
+from ..plan.diff import PlanDiff
 from ..plan.lateness import late_submissions
 from ..plan.model import MasterPlan
 from ..store.records import SubmissionRecord
@@ -26,13 +30,12 @@ from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..workdays import week_of
 from . import codec, parts as weekparts, stored as weekrecord
-from .brief.model import STALE_DAYS, PlanVersion
-from ..plan.diff import PlanDiff
+from .brief.model import PlanVersion
 from .record import RecordParts
-from .state import Milestone, WeekState
+from .state import Milestone, Task, WeekState
 from .tasks import conflicts_of, department_weeks, items_of, problems_of, tasks_of
 
-Score = Callable[[dt.date], object]  # the scorecard as of a day (or None)
+Score = Callable[[dt.date], Scorecard | None]  # the scorecard as of a day
 
 
 def submitted(ws: Workspace, as_of: dt.date, db: StateDB) -> frozenset[str]:
@@ -67,7 +70,7 @@ def _current_versions(ws: Workspace, records: dict[str, list[SubmissionRecord]],
     return out
 
 
-def _milestones(rows: Iterable[dict]) -> tuple[Milestone, ...]:
+def _milestones(rows: Iterable[dict[str, Any]]) -> tuple[Milestone, ...]:
     def day(value: object) -> dt.date | None:
         if isinstance(value, dt.date):
             return value
@@ -110,7 +113,7 @@ def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts:
         control=parts.control)
 
 
-def merge_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list, changes: list[ChangeRequest],
+def merge_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission], changes: list[ChangeRequest],
                 control: Control) -> RecordParts:
     """The record's parts from what the merge computed: nothing is read again."""
     rows = weekrecord.from_plan(plan)
@@ -125,7 +128,7 @@ def merge_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list,
 
 
 def merge_week(ws: Workspace, db: StateDB, snapshot_id: int, current: Snapshot, parts: RecordParts,
-               scorecard: object | None) -> WeekState:
+               scorecard: Scorecard | None) -> WeekState:
     """The merge's week, stored whole as the record of the merge `snapshot_id` (without the task rows:
     they are the snapshot's, `current`), and returned without the plans it is compared with."""
     state = assemble(ws, db, current.as_of, current, parts, lambda _: scorecard)
@@ -140,7 +143,7 @@ def journal_mark(ws: Workspace, db: StateDB, day: dt.date) -> int:
     return sum(1 for s in db.submissions() if ws.local(s.received).date() <= day)
 
 
-def stored_week(body: dict) -> WeekState:
+def stored_week(body: dict[str, Any]) -> WeekState:
     """A version-2 record's week (week/stored.py: read), without its tasks (the snapshot's)."""
     state: WeekState = codec.decode(body["state"])
     return state
@@ -148,7 +151,7 @@ def stored_week(body: dict) -> WeekState:
 
 def with_history(db: StateDB, state: WeekState) -> WeekState:
     """The week with the plans it is compared with, each task with the baseline its merge knew."""
-    def plan_of(day: dt.date | None):
+    def plan_of(day: dt.date | None) -> tuple[Task, ...] | None:
         if day is None:
             return None
         if day == state.data_date:

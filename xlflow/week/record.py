@@ -9,18 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..config import Workspace
-from ..features.control.requests import ChangeRequest
-from ..features.control.moves import Control
-from ..spec.catalog import load_catalog
-from . import parts as weekparts, stored as weekrecord
-from ..features.control.baselines import Baselines
 from ..check.cache import SubmissionCache
-from ..store.snapshots import Snapshot
-from ..store.state import StateDB
+from ..config import Workspace
+from ..features.control.baselines import Baselines
+from ..features.control.moves import Control
 from ..features.control.register import change_register
+from ..features.control.requests import ChangeRequest
 from ..features.control.week import plan_control, snapshot_dates
 from ..features.coordinator.week import escalation_rows
+from ..spec.catalog import load_catalog
+from ..store.snapshots import Snapshot
+from ..store.state import StateDB
+from . import parts as weekparts, stored as weekrecord
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def open_issues(ws: Workspace, subs: list | None = None) -> list[dict]:
 
 
 def read_parts(ws: Workspace, db: StateDB, snapshot: Snapshot,
-               record: "weekrecord.WeekRecord | None | bool" = False) -> RecordParts:
+               record: weekrecord.WeekRecord | None | bool = False) -> RecordParts:
     """The version-1 record of the snapshot's merge (`record`, when the caller read it), every missing
     part recomputed (the one fallback)."""
     if record is False:

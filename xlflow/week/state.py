@@ -12,11 +12,18 @@ migration of the stored records (week/record.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
-from ..features.coordinator.week import Escalation
+from ..features.control.moves import Control, Move
+from ..features.control.requests import ChangeRequest
+from ..features.coordinator.table import MasterEdit
+from ..features.coordinator.week import Escalation as Escalation  # re-exported: part of the week's contract
+from ..features.scorecard.model import Scorecard
+from ..plan.lateness import LateSubmission
+from ..plan.model import RaciConflict
 from ..workdays import Week
+from .brief.model import PlanVersion
 
 
 @dataclass(frozen=True)
@@ -131,21 +138,21 @@ class WeekState:
     critical_path: tuple[str, ...] = ()  # task IDs, first to last
     projected_end: dt.date | None = None
     baseline_end: dt.date | None = None
-    versions: tuple = ()  # week.brief.model.PlanVersion (moves to the versions feature)
-    changes: tuple = ()  # features.control.requests.ChangeRequest: the register with its decisions as of the merge
-    moves: tuple = ()  # features.control.moves.Move: due/start moves against the baseline, approved or not
-    scorecard: object | None = None  # features.scorecard.model.Scorecard as of the brief's day
+    versions: tuple[PlanVersion, ...] = ()  # (moves to the versions feature)
+    changes: tuple[ChangeRequest, ...] = ()  # the register with its decisions as of the merge
+    moves: tuple[Move, ...] = ()  # due/start moves against the baseline, approved or not
+    scorecard: Scorecard | None = None  # as of the brief's day
     risks: tuple[Item, ...] = ()  # open issue-log rows
     actions: tuple[Item, ...] = ()  # action items of the meetings
     problems: tuple[LinkProblem, ...] = ()
-    raci_conflicts: tuple = ()  # plan.raci.RaciConflict
-    late_submissions: tuple = ()  # plan.lateness.LateSubmission
+    raci_conflicts: tuple[RaciConflict, ...] = ()
+    late_submissions: tuple[LateSubmission, ...] = ()
     escalations: tuple[Escalation, ...] = ()
-    master_edits: tuple = ()  # features.coordinator.table.MasterEdit: department cells changed in the master by hand
+    master_edits: tuple[MasterEdit, ...] = ()  # department cells changed in the master by hand
     quiet: bool = False  # no update and no merge this week
     older_tasks: tuple[Task, ...] | None = None  # the plan at least STALE_DAYS before data_date ("not updated")
     older_date: dt.date | None = None
-    control: object | None = None  # features.control.moves.Control: the plan against its baselines as the merge found it
+    control: Control | None = None  # the plan against its baselines as the merge found it
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.task_id == task_id), None)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from ..i18n import LANGS, Phrase, msg
 from ..store.db import Database, register
@@ -54,7 +55,7 @@ def _text(value: object) -> object:
     return value
 
 
-def from_plan(plan: "MasterPlan", extra: Mapping[str, list] | None = None) -> WeekRecord:
+def from_plan(plan: MasterPlan, extra: Mapping[str, list] | None = None) -> WeekRecord:
     """What the brief of the plan's week needs besides the tasks."""
     def rows(records: list) -> tuple[dict, ...]:
         return tuple({**r.values, "department": r.department, "overdue": r.overdue} for r in records)

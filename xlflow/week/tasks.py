@@ -6,8 +6,9 @@ builds a WeekState from bare values (tests, tools).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Iterable, Mapping
+from typing import Any
 
 from ..config import Workspace
 from ..features.control.moves import Control
@@ -29,7 +30,8 @@ def _ids(value: object) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return tuple(v.strip() for v in value.replace("，", ",").split(",") if v.strip())
-    return tuple(str(v.get("task_id", "")) if isinstance(v, dict) else str(v) for v in value)  # type: ignore[union-attr]
+    return tuple(str(v.get("task_id", "")) if isinstance(v, dict) else str(v)
+                 for v in (value if isinstance(value, (list, tuple)) else ()))
 
 
 def _day(value: object) -> dt.date | None:
@@ -38,7 +40,7 @@ def _day(value: object) -> dt.date | None:
 
 def task_of(row: object, control: Control | None = None) -> Task:
     """A SnapshotTask or a task mapping as the week's Task; its baseline and slip from `control`."""
-    get = row.get  # type: ignore[attr-defined]
+    get = row.get  # type: ignore[attr-defined]  # both have get()
     task_id = str(get("task_id") or "")
     base = control.baselines.get(task_id) if control is not None else None
     extra = {k: v for k, v in row.items() if k not in _OWN} if isinstance(row, Mapping) else {}
@@ -66,7 +68,7 @@ def _snapshot_task(t: SnapshotTask, control: Control | None) -> Task:
 
 
 def _fast_day(value: object) -> dt.date | None:
-    return value if value is None or type(value) is dt.date else _day(value)  # type: ignore[return-value]
+    return value if value is None or type(value) is dt.date else _day(value)
 
 
 def tasks_of(rows: Iterable[object] | None, control: Control | None = None) -> tuple[Task, ...] | None:
@@ -76,19 +78,19 @@ def tasks_of(rows: Iterable[object] | None, control: Control | None = None) -> t
     return tuple(_snapshot_task(r, control) if type(r) is SnapshotTask else task_of(r, control) for r in rows)
 
 
-def items_of(rows: Iterable[Mapping]) -> tuple[Item, ...]:
+def items_of(rows: Iterable[Mapping[str, Any]]) -> tuple[Item, ...]:
     """Issue-log or action-item rows, each with its "department" (and "overdue" when the merge judged it)."""
     return tuple(Item(str(r.get("department") or ""), {k: v for k, v in r.items() if k not in ("department", "overdue")},
                       bool(r.get("overdue"))) for r in rows)
 
 
-def item_row(item: Item) -> dict:
+def item_row(item: Item) -> dict[str, Any]:
     """An Item back as the row it was stored as (what the brief's rules read)."""
     return {**item.values, "department": item.department, "overdue": item.overdue}
 
 
-def problems_of(rows: Iterable[Mapping]) -> tuple[LinkProblem, ...]:
-    def detail(value: object) -> dict:
+def problems_of(rows: Iterable[Mapping[str, Any]]) -> tuple[LinkProblem, ...]:
+    def detail(value: object) -> dict[str, Any]:
         return dict(value) if isinstance(value, dict) else {"zh": str(value or ""), "en": str(value or "")}
 
     return tuple(LinkProblem(str(p.get("kind") or ""), str(p.get("department") or ""), str(p.get("task_id") or ""),
@@ -96,12 +98,12 @@ def problems_of(rows: Iterable[Mapping]) -> tuple[LinkProblem, ...]:
                  for p in rows)
 
 
-def conflicts_of(rows: Iterable[Mapping]) -> tuple[RaciConflict, ...]:
+def conflicts_of(rows: Iterable[Mapping[str, Any]]) -> tuple[RaciConflict, ...]:
     return tuple(RaciConflict(str(c.get("kind") or ""), str(c.get("item") or ""), tuple(c.get("departments") or ()),
                               tuple(c.get("sources") or ())) for c in rows)
 
 
-def received_at(row: Mapping) -> dt.datetime | None:
+def received_at(row: Mapping[str, Any]) -> dt.datetime | None:
     """A submission row's arrival as local wall time (naive)."""
     try:
         value = dt.datetime.fromisoformat(str(row.get("received") or ""))
@@ -114,7 +116,7 @@ def _percent(task: Task) -> float:
     return percent_value(task.status == "done", task.percent)
 
 
-def department_weeks(ws: Workspace, tasks: Iterable[Task], subs: Iterable[Mapping], week: Week, as_of: dt.date,
+def department_weeks(ws: Workspace, tasks: Iterable[Task], subs: Iterable[Mapping[str, Any]], week: Week, as_of: dt.date,
                      submitted: frozenset[str] | None = None,
                      versions: Mapping[str, int] | None = None) -> tuple[DepartmentWeek, ...]:
     """Each department's standing: its tasks (overdue judged on `as_of`), its newest accepted file up to

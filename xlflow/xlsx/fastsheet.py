@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import starmap
-from typing import Callable, Iterable
+from typing import Any, cast
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -52,16 +53,17 @@ FONT = {"font_name": "Microsoft YaHei", "font_size": 10}
 class Col:
     header: str
     width: float
-    get: Callable[[object], object]  # the item's raw value (a code, a date, an ID tuple...)
+    # Any: a table's items are of one type per table (tasks, links, scores...), not one for all Cols
+    get: Callable[[Any], object]  # the item's raw value (a code, a date, an ID tuple...)
     kind: str = "text"  # text | date | datetime | int | pct
-    show: Callable[[object], object] | None = None  # raw value -> what the cell shows (label, joined IDs)
+    show: Callable[[Any], object] | None = None  # raw value -> what the cell shows (label, joined IDs)
     key: str = ""  # what the column holds (a spec field key, "health"...): how writers find it, never by position
 
 
 class FastSheet(BulkRowsSheet):
     """A worksheet that also takes pre-rendered rows (see module doc); BulkRowsSheet writes them out."""
 
-    def bulk(self, first_row: int, cols: list[Col], items: Iterable[object], styles: "Styles",
+    def bulk(self, first_row: int, cols: list[Col], items: Iterable[Any], styles: Styles,
              first_col: int = 0) -> int:
         """Write one row per item from row `first_row` on; returns the number of rows written.
 
@@ -84,13 +86,13 @@ class FastSheet(BulkRowsSheet):
             tails = [_tails([d.get(get.key) for d in dicts] if type(get) is FieldValue else list(map(get, chunk)),
                             memo, render) for get, memo, render in plan]
             self._bulk.update(zip(range(first_row + start, first_row + start + len(chunk)),
-                                  starmap(row_xml, zip(rows, *tails))))
+                                  starmap(row_xml, zip(rows, *tails, strict=True)), strict=True))
         if items:
             self.extend_dimensions(first_row, first_col)
             self.extend_dimensions(first_row + len(items) - 1, first_col + len(cols) - 1)
         return len(items)
 
-    def _renderer(self, col: Col, styles: "Styles") -> Callable[[object, dict | None], str]:
+    def _renderer(self, col: Col, styles: Styles) -> Callable[[object, dict | None], str]:
         """raw value -> cell tail (EMPTY_TAIL for an empty cell), remembered in `memo` (see _tails)."""
         show, number_xf = col.show, styles.xf_for_kind(col.kind)
         text_xf, quote_xf = styles.xf("text"), styles.xf("text_quote")
@@ -110,12 +112,13 @@ class FastSheet(BulkRowsSheet):
             kind = type(value)
             if value is None or value == "":
                 return EMPTY_TAIL
+            # type(value) is X, not isinstance: exact types first, the fast path (casts: mypy does not narrow on it)
             if kind is str:
-                return text(value, text_xf)
+                return text(cast(str, value), text_xf)
             if kind is dt.date:
-                return f'" s="{date_xf}"><v>{_serial_day(value)}</v></c>'
+                return f'" s="{date_xf}"><v>{_serial_day(cast(dt.date, value))}</v></c>'
             if kind is bool:
-                return f'" t="b"><v>{int(value)}</v></c>'
+                return f'" t="b"><v>{int(cast(bool, value))}</v></c>'
             if isinstance(value, dt.datetime):
                 local = value.astimezone().replace(tzinfo=None) if value.tzinfo else value
                 serial = _serial_day(local) + (local.hour * 3600 + local.minute * 60 + local.second) / 86400
@@ -205,7 +208,7 @@ class Styles:
 _is_bool = bool.__instancecheck__  # a C-level isinstance(v, bool) for map()
 
 
-def _tails(values: list, memo: dict, render) -> list[str]:
+def _tails(values: list, memo: dict, render: Callable[[object, dict | None], str]) -> list[str]:
     """One column of a chunk: each value's cell tail, from the memo where it was rendered before.
 
     Numbers are remembered too (1 and 1.0 make the same cell) except in a chunk that holds a
@@ -213,14 +216,14 @@ def _tails(values: list, memo: dict, render) -> list[str]:
     if any(map(_is_bool, values)):
         return [render(v, None) for v in values]
     try:
-        tails = list(map(memo.get, values))
+        tails: list[str | None] = list(map(memo.get, values))
     except TypeError:  # an unhashable value (a list): render every cell, remember none
         return [render(v, None) for v in values]
     if None in tails:  # first sightings
         for i, tail in enumerate(tails):
             if tail is None:
                 tails[i] = render(values[i], memo)
-    return tails
+    return cast(list[str], tails)  # every None was rendered above
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -241,8 +244,8 @@ class FieldValue:
     def __init__(self, key: str) -> None:
         self.key = key
 
-    def __call__(self, item: object) -> object:
-        return item.values.get(self.key)  # type: ignore[attr-defined]
+    def __call__(self, item: Any) -> object:  # Any: a row with `values` (a plan task)
+        return item.values.get(self.key)
 
 
 def as_text(value: object) -> str | None:

@@ -144,7 +144,7 @@ def _findings_sheet(wb, file_name: str, report: Report, lang: str) -> None:
     _text(ws.cell(3, 1), msg("feedback-note", lang)).font = Font(italic=True, color="7F7F7F")
     columns = ("severity", "sheet", "cell", "field", "value", "message", "code")
     widths = (8, 16, 10, 16, 24, 80, 18)
-    for col, (key, width) in enumerate(zip(columns, widths), start=1):
+    for col, (key, width) in enumerate(zip(columns, widths, strict=True), start=1):
         head = _text(ws.cell(5, col), msg(f"feedback-col-{key}", lang))
         head.font, head.fill = Font(bold=True), HEADER_FILL
         ws.column_dimensions[head.column_letter].width = width

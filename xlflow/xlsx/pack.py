@@ -98,6 +98,6 @@ class ParallelZip:
                               len(central), offset, 0))
 
 
-class FastWorkbook(packed_workbook(ParallelZip)):
+class FastWorkbook(packed_workbook(ParallelZip)):  # type: ignore[misc]  # a base class made at run time
     """An xlsxwriter Workbook whose shared strings are written in one pass and whose parts are
     zipped by ParallelZip (private.packed_workbook: scoped to this class, nothing is patched)."""

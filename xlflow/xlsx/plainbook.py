@@ -8,9 +8,9 @@ carry a fill colour with `Fill(value, "#RRGGBB")`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from .book import new_workbook
 from .read import read_workbook
@@ -89,6 +89,9 @@ def _width(table: Table, col: int) -> int:
     return max(8, min(MAX_WIDTH, longest + 2))
 
 
+_FILL_FORMATS: dict[str, dict[str, object]] = {"date": {"num_format": "yyyy-mm-dd"}, "num": {}, "text": {"text_wrap": True}}
+
+
 def _write(wb, sheet, row: int, col: int, value: object, styles: dict, fills: dict) -> None:
     kind = "text"
     if isinstance(value, Fill):
@@ -96,8 +99,7 @@ def _write(wb, sheet, row: int, col: int, value: object, styles: dict, fills: di
         kind = "date" if isinstance(value, dt.date) else "num" if isinstance(value, (int, float)) else "text"
         key = (kind, colour)
         if key not in fills:
-            base = {"date": {"num_format": "yyyy-mm-dd"}, "num": {}, "text": {"text_wrap": True}}[kind]
-            fills[key] = wb.add_format({**base, "bg_color": colour, "valign": "top"})
+            fills[key] = wb.add_format({**_FILL_FORMATS[kind], "bg_color": colour, "valign": "top"})
         style = fills[key]
     else:
         style = None

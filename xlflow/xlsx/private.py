@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import inspect
 import types
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 import xlsxwriter
 import xlsxwriter.workbook

@@ -24,9 +24,9 @@ import posixpath
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection
 
 import openpyxl
 import openpyxl.utils.datetime
@@ -37,22 +37,22 @@ from openpyxl.utils.escape import unescape
 from ..errors import UnreadableWorkbook
 from ..spec import layout
 from .package import MAX_FILE_BYTES, check_package, sniff
-from .sheet import (  # noqa: F401 - the reader's public face: callers take cells and addresses from here
-    MAX_COLS,
-    MAX_ROWS,
-    WHOLE_PARSE_BYTES,
-    Cell,
-    Sheet,
+from .sheet import (  # the reader's public face (`X as X`: re-exported): callers take cells and addresses here
+    MAX_COLS as MAX_COLS,
+    MAX_ROWS as MAX_ROWS,
+    WHOLE_PARSE_BYTES as WHOLE_PARSE_BYTES,
+    Cell as Cell,
+    Sheet as Sheet,
     _all,
     _first,
     _local,
     _read_sheet,
     _Styles,
     _text_of,
-    cell_ref,
-    col_letter,
-    label_key,
-    parse_ref,
+    cell_ref as cell_ref,
+    col_letter as col_letter,
+    label_key as label_key,
+    parse_ref as parse_ref,
 )
 
 # defusedxml is a hard dependency; openpyxl only uses it when it is importable and not switched off.
@@ -161,7 +161,7 @@ def _parse(data: bytes, path: Path, only: Collection[str] | None = None) -> RawW
         strings = _shared_strings(parts, rels)
         styles = _styles(parts, rels)
         listed = [(el.get("name") or "", el.get("state") or "visible", el.get(_R_ID)) for el in _all(book, "sheet")]
-        sheets = []
+        sheets: list[Sheet] = []
         for title, state, rid in listed:
             if title in SKIPPED_SHEETS or len(sheets) >= MAX_SHEETS or (only is not None and title not in only):
                 continue
@@ -207,7 +207,7 @@ class _Parts:
         """Relationship id -> (type, target part name) for `part`."""
         folder, _, base = part.rpartition("/")
         data = self.raw(f"{folder}/_rels/{base}.rels")
-        out = {}
+        out: dict[str, tuple[str, str]] = {}
         if data is None:
             return out
         for el in ET.fromstring(data):

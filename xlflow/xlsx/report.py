@@ -47,7 +47,8 @@ class TableSheet:
 
 class _Formats:
     def __init__(self, wb) -> None:
-        self.wb, self.cache = wb, {}
+        self.wb = wb
+        self.cache: dict[tuple[str, bool, str | None], object] = {}  # (kind, wrap, fill) -> format
         self.title = wb.add_format({**FONT, "bold": True, "font_size": 14, "font_color": "#1F3864"})
         self.subtitle = wb.add_format({**FONT, "font_color": "#404040"})
         self.header = wb.add_format({**FONT, "bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
@@ -76,7 +77,7 @@ def _lines(text: str, width: float) -> int:
 
 
 def _height(columns: tuple[Column, ...], values: tuple) -> float | None:
-    lines = max((_lines(str(v), c.width) for c, v in zip(columns, values) if c.wrap and isinstance(v, str)),
+    lines = max((_lines(str(v), c.width) for c, v in zip(columns, values, strict=True) if c.wrap and isinstance(v, str)),
                 default=1)
     return 15.0 * lines if lines > 1 else None
 

@@ -184,10 +184,10 @@ def _rows(raw: bytes):
     large ones incrementally so memory stays bounded."""
     if len(raw) <= WHOLE_PARSE_BYTES:
         root = ET.fromstring(raw)
-        ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-        yield from ((el, ns) for el in root.iter(ns + "row"))
+        prefix = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        yield from ((el, prefix) for el in root.iter(prefix + "row"))
         return
-    ns = None
+    ns: str | None = None
     for _event, el in ET.iterparse(io.BytesIO(raw), events=("end",)):
         if ns is None:
             ns = el.tag[: el.tag.index("}") + 1] if el.tag.startswith("{") else ""
@@ -284,8 +284,8 @@ def _merges(raw: bytes) -> tuple[tuple[int, int, int, int], ...]:
     if first < 0:
         return ()
     for m in _MERGE_RE.finditer(raw, max(first - 64, 0)):
-        first, _, last = m.group(1).decode().partition(":")
-        a, b = parse_ref(first), parse_ref(last or first)
+        top, _, bottom = m.group(1).decode().partition(":")
+        a, b = parse_ref(top), parse_ref(bottom or top)
         if a and b:
             out.append((min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])))
         if len(out) >= MAX_MERGES:

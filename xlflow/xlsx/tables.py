@@ -9,9 +9,9 @@ of seconds). Callers hand in plain rows and a type per column; nothing here know
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import itemgetter
 from pathlib import Path
-from typing import Sequence
 
 from .book import SAFE_OPTIONS
 from .fastsheet import FONT, Col, FastSheet, Styles
@@ -42,11 +42,11 @@ def write_tables(path: Path, tables: dict[str, tuple[Sequence[str], Sequence[str
     styles = _TableStyles(book)
     for name, (columns, kinds, rows) in tables.items():
         sheet = book.add_worksheet(name[:31], worksheet_class=FastSheet)
-        for c, (column, kind) in enumerate(zip(columns, kinds)):
+        for c, (column, kind) in enumerate(zip(columns, kinds, strict=True)):
             sheet.write_string(0, c, column)
             sheet.set_column(c, c, _WIDTH.get(kind, 18))
         cols = [Col(column, _WIDTH.get(kind, 18), itemgetter(i), _KIND[kind]) for i, (column, kind)
-                in enumerate(zip(columns, kinds))]
+                in enumerate(zip(columns, kinds, strict=True))]
         sheet.bulk(1, cols, rows, styles)
         options = {"name": name, "style": "Table Style Light 9", "columns": [{"header": c} for c in columns]}
         if rows:

@@ -53,7 +53,7 @@ def contain(proc: subprocess.Popen, memory: int) -> int | None:
     info.BasicLimitInformation.LimitFlags = LIMIT_PROCESS_MEMORY | LIMIT_KILL_ON_JOB_CLOSE
     info.ProcessMemoryLimit = memory
     if not (k32.SetInformationJobObject(job, EXTENDED_LIMIT_INFORMATION, ctypes.byref(info), ctypes.sizeof(info))
-            and k32.AssignProcessToJobObject(job, int(proc._handle))):  # noqa: SLF001 - the Win32 process handle
+            and k32.AssignProcessToJobObject(job, int(proc._handle))):  # type: ignore[attr-defined]  # the Win32 process handle: typeshed has it on win32 only
         k32.CloseHandle(job)
         return None
     return job

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .baselines import BACKFILL, Baselines
 from ...store.state import StateDB
+from .baselines import BACKFILL, Baselines
 
 
 def backfill(db: StateDB) -> int:
@@ -18,7 +18,7 @@ def backfill(db: StateDB) -> int:
     count = 0
     for as_of, tasks in db.snapshots_between(dt.date.min, dt.date.max):
         set_at = dt.datetime.combine(as_of, dt.time()).astimezone()
-        by_dept: dict[str, dict[str, dict]] = {}
+        by_dept: dict[str, dict[str, dict[str, object]]] = {}
         for t in tasks:
             by_dept.setdefault(t.department, {})[t.task_id] = {"start": t.start, "due": t.due, "owner": t.owner}
         for dept, rows in by_dept.items():

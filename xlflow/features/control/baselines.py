@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping
 
 from ...errors import UsageError
-from ...workdays import as_date
 from ...store.db import Database, register
+from ...workdays import as_date
 
 ACCEPTED = "accepted"  # the task as first accepted at intake (or by revert / accept)
 BACKFILL = "backfill"  # taken from the version history of a workspace older than baselines
@@ -81,7 +81,7 @@ class Baseline:
         return self.name == TASKS and self.reason not in (ACCEPTED, BACKFILL)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Baseline":
+    def from_row(cls, row: sqlite3.Row) -> Baseline:
         at = dt.datetime.fromisoformat(row["set_at"])
         return cls(row["task_id"], row["department"], as_date(row["start"]), as_date(row["due"]), row["owner"],
                    row["reason"], at if at.tzinfo else at.astimezone(), row["name"])  # comparable: always aware
@@ -166,7 +166,7 @@ class Baselines:
 
         def day(text: str | None) -> dt.date | None:
             found = days.get(text, days)
-            return found if found is not days else days.setdefault(text, as_date(text))  # type: ignore[return-value]
+            return found if found is not days else days.setdefault(text, as_date(text))  # type: ignore[return-value]  # `days` is the miss marker
 
         def moment(text: str) -> dt.datetime:
             found = moments.get(text)

@@ -8,11 +8,10 @@ master's Changes sheet. Moves only the new revision would cover stay flagged unt
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 from ...store.db import Database, now_iso, register
 from ...workdays import as_date

@@ -2,7 +2,7 @@
 tasks it affects and the dates it proposes, and who decides. Pure: the register comes in as values."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ...config import Workspace
 from ...i18n import msg

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from ...config import Workspace
 from ...i18n import msg
-from .moves import APPROVED, PENDING, UNAPPROVED, Control, Move
-from ...workdays import WorkCalendar, day_text
 from ...output.brief.limits import SECTION_LIMIT
+from ...workdays import WorkCalendar, day_text
+from .moves import APPROVED, PENDING, UNAPPROVED, Control, Move
 
 
 @dataclass(frozen=True)

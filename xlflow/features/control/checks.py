@@ -5,8 +5,8 @@ the date is dropped, so an approval cannot make it a baseline). Each finding sta
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 from ...check.model import Submission
 from ...i18n import msg

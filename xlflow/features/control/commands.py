@@ -5,16 +5,16 @@ snapshots, for a workspace whose history predates baselines. Named baselines for
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
 from ...check.model import Submission
 from ...config import Workspace
 from ...errors import UsageError
 from ...plan.guard import task_values
 from ...plan.model import Task
-from .baselines import Baseline, Baselines, NamedBaseline, TaskBaselines
 from ...store.state import StateDB
 from .backfill import backfill
+from .baselines import Baseline, Baselines, NamedBaseline, TaskBaselines
 
 
 def record_version(ws: Workspace, db: StateDB, department: str, sub: Submission,
@@ -32,7 +32,7 @@ def record_plan(db: StateDB, tasks: Iterable[Task], base: TaskBaselines | None =
     backfill(db)
     store = Baselines(db)
     known = base.known if base is not None else store.known()
-    by_dept: dict[tuple[str, dt.datetime], dict[str, dict]] = {}
+    by_dept: dict[tuple[str, dt.datetime], dict[str, dict[str, object]]] = {}
     for t in tasks:
         if t.task_id in known:
             continue

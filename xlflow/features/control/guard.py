@@ -7,13 +7,13 @@ of a department without any plan yet cannot be checked and is not reported. Pure
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from ...check.model import Submission
 from ...findings import WARNING, Finding
+from ...plan.guard import task_values
 from ...spec.catalog import load_catalog
 from .requests import AFFECTED, DECISIONS, FORM, REQUESTS, key, requests_of
-from ...plan.guard import task_values
 
 # (table, column of the task IDs, column of the change ID) of the change-request form
 _WHERE = ((REQUESTS, "tasks_affected", "change_id"), (AFFECTED, "task_id", "change_ref"))

@@ -6,21 +6,22 @@ xlflow/week/control.py; its names are kept here for the service layer's callers.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
-from ...check.model import Submission
+from ...check.model import Submission, ids_of
 from ...config import Workspace
 from ...errors import XlflowError
 from ...findings import WARNING, Finding
 from ...i18n import msg
 from ...output.mail import compose, deliver
 from ...output.signature import greeting, signature
-from .moves import DATES, DUE, UNAPPROVED, Pushed, TaskDates, classify_change, pushed_successors, successor_index
 from ...plan.diff import PlanDiff
 from ...plan.guard import task_values, workbook_lang
 from ...spec.catalog import load_catalog
+from ...store.state import StateDB
+from ...workdays import as_date, day_text
+from .moves import DATES, DUE, UNAPPROVED, Pushed, TaskDates, classify_change, pushed_successors, successor_index
 from .week import apply_approvals, change_requests, plan_control, plan_dates, snapshot_dates
-from ...workdays import day_text
 
 __all__ = ["apply_approvals", "change_requests", "intake_control", "plan_control", "plan_dates", "project_dates",
            "snapshot_dates"]
@@ -47,7 +48,8 @@ def intake_control(ws: Workspace, db: StateDB, department: str, sub: Submission,
     for c in diff.changes:
         if c.field not in DATES:
             continue
-        status, ids = classify_change(c.task_id, c.field, c.new, current.get(c.task_id), requests)
+        old, new = as_date(c.old), as_date(c.new)  # a date field's values
+        status, ids = classify_change(c.task_id, c.field, new, current.get(c.task_id), requests)
         row = rows.get(c.task_id)
         if status == UNAPPROVED:
             wl = workbook_lang(sheet or "", lang)
@@ -58,9 +60,9 @@ def intake_control(ws: Workspace, db: StateDB, department: str, sub: Submission,
                                    "change_sheet": change_sheet(wl)}))
         if c.field == DUE and c.days and c.days > 0:
             moved = by_id.get(c.task_id)
-            pushed = pushed_successors(moved, c.new, successors) if moved is not None else ()
+            pushed = pushed_successors(moved, new, successors) if moved is not None else ()
             if pushed:
-                _mail_pushed(ws, department, c.task_id, c.old, c.new, c.days, status, ids, pushed)
+                _mail_pushed(ws, department, c.task_id, old, new, c.days, status, ids, pushed)
     return out
 
 
@@ -69,8 +71,8 @@ def project_dates(subs: Iterable[Submission]) -> list[TaskDates]:
     out = []
     for sub in subs:
         for tid, v in task_values(sub).items():
-            out.append(TaskDates(tid, sub.department or "", v.get("start"), v.get("due"),
-                                 tuple(v.get("predecessors") or ())))
+            out.append(TaskDates(tid, sub.department or "", as_date(v.get("start")), as_date(v.get("due")),
+                                 ids_of(v.get("predecessors"))))
     return out
 
 

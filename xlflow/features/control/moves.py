@@ -10,8 +10,9 @@ come in as values, with the working-day calendar.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol, Sequence
+from typing import Protocol
 
 from ...workdays import WorkCalendar
 
@@ -21,23 +22,35 @@ START, DUE, ADDED, REMOVED = "start", "due", "added", "removed"
 DATES = (START, DUE)
 
 
-class BaselineLike(Protocol):
-    task_id: str
-    department: str
-    start: dt.date | None
-    due: dt.date | None
-    reason: str
-    set_at: dt.datetime
+class DatesLike(Protocol):  # read-only members (properties): frozen dataclasses have them
+    @property
+    def start(self) -> dt.date | None: ...
+    @property
+    def due(self) -> dt.date | None: ...
 
+
+class BaselineLike(DatesLike, Protocol):
+    @property
+    def task_id(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def set_at(self) -> dt.datetime: ...
     @property
     def from_change(self) -> bool: ...  # re-baselined by an approved change request (`reason` is its ID)
 
 
 class RequestLike(Protocol):
-    change_id: str
-    status: str
-    tasks: Sequence[str]
-    proposed: Mapping[str, tuple[dt.date | None, dt.date | None]]
+    @property
+    def change_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def tasks(self) -> Sequence[str]: ...
+    @property
+    def proposed(self) -> Mapping[str, tuple[dt.date | None, dt.date | None]]: ...
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,7 @@ class Move:
 class Control:
     """The plan against its baselines: per task its baseline dates and slip, the classified moves."""
 
-    baselines: Mapping[str, BaselineLike] = field(default_factory=dict)
+    baselines: Mapping[str, DatesLike] = field(default_factory=dict)  # a stored week's: its dates only
     slips: Mapping[str, int] = field(default_factory=dict)  # task ID -> working days due is after baseline due
     moves: tuple[Move, ...] = ()
     baseline_end: dt.date | None = None
@@ -150,8 +163,8 @@ def control(tasks: Sequence[TaskDates], first: Mapping[str, BaselineLike], curre
     """The plan (`tasks`) against the first and current baselines of its tasks. Removed tasks are
     looked for only in `departments` (those whose plan is in; default: the tasks' departments)."""
     by_id = {t.task_id: t for t in tasks}
-    slips = {t.task_id: calendar.between(current[t.task_id].due, t.due) for t in tasks
-             if t.task_id in current and current[t.task_id].due and t.due}
+    slips = {t.task_id: calendar.between(base_due, t.due) for t in tasks
+             if t.task_id in current and (base_due := current[t.task_id].due) and t.due}
     moves = []
     opened = _first_versions(first.values())
     successors = successor_index(tasks)
@@ -175,7 +188,7 @@ def control(tasks: Sequence[TaskDates], first: Mapping[str, BaselineLike], curre
         if task_id not in by_id and base.department in present:
             status, ids = classify(task_id, REMOVED, None, requests)
             moves.append(Move(task_id, base.department, REMOVED, base.due, None, None, status, ids))
-    ends = [current[t].due for t in by_id if t in current and current[t].due]
+    ends = [due for t in by_id if t in current and (due := current[t].due)]
     order = {c: i for i, c in enumerate(CLASSES)}
     moves.sort(key=lambda m: order[m.status])  # stable: plan order within a class
     return Control({k: current[k] for k in by_id if k in current}, slips, tuple(moves), max(ends, default=None))

@@ -5,19 +5,27 @@ the parse cache), with the decision that counts (features/control/requests.py sa
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
+from ...check.cache import SubmissionCache
 from ...check.model import Submission
 from ...config import Workspace
-from .bindings import bind, revisions
-from .checks import check_requests, task_owners
-from .requests import (ChangeRequest, key, lead_decisions, master_decisions, per_department, register, requests_of,
-                       unknown_decisions)
 from ...spec.catalog import load_catalog
 from ...store.accepted import read_accepted
-from ...check.cache import SubmissionCache
-from ..coordinator.table import CoordinatorLayer
 from ...store.state import StateDB
+from ..coordinator.table import CoordinatorLayer
+from .bindings import bind, revisions
+from .checks import check_requests, task_owners
+from .requests import (
+    ChangeRequest,
+    key,
+    lead_decisions,
+    master_decisions,
+    per_department,
+    register,
+    requests_of,
+    unknown_decisions,
+)
 
 CHANGES_SHEET = "changes"  # the master sheet (and coordinator-layer sheet key) of the change register
 
@@ -60,7 +68,7 @@ def coordinator_values(db: StateDB | None) -> Mapping[str, Mapping[str, str]]:
         return {}
     layer = CoordinatorLayer(db)
     values = layer.values(CHANGES_SHEET)
-    read_on = {}
+    read_on: dict[str, tuple[str, str]] = {}  # row key -> (decision, the day it was read)
     for v in layer.history(CHANGES_SHEET):  # oldest first: the day the current decision was read
         if v.column == "decision" and read_on.get(v.row_key, ("", ""))[0] != v.value:
             read_on[v.row_key] = (v.value, v.recorded[:10])

@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping
 
 from ...check.model import Row, Submission
 from ...i18n import msg
@@ -62,7 +62,7 @@ class ChangeRequest:
         """The request's ID as the register shows it (unique across departments)."""
         return self.row_key or self.change_id
 
-    def flagged(self, key: str, **params: object) -> "ChangeRequest":
+    def flagged(self, key: str, **params: object) -> ChangeRequest:
         found = (key, tuple(sorted((k, str(v)) for k, v in params.items())))
         return self if found in self.checks else replace(self, checks=(*self.checks, found))
 
@@ -100,10 +100,10 @@ def requests_of(sub: Submission) -> list[ChangeRequest]:
             continue
         cid = key(v["change_id"])
         dates = proposed.get(cid, {})
-        tasks = tuple(dict.fromkeys([*(v.get("tasks_affected") or ()), *dates]))
+        tasks = tuple(dict.fromkeys([*row.ids("tasks_affected"), *dates]))
         out.append(ChangeRequest(
             change_id=str(v["change_id"]).strip(), department=sub.department,
-            date=v.get("date") if isinstance(v.get("date"), dt.date) else None,
+            date=row.day("date"),
             change_type=_text(v.get("change_type")), content=_text(v.get("content")), reason=_text(v.get("reason")),
             impact=_text(v.get("impact")), tasks=tasks, proposed=dict(dates),
             lead_assessment=_text(v.get("lead_assessment"))))
@@ -114,8 +114,8 @@ def _proposed(rows: Iterable[Row]) -> dict[str, dict[str, tuple[dt.date | None, 
     """change ID -> task ID -> (proposed start, proposed due); a later row fills what an earlier left blank."""
     out: dict[str, dict[str, tuple[dt.date | None, dt.date | None]]] = {}
     for row in rows:
-        cid, start, due = row.values.get("change_ref"), row.values.get("proposed_start"), row.values.get("proposed_due")
-        for tid in row.values.get("task_id") or ():
+        cid, start, due = row.values.get("change_ref"), row.day("proposed_start"), row.day("proposed_due")
+        for tid in row.ids("task_id"):
             mine = out.setdefault(key(cid), {})
             old_start, old_due = mine.get(tid, (None, None))
             mine[tid] = (start or old_start, due or old_due)
@@ -137,7 +137,7 @@ def lead_decisions(sub: Submission | None) -> dict[str, Decision]:
     for row in sub.data.rows(FORM, DECISIONS):
         v = row.values
         if v.get("change_ref") and v.get("decision"):
-            on = v.get("decided_on") if isinstance(v.get("decided_on"), dt.date) else received
+            on = row.day("decided_on") or received
             out[key(v["change_ref"])] = Decision(str(v["change_ref"]), str(v["decision"]), _text(v.get("decided_by")),
                                                 on, LEAD, _text(v.get("comment")))
     return out

@@ -4,9 +4,11 @@ approved, pending or unapproved (features/control/moves.py), unapproved first.
 """
 from __future__ import annotations
 
-from .moves import ADDED, APPROVED, PENDING, REMOVED, UNAPPROVED, Control, Move
-from ...xlsx.fastsheet import Col, as_date, as_text
 from ...output.master.core import HEADER_ROW, MasterWriter, column
+from ...plan.model import Task
+from ...xlsx.fastsheet import Col, as_date, as_text
+from .baselines import Baseline
+from .moves import ADDED, APPROVED, PENDING, REMOVED, UNAPPROVED, Control, DatesLike, Move
 
 COLOURS = {UNAPPROVED: "#FFC7CE", PENDING: "#FFEB9C", APPROVED: "#C6EFCE"}
 
@@ -19,7 +21,7 @@ def baseline_cols(w: MasterWriter) -> list[Col]:
     """Master WBS columns: the task's current baseline and its due date's slip against it."""
     c = _control(w)
 
-    def base(task, kind: str):
+    def base(task: Task, kind: str) -> object:
         found = c.baselines.get(task.task_id)
         return getattr(found, kind) if found else None
 
@@ -30,11 +32,11 @@ def baseline_cols(w: MasterWriter) -> list[Col]:
                 key="baseline_reason")]
 
 
-def reason(w: MasterWriter, base) -> str | None:
+def reason(w: MasterWriter, base: DatesLike | None) -> str | None:
     """Where a baseline comes from: the change request's ID, else "as first accepted"."""
     if base is None:
         return None
-    return base.reason if base.from_change else w.t("master-baseline-first")
+    return base.reason if isinstance(base, Baseline) and base.from_change else w.t("master-baseline-first")
 
 
 def move_cols(w: MasterWriter) -> list[Col]:

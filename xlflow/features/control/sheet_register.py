@@ -4,13 +4,13 @@ coordinator's "decisions needed". Labels of the request's own columns come from 
 coordinator's columns (decision, decided by/on, comment…: master.toml) follow, read back by the merge."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
-from typing import Callable
 
-from .requests import LEAD, MASTER, ChangeRequest, proposed_summary
-from ...xlsx.fastsheet import Col, as_date, as_text
 from ...output.master.core import HEADER_ROW, MasterWriter, column
+from ...xlsx.fastsheet import Col, as_date, as_text
 from ..coordinator.columns import coordinator_cols, mark_coordinator
+from .requests import LEAD, MASTER, ChangeRequest, proposed_summary
 
 
 def decided_by(w: MasterWriter, req: ChangeRequest) -> str | None:

@@ -6,19 +6,19 @@ Intake's side (a warning at the cell, the mail to a pushed department) is featur
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ...check.model import Submission
 from ...config import Workspace
-from .requests import ChangeRequest
-from .moves import APPROVED, Control, TaskDates, control
 from ...plan.model import MasterPlan
-from .baselines import Baseline, Baselines, TaskBaselines
 from ...store.snapshots import SnapshotTask
 from ...store.state import StateDB
 from ...workdays import WorkCalendar
 from .backfill import backfill
+from .baselines import Baseline, Baselines, TaskBaselines
+from .moves import APPROVED, Control, TaskDates, control
 from .register import change_register
+from .requests import ChangeRequest
 
 
 def change_requests(ws: Workspace, db: StateDB, submissions: Iterable[Submission] | None = None) -> list[ChangeRequest]:
@@ -27,7 +27,7 @@ def change_requests(ws: Workspace, db: StateDB, submissions: Iterable[Submission
     return list(change_register(ws, db, submissions=submissions))
 
 
-def apply_approvals(db: StateDB, requests: Iterable, tasks: dict[str, TaskDates],
+def apply_approvals(db: StateDB, requests: Iterable[ChangeRequest], tasks: dict[str, TaskDates],
                     now: dt.datetime | None = None, rows: TaskBaselines | None = None) -> dict[str, Baseline]:
     """Each approved request re-baselines the tasks it names, once: the proposed dates (else the task's
     dates in the plan now) become the baseline, the request's ID its reason. A task whose dates would
@@ -78,7 +78,7 @@ def moment_of(as_of: dt.date | None) -> dt.datetime:
 
 
 def plan_dates(plan: MasterPlan) -> list[TaskDates]:
-    return [TaskDates(t.task_id, t.department, t.start, t.due, tuple(t.values.get("predecessors") or ()))
+    return [TaskDates(t.task_id, t.department, t.start, t.due, t.predecessor_ids)
             for t in plan.tasks]
 
 

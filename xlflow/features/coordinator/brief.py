@@ -18,7 +18,7 @@ def edit_lines(edits: list[MasterEdit], lang: str, catalog: Catalog | None = Non
         f = fields.get(e.field.split(":")[0])
         enum = catalog.enum_of(f) if f is not None else None
         code = enum.lookup(text) if enum is not None and text else None
-        return enum.label_of(code, lang) if code else (text or "—")
+        return enum.label_of(code, lang) if enum is not None and code else (text or "—")
 
     return [msg("coord-edit", lang, task=e.task_id, department=e.department,
                 field=fields[e.field.split(":")[0]].label(lang) if e.field.split(":")[0] in fields else e.field,

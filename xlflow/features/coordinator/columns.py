@@ -14,12 +14,12 @@ whose row is gone.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
+from ...output.master.core import MasterWriter
 from ...spec.catalog import Field
 from ...spec.fields import field_type
 from ...xlsx.fastsheet import Col, FastSheet, as_text
-from ...output.master.core import MasterWriter
 
 COORD_PREFIX = "coordinator:"  # a coordinator column's Col.key: "coordinator:comment", "coordinator:+PMO跟进"
 COORD_FILL = "#FFF2CC"
@@ -46,7 +46,8 @@ def coordinator_cols(w: MasterWriter, sheet_id: str, row_key: Callable[[object],
     return cols
 
 
-def _getter(values: dict[str, dict[str, str]], row_key: Callable[[object], str], column: str):
+def _getter(values: dict[str, dict[str, str]], row_key: Callable[[object], str], column: str,
+            ) -> Callable[[object], str | None]:
     return lambda item: values.get(row_key(item), {}).get(column)
 
 
@@ -87,7 +88,7 @@ def mark_coordinator(w: MasterWriter, sheet: FastSheet, cols: list[Col], first: 
             w.check(sheet.data_validation(first, i, last, i, rule), "coordinator validation")
 
 
-def _validation(w: MasterWriter, f: Field) -> dict | None:
+def _validation(w: MasterWriter, f: Field) -> dict[str, object] | None:
     common = {"error_type": "warning", "input_title": f.label(w.lang)[:32], "input_message": f.hint(w.lang)[:255]}
     if f.choices:
         return {"validate": "list", "source": w.catalog.enums[f.choices].labels(w.lang), **common}

@@ -11,16 +11,15 @@ from __future__ import annotations
 import datetime as dt
 
 from ...config import Workspace
-from ...plan.model import MasterPlan
+from ...plan.model import MasterPlan, Task
 from ...spec.catalog import Catalog, Field, load_catalog
 from ...spec.fields import field_type
-from .table import CoordinatorLayer, MasterEdit
 from ...store.state import StateDB
 from ...xlsx.read import label_key
-from .brief import edit_lines
-from .week import master_edits as week_master_edits
-from .readback import ReadBack
 from .masterread import MasterTable, cell_text
+from .readback import ReadBack
+from .table import CoordinatorLayer, MasterEdit
+from .week import master_edits as week_master_edits
 
 EDIT_SHEETS = ("wbs", "delays")
 SKIPPED = frozenset({"task_id"})  # the row key itself: a changed ID is a different row
@@ -67,7 +66,7 @@ def _header_of(table: MasterTable, f: Field, by_label: dict[str, Field]) -> str 
     return next((h for h in table.headers if by_label.get(label_key(h)) is f), None)
 
 
-def _edit(task_id: str, f: Field, master: str, written: str, tasks: dict, catalog: Catalog,
+def _edit(task_id: str, f: Field, master: str, written: str, tasks: dict[str, Task], catalog: Catalog,
           lang: str) -> MasterEdit | None:
     if _same(master, written, f, catalog):
         return None

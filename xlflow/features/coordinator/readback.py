@@ -20,6 +20,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...check.cache import file_sha256
 from ...config import Workspace
 from ...errors import UnreadableWorkbook
 from ...i18n import Phrase
@@ -27,11 +28,10 @@ from ...output.master.core import LayerData, WriteResult
 from ...spec.catalog import Catalog, Field, load_catalog
 from ...spec.master import LayerSheet, MasterSpec, load_master_spec
 from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner_files
-from ...check.cache import file_sha256
-from .table import EXTRA_PREFIX, CoordinatorLayer, MasterEdit
 from ...store.state import StateDB
 from ...xlsx.read import RawWorkbook, label_key, read_workbook
 from .masterread import MasterTable, cell_text, master_titles, read_table
+from .table import EXTRA_PREFIX, CoordinatorLayer, MasterEdit
 
 
 @dataclass

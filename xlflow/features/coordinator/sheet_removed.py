@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from operator import attrgetter
 
-from ...xlsx.fastsheet import Col, as_text
 from ...output.master.core import HEADER_ROW, MasterWriter
+from ...xlsx.fastsheet import Col, as_text
 
 
 @dataclass(frozen=True)

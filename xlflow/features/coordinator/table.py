@@ -10,8 +10,8 @@ master shows again. A column the coordinator added is kept under the key "+<its 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ...output.master.core import LayerData
 from ...store.db import Database, now_iso, register
@@ -121,7 +121,7 @@ class CoordinatorLayer:
     def history(self, sheet: str, row_key: str | None = None) -> list[LayerValue]:
         """Every value ever recorded on the sheet (or for one row), oldest first."""
         query = "SELECT sheet, row_key, col, value, source, recorded FROM coordinator_layer WHERE sheet=?"
-        params: tuple = (sheet,)
+        params: tuple[str, ...] = (sheet,)
         if row_key is not None:
             query, params = query + " AND row_key=?", (sheet, row_key)
         with self.db.transaction() as con:
@@ -177,8 +177,9 @@ class CoordinatorLayer:
 
     def edits(self, since: dt.date | None = None, until: dt.date | None = None) -> list[MasterEdit]:
         """The reported edits of merges as of since..until (inclusive), oldest first."""
-        query, params = "SELECT department, task_id, field, master_value, written_value, department_value," \
-                        " master_file, found, as_of FROM master_edits WHERE 1=1", []
+        query = ("SELECT department, task_id, field, master_value, written_value, department_value,"
+                 " master_file, found, as_of FROM master_edits WHERE 1=1")
+        params: list[str] = []
         if since is not None:
             query, params = query + " AND as_of >= ?", [*params, since.isoformat()]
         if until is not None:

@@ -5,12 +5,12 @@ master's WBS, Delays and Changes sheets, with the comment typed beside them — 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from ...spec.catalog import load_catalog
-from .table import CoordinatorLayer, MasterEdit
 from ...store.state import StateDB
+from .table import CoordinatorLayer, MasterEdit
 
 ESCALATE_SHEETS = ("wbs", "delays", "changes")  # the master sheets with an "escalate" column (master.toml)
 
@@ -43,7 +43,8 @@ def _values(db: StateDB, sheet: str, day: dt.date | None) -> dict[str, dict[str,
     return out
 
 
-def escalation_rows(db: StateDB, departments: Mapping[str, str], day: dt.date | None = None) -> list[dict]:
+def escalation_rows(db: StateDB, departments: Mapping[str, str], day: dt.date | None = None,
+                    ) -> list[dict[str, str]]:
     """The rows marked Escalate = yes in the master (the marker read in either language): tasks by ID,
     change requests by change ID, each with its department (`departments`: row key -> code) and the
     coordinator's comment. The newest values (what the merge stores in the week's record), or as read
@@ -60,6 +61,6 @@ def escalation_rows(db: StateDB, departments: Mapping[str, str], day: dt.date | 
     return out
 
 
-def escalations_of(rows: Iterable[Mapping]) -> tuple[Escalation, ...]:
+def escalations_of(rows: Iterable[Mapping[str, object]]) -> tuple[Escalation, ...]:
     return tuple(Escalation(str(r.get("department") or ""), str(r.get("task_id") or ""), str(r.get("comment") or ""))
                  for r in rows)

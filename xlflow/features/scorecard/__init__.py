@@ -5,6 +5,7 @@ within 24 h and staleness, each with the traces behind it.
 model.py holds the values and measures.py computes them (pure); week.py gathers their inputs from the
 record (the week's scorecard part); table.py keeps the finished weeks; sheet.py writes the master's
 Scorecard sheet, brief.py the brief's part, text.py the words both use."""
+
 from __future__ import annotations
 
 from .measures import compute_scorecard, cutoff, score_weeks
@@ -15,8 +16,8 @@ from .model import (
     BaselineDue,
     Deadline,
     DepartmentScore,
-    FileIn,
     Figures,
+    FileIn,
     Ratio,
     Scorecard,
     Trace,
@@ -24,5 +25,21 @@ from .model import (
     WeekMemo,
 )
 
-__all__ = ["MEASURES", "RESULTS", "STALE_DAYS", "BaselineDue", "Deadline", "DepartmentScore", "FileIn", "Figures", "Ratio",
-           "Scorecard", "Trace", "VersionIn", "WeekMemo", "compute_scorecard", "cutoff", "score_weeks"]
+__all__ = [
+    "MEASURES",
+    "RESULTS",
+    "STALE_DAYS",
+    "BaselineDue",
+    "Deadline",
+    "DepartmentScore",
+    "FileIn",
+    "Figures",
+    "Ratio",
+    "Scorecard",
+    "Trace",
+    "VersionIn",
+    "WeekMemo",
+    "compute_scorecard",
+    "cutoff",
+    "score_weeks",
+]

@@ -1,5 +1,6 @@
 """The brief's scorecard part: one line per department with the week's figures as text, and
 each measure's definition; the figures are measures.py's, the same as the master's sheet."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,10 +34,20 @@ class ScorecardPart:
 
 def scorecard_part(ws: Workspace, card: Scorecard, lang: str) -> ScorecardPart:
     names = {d.code: d.name(lang) for d in ws.departments}
-    rows = tuple(ScoreRow(
-        code=d.department, name=names.get(d.department, d.department), on_time=ratio_text(d.current.on_time, lang),
-        slip=d.current.slip_days, slip_change=d.slip_change, punctuality=ratio_text(d.current.punctuality, lang),
-        first_time=ratio_text(d.current.first_time, lang), blocked=d.current.blocked,
-        blocked_oldest=d.current.blocked_oldest, answered=ratio_text(d.current.answered, lang),
-        stale=d.current.stale) for d in card.departments)
+    rows = tuple(
+        ScoreRow(
+            code=d.department,
+            name=names.get(d.department, d.department),
+            on_time=ratio_text(d.current.on_time, lang),
+            slip=d.current.slip_days,
+            slip_change=d.slip_change,
+            punctuality=ratio_text(d.current.punctuality, lang),
+            first_time=ratio_text(d.current.first_time, lang),
+            blocked=d.current.blocked,
+            blocked_oldest=d.current.blocked_oldest,
+            answered=ratio_text(d.current.answered, lang),
+            stale=d.current.stale,
+        )
+        for d in card.departments
+    )
     return ScorecardPart(card.as_of.isoformat(), rows, definitions(ws, lang))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 from ...workdays import Week, WorkCalendar, week_of
 from .model import (
@@ -18,8 +18,8 @@ from .model import (
     BaselineDue,
     Deadline,
     DepartmentScore,
-    FileIn,
     Figures,
+    FileIn,
     Ratio,
     Scorecard,
     Trace,
@@ -147,7 +147,7 @@ class _Department:
                 continue
             finish = self._finish(w, tid)
             result = "not_done" if finish is None else "on_time" if finish <= base else "late"
-            late = self.calendar.between(base, finish) if result == "late" else None
+            late = self.calendar.between(base, finish) if finish is not None and result == "late" else None
             out.append(Trace("on_time", self.code, tid, str(row.get("name") or ""), moment(base), moment(finish),
                              late, result, result == "on_time"))
         return out
@@ -159,7 +159,7 @@ class _Department:
             if base is None:
                 continue
             finish = self._finish(w, tid)
-            due = row.get("due") if isinstance(row.get("due"), dt.date) else base
+            due = given if isinstance(given := row.get("due"), dt.date) else base
             expected = finish if finish is not None else max(due, day)
             days = self.calendar.between(base, expected)
             if days > 0:
@@ -244,7 +244,7 @@ def score_weeks(first_day: dt.date | None, as_of: dt.date, first_weekday: int) -
     return tuple(out)
 
 
-def week_key(dept: "_Department", week: Week, as_of: dt.date, context: str = "") -> str:
+def week_key(dept: _Department, week: Week, as_of: dt.date, context: str = "") -> str:
     """What a department's figures at a week's cutoff depend on, as a digest: its versions and files
     up to the cutoff, the baseline due date in force then of each task of its plan, the weeks and
     deadlines counted, `context` (the calendar's settings) and this code's version. Equal keys give

@@ -7,17 +7,32 @@ The measures, in the order they are shown (their one-sentence definitions are th
 `score-def-<measure>`, written into the sheet and the brief, and explained in docs/coordinator.md):
 on_time, slip, punctuality, first_time, blocked, answered, stale.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 from ...workdays import Week
 
 MEASURES = ("on_time", "slip", "punctuality", "first_time", "blocked", "answered", "stale")
-RESULTS = ("on_time", "late", "not_done", "slip_done", "slip_overdue", "slip_moved", "missing", "first_time",
-           "after_rejection", "blocked", "answered", "answered_late", "unanswered", "stale")  # Trace.result codes
+RESULTS = (
+    "on_time",
+    "late",
+    "not_done",
+    "slip_done",
+    "slip_overdue",
+    "slip_moved",
+    "missing",
+    "first_time",
+    "after_rejection",
+    "blocked",
+    "answered",
+    "answered_late",
+    "unanswered",
+    "stale",
+)  # Trace.result codes
 STALE_DAYS = 14  # "not updated for two weeks or more" (the brief's stale section uses the same span)
 NOT_OWN = "restored"  # a version the coordinator restored: the plan in force, but not a submission
 
@@ -81,14 +96,37 @@ class Figures:
 
     def encode(self) -> list[int]:
         """The numbers, in a fixed order (kept in the state database for a past week)."""
-        return [self.on_time.hits, self.on_time.total, self.slip_days, self.slipped, self.punctuality.hits,
-                self.punctuality.total, self.first_time.hits, self.first_time.total, self.blocked,
-                self.blocked_oldest, self.answered.hits, self.answered.total, self.stale]
+        return [
+            self.on_time.hits,
+            self.on_time.total,
+            self.slip_days,
+            self.slipped,
+            self.punctuality.hits,
+            self.punctuality.total,
+            self.first_time.hits,
+            self.first_time.total,
+            self.blocked,
+            self.blocked_oldest,
+            self.answered.hits,
+            self.answered.total,
+            self.stale,
+        ]
 
     @classmethod
-    def decode(cls, department: str, week: Week, n: list[int]) -> "Figures":
-        return cls(department, week, Ratio(n[0], n[1]), n[2], n[3], Ratio(n[4], n[5]), Ratio(n[6], n[7]),
-                   n[8], n[9], Ratio(n[10], n[11]), n[12])
+    def decode(cls, department: str, week: Week, n: list[int]) -> Figures:
+        return cls(
+            department,
+            week,
+            Ratio(n[0], n[1]),
+            n[2],
+            n[3],
+            Ratio(n[4], n[5]),
+            Ratio(n[6], n[7]),
+            n[8],
+            n[9],
+            Ratio(n[10], n[11]),
+            n[12],
+        )
 
 
 @dataclass(frozen=True)
@@ -129,8 +167,9 @@ class Scorecard:
         return next(d for d in self.departments if d.department == code)
 
     def traces_of(self, measure: str, department: str | None = None) -> tuple[Trace, ...]:
-        return tuple(t for t in self.traces
-                     if t.measure == measure and (department is None or t.department == department))
+        return tuple(
+            t for t in self.traces if t.measure == measure and (department is None or t.department == department)
+        )
 
 
 @dataclass
@@ -141,8 +180,8 @@ class WeekMemo:
     kept: Mapping[str, list[int]]
     context: str = ""
     used: dict[str, list[int]] = field(default_factory=dict)
-    walks: Mapping[str, "WalkKept"] = field(default_factory=dict)  # department -> its walk kept at a week's end
-    new_walks: dict[str, "WalkKept"] = field(default_factory=dict)  # the walks to keep now
+    walks: Mapping[str, WalkKept] = field(default_factory=dict)  # department -> its walk kept at a week's end
+    new_walks: dict[str, WalkKept] = field(default_factory=dict)  # the walks to keep now
 
 
 @dataclass(frozen=True)
@@ -151,6 +190,7 @@ class WalkKept:
     the newest version's: `last`), kept so the current week replays only the versions after it.
     `digest`: of the versions up to the cutoff; another digest (a version restored, removed) means
     it is not used."""
+
     cutoff: dt.datetime
     digest: str
     last: str  # sha256 of the newest version up to the cutoff ("" when none)

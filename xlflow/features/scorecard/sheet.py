@@ -5,12 +5,15 @@ lists every task, week, version and risk behind every figure.
 The figures are measures.py's (computed by features/scorecard/week.py, as the brief's are); this
 module only lays them out. Every number is written as a value.
 """
+
 from __future__ import annotations
 
-from .model import MEASURES, RESULTS, DepartmentScore, Figures, Ratio, Scorecard
-from ...xlsx.fastsheet import Col, FastSheet
-from .text import deadline_text, definitions
+from collections.abc import Callable
+
 from ...output.master.core import MasterWriter, column
+from ...xlsx.fastsheet import Col, FastSheet
+from .model import MEASURES, RESULTS, DepartmentScore, Figures, Ratio, Scorecard
+from .text import deadline_text, definitions
 
 TOP = 4  # 0-based header row of the department table
 CHARTED = ("on_time", "slip", "punctuality", "first_time")  # one line chart each
@@ -47,16 +50,27 @@ def write(w: MasterWriter) -> None:
 
 def subtitle(w: MasterWriter, card: Scorecard) -> str:
     p = w.ws.project
-    return w.t("score-subtitle", project=p.name(w.lang), code=p.code, as_of=card.as_of.isoformat(),
-               first=card.weeks[0].label, last=card.weeks[-1].label, weeks=len(card.weeks),
-               deadline=deadline_text(w.ws, w.lang))
+    return w.t(
+        "score-subtitle",
+        project=p.name(w.lang),
+        code=p.code,
+        as_of=card.as_of.isoformat(),
+        first=card.weeks[0].label,
+        last=card.weeks[-1].label,
+        weeks=len(card.weeks),
+        deadline=deadline_text(w.ws, w.lang),
+    )
 
 
-def _ratio_cols(w: MasterWriter, key: str, hits_key: str, total_key: str, get) -> list[Col]:
+def _ratio_cols(
+    w: MasterWriter, key: str, hits_key: str, total_key: str, get: Callable[[DepartmentScore], Ratio]
+) -> list[Col]:
     """A rate as three columns: the percent, and the two counts it is made of."""
-    return [Col(w.t(f"score-col-{key}"), 11, lambda d: get(d).percent, "pct", key=key),
-            Col(w.t(f"score-col-{hits_key}"), 9, lambda d: get(d).hits, "int", key=hits_key),
-            Col(w.t(f"score-col-{total_key}"), 9, lambda d: get(d).total, "int", key=total_key)]
+    return [
+        Col(w.t(f"score-col-{key}"), 11, lambda d: get(d).percent, "pct", key=key),
+        Col(w.t(f"score-col-{hits_key}"), 9, lambda d: get(d).hits, "int", key=hits_key),
+        Col(w.t(f"score-col-{total_key}"), 9, lambda d: get(d).total, "int", key=total_key),
+    ]
 
 
 def department_cols(w: MasterWriter) -> list[Col]:
@@ -104,15 +118,17 @@ def _pct(r: Ratio) -> float | None:
 
 
 def _week_cols(w: MasterWriter) -> list[Col]:
-    return [Col(w.t("master-col-department"), 10, lambda f: f.department, key="department"),
-            Col(w.t("score-col-week"), 16, lambda f: f.week.label, key="week"),
-            Col(w.t("score-col-on-time"), 11, lambda f: _pct(f.on_time), "pct", key="on_time"),
-            Col(w.t("score-col-slip"), 10, lambda f: f.slip_days, "int", key="slip"),
-            Col(w.t("score-col-punctuality"), 11, lambda f: _pct(f.punctuality), "pct", key="punctuality"),
-            Col(w.t("score-col-first-time"), 11, lambda f: _pct(f.first_time), "pct", key="first_time"),
-            Col(w.t("score-col-blocked"), 9, lambda f: f.blocked, "int", key="blocked"),
-            Col(w.t("score-col-answered"), 11, lambda f: _pct(f.answered), "pct", key="answered"),
-            Col(w.t("score-col-stale"), 9, lambda f: f.stale, "int", key="stale")]
+    return [
+        Col(w.t("master-col-department"), 10, lambda f: f.department, key="department"),
+        Col(w.t("score-col-week"), 16, lambda f: f.week.label, key="week"),
+        Col(w.t("score-col-on-time"), 11, lambda f: _pct(f.on_time), "pct", key="on_time"),
+        Col(w.t("score-col-slip"), 10, lambda f: f.slip_days, "int", key="slip"),
+        Col(w.t("score-col-punctuality"), 11, lambda f: _pct(f.punctuality), "pct", key="punctuality"),
+        Col(w.t("score-col-first-time"), 11, lambda f: _pct(f.first_time), "pct", key="first_time"),
+        Col(w.t("score-col-blocked"), 9, lambda f: f.blocked, "int", key="blocked"),
+        Col(w.t("score-col-answered"), 11, lambda f: _pct(f.answered), "pct", key="answered"),
+        Col(w.t("score-col-stale"), 9, lambda f: f.stale, "int", key="stale"),
+    ]
 
 
 def _charts(w: MasterWriter, sheet: FastSheet, card: Scorecard, cols: list[Col], header: int) -> None:
@@ -125,12 +141,14 @@ def _charts(w: MasterWriter, sheet: FastSheet, card: Scorecard, cols: list[Col],
         col = column(cols, measure)
         for i, dept in enumerate(card.departments):
             first = header + 1 + i * n
-            chart.add_series({
-                "name": names.get(dept.department, dept.department),
-                "categories": [sheet.name, first, week, first + n - 1, week],
-                "values": [sheet.name, first, col, first + n - 1, col],
-                "marker": {"type": "circle", "size": 5},
-            })
+            chart.add_series(
+                {
+                    "name": names.get(dept.department, dept.department),
+                    "categories": [sheet.name, first, week, first + n - 1, week],
+                    "values": [sheet.name, first, col, first + n - 1, col],
+                    "marker": {"type": "circle", "size": 5},
+                }
+            )
         chart.set_title({"name": w.t(f"score-chart-{measure}"), "name_font": {"size": 11}})
         chart.set_legend({"position": "bottom"})
         axis = {"min": 0, "max": 100, "major_unit": 25} if measure != "slip" else {"min": 0}
@@ -146,13 +164,15 @@ def _drill_cols(w: MasterWriter) -> list[Col]:
     yes, no = w.label("yes_no", "yes"), w.label("yes_no", "no")
     measures = {m: w.t(f"score-measure-{m}") for m in MEASURES}
     results = {r: w.t(f"score-result-{r}") for r in RESULTS}
-    return [Col(w.t("score-col-measure"), 18, lambda t: measures[t.measure], key="measure"),
-            Col(w.t("score-col-description"), 26, lambda t: t.name, key="name"),
-            Col(w.t("master-col-department"), 10, lambda t: t.department, key="department"),
-            Col(w.t("score-col-item"), 11, lambda t: t.item, key="item"),
-            Col(w.t("score-col-target"), 16, lambda t: t.target, key="target"),
-            Col(w.t("score-col-actual"), 16, lambda t: t.actual, key="actual"),
-            Col(w.t("score-col-days"), 8, lambda t: t.days, "int", key="days"),
-            Col(w.t("score-col-result"), 16, lambda t: results[t.result], key="result"),
-            Col(w.t("score-col-counted"), 9, lambda t: yes if t.hit else no, key="hit"),
-            Col(w.t("score-col-note"), 12, lambda t: t.note, key="note")]
+    return [
+        Col(w.t("score-col-measure"), 18, lambda t: measures[t.measure], key="measure"),
+        Col(w.t("score-col-description"), 26, lambda t: t.name, key="name"),
+        Col(w.t("master-col-department"), 10, lambda t: t.department, key="department"),
+        Col(w.t("score-col-item"), 11, lambda t: t.item, key="item"),
+        Col(w.t("score-col-target"), 16, lambda t: t.target, key="target"),
+        Col(w.t("score-col-actual"), 16, lambda t: t.actual, key="actual"),
+        Col(w.t("score-col-days"), 8, lambda t: t.days, "int", key="days"),
+        Col(w.t("score-col-result"), 16, lambda t: results[t.result], key="result"),
+        Col(w.t("score-col-counted"), 9, lambda t: yes if t.hit else no, key="hit"),
+        Col(w.t("score-col-note"), 12, lambda t: t.note, key="note"),
+    ]

@@ -4,15 +4,15 @@ everything it depends on (measures.week_key). A changed input (a restored versio
 a re-baselined task, another deadline or calendar) gives another key, so the week is computed again;
 rows under old keys are never read again and are dropped when older than KEEP_DAYS.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Mapping
-
-from .model import WalkKept
+from collections.abc import Mapping
 
 from ...store.db import Database, register
+from .model import WalkKept
 
 KEEP_DAYS = 120  # a key not used for this long is deleted (a week's key is used at every merge)
 
@@ -40,17 +40,21 @@ def load(db: Database) -> dict[str, list[int]]:
         return {k: json.loads(f) for k, f in con.execute("SELECT key, figures FROM score_weeks")}
 
 
-def save(db: Database, used: Mapping[str, list[int]], kept: Mapping[str, list[int]],
-         today: dt.date | None = None) -> None:
+def save(
+    db: Database, used: Mapping[str, list[int]], kept: Mapping[str, list[int]], today: dt.date | None = None
+) -> None:
     """Store the figures computed now (keys in `used` not in `kept`), mark the used ones, drop stale keys."""
     day = (today or dt.date.today()).isoformat()
     new = [(k, json.dumps(v), day) for k, v in used.items() if kept.get(k) != v]
     with db.transaction() as con:
         con.executemany("INSERT OR REPLACE INTO score_weeks VALUES (?,?,?)", new)
-        con.executemany("UPDATE score_weeks SET used=? WHERE key=? AND used<>?",
-                        [(day, k, day) for k in used if k in kept])
-        con.execute("DELETE FROM score_weeks WHERE used < ?", ((dt.date.fromisoformat(day)
-                                                                - dt.timedelta(days=KEEP_DAYS)).isoformat(),))
+        con.executemany(
+            "UPDATE score_weeks SET used=? WHERE key=? AND used<>?", [(day, k, day) for k in used if k in kept]
+        )
+        con.execute(
+            "DELETE FROM score_weeks WHERE used < ?",
+            ((dt.date.fromisoformat(day) - dt.timedelta(days=KEEP_DAYS)).isoformat(),),
+        )
 
 
 def version_ids(db: Database) -> dict[str, list[str]]:
@@ -60,8 +64,10 @@ def version_ids(db: Database) -> dict[str, list[str]]:
 
 def save_versions(db: Database, ids: Mapping[str, list[str]]) -> None:
     with db.transaction() as con:
-        con.executemany("INSERT OR REPLACE INTO score_version_tasks VALUES (?,?)",
-                        [(sha, json.dumps(v, ensure_ascii=False)) for sha, v in ids.items()])
+        con.executemany(
+            "INSERT OR REPLACE INTO score_version_tasks VALUES (?,?)",
+            [(sha, json.dumps(v, ensure_ascii=False)) for sha, v in ids.items()],
+        )
 
 
 def _encode(value: object) -> object:
@@ -98,8 +104,16 @@ def load_walks(db: Database) -> dict[str, WalkKept]:
     for department, text in rows:
         try:
             d = _decode(json.loads(text))
-            out[department] = WalkKept(d["cutoff"], d["digest"], d["last"], d["done_since"], d["blocked_since"],
-                                       d["updated"], d["issues"], d["answered"])
+            out[department] = WalkKept(
+                d["cutoff"],
+                d["digest"],
+                d["last"],
+                d["done_since"],
+                d["blocked_since"],
+                d["updated"],
+                d["issues"],
+                d["answered"],
+            )
         except (ValueError, KeyError, TypeError):
             continue  # unreadable: that department's week is replayed in full
     return out
@@ -109,11 +123,26 @@ def save_walks(db: Database, walks: Mapping[str, WalkKept]) -> None:
     rows = []
     for department, w in walks.items():
         try:
-            rows.append((department, json.dumps(_encode({
-                "cutoff": w.cutoff, "digest": w.digest, "last": w.last, "done_since": dict(w.done_since),
-                "blocked_since": dict(w.blocked_since), "updated": dict(w.updated),
-                "issues": {k: dict(v) for k, v in w.issues.items()}, "answered": dict(w.answered)}),
-                ensure_ascii=False)))
+            rows.append(
+                (
+                    department,
+                    json.dumps(
+                        _encode(
+                            {
+                                "cutoff": w.cutoff,
+                                "digest": w.digest,
+                                "last": w.last,
+                                "done_since": dict(w.done_since),
+                                "blocked_since": dict(w.blocked_since),
+                                "updated": dict(w.updated),
+                                "issues": {k: dict(v) for k, v in w.issues.items()},
+                                "answered": dict(w.answered),
+                            }
+                        ),
+                        ensure_ascii=False,
+                    ),
+                )
+            )
         except TypeError:
             continue
     with db.transaction() as con:

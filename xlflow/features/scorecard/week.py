@@ -5,27 +5,28 @@ the baseline due dates and the weekly deadline, handed to measures.py, which com
 Used by the merge (the master's Scorecard sheet) and by the weekly brief (its scorecard part),
 so both show the same figures for the same day.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 import functools
-from typing import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 
+from ...check.cache import SubmissionCache
 from ...check.model import Submission
 from ...config import Workspace
 from ...plan.guard import task_values
-from .measures import compute_scorecard, score_weeks
-from .model import BaselineDue, FileIn, Scorecard, VersionIn, WeekMemo
+from ...plan.lateness import deadline_of
 from ...spec.catalog import load_catalog
 from ...store.accepted import read_accepted
-from ..control.baselines import Baselines, TaskBaselines
-from ...check.cache import SubmissionCache
-from . import table as scoreweeks
 from ...store.records import RESTORED, SubmissionRecord
 from ...store.state import StateDB
-from ...plan.lateness import deadline_of
 from ...workdays import WorkCalendar
+from ..control.baselines import Baselines, TaskBaselines
+from . import table as scoreweeks
+from .measures import compute_scorecard, score_weeks
+from .model import BaselineDue, FileIn, Scorecard, VersionIn, WeekMemo
 
 
 def local(ws: Workspace, moment: dt.datetime) -> dt.datetime:
@@ -45,8 +46,11 @@ class _Rows:
     def get(self) -> tuple[dict, tuple]:
         if self._got is None:
             sub = self._load()
-            self._got = (task_values(sub), tuple(dict(r.values) for r in sub.data.rows("issues", "log"))) \
-                if sub is not None and sub.data is not None else ({}, ())
+            self._got = (
+                (task_values(sub), tuple(dict(r.values) for r in sub.data.rows("issues", "log")))
+                if sub is not None and sub.data is not None
+                else ({}, ())
+            )
             if sub is not None and self.ids is None:
                 self.ids = list(self._got[0])
                 self._decoded[sub.sha256] = self.ids
@@ -86,12 +90,16 @@ class _Issues(Sequence):
 def _readable(cache: SubmissionCache, record: SubmissionRecord, known: Mapping[str, Submission]) -> bool:
     if not record.sha256:
         return False
-    return record.sha256 in known or cache.has(record.sha256) or bool(
-        record.archive_path and Path(record.archive_path).is_file())
+    return (
+        record.sha256 in known
+        or cache.has(record.sha256)
+        or bool(record.archive_path and Path(record.archive_path).is_file())
+    )
 
 
-def _parsed(ws: Workspace, cache: SubmissionCache, record: SubmissionRecord,
-            known: Mapping[str, Submission]) -> Submission | None:
+def _parsed(
+    ws: Workspace, cache: SubmissionCache, record: SubmissionRecord, known: Mapping[str, Submission]
+) -> Submission | None:
     """A version's parsed workbook: one the caller already holds, the parse cache, or its archived file."""
     if record.sha256 in known:
         return known[record.sha256]
@@ -104,14 +112,19 @@ def _parsed(ws: Workspace, cache: SubmissionCache, record: SubmissionRecord,
     return found
 
 
-def _version(ws: Workspace, code: str, number: int, received: dt.datetime, file_name: str, own: bool,
-             sub: Submission) -> VersionIn:
+def _version(
+    ws: Workspace, code: str, number: int, received: dt.datetime, file_name: str, own: bool, sub: Submission
+) -> VersionIn:
     issues = tuple(dict(r.values) for r in sub.data.rows("issues", "log")) if sub.data is not None else ()
     return VersionIn(code, number, local(ws, received), file_name, own, task_values(sub), issues, sub.sha256 or "")
 
 
-def read_versions(ws: Workspace, db: StateDB, known: Mapping[str, Submission] | None = None,
-                  decoded: dict[str, list[str]] | None = None) -> list[VersionIn]:
+def read_versions(
+    ws: Workspace,
+    db: StateDB,
+    known: Mapping[str, Submission] | None = None,
+    decoded: dict[str, list[str]] | None = None,
+) -> list[VersionIn]:
     """Every accepted version of every department with its tasks and issue log (decoded when first
     used; `decoded` collects the task IDs of versions decoded for the first time). A department
     the database knows no version of counts by its accepted/ workbook (put there by hand or restored)."""
@@ -123,22 +136,35 @@ def read_versions(ws: Workspace, db: StateDB, known: Mapping[str, Submission] | 
             if not _readable(cache, record, known):
                 continue  # an archive lost: that version cannot be read
             rows = _Rows(functools.partial(_parsed, ws, cache, record, known), ids.get(record.sha256), decoded)
-            out.append(VersionIn(d.code, record.version or 0, local(ws, record.received), record.file_name,
-                                 not (record.note or "").startswith(RESTORED), _Tasks(rows), _Issues(rows),
-                                 record.sha256))
+            out.append(
+                VersionIn(
+                    d.code,
+                    record.version or 0,
+                    local(ws, record.received),
+                    record.file_name,
+                    not (record.note or "").startswith(RESTORED),
+                    _Tasks(rows),
+                    _Issues(rows),
+                    record.sha256,
+                )
+            )
     have = {v.department for v in out}
     for a in read_accepted(ws):
         if a.department not in have and a.path is not None and a.received is not None:
             sub = known.get(a.sha256 or "") or cache.load(a.path, ws, a.received)
             if sub.data is not None:
-                out.append(_version(ws, a.department, a.version or 1, a.received, a.file_name or a.path.name, True, sub))
+                out.append(
+                    _version(ws, a.department, a.version or 1, a.received, a.file_name or a.path.name, True, sub)
+                )
     return out
 
 
 def read_files(ws: Workspace, db: StateDB) -> list[FileIn]:
-    return [FileIn(s.department, local(ws, s.received), s.result, s.file_name,
-                   not (s.note or "").startswith(RESTORED))
-            for s in db.submissions() if s.department]
+    return [
+        FileIn(s.department, local(ws, s.received), s.result, s.file_name, not (s.note or "").startswith(RESTORED))
+        for s in db.submissions()
+        if s.department
+    ]
 
 
 def _first_dues(versions: list[VersionIn]) -> dict[str, tuple[dt.datetime, dt.date]]:
@@ -152,8 +178,9 @@ def _first_dues(versions: list[VersionIn]) -> dict[str, tuple[dt.datetime, dt.da
     return first
 
 
-def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn],
-                   base: TaskBaselines | None = None) -> BaselineDue:
+def baseline_dates(
+    ws: Workspace, db: StateDB, versions: list[VersionIn], base: TaskBaselines | None = None
+) -> BaselineDue:
     """THE baseline due date of a task at a moment, for every measure that needs one.
 
     The store's baselines (features/control/baselines.py: recorded when a task is first accepted, re-baselined
@@ -165,8 +192,9 @@ def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn],
     moments: dict[dt.datetime, dt.datetime] = {}  # a version's tasks share one set_at: convert it once
     for tid, b in store.current().items():  # only re-baselined tasks need their history
         rows = store.history(tid) if b.from_change else [b]
-        history[tid] = [(moments.get(r.set_at) or moments.setdefault(r.set_at, local(ws, r.set_at)), r.due)
-                        for r in rows]
+        history[tid] = [
+            (moments.get(r.set_at) or moments.setdefault(r.set_at, local(ws, r.set_at)), r.due) for r in rows
+        ]
     fallback: dict[str, tuple[dt.datetime, dt.date]] = {}
 
     def due(task_id: str, at: dt.datetime) -> dt.date | None:
@@ -183,8 +211,13 @@ def baseline_dates(ws: Workspace, db: StateDB, versions: list[VersionIn],
     return due
 
 
-def make_scorecard(ws: Workspace, as_of: dt.date, db: StateDB | None = None,
-                   known: Mapping[str, Submission] | None = None, base: TaskBaselines | None = None) -> Scorecard:
+def make_scorecard(
+    ws: Workspace,
+    as_of: dt.date,
+    db: StateDB | None = None,
+    known: Mapping[str, Submission] | None = None,
+    base: TaskBaselines | None = None,
+) -> Scorecard:
     """The scorecard of every department as of the end of `as_of`. `known`: parsed submissions the
     caller holds already (the merge's), by sha256, so they are not read again; `base`: the
     baselines it read."""
@@ -197,9 +230,17 @@ def make_scorecard(ws: Workspace, as_of: dt.date, db: StateDB | None = None,
         first = max(first, ws.project.start)
     weeks = score_weeks(first, as_of, ws.project.week_start)
     memo = WeekMemo(scoreweeks.load(db), _context(ws, calendar), walks=scoreweeks.load_walks(db))  # past weeks: once
-    card = compute_scorecard([d.code for d in ws.departments], versions, files, weeks, as_of,
-                             baseline_dates(ws, db, versions, base), lambda week: deadline_of(ws, week), calendar,
-                             memo)
+    card = compute_scorecard(
+        [d.code for d in ws.departments],
+        versions,
+        files,
+        weeks,
+        as_of,
+        baseline_dates(ws, db, versions, base),
+        lambda week: deadline_of(ws, week),
+        calendar,
+        memo,
+    )
     scoreweeks.save(db, memo.used, memo.kept)
     scoreweeks.save_versions(db, decoded)
     scoreweeks.save_walks(db, memo.new_walks)

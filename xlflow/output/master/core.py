@@ -9,10 +9,11 @@ label columns, so changing a status in Excel recolours it. A sheet finds a colum
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, overload
 
 from ...config import Workspace
 from ...i18n import msg
@@ -93,7 +94,7 @@ class MasterWriter:
         if code not in (0, None):
             raise RuntimeError(f"xlsxwriter refused {what} (code {code})")
 
-    def write(self, sheets: Iterable[Callable[["MasterWriter"], None]]) -> None:
+    def write(self, sheets: Iterable[Callable[[MasterWriter], None]]) -> None:
         """Document properties, then each sheet in order, then the file."""
         self.wb.set_properties({"title": f"{self.ws.project.name(self.lang)} — {self.t('master-title')}",
                                 "subject": self.ws.project.code, "comments": "xlflow"})
@@ -146,7 +147,7 @@ class MasterWriter:
         _check_keys(cols)
         headers = _unique([c.header for c in cols])
         self.headers.setdefault(self._key, []).extend(  # xlflow's own: a coordinator's column is read back
-            h for h, c in zip(headers, cols) if not c.key.startswith("coordinator:"))
+            h for h, c in zip(headers, cols, strict=True) if not c.key.startswith("coordinator:"))
         count = sheet.bulk(row + 1, cols, items, self.styles, first_col)
         last = row + max(count, 1)
         if table:
@@ -154,7 +155,7 @@ class MasterWriter:
             sheet.add_big_table(row, first_col, last, first_col + len(cols) - 1, {
                 "name": f"{self._key}_{self._tables}",
                 "style": "Table Style Light 9",
-                "columns": [{"header": h, "header_format": self._header_format(c)} for h, c in zip(headers, cols)],
+                "columns": [{"header": h, "header_format": self._header_format(c)} for h, c in zip(headers, cols, strict=True)],
             })
         else:
             for i, h in enumerate(headers):
@@ -186,8 +187,9 @@ class MasterWriter:
     def _show(self, f: Field) -> Callable[[object], object]:
         """What a master cell shows for a stored value: enum labels; departments stay codes."""
         kind = field_type(f)
-        if kind.master_label:
-            return self.shows(kind.list_key(f))
+        key = kind.list_key(f)
+        if kind.master_label and key is not None:  # (a type shown by its label has a list)
+            return self.shows(key)
         return {"pct": as_number, "date": as_date}.get(kind.cell_kind, as_text)  # int, text: as_text ("A-1, A-2")
 
     def shows(self, enum_key: str) -> Callable[[object], str | None]:
@@ -197,7 +199,14 @@ class MasterWriter:
             self._shows[enum_key] = partial(label_of, labels)
         return self._shows[enum_key]
 
+    @overload
+    def label(self, enum_key: str, code: str) -> str: ...
+
+    @overload
+    def label(self, enum_key: str, code: object) -> str | None: ...
+
     def label(self, enum_key: str, code: object) -> str | None:
+        """A code's label in the master's language (None for no code)."""
         if code is None:
             return None
         return self.catalog.enums[enum_key].label_of(str(code), self.lang)

@@ -8,10 +8,11 @@ schedule are the service layer's (xlflow/service/weekly.py).
 """
 from __future__ import annotations
 
+from ...features.scorecard.brief import ScorecardPart, ScoreRow, scorecard_part
+from ...features.scorecard.model import STALE_DAYS
 from .build import build_brief
 from .model import (
     SECTION_LIMIT,
-    STALE_DAYS,
     TROUBLE,
     Brief,
     Decision,
@@ -30,7 +31,6 @@ from .model import (
     VersionChange,
 )
 from .render import render_brief
-from ...features.scorecard.brief import ScorecardPart, ScoreRow, scorecard_part
 
 __all__ = [
     "SECTION_LIMIT", "STALE_DAYS", "TROUBLE", "Brief", "Decision", "DepartmentChanges", "DepartmentRow",

@@ -9,20 +9,18 @@ counts as delayed); `reported_status` is what the department wrote.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Protocol, overload
 
 from ...config import Workspace
-from ...i18n import msg
-from ...spec.catalog import Enum, load_catalog
-from ...plan.model import percent_value
-from ...store.snapshots import Snapshot
-from ...workdays import Week, WorkCalendar, week_of
-from .versions import plan_changes
-from ...features.control.brief_moves import brief_control
 from ...features.control.brief_decisions import change_decisions
+from ...features.control.brief_moves import brief_control
 from ...features.coordinator.brief import edit_lines
-from .notices import build_notices
 from ...features.scorecard.brief import scorecard_part
+from ...i18n import msg
+from ...plan.model import percent_value
+from ...spec.catalog import Enum, load_catalog
+from ...workdays import Week, WorkCalendar, week_of
 from .model import (
     SECTION_LIMIT,
     TROUBLE,
@@ -32,14 +30,25 @@ from .model import (
     Headline,
     Item,
     MissingDepartment,
-    Notice,
-    PlanVersion,
     Scope,
     Section,
     StatusCount,
 )
+from .notices import build_notices
+from .versions import plan_changes
 
-Entries = list[tuple[dict, str]]  # (task, note) pairs of one section, unsorted
+
+class TaskLike(Protocol):
+    """A task as the brief reads it, by field name: week.state.Task, store.snapshots.SnapshotTask, a dict (tests)."""
+
+    @overload
+    def get(self, key: str, /) -> object: ...
+    @overload
+    def get(self, key: str, default: object, /) -> object: ...
+
+
+Compared = tuple[dt.date, Sequence[TaskLike]]  # an earlier plan: its day, its tasks
+Entries = list[tuple[TaskLike, str]]  # (task, note) pairs of one section, unsorted
 
 DATA_AGE_DAYS = 2  # working days between the last merge and the brief's day that the brief says first
 SECTIONS = ("finished", "newly", "still", "overdue", "due_soon", "slips", "stale", "held_up")
@@ -59,16 +68,16 @@ def _date(value: object) -> dt.date | None:
     return None
 
 
-def reported(task: dict) -> str:
+def reported(task: TaskLike) -> str:
     """The status the department reported (not the master's effective one)."""
     return str(task.get("reported_status") or task.get("status") or "")
 
 
-def _key(task: dict) -> tuple[str, str]:
+def _key(task: TaskLike) -> tuple[str, str]:
     return (str(task.get("department") or ""), str(task.get("task_id") or ""))
 
 
-def _percent(task: dict) -> float:
+def _percent(task: TaskLike) -> float:
     return percent_value(task.get("status") == "done", task.get("percent"))  # as the dashboard counts it
 
 
@@ -78,7 +87,8 @@ def _ids(value: object) -> list[str]:
         return []
     if isinstance(value, str):
         return [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
-    return [str(v.get("task_id", "")) if isinstance(v, dict) else str(v) for v in value]
+    return [str(v.get("task_id", "")) if isinstance(v, dict) else str(v)
+            for v in (value if isinstance(value, (list, tuple)) else ())]
 
 
 class _Builder:
@@ -96,15 +106,15 @@ class _Builder:
         dept = self.ws.department(code) if code else None
         return dept.name(self.lang) if dept else (code or "—")
 
-    def overdue(self, task: dict) -> bool:
+    def overdue(self, task: TaskLike) -> bool:
         due = _date(task.get("due"))
         return task.get("status") != "done" and due is not None and due < self.as_of
 
-    def days_late(self, task: dict) -> int:
+    def days_late(self, task: TaskLike) -> int:
         due = _date(task.get("due"))
-        return self.calendar.between(due, self.as_of) if self.overdue(task) else 0
+        return self.calendar.between(due, self.as_of) if due is not None and self.overdue(task) else 0
 
-    def item(self, task: dict, note: str = "", as_reported: bool = False) -> Item:
+    def item(self, task: TaskLike, note: str = "", as_reported: bool = False) -> Item:
         """`as_reported`: tagged with the status the department wrote (the overdue section is about
         tasks still reported as not started or in progress, so a [Delayed] tag would contradict it)."""
         status = reported(task) if as_reported else str(task.get("status") or "")
@@ -116,7 +126,7 @@ class _Builder:
             colour=self.status_enum.colour_of(status) or "#FFFFFF", due=_date(task.get("due")),
             days_late=self.days_late(task), reason=str(task.get("reason") or ""), note=note)
 
-    def order(self, task: dict) -> tuple:
+    def order(self, task: TaskLike) -> tuple:
         """The latest first, then by due date, department and ID."""
         return (-self.days_late(task), _date(task.get("due")) or dt.date.max,
                 str(task.get("owner_department") or task.get("department") or ""), str(task.get("task_id") or ""))
@@ -143,8 +153,10 @@ def build_brief(week, ws: Workspace, lang: str | None = None, calendar: WorkCale
     cal = calendar or WorkCalendar.from_settings(ws.calendar)
     b = _Builder(ws, week.as_of, lang, cal, statuses or load_catalog().enums["status"])
     tasks = list(week.tasks)
-    previous = (week.previous_date, week.previous_tasks) if week.previous_tasks is not None else None
-    older = (week.older_date, week.older_tasks) if week.older_tasks is not None else None
+    previous: Compared | None = None  # an earlier plan comes with its day
+    if week.previous_tasks is not None and week.previous_date is not None:
+        previous = (week.previous_date, week.previous_tasks)
+    older = (week.older_date, week.older_tasks) if week.older_tasks is not None and week.older_date else None
     entries = _entries(b, tasks, previous, older)
     risks = [{**r.values, "department": r.department} for r in week.risks]
     decisions = _decisions(b, tasks, risks) + change_decisions(b.ws, week.changes, lang)
@@ -174,8 +186,8 @@ def subject(ws: Workspace, week: Week, lang: str) -> str:
 
 # --- the sections -----------------------------------------------------------------------------
 
-def _entries(b: _Builder, tasks: list[dict], previous: Snapshot | None,
-             older: Snapshot | None) -> dict[str, Entries]:
+def _entries(b: _Builder, tasks: Sequence[TaskLike], previous: Compared | None,
+             older: Compared | None) -> dict[str, Entries]:
     """Each task into the sections it belongs to (one task may be in several)."""
     before = {_key(t): t for t in previous[1]} if previous else {}
     old = {_key(t): t for t in older[1]} if older else {}
@@ -200,7 +212,7 @@ def _entries(b: _Builder, tasks: list[dict], previous: Snapshot | None,
     return out
 
 
-def _finished_this_week(b: _Builder, task: dict, prior: dict | None, has_previous: bool) -> bool:
+def _finished_this_week(b: _Builder, task: TaskLike, prior: TaskLike | None, has_previous: bool) -> bool:
     """Done now and not last week; a task new this week counts if it finished this week (or,
     with no finish date, if there is a last week to compare with)."""
     if prior is not None:
@@ -209,7 +221,7 @@ def _finished_this_week(b: _Builder, task: dict, prior: dict | None, has_previou
     return bool((finish and b.week.start <= finish <= b.as_of) or (finish is None and has_previous))
 
 
-def _due_soon(b: _Builder, task: dict, horizon: dt.date) -> str | None:
+def _due_soon(b: _Builder, task: TaskLike, horizon: dt.date) -> str | None:
     """Due from the brief's own day (a task due that day is reported) up to the horizon."""
     due = _date(task.get("due"))
     if due and due == b.as_of:
@@ -219,7 +231,7 @@ def _due_soon(b: _Builder, task: dict, horizon: dt.date) -> str | None:
     return None
 
 
-def _slip(b: _Builder, task: dict, prior: dict | None) -> str | None:
+def _slip(b: _Builder, task: TaskLike, prior: TaskLike | None) -> str | None:
     due, old_due = _date(task.get("due")), _date(prior.get("due")) if prior else None
     if due and old_due and due > old_due:
         return b.t("brief-note-slip", old=old_due.isoformat(), new=due.isoformat(),
@@ -227,7 +239,7 @@ def _slip(b: _Builder, task: dict, prior: dict | None) -> str | None:
     return None
 
 
-def _stale(b: _Builder, task: dict, then: dict | None, older: Snapshot | None) -> str | None:
+def _stale(b: _Builder, task: TaskLike, then: TaskLike | None, older: Compared | None) -> str | None:
     """Started, and nothing the department reports has changed since the older snapshot."""
     start = _date(task.get("start"))
     if then is not None and older is not None and (start is None or start <= b.as_of) and all(
@@ -236,11 +248,11 @@ def _stale(b: _Builder, task: dict, then: dict | None, older: Snapshot | None) -
     return None
 
 
-def _holds(b: _Builder, task: dict, by_id: dict[str, dict]) -> str | None:
+def _holds(b: _Builder, task: TaskLike, by_id: dict[str, TaskLike]) -> str | None:
     """A late or stuck task that other departments' tasks wait for."""
     waiting = [i for i in _ids(task.get("successors_other_depts")) if i]
     if waiting and (task.get("status") in TROUBLE or b.overdue(task)):
-        names = ", ".join(f"{i} ({b.dept_name(str((by_id.get(i) or {}).get('department') or ''))})"
+        names = ", ".join(f"{i} ({b.dept_name(str(by_id[i].get('department') or ''))})"
                           if i in by_id else i for i in waiting)
         return b.t("brief-note-holds", tasks=names)
     return None
@@ -248,7 +260,7 @@ def _holds(b: _Builder, task: dict, by_id: dict[str, dict]) -> str | None:
 
 # --- the other parts --------------------------------------------------------------------------
 
-def _notes(b: _Builder, current: dt.date, previous: Snapshot | None) -> tuple[str, ...]:
+def _notes(b: _Builder, current: dt.date, previous: Compared | None) -> tuple[str, ...]:
     notes = []
     age = b.calendar.between(current, b.as_of) if current < b.as_of else 0
     if age >= DATA_AGE_DAYS:  # first: every figure below is older than the brief's day
@@ -262,16 +274,16 @@ def _notes(b: _Builder, current: dt.date, previous: Snapshot | None) -> tuple[st
     return tuple(notes)
 
 
-def _headline(b: _Builder, tasks: list[dict], before: list[dict] | None) -> Headline:
+def _headline(b: _Builder, tasks: Sequence[TaskLike], before: Sequence[TaskLike] | None) -> Headline:
     codes = tuple(choice.code for choice in b.status_enum.values)
 
-    def counts(ts: list[dict]) -> dict[str, int]:
-        out = dict.fromkeys(codes, 0)
+    def counts(ts: Sequence[TaskLike]) -> dict[object, int]:  # status -> tasks (None: no status)
+        out: dict[object, int] = dict.fromkeys(codes, 0)
         for t in ts:
             out[t.get("status")] = out.get(t.get("status"), 0) + 1
         return out
 
-    def percent(ts: list[dict]) -> float:
+    def percent(ts: Sequence[TaskLike]) -> float:
         return round(sum(_percent(t) for t in ts) / len(ts), 1) if ts else 0.0
 
     now, then = counts(tasks), counts(before) if before is not None else None
@@ -287,7 +299,7 @@ def _headline(b: _Builder, tasks: list[dict], before: list[dict] | None) -> Head
         scope=_scope(tasks, before, percent) if before is not None else None)
 
 
-def _scope(tasks: list[dict], before: list[dict], percent) -> Scope:
+def _scope(tasks: Sequence[TaskLike], before: Sequence[TaskLike], percent) -> Scope:
     """Tasks added and removed since `before`, and the average's change over the tasks in both."""
     now, then = {_key(t): t for t in tasks}, {_key(t): t for t in before}
     same = [k for k in now if k in then]
@@ -309,7 +321,7 @@ def _missing(b: _Builder, departments) -> tuple[MissingDepartment, ...]:
     return tuple(out)
 
 
-def _decisions(b: _Builder, tasks: list[dict], risks: Iterable[dict]) -> tuple[Decision, ...]:
+def _decisions(b: _Builder, tasks: Sequence[TaskLike], risks: Iterable[TaskLike]) -> tuple[Decision, ...]:
     """Blocked tasks, and high-impact issues and risks still open after 24 h (dates carry no time,
     so "after 24 h" means raised on an earlier day)."""
     out = [Decision("blocked", str(t.get("task_id") or ""), str(t.get("name") or ""),

@@ -9,12 +9,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ...plan.diff import PlanDiff
-from ...features.scorecard.model import STALE_DAYS  # one span of "stale" for the brief and the scorecard
-from ...workdays import Week
-from ...output.brief.limits import SECTION_LIMIT  # noqa: F401 - read from here by the other parts
 from ...features.scorecard.brief import ScorecardPart
-from ...output.brief.decision import Decision  # noqa: F401 - read from here by the brief's parts
+from ...output.brief.decision import Decision as Decision  # re-exported: read from here by the brief's parts
+from ...output.brief.limits import SECTION_LIMIT as SECTION_LIMIT  # re-exported, as Decision
+from ...plan.diff import PlanDiff
+from ...workdays import Week
 
 if TYPE_CHECKING:
     from ...features.control.brief_moves import BriefControl
@@ -197,7 +196,7 @@ class Brief:
     quiet: bool = False  # no update and no merge this week: nothing "finished" or "newly delayed"
     scorecard: ScorecardPart | None = None  # the department scorecards as of the brief's day
     master_edits: tuple[str, ...] = ()  # department cells changed in the master by hand (features/coordinator/edits.py)
-    control: "BriefControl | None" = None  # the plan against its baseline (features/control/brief_moves.py)
+    control: BriefControl | None = None  # the plan against its baseline (features/control/brief_moves.py)
 
     def notice(self, key: str) -> Notice | None:
         return next((n for n in self.notices if n.key == key), None)

@@ -11,12 +11,12 @@ language. Pure.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from collections.abc import Mapping
 
 from ...config import Workspace
 from ...i18n import msg
+from ...workdays import WorkCalendar, as_date, day_text
 from ..stored import detail_text, problem_text
-from ...workdays import WorkCalendar, as_date
 from .model import SECTION_LIMIT, Notice, NoticeLine
 
 
@@ -42,8 +42,8 @@ def build_notices(ws: Workspace, week, lang: str, calendar: WorkCalendar) -> tup
     actions = [NoticeLine(
         t("brief-action-line", item=a.get("item") or "", department=_dept(ws, a.get("owner_department"), lang),
           owner=a.get("owner") or "—"),
-        t("brief-action-detail", due=as_date(a.get("due")).isoformat(),
-          days=calendar.between(as_date(a.get("due")), as_of), meeting=a.get("meeting_id") or "—",
+        t("brief-action-detail", due=day_text(as_date(a.get("due"))),
+          days=calendar.between(as_date(a.get("due")) or as_of, as_of), meeting=a.get("meeting_id") or "—",
           meeting_date=str(a.get("meeting_date") or "—")[:10], source=_dept(ws, a.get("department"), lang)))
         for a in overdue_actions(week.actions, as_of)]
     problems = [NoticeLine(

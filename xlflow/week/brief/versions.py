@@ -4,7 +4,7 @@ acceptance mail and `xlflow history` tell one story. Pure: the versions come in 
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ...config import Workspace
 from ...i18n import msg

@@ -8,22 +8,21 @@ folder under xlflow/features/. write_master() writes the file atomically (store.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ...config import Workspace
 from ...errors import OutputLocked
-from ...plan.model import MasterPlan
-from ...features.scorecard import Scorecard
-from ...spec.catalog import Catalog
-from ...store.atomic import Fingerprint, TargetChanged, atomic_path, owner_files
 from ...features.control import sheet_moves, sheet_register
 from ...features.control.moves import Control
 from ...features.control.requests import ChangeRequest
 from ...features.coordinator import sheet_removed
 from ...features.coordinator.columns import coordinator_cols, mark_coordinator
-from ...features.scorecard import sheet as scorecard_sheet
+from ...features.scorecard import Scorecard, sheet as scorecard_sheet
 from ...output.master.core import LayerData, MasterWriter, WriteResult
+from ...plan.model import MasterPlan
+from ...spec.catalog import Catalog
+from ...store.atomic import Fingerprint, TargetChanged, atomic_path, owner_files
 from . import dashboard, delays, dependencies, records, submissions, timeline, wbs
 
 __all__ = ["MasterWriter", "WriteResult", "write_master", "coordinator_cols", "mark_coordinator"]

@@ -7,10 +7,11 @@ its bar series and its slice. Chart ranges point at the columns by key.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+from ...output.master.core import MasterWriter, as_datetime, column
 from ...plan.model import DeptStats
 from ...xlsx.fastsheet import Col, FastSheet
-from ...output.master.core import MasterWriter, as_datetime, column
 
 TOP = 6  # 0-based header row of the department table; the headline figures are above it
 
@@ -69,8 +70,10 @@ def _department_cols(w: MasterWriter) -> list[Col]:
     cols = [Col(w.t("master-col-department"), 10, lambda d: d, key="department"),
             Col(w.t("master-col-department-name"), 18, lambda d: dept_name.get(d, d), key="department_name"),
             Col(w.t("master-col-tasks"), 8, lambda d: stats[d].tasks, "int", key="tasks")]
-    cols += [Col(w.status.label_of(code, lang), 9, (lambda code: lambda d: stats[d].by_status[code])(code), "int",
-                 key=f"status:{code}") for code in plan.statuses]
+    def count(code: str) -> Callable[[str], int]:  # a department's tasks with this status
+        return lambda d: stats[d].by_status[code]
+
+    cols += [Col(w.status.label_of(code, lang), 9, count(code), "int", key=f"status:{code}") for code in plan.statuses]
     cols += [Col(w.t("master-col-percent"), 10, lambda d: round(stats[d].percent_complete, 1), "pct", key="percent"),
              Col(w.t("master-col-overdue"), 9, lambda d: stats[d].overdue, "int", key="overdue"),
              Col(w.t("master-col-due-soon"), 9, lambda d: stats[d].by_health["due_soon"], "int", key="due_soon"),

@@ -1,19 +1,23 @@
 """Delays & blockers: the open tasks the weekly meeting goes through, the latest first."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
+from typing import Any
 
-from ...xlsx.fastsheet import Col, FieldValue, as_date, as_text
-from ...output.master.core import HEADER_ROW, MasterWriter, column
 from ...features.coordinator.columns import coordinator_cols, mark_coordinator
+from ...output.master.core import HEADER_ROW, MasterWriter, column
+from ...xlsx.fastsheet import Col, FieldValue, as_date, as_text
+
+Show = Callable[[Any], object]
 
 
 def delay_cols(w: MasterWriter) -> list[Col]:
     st, hl = w.shows("status"), w.shows("health")
     wbs = {f.key: f for f in w.catalog.form("wbs").table("tasks").fields}
 
-    def spec(key: str, width: float, **kw: object) -> Col:  # a WBS field, labelled by the spec
-        return Col(wbs[key].label(w.lang), width, kw.pop("get", None) or FieldValue(key), key=key, **kw)
+    def spec(key: str, width: float, show: Show, get: Show | None = None) -> Col:  # a WBS field, labelled by the spec
+        return Col(wbs[key].label(w.lang), width, get or FieldValue(key), key=key, show=show)
 
     return [Col(w.t("master-col-department"), 10, attrgetter("department"), key="department"),
             spec("task_id", 11, get=attrgetter("task_id"), show=as_text),

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ...i18n import Phrase
-from ...xlsx.fastsheet import Col, FastSheet, as_date, as_text
 from ...output.master.core import HEADER_ROW, MasterWriter, column, label_of
+from ...xlsx.fastsheet import Col, FastSheet, as_date, as_text
 
 
 def write(w: MasterWriter) -> None:
@@ -60,16 +60,16 @@ def _links(w: MasterWriter, sheet: FastSheet, row: int) -> None:
     links = w.plan.cross_links
     status = w.shows("status")
     w.block(sheet, row, "master-block-links", count=len(links))
-    cols = [Col(w.t("master-col-pred-department"), 10, lambda l: l[0].department, key="pred_department"),
-            Col(w.t("master-col-pred-task"), 12, lambda l: l[0].task_id, key="pred_task_id"),
-            Col(w.t("master-col-pred-name"), 26, lambda l: l[0].values.get("name"), show=as_text, key="pred_name"),
-            Col(w.t("master-col-pred-status"), 11, lambda l: l[0].effective_status, show=status, key="pred_status"),
-            Col(w.t("master-col-pred-due"), 11, lambda l: l[0].due, show=as_date, key="pred_due"),
-            Col(w.t("master-col-succ-department"), 10, lambda l: l[1].department, key="succ_department"),
-            Col(w.t("master-col-succ-task"), 12, lambda l: l[1].task_id, key="succ_task_id"),
-            Col(w.t("master-col-succ-name"), 26, lambda l: l[1].values.get("name"), show=as_text, key="succ_name"),
-            Col(w.t("master-col-succ-status"), 11, lambda l: l[1].effective_status, show=status, key="succ_status"),
-            Col(w.t("master-col-succ-start"), 11, lambda l: l[1].start, show=as_date, key="succ_start")]
+    cols = [Col(w.t("master-col-pred-department"), 10, lambda link: link[0].department, key="pred_department"),
+            Col(w.t("master-col-pred-task"), 12, lambda link: link[0].task_id, key="pred_task_id"),
+            Col(w.t("master-col-pred-name"), 26, lambda link: link[0].values.get("name"), show=as_text, key="pred_name"),
+            Col(w.t("master-col-pred-status"), 11, lambda link: link[0].effective_status, show=status, key="pred_status"),
+            Col(w.t("master-col-pred-due"), 11, lambda link: link[0].due, show=as_date, key="pred_due"),
+            Col(w.t("master-col-succ-department"), 10, lambda link: link[1].department, key="succ_department"),
+            Col(w.t("master-col-succ-task"), 12, lambda link: link[1].task_id, key="succ_task_id"),
+            Col(w.t("master-col-succ-name"), 26, lambda link: link[1].values.get("name"), show=as_text, key="succ_name"),
+            Col(w.t("master-col-succ-status"), 11, lambda link: link[1].effective_status, show=status, key="succ_status"),
+            Col(w.t("master-col-succ-start"), 11, lambda link: link[1].start, show=as_date, key="succ_start")]
     last = w.table(sheet, row + 1, cols, links)
     for key in ("pred_status", "succ_status"):
         w.colour_by(sheet, row + 2, last, column(cols, key), "status")

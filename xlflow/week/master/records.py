@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ...output.master.core import HEADER_ROW, MasterWriter, column, renamed
 from ...spec.catalog import Text
 from ...xlsx.fastsheet import Col
-from ...output.master.core import HEADER_ROW, MasterWriter, column, renamed
 
 LATE = "#FFC7CE"  # the fill of an overdue item's "yes"
 

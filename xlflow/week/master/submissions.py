@@ -1,8 +1,8 @@
 """Submissions: every file the merge looked at, and whether it was taken in."""
 from __future__ import annotations
 
-from ...xlsx.fastsheet import Col
 from ...output.master.core import HEADER_ROW, MasterWriter, column
+from ...xlsx.fastsheet import Col
 
 RESULT_COLOURS = (("accepted", "#C6EFCE"), ("warnings", "#FFEB9C"), ("rejected", "#FFC7CE"))
 

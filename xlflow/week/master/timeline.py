@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from operator import attrgetter
 
+from ...output.master.core import HEADER_ROW, MasterWriter, as_datetime, column
 from ...plan.model import MasterPlan
 from ...xlsx.book import cell_name, col_name
-from ...xlsx.fastsheet import Col, FieldValue, as_date, as_text
-from ...output.master.core import HEADER_ROW, MasterWriter, as_datetime, column
+from ...xlsx.fastsheet import Col, FastSheet, FieldValue, as_date, as_text
 
 MAX_WEEKS = 104
 
@@ -45,7 +45,7 @@ def write(w: MasterWriter) -> None:
     sheet.set_paper(8)  # A3: a Gantt is wide
 
 
-def _bars(w: MasterWriter, sheet, cols: list[Col], first: int, last: int, first_week: int, last_week: int) -> None:
+def _bars(w: MasterWriter, sheet: FastSheet, cols: list[Col], first: int, last: int, first_week: int, last_week: int) -> None:
     """A bar rule per status (the week overlaps start..due), then the today marker."""
     w0 = cell_name(first - 1, first_week, row_abs=True)  # the week header of the first week column, e.g. G$4
     r0 = first + 1  # the first task row, 1-based
@@ -73,7 +73,7 @@ def _weeks(plan: MasterPlan) -> list[dt.date]:
     first = min(starts + dues + [plan.as_of])
     last = max(starts + dues + [plan.as_of])
     monday = first - dt.timedelta(days=first.weekday())
-    weeks = []
+    weeks: list[dt.date] = []
     while monday <= last and len(weeks) < MAX_WEEKS:
         weeks.append(monday)
         monday += dt.timedelta(days=7)

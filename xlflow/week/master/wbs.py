@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from operator import attrgetter
 
-from ...xlsx.fastsheet import Col
-from ...output.master.core import HEADER_ROW, MasterWriter, column
-from ...features.coordinator.columns import coordinator_cols, mark_coordinator
 from ...features.control.sheet_moves import baseline_cols
+from ...features.coordinator.columns import coordinator_cols, mark_coordinator
+from ...output.master.core import HEADER_ROW, MasterWriter, column
+from ...xlsx.fastsheet import Col
 
 
 def task_cols(w: MasterWriter) -> list[Col]:
