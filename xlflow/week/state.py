@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..features.control.moves import Control, Move
 from ..features.control.requests import ChangeRequest
@@ -155,7 +156,16 @@ class WeekState:
     control: Control | None = None  # the plan against its baselines as the merge found it
 
     def task(self, task_id: str) -> Task | None:
-        return next((t for t in self.tasks if t.task_id == task_id), None)
+        """The task with this ID (the first, if two departments use one ID); looked up by index, since
+        every slice asks this for each of its links."""
+        return self._by_id.get(task_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Task]:
+        index: dict[str, Task] = {}
+        for t in self.tasks:
+            index.setdefault(t.task_id, t)
+        return index
 
     def department(self, code: str) -> DepartmentWeek | None:
         return next((d for d in self.departments if d.code == code), None)
