@@ -29,7 +29,7 @@ from ..store.state import StateDB
 from ..week.build import load_week
 from ..week.state import WeekState
 from . import ledger
-from .calendar import calendar_bytes, events, uid_part
+from .calendar import calendar_bytes, event_key, events, uid_part
 from .scope import Slice, department_slice, whole_slice
 from .sharing import COORDINATORS, SharingList, sharing_list
 from .slicebook import slice_name, write_slice
@@ -93,8 +93,10 @@ def write_files(
         found = events(ws, piece, lang, catalog) if "ics" in formats else []
         days.update({e.uid: e.day for e in found})
         planned.append((audience, formats, piece, book, ics, found))
-    seqs = ledger.sequences(db or StateDB(ws.state_db), days) if days else {}
+    db = db or StateDB(ws.state_db)
+    seqs = ledger.sequences(db, days) if days else {}
     written = _Written(ws, lang)
+    texts: dict[str, bytes] | None = None  # the event texts made before: read once, when a feed is written
     out = []
     for audience, formats, piece, book, ics, found in planned:
         files = []
@@ -104,9 +106,13 @@ def write_files(
             files.append(book)
         if "ics" in formats:
             if written.changed(ics, (stamp, found, [seqs.get(e.uid, 0) for e in found])):
-                write_bytes(ics, calendar_bytes(ws, piece, lang, seqs, stamp, found))
+                texts = ledger.event_texts(db) if texts is None else texts
+                write_bytes(ics, calendar_bytes(ws, piece, lang, seqs, stamp, found, texts))
             files.append(ics)
         out.append(Published(audience, tuple(files)))
+    if texts is not None:
+        shown = {event_key(e, seqs.get(e.uid, 0), stamp.astimezone(dt.UTC)) for *_, found in planned for e in found}
+        ledger.keep_event_texts(db, texts, shown)
     written.save()
     return out
 
