@@ -61,7 +61,9 @@ def after_merge(ws: Workspace, db: Database, as_of: dt.date, written: Path, kept
         if sha is not None:
             con.execute("INSERT OR IGNORE INTO master_written VALUES (?,?)", (sha, now_iso()))
         for path in kept:
-            copy_sha = _sha(path) if path is not None and path.parent == history_folder(ws) else None
+            if path is None or path.parent != history_folder(ws):
+                continue
+            copy_sha = _sha(path)
             if copy_sha is not None:
                 con.execute("INSERT OR REPLACE INTO master_copies VALUES (?,?,?)",
                             (path.name, copy_sha, as_of.isoformat()))

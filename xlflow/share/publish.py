@@ -122,7 +122,8 @@ def _inputs(piece: Slice) -> tuple:
     header (week, dates, whether there is a week before); the whole state's repr cost more than
     writing the slice and grew with the project's history (issue 21)."""
     st = piece.state
-    return dataclasses.replace(piece, state=None), st.week, st.data_date, st.as_of, st.previous_tasks is None
+    bare = dataclasses.replace(piece, state=None)  # type: ignore[arg-type]  # only digested, never rendered
+    return bare, st.week, st.data_date, st.as_of, st.previous_tasks is None
 
 
 class _Written:

@@ -4,8 +4,12 @@ handler only hands paths to Watcher.notify (watcher/__init__.py)."""
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -13,6 +17,11 @@ from watchdog.observers.polling import PollingObserver
 
 from ..i18n import msg
 from ..service import dropfolders, upkeep
+
+if TYPE_CHECKING:
+    from watchdog.observers.api import BaseObserver
+
+    from ..config import Workspace
 
 
 class _Handler(FileSystemEventHandler):
@@ -35,6 +44,21 @@ class ObserverMixin:
     """The observer's part of the Watcher (which holds ws, inbox, poll, log, lang and notify)."""
 
     PROBE_SECONDS = 1.5  # how long the start-up probe waits for its own event
+
+    # Set by Watcher.__init__ (annotations only: no class attributes at run time).
+    ws: Workspace
+    inbox: Path
+    poll: float | None
+    log: logging.Logger
+    lang: str
+    observer: BaseObserver | None
+    probe_name: str
+    probe_seen: threading.Event
+    probed: bool
+
+    if TYPE_CHECKING:
+
+        def notify(self, path: str) -> None: ...  # Watcher.notify
 
     def start_observer(self) -> None:
         observer = PollingObserver(timeout=self.poll) if self.poll else Observer()

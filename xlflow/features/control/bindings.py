@@ -8,9 +8,10 @@ master's Changes sheet. Moves only the new revision would cover stay flagged unt
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from ...store.db import Database, now_iso, register
@@ -37,7 +38,7 @@ class Revision:
     number: int
     digest: str
     tasks: tuple[str, ...]
-    proposed: dict
+    proposed: dict[str, tuple[dt.date | None, dt.date | None]]
 
 
 def _content(req: ChangeRequest) -> tuple[str, str]:
@@ -62,7 +63,8 @@ def _latest(db: Database, department: str, change_id: str) -> Revision | None:
     return Revision(row[0], row[1], tuple(data["tasks"]), proposed)
 
 
-def revisions(db: Database | None, requests: Iterable[ChangeRequest], fold) -> list[ChangeRequest]:
+def revisions(db: Database | None, requests: Iterable[ChangeRequest],
+              fold: Callable[[str], str]) -> list[ChangeRequest]:
     """Each request as its decided revision and, when it changed since, its new revision too."""
     out = []
     for req in requests:
@@ -82,7 +84,7 @@ def revisions(db: Database | None, requests: Iterable[ChangeRequest], fold) -> l
     return out
 
 
-def bind(db: Database | None, requests: Iterable[ChangeRequest], fold) -> bool:
+def bind(db: Database | None, requests: Iterable[ChangeRequest], fold: Callable[[str], str]) -> bool:
     """Keep what each decided request said, as its revision, the first time it is seen decided.
     True when a new revision was decided (the revision it replaces is no longer shown)."""
     if db is None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from typing import cast
 
-from ...check.model import Submission
+from ...check.model import FormData, Submission
 from ...findings import WARNING, Finding
 from ...plan.guard import task_values
-from ...spec.catalog import load_catalog
+from ...spec.catalog import Form, load_catalog
 from .requests import AFFECTED, DECISIONS, FORM, REQUESTS, key, requests_of
 
 # (table, column of the task IDs, column of the change ID) of the change-request form
@@ -40,7 +41,7 @@ def change_task_findings(sub: Submission, project_tasks: Mapping[str, object], l
     for table, column, ref in _WHERE:
         label = next(f.label(lang) for f in spec.table(table).fields if f.key == column)
         for row in form.tables.get(table, ()):
-            for tid in row.values.get(column) or ():
+            for tid in cast("Iterable[str]", row.values.get(column) or ()):  # task_ids fields: a tuple of IDs
                 params = {"change": row.values.get(ref) or ""}
                 if tid not in known and tid.split("-")[0] not in waiting:
                     out.append(Finding("change-task-unknown", WARNING, form.sheet, row.cells.get(column), label, tid,
@@ -54,7 +55,7 @@ def change_task_findings(sub: Submission, project_tasks: Mapping[str, object], l
     return out
 
 
-def _before_start(form, spec, start: dt.date, lang: str) -> list[Finding]:
+def _before_start(form: FormData, spec: Form, start: dt.date, lang: str) -> list[Finding]:
     out = []
     fields = {f.key: f for f in spec.table(AFFECTED).fields}
     for row in form.tables.get(AFFECTED, ()):
@@ -67,7 +68,7 @@ def _before_start(form, spec, start: dt.date, lang: str) -> list[Finding]:
     return out
 
 
-def _unknown_decisions(sub: Submission, form, others: Iterable[Submission], lang: str) -> list[Finding]:
+def _unknown_decisions(sub: Submission, form: FormData, others: Iterable[Submission], lang: str) -> list[Finding]:
     requested = {key(r.change_id) for other in (*others, sub) if other.department for r in requests_of(other)}
     label = next(f.label(lang) for f in load_catalog().form(FORM).table(DECISIONS).fields if f.key == "change_ref")
     return [Finding("change-decision-unknown", WARNING, form.sheet, row.cells.get("change_ref"), label,

@@ -219,7 +219,7 @@ def register(requests: Iterable[ChangeRequest], master: Mapping[str, Decision],
             found = in_lead or found
         if in_lead is None and ":" in req.row_key and key(req.change_id) in lead:
             req = req.flagged("changes-check-decision-ambiguous", change=req.change_id, ref=req.ref)
-        if ref in (unknown or {}):
+        if unknown and ref in unknown:
             req = req.flagged("changes-check-decision-unknown", change=req.ref, text=unknown[ref])
         if found is None:
             out.append(req)

@@ -56,7 +56,7 @@ def apply_approvals(db: StateDB, requests: Iterable[ChangeRequest], tasks: dict[
     return current
 
 
-def withdraw_undecided(store: Baselines, requests: list, current: dict[str, Baseline], now: dt.datetime,
+def withdraw_undecided(store: Baselines, requests: list[ChangeRequest], current: dict[str, Baseline], now: dt.datetime,
                       rows: TaskBaselines | None) -> dict[str, Baseline]:
     """A re-baseline whose request is now rejected or pending again (its approval cleared) no longer
     counts: the task's earlier baseline is current again; the rows stay as history."""

@@ -166,10 +166,10 @@ def _ids_typed_over(table: MasterTable, ref: MasterTable | None, own: set[str]) 
     if not gone:
         return {}
 
-    def body(row: dict[str, object], key: str) -> tuple:
+    def body(row: dict[str, object], key: str) -> tuple[tuple[str, str], ...]:
         return tuple(sorted((h, cell_text(v)) for h, v in row.items() if h not in own and cell_text(v) != key))
 
-    by_body: dict[tuple, list[str]] = {}
+    by_body: dict[tuple[tuple[str, str], ...], list[str]] = {}
     for k in gone:
         by_body.setdefault(body(ref.rows[k], k), []).append(k)
     out = {}

@@ -22,6 +22,7 @@ from .model import (
     FileIn,
     Ratio,
     Scorecard,
+    TaskRows,
     Trace,
     VersionIn,
     WalkKept,
@@ -66,7 +67,8 @@ def _filled(row: Mapping[str, object]) -> dict[str, object]:
 def walk(versions: Iterable[VersionIn], start: _Walk | None = None) -> _Walk:
     """Replay the versions in order (the caller passes those received up to a cutoff), from `start`
     (the walk up to the version before the first of them) when given."""
-    w, before = _Walk(), {}
+    w = _Walk()
+    before: TaskRows = {}
     if start is not None:
         w = _Walk(start.tasks, dict(start.done_since), dict(start.blocked_since), dict(start.updated),
                   dict(start.issues), dict(start.answered))

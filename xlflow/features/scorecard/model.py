@@ -11,7 +11,7 @@ on_time, slip, punctuality, first_time, blocked, answered, stale.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ...workdays import Week
@@ -52,7 +52,7 @@ class VersionIn:
     file_name: str
     own: bool  # the department's own file (False: the coordinator restored an earlier version)
     tasks: TaskRows
-    issues: tuple[Mapping[str, object], ...] = ()  # issue-log rows (issue_id, impact, response, status, ...)
+    issues: Sequence[Mapping[str, object]] = ()  # issue-log rows (issue_id, impact, response, status, ...)
     sha256: str = ""  # the submission's hash: what the version holds (a kept week's figures are keyed by it)
 
 

@@ -104,6 +104,8 @@ def load_walks(db: Database) -> dict[str, WalkKept]:
     for department, text in rows:
         try:
             d = _decode(json.loads(text))
+            if not isinstance(d, dict):
+                continue  # as d["cutoff"] would raise TypeError: unreadable
             out[department] = WalkKept(
                 d["cutoff"],
                 d["digest"],

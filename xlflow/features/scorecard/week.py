@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import overload
 
 from ...check.cache import SubmissionCache
 from ...check.model import Submission
@@ -34,16 +35,23 @@ def local(ws: Workspace, moment: dt.datetime) -> dt.datetime:
     return ws.local(moment).replace(tzinfo=None)
 
 
+# a version's task rows by task ID, and its issue-log rows
+_Decoded = tuple[dict[str, dict[str, object]], tuple[dict[str, object], ...]]
+
+
 class _Rows:
     """One version's task rows and issue log, decoded from the parse cache only when a measure
     needs them (a past week's figures are kept, and the current week continues from the walk kept
     at the end of the week before: most versions are never decoded). Its task IDs come from
     `ids` when known, without decoding."""
 
-    def __init__(self, load: Callable[[], Submission | None], ids: list[str] | None, decoded: dict) -> None:
-        self._load, self.ids, self._decoded, self._got = load, ids, decoded, None
+    def __init__(
+        self, load: Callable[[], Submission | None], ids: list[str] | None, decoded: dict[str, list[str]]
+    ) -> None:
+        self._load, self.ids, self._decoded = load, ids, decoded
+        self._got: _Decoded | None = None
 
-    def get(self) -> tuple[dict, tuple]:
+    def get(self) -> _Decoded:
         if self._got is None:
             sub = self._load()
             self._got = (
@@ -57,7 +65,7 @@ class _Rows:
         return self._got
 
 
-class _Tasks(Mapping):
+class _Tasks(Mapping[str, Mapping[str, object]]):
     def __init__(self, rows: _Rows) -> None:
         self.rows = rows
 
@@ -73,14 +81,20 @@ class _Tasks(Mapping):
     def __eq__(self, other: object) -> bool:
         return dict(self.rows.get()[0]) == (dict(other) if isinstance(other, Mapping) else other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as a dict is
 
 
-class _Issues(Sequence):
+class _Issues(Sequence[Mapping[str, object]]):
     def __init__(self, rows: _Rows) -> None:
         self.rows = rows
 
-    def __getitem__(self, i):  # type: ignore[override]
+    @overload
+    def __getitem__(self, i: int) -> Mapping[str, object]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Mapping[str, object]]: ...
+
+    def __getitem__(self, i: int | slice) -> Mapping[str, object] | Sequence[Mapping[str, object]]:
         return self.rows.get()[1][i]
 
     def __len__(self) -> int:
