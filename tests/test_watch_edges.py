@@ -21,7 +21,8 @@ import pytest
 from click.testing import CliRunner
 from watchdog.observers.polling import PollingObserver
 
-import xlflow.watcher as watcher_mod
+import xlflow
+import xlflow.watcher.observer as observer_mod
 from watch_helpers import inbox_names, make_ws, running, sample, wait_until
 from xlflow.cli import main
 from xlflow.config import WEEKDAYS, load_workspace
@@ -151,7 +152,7 @@ def test_a_read_only_workspace_gets_a_sentence_from_every_command(tmp_path_facto
         for args in (["status"], ["watch", "--once"], ["merge"], ["summary"], ["generate", "--all"],
                      ["history", "RD"], ["mail", "retry"]):
             done = subprocess.run([*prefix, *cli, *args, "-w", str(ws.root)], capture_output=True, text=True,
-                                  timeout=120, env={**os.environ, "PYTHONPATH": str(Path(watcher_mod.__file__).parents[1])})
+                                  timeout=120, env={**os.environ, "PYTHONPATH": str(Path(xlflow.__file__).parents[1])})
             out = done.stdout + done.stderr
             assert "Traceback" not in out, (args, out)
             if args[0] in ("watch", "merge", "summary", "generate"):
@@ -239,7 +240,7 @@ class DeafObserver(PollingObserver):
 
 
 def test_an_inbox_without_file_events_falls_back_to_polling(tmp_path, monkeypatch):
-    monkeypatch.setattr(watcher_mod, "Observer", DeafObserver)
+    monkeypatch.setattr(observer_mod, "Observer", DeafObserver)
     ws = make_ws(tmp_path / "ws", lang="zh")
     with running(ws) as watcher:
         # poll is set before the polling observer replaces the deaf one: wait for both

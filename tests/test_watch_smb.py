@@ -81,7 +81,7 @@ UNKNOWN_MOUNT = ("import sys, xlflow.watcher as w; w.on_network_share = lambda p
 def watch_cli(ws, unknown_mount: bool = False) -> Iterator[list[str]]:
     """`xlflow watch` in a process of its own, its console (stdout and stderr) collected line by line.
     `unknown_mount`: as if the mount table's type were not in the list of network file systems."""
-    env = {**os.environ, "PYTHONPATH": str(Path(watcher_mod.__file__).parents[1]), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONPATH": str(Path(watcher_mod.__file__).parents[2]), "PYTHONUNBUFFERED": "1"}
     entry = ["-c", UNKNOWN_MOUNT] if unknown_mount else ["-m", "xlflow"]
     proc = subprocess.Popen([sys.executable, *entry, "watch", "-w", str(ws.root), "--lang", "en"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
