@@ -86,32 +86,34 @@ def write_files(
     lang = lang or ws.lang
     sharing, catalog = sharing_list(ws), load_catalog()
     stamp = dt.datetime.combine(state.data_date, dt.time(), dt.UTC)
+    written = _Written(ws, lang)
     planned, days = [], {}
     for audience, formats in audiences.items():
         piece = audience_slice(ws, state, sharing, audience)
         book, ics = _paths(ws, audience, piece, state.week.label)
-        found = events(ws, piece, lang, catalog) if "ics" in formats else []
+        # a feed whose slice is what it was last written from is left as it is, its events not even listed
+        stale = "ics" in formats and written.changed(ics, ("ics", stamp, _inputs(piece)))
+        found = events(ws, piece, lang, catalog) if stale else []
         days.update({e.uid: e.day for e in found})
-        planned.append((audience, formats, piece, book, ics, found))
+        planned.append((audience, formats, piece, book, ics, found, stale))
     db = db or StateDB(ws.state_db)
     seqs = ledger.sequences(db, days) if days else {}
-    written = _Written(ws, lang)
     texts: dict[str, bytes] | None = None  # the event texts made before: read once, when a feed is written
     out = []
-    for audience, formats, piece, book, ics, found in planned:
+    for audience, formats, piece, book, ics, found, stale in planned:
         files = []
         if "xlsx" in formats and book is not None:
             if written.changed(book, _inputs(piece)):
                 write_slice(ws, piece, book, lang, catalog)
             files.append(book)
         if "ics" in formats:
-            if written.changed(ics, (stamp, found, [seqs.get(e.uid, 0) for e in found])):
+            if stale:
                 texts = ledger.event_texts(db) if texts is None else texts
                 write_bytes(ics, calendar_bytes(ws, piece, lang, seqs, stamp, found, texts))
             files.append(ics)
         out.append(Published(audience, tuple(files)))
-    if texts is not None:
-        shown = {event_key(e, seqs.get(e.uid, 0), stamp.astimezone(dt.UTC)) for *_, found in planned for e in found}
+    if texts is not None:  # keep the texts of the feeds written now; the others' are made again when they change
+        shown = {event_key(e, seqs.get(e.uid, 0), stamp.astimezone(dt.UTC)) for *_, found, _ in planned for e in found}
         ledger.keep_event_texts(db, texts, shown)
     written.save()
     return out
