@@ -264,7 +264,8 @@ def test_control_characters_in_a_name_never_reach_a_header_the_log_or_the_consol
     name = "NPL-2026_RD_plan\r\nBcc: evil@example.com\x1b[2J\x07.xlsx"
     shutil.copyfile(sample("RD"), ws.folder("inbox") / name)
     (outcome,) = process_inbox(ws, AS_OF)
-    assert outcome.result == "accepted" and outcome.note == ""
+    # the note may say what the merge found (RD-C01 names MK-003, and only R&D's plan is here), never the name
+    assert outcome.result == "accepted" and "evil" not in outcome.note
     line = outcome.line("en")
     assert not any(c in line for c in "\r\n\x1b\x07") and "plan__Bcc: evil@example.com_[2J_" in line
     (mail,) = mails(ws)

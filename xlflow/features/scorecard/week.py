@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import overload
 
@@ -59,8 +59,8 @@ class _Rows:
                 if sub is not None and sub.data is not None
                 else ({}, ())
             )
-            if sub is not None and self.ids is None:
-                self.ids = list(self._got[0])
+            if sub is not None and (self.ids is None or set(self.ids) != set(self._got[0])):
+                self.ids = list(self._got[0])  # (IDs kept from a parse under another config are replaced)
                 self._decoded[sub.sha256] = self.ids
         return self._got
 
@@ -74,6 +74,10 @@ class _Tasks(Mapping[str, Mapping[str, object]]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.rows.ids if self.rows.ids is not None else self.rows.get()[0])
+
+    def items(self) -> ItemsView[str, Mapping[str, object]]:
+        """The rows themselves (decoded): what they hold, whatever IDs were kept."""
+        return self.rows.get()[0].items()
 
     def __len__(self) -> int:
         return len(self.rows.ids if self.rows.ids is not None else self.rows.get()[0])
