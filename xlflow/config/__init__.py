@@ -10,6 +10,7 @@ import datetime as dt
 import tomllib
 from functools import partial
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError
@@ -40,7 +41,7 @@ from .settings import (
 
 __all__ = [
     "CONFIG_NAME", "FEATURE_SECTIONS", "FOLDERS", "REFUSED_KEYS", "SECTIONS", "WEEKDAYS", "CalendarSettings",
-    "ConfigReader", "Department", "EmailSettings", "PathSettings", "Project", "SummarySettings", "WatchSettings",
+    "ConfigReader", "read_toml", "Department", "EmailSettings", "PathSettings", "Project", "SummarySettings", "WatchSettings",
     "Workspace", "config_reader", "configured_language", "ensure_folders", "known_keys", "load_workspace", "toml_key",
 ]
 
@@ -97,10 +98,9 @@ def _departments(r: ConfigReader, data: dict, lead: str | None) -> tuple[Departm
     return tuple(departments)
 
 
-def load_workspace(root: Path | str) -> Workspace:
-    """The workspace of `root`; every problem of its xlflow.toml is told at once in one ConfigError."""
-    root = Path(root).resolve()
-    path = root / CONFIG_NAME
+def read_toml(path: Path) -> tuple[dict[str, Any], ConfigReader]:
+    """A TOML file xlflow reads (xlflow.toml, portfolio.toml) and a reader that names its lines;
+    a missing file or a syntax error is a ConfigError saying which file."""
     if not path.is_file():
         raise ConfigError("config-not-found", path=str(path))
     text = config_text(path)
@@ -108,7 +108,13 @@ def load_workspace(root: Path | str) -> Workspace:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config-syntax", file=str(path), problem=str(exc)) from None
-    r = ConfigReader(path, text)
+    return data, ConfigReader(path, text)
+
+
+def load_workspace(root: Path | str) -> Workspace:
+    """The workspace of `root`; every problem of its xlflow.toml is told at once in one ConfigError."""
+    root = Path(root).resolve()
+    data, r = read_toml(root / CONFIG_NAME)
     r.check_keys(data)
     project = _project(r, data)
     departments = _departments(r, data, project.lead_department)

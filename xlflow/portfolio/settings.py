@@ -12,14 +12,11 @@ mail_workspace = "../pmo" # whose [email] settings send the brief with --send (i
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import ConfigReader, Workspace
-from ..errors import ConfigError
+from ..config import ConfigReader, Workspace, read_toml
 from ..i18n import Phrase
-from ..textfile import config_text
 
 DEFAULT_BLOCKER_DAYS = 5
 
@@ -48,15 +45,7 @@ class PortfolioSettings:
 def load_settings(path: Path | None) -> PortfolioSettings:
     if path is None:
         return PortfolioSettings()
-    path = Path(path).resolve()
-    if not path.is_file():
-        raise ConfigError("config-not-found", path=str(path))
-    text = config_text(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("config-syntax", file=str(path), problem=str(exc)) from None
-    r = ConfigReader(path, text)
+    data, r = read_toml(Path(path).resolve())
     for name in data:
         if name not in ("portfolio", "departments"):
             raise r.fail(name, Phrase("pf-config-unknown-table"))

@@ -28,7 +28,7 @@ from ..plan.model import MasterPlan
 from ..store.records import SubmissionRecord
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
-from ..workdays import week_of
+from ..workdays import as_date, week_of
 from . import codec, parts as weekparts, stored as weekrecord
 from .brief.model import PlanVersion
 from .record import RecordParts
@@ -71,15 +71,7 @@ def _current_versions(ws: Workspace, records: dict[str, list[SubmissionRecord]],
 
 
 def _milestones(rows: Iterable[dict[str, Any]]) -> tuple[Milestone, ...]:
-    def day(value: object) -> dt.date | None:
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value)[:10]) if value else None
-        except ValueError:
-            return None
-
-    return tuple(Milestone(str(r.get("milestone") or ""), day(r.get("planned_date")),
+    return tuple(Milestone(str(r.get("milestone") or ""), as_date(r.get("planned_date")),
                            str(r.get("owner_department") or ""), str(r.get("department") or "")) for r in rows)
 
 
