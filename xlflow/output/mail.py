@@ -45,6 +45,8 @@ from .outbox import (
     POLICY,
     UNSENT_HEADER,
     Judged,
+    already_sent,
+    identity,
     judge,
     outbox_dir,
     read_message,
@@ -240,6 +242,9 @@ def deliver(ws: Workspace, message: EmailMessage, send: bool, preview: bool = Fa
     if preview:
         return DeliveryResult(write_preview(ws, message), False, recipients(message), note="mail-preview")
     eml = write_outbox(ws, message)
+    if send and ws.email.configured and already_sent(ws, message):  # a brief of a week already sent to them
+        gone = withdraw(ws, Judged(eml, identity(message), None, "withdraw"))
+        return DeliveryResult(gone or eml, False, recipients(message), note="mail-already-sent")
     return _send_file(ws, eml, send)
 
 

@@ -135,6 +135,11 @@ def _event_at(message: EmailMessage) -> dt.datetime | None:
         return None
 
 
+def already_sent(ws: Workspace, message: EmailMessage) -> bool:
+    """A brief whose week already went to the same people: it is withdrawn, not sent twice."""
+    return str(message.get(KIND_HEADER) or "").startswith("brief-") and identity(message) in _sent_identities(ws)
+
+
 def _sent_identities(ws: Workspace) -> set[str]:
     folder = outbox_dir(ws) / SENT
     out = set()
