@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ...config import Workspace
 from ...output.mail import render
+from ...output.signature import signature
 from .model import Brief
 
 
@@ -14,7 +15,7 @@ def render_brief(ws: Workspace, brief: Brief, master_name: str = "") -> tuple[st
     """(HTML, text) of the brief; the workspace's templates/ override the shipped ones.
     `master_name` is the attached master's file name ("" when it is too big to attach)."""
     lead = ws.department(ws.project.lead_department)
-    context = {"brief": brief, "master_name": master_name,
+    context = {"brief": brief, "master_name": master_name, "signature": signature(ws, brief.lang),
                "lead": lead.name(brief.lang) if lead else ws.project.lead_department}
     return (render(ws, "brief.html.j2", brief.lang, **context),
             render(ws, "brief.txt.j2", brief.lang, **context))
