@@ -37,24 +37,9 @@ from ..config import Workspace
 from ..errors import MailError
 from ..i18n import msg
 from ..store.atomic import write_bytes
+from . import outbox
 from .breaker import SERVER_FAILURES, CircuitBreaker, breaker_for, use_breaker  # noqa: F401 - use_breaker, CircuitBreaker: part of this API
-from .outbox import (
-    EVENT_HEADER,
-    IDENTITY_HEADER,
-    KIND_HEADER,
-    POLICY,
-    UNSENT_HEADER,
-    Judged,
-    already_sent,
-    identity,
-    judge,
-    outbox_dir,
-    read_message,
-    recipients,
-    withdraw,
-    write_outbox,
-    write_preview,
-)
+from .outbox import EVENT_HEADER, IDENTITY_HEADER, KIND_HEADER, POLICY, UNSENT_HEADER, Judged, recipients
 
 PASSWORD_ENV = "XLFLOW_SMTP_PASSWORD"
 MAX_NAME_CHARS = 60  # longer attachment names get truncated by some clients
@@ -240,10 +225,10 @@ def deliver(ws: Workspace, message: EmailMessage, send: bool, preview: bool = Fa
     for a retry) when the server is unreachable, refuses the login, or rejects every recipient.
     With `preview`, the message only goes to outbox/preview/ for a look: it is not queued."""
     if preview:
-        return DeliveryResult(write_preview(ws, message), False, recipients(message), note="mail-preview")
-    eml = write_outbox(ws, message)
-    if send and ws.email.configured and already_sent(ws, message):  # a brief of a week already sent to them
-        gone = withdraw(ws, Judged(eml, identity(message), None, "withdraw"))
+        return DeliveryResult(outbox.write_preview(ws, message), False, recipients(message), note="mail-preview")
+    eml = outbox.write_outbox(ws, message)
+    if send and ws.email.configured and outbox.already_sent(ws, message):  # a brief of a week already sent to them
+        gone = outbox.withdraw(ws, Judged(eml, outbox.identity(message), None, "withdraw"))
         return DeliveryResult(gone or eml, False, recipients(message), note="mail-already-sent")
     return _send_file(ws, eml, send)
 
@@ -256,7 +241,7 @@ def deliver_all(ws: Workspace, messages: Iterable[EmailMessage], send: bool,
     messages = list(messages)
     if preview:
         return [deliver(ws, m, send, preview=True) for m in messages]
-    paths = [write_outbox(ws, m) for m in messages]
+    paths = [outbox.write_outbox(ws, m) for m in messages]
     return [_send_file(ws, path, send) for path in paths]
 
 
@@ -273,14 +258,14 @@ def retry_outbox(ws: Workspace, include_held: bool = False, dry_run: bool = Fals
     (sent only with `include_held`). A server-level MailError stops it (a dead server is not
     hammered once per file) and is raised; a message the server refuses stays queued and the
     others are still sent. `dry_run` judges and changes nothing (`sent` then lists what would go)."""
-    judged = judge(ws)
+    judged = outbox.judge(ws)
     held = [j for j in judged if j.verdict == "hold" and not include_held]
     withdrawn = [j for j in judged if j.verdict == "withdraw"]
     due = [j for j in judged if j.verdict == "send" or (j.verdict == "hold" and include_held)]
     if dry_run:
-        return RetryResult([DeliveryResult(j.path, False, recipients(read_message(j.path)), note="mail-would-send")
+        return RetryResult([DeliveryResult(j.path, False, recipients(outbox.read_message(j.path)), note="mail-would-send")
                             for j in due], held, withdrawn)
-    withdrawn = [j for j in withdrawn if withdraw(ws, j) is not None]
+    withdrawn = [j for j in withdrawn if outbox.withdraw(ws, j) is not None]
     done, refused = [], None  # refused: the first per-message refusal
     for j in due:
         path = j.path
@@ -301,7 +286,7 @@ def retry_outbox(ws: Workspace, include_held: bool = False, dry_run: bool = Fals
 
 
 def _send_file(ws: Workspace, eml: Path, send: bool, force: bool = False) -> DeliveryResult:
-    message = read_message(eml)
+    message = outbox.read_message(eml)
     rcpts = recipients(message)
     if not send:
         return DeliveryResult(eml, False, rcpts, note="mail-not-sent")
@@ -321,7 +306,7 @@ def _send_file(ws: Workspace, eml: Path, send: bool, force: bool = False) -> Del
         raise
     if breaker is not None:
         breaker.close()
-    sent = outbox_dir(ws) / "sent" / eml.name
+    sent = outbox.outbox_dir(ws) / "sent" / eml.name
     write_bytes(sent, message.as_bytes(policy=POLICY))
     eml.unlink()
     return DeliveryResult(sent, True, tuple(r for r in rcpts if r not in refused), refused)
