@@ -1,5 +1,5 @@
-"""Bounded disk: master/history/ keeps every old master for [watch] history_days, then one a week,
-and never removes a copy holding coordinator typing the database has not recorded (issue 21).
+"""Bounded disk: master/history/ keeps every old master for [watch] history_days, then one a week
+(for history_weeks), then one a month, and never removes a copy holding coordinator typing the database has not recorded (issue 21).
 Real merges into a real workspace; days are the merges' as-of days."""
 from __future__ import annotations
 
@@ -49,13 +49,14 @@ def test_every_copy_for_two_weeks_then_the_last_of_each_week(tmp_path):
                            for r in pruning)
 
 
-def test_weekly_copies_end_after_history_weeks_and_zero_days_keeps_everything(tmp_path):
+def test_weekly_copies_end_after_history_weeks_then_one_a_month_and_zero_days_keeps_everything(tmp_path):
     ws = _ws(tmp_path, days=7, weeks=2)
     files = workbooks(ws, tmp_path / "in")
     days = [MONDAY + dt.timedelta(weeks=w) for w in range(6)]
     for day in days:
         merge_files(ws, files, day)
-    assert [n for n in history(ws) if "-replaced-" not in n] == [dated(d) for d in days[-2:]]  # two weeks back, not more
+    # two weeks back, and before that the last of each month (October's last merge: the 26th)
+    assert [n for n in history(ws) if "-replaced-" not in n] == [dated(days[3])] + [dated(d) for d in days[-2:]]
     keep_all = _ws(tmp_path / "all", days=0)
     files = workbooks(keep_all, tmp_path / "in2")
     for day in days:

@@ -3,7 +3,8 @@
 Every merge leaves two files there: the dated copy of the master it wrote (`<code>-master-<day>.xlsx`)
 and the master it replaced (`<code>-master-replaced-<stamp>.xlsx`, kept by the coordinator's
 read-back). Kept: every copy whose merge day is within `[watch] history_days` of the merge's day,
-then the last copy of each week (for `history_weeks` weeks, 0: for good). A copy is removed only when
+then the last copy of each week for `history_weeks` weeks (0: for good), then the last of each month
+(a year of weekly masters was ~30 MiB at 12 × 150, the largest part of a workspace's growth). A copy is removed only when
 nothing in it exists only there: its content is exactly what xlflow wrote (recorded below at each
 merge), or the coordinator's read-back read it and recorded its typing (coordinator_reads, by
 content). A copy this module knows nothing of (made before it, or put there by hand) is kept.
@@ -87,8 +88,10 @@ def to_remove(ws: Workspace, db: Database, as_of: dt.date) -> list[Path]:
     # by day, a day's dated copy (the master as that day's last merge wrote it) after the masters it replaced
     present = sorted((known[p.name][1], REPLACED not in p.name, p.name, p) for p in folder.iterdir() if p.name in known)
     last_of_week: dict[dt.date, str] = {}
-    for day, _, name, _ in present:  # the last one of a week wins
+    last_of_month: dict[tuple[int, int], str] = {}
+    for day, _, name, _ in present:  # the last one of a week (of a month) wins
         last_of_week[week_of(day, ws.project.week_start).start] = name
+        last_of_month[(day.year, day.month)] = name
     recent, oldest_week = as_of - dt.timedelta(days=days), as_of - dt.timedelta(weeks=weeks)
     out = []
     for day, _, name, path in present:
@@ -96,6 +99,8 @@ def to_remove(ws: Workspace, db: Database, as_of: dt.date) -> list[Path]:
             continue
         weekly = last_of_week[week_of(day, ws.project.week_start).start] == name
         if weekly and (weeks <= 0 or day > oldest_week):
+            continue
+        if last_of_month[(day.year, day.month)] == name:
             continue
         if known[name][0] in safe and _sha(path) == known[name][0]:  # unchanged since it was kept
             out.append(path)
