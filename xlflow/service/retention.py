@@ -7,18 +7,21 @@ then the last copy of each week for `history_weeks` weeks (0: for good), then th
 (a year of weekly masters was ~30 MiB at 12 × 150, the largest part of a workspace's growth). A copy is removed only when
 nothing in it exists only there: its content is exactly what xlflow wrote (recorded below at each
 merge), or the coordinator's read-back read it and recorded its typing (coordinator_reads, by
-content). A copy this module knows nothing of (made before it, or put there by hand) is kept.
+content). A copy this module knows nothing of (made before it, or put there by hand) is kept. The department
+slices of the weeks before the last `history_weeks` go too (old_slices).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Workspace
 from ..features.coordinator.table import CoordinatorLayer
+from ..share.publish import slices_folder
 from ..store.db import Database, now_iso, register
 from ..workdays import week_of
 
@@ -68,7 +71,38 @@ def after_merge(ws: Workspace, db: Database, as_of: dt.date, written: Path, kept
             if copy_sha is not None:
                 con.execute("INSERT OR REPLACE INTO master_copies VALUES (?,?,?)",
                             (path.name, copy_sha, as_of.isoformat()))
+    prune_slices(ws, as_of)
     return prune(ws, db, as_of)
+
+
+_SLICE_WEEK = re.compile(r"-(\d{4}-W\d{2})\.xlsx$")
+
+
+def old_slices(ws: Workspace, as_of: dt.date) -> list[Path]:
+    """The department slices (slices/<code>/, slices/extra/<who>/: one workbook per week) of weeks
+    before the last `[watch] history_weeks` (none when it is 0). A slice is an output, written again
+    from the stored week; the current ones are what the departments open."""
+    weeks = ws.watch.history_weeks
+    root = slices_folder(ws) if weeks > 0 else None
+    if root is None or not root.is_dir():
+        return []
+    oldest = week_of(as_of - dt.timedelta(weeks=weeks), ws.project.week_start).label
+    prefix = f"{ws.project.code}-"
+    folders = [p for p in root.iterdir() if p.is_dir() and p.name != "extra"]
+    folders += [p for p in (root / "extra").iterdir() if p.is_dir()] if (root / "extra").is_dir() else []
+    return [p for folder in folders for p in folder.iterdir() if p.name.startswith(prefix)
+            and (m := _SLICE_WEEK.search(p.name)) is not None and m.group(1) < oldest]
+
+
+def prune_slices(ws: Workspace, as_of: dt.date) -> int:
+    count = 0
+    for path in old_slices(ws, as_of):
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        count += 1
+    return count
 
 
 def history_folder(ws: Workspace) -> Path:
