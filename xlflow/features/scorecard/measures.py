@@ -261,6 +261,9 @@ class WeekKeys:
         self.deadlines = hashlib.sha256()
         self.seen = [0, 0, 0]  # versions, files and weeks hashed so far
         self.plan: TaskRows = {}
+        self.fixed: Mapping[str, dt.date] = getattr(dept.baseline, "fixed", {})  # the same at any moment
+        self.held: set[str] = set()  # the fixed tasks of the plan last digested, and their digest:
+        self.held_digest = 0  # a sum of one hash per task, updated by the tasks added and removed
 
     def key(self, week: Week) -> str:
         dept, end = self.dept, cutoff(week, self.as_of)
@@ -278,8 +281,25 @@ class WeekKeys:
             self.deadlines.update(repr((w.label, w.start, w.end, d)).encode("utf-8"))
             seen[2] += 1
         digest = hashlib.sha256(self.record.digest() + self.deadlines.digest() + end.isoformat().encode())
-        digest.update(repr([(tid, dept.baseline(tid, end)) for tid in self.plan]).encode("utf-8"))
+        ids = set(self.plan)  # each task with its baseline due date then, as a sum of one hash per task:
+        total = self._fixed_digest(ids)  # the same whether a task's baseline is fixed or looked up
+        for tid in ids - self.fixed.keys():  # re-baselined, or unknown to the store: as of `end`
+            total += _task_hash(tid, dept.baseline(tid, end))
+        digest.update((total % (1 << 256)).to_bytes(32, "big"))
         return digest.hexdigest()
+
+    def _fixed_digest(self, ids: set[str]) -> int:
+        """The plan's tasks with a fixed baseline due date, with it, as one number: kept from the plan
+        before, so a week costs the tasks that came and went, not the whole plan again."""
+        now = ids & self.fixed.keys()
+        for tid, sign in [(t, -1) for t in self.held - now] + [(t, 1) for t in now - self.held]:
+            self.held_digest = (self.held_digest + sign * _task_hash(tid, self.fixed[tid])) % (1 << 256)
+        self.held = now
+        return self.held_digest
+
+
+def _task_hash(task_id: str, due: dt.date | None) -> int:
+    return int.from_bytes(hashlib.sha256(repr((task_id, due)).encode("utf-8")).digest(), "big")
 
 
 def versions_digest(versions: Sequence[VersionIn]) -> str:
