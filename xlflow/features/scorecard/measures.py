@@ -307,19 +307,26 @@ def versions_digest(versions: Sequence[VersionIn]) -> str:
                                 for v in versions]).encode("utf-8")).hexdigest()
 
 
+def _kept(dept: _Department, end: dt.datetime, memo: WeekMemo | None) -> tuple[dt.datetime, _Walk] | None:
+    """The walk kept at the end of an earlier week (memo.walks), when it is still true and ends by `end`."""
+    kept = memo.walks.get(dept.code) if memo is not None else None
+    if kept is None or kept.cutoff > end:
+        return None
+    before = [v for v in dept.versions if v.received <= kept.cutoff]
+    if versions_digest(before) != kept.digest or (before[-1].sha256 if before else "") != kept.last:
+        return None
+    plan = before[-1].tasks if before else {}
+    return kept.cutoff, _Walk(plan, dict(kept.done_since), dict(kept.blocked_since), dict(kept.updated),
+                              dict(kept.issues), dict(kept.answered))
+
+
 def _resume(dept: _Department, end: dt.datetime, memo: WeekMemo | None) -> tuple[dt.datetime, _Walk] | None:
     """The walk up to `end` (the week before's cutoff), continued from the one kept when it is still
     true, and kept for the next run; None without a memo."""
     if memo is None:
         return None
     upto = [v for v in dept.versions if v.received <= end]
-    kept, start = memo.walks.get(dept.code), None
-    if kept is not None and kept.cutoff <= end:
-        before = [v for v in upto if v.received <= kept.cutoff]
-        if versions_digest(before) == kept.digest and (before[-1].sha256 if before else "") == kept.last:
-            plan = before[-1].tasks if before else {}
-            start = (kept.cutoff, _Walk(plan, dict(kept.done_since), dict(kept.blocked_since), dict(kept.updated),
-                                        dict(kept.issues), dict(kept.answered)))
+    start = _kept(dept, end, memo)
     since = start[0] if start is not None else dt.datetime.min
     w = walk((v for v in upto if since < v.received), start[1] if start is not None else None)
     memo.new_walks[dept.code] = WalkKept(end, versions_digest(upto), upto[-1].sha256 if upto else "", w.done_since,
@@ -344,7 +351,8 @@ def compute_scorecard(departments: Sequence[str], versions: Iterable[VersionIn],
             if memo is not None and i < len(weeks) - 1 and week.end < as_of:
                 key = keys.key(week)
                 kept = memo.kept.get(key)
-                figures = Figures.decode(code, week, kept) if kept is not None else dept.figures(week, as_of)[0]
+                figures = (Figures.decode(code, week, kept) if kept is not None  # else from the walk kept before it
+                           else dept.figures(week, as_of, _kept(dept, cutoff(week, as_of), memo))[0])
                 memo.used[key] = figures.encode()
                 by_week.append(figures)
                 continue
