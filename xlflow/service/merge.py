@@ -27,6 +27,7 @@ from ..features.control.intake import plan_control, plan_dates
 from ..features.control.moves import Control
 from ..features.control.register import change_register
 from ..features.control.requests import ChangeRequest
+from ..features.coordinator import generations
 from ..features.coordinator.brief import edit_lines
 from ..features.coordinator.edits import department_edits
 from ..features.coordinator.readback import (
@@ -258,10 +259,11 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
             if files is None else None)
+    generation = generations.begin(db, as_of)
     written = write_master(plan, ws, target, lang or ws.lang, scorecard=card, layer=layer_data(db),
                            control=control, changes=changes, expect=found.seen, beside_if_changed=last,
-                           copy_to=lambda path: written_copy(ws, path))
-    remember_written(ws, written, db, copied=True)
+                           copy_to=lambda path: written_copy(ws, path), generation=generation)
+    remember_written(ws, written, db, copied=True, generation=generation)
     retired = retire_beside(ws, target) if not written.locked else []
     week = _record(ws, db, plan, written.path, submissions, changes, control, card)
     history = _keep_history(written.path, dated) if dated is not None else None

@@ -30,8 +30,10 @@ from ...spec.master import LayerSheet, MasterSpec, load_master_spec
 from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner_files
 from ...store.state import StateDB
 from ...xlsx.read import RawWorkbook, label_key, read_workbook
+from . import generations
 from .masterread import MasterTable, cell_text, master_titles, read_table
 from .table import EXTRA_PREFIX, CoordinatorLayer, MasterEdit
+from .threeway import Base, Conflict, Verdict, conflict_phrases, judge
 
 
 @dataclass
@@ -55,6 +57,8 @@ class ReadBack:
     files: list[FileRead] = field(default_factory=list)  # the files read, oldest first
     edits: list[MasterEdit] = field(default_factory=list)  # department cells changed (department_edits)
     seen: Fingerprint = ABSENT  # the file at `master` before it was read: the merge replaces only that one
+    conflicts: list[Conflict] = field(default_factory=list)  # cells changed in a copy of an older master, and since
+    refused: list[Path] = field(default_factory=list)  # another project's masters: not read
 
 
 def written_copy(ws: Workspace, target: Path) -> Path:
@@ -88,6 +92,7 @@ def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None 
     layer = CoordinatorLayer(db)
     for path in masters_to_read(ws, result.master):
         _read_file(ws, path, result, layer, spec, catalog)
+    result.problems += conflict_phrases(result.conflicts)
     return result
 
 
@@ -106,19 +111,45 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
     titles = master_titles(spec)
     try:
         book = read_workbook(path, titles)
-        theirs = read_workbook(reference, titles) if reference.is_file() else None
+        base, reference = _base(ws, path, book, result, layer)
+        if base is None:
+            return  # another project's master: refused
+        theirs = read_workbook(reference, titles) if reference is not None and reference.is_file() else None
     except UnreadableWorkbook as error:
         result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
         return
     read = FileRead(path)
     for sheet in spec.sheets:
-        _read_sheet(result, read, sheet, book, theirs, layer, catalog)
+        _read_sheet(result, read, sheet, book, theirs, layer, catalog, base)
     result.files.append(read)
     layer.mark_read(str(path), sha)
 
 
+def _base(ws: Workspace, path: Path, book: RawWorkbook, result: ReadBack, layer: CoordinatorLayer,
+          ) -> tuple[Base | None, Path | None]:
+    """What the file is compared with: xlflow's copy of its own generation (a copy of an older master
+    copied back contributes only what changed since that one), or for an unstamped master the copy
+    of what xlflow last wrote at its path. None for another project's master (said, not read)."""
+    stamp = generations.stamp_of(book.properties, book.names)
+    if stamp.project is not None and stamp.project != ws.project.code and stamp.kind in (None, "master"):
+        result.problems.append(Phrase("coord-foreign", file=path.name, project=stamp.project,
+                                      ours=ws.project.code, kept=str(result.history or path)))
+        result.refused.append(path)
+        return None, None
+    if stamp.generation is None:
+        return Base(), written_copy(ws, path)
+    copy = generations.copy_path(ws, stamp.generation)
+    known = copy.is_file() and generations.known(layer.db, stamp.generation)
+    last_here = generations.last_at(layer.db, path)
+    if not known:
+        result.problems.append(Phrase("coord-base-unknown", file=path.name, generation=stamp.generation))
+    elif stamp.generation < last_here:
+        result.problems.append(Phrase("coord-stale", file=path.name, generation=stamp.generation, latest=last_here))
+    return Base(stamp.generation, known, stamp.generation < last_here), copy if known else None
+
+
 def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWorkbook,
-                theirs: RawWorkbook | None, layer: CoordinatorLayer, catalog: Catalog) -> None:
+                theirs: RawWorkbook | None, layer: CoordinatorLayer, catalog: Catalog, base: Base) -> None:
     labels = {sheet.row_label.zh, sheet.row_label.en}
     table = read_table(book, sheet.id, labels)
     ref = read_table(theirs, sheet.id, labels) if theirs is not None else None
@@ -142,19 +173,30 @@ def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWo
     renamed = _ids_typed_over(table, ref, set(keys))
     for new, old in renamed.items():
         result.problems.append(Phrase("coord-id-edited", sheet=table.sheet, old=old, new=new))
+    newest = layer.newest(sheet.id) if base.generation is not None else {}
     cells = []
     for typed_key, row in table.rows.items():
         row_key = renamed.get(typed_key, typed_key)  # a task ID typed over: the values stay on the task
         if row_key != typed_key and row_key in table.rows:
             continue
-        before = written.get(row_key, {})
+        before = written.get(row_key)
         for header, key in keys.items():
             value = row.get(header)
-            if row_key in written and key in before and before[key] == value:
+            if before is not None and key in before and before[key] == value:
                 continue  # as xlflow wrote it: not the coordinator's news
-            text = cell_text(value)
-            cells.append((row_key, key, _value(text, columns[header], catalog) if header in columns else text))
-    result.recorded += layer.record_many(sheet.id, cells, read.path.name)
+            text = _kept(cell_text(value), columns.get(header), catalog)
+            was = _kept(cell_text(before[key]), columns.get(header), catalog) if before and key in before else None
+            verdict = judge(text, was, newest.get((row_key, key), ("", 0))[0], base)
+            if verdict is Verdict.RECORD:
+                cells.append((row_key, key, text))
+            elif verdict is Verdict.CONFLICT:
+                result.conflicts.append(Conflict(table.sheet, row_key, header, newest[(row_key, key)][0]
+                                                 if (row_key, key) in newest else "", text, read.path.name))
+    result.recorded += layer.record_many(sheet.id, cells, read.path.name, base.generation)
+
+
+def _kept(text: str, f: Field | None, catalog: Catalog) -> str:
+    return _value(text, f, catalog) if f is not None else text
 
 
 def _ids_typed_over(table: MasterTable, ref: MasterTable | None, own: set[str]) -> dict[str, str]:
@@ -251,16 +293,20 @@ def layer_data(db: StateDB, spec: MasterSpec | None = None) -> LayerData:
     return CoordinatorLayer(db).data(s.id for s in spec.sheets)
 
 
-def remember_written(ws: Workspace, written: WriteResult, db: StateDB, copied: bool = False) -> None:
+def remember_written(ws: Workspace, written: WriteResult, db: StateDB, copied: bool = False,
+                     generation: int | None = None) -> None:
     """After a write: the headers xlflow wrote, and a copy of the master where it went (unless the
-    writer `copied` it already, from its own file: a save over the master since is the coordinator's)."""
+    writer `copied` it already, from its own file: a save over the master since is the coordinator's),
+    kept for its `generation` too (generations.py)."""
     layer = CoordinatorLayer(db)
     for sheet, headers in written.headers.items():
         layer.note_headers(sheet, headers)
-    if copied:
-        return
-    try:
-        with atomic_path(written_copy(ws, written.path)) as tmp:
-            shutil.copyfile(written.path, tmp)
-    except OSError:
-        pass  # without the copy, the next read-back cannot tell edits apart; it still reads the columns
+    copy = written_copy(ws, written.path)
+    if not copied:
+        try:
+            with atomic_path(copy) as tmp:
+                shutil.copyfile(written.path, tmp)
+        except OSError:
+            pass  # without the copy, the next read-back cannot tell edits apart; it still reads the columns
+    if generation is not None and copy.is_file():
+        generations.keep(ws, db, generation, written.path, copy)

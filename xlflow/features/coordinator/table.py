@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS coordinator_layer (
     col TEXT NOT NULL,       -- column key from master.toml, or "+header" for a column the coordinator added
     value TEXT NOT NULL,     -- as text (dates ISO, list values as codes); '' when the coordinator emptied it
     source TEXT NOT NULL,    -- where it was read: the master's file name
-    recorded TEXT NOT NULL
+    recorded TEXT NOT NULL,
+    base INTEGER             -- the generation of the master it was typed into (generations.py); NULL: unknown
 );
 CREATE INDEX IF NOT EXISTS coordinator_layer_cell ON coordinator_layer (sheet, row_key, col, id);
 CREATE TABLE IF NOT EXISTS coordinator_headers (  -- every header xlflow itself wrote on a master sheet
@@ -53,7 +54,7 @@ CREATE TABLE IF NOT EXISTS master_edits (  -- department cells changed in the ma
     department_value TEXT NOT NULL  -- what the department's workbook says now
 );
 """
-register("store.layer", SCHEMA)
+register("store.layer", SCHEMA, added=((2, "coordinator_layer", "base", "INTEGER"),))
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,17 @@ class CoordinatorLayer:
         """Record one value; False (nothing written) when it is the cell's newest value already."""
         return self.record_many(sheet, [(row_key, column, value)], source) == 1
 
-    def record_many(self, sheet: str, cells: Iterable[tuple[str, str, str]], source: str) -> int:
-        """(row key, column, value) triples, in one transaction; only changed values make a row."""
+    def newest(self, sheet: str) -> dict[tuple[str, str], tuple[str, int]]:
+        """(row key, column) -> its newest value and the generation of the master it was typed into (0: unknown)."""
+        with self.db.transaction() as con:
+            return {(r, c): (v, int(b or 0)) for r, c, v, b in con.execute(
+                "SELECT row_key, col, value, base FROM coordinator_layer WHERE sheet=? AND id IN"
+                " (SELECT max(id) FROM coordinator_layer WHERE sheet=? GROUP BY row_key, col)", (sheet, sheet))}
+
+    def record_many(self, sheet: str, cells: Iterable[tuple[str, str, str]], source: str,
+                    base: int | None = None) -> int:
+        """(row key, column, value) triples, in one transaction; only changed values make a row. `base`:
+        the generation of the master they were typed into."""
         cells = list(cells)
         stamp = now_iso()
         written = 0
@@ -112,8 +122,8 @@ class CoordinatorLayer:
             for row_key, column, value in cells:
                 if newest.get((row_key, column), "") == value:
                     continue
-                con.execute("INSERT INTO coordinator_layer (sheet, row_key, col, value, source, recorded)"
-                            " VALUES (?,?,?,?,?,?)", (sheet, row_key, column, value, source, stamp))
+                con.execute("INSERT INTO coordinator_layer (sheet, row_key, col, value, source, recorded, base)"
+                            " VALUES (?,?,?,?,?,?,?)", (sheet, row_key, column, value, source, stamp, base))
                 newest[(row_key, column)] = value
                 written += 1
         return written
