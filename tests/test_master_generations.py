@@ -148,3 +148,31 @@ def test_old_generation_copies_are_pruned_but_the_last_ones_kept(ws, tmp_path, m
         merge_files(ws, files, day(40 * n))  # far apart: beyond history_days
     kept = sorted(p.name for p in generations.copy_path(ws, 1).parent.iterdir())
     assert kept == ["3.xlsx", "4.xlsx"]
+
+
+def test_a_master_left_aside_by_a_killed_merge_is_put_back_and_said(ws, tmp_path):
+    """A merge killed between moving the old master aside and linking the new one in."""
+    files = workbooks(ws, tmp_path / "in")
+    master = merge_files(ws, files).master_path
+    save_as_excel(master, master, {("RD-001", COMMENT): "别丢"})
+    dead = 2**22 + 12345  # no such process (above the default pid_max)
+    aside = master.with_name(f".~xlflow-aside-{dead}-{master.name}")
+    os.rename(master, aside)
+    result = merge_files(ws, files, day(1))
+    assert not aside.exists() and rows(result.master_path, WBS, TASK)["RD-001"][COMMENT] == "别丢"
+    assert f"left it at {aside.name}: it was put back at {master}" in "\n".join(result.summary("en"))
+
+
+def test_an_aside_file_of_a_live_merge_or_beside_a_master_is_left_alone(ws, tmp_path):
+    from xlflow.store.atomic import restore_aside
+
+    target = tmp_path / "m.xlsx"
+    live = tmp_path / f".~xlflow-aside-{os.getpid()}-m.xlsx"
+    live.write_bytes(b"x")
+    assert restore_aside(target) is None and live.exists()
+    dead = tmp_path / f".~xlflow-aside-{2**22 + 1}-m.xlsx"
+    dead.write_bytes(b"y")
+    target.write_bytes(b"z")
+    assert restore_aside(target) is None and target.read_bytes() == b"z"
+    target.unlink()
+    assert restore_aside(target) == dead and target.read_bytes() == b"y"

@@ -27,7 +27,7 @@ from ...i18n import Phrase
 from ...output.master.core import LayerData, WriteResult
 from ...spec.catalog import Catalog, Field, load_catalog
 from ...spec.master import LayerSheet, MasterSpec, load_master_spec
-from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner_files
+from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner_files, restore_aside
 from ...store.state import StateDB
 from ...xlsx.read import RawWorkbook, label_key, read_workbook
 from . import generations
@@ -85,6 +85,9 @@ def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None 
     coordinator typed since xlflow wrote them; keep the master about to be replaced in history/."""
     spec, catalog = spec or load_master_spec(), catalog or load_catalog()
     result = ReadBack(Path(target))
+    restored = restore_aside(result.master)  # a merge killed while the old master was moved aside
+    if restored is not None:
+        result.problems.append(Phrase("coord-aside-restored", aside=restored.name, master=result.master))
     result.seen = fingerprint(result.master)  # before reading: a save from now on changes it
     if result.master.is_file():
         result.found = True
