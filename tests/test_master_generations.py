@@ -176,3 +176,20 @@ def test_an_aside_file_of_a_live_merge_or_beside_a_master_is_left_alone(ws, tmp_
     assert restore_aside(target) is None and target.read_bytes() == b"z"
     target.unlink()
     assert restore_aside(target) == dead and target.read_bytes() == b"y"
+
+
+def test_the_weeks_brief_says_what_the_read_back_found(ws, tmp_path):
+    from xlflow.service.weekly import make_brief
+
+    files = workbooks(ws, tmp_path / "in")
+    master = merge_files(ws, files).master_path
+    save_as_excel(master, tmp_path / "other.xlsx", {("RD-001", COMMENT): "x"}, project="OTHER-9")
+    shutil.copyfile(tmp_path / "other.xlsx", master)
+    merge_files(ws, files, day(1))
+    from xlflow.week.brief.render import render_brief
+
+    brief = make_brief(ws, day(1), "en")
+    assert any("another project (OTHER-9)" in line for line in brief.master_notices)
+    html, text = render_brief(ws, brief)
+    for out in (html, text):
+        assert "Notes from reading the master back" in out and "another project (OTHER-9)" in out

@@ -27,7 +27,7 @@ from ..features.control.intake import plan_control, plan_dates
 from ..features.control.moves import Control
 from ..features.control.register import change_register
 from ..features.control.requests import ChangeRequest
-from ..features.coordinator import generations
+from ..features.coordinator import generations, notices
 from ..features.coordinator.brief import edit_lines
 from ..features.coordinator.edits import department_edits
 from ..features.coordinator.readback import (
@@ -256,6 +256,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                                                           if i.included and i.department], submissions, base=base, as_of=as_of)
         Baselines(db).record_end(PlanEnd(as_of, plan.end_date, control.baseline_end, control.slipped))
     department_edits(found, plan, ws, db, lang or ws.lang, catalog)
+    notices.record(db, as_of, found.problems)  # the week's brief says them too
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
             if files is None else None)
