@@ -30,8 +30,8 @@ from ...spec.master import LayerSheet, MasterSpec, load_master_spec
 from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner_files, restore_aside
 from ...store.state import StateDB
 from ...xlsx.read import RawWorkbook, label_key, read_workbook
-from . import generations
-from .masterread import MasterTable, cell_text, master_titles, read_table
+from . import generations, misplaced
+from .masterread import BLANK, MasterTable, cell_text, master_titles, read_table
 from .table import EXTRA_PREFIX, CoordinatorLayer, MasterEdit
 from .threeway import Base, Conflict, Verdict, conflict_phrases, judge
 
@@ -161,21 +161,51 @@ def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWo
             result.problems.append(Phrase("coord-sheet-missing", sheet=Phrase(f"master-sheet-{sheet.id}"),
                                           file=read.path.name, label=sheet.row_label.zh))
         return
+    result.problems += misplaced.restore_cleared(table, ref)
     read.tables[sheet.id] = table
     if ref is not None:
         read.reference[sheet.id] = ref
     if table.truncated:
         result.problems.append(Phrase("coord-truncated", sheet=table.sheet, rows=len(table.rows)))
     columns = _columns(table, sheet)
-    own = layer.own_headers(sheet.id) | set(ref.headers if ref is not None else ())
-    extras = [h for h in table.headers if own and h not in own and h not in columns]
-    if extras:
-        result.carried[table.sheet] = list(dict.fromkeys([*result.carried.get(table.sheet, []), *extras]))
+    added = layer.ever_added(sheet.id)  # shown by xlflow, but the coordinator's: read like any typing
+    own = layer.own_headers(sheet.id) | {h for h in (ref.headers if ref is not None else ()) if h not in added}
+    extras = [h for h in table.headers if own and h not in own and h not in columns and not h.startswith(BLANK)]
+    new = [h for h in extras if ref is None or h not in ref.headers]  # not in the master xlflow wrote
+    if new:
+        result.carried[table.sheet] = list(dict.fromkeys([*result.carried.get(table.sheet, []), *new]))
+    result.problems += misplaced.doubled_headers(table, extras)
+    result.problems += _added_columns(table, ref, extras, layer, sheet.id, read.path.name)
     keys = {h: f.key for h, f in columns.items()} | {h: EXTRA_PREFIX + h for h in extras}
-    written = _written(ref, sheet, extras)
+    result.problems += misplaced.loose_rows(table, list(keys)) + misplaced.repeated_rows(table, list(keys))
     renamed = _ids_typed_over(table, ref, set(keys))
     for new, old in renamed.items():
         result.problems.append(Phrase("coord-id-edited", sheet=table.sheet, old=old, new=new))
+    cells = _cells(result, table, ref, sheet, columns, keys, extras, renamed, layer, catalog, base, read.path.name)
+    result.recorded += layer.record_many(sheet.id, cells, read.path.name, base.generation)
+
+
+def _added_columns(table: MasterTable, ref: MasterTable | None, extras: list[str], layer: CoordinatorLayer,
+                   sheet_id: str, source: str) -> list[Phrase]:
+    """An added column deleted from the master is not shown again (its values stay in the layer);
+    added again under the same title, it comes back."""
+    shown = set(layer.extra_columns(sheet_id))
+    out = []
+    for header in ref.headers if ref is not None else ():
+        if header in shown and header not in table.headers:
+            layer.delete_column(sheet_id, header, source)
+            out.append(Phrase("coord-column-deleted", sheet=table.sheet, header=header))
+    for header in extras:
+        if header not in shown and (ref is None or header not in ref.headers):
+            layer.restore_column(sheet_id, header, source)
+    return out
+
+
+def _cells(result: ReadBack, table: MasterTable, ref: MasterTable | None, sheet: LayerSheet,
+           columns: dict[str, Field], keys: dict[str, str], extras: list[str], renamed: dict[str, str],
+           layer: CoordinatorLayer, catalog: Catalog, base: Base, source: str) -> list[tuple[str, str, str]]:
+    """The (row key, column, value) cells the file contributes (threeway.py judges each)."""
+    written = _written(ref, sheet, extras)
     newest = layer.newest(sheet.id) if base.generation is not None else {}
     cells = []
     for typed_key, row in table.rows.items():
@@ -189,13 +219,13 @@ def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWo
                 continue  # as xlflow wrote it: not the coordinator's news
             text = _kept(cell_text(value), columns.get(header), catalog)
             was = _kept(cell_text(before[key]), columns.get(header), catalog) if before and key in before else None
-            verdict = judge(text, was, newest.get((row_key, key), ("", 0))[0], base)
+            now = newest.get((row_key, key), ("", 0))[0]
+            verdict = judge(text, was, now, base)
             if verdict is Verdict.RECORD:
                 cells.append((row_key, key, text))
             elif verdict is Verdict.CONFLICT:
-                result.conflicts.append(Conflict(table.sheet, row_key, header, newest[(row_key, key)][0]
-                                                 if (row_key, key) in newest else "", text, read.path.name))
-    result.recorded += layer.record_many(sheet.id, cells, read.path.name, base.generation)
+                result.conflicts.append(Conflict(table.sheet, row_key, header, now, text, source))
+    return cells
 
 
 def _kept(text: str, f: Field | None, catalog: Catalog) -> str:

@@ -17,6 +17,8 @@ from ...output.master.core import LayerData
 from ...store.db import Database, now_iso, register
 
 EXTRA_PREFIX = "+"  # column key of a column the coordinator added: "+PMO跟进"
+COLUMN_ROW = ""  # the row key of a value about a whole added column
+DELETED = "deleted"  # ... that says it was deleted from the master (its values stay)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS coordinator_layer (
@@ -93,7 +95,7 @@ class CoordinatorLayer:
                                " ORDER BY id", (sheet, sheet)).fetchall()
         out: dict[str, dict[str, str]] = {}
         for row_key, col, value in rows:
-            if value != "":
+            if value != "" and row_key != COLUMN_ROW:
                 out.setdefault(row_key, {})[col] = value
         return out
 
@@ -138,11 +140,28 @@ class CoordinatorLayer:
             return [LayerValue(*r) for r in con.execute(query + " ORDER BY id", params)]
 
     def extra_columns(self, sheet: str) -> list[str]:
-        """Headers of the columns the coordinator added to the sheet, in the order first seen."""
+        """Headers of the columns the coordinator added to the sheet, in the order first seen (but
+        those deleted from the master since)."""
         with self.db.transaction() as con:
-            rows = con.execute("SELECT col FROM coordinator_layer WHERE sheet=? AND col LIKE ?"
-                               " GROUP BY col ORDER BY min(id)", (sheet, EXTRA_PREFIX + "%")).fetchall()
-        return [r[0][len(EXTRA_PREFIX):] for r in rows]
+            rows = con.execute("SELECT col FROM coordinator_layer WHERE sheet=? AND col LIKE ? AND row_key != ?"
+                               " GROUP BY col ORDER BY min(id)", (sheet, EXTRA_PREFIX + "%", COLUMN_ROW)).fetchall()
+            deleted = {r[0] for r in con.execute(
+                "SELECT col, value FROM coordinator_layer WHERE sheet=? AND row_key=? AND id IN"
+                " (SELECT max(id) FROM coordinator_layer WHERE sheet=? AND row_key=? GROUP BY col)",
+                (sheet, COLUMN_ROW, sheet, COLUMN_ROW)) if r[1] == DELETED}
+        return [r[0][len(EXTRA_PREFIX):] for r in rows if r[0] not in deleted]
+
+    def ever_added(self, sheet: str) -> set[str]:
+        """Headers of every column the coordinator ever added to the sheet (deleted ones too)."""
+        with self.db.transaction() as con:
+            return {r[0][len(EXTRA_PREFIX):] for r in con.execute(
+                "SELECT DISTINCT col FROM coordinator_layer WHERE sheet=? AND col LIKE ?", (sheet, EXTRA_PREFIX + "%"))}
+
+    def delete_column(self, sheet: str, header: str, source: str) -> None:
+        self.record_many(sheet, [(COLUMN_ROW, EXTRA_PREFIX + header, DELETED)], source)
+
+    def restore_column(self, sheet: str, header: str, source: str) -> None:
+        self.record_many(sheet, [(COLUMN_ROW, EXTRA_PREFIX + header, "")], source)
 
     def data(self, sheets: Iterable[str]) -> LayerData:
         """The newest values and the added columns of these sheets, for the master writer."""
