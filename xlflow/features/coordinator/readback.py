@@ -30,7 +30,7 @@ from ...spec.master import LayerSheet, MasterSpec, load_master_spec
 from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner_files, restore_aside
 from ...store.state import StateDB
 from ...xlsx.read import RawWorkbook, label_key, read_workbook
-from . import generations, misplaced
+from . import generations, misplaced, strays
 from .masterread import BLANK, MasterTable, cell_text, master_titles, read_table
 from .table import EXTRA_PREFIX, CoordinatorLayer, MasterEdit
 from .threeway import Base, Conflict, Verdict, conflict_phrases, judge
@@ -93,8 +93,11 @@ def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None 
         result.found = True
         result.history = keep_replaced(ws, result.master)
     layer = CoordinatorLayer(db)
-    for path in masters_to_read(ws, result.master):
+    read = masters_to_read(ws, result.master)
+    for path in read:
         _read_file(ws, path, result, layer, spec, catalog)
+    if result.master.parent == ws.folder("master"):
+        result.problems += strays.stray_copies(result.master, read)
     result.problems += conflict_phrases(result.conflicts)
     return result
 
@@ -113,17 +116,19 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
         return  # read before (the master stayed open): its values are kept, its edits were reported
     titles = master_titles(spec)
     try:
-        book = read_workbook(path, titles)
+        book = read_workbook(path)  # every sheet: typing on one without the layer is said too
         base, reference = _base(ws, path, book, result, layer)
         if base is None:
             return  # another project's master: refused
-        theirs = read_workbook(reference, titles) if reference is not None and reference.is_file() else None
+        theirs = read_workbook(reference) if reference is not None and reference.is_file() else None
     except UnreadableWorkbook as error:
         result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
         return
     read = FileRead(path)
     for sheet in spec.sheets:
         _read_sheet(result, read, sheet, book, theirs, layer, catalog, base)
+    if theirs is not None:
+        result.problems += strays.other_sheets(book, theirs, titles)
     result.files.append(read)
     layer.mark_read(str(path), sha)
 
