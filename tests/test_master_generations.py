@@ -193,3 +193,24 @@ def test_the_weeks_brief_says_what_the_read_back_found(ws, tmp_path):
     html, text = render_brief(ws, brief)
     for out in (html, text):
         assert "Notes from reading the master back" in out and "another project (OTHER-9)" in out
+
+
+def test_a_stale_copy_resaved_by_libreoffice_keeps_its_stamp_and_blanks_nothing(ws, tmp_path):
+    from libreoffice import convert
+
+    files = workbooks(ws, tmp_path / "in")
+    master = merge_files(ws, files).master_path
+    desktop = tmp_path / "desktop" / master.name
+    desktop.parent.mkdir()
+    save_as_excel(master, desktop, {("MK-001", COMMENT): "桌面上填的"})
+    resaved = convert(desktop, "xlsx", tmp_path / "lo")  # opened and saved in LibreOffice Calc
+    book = read_workbook(resaved)
+    assert generations.stamp_of(book.properties, book.names) == generations.Stamp("master", ws.project.code, 1)
+    save_as_excel(master, master, {("RD-001", COMMENT): "当前的"})
+    merge_files(ws, files, day(1))
+    shutil.copyfile(resaved, master)
+    result = merge_files(ws, files, day(2))
+    wbs = rows(result.master_path, WBS, TASK)
+    assert (wbs["RD-001"][COMMENT], wbs["MK-001"][COMMENT]) == ("当前的", "桌面上填的")
+    assert result.layer.conflicts == [] and result.layer.edits == []
+    assert [p.key for p in result.layer.problems] == ["coord-stale"]  # Calc's re-save is no typing anywhere

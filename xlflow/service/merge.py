@@ -255,8 +255,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
         control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
                                                           if i.included and i.department], submissions, base=base, as_of=as_of)
         Baselines(db).record_end(PlanEnd(as_of, plan.end_date, control.baseline_end, control.slipped))
-    department_edits(found, plan, ws, db, lang or ws.lang, catalog)
-    notices.record(db, as_of, found.problems)  # the week's brief says them too
+    _layer_found(found, plan, ws, db, lang or ws.lang)
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
             if files is None else None)
@@ -275,6 +274,12 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
                        found, written.removed, written.open_by, mismatches, retired, shared, week, changes=changes,
                        pruned=pruned)
+
+
+def _layer_found(found: ReadBack, plan: MasterPlan, ws: Workspace, db: StateDB, lang: str) -> None:
+    """Department cells changed in the master, recorded; what the read-back said, kept for the week's brief."""
+    department_edits(found, plan, ws, db, lang)
+    notices.record(db, plan.as_of, found.problems)
 
 
 def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissions: list[Submission],

@@ -117,10 +117,10 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
     titles = master_titles(spec)
     try:
         book = read_workbook(path)  # every sheet: typing on one without the layer is said too
-        base, reference = _base(ws, path, book, result, layer)
+        base, compare_with = _base(ws, path, book, result, layer)
         if base is None:
             return  # another project's master: refused
-        theirs = read_workbook(reference) if reference is not None and reference.is_file() else None
+        theirs = read_workbook(compare_with) if compare_with is not None and compare_with.is_file() else None
     except UnreadableWorkbook as error:
         result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
         return
@@ -176,9 +176,9 @@ def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWo
     added = layer.ever_added(sheet.id)  # shown by xlflow, but the coordinator's: read like any typing
     own = layer.own_headers(sheet.id) | {h for h in (ref.headers if ref is not None else ()) if h not in added}
     extras = [h for h in table.headers if own and h not in own and h not in columns and not h.startswith(BLANK)]
-    new = [h for h in extras if ref is None or h not in ref.headers]  # not in the master xlflow wrote
-    if new:
-        result.carried[table.sheet] = list(dict.fromkeys([*result.carried.get(table.sheet, []), *new]))
+    fresh = [h for h in extras if ref is None or h not in ref.headers]  # not in the master xlflow wrote
+    if fresh:
+        result.carried[table.sheet] = list(dict.fromkeys([*result.carried.get(table.sheet, []), *fresh]))
     result.problems += misplaced.doubled_headers(table, extras)
     result.problems += _added_columns(table, ref, extras, layer, sheet.id, read.path.name)
     keys = {h: f.key for h, f in columns.items()} | {h: EXTRA_PREFIX + h for h in extras}
