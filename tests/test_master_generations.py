@@ -13,9 +13,14 @@ import pytest
 from openpyxl.packaging.custom import StringProperty
 
 from coord_helpers import AS_OF, merge_files, rows, workbooks
+from guard_e2e_helpers import run
 from merge_helpers import make_ws
+from test_change_master_edit import cell_of as change_cell, decided, master as master_of
+from test_change_register import drop, request
+from watch_helpers import make_ws as make_watch_ws
 from xlflow.features.coordinator import generations
 from xlflow.features.coordinator.table import CoordinatorLayer
+from xlflow.service.merge import merge_workspace
 from xlflow.spec import layout
 from xlflow.store.state import StateDB
 from xlflow.xlsx.read import read_workbook
@@ -214,3 +219,27 @@ def test_a_stale_copy_resaved_by_libreoffice_keeps_its_stamp_and_blanks_nothing(
     assert (wbs["RD-001"][COMMENT], wbs["MK-001"][COMMENT]) == ("当前的", "桌面上填的")
     assert result.layer.conflicts == [] and result.layer.edits == []
     assert [p.key for p in result.layer.problems] == ["coord-stale"]  # Calc's re-save is no typing anywhere
+
+
+def test_an_approval_stays_approved_when_a_copy_from_before_it_is_copied_back(tmp_path):
+    ws = make_watch_ws(tmp_path / "ws")
+    drop(ws, "MK", {})
+    drop(ws, "RD", {"requests": [request("RD-C01"), request("RD-C02")]})
+    run(ws, dt.date(2026, 11, 20))
+    path = master_of(ws)
+    stale = tmp_path / "desktop.xlsx"
+    shutil.copyfile(path, stale)  # the second coordinator's copy: both pending
+    wb = openpyxl.load_workbook(path)
+    wb["Changes"][change_cell(ws, "RD-C01", "Decision (coordinator)")] = "Approved"
+    wb.save(path.with_name("~tmp.xlsx"))
+    os.replace(path.with_name("~tmp.xlsx"), path)
+    merge_workspace(ws, as_of=dt.date(2026, 11, 23))
+    merge_workspace(ws, as_of=dt.date(2026, 11, 24))
+    assert decided(ws)["RD-C01"][0] == "approved"
+
+    wb = openpyxl.load_workbook(stale)
+    wb["Changes"][change_cell(ws, "RD-C02", "Decision (coordinator)")] = "Rejected"  # what they decided
+    wb.save(stale)
+    shutil.copyfile(stale, path)
+    merge_workspace(ws, as_of=dt.date(2026, 11, 25))
+    assert {k: v[0] for k, v in decided(ws).items()} == {"RD-C01": "approved", "RD-C02": "rejected"}
