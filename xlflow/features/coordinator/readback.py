@@ -120,15 +120,16 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
         base, compare_with = _base(ws, path, book, result, layer)
         if base is None:
             return  # another project's master: refused
-        theirs = read_workbook(compare_with) if compare_with is not None and compare_with.is_file() else None
+        has_ref = compare_with is not None and compare_with.is_file()
+        theirs = read_workbook(compare_with, titles) if compare_with is not None and has_ref else None
     except UnreadableWorkbook as error:
         result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
         return
     read = FileRead(path)
     for sheet in spec.sheets:
         _read_sheet(result, read, sheet, book, theirs, layer, catalog, base)
-    if theirs is not None:
-        result.problems += strays.other_sheets(book, theirs, titles)
+    if theirs is not None and compare_with is not None:
+        result.problems += strays.other_sheets(book, compare_with, titles, layer.db)
     result.files.append(read)
     layer.mark_read(str(path), sha)
 

@@ -4,11 +4,24 @@ master, and copies of the master left in master/ ("… - 副本.xlsx", an .ods o
 xlflow never reads. Each file is left where it is; the master read is kept in master/history/."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+from ...check.cache import file_sha256
 from ...i18n import Phrase
-from ...xlsx.read import RawWorkbook, Sheet, cell_ref
+from ...store.db import Database, register
+from ...xlsx.read import RawWorkbook, Sheet, cell_ref, read_workbook
 from .masterread import cell_text
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS master_sheet_digests (  -- the cells xlflow wrote on a master's other sheets
+    written TEXT NOT NULL,  -- the sha256 of the copy of what xlflow wrote
+    sheet TEXT NOT NULL,
+    digest TEXT NOT NULL,   -- of its cells as text ('' : the file has no such sheet)
+    PRIMARY KEY (written, sheet)
+);
+"""
+register("coordinator.strays", SCHEMA)
 
 SPREADSHEETS = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".et", ".numbers"})
 
@@ -24,30 +37,58 @@ def stray_copies(master: Path, read: list[Path]) -> list[Phrase]:
     return [Phrase("coord-stray-copy", file=p.name, master=master.name) for p in found]
 
 
-def other_sheets(book: RawWorkbook, written: RawWorkbook, layer_titles: set[str]) -> list[Phrase]:
-    """Sheets without the coordinator's layer whose cells differ from what xlflow wrote, and sheets
-    xlflow did not write at all (formulas are left out: a recalculation is not typing)."""
+def other_sheets(book: RawWorkbook, reference: Path, layer_titles: set[str], db: Database) -> list[Phrase]:
+    """Sheets without the coordinator's layer whose cells differ from what xlflow wrote at `reference`,
+    and sheets xlflow did not write at all (formulas are left out: a recalculation is not typing).
+    What xlflow wrote is read once per file: each sheet's digest is kept in the state database."""
+    mine = {s.name: s for s in book.sheets if s.name not in layer_titles}
+    if not mine:
+        return []
+    key = file_sha256(reference)
+    known = _digests(db, key)
+    missing = set(mine) - set(known)
+    if missing:
+        theirs = read_workbook(reference, missing)
+        known |= {name: _digest(sheet) if (sheet := theirs.sheet(name)) is not None else ABSENT for name in missing}
+        with db.transaction() as con:
+            con.executemany("INSERT OR REPLACE INTO master_sheet_digests VALUES (?,?,?)",
+                            [(key, name, known[name]) for name in missing])
     out = []
-    for sheet in book.sheets:
-        if sheet.name in layer_titles:
+    for name, sheet in mine.items():
+        if _digest(sheet) == known[name]:
             continue
-        theirs = written.sheet(sheet.name)
-        if theirs is None:
-            if any(c.formula is None for c in sheet.cells.values()):
-                out.append(Phrase("coord-sheet-added", sheet=sheet.name))
+        if known[name] == ABSENT:
+            if _texts(sheet):
+                out.append(Phrase("coord-sheet-added", sheet=name))
             continue
-        changed = _changed(sheet, theirs)
+        written = read_workbook(reference, {name}).sheet(name)
+        changed = _changed(sheet, written) if written is not None else []
         if changed:
-            out.append(Phrase("coord-sheet-typed", sheet=sheet.name, count=len(changed), cell=cell_ref(*min(changed))))
+            out.append(Phrase("coord-sheet-typed", sheet=name, count=len(changed), cell=cell_ref(*min(changed))))
     return out
+
+
+ABSENT = ""  # the digest kept for a sheet xlflow did not write
+
+
+def _digests(db: Database, key: str) -> dict[str, str]:
+    with db.transaction() as con:
+        return {r[0]: r[1] for r in con.execute("SELECT sheet, digest FROM master_sheet_digests WHERE written=?", (key,))}
+
+
+def _texts(sheet: Sheet) -> dict[tuple[int, int], str]:
+    """The cells as text, formulas and empty cells left out."""
+    return {at: text for at, cell in sheet.cells.items() if cell.formula is None and (text := cell_text(cell.value))}
+
+
+def _digest(sheet: Sheet) -> str:
+    digest = hashlib.sha256()
+    for (row, col), text in sorted(_texts(sheet).items()):
+        digest.update(f"{row},{col}\t{text}\n".encode())
+    return digest.hexdigest()
 
 
 def _changed(mine: Sheet, theirs: Sheet) -> list[tuple[int, int]]:
-    out = []
-    for at in mine.cells.keys() | theirs.cells.keys():
-        a, b = mine.cells.get(at), theirs.cells.get(at)
-        if (a is not None and a.formula is not None) or (b is not None and b.formula is not None):
-            continue
-        if cell_text(a.value if a else None) != cell_text(b.value if b else None):
-            out.append(at)
-    return out
+    a, b = _texts(mine), _texts(theirs)
+    formulas = {at for s in (mine, theirs) for at, cell in s.cells.items() if cell.formula is not None}
+    return [at for at in a.keys() | b.keys() if at not in formulas and a.get(at, "") != b.get(at, "")]
