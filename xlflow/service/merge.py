@@ -56,7 +56,7 @@ from ..week.master import write_master
 from ..week.pipeline import merge_parts, merge_week, with_history
 from ..week.state import WeekState
 from ..workdays import week_start
-from . import chatting, pastday, retention
+from . import chatting, departments, pastday, retention
 
 
 @dataclass
@@ -80,6 +80,7 @@ class MergeResult:
     changes: list[ChangeRequest] = field(default_factory=list)  # the change register, with what its checks found
     pruned: retention.Pruned | None = None  # old copies master/history/'s retention rule removed
     kept: pastday.Recording | None = None  # whether the week was recorded, and why not (service/pastday.py)
+    unconfigured: list[tuple[str, int | None]] = field(default_factory=list)  # accepted, no longer in xlflow.toml
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -103,6 +104,7 @@ class MergeResult:
                              end=plan.end_date.isoformat() if plan.end_date else ""))
         lines.append(msg("merge-read-stats", lang, parsed=self.parsed, cached=self.cached))
         lines += self.kept.lines(lang) if self.kept else []
+        lines += departments.unconfigured_lines(plan.ws, self.unconfigured, lang)
         return lines + (self.shared.lines(lang, slices_folder(plan.ws)) if self.shared else [])
 
     def layer_lines(self, lang: str) -> list[str]:
@@ -173,6 +175,7 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
             except TargetChanged as changed:
                 saved.append(changed.kept)
     result.saved_during = saved
+    result.unconfigured = departments.unconfigured(ws, StateDB(ws.state_db))  # their tasks are not in the master
     if result.week is not None:
         chatting.after_merge(ws, as_of or dt.date.today(), week=result.week)  # new decisions and escalations
     return result
