@@ -16,6 +16,8 @@ from xlflow.cli import main
 from xlflow.config import load_workspace
 from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import send_weekly_brief
+from xlflow.watcher import process_inbox
+from xlflow.week.build import load_week
 
 
 def _weeks(tmp_path):
@@ -79,4 +81,20 @@ def test_the_lead_department_cannot_be_retired(tmp_path):
     assert out.exit_code == 2 and "lead department" in out.output
     unknown = CliRunner().invoke(main, ["department", "retire", "ZZ", "-w", str(ws.root), "--lang", "en"])
     assert unknown.exit_code == 2 and "There is no department ZZ" in unknown.output
-    assert dt  # (datetime used by the lateness test below)
+
+
+def test_a_changed_time_zone_does_not_rejudge_past_lateness(tmp_path):
+    ws = make_ws(tmp_path / "ws")
+    config = ws.root / "xlflow.toml"
+    config.write_text(config.read_text("utf-8").replace('# timezone = "Asia/Shanghai"', 'timezone = "Asia/Shanghai"'),
+                      "utf-8")
+    ws = load_workspace(ws.root)
+    _drop(ws, "RD", DUE46, W46)
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    process_inbox(ws, W46, lang="en", received_at=dt.datetime(2026, 11, 13, 17, 0, tzinfo=shanghai))  # 16:00 passed
+    late = load_week(ws, W46, scorecard=False).late_submissions
+    assert [(s.department, s.received) for s in late] == [("RD", dt.datetime(2026, 11, 13, 17, 0))]
+    config.write_text(config.read_text("utf-8").replace('timezone = "Asia/Shanghai"', 'timezone = "Europe/London"'),
+                      "utf-8")  # 09:00 on that Friday in London: on time, if it were judged again
+    moved = load_workspace(ws.root)
+    assert load_week(moved, W46, scorecard=False).late_submissions == late

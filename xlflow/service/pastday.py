@@ -8,6 +8,10 @@
   the current versions and says that the record was kept.
 - A merge of given files records nothing either: it writes only its master (the command line
   requires `--out` for it, see cli/merge.py).
+
+And lateness is judged once (item 10): the intake, as it records a file, and each merge judge the
+files accepted since and keep the judgement (store/lateness.py), which the brief and `xlflow status`
+read back.
 """
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ from pathlib import Path
 from ..config import Workspace
 from ..errors import NothingToMerge, UsageError, XlflowError
 from ..i18n import msg
+from ..plan.lateness import judge
 from ..store.accepted import AcceptedVersion, sha256_file
+from ..store.lateness import judgements, keep
 from ..store.state import StateDB
 
 
@@ -84,3 +90,14 @@ def check_command(ws: Workspace, day: dt.date | None, files: list[Path] | None, 
     last = behind_record(StateDB(ws.state_db), day) if day is not None and out is None else None
     if last is not None and day is not None:
         raise UsageError("past-needs-out", day=day.isoformat(), last=last.isoformat())
+
+
+def keep_lateness(ws: Workspace, db: StateDB) -> None:
+    """Judge each accepted file not judged yet (just recorded by the intake, or accepted or restored by
+    the coordinator since the last merge) under the configuration of now, and keep that judgement: a
+    later change of time zone or deadline re-judges nothing."""
+    done = judgements(db)
+    new = {s.id: judge(ws, s.received, s.update_date) for s in db.submissions()
+           if s.result == "accepted" and s.department and s.id not in done}
+    if new:
+        keep(db, new)
