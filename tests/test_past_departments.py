@@ -10,7 +10,7 @@ import re
 from click.testing import CliRunner
 
 from guard_e2e_helpers import run
-from test_past_merge import DUE46, DUE47, W46, W47, _drop
+from past_helpers import DUE46, DUE47, W46, W47, drop as _drop
 from watch_helpers import make_ws
 from xlflow.cli import main
 from xlflow.config import load_workspace
@@ -98,3 +98,10 @@ def test_a_changed_time_zone_does_not_rejudge_past_lateness(tmp_path):
                       "utf-8")  # 09:00 on that Friday in London: on time, if it were judged again
     moved = load_workspace(ws.root)
     assert load_week(moved, W46, scorecard=False).late_submissions == late
+
+
+def test_a_department_already_removed_by_hand_is_put_back_before_retiring(tmp_path):
+    ws = _without(_weeks(tmp_path), "MK")
+    out = CliRunner().invoke(main, ["department", "retire", "MK", "-w", str(ws.root), "--lang", "en"])
+    assert out.exit_code == 2 and "put its [[departments]] table" in out.output
+    assert (ws.folder("accepted") / "MK.xlsx").is_file()  # nothing was done

@@ -10,26 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from guard_e2e_helpers import blank, run, task
-from validate_helpers import fill
+from guard_e2e_helpers import run
+from past_helpers import DUE46, DUE47, W46, W47, D, drop as _drop
 from watch_helpers import make_ws
 from xlflow.cli import main
-from xlflow.output.department import workbook_name
 from xlflow.service.merge import master_paths, merge_workspace
 from xlflow.service.weekly import make_brief
 from xlflow.store.state import StateDB
 from xlflow.week.brief import render_brief
-
-D = dt.date
-W46, W47 = D(2026, 11, 13), D(2026, 11, 20)  # Fridays
-DUE46, DUE47 = D(2026, 12, 4), D(2026, 12, 18)  # RD-001's due date in its week-46 and week-47 versions
-
-
-def _drop(ws, dept: str, due: dt.date, update: dt.date) -> Path:
-    path = ws.folder("inbox") / workbook_name(ws, dept, "en")
-    fill(ws, blank(ws, dept), path, {"wbs": {"card": {"update_date": update},
-                                              "tables": {"tasks": [task(dept, 1, due=due)]}}})
-    return path
 
 
 def _state(ws) -> dict[str, object]:

@@ -15,10 +15,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Department, Workspace
+from ..config import Workspace
 from ..errors import UsageError
 from ..i18n import msg
-from ..spec.catalog import Text
 from ..store.accepted import workbook_path
 from ..store.departments import record_retired, retired
 from ..store.state import StateDB
@@ -29,14 +28,11 @@ class RetireResult:
     code: str
     moved: tuple[Path, ...]  # accepted/CODE.* now in accepted/retired/
     versions: int  # accepted versions on record (kept)
-    configured: bool  # still in xlflow.toml: the coordinator removes its table
 
     def lines(self, ws: Workspace, lang: str) -> list[str]:
         out = [msg("department-retired", lang, department=self.code, versions=self.versions)]
         out += [msg("department-retired-moved", lang, path=p) for p in self.moved]
-        if self.configured:
-            out.append(msg("department-retired-edit", lang, department=self.code, config=ws.root / "xlflow.toml"))
-        return out
+        return out + [msg("department-retired-edit", lang, department=self.code, config=ws.root / "xlflow.toml")]
 
 
 def retire(ws: Workspace, raw: str, day: dt.date | None = None) -> RetireResult:
@@ -53,9 +49,11 @@ def retire(ws: Workspace, raw: str, day: dt.date | None = None) -> RetireResult:
     if configured is None and not versions:
         raise UsageError("department-unknown", department=raw,
                          departments=", ".join(d.code for d in ws.departments))
-    position = next((i for i, d in enumerate(ws.departments) if d.code == code), len(ws.departments))
-    record_retired(db, configured or Department(code, Text(code, code)), position, day or dt.date.today())
-    return RetireResult(code, _set_aside(ws, code), versions, configured is not None)
+    if configured is None:  # its name and place are gone with its table: past briefs would change
+        raise UsageError("department-retire-unconfigured", department=code, config=str(ws.root / "xlflow.toml"))
+    position = next(i for i, d in enumerate(ws.departments) if d.code == code)
+    record_retired(db, configured, position, day or dt.date.today())
+    return RetireResult(code, _set_aside(ws, code), versions)
 
 
 def _set_aside(ws: Workspace, code: str) -> tuple[Path, ...]:
