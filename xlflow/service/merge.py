@@ -166,7 +166,8 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     A submission whose sha256 was parsed before under the same config and spec comes
     from the cache: after one department's new submission only that file is read.
     """
-    pastday.keep_lateness(ws, StateDB(ws.state_db))  # each file's lateness judged once, when it is first merged
+    if files is None:
+        pastday.keep_lateness(ws, StateDB(ws.state_db))  # each file's lateness judged once, when it is first merged
     saved: list[Path | None] = []
     with _gc_paused():
         while True:  # the master saved by someone while merging: read it again, build again
