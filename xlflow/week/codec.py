@@ -24,9 +24,8 @@ from ..plan.diff import Change, PlanDiff
 from ..plan.lateness import LateSubmission
 from ..plan.raci import RaciConflict
 from ..workdays import Week
-from .brief.model import PlanVersion
 from .parts import BaselineDates
-from .state import DepartmentWeek, Item, LinkProblem, Milestone, Task, WeekState
+from .state import DepartmentWeek, Item, LinkProblem, Milestone, PlanVersion, Task, WeekState
 
 CLASSES: tuple[type, ...] = (
     WeekState, Task, DepartmentWeek, Milestone, Item, LinkProblem, Week, Escalation, MasterEdit, PlanVersion,

@@ -30,9 +30,8 @@ from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..workdays import as_date, week_of
 from . import codec, parts as weekparts, stored as weekrecord
-from .brief.model import PlanVersion
 from .record import RecordParts
-from .state import Milestone, Task, WeekState
+from .state import Milestone, PlanVersion, Task, WeekState
 from .tasks import conflicts_of, department_weeks, items_of, problems_of, tasks_of
 
 Score = Callable[[dt.date], Scorecard | None]  # the scorecard as of a day
