@@ -97,8 +97,10 @@ def test_a_stale_copy_copied_back_blanks_nothing_and_reports_its_conflict(ws, tm
     assert 'Conflict: on "主任务表", RD-001 "协调人备注" reads "旧的说法"' in text and '"催样机" is kept' in text
     assert [c.row_key for c in result.layer.conflicts] == ["RD-001"]
     assert result.layer.edits == []  # its department cells are as xlflow wrote them in generation 1
-    history = CoordinatorLayer(StateDB(ws.state_db)).history("wbs", "RD-001")
-    assert "旧的说法" not in [v.value for v in history]
+    layer = CoordinatorLayer(StateDB(ws.state_db))
+    assert "旧的说法" not in [v.value for v in layer.history("wbs", "RD-001")]
+    from xlflow.check.cache import file_sha256  # the copy holding the other value is not pruned as "read"
+    assert file_sha256(result.layer.history) not in layer.read_contents()
 
 
 def test_the_open_master_typed_again_is_no_conflict(ws, tmp_path):

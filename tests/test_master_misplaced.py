@@ -158,3 +158,22 @@ def test_a_copy_of_the_master_left_in_master_is_said_and_left_there(ws, merged, 
     result, text = next_merge(ws, files)
     assert f"{copy.name} in master/ looks like a copy of the master" in text and copy.exists()
     assert said_in_brief(ws, 1, copy.name)
+
+
+def test_the_watcher_logs_a_copy_of_the_master_left_in_master(ws, tmp_path):
+    from coord_helpers import rd_tasks
+    from xlflow.output.department import generate_workbook
+    from xlflow.watcher import process_inbox
+
+    ws.folder("inbox").mkdir(parents=True, exist_ok=True)
+    for path in workbooks(ws, tmp_path / "in"):
+        shutil.copyfile(path, ws.folder("inbox") / path.name)
+    process_inbox(ws, as_of=AS_OF)
+    master = ws.folder("master") / f"{ws.project.code}-master.xlsx"
+    shutil.copyfile(master, master.with_name(f"{ws.project.code}-master - 副本.xlsx"))
+    generate_workbook(ws, "RD", "zh", ws.folder("inbox") / "RD-v2.xlsx",
+                      data={"wbs": {"card": {"update_date": AS_OF}, "tables": {"tasks": rd_tasks()}}})
+    outcomes = process_inbox(ws, as_of=AS_OF)
+    assert [o.result for o in outcomes] == ["accepted"]
+    assert "master - 副本.xlsx" in outcomes[0].line("zh")
+    assert "master - 副本.xlsx" in (ws.root / "logs" / "watch.log").read_text("utf-8")

@@ -125,13 +125,14 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
     except UnreadableWorkbook as error:
         result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
         return
-    read = FileRead(path)
+    read, conflicts = FileRead(path), len(result.conflicts)
     for sheet in spec.sheets:
         _read_sheet(result, read, sheet, book, theirs, layer, catalog, base)
     if theirs is not None and compare_with is not None:
         result.problems += strays.other_sheets(book, compare_with, titles, layer.db)
     result.files.append(read)
-    layer.mark_read(str(path), sha)
+    if len(result.conflicts) == conflicts:  # with a conflict, its copy in history/ is all that holds the other value
+        layer.mark_read(str(path), sha)  # (retention.py keeps a copy whose typing is not all recorded)
 
 
 def _base(ws: Workspace, path: Path, book: RawWorkbook, result: ReadBack, layer: CoordinatorLayer,
