@@ -11,11 +11,13 @@ from ...output.signature import signature
 from .model import Brief
 
 
-def render_brief(ws: Workspace, brief: Brief, master_name: str = "") -> tuple[str, str]:
+def render_brief(ws: Workspace, brief: Brief, master_name: str = "", slice_name: str = "") -> tuple[str, str]:
     """(HTML, text) of the brief; the workspace's templates/ override the shipped ones.
-    `master_name` is the attached master's file name ("" when it is too big to attach)."""
+    `master_name` is the attached master's file name ("" when it is too big to attach or not
+    attached); `slice_name` a department's brief's attached slice ("" otherwise)."""
     lead = ws.department(ws.project.lead_department)
-    context = {"brief": brief, "master_name": master_name, "signature": signature(ws, brief.lang),
+    context = {"brief": brief, "master_name": master_name, "slice_name": slice_name,
+               "signature": signature(ws, brief.lang),
                "lead": lead.name(brief.lang) if lead else ws.project.lead_department}
     return (render(ws, "brief.html.j2", brief.lang, **context),
             render(ws, "brief.txt.j2", brief.lang, **context))
