@@ -45,4 +45,4 @@ def test_an_automatic_width_measures_wide_characters(tmp_path):
 
 def test_a_row_is_never_taller_than_a_spreadsheet_allows(tmp_path):
     path = write_tables(tmp_path / "t.xlsx", [Table("T", ["What"], [("很长的说明" * 2000,)], widths=(40,))])
-    assert openpyxl.load_workbook(path).worksheets[0].row_dimensions[2].height == 409
+    assert 400 < openpyxl.load_workbook(path).worksheets[0].row_dimensions[2].height <= 409  # in whole pixels
