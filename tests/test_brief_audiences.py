@@ -170,3 +170,16 @@ def test_each_audience_keeps_its_identity_in_the_queue(ws):
     one = send_weekly_brief(ws, AS_OF, send=False, lang="zh", to=["boss@example.com"])
     assert len(one.deliveries) == 1 and _files(email.message_from_bytes(
         one.delivery.eml.read_bytes(), policy=email.policy.default)) == [MASTER]
+
+
+def test_a_brief_without_the_master_does_not_send_the_reader_to_it(ws):
+    from dataclasses import replace
+
+    from xlflow.service.weekly import make_brief
+    from xlflow.week.brief import render_brief
+
+    brief = replace(make_brief(ws, AS_OF, "zh"), decisions_more=3)
+    html, text = render_brief(ws, brief, MASTER)
+    assert "……另有 3 项，见附件总表。" in text and "……另有 3 项，见附件总表。" in html
+    html, text = render_brief(ws, brief, "", SLICE.format(code="RD"))
+    assert "……另有 3 项未在此列出。" in text and "……另有 3 项未在此列出。" in html and "见附件总表" not in text

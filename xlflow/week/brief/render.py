@@ -19,5 +19,6 @@ def render_brief(ws: Workspace, brief: Brief, master_name: str = "", slice_name:
     context = {"brief": brief, "master_name": master_name, "slice_name": slice_name,
                "signature": signature(ws, brief.lang),
                "lead": lead.name(brief.lang) if lead else ws.project.lead_department}
-    return (render(ws, "brief.html.j2", brief.lang, **context),
-            render(ws, "brief.txt.j2", brief.lang, **context))
+    renames = None if master_name else {"brief-more": "brief-more-unattached"}  # no master to see the rest in
+    return (render(ws, "brief.html.j2", brief.lang, renames, **context),
+            render(ws, "brief.txt.j2", brief.lang, renames, **context))
