@@ -73,25 +73,24 @@ def _oneline(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def template_env(ws: Workspace | None, lang: str, renames: dict[str, str] | None = None) -> Environment:
-    """Templates from <workspace>/templates/ first (a workspace's own look), then the shipped ones.
-    `renames`: messages t() shows another's text for (a department's brief: no master attached)."""
+def template_env(ws: Workspace | None, lang: str) -> Environment:
+    """Templates from <workspace>/templates/ first (a workspace's own look), then the shipped ones."""
     loaders = []
     if ws is not None and (ws.root / "templates").is_dir():
         loaders.append(FileSystemLoader(ws.root / "templates"))
     loaders.append(FileSystemLoader(TEMPLATE_DIR))
     env = Environment(loader=ChoiceLoader(loaders), autoescape=_autoescape, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals["t"] = lambda key, **params: msg((renames or {}).get(key, key), lang, **params)
+    env.globals["t"] = lambda key, **params: msg(key, lang, **params)
     env.globals["lang"] = lang
     env.filters["oneline"] = _oneline
     env.filters["cell"] = lambda v: _oneline(v).replace("|", "/")  # a Markdown table cell
     return env
 
 
-def render(ws: Workspace | None, name: str, lang: str, renames: dict[str, str] | None = None, **context: object) -> str:
+def render(ws: Workspace | None, name: str, lang: str, **context: object) -> str:
     """Render output/templates/<name> (or the workspace's override) in `lang`."""
-    return template_env(ws, lang, renames).get_template(name).render(**context)
+    return template_env(ws, lang).get_template(name).render(**context)
 
 
 def sender_address(ws: Workspace, lang: str | None = None) -> str:
