@@ -15,6 +15,7 @@ accepted workbook and its sidecar are written by store/accepted.py.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 import time
@@ -60,6 +61,7 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     zip_complete,
 )
 from .triage import Triage
+from .upkeep import LOGGER_NAME
 from .versions import accepted_version_control, guard_new_version, older_version_finding, placed, update_date_of
 
 
@@ -103,9 +105,7 @@ class Intake(OddFiles, Triage, Mailing):
         came between accepting and merging). None if nothing was due, else (master, note)."""
         if not self.db.merge_due():
             return None
-        done = self._merge(as_of)
-        self.db.clear_merge_due()
-        return done
+        return self._merge(as_of)  # (clears the flag when it merged; a failed merge leaves it set)
 
     def _process(self, path: Path, as_of: dt.date, now: dt.datetime) -> Outcome:
         entry = self.db.inbox_entry(path)
@@ -322,7 +322,13 @@ class Intake(OddFiles, Triage, Mailing):
         try:
             result = merge_workspace(self.ws, as_of=as_of)
         except XlflowError as exc:
+            self.db.note_merge_due()
             return None, exc.message(self.lang)
+        except Exception as exc:  # noqa: BLE001 - a bug in the merge: the file stays accepted, the next files go on
+            self.db.note_merge_due()
+            note = msg("intake-merge-failed", self.lang, error=repr(exc))
+            logging.getLogger(LOGGER_NAME).exception(note)  # the traceback to logs/watch.log, for a bug report
+            return None, note
         self.db.clear_merge_due()  # every accepted file is in it: a burst's deferred ones too
         note = " ".join(result.layer_lines(self.lang))  # open elsewhere, read back, edits in the master, accepted/
         return result.master_path, note
