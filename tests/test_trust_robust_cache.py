@@ -104,3 +104,23 @@ def test_the_portfolio_reads_a_workspace_without_writing_its_cache_and_distrusts
         cache = SubmissionCache(ws, load_catalog())
         assert cache.get(file_sha256(accepted), accepted, None) is None
     assert entry.is_file() and '"blocked"' in entry.read_text("utf-8")  # another's workspace: left as it is
+
+
+def test_task_ids_kept_from_a_wrong_parse_do_not_break_the_scorecard(ws):
+    """What two swapped entries left behind before digests were kept: the scorecard's recorded task
+    IDs of a version are another department's. The figures come from the rows, without a KeyError."""
+    import sqlite3
+
+    _merge(ws)
+    con = sqlite3.connect(ws.state_db)
+    with con:
+        kept = dict(con.execute("SELECT sha256, ids FROM score_version_tasks"))
+        shas = sorted(kept)
+        for sha, other in zip(shas, shas[1:] + shas[:1], strict=True):
+            con.execute("UPDATE score_version_tasks SET ids=? WHERE sha256=?", (kept[other], sha))
+        con.execute("DELETE FROM score_weeks")
+        con.execute("DELETE FROM score_walks")
+    con.close()
+    for command in (["merge"], ["summary"], ["export", "tables"]):
+        out = CliRunner().invoke(main, [*command, "-w", str(ws.root), "--lang", "en"])
+        assert out.exit_code == 0 and not isinstance(out.exception, KeyError), (command, out.exception)
