@@ -31,6 +31,7 @@ from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner
 from ...store.state import StateDB
 from ...xlsx.read import RawWorkbook, label_key, read_workbook
 from .masterread import MasterTable, cell_text, master_titles, read_table
+from .protected import protected_master
 from .table import EXTRA_PREFIX, CoordinatorLayer, MasterEdit
 
 
@@ -108,7 +109,8 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
         book = read_workbook(path, titles)
         theirs = read_workbook(reference, titles) if reference.is_file() else None
     except UnreadableWorkbook as error:
-        result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
+        result.problems.append(protected_master(ws, path, result.history, reference) if error.code == "encrypted-workbook"
+                               else Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
         return
     read = FileRead(path)
     for sheet in spec.sheets:
