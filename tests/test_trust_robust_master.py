@@ -50,3 +50,49 @@ def test_a_password_protected_master_is_said_as_the_coordinators_and_nothing_is_
     assert any(str(p) in found[0] for p in last)
     assert rows(result.master_path, WBS, TASK)["RD-001"][comment] == "typed before the password"
 
+
+
+def _no_space_in_history(monkeypatch, ws) -> None:
+    """The disk fills up after the master is written: the dated copy in master/history/ cannot be."""
+    import errno
+    import os
+    import shutil
+
+    real = shutil.copyfile
+    history = ws.folder("master") / "history"
+
+    def copyfile(src, dst, *args, **kwargs):
+        if str(dst).startswith(str(history)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "copyfile", copyfile)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_dated_copy_not_written_for_lack_of_space_is_said_by_merge_and_in_the_watchers_log(
+        tmp_path, monkeypatch, lang):
+    import errno
+    import os
+    import shutil
+
+    from click.testing import CliRunner
+
+    from watch_helpers import make_ws as watch_ws
+    from watch_helpers import sample
+    from xlflow.cli import main
+    from xlflow.service.merge import master_paths
+
+    ws = watch_ws(tmp_path / "ws", lang=lang)
+    shutil.copyfile(sample("RD", 46), ws.folder("inbox") / "RD.xlsx")
+    _no_space_in_history(monkeypatch, ws)
+    assert CliRunner().invoke(main, ["watch", "-w", str(ws.root), "--once"]).exit_code == 0
+    dated = master_paths(ws, dt.date.today())[1]
+    said = msg("merge-history-skipped", lang, path=dated, error=os.strerror(errno.ENOSPC))
+    assert said in (ws.root / "logs" / "watch.log").read_text("utf-8")
+    out = CliRunner().invoke(main, ["merge", "-w", str(ws.root)])
+    assert out.exit_code == 0 and said in out.output, out.output
+    assert not dated.exists()
+    monkeypatch.undo()
+    out = CliRunner().invoke(main, ["merge", "-w", str(ws.root)])
+    assert out.exit_code == 0 and said not in out.output and dated.is_file()
