@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from watch_helpers import make_ws, results, running, sample, wait_until
 from xlflow.cli import main
 from xlflow.i18n import msg
-from xlflow.service import intake
+from xlflow.service import remerge
 from xlflow.store.state import StateDB
 
 
@@ -23,7 +23,7 @@ def _broken_merge(monkeypatch) -> list[int]:
         calls.append(1)
         raise RuntimeError("merge bug 4711")
 
-    monkeypatch.setattr(intake, "merge_workspace", boom)
+    monkeypatch.setattr(remerge, "merge_workspace", boom)
     return calls
 
 

@@ -78,8 +78,7 @@ def test_a_dated_copy_not_written_for_lack_of_space_is_said_by_merge_and_in_the_
 
     from click.testing import CliRunner
 
-    from watch_helpers import make_ws as watch_ws
-    from watch_helpers import sample
+    from watch_helpers import make_ws as watch_ws, sample
     from xlflow.cli import main
     from xlflow.service.merge import master_paths
 

@@ -15,7 +15,6 @@ accepted workbook and its sidecar are written by store/accepted.py.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import shutil
 import time
@@ -25,7 +24,6 @@ from ..check.cache import remember
 from ..check.model import Submission
 from ..check.validate import check_file, task_rows
 from ..config import Workspace
-from ..errors import XlflowError
 from ..findings import Finding, Report
 from ..i18n import msg
 from ..output.notify import copy_note, make_feedback_copy
@@ -38,9 +36,9 @@ from ..store.state import StateDB
 from ..xlsx.bounded import CopyResult
 from . import chatting, dropfolders
 from .mailing import Mailing
-from .merge import merge_workspace
 from .oddfiles import OddFiles
 from .outcome import Outcome, report_text
+from .remerge import Remerge
 from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: still importable here
     MAX_FILE_BYTES,
     archive,
@@ -61,11 +59,10 @@ from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: stil
     zip_complete,
 )
 from .triage import Triage
-from .upkeep import LOGGER_NAME
 from .versions import accepted_version_control, guard_new_version, older_version_finding, placed, update_date_of
 
 
-class Intake(OddFiles, Triage, Mailing):
+class Intake(OddFiles, Triage, Mailing, Remerge):
     """Processes inbox files for one workspace; the submitter's feedback goes out over SMTP when
     configured, else as an .eml in outbox/."""
 
@@ -99,13 +96,6 @@ class Intake(OddFiles, Triage, Mailing):
         outcome.seconds = time.perf_counter() - started
         chatting.after_intake(self.ws, outcome)  # a line to the group chats: queued, sent in the background
         return outcome
-
-    def merge_if_due(self, as_of: dt.date) -> tuple[Path | None, str] | None:
-        """Re-merge if an accepted submission is not in the master yet (deferred, or a crash
-        came between accepting and merging). None if nothing was due, else (master, note)."""
-        if not self.db.merge_due():
-            return None
-        return self._merge(as_of)  # (clears the flag when it merged; a failed merge leaves it set)
 
     def _process(self, path: Path, as_of: dt.date, now: dt.datetime) -> Outcome:
         entry = self.db.inbox_entry(path)
@@ -315,23 +305,6 @@ class Intake(OddFiles, Triage, Mailing):
     def _accept(self, staged: Path, department: str, name: str, received: str, sha: str, version: int) -> Path:
         """accepted/<DEPT>.xlsx and its sidecar, each replaced atomically (workbook first: merge trusts the sidecar)."""
         return write_accepted(self.ws, staged, department, name, received, sha, version).path or workbook_path(self.ws, department)
-
-    def _merge(self, as_of: dt.date) -> tuple[Path | None, str]:
-        """Re-merge the master from the accepted workbooks (which snapshots its tasks). A master that
-        cannot be replaced (open in Excel) is reported, never fatal: the submission stays accepted."""
-        try:
-            result = merge_workspace(self.ws, as_of=as_of)
-        except XlflowError as exc:
-            self.db.note_merge_due()
-            return None, exc.message(self.lang)
-        except Exception as exc:  # noqa: BLE001 - a bug in the merge: the file stays accepted, the next files go on
-            self.db.note_merge_due()
-            note = msg("intake-merge-failed", self.lang, error=repr(exc))
-            logging.getLogger(LOGGER_NAME).exception(note)  # the traceback to logs/watch.log, for a bug report
-            return None, note
-        self.db.clear_merge_due()  # every accepted file is in it: a burst's deferred ones too
-        note = " ".join(result.layer_lines(self.lang))  # open elsewhere, read back, edits in the master, accepted/
-        return result.master_path, note
 
     def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,
                 sha: str) -> tuple[list[Path], Path | None, CopyResult | None]:

@@ -5,6 +5,7 @@ because a network share sends no file events and must be polled.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import ntpath
@@ -55,10 +56,8 @@ def _write_holder(lock: Path) -> None:
     database busy to name. Only read while the lock is held, so a killed holder's file misleads nobody."""
     info = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv)[:200],
             "since": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
-    try:
+    with contextlib.suppress(OSError):  # only a better message is lost
         lock.with_name(HOLDER_NAME).write_text(json.dumps(info, ensure_ascii=False), "utf-8")
-    except OSError:
-        pass  # only a better message is lost
 
 
 HOLDER_NAME = "watch.holder.json"
