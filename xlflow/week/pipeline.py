@@ -12,9 +12,8 @@ STALE_DAYS older): those are other merges' snapshots, read when a renderer needs
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any
 
 from ..check.model import Submission
 from ..config import Workspace
@@ -30,9 +29,9 @@ from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..workdays import as_date, week_of
 from . import codec, parts as weekparts, stored as weekrecord
-from .brief.model import PlanVersion
 from .record import RecordParts
-from .state import Milestone, Task, WeekState
+from .state import Milestone, PlanVersion, Task, WeekState
+from .stored import JSONObject
 from .tasks import conflicts_of, department_weeks, items_of, problems_of, tasks_of
 
 Score = Callable[[dt.date], Scorecard | None]  # the scorecard as of a day
@@ -70,7 +69,7 @@ def _current_versions(ws: Workspace, records: dict[str, list[SubmissionRecord]],
     return out
 
 
-def _milestones(rows: Iterable[dict[str, Any]]) -> tuple[Milestone, ...]:
+def _milestones(rows: Iterable[Mapping[str, object]]) -> tuple[Milestone, ...]:
     return tuple(Milestone(str(r.get("milestone") or ""), as_date(r.get("planned_date")),
                            str(r.get("owner_department") or ""), str(r.get("department") or "")) for r in rows)
 
@@ -135,10 +134,9 @@ def journal_mark(ws: Workspace, db: StateDB, day: dt.date) -> int:
     return sum(1 for s in db.submissions() if ws.local(s.received).date() <= day)
 
 
-def stored_week(body: dict[str, Any]) -> WeekState:
+def stored_week(body: JSONObject) -> WeekState:
     """A version-2 record's week (week/stored.py: read), without its tasks (the snapshot's)."""
-    state: WeekState = codec.decode(body["state"])
-    return state
+    return codec.decode_week(body["state"])
 
 
 def with_history(db: StateDB, state: WeekState) -> WeekState:
@@ -160,7 +158,8 @@ def control_on(db: StateDB, day: dt.date) -> Control | None:
     """The plan control the record of the day's merge holds (None: a record without it)."""
     found = weekrecord.read(db, day)
     if isinstance(found, dict):
-        control = codec.decode(found["state"].get("control"))
+        state = found.get("state")
+        control = codec.decode(state.get("control") if isinstance(state, dict) else None)
         return control if isinstance(control, Control) else None
     recorded = weekparts.recorded_control(found)
     return recorded[0] if recorded is not None else None
