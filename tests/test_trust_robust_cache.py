@@ -124,3 +124,17 @@ def test_task_ids_kept_from_a_wrong_parse_do_not_break_the_scorecard(ws):
     for command in (["merge"], ["summary"], ["export", "tables"]):
         out = CliRunner().invoke(main, [*command, "-w", str(ws.root), "--lang", "en"])
         assert out.exit_code == 0 and not isinstance(out.exception, KeyError), (command, out.exception)
+
+
+def test_entries_without_a_digest_are_read_again_once_then_trusted(ws):
+    """A workspace whose cache was written by an xlflow that kept no digests: each file is parsed
+    again once (quietly), then comes from the cache."""
+    import sqlite3
+
+    _merge(ws)
+    con = sqlite3.connect(ws.state_db)
+    with con:
+        con.execute("DELETE FROM parse_cache")
+    con.close()
+    assert msg("merge-read-stats", "en", parsed=2, cached=0) in _merge(ws)
+    assert msg("merge-read-stats", "en", parsed=0, cached=2) in _merge(ws)

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -61,6 +62,7 @@ class SubmissionCache:
         self.folder = ws.root / ".cache" / "merge"
         self.state_db, self.lang = ws.state_db, ws.lang
         self._digests: dict[str, str] | None = None  # read from the database when first needed
+        self._loaded_at = 0.0
         self.discarded: list[str] = []  # entries found changed since they were written
         config = (ws.root / "xlflow.toml").read_bytes() if (ws.root / "xlflow.toml").is_file() else b""
         self.salt = hashlib.sha256(config + f"{catalog.version}|{__version__}|{CACHE_VERSION}".encode()).hexdigest()[:12]
@@ -80,7 +82,7 @@ class SubmissionCache:
             data = entry.read_bytes()
         except OSError:
             return None
-        if self._digest(entry.name) != hashlib.sha256(data).hexdigest():
+        if self._digest(entry) != hashlib.sha256(data).hexdigest():
             self._discard(entry, path)
             return None
         try:
@@ -91,15 +93,29 @@ class SubmissionCache:
     def has(self, sha256: str) -> bool:
         """True when a parse of this content is cached with a recorded digest (get() may still miss)."""
         entry = self._path(sha256)
-        return self._digest(entry.name) is not None and entry.is_file()
+        return entry.is_file() and self._digest(entry) is not None
 
-    def _digest(self, name: str) -> str | None:
-        """The digest recorded for the entry `name`; read again on a miss (another process, e.g. a
-        merge's worker, may have written the entry since)."""
-        if self._digests is None or name not in self._digests:
-            self._digests = (read_only_digests(self.state_db) if _READ_ONLY.get()
-                             else cache_digests(Database(self.state_db)))
-        return self._digests.get(name)
+    def _digest(self, entry: Path) -> str | None:
+        """The digest recorded for `entry`. The digests are read once; again only for an entry written
+        since (a merge's worker process may have written it): a digest is recorded before its entry
+        is written, so an older entry missing from what was read has none."""
+        if self._digests is None:
+            self._load_digests()
+        found = self._digests.get(entry.name) if self._digests is not None else None
+        if found is None:
+            try:
+                newer = entry.stat().st_mtime >= self._loaded_at - 2.0  # (coarse file-system clocks)
+            except OSError:
+                return None
+            if newer:
+                self._load_digests()
+                found = self._digests.get(entry.name) if self._digests is not None else None
+        return found
+
+    def _load_digests(self) -> None:
+        self._loaded_at = time.time()
+        self._digests = (read_only_digests(self.state_db) if _READ_ONLY.get()
+                         else cache_digests(Database(self.state_db)))
 
     def _discard(self, entry: Path, source: Path) -> None:
         """An entry that is not what was written: never trusted; removed (not when reading another
