@@ -24,6 +24,7 @@ from ..features.scorecard.model import STALE_DAYS, Scorecard
 from ..plan.diff import PlanDiff
 from ..plan.lateness import late_submissions
 from ..plan.model import MasterPlan
+from ..store.lateness import judgements
 from ..store.records import SubmissionRecord
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
@@ -98,7 +99,7 @@ def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts:
         changes=parts.changes, moves=parts.control.moves, scorecard=score(as_of) if score else None,
         risks=items_of(parts.risks), actions=items_of(parts.actions), problems=problems_of(parts.problems),
         raci_conflicts=conflicts_of(parts.raci_conflicts),
-        late_submissions=tuple(late_submissions(ws, db.submissions(), week.start, as_of)),
+        late_submissions=tuple(late_submissions(ws, db.submissions(), week.start, as_of, judgements(db))),
         escalations=escalations_of(parts.escalations), master_edits=tuple(master_edits(db, week.start, as_of)),
         quiet=quiet, older_date=db.snapshot_day_before(current.as_of - dt.timedelta(days=STALE_DAYS), inclusive=True),
         control=parts.control)
