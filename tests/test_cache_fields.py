@@ -33,9 +33,13 @@ def test_a_cached_submission_comes_back_equal(tmp_path):
 
 def test_the_cache_is_stored_compressed_and_reads_an_older_plain_entry(tmp_path):
     """Bounded disk (issue 21): an entry is a seventh of its JSON; one an earlier xlflow wrote as plain
-    JSON still reads back the same, and a damaged entry is a miss, not an error."""
+    JSON still reads back the same, and a damaged entry is a miss (parsed again), not an error."""
+    import hashlib
     import json
     import zlib
+
+    from xlflow.store.cachedigest import record_digest
+    from xlflow.store.db import Database
 
     ws, _, path = filled_workbook(tmp_path, [task(i) for i in range(1, 40)])
     sub = check_file(path, ws)
@@ -45,7 +49,10 @@ def test_the_cache_is_stored_compressed_and_reads_an_older_plain_entry(tmp_path)
     stored = entry.read_bytes()
     text = zlib.decompress(stored)
     assert stored[:1] != b"{" and len(stored) * 3 < len(text)
-    entry.write_bytes(json.dumps(json.loads(text), ensure_ascii=False, indent=1).encode("utf-8"))  # as before
+    plain = json.dumps(json.loads(text), ensure_ascii=False).encode("utf-8")
+    entry.write_bytes(plain)  # as the release before wrote it, with its digest
+    record_digest(Database(cache.state_db), entry.name, hashlib.sha256(plain).hexdigest())
+    cache = SubmissionCache(ws, load_catalog())  # (the digests are read once per cache)
     old = cache.get(sub.sha256, path, None)
     assert old is not None and [r.values for r in old.data.rows("wbs", "tasks")] == [
         r.values for r in sub.data.rows("wbs", "tasks")]

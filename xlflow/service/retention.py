@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Workspace
+from ..features.coordinator import generations
 from ..features.coordinator.table import CoordinatorLayer
 from ..share.publish import slices_folder
 from ..store.db import Database, now_iso, register
@@ -72,6 +73,7 @@ def after_merge(ws: Workspace, db: Database, as_of: dt.date, written: Path, kept
                 con.execute("INSERT OR REPLACE INTO master_copies VALUES (?,?,?)",
                             (path.name, copy_sha, as_of.isoformat()))
     prune_slices(ws, as_of)
+    generations.prune(ws, db, as_of)  # xlflow's copy of each master it wrote, kept for a while (coordinator/generations.py)
     return prune(ws, db, as_of)
 
 

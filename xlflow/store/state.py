@@ -142,6 +142,11 @@ class StateDB(Database):
         with self.transaction() as con:
             con.execute("DELETE FROM meta WHERE key='merge_due'")
 
+    def note_merge_due(self) -> None:
+        """The master still has to be re-merged (a merge failed): the next one (or start) does it."""
+        with self.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('merge_due', ?)", (now_iso(),))
+
     def seen_hash(self, sha256: str) -> bool:
         """True if this exact content was received before (whatever became of it)."""
         with self.transaction() as con:
@@ -285,6 +290,12 @@ class StateDB(Database):
             return None
         return MergeRecord(row["id"], dt.date.fromisoformat(row["as_of"]), row["master_path"], row["created"],
                            row["task_count"])
+
+    def last_recorded_day(self) -> dt.date | None:
+        """The latest day any merge recorded (a merge for an earlier day is behind the record)."""
+        with self.transaction() as con:
+            row = con.execute("SELECT max(as_of) FROM snapshots").fetchone()
+        return dt.date.fromisoformat(row[0]) if row and row[0] else None
 
     def snapshot(self, snapshot_id: int) -> Snapshot:
         with self.transaction() as con:

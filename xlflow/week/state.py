@@ -18,13 +18,14 @@ from functools import cached_property
 
 from ..features.control.moves import Control, Move
 from ..features.control.requests import ChangeRequest
+from ..features.coordinator.notices import LayerNotice
 from ..features.coordinator.table import MasterEdit
 from ..features.coordinator.week import Escalation as Escalation  # re-exported: part of the week's contract
 from ..features.scorecard.model import Scorecard
+from ..plan.diff import PlanDiff
 from ..plan.lateness import LateSubmission
 from ..plan.model import RaciConflict
 from ..workdays import Week
-from .brief.model import PlanVersion
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,19 @@ class LinkProblem:
 
 
 @dataclass(frozen=True)
+class PlanVersion:
+    """One accepted version as the state database records it: what load_week (xlflow/week) reads, so
+    that build stays pure and a later rebuild of the week shows the same versions."""
+
+    department: str
+    version: int
+    received: dt.datetime  # local wall time
+    file_name: str
+    diff: PlanDiff | None  # None: the department's first version
+    note: str = ""  # the store's raw note ("restored-from:3", "accepted-by-coordinator: …")
+
+
+@dataclass(frozen=True)
 class WeekState:
     """The week holding `as_of`, as the newest merge up to that day found it.
 
@@ -150,6 +164,7 @@ class WeekState:
     late_submissions: tuple[LateSubmission, ...] = ()
     escalations: tuple[Escalation, ...] = ()
     master_edits: tuple[MasterEdit, ...] = ()  # department cells changed in the master by hand
+    master_notices: tuple[LayerNotice, ...] = ()  # what reading the master back said (features/coordinator/notices.py)
     quiet: bool = False  # no update and no merge this week
     older_tasks: tuple[Task, ...] | None = None  # the plan at least STALE_DAYS before data_date ("not updated")
     older_date: dt.date | None = None

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from ...features.scorecard.brief import ScorecardPart
 from ...output.brief.decision import Decision as Decision  # re-exported: read from here by the brief's parts
 from ...output.brief.limits import SECTION_LIMIT as SECTION_LIMIT  # re-exported, as Decision
-from ...plan.diff import PlanDiff
 from ...workdays import Week
 
 if TYPE_CHECKING:
@@ -135,19 +134,6 @@ class DepartmentRow:
 
 
 @dataclass(frozen=True)
-class PlanVersion:
-    """One accepted version as the state database records it: what load_week (xlflow/week) reads, so
-    that build stays pure and a later rebuild of the week shows the same versions."""
-
-    department: str
-    version: int
-    received: dt.datetime  # local wall time
-    file_name: str
-    diff: PlanDiff | None  # None: the department's first version
-    note: str = ""  # the store's raw note ("restored-from:3", "accepted-by-coordinator: …")
-
-
-@dataclass(frozen=True)
 class Notable:
     """A kind of change the coordinator should not miss, called out apart from the summary."""
 
@@ -196,6 +182,7 @@ class Brief:
     quiet: bool = False  # no update and no merge this week: nothing "finished" or "newly delayed"
     scorecard: ScorecardPart | None = None  # the department scorecards as of the brief's day
     master_edits: tuple[str, ...] = ()  # department cells changed in the master by hand (features/coordinator/edits.py)
+    master_notices: tuple[str, ...] = ()  # what reading the master back said (features/coordinator/notices.py)
     control: BriefControl | None = None  # the plan against its baseline (features/control/brief_moves.py)
 
     def notice(self, key: str) -> Notice | None:
