@@ -264,6 +264,7 @@ class WeekKeys:
         self.seen = [0, 0, 0]  # versions, files and weeks hashed so far
         self.plan: TaskRows = {}
         self.fixed: Mapping[str, dt.date] = getattr(dept.baseline, "fixed", {})  # the same at any moment
+        self.fixed_ids = set(self.fixed)
         self.held: set[str] = set()  # the fixed tasks of the plan last digested, and their digest:
         self.held_digest = 0  # a sum of one hash per task, updated by the tasks added and removed
 
@@ -283,9 +284,10 @@ class WeekKeys:
             self.deadlines.update(repr((w.label, w.start, w.end, d)).encode("utf-8"))
             seen[2] += 1
         digest = hashlib.sha256(self.record.digest() + self.deadlines.digest() + end.isoformat().encode())
-        ids = set(self.plan)  # each task with its baseline due date then, as a sum of one hash per task:
-        total = self._fixed_digest(ids)  # the same whether a task's baseline is fixed or looked up
-        for tid in ids - self.fixed.keys():  # re-baselined, or unknown to the store: as of `end`
+        id_set = getattr(self.plan, "id_set", None)  # (a version's rows read lazily: its IDs at once)
+        ids: set[str] = id_set() if id_set is not None else set(self.plan)
+        total = self._fixed_digest(ids)  # each task with its baseline due then, as a sum of one hash per task
+        for tid in ids - self.fixed_ids:  # re-baselined, or unknown to the store: as of `end`
             total += _task_hash(tid, dept.baseline(tid, end))
         digest.update((total % (1 << 256)).to_bytes(32, "big"))
         return digest.hexdigest()
@@ -293,7 +295,7 @@ class WeekKeys:
     def _fixed_digest(self, ids: set[str]) -> int:
         """The plan's tasks with a fixed baseline due date, with it, as one number: kept from the plan
         before, so a week costs the tasks that came and went, not the whole plan again."""
-        now = ids & self.fixed.keys()
+        now = ids & self.fixed_ids
         for tid, sign in [(t, -1) for t in self.held - now] + [(t, 1) for t in now - self.held]:
             self.held_digest = (self.held_digest + sign * _task_hash(tid, self.fixed[tid])) % (1 << 256)
         self.held = now
