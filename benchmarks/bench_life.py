@@ -38,7 +38,10 @@ START = dt.date(2026, 3, 2)  # the project's first Monday (data.make_workspace)
 CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-import xlflow.service.intake as intake
+try:
+    import xlflow.service.remerge as intake  # where the intake's merge is called from
+except ImportError:
+    import xlflow.service.intake as intake  # (before it moved)
 spent = []
 real = intake.merge_workspace
 def timed(*args, **kwargs):
