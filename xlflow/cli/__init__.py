@@ -12,6 +12,7 @@ from . import (  # noqa: F401
                mail,
                merge,
                portfolio,
+               rebuild,
                reference,
                service,
                share,  # they register
