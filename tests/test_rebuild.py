@@ -19,6 +19,7 @@ from guard_e2e_helpers import EN_DEPT, blank, run_one, task
 from validate_helpers import fill
 from watch_helpers import make_ws
 from xlflow.cli import main
+from xlflow.config import load_workspace
 from xlflow.errors import DatabaseUnreadable
 from xlflow.i18n import msg
 from xlflow.output.department import workbook_name
@@ -29,6 +30,7 @@ from xlflow.spec.catalog import load_catalog
 from xlflow.spec.master import load_master_spec
 from xlflow.store.state import StateDB
 from xlflow.week.brief.render import render_brief
+from xlflow.week.build import load_week
 
 W1, W2, W3, W4 = dt.date(2026, 11, 13), dt.date(2026, 11, 18), dt.date(2026, 11, 20), dt.date(2026, 11, 27)
 DAYS = (W1, W3, W4)  # a brief of each week: weeks 46, 47, 48
@@ -57,8 +59,9 @@ def _request() -> dict:
             "affected": [{"change_ref": "C-01", "task_id": "RD-001", "proposed_due": dt.date(2026, 12, 11)}]}
 
 
-def _briefs(ws) -> dict[dt.date, tuple[str, str]]:
-    return {day: render_brief(ws, make_brief(ws, day, "en")) for day in DAYS}
+def _briefs(ws) -> dict[dt.date, tuple]:
+    """Each past week's brief as rendered (html, text) and the week it renders."""
+    return {day: (render_brief(ws, make_brief(ws, day, "en")), load_week(ws, day)) for day in DAYS}
 
 
 def _coordinator_values(master) -> dict:
@@ -82,11 +85,15 @@ def project(tmp_path_factory):
     _drop(ws, "RD", [task("RD", 1), task("RD", 2, status="Done", percent=100)], W2, _request())
     sheet, key, decision = _changes_headers()
     edit(master, sheet, key, {("C-01", decision): "Approved"})
-    edit(master, WBS, TASK, {("RD-002", COMMENT): "closed early"})
+    edit(master, WBS, TASK, {("RD-002", COMMENT): "closed early", ("RD-001", "Escalate"): "Yes"})
     _drop(ws, "MK", [task("MK", 1, percent=70)], W3)
+    sent_again = sorted(ws.folder("archive").glob("*_MK_*"))[-1]  # Marketing sends the same file again
+    shutil.copyfile(sent_again, ws.folder("inbox") / sent_again.name.split("_", 3)[3])
+    assert run_one(ws, W3, hour=11).result == "duplicate"
     _drop(ws, "RD", [task("RD", 1, percent=90), task("RD", 2, status="Done", percent=100)], W4, _request())
     edit(master, WBS, TASK, {("MK-001", COMMENT): "typed after the last merge"})
     briefs = _briefs(ws)
+    assert [e.task_id for e in load_week(ws, W3).escalations] == ["RD-001"]
     pristine = root.parent / "pristine"
     shutil.copytree(root, pristine)
     after = merge.merge_workspace(ws, as_of=W4)
@@ -98,22 +105,20 @@ def project(tmp_path_factory):
 
 
 def _fresh(project, tmp_path):
+    """A copy of the project's workspace, as it was before the database was lost."""
     pristine, briefs, values = project
     root = tmp_path / "ws"
     shutil.copytree(pristine, root)
-    return make_ws_again(root), briefs, values
-
-
-def make_ws_again(root):
-    from xlflow.config import load_workspace
-
-    return load_workspace(root)
+    return load_workspace(root), briefs, values
 
 
 def _check(ws, briefs, values) -> None:
-    assert _briefs(ws) == briefs  # the rendered html and text of each past week, byte for byte
-    again = merge.merge_workspace(ws, as_of=W4)
-    assert _coordinator_values(again.master_path) == values
+    rebuilt = _briefs(ws)
+    for day in DAYS:
+        assert rebuilt[day][0] == briefs[day][0]  # the rendered html and text of each past week, byte for byte
+        assert rebuilt[day][1] == briefs[day][1]  # and the week it renders: escalations, changes, decisions
+    merged = merge.merge_workspace(ws, as_of=W4)
+    assert _coordinator_values(merged.master_path) == values
 
 
 def test_a_deleted_database_is_rebuilt_with_the_coordinators_layer_and_the_past_briefs(project, tmp_path):
@@ -145,6 +150,17 @@ def test_a_damaged_database_is_moved_aside_and_rebuilt(project, tmp_path, damage
     assert "coordinator cells recovered" in result.output
     (kept,) = [p for p in ws.root.glob("xlflow.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm"))]
     assert kept.read_bytes()[:20] == (data[:20] if damage == "truncated" else b"not a database at al")
+    _check(ws, briefs, values)
+
+
+def test_an_empty_database_made_after_the_loss_is_rebuilt_without_force(project, tmp_path):
+    """The database deleted, then a command run (it makes a new, empty one): rebuild still goes ahead."""
+    ws, briefs, values = _fresh(project, tmp_path)
+    for path in ws.root.glob("xlflow.sqlite*"):
+        path.unlink()
+    assert StateDB(ws.state_db).submissions() == []
+    result = rebuild(ws, lang="en")
+    assert result.moved is not None and result.moved.name.startswith("xlflow.sqlite.empty-")
     _check(ws, briefs, values)
 
 

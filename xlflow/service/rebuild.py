@@ -14,8 +14,8 @@ inbox/, accepted/, master/ or outbox/ is touched while it runs, and no mail or c
 3. the current master read back the same way: the coordinator's layer as it is now.
 
 The new database is built in the scratch folder and renamed into place at the end; a database
-that was there is moved aside (`xlflow.sqlite.damaged-<time>`, or `.old-<time>` with --force),
-never deleted. What the rebuild cannot know is in docs/administrator.md ("Rebuilding the state
+that was there is moved aside, never deleted: `xlflow.sqlite.damaged-<time>`, `.empty-<time>` (one
+a command made anew after the loss, recording no file), or `.old-<time>` (a healthy one, --force). What the rebuild cannot know is in docs/administrator.md ("Rebuilding the state
 database").
 """
 from __future__ import annotations
@@ -31,6 +31,7 @@ from pathlib import Path
 from ..config import Workspace
 from ..errors import UsageError, XlflowError
 from ..features.coordinator.readback import read_back, written_copy
+from ..features.coordinator.table import CoordinatorLayer
 from ..i18n import msg
 from ..store.atomic import atomic_path
 from ..store.lock import workspace_lock
@@ -85,7 +86,7 @@ def rebuild(ws: Workspace, force: bool = False, lang: str | None = None, say: Sa
             fix_paths(scratch / ws.state_db.name, scratch, ws.root)
             result.notes += _sync_accepted(ws, scratch, lang)
             if state != "missing":
-                result.moved = move_aside(ws.state_db, "damaged" if state == "damaged" else "old", stamp)
+                result.moved = move_aside(ws.state_db, "old" if state == "healthy" else state, stamp)
             os.replace(scratch / ws.state_db.name, ws.state_db)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -167,7 +168,14 @@ def _place(tmp: Workspace, source: Path, target: Path) -> None:
 
 
 def _merge_day(tmp: Workspace, db: StateDB, day: dt.date, master: Path | None, lang: str) -> str:
-    """The day's merge, with the day's dated master read back first; "" or why it was not made."""
+    """The day's merge, with the day's dated master read back first; "" or why it was not made. Before
+    the first master is read, the scratch writes one: the headers xlflow writes are then known, and
+    a column the coordinator added is told from them."""
+    if master is not None and not CoordinatorLayer(db).own_headers("wbs"):
+        try:
+            merge_workspace(tmp, as_of=day, lang=lang)
+        except XlflowError:
+            pass  # said by the merge below
     if master is not None:
         _place(tmp, master, master_paths(tmp, day)[0])
     try:

@@ -71,8 +71,9 @@ def dated_masters(ws: Workspace) -> dict[dt.date, Path]:
 
 
 def db_state(path: Path) -> str:
-    """"missing", "healthy" or "damaged" (not a database, cut short, failing its integrity check,
-    or without the tables a merge leaves)."""
+    """"missing", "healthy", "empty" (made anew by a command run after the database was lost: it
+    records no file) or "damaged" (not a database, cut short, failing its integrity check, or
+    without the tables a merge leaves)."""
     if not path.exists():
         return "missing"
     try:
@@ -82,7 +83,8 @@ def db_state(path: Path) -> str:
         con.close()
         if check is None or check[0] != "ok" or "submissions" not in tables:
             return "damaged"
-        StateDB(path).last_merge()  # opens as the commands do: version and tables
+        if not StateDB(path).submissions():  # opens as the commands do: version and tables
+            return "empty"
     except (sqlite3.DatabaseError, DatabaseUnreadable):
         return "damaged"
     except DatabaseTooNew:
