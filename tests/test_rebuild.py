@@ -20,7 +20,7 @@ from validate_helpers import fill
 from watch_helpers import make_ws
 from xlflow.cli import main
 from xlflow.config import load_workspace
-from xlflow.errors import DatabaseUnreadable
+from xlflow.errors import DatabaseUnreadable, NothingToMerge
 from xlflow.i18n import msg
 from xlflow.output.department import workbook_name
 from xlflow.service import merge
@@ -33,6 +33,7 @@ from xlflow.week.brief.render import render_brief
 from xlflow.week.build import load_week
 
 W1, W2, W3, W4 = dt.date(2026, 11, 13), dt.date(2026, 11, 18), dt.date(2026, 11, 20), dt.date(2026, 11, 27)
+W5 = dt.date(2026, 11, 30)  # after the loss
 DAYS = (W1, W3, W4)  # a brief of each week: weeks 46, 47, 48
 WBS, TASK = msg("master-sheet-wbs", "en"), "Task ID"
 COMMENT, ADDED = "Coordinator's comment", "PMO follow-up"
@@ -109,6 +110,7 @@ def _fresh(project, tmp_path):
     pristine, briefs, values = project
     root = tmp_path / "ws"
     shutil.copytree(pristine, root)
+    (root / "inbox" / ".xlflow-inbox.json").unlink()  # the copy's inbox is its own: moved here (inboxmark.py)
     return load_workspace(root), briefs, values
 
 
@@ -153,14 +155,28 @@ def test_a_damaged_database_is_moved_aside_and_rebuilt(project, tmp_path, damage
     _check(ws, briefs, values)
 
 
-def test_an_empty_database_made_after_the_loss_is_rebuilt_without_force(project, tmp_path):
-    """The database deleted, then a command run (it makes a new, empty one): rebuild still goes ahead."""
+def test_after_the_loss_the_master_is_not_replaced_and_a_new_database_is_rebuilt_without_force(project, tmp_path):
+    """The database deleted, the watcher goes on: it takes a new file in (archived as always) but does not
+    replace the master, which would drop the coordinator's layer; `merge` refuses and names `rebuild`,
+    which goes ahead without --force and replays the new file too."""
     ws, briefs, values = _fresh(project, tmp_path)
     for path in ws.root.glob("xlflow.sqlite*"):
         path.unlink()
-    assert StateDB(ws.state_db).submissions() == []
+    master = merge.master_paths(ws, W4)[0]
+    typed = master.read_bytes()
+    fill(ws, blank(ws, "MK"), ws.folder("inbox") / workbook_name(ws, "MK", "en"),
+         {"wbs": {"card": {"update_date": W5}, "tables": {"tasks": [task("MK", 1, percent=80)]}}})
+    outcome = run_one(ws, W5)
+    assert outcome.result == "accepted" and outcome.version == 1  # the new database knows nothing before it
+    assert "xlflow rebuild" in outcome.note and master.read_bytes() == typed
+    with pytest.raises(NothingToMerge) as refused:
+        merge.merge_workspace(ws, as_of=W5)
+    assert "xlflow rebuild" in refused.value.message("en") and "xlflow rebuild" in refused.value.message("zh")
+    assert master.read_bytes() == typed
     result = rebuild(ws, lang="en")
-    assert result.moved is not None and result.moved.name.startswith("xlflow.sqlite.empty-")
+    assert result.moved is not None and result.moved.name.startswith("xlflow.sqlite.incomplete-")
+    assert (result.files, result.versions) == (6, 6)  # the new file is Marketing's version 3
+    assert [s.version for s in StateDB(ws.state_db).versions("MK")] == [1, 2, 3]
     _check(ws, briefs, values)
 
 

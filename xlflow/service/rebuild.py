@@ -14,8 +14,9 @@ inbox/, accepted/, master/ or outbox/ is touched while it runs, and no mail or c
 3. the current master read back the same way: the coordinator's layer as it is now.
 
 The new database is built in the scratch folder and renamed into place at the end; a database
-that was there is moved aside, never deleted: `xlflow.sqlite.damaged-<time>`, `.empty-<time>` (one
-a command made anew after the loss, recording no file), or `.old-<time>` (a healthy one, --force). What the rebuild cannot know is in docs/administrator.md ("Rebuilding the state
+that was there is moved aside, never deleted: `xlflow.sqlite.damaged-<time>`, `.incomplete-<time>`
+(one made anew after the loss by a later command: it records none of the archive's older files), or
+`.old-<time>` (a healthy one, with --force). What the rebuild cannot know is in docs/administrator.md ("Rebuilding the state
 database").
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -39,7 +41,7 @@ from ..store.state import StateDB
 from ..workdays import week_of
 from .intake import Intake
 from .merge import master_paths, merge_workspace
-from .rebuildsteps import Arrival, arrivals, dated_masters, db_state, fix_paths, move_aside
+from .rebuildsteps import Arrival, arrivals, dated_masters, db_state, fix_paths, move_aside, unrecorded_before
 
 
 @dataclass
@@ -72,6 +74,8 @@ def rebuild(ws: Workspace, force: bool = False, lang: str | None = None, say: Sa
     lang = lang or ws.lang
     say = say or (lambda _line: None)
     state = db_state(ws.state_db)
+    if state == "healthy" and unrecorded_before(ws, StateDB(ws.state_db)):
+        state = "incomplete"  # made anew after the loss by a command or the watcher: rebuilt without --force
     if state == "healthy" and not force:
         raise UsageError("rebuild-healthy", path=str(ws.state_db))
     if not arrivals(ws):
@@ -172,10 +176,8 @@ def _merge_day(tmp: Workspace, db: StateDB, day: dt.date, master: Path | None, l
     the first master is read, the scratch writes one: the headers xlflow writes are then known, and
     a column the coordinator added is told from them."""
     if master is not None and not CoordinatorLayer(db).own_headers("wbs"):
-        try:
+        with suppress(XlflowError):  # said by the merge below
             merge_workspace(tmp, as_of=day, lang=lang)
-        except XlflowError:
-            pass  # said by the merge below
     if master is not None:
         _place(tmp, master, master_paths(tmp, day)[0])
     try:

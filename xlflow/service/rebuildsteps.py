@@ -71,8 +71,7 @@ def dated_masters(ws: Workspace) -> dict[dt.date, Path]:
 
 
 def db_state(path: Path) -> str:
-    """"missing", "healthy", "empty" (made anew by a command run after the database was lost: it
-    records no file) or "damaged" (not a database, cut short, failing its integrity check, or
+    """"missing", "healthy" or "damaged" (not a database, cut short, failing its integrity check, or
     without the tables a merge leaves)."""
     if not path.exists():
         return "missing"
@@ -83,8 +82,7 @@ def db_state(path: Path) -> str:
         con.close()
         if check is None or check[0] != "ok" or "submissions" not in tables:
             return "damaged"
-        if not StateDB(path).submissions():  # opens as the commands do: version and tables
-            return "empty"
+        StateDB(path).last_merge()  # opens as the commands do: version and tables
     except (sqlite3.DatabaseError, DatabaseUnreadable):
         return "damaged"
     except DatabaseTooNew:
@@ -135,3 +133,14 @@ def fix_paths(db_path: Path, scratch: Path, root: Path) -> None:
         con.execute("PRAGMA journal_mode=DELETE")
     finally:
         con.close()
+
+
+def unrecorded_before(ws: Workspace, db: StateDB) -> int:
+    """How many archived files are older than the first file the database records (all of them when it
+    records none): a database lost and made anew by a later command. 0 for a database of its own."""
+    with db.transaction() as con:
+        row = con.execute("SELECT min(received) FROM submissions").fetchone()
+    first = dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+    if first is not None and first.tzinfo is None:
+        first = first.astimezone()
+    return sum(1 for a in arrivals(ws) if first is None or a.received < first)
