@@ -137,10 +137,12 @@ def fix_paths(db_path: Path, scratch: Path, root: Path) -> None:
 
 def unrecorded_before(ws: Workspace, db: StateDB) -> int:
     """How many archived files are older than the first file the database records (all of them when it
-    records none): a database lost and made anew by a later command. 0 for a database of its own."""
+    records none), leaving out those the intake is taking in now (their record comes after the merge):
+    a database lost and made anew by a later command. 0 for a database of its own."""
     with db.transaction() as con:
         row = con.execute("SELECT min(received) FROM submissions").fetchone()
+        in_flight = {r[0] for r in con.execute("SELECT archive_path FROM inbox WHERE archive_path IS NOT NULL")}
     first = dt.datetime.fromisoformat(row[0]) if row and row[0] else None
     if first is not None and first.tzinfo is None:
         first = first.astimezone()
-    return sum(1 for a in arrivals(ws) if first is None or a.received < first)
+    return sum(1 for a in arrivals(ws) if (first is None or a.received < first) and str(a.path) not in in_flight)
