@@ -185,6 +185,8 @@ def test_a_healthy_database_is_not_replaced_without_force(project, tmp_path):
     before = ws.state_db.read_bytes()
     refused = CliRunner().invoke(main, ["rebuild", "-w", str(ws.root), "--lang", "en"])
     assert refused.exit_code == 2 and "--force" in refused.output
+    in_chinese = CliRunner().invoke(main, ["rebuild", "-w", str(ws.root), "--lang", "zh"])
+    assert "xlflow rebuild --force" in in_chinese.output and "完好" in in_chinese.output
     assert ws.state_db.read_bytes() == before
     forced = CliRunner().invoke(main, ["rebuild", "-w", str(ws.root), "--lang", "en", "--force"])
     assert forced.exit_code == 0, forced.output
