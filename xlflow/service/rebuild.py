@@ -41,6 +41,7 @@ from ..store.state import StateDB
 from ..workdays import week_of
 from .intake import Intake
 from .merge import master_paths, merge_workspace
+from .outcome import Outcome
 from .rebuildsteps import Arrival, arrivals, dated_masters, db_state, fix_paths, move_aside, unrecorded_before
 
 
@@ -127,14 +128,14 @@ def _replay(ws: Workspace, scratch: Path, lang: str, say: Say) -> RebuildResult:
             accepted += outcome.result == "accepted"
             if not outcome.final:
                 result.notes.append(msg("rebuild-not-replayed", lang, file=arrival.path.name, result=outcome.result))
-        merged = ""
+        merged = False
         if db.merge_due() or day in dated:
-            merged = _merge_day(tmp, db, day, dated.get(day), lang)
-            result.merges += merged == ""
-            if merged:
-                result.notes.append(merged)
+            problem = _merge_day(tmp, db, day, dated.get(day), lang)
+            merged = not problem
+            result.merges += merged
+            result.notes += [problem] if problem else []
         say(msg("rebuild-day", lang, day=day.isoformat(), files=len(by_day.get(day, [])), accepted=accepted,
-                merged=msg("rebuild-merged" if day in dated or accepted else "rebuild-not-merged", lang)))
+                merged=msg("rebuild-merged" if merged else "rebuild-not-merged", lang)))
     current = master_paths(ws, dt.date.today())[0]
     if current.is_file():
         _place(tmp, current, master_paths(tmp, dt.date.today())[0])
@@ -144,7 +145,7 @@ def _replay(ws: Workspace, scratch: Path, lang: str, say: Say) -> RebuildResult:
     return result
 
 
-def _replay_file(tmp: Workspace, intake: Intake, arrival: Arrival):
+def _replay_file(tmp: Workspace, intake: Intake, arrival: Arrival) -> Outcome:
     """One archived file into the scratch inbox (its department's drop folder when there are such),
     taken in at its received time; the scratch archive already holds it, under the same name."""
     known = arrival.department and tmp.department(arrival.department) is not None
