@@ -173,10 +173,14 @@ def test_after_the_loss_the_master_is_not_replaced_and_a_new_database_is_rebuilt
         merge.merge_workspace(ws, as_of=W5)
     assert "xlflow rebuild" in refused.value.message("en") and "xlflow rebuild" in refused.value.message("zh")
     assert master.read_bytes() == typed
+    status = CliRunner().invoke(main, ["status", "-w", str(ws.root), "--lang", "en"])
+    assert "records none of the 5 files the archive received before its first record" in status.output
+    assert "run xlflow rebuild" in status.output
     result = rebuild(ws, lang="en")
     assert result.moved is not None and result.moved.name.startswith("xlflow.sqlite.incomplete-")
     assert (result.files, result.versions) == (6, 6)  # the new file is Marketing's version 3
     assert [s.version for s in StateDB(ws.state_db).versions("MK")] == [1, 2, 3]
+    assert "xlflow rebuild" not in CliRunner().invoke(main, ["status", "-w", str(ws.root), "--lang", "en"]).output
     _check(ws, briefs, values)
 
 
