@@ -130,7 +130,7 @@ def test_a_deleted_database_is_rebuilt_with_the_coordinators_layer_and_the_past_
     result = rebuild(ws, lang="en", say=lines.append)
     assert result.moved is None and ws.state_db.is_file()
     assert (result.files, result.versions, result.weeks) == (5, 5, 3)
-    assert result.cells >= 5  # two comments, the added column's cell, the decision, the late comment
+    assert result.cells == 6  # three comments, the escalation, the added column's cell, the decision
     assert any(line.startswith("2026-11-13: 2 files replayed, 2 accepted") for line in lines)
     assert not list((ws.root / ".xlflow").glob("rebuild-*"))  # the scratch workspace is gone
     _check(ws, briefs, values)
@@ -147,9 +147,9 @@ def test_a_damaged_database_is_moved_aside_and_rebuilt(project, tmp_path, damage
         with pytest.raises(DatabaseUnreadable) as caught:
             StateDB(ws.state_db)
         assert "xlflow rebuild" in caught.value.message("en")
-    result = CliRunner().invoke(main, ["rebuild", "-w", str(ws.root), "--lang", "en"])
+    result = CliRunner().invoke(main, ["rebuild", "-w", str(ws.root), "--lang", "zh"])  # the workspace's is en
     assert result.exit_code == 0, result.output
-    assert "coordinator cells recovered" in result.output
+    assert "恢复协调人填写的单元格 6 个" in result.output  # none of xlflow's own columns taken for added ones
     (kept,) = [p for p in ws.root.glob("xlflow.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm"))]
     assert kept.read_bytes()[:20] == (data[:20] if damage == "truncated" else b"not a database at al")
     _check(ws, briefs, values)

@@ -34,7 +34,7 @@ from ..config import Workspace
 from ..errors import UsageError, XlflowError
 from ..features.coordinator.readback import read_back, written_copy
 from ..features.coordinator.table import CoordinatorLayer
-from ..i18n import msg
+from ..i18n import LANGS, msg
 from ..store.atomic import atomic_path
 from ..store.lock import workspace_lock
 from ..store.state import StateDB
@@ -116,7 +116,7 @@ def _replay(ws: Workspace, scratch: Path, lang: str, say: Say) -> RebuildResult:
     files, dated = arrivals(ws), dated_masters(ws)
     say(msg("rebuild-start", lang, path=ws.state_db, files=len(files), masters=len(dated)))
     result = RebuildResult(ws.state_db)
-    intake = Intake(tmp, db, lang)
+    intake = Intake(tmp, db, tmp.lang)  # as the watcher takes files in; `lang` is what the rebuild prints
     by_day: dict[dt.date, list[Arrival]] = {}
     for arrival in files:
         by_day.setdefault(arrival.day, []).append(arrival)
@@ -174,15 +174,16 @@ def _place(tmp: Workspace, source: Path, target: Path) -> None:
 
 def _merge_day(tmp: Workspace, db: StateDB, day: dt.date, master: Path | None, lang: str) -> str:
     """The day's merge, with the day's dated master read back first; "" or why it was not made. Before
-    the first master is read, the scratch writes one: the headers xlflow writes are then known, and
-    a column the coordinator added is told from them."""
+    the first master is read, the scratch writes one in each language: the headers xlflow writes are
+    then known, and a column the coordinator added is told from them."""
     if master is not None and not CoordinatorLayer(db).own_headers("wbs"):
-        with suppress(XlflowError):  # said by the merge below
-            merge_workspace(tmp, as_of=day, lang=lang)
+        for language in LANGS:  # a master may have been written in either language (merge --lang)
+            with suppress(XlflowError):  # said by the merge below
+                merge_workspace(tmp, as_of=day, lang=language)
     if master is not None:
         _place(tmp, master, master_paths(tmp, day)[0])
     try:
-        merge_workspace(tmp, as_of=day, lang=lang)
+        merge_workspace(tmp, as_of=day, lang=tmp.lang)  # as the watcher merges: in the workspace's language
     except XlflowError as exc:
         return msg("rebuild-merge-failed", lang, day=day.isoformat(), problem=exc.message(lang))
     finally:
