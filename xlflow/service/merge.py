@@ -27,6 +27,7 @@ from ..features.control.intake import plan_control, plan_dates
 from ..features.control.moves import Control
 from ..features.control.register import change_register
 from ..features.control.requests import ChangeRequest
+from ..features.coordinator import generations, notices
 from ..features.coordinator.brief import edit_lines
 from ..features.coordinator.edits import department_edits
 from ..features.coordinator.readback import (
@@ -261,14 +262,15 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                       submitted=submitted)
     changes = change_register(ws, db, submissions)  # after the read-back: the master's decisions count
     base, control = _control(ws, db, plan, submissions, as_of, kept.record) if files is None else (None, None)
-    department_edits(found, plan, ws, db, lang or ws.lang, catalog)
+    _layer_found(found, plan, ws, db, lang or ws.lang)
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
             if files is None else None)
+    generation = generations.begin(db, as_of)
     written = write_master(plan, ws, target, lang or ws.lang, scorecard=card, layer=layer_data(db),
                            control=control, changes=changes, expect=found.seen, beside_if_changed=last,
-                           copy_to=lambda path: written_copy(ws, path))
-    remember_written(ws, written, db, copied=True)
+                           copy_to=lambda path: written_copy(ws, path), generation=generation)
+    remember_written(ws, written, db, copied=True, generation=generation)
     retired = retire_beside(ws, target) if not written.locked else []
     week = _record(ws, db, plan, written.path, submissions, changes, control, card) if kept.record else None
     history = _keep_history(written.path, dated) if dated is not None and kept.record else None
@@ -294,6 +296,12 @@ def _control(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Sub
     if record:
         Baselines(db).record_end(PlanEnd(as_of, plan.end_date, control.baseline_end, control.slipped))
     return base, control
+
+
+def _layer_found(found: ReadBack, plan: MasterPlan, ws: Workspace, db: StateDB, lang: str) -> None:
+    """Department cells changed in the master, recorded; what the read-back said, kept for the week's brief."""
+    department_edits(found, plan, ws, db, lang)
+    notices.record(db, plan.as_of, found.problems)
 
 
 def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissions: list[Submission],
