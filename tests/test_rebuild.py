@@ -81,6 +81,8 @@ def project(tmp_path_factory):
     ws = make_ws(root)
     _drop(ws, "RD", [task("RD", 1), task("RD", 2)], W1)
     _drop(ws, "MK", [task("MK", 1)], W1)
+    for _ in range(3):  # the masters' generations run ahead of the ones the replay writes
+        merge.merge_workspace(ws, as_of=W1)
     master = merge.master_paths(ws, W1)[0]
     edit(master, WBS, TASK, {("RD-001", COMMENT): "watch the supplier"}, {ADDED: {"MK-001": "call Li"}})
     _drop(ws, "RD", [task("RD", 1), task("RD", 2, status="Done", percent=100)], W2, _request())
@@ -119,8 +121,13 @@ def _check(ws, briefs, values) -> None:
     for day in DAYS:
         assert rebuilt[day][0] == briefs[day][0]  # the rendered html and text of each past week, byte for byte
         assert rebuilt[day][1] == briefs[day][1]  # and the week it renders: escalations, changes, decisions
+    master = merge.master_paths(ws, W4)[0]
+    edit(master, WBS, TASK, {("RD-002", COMMENT): "typed after the rebuild"})
     merged = merge.merge_workspace(ws, as_of=W4)
-    assert _coordinator_values(merged.master_path) == values
+    expected = {**values, "wbs": {**values["wbs"], "RD-002": ("typed after the rebuild", None)}}
+    assert _coordinator_values(merged.master_path) == expected
+    assert merged.layer is not None and merged.layer.problems == []  # the master's generation is known again
+    assert not merged.mismatches  # accepted/ matches the rebuilt record
 
 
 def test_a_deleted_database_is_rebuilt_with_the_coordinators_layer_and_the_past_briefs(project, tmp_path):

@@ -42,7 +42,16 @@ from ..workdays import week_of
 from .intake import Intake
 from .merge import master_paths, merge_workspace
 from .outcome import Outcome
-from .rebuildsteps import Arrival, arrivals, dated_masters, db_state, fix_paths, move_aside, unrecorded_before
+from .rebuildsteps import (
+    Arrival,
+    adopt_generations,
+    arrivals,
+    dated_masters,
+    db_state,
+    fix_paths,
+    move_aside,
+    unrecorded_before,
+)
 
 
 @dataclass
@@ -89,6 +98,7 @@ def rebuild(ws: Workspace, force: bool = False, lang: str | None = None, say: Sa
         try:
             result = _replay(ws, scratch, lang, say)
             fix_paths(scratch / ws.state_db.name, scratch, ws.root)
+            adopt_generations(scratch / ws.state_db.name, ws, master_paths(ws, dt.date.today())[0])
             result.notes += _sync_accepted(ws, scratch, lang)
             if state != "missing":
                 result.moved = move_aside(ws.state_db, "old" if state == "healthy" else state, stamp)
@@ -139,7 +149,7 @@ def _replay(ws: Workspace, scratch: Path, lang: str, say: Say) -> RebuildResult:
     current = master_paths(ws, dt.date.today())[0]
     if current.is_file():
         _place(tmp, current, master_paths(tmp, dt.date.today())[0])
-        read_back(tmp, master_paths(tmp, dt.date.today())[0], db)
+        read_back(tmp, master_paths(tmp, dt.date.today())[0], db, read_all=True)
         say(msg("rebuild-current-master", lang, path=current))
     _count(ws, db, result)
     return result
@@ -164,8 +174,8 @@ def _replay_file(tmp: Workspace, intake: Intake, arrival: Arrival) -> Outcome:
 
 
 def _place(tmp: Workspace, source: Path, target: Path) -> None:
-    """A master of the workspace where the scratch merge reads the coordinator's layer back, without
-    the copy of what the scratch wrote there: every coordinator cell in it is read as typed."""
+    """A master of the workspace where the scratch merge reads the coordinator's layer back (read as a
+    whole: every coordinator cell in it is typed, whatever generation it says it is)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(target) as out:
         shutil.copyfile(source, out)
@@ -182,6 +192,7 @@ def _merge_day(tmp: Workspace, db: StateDB, day: dt.date, master: Path | None, l
                 merge_workspace(tmp, as_of=day, lang=language)
     if master is not None:
         _place(tmp, master, master_paths(tmp, day)[0])
+        read_back(tmp, master_paths(tmp, day)[0], db, read_all=True)  # the merge finds it read: not again
     try:
         merge_workspace(tmp, as_of=day, lang=tmp.lang)  # as the watcher merges: in the workspace's language
     except XlflowError as exc:

@@ -16,7 +16,11 @@ from pathlib import Path
 
 from ..config import Workspace
 from ..errors import DatabaseTooNew, DatabaseUnreadable
+from ..features.coordinator import generations
+from ..spec import layout
+from ..store.db import now_iso
 from ..store.state import StateDB
+from ..xlsx.read import read_properties
 
 _ARCHIVED = re.compile(r"^(\d{8}-\d{6})_(.+)_([0-9a-f]{12})_(.+)$")
 
@@ -146,3 +150,29 @@ def unrecorded_before(ws: Workspace, db: StateDB) -> int:
     if first is not None and first.tzinfo is None:
         first = first.astimezone()
     return sum(1 for a in arrivals(ws) if (first is None or a.received < first) and str(a.path) not in in_flight)
+
+
+def adopt_generations(db_path: Path, ws: Workspace, master: Path) -> None:
+    """The masters' generations as the workspace knows them, not as the scratch numbered its own: the
+    copies of what xlflow wrote (.xlflow/written/generations/<n>.xlsx) are known again, and the next
+    master's number follows the newest one (the current master's stamp included), so a master or a
+    copy of one is read against the right base."""
+    folder = generations.copy_path(ws, 0).parent
+    kept = sorted(int(p.stem) for p in folder.glob("*.xlsx") if p.stem.isdigit()) if folder.is_dir() else []
+    try:
+        stamped = int(float(read_properties(master).get(layout.PROP_GENERATION) or 0)) if master.is_file() else 0
+    except ValueError:
+        stamped = 0
+    con = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("DELETE FROM master_generations")
+        for n in kept:
+            when = dt.datetime.fromtimestamp(generations.copy_path(ws, n).stat().st_mtime).astimezone()
+            con.execute("INSERT INTO master_generations VALUES (?,?,?,?)",
+                        (n, when.isoformat(timespec="seconds"), when.date().isoformat(), str(master)))
+        if stamped > max(kept, default=0):  # its copy is gone: numbered past it all the same
+            con.execute("INSERT INTO master_generations VALUES (?,?,?,'')", (stamped, now_iso(), dt.date.today().isoformat()))
+        con.execute("COMMIT")
+    finally:
+        con.close()
