@@ -11,7 +11,9 @@ inbox/, accepted/, master/ or outbox/ is touched while it runs, and no mail or c
    day's dated master is put where the merge reads the coordinator's layer back (every value in a
    coordinator column or an added column is the coordinator's): the day's week record is stored
    as that day's last merge stored it, so a past week's brief is rebuilt as it was;
-3. the current master read back the same way: the coordinator's layer as it is now.
+3. the current master read back the same way: the coordinator's layer as it is now;
+4. the scratch's paths pointed at the workspace, and the masters' generations taken from the
+   workspace (its kept copies and the current master's stamp), not from the scratch's numbering.
 
 The new database is built in the scratch folder and renamed into place at the end; a database
 that was there is moved aside, never deleted: `xlflow.sqlite.damaged-<time>`, `.incomplete-<time>`
