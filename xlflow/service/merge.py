@@ -83,6 +83,7 @@ class MergeResult:
     pruned: retention.Pruned | None = None  # old copies master/history/'s retention rule removed
     kept: pastday.Recording | None = None  # whether the week was recorded, and why not (service/pastday.py)
     unconfigured: list[tuple[str, int | None]] = field(default_factory=list)  # accepted, no longer in xlflow.toml
+    history_skipped: tuple[Path, str] | None = None  # the dated copy not written, and why (no space left...)
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -135,6 +136,8 @@ class MergeResult:
         if self.retired:
             lines.append(msg("coord-retired", lang, count=len(self.retired), folder=self.retired[0].parent))
         lines += check_lines(self.changes, lang)  # change requests and decisions: what is wrong where
+        if self.history_skipped:
+            lines.append(msg("merge-history-skipped", lang, path=self.history_skipped[0], error=self.history_skipped[1]))
         lines += [m.line(lang) for m in self.mismatches]  # accepted/ not as recorded: not merged
         if self.mismatches:
             lines.append(msg("accepted-mismatch-advice", lang))
@@ -273,14 +276,15 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     remember_written(ws, written, db, copied=True, generation=generation)
     retired = retire_beside(ws, target) if not written.locked else []
     week = _record(ws, db, plan, written.path, submissions, changes, control, card) if kept.record else None
-    history = _keep_history(written.path, dated) if dated is not None and kept.record else None
+    history, skipped = _keep_history(written.path, dated) if dated is not None and kept.record else (None, None)
     pruned = (retention.after_merge(ws, db, as_of, written.path, [history, found.history, *retired])
               if dated is not None and kept.record else None)  # master/history/ stays bounded (service/retention.py)
     left_out = [s for s in submissions if not s.valid]
     shared = after_merge(ws, as_of, db, lang or ws.lang, week) if week is not None else None  # each department its slice
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
                        found, written.removed, written.open_by, mismatches, retired, shared, week, changes=changes,
-                       pruned=pruned, kept=kept)
+                       pruned=pruned, kept=kept,
+                       history_skipped=(dated, skipped) if dated is not None and skipped else None)
 
 
 def _control(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission], as_of: dt.date,
@@ -332,11 +336,12 @@ def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[
             weekparts.CRITICAL: [t.task_id for t in plan.critical_path]}
 
 
-def _keep_history(master: Path, dated: Path) -> Path | None:
-    """The dated copy of the master; a failure to write it is not the merge's failure."""
+def _keep_history(master: Path, dated: Path) -> tuple[Path | None, str | None]:
+    """The dated copy of the master; a failure to write it is not the merge's failure, but is said
+    (-> (None, why), e.g. no space left)."""
     try:
         with atomic_path(dated) as tmp:
             shutil.copyfile(master, tmp)
-    except OSError:
-        return None
-    return dated
+    except OSError as exc:
+        return None, exc.strerror or type(exc).__name__
+    return dated, None

@@ -32,6 +32,7 @@ from ...store.state import StateDB
 from ...xlsx.read import RawWorkbook, label_key, read_workbook
 from . import generations, misplaced, strays
 from .masterread import BLANK, MasterTable, cell_text, master_titles, read_table
+from .protected import protected_master
 from .table import EXTRA_PREFIX, CoordinatorLayer, MasterEdit
 from .threeway import Base, Conflict, Verdict, conflict_phrases, judge
 
@@ -125,7 +126,8 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
         has_ref = compare_with is not None and compare_with.is_file()
         theirs = read_workbook(compare_with, titles) if compare_with is not None and has_ref else None
     except UnreadableWorkbook as error:
-        result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
+        result.problems.append(protected_master(ws, path, result.history, reference) if error.code == "encrypted-workbook"
+                               else Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
         return
     read, conflicts = FileRead(path), len(result.conflicts)
     for sheet in spec.sheets:
