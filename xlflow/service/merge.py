@@ -58,6 +58,7 @@ from ..week.pipeline import merge_parts, merge_week, with_history
 from ..week.state import WeekState
 from ..workdays import week_start
 from . import chatting, departments, pastday, retention
+from .rebuildsteps import unrecorded_before
 
 
 @dataclass
@@ -213,6 +214,8 @@ def _jobs(ws: Workspace, files: list[Path] | None, db: StateDB,
     if files is None and past is not None:
         return [(a.path, a, a.sha256) for a in pastday.versions_by(ws, db, past) if a.path is not None], []
     if files is None:
+        if lost := unrecorded_before(ws, db):  # merging now would drop the coordinator's layer: rebuild first
+            raise NothingToMerge("merge-db-lost", count=lost, archive=str(ws.folder("archive")), db=str(ws.state_db))
         good, bad = verify_accepted(ws, db)
         jobs: list[Job] = [(a.path, a, sha) for a, sha in good if a.path is not None]
         jobs += [(m.fallback.path, m.fallback, m.fallback.sha256) for m in bad if m.fallback and m.fallback.path]

@@ -81,9 +81,11 @@ def masters_to_read(ws: Workspace, target: Path) -> list[Path]:
 
 
 def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None = None,
-              catalog: Catalog | None = None) -> ReadBack:
+              catalog: Catalog | None = None, read_all: bool = False) -> ReadBack:
     """Read the master at `target` (and those written beside it) back and record what the
-    coordinator typed since xlflow wrote them; keep the master about to be replaced in history/."""
+    coordinator typed since xlflow wrote them; keep the master about to be replaced in history/.
+    `read_all`: compare with nothing, every value in a coordinator column or an added column is the
+    coordinator's (`xlflow rebuild`, reading the masters a lost database had recorded)."""
     spec, catalog = spec or load_master_spec(), catalog or load_catalog()
     result = ReadBack(Path(target))
     restored = restore_aside(result.master)  # a merge killed while the old master was moved aside
@@ -96,7 +98,7 @@ def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None 
     layer = CoordinatorLayer(db)
     read = masters_to_read(ws, result.master)
     for path in read:
-        _read_file(ws, path, result, layer, spec, catalog)
+        _read_file(ws, path, result, layer, spec, catalog, read_all)
     if result.master.parent == ws.folder("master"):
         result.problems += strays.stray_copies(result.master, read)
     result.problems += conflict_phrases(result.conflicts)
@@ -104,7 +106,7 @@ def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None 
 
 
 def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLayer, spec: MasterSpec,
-               catalog: Catalog) -> None:
+               catalog: Catalog, read_all: bool = False) -> None:
     reference = written_copy(ws, path)
     try:
         if reference.is_file() and filecmp.cmp(path, reference, shallow=False):
@@ -118,7 +120,7 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
     titles = master_titles(spec)
     try:
         book = read_workbook(path)  # every sheet: typing on one without the layer is said too
-        base, compare_with = _base(ws, path, book, result, layer)
+        base, compare_with = (Base(), None) if read_all else _base(ws, path, book, result, layer)
         if base is None:
             return  # another project's master: refused
         has_ref = compare_with is not None and compare_with.is_file()
