@@ -122,9 +122,11 @@ def write_files(
 def _inputs(piece: Slice) -> tuple:
     """What a slice workbook is made of: the slice without the week's state, of which it shows only the
     header (week, dates, whether there is a week before); the whole state's repr cost more than
-    writing the slice and grew with the project's history (issue 21)."""
+    writing the slice and grew with the project's history (issue 21). The contents are sorted: a
+    frozenset's repr follows the process's string hashing, so it differed in every process and every
+    merge rewrote every slice and calendar."""
     st = piece.state
-    bare = dataclasses.replace(piece, state=None)  # type: ignore[arg-type]  # only digested, never rendered
+    bare = dataclasses.replace(piece, state=None, contents=tuple(sorted(piece.contents)))  # type: ignore[arg-type]  # only digested
     return bare, st.week, st.data_date, st.as_of, st.previous_tasks is None
 
 
