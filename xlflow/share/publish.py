@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from ..spec.catalog import load_catalog
 from ..store.atomic import write_bytes
 from ..store.state import StateDB
 from ..week.build import load_week
-from ..week.state import WeekState
+from ..week.state import Task, WeekState
 from . import ledger
 from .calendar import calendar_bytes, event_key, events, uid_part
 from .scope import Slice, department_slice, whole_slice
@@ -91,19 +92,20 @@ def write_files(
     for audience, formats in audiences.items():
         piece = audience_slice(ws, state, sharing, audience)
         book, ics = _paths(ws, audience, piece, state.week.label)
+        inputs = _inputs(piece)  # once per audience: the workbook's and the feed's digests both take it
         # a feed whose slice is what it was last written from is left as it is, its events not even listed
-        stale = "ics" in formats and written.changed(ics, ("ics", stamp, _inputs(piece)))
+        stale = "ics" in formats and written.changed(ics, ("ics", stamp, inputs))
         found = events(ws, piece, lang, catalog) if stale else []
         days.update({e.uid: e.day for e in found})
-        planned.append((audience, formats, piece, book, ics, found, stale))
+        planned.append((audience, formats, piece, book, ics, found, stale, inputs))
     db = db or StateDB(ws.state_db)
     seqs = ledger.sequences(db, days) if days else {}
     texts: dict[str, bytes] | None = None  # the event texts made before: read once, when a feed is written
     out = []
-    for audience, formats, piece, book, ics, found, stale in planned:
+    for audience, formats, piece, book, ics, found, stale, inputs in planned:
         files = []
         if "xlsx" in formats and book is not None:
-            if written.changed(book, _inputs(piece)):
+            if written.changed(book, inputs):
                 write_slice(ws, piece, book, lang, catalog)
             files.append(book)
         if "ics" in formats:
@@ -113,7 +115,9 @@ def write_files(
             files.append(ics)
         out.append(Published(audience, tuple(files)))
     if texts is not None:  # keep the texts of the feeds written now; the others' are made again when they change
-        shown = {event_key(e, seqs.get(e.uid, 0), stamp.astimezone(dt.UTC)) for *_, found, _ in planned for e in found}
+        shown = {
+            event_key(e, seqs.get(e.uid, 0), stamp.astimezone(dt.UTC)) for *_, found, _, _ in planned for e in found
+        }
         ledger.keep_event_texts(db, texts, shown)
     written.save()
     return out
@@ -124,10 +128,14 @@ def _inputs(piece: Slice) -> tuple:
     header (week, dates, whether there is a week before); the whole state's repr cost more than
     writing the slice and grew with the project's history (issue 21). The contents are sorted: a
     frozenset's repr follows the process's string hashing, so it differed in every process and every
-    merge rewrote every slice and calendar."""
+    merge rewrote every slice and calendar. The tasks are digested as tuples of their fields (their
+    dataclass repr took seconds of a 100 × 500 merge)."""
     st = piece.state
-    bare = dataclasses.replace(piece, state=None, contents=tuple(sorted(piece.contents)))  # type: ignore[arg-type]  # only digested
-    return bare, st.week, st.data_date, st.as_of, st.previous_tasks is None
+    bare = dataclasses.replace(piece, state=None, contents=tuple(sorted(piece.contents)), tasks=())  # type: ignore[arg-type]
+    return bare, tuple(map(_TASK_FIELDS, piece.tasks)), st.week, st.data_date, st.as_of, st.previous_tasks is None
+
+
+_TASK_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Task)))
 
 
 class _Written:
