@@ -83,7 +83,8 @@ def run_child(root: Path, lang: str, tree: Path | None = None) -> dict:
     cmd = ([str(tree / ".venv" / "bin" / "python"), str(tree / "benchmarks" / "bench_merge.py")] if tree
            else [sys.executable, __file__])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run([*cmd, "--child", str(root), "--lang", lang], check=True, capture_output=True, text=True)
+    out = subprocess.run([*cmd, "--child", str(root), "--lang", lang], check=True, capture_output=True, text=True,
+                         env=_env(tree))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     found = json.loads(out.stdout.strip().splitlines()[-1])
     found["process_cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -115,7 +116,14 @@ def setup_in(tree: Path, root: Path, lang: str, tasks: int, code: str = "-", rep
     checkouts, so each side's workbooks are its generator's, from the same seeds), or a new version
     of `code`'s workbook accepted into it."""
     subprocess.run([str(tree / ".venv" / "bin" / "python"), "-c", SETUP, str(root), lang, str(tasks), code,
-                    str(repeat), str(departments)], check=True, cwd=tree)
+                    str(repeat), str(departments)], check=True, cwd=tree, env=_env(tree))
+
+
+def _env(tree: Path | None) -> dict[str, str] | None:
+    """The other checkout runs its own code: without a PYTHONPATH this run may have been given."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} if tree else None
 
 
 def io_floor(files: list[Path], master: Path, out: Path) -> float:
