@@ -89,10 +89,11 @@ def write_files(
     stamp = dt.datetime.combine(state.data_date, dt.time(), dt.UTC)
     written = _Written(ws, lang)
     planned, days = [], {}
+    seen: dict[int, str] = {}  # each task's digest text, made once (_inputs)
     for audience, formats in audiences.items():
         piece = audience_slice(ws, state, sharing, audience)
         book, ics = _paths(ws, audience, piece, state.week.label)
-        inputs = _inputs(piece)  # once per audience: the workbook's and the feed's digests both take it
+        inputs = _inputs(piece, seen)  # once per audience: the workbook's and the feed's digests both take it
         # a feed whose slice is what it was last written from is left as it is, its events not even listed
         stale = "ics" in formats and written.changed(ics, ("ics", stamp, inputs))
         found = events(ws, piece, lang, catalog) if stale else []
@@ -123,16 +124,24 @@ def write_files(
     return out
 
 
-def _inputs(piece: Slice) -> tuple:
+def _inputs(piece: Slice, seen: dict[int, str] | None = None) -> tuple:
     """What a slice workbook is made of: the slice without the week's state, of which it shows only the
     header (week, dates, whether there is a week before); the whole state's repr cost more than
     writing the slice and grew with the project's history (issue 21). The contents are sorted: a
     frozenset's repr follows the process's string hashing, so it differed in every process and every
-    merge rewrote every slice and calendar. The tasks are digested as tuples of their fields (their
-    dataclass repr took seconds of a 100 × 500 merge)."""
+    merge rewrote every slice and calendar. The tasks are digested as the repr of their fields (their
+    dataclass repr took seconds of a 100 × 500 merge), each task once per merge: `seen` keeps them by
+    id() while the week is alive (the coordinators' feed holds every department's tasks again)."""
     st = piece.state
+    seen = {} if seen is None else seen
+    tasks = []
+    for t in piece.tasks:
+        text = seen.get(id(t))
+        if text is None:
+            text = seen[id(t)] = repr(_TASK_FIELDS(t))
+        tasks.append(text)
     bare = dataclasses.replace(piece, state=None, contents=tuple(sorted(piece.contents)), tasks=())  # type: ignore[arg-type]
-    return bare, tuple(map(_TASK_FIELDS, piece.tasks)), st.week, st.data_date, st.as_of, st.previous_tasks is None
+    return bare, "\n".join(tasks), st.week, st.data_date, st.as_of, st.previous_tasks is None
 
 
 _TASK_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Task)))
