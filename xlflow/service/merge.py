@@ -56,7 +56,7 @@ from ..week.master import write_master
 from ..week.pipeline import merge_parts, merge_week, with_history
 from ..week.state import WeekState
 from ..workdays import week_start
-from . import chatting, retention
+from . import retention
 
 
 @dataclass
@@ -171,7 +171,9 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
             except TargetChanged as changed:
                 saved.append(changed.kept)
     result.saved_during = saved
-    if result.week is not None:
+    if result.week is not None and "chat" in ws.extra:  # the channels' modules load only where chat is set up
+        from . import chatting
+
         chatting.after_merge(ws, as_of or dt.date.today(), week=result.week)  # new decisions and escalations
     return result
 

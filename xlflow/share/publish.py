@@ -19,6 +19,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from .. import __version__
 from ..config import CONFIG_NAME, Workspace
@@ -30,7 +31,6 @@ from ..store.state import StateDB
 from ..week.build import load_week
 from ..week.state import Task, WeekState
 from . import ledger
-from .calendar import calendar_bytes, event_key, events, uid_part
 from .scope import Slice, department_slice, whole_slice
 from .sharing import COORDINATORS, SharingList, sharing_list
 from .slicebook import slice_name, write_slice
@@ -68,6 +68,8 @@ def _paths(ws: Workspace, audience: str, piece: Slice, week: str) -> tuple[Path 
         return None, root / "coordinator.ics"
     code = piece.department or "project"
     if "@" in audience:
+        from .calendar import uid_part
+
         folder = root / "extra" / uid_part(audience)
         return (None if piece.whole else folder / slice_name(ws, code, week)), folder / f"{code}.ics"
     return root / code / slice_name(ws, code, week), root / f"{code}.ics"
@@ -96,7 +98,7 @@ def write_files(
         inputs = _inputs(piece, seen)  # once per audience: the workbook's and the feed's digests both take it
         # a feed whose slice is what it was last written from is left as it is, its events not even listed
         stale = "ics" in formats and written.changed(ics, ("ics", stamp, inputs))
-        found = events(ws, piece, lang, catalog) if stale else []
+        found = _feeds().events(ws, piece, lang, catalog) if stale else []
         days.update({e.uid: e.day for e in found})
         planned.append((audience, formats, piece, book, ics, found, stale, inputs))
     db = db or StateDB(ws.state_db)
@@ -112,16 +114,25 @@ def write_files(
         if "ics" in formats:
             if stale:
                 texts = ledger.event_texts(db) if texts is None else texts
-                write_bytes(ics, calendar_bytes(ws, piece, lang, seqs, stamp, found, texts))
+                write_bytes(ics, _feeds().calendar_bytes(ws, piece, lang, seqs, stamp, found, texts))
             files.append(ics)
         out.append(Published(audience, tuple(files)))
     if texts is not None:  # keep the texts of the feeds written now; the others' are made again when they change
         shown = {
-            event_key(e, seqs.get(e.uid, 0), stamp.astimezone(dt.UTC)) for *_, found, _, _ in planned for e in found
+            _feeds().event_key(e, seqs.get(e.uid, 0), stamp.astimezone(dt.UTC))
+            for *_, found, _, _ in planned
+            for e in found
         }
         ledger.keep_event_texts(db, texts, shown)
     written.save()
     return out
+
+
+def _feeds() -> ModuleType:
+    """share/calendar.py, imported when a feed is written: a merge that changes no feed loads no icalendar."""
+    from . import calendar
+
+    return calendar
 
 
 def _inputs(piece: Slice, seen: dict[int, str] | None = None) -> tuple:
