@@ -46,7 +46,7 @@ def hand_week() -> WeekState:
     from xlflow.features.control.requests import ChangeRequest
     from xlflow.features.scorecard.model import DepartmentScore, Figures, Ratio, Scorecard
     from xlflow.plan.diff import Change, PlanDiff
-    from xlflow.week.brief.model import PlanVersion
+    from xlflow.week.state import PlanVersion
 
     d = dt.date
     tasks = (

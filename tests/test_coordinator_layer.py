@@ -157,7 +157,7 @@ def test_merge_cli_prints_the_edit_report(ws, tmp_path):
     master = merge_files(ws, files).master_path
     edit(master, WBS, TASK, {("RD-001", STATUS): "已完成"})
     out = CliRunner().invoke(main, ["merge", "-w", str(ws.root), *map(str, files), "--as-of", "2026-11-20",
-                                    "--lang", "en"])
+                                    "--out", str(master), "--lang", "en"])  # given files: --out says where
     assert out.exit_code == 0, out.output
     assert "RD-001's Status was changed in the master" in out.output
 

@@ -53,6 +53,15 @@ def test_the_codec_gives_back_what_it_stored(ws):
         codec.encode(object())
 
 
+def test_a_stored_week_decodes_to_a_week_or_says_what_it_holds(ws):
+    week = load_week(ws, W46)
+    assert codec.decode_week(codec.encode(week)) == week
+    with pytest.raises(codec.UnknownValue, match="Task, not a WeekState"):
+        codec.decode_week(codec.encode(week.tasks[0]))
+    with pytest.raises(codec.UnknownValue, match="where the codec wrote a list"):
+        codec.decode({"$t": "not a list"})
+
+
 def test_a_done_task_without_a_percent_counts_100_everywhere(ws):
     tasks = [Task("RD", "RD-001", status="done", percent=None), Task("RD", "RD-002", status="in_progress", percent=50)]
     week = load_week(ws, W46)

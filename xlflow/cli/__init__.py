@@ -7,6 +7,7 @@ from . import (  # noqa: F401
                chat,
                close,
                core,
+               department,
                export,
                history,
                mail,

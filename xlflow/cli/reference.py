@@ -82,7 +82,7 @@ def _metavar_takes_ctx() -> bool:
 
 
 def commands_section() -> list[str]:
-    root = click.Context(main, info_name="xlflow", **main.context_settings)
+    root = click.Context(main, info_name="xlflow", terminal_width=80, **main.context_settings)  # usage lines wrap alike anywhere
     out = ["## Commands", "",
            "Every command has `-h/--help`; `xlflow --version` prints the version. Exit codes: 0 done, "
            "1 something could not be done (the message says what, where and what to do), 2 a usage error. "

@@ -40,6 +40,7 @@ from .mailing import Mailing
 from .merge import merge_workspace
 from .oddfiles import OddFiles
 from .outcome import Outcome, report_text
+from .pastday import keep_lateness
 from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: still importable here
     MAX_FILE_BYTES,
     archive,
@@ -95,6 +96,7 @@ class Intake(OddFiles, Triage, Mailing):
         self._merge_now = merge
         outcome = self._process(path, as_of, now or dt.datetime.now().astimezone())
         outcome.seconds = time.perf_counter() - started
+        keep_lateness(self.ws, self.db)  # judged on arrival and kept: a later config change re-judges nothing
         chatting.after_intake(self.ws, outcome)  # a line to the group chats: queued, sent in the background
         return outcome
 

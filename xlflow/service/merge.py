@@ -20,7 +20,7 @@ from ..check.model import Submission
 from ..config import Workspace
 from ..errors import NothingToMerge, UsageError
 from ..features.control.backfill import backfill
-from ..features.control.baselines import Baselines, PlanEnd
+from ..features.control.baselines import Baselines, PlanEnd, TaskBaselines
 from ..features.control.checks import check_lines
 from ..features.control.commands import record_plan
 from ..features.control.intake import plan_control, plan_dates
@@ -56,7 +56,7 @@ from ..week.master import write_master
 from ..week.pipeline import merge_parts, merge_week, with_history
 from ..week.state import WeekState
 from ..workdays import week_start
-from . import retention
+from . import departments, pastday, retention
 
 
 @dataclass
@@ -79,6 +79,8 @@ class MergeResult:
     saved_during: list[Path | None] = field(default_factory=list)  # saves of the master during the merge (read again)
     changes: list[ChangeRequest] = field(default_factory=list)  # the change register, with what its checks found
     pruned: retention.Pruned | None = None  # old copies master/history/'s retention rule removed
+    kept: pastday.Recording | None = None  # whether the week was recorded, and why not (service/pastday.py)
+    unconfigured: list[tuple[str, int | None]] = field(default_factory=list)  # accepted, no longer in xlflow.toml
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -101,6 +103,8 @@ class MergeResult:
             lines.append(msg("merge-critical", lang, path=" → ".join(t.task_id for t in plan.critical_path),
                              end=plan.end_date.isoformat() if plan.end_date else ""))
         lines.append(msg("merge-read-stats", lang, parsed=self.parsed, cached=self.cached))
+        lines += self.kept.lines(lang) if self.kept else []
+        lines += departments.unconfigured_lines(plan.ws, self.unconfigured, lang)
         return lines + (self.shared.lines(lang, slices_folder(plan.ws)) if self.shared else [])
 
     def layer_lines(self, lang: str) -> list[str]:
@@ -162,6 +166,8 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     A submission whose sha256 was parsed before under the same config and spec comes
     from the cache: after one department's new submission only that file is read.
     """
+    if files is None:
+        pastday.keep_lateness(ws, StateDB(ws.state_db))  # each file's lateness judged once, when it is first merged
     saved: list[Path | None] = []
     with _gc_paused():
         while True:  # the master saved by someone while merging: read it again, build again
@@ -171,6 +177,7 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
             except TargetChanged as changed:
                 saved.append(changed.kept)
     result.saved_during = saved
+    result.unconfigured = departments.unconfigured(ws, StateDB(ws.state_db))  # their tasks are not in the master
     if result.week is not None and "chat" in ws.extra:  # the channels' modules load only where chat is set up
         from . import chatting
 
@@ -196,10 +203,13 @@ def _check_files(todo: list[tuple[Path, dt.datetime]], ws: Workspace, cache: Sub
 Job = tuple[Path, "AcceptedVersion | None", "str | None"]  # file, what its sidecar says, its hash if known
 
 
-def _jobs(ws: Workspace, files: list[Path] | None, db: StateDB) -> tuple[list[Job], list[Mismatch]]:
+def _jobs(ws: Workspace, files: list[Path] | None, db: StateDB,
+          past: dt.date | None = None) -> tuple[list[Job], list[Mismatch]]:
     """The files to merge: the accepted workbooks that match the state database (with what their
     sidecars say; for one that does not match, its department's last good version from the archive),
-    or exactly `files`."""
+    the versions received by the end of `past` (a merge behind the record), or exactly `files`."""
+    if files is None and past is not None:
+        return [(a.path, a, a.sha256) for a in pastday.versions_by(ws, db, past) if a.path is not None], []
     if files is None:
         good, bad = verify_accepted(ws, db)
         jobs: list[Job] = [(a.path, a, sha) for a, sha in good if a.path is not None]
@@ -221,7 +231,8 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     catalog = load_catalog()
     cache = SubmissionCache(ws, catalog)
     db = StateDB(ws.state_db)
-    jobs, mismatches = _jobs(ws, files, db)
+    kept = pastday.recording(db, as_of, files, out)
+    jobs, mismatches = _jobs(ws, files, db, as_of if kept.behind and out else None)
     from_cache: list[Submission | None] = []
     todo: list[tuple[Path, dt.datetime]] = []
     for path, accepted, sha in jobs:
@@ -248,14 +259,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog,
                       submitted=submitted)
     changes = change_register(ws, db, submissions)  # after the read-back: the master's decisions count
-    base, control = None, None
-    if files is None:
-        backfill(db)
-        base = Baselines(db).read()  # once, for recording, change control and the scorecard
-        record_plan(db, plan.tasks, base)  # tasks accepted before baselines were recorded get theirs now
-        control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
-                                                          if i.included and i.department], submissions, base=base, as_of=as_of)
-        Baselines(db).record_end(PlanEnd(as_of, plan.end_date, control.baseline_end, control.slipped))
+    base, control = _control(ws, db, plan, submissions, as_of, kept.record) if files is None else (None, None)
     department_edits(found, plan, ws, db, lang or ws.lang, catalog)
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
@@ -265,15 +269,30 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                            copy_to=lambda path: written_copy(ws, path))
     remember_written(ws, written, db, copied=True)
     retired = retire_beside(ws, target) if not written.locked else []
-    week = _record(ws, db, plan, written.path, submissions, changes, control, card)
-    history = _keep_history(written.path, dated) if dated is not None else None
+    week = _record(ws, db, plan, written.path, submissions, changes, control, card) if kept.record else None
+    history = _keep_history(written.path, dated) if dated is not None and kept.record else None
     pruned = (retention.after_merge(ws, db, as_of, written.path, [history, found.history, *retired])
-              if dated is not None else None)  # master/history/ stays bounded (service/retention.py)
+              if dated is not None and kept.record else None)  # master/history/ stays bounded (service/retention.py)
     left_out = [s for s in submissions if not s.valid]
     shared = after_merge(ws, as_of, db, lang or ws.lang, week) if week is not None else None  # each department its slice
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
                        found, written.removed, written.open_by, mismatches, retired, shared, week, changes=changes,
-                       pruned=pruned)
+                       pruned=pruned, kept=kept)
+
+
+def _control(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission], as_of: dt.date,
+             record: bool) -> tuple[TaskBaselines, Control]:
+    """The baselines and the plan control of a workspace merge; one that records nothing (behind the
+    record) leaves the baselines and the plan end as they are."""
+    backfill(db)
+    base = Baselines(db).read()  # once, for recording, change control and the scorecard
+    if record:
+        record_plan(db, plan.tasks, base)  # tasks accepted before baselines were recorded get theirs now
+    control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
+                                                      if i.included and i.department], submissions, base=base, as_of=as_of)
+    if record:
+        Baselines(db).record_end(PlanEnd(as_of, plan.end_date, control.baseline_end, control.slipped))
+    return base, control
 
 
 def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissions: list[Submission],

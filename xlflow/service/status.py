@@ -13,6 +13,7 @@ from ..config import Department, Workspace
 from ..output.outbox import waiting_mails
 from ..plan.lateness import LateSubmission, late_submissions
 from ..store.journal import NOT_REMOVED, JournalState
+from ..store.lateness import judgements
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import MergeRecord, StateDB, SubmissionRecord, submitted_departments
 from ..workdays import week_start
@@ -58,5 +59,5 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
                   if e.state is JournalState.DONE and e.note and e.note.startswith(NOT_REMOVED) and os.path.lexists(e.path))
     return WorkspaceStatus(now, start, rows, tuple(d.code for d in ws.departments if d.code not in submitted),
                            db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])),
-                           tuple(late_submissions(ws, subs, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date())),
+                           tuple(late_submissions(ws, subs, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date(), judgements(db))),
                            stuck, tuple(verify_accepted(ws, db, adopt=False)[1]))

@@ -31,6 +31,7 @@ from ..plan.guard import (
 )
 from ..spec.catalog import load_catalog
 from ..store.accepted import current, write_accepted
+from ..store.departments import retired
 from ..store.records import FORCED, RESTORED, coordinator_note
 from ..store.state import StateDB, SubmissionRecord
 from ..workdays import WorkCalendar
@@ -144,7 +145,8 @@ def department_history(ws: Workspace, department: str, lang: str, db: StateDB | 
 
 
 def _department(ws: Workspace, raw: str) -> str:
-    code = ws.find_department(raw)
+    code = ws.find_department(raw) or next((r.department.code for r in retired(StateDB(ws.state_db))
+                                            if r.department.code == raw.strip().upper()), None)  # its history is kept
     if code is None:
         raise UsageError("history-unknown-department", value=raw,
                          departments=", ".join(d.code for d in ws.departments))

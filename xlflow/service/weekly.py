@@ -20,6 +20,7 @@ from ..output.notify import reminder_attachment, reminder_message
 from ..share.log import what_others_see
 from ..share.mail import send_weekly
 from ..store.atomic import write_bytes
+from ..store.departments import as_configured
 from ..store.state import StateDB
 from ..week.brief import Brief, build_brief, render_brief
 from ..week.build import load_week, submitted
@@ -38,8 +39,11 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
                risks: Iterable[dict] | None = None) -> Brief:
     """The brief for the week holding `as_of`: the week as its newest merge up to that day recorded it
     (xlflow/week: load_week), rendered — so building it again later gives the same brief. `risks`
-    (issue-log rows, each with its department) replace the week's own."""
-    week = load_week(ws, as_of, db or StateDB(ws.state_db))
+    (issue-log rows, each with its department) replace the week's own. The departments are those the
+    week had: one retired since is still in its brief."""
+    db = db or StateDB(ws.state_db)
+    ws = as_configured(ws, db, as_of)
+    week = load_week(ws, as_of, db)
     if risks is not None:
         week = replace(week, risks=items_of(risks))
     return build_brief(week, ws, lang or ws.lang)
@@ -84,6 +88,7 @@ def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iter
     with `send` and a configured server also send it. MailError leaves the .eml queued. With
     `preview` the e-mail only goes to outbox/preview/ (a look, not a queued message)."""
     db = db or StateDB(ws.state_db)
+    ws = as_configured(ws, db, as_of)  # the departments the week had
     brief = chatting.with_chat_notes(ws, make_brief(ws, as_of, lang, db, risks))  # a stopped group chat, said
     master = master_file(ws, db)
     fits = master is not None and master.stat().st_size <= ws.email.max_attachment_mb * 1024 * 1024

@@ -256,6 +256,12 @@ class StateDB(Database):
         return MergeRecord(row["id"], dt.date.fromisoformat(row["as_of"]), row["master_path"], row["created"],
                            row["task_count"])
 
+    def last_recorded_day(self) -> dt.date | None:
+        """The latest day any merge recorded (a merge for an earlier day is behind the record)."""
+        with self.transaction() as con:
+            row = con.execute("SELECT max(as_of) FROM snapshots").fetchone()
+        return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
     def snapshot(self, snapshot_id: int) -> Snapshot:
         with self.transaction() as con:
             head = con.execute("SELECT as_of FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()

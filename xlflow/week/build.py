@@ -21,6 +21,7 @@ from . import stored as weekrecord
 from .pipeline import assemble, journal_mark, plan_versions, stored_week, submitted, with_history
 from .record import RecordParts, read_parts
 from .state import WeekState
+from .stored import Row
 from .tasks import item_row
 
 __all__ = ["load_week", "plan_versions", "submitted"]
@@ -41,7 +42,7 @@ def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecar
     record = weekrecord.read(db, current.as_of)
     if isinstance(record, dict):
         state = stored_week(record)
-        parts = _parts_of(state, tuple(record.get("sidecars") or ()))
+        parts = _parts_of(state, weekrecord.rows_of(record.get("sidecars")))
         if scorecard and state.week == week and record.get("journal") == journal_mark(ws, db, state.data_date):
             return with_history(db, assemble(ws, db, as_of, current, parts, lambda _: state.scorecard))
     else:
@@ -50,7 +51,7 @@ def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecar
     return with_history(db, assemble(ws, db, as_of, current, parts, score))
 
 
-def _parts_of(state: WeekState, sidecars: tuple[dict[str, object], ...]) -> RecordParts:
+def _parts_of(state: WeekState, sidecars: tuple[Row, ...]) -> RecordParts:
     """A stored week's parts, to assemble a later week on the same plan."""
     return RecordParts(
         risks=tuple(item_row(i) for i in state.risks), actions=tuple(item_row(i) for i in state.actions),

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import cast
 
 from ..features.control.baselines import Baseline
 from ..features.control.moves import Control, Move, Pushed
@@ -24,9 +24,9 @@ from ..plan.diff import Change, PlanDiff
 from ..plan.lateness import LateSubmission
 from ..plan.raci import RaciConflict
 from ..workdays import Week
-from .brief.model import PlanVersion
 from .parts import BaselineDates
-from .state import DepartmentWeek, Item, LinkProblem, Milestone, Task, WeekState
+from .state import DepartmentWeek, Item, LinkProblem, Milestone, PlanVersion, Task, WeekState
+from .stored import JSONValue
 
 CLASSES: tuple[type, ...] = (
     WeekState, Task, DepartmentWeek, Milestone, Item, LinkProblem, Week, Escalation, MasterEdit, PlanVersion,
@@ -44,20 +44,20 @@ class UnknownValue(TypeError):
     """A value the codec has no name for: add its class to CLASSES (and a test that stores it)."""
 
 
-def encode(value: Any) -> Any:
+def encode(value: object) -> JSONValue:
     """`value` as JSON-ready data (dicts, lists, text, numbers, None)."""
     kind = type(value)
     if kind in _PLAIN:
-        return value
-    if kind is dt.date:
+        return cast("JSONValue", value)  # str, int, float, bool or None: its exact type, checked
+    if type(value) is dt.date:
         return {"$d": value.isoformat()}
-    if kind is dt.datetime:
+    if type(value) is dt.datetime:
         return {"$dt": value.isoformat()}
-    if kind is tuple:
+    if type(value) is tuple:
         return _tuple(value)
-    if kind is list:
+    if type(value) is list:
         return [encode(v) for v in value]
-    if kind in (set, frozenset):
+    if isinstance(value, (set, frozenset)) and kind in (set, frozenset):
         return {"$s": sorted((encode(v) for v in value), key=repr)}
     if kind in _FIELDS:
         return {"$c": kind.__name__, **{f: encode(getattr(value, f)) for f in _FIELDS[kind]}}
@@ -68,57 +68,82 @@ def encode(value: Any) -> Any:
     raise UnknownValue(f"the week's codec cannot store a {kind.__module__}.{kind.__name__}")
 
 
-def _tuple(values: tuple) -> Any:
+def _tuple(values: tuple[object, ...]) -> JSONValue:
     kind = type(values[0]) if values else None
-    if len(values) >= COLUMNS_FROM and kind in _FIELDS and all(type(v) is kind for v in values):
-        keys = _FIELDS[kind]  # type: ignore[index]  # a key: checked on the line above
-        return {"$rows": kind.__name__, "keys": list(keys),  # type: ignore[union-attr]  # kind is not None here
+    if kind is not None and len(values) >= COLUMNS_FROM and kind in _FIELDS and all(type(v) is kind for v in values):
+        keys = _FIELDS[kind]
+        return {"$rows": kind.__name__, "keys": list(keys),
                 "columns": [_column([getattr(v, k) for v in values]) for k in keys]}
     return {"$t": [encode(v) for v in values]}
 
 
-def _column(values: list) -> Any:
+def _column(values: list[object]) -> JSONValue:
     kinds = set(map(type, values))
     if kinds <= _PLAIN:
-        return values
+        return cast("list[JSONValue]", values)  # every value str, int, float, bool or None: checked
     if kinds <= _DAYS:
-        return {"$days": [v.isoformat() if v is not None else None for v in values]}
+        return {"$days": [v.isoformat() if isinstance(v, dt.date) else None for v in values]}
     return {"$each": [encode(v) for v in values]}
 
 
-def decode(data: Any) -> Any:
+def decode(data: JSONValue) -> object:
     """The value `encode` made `data` from."""
     if type(data) is list:
         return [decode(v) for v in data]
-    if type(data) is not dict:
+    if not isinstance(data, dict):
         return data
     if "$c" in data:
         cls = _class(data["$c"])
         known = set(_FIELDS[cls])
         return cls(**{k: decode(v) for k, v in data.items() if k in known})
     if "$d" in data:
-        return dt.date.fromisoformat(data["$d"])
+        return dt.date.fromisoformat(_text(data["$d"]))
     if "$dt" in data:
-        return dt.datetime.fromisoformat(data["$dt"])
+        return dt.datetime.fromisoformat(_text(data["$dt"]))
     if "$t" in data:
-        return tuple(decode(v) for v in data["$t"])
+        return tuple(decode(v) for v in _list(data["$t"]))
     if "$rows" in data:
-        return _rows(_class(data["$rows"]), data["keys"], data["columns"])
+        return _rows(_class(data["$rows"]), [_text(k) for k in _list(data["keys"])], _list(data["columns"]))
     if "$s" in data:
-        return frozenset(decode(v) for v in data["$s"])
+        return frozenset(decode(v) for v in _list(data["$s"]))
     if "$m" in data:
-        return {decode(k): decode(v) for k, v in data["$m"]}
+        return {decode(k): decode(v) for k, v in map(_pair, _list(data["$m"]))}
     return {k: decode(v) for k, v in data.items()}
 
 
-def _class(name: str) -> type:
+def decode_week(data: JSONValue) -> WeekState:
+    """The WeekState `encode` made `data` from (a record's "state")."""
+    state = decode(data)
+    if not isinstance(state, WeekState):
+        raise UnknownValue(f"a stored week holds a {type(state).__name__}, not a WeekState")
+    return state
+
+
+def _class(name: JSONValue) -> type:
     try:
-        return _BY_NAME[name]
+        return _BY_NAME[_text(name)]
     except KeyError:
         raise UnknownValue(f"a stored week names a class this xlflow does not know: {name}") from None
 
 
-def _rows(cls: type, keys: list[str], columns: list) -> tuple:
+def _text(data: JSONValue) -> str:
+    if type(data) is not str:
+        raise UnknownValue(f"a stored week has {data!r} where the codec wrote text")
+    return data
+
+
+def _list(data: JSONValue) -> list[JSONValue]:
+    if type(data) is not list:
+        raise UnknownValue(f"a stored week has {type(data).__name__} where the codec wrote a list")
+    return data
+
+
+def _pair(data: JSONValue) -> tuple[JSONValue, JSONValue]:
+    key, value = _list(data)
+    return key, value
+
+
+def _rows(cls: type, keys: list[str], columns: list[JSONValue]) -> tuple[object, ...]:
     known = set(_FIELDS[cls])
     count = len(_values(columns[0])) if columns else 0
     named = {k: _values(c) for k, c in zip(keys, columns, strict=True) if k in known}
@@ -128,9 +153,12 @@ def _rows(cls: type, keys: list[str], columns: list) -> tuple:
         cls() for _ in range(count))
 
 
-def _values(column: Any) -> list:
+def _values(column: JSONValue) -> Sequence[object]:
     if type(column) is list:
         return column
+    if not isinstance(column, dict):
+        raise UnknownValue(f"a stored week has {type(column).__name__} where the codec wrote a column")
     if "$days" in column:
-        return [dt.date.fromisoformat(v) if v is not None else None for v in column["$days"]]
-    return [decode(v) for v in column["$each"]]
+        days = cast("list[str | None]", column["$days"])  # as _column wrote them: ISO dates or None
+        return [dt.date.fromisoformat(v) if v is not None else None for v in days]
+    return [decode(v) for v in _list(column["$each"])]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..check.model import Submission
 from ..config import Workspace
@@ -51,7 +51,8 @@ def changes_rows(requests: Iterable[ChangeRequest]) -> list[dict[str, Any]]:
 
 def recorded_changes(record: WeekRecord | None) -> list[ChangeRequest] | None:
     """The change register as the record's merge saw it, or None when the record has none."""
-    rows = record.extra.get(CHANGES) if record is not None else None
+    # the rows changes_rows wrote, read back as JSON
+    rows = cast("list[dict[str, Any]] | None", record.extra.get(CHANGES) if record is not None else None)
     if rows is None:
         return None
     return [ChangeRequest(
@@ -94,7 +95,8 @@ def kept_control(control: Control) -> Control:
 
 def recorded_control(record: WeekRecord | None) -> tuple[Control, dt.date | None] | None:
     """(the plan control, the projected end) as the record's merge computed them, or None."""
-    row: Mapping[str, Any] | None = record.extra.get(CONTROL) if record is not None else None
+    # the row control_row wrote, read back as JSON
+    row = cast("Mapping[str, Any] | None", record.extra.get(CONTROL) if record is not None else None)
     if row is None:
         return None
     moves = tuple(Move(m["task_id"], m["department"], m["kind"], as_date(m.get("old")), as_date(m.get("new")),
@@ -121,7 +123,7 @@ def milestone_rows(subs: Iterable[Submission]) -> list[dict[str, Any]]:
 def recorded_rows(record: WeekRecord | None, key: str) -> list[dict[str, Any]] | None:
     """A part of plain rows (MILESTONES, ESCALATIONS), or None when the record has none."""
     rows = record.extra.get(key) if record is not None else None
-    return None if rows is None else [dict(r) for r in rows]
+    return None if rows is None else [dict(r) for r in _rows(rows)]
 
 
 # --- submissions known only by their sidecars -----------------------------------------------------
@@ -137,4 +139,15 @@ def sidecar_rows(ws: Workspace, db: StateDB) -> list[dict[str, Any]]:
 def recorded_sidecars(record: WeekRecord | None) -> list[dict[str, Any]] | None:
     """The submission rows the merge added for accepted workbooks the database did not know, or None."""
     rows = record.extra.get(SIDECARS) if record is not None else None
-    return None if rows is None else [dict(r) for r in rows]
+    return None if rows is None else [dict(r) for r in _rows(rows)]
+
+
+def _rows(part: object) -> list[Mapping[str, object]]:
+    """A part stored as a list of rows (sidecar_rows, milestone_rows, escalation rows), read back as JSON."""
+    return cast("list[Mapping[str, object]]", part)  # the plain rows its writer stored
+
+
+def recorded_path(record: WeekRecord | None) -> tuple[str, ...]:
+    """The critical path's task IDs the record's merge found (none: a record older than that part)."""
+    ids = record.extra.get(CRITICAL) if record is not None else None
+    return tuple(cast("list[str]", ids)) if ids else ()  # the task IDs the merge stored

@@ -12,9 +12,8 @@ STALE_DAYS older): those are other merges' snapshots, read when a renderer needs
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any
 
 from ..check.model import Submission
 from ..config import Workspace
@@ -25,14 +24,15 @@ from ..features.scorecard.model import STALE_DAYS, Scorecard
 from ..plan.diff import PlanDiff
 from ..plan.lateness import late_submissions
 from ..plan.model import MasterPlan
+from ..store.lateness import judgements
 from ..store.records import SubmissionRecord
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..workdays import as_date, week_of
 from . import codec, parts as weekparts, stored as weekrecord
-from .brief.model import PlanVersion
 from .record import RecordParts
-from .state import Milestone, Task, WeekState
+from .state import Milestone, PlanVersion, Task, WeekState
+from .stored import JSONObject
 from .tasks import conflicts_of, department_weeks, items_of, problems_of, tasks_of
 
 Score = Callable[[dt.date], Scorecard | None]  # the scorecard as of a day
@@ -70,7 +70,7 @@ def _current_versions(ws: Workspace, records: dict[str, list[SubmissionRecord]],
     return out
 
 
-def _milestones(rows: Iterable[dict[str, Any]]) -> tuple[Milestone, ...]:
+def _milestones(rows: Iterable[Mapping[str, object]]) -> tuple[Milestone, ...]:
     return tuple(Milestone(str(r.get("milestone") or ""), as_date(r.get("planned_date")),
                            str(r.get("owner_department") or ""), str(r.get("department") or "")) for r in rows)
 
@@ -99,7 +99,7 @@ def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts:
         changes=parts.changes, moves=parts.control.moves, scorecard=score(as_of) if score else None,
         risks=items_of(parts.risks), actions=items_of(parts.actions), problems=problems_of(parts.problems),
         raci_conflicts=conflicts_of(parts.raci_conflicts),
-        late_submissions=tuple(late_submissions(ws, db.submissions(), week.start, as_of)),
+        late_submissions=tuple(late_submissions(ws, db.submissions(), week.start, as_of, judgements(db))),
         escalations=escalations_of(parts.escalations), master_edits=tuple(master_edits(db, week.start, as_of)),
         quiet=quiet, older_date=db.snapshot_day_before(current.as_of - dt.timedelta(days=STALE_DAYS), inclusive=True),
         control=parts.control)
@@ -135,10 +135,9 @@ def journal_mark(ws: Workspace, db: StateDB, day: dt.date) -> int:
     return sum(1 for s in db.submissions() if ws.local(s.received).date() <= day)
 
 
-def stored_week(body: dict[str, Any]) -> WeekState:
+def stored_week(body: JSONObject) -> WeekState:
     """A version-2 record's week (week/stored.py: read), without its tasks (the snapshot's)."""
-    state: WeekState = codec.decode(body["state"])
-    return state
+    return codec.decode_week(body["state"])
 
 
 def with_history(db: StateDB, state: WeekState) -> WeekState:
@@ -160,7 +159,8 @@ def control_on(db: StateDB, day: dt.date) -> Control | None:
     """The plan control the record of the day's merge holds (None: a record without it)."""
     found = weekrecord.read(db, day)
     if isinstance(found, dict):
-        control = codec.decode(found["state"].get("control"))
+        state = found.get("state")
+        control = codec.decode(state.get("control") if isinstance(state, dict) else None)
         return control if isinstance(control, Control) else None
     recorded = weekparts.recorded_control(found)
     return recorded[0] if recorded is not None else None

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..check.cache import SubmissionCache
+from ..check.model import Submission
 from ..config import Workspace
 from ..features.control.baselines import Baselines
 from ..features.control.moves import Control
@@ -21,27 +22,28 @@ from ..spec.catalog import load_catalog
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB
 from . import parts as weekparts, stored as weekrecord
+from .stored import Row
 
 
 @dataclass(frozen=True)
 class RecordParts:
     """Every part of a week's record, none missing."""
 
-    risks: tuple[dict, ...]
-    actions: tuple[dict, ...]
-    problems: tuple[dict, ...]
-    raci_conflicts: tuple[dict, ...]
+    risks: tuple[Row, ...]
+    actions: tuple[Row, ...]
+    problems: tuple[Row, ...]
+    raci_conflicts: tuple[Row, ...]
     changes: tuple[ChangeRequest, ...]
     control: Control
     projected_end: dt.date | None
-    sidecars: tuple[dict, ...]  # accepted submissions known only by their sidecars
-    milestones: tuple[dict, ...]
-    escalations: tuple[dict, ...]  # rows marked Escalate in the master: department, task_id, comment
+    sidecars: tuple[Row, ...]  # accepted submissions known only by their sidecars
+    milestones: tuple[Row, ...]
+    escalations: tuple[Row, ...]  # rows marked Escalate in the master: department, task_id, comment
     critical_path: tuple[str, ...]  # task IDs; () for a record older than that (not recomputed)
     complete: bool  # False: some part was recomputed from the current state
 
 
-def current_workbooks(ws: Workspace) -> list:
+def current_workbooks(ws: Workspace) -> list[Submission]:
     """The departments' current accepted workbooks, parsed (from the merge's parse cache)."""
     cache = SubmissionCache(ws, load_catalog())
     out = []
@@ -52,9 +54,9 @@ def current_workbooks(ws: Workspace) -> list:
     return out
 
 
-def open_issues(ws: Workspace, subs: list | None = None) -> list[dict]:
+def open_issues(ws: Workspace, subs: list[Submission] | None = None) -> list[Row]:
     """Issue-log rows of the departments' current accepted workbooks, each with its department."""
-    rows = []
+    rows: list[Row] = []
     for sub in current_workbooks(ws) if subs is None else subs:
         if sub.data is not None:
             rows += [{**r.values, "department": sub.department or ""} for r in sub.data.rows("issues", "log")]
@@ -97,5 +99,5 @@ def read_parts(ws: Workspace, db: StateDB, snapshot: Snapshot,
         projected_end=control[1],
         sidecars=tuple(weekparts.sidecar_rows(ws, db) if sidecars is None else sidecars),
         milestones=tuple(weekparts.milestone_rows(subs or ()) if milestones is None else milestones),
-        escalations=tuple(escalated), critical_path=tuple(record.extra.get(weekparts.CRITICAL, ())) if record else (),
+        escalations=tuple(escalated), critical_path=weekparts.recorded_path(record),
         complete=complete)

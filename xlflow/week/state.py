@@ -21,10 +21,10 @@ from ..features.control.requests import ChangeRequest
 from ..features.coordinator.table import MasterEdit
 from ..features.coordinator.week import Escalation as Escalation  # re-exported: part of the week's contract
 from ..features.scorecard.model import Scorecard
+from ..plan.diff import PlanDiff
 from ..plan.lateness import LateSubmission
 from ..plan.model import RaciConflict
 from ..workdays import Week
-from .brief.model import PlanVersion
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,19 @@ class LinkProblem:
     other_department: str | None = None
     other_task_id: str | None = None
     detail: Mapping[str, str] = field(default_factory=dict)  # {"zh": …, "en": …}
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """One accepted version as the state database records it: what load_week (xlflow/week) reads, so
+    that build stays pure and a later rebuild of the week shows the same versions."""
+
+    department: str
+    version: int
+    received: dt.datetime  # local wall time
+    file_name: str
+    diff: PlanDiff | None  # None: the department's first version
+    note: str = ""  # the store's raw note ("restored-from:3", "accepted-by-coordinator: …")
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,18 @@ import json
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from ..i18n import LANGS, Phrase, msg
 from ..store.db import Database, register
 from ..store.jsonvalues import json_default
 
 if TYPE_CHECKING:
-    from ..plan.model import MasterPlan
+    from ..plan.model import MasterPlan, Record
+
+JSONValue: TypeAlias = "str | int | float | bool | None | list[JSONValue] | dict[str, JSONValue]"
+JSONObject: TypeAlias = "dict[str, JSONValue]"  # a record's body as json.loads reads it back
+Row: TypeAlias = "Mapping[str, object]"  # a plain row: text, numbers, dates (ISO text once read back)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS week_records (
@@ -42,11 +46,11 @@ class WeekRecord:
     """Plain rows (dicts of text, numbers and ISO dates), so that any later version can read them."""
 
     as_of: dt.date
-    risks: tuple[dict, ...] = ()  # issue-log rows, each with its "department"
-    actions: tuple[dict, ...] = ()  # action items with their meeting, "department" and "overdue"
-    problems: tuple[dict, ...] = ()  # dependency problems: kind, department, task_id, other_*, detail {zh, en}
-    raci_conflicts: tuple[dict, ...] = ()  # kind, item, departments, sources
-    extra: dict = field(default_factory=dict)  # other parts' lists, by name
+    risks: tuple[Row, ...] = ()  # issue-log rows, each with its "department"
+    actions: tuple[Row, ...] = ()  # action items with their meeting, "department" and "overdue"
+    problems: tuple[Row, ...] = ()  # dependency problems: kind, department, task_id, other_*, detail {zh, en}
+    raci_conflicts: tuple[Row, ...] = ()  # kind, item, departments, sources
+    extra: Mapping[str, object] = field(default_factory=dict)  # other parts' plain rows, by name (week/parts.py)
 
 
 def _text(value: object) -> object:
@@ -55,9 +59,9 @@ def _text(value: object) -> object:
     return value
 
 
-def from_plan(plan: MasterPlan, extra: Mapping[str, list] | None = None) -> WeekRecord:
+def from_plan(plan: MasterPlan, extra: Mapping[str, object] | None = None) -> WeekRecord:
     """What the brief of the plan's week needs besides the tasks."""
-    def rows(records: list) -> tuple[dict, ...]:
+    def rows(records: list[Record]) -> tuple[Row, ...]:
         return tuple({**r.values, "department": r.department, "overdue": r.overdue} for r in records)
 
     problems = tuple({"kind": p.kind, "department": p.department, "task_id": p.task_id,
@@ -76,7 +80,7 @@ def save(db: Database, snapshot_id: int, record: WeekRecord) -> None:
     _write(db, snapshot_id, record.as_of, json.dumps(body, default=json_default, ensure_ascii=False))
 
 
-def save_state(db: Database, snapshot_id: int, as_of: dt.date, state: Mapping, sidecars: Iterable[dict],
+def save_state(db: Database, snapshot_id: int, as_of: dt.date, state: JSONValue, sidecars: Iterable[Row],
                journal: int) -> None:
     """Store the merge's week (a WeekState as week/codec.py encodes it, without its task rows), the
     submission rows of accepted workbooks known only by their sidecars (for the weeks after) and how
@@ -94,7 +98,7 @@ def _write(db: Database, snapshot_id: int, as_of: dt.date, text: str) -> None:
                     (snapshot_id, as_of.isoformat(), blob))
 
 
-def read(db: Database, as_of: dt.date) -> WeekRecord | dict | None:
+def read(db: Database, as_of: dt.date) -> WeekRecord | JSONObject | None:
     """The newest record of the day `as_of` (the day of the snapshot a brief reads): a version-2
     record as its body (a dict: "state", encoded by week/codec.py, "sidecars", "journal"), a version-1 record as a WeekRecord, or None when the merge
     of that day was made by a version of xlflow that kept none."""
@@ -103,11 +107,18 @@ def read(db: Database, as_of: dt.date) -> WeekRecord | dict | None:
                           (as_of.isoformat(),)).fetchone()
     if row is None:
         return None
-    body = json.loads(zlib.decompress(row[0]))
-    if body.get("version", 1) >= 2:
+    body = cast(JSONObject, json.loads(zlib.decompress(row[0])))  # the JSON object _write stored
+    version = body.get("version", 1)
+    if isinstance(version, int) and version >= 2:
         return dict(body)
-    return WeekRecord(as_of, tuple(body.get("risks", ())), tuple(body.get("actions", ())),
-                      tuple(body.get("problems", ())), tuple(body.get("raci_conflicts", ())), body.get("extra", {}))
+    extra = body.get("extra", {})
+    return WeekRecord(as_of, rows_of(body.get("risks")), rows_of(body.get("actions")), rows_of(body.get("problems")),
+                      rows_of(body.get("raci_conflicts")), extra if isinstance(extra, dict) else {})
+
+
+def rows_of(value: JSONValue) -> tuple[JSONObject, ...]:
+    """A stored list of rows (none: no list)."""
+    return tuple(r for r in value if isinstance(r, dict)) if isinstance(value, list) else ()
 
 
 def load(db: Database, as_of: dt.date) -> WeekRecord | None:
@@ -123,5 +134,5 @@ def detail_text(detail: object, lang: str) -> str:
     return str(detail or "")
 
 
-def problem_text(problem: Mapping, lang: str) -> str:
+def problem_text(problem: Mapping[str, object], lang: str) -> str:
     return msg(f"merge-problem-{problem.get('kind')}", lang)

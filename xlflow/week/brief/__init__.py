@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ...features.scorecard.brief import ScorecardPart, ScoreRow, scorecard_part
 from ...features.scorecard.model import STALE_DAYS
+from ..state import PlanVersion
 from .build import build_brief
 from .model import (
     SECTION_LIMIT,
@@ -24,7 +25,6 @@ from .model import (
     Notable,
     Notice,
     NoticeLine,
-    PlanVersion,
     Scope,
     Section,
     StatusCount,

@@ -9,7 +9,7 @@ counts as delayed); `reported_status` is what the department wrote.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol, overload
 
 from ...config import Workspace
@@ -21,6 +21,7 @@ from ...i18n import msg
 from ...plan.model import percent_value
 from ...spec.catalog import Enum, load_catalog
 from ...workdays import Week, WorkCalendar, week_of
+from ..state import DepartmentWeek, WeekState
 from .model import (
     SECTION_LIMIT,
     TROUBLE,
@@ -126,7 +127,7 @@ class _Builder:
             colour=self.status_enum.colour_of(status) or "#FFFFFF", due=_date(task.get("due")),
             days_late=self.days_late(task), reason=str(task.get("reason") or ""), note=note)
 
-    def order(self, task: TaskLike) -> tuple:
+    def order(self, task: TaskLike) -> tuple[int, dt.date, str, str]:
         """The latest first, then by due date, department and ID."""
         return (-self.days_late(task), _date(task.get("due")) or dt.date.max,
                 str(task.get("owner_department") or task.get("department") or ""), str(task.get("task_id") or ""))
@@ -141,10 +142,9 @@ class _Builder:
                        max(0, len(entries) - SECTION_LIMIT))
 
 
-def build_brief(week, ws: Workspace, lang: str | None = None, calendar: WorkCalendar | None = None,
+def build_brief(week: WeekState, ws: Workspace, lang: str | None = None, calendar: WorkCalendar | None = None,
                 statuses: Enum | None = None) -> Brief:
-    """The week-over-week brief of `week` (xlflow.week.state.WeekState: that package sits above this one,
-    so it is read, not imported). Its tasks are compared with `previous_tasks` (the end of the week
+    """The week-over-week brief of `week` (xlflow.week.state.WeekState). Its tasks are compared with `previous_tasks` (the end of the week
     before; a quiet week with itself, so nothing is "finished" or "newly delayed") and `older_tasks`
     (for "not updated"); its risks' high-impact open ones and its change register's pending requests are
     decisions needed. `statuses` is the catalog's status enum: its codes, in order, are the headline's
@@ -299,7 +299,7 @@ def _headline(b: _Builder, tasks: Sequence[TaskLike], before: Sequence[TaskLike]
         scope=_scope(tasks, before, percent) if before is not None else None)
 
 
-def _scope(tasks: Sequence[TaskLike], before: Sequence[TaskLike], percent) -> Scope:
+def _scope(tasks: Sequence[TaskLike], before: Sequence[TaskLike], percent: Callable[[Sequence[TaskLike]], float]) -> Scope:
     """Tasks added and removed since `before`, and the average's change over the tasks in both."""
     now, then = {_key(t): t for t in tasks}, {_key(t): t for t in before}
     same = [k for k in now if k in then]
@@ -307,11 +307,11 @@ def _scope(tasks: Sequence[TaskLike], before: Sequence[TaskLike], percent) -> Sc
     return Scope(len(now.keys() - then.keys()), len(then.keys() - now.keys()), delta)
 
 
-def _last(d) -> str:
+def _last(d: DepartmentWeek) -> str:
     return d.last_received.date().isoformat() if d.last_received is not None else ""
 
 
-def _missing(b: _Builder, departments) -> tuple[MissingDepartment, ...]:
+def _missing(b: _Builder, departments: Iterable[DepartmentWeek]) -> tuple[MissingDepartment, ...]:
     out = []
     for row in departments:
         d = b.ws.department(row.code)
@@ -340,7 +340,7 @@ def _decisions(b: _Builder, tasks: Sequence[TaskLike], risks: Iterable[TaskLike]
     return tuple(out)
 
 
-def _departments(b: _Builder, departments) -> tuple[DepartmentRow, ...]:
+def _departments(b: _Builder, departments: Iterable[DepartmentWeek]) -> tuple[DepartmentRow, ...]:
     rows = []
     for row in departments:
         d = b.ws.department(row.code)

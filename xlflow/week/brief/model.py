@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from ...features.scorecard.brief import ScorecardPart
 from ...output.brief.decision import Decision as Decision  # re-exported: read from here by the brief's parts
 from ...output.brief.limits import SECTION_LIMIT as SECTION_LIMIT  # re-exported, as Decision
-from ...plan.diff import PlanDiff
 from ...workdays import Week
 
 if TYPE_CHECKING:
@@ -132,19 +131,6 @@ class DepartmentRow:
     percent: float
     last_received: str
     submitted: bool
-
-
-@dataclass(frozen=True)
-class PlanVersion:
-    """One accepted version as the state database records it: what load_week (xlflow/week) reads, so
-    that build stays pure and a later rebuild of the week shows the same versions."""
-
-    department: str
-    version: int
-    received: dt.datetime  # local wall time
-    file_name: str
-    diff: PlanDiff | None  # None: the department's first version
-    note: str = ""  # the store's raw note ("restored-from:3", "accepted-by-coordinator: …")
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ language. Pure.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable
 
 from ...config import Workspace
 from ...i18n import msg
 from ...workdays import WorkCalendar, as_date, day_text
+from ..state import Item, WeekState
 from ..stored import detail_text, problem_text
 from .model import SECTION_LIMIT, Notice, NoticeLine
 
@@ -25,15 +26,15 @@ def _dept(ws: Workspace, code: object, lang: str) -> str:
     return d.name(lang) if d else str(code or "—")
 
 
-def overdue_actions(actions, as_of: dt.date) -> list[Mapping]:
+def overdue_actions(actions: Iterable[Item], as_of: dt.date) -> list[dict[str, object]]:
     """Open action items (the week's Items) due before `as_of`, the longest overdue first, as rows."""
     rows = [{**a.values, "department": a.department} for a in actions]
     rows = [a for a in rows if a.get("status") != "done" and (as_date(a.get("due")) or dt.date.max) < as_of]
     return sorted(rows, key=lambda a: (as_date(a.get("due")), str(a.get("owner_department") or "")))
 
 
-def build_notices(ws: Workspace, week, lang: str, calendar: WorkCalendar) -> tuple[Notice, ...]:
-    """`week`: xlflow.week.state.WeekState (read, not imported: it sits above this package)."""
+def build_notices(ws: Workspace, week: WeekState, lang: str, calendar: WorkCalendar) -> tuple[Notice, ...]:
+    """The notices of `week`, in the brief's language."""
     as_of = week.as_of
 
     def t(key: str, **params: object) -> str:

@@ -11,7 +11,8 @@ from ...i18n import msg
 from ...plan.diff import PlanDiff
 from ...plan.guard import status_label
 from ...store.records import coordinator_note
-from .model import DepartmentChanges, Notable, PlanVersion, VersionChange
+from ..state import PlanVersion
+from .model import DepartmentChanges, Notable, VersionChange
 
 
 def plan_changes(ws: Workspace, versions: Iterable[PlanVersion], lang: str) -> tuple[DepartmentChanges, ...]:
