@@ -63,20 +63,32 @@ def _vtimezone(zone: str) -> icalendar.Timezone:
 def events(ws: Workspace, piece: Slice, lang: str, catalog: Catalog | None = None) -> list[Event]:
     """The slice's events, each due date once, in date order."""
     status = (catalog or load_catalog()).enums["status"]
+    said: dict[tuple[str, str], str] = {}  # a line per message and value, made once (50,000 tasks repeat them)
+
+    def line(key: str, **param: str) -> str:
+        ((name, value),) = param.items()
+        text = said.get((key, value))
+        if text is None:
+            text = said[(key, value)] = msg(key, lang, **{name: value})
+        return text
+
+    names: dict[str, str] = {}
 
     def dept(code: str) -> str:
-        d = ws.department(code)
-        return d.name(lang) if d else code
+        if code not in names:
+            d = ws.department(code)
+            names[code] = d.name(lang) if d else code
+        return names[code]
 
     out: dict[str, Event] = {}
     for t in piece.tasks:
         if t.due is None:
             continue
-        lines = [msg("share-event-status", lang, status=status.label_of(t.status, lang))]
+        lines = [line("share-event-status", status=status.label_of(t.status, lang))]
         if piece.whole:
-            lines.append(msg("share-event-department", lang, department=dept(t.department)))
+            lines.append(line("share-event-department", department=dept(t.department)))
         if t.owner:
-            lines.append(msg("share-event-owner", lang, owner=t.owner))
+            lines.append(line("share-event-owner", owner=t.owner))
         if t.reason:
             lines.append(msg("share-event-reason", lang, reason=t.reason))
         uid = task_uid(ws, t.task_id)
