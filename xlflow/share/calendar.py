@@ -120,6 +120,7 @@ def calendar_bytes(
     stamp: dt.datetime,
     found: list[Event] | None = None,
     known: dict[str, bytes] | None = None,
+    made: set[str] | None = None,
 ) -> bytes:
     """The feed: METHOD:PUBLISH, a calendar name in `lang`, the project's VTIMEZONE, the events (their
     texts from `known` where made before: see event_text)."""
@@ -140,7 +141,7 @@ def calendar_bytes(
     body = cal.to_ical()
     end = body.rindex(b"END:VCALENDAR")
     texts = [
-        event_text(e, sequences.get(e.uid, 0), stamp, known)
+        event_text(e, sequences.get(e.uid, 0), stamp, known, made)
         for e in (found if found is not None else events(ws, piece, lang))
     ]
     return body[:end] + b"".join(texts) + body[end:]
@@ -152,10 +153,15 @@ def event_key(e: Event, sequence: int, stamp: dt.datetime) -> str:
     return hashlib.sha256(made.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def event_text(e: Event, sequence: int, stamp: dt.datetime, known: dict[str, bytes] | None = None) -> bytes:
+def event_text(
+    e: Event, sequence: int, stamp: dt.datetime, known: dict[str, bytes] | None = None, made: set[str] | None = None
+) -> bytes:
     """One VEVENT as icalendar writes it, taken from `known` (texts made before, by key) when there,
-    and added to it when not: a feed of 50,000 events where a few hundred changed serialises those few."""
+    and added to it when not: a feed of 50,000 events where a few hundred changed serialises those few.
+    `made` collects the keys of the texts used (the ones to keep)."""
     key = event_key(e, sequence, stamp)
+    if made is not None:
+        made.add(key)
     if known is not None and key in known:
         return known[key]
     event = icalendar.Event()

@@ -104,6 +104,7 @@ def write_files(
     db = db or StateDB(ws.state_db)
     seqs = ledger.sequences(db, days) if days else {}
     texts: dict[str, bytes] | None = None  # the event texts made before: read once, when a feed is written
+    shown: set[str] = set()  # the keys of the events in the feeds written now
     out = []
     for audience, formats, piece, book, ics, found, stale, inputs in planned:
         files = []
@@ -114,15 +115,10 @@ def write_files(
         if "ics" in formats:
             if stale:
                 texts = ledger.event_texts(db) if texts is None else texts
-                write_bytes(ics, _feeds().calendar_bytes(ws, piece, lang, seqs, stamp, found, texts))
+                write_bytes(ics, _feeds().calendar_bytes(ws, piece, lang, seqs, stamp, found, texts, shown))
             files.append(ics)
         out.append(Published(audience, tuple(files)))
     if texts is not None:  # keep the texts of the feeds written now; the others' are made again when they change
-        shown = {
-            _feeds().event_key(e, seqs.get(e.uid, 0), stamp.astimezone(dt.UTC))
-            for *_, found, _, _ in planned
-            for e in found
-        }
         ledger.keep_event_texts(db, texts, shown)
     written.save()
     return out

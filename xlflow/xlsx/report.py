@@ -75,7 +75,8 @@ def _units(text: str) -> int:
 def _lines(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column (CJK characters count twice): neither Excel nor
     LibreOffice grows a row written by xlsxwriter, so a wrapped cell needs its height set."""
-    return sum(max(1, math.ceil(_units(part) * 0.85 / width)) for part in text.split("\n"))
+    return sum(1 if 2 * len(part) * 0.85 <= width else max(1, math.ceil(_units(part) * 0.85 / width))
+               for part in text.split("\n"))  # a part too short to wrap even in wide characters: not measured
 
 
 def _height(columns: tuple[Column, ...], values: tuple) -> float | None:
