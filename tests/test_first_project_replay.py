@@ -228,7 +228,7 @@ def test_a_new_users_first_project_replayed(tmp_path, tls_cert, project):
         str(email.message_from_bytes(m.read_bytes(), policy=email.policy.default)[KIND_HEADER])
         for m in waiting_mails(ws)
     )
-    assert kinds[f"brief-{brief.brief.week.label}"] == 1
+    assert kinds[f"brief-{brief.brief.week.label}"] == len(codes)  # the coordinators (with the lead), each other department
     assert kinds[f"feedback-{p.rejected}-rejected"] == 1
 
     # --- SMTP configured late: the queue goes out once, the stale rejection is withdrawn --------------

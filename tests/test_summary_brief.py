@@ -92,9 +92,10 @@ def test_reports_and_outbox_message(ws):
     assert not d.sent and d.eml.parent == ws.folder("outbox")
     m = eml(d.eml)
     assert m["Subject"] == "【智能水壶X1新品上市】第47周进度简报 2026-11-16 ~ 2026-11-22"
-    assert [a.addr_spec for a in m["To"].addresses] == ["pmo@example.com", "rd@example.com", "marketing@example.com",
-                                                         "sales@example.com", "mfg@example.com",
-                                                         "service@example.com", "finance@example.com"]
+    assert [a.addr_spec for a in m["To"].addresses] == ["pmo@example.com"]  # the coordinators' brief
+    assert [eml(x.eml)["To"].addresses[0].addr_spec for x in result.deliveries[1:]] == [
+        "rd@example.com", "marketing@example.com", "sales@example.com", "mfg@example.com",
+        "service@example.com", "finance@example.com"]  # each department its own brief (test_brief_audiences.py)
     assert m.get_body(("html",)).get_content().replace("\r\n", "\n") == html
     assert m.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
     (att,) = m.iter_attachments()
@@ -117,16 +118,18 @@ def test_command_writes_reports_and_outbox(ws, tmp_path):
     assert r.exit_code == 0, r.output
     assert "第47周：共 11 项任务" in r.output
     assert (out / "brief-2026-W47-zh.html").is_file() and str(out / "brief-2026-W47-zh.md") in r.output
-    # without --send the e-mail is a preview: nothing is queued, and a second run replaces the preview
+    # without --send the e-mails are previews (one per audience): nothing is queued, and a second run
+    # replaces the previews
     assert not list(ws.folder("outbox").glob("*.eml"))
-    (path,) = (ws.folder("outbox") / "preview").glob("*.eml")
-    assert str(path) in r.output and "加 --send 才发送" in r.output and "未加入发送队列" in r.output
+    paths = sorted((ws.folder("outbox") / "preview").glob("*.eml"))
+    assert len(paths) == 7 and all(str(p) in r.output for p in paths)
+    assert "加 --send 才发送" in r.output and "未加入发送队列" in r.output
     r = CliRunner().invoke(main, ["summary", "-w", str(ws.root), "--week", "2026-W47", "--out", str(out)])
-    assert r.exit_code == 0 and [path] == list((ws.folder("outbox") / "preview").glob("*.eml"))
+    assert r.exit_code == 0 and paths == sorted((ws.folder("outbox") / "preview").glob("*.eml"))
 
     r = CliRunner().invoke(main, ["summary", "-w", str(ws.root), "--as-of", "2026-11-20", "--remind"])
     assert r.exit_code == 0 and r.output.count("reminder-") == 3 and "简报" not in r.output  # MK, CS, FN only
-    assert len(list((ws.folder("outbox") / "preview").glob("*.eml"))) == 4
+    assert len(list((ws.folder("outbox") / "preview").glob("*.eml"))) == 7 + 3
     assert not list(ws.folder("outbox").glob("*.eml"))
 
     r = CliRunner().invoke(main, ["summary", "-w", str(ws.root), "--week", "2026-W47", "--as-of", "2026-11-20"])
@@ -180,7 +183,7 @@ def test_schedule_reminders_at_noon_and_the_brief_at_four_once_a_week(ws):
     assert run_schedule(ws, friday.replace(hour=15)) == []
     assert run_schedule(ws, friday.replace(hour=16, minute=1)) == ["brief"]
     assert run_schedule(ws, friday.replace(hour=17)) == []
-    assert len(list(ws.folder("outbox").glob("*brief-2026-W47*.eml"))) == 1
+    assert len(list(ws.folder("outbox").glob("*brief-2026-W47*.eml"))) == 7  # one per audience, once
     # a watcher that was down on Friday catches up on Saturday; the next week starts afresh
     assert run_schedule(ws, dt.datetime(2026, 11, 28, 9)) == ["reminders", "brief"]
     assert run_schedule(ws, dt.datetime(2026, 11, 30, 9)) == []

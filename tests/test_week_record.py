@@ -9,6 +9,7 @@ import pytest
 
 from test_brief_record import W46, week_46
 from week_helpers import as_version_1
+from xlflow.features.coordinator.notices import LayerNotice
 from xlflow.service.merge import merge_workspace
 from xlflow.store.state import StateDB
 from xlflow.week import codec, stored as weekrecord
@@ -47,7 +48,8 @@ def test_a_record_of_the_release_before_loads_to_the_same_week(ws):
 def test_the_codec_gives_back_what_it_stored(ws):
     week = load_week(ws, W46)
     assert codec.decode(codec.encode(week)) == week
-    odd = dataclasses.replace(week, risks=(), critical_path=("A", "B"), actions=())
+    odd = dataclasses.replace(week, risks=(), critical_path=("A", "B"), actions=(),
+                              master_notices=(LayerNotice("coord-stale", '{"file": "m.xlsx", "generation": 1}'),))
     assert codec.decode(codec.encode(odd)) == odd
     with pytest.raises(codec.UnknownValue):
         codec.encode(object())

@@ -11,7 +11,9 @@
     ├── WatchBusy            another watcher holds the workspace
     ├── InboxTaken           the inbox is marked as another workspace's
     ├── DatabaseTooNew       the state database was written by a newer xlflow
-    └── DatabaseUnreadable   the state database file is no database or was cut short
+    ├── DatabaseUnreadable   the state database file is no database or was cut short
+    ├── DatabaseBusy         another process held the state database longer than xlflow waits
+    └── DatabaseNotWritable  the state database cannot be opened or written (read-only, full, I/O)
 
 Bad *content* in a workbook is never an exception: it is a Finding (findings.py).
 """
@@ -88,3 +90,11 @@ class DatabaseUnreadable(XlflowError):
 
 class ServiceError(XlflowError):
     """Task Scheduler refused (no rights, a wrong password, no such task) or cannot be reached."""
+
+
+class DatabaseBusy(XlflowError):
+    """Another process held xlflow.sqlite for writing longer than xlflow waits: say who, if xlflow knows."""
+
+
+class DatabaseNotWritable(XlflowError):
+    """xlflow.sqlite cannot be opened or written: a read-only folder, no room left, an I/O error."""

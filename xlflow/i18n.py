@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import string
 import tomllib
 from functools import lru_cache
@@ -41,7 +42,47 @@ def msg(key: str, lang: str, /, **params: object) -> str:
     if not params:
         return text
     values = {k: v.render(lang) if isinstance(v, Phrase) else v for k, v in params.items()}
-    return _PLURAL.vformat(text, (), values) if "|" in text else text.format(**values)
+    out = _PLURAL.vformat(text, (), values) if "|" in text else text.format(**values)
+    if lang == "zh" and _LOOSE.search(out):  # rare: only then is the text set again, piece by piece
+        return _tight(text, values)
+    return out
+
+
+# full-width punctuation: in Chinese text no space stands on either side of it
+FULL_WIDTH_PUNCT = frozenset("，。、；：？！（）【】《》〈〉「」『』“”‘’…～")
+_PUNCT = re.escape("".join(sorted(FULL_WIDTH_PUNCT)))
+_LOOSE = re.compile(f"[{_PUNCT}] | [{_PUNCT}]")
+
+
+def _lone(piece: str, beyond: str, end: bool) -> bool:
+    """`piece` ends (or begins) with one space, not a run of them (the columns of a console line)."""
+    edge = piece[-2:] if end else piece[:2]
+    space_at = -1 if end else 0
+    return bool(piece) and piece[space_at] == " " and (edge != "  " if len(piece) > 1 else beyond not in ("", " "))
+
+
+def _tight(text: str, values: dict[str, object]) -> str:
+    """A Chinese text with its placeholders filled in, a space of the text itself dropped where it
+    would stand beside full-width punctuation that a value brings ("于 {received} 提交" with a
+    received time ending in "（Asia/Shanghai）"). The values' own text is never changed."""
+    pieces: list[tuple[str, bool]] = []  # (text, is the template's own)
+    for literal, field, spec, conversion in _PLURAL.parse(text):
+        pieces.append((literal, True))
+        if field is not None:
+            value = _PLURAL.get_field(field, (), values)[0]
+            value = _PLURAL.convert_field(value, conversion)
+            pieces.append((_PLURAL.format_field(value, _PLURAL.format(spec or "", **values)), False))
+    for i, (piece, own) in enumerate(pieces):
+        before = pieces[i - 1][0][-1:] if i > 0 else ""
+        after = pieces[i + 1][0][:1] if i + 1 < len(pieces) else ""
+        if not own or not piece.strip(" ") and not (before and after):
+            continue  # a value, or a text's indentation
+        if _lone(piece, before, end=True) and after in FULL_WIDTH_PUNCT and after:
+            piece = piece[:-1]
+        if _lone(piece, after, end=False) and before in FULL_WIDTH_PUNCT and before:
+            piece = piece[1:]
+        pieces[i] = (piece, own)
+    return "".join(p for p, _ in pieces)
 
 
 class _Plural(string.Formatter):

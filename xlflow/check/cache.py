@@ -1,7 +1,10 @@
 """The parse cache: each accepted file is validated once, at intake; merges read it back from here.
 
 JSON, not pickle: the workspace may sit on a share others write to. Types are restored
-from the spec (dates, ID lists), so nothing executable is ever loaded.
+from the spec (dates, ID lists), so nothing executable is ever loaded. Nor is anything trusted that
+was changed after it was written: each entry's SHA-256 is recorded in the state database when it is
+written (store/cachedigest.py), and an entry whose bytes no longer match (edited, swapped with
+another, or written by an xlflow that kept no digest) is discarded, logged, and its file parsed again.
 """
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -18,10 +23,12 @@ from xlflow import __version__
 
 from ..config import Workspace
 from ..findings import Finding, Report
-from ..i18n import Phrase
+from ..i18n import Phrase, msg
 from ..spec.catalog import Catalog, load_catalog
 from ..spec.fields import FieldType, field_type
 from ..store.atomic import write_bytes
+from ..store.cachedigest import cache_digests, forget_digest, read_only_digests, record_digest
+from ..store.db import Database
 from ..store.jsonvalues import json_default
 from .model import FormData, Row, Submission, WorkbookData
 from .validate import check_file
@@ -53,6 +60,10 @@ class SubmissionCache:
 
     def __init__(self, ws: Workspace, catalog: Catalog) -> None:
         self.folder = ws.root / ".cache" / "merge"
+        self.state_db, self.lang = ws.state_db, ws.lang
+        self._digests: dict[str, str] | None = None  # read from the database when first needed
+        self._loaded_at = 0.0
+        self.discarded: list[str] = []  # entries found changed since they were written
         config = (ws.root / "xlflow.toml").read_bytes() if (ws.root / "xlflow.toml").is_file() else b""
         self.salt = hashlib.sha256(config + f"{catalog.version}|{__version__}|{CACHE_VERSION}".encode()).hexdigest()[:12]
         self.types: dict[tuple[str, str | None, str], FieldType] = {
@@ -66,15 +77,64 @@ class SubmissionCache:
         return self.folder / f"{sha256}-{self.salt}.json"
 
     def get(self, sha256: str, path: Path, received: dt.datetime | None) -> Submission | None:
+        entry = self._path(sha256)
         try:
-            raw = json.loads(self._path(sha256).read_text("utf-8"))
-            return self._decode(raw, path, sha256, received)
-        except (OSError, ValueError, KeyError, TypeError):
+            data = entry.read_bytes()
+        except OSError:
+            return None
+        if self._digest(entry) != hashlib.sha256(data).hexdigest():
+            self._discard(entry, path)
+            return None
+        try:
+            return self._decode(json.loads(data.decode("utf-8")), path, sha256, received)
+        except (ValueError, KeyError, TypeError):
             return None
 
     def has(self, sha256: str) -> bool:
-        """True when a parse of this content is cached (not checked: get() may still miss)."""
-        return self._path(sha256).is_file()
+        """True when a parse of this content is cached with a recorded digest (get() may still miss)."""
+        entry = self._path(sha256)
+        return entry.is_file() and self._digest(entry) is not None
+
+    def _digest(self, entry: Path) -> str | None:
+        """The digest recorded for `entry`. The digests are read once; again only for an entry written
+        since (a merge's worker process may have written it): a digest is recorded before its entry
+        is written, so an older entry missing from what was read has none."""
+        if self._digests is None:
+            self._load_digests()
+        found = self._digests.get(entry.name) if self._digests is not None else None
+        if found is None:
+            try:
+                newer = entry.stat().st_mtime >= self._loaded_at - 2.0  # (coarse file-system clocks)
+            except OSError:
+                return None
+            if newer:
+                self._load_digests()
+                found = self._digests.get(entry.name) if self._digests is not None else None
+        return found
+
+    def _load_digests(self) -> None:
+        self._loaded_at = time.time()
+        self._digests = (read_only_digests(self.state_db) if _READ_ONLY.get()
+                         else cache_digests(Database(self.state_db)))
+
+    def _discard(self, entry: Path, source: Path) -> None:
+        """An entry that is not what was written: never trusted; removed (not when reading another
+        workspace), and said in the log, naming the file that is parsed again instead."""
+        known = self._digests is not None and entry.name in self._digests
+        self.discarded.append(entry.name)
+        log = logging.getLogger("xlflow.watch")  # the watcher's log (service/upkeep.py); stderr otherwise
+        if known:
+            log.warning(msg("cache-entry-changed", self.lang, entry=str(entry), file=str(source)))
+        else:  # written before digests were kept (or its digest lost): parsed again once, quietly
+            log.info(msg("cache-entry-unrecorded", self.lang, entry=str(entry), file=str(source)))
+        if _READ_ONLY.get():
+            return
+        with suppress(OSError):
+            entry.unlink()
+        if known:
+            forget_digest(Database(self.state_db), entry.name)
+            if self._digests is not None:
+                self._digests.pop(entry.name, None)
 
     def load(self, path: Path, ws: Workspace, received: dt.datetime | None = None) -> Submission:
         """The file's parsed submission: from the cache, or checked now and cached."""
@@ -84,9 +144,14 @@ class SubmissionCache:
     def put(self, sub: Submission) -> None:
         if _READ_ONLY.get():
             return  # reading someone else's workspace (the portfolio): never written
+        entry = self._path(sub.sha256)
+        data = json.dumps(self._encode(sub), ensure_ascii=False, default=json_default).encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        record_digest(Database(self.state_db), entry.name, digest)  # first: a file is never there without it
+        if self._digests is not None:
+            self._digests[entry.name] = digest
         with suppress(OSError):  # a cache that cannot be written only costs time
-            write_bytes(self._path(sub.sha256), json.dumps(self._encode(sub), ensure_ascii=False,
-                                                           default=json_default).encode("utf-8"))
+            write_bytes(entry, data)
 
     def _encode(self, sub: Submission) -> dict:
         data = sub.data

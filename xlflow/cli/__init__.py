@@ -13,6 +13,7 @@ from . import (  # noqa: F401
                mail,
                merge,
                portfolio,
+               rebuild,
                reference,
                service,
                share,  # they register

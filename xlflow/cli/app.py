@@ -110,6 +110,9 @@ def _errors(wrapper, func):
 
     @functools.wraps(func)
     def outer(*args, **kwargs):
+        from ..store.db import on_wait
+
+        on_wait(lambda phrase: click.echo(phrase.render(_lang(kwargs)), err=True))  # waiting for the database: said
         try:
             return wrapper(*args, **kwargs)
         except XlflowError as exc:

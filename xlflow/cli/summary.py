@@ -76,4 +76,5 @@ def summary(workspace: Path, week: str | None, as_of: str | None, send: bool, to
                    trouble=sum(s.count for s in b.headline.statuses if s.code in TROUBLE),
                    overdue=b.headline.overdue, missing=len(b.missing)))
     click.echo(msg("summary-written", lang, html=result.html, text=result.text))
-    click.echo("\n".join(_delivery_line(result.delivery, lang)))
+    for delivery in result.deliveries:
+        click.echo("\n".join(_delivery_line(delivery, lang)))

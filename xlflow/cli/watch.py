@@ -111,6 +111,8 @@ def status_lines(ws: Workspace, st: WorkspaceStatus, lang: str) -> list[str]:
     lines = [msg("status-title", lang, project=ws.project.name(lang), code=ws.project.code,
                  now=ws.show_time(st.now) + (msg("master-time-zone", lang, zone=ws.project.timezone)
                                              if ws.project.timezone else "")), "", msg("status-latest", lang)]
+    if st.unrecorded:  # the database was lost and made anew: first of all, rebuild it
+        lines[1:1] = [msg("status-db-lost", lang, count=st.unrecorded, db=ws.state_db), ""]
     for row in st.departments:
         d, s = row.department, row.latest
         if s is None:

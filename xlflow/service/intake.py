@@ -24,7 +24,6 @@ from ..check.cache import remember
 from ..check.model import Submission
 from ..check.validate import check_file, task_rows
 from ..config import Workspace
-from ..errors import XlflowError
 from ..findings import Finding, Report
 from ..i18n import msg
 from ..output.notify import copy_note, make_feedback_copy
@@ -37,10 +36,10 @@ from ..store.state import StateDB
 from ..xlsx.bounded import CopyResult
 from . import chatting, dropfolders
 from .mailing import Mailing
-from .merge import merge_workspace
 from .oddfiles import OddFiles
 from .outcome import Outcome, report_text
 from .pastday import keep_lateness
+from .remerge import Remerge
 from .staging import (  # noqa: F401 - classify, owner_files, zip_complete: still importable here
     MAX_FILE_BYTES,
     archive,
@@ -64,7 +63,7 @@ from .triage import Triage
 from .versions import accepted_version_control, guard_new_version, older_version_finding, placed, update_date_of
 
 
-class Intake(OddFiles, Triage, Mailing):
+class Intake(OddFiles, Triage, Mailing, Remerge):
     """Processes inbox files for one workspace; the submitter's feedback goes out over SMTP when
     configured, else as an .eml in outbox/."""
 
@@ -99,15 +98,6 @@ class Intake(OddFiles, Triage, Mailing):
         keep_lateness(self.ws, self.db)  # judged on arrival and kept: a later config change re-judges nothing
         chatting.after_intake(self.ws, outcome)  # a line to the group chats: queued, sent in the background
         return outcome
-
-    def merge_if_due(self, as_of: dt.date) -> tuple[Path | None, str] | None:
-        """Re-merge if an accepted submission is not in the master yet (deferred, or a crash
-        came between accepting and merging). None if nothing was due, else (master, note)."""
-        if not self.db.merge_due():
-            return None
-        done = self._merge(as_of)
-        self.db.clear_merge_due()
-        return done
 
     def _process(self, path: Path, as_of: dt.date, now: dt.datetime) -> Outcome:
         entry = self.db.inbox_entry(path)
@@ -317,17 +307,6 @@ class Intake(OddFiles, Triage, Mailing):
     def _accept(self, staged: Path, department: str, name: str, received: str, sha: str, version: int) -> Path:
         """accepted/<DEPT>.xlsx and its sidecar, each replaced atomically (workbook first: merge trusts the sidecar)."""
         return write_accepted(self.ws, staged, department, name, received, sha, version).path or workbook_path(self.ws, department)
-
-    def _merge(self, as_of: dt.date) -> tuple[Path | None, str]:
-        """Re-merge the master from the accepted workbooks (which snapshots its tasks). A master that
-        cannot be replaced (open in Excel) is reported, never fatal: the submission stays accepted."""
-        try:
-            result = merge_workspace(self.ws, as_of=as_of)
-        except XlflowError as exc:
-            return None, exc.message(self.lang)
-        self.db.clear_merge_due()  # every accepted file is in it: a burst's deferred ones too
-        note = " ".join(result.layer_lines(self.lang))  # open elsewhere, read back, edits in the master, accepted/
-        return result.master_path, note
 
     def _reject(self, staged: Path, sub: Submission, department: str | None, name: str, received: str,
                 sha: str) -> tuple[list[Path], Path | None, CopyResult | None]:

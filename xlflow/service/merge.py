@@ -27,6 +27,7 @@ from ..features.control.intake import plan_control, plan_dates
 from ..features.control.moves import Control
 from ..features.control.register import change_register
 from ..features.control.requests import ChangeRequest
+from ..features.coordinator import generations, notices
 from ..features.coordinator.brief import edit_lines
 from ..features.coordinator.edits import department_edits
 from ..features.coordinator.readback import (
@@ -57,6 +58,7 @@ from ..week.pipeline import merge_parts, merge_week, with_history
 from ..week.state import WeekState
 from ..workdays import week_start
 from . import departments, pastday, retention
+from .rebuildsteps import unrecorded_before
 
 
 @dataclass
@@ -81,6 +83,7 @@ class MergeResult:
     pruned: retention.Pruned | None = None  # old copies master/history/'s retention rule removed
     kept: pastday.Recording | None = None  # whether the week was recorded, and why not (service/pastday.py)
     unconfigured: list[tuple[str, int | None]] = field(default_factory=list)  # accepted, no longer in xlflow.toml
+    history_skipped: tuple[Path, str] | None = None  # the dated copy not written, and why (no space left...)
 
     def summary(self, lang: str) -> list[str]:
         """The lines the CLI prints."""
@@ -133,6 +136,8 @@ class MergeResult:
         if self.retired:
             lines.append(msg("coord-retired", lang, count=len(self.retired), folder=self.retired[0].parent))
         lines += check_lines(self.changes, lang)  # change requests and decisions: what is wrong where
+        if self.history_skipped:
+            lines.append(msg("merge-history-skipped", lang, path=self.history_skipped[0], error=self.history_skipped[1]))
         lines += [m.line(lang) for m in self.mismatches]  # accepted/ not as recorded: not merged
         if self.mismatches:
             lines.append(msg("accepted-mismatch-advice", lang))
@@ -211,6 +216,8 @@ def _jobs(ws: Workspace, files: list[Path] | None, db: StateDB,
     if files is None and past is not None:
         return [(a.path, a, a.sha256) for a in pastday.versions_by(ws, db, past) if a.path is not None], []
     if files is None:
+        if lost := unrecorded_before(ws, db):  # merging now would drop the coordinator's layer: rebuild first
+            raise NothingToMerge("merge-db-lost", count=lost, archive=str(ws.folder("archive")), db=str(ws.state_db))
         good, bad = verify_accepted(ws, db)
         jobs: list[Job] = [(a.path, a, sha) for a, sha in good if a.path is not None]
         jobs += [(m.fallback.path, m.fallback, m.fallback.sha256) for m in bad if m.fallback and m.fallback.path]
@@ -260,24 +267,26 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                       submitted=submitted)
     changes = change_register(ws, db, submissions)  # after the read-back: the master's decisions count
     base, control = _control(ws, db, plan, submissions, as_of, kept.record) if files is None else (None, None)
-    department_edits(found, plan, ws, db, lang or ws.lang, catalog)
+    _layer_found(found, plan, ws, db, lang or ws.lang)
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
             if files is None else None)
+    generation = generations.begin(db, as_of)
     written = write_master(plan, ws, target, lang or ws.lang, scorecard=card, layer=layer_data(db),
                            control=control, changes=changes, expect=found.seen, beside_if_changed=last,
-                           copy_to=lambda path: written_copy(ws, path))
-    remember_written(ws, written, db, copied=True)
+                           copy_to=lambda path: written_copy(ws, path), generation=generation)
+    remember_written(ws, written, db, copied=True, generation=generation)
     retired = retire_beside(ws, target) if not written.locked else []
     week = _record(ws, db, plan, written.path, submissions, changes, control, card) if kept.record else None
-    history = _keep_history(written.path, dated) if dated is not None and kept.record else None
+    history, skipped = _keep_history(written.path, dated) if dated is not None and kept.record else (None, None)
     pruned = (retention.after_merge(ws, db, as_of, written.path, [history, found.history, *retired])
               if dated is not None and kept.record else None)  # master/history/ stays bounded (service/retention.py)
     left_out = [s for s in submissions if not s.valid]
     shared = after_merge(ws, as_of, db, lang or ws.lang, week) if week is not None else None  # each department its slice
     return MergeResult(plan, written.path, history, written.locked, target, left_out, parsed, cached,
                        found, written.removed, written.open_by, mismatches, retired, shared, week, changes=changes,
-                       pruned=pruned, kept=kept)
+                       pruned=pruned, kept=kept,
+                       history_skipped=(dated, skipped) if dated is not None and skipped else None)
 
 
 def _control(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission], as_of: dt.date,
@@ -293,6 +302,12 @@ def _control(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Sub
     if record:
         Baselines(db).record_end(PlanEnd(as_of, plan.end_date, control.baseline_end, control.slipped))
     return base, control
+
+
+def _layer_found(found: ReadBack, plan: MasterPlan, ws: Workspace, db: StateDB, lang: str) -> None:
+    """Department cells changed in the master, recorded; what the read-back said, kept for the week's brief."""
+    department_edits(found, plan, ws, db, lang)
+    notices.record(db, plan.as_of, found.problems)
 
 
 def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissions: list[Submission],
@@ -323,11 +338,12 @@ def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[
             weekparts.CRITICAL: [t.task_id for t in plan.critical_path]}
 
 
-def _keep_history(master: Path, dated: Path) -> Path | None:
-    """The dated copy of the master; a failure to write it is not the merge's failure."""
+def _keep_history(master: Path, dated: Path) -> tuple[Path | None, str | None]:
+    """The dated copy of the master; a failure to write it is not the merge's failure, but is said
+    (-> (None, why), e.g. no space left)."""
     try:
         with atomic_path(dated) as tmp:
             shutil.copyfile(master, tmp)
-    except OSError:
-        return None
-    return dated
+    except OSError as exc:
+        return None, exc.strerror or type(exc).__name__
+    return dated, None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Workspace
+from ..features.coordinator import generations
 from ..features.coordinator.table import CoordinatorLayer
 from ..store.db import Database, now_iso, register
 from ..workdays import week_of
@@ -67,6 +68,7 @@ def after_merge(ws: Workspace, db: Database, as_of: dt.date, written: Path, kept
             if copy_sha is not None:
                 con.execute("INSERT OR REPLACE INTO master_copies VALUES (?,?,?)",
                             (path.name, copy_sha, as_of.isoformat()))
+    generations.prune(ws, db, as_of)  # xlflow's copy of each master it wrote, kept for a while (coordinator/generations.py)
     return prune(ws, db, as_of)
 
 

@@ -17,6 +17,7 @@ from ..store.lateness import judgements
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.state import MergeRecord, StateDB, SubmissionRecord, submitted_departments
 from ..workdays import week_start
+from .rebuildsteps import unrecorded_before
 
 RECENT = 10  # submissions listed at the end
 LATE_WEEKS = 4  # late submissions listed: those that arrived in the last four weeks
@@ -42,6 +43,7 @@ class WorkspaceStatus:
     late: tuple[LateSubmission, ...] = ()  # arrived after their data week's deadline (plan/lateness.py)
     not_removed: tuple[tuple[str, str], ...] = ()  # (file name, why) of processed inbox files that could not be removed
     mismatches: tuple[Mismatch, ...] = ()  # accepted/ files that do not match the state database
+    unrecorded: int = 0  # archived files older than the database's first record: it was lost (service/rebuild.py)
 
 
 def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None) -> WorkspaceStatus:
@@ -60,4 +62,4 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
     return WorkspaceStatus(now, start, rows, tuple(d.code for d in ws.departments if d.code not in submitted),
                            db.last_merge(), pending, len(waiting_mails(ws)), tuple(reversed(subs[-RECENT:])),
                            tuple(late_submissions(ws, subs, start - dt.timedelta(weeks=LATE_WEEKS - 1), now.date(), judgements(db))),
-                           stuck, tuple(verify_accepted(ws, db, adopt=False)[1]))
+                           stuck, tuple(verify_accepted(ws, db, adopt=False)[1]), unrecorded_before(ws, db))

@@ -22,6 +22,7 @@ from ..errors import MailError, XlflowError
 from ..i18n import msg
 from ..output.mail import SERVER_FAILURES, CircuitBreaker, retry_outbox
 from ..output.outbox import judged_line, waiting_mails
+from ..store.db import on_wait
 from ..store.state import StateDB
 
 LOGGER_NAME = "xlflow.watch"
@@ -52,6 +53,7 @@ def setup_logging(ws: Workspace, console: bool = True) -> logging.Logger:
         stream = logging.StreamHandler(sys.stdout)
         stream.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
         log.addHandler(stream)
+    on_wait(lambda phrase: log.warning(phrase.render(ws.lang)))  # a database held by another process: said, not waited out silently
     return log
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..config import Workspace
 from ..errors import MailError, XlflowError
-from ..output.mail import DeliveryResult, attachment_name, compose, deliver, deliver_all
+from ..output.mail import DeliveryResult, attachment_name, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..share.log import what_others_see
 from ..share.mail import send_weekly
@@ -28,6 +28,7 @@ from ..week.state import WeekState
 from ..week.tasks import items_of
 from ..workdays import Week, week_of
 from . import chatting
+from .briefmail import brief_messages, deliver_briefs, fits
 from .openwork import open_work
 
 SCHEDULE_FILE = "schedule.json"  # in reports/: the week each job was last done
@@ -60,11 +61,6 @@ def master_file(ws: Workspace, db: StateDB | None = None) -> Path | None:
     return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
 
-def default_recipients(ws: Workspace) -> list[str]:
-    """The coordinator list ([email] to) and every department contact."""
-    return list(ws.email.to) + [d.email for d in ws.departments if d.email]
-
-
 def write_reports(ws: Workspace, brief: Brief, html: str, text: str, out_dir: Path | None = None) -> tuple[Path, Path]:
     """reports/brief-2026-W47-zh.html and .md (the text part is Markdown), each written atomically."""
     folder = Path(out_dir) if out_dir else ws.folder("reports")
@@ -78,27 +74,31 @@ class BriefResult:
     brief: Brief
     html: Path
     text: Path
-    delivery: DeliveryResult
+    deliveries: tuple[DeliveryResult, ...]  # the coordinators' first, then each department's
+
+    @property
+    def delivery(self) -> DeliveryResult:
+        """The coordinators' brief (or the one to --to)."""
+        return self.deliveries[0]
 
 
 def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iterable[str] | None = None,
                       lang: str | None = None, out_dir: Path | None = None, db: StateDB | None = None,
                       risks: Iterable[dict] | None = None, preview: bool = False) -> BriefResult:
-    """Build the brief, write it to reports/, and queue the e-mail (master attached) in outbox/;
-    with `send` and a configured server also send it. MailError leaves the .eml queued. With
-    `preview` the e-mail only goes to outbox/preview/ (a look, not a queued message)."""
+    """Build the brief, write it to reports/, and queue its e-mails in outbox/: the coordinators'
+    with the master attached, each department's with its own scorecard and slice (briefmail.py);
+    with `send` and a configured server also send them. MailError leaves the .eml files queued.
+    With `preview` the e-mails only go to outbox/preview/ (a look, not queued messages)."""
     db = db or StateDB(ws.state_db)
     ws = as_configured(ws, db, as_of)  # the departments the week had
     brief = chatting.with_chat_notes(ws, make_brief(ws, as_of, lang, db, risks))  # a stopped group chat, said
     master = master_file(ws, db)
-    fits = master is not None and master.stat().st_size <= ws.email.max_attachment_mb * 1024 * 1024
-    html, text = render_brief(ws, brief, attachment_name(master) if master is not None and fits else "")  # else compose adds its path
+    html, text = render_brief(ws, brief, attachment_name(master) if master is not None and fits(ws, master) else "")  # else compose adds its path
     html_path, text_path = write_reports(ws, brief, html, text, out_dir)
-    message = compose(ws, brief.subject, text, html, list(to) if to else default_recipients(ws),
-                      [master] if master else [], kind=f"brief-{brief.week.label}", lang=brief.lang)
+    messages = brief_messages(ws, brief, (html, text), master, list(to) if to else None)
     if not preview:
         chatting.after_brief(ws, as_of, text_path, db)  # the one-screen digest to the group chats (queued)
-    return BriefResult(brief, html_path, text_path, deliver(ws, message, send, preview))
+    return BriefResult(brief, html_path, text_path, tuple(deliver_briefs(ws, messages, send, preview)))
 
 
 # --- reminders --------------------------------------------------------------------------------

@@ -16,10 +16,12 @@ PROP_SPEC_VERSION = "xlflow_spec_version"
 PROP_FORMS = "xlflow_forms"  # comma-separated form ids, in sheet order
 PROP_LANG = "xlflow_lang"
 PROP_KIND = "xlflow_kind"  # "department-workbook" | "feedback-copy" | "master"
+PROP_GENERATION = "xlflow_generation"  # a master: which merge wrote it (1, 2, ...), as text
 
 NAME_DEPARTMENT = "xlflow_department"
 NAME_PROJECT = "xlflow_project"
 NAME_SPEC_VERSION = "xlflow_spec_version"
+NAME_GENERATION = "xlflow_generation"
 
 LISTS_SHEET = "_lists"  # hidden: dropdown values, pointed at through defined names
 INSTRUCTIONS_SHEET = {"zh": "填写说明", "en": "Instructions"}

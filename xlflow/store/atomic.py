@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -162,3 +163,37 @@ def _put_back(aside: Path, target: Path) -> Path | None:
         kept = target.with_name(f"{target.stem}-saved-{os.getpid()}-{aside.stat().st_mtime_ns}{target.suffix}")
         os.replace(aside, kept)
         return kept
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's, or cannot tell: leave it
+    return True
+
+
+def restore_aside(target: Path | str) -> Path | None:
+    """A file replace_if_unchanged moved aside and never put back (the process was killed between the
+    two renames) goes back to `target` when nothing is there: the newest such file, by modification
+    time, whose process is gone. Returns the name it had, or None."""
+    target = Path(target)
+    if os.path.lexists(target):
+        return None
+    pattern = re.compile(rf"^\.~xlflow-aside-(\d+)-{re.escape(target.name)}$")
+    try:
+        found = [(p, int(m.group(1))) for p in target.parent.iterdir() if (m := pattern.match(p.name))]
+    except OSError:
+        return None
+    left = sorted((p for p, pid in found if not _alive(pid)), key=lambda p: p.stat().st_mtime_ns)
+    if not left:
+        return None
+    try:
+        _place(left[-1], target)
+    except OSError:
+        return None
+    return left[-1]

@@ -8,10 +8,17 @@ its owner first touches it.
     with Database(ws.state_db).transaction() as con:
         con.execute("SELECT ...")
 
-Each transaction opens its own short-lived connection (WAL mode, a 30 s busy timeout, BEGIN
-IMMEDIATE), so one Database object can be shared between threads and processes: readers such as
-`xlflow status` run while the watcher writes. A file that is no SQLite database, or one cut short,
-is a DatabaseUnreadable naming the file, never a traceback.
+Each transaction opens its own short-lived connection (WAL mode, BEGIN IMMEDIATE), so one Database
+object can be shared between threads and processes: readers such as `xlflow status` run while the
+watcher writes. A writer that finds the file held by another process waits up to 30 s, but says so
+after the first seconds (`on_wait`: the CLI and the watcher print it) and names the holder when it
+gives up (DatabaseBusy).
+
+This module is the database's boundary: any sqlite3.DatabaseError that the file or the system causes,
+at open or later (a damaged page read in the middle of a merge), leaves it as an XlflowError naming
+the file: DatabaseUnreadable (no database, cut short, damaged: `xlflow rebuild`), DatabaseBusy,
+DatabaseNotWritable (read-only, no room, an I/O error). A mistake in a query (SQLITE_ERROR: no such
+table, a syntax error) is a bug and stays itself.
 
 Schema versions: `meta.schema_version` says which layout wrote the file. A newer one than
 SCHEMA_VERSION is refused (DatabaseTooNew); an older one is brought up to date by adding the columns
@@ -24,17 +31,31 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DatabaseTooNew, DatabaseUnreadable
+from ..errors import DatabaseBusy, DatabaseNotWritable, DatabaseTooNew, DatabaseUnreadable
+from ..i18n import Phrase
+from .lock import database_holder
 
 SCHEMA_VERSION = 2  # 2: a submission keeps its update date, the changes it made and a note
 
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-_UNREADABLE = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
+_UNREADABLE = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_FORMAT, sqlite3.SQLITE_RANGE}
+_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+_BUG = {sqlite3.SQLITE_ERROR, sqlite3.SQLITE_MISUSE, sqlite3.SQLITE_CONSTRAINT, sqlite3.SQLITE_MISMATCH}
+FIRST_WAIT = 2.0  # seconds of waiting for another writer before saying so
+LONGEST_WAIT = 30.0  # then at most this long in all
+
+_waiting: list[Callable[[Phrase], None]] = []
+
+
+def on_wait(notice: Callable[[Phrase], None] | None) -> None:
+    """Who is told (a Phrase: render it in your language) when a writer has to wait for another
+    process: the CLI prints it, the watcher logs it. None: nobody (the default)."""
+    _waiting[:] = [notice] if notice is not None else []
 
 
 @dataclass(frozen=True)
@@ -94,7 +115,7 @@ class Database:
         with self._guard(), self._open() as con:
             con.row_factory = sqlite3.Row
             con.execute("PRAGMA synchronous=NORMAL")
-            con.execute("BEGIN IMMEDIATE")
+            self._begin(con)
             try:
                 yield con
             except BaseException:
@@ -105,7 +126,10 @@ class Database:
     def _create(self, con: sqlite3.Connection) -> list[Tables]:
         """Create the tables registered since the last call (one transaction); returns their registrations."""
         pending = [t for t in registered() if t not in self._applied]
-        con.executescript(f"BEGIN IMMEDIATE; {_META} {''.join(t.ddl for t in pending)} COMMIT;")
+        self._begin(con)
+        for statement in _statements(_META + "".join(t.ddl for t in pending)):
+            con.execute(statement)
+        con.execute("COMMIT")
         self._applied = self._applied | frozenset(pending)
         return pending
 
@@ -117,31 +141,81 @@ class Database:
                    if column not in present[table]]
         if not missing and found is not None and found >= SCHEMA_VERSION:
             return
-        con.execute("BEGIN IMMEDIATE")
+        self._begin(con)
         for table, column, kind in missing:
             if column not in _columns(con, table):  # another process may have added it meanwhile
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         con.execute("COMMIT")
 
+    def _begin(self, con: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE: when another process is writing, wait FIRST_WAIT seconds quietly, then say
+        who holds the file and wait up to LONGEST_WAIT in all (DatabaseBusy after that)."""
+        con.execute(f"PRAGMA busy_timeout={int(FIRST_WAIT * 1000)}")
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if _code(exc) not in _BUSY:
+                raise
+        holder = database_holder(self.path)
+        for notice in list(_waiting):
+            notice(Phrase("store-db-waiting", path=str(self.path), holder=holder, seconds=int(LONGEST_WAIT)))
+        con.execute(f"PRAGMA busy_timeout={int((LONGEST_WAIT - FIRST_WAIT) * 1000)}")
+        try:
+            con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _code(exc) in _BUSY:
+                raise DatabaseBusy("store-db-busy", path=str(self.path), holder=database_holder(self.path),
+                                   seconds=int(LONGEST_WAIT)) from exc
+            raise
+
     @contextmanager
     def _open(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        con = sqlite3.connect(self.path, timeout=FIRST_WAIT, isolation_level=None)
         try:
-            con.execute("PRAGMA busy_timeout=30000")
+            con.execute(f"PRAGMA busy_timeout={int(LONGEST_WAIT * 1000)}")
             yield con
         finally:
             con.close()
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
-        """A file that is no database or is cut short: DatabaseUnreadable, naming the file."""
+        """The boundary: what the file or the system did to a statement becomes an XlflowError naming
+        the file (see the module's docstring); a query's own mistake stays a sqlite3 error."""
         try:
             yield
         except sqlite3.DatabaseError as exc:
-            if getattr(exc, "sqlite_errorcode", None) in _UNREADABLE:
-                raise DatabaseUnreadable("store-db-unreadable", path=str(self.path)) from exc
-            raise
+            raise database_error(self.path, exc) from exc
+
+
+def database_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """The XlflowError for what SQLite said about the file at `path` (or `exc` itself: a bug)."""
+    code = _code(exc)
+    if code in _UNREADABLE:
+        return DatabaseUnreadable("store-db-unreadable", path=str(path), workspace=str(path.parent))
+    if code in _BUSY:
+        return DatabaseBusy("store-db-busy", path=str(path), holder=database_holder(path), seconds=int(LONGEST_WAIT))
+    if code is None or code in _BUG or type(exc) not in (sqlite3.OperationalError, sqlite3.DatabaseError):
+        return exc  # a query's mistake, IntegrityError, ProgrammingError...: the code's own
+    return DatabaseNotWritable("store-db-not-writable", path=str(path), error=str(exc))
+
+
+def _code(exc: sqlite3.Error) -> int | None:
+    """The primary result code (SQLITE_CORRUPT for SQLITE_CORRUPT_INDEX...), None when not given."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _statements(script: str) -> Iterator[str]:
+    """A script's statements one by one (executescript would commit the transaction first)."""
+    buffer = ""
+    for part in script.split(";"):
+        buffer += part + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n\t;"):
+                yield buffer
+            buffer = ""
 
 
 def _columns(con: sqlite3.Connection, table: str) -> set[str]:

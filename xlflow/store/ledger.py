@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Workspace
 from ..i18n import Phrase
-from .accepted import AcceptedVersion, read_accepted, record_stored, sha256_file
+from .accepted import AcceptedVersion, read_accepted, record_stored, sha256_file, workbook_path
 
 if TYPE_CHECKING:
     from .state import StateDB
@@ -88,6 +88,19 @@ def _last_good(db: StateDB, department: str, version: int | None) -> AcceptedVer
     return None
 
 
+def _missing(ws: Workspace, db: StateDB, present: set[str]) -> list[Mismatch]:
+    """Configured departments with a current version on record whose accepted/ workbook is gone
+    (deleted, moved away): merged from the archive like a changed one, and said."""
+    out = []
+    for department, current in db.accepted().items():
+        if department in present or ws.department(department) is None:
+            continue
+        path = workbook_path(ws, department)
+        problem = Phrase("accepted-mismatch-missing", path=str(path), version=current.version)
+        out.append(Mismatch(department, path, problem, current.version, _last_good(db, department, current.version)))
+    return out
+
+
 def verify_accepted(ws: Workspace, db: StateDB, adopt: bool = True
                     ) -> tuple[list[tuple[AcceptedVersion, str]], list[Mismatch]]:
     """accepted/ against the database: ([(trusted workbook, its file hash)], [what does not match]).
@@ -95,7 +108,9 @@ def verify_accepted(ws: Workspace, db: StateDB, adopt: bool = True
     records, legacy = stored(db), None
     good: list[tuple[AcceptedVersion, str]] = []
     bad: list[Mismatch] = []
-    for a in read_accepted(ws):
+    found_in_folder = read_accepted(ws)
+    bad += _missing(ws, db, {a.department for a in found_in_folder})
+    for a in found_in_folder:
         if a.path is None:
             continue  # (never: read_accepted gives each its file)
         found = sha256_file(a.path)

@@ -5,9 +5,13 @@ because a network share sends no file events and must be polled.
 """
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import json
 import ntpath
 import os
 import re
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +19,7 @@ from pathlib import Path
 
 from ..config import Workspace
 from ..errors import WatchBusy
+from ..i18n import Phrase
 
 # The byte the lock holds: far past the PID written at the start of the file. On Windows a locked
 # range blocks other processes' reads of it, and msvcrt.locking locks at the current position: a
@@ -37,12 +42,58 @@ def workspace_lock(ws: Workspace) -> Iterator[Path]:
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, str(os.getpid()).encode("ascii"))
+        _write_holder(path)
         try:
             yield path
         finally:
             _unlock(fd)
     finally:
         os.close(fd)  # the OS releases the lock of a process that dies, too
+
+
+def _write_holder(lock: Path) -> None:
+    """Beside the lock: who holds it (pid, host, command, since), for a process that finds the
+    database busy to name. Only read while the lock is held, so a killed holder's file misleads nobody."""
+    info = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv)[:200],
+            "since": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    with contextlib.suppress(OSError):  # only a better message is lost
+        lock.with_name(HOLDER_NAME).write_text(json.dumps(info, ensure_ascii=False), "utf-8")
+
+
+HOLDER_NAME = "watch.holder.json"
+
+
+def database_holder(database: Path) -> Phrase:
+    """Who holds the workspace of the database file `database`: an xlflow watcher (another process
+    holding the workspace lock, named from its holder file), else "another program"."""
+    lock = database.parent / ".xlflow" / "watch.lock"
+    try:
+        fd = os.open(lock, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return Phrase("store-db-holder-other")
+    try:
+        try:
+            _lock(fd)
+        except OSError:
+            held = True
+        else:
+            held = False
+            _unlock(fd)
+    finally:
+        os.close(fd)
+    info = _read_holder(lock) if held else None
+    if info is None or info.get("pid") == os.getpid():
+        return Phrase("store-db-holder-other")
+    return Phrase("store-db-holder-watch", pid=info.get("pid", "?"), host=info.get("host", "?"),
+                  command=info.get("command", "xlflow watch"), since=info.get("since", "?"))
+
+
+def _read_holder(lock: Path) -> dict | None:
+    try:
+        info = json.loads(lock.with_name(HOLDER_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return info if isinstance(info, dict) else None
 
 
 def _lock(fd: int) -> None:

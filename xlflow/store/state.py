@@ -142,6 +142,11 @@ class StateDB(Database):
         with self.transaction() as con:
             con.execute("DELETE FROM meta WHERE key='merge_due'")
 
+    def note_merge_due(self) -> None:
+        """The master still has to be re-merged (a merge failed): the next one (or start) does it."""
+        with self.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('merge_due', ?)", (now_iso(),))
+
     def seen_hash(self, sha256: str) -> bool:
         """True if this exact content was received before (whatever became of it)."""
         with self.transaction() as con:

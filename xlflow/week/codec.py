@@ -17,6 +17,7 @@ from typing import cast
 from ..features.control.baselines import Baseline
 from ..features.control.moves import Control, Move, Pushed
 from ..features.control.requests import ChangeRequest
+from ..features.coordinator.notices import LayerNotice
 from ..features.coordinator.table import MasterEdit
 from ..features.coordinator.week import Escalation
 from ..features.scorecard.model import DepartmentScore, Figures, Ratio, Scorecard, Trace
@@ -31,7 +32,7 @@ from .stored import JSONValue
 CLASSES: tuple[type, ...] = (
     WeekState, Task, DepartmentWeek, Milestone, Item, LinkProblem, Week, Escalation, MasterEdit, PlanVersion,
     PlanDiff, Change, ChangeRequest, Control, Move, Pushed, Baseline, BaselineDates, RaciConflict, LateSubmission,
-    Scorecard, DepartmentScore, Figures, Ratio, Trace)
+    Scorecard, DepartmentScore, Figures, Ratio, Trace, LayerNotice)
 _BY_NAME = {c.__name__: c for c in CLASSES}
 assert len(_BY_NAME) == len(CLASSES), "two classes of the week share a name"
 _FIELDS = {c: tuple(f.name for f in dataclasses.fields(c) if f.init) for c in CLASSES}

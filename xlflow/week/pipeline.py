@@ -19,6 +19,7 @@ from ..check.model import Submission
 from ..config import Workspace
 from ..features.control.moves import Control
 from ..features.control.requests import ChangeRequest
+from ..features.coordinator.notices import of_days as layer_notices
 from ..features.coordinator.week import escalation_rows, escalations_of, master_edits
 from ..features.scorecard.model import STALE_DAYS, Scorecard
 from ..plan.diff import PlanDiff
@@ -101,6 +102,7 @@ def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts:
         raci_conflicts=conflicts_of(parts.raci_conflicts),
         late_submissions=tuple(late_submissions(ws, db.submissions(), week.start, as_of, judgements(db))),
         escalations=escalations_of(parts.escalations), master_edits=tuple(master_edits(db, week.start, as_of)),
+        master_notices=tuple(layer_notices(db, week.start, as_of)),
         quiet=quiet, older_date=db.snapshot_day_before(current.as_of - dt.timedelta(days=STALE_DAYS), inclusive=True),
         control=parts.control)
 

@@ -18,6 +18,7 @@ from functools import cached_property
 
 from ..features.control.moves import Control, Move
 from ..features.control.requests import ChangeRequest
+from ..features.coordinator.notices import LayerNotice
 from ..features.coordinator.table import MasterEdit
 from ..features.coordinator.week import Escalation as Escalation  # re-exported: part of the week's contract
 from ..features.scorecard.model import Scorecard
@@ -163,6 +164,7 @@ class WeekState:
     late_submissions: tuple[LateSubmission, ...] = ()
     escalations: tuple[Escalation, ...] = ()
     master_edits: tuple[MasterEdit, ...] = ()  # department cells changed in the master by hand
+    master_notices: tuple[LayerNotice, ...] = ()  # what reading the master back said (features/coordinator/notices.py)
     quiet: bool = False  # no update and no merge this week
     older_tasks: tuple[Task, ...] | None = None  # the plan at least STALE_DAYS before data_date ("not updated")
     older_date: dt.date | None = None

@@ -8,6 +8,8 @@ carry a fill colour with `Fill(value, "#RRGGBB")`.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,8 @@ from .book import new_workbook
 from .read import read_workbook
 
 MAX_WIDTH = 60
+LINE_POINTS = 15.0  # the height of one line of the default 11-point font (Excel's default row)
+MAX_ROW_POINTS = 409.0  # the tallest row a spreadsheet allows
 
 
 @dataclass(frozen=True)
@@ -62,30 +66,67 @@ def write_tables(path: Path | str, tables: Sequence[Table]) -> Path:
     taken: set[str] = set()
     for table in tables:
         sheet = wb.add_worksheet(_sheet_name(table.name, taken))
+        widths = [_width(table, col) for col in range(len(table.headers))]
         top = 0
         if table.title:
             sheet.write_string(0, 0, table.title, styles["title"])
             top = 2
         for col, head in enumerate(table.headers):
             sheet.write_string(top, col, str(head), styles["head"])
-            sheet.set_column(col, col, _width(table, col))
+            sheet.set_column(col, col, widths[col])
+        _fit_row(sheet, top, table.headers, widths)
         for r, row in enumerate(table.rows, start=top + 1):
             for col, value in enumerate(row):
                 _write(wb, sheet, r, col, value, styles, fills)
+            _fit_row(sheet, r, row, widths)
         if table.headers:
             sheet.freeze_panes(top + 1, 0)
             sheet.autofilter(top, 0, top + max(len(table.rows), 1), len(table.headers) - 1)
         if table.note:
-            sheet.write_string(top + len(table.rows) + 2, 0, table.note, styles["text"])
+            _write_note(sheet, top + len(table.rows) + 2, table.note, widths, styles["text"])
     wb.close()
     return Path(path)
+
+
+def text_width(text: str) -> int:
+    """How many columns of a sheet's width `text` takes: a wide (CJK) character two, any other one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def line_count(text: str, width: float) -> int:
+    """The lines `text` wraps to in a column `width` characters wide (each line break starts one).
+    An estimate on the safe side: a cell's margins take a character, wrapping at spaces a little more."""
+    usable = max(1.0, width - 2)
+    return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
+
+
+def _fit_row(sheet, row: int, values: Sequence[object], widths: Sequence[float]) -> None:
+    """The row made tall enough for its longest wrapped text (a spreadsheet does not do it on opening)."""
+    lines = 1
+    for col, value in enumerate(values):
+        value = value.value if isinstance(value, Fill) else value
+        if isinstance(value, str) and col < len(widths):
+            lines = max(lines, line_count(value[:32767], widths[col]))
+    if lines > 1:
+        sheet.set_row(row, min(MAX_ROW_POINTS, LINE_POINTS * lines))
+
+
+def _write_note(sheet, row: int, note: str, widths: Sequence[float], style) -> None:
+    """The note under the table, across the table's width, as tall as its text."""
+    if len(widths) > 1:
+        sheet.merge_range(row, 0, row, len(widths) - 1, note, style)
+    else:
+        sheet.write_string(row, 0, note, style)
+    lines = line_count(note, sum(widths) if widths else 8)
+    if lines > 1:
+        sheet.set_row(row, min(MAX_ROW_POINTS, LINE_POINTS * lines))
 
 
 def _width(table: Table, col: int) -> int:
     if col < len(table.widths) and table.widths[col]:
         return table.widths[col]
-    longest = max([len(str(table.headers[col]))] + [len(str(r[col])) for r in table.rows[:200] if col < len(r)
-                                                     and r[col] is not None])
+    cells = [r[col] for r in table.rows[:200] if col < len(r) and r[col] is not None]
+    longest = max(text_width(str(v.value if isinstance(v, Fill) else v)) for v in [table.headers[col], *cells])
     return max(8, min(MAX_WIDTH, longest + 2))
 
 

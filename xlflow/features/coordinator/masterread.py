@@ -4,6 +4,7 @@ their header text (never by position: the coordinator may move, add or delete co
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from ...i18n import LANGS, msg
@@ -12,6 +13,7 @@ from ...spec.master import MasterSpec
 from ...xlsx.read import RawWorkbook, Sheet, label_key
 
 HEADER_SEARCH_ROWS = 12  # title, subtitle, blank line: the header is the 4th row today
+BLANK = "\x00column "  # the name given to a column with cells but no header ("\x00column 7")
 
 
 @dataclass
@@ -22,6 +24,10 @@ class MasterTable:
     headers: dict[str, int]
     rows: dict[str, dict[str, object]] = field(default_factory=dict)
     truncated: bool = False  # the reader stopped at its row cap: later rows were not read
+    row_at: dict[str, int] = field(default_factory=dict)  # row key -> its sheet row
+    doubled: dict[str, str] = field(default_factory=dict)  # "状态 (2)" -> "状态": a header typed twice
+    unkeyed: list[tuple[int, dict[str, object]]] = field(default_factory=list)  # rows without a key
+    repeated: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)  # (row, key, cells) of a key seen before
 
 
 def cell_text(value: object) -> str:
@@ -54,7 +60,9 @@ def find_sheet(book: RawWorkbook, sheet_id: str) -> Sheet | None:
 
 
 def read_table(book: RawWorkbook, sheet_id: str, row_labels: set[str]) -> MasterTable | None:
-    """The sheet's table keyed by the column whose header is one of `row_labels` (e.g. 任务编号 / Task ID)."""
+    """The sheet's table keyed by the column whose header is one of `row_labels` (e.g. 任务编号 / Task ID).
+    A header typed twice gets " (2)"; a column with cells but no header is named BLANK + its number;
+    rows without a key and rows repeating a key are kept aside (`unkeyed`, `repeated`)."""
     sheet = find_sheet(book, sheet_id)
     if sheet is None:
         return None
@@ -65,13 +73,40 @@ def read_table(book: RawWorkbook, sheet_id: str, row_labels: set[str]) -> Master
         key_col = next((c for c, h in heads.items() if label_key(h) in wanted), None)
         if key_col is None:
             continue
-        table = MasterTable(sheet.name, {h: c for c, h in sorted(heads.items(), reverse=True)},
-                            truncated=sheet.truncated)
+        table = MasterTable(sheet.name, _headers(sheet, r, heads), truncated=sheet.truncated)
         for row in range(r + 1, sheet.last_row + 1):
             key = cell_text(sheet.value(row, key_col)).strip()
-            if key and key not in table.rows:
-                cells = sheet.cells
-                table.rows[key] = {h: cell.value for h, c in table.headers.items()
-                                   if (cell := cells.get((row, c))) is not None}
+            cells = sheet.cells
+            values = {h: cell.value for h, c in table.headers.items() if (cell := cells.get((row, c))) is not None}
+            if not key:
+                if values:
+                    table.unkeyed.append((row, values))
+            elif key in table.rows:
+                table.repeated.append((row, key, values))
+            else:
+                table.rows[key], table.row_at[key] = values, row
+        for new in table.headers:
+            if (m := _DOUBLED.match(new)) and m.group(1) in table.headers and new not in heads.values():
+                table.doubled[new] = m.group(1)
         return table
     return None
+
+
+_DOUBLED = re.compile(r"^(.*) \((\d+)\)$")
+
+
+def _headers(sheet: Sheet, header_row: int, heads: dict[int, str]) -> dict[str, int]:
+    """header -> column: a repeated header numbered (the first keeps its name), a column that has
+    cells below the header row but no header named BLANK + its number."""
+    out: dict[str, int] = {}
+    for c, h in sorted(heads.items()):
+        name, n = h, 2
+        while name in out:
+            name, n = f"{h} ({n})", n + 1
+        out[name] = c
+    used = set(heads)
+    for row, col in sheet.cells:
+        if row > header_row and col not in used and col > 0:
+            used.add(col)
+            out[f"{BLANK}{col}"] = col
+    return out

@@ -27,11 +27,14 @@ from ...i18n import Phrase
 from ...output.master.core import LayerData, WriteResult
 from ...spec.catalog import Catalog, Field, load_catalog
 from ...spec.master import LayerSheet, MasterSpec, load_master_spec
-from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner_files
+from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner_files, restore_aside
 from ...store.state import StateDB
 from ...xlsx.read import RawWorkbook, label_key, read_workbook
-from .masterread import MasterTable, cell_text, master_titles, read_table
+from . import generations, misplaced, strays
+from .masterread import BLANK, MasterTable, cell_text, master_titles, read_table
+from .protected import protected_master
 from .table import EXTRA_PREFIX, CoordinatorLayer, MasterEdit
+from .threeway import Base, Conflict, Verdict, conflict_phrases, judge
 
 
 @dataclass
@@ -55,6 +58,8 @@ class ReadBack:
     files: list[FileRead] = field(default_factory=list)  # the files read, oldest first
     edits: list[MasterEdit] = field(default_factory=list)  # department cells changed (department_edits)
     seen: Fingerprint = ABSENT  # the file at `master` before it was read: the merge replaces only that one
+    conflicts: list[Conflict] = field(default_factory=list)  # cells changed in a copy of an older master, and since
+    refused: list[Path] = field(default_factory=list)  # another project's masters: not read
 
 
 def written_copy(ws: Workspace, target: Path) -> Path:
@@ -76,23 +81,32 @@ def masters_to_read(ws: Workspace, target: Path) -> list[Path]:
 
 
 def read_back(ws: Workspace, target: Path, db: StateDB, spec: MasterSpec | None = None,
-              catalog: Catalog | None = None) -> ReadBack:
+              catalog: Catalog | None = None, read_all: bool = False) -> ReadBack:
     """Read the master at `target` (and those written beside it) back and record what the
-    coordinator typed since xlflow wrote them; keep the master about to be replaced in history/."""
+    coordinator typed since xlflow wrote them; keep the master about to be replaced in history/.
+    `read_all`: compare with nothing, every value in a coordinator column or an added column is the
+    coordinator's (`xlflow rebuild`, reading the masters a lost database had recorded)."""
     spec, catalog = spec or load_master_spec(), catalog or load_catalog()
     result = ReadBack(Path(target))
+    restored = restore_aside(result.master)  # a merge killed while the old master was moved aside
+    if restored is not None:
+        result.problems.append(Phrase("coord-aside-restored", aside=restored.name, master=result.master))
     result.seen = fingerprint(result.master)  # before reading: a save from now on changes it
     if result.master.is_file():
         result.found = True
         result.history = keep_replaced(ws, result.master)
     layer = CoordinatorLayer(db)
-    for path in masters_to_read(ws, result.master):
-        _read_file(ws, path, result, layer, spec, catalog)
+    read = masters_to_read(ws, result.master)
+    for path in read:
+        _read_file(ws, path, result, layer, spec, catalog, read_all)
+    if result.master.parent == ws.folder("master"):
+        result.problems += strays.stray_copies(result.master, read)
+    result.problems += conflict_phrases(result.conflicts)
     return result
 
 
 def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLayer, spec: MasterSpec,
-               catalog: Catalog) -> None:
+               catalog: Catalog, read_all: bool = False) -> None:
     reference = written_copy(ws, path)
     try:
         if reference.is_file() and filecmp.cmp(path, reference, shallow=False):
@@ -105,20 +119,51 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
         return  # read before (the master stayed open): its values are kept, its edits were reported
     titles = master_titles(spec)
     try:
-        book = read_workbook(path, titles)
-        theirs = read_workbook(reference, titles) if reference.is_file() else None
+        book = read_workbook(path)  # every sheet: typing on one without the layer is said too
+        base, compare_with = (Base(), None) if read_all else _base(ws, path, book, result, layer)
+        if base is None:
+            return  # another project's master: refused
+        has_ref = compare_with is not None and compare_with.is_file()
+        theirs = read_workbook(compare_with, titles) if compare_with is not None and has_ref else None
     except UnreadableWorkbook as error:
-        result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
+        result.problems.append(protected_master(ws, path, result.history, reference) if error.code == "encrypted-workbook"
+                               else Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
         return
-    read = FileRead(path)
+    read, conflicts = FileRead(path), len(result.conflicts)
     for sheet in spec.sheets:
-        _read_sheet(result, read, sheet, book, theirs, layer, catalog)
+        _read_sheet(result, read, sheet, book, theirs, layer, catalog, base)
+    if theirs is not None and compare_with is not None:
+        result.problems += strays.other_sheets(book, compare_with, titles, layer.db)
     result.files.append(read)
-    layer.mark_read(str(path), sha)
+    if len(result.conflicts) == conflicts:  # with a conflict, its copy in history/ is all that holds the other value
+        layer.mark_read(str(path), sha)  # (retention.py keeps a copy whose typing is not all recorded)
+
+
+def _base(ws: Workspace, path: Path, book: RawWorkbook, result: ReadBack, layer: CoordinatorLayer,
+          ) -> tuple[Base | None, Path | None]:
+    """What the file is compared with: xlflow's copy of its own generation (a copy of an older master
+    copied back contributes only what changed since that one), or for an unstamped master the copy
+    of what xlflow last wrote at its path. None for another project's master (said, not read)."""
+    stamp = generations.stamp_of(book.properties, book.names)
+    if stamp.project is not None and stamp.project != ws.project.code and stamp.kind in (None, "master"):
+        result.problems.append(Phrase("coord-foreign", file=path.name, project=stamp.project,
+                                      ours=ws.project.code, kept=str(result.history or path)))
+        result.refused.append(path)
+        return None, None
+    if stamp.generation is None:
+        return Base(), written_copy(ws, path)
+    copy = generations.copy_path(ws, stamp.generation)
+    known = copy.is_file() and generations.known(layer.db, stamp.generation)
+    last_here = generations.last_at(layer.db, path)
+    if not known:
+        result.problems.append(Phrase("coord-base-unknown", file=path.name, generation=stamp.generation))
+    elif stamp.generation < last_here:
+        result.problems.append(Phrase("coord-stale", file=path.name, generation=stamp.generation, latest=last_here))
+    return Base(stamp.generation, known, stamp.generation < last_here), copy if known else None
 
 
 def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWorkbook,
-                theirs: RawWorkbook | None, layer: CoordinatorLayer, catalog: Catalog) -> None:
+                theirs: RawWorkbook | None, layer: CoordinatorLayer, catalog: Catalog, base: Base) -> None:
     labels = {sheet.row_label.zh, sheet.row_label.en}
     table = read_table(book, sheet.id, labels)
     ref = read_table(theirs, sheet.id, labels) if theirs is not None else None
@@ -127,34 +172,75 @@ def _read_sheet(result: ReadBack, read: FileRead, sheet: LayerSheet, book: RawWo
             result.problems.append(Phrase("coord-sheet-missing", sheet=Phrase(f"master-sheet-{sheet.id}"),
                                           file=read.path.name, label=sheet.row_label.zh))
         return
+    result.problems += misplaced.restore_cleared(table, ref)
     read.tables[sheet.id] = table
     if ref is not None:
         read.reference[sheet.id] = ref
     if table.truncated:
         result.problems.append(Phrase("coord-truncated", sheet=table.sheet, rows=len(table.rows)))
     columns = _columns(table, sheet)
-    own = layer.own_headers(sheet.id) | set(ref.headers if ref is not None else ())
-    extras = [h for h in table.headers if own and h not in own and h not in columns]
-    if extras:
-        result.carried[table.sheet] = list(dict.fromkeys([*result.carried.get(table.sheet, []), *extras]))
+    added = layer.ever_added(sheet.id)  # shown by xlflow, but the coordinator's: read like any typing
+    own = layer.own_headers(sheet.id) | {h for h in (ref.headers if ref is not None else ()) if h not in added}
+    extras = [h for h in table.headers if own and h not in own and h not in columns and not h.startswith(BLANK)]
+    fresh = [h for h in extras if ref is None or h not in ref.headers]  # not in the master xlflow wrote
+    if fresh:
+        result.carried[table.sheet] = list(dict.fromkeys([*result.carried.get(table.sheet, []), *fresh]))
+    result.problems += misplaced.doubled_headers(table, extras)
+    result.problems += _added_columns(table, ref, extras, layer, sheet.id, read.path.name)
     keys = {h: f.key for h, f in columns.items()} | {h: EXTRA_PREFIX + h for h in extras}
-    written = _written(ref, sheet, extras)
+    result.problems += misplaced.loose_rows(table, list(keys)) + misplaced.repeated_rows(table, list(keys))
     renamed = _ids_typed_over(table, ref, set(keys))
     for new, old in renamed.items():
         result.problems.append(Phrase("coord-id-edited", sheet=table.sheet, old=old, new=new))
+    cells = _cells(result, table, ref, sheet, columns, keys, extras, renamed, layer, catalog, base, read.path.name)
+    result.recorded += layer.record_many(sheet.id, cells, read.path.name, base.generation)
+
+
+def _added_columns(table: MasterTable, ref: MasterTable | None, extras: list[str], layer: CoordinatorLayer,
+                   sheet_id: str, source: str) -> list[Phrase]:
+    """An added column deleted from the master is not shown again (its values stay in the layer);
+    added again under the same title, it comes back."""
+    shown = set(layer.extra_columns(sheet_id))
+    out = []
+    for header in ref.headers if ref is not None else ():
+        if header in shown and header not in table.headers:
+            layer.delete_column(sheet_id, header, source)
+            out.append(Phrase("coord-column-deleted", sheet=table.sheet, header=header))
+    for header in extras:
+        if header not in shown and (ref is None or header not in ref.headers):
+            layer.restore_column(sheet_id, header, source)
+    return out
+
+
+def _cells(result: ReadBack, table: MasterTable, ref: MasterTable | None, sheet: LayerSheet,
+           columns: dict[str, Field], keys: dict[str, str], extras: list[str], renamed: dict[str, str],
+           layer: CoordinatorLayer, catalog: Catalog, base: Base, source: str) -> list[tuple[str, str, str]]:
+    """The (row key, column, value) cells the file contributes (threeway.py judges each)."""
+    written = _written(ref, sheet, extras)
+    newest = layer.newest(sheet.id) if base.generation is not None else {}
     cells = []
     for typed_key, row in table.rows.items():
         row_key = renamed.get(typed_key, typed_key)  # a task ID typed over: the values stay on the task
         if row_key != typed_key and row_key in table.rows:
             continue
-        before = written.get(row_key, {})
+        before = written.get(row_key)
         for header, key in keys.items():
             value = row.get(header)
-            if row_key in written and key in before and before[key] == value:
+            if before is not None and key in before and before[key] == value:
                 continue  # as xlflow wrote it: not the coordinator's news
-            text = cell_text(value)
-            cells.append((row_key, key, _value(text, columns[header], catalog) if header in columns else text))
-    result.recorded += layer.record_many(sheet.id, cells, read.path.name)
+            text = _kept(cell_text(value), columns.get(header), catalog)
+            was = _kept(cell_text(before[key]), columns.get(header), catalog) if before and key in before else None
+            now = newest.get((row_key, key), ("", 0))[0]
+            verdict = judge(text, was, now, base)
+            if verdict is Verdict.RECORD:
+                cells.append((row_key, key, text))
+            elif verdict is Verdict.CONFLICT:
+                result.conflicts.append(Conflict(table.sheet, row_key, header, now, text, source))
+    return cells
+
+
+def _kept(text: str, f: Field | None, catalog: Catalog) -> str:
+    return _value(text, f, catalog) if f is not None else text
 
 
 def _ids_typed_over(table: MasterTable, ref: MasterTable | None, own: set[str]) -> dict[str, str]:
@@ -251,16 +337,20 @@ def layer_data(db: StateDB, spec: MasterSpec | None = None) -> LayerData:
     return CoordinatorLayer(db).data(s.id for s in spec.sheets)
 
 
-def remember_written(ws: Workspace, written: WriteResult, db: StateDB, copied: bool = False) -> None:
+def remember_written(ws: Workspace, written: WriteResult, db: StateDB, copied: bool = False,
+                     generation: int | None = None) -> None:
     """After a write: the headers xlflow wrote, and a copy of the master where it went (unless the
-    writer `copied` it already, from its own file: a save over the master since is the coordinator's)."""
+    writer `copied` it already, from its own file: a save over the master since is the coordinator's),
+    kept for its `generation` too (generations.py)."""
     layer = CoordinatorLayer(db)
     for sheet, headers in written.headers.items():
         layer.note_headers(sheet, headers)
-    if copied:
-        return
-    try:
-        with atomic_path(written_copy(ws, written.path)) as tmp:
-            shutil.copyfile(written.path, tmp)
-    except OSError:
-        pass  # without the copy, the next read-back cannot tell edits apart; it still reads the columns
+    copy = written_copy(ws, written.path)
+    if not copied:
+        try:
+            with atomic_path(copy) as tmp:
+                shutil.copyfile(written.path, tmp)
+        except OSError:
+            pass  # without the copy, the next read-back cannot tell edits apart; it still reads the columns
+    if generation is not None and copy.is_file():
+        generations.keep(ws, db, generation, written.path, copy)

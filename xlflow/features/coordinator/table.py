@@ -17,6 +17,8 @@ from ...output.master.core import LayerData
 from ...store.db import Database, now_iso, register
 
 EXTRA_PREFIX = "+"  # column key of a column the coordinator added: "+PMO跟进"
+COLUMN_ROW = ""  # the row key of a value about a whole added column
+DELETED = "deleted"  # ... that says it was deleted from the master (its values stay)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS coordinator_layer (
@@ -26,7 +28,8 @@ CREATE TABLE IF NOT EXISTS coordinator_layer (
     col TEXT NOT NULL,       -- column key from master.toml, or "+header" for a column the coordinator added
     value TEXT NOT NULL,     -- as text (dates ISO, list values as codes); '' when the coordinator emptied it
     source TEXT NOT NULL,    -- where it was read: the master's file name
-    recorded TEXT NOT NULL
+    recorded TEXT NOT NULL,
+    base INTEGER             -- the generation of the master it was typed into (generations.py); NULL: unknown
 );
 CREATE INDEX IF NOT EXISTS coordinator_layer_cell ON coordinator_layer (sheet, row_key, col, id);
 CREATE TABLE IF NOT EXISTS coordinator_headers (  -- every header xlflow itself wrote on a master sheet
@@ -53,7 +56,7 @@ CREATE TABLE IF NOT EXISTS master_edits (  -- department cells changed in the ma
     department_value TEXT NOT NULL  -- what the department's workbook says now
 );
 """
-register("store.layer", SCHEMA)
+register("store.layer", SCHEMA, added=((2, "coordinator_layer", "base", "INTEGER"),))
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class CoordinatorLayer:
                                " ORDER BY id", (sheet, sheet)).fetchall()
         out: dict[str, dict[str, str]] = {}
         for row_key, col, value in rows:
-            if value != "":
+            if value != "" and row_key != COLUMN_ROW:
                 out.setdefault(row_key, {})[col] = value
         return out
 
@@ -100,8 +103,17 @@ class CoordinatorLayer:
         """Record one value; False (nothing written) when it is the cell's newest value already."""
         return self.record_many(sheet, [(row_key, column, value)], source) == 1
 
-    def record_many(self, sheet: str, cells: Iterable[tuple[str, str, str]], source: str) -> int:
-        """(row key, column, value) triples, in one transaction; only changed values make a row."""
+    def newest(self, sheet: str) -> dict[tuple[str, str], tuple[str, int]]:
+        """(row key, column) -> its newest value and the generation of the master it was typed into (0: unknown)."""
+        with self.db.transaction() as con:
+            return {(r, c): (v, int(b or 0)) for r, c, v, b in con.execute(
+                "SELECT row_key, col, value, base FROM coordinator_layer WHERE sheet=? AND id IN"
+                " (SELECT max(id) FROM coordinator_layer WHERE sheet=? GROUP BY row_key, col)", (sheet, sheet))}
+
+    def record_many(self, sheet: str, cells: Iterable[tuple[str, str, str]], source: str,
+                    base: int | None = None) -> int:
+        """(row key, column, value) triples, in one transaction; only changed values make a row. `base`:
+        the generation of the master they were typed into."""
         cells = list(cells)
         stamp = now_iso()
         written = 0
@@ -112,8 +124,8 @@ class CoordinatorLayer:
             for row_key, column, value in cells:
                 if newest.get((row_key, column), "") == value:
                     continue
-                con.execute("INSERT INTO coordinator_layer (sheet, row_key, col, value, source, recorded)"
-                            " VALUES (?,?,?,?,?,?)", (sheet, row_key, column, value, source, stamp))
+                con.execute("INSERT INTO coordinator_layer (sheet, row_key, col, value, source, recorded, base)"
+                            " VALUES (?,?,?,?,?,?,?)", (sheet, row_key, column, value, source, stamp, base))
                 newest[(row_key, column)] = value
                 written += 1
         return written
@@ -128,11 +140,28 @@ class CoordinatorLayer:
             return [LayerValue(*r) for r in con.execute(query + " ORDER BY id", params)]
 
     def extra_columns(self, sheet: str) -> list[str]:
-        """Headers of the columns the coordinator added to the sheet, in the order first seen."""
+        """Headers of the columns the coordinator added to the sheet, in the order first seen (but
+        those deleted from the master since)."""
         with self.db.transaction() as con:
-            rows = con.execute("SELECT col FROM coordinator_layer WHERE sheet=? AND col LIKE ?"
-                               " GROUP BY col ORDER BY min(id)", (sheet, EXTRA_PREFIX + "%")).fetchall()
-        return [r[0][len(EXTRA_PREFIX):] for r in rows]
+            rows = con.execute("SELECT col FROM coordinator_layer WHERE sheet=? AND col LIKE ? AND row_key != ?"
+                               " GROUP BY col ORDER BY min(id)", (sheet, EXTRA_PREFIX + "%", COLUMN_ROW)).fetchall()
+            deleted = {r[0] for r in con.execute(
+                "SELECT col, value FROM coordinator_layer WHERE sheet=? AND row_key=? AND id IN"
+                " (SELECT max(id) FROM coordinator_layer WHERE sheet=? AND row_key=? GROUP BY col)",
+                (sheet, COLUMN_ROW, sheet, COLUMN_ROW)) if r[1] == DELETED}
+        return [r[0][len(EXTRA_PREFIX):] for r in rows if r[0] not in deleted]
+
+    def ever_added(self, sheet: str) -> set[str]:
+        """Headers of every column the coordinator ever added to the sheet (deleted ones too)."""
+        with self.db.transaction() as con:
+            return {r[0][len(EXTRA_PREFIX):] for r in con.execute(
+                "SELECT DISTINCT col FROM coordinator_layer WHERE sheet=? AND col LIKE ?", (sheet, EXTRA_PREFIX + "%"))}
+
+    def delete_column(self, sheet: str, header: str, source: str) -> None:
+        self.record_many(sheet, [(COLUMN_ROW, EXTRA_PREFIX + header, DELETED)], source)
+
+    def restore_column(self, sheet: str, header: str, source: str) -> None:
+        self.record_many(sheet, [(COLUMN_ROW, EXTRA_PREFIX + header, "")], source)
 
     def data(self, sheets: Iterable[str]) -> LayerData:
         """The newest values and the added columns of these sheets, for the master writer."""

@@ -3,7 +3,8 @@ each measure's definition; the figures are measures.py's, the same as the master
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 
 from ...config import Workspace
 from .model import Scorecard
@@ -30,6 +31,7 @@ class ScorecardPart:
     as_of: str
     rows: tuple[ScoreRow, ...]
     definitions: tuple[tuple[str, str], ...]  # (measure, its one-sentence definition)
+    own: bool = False  # cut down to the lines one department may see (a department's brief: no master)
 
 
 def scorecard_part(ws: Workspace, card: Scorecard, lang: str) -> ScorecardPart:
@@ -51,3 +53,12 @@ def scorecard_part(ws: Workspace, card: Scorecard, lang: str) -> ScorecardPart:
         for d in card.departments
     )
     return ScorecardPart(card.as_of.isoformat(), rows, definitions(ws, lang))
+
+
+def narrowed(part: ScorecardPart | None, codes: Collection[str]) -> ScorecardPart | None:
+    """The part with only the lines of the departments `codes` (a department's brief: its own
+    line, unless the sharing list gives it more); None when none is left."""
+    if part is None:
+        return None
+    rows = tuple(r for r in part.rows if r.code in codes)
+    return replace(part, rows=rows, own=True) if rows else None

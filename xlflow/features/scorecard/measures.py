@@ -135,8 +135,8 @@ class _Department:
 
     def _finish(self, w: _Walk, tid: str) -> dt.date | None:
         """When a done task was finished: its actual finish date, else the day it was first reported done."""
-        row = w.tasks[tid]
-        if row.get("status") != DONE:
+        row = w.tasks.get(tid)  # (None: not in the plan as last read, e.g. rows parsed from another file)
+        if row is None or row.get("status") != DONE:
             return None
         actual = row.get("actual_finish")
         return actual if isinstance(actual, dt.date) else w.done_since.get(tid)
@@ -202,7 +202,9 @@ class _Department:
     def blocked(self, w: _Walk, day: dt.date) -> list[Trace]:
         out = []
         for tid, since in w.blocked_since.items():
-            row = w.tasks[tid]
+            row = w.tasks.get(tid)
+            if row is None:
+                continue  # blocked once, no longer in the plan as last read: not open
             out.append(Trace("blocked", self.code, tid, str(row.get("name") or ""), "", moment(since),
                              self.calendar.between(since, day), "blocked", True, str(row.get("reason") or "")))
         return out

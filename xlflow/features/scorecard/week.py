@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
 from pathlib import Path
 from typing import overload
 
@@ -51,6 +51,10 @@ class _Rows:
         self._load, self.ids, self._decoded = load, ids, decoded
         self._got: _Decoded | None = None
 
+    @property
+    def decoded(self) -> bool:
+        return self._got is not None
+
     def get(self) -> _Decoded:
         if self._got is None:
             sub = self._load()
@@ -73,14 +77,34 @@ class _Tasks(Mapping[str, Mapping[str, object]]):
         return self.rows.get()[0][key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.rows.ids if self.rows.ids is not None else self.rows.get()[0])
+        """The kept IDs while nothing is decoded; once the rows are (a lookup during the walk decodes
+        them), the rows' own IDs: an ID kept from another parse (swapped cache entries, another
+        config) is never handed out to be looked up and missed."""
+        if self.rows.ids is None or self.rows.decoded:
+            return iter(list(self.rows.get()[0]))
+        return self._kept(list(self.rows.ids))
+
+    def _kept(self, ids: list[str]) -> Iterator[str]:
+        for task_id in ids:
+            if not self.rows.decoded or task_id in self.rows.get()[0]:
+                yield task_id
+        if self.rows.decoded:
+            given = set(ids)
+            yield from [t for t in self.rows.get()[0] if t not in given]
 
     def items(self) -> ItemsView[str, Mapping[str, object]]:
         """The rows themselves (decoded): what they hold, whatever IDs were kept."""
         return self.rows.get()[0].items()
 
+    def keys(self) -> KeysView[str]:
+        """The rows' IDs (decoded): what dict(...) and a lookup of each key use."""
+        return self.rows.get()[0].keys()
+
+    def values(self) -> ValuesView[Mapping[str, object]]:
+        return self.rows.get()[0].values()
+
     def __len__(self) -> int:
-        return len(self.rows.ids if self.rows.ids is not None else self.rows.get()[0])
+        return len(self.rows.ids if self.rows.ids is not None and not self.rows.decoded else self.rows.get()[0])
 
     def __eq__(self, other: object) -> bool:
         return dict(self.rows.get()[0]) == (dict(other) if isinstance(other, Mapping) else other)

@@ -81,6 +81,7 @@ class MasterWriter:
         self._widths: dict[tuple[str, int], float] = {}
         self._key = ""
         self._shows: dict[str, Callable[[object], str | None]] = {}
+        self.generation: int | None = None  # stamped: which merge wrote it (features/coordinator/generations.py)
         # the features' parts of the week that their sheets show, set by write_master (xlflow/week/master/)
         self.scorecard: Any = None  # features.scorecard.Scorecard: the Scorecard sheet is written when there is one
         self.control: Any = None  # features.control.moves.Control: the plan against its baselines
@@ -101,6 +102,10 @@ class MasterWriter:
         for name, value in ((layout.PROP_KIND, "master"), (layout.PROP_PROJECT, self.ws.project.code),
                             (layout.PROP_LANG, self.lang)):
             self.wb.set_custom_property(name, value, "text")
+        if self.generation is not None:  # a property and a defined name: each survives re-saves elsewhere
+            self.wb.set_custom_property(layout.PROP_GENERATION, str(self.generation), "text")
+            self.wb.define_name(layout.NAME_PROJECT, f'="{self.ws.project.code}"')
+            self.wb.define_name(layout.NAME_GENERATION, f'="{self.generation}"')
         for sheet in sheets:
             sheet(self)
         self.wb.close()

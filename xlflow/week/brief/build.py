@@ -174,6 +174,7 @@ def build_brief(week: WeekState, ws: Workspace, lang: str | None = None, calenda
         plan_changes=plan_changes(ws, week.versions, lang),
         notices=build_notices(ws, week, lang, cal), quiet=week.quiet,
         master_edits=tuple(edit_lines(list(week.master_edits), lang)),
+        master_notices=tuple(n.phrase().render(lang) for n in week.master_notices),
         scorecard=scorecard_part(ws, week.scorecard, lang) if week.scorecard is not None else None,
         control=brief_control(ws, week.control, week.projected_end, lang, cal) if week.control is not None else None,
     )

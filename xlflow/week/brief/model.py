@@ -182,6 +182,7 @@ class Brief:
     quiet: bool = False  # no update and no merge this week: nothing "finished" or "newly delayed"
     scorecard: ScorecardPart | None = None  # the department scorecards as of the brief's day
     master_edits: tuple[str, ...] = ()  # department cells changed in the master by hand (features/coordinator/edits.py)
+    master_notices: tuple[str, ...] = ()  # what reading the master back said (features/coordinator/notices.py)
     control: BriefControl | None = None  # the plan against its baseline (features/control/brief_moves.py)
 
     def notice(self, key: str) -> Notice | None:

@@ -6,16 +6,28 @@ Markdown, for reports/ and for mail clients without HTML.
 from __future__ import annotations
 
 from ...config import Workspace
-from ...output.mail import render
+from ...i18n import msg
+from ...output.mail import template_env
 from ...output.signature import signature
 from .model import Brief
 
+_UNATTACHED = {"brief-more": "brief-more-unattached"}  # what a brief with no master attached says instead
 
-def render_brief(ws: Workspace, brief: Brief, master_name: str = "") -> tuple[str, str]:
+
+def render_brief(ws: Workspace, brief: Brief, master_name: str = "", slice_name: str = "") -> tuple[str, str]:
     """(HTML, text) of the brief; the workspace's templates/ override the shipped ones.
-    `master_name` is the attached master's file name ("" when it is too big to attach)."""
+    `master_name` is the attached master's file name ("" when it is too big to attach or not
+    attached); `slice_name` a department's brief's attached slice ("" otherwise)."""
     lead = ws.department(ws.project.lead_department)
-    context = {"brief": brief, "master_name": master_name, "signature": signature(ws, brief.lang),
+    context = {"brief": brief, "master_name": master_name, "slice_name": slice_name,
+               "signature": signature(ws, brief.lang),
                "lead": lead.name(brief.lang) if lead else ws.project.lead_department}
-    return (render(ws, "brief.html.j2", brief.lang, **context),
-            render(ws, "brief.txt.j2", brief.lang, **context))
+    env = template_env(ws, brief.lang)
+    if not master_name:  # no master attached to see the rest in
+
+        def unattached(key: str, **params: object) -> str:
+            return msg(_UNATTACHED.get(key, key), brief.lang, **params)
+
+        env.globals["t"] = unattached
+    return (env.get_template("brief.html.j2").render(**context),
+            env.get_template("brief.txt.j2").render(**context))

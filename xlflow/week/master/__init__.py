@@ -39,7 +39,8 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
                  catalog: Catalog | None = None, scorecard: Scorecard | None = None,
                  layer: LayerData | None = None, control: Control | None = None,
                  changes: Iterable[ChangeRequest] = (), expect: Fingerprint | None = None,
-                 beside_if_changed: bool = False, copy_to: Callable[[Path], Path] | None = None) -> WriteResult:
+                 beside_if_changed: bool = False, copy_to: Callable[[Path], Path] | None = None,
+                 generation: int | None = None) -> WriteResult:
     """Write the master atomically: complete at `out_path`, or not at all.
 
     If the target is open (an Excel/WPS owner file `~$name` or a LibreOffice `.~lock.name#` beside
@@ -48,7 +49,8 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
     they typed, is never pulled from under them. If that cannot be written either, OutputLocked.
     With `expect` (the file read back), the target is replaced only if it is still that file:
     otherwise TargetChanged, or with `beside_if_changed` the master is written beside it. `copy_to`
-    (the path written -> a path) gets a copy of exactly what was written there.
+    (the path written -> a path) gets a copy of exactly what was written there. `generation` is
+    stamped into the workbook (which merge wrote it: the read-back compares a copy with its own).
     """
     target = Path(out_path)
     lang = lang or ws.lang
@@ -59,6 +61,7 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
         with atomic_path(path, expect if path == target else None, copy_to(path) if copy_to else None) as tmp:
             writer = MasterWriter(plan, ws, tmp, lang, catalog, layer)
             writer.scorecard, writer.control, writer.changes = scorecard, control, tuple(changes)
+            writer.generation = generation
             writer.write(_sheets())
             headers.update(writer.headers)
             removed_count[0] = writer.removed
