@@ -210,13 +210,20 @@ def timeline_weight(master: Path, lang: str) -> tuple[int, int]:
 
 
 def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | None,
-             before: Path | None = None) -> dict:
+             before: Path | None = None, sharing: str = "merge") -> dict:
     from data import make_department_files, make_workspace
     from xlflow.spec.catalog import load_catalog
 
     tmp = Path(tempfile.mkdtemp(prefix="xlflow-bench-", dir=keep))
     try:
         ws = make_workspace(tmp / "ws", departments, lang)
+        if sharing == "weekly":  # the slices and calendars made with the weekly brief, not at each merge
+            from xlflow.config import load_workspace
+            from xlflow.share.sharing import default_toml
+
+            with (ws.root / "xlflow.toml").open("a", encoding="utf-8") as toml:
+                toml.write("\n" + default_toml().replace('frequency = "merge"', 'frequency = "weekly"'))
+            ws = load_workspace(ws.root)
         t0 = time.perf_counter()
         files = make_department_files(ws, tmp / "files", tasks)
         gen = time.perf_counter() - t0
@@ -318,6 +325,9 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="make the temp folders here and keep them")
     ap.add_argument("--before", type=Path, default=None,
                     help="another checkout (with its .venv) to time in the same run, paired")
+    ap.add_argument("--sharing", default="merge", choices=["merge", "weekly"],
+                    help="weekly: this checkout's workspace writes the slices and calendars with the weekly brief "
+                         "rather than at each merge (the merge's work as before the sharing list existed)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -335,7 +345,7 @@ def main() -> None:
     else:
         plan = [(100, 500, args.repeat), (500, 200, args.repeat)]
     for d, t, r in plan:
-        scenario(d, t, r, args.lang, args.keep, args.before.resolve() if args.before else None)
+        scenario(d, t, r, args.lang, args.keep, args.before.resolve() if args.before else None, args.sharing)
 
 
 if __name__ == "__main__":

@@ -100,17 +100,16 @@ def test_coordinators_get_every_scorecard_and_the_master_a_department_its_own_li
 
     rd = got[("rd@example.com",)]
     assert rd["Subject"] == pmo["Subject"]
-    assert _files(rd) == [SLICE.format(code="RD")]
+    # the default list mails each department its slice and calendar weekly: not attached a second time here
+    assert _files(rd) == []
     assert _scorecard_lines(_text(rd), "本部门评分卡") == [names["RD"]]
     assert "部门评分卡" not in _text(rd).replace("本部门评分卡", "")
     assert all(names[c] not in _scorecard_lines(_text(rd), "本部门评分卡") for c in ("MK", "SA", "FN"))
-    assert f"附件为贵部门的切片 {SLICE.format(code='RD')}" in _text(rd) and MASTER not in _text(rd)
-    slice_bytes = next(p.get_content() for p in rd.iter_attachments())
-    assert slice_bytes == (ws.root / "slices" / "RD" / SLICE.format(code="RD")).read_bytes()
+    assert "附件为贵部门的切片" not in _text(rd) and MASTER not in _text(rd)
     html = rd.get_body(("html",)).get_content()
     assert "本部门评分卡" in html and names["MK"] + "</td>" not in html.split("本部门评分卡")[1]
     for code, address in (("MK", "marketing@example.com"), ("FN", "finance@example.com")):
-        assert _files(got[(address,)]) == [SLICE.format(code=code)]
+        assert _files(got[(address,)]) == []
         assert _scorecard_lines(_text(got[(address,)]), "本部门评分卡") == [names[code]]
 
 
@@ -119,8 +118,14 @@ def test_the_sharing_list_gives_a_department_more_or_less(ws):
 [[sharing.rows]]
 content = ["own_tasks", "linked_tasks", "milestones", "scorecard"]
 audience = ["SA", "MF", "CS", "FN"]
-format = ["xlsx", "mail"]
+format = "xlsx"
 frequency = "merge"
+
+[[sharing.rows]]
+content = ["own_tasks"]
+audience = "FN"
+format = "mail"
+frequency = "weekly"
 
 [[sharing.rows]]
 content = ["own_tasks"]
@@ -155,6 +160,8 @@ frequency = "weekly"
     assert _files(sa) == [SLICE.format(code="SA")]
     assert _scorecard_lines(_text(sa), "Your department's scorecard") == [names["SA"]]
     assert f"Your department's slice {SLICE.format(code='SA')} is attached" in _text(sa)
+    # FN's weekly department mail carries its slice: its brief does not attach it again
+    assert _files(got["finance@example.com"]) == []
 
 
 def test_each_audience_keeps_its_identity_in_the_queue(ws):

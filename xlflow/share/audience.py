@@ -4,8 +4,8 @@
   department's scorecard line, and the master attached.
 - Each other department's contact gets the brief with only its own scorecard line (none when its
   rows of the sharing list leave out "scorecard") and, instead of the master, its own slice of the
-  week (slices/<CODE>/…xlsx) when its rows include the xlsx slice and the file is there; else no
-  attachment. A department whose rows give it "master" gets the coordinators' brief.
+  week (slices/<CODE>/…xlsx) when its rows include the xlsx slice, the file is there and no weekly
+  department mail of the list carries it; else no attachment. A department whose rows give it "master" gets the coordinators' brief.
 
 Only reads: the slices are written by publish.py (at the merge, or weekly).
 """
@@ -48,8 +48,11 @@ def coordinators(ws: Workspace) -> tuple[str, ...]:
 
 
 def slice_file(ws: Workspace, sharing: SharingList, code: str, week_label: str) -> Path | None:
-    """Department `code`'s slice workbook of the week, if the sharing list gives it one and it is written."""
-    if "xlsx" not in {r.format for r in sharing.rules if r.audience == code}:
+    """Department `code`'s slice workbook of the week, if the sharing list gives it one and it is written,
+    and no weekly department mail of the list carries it already (publish.py's mail: slice and calendar
+    with the department's own numbers): a department gets its slice once a week, not twice."""
+    formats = {r.format for r in sharing.rules if r.audience == code}
+    if "xlsx" not in formats or "mail" in formats:
         return None
     path = slices_folder(ws) / code / slice_name(ws, code, week_label)
     return path if path.is_file() else None
