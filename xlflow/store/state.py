@@ -33,6 +33,7 @@ from .records import (  # noqa: F401 - the rows StateDB returns
     MergeRecord,
     SubmissionRecord,
 )
+from .renames import codes_of, renames
 from .snapshots import Snapshot, SnapshotTask
 
 _SCHEMA = """
@@ -170,17 +171,23 @@ class StateDB(Database):
 
     def versions(self, department: str) -> list[SubmissionRecord]:
         """Every accepted version of the department, oldest first: its plan's history."""
+        codes = self.codes(department)
         with self.transaction() as con:
-            rows = con.execute("SELECT * FROM submissions WHERE department=? AND result='accepted'"
-                               " ORDER BY version, id", (department,)).fetchall()
+            rows = con.execute(f"SELECT * FROM submissions WHERE department IN ({','.join('?' * len(codes))})"
+                               " AND result='accepted' ORDER BY version, id", codes).fetchall()
         return [SubmissionRecord.from_row(r) for r in rows]
 
     def history(self, department: str) -> list[SubmissionRecord]:
         """Everything received from the department, in the order received (rejected files included)."""
+        codes = self.codes(department)
         with self.transaction() as con:
-            rows = con.execute("SELECT * FROM submissions WHERE department=? ORDER BY received, id",
-                               (department,)).fetchall()
+            rows = con.execute(f"SELECT * FROM submissions WHERE department IN ({','.join('?' * len(codes))})"
+                               " ORDER BY received, id", codes).fetchall()
         return [SubmissionRecord.from_row(r) for r in rows]
+
+    def codes(self, department: str) -> tuple[str, ...]:
+        """The department's code and the codes it had before a rename (its history is under all of them)."""
+        return codes_of(renames(self), department)
 
     def accepted_version(self, department: str) -> int:
         """The department's current accepted version number; 0 if nothing was accepted yet."""

@@ -1,0 +1,100 @@
+"""Issue 18 item 10: renaming a department mid-project with `xlflow department rename OLD NEW`. The
+sample project runs weeks 46 and 47 with real workbooks through the real intake; then R&D becomes RE.
+The coordinator runs the command, then edits xlflow.toml as it says; R&D keeps dropping its old
+workbook (stamped RD, task RD-001), Marketing keeps naming RD-001 as a predecessor. Nothing breaks:
+one version history, no churn in the plan, and the weeks before keep their briefs byte for byte."""
+from __future__ import annotations
+
+import datetime as dt
+
+from click.testing import CliRunner
+
+from guard_e2e_helpers import blank, run, task
+from past_helpers import DUE46, DUE47, drop
+from test_past_departments import _briefs, _weeks
+from validate_helpers import fill
+from watch_helpers import make_ws
+from xlflow.cli import main
+from xlflow.config import load_workspace
+from xlflow.output.department import workbook_name
+from xlflow.service.merge import merge_workspace
+from xlflow.service.renaming import rename
+
+W48 = dt.date(2026, 11, 27)
+RENAMED = dt.date(2026, 11, 23)  # the Monday of week 48
+
+
+def _cli(ws, *args: str):
+    return CliRunner().invoke(main, [*args, "-w", str(ws.root), "--lang", "en"])
+
+
+def _edit(ws, old: str, new: str):
+    """xlflow.toml as the command says: the department's code changed, nothing else."""
+    config = ws.root / "xlflow.toml"
+    text = config.read_text("utf-8")
+    assert text.count(f'code = "{old}"') == 1
+    config.write_text(text.replace(f'code = "{old}"', f'code = "{new}"'), "utf-8")
+    return load_workspace(ws.root)
+
+
+def _marketing_after(ws) -> None:
+    """Marketing's week-48 workbook, its task waiting for R&D's RD-001."""
+    path = ws.folder("inbox") / workbook_name(ws, "MK", "en")
+    fill(ws, blank(ws, "MK"), path, {"wbs": {"card": {"update_date": W48},
+                                              "tables": {"tasks": [task("MK", 1, due=DUE47, predecessors="RD-001")]}}})
+
+
+def test_a_renamed_department_keeps_working_without_a_break(tmp_path):
+    ws = _weeks(tmp_path)  # RD v1 (week 46); MK v1, v2
+    before = _briefs(ws, tmp_path / "before")
+    old_ws = ws
+    result = rename(ws, "RD", "RE", day=RENAMED)
+    assert result.versions == 1 and not result.new_configured
+    assert (ws.folder("accepted") / "RE.xlsx").is_file() and not (ws.folder("accepted") / "RD.xlsx").exists()
+    merged = merge_workspace(ws, as_of=RENAMED, lang="en")  # before the edit: already RE, nothing dropped
+    assert {t.task_id: t.department for t in merged.plan.tasks}["RD-001"] == "RE"
+    assert not merged.unconfigured
+    ws = _edit(ws, "RD", "RE")
+    drop(old_ws, "RD", DUE47, W48)  # R&D's old workbook again, still stamped RD
+    _marketing_after(ws)
+    outcomes = run(ws, W48)
+    assert sorted(o.result for o in outcomes) == ["accepted", "accepted"], [o.line("en") for o in outcomes]
+    merged = merge_workspace(ws, as_of=W48, lang="en")
+    tasks = {t.task_id: t for t in merged.plan.tasks}
+    assert tasks["RD-001"].department == "RE" and tasks["RD-001"].due == DUE47
+    found = {(p.task_id, p.kind, p.other_department, p.other_task_id) for p in merged.plan.problems}
+    assert found == {("MK-001", "started_before_predecessor_done", "RE", "RD-001")}  # found, and now RE's
+    history = _cli(ws, "history", "RE")
+    assert history.exit_code == 0, history.output
+    assert "v1" in history.output and "v2" in history.output, history.output
+    assert "removed" not in history.output and "added" not in history.output, history.output
+    assert _briefs(ws, tmp_path / "after") == before  # the weeks before the rename, byte for byte
+    back = _cli(ws, "revert", "RE", "--to", "1")
+    assert back.exit_code == 0, back.output
+    assert {t.task_id: t.due for t in merge_workspace(ws, as_of=W48, lang="en").plan.tasks}["RD-001"] == DUE46
+
+
+def test_the_command_says_the_edit_and_refuses_what_it_cannot_do(tmp_path):
+    ws = make_ws(tmp_path / "ws")
+    out = _cli(ws, "department", "rename", "PMO", "PM")
+    assert out.exit_code == 0, out.output
+    assert 'change code = "PMO" to code = "PM"' in out.output
+    assert 'lead_department = "PMO" to lead_department = "PM"' in out.output
+    for args, said in ((("RD", "pm"), "already has files on record, was used before"),
+                       (("PMO", "PX"), "was already renamed to PM"),
+                       (("ZZ", "ZY"), "There is no department ZZ"),
+                       (("RD", "R&D2"), "cannot be a department code"),
+                       (("RD", "RD"), "same as the old one")):
+        refused = _cli(ws, "department", "rename", *args)
+        assert refused.exit_code == 2 and said in refused.output, (args, refused.output)
+    assert _cli(ws, "department", "retire", "MK").exit_code == 0
+    retired = _cli(ws, "department", "rename", "MK", "MX")
+    assert retired.exit_code == 2 and "retired" in retired.output, retired.output
+
+
+def test_an_edit_made_first_is_refused_and_nothing_changes(tmp_path):
+    ws = _weeks(tmp_path)
+    ws = _edit(ws, "MK", "MX")
+    out = _cli(ws, "department", "rename", "MK", "MX")
+    assert out.exit_code == 2 and 'change its [[departments]] table back to code = "MK"' in out.output
+    assert (ws.folder("accepted") / "MK.xlsx").is_file()
