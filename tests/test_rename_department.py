@@ -19,6 +19,7 @@ from xlflow.config import load_workspace
 from xlflow.output.department import workbook_name
 from xlflow.service.merge import merge_workspace
 from xlflow.service.renaming import rename
+from xlflow.week.build import load_week
 
 W48 = dt.date(2026, 11, 27)
 RENAMED = dt.date(2026, 11, 23)  # the Monday of week 48
@@ -64,6 +65,8 @@ def test_a_renamed_department_keeps_working_without_a_break(tmp_path):
     assert tasks["RD-001"].department == "RE" and tasks["RD-001"].due == DUE47
     found = {(p.task_id, p.kind, p.other_department, p.other_task_id) for p in merged.plan.problems}
     assert found == {("MK-001", "started_before_predecessor_done", "RE", "RD-001")}  # found, and now RE's
+    week = load_week(ws, W48, scorecard=False)
+    assert {d.code for d in week.departments} >= {"RE", "MK"} and "RD" not in {d.code for d in week.departments}
     history = _cli(ws, "history", "RE")
     assert history.exit_code == 0, history.output
     assert "v1" in history.output and "v2" in history.output, history.output

@@ -323,8 +323,9 @@ def submitted_departments(ws: Workspace, week_start: dt.date, db: StateDB | None
     The source is the submissions journal; a department the journal knows no accepted
     submission of counts by its accepted/ sidecar (a workbook put there by hand or restored)."""
     subs = (db or StateDB(ws.state_db)).submissions()
-    accepted = [(s.department, s.received) for s in subs if s.result == "accepted" and s.department
-                and not (s.note or "").startswith(RESTORED)]  # the coordinator's revert is not a submission
+    now = {c: d.code for d in ws.departments for c in d.former}  # received before a rename: the department's
+    accepted = [(now.get(s.department, s.department), s.received) for s in subs if s.result == "accepted"
+                and s.department and not (s.note or "").startswith(RESTORED)]  # a revert is not a submission
     known = {dept for dept, _ in accepted}
     accepted += [(a.department, a.received) for a in read_accepted(ws)
                  if a.department not in known and a.received is not None]
