@@ -14,10 +14,18 @@ this run (each repeat runs every one once, so a machine that slows down weighs o
   (check_file), the plan built, the master written with every sheet;
 - xlflow warm: the same after the cache holds each parsed submission, which is the state
   after intake (each file is checked once, when it arrives);
-- incremental: one department sends a new version; the re-merge reads only that file.
+- incremental: one department sends a new version; the re-merge reads only that file;
+- the I/O floor: unzip every input workbook and zip the master's parts again (deflate level 1,
+  as xlflow writes it) — what any merge must at least do.
 
-Every xlflow timing runs in a fresh child process, which also reports its peak memory.
+Every xlflow timing runs in a fresh child process, which also reports its peak memory and CPU.
 Prints medians and ratios; never asserts on time.
+
+    python benchmarks/bench_merge.py -d 20 -t 300 -r 5 --before ../wt-before
+
+`--before DIR` times a second checkout (with its own DIR/.venv) on the same files in the same
+run: each repeat runs both, in alternating order, on a workspace each made by its own code, and
+the paired ratios (before ÷ after, per repeat) are printed with the medians.
 """
 from __future__ import annotations
 
@@ -47,11 +55,11 @@ def child_merge(root: str, lang: str) -> None:
     from xlflow.service.merge import merge_workspace
 
     ws = load_workspace(root)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = merge_workspace(ws, as_of=dt.date.fromisoformat(AS_OF), lang=lang)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = peak_rss()
-    print(json.dumps({"seconds": seconds, "peak": peak, "parsed": result.parsed, "cached": result.cached,
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak": peak, "parsed": result.parsed, "cached": result.cached,
                       "tasks": len(result.plan.tasks), "master": str(result.master_path)}))
 
 
@@ -69,10 +77,68 @@ def peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
 
-def run_child(root: Path, lang: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(root), "--lang", lang],
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_child(root: Path, lang: str, tree: Path | None = None) -> dict:
+    """One merge in a fresh process of this checkout, or of `tree` (its .venv and its own script).
+    "process_cpu": the child's whole CPU time (start-up and imports included), measured the same for both."""
+    cmd = ([str(tree / ".venv" / "bin" / "python"), str(tree / "benchmarks" / "bench_merge.py")] if tree
+           else [sys.executable, __file__])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run([*cmd, "--child", str(root), "--lang", lang], check=True, capture_output=True, text=True,
+                         env=_env(tree))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    found["process_cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return found
+
+
+SETUP = """
+import random, sys
+from pathlib import Path
+sys.path.insert(0, "benchmarks")
+from bench_merge import accept_all
+from data import department_workbook, make_department_files, make_workspace
+from xlflow.config import load_workspace
+root, lang, tasks, code, repeat = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+if code == "-":  # a new workspace of int(sys.argv[6]) departments, its files made by this code
+    ws = make_workspace(root, int(sys.argv[6]), lang)
+    accept_all(ws, make_department_files(ws, root.parent / (root.name + "-files"), tasks))
+else:  # the new version of repeat `repeat` (0-based), as the benchmark makes it
+    ws = load_workspace(root)
+    new = department_workbook(ws, code, root.parent / (root.name + "-files") / f"{code}-v{repeat + 2}.xlsx",
+                              tasks, random.Random(1000 + repeat))
+    accept_all(ws, [new], code, repeat + 2)
+"""
+
+
+def setup_in(tree: Path, root: Path, lang: str, tasks: int, code: str = "-", repeat: int = 0,
+             departments: int = 0) -> None:
+    """`tree`'s own code makes the workspace at `root` and its files (the form may differ between
+    checkouts, so each side's workbooks are its generator's, from the same seeds), or a new version
+    of `code`'s workbook accepted into it."""
+    subprocess.run([str(tree / ".venv" / "bin" / "python"), "-c", SETUP, str(root), lang, str(tasks), code,
+                    str(repeat), str(departments)], check=True, cwd=tree, env=_env(tree))
+
+
+def _env(tree: Path | None) -> dict[str, str] | None:
+    """The other checkout runs its own code: without a PYTHONPATH this run may have been given."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} if tree else None
+
+
+def io_floor(files: list[Path], master: Path, out: Path) -> float:
+    """Unzip every input workbook and zip a master of the same parts again (deflate level 1)."""
+    with zipfile.ZipFile(master) as zf:
+        parts = [(i.filename, zf.read(i)) for i in zf.infolist()]
+    start = time.perf_counter()
+    for f in files:
+        with zipfile.ZipFile(f) as zf:
+            for info in zf.infolist():
+                zf.read(info)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, data in parts:
+            zf.writestr(name, data)
+    return time.perf_counter() - start
 
 
 def naive(files: list[Path], out: Path, sheet: str, header_row: int, status_label: str, colours: dict) -> float:
@@ -143,7 +209,8 @@ def timeline_weight(master: Path, lang: str) -> tuple[int, int]:
     return len(xml), xml.count(b"<c ")
 
 
-def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | None) -> dict:
+def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | None,
+             before: Path | None = None) -> dict:
     from data import make_department_files, make_workspace
     from xlflow.spec.catalog import load_catalog
 
@@ -154,58 +221,91 @@ def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | 
         files = make_department_files(ws, tmp / "files", tasks)
         gen = time.perf_counter() - t0
         accept_all(ws, files)
+        sides: list[tuple[str, Path | None, Path]] = [("after" if before else "xlflow", None, ws.root)]
+        if before:
+            setup_in(before, tmp / "ws-before", lang, tasks, departments=departments)
+            sides.append(("before", before, tmp / "ws-before"))
         sheet, header_row, status_label = wbs_layout(files[0], lang)
         status = load_catalog().enums["status"]
         colours = {c.label(lang): c.colour for c in status.values}
         print(f"\n== {departments} departments × {tasks} tasks = {departments * tasks:,} tasks "
               f"(generated in {gen:.1f} s)")
-
-        import random
-
-        from data import (
-            department_workbook,  # a new version of one department's workbook
-        )
-        cache = ws.root / ".cache"
-        naive_times, cold, warm, incr = [], [], [], []
-        for i in range(repeat):  # interleaved: a machine that slows down mid-run weighs on every column alike
-            naive_times.append(naive(files, tmp / "naive.xlsx", sheet, header_row, status_label, colours))
-            shutil.rmtree(cache, ignore_errors=True)
-            cold.append(run_child(ws.root, lang))
-            warm.append(run_child(ws.root, lang))
-            code = files[i % len(files)].stem
-            new = department_workbook(ws, code, tmp / "files" / f"{code}-v{i + 2}.xlsx", tasks,
-                                      random.Random(1000 + i))
-            accept_all(ws, [new], code, i + 2)  # as intake would: a version the state database knows
-            incr.append(run_child(ws.root, lang))
-            if any(r["tasks"] != departments * tasks for r in (cold[-1], warm[-1], incr[-1])):
-                raise SystemExit("a merge left tasks out: the generated workbooks are not all valid")
-            print(f"  run {i + 1}: naive {naive_times[-1]:.2f} s, cold {cold[-1]['seconds']:.2f} s, "
-                  f"warm {warm[-1]['seconds']:.2f} s, incremental {incr[-1]['seconds']:.2f} s", flush=True)
-        med = lambda xs: statistics.median(xs)  # noqa: E731
-        n_med = med(naive_times)
-        c_med, w_med, i_med = (med([r["seconds"] for r in rs]) for rs in (cold, warm, incr))
-        peak = max(r["peak"] for r in cold + warm + incr)
-        peaks = {kind: max(r["peak"] for r in runs) / 2**20 for kind, runs in (("cold", cold), ("warm", warm),
-                                                                              ("incremental", incr))}
-        tl_bytes, tl_cells = timeline_weight(Path(cold[-1]["master"]), lang)
-        result = {
-            "tasks": departments * tasks, "naive": n_med, "cold": c_med, "warm": w_med, "incremental": i_med,
-            "peak_mib": peak / 2**20, "timeline_kib": tl_bytes / 1024, "timeline_cells": tl_cells,
-            "incr_parsed": incr[-1]["parsed"],
-        }
-        print(f"naive (pandas+openpyxl)     median {n_med:7.2f} s")
-        print(f"xlflow cold (validate all)  median {c_med:7.2f} s   {n_med / c_med:5.1f}× faster than naive")
-        print(f"xlflow warm (after intake)  median {w_med:7.2f} s   {n_med / w_med:5.1f}× faster than naive")
-        print(f"xlflow incremental (1 new)  median {i_med:7.2f} s   {100 * i_med / c_med:5.0f} % of cold, "
-              f"{100 * i_med / w_med:4.0f} % of warm; files read: {incr[-1]['parsed']}")
-        print(f"peak memory of a merge      {peak / 2**20:7.0f} MiB   ("
-              + ", ".join(f"{kind} {mib:.0f}" for kind, mib in peaks.items()) + ")")
-        print(f"timeline sheet              {tl_bytes / 1024:7.0f} KiB, {tl_cells:,} cells for "
-              f"{departments * tasks:,} tasks (a value per task and week would be far more)")
-        return result
+        runs = _repeats(ws, tmp, files, tasks, repeat, lang, sides,
+                        lambda: naive(files, tmp / "naive.xlsx", sheet, header_row, status_label, colours))
+        return _report(runs, sides, departments, tasks, lang)
     finally:
         if keep is None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _repeats(ws, tmp: Path, files: list[Path], tasks: int, repeat: int, lang: str,
+             sides: list[tuple[str, Path | None, Path]], run_naive) -> dict:
+    """Every measure, interleaved: each repeat runs each one once (the sides in alternating order),
+    so a machine that slows down mid-run weighs on every column alike."""
+    import random
+
+    from data import department_workbook  # a new version of one department's workbook
+
+    runs: dict = {"naive": [], "floor": [], **{name: {"cold": [], "warm": [], "incremental": []}
+                                               for name, _, _ in sides}}
+    for i in range(repeat):
+        runs["naive"].append(run_naive())
+        order = sides if i % 2 == 0 else sides[::-1]
+        for name, tree, root in order:
+            shutil.rmtree(root / ".cache", ignore_errors=True)
+            runs[name]["cold"].append(run_child(root, lang, tree))
+            runs[name]["warm"].append(run_child(root, lang, tree))
+        master = Path(runs[sides[0][0]]["warm"][-1]["master"])
+        runs["floor"].append(io_floor(files, master, tmp / "floor.xlsx"))
+        code = files[i % len(files)].stem
+        new = department_workbook(ws, code, tmp / "files" / f"{code}-v{i + 2}.xlsx", tasks, random.Random(1000 + i))
+        for name, tree, root in order:
+            if tree is None:
+                accept_all(ws, [new], code, i + 2)  # as intake would: a version the state database knows
+            else:
+                setup_in(tree, root, lang, tasks, code, i)
+            runs[name]["incremental"].append(run_child(root, lang, tree))
+        line = [f"naive {runs['naive'][-1]:.2f} s, floor {runs['floor'][-1]:.2f} s"]
+        for name, _, _ in sides:
+            r = runs[name]
+            if any(r[k][-1]["tasks"] != len(files) * tasks for k in ("cold", "warm", "incremental")):
+                raise SystemExit(f"{name}: a merge left tasks out: the generated workbooks are not all valid "
+                                 f"({[r[k][-1]['tasks'] for k in ('cold', 'warm', 'incremental')]})")
+            line.append(f"{name}: cold {r['cold'][-1]['seconds']:.2f}, warm {r['warm'][-1]['seconds']:.2f}, "
+                        f"incremental {r['incremental'][-1]['seconds']:.2f} s")
+        print(f"  run {i + 1}: " + "; ".join(line), flush=True)
+    return runs
+
+
+def _report(runs: dict, sides: list[tuple[str, Path | None, Path]], departments: int, tasks: int, lang: str) -> dict:
+    med = statistics.median
+    n_med, floor = med(runs["naive"]), med(runs["floor"])
+    print(f"naive (pandas+openpyxl)     median {n_med:7.2f} s")
+    print(f"I/O floor (unzip inputs, zip the master)  median {floor:5.2f} s")
+    result: dict = {"tasks": departments * tasks, "naive": n_med, "floor": floor}
+    for name, _, _ in sides:
+        r = runs[name]
+        c, w, i = (med([x["seconds"] for x in r[k]]) for k in ("cold", "warm", "incremental"))
+        wc, ic = (med([x["process_cpu"] for x in r[k]]) for k in ("warm", "incremental"))
+        incr_share = med([b["seconds"] / a["seconds"] for a, b in zip(r["warm"], r["incremental"], strict=True)])
+        peak = max(x["peak"] for k in r for x in r[k]) / 2**20
+        print(f"-- {name}")
+        print(f"cold (validate all)  median {c:7.2f} s   {n_med / c:5.1f}× faster than naive")
+        print(f"warm (after intake)  median {w:7.2f} s   {n_med / w:5.1f}× faster than naive, {w / floor:4.1f}× the floor")
+        print(f"incremental (1 new)  median {i:7.2f} s   {100 * i / c:5.0f} % of cold, {100 * incr_share:4.0f} % of warm "
+              f"(paired); files read: {r['incremental'][-1]['parsed']}")
+        print(f"process CPU (start-up included): warm {wc:.2f} s, incremental {ic:.2f} s; peak memory {peak:.0f} MiB")
+        result[name] = {"cold": c, "warm": w, "incremental": i, "warm_cpu": wc, "incremental_cpu": ic, "peak_mib": peak}
+    if len(sides) == 2:
+        a, b = runs[sides[0][0]], runs[sides[1][0]]
+        for k in ("cold", "warm", "incremental"):
+            wall = med([y["seconds"] / x["seconds"] for x, y in zip(a[k], b[k], strict=True)])
+            cpu = med([y["process_cpu"] / x["process_cpu"] for x, y in zip(a[k], b[k], strict=True)])
+            print(f"before ÷ after, {k:<12} (paired medians): merge {wall:4.2f}×, process CPU {cpu:4.2f}×")
+    tl_bytes, tl_cells = timeline_weight(Path(runs[sides[0][0]]["cold"][-1]["master"]), lang)
+    print(f"timeline sheet              {tl_bytes / 1024:7.0f} KiB, {tl_cells:,} cells for "
+          f"{departments * tasks:,} tasks (a value per task and week would be far more)")
+    return result
 
 
 def main() -> None:
@@ -216,6 +316,8 @@ def main() -> None:
     ap.add_argument("-r", "--repeat", type=int, default=3)
     ap.add_argument("--lang", default="zh", choices=["zh", "en"])
     ap.add_argument("--keep", type=Path, default=None, help="make the temp folders here and keep them")
+    ap.add_argument("--before", type=Path, default=None,
+                    help="another checkout (with its .venv) to time in the same run, paired")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -233,7 +335,7 @@ def main() -> None:
     else:
         plan = [(100, 500, args.repeat), (500, 200, args.repeat)]
     for d, t, r in plan:
-        scenario(d, t, r, args.lang, args.keep)
+        scenario(d, t, r, args.lang, args.keep, args.before.resolve() if args.before else None)
 
 
 if __name__ == "__main__":

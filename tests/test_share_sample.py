@@ -193,3 +193,31 @@ def test_a_slice_is_judged_changed_by_its_own_parts_and_the_week_header_only(sam
     assert _inputs(dataclasses.replace(piece, state=elsewhere)) == _inputs(piece)
     for header in ({"data_date": state.data_date - dt.timedelta(days=1)}, {"previous_tasks": None}):
         assert _inputs(dataclasses.replace(piece, state=dataclasses.replace(state, **header))) != _inputs(piece)
+
+
+def test_a_slice_digest_is_the_same_in_every_process(sample):
+    """The digest must not follow the process's string hashing: a frozenset's repr did (the slice's
+    contents), so every merge, each in its own process, rewrote every slice and calendar."""
+    import subprocess
+    import sys
+
+    ws, _ = sample
+    script = (
+        "import sys, hashlib, datetime as dt\n"
+        "from xlflow.config import load_workspace\n"
+        "from xlflow.share.publish import _inputs\n"
+        "from xlflow.share.scope import department_slice\n"
+        "from xlflow.share.sharing import sharing_list\n"
+        "from xlflow.week.build import load_week\n"
+        "ws = load_workspace(sys.argv[1])\n"
+        "state = load_week(ws, dt.date.fromisoformat(sys.argv[2]))\n"
+        "piece = department_slice(state, 'RD', sharing_list(ws).contents('RD'))\n"
+        "print(hashlib.sha256(repr(_inputs(piece)).encode()).hexdigest())\n"
+    )
+    digests = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", script, str(ws.root), AS_OF.isoformat()], env=env,
+                             capture_output=True, text=True, check=True)
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1

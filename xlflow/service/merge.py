@@ -58,7 +58,7 @@ from ..week.master import write_master
 from ..week.pipeline import merge_parts, merge_week, with_history
 from ..week.state import WeekState
 from ..workdays import week_start
-from . import chatting, departments, pastday, retention
+from . import departments, pastday, retention
 from .rebuildsteps import unrecorded_before
 
 
@@ -185,7 +185,9 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
                 saved.append(changed.kept)
     result.saved_during = saved
     result.unconfigured = departments.unconfigured(ws, StateDB(ws.state_db))  # their tasks are not in the master
-    if result.week is not None:
+    if result.week is not None and "chat" in ws.extra:  # the channels' modules load only where chat is set up
+        from . import chatting
+
         chatting.after_merge(ws, as_of or dt.date.today(), week=result.week)  # new decisions and escalations
     return result
 

@@ -63,20 +63,32 @@ def _vtimezone(zone: str) -> icalendar.Timezone:
 def events(ws: Workspace, piece: Slice, lang: str, catalog: Catalog | None = None) -> list[Event]:
     """The slice's events, each due date once, in date order."""
     status = (catalog or load_catalog()).enums["status"]
+    said: dict[tuple[str, str], str] = {}  # a line per message and value, made once (50,000 tasks repeat them)
+
+    def line(key: str, **param: str) -> str:
+        ((name, value),) = param.items()
+        text = said.get((key, value))
+        if text is None:
+            text = said[(key, value)] = msg(key, lang, **{name: value})
+        return text
+
+    names: dict[str, str] = {}
 
     def dept(code: str) -> str:
-        d = ws.department(code)
-        return d.name(lang) if d else code
+        if code not in names:
+            d = ws.department(code)
+            names[code] = d.name(lang) if d else code
+        return names[code]
 
     out: dict[str, Event] = {}
     for t in piece.tasks:
         if t.due is None:
             continue
-        lines = [msg("share-event-status", lang, status=status.label_of(t.status, lang))]
+        lines = [line("share-event-status", status=status.label_of(t.status, lang))]
         if piece.whole:
-            lines.append(msg("share-event-department", lang, department=dept(t.department)))
+            lines.append(line("share-event-department", department=dept(t.department)))
         if t.owner:
-            lines.append(msg("share-event-owner", lang, owner=t.owner))
+            lines.append(line("share-event-owner", owner=t.owner))
         if t.reason:
             lines.append(msg("share-event-reason", lang, reason=t.reason))
         uid = task_uid(ws, t.task_id)
@@ -108,6 +120,7 @@ def calendar_bytes(
     stamp: dt.datetime,
     found: list[Event] | None = None,
     known: dict[str, bytes] | None = None,
+    made: set[str] | None = None,
 ) -> bytes:
     """The feed: METHOD:PUBLISH, a calendar name in `lang`, the project's VTIMEZONE, the events (their
     texts from `known` where made before: see event_text)."""
@@ -128,7 +141,7 @@ def calendar_bytes(
     body = cal.to_ical()
     end = body.rindex(b"END:VCALENDAR")
     texts = [
-        event_text(e, sequences.get(e.uid, 0), stamp, known)
+        event_text(e, sequences.get(e.uid, 0), stamp, known, made)
         for e in (found if found is not None else events(ws, piece, lang))
     ]
     return body[:end] + b"".join(texts) + body[end:]
@@ -140,10 +153,15 @@ def event_key(e: Event, sequence: int, stamp: dt.datetime) -> str:
     return hashlib.sha256(made.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def event_text(e: Event, sequence: int, stamp: dt.datetime, known: dict[str, bytes] | None = None) -> bytes:
+def event_text(
+    e: Event, sequence: int, stamp: dt.datetime, known: dict[str, bytes] | None = None, made: set[str] | None = None
+) -> bytes:
     """One VEVENT as icalendar writes it, taken from `known` (texts made before, by key) when there,
-    and added to it when not: a feed of 50,000 events where a few hundred changed serialises those few."""
+    and added to it when not: a feed of 50,000 events where a few hundred changed serialises those few.
+    `made` collects the keys of the texts used (the ones to keep)."""
     key = event_key(e, sequence, stamp)
+    if made is not None:
+        made.add(key)
     if known is not None and key in known:
         return known[key]
     event = icalendar.Event()

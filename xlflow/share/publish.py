@@ -15,9 +15,11 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from .. import __version__
 from ..config import CONFIG_NAME, Workspace
@@ -27,9 +29,8 @@ from ..spec.catalog import load_catalog
 from ..store.atomic import write_bytes
 from ..store.state import StateDB
 from ..week.build import load_week
-from ..week.state import WeekState
+from ..week.state import Task, WeekState
 from . import ledger
-from .calendar import calendar_bytes, event_key, events, uid_part
 from .scope import Slice, department_slice, whole_slice
 from .sharing import COORDINATORS, SharingList, sharing_list
 from .slicebook import slice_name, write_slice
@@ -67,6 +68,8 @@ def _paths(ws: Workspace, audience: str, piece: Slice, week: str) -> tuple[Path 
         return None, root / "coordinator.ics"
     code = piece.department or "project"
     if "@" in audience:
+        from .calendar import uid_part
+
         folder = root / "extra" / uid_part(audience)
         return (None if piece.whole else folder / slice_name(ws, code, week)), folder / f"{code}.ics"
     return root / code / slice_name(ws, code, week), root / f"{code}.ics"
@@ -88,44 +91,67 @@ def write_files(
     stamp = dt.datetime.combine(state.data_date, dt.time(), dt.UTC)
     written = _Written(ws, lang)
     planned, days = [], {}
+    seen: dict[int, str] = {}  # each task's digest text, made once (_inputs)
     for audience, formats in audiences.items():
         piece = audience_slice(ws, state, sharing, audience)
         book, ics = _paths(ws, audience, piece, state.week.label)
+        inputs = _inputs(piece, seen)  # once per audience: the workbook's and the feed's digests both take it
         # a feed whose slice is what it was last written from is left as it is, its events not even listed
-        stale = "ics" in formats and written.changed(ics, ("ics", stamp, _inputs(piece)))
-        found = events(ws, piece, lang, catalog) if stale else []
+        stale = "ics" in formats and written.changed(ics, ("ics", stamp, inputs))
+        found = _feeds().events(ws, piece, lang, catalog) if stale else []
         days.update({e.uid: e.day for e in found})
-        planned.append((audience, formats, piece, book, ics, found, stale))
+        planned.append((audience, formats, piece, book, ics, found, stale, inputs))
     db = db or StateDB(ws.state_db)
     seqs = ledger.sequences(db, days) if days else {}
     texts: dict[str, bytes] | None = None  # the event texts made before: read once, when a feed is written
+    shown: set[str] = set()  # the keys of the events in the feeds written now
     out = []
-    for audience, formats, piece, book, ics, found, stale in planned:
+    for audience, formats, piece, book, ics, found, stale, inputs in planned:
         files = []
         if "xlsx" in formats and book is not None:
-            if written.changed(book, _inputs(piece)):
+            if written.changed(book, inputs):
                 write_slice(ws, piece, book, lang, catalog)
             files.append(book)
         if "ics" in formats:
             if stale:
                 texts = ledger.event_texts(db) if texts is None else texts
-                write_bytes(ics, calendar_bytes(ws, piece, lang, seqs, stamp, found, texts))
+                write_bytes(ics, _feeds().calendar_bytes(ws, piece, lang, seqs, stamp, found, texts, shown))
             files.append(ics)
         out.append(Published(audience, tuple(files)))
     if texts is not None:  # keep the texts of the feeds written now; the others' are made again when they change
-        shown = {event_key(e, seqs.get(e.uid, 0), stamp.astimezone(dt.UTC)) for *_, found, _ in planned for e in found}
         ledger.keep_event_texts(db, texts, shown)
     written.save()
     return out
 
 
-def _inputs(piece: Slice) -> tuple:
+def _feeds() -> ModuleType:
+    """share/calendar.py, imported when a feed is written: a merge that changes no feed loads no icalendar."""
+    from . import calendar
+
+    return calendar
+
+
+def _inputs(piece: Slice, seen: dict[int, str] | None = None) -> tuple:
     """What a slice workbook is made of: the slice without the week's state, of which it shows only the
     header (week, dates, whether there is a week before); the whole state's repr cost more than
-    writing the slice and grew with the project's history (issue 21)."""
+    writing the slice and grew with the project's history (issue 21). The contents are sorted: a
+    frozenset's repr follows the process's string hashing, so it differed in every process and every
+    merge rewrote every slice and calendar. The tasks are digested as the repr of their fields (their
+    dataclass repr took seconds of a 100 × 500 merge), each task once per merge: `seen` keeps them by
+    id() while the week is alive (the coordinators' feed holds every department's tasks again)."""
     st = piece.state
-    bare = dataclasses.replace(piece, state=None)  # type: ignore[arg-type]  # only digested, never rendered
-    return bare, st.week, st.data_date, st.as_of, st.previous_tasks is None
+    seen = {} if seen is None else seen
+    tasks = []
+    for t in piece.tasks:
+        text = seen.get(id(t))
+        if text is None:
+            text = seen[id(t)] = repr(_TASK_FIELDS(t))
+        tasks.append(text)
+    bare = dataclasses.replace(piece, state=None, contents=tuple(sorted(piece.contents)), tasks=())  # type: ignore[arg-type]
+    return bare, "\n".join(tasks), st.week, st.data_date, st.as_of, st.previous_tasks is None
+
+
+_TASK_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Task)))
 
 
 class _Written:

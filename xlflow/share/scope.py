@@ -69,11 +69,10 @@ def _linked(state: WeekState, own: tuple[Task, ...], code: str) -> tuple[LinkedT
             pairs[(t.task_id, UPSTREAM, p)] = None
         for s in t.successors_other_depts:
             pairs[(t.task_id, DOWNSTREAM, s)] = None
-    for other in state.tasks:  # successors found from their side too
-        if other.department != code:
-            for p in other.predecessors:
-                if p in ids:
-                    pairs[(p, DOWNSTREAM, other.task_id)] = None
+    for own_id in ids:  # successors found from their side too (the sort below fixes the order)
+        for other in state.waiting_on(own_id):
+            if other.department != code:
+                pairs[(own_id, DOWNSTREAM, other.task_id)] = None
     out = []
     for own_id, direction, other_id in pairs:
         found = state.task(other_id)
@@ -103,12 +102,11 @@ def _risk(item: Item, code: str) -> Item:
 def _changes(state: WeekState, tasks: tuple[Task, ...], linked: tuple[LinkedTask, ...]) -> tuple[Change, ...]:
     if state.previous_tasks is None:
         return ()
-    before = {t.task_id: t for t in state.previous_tasks}
     now = {t.task_id: (t.due, t.status) for t in tasks} | {x.task_id: (x.due, x.status) for x in linked}
     own = {t.task_id for t in tasks}
     out = []
     for task_id, (due, status) in now.items():
-        old = before.get(task_id)
+        old = state.previous_task(task_id)
         if old is None:
             out.append(Change(task_id, "added"))
             continue
@@ -119,8 +117,8 @@ def _changes(state: WeekState, tasks: tuple[Task, ...], linked: tuple[LinkedTask
     department = next(iter({t.department for t in tasks}), None)
     out += [
         Change(t.task_id, "removed")
-        for t in state.previous_tasks
-        if t.department == department and t.task_id not in own
+        for t in (state.previous_department_tasks(department) if department is not None else ())
+        if t.task_id not in own
     ]
     return tuple(sorted(out, key=lambda c: (c.task_id, c.kind)))
 
@@ -128,7 +126,7 @@ def _changes(state: WeekState, tasks: tuple[Task, ...], linked: tuple[LinkedTask
 def department_slice(state: WeekState, code: str, contents: frozenset[str], names: tuple[str, ...] = ()) -> Slice:
     """Department `code`'s slice holding `contents` (sharing.CONTENTS); `names` are how the
     department is called besides its code (its Chinese and English names), to find the risks that name it."""
-    own = tuple(t for t in state.tasks if t.department == code)
+    own = state.department_tasks(code)
     tasks = own if "own_tasks" in contents else ()
     linked = _linked(state, own, code) if "linked_tasks" in contents else ()
     figures: Figures | None = None

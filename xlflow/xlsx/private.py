@@ -7,6 +7,8 @@ are used (tested with xlsxwriter 3.3; pyproject.toml pins the minor version):
   xlsxwriter's own, using ``_write_row``, ``_write_empty_row``, ``_write_cell``, ``_xml_end_tag``,
   ``fh`` and the cell/row state ``table``, ``row_info``, ``comments``, ``default_row_height``,
   ``original_row_height``: rendering rows ourselves is what makes big tables fast (fastsheet.py).
+- ``Worksheet._convert_date_time``: a date in a rendered report row is the number xlsxwriter
+  would store for it (report.py).
 - ``Worksheet._check_dimensions``: cells written around xlsxwriter must still widen the sheet's
   used range (<dimension>, print area).
 - ``Worksheet.str_table._get_shared_string_index``: rendered cells refer to xlsxwriter's own
@@ -47,7 +49,7 @@ TESTED = "3.3"
 _METHODS: dict[type, dict[str, tuple[str, ...]]] = {  # class -> method -> leading parameters after self
     Worksheet: {"_write_rows": (), "_write_row": ("row", "spans", "row_info"), "_write_empty_row": (),
                 "_write_cell": ("row", "col", "cell"), "_xml_end_tag": ("tag",), "_check_dimensions": ("row", "col"),
-                "add_table": ("first_row", "first_col", "last_row", "last_col")},
+                "add_table": ("first_row", "first_col", "last_row", "last_col"), "_convert_date_time": ("dt_obj",)},
     SharedStringTable: {"_get_shared_string_index": ("string",)},
     Format: {"_get_xf_index": ()},
     SharedStrings: {"_write_sst_strings": (), "_set_xml_writer": (), "_assemble_xml_file": ()},
@@ -115,6 +117,17 @@ class BulkRowsSheet(Worksheet):
     def shared_string_index(self) -> Callable[[str], int]:
         """str -> its index in the workbook's shared string table (adding it on first use)."""
         return self.str_table._get_shared_string_index
+
+    def put_row(self, row: int, xml: str, last_col: int) -> None:
+        """Row `row` (0-based) as the <row> element `xml` holding cells in columns 0..`last_col`."""
+        self._bulk[row] = xml
+        self._check_dimensions(row, 0)
+        self._check_dimensions(row, last_col)
+
+    def excel_serial(self, value: object) -> float:
+        """A date or naive datetime as the number xlsxwriter's write_datetime stores."""
+        serial: float = self._convert_date_time(value)
+        return serial
 
     def extend_dimensions(self, row: int, col: int) -> None:
         """Widen the used range to (row, col), as writing a cell there through xlsxwriter would."""

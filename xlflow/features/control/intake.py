@@ -13,7 +13,6 @@ from ...config import Workspace
 from ...errors import XlflowError
 from ...findings import WARNING, Finding
 from ...i18n import msg
-from ...output.mail import compose, deliver
 from ...output.signature import greeting, signature
 from ...plan.diff import PlanDiff
 from ...plan.guard import task_values, workbook_lang
@@ -79,6 +78,8 @@ def project_dates(subs: Iterable[Submission]) -> list[TaskDates]:
 def _mail_pushed(ws: Workspace, department: str, task_id: str, old: dt.date | None, new: dt.date | None,
                  days: int, status: str, ids: tuple[str, ...], pushed: tuple[Pushed, ...]) -> list[str]:
     """One mail to each department whose task the move pushes (and the coordinators); returns problems."""
+    from ...output.mail import compose, deliver  # here: the mail's templates load only when a move pushes a task
+
     problems = []
     by_dept: dict[str, list[Pushed]] = {}
     for p in pushed:
