@@ -9,8 +9,10 @@ import datetime as dt
 
 from click.testing import CliRunner
 
+from coord_helpers import edit, rows
 from guard_e2e_helpers import blank, run, task
-from past_helpers import DUE46, DUE47, drop
+from past_helpers import DUE46, DUE47, W46, drop
+from test_drop_folders import folders_ws
 from test_past_departments import _briefs, _weeks
 from validate_helpers import fill
 from watch_helpers import make_ws
@@ -49,12 +51,18 @@ def test_a_renamed_department_keeps_working_without_a_break(tmp_path):
     ws = _weeks(tmp_path)  # RD v1 (week 46); MK v1, v2
     before = _briefs(ws, tmp_path / "before")
     old_ws = ws
+    master = ws.folder("master") / "NPL-2026-master.xlsx"
+    edit(master, "Master WBS", "Task ID", {("RD-001", "Coordinator's comment"): "ask about the samples"})
     result = rename(ws, "RD", "RE", day=RENAMED)
     assert result.versions == 1 and not result.new_configured
     assert (ws.folder("accepted") / "RE.xlsx").is_file() and not (ws.folder("accepted") / "RD.xlsx").exists()
     merged = merge_workspace(ws, as_of=RENAMED, lang="en")  # before the edit: already RE, nothing dropped
     assert {t.task_id: t.department for t in merged.plan.tasks}["RD-001"] == "RE"
-    assert not merged.unconfigured
+    assert not merged.unconfigured and not merged.removed
+    row = rows(master, "Master WBS", "Task ID")["RD-001"]
+    assert (row["Department"], row["Coordinator's comment"], row["Baseline from"]) == (
+        "RE", "ask about the samples", "first accepted")  # the coordinator's layer and the baseline stay
+    assert [m.task_id for m in merged.week().moves] == ["MK-001"]  # MK's own move of week 47; none from the rename
     ws = _edit(ws, "RD", "RE")
     drop(old_ws, "RD", DUE47, W48)  # R&D's old workbook again, still stamped RD
     _marketing_after(ws)
@@ -101,3 +109,16 @@ def test_an_edit_made_first_is_refused_and_nothing_changes(tmp_path):
     out = _cli(ws, "department", "rename", "MK", "MX")
     assert out.exit_code == 2 and 'change its [[departments]] table back to code = "MK"' in out.output
     assert (ws.folder("accepted") / "MK.xlsx").is_file()
+
+
+def test_the_old_drop_folder_still_works_after_the_rename(tmp_path):
+    """[paths] per_department_folders: R&D keeps dropping into inbox/RD/, whose share permissions it has."""
+    ws = folders_ws(tmp_path / "ws")
+    assert _cli(ws, "department", "rename", "RD", "RE").exit_code == 0
+    path = drop(ws, "RD", DUE46, W46)  # a workbook generated before the rename, stamped RD
+    ws.drop_folder("RD").mkdir(exist_ok=True)
+    path.replace(ws.drop_folder("RD") / path.name)
+    ws = _edit(ws, "RD", "RE")
+    outcomes = run(ws, W46)
+    assert [(o.result, o.department) for o in outcomes] == [("accepted", "RE")], [o.line("en") for o in outcomes]
+    assert (ws.folder("accepted") / "RE.xlsx").is_file()
