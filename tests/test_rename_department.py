@@ -122,3 +122,20 @@ def test_the_old_drop_folder_still_works_after_the_rename(tmp_path):
     outcomes = run(ws, W46)
     assert [(o.result, o.department) for o in outcomes] == [("accepted", "RE")], [o.line("en") for o in outcomes]
     assert (ws.folder("accepted") / "RE.xlsx").is_file()
+
+
+def test_generate_after_the_rename_stamps_the_new_code_and_the_old_task_ids_pass(tmp_path):
+    ws = _weeks(tmp_path)
+    assert _cli(ws, "department", "rename", "RD", "RE").exit_code == 0
+    out = tmp_path / "books"
+    made = _cli(ws, "generate", "-d", "RD", "--out", str(out))  # by its old code, out of habit
+    assert made.exit_code == 0, made.output
+    (book,) = out.glob("*.xlsx")
+    assert book.name.startswith("NPL-2026_RE_"), book.name  # (then the English name, R&D)
+    ws = _edit(ws, "RD", "RE")
+    filled = tmp_path / "filled.xlsx"  # the new workbook, with the task under its old ID and a new one
+    fill(ws, book, filled, {"wbs": {"card": {"update_date": W48}, "tables": {"tasks": [
+        task("RD", 1, due=DUE47), task("RE", 2, due=DUE47, predecessors="RD-001")]}}})
+    checked = _cli(ws, "validate", str(filled))
+    assert checked.exit_code == 0, checked.output
+    assert "prefix" not in checked.output.lower(), checked.output

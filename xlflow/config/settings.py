@@ -182,7 +182,10 @@ class Workspace:
         return self.root / "xlflow.sqlite"
 
     def department(self, code: str) -> Department | None:
-        return next((d for d in self.departments if d.code == code), None)
+        """The department with this code, or the one that had it before a rename (tables such as
+        [[chat]] may still name it so)."""
+        found = next((d for d in self.departments if d.code == code), None)
+        return found or next((d for d in self.departments if code in d.former), None)
 
     def department_of(self, code: str) -> Department:
         """A department whose code came from this workspace (its config or its records): a KeyError if not."""
