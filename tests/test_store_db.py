@@ -123,3 +123,24 @@ def test_a_locked_or_busy_database_is_not_called_damaged(tmp_path):
     db = StateDB(tmp_path / "x.sqlite")
     with pytest.raises(sqlite3.OperationalError), db.transaction() as con:
         con.execute("SELECT * FROM no_such_table")
+
+
+def test_kept_open_holds_one_idle_connection_so_writes_skip_the_last_close_checkpoint(tmp_path):
+    """Inside kept_open the WAL file stays between transactions (no connection closing is the last);
+    nested blocks share the one connection, and after the outermost block nothing is held."""
+    db = StateDB(tmp_path / "x.sqlite")
+    wal = tmp_path / "x.sqlite-wal"
+    with db.transaction() as con:
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('probe', '0')")
+    assert not wal.exists()  # the last connection closed: checkpointed and removed
+    with db.kept_open():
+        with db.kept_open():
+            with db.transaction() as con:
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('probe', '1')")
+            assert len(dbmod._kept) == 1
+        with db.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('probe', '2')")
+        assert wal.exists()  # still the idle connection's: no checkpoint after each write
+    assert dbmod._kept == {} and not wal.exists()
+    with db.transaction() as con:
+        assert con.execute("SELECT value FROM meta WHERE key='probe'").fetchone()[0] == "2"

@@ -95,9 +95,10 @@ class Intake(OddFiles, Triage, Mailing, Remerge):
         started = time.perf_counter()
         self._merge_now = merge
         self.ws = with_renames(self.ws, self.db)  # a department renamed while the watcher runs: its new code
-        outcome = self._process(path, as_of, now or dt.datetime.now().astimezone())
+        with self.db.kept_open():  # many small writes: see Database.kept_open
+            outcome = self._process(path, as_of, now or dt.datetime.now().astimezone())
+            keep_lateness(self.ws, self.db)  # judged on arrival and kept: a later config change re-judges nothing
         outcome.seconds = time.perf_counter() - started
-        keep_lateness(self.ws, self.db)  # judged on arrival and kept: a later config change re-judges nothing
         chatting.after_intake(self.ws, outcome)  # a line to the group chats: queued, sent in the background
         return outcome
 

@@ -176,7 +176,7 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     if files is None:
         pastday.keep_lateness(ws, StateDB(ws.state_db))  # each file's lateness judged once, when it is first merged
     saved: list[Path | None] = []
-    with _gc_paused():
+    with _gc_paused(), StateDB(ws.state_db).kept_open():
         while True:  # the master saved by someone while merging: read it again, build again
             try:
                 result = _merge_workspace(ws, files, as_of, out, lang, last=len(saved) + 1 >= MERGE_TRIES)

@@ -20,7 +20,6 @@ from ..features.coordinator import generations
 from ..spec import layout
 from ..store.db import now_iso
 from ..store.state import StateDB
-from ..xlsx.read import read_properties
 
 _ARCHIVED = re.compile(r"^(\d{8}-\d{6})_(.+)_([0-9a-f]{12})_(.+)$")
 
@@ -157,6 +156,8 @@ def adopt_generations(db_path: Path, ws: Workspace, master: Path) -> None:
     copies of what xlflow wrote (.xlflow/written/generations/<n>.xlsx) are known again, and the next
     master's number follows the newest one (the current master's stamp included), so a master or a
     copy of one is read against the right base."""
+    from ..xlsx.read import read_properties  # here: `status` imports this module and must not load openpyxl
+
     folder = generations.copy_path(ws, 0).parent
     kept = sorted(int(p.stem) for p in folder.glob("*.xlsx") if p.stem.isdigit()) if folder.is_dir() else []
     try:
