@@ -33,7 +33,7 @@ from .records import (  # noqa: F401 - the rows StateDB returns
     MergeRecord,
     SubmissionRecord,
 )
-from .renames import codes_of, renames
+from .renames import SCHEMA as _RENAMED  # noqa: F401 - registers the table _CODES reads
 from .snapshots import Snapshot, SnapshotTask
 
 _SCHEMA = """
@@ -91,6 +91,10 @@ CREATE INDEX IF NOT EXISTS snapshots_as_of ON snapshots (as_of);
 # Columns added after schema 1, added in place to an older database (nothing is rewritten).
 register("store.state", _SCHEMA, added=((2, "submissions", "update_date", "TEXT"), (2, "submissions", "changes", "TEXT"),
                                         (2, "submissions", "note", "TEXT")))
+
+# The department's code and every code it had before a rename (store/renames.py): its history is under all.
+_CODES = ("WITH RECURSIVE codes(code) AS (SELECT ? UNION SELECT old FROM renamed_departments"
+          " JOIN codes ON renamed_departments.new = codes.code) ")
 
 _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "archive_path", "note", "changed")
 
@@ -171,23 +175,17 @@ class StateDB(Database):
 
     def versions(self, department: str) -> list[SubmissionRecord]:
         """Every accepted version of the department, oldest first: its plan's history."""
-        codes = self.codes(department)
         with self.transaction() as con:
-            rows = con.execute(f"SELECT * FROM submissions WHERE department IN ({','.join('?' * len(codes))})"
-                               " AND result='accepted' ORDER BY version, id", codes).fetchall()
+            rows = con.execute(_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
+                               " AND result='accepted' ORDER BY version, id", (department,)).fetchall()
         return [SubmissionRecord.from_row(r) for r in rows]
 
     def history(self, department: str) -> list[SubmissionRecord]:
         """Everything received from the department, in the order received (rejected files included)."""
-        codes = self.codes(department)
         with self.transaction() as con:
-            rows = con.execute(f"SELECT * FROM submissions WHERE department IN ({','.join('?' * len(codes))})"
-                               " ORDER BY received, id", codes).fetchall()
+            rows = con.execute(_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
+                               " ORDER BY received, id", (department,)).fetchall()
         return [SubmissionRecord.from_row(r) for r in rows]
-
-    def codes(self, department: str) -> tuple[str, ...]:
-        """The department's code and the codes it had before a rename (its history is under all of them)."""
-        return codes_of(renames(self), department)
 
     def accepted_version(self, department: str) -> int:
         """The department's current accepted version number; 0 if nothing was accepted yet."""
