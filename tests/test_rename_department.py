@@ -21,6 +21,8 @@ from xlflow.config import load_workspace
 from xlflow.output.department import workbook_name
 from xlflow.service.merge import merge_workspace
 from xlflow.service.renaming import rename
+from xlflow.store.renames import with_renames
+from xlflow.store.state import StateDB
 from xlflow.week.build import load_week
 
 W48 = dt.date(2026, 11, 27)
@@ -139,3 +141,18 @@ def test_generate_after_the_rename_stamps_the_new_code_and_the_old_task_ids_pass
     checked = _cli(ws, "validate", str(filled))
     assert checked.exit_code == 0, checked.output
     assert "prefix" not in checked.output.lower(), checked.output
+
+
+def test_an_update_sent_in_the_week_of_the_rename_counts_for_the_new_code(tmp_path):
+    ws = _weeks(tmp_path)
+    monday = dt.date(2026, 11, 23)
+    drop(ws, "RD", DUE47, monday)
+    run(ws, monday)  # R&D's update on Monday, as RD
+    rename(ws, "RD", "RE", day=monday + dt.timedelta(days=1))  # renamed on Tuesday
+    merge_workspace(ws, as_of=W48, lang="en")
+    old_ws, ws = ws, _edit(ws, "RD", "RE")
+    drop(old_ws, "RD", DUE46, W48 + dt.timedelta(days=7))
+    run(ws, W48 + dt.timedelta(days=7))  # and again the week after, as RE
+    ws = with_renames(ws, StateDB(ws.state_db))  # as every command opens it
+    re = next(d for d in load_week(ws, W48, scorecard=False).departments if d.code == "RE")
+    assert (re.submitted, re.version, re.last_received) == (True, 2, dt.datetime(2026, 11, 23, 9, 0))
