@@ -38,7 +38,10 @@ START = dt.date(2026, 3, 2)  # the project's first Monday (data.make_workspace)
 CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-import xlflow.service.intake as intake
+try:
+    import xlflow.service.remerge as intake  # where the intake's merge is called from
+except ImportError:
+    import xlflow.service.intake as intake  # (before it moved)
 spent = []
 real = intake.merge_workspace
 def timed(*args, **kwargs):
@@ -124,6 +127,16 @@ def disk_mib(root: Path) -> float:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 2**20
 
 
+def disk_by_part(root: Path) -> dict[str, float]:
+    """MiB per top-level folder or file of the workspace (archive/, accepted/, master/, outbox/, xlflow.sqlite...)."""
+    parts: dict[str, float] = {}
+    for p in root.rglob("*"):
+        if p.is_file():
+            top = p.relative_to(root).parts[0]
+            parts[top] = parts.get(top, 0.0) + p.stat().st_size / 2**20
+    return parts
+
+
 def slope(ys: list[float]) -> float:
     n = len(ys)
     xs = range(1, n + 1)
@@ -173,7 +186,7 @@ def main() -> None:
             row = {"week": week, "intake": watch["cpu"] - watch["merge"], "merge": watch["merge"], "summary": brief["cpu"],
                    "watch_mib": watch["peak_mib"], "summary_mib": brief["peak_mib"], "disk_mib": disk_mib(root),
                    "history": len(list(history.iterdir())) if history.is_dir() else 0, "merges": watch["merges"],
-                   "codes": (watch["code"], brief["code"])}
+                   "codes": (watch["code"], brief["code"]), "parts": disk_by_part(root)}
             rows.append(row)
             print(f"{week:>4} {row['intake']:7.2f} {row['merge']:7.2f} {row['summary']:8.2f} {row['watch_mib']:10.0f} "
                   f"{row['summary_mib']:12.0f} {row['disk_mib']:9.1f} {row['history']:8} {row['merges']:7}"
@@ -185,6 +198,11 @@ def main() -> None:
 
 def _report(rows: list[dict]) -> None:
     k = max(1, min(4, len(rows) // 4))
+    names = sorted({n for r in rows for n in r["parts"]}, key=lambda n: -rows[-1]["parts"].get(n, 0.0))
+    print("\ndisk by part, MiB at the last week and least-squares MiB/week:")
+    for n in names:
+        ys = [r["parts"].get(n, 0.0) for r in rows]
+        print(f"  {n:24} {ys[-1]:9.2f} {slope(ys):+9.3f}/wk")
     print(f"\n{'':12}" + "".join(f"{c:>12}" for c in COLUMNS))
     print(f"{'slope/week':12}" + "".join(f"{slope([r[c] for r in rows]):12.4f}" for c in COLUMNS))
     first = {c: sum(r[c] for r in rows[:k]) / k for c in COLUMNS}

@@ -29,3 +29,32 @@ def test_a_cached_submission_comes_back_equal(tmp_path):
     assert tasks[1].values["predecessors"] == ("RD-001", "MK-003")
     assert tasks[1].values["due"] == dt.date(2026, 10, 30)
     assert back.data.forms["wbs"].card["update_date"] == dt.date(2026, 11, 20)
+
+
+def test_the_cache_is_stored_compressed_and_reads_an_older_plain_entry(tmp_path):
+    """Bounded disk (issue 21): an entry is a seventh of its JSON; one an earlier xlflow wrote as plain
+    JSON still reads back the same, and a damaged entry is a miss (parsed again), not an error."""
+    import hashlib
+    import json
+    import zlib
+
+    from xlflow.store.cachedigest import record_digest
+    from xlflow.store.db import Database
+
+    ws, _, path = filled_workbook(tmp_path, [task(i) for i in range(1, 40)])
+    sub = check_file(path, ws)
+    cache = SubmissionCache(ws, load_catalog())
+    cache.put(sub)
+    entry = cache._path(sub.sha256)
+    stored = entry.read_bytes()
+    text = zlib.decompress(stored)
+    assert stored[:1] != b"{" and len(stored) * 3 < len(text)
+    plain = json.dumps(json.loads(text), ensure_ascii=False).encode("utf-8")
+    entry.write_bytes(plain)  # as the release before wrote it, with its digest
+    record_digest(Database(cache.state_db), entry.name, hashlib.sha256(plain).hexdigest())
+    cache = SubmissionCache(ws, load_catalog())  # (the digests are read once per cache)
+    old = cache.get(sub.sha256, path, None)
+    assert old is not None and [r.values for r in old.data.rows("wbs", "tasks")] == [
+        r.values for r in sub.data.rows("wbs", "tasks")]
+    entry.write_bytes(stored[: len(stored) // 2])
+    assert cache.get(sub.sha256, path, None) is None

@@ -1,5 +1,5 @@
-"""Bounded disk: master/history/ keeps every old master for [watch] history_days, then one a week,
-and never removes a copy holding coordinator typing the database has not recorded (issue 21).
+"""Bounded disk: master/history/ keeps every old master for [watch] history_days, then one a week
+(for history_weeks), then one a month, and never removes a copy holding coordinator typing the database has not recorded (issue 21).
 Real merges into a real workspace; days are the merges' as-of days."""
 from __future__ import annotations
 
@@ -49,13 +49,14 @@ def test_every_copy_for_two_weeks_then_the_last_of_each_week(tmp_path):
                            for r in pruning)
 
 
-def test_weekly_copies_end_after_history_weeks_and_zero_days_keeps_everything(tmp_path):
+def test_weekly_copies_end_after_history_weeks_then_one_a_month_and_zero_days_keeps_everything(tmp_path):
     ws = _ws(tmp_path, days=7, weeks=2)
     files = workbooks(ws, tmp_path / "in")
     days = [MONDAY + dt.timedelta(weeks=w) for w in range(6)]
     for day in days:
         merge_files(ws, files, day)
-    assert [n for n in history(ws) if "-replaced-" not in n] == [dated(d) for d in days[-2:]]  # two weeks back, not more
+    # two weeks back, and before that the last of each month (October's last merge: the 26th)
+    assert [n for n in history(ws) if "-replaced-" not in n] == [dated(days[3])] + [dated(d) for d in days[-2:]]
     keep_all = _ws(tmp_path / "all", days=0)
     files = workbooks(keep_all, tmp_path / "in2")
     for day in days:
@@ -81,3 +82,28 @@ def test_a_copy_with_typing_not_recorded_is_never_removed(tmp_path):
     assert typed.layer.history.name not in names  # its typing is in the database: removed by the rule
     assert unread.name in names and changed.name in names  # these hold what only they hold: kept
     assert CoordinatorLayer(StateDB(ws.state_db)).values("wbs")["RD-001"]["comment"] == "typed, then read back"
+
+
+def test_slices_of_weeks_before_history_weeks_are_removed(tmp_path):
+    """The department slices (one workbook per audience and week) keep the last history_weeks weeks;
+    files that are no slice of this project are left alone, and 0 keeps every slice."""
+    from xlflow.service.retention import prune_slices
+    from xlflow.share.publish import slices_folder
+
+    ws = _ws(tmp_path, weeks=2)
+    root = slices_folder(ws)
+    weeks = [week_of(MONDAY + dt.timedelta(weeks=w)).label for w in range(5)]
+    made = []
+    for folder in (root / "RD", root / "extra" / "someone"):
+        folder.mkdir(parents=True)
+        for label in weeks:
+            made.append(folder / f"TP-1-RD-{label}.xlsx")
+            made[-1].write_bytes(b"slice")
+        (folder / "notes.xlsx").write_bytes(b"mine")
+    (root / "RD.ics").write_text("feed")
+    as_of = MONDAY + dt.timedelta(weeks=4, days=2)
+    assert prune_slices(_ws(tmp_path, weeks=0), as_of) == 0 and all(p.is_file() for p in made)
+    assert prune_slices(ws, as_of) == 4  # two weeks back from the fifth: the third week on stays
+    kept = sorted(p.name for p in (root / "RD").iterdir())
+    assert kept == ["TP-1-RD-" + w + ".xlsx" for w in weeks[2:]] + ["notes.xlsx"]
+    assert sorted(p.name for p in (root / "extra" / "someone").iterdir()) == kept and (root / "RD.ics").is_file()

@@ -134,3 +134,21 @@ def test_the_current_week_replays_only_the_versions_after_the_walk_kept(ws, monk
     with db.transaction() as con:  # a kept walk that no longer matches the record is not used
         con.execute("UPDATE score_walks SET walk=replace(walk, '\"digest\": \"', '\"digest\": \"x')")
     assert make_scorecard(ws, later, db) == without_memo(ws, later)
+
+
+def test_the_week_just_over_is_computed_from_the_walk_kept_not_from_every_version(ws, monkeypatch):
+    """Issue 21: the first merge after a week ended computed that week from the first version on
+    record (every version decoded, one more each week). It continues the walk kept at the end of the
+    week before it, as the current week does; the figures are those of a full replay."""
+    db = StateDB(ws.state_db)
+    make_scorecard(ws, AS_OF, db)  # keeps the walks up to the end of the week before AS_OF's
+    decoded = []
+    real = service._parsed
+    monkeypatch.setattr(service, "_parsed", lambda ws_, cache, record, known: decoded.append(record.sha256)
+                        or real(ws_, cache, record, known))
+    later = AS_OF + dt.timedelta(days=9)  # AS_OF's week is over now, and not kept yet
+    card = make_scorecard(ws, later, db)
+    monkeypatch.setattr(service, "_parsed", real)
+    everything = sum(len(db.versions(d.code)) for d in ws.departments)
+    assert card == without_memo(ws, later)
+    assert len(set(decoded)) <= 2 * len(ws.departments) < everything, (len(set(decoded)), everything)

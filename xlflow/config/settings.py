@@ -73,7 +73,7 @@ class WatchSettings:
     max_attempts: int = 5  # tries at a file that cannot be processed before it is rejected
     poll: bool = False  # poll the inbox instead of native events (a recognised network share is polled anyway)
     history_days: int = 14  # master/history/ keeps every old master this many days (by merge date), then one a week (0: keep all)
-    history_weeks: int = 0  # and that one a week for this many weeks (0: for good); a copy holding unrecorded typing is never removed
+    history_weeks: int = 8  # and that one a week for this many weeks, then one a month (0: weekly for good); unrecorded typing is never removed
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,18 @@
 Every merge leaves two files there: the dated copy of the master it wrote (`<code>-master-<day>.xlsx`)
 and the master it replaced (`<code>-master-replaced-<stamp>.xlsx`, kept by the coordinator's
 read-back). Kept: every copy whose merge day is within `[watch] history_days` of the merge's day,
-then the last copy of each week (for `history_weeks` weeks, 0: for good). A copy is removed only when
+then the last copy of each week for `history_weeks` weeks (0: for good), then the last of each month
+(a year of weekly masters was ~30 MiB at 12 × 150, the largest part of a workspace's growth). A copy is removed only when
 nothing in it exists only there: its content is exactly what xlflow wrote (recorded below at each
 merge), or the coordinator's read-back read it and recorded its typing (coordinator_reads, by
-content). A copy this module knows nothing of (made before it, or put there by hand) is kept.
+content). A copy this module knows nothing of (made before it, or put there by hand) is kept. The department
+slices of the weeks before the last `history_weeks` go too (old_slices).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,7 @@ from pathlib import Path
 from ..config import Workspace
 from ..features.coordinator import generations
 from ..features.coordinator.table import CoordinatorLayer
+from ..share.publish import slices_folder
 from ..store.db import Database, now_iso, register
 from ..workdays import week_of
 
@@ -68,8 +72,39 @@ def after_merge(ws: Workspace, db: Database, as_of: dt.date, written: Path, kept
             if copy_sha is not None:
                 con.execute("INSERT OR REPLACE INTO master_copies VALUES (?,?,?)",
                             (path.name, copy_sha, as_of.isoformat()))
+    prune_slices(ws, as_of)
     generations.prune(ws, db, as_of)  # xlflow's copy of each master it wrote, kept for a while (coordinator/generations.py)
     return prune(ws, db, as_of)
+
+
+_SLICE_WEEK = re.compile(r"-(\d{4}-W\d{2})\.xlsx$")
+
+
+def old_slices(ws: Workspace, as_of: dt.date) -> list[Path]:
+    """The department slices (slices/<code>/, slices/extra/<who>/: one workbook per week) of weeks
+    before the last `[watch] history_weeks` (none when it is 0). A slice is an output, written again
+    from the stored week; the current ones are what the departments open."""
+    weeks = ws.watch.history_weeks
+    root = slices_folder(ws) if weeks > 0 else None
+    if root is None or not root.is_dir():
+        return []
+    oldest = week_of(as_of - dt.timedelta(weeks=weeks), ws.project.week_start).label
+    prefix = f"{ws.project.code}-"
+    folders = [p for p in root.iterdir() if p.is_dir() and p.name != "extra"]
+    folders += [p for p in (root / "extra").iterdir() if p.is_dir()] if (root / "extra").is_dir() else []
+    return [p for folder in folders for p in folder.iterdir() if p.name.startswith(prefix)
+            and (m := _SLICE_WEEK.search(p.name)) is not None and m.group(1) < oldest]
+
+
+def prune_slices(ws: Workspace, as_of: dt.date) -> int:
+    count = 0
+    for path in old_slices(ws, as_of):
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        count += 1
+    return count
 
 
 def history_folder(ws: Workspace) -> Path:
@@ -89,8 +124,10 @@ def to_remove(ws: Workspace, db: Database, as_of: dt.date) -> list[Path]:
     # by day, a day's dated copy (the master as that day's last merge wrote it) after the masters it replaced
     present = sorted((known[p.name][1], REPLACED not in p.name, p.name, p) for p in folder.iterdir() if p.name in known)
     last_of_week: dict[dt.date, str] = {}
-    for day, _, name, _ in present:  # the last one of a week wins
+    last_of_month: dict[tuple[int, int], str] = {}
+    for day, _, name, _ in present:  # the last one of a week (of a month) wins
         last_of_week[week_of(day, ws.project.week_start).start] = name
+        last_of_month[(day.year, day.month)] = name
     recent, oldest_week = as_of - dt.timedelta(days=days), as_of - dt.timedelta(weeks=weeks)
     out = []
     for day, _, name, path in present:
@@ -98,6 +135,8 @@ def to_remove(ws: Workspace, db: Database, as_of: dt.date) -> list[Path]:
             continue
         weekly = last_of_week[week_of(day, ws.project.week_start).start] == name
         if weekly and (weeks <= 0 or day > oldest_week):
+            continue
+        if last_of_month[(day.year, day.month)] == name:
             continue
         if known[name][0] in safe and _sha(path) == known[name][0]:  # unchanged since it was kept
             out.append(path)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..i18n import msg
 from .journal import JournalState
@@ -30,16 +31,23 @@ class SubmissionRecord:
     version: int | None
     recorded: str
     update_date: dt.date | None = None  # the workbook's own "update date" (accepted versions)
-    changes: dict | None = None  # PlanDiff JSON: what this version changed (plan.diff)
+    changes_json: str | None = field(default=None, repr=False)  # as stored: read by `changes` when asked
     note: str | None = None
+
+    @functools.cached_property
+    def changes(self) -> dict | None:
+        """PlanDiff JSON: what this version changed (plan.diff). Decoded when first read: the journal
+        is read whole by several steps of a merge, which need only its dates and results, and this
+        is most of a row (a merge late in a project read every version's changes several times)."""
+        return json.loads(self.changes_json) if self.changes_json else None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> SubmissionRecord:
         values = dict(row)
-        changes = values.get("changes")
+        values["changes_json"] = values.pop("changes", None)
+        update = values.get("update_date")
         return cls(**{**values, "received": dt.datetime.fromisoformat(row["received"]),
-                      "update_date": dt.date.fromisoformat(values["update_date"]) if values.get("update_date") else None,
-                      "changes": json.loads(changes) if changes else None})
+                      "update_date": dt.date.fromisoformat(update) if update else None})
 
 
 @dataclass(frozen=True)

@@ -165,13 +165,43 @@ class StateDB(Database):
         return SubmissionRecord.from_row(row) if row else None
 
     def submissions(self, since: dt.datetime | dt.date | None = None) -> list[SubmissionRecord]:
-        """Submissions in the order they were received, optionally only those received at or after `since`."""
-        with self.transaction() as con:
-            rows = con.execute("SELECT * FROM submissions ORDER BY received, id").fetchall()
-        out = [SubmissionRecord.from_row(r) for r in rows]
+        """Submissions in the order they were received, optionally only those received at or after `since`
+        (then only the rows of the days around it are read: a week's steps cost the same late in a project)."""
         if since is None:
-            return out
-        return [s for s in out if _as_datetime(s.received) >= _as_datetime(since)]
+            return self.received_from(None)
+        moment = _as_datetime(since)
+        return [s for s in self.received_from(moment.date() - _MARGIN) if _as_datetime(s.received) >= moment]
+
+    def received_from(self, day: dt.date | None) -> list[SubmissionRecord]:
+        """Submissions whose stored time of receipt is dated `day` or later in its own offset (all: None),
+        in the order received. Any zone's date of a moment is within a day of its stored date: a caller
+        asking about a local day D reads from D - 2 days and filters exactly."""
+        where, args = ("WHERE received >= ?", (day.isoformat(),)) if day is not None else ("", ())
+        with self.transaction() as con:
+            rows = con.execute(f"SELECT * FROM submissions {where} ORDER BY received, id", args).fetchall()
+        return [SubmissionRecord.from_row(r) for r in rows]
+
+    def count_received_before(self, day: dt.date) -> int:
+        """How many submissions' stored time of receipt is dated before `day` (see received_from)."""
+        with self.transaction() as con:
+            return int(con.execute("SELECT count(*) FROM submissions WHERE received < ?", (day.isoformat(),)).fetchone()[0])
+
+    def submitting_departments(self, restored: bool = False) -> frozenset[str]:
+        """Departments with an accepted submission of their own in the journal (a version the
+        coordinator restored counts only with `restored`)."""
+        own = "" if restored else " AND (note IS NULL OR substr(note, 1, ?) <> ?)"
+        with self.transaction() as con:
+            rows = con.execute("SELECT DISTINCT department FROM submissions WHERE result='accepted' AND department <> ''"
+                               + own, () if restored else (len(RESTORED), RESTORED)).fetchall()
+        return frozenset(r[0] for r in rows if r[0])
+
+    def accepted_times(self, before: dt.date) -> list[tuple[str, str]]:
+        """(department, time received as stored) of the accepted submissions stored as received before
+        `before` (see received_from): two columns, not the rows, for "the newest accepted file"."""
+        with self.transaction() as con:
+            rows = con.execute("SELECT department, received FROM submissions WHERE result='accepted'"
+                               " AND department <> '' AND received < ?", (before.isoformat(),)).fetchall()
+        return [(r[0], r[1]) for r in rows]
 
     def versions(self, department: str) -> list[SubmissionRecord]:
         """Every accepted version of the department, oldest first: its plan's history."""
@@ -320,11 +350,12 @@ def submitted_departments(ws: Workspace, week_start: dt.date, db: StateDB | None
 
     The source is the submissions journal; a department the journal knows no accepted
     submission of counts by its accepted/ sidecar (a workbook put there by hand or restored)."""
-    subs = (db or StateDB(ws.state_db)).submissions()
+    db = db or StateDB(ws.state_db)
+    subs = db.received_from(week_start - _MARGIN)  # the week's rows (and a margin for time zones), not all
     now = {c: d.code for d in ws.departments for c in d.former}  # received before a rename: the department's
     accepted = [(now.get(s.department, s.department), s.received) for s in subs if s.result == "accepted"
                 and s.department and not (s.note or "").startswith(RESTORED)]  # a revert is not a submission
-    known = {dept for dept, _ in accepted}
+    known = {now.get(code, code) for code in db.submitting_departments()}
     accepted += [(a.department, a.received) for a in read_accepted(ws)
                  if a.department not in known and a.received is not None]
     last = week_start + dt.timedelta(days=6)
@@ -332,6 +363,9 @@ def submitted_departments(ws: Workspace, week_start: dt.date, db: StateDB | None
         last = min(last, until)
     return frozenset(dept for dept, received in accepted
                      if week_start <= _as_datetime(received).astimezone().date() <= last)
+
+
+_MARGIN = dt.timedelta(days=2)  # a stored time's date against any zone's date of it: within a day
 
 
 def _as_datetime(value: dt.datetime | dt.date | str) -> dt.datetime:

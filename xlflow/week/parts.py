@@ -131,7 +131,7 @@ def recorded_rows(record: WeekRecord | None, key: str) -> list[dict[str, Any]] |
 def sidecar_rows(ws: Workspace, db: StateDB) -> list[dict[str, Any]]:
     """An accepted submission row for each department whose accepted/ workbook the database does not
     know (put there by hand or restored from a backup), as the brief lists submissions."""
-    known = {s.department for s in db.submissions() if s.result == "accepted"}
+    known = db.submitting_departments(restored=True)
     return [{"department": a.department, "file_name": a.file_name or "", "received": a.received.isoformat(),
              "result": "accepted"} for a in read_accepted(ws) if a.department not in known and a.received]
 

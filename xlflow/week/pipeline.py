@@ -91,7 +91,7 @@ def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts:
     quiet = not versions and not done and current.as_of < week.start  # no update, no merge this week
     previous = current.as_of if quiet else db.snapshot_day_before(week_of(current.as_of, first).start)
     tasks = tasks_of(current.tasks, parts.control) or ()
-    subs = [{**vars(s), "received": s.received.isoformat()} for s in db.submissions()] + list(parts.sidecars)
+    subs = _journal_rows(db, week.start) + list(parts.sidecars)
     return WeekState(
         project_code=ws.project.code, week=week, as_of=day, data_date=current.as_of, tasks=tasks,
         departments=department_weeks(ws, tasks, subs, week, as_of, done, _current_versions(ws, records, as_of)),
@@ -100,11 +100,21 @@ def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts:
         changes=parts.changes, moves=parts.control.moves, scorecard=score(as_of) if score else None,
         risks=items_of(parts.risks), actions=items_of(parts.actions), problems=problems_of(parts.problems),
         raci_conflicts=conflicts_of(parts.raci_conflicts),
-        late_submissions=tuple(late_submissions(ws, db.submissions(), week.start, as_of, judgements(db))),
+        late_submissions=tuple(late_submissions(ws, db.received_from(week.start - dt.timedelta(days=2)), week.start, as_of,
+                                                judgements(db))),
         escalations=escalations_of(parts.escalations), master_edits=tuple(master_edits(db, week.start, as_of)),
         master_notices=tuple(layer_notices(db, week.start, as_of)),
         quiet=quiet, older_date=db.snapshot_day_before(current.as_of - dt.timedelta(days=STALE_DAYS), inclusive=True),
         control=parts.control)
+
+
+def _journal_rows(db: StateDB, start: dt.date) -> list[dict[str, object]]:
+    """The submission rows department_weeks reads: the week's (from two days before its start, for
+    time zones) whole, and of the earlier ones only when each accepted file came (its newest is the
+    department's last file): a late week reads what an early one does."""
+    edge = start - dt.timedelta(days=2)
+    older = [{"department": d, "result": "accepted", "received": r} for d, r in db.accepted_times(edge)]
+    return older + [{**vars(s), "received": s.received.isoformat()} for s in db.received_from(edge)]
 
 
 def merge_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission], changes: list[ChangeRequest],
@@ -134,7 +144,8 @@ def merge_week(ws: Workspace, db: StateDB, snapshot_id: int, current: Snapshot, 
 def journal_mark(ws: Workspace, db: StateDB, day: dt.date) -> int:
     """How many files the journal holds received up to the end of `day` (local time): a stored week's
     scorecard counts while this is what it was at the merge."""
-    return sum(1 for s in db.submissions() if ws.local(s.received).date() <= day)
+    edge = day - dt.timedelta(days=2)  # rows stored as received before: before `day` in any zone
+    return db.count_received_before(edge) + sum(1 for s in db.received_from(edge) if ws.local(s.received).date() <= day)
 
 
 def stored_week(body: JSONObject) -> WeekState:

@@ -248,26 +248,80 @@ def score_weeks(first_day: dt.date | None, as_of: dt.date, first_weekday: int) -
     return tuple(out)
 
 
-def week_key(dept: _Department, week: Week, as_of: dt.date, context: str = "") -> str:
-    """What a department's figures at a week's cutoff depend on, as a digest: its versions and files
-    up to the cutoff, the baseline due date in force then of each task of its plan, the weeks and
-    deadlines counted, `context` (the calendar's settings) and this code's version. Equal keys give
-    equal figures, so a past week's figures are computed once (kept by the caller in `memo`)."""
-    end = cutoff(week, as_of)
-    versions = [v for v in dept.versions if v.received <= end]
-    tasks = versions[-1].tasks if versions else {}
-    parts = [str(MEMO_VERSION), context, dept.code, end.isoformat(), repr(sorted(
-        (v.version, v.received.isoformat(), v.file_name, v.own, v.sha256 or repr(v.tasks) + repr(v.issues))
-        for v in versions)), repr([(f.received.isoformat(), f.result, f.file_name, f.own)
-                                   for f in dept.files if f.received <= end]),
-             repr([(tid, dept.baseline(tid, end)) for tid in tasks]),
-             repr([(w.label, w.start, w.end, d) for w in dept.weeks if (d := dept.deadline(w)) <= end])]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+class WeekKeys:
+    """What a department's figures at each past week's cutoff depend on, as a digest per week (the
+    weeks asked in order): its versions and files up to the cutoff, the baseline due date in force
+    then of each task of its plan, the weeks and deadlines counted, `context` (the calendar's
+    settings) and this code's version. Equal keys give equal figures, so a past week's figures are
+    computed once (kept by the caller in `memo`). The versions, files and deadlines are hashed as
+    the cutoffs pass them, once each, not again for every later week: the keys of a year's weeks
+    cost about what those of a month's did."""
+
+    def __init__(self, dept: _Department, as_of: dt.date, context: str = "") -> None:
+        self.dept, self.as_of = dept, as_of
+        self.record = hashlib.sha256("\x1f".join((str(MEMO_VERSION), context, dept.code)).encode("utf-8"))
+        self.deadlines = hashlib.sha256()
+        self.seen = [0, 0, 0]  # versions, files and weeks hashed so far
+        self.plan: TaskRows = {}
+        self.fixed: Mapping[str, dt.date] = getattr(dept.baseline, "fixed", {})  # the same at any moment
+        self.fixed_ids = set(self.fixed)
+        self.held: set[str] = set()  # the fixed tasks of the plan last digested, and their digest:
+        self.held_digest = 0  # a sum of one hash per task, updated by the tasks added and removed
+
+    def key(self, week: Week) -> str:
+        dept, end = self.dept, cutoff(week, self.as_of)
+        seen, versions, files = self.seen, dept.versions, dept.files
+        while seen[0] < len(versions) and versions[seen[0]].received <= end:
+            v = versions[seen[0]]
+            self.record.update(repr(("v", v.version, v.received.isoformat(), v.file_name, v.own,
+                                     v.sha256 or repr(v.tasks) + repr(v.issues))).encode("utf-8"))
+            self.plan, seen[0] = v.tasks, seen[0] + 1
+        while seen[1] < len(files) and files[seen[1]].received <= end:
+            f = files[seen[1]]
+            self.record.update(repr(("f", f.received.isoformat(), f.result, f.file_name, f.own)).encode("utf-8"))
+            seen[1] += 1
+        while seen[2] < len(dept.weeks) and (d := dept.deadline(w := dept.weeks[seen[2]])) <= end:
+            self.deadlines.update(repr((w.label, w.start, w.end, d)).encode("utf-8"))
+            seen[2] += 1
+        digest = hashlib.sha256(self.record.digest() + self.deadlines.digest() + end.isoformat().encode())
+        id_set = getattr(self.plan, "id_set", None)  # (a version's rows read lazily: its IDs at once)
+        ids: set[str] = id_set() if id_set is not None else set(self.plan)
+        total = self._fixed_digest(ids)  # each task with its baseline due then, as a sum of one hash per task
+        for tid in ids - self.fixed_ids:  # re-baselined, or unknown to the store: as of `end`
+            total += _task_hash(tid, dept.baseline(tid, end))
+        digest.update((total % (1 << 256)).to_bytes(32, "big"))
+        return digest.hexdigest()
+
+    def _fixed_digest(self, ids: set[str]) -> int:
+        """The plan's tasks with a fixed baseline due date, with it, as one number: kept from the plan
+        before, so a week costs the tasks that came and went, not the whole plan again."""
+        now = ids & self.fixed_ids
+        for tid, sign in [(t, -1) for t in self.held - now] + [(t, 1) for t in now - self.held]:
+            self.held_digest = (self.held_digest + sign * _task_hash(tid, self.fixed[tid])) % (1 << 256)
+        self.held = now
+        return self.held_digest
+
+
+def _task_hash(task_id: str, due: dt.date | None) -> int:
+    return int.from_bytes(hashlib.sha256(repr((task_id, due)).encode("utf-8")).digest(), "big")
 
 
 def versions_digest(versions: Sequence[VersionIn]) -> str:
     return hashlib.sha256(repr([(v.version, v.received.isoformat(), v.file_name, v.own, v.sha256)
                                 for v in versions]).encode("utf-8")).hexdigest()
+
+
+def _kept(dept: _Department, end: dt.datetime, memo: WeekMemo | None) -> tuple[dt.datetime, _Walk] | None:
+    """The walk kept at the end of an earlier week (memo.walks), when it is still true and ends by `end`."""
+    kept = memo.walks.get(dept.code) if memo is not None else None
+    if kept is None or kept.cutoff > end:
+        return None
+    before = [v for v in dept.versions if v.received <= kept.cutoff]
+    if versions_digest(before) != kept.digest or (before[-1].sha256 if before else "") != kept.last:
+        return None
+    plan = before[-1].tasks if before else {}
+    return kept.cutoff, _Walk(plan, dict(kept.done_since), dict(kept.blocked_since), dict(kept.updated),
+                              dict(kept.issues), dict(kept.answered))
 
 
 def _resume(dept: _Department, end: dt.datetime, memo: WeekMemo | None) -> tuple[dt.datetime, _Walk] | None:
@@ -276,13 +330,7 @@ def _resume(dept: _Department, end: dt.datetime, memo: WeekMemo | None) -> tuple
     if memo is None:
         return None
     upto = [v for v in dept.versions if v.received <= end]
-    kept, start = memo.walks.get(dept.code), None
-    if kept is not None and kept.cutoff <= end:
-        before = [v for v in upto if v.received <= kept.cutoff]
-        if versions_digest(before) == kept.digest and (before[-1].sha256 if before else "") == kept.last:
-            plan = before[-1].tasks if before else {}
-            start = (kept.cutoff, _Walk(plan, dict(kept.done_since), dict(kept.blocked_since), dict(kept.updated),
-                                        dict(kept.issues), dict(kept.answered)))
+    start = _kept(dept, end, memo)
     since = start[0] if start is not None else dt.datetime.min
     w = walk((v for v in upto if since < v.received), start[1] if start is not None else None)
     memo.new_walks[dept.code] = WalkKept(end, versions_digest(upto), upto[-1].sha256 if upto else "", w.done_since,
@@ -295,19 +343,20 @@ def compute_scorecard(departments: Sequence[str], versions: Iterable[VersionIn],
                       calendar: WorkCalendar, memo: WeekMemo | None = None) -> Scorecard:
     """Every department's figures for every week in `weeks`, and the traces of the current ones.
 
-    `memo`: figures of past weeks (those ending before `as_of`) by week_key, which the caller keeps;
+    `memo`: figures of past weeks (those ending before `as_of`) by WeekKeys, which the caller keeps;
     a week found in memo.kept is not computed again; every past week's figures go to memo.used."""
     versions, files = list(versions), list(files)
     scores, traces = [], []
     for code in departments:
         dept = _Department(code, [v for v in versions if v.department == code],
                            [f for f in files if f.department == code], weeks, baseline, deadline, calendar)
-        by_week = []
+        by_week, keys = [], WeekKeys(dept, as_of, memo.context if memo is not None else "")
         for i, week in enumerate(weeks):
             if memo is not None and i < len(weeks) - 1 and week.end < as_of:
-                key = week_key(dept, week, as_of, memo.context)
+                key = keys.key(week)
                 kept = memo.kept.get(key)
-                figures = Figures.decode(code, week, kept) if kept is not None else dept.figures(week, as_of)[0]
+                figures = (Figures.decode(code, week, kept) if kept is not None  # else from the walk kept before it
+                           else dept.figures(week, as_of, _kept(dept, cutoff(week, as_of), memo))[0])
                 memo.used[key] = figures.encode()
                 by_week.append(figures)
                 continue

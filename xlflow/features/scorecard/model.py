@@ -174,7 +174,7 @@ class Scorecard:
 
 @dataclass
 class WeekMemo:
-    """Past weeks' figures kept between runs (by measures.week_key): `kept` as read, `used` filled
+    """Past weeks' figures kept between runs (by measures.WeekKeys): `kept` as read, `used` filled
     with every past week's figures of this run; `context` is what the key adds (the calendar)."""
 
     kept: Mapping[str, list[int]]

@@ -1,6 +1,6 @@
 """The scorecard's past weeks, kept: a department's figures at the end of a week that is over depend
 only on what was on record by then, so each is computed once and kept here under a digest of
-everything it depends on (measures.week_key). A changed input (a restored version,
+everything it depends on (measures.WeekKeys). A changed input (a restored version,
 a re-baselined task, another deadline or calendar) gives another key, so the week is computed again;
 rows under old keys are never read again and are dropped when older than KEEP_DAYS.
 """
@@ -18,7 +18,7 @@ KEEP_DAYS = 120  # a key not used for this long is deleted (a week's key is used
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS score_weeks (
-    key TEXT PRIMARY KEY,  -- week_key's digest
+    key TEXT PRIMARY KEY,  -- WeekKeys' digest
     figures TEXT NOT NULL,  -- JSON list of the numbers (Figures.encode)
     used TEXT NOT NULL  -- the day it was last used
 );

@@ -84,6 +84,12 @@ class _Tasks(Mapping[str, Mapping[str, object]]):
             return iter(list(self.rows.get()[0]))
         return self._kept(list(self.rows.ids))
 
+    def id_set(self) -> set[str]:
+        """The task IDs, as a set (what iterating gives, without a step per ID): a past week's key."""
+        if self.rows.ids is None or self.rows.decoded:
+            return set(self.rows.get()[0])
+        return set(self.rows.ids)
+
     def _kept(self, ids: list[str]) -> Iterator[str]:
         for task_id in ids:
             if not self.rows.decoded or task_id in self.rows.get()[0]:
@@ -237,20 +243,29 @@ def baseline_dates(
         history[tid] = [
             (moments.get(r.set_at) or moments.setdefault(r.set_at, local(ws, r.set_at)), r.due) for r in rows
         ]
-    fallback: dict[str, tuple[dt.datetime, dt.date]] = {}
+    return _Due(history, versions)
 
-    def due(task_id: str, at: dt.datetime) -> dt.date | None:
-        rows = history.get(task_id)
+
+class _Due:
+    """The baseline due date of a task at a moment (baseline_dates). `fixed`: the tasks whose baseline
+    is the same at any moment (one baseline, with a due date), by task ID: a past week's key digests
+    those once per run, not for every week (measures.WeekKeys)."""
+
+    def __init__(self, history: dict[str, list[tuple[dt.datetime, dt.date | None]]], versions: list[VersionIn]) -> None:
+        self.history, self.versions = history, versions
+        self.fallback: dict[str, tuple[dt.datetime, dt.date]] = {}
+        self.fixed = {tid: rows[0][1] for tid, rows in history.items() if len(rows) == 1 and rows[0][1] is not None}
+
+    def __call__(self, task_id: str, at: dt.datetime) -> dt.date | None:
+        rows = self.history.get(task_id)
         if rows:
             found = rows[0][1] if len(rows) == 1 else next((d for s, d in reversed(rows) if s <= at), rows[0][1])
             if found is not None:
                 return found
-        if not fallback:  # only when the store lacks a task: read the versions once
-            fallback.update(_first_dues(versions) or {"": (dt.datetime.max, dt.date.max)})
-        seen = fallback.get(task_id)
+        if not self.fallback:  # only when the store lacks a task: read the versions once
+            self.fallback.update(_first_dues(self.versions) or {"": (dt.datetime.max, dt.date.max)})
+        seen = self.fallback.get(task_id)
         return seen[1] if seen is not None and seen[0] <= at else None
-
-    return due
 
 
 def make_scorecard(
