@@ -69,7 +69,8 @@ class SubmissionCache:
         self._loaded_at = 0.0
         self.discarded: list[str] = []  # entries found changed since they were written
         config = (ws.root / "xlflow.toml").read_bytes() if (ws.root / "xlflow.toml").is_file() else b""
-        self.salt = hashlib.sha256(config + f"{catalog.version}|{__version__}|{CACHE_VERSION}".encode()).hexdigest()[:12]
+        renamed = "".join(f"|{d.code}<{','.join(d.former)}" for d in ws.departments if d.former)  # RD's files are RE's
+        self.salt = hashlib.sha256(config + f"{catalog.version}|{__version__}|{CACHE_VERSION}{renamed}".encode()).hexdigest()[:12]
         self.types: dict[tuple[str, str | None, str], FieldType] = {
             (form.id, None, f.key): field_type(f) for form in catalog.forms for f in form.fields}
         for form in catalog.forms:

@@ -80,11 +80,14 @@ def unique_ids(ctx: CheckContext, t: TableRows) -> None:
 
 @rule("task-prefix")
 def task_prefix(ctx: CheckContext, t: TableRows) -> None:
-    """A task ID carries the workbook's department prefix: RD-001 in R&D's workbook."""
+    """A task ID carries the workbook's department prefix: RD-001 in R&D's workbook (or a code the
+    department had before a rename: its tasks keep their IDs)."""
+    dept = ctx.ws.department(ctx.department or "")
+    own = {ctx.department, *(dept.former if dept else ())}
     for row in t.rows:
         tid = row.text("task_id")
         match = TASK_ID_RE.match(tid) if tid else None
-        if match and match.group(1) != ctx.department:
+        if match and match.group(1) not in own:
             t.add(ctx, "wrong-prefix", row, "task_id", value=tid, prefix=ctx.department)
 
 
@@ -127,7 +130,9 @@ def reason_required(ctx: CheckContext, t: TableRows) -> None:
 def predecessors(ctx: CheckContext, t: TableRows) -> None:
     """Same-department predecessors must exist here; other departments' are checked at the merge."""
     own = {row.values.get("task_id") for row in t.rows if row.values.get("task_id")}
-    known = {d.prefix for d in ctx.ws.departments}
+    known = {code for d in ctx.ws.departments for code in (d.prefix, *d.former)}
+    dept = ctx.ws.department(ctx.department or "")
+    mine = {ctx.department, *(dept.former if dept else ())}
     for row in t.rows:
         tid = row.values.get("task_id")
         for pred in row.ids("predecessors"):
@@ -137,7 +142,7 @@ def predecessors(ctx: CheckContext, t: TableRows) -> None:
                 t.add(ctx, "self-predecessor", row, "predecessors", value=pred)
             elif prefix not in known:
                 t.add(ctx, "predecessor-department", row, "predecessors", value=pred)
-            elif prefix == ctx.department and pred not in own:
+            elif prefix in mine and pred not in own:
                 t.add(ctx, "unknown-predecessor", row, "predecessors", value=pred)
 
 

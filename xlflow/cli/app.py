@@ -162,7 +162,9 @@ def _os_error(exc: OSError, lang: str) -> str:
 
 def open_workspace(path: Path) -> Workspace:
     from ..chat.config import load_channels
+    from ..store.renames import with_renames
+    from ..store.state import StateDB
 
     ws = load_workspace(path)
     load_channels(ws)  # a wrong [[chat]] table is named with its line before the command does anything
-    return ws
+    return with_renames(ws, StateDB(ws.state_db)) if ws.state_db.is_file() else ws  # departments renamed

@@ -68,6 +68,7 @@ def generate(workspace: Path, departments: tuple[str, ...], all_departments: boo
     for code in chosen:
         if ws.department(code) is None:
             raise UsageError("generate-unknown-department", code=code, codes=codes)
+    chosen = list(dict.fromkeys(ws.department_of(c).code for c in chosen))  # a code it had before a rename: its new one
     out = out or ws.root / "workbooks"
     made = {f.name for f in dropfolders.make_department_folders(ws)}
     for code in chosen:

@@ -1,4 +1,5 @@
-"""`xlflow department retire CODE`: a department leaves the project, its history kept."""
+"""`xlflow department retire CODE` / `rename OLD NEW`: a department leaves the project or changes its
+code, its history kept."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,8 @@ from .app import handle_errors, lang_option, main, open_workspace, workspace_opt
 
 @main.group()
 def department() -> None:
-    """Departments leaving the project, their history kept.
-    部门撤销（保留其历史）。"""
+    """Departments leaving the project or renamed, their history kept.
+    部门撤销或改名（保留其历史）。"""
 
 
 @department.command("retire")
@@ -29,4 +30,23 @@ def retire(workspace: Path, code: str, lang: str | None) -> None:
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     for line in retire_department(ws, code).lines(ws, lang):
+        click.echo(line)
+
+
+@department.command("rename")
+@workspace_option
+@click.argument("old")
+@click.argument("new")
+@lang_option
+@handle_errors
+def rename(workspace: Path, old: str, new: str, lang: str | None) -> None:
+    """Rename department OLD to NEW: its versions continue as NEW's, its workbooks stamped OLD and its
+    task IDs stay valid, past briefs keep OLD; run it first, then change the code in xlflow.toml as the
+    command says.
+    部门改名：其版本作为新代码的历史继续，旧工作簿和任务编号仍然有效；先运行此命令，再按提示修改 xlflow.toml。"""
+    from ..service.renaming import rename as rename_department
+
+    ws = open_workspace(workspace)
+    lang = lang or ws.lang
+    for line in rename_department(ws, old, new).lines(ws, lang):
         click.echo(line)

@@ -22,6 +22,7 @@ class Department:
     name: Text  # { zh = "研发部", en = "R&D" }
     email: str = ""  # where the department's feedback and reminders go
     contact: str = ""  # the person the workbook's instructions name for questions
+    former: tuple[str, ...] = ()  # codes it had before `xlflow department rename` (from xlflow.sqlite)
 
     @property
     def prefix(self) -> str:
@@ -181,7 +182,10 @@ class Workspace:
         return self.root / "xlflow.sqlite"
 
     def department(self, code: str) -> Department | None:
-        return next((d for d in self.departments if d.code == code), None)
+        """The department with this code, or the one that had it before a rename (tables such as
+        [[chat]] may still name it so)."""
+        found = next((d for d in self.departments if d.code == code), None)
+        return found or next((d for d in self.departments if code in d.former), None)
 
     def department_of(self, code: str) -> Department:
         """A department whose code came from this workspace (its config or its records): a KeyError if not."""
@@ -200,5 +204,8 @@ class Workspace:
         wanted = normalise(raw)
         for d in self.departments:
             if wanted in (normalise(d.code), normalise(d.name.zh), normalise(d.name.en)):
+                return d.code
+        for d in self.departments:  # a workbook still stamped with a code the department had before a rename
+            if wanted in {normalise(c) for c in d.former}:
                 return d.code
         return None

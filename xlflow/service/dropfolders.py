@@ -25,9 +25,11 @@ def department_folder(ws: Workspace, code: str) -> Path:
 
 
 def watched_folders(ws: Workspace) -> list[Path]:
-    """The folders the watcher scans: the inbox, and with the option on each department's folder."""
+    """The folders the watcher scans: the inbox, and with the option on each department's folder (and
+    the folder of each code it had before a rename, whose file-share permissions the department keeps)."""
     inbox = ws.folder("inbox")
-    return [inbox, *(department_folder(ws, d.code) for d in ws.departments)] if enabled(ws) else [inbox]
+    codes = [c for d in ws.departments for c in (d.code, *d.former)]
+    return [inbox, *(department_folder(ws, c) for c in codes)] if enabled(ws) else [inbox]
 
 
 def make_department_folders(ws: Workspace) -> list[Path]:
@@ -62,7 +64,7 @@ def folder_department(ws: Workspace, path: Path) -> str | None:
     parent = Path(path).parent
     if parent.parent != ws.folder("inbox"):
         return None
-    return parent.name if ws.department(parent.name) else None
+    return next((d.code for d in ws.departments if parent.name in (d.code, *d.former)), None)
 
 
 def unread_department(ws: Workspace, path: Path) -> str | None:

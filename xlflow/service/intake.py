@@ -32,6 +32,7 @@ from ..store.accepted import workbook_path, write_accepted
 from ..store.atomic import atomic_path, write_bytes
 from ..store.closure import closure
 from ..store.journal import NOT_REMOVED, JournalState as J
+from ..store.renames import with_renames
 from ..store.state import StateDB
 from ..xlsx.bounded import CopyResult
 from . import chatting, dropfolders
@@ -93,6 +94,7 @@ class Intake(OddFiles, Triage, Mailing, Remerge):
         path = Path(path)
         started = time.perf_counter()
         self._merge_now = merge
+        self.ws = with_renames(self.ws, self.db)  # a department renamed while the watcher runs: its new code
         with self.db.kept_open():  # many small writes: see Database.kept_open
             outcome = self._process(path, as_of, now or dt.datetime.now().astimezone())
             keep_lateness(self.ws, self.db)  # judged on arrival and kept: a later config change re-judges nothing

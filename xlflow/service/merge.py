@@ -50,6 +50,7 @@ from ..store import snapshots
 from ..store.accepted import AcceptedVersion
 from ..store.atomic import TargetChanged, atomic_path
 from ..store.ledger import Mismatch, verify_accepted
+from ..store.renames import with_renames
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..week import parts as weekparts, stored as weekrecord
@@ -171,6 +172,7 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     A submission whose sha256 was parsed before under the same config and spec comes
     from the cache: after one department's new submission only that file is read.
     """
+    ws = with_renames(ws, StateDB(ws.state_db))  # departments renamed, whether or not xlflow.toml says so yet
     if files is None:
         pastday.keep_lateness(ws, StateDB(ws.state_db))  # each file's lateness judged once, when it is first merged
     saved: list[Path | None] = []

@@ -139,9 +139,14 @@ def department_history(ws: Workspace, department: str, lang: str, db: StateDB | 
     now = db.accepted_version(code)
     return [HistoryEntry(r.version if r.result == "accepted" else None, r.received, r.file_name, r.result,
                          r.update_date, r.errors, r.warnings, change_summary(r, lang),
-                         coordinator_note(r.note, lang) or (r.note or ""),
+                         _joined(coordinator_note(r.note, lang) or (r.note or ""),
+                                 msg("department-received-as", lang, code=r.department) if r.department != code else ""),
                          r.result == "accepted" and r.version == now)
             for r in db.history(code)]
+
+
+def _joined(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def _department(ws: Workspace, raw: str) -> str:

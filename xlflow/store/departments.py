@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..config import Department, Workspace
 from ..spec.catalog import Text
 from .db import Database, now_iso, register
+from .renames import before, with_renames
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS retired_departments (
@@ -55,7 +56,9 @@ def retired(db: Database) -> list[Retired]:
 
 def as_configured(ws: Workspace, db: Database, day: dt.date) -> Workspace:
     """The workspace with the departments it had on `day`: those retired after it put back in their
-    place (a retired department still in xlflow.toml is kept as configured)."""
+    place (a retired department still in xlflow.toml is kept as configured), and each one renamed after
+    it under its old code and names."""
+    ws = before(with_renames(ws, db), db, day)
     codes = {d.code for d in ws.departments}
     back = [r for r in retired(db) if r.retired > day and r.department.code not in codes]
     if not back:

@@ -33,6 +33,7 @@ from .records import (  # noqa: F401 - the rows StateDB returns
     MergeRecord,
     SubmissionRecord,
 )
+from .renames import SCHEMA as _RENAMED  # noqa: F401 - registers the table _CODES reads
 from .snapshots import Snapshot, SnapshotTask
 
 _SCHEMA = """
@@ -90,6 +91,10 @@ CREATE INDEX IF NOT EXISTS snapshots_as_of ON snapshots (as_of);
 # Columns added after schema 1, added in place to an older database (nothing is rewritten).
 register("store.state", _SCHEMA, added=((2, "submissions", "update_date", "TEXT"), (2, "submissions", "changes", "TEXT"),
                                         (2, "submissions", "note", "TEXT")))
+
+# The department's code and every code it had before a rename (store/renames.py): its history is under all.
+_CODES = ("WITH RECURSIVE codes(code) AS (SELECT ? UNION SELECT old FROM renamed_departments"
+          " JOIN codes ON renamed_departments.new = codes.code) ")
 
 _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "archive_path", "note", "changed")
 
@@ -201,15 +206,15 @@ class StateDB(Database):
     def versions(self, department: str) -> list[SubmissionRecord]:
         """Every accepted version of the department, oldest first: its plan's history."""
         with self.transaction() as con:
-            rows = con.execute("SELECT * FROM submissions WHERE department=? AND result='accepted'"
-                               " ORDER BY version, id", (department,)).fetchall()
+            rows = con.execute(_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
+                               " AND result='accepted' ORDER BY version, id", (department,)).fetchall()
         return [SubmissionRecord.from_row(r) for r in rows]
 
     def history(self, department: str) -> list[SubmissionRecord]:
         """Everything received from the department, in the order received (rejected files included)."""
         with self.transaction() as con:
-            rows = con.execute("SELECT * FROM submissions WHERE department=? ORDER BY received, id",
-                               (department,)).fetchall()
+            rows = con.execute(_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
+                               " ORDER BY received, id", (department,)).fetchall()
         return [SubmissionRecord.from_row(r) for r in rows]
 
     def accepted_version(self, department: str) -> int:
@@ -347,9 +352,10 @@ def submitted_departments(ws: Workspace, week_start: dt.date, db: StateDB | None
     submission of counts by its accepted/ sidecar (a workbook put there by hand or restored)."""
     db = db or StateDB(ws.state_db)
     subs = db.received_from(week_start - _MARGIN)  # the week's rows (and a margin for time zones), not all
-    accepted = [(s.department, s.received) for s in subs if s.result == "accepted" and s.department
-                and not (s.note or "").startswith(RESTORED)]  # the coordinator's revert is not a submission
-    known = db.submitting_departments()
+    now = {c: d.code for d in ws.departments for c in d.former}  # received before a rename: the department's
+    accepted = [(now.get(s.department, s.department), s.received) for s in subs if s.result == "accepted"
+                and s.department and not (s.note or "").startswith(RESTORED)]  # a revert is not a submission
+    known = {now.get(code, code) for code in db.submitting_departments()}
     accepted += [(a.department, a.received) for a in read_accepted(ws)
                  if a.department not in known and a.received is not None]
     last = week_start + dt.timedelta(days=6)

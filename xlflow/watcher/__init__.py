@@ -30,6 +30,7 @@ from ..service.staging import classify
 from ..service.upkeep import LOGGER_NAME, setup_logging, stop_on_signals  # noqa: F401 - the watcher's API
 from ..store.journal import JournalState
 from ..store.lock import on_network_share, workspace_lock
+from ..store.renames import with_renames
 from ..store.state import StateDB
 from .observer import ObserverMixin
 
@@ -56,6 +57,7 @@ class Watcher(ObserverMixin):
         today: Callable[[], dt.date] = dt.date.today,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        ws = with_renames(ws, db or StateDB(ws.state_db))  # departments renamed: their old drop folders too
         self.ws = ws
         self.lang = lang or ws.lang
         self.inbox = ws.folder("inbox")
