@@ -162,9 +162,15 @@ def _os_error(exc: OSError, lang: str) -> str:
 
 def open_workspace(path: Path) -> Workspace:
     from ..chat.config import load_channels
+    from ..errors import DatabaseUnreadable
     from ..store.renames import with_renames
     from ..store.state import StateDB
 
     ws = load_workspace(path)
     load_channels(ws)  # a wrong [[chat]] table is named with its line before the command does anything
-    return with_renames(ws, StateDB(ws.state_db)) if ws.state_db.is_file() else ws  # departments renamed
+    if not ws.state_db.is_file():
+        return ws
+    try:
+        return with_renames(ws, StateDB(ws.state_db))  # departments renamed
+    except DatabaseUnreadable:
+        return ws  # said by the command when it needs the database (`rebuild` does not: it makes it again)
