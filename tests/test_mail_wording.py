@@ -67,7 +67,7 @@ def test_with_department_folders_each_is_told_its_own_folder_on_the_share(tmp_pa
 
 @pytest.mark.parametrize("lang, greeting, footer", [
     ("en", "Dear 王磊,", "Sent automatically by xlflow. Questions: 周敏 (PMO), pmo@example.com."),
-    ("zh", "王磊，您好：", "如有疑问，请联系项目牵头部门（项目管理办公室）的 周敏：pmo@example.com。")])
+    ("zh", "王磊，您好：", "如有疑问，请联系项目牵头部门（项目管理办公室）的周敏：pmo@example.com。")])
 def test_every_mail_has_a_greeting_and_a_footer_with_a_person_and_an_address(tmp_path, lang, greeting, footer):
     ws = _ws(tmp_path, lang)
     texts = [_rejected(tmp_path, ws, lang), _text(reminder_message(ws, "RD", None, lang, dt.date(2026, 11, 18)))]
