@@ -14,12 +14,14 @@ import pytest
 from guard_e2e_helpers import run, task
 from test_brief_exact import _drop
 from watch_helpers import make_ws
+from xlflow.features.control.moves import Control
 from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import make_brief
 from xlflow.store.state import StateDB
 from xlflow.week import codec, stored as weekrecord
 from xlflow.week.brief import render_brief
 from xlflow.week.build import load_week
+from xlflow.week.parts import BaselineDates
 
 D = dt.date
 W46, W47, W48 = D(2026, 11, 13), D(2026, 11, 20), D(2026, 11, 27)  # Fridays
@@ -98,3 +100,15 @@ def test_a_past_lost_from_the_database_is_computed_again(ws):
     with db.transaction() as con:
         con.execute("DELETE FROM score_past")
     assert load_week(ws, W47, db) == week
+
+
+def test_a_controls_baselines_are_stored_by_columns_and_the_older_form_still_reads():
+    bases = {f"RD-{i:03d}": BaselineDates(D(2026, 11, i + 1), D(2026, 12, i + 1) if i % 2 else None) for i in range(6)}
+    control = Control(bases, {"RD-001": 2}, (), D(2027, 1, 8))
+    data = codec.encode(control)
+    assert list(data["baselines"]) == ["$keys", "$values"] and data["baselines"]["$keys"] == list(bases)
+    assert codec.decode(data) == control
+    older = {**data, "baselines": {k: codec.encode(v) for k, v in bases.items()}}  # as the release before wrote it
+    assert codec.decode(older) == control
+    few = Control({"RD-001": bases["RD-001"]})
+    assert codec.decode(codec.encode(few)) == few and "$keys" not in codec.encode(few)["baselines"]
