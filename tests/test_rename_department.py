@@ -66,6 +66,9 @@ def test_a_renamed_department_keeps_working_without_a_break(tmp_path):
         "RE", "ask about the samples", "first accepted")  # the coordinator's layer and the baseline stay
     assert [m.task_id for m in merged.week().moves] == ["MK-001"]  # MK's own move of week 47; none from the rename
     ws = _edit(ws, "RD", "RE")
+    status = _cli(ws, "status")  # RD's last file is RE's latest submission, not "nothing submitted yet"
+    line = next(x for x in status.output.splitlines() if x.strip().startswith("RE "))
+    assert "accepted version 1" in line and "nothing submitted" not in line, status.output
     drop(old_ws, "RD", DUE47, W48)  # R&D's old workbook again, still stamped RD
     _marketing_after(ws)
     outcomes = run(ws, W48)

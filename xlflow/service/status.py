@@ -50,6 +50,9 @@ def workspace_status(ws: Workspace, now: dt.datetime, db: StateDB | None = None)
     db = db or StateDB(ws.state_db)
     subs = db.submissions()
     latest = {s.department: s for s in subs if s.department}  # received order: the last one wins
+    for d in ws.departments:  # a renamed department's files received under its former codes count as its own
+        for code in (c for c in d.former if c in latest and (d.code not in latest or latest[c].received > latest[d.code].received)):
+            latest[d.code] = latest[code]
     accepted = db.accepted()
     start = week_start(now.date(), ws.project.week_start)
     submitted = submitted_departments(ws, start, db, until=now.date())  # now, not as the last merge saw it: files since count

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ..config import Workspace
 from ..i18n import Phrase
 from .accepted import AcceptedVersion, read_accepted, record_stored, sha256_file, workbook_path
+from .departments import retired
 
 if TYPE_CHECKING:
     from .state import StateDB
@@ -90,10 +91,12 @@ def _last_good(db: StateDB, department: str, version: int | None) -> AcceptedVer
 
 def _missing(ws: Workspace, db: StateDB, present: set[str]) -> list[Mismatch]:
     """Configured departments with a current version on record whose accepted/ workbook is gone
-    (deleted, moved away): merged from the archive like a changed one, and said."""
+    (deleted, moved away): merged from the archive like a changed one, and said. A retired one is
+    not missing (until its table leaves xlflow.toml it is still configured)."""
     out = []
+    gone = {r.department.code for r in retired(db)}  # `department retire` moved its workbook away on purpose
     for department, current in db.accepted().items():
-        if department in present or ws.department(department) is None:
+        if department in present or department in gone or ws.department(department) is None:
             continue
         path = workbook_path(ws, department)
         problem = Phrase("accepted-mismatch-missing", path=str(path), version=current.version)
