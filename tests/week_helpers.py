@@ -14,7 +14,7 @@ def as_version_1(ws, db: StateDB, day: dt.date) -> None:
     under `extra` (what service/merge.py's _week_parts wrote)."""
     body = weekrecord.read(db, day)
     assert isinstance(body, dict), "the day's record is not a version-2 one"
-    state = pipeline.stored_week(body)
+    state = pipeline.stored_week(body, db)
     with db.transaction() as con:
         snapshot_id = con.execute("SELECT snapshot_id FROM week_records WHERE as_of=?", (day.isoformat(),)).fetchone()[0]
     extra = {weekparts.CHANGES: weekparts.changes_rows(state.changes),

@@ -41,9 +41,10 @@ def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecar
     week = week_of(as_of, ws.project.week_start)
     record = weekrecord.read(db, current.as_of)
     if isinstance(record, dict):
-        state = stored_week(record)
+        state = stored_week(record, db)
         parts = _parts_of(state, weekrecord.rows_of(record.get("sidecars")))
-        if scorecard and state.week == week and record.get("journal") == journal_mark(ws, db, state.data_date):
+        lost = state.scorecard is None and "score_past" in record  # its finished weeks not found: computed again
+        if scorecard and not lost and state.week == week and record.get("journal") == journal_mark(ws, db, state.data_date):
             return with_history(db, assemble(ws, db, as_of, current, parts, lambda _: state.scorecard))
     else:
         parts = read_parts(ws, db, current, record)

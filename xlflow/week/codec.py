@@ -5,7 +5,8 @@ Each value type of the week is named in CLASSES, and stored by that name with it
 xlflow reads a field it no longer has by ignoring it and a field an older record lacks from its
 default (week/state.py: fields are added, never renamed without a migration). Dates, times, tuples
 and sets are tagged; a tuple of many values of one class (the tasks, the scorecard's traces) is
-stored column by column, without its keys repeated — a plan of 50,000 tasks is most of a record.
+stored column by column, without its keys repeated — a plan of 50,000 tasks is most of a record —
+and so are the values of a mapping by text of many values of one class (a control's baselines).
 """
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def encode(value: object) -> JSONValue:
         return {"$c": kind.__name__, **{f: encode(getattr(value, f)) for f in _FIELDS[kind]}}
     if isinstance(value, Mapping):
         if all(type(k) is str and not k.startswith("$") for k in value):
-            return {k: encode(v) for k, v in value.items()}
+            return _by_key(value)
         return {"$m": [[encode(k), encode(v)] for k, v in value.items()]}
     raise UnknownValue(f"the week's codec cannot store a {kind.__module__}.{kind.__name__}")
 
@@ -76,6 +77,15 @@ def _tuple(values: tuple[object, ...]) -> JSONValue:
         return {"$rows": kind.__name__, "keys": list(keys),
                 "columns": [_column([getattr(v, k) for v in values]) for k in keys]}
     return {"$t": [encode(v) for v in values]}
+
+
+def _by_key(value: Mapping[str, object]) -> JSONValue:
+    """A mapping by text: as a dict, or, many values of one class (a control's baselines, one per
+    task), its keys in a list and its values by columns, as a tuple of them."""
+    values = tuple(value.values())
+    if len(values) >= COLUMNS_FROM and type(values[0]) in _FIELDS and all(type(v) is type(values[0]) for v in values):
+        return {"$keys": list(value), "$values": _tuple(values)}
+    return {k: encode(v) for k, v in value.items()}
 
 
 def _column(values: list[object]) -> JSONValue:
@@ -109,6 +119,11 @@ def decode(data: JSONValue) -> object:
         return frozenset(decode(v) for v in _list(data["$s"]))
     if "$m" in data:
         return {decode(k): decode(v) for k, v in map(_pair, _list(data["$m"]))}
+    if "$keys" in data:
+        values = decode(data["$values"])
+        if type(values) is not tuple:
+            raise UnknownValue(f"a stored week has {type(values).__name__} where the codec wrote a tuple")
+        return dict(zip(map(_text, _list(data["$keys"])), values, strict=True))
     return {k: decode(v) for k, v in data.items()}
 
 

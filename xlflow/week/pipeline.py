@@ -4,7 +4,8 @@ versions received, the change register, the notices (lateness, dependency and RA
 coordinator's layer, the scorecard.
 
 The merge calls `merge_week` with what it computed (the plan, the register, the control, the
-scorecard) and stores the value whole (week/stored.py, version 2); load_week (week/build.py) reads
+scorecard) and stores the value whole (week/stored.py, version 2) but its scorecard's finished
+weeks, which are kept once for every record (features/scorecard/past.py); load_week (week/build.py) reads
 it back, or assembles it with `assemble` from an older record's parts (week/record.py).
 `with_history` adds the plans the week is compared with (the end of the week before, the plan
 STALE_DAYS older): those are other merges' snapshots, read when a renderer needs them.
@@ -21,6 +22,7 @@ from ..features.control.moves import Control
 from ..features.control.requests import ChangeRequest
 from ..features.coordinator.notices import of_days as layer_notices
 from ..features.coordinator.week import escalation_rows, escalations_of, master_edits
+from ..features.scorecard import past as scorepast
 from ..features.scorecard.model import STALE_DAYS, Scorecard
 from ..plan.diff import PlanDiff
 from ..plan.lateness import late_submissions
@@ -136,8 +138,10 @@ def merge_week(ws: Workspace, db: StateDB, snapshot_id: int, current: Snapshot, 
     """The merge's week, stored whole as the record of the merge `snapshot_id` (without the task rows:
     they are the snapshot's, `current`), and returned without the plans it is compared with."""
     state = assemble(ws, db, current.as_of, current, parts, lambda _: scorecard)
-    weekrecord.save_state(db, snapshot_id, current.as_of, codec.encode(replace(state, tasks=())), parts.sidecars,
-                          journal_mark(ws, db, current.as_of))
+    recent, past = scorepast.split(db, scorecard) if scorecard is not None else (None, None)
+    weekrecord.save_state(db, snapshot_id, current.as_of, codec.encode(replace(state, tasks=(), scorecard=recent)),
+                          parts.sidecars, journal_mark(ws, db, current.as_of),
+                          {"head": past.head, "weeks": past.weeks} if past is not None else None)
     return state
 
 
@@ -148,9 +152,18 @@ def journal_mark(ws: Workspace, db: StateDB, day: dt.date) -> int:
     return db.count_received_before(edge) + sum(1 for s in db.received_from(edge) if ws.local(s.received).date() <= day)
 
 
-def stored_week(body: JSONObject) -> WeekState:
-    """A version-2 record's week (week/stored.py: read), without its tasks (the snapshot's)."""
-    return codec.decode_week(body["state"])
+def stored_week(body: JSONObject, db: StateDB) -> WeekState:
+    """A version-2 record's week (week/stored.py: read), without its tasks (the snapshot's), its
+    scorecard with its finished weeks put back from where the merge kept them (a record of the release
+    before holds them itself). Those weeks not all found (a database edited by hand): no scorecard."""
+    state = codec.decode_week(body["state"])
+    past = body.get("score_past")
+    if isinstance(past, dict) and state.scorecard is not None:
+        head, weeks = past.get("head"), past.get("weeks")
+        whole = (scorepast.join(db, state.scorecard, scorepast.Past(head, weeks))
+                 if isinstance(head, str) and isinstance(weeks, int) else None)
+        return replace(state, scorecard=whole)
+    return state
 
 
 def with_history(db: StateDB, state: WeekState) -> WeekState:

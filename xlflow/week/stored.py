@@ -81,11 +81,14 @@ def save(db: Database, snapshot_id: int, record: WeekRecord) -> None:
 
 
 def save_state(db: Database, snapshot_id: int, as_of: dt.date, state: JSONValue, sidecars: Iterable[Row],
-               journal: int) -> None:
+               journal: int, score_past: JSONValue = None) -> None:
     """Store the merge's week (a WeekState as week/codec.py encodes it, without its task rows), the
-    submission rows of accepted workbooks known only by their sidecars (for the weeks after) and how
-    many files the journal held up to the merge's day (week/pipeline.py: journal_mark)."""
+    submission rows of accepted workbooks known only by their sidecars (for the weeks after), how
+    many files the journal held up to the merge's day (week/pipeline.py: journal_mark) and, when its
+    scorecard is stored without its finished weeks, where they are (features/scorecard/past.py)."""
     body = {"version": VERSION, "state": state, "sidecars": list(sidecars), "journal": journal}
+    if score_past is not None:
+        body["score_past"] = score_past
     _write(db, snapshot_id, as_of, json.dumps(body, ensure_ascii=False, separators=(",", ":"), check_circular=False))
 
 
@@ -100,8 +103,10 @@ def _write(db: Database, snapshot_id: int, as_of: dt.date, text: str) -> None:
 
 def read(db: Database, as_of: dt.date) -> WeekRecord | JSONObject | None:
     """The newest record of the day `as_of` (the day of the snapshot a brief reads): a version-2
-    record as its body (a dict: "state", encoded by week/codec.py, "sidecars", "journal"), a version-1 record as a WeekRecord, or None when the merge
-    of that day was made by a version of xlflow that kept none."""
+    record as its body (a dict: "state", encoded by week/codec.py, "sidecars", "journal", and
+    "score_past" when the state's scorecard is stored without its finished weeks: read it with
+    week/pipeline.py stored_week), a version-1 record as a WeekRecord, or None when the merge of that
+    day was made by a version of xlflow that kept none."""
     with db.transaction() as con:
         row = con.execute("SELECT data FROM week_records WHERE as_of=? ORDER BY snapshot_id DESC LIMIT 1",
                           (as_of.isoformat(),)).fetchone()

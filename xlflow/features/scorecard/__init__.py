@@ -3,7 +3,8 @@ baseline, slip, update punctuality, first-time-valid rate, blockers, high-impact
 within 24 h and staleness, each with the traces behind it.
 
 model.py holds the values and measures.py computes them (pure); week.py gathers their inputs from the
-record (the week's scorecard part); table.py keeps the finished weeks; sheet.py writes the master's
+record (the week's scorecard part); table.py keeps the finished weeks' figures for the next
+computation, past.py for the week records (stored once, named by each record); sheet.py writes the master's
 Scorecard sheet, brief.py the brief's part, text.py the words both use."""
 
 from __future__ import annotations
