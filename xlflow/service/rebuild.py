@@ -37,7 +37,7 @@ from ..errors import UsageError, XlflowError
 from ..features.coordinator.readback import read_back, written_copy
 from ..features.coordinator.table import CoordinatorLayer
 from ..i18n import LANGS, msg
-from ..store.atomic import atomic_path
+from ..store.atomic import atomic_path, link_or_copy
 from ..store.lock import workspace_lock
 from ..store.state import StateDB
 from ..workdays import week_of
@@ -164,12 +164,8 @@ def _replay_file(tmp: Workspace, intake: Intake, arrival: Arrival) -> Outcome:
     folder = tmp.drop_folder(arrival.department) if known and arrival.department else tmp.folder("inbox")
     folder.mkdir(parents=True, exist_ok=True)
     kept = tmp.folder("archive") / arrival.path.name
-    kept.parent.mkdir(parents=True, exist_ok=True)
     if not kept.exists():
-        try:
-            os.link(arrival.path, kept)
-        except OSError:
-            shutil.copyfile(arrival.path, kept)
+        link_or_copy(arrival.path, kept)
     path = folder / arrival.name
     shutil.copyfile(arrival.path, path)
     return intake.process_file(path, arrival.day, now=arrival.received, merge=False)

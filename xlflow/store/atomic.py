@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,6 +94,18 @@ def fingerprint(path: Path | str) -> Fingerprint:
     except FileNotFoundError:
         return ABSENT
     return Fingerprint(st.st_ino, st.st_size, st.st_mtime_ns, digest.hexdigest())
+
+
+def link_or_copy(src: Path | str, target: Path | str) -> None:
+    """`target` as a hard link to `src` (no second copy of the bytes), else an atomic copy where links
+    are not possible (another file system, a share); OSError when neither can be made."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, target)
+    except OSError:
+        with atomic_path(target) as tmp:
+            shutil.copyfile(src, tmp)
 
 
 def _copy(src: Path, copy_to: Path | None) -> None:

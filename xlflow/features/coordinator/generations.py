@@ -14,14 +14,12 @@ the layer has no value for, and says so.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from ...config import Workspace
 from ...spec import layout
-from ...store.atomic import atomic_path
+from ...store.atomic import link_or_copy
 from ...store.db import Database, now_iso, register
 
 KEEP = 20  # generations whose copy is always kept, whatever their age
@@ -96,13 +94,8 @@ def keep(ws: Workspace, db: Database, generation: int, written: Path, copy: Path
         con.execute("UPDATE master_generations SET path=? WHERE generation=?", (str(written), generation))
     target = copy_path(ws, generation)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         target.unlink(missing_ok=True)
-        try:
-            os.link(copy, target)
-        except OSError:
-            with atomic_path(target) as tmp:
-                shutil.copyfile(copy, tmp)
+        link_or_copy(copy, target)
     except OSError:
         pass  # without it, a copy of this generation copied back is read as one whose base is unknown
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import filecmp
 import hashlib
-import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from ...i18n import Phrase
 from ...output.master.core import LayerData, WriteResult
 from ...spec.catalog import Catalog, Field, load_catalog
 from ...spec.master import LayerSheet, MasterSpec, load_master_spec
-from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, owner_files, restore_aside
+from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, link_or_copy, owner_files, restore_aside
 from ...store.state import StateDB
 from ...xlsx.read import RawWorkbook, label_key, read_workbook
 from . import generations, misplaced, strays
@@ -302,12 +301,7 @@ def keep_replaced(ws: Workspace, master: Path) -> Path | None:
             return kept  # this very file is kept already (the master was not replaced last time)
         kept, n = folder / f"{master.stem}-replaced-{stamp}-{n}{master.suffix}", n + 1
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(master, kept)
-        except OSError:
-            with atomic_path(kept) as tmp:
-                shutil.copyfile(master, tmp)
+        link_or_copy(master, kept)
     except OSError:
         return None
     return kept
