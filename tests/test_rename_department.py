@@ -159,3 +159,26 @@ def test_an_update_sent_in_the_week_of_the_rename_counts_for_the_new_code(tmp_pa
     ws = with_renames(ws, StateDB(ws.state_db))  # as every command opens it
     re = next(d for d in load_week(ws, W48, scorecard=False).departments if d.code == "RE")
     assert (re.submitted, re.version, re.last_received) == (True, 2, dt.datetime(2026, 11, 23, 9, 0))
+
+
+def test_a_rebuild_keeps_the_renames_and_retirements_the_old_database_recorded(tmp_path):
+    """`rebuild --force` replays the archive, which knows nothing of `department rename/retire`: the
+    decisions are carried from the old database, so RD's files stamped RD are RE's, MK stays retired
+    (its accepted/ workbook is not brought back) and the merge after it takes every department."""
+    from test_past_departments import _without
+
+    from xlflow.service.rebuild import rebuild
+
+    ws = _weeks(tmp_path)
+    rename(ws, "RD", "RE", day=RENAMED)
+    ws = _edit(ws, "RD", "RE")
+    assert _cli(ws, "department", "retire", "MK").exit_code == 0
+    ws = _without(ws, "MK")
+    before = merge_workspace(ws, as_of=RENAMED, lang="en")
+    result = rebuild(ws, force=True, lang="en")
+    assert any("RD, MK" in note or "MK, RD" in note for note in result.notes), result.notes
+    assert not (ws.folder("accepted") / "MK.xlsx").exists()
+    after = merge_workspace(load_workspace(ws.root), as_of=RENAMED, lang="en")
+    assert not any("Not merged" in line for line in after.summary("en")), after.summary("en")
+    assert sorted(t.task_id for t in after.plan.tasks) == sorted(t.task_id for t in before.plan.tasks)
+    assert {t.department for t in after.plan.tasks} == {t.department for t in before.plan.tasks} == {"RE"}

@@ -37,8 +37,10 @@ from ..errors import UsageError, XlflowError
 from ..features.coordinator.readback import read_back, written_copy
 from ..features.coordinator.table import CoordinatorLayer
 from ..i18n import LANGS, msg
+from ..store import cachedigest
 from ..store.atomic import atomic_path, link_or_copy
 from ..store.lock import workspace_lock
+from ..store.renames import with_renames
 from ..store.state import StateDB
 from ..workdays import week_of
 from .intake import Intake
@@ -48,10 +50,12 @@ from .rebuildsteps import (
     Arrival,
     adopt_generations,
     arrivals,
+    carry_decisions,
     dated_masters,
     db_state,
     fix_paths,
     move_aside,
+    retired_codes,
     unrecorded_before,
 )
 
@@ -98,10 +102,14 @@ def rebuild(ws: Workspace, force: bool = False, lang: str | None = None, say: Sa
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir(parents=True)
         try:
-            result = _replay(ws, scratch, lang, say)
+            carried = carry_decisions(ws.state_db, scratch / ws.state_db.name)  # before the replay: its intake
+            result = _replay(ws, scratch, lang, say)  # takes a renamed department's older stamps as its own
             fix_paths(scratch / ws.state_db.name, scratch, ws.root)
             adopt_generations(scratch / ws.state_db.name, ws, master_paths(ws, dt.date.today())[0])
-            result.notes += _sync_accepted(ws, scratch, lang)
+            cachedigest.forget_all(StateDB(scratch / ws.state_db.name))  # the scratch's parse cache stays behind
+            if carried:
+                result.notes.append(msg("rebuild-decisions-carried", lang, codes=", ".join(carried)))
+            result.notes += _sync_accepted(ws, scratch, lang, retired_codes(scratch / ws.state_db.name))
             if state != "missing":
                 result.moved = move_aside(ws.state_db, "old" if state == "healthy" else state, stamp)
             os.replace(scratch / ws.state_db.name, ws.state_db)
@@ -125,6 +133,7 @@ def scratch_workspace(ws: Workspace, scratch: Path) -> Workspace:
 def _replay(ws: Workspace, scratch: Path, lang: str, say: Say) -> RebuildResult:
     tmp = scratch_workspace(ws, scratch)
     db = StateDB(tmp.state_db)
+    tmp = with_renames(tmp, db)  # the renames carried from the old database (carry_decisions)
     files, dated = arrivals(ws), dated_masters(ws)
     say(msg("rebuild-start", lang, path=ws.state_db, files=len(files), masters=len(dated)))
     result = RebuildResult(ws.state_db)
@@ -210,7 +219,7 @@ def _count(ws: Workspace, db: StateDB, result: RebuildResult) -> None:
     result.weeks = len({week_of(d, ws.project.week_start).start for d in days})
 
 
-def _sync_accepted(ws: Workspace, scratch: Path, lang: str) -> list[str]:
+def _sync_accepted(ws: Workspace, scratch: Path, lang: str, retired: frozenset[str] = frozenset()) -> list[str]:
     """accepted/ as the rebuilt database records it. A department whose accepted/ file is the version
     the replay accepted gets the replay's copy (so that it matches the new record); one whose file is
     another version (taken in with `accept` or restored with `revert`: only the database knew) is left
@@ -218,6 +227,8 @@ def _sync_accepted(ws: Workspace, scratch: Path, lang: str) -> list[str]:
     notes = []
     ours, theirs = scratch / "accepted", ws.folder("accepted")
     for sidecar in sorted(ours.glob("*.json")) if ours.is_dir() else []:
+        if sidecar.stem in retired:
+            continue  # its workbook stays in accepted/retired/, where `department retire` put it
         mine = json.loads(sidecar.read_text("utf-8"))
         found = theirs / sidecar.name
         try:

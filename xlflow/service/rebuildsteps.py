@@ -18,6 +18,10 @@ from ..config import Workspace
 from ..errors import DatabaseTooNew, DatabaseUnreadable
 from ..features.coordinator import generations
 from ..spec import layout
+from ..store import (
+    departments as _departments,
+    renames as _renames,  # noqa: F401 (imported for its table: carry_decisions)
+)
 from ..store.db import now_iso
 from ..store.state import StateDB
 
@@ -177,3 +181,41 @@ def adopt_generations(db_path: Path, ws: Workspace, master: Path) -> None:
         con.execute("COMMIT")
     finally:
         con.close()
+
+
+KEPT_TABLES = ("renamed_departments", "retired_departments")  # decisions only the database knew
+
+
+def carry_decisions(old: Path, new: Path) -> list[str]:
+    """The coordinator's renames and retirements (`xlflow department rename/retire`) copied from the old
+    database, as far as it can still be read, into the rebuilt one; the codes carried. The archive does
+    not hold them, and without them a renamed department's workbooks (stamped with the former code) and
+    a retired one's tasks would come back wrong."""
+    if not old.is_file():
+        return []
+    carried: list[str] = []
+    try:
+        src = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
+        try:
+            StateDB(new)  # its tables exist (_renames and _departments registered them)
+            with sqlite3.connect(new) as dst:
+                for table in KEPT_TABLES:
+                    try:
+                        rows = src.execute(f"SELECT * FROM {table}").fetchall()
+                    except sqlite3.DatabaseError:
+                        continue  # not there (an older xlflow's) or not readable
+                    if rows:
+                        marks = ",".join("?" * len(rows[0]))
+                        dst.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+                        carried += [str(r[0]) for r in rows]
+            dst.close()
+        finally:
+            src.close()
+    except sqlite3.DatabaseError:
+        return carried
+    return carried
+
+
+def retired_codes(db_path: Path) -> frozenset[str]:
+    """The departments the rebuilt database records as retired (their accepted/ file stays put away)."""
+    return frozenset(r.department.code for r in _departments.retired(StateDB(db_path)))

@@ -31,6 +31,13 @@ def forget_digest(db: Database, name: str) -> None:
         con.execute("DELETE FROM parse_cache WHERE name=?", (name,))
 
 
+def forget_all(db: Database) -> None:
+    """No entry has a digest: each is read again, once and quietly, then recorded (after a rebuild,
+    whose replay wrote its own entries elsewhere)."""
+    with db.transaction() as con:
+        con.execute("DELETE FROM parse_cache")
+
+
 def cache_digests(db: Database) -> dict[str, str]:
     """Every recorded entry's digest by its name."""
     with db.transaction() as con:
