@@ -166,7 +166,6 @@ def test_a_rebuild_keeps_the_renames_and_retirements_the_old_database_recorded(t
     decisions are carried from the old database, so RD's files stamped RD are RE's, MK stays retired
     (its accepted/ workbook is not brought back) and the merge after it takes every department."""
     from test_past_departments import _without
-
     from xlflow.service.rebuild import rebuild
 
     ws = _weeks(tmp_path)
