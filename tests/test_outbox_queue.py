@@ -104,3 +104,22 @@ def test_an_old_message_is_held_for_the_coordinator(tmp_path, tls_cert):
         assert "暂缓" in r.output and "--held" in r.output
         result = retry_outbox(live, include_held=True)
     assert len(server.received) == 2 and waiting_mails(ws) == []
+
+
+def _rejection_notice(ws, received: dt.datetime) -> None:
+    deliver(ws, compose(ws, "Not accepted", "x", None, ["cs@example.com"], kind="feedback-CS-rejected",
+                        about="NPL-2026_CS.xlsx", event_at=received), send=False)
+
+
+def test_an_acceptance_in_the_same_second_as_the_rejection_withdraws_it_only_when_it_came_after(tmp_path):
+    """Received times are kept to the second: the order recorded decides (CI once had both in one second)."""
+    from xlflow.store.state import StateDB
+    at = dt.datetime(2026, 11, 20, 9, 30, 5, tzinfo=dt.UTC)
+    for order, expected in ((("rejected", "accepted"), "withdraw"), (("accepted", "rejected"), "send")):
+        ws = make_ws(tmp_path / "-".join(order))
+        db = StateDB(ws.state_db)
+        for n, result in enumerate(order):
+            db.record_submission("CS", "NPL-2026_CS.xlsx", f"sha{n}", at, result,
+                                 version=1 if result == "accepted" else None)
+        _rejection_notice(ws, at)
+        assert [j.verdict for j in judge(ws, db=db)] == [expected], order

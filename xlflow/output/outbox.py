@@ -152,11 +152,20 @@ def _sent_identities(ws: Workspace) -> set[str]:
 
 
 def _accepted_since(db: StateDB | None, department: str, since: dt.datetime) -> dt.datetime | None:
-    """When `department` last had a version accepted after `since` (None: not since)."""
+    """When `department` last had a version accepted after `since` (None: not since). Received times are
+    kept to the second, so an acceptance in the same second as the rejected file counts when it was
+    recorded after it (a fix dropped at once after a rejection)."""
     if db is None:
         return None
-    times = [dt.datetime.fromisoformat(str(v.received)) for v in db.versions(department)]
-    later = [t for t in times if (t if t.tzinfo else t.astimezone()).astimezone(dt.UTC) > since]
+    later: list[dt.datetime] = []
+    rejected_seen = False
+    for record in db.history(department):  # in the order received, then recorded
+        at = dt.datetime.fromisoformat(str(record.received))
+        at = (at if at.tzinfo else at.astimezone()).astimezone(dt.UTC)
+        if record.result != "accepted":
+            rejected_seen = rejected_seen or at == since
+        elif at > since or (at == since and rejected_seen):
+            later.append(at)
     return max(later) if later else None
 
 
