@@ -62,55 +62,78 @@ def _vtimezone(zone: str) -> bytes:
     return bytes(icalendar.Timezone.from_tzinfo(ZoneInfo(zone)).to_ical())
 
 
-def events(ws: Workspace, piece: Slice, lang: str, catalog: Catalog | None = None) -> list[Event]:
-    """The slice's events, each due date once, in date order."""
-    status = (catalog or load_catalog()).enums["status"]
-    said: dict[tuple[str, str], str] = {}  # a line per message and value, made once (50,000 tasks repeat them)
+class Wording:
+    """The feeds' lines, department names and UIDs, each made once per merge: a task is in its
+    department's feed and again in the coordinators' (linked ones in other feeds too), and 50,000
+    tasks repeat the same statuses and owners."""
 
-    def line(key: str, **param: str) -> str:
-        ((name, value),) = param.items()
-        text = said.get((key, value))
+    def __init__(self, ws: Workspace, lang: str, catalog: Catalog | None = None) -> None:
+        self.ws, self.lang = ws, lang
+        self.status = (catalog or load_catalog()).enums["status"]
+        self._said: dict[tuple[str, ...], str] = {}
+        self._names: dict[str, str] = {}
+        self._uids: dict[str, str] = {}
+
+    def line(self, key: str, **params: str) -> str:
+        made = (key, *params.values())  # each key has its own placeholders: their values tell lines apart
+        text = self._said.get(made)
         if text is None:
-            text = said[(key, value)] = msg(key, lang, **{name: value})
+            text = self._said[made] = msg(key, self.lang, **params)
         return text
 
-    names: dict[str, str] = {}
+    def state(self, status: str) -> str:
+        return self.line("share-event-status", status=self.status.label_of(status, self.lang))
 
-    def dept(code: str) -> str:
-        if code not in names:
-            d = ws.department(code)
-            names[code] = d.name(lang) if d else code
-        return names[code]
+    def department(self, code: str) -> str:
+        name = self._names.get(code)
+        if name is None:
+            d = self.ws.department(code)
+            name = self._names[code] = d.name(self.lang) if d else code
+        return self.line("share-event-department", department=name)
 
+    def uid(self, task_id: str) -> str:
+        uid = self._uids.get(task_id)
+        if uid is None:
+            uid = self._uids[task_id] = task_uid(self.ws, task_id)
+        return uid
+
+
+def events(
+    ws: Workspace, piece: Slice, lang: str, catalog: Catalog | None = None, wording: Wording | None = None
+) -> list[Event]:
+    """The slice's events, each due date once, in date order (`wording`: shared by a merge's feeds)."""
+    say = wording or Wording(ws, lang, catalog)
     out: dict[str, Event] = {}
     for t in piece.tasks:
         if t.due is None:
             continue
-        lines = [line("share-event-status", status=status.label_of(t.status, lang))]
+        lines = [say.state(t.status)]
         if piece.whole:
-            lines.append(line("share-event-department", department=dept(t.department)))
+            lines.append(say.department(t.department))
         if t.owner:
-            lines.append(line("share-event-owner", owner=t.owner))
+            lines.append(say.line("share-event-owner", owner=t.owner))
         if t.reason:
-            lines.append(msg("share-event-reason", lang, reason=t.reason))
-        uid = task_uid(ws, t.task_id)
-        out[uid] = Event(uid, t.due, msg("share-event-task", lang, task_id=t.task_id, name=t.name), "\n".join(lines))
+            lines.append(say.line("share-event-reason", reason=t.reason))
+        uid = say.uid(t.task_id)
+        summary = say.line("share-event-task", task_id=t.task_id, name=t.name)
+        out[uid] = Event(uid, t.due, summary, "\n".join(lines))
     for x in piece.linked:
-        uid = task_uid(ws, x.task_id)
+        uid = say.uid(x.task_id)
         if x.due is None or uid in out:
             continue
         lines = [
-            msg("share-event-status", lang, status=status.label_of(x.status, lang)),
-            msg("share-event-department", lang, department=dept(x.department)),
-            msg(f"share-event-{x.direction}", lang, task_id=x.own_task_id),
+            say.state(x.status),
+            say.department(x.department),
+            say.line(f"share-event-{x.direction}", task_id=x.own_task_id),
         ]
-        out[uid] = Event(uid, x.due, msg("share-event-task", lang, task_id=x.task_id, name=x.name), "\n".join(lines))
+        summary = say.line("share-event-task", task_id=x.task_id, name=x.name)
+        out[uid] = Event(uid, x.due, summary, "\n".join(lines))
     for m in piece.milestones:
         if m.planned is None:
             continue
         uid = milestone_uid(ws, m.source, m.name)
-        lines = [msg("share-event-department", lang, department=dept(m.owner_department))] if m.owner_department else []
-        out[uid] = Event(uid, m.planned, msg("share-event-milestone", lang, name=m.name), "\n".join(lines))
+        lines = [say.department(m.owner_department)] if m.owner_department else []
+        out[uid] = Event(uid, m.planned, say.line("share-event-milestone", name=m.name), "\n".join(lines))
     return sorted(out.values(), key=lambda e: (e.day, e.uid))
 
 

@@ -92,13 +92,16 @@ def write_files(
     written = _Written(ws, lang)
     planned, days = [], {}
     seen: dict[int, str] = {}  # each task's digest text, made once (_inputs)
+    wording = None  # the feeds' lines, made once for every feed (share/calendar.py Wording)
     for audience, formats in audiences.items():
         piece = audience_slice(ws, state, sharing, audience)
         book, ics = _paths(ws, audience, piece, state.week.label)
         inputs = _inputs(piece, seen)  # once per audience: the workbook's and the feed's digests both take it
         # a feed whose slice is what it was last written from is left as it is, its events not even listed
         stale = "ics" in formats and written.changed(ics, ("ics", stamp, inputs))
-        found = _feeds().events(ws, piece, lang, catalog) if stale else []
+        if stale and wording is None:
+            wording = _feeds().Wording(ws, lang, catalog)
+        found = _feeds().events(ws, piece, lang, catalog, wording) if stale else []
         days.update({e.uid: e.day for e in found})
         planned.append((audience, formats, piece, book, ics, found, stale, inputs))
     db = db or StateDB(ws.state_db)
