@@ -103,3 +103,21 @@ def test_a_feed_is_what_the_library_wrote(tmp_path, lang):
         back = icalendar.Calendar.from_ical(mine)
         assert [str(e["UID"]) for e in back.walk("VEVENT")] == [e.uid for e in found]
         assert [str(e.get("DESCRIPTION", "")) for e in back.walk("VEVENT")] == [e.description for e in found]
+
+
+def test_the_kept_event_texts_of_an_older_workspace_are_dropped(tmp_path):
+    import sqlite3
+
+    import xlflow.share.ledger  # noqa: F401  (registers its tables)
+    from xlflow.store.state import StateDB
+
+    path = tmp_path / "xlflow.sqlite"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE calendar_texts (key TEXT PRIMARY KEY, ical BLOB NOT NULL)")
+        con.execute("INSERT INTO calendar_texts VALUES ('k', x'00')")
+    con.close()
+    StateDB(path)
+    with sqlite3.connect(path) as con:
+        tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    con.close()
+    assert "calendar_texts" not in tables and "calendar_events" in tables

@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS calendar_events (
     sequence INTEGER NOT NULL,  -- raised each time its date moves
     day TEXT NOT NULL  -- the date the feeds last showed (ISO)
 );
--- the event texts kept while icalendar wrote them (~1 ms an event); share/ical.py writes them faster
+-- the event texts kept while icalendar wrote them (~1 ms an event), not needed since share/ical.py
 DROP TABLE IF EXISTS calendar_texts;
 CREATE TABLE IF NOT EXISTS shared_files (
     id INTEGER PRIMARY KEY,
