@@ -59,6 +59,21 @@ _LISTS = ("predecessors", "successors_other_depts")
 def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
     """Columns, not rows: half the JSON (no key repeated per task) and twice as fast to encode
     (100,000 tasks: ~0.7 s instead of ~1.5 s). Keys that are no SnapshotTask field are dropped."""
+    return _compress(*_columns(tasks))
+
+
+def encoded(tasks: Sequence[Mapping[str, object]]) -> tuple[bytes, tuple[SnapshotTask, ...]]:
+    """What encode stores and what decode would read back from it, without reading it back (the
+    merge stores its snapshot and renders the week from the same tasks): equal to decode(encode(tasks))."""
+    keys, columns = _columns(tasks)
+    blob = _compress(keys, columns)
+    count = len(tasks)
+    by_key = dict(zip(keys, columns, strict=True))
+    return blob, tuple(map(SnapshotTask, *(_as_read(k, by_key.get(k), count) for k in FIELDS)))
+
+
+def _columns(tasks: Sequence[Mapping[str, object]]) -> tuple[list[str], list[Sequence[object]]]:
+    """The keys and columns encode stores (dates as ISO text)."""
     first = tasks[0] if tasks else {}
     keys = [k for k in FIELDS if k in first]
     columns: list[Sequence[object]] | None
@@ -72,9 +87,27 @@ def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
     for i, key in enumerate(keys):
         if key in _DATES:
             columns[i] = [v.isoformat() if isinstance(v, dt.date) else v for v in columns[i]]
+    return keys, columns
+
+
+def _compress(keys: list[str], columns: list[Sequence[object]]) -> bytes:
     text = json.dumps({"keys": keys, "columns": columns}, default=json_default, ensure_ascii=False,
                       separators=(",", ":"), check_circular=False)
     return zlib.compress(text.encode("utf-8"), 1)
+
+
+_SAME = frozenset({str, int, float, bool, type(None)})  # values JSON gives back as they are
+
+
+def _as_read(key: str, values: Sequence[object] | None, count: int) -> Iterable[object]:
+    """A column as decode reads it back from what _compress stores (a value JSON would change is
+    sent through JSON, as stored)."""
+    if values is not None and not all(type(v) in _SAME for v in values) and key not in _LISTS:
+        values = [v if type(v) in _SAME else json.loads(json.dumps(v, default=json_default)) for v in values]
+    if values is not None and key in _LISTS:
+        values = [v if type(v) is list and all(type(i) is str for i in v) else
+                  json.loads(json.dumps(v, default=json_default)) for v in values]
+    return _column(key, list(values) if values is not None else None, count)
 
 
 def decode(data: bytes | str) -> tuple[SnapshotTask, ...]:
