@@ -65,15 +65,14 @@ def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
 def encoded(tasks: Sequence[Mapping[str, object]]) -> tuple[bytes, tuple[SnapshotTask, ...]]:
     """What encode stores and what decode would read back from it, without reading it back (the
     merge stores its snapshot and renders the week from the same tasks): equal to decode(encode(tasks))."""
-    keys, columns = _columns(tasks)
-    blob = _compress(keys, columns)
-    count = len(tasks)
+    keys, columns = _columns(tasks, dates=False)
     by_key = dict(zip(keys, columns, strict=True))
-    return blob, tuple(map(SnapshotTask, *(_as_read(k, by_key.get(k), count) for k in FIELDS)))
+    read = tuple(map(SnapshotTask, *(_as_read(k, by_key.get(k), len(tasks)) for k in FIELDS)))
+    return _compress(keys, [_iso(c) if k in _DATES else c for k, c in zip(keys, columns, strict=True)]), read
 
 
-def _columns(tasks: Sequence[Mapping[str, object]]) -> tuple[list[str], list[Sequence[object]]]:
-    """The keys and columns encode stores (dates as ISO text)."""
+def _columns(tasks: Sequence[Mapping[str, object]], dates: bool = True) -> tuple[list[str], list[Sequence[object]]]:
+    """The keys and columns encode stores (`dates`: as ISO text)."""
     first = tasks[0] if tasks else {}
     keys = [k for k in FIELDS if k in first]
     columns: list[Sequence[object]] | None
@@ -84,10 +83,13 @@ def _columns(tasks: Sequence[Mapping[str, object]]) -> tuple[list[str], list[Seq
     if columns is None:
         keys = [k for k in FIELDS if any(k in t for t in tasks)]
         columns = [[t.get(k) for t in tasks] for k in keys]
-    for i, key in enumerate(keys):
-        if key in _DATES:
-            columns[i] = [v.isoformat() if isinstance(v, dt.date) else v for v in columns[i]]
+    if dates:
+        columns = [_iso(c) if k in _DATES else c for k, c in zip(keys, columns, strict=True)]
     return keys, columns
+
+
+def _iso(column: Sequence[object]) -> list[object]:
+    return [v.isoformat() if isinstance(v, dt.date) else v for v in column]
 
 
 def _compress(keys: list[str], columns: list[Sequence[object]]) -> bytes:
@@ -97,17 +99,26 @@ def _compress(keys: list[str], columns: list[Sequence[object]]) -> bytes:
 
 
 _SAME = frozenset({str, int, float, bool, type(None)})  # values JSON gives back as they are
+_DAY = frozenset({dt.date, type(None)})  # a date column's values decode gives back as they are
 
 
-def _as_read(key: str, values: Sequence[object] | None, count: int) -> Iterable[object]:
-    """A column as decode reads it back from what _compress stores (a value JSON would change is
-    sent through JSON, as stored)."""
-    if values is not None and not all(type(v) in _SAME for v in values) and key not in _LISTS:
-        values = [v if type(v) in _SAME else json.loads(json.dumps(v, default=json_default)) for v in values]
-    if values is not None and key in _LISTS:
-        values = [v if type(v) is list and all(type(i) is str for i in v) else
-                  json.loads(json.dumps(v, default=json_default)) for v in values]
-    return _column(key, list(values) if values is not None else None, count)
+def _json(value: object) -> object:
+    """`value` as stored and read back."""
+    return json.loads(json.dumps(value, default=json_default))
+
+
+def _as_read(key: str, values: Sequence[object] | None, count: int) -> Sequence[object]:
+    """A column (dates not yet ISO text) as decode reads back what _compress stores of it."""
+    if values is None:
+        return [() if key in _LISTS else None] * count
+    kinds = set(map(type, values))
+    if key in _DATES:
+        if kinds <= _DAY:
+            return values
+        return [v if type(v) in _DAY else _date(_json(v.isoformat() if isinstance(v, dt.date) else v)) for v in values]
+    if key in _LISTS:
+        return [tuple(v) if type(v) is list and all(type(i) is str for i in v) else _ids(_json(v)) for v in values]
+    return values if kinds <= _SAME else [v if type(v) in _SAME else _json(v) for v in values]
 
 
 def decode(data: bytes | str) -> tuple[SnapshotTask, ...]:
