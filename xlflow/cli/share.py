@@ -89,6 +89,8 @@ def send(workspace: Path, as_of: str | None, no_send: bool, lang: str | None) ->
     click.echo(msg("share-sent", lang, count=len(result.deliveries), sent=msg("share-sent-sent", lang) if sent else ""))
     if result.skipped:
         click.echo(msg("share-skipped", lang, departments=", ".join(result.skipped)))
+    if result.folded:
+        click.echo(msg("weekmail-folded", lang, departments=", ".join(result.folded)))
     for line in result.errors:
         click.echo(line, err=True)
     if result.errors:

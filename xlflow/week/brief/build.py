@@ -143,12 +143,13 @@ class _Builder:
 
 
 def build_brief(week: WeekState, ws: Workspace, lang: str | None = None, calendar: WorkCalendar | None = None,
-                statuses: Enum | None = None) -> Brief:
+                statuses: Enum | None = None, counted: str | None = None) -> Brief:
     """The week-over-week brief of `week` (xlflow.week.state.WeekState). Its tasks are compared with `previous_tasks` (the end of the week
     before; a quiet week with itself, so nothing is "finished" or "newly delayed") and `older_tasks`
     (for "not updated"); its risks' high-impact open ones and its change register's pending requests are
     decisions needed. `statuses` is the catalog's status enum: its codes, in order, are the headline's
-    counts."""
+    counts. `counted`: a department whose own tasks alone the headline counts (its brief also lists
+    the other departments' tasks linked to its own: share/briefscope.py)."""
     lang = lang or ws.lang
     cal = calendar or WorkCalendar.from_settings(ws.calendar)
     b = _Builder(ws, week.as_of, lang, cal, statuses or load_catalog().enums["status"])
@@ -163,7 +164,7 @@ def build_brief(week: WeekState, ws: Workspace, lang: str | None = None, calenda
     return Brief(
         lang=lang, project=ws.project.name(lang), project_code=ws.project.code, week=b.week, as_of=week.as_of,
         snapshot_date=week.data_date, previous_date=previous[0] if previous else None,
-        headline=_headline(b, tasks, list(previous[1]) if previous else None),
+        headline=_headline(b, _counted(tasks, counted), _counted(previous[1], counted) if previous else None),
         sections=tuple(b.section(key, entries[key]) for key in SECTIONS),
         missing=_missing(b, week.departments),
         decisions=decisions[:SECTION_LIMIT],
@@ -178,6 +179,10 @@ def build_brief(week: WeekState, ws: Workspace, lang: str | None = None, calenda
         scorecard=scorecard_part(ws, week.scorecard, lang) if week.scorecard is not None else None,
         control=brief_control(ws, week.control, week.projected_end, lang, cal) if week.control is not None else None,
     )
+
+
+def _counted(tasks: Sequence[TaskLike], department: str | None) -> list[TaskLike]:
+    return [t for t in tasks if department is None or t.get("department") == department]
 
 
 def subject(ws: Workspace, week: Week, lang: str) -> str:
