@@ -113,43 +113,37 @@ def send_department_mails(
             _deliver(ws, department_message(ws, state, briefed[a], lang, db, sharing), send, result, lang)
     written = write_files(ws, state, {a: FILE_FORMATS for a in audiences if to[a]}, db, lang)
     for published in written:
-        audience, files = published.audience, list(published.files)
-        piece = audience_slice(ws, state, sharing, audience)
-        name = ws.department(piece.department or "")
-        subject = msg(
-            "share-mail-subject",
-            lang,
-            project=ws.project.name(lang),
-            week=state.week.number,
-            department=name.name(lang) if name else audience,
-        )
-        message = compose(
-            ws,
-            subject,
-            _body(ws, state, piece, audience, files, lang),
-            None,
-            to[audience],
-            files,
-            kind=f"share-{piece.department or 'project'}-{state.week.label}",
-            lang=lang,
-        )
-        record_sent(
-            db,
-            [
-                SharedFile(
-                    now_iso(),
-                    state.week.label,
-                    audience,
-                    ", ".join(to[audience]),
-                    p.name,
-                    _sha256(p),
-                    str(message["Message-ID"]),
-                )
-                for p in files
-            ],
-        )
+        message = _share_message(ws, state, published.audience, list(published.files), to[published.audience], lang, db)
         _deliver(ws, message, send, result, lang)
     return result
+
+
+def _share_message(
+    ws: Workspace, state: WeekState, audience: str, files: list[Path], to: list[str], lang: str, db: StateDB
+) -> EmailMessage:
+    """The share mail of an audience without a weekly brief of its own, its files recorded as sent."""
+    piece = audience_slice(ws, state, sharing_list(ws), audience)
+    name = ws.department(piece.department or "")
+    subject = msg(
+        "share-mail-subject",
+        lang,
+        project=ws.project.name(lang),
+        week=state.week.number,
+        department=name.name(lang) if name else audience,
+    )
+    message = compose(
+        ws,
+        subject,
+        _body(ws, state, piece, audience, files, lang),
+        None,
+        to,
+        files,
+        kind=f"share-{piece.department or 'project'}-{state.week.label}",
+        lang=lang,
+    )
+    sent, week, rcpts, mid = now_iso(), state.week.label, ", ".join(to), str(message["Message-ID"])
+    record_sent(db, [SharedFile(sent, week, audience, rcpts, p.name, _sha256(p), mid) for p in files])
+    return message
 
 
 def _deliver(ws: Workspace, message: EmailMessage, send: bool, result: MailResult, lang: str) -> None:
