@@ -102,8 +102,12 @@ def test_a_linked_task_of_another_department_is_shown_cut_down(ws):
     for part in _parts(mk):
         assert "RD-006" in part and rd6.name in part
         assert rd6.reason not in part and rd6.owner not in part
-    # the headline counts MK's own tasks; its table and scorecard have its line only
+    # no owner or reason line for it at all (not an empty one, nor "not given": it is not MK's to see)
     text = _parts(mk)[0]
+    lines = [line for line in text.splitlines() if line.startswith("- [") and "RD-006" in line]
+    assert lines and not any("负责人" in line or "原因" in line for line in lines), lines
+    assert any("负责人" in line for line in text.splitlines() if line.startswith("- [") and "MK-00" in line)
+    # the headline counts MK's own tasks; its table and scorecard have its line only
     own = len(week.department_tasks("MK"))
     assert f"- 任务总数: {own} " in text
     assert "本周未提交的部门" not in text  # MK submitted: nothing to say about the others

@@ -37,14 +37,12 @@ def department_brief(
     """The department's brief: built from its slice's week, its headline over its own tasks, its
     scorecard lines those the audience sees."""
     week = scoped_week(audience_slice(ws, state, sharing, audience.name))
-    brief = build_brief(week, ws, lang, counted=audience.name)
+    brief = build_brief(week, ws, lang, reader=audience.name)
     dept = ws.department(audience.name)
     subject = msg(
         "weekmail-subject", lang, subject=brief.subject, department=dept.name(lang) if dept else audience.name
     )
-    return dataclasses.replace(
-        brief, subject=subject, scorecard=narrowed(brief.scorecard, audience.scorecards), department=audience.name
-    )
+    return dataclasses.replace(brief, subject=subject, scorecard=narrowed(brief.scorecard, audience.scorecards))
 
 
 def department_files(

@@ -36,6 +36,7 @@ class Item:
     days_late: int
     reason: str
     note: str = ""
+    cut: bool = False  # another department's task in a department's brief: as its slice shows it, no owner or reason
 
     @property
     def in_trouble(self) -> bool:
