@@ -21,6 +21,7 @@ from ..config import Workspace
 from ..features.scorecard.brief import narrowed
 from ..i18n import msg
 from ..output.mail import attachment_name, compose
+from ..output.outbox import already_sent
 from ..store.state import StateDB, now_iso
 from ..week.brief import Brief, build_brief, render_brief
 from ..week.state import WeekState
@@ -71,7 +72,7 @@ def department_message(
     record: bool = True,
 ) -> EmailMessage:
     """The department's weekly mail, its attachments recorded in the ledger (not for a preview:
-    `record` False)."""
+    `record` False; nor when that mail went out already: this copy will be withdrawn)."""
     db = db or StateDB(ws.state_db)
     sharing = sharing or sharing_list(ws)
     brief = department_brief(ws, state, audience, sharing, lang)
@@ -88,7 +89,7 @@ def department_message(
     kind = f"brief-{state.week.label}"
     message = compose(ws, brief.subject, text, html, audience.to, files, kind=kind, lang=lang, about=audience.name)
     sent, to = now_iso(), ", ".join(audience.to)
-    if not record or not files:
+    if not record or not files or already_sent(ws, message):  # a copy already sent is withdrawn, not sent again
         return message
     record_sent(
         db,
