@@ -111,6 +111,7 @@ def test_a_linked_task_of_another_department_is_shown_cut_down(ws):
     own = len(week.department_tasks("MK"))
     assert f"- 任务总数: {own} " in text
     assert "本周未提交的部门" not in text  # MK submitted: nothing to say about the others
+    assert "负责人： " not in text and "负责人：<" not in _parts(mk)[1]  # a risk of another department: its owner left out, no empty label
     names = [d.name("zh") for d in ws.departments if d.code != "MK"]
     table = text.split("## 各部门情况")[1].split("## ")[0]
     assert not any(f"| {n} |" in table for n in names)
