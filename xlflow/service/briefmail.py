@@ -35,8 +35,8 @@ def brief_messages(
     brief: Brief,
     whole: tuple[str, str],
     master: Path | None,
-    to: Sequence[str] | None = None,
-    week: WeekState | None = None,
+    to: Sequence[str] | None,
+    week: WeekState,
     db: StateDB | None = None,
     record: bool = True,
 ) -> list[EmailMessage]:
@@ -61,7 +61,7 @@ def brief_messages(
             continue
         if audience.whole:
             out.append(mail(*whole, audience.to, masters, audience.name))
-        elif week is not None:
+        else:
             out.append(department_message(ws, week, audience, brief.lang, db, record=record))
     return out
 
