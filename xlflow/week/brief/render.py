@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ...config import Workspace
 from ...i18n import msg
-from ...output.mail import template_env
+from ...output.brief.env import brief_env
 from ...output.signature import signature
 from .model import Brief
 
@@ -24,12 +24,13 @@ def render_brief(ws: Workspace, brief: Brief, master_name: str = "", slice_name:
                "calendar_name": calendar_name,
                "signature": signature(ws, brief.lang),
                "lead": lead.name(brief.lang) if lead else ws.project.lead_department}
-    env = template_env(ws, brief.lang)
-    if not master_name:  # no master attached to see the rest in
+    if master_name:
+        env = brief_env(ws, brief.lang)
+    else:  # no master attached to see the rest in
 
         def unattached(key: str, **params: object) -> str:
             return msg(_UNATTACHED.get(key, key), brief.lang, **params)
 
-        env.globals["t"] = unattached
+        env = brief_env(ws, brief.lang, "unattached", unattached)
     return (env.get_template("brief.html.j2").render(**context),
             env.get_template("brief.txt.j2").render(**context))
