@@ -92,14 +92,12 @@ class FastSheet(BulkRowsSheet):
             self.extend_dimensions(first_row + len(items) - 1, first_col + len(cols) - 1)
         return len(items)
 
-    def _renderer(self, col: Col, styles: Styles,
-                  sst: Callable[[str], object] | None = None) -> Callable[[object, dict | None], str]:
-        """raw value -> cell tail (EMPTY_TAIL for an empty cell), remembered in `memo` (see _tails).
-        `sst`: the shared string index to refer to (the workbook's; rowcache.py passes its own)."""
+    def _renderer(self, col: Col, styles: Styles) -> Callable[[object, dict | None], str]:
+        """raw value -> cell tail (EMPTY_TAIL for an empty cell), remembered in `memo` (see _tails)."""
         show, number_xf = col.show, styles.xf_for_kind(col.kind)
         text_xf, quote_xf = styles.xf("text"), styles.xf("text_quote")
         date_xf, datetime_xf = styles.xf("date"), styles.xf("datetime")
-        sst = sst or self.shared_string_index()
+        sst = self.shared_string_index()
 
         def text(value: str, xf: int) -> str:
             value = _clip(value)

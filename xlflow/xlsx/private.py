@@ -12,9 +12,7 @@ are used (tested with xlsxwriter 3.3; pyproject.toml pins the minor version):
 - ``Worksheet._check_dimensions``: cells written around xlsxwriter must still widen the sheet's
   used range (<dimension>, print area).
 - ``Worksheet.str_table._get_shared_string_index``: rendered cells refer to xlsxwriter's own
-  shared string table, so the strings are written once with everyone else's; its dict
-  ``string_table`` (string -> index) gives the index of a string already in it and ``count``
-  (cells referring to strings) is added to for cells that refer to one already there (rowcache.py).
+  shared string table, so the strings are written once with everyone else's.
 - ``Worksheet.tables[-1]`` keys ``range``, ``a_range``, ``autofilter``: a big table is declared
   over two rows (add_table checks every cell for overlap: 1.2 M look-ups) and then stretched.
 - ``Format._get_xf_index``: rendered cells carry the style index of a Format.
@@ -61,7 +59,7 @@ _METHODS: dict[type, dict[str, tuple[str, ...]]] = {  # class -> method -> leadi
 _ATTRIBUTES: dict[type, tuple[str, ...]] = {  # attributes of a fresh instance
     Worksheet: ("table", "row_info", "comments", "default_row_height", "original_row_height", "tables",
                 "str_table", "fh"),
-    SharedStringTable: ("string_array", "count", "string_table"),
+    SharedStringTable: ("string_array", "count"),
     SharedStrings: ("string_table", "fh"),
     Packager: ("workbook",),
 }
@@ -119,14 +117,6 @@ class BulkRowsSheet(Worksheet):
     def shared_string_index(self) -> Callable[[str], int]:
         """str -> its index in the workbook's shared string table (adding it on first use)."""
         return self.str_table._get_shared_string_index
-
-    def shared_string_known(self) -> Callable[[str], int]:
-        """str -> its index in the shared string table, for a string already in it (KeyError if not)."""
-        return self.str_table.string_table.__getitem__
-
-    def count_string_cells(self, cells: int) -> None:
-        """Count `cells` more cells referring to shared strings (the table's `count`), without adding any."""
-        self.str_table.count += cells
 
     def put_row(self, row: int, xml: str, last_col: int) -> None:
         """Row `row` (0-based) as the <row> element `xml` holding cells in columns 0..`last_col`."""

@@ -34,7 +34,6 @@ from ...xlsx.fastsheet import (
     as_text,
 )
 from ...xlsx.pack import FastWorkbook
-from ...xlsx.rowcache import RowStore, bulk_cached
 
 HEADER_ROW = 3  # 0-based row of a sheet's first table header: title, subtitle, blank line above it
 
@@ -87,7 +86,6 @@ class MasterWriter:
         self.scorecard: Any = None  # features.scorecard.Scorecard: the Scorecard sheet is written when there is one
         self.control: Any = None  # features.control.moves.Control: the plan against its baselines
         self.changes: tuple[Any, ...] = ()  # features.control.requests.ChangeRequest: the change register
-        self.rows: RowStore | None = None  # rendered rows kept between merges (output/master/rows.py)
 
     def t(self, key: str, **params: object) -> str:
         return msg(key, self.lang, **params)
@@ -149,18 +147,13 @@ class MasterWriter:
         self.check(sheet.write_string(row, 0, self.t(key, **params), self.styles["block"]), "block")
 
     def table(self, sheet: FastSheet, row: int, cols: list[Col], items: list, *, first_col: int = 0,
-              freeze: tuple[int, int] | None = None, print_rows: bool = True, table: bool = True,
-              group: Callable[[Any], object] | None = None) -> int:
-        """A header row and one row per item, as an Excel table with widths; returns the last row used.
-        With `group` (item -> its department) and a row store, each group's rows are kept rendered."""
+              freeze: tuple[int, int] | None = None, print_rows: bool = True, table: bool = True) -> int:
+        """A header row and one row per item, as an Excel table with widths; returns the last row used."""
         _check_keys(cols)
         headers = _unique([c.header for c in cols])
         self.headers.setdefault(self._key, []).extend(  # xlflow's own: a coordinator's column is read back
             h for h, c in zip(headers, cols, strict=True) if not c.key.startswith("coordinator:"))
-        if group is not None and self.rows is not None:
-            count = bulk_cached(sheet, row + 1, cols, items, self.styles, self.rows, group, first_col)
-        else:
-            count = sheet.bulk(row + 1, cols, items, self.styles, first_col)
+        count = sheet.bulk(row + 1, cols, items, self.styles, first_col)
         last = row + max(count, 1)
         if table:
             self._tables += 1

@@ -20,7 +20,6 @@ from ...features.coordinator import sheet_removed
 from ...features.coordinator.columns import coordinator_cols, mark_coordinator
 from ...features.scorecard import Scorecard, sheet as scorecard_sheet
 from ...output.master.core import LayerData, MasterWriter, WriteResult
-from ...output.master.rows import StoredRows
 from ...plan.model import MasterPlan
 from ...spec.catalog import Catalog
 from ...store.atomic import Fingerprint, TargetChanged, atomic_path, owner_files
@@ -41,7 +40,7 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
                  layer: LayerData | None = None, control: Control | None = None,
                  changes: Iterable[ChangeRequest] = (), expect: Fingerprint | None = None,
                  beside_if_changed: bool = False, copy_to: Callable[[Path], Path] | None = None,
-                 generation: int | None = None, keep_rows: bool = True) -> WriteResult:
+                 generation: int | None = None) -> WriteResult:
     """Write the master atomically: complete at `out_path`, or not at all.
 
     If the target is open (an Excel/WPS owner file `~$name` or a LibreOffice `.~lock.name#` beside
@@ -52,24 +51,18 @@ def write_master(plan: MasterPlan, ws: Workspace, out_path: Path | str, lang: st
     otherwise TargetChanged, or with `beside_if_changed` the master is written beside it. `copy_to`
     (the path written -> a path) gets a copy of exactly what was written there. `generation` is
     stamped into the workbook (which merge wrote it: the read-back compares a copy with its own).
-    `keep_rows`: each department's rendered WBS rows are kept in the workspace's cache and an
-    unchanged department's are not rendered again (output/master/rows.py); the file is the same.
     """
     target = Path(out_path)
     lang = lang or ws.lang
     headers: dict[str, list[str]] = {}
     removed_count = [0]
-    rows = StoredRows(ws, lang) if keep_rows else None
 
     def write(path: Path) -> None:
         with atomic_path(path, expect if path == target else None, copy_to(path) if copy_to else None) as tmp:
             writer = MasterWriter(plan, ws, tmp, lang, catalog, layer)
             writer.scorecard, writer.control, writer.changes = scorecard, control, tuple(changes)
             writer.generation = generation
-            writer.rows = rows
             writer.write(_sheets())
-            if rows is not None:
-                rows.save()
             headers.update(writer.headers)
             removed_count[0] = writer.removed
 

@@ -35,7 +35,7 @@ def write(w: MasterWriter) -> None:
     sheet = w.sheet("wbs")
     w.heading(sheet, w.t("master-sheet-wbs"), w.subtitle())
     cols = task_cols(w) + coordinator_cols(w, "wbs", attrgetter("task_id"))
-    last = w.table(sheet, HEADER_ROW, cols, w.plan.tasks, freeze=(HEADER_ROW + 1, 3), group=attrgetter("department"))
+    last = w.table(sheet, HEADER_ROW, cols, w.plan.tasks, freeze=(HEADER_ROW + 1, 3))
     first = HEADER_ROW + 1
     for key, enum in (("status", "status"), ("effective_status", "status"), ("health", "health"),
                       ("priority", "priority")):
