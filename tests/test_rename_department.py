@@ -181,3 +181,12 @@ def test_a_rebuild_keeps_the_renames_and_retirements_the_old_database_recorded(t
     assert not any("Not merged" in line for line in after.summary("en")), after.summary("en")
     assert sorted(t.task_id for t in after.plan.tasks) == sorted(t.task_id for t in before.plan.tasks)
     assert {t.department for t in after.plan.tasks} == {t.department for t in before.plan.tasks} == {"RE"}
+
+
+def test_the_current_version_is_said_once_for_the_workbook(tmp_path):
+    ws = _weeks(tmp_path)  # RD v1: accepted/RD.xlsx and its sidecar RD.json
+    result = rename(ws, "RD", "RE", day=RENAMED)
+    assert {p.suffix for p in result.moved} == {".xlsx", ".json"}  # both moved ...
+    for lang, said in (("en", "Its current version is now"), ("zh", "当前版本现在是")):
+        lines = [x for x in result.lines(ws, lang) if said in x]
+        assert lines == [f"{said} {ws.folder('accepted') / 'RE.xlsx'}"]  # ... the workbook said, once

@@ -46,7 +46,7 @@ class RenameResult:
         config = ws.root / "xlflow.toml"
         out = [msg("department-renamed", lang, old=self.old, new=self.new, day=self.day.isoformat(),
                    versions=self.versions)]
-        out += [msg("department-renamed-moved", lang, path=p) for p in self.moved]
+        out += [msg("department-renamed-moved", lang, path=p) for p in self.moved if p.suffix != ".json"]  # not its sidecar
         edit = "department-renamed-delete-old" if self.new_configured else "department-renamed-edit"
         out.append(msg(edit, lang, old=self.old, new=self.new, config=config))
         if self.lead:
