@@ -28,7 +28,8 @@ from .read import _R_ID, SKIPPED_SHEETS, _all, _Parts, _shared_strings
 
 KIND = "v1:"  # in front of every digest: a digest made another way is never compared with it
 NO_VALUES = "-"  # the digest of a sheet without a value (an empty sheet added by hand says nothing)
-_CELL = re.compile(rb"<c(\s[^>]*[^/>])?>(.*?)</c>", re.S)  # cells with content only (not <c r="A1" s="3"/>)
+_CELL = re.compile(rb"<c(\s[^>]*[^/>]|)>(.*?)</c>", re.S)  # cells with content only (not <c r="A1" s="3"/>)
+_PLAIN = re.compile(rb' r="([A-Z]{1,3}[0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?(?: s="[0-9]+")?')
 _ATTR = re.compile(rb'\b(r|t)="([^"]*)"')
 _VALUE = re.compile(rb"<v>(.*?)</v>", re.S)
 _INLINE_T = re.compile(rb"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
@@ -76,22 +77,29 @@ def _digests(data: bytes, name: str, skip: set[str]) -> dict[str, str | None]:
 def _digest(raw: bytes, strings: list[str]) -> str | None:
     if _UNSURE.search(raw):
         return None
-    digest, any_value = hashlib.sha256(), False
-    for match in _CELL.finditer(raw):
-        body = match.group(2)
+    lines: list[bytes] = []
+    for attrs, body in _CELL.findall(raw):
         if b"<f" in body:
             continue  # a formula: a recalculation is not typing
-        attrs = dict(_ATTR.findall(match.group(1) or b""))
-        ref = attrs.get(b"r")
-        if ref is None:
-            return None
-        text = _text(attrs.get(b"t", b"n"), body, strings)
+        plain = _PLAIN.fullmatch(attrs)
+        if plain is not None and body[:3] == b"<v>" and body[-4:] == b"</v>" and b"<" not in body[3:-4]:
+            ref, kind, value = plain.group(1), plain.group(2) or b"n", body[3:-4]  # <c r= s= t=><v>…</v></c>
+            if kind == b"n" and value.isdigit() and len(value) < 16 and (value[:1] != b"0" or value == b"0"):
+                text: str | None = "n" + value.decode("ascii")  # a whole number: as format(float, ".15g") gives it
+            elif kind == b"s" and value.isdigit() and int(value) < len(strings):
+                text = "s" + strings[int(value)] if strings[int(value)] else ""
+            else:
+                text = _text(kind, body, strings)
+        else:
+            found = dict(_ATTR.findall(attrs))
+            ref, text = found.get(b"r", b""), _text(found.get(b"t", b"n"), body, strings)
+            if not ref:
+                return None
         if text is None:
             return None
         if text:
-            any_value = True
-            digest.update(b"%s\t%d\t%s\n" % (ref, len(text), text.encode("utf-8")))
-    return KIND + digest.hexdigest() if any_value else NO_VALUES
+            lines.append(b"%s\t%d\t%s\n" % (ref, len(text), text.encode("utf-8")))
+    return KIND + hashlib.sha256(b"".join(lines)).hexdigest() if lines else NO_VALUES
 
 
 def _text(kind: bytes, body: bytes, strings: list[str]) -> str | None:
