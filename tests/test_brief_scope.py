@@ -167,3 +167,38 @@ def test_a_rerun_before_sending_replaces_the_waiting_mail(ws):
     per = Counter(str(m["To"]) for m in waiting)
     assert len(waiting) == 7 and set(per.values()) == {1}
     assert not list(ws.folder("outbox").glob("*share-*.eml"))
+
+
+def _slice_rows(ws, code: str, sheet: str) -> list[tuple]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(ws.root / "slices" / code / f"{ws.project.code}-{code}-2026-W47.xlsx")
+    return [r for r in book[sheet].iter_rows(min_row=5, values_only=True) if any(v is not None for v in r)]
+
+
+def test_a_change_request_naming_a_departments_task_is_shown_to_it(ws):
+    """RD-C01 (filed by RD) proposes new dates for RD-006 and MK-003; the merge asks MK to take note.
+    MK's brief and slice show the request, its decision state and MK-003's proposed dates — not
+    RD-006's, nor RD's reason, impact or contact; RD's brief still shows the whole request."""
+    req = next(c for c in load_week(ws, AS_OF).changes if c.change_id == "RD-C01")
+    assert req.department == "RD" and set(req.tasks) == {"RD-006", "MK-003"} and req.pending
+    rd_due = req.proposed["RD-006"][1].isoformat()
+    mk_start, mk_due = (d.isoformat() for d in req.proposed["MK-003"])
+    contact = ws.department("RD").contact
+    briefs = _briefs(ws)
+    text, html = _parts(briefs["MK"])
+    line = next(x for x in text.splitlines() if x.startswith("- [") and "RD-C01" in x)
+    assert mk_start in line and mk_due in line and rd_due not in line and "RD-006" not in line, line
+    assert "MK 知悉并确认" in text  # the register's notice to MK, as the merge printed it
+    assert "MK-003: " in html and mk_due in html and "RD-006: " not in html
+    for part in (text, html):
+        assert req.reason not in part and req.impact not in part and contact not in part
+    rd_text = _parts(briefs["RD"])[0]
+    assert rd_due in next(x for x in rd_text.splitlines() if "RD-C01" in x)
+    # the slice the merge wrote: the same request, the same cut
+    rows = _slice_rows(ws, "MK", "变更审批")
+    row = next(r for r in rows if r[0] == "RD-C01")
+    cells = " ".join(str(v) for v in row if v is not None)
+    assert "MK-003" in cells and mk_due in cells and "RD-006" not in cells and rd_due not in cells
+    assert req.content in cells and "待审批" in cells or "pending" in cells.lower(), cells
+    assert not [r for r in _slice_rows(ws, "CS", "变更审批") if r[0] == "RD-C01"]  # CS: not named
