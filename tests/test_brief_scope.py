@@ -202,3 +202,27 @@ def test_a_change_request_naming_a_departments_task_is_shown_to_it(ws):
     assert "MK-003" in cells and mk_due in cells and "RD-006" not in cells and rd_due not in cells
     assert req.content in cells and "待审批" in cells or "pending" in cells.lower(), cells
     assert not [r for r in _slice_rows(ws, "CS", "变更审批") if r[0] == "RD-C01"]  # CS: not named
+
+
+def test_a_contact_of_two_departments_gets_each_departments_brief(ws, tls_cert):
+    """MK's contact is CS's contact too: one brief per department, each its own scope, subject,
+    slice and calendar — no share mail, and each one once however often the week's mail runs."""
+    path = ws.root / "xlflow.toml"
+    path.write_text(path.read_text("utf-8").replace('"service@example.com"', '"Marketing@Example.com"'), "utf-8")
+    ws = load_workspace(ws.root)
+    with SMTPServer(*tls_cert, security="none") as server:
+        live = with_smtp(ws, server)
+        send_weekly_brief(live, AS_OF, send=True, lang="zh")
+        shared = send_weekly(live, AS_OF, send=True, lang="zh")
+        send_weekly_brief(live, AS_OF, send=True, lang="zh")
+        got = [r.message for r in server.received if [a.lower() for a in r.rcpt_tos] == ["marketing@example.com"]]
+    assert shared.errors == [] and {"MK", "CS"} <= set(shared.folded)
+    by = {str(m["X-Xlflow-Identity"]).split(":")[1]: m for m in got}
+    assert len(got) == 2 and set(by) == {"MK", "CS"}, [str(m["X-Xlflow-Identity"]) for m in got]
+    for code, message in by.items():
+        assert str(message["X-Xlflow-Kind"]) == "brief-2026-W47"
+        assert ws.department(code).name("zh") in str(message["Subject"])
+        files = sorted(p.get_filename() for p in message.iter_attachments())
+        assert files == sorted([f"NPL-2026-{code}-2026-W47.xlsx", f"{code}.ics"])
+        shown = set(TASK_ID.findall(_parts(message)[0]))
+        assert shown and shown <= _in_scope(ws, code), sorted(shown - _in_scope(ws, code))
