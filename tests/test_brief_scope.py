@@ -226,3 +226,24 @@ def test_a_contact_of_two_departments_gets_each_departments_brief(ws, tls_cert):
         assert files == sorted([f"NPL-2026-{code}-2026-W47.xlsx", f"{code}.ics"])
         shown = set(TASK_ID.findall(_parts(message)[0]))
         assert shown and shown <= _in_scope(ws, code), sorted(shown - _in_scope(ws, code))
+
+
+@pytest.mark.parametrize(("lang", "dear", "hello"), [("zh", "{name}，您好：", "您好："), ("en", "Dear {name},", "Hello,")])
+def test_a_departments_brief_greets_its_contact_by_name(ws, lang, dear, hello):
+    """The department's mail opens with its contact's name (text and HTML); a department without a
+    contact is greeted as a team; the coordinators' brief has no greeting (it is the report as written)."""
+    path = ws.root / "xlflow.toml"
+    cs = ws.department("CS").contact
+    path.write_text(path.read_text("utf-8").replace(f'contact = "{cs}"', 'contact = ""'), "utf-8")
+    ws = load_workspace(ws.root)
+    assert not ws.department("CS").contact
+    briefs = _briefs(ws, lang)
+    rd = ws.department("RD").contact
+    text, html = _parts(briefs["RD"])
+    assert text.splitlines()[2] == dear.format(name=rd)
+    assert f">{dear.format(name=rd)}</td>" in html
+    assert _parts(briefs["CS"])[0].splitlines()[2] == hello
+    for other in ("MK", "FN"):
+        assert dear.format(name=ws.department(other).contact) in _parts(briefs[other])[0]
+    assert rd not in _parts(briefs["coordinators"])[0].splitlines()[2]
+    assert not _parts(briefs["coordinators"])[0].splitlines()[2].startswith(hello.rstrip(",："))
