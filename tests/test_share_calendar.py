@@ -68,26 +68,3 @@ def test_raw_bytes_crlf_folded_at_75_octets_valid_utf8(tmp_path):
     assert any(line.startswith(b" ") for line in lines)  # it did fold
     e = next(iter(_events(ws.root / "slices" / "RD.ics").values()))
     assert str(e["SUMMARY"]) == f"RD-001 {long_name} 截止"
-
-
-def test_a_feed_made_from_kept_event_texts_is_the_feed_made_afresh(tmp_path):
-    """Event texts kept from an earlier merge give byte for byte the feed made with every text made
-    afresh, and it parses back to the same calendar, each event once, in order."""
-    from xlflow.share.calendar import calendar_bytes, events
-    from xlflow.share.publish import audience_slice
-    from xlflow.share.sharing import sharing_list
-
-    ws = make_ws(tmp_path / "ws", "en")
-    state = sample_week()
-    piece = audience_slice(ws, state, sharing_list(ws), "coordinators")
-    found = events(ws, piece, "en")
-    stamp = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
-    seqs = {e.uid: 2 for e in found}
-    whole = icalendar.Calendar.from_ical(calendar_bytes(ws, piece, "en", seqs, stamp, found))
-    kept: dict[str, bytes] = {}
-    first = calendar_bytes(ws, piece, "en", seqs, stamp, found, kept)
-    assert len(kept) == len(found) and calendar_bytes(ws, piece, "en", seqs, stamp, found, kept) == first
-    again = icalendar.Calendar.from_ical(first)
-    assert whole.to_ical() == again.to_ical()
-    assert [str(e["UID"]) for e in again.walk("VEVENT")] == [e.uid for e in found]
-    assert {int(e["SEQUENCE"]) for e in again.walk("VEVENT")} == {2}

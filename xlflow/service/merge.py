@@ -318,12 +318,12 @@ def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissi
     and returned for the channels to render (with the plans it is compared with, read when asked for);
     a merge of given files leaves the baselines alone and stores the parts it has (the brief computes its control)."""
     rows = plan.snapshot_rows()
-    blob = snapshots.encode(rows)
+    blob, tasks = snapshots.encoded(rows)  # the tasks as the snapshot reads back, without reading it
     snapshot_id = db.record_merge(plan.as_of, str(master), rows, blob)
     if control is None:
         weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes)))
         return None
-    state = merge_week(ws, db, snapshot_id, Snapshot(plan.as_of, snapshots.decode(blob)),
+    state = merge_week(ws, db, snapshot_id, Snapshot(plan.as_of, tasks),
                        merge_parts(ws, db, plan, submissions, changes, control), card)
     return once(lambda: with_history(db, state))
 
