@@ -167,3 +167,83 @@ def test_a_rerun_before_sending_replaces_the_waiting_mail(ws):
     per = Counter(str(m["To"]) for m in waiting)
     assert len(waiting) == 7 and set(per.values()) == {1}
     assert not list(ws.folder("outbox").glob("*share-*.eml"))
+
+
+def _slice_rows(ws, code: str, sheet: str) -> list[tuple]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(ws.root / "slices" / code / f"{ws.project.code}-{code}-2026-W47.xlsx")
+    return [r for r in book[sheet].iter_rows(min_row=5, values_only=True) if any(v is not None for v in r)]
+
+
+def test_a_change_request_naming_a_departments_task_is_shown_to_it(ws):
+    """RD-C01 (filed by RD) proposes new dates for RD-006 and MK-003; the merge asks MK to take note.
+    MK's brief and slice show the request, its decision state and MK-003's proposed dates — not
+    RD-006's, nor RD's reason, impact or contact; RD's brief still shows the whole request."""
+    req = next(c for c in load_week(ws, AS_OF).changes if c.change_id == "RD-C01")
+    assert req.department == "RD" and set(req.tasks) == {"RD-006", "MK-003"} and req.pending
+    rd_due = req.proposed["RD-006"][1].isoformat()
+    mk_start, mk_due = (d.isoformat() for d in req.proposed["MK-003"])
+    contact = ws.department("RD").contact
+    briefs = _briefs(ws)
+    text, html = _parts(briefs["MK"])
+    line = next(x for x in text.splitlines() if x.startswith("- [") and "RD-C01" in x)
+    assert mk_start in line and mk_due in line and rd_due not in line and "RD-006" not in line, line
+    assert "MK 知悉并确认" in text  # the register's notice to MK, as the merge printed it
+    assert "MK-003: " in html and mk_due in html and "RD-006: " not in html
+    for part in (text, html):
+        assert req.reason not in part and req.impact not in part and contact not in part
+    rd_text = _parts(briefs["RD"])[0]
+    assert rd_due in next(x for x in rd_text.splitlines() if "RD-C01" in x)
+    # the slice the merge wrote: the same request, the same cut
+    rows = _slice_rows(ws, "MK", "变更审批")
+    row = next(r for r in rows if r[0] == "RD-C01")
+    cells = " ".join(str(v) for v in row if v is not None)
+    assert "MK-003" in cells and mk_due in cells and "RD-006" not in cells and rd_due not in cells
+    assert req.content in cells and "待审批" in cells or "pending" in cells.lower(), cells
+    assert not [r for r in _slice_rows(ws, "CS", "变更审批") if r[0] == "RD-C01"]  # CS: not named
+
+
+def test_a_contact_of_two_departments_gets_each_departments_brief(ws, tls_cert):
+    """MK's contact is CS's contact too: one brief per department, each its own scope, subject,
+    slice and calendar — no share mail, and each one once however often the week's mail runs."""
+    path = ws.root / "xlflow.toml"
+    path.write_text(path.read_text("utf-8").replace('"service@example.com"', '"Marketing@Example.com"'), "utf-8")
+    ws = load_workspace(ws.root)
+    with SMTPServer(*tls_cert, security="none") as server:
+        live = with_smtp(ws, server)
+        send_weekly_brief(live, AS_OF, send=True, lang="zh")
+        shared = send_weekly(live, AS_OF, send=True, lang="zh")
+        send_weekly_brief(live, AS_OF, send=True, lang="zh")
+        got = [r.message for r in server.received if [a.lower() for a in r.rcpt_tos] == ["marketing@example.com"]]
+    assert shared.errors == [] and {"MK", "CS"} <= set(shared.folded)
+    by = {str(m["X-Xlflow-Identity"]).split(":")[1]: m for m in got}
+    assert len(got) == 2 and set(by) == {"MK", "CS"}, [str(m["X-Xlflow-Identity"]) for m in got]
+    for code, message in by.items():
+        assert str(message["X-Xlflow-Kind"]) == "brief-2026-W47"
+        assert ws.department(code).name("zh") in str(message["Subject"])
+        files = sorted(p.get_filename() for p in message.iter_attachments())
+        assert files == sorted([f"NPL-2026-{code}-2026-W47.xlsx", f"{code}.ics"])
+        shown = set(TASK_ID.findall(_parts(message)[0]))
+        assert shown and shown <= _in_scope(ws, code), sorted(shown - _in_scope(ws, code))
+
+
+@pytest.mark.parametrize(("lang", "dear", "hello"), [("zh", "{name}，您好：", "您好："), ("en", "Dear {name},", "Hello,")])
+def test_a_departments_brief_greets_its_contact_by_name(ws, lang, dear, hello):
+    """The department's mail opens with its contact's name (text and HTML); a department without a
+    contact is greeted as a team; the coordinators' brief has no greeting (it is the report as written)."""
+    path = ws.root / "xlflow.toml"
+    cs = ws.department("CS").contact
+    path.write_text(path.read_text("utf-8").replace(f'contact = "{cs}"', 'contact = ""'), "utf-8")
+    ws = load_workspace(ws.root)
+    assert not ws.department("CS").contact
+    briefs = _briefs(ws, lang)
+    rd = ws.department("RD").contact
+    text, html = _parts(briefs["RD"])
+    assert text.splitlines()[2] == dear.format(name=rd)
+    assert f">{dear.format(name=rd)}</td>" in html
+    assert _parts(briefs["CS"])[0].splitlines()[2] == hello
+    for other in ("MK", "FN"):
+        assert dear.format(name=ws.department(other).contact) in _parts(briefs[other])[0]
+    assert rd not in _parts(briefs["coordinators"])[0].splitlines()[2]
+    assert not _parts(briefs["coordinators"])[0].splitlines()[2].startswith(hello.rstrip(",："))

@@ -16,6 +16,7 @@ from xlflow.output.mail import (
     render,
     retry_outbox,
 )
+from xlflow.output.outbox_index import INDEX
 
 # A long subject with spaces on both sides of a dash: what CPython's default policy folds lossily.
 SUBJECT = "【智能水壶X1新品上市】第47周进度简报 2026-11-16 ~ 2026-11-22 – 已完成 12 项，滞后 3 项，阻塞 1 项"
@@ -88,7 +89,8 @@ def test_outbox_is_the_default_and_needs_no_server(sample_ws):
     assert result.eml.parent == sample_ws.folder("outbox") and "brief-2026-W47" in result.eml.name
     stored = parse(result.eml.read_bytes())
     assert stored["X-Unsent"] == "1" and stored["Subject"] == SUBJECT  # Outlook opens it as a draft
-    assert not list(sample_ws.folder("outbox").glob(".*"))  # no temp file left behind
+    # no temp file left behind (the index of the queue's identities is no temp file: output/outbox_index.py)
+    assert [p.name for p in sample_ws.folder("outbox").glob(".*")] == [INDEX]
 
     # --send without a configured server: still only the outbox, and it says why
     result = deliver(sample_ws, message, send=True)

@@ -24,6 +24,7 @@ from ..config import Workspace
 from ..i18n import msg
 from ..store.atomic import write_bytes
 from ..store.state import StateDB
+from .outbox_index import identities, remember
 
 POLICY = email.policy.SMTP.clone(max_line_length=998)
 KIND_HEADER = "X-Xlflow-Kind"
@@ -84,20 +85,32 @@ def waiting_mails(ws: Workspace) -> list[Path]:
         return []
 
 
+def _identity_of(path: Path) -> str:
+    return identity(_headers_of(path))
+
+
+def waiting_identities(ws: Workspace) -> dict[Path, str]:
+    """Each waiting .eml with its identity, oldest first (from the folder's index: outbox_index.py)."""
+    return identities(outbox_dir(ws), waiting_mails(ws), _identity_of)
+
+
 def write_outbox(ws: Workspace, message: EmailMessage) -> Path:
     """Queue the ready-to-send .eml in outbox/ (marked X-Unsent so Outlook opens it as a draft);
     a waiting message with the same identity is replaced, not sent as well."""
     if UNSENT_HEADER not in message:
         message[UNSENT_HEADER] = "1"
-    same = identity(message)
-    for old in waiting_mails(ws):
+    same, folder = identity(message), outbox_dir(ws)
+    gone = []
+    for old, ident in waiting_identities(ws).items():
         try:
-            if identity(_headers_of(old)) == same:
+            if ident == same:
                 old.unlink()
+                gone.append(old)
         except OSError:
             continue
-    path = outbox_dir(ws) / _eml_name(message)
+    path = folder / _eml_name(message)
     write_bytes(path, message.as_bytes(policy=POLICY))
+    remember(folder, path, same, tuple(gone))
     return path
 
 
@@ -142,13 +155,11 @@ def already_sent(ws: Workspace, message: EmailMessage) -> bool:
 
 def _sent_identities(ws: Workspace) -> set[str]:
     folder = outbox_dir(ws) / SENT
-    out = set()
-    for path in folder.glob("*.eml") if folder.is_dir() else ():
-        try:
-            out.add(identity(_headers_of(path)))
-        except OSError:
-            continue
-    return out
+    try:
+        paths = sorted(p for p in folder.glob("*.eml") if not p.name.startswith(".")) if folder.is_dir() else []
+    except OSError:
+        return set()
+    return set(identities(folder, paths, _identity_of).values())
 
 
 def _accepted_since(db: StateDB | None, department: str, since: dt.datetime,

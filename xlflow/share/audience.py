@@ -60,8 +60,10 @@ def slice_file(ws: Workspace, sharing: SharingList, code: str, week_label: str) 
 
 
 def brief_audiences(ws: Workspace, week_label: str) -> list[BriefAudience]:
-    """The coordinators first, then each department with a contact who is not one of them (a contact
-    shared by two departments gets the first one's brief)."""
+    """The coordinators first, then each department with a contact who is not one of them. A contact
+    of two departments gets both briefs, one mail each: each is its department's own week — its
+    scope, numbers, slice and calendar, named in its subject — as it would be for two people, and
+    one can be forwarded or filed without the other (a coordinator has them all in the whole brief)."""
     sharing = sharing_list(ws)
     every = frozenset(d.code for d in ws.departments)
     heads = coordinators(ws)
@@ -70,7 +72,6 @@ def brief_audiences(ws: Workspace, week_label: str) -> list[BriefAudience]:
     for d in ws.departments:
         if d.code == ws.project.lead_department or not d.email or _key(d.email) in taken:
             continue
-        taken.add(_key(d.email))
         contents = sharing.contents(d.code)
         if "master" in contents:
             out.append(BriefAudience(d.code, (d.email,), True, every))

@@ -7,10 +7,13 @@ ID, name, due date and status (no owner, no notes, no reason).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..features.control.checks import OTHER_DEPARTMENT
+from ..features.control.requests import ChangeRequest
 from ..features.scorecard.model import Figures
 from ..week.state import Item, Milestone, Task, WeekState
 
@@ -52,7 +55,7 @@ class Slice:
     milestones: tuple[Milestone, ...] = ()
     actions: tuple[Item, ...] = ()
     risks: tuple[Item, ...] = ()
-    decisions: tuple = ()  # plan.changes.ChangeRequest
+    decisions: tuple[ChangeRequest, ...] = ()  # its own requests, and others' naming its tasks (cut down)
     scorecard: Figures | None = None
     changes: tuple[Change, ...] = ()
 
@@ -89,6 +92,31 @@ def _names(item: Item, code: str, names: tuple[str, ...]) -> bool:
         or item.values.get("owner_department") == code
         or re.search(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z])", text) is not None
         or any(len(n) > 1 and n in text for n in names)
+    )
+
+
+def _request(req: ChangeRequest, code: str, own: set[str]) -> ChangeRequest:
+    """Another department's change request naming tasks of ours, as we see it: the request, its
+    decision, the tasks of ours it names and the dates it proposes for them; not the other tasks,
+    nor the filer's reason, impact or the lead's assessment, nor what the register found in it but
+    the notice that it names our task."""
+    return dataclasses.replace(
+        req,
+        reason="",
+        impact="",
+        lead_assessment="",
+        tasks=tuple(t for t in req.tasks if t in own),
+        proposed={t: d for t, d in req.proposed.items() if t in own},
+        checks=tuple(c for c in req.checks if c[0] == OTHER_DEPARTMENT and ("owner", code) in c[1]),
+    )
+
+
+def _requests(state: WeekState, code: str, own: set[str]) -> tuple[ChangeRequest, ...]:
+    """The department's change requests, and those of others naming one of its tasks (cut down), in the register's order."""
+    return tuple(
+        c if c.department == code else _request(c, code, own)
+        for c in state.changes
+        if c.department == code or own.intersection(c.tasks)
     )
 
 
@@ -146,7 +174,7 @@ def department_slice(state: WeekState, code: str, contents: frozenset[str], name
         risks=tuple(_risk(r, code) for r in state.risks if r.department == code or _names(r, code, names))
         if "risks" in contents
         else (),
-        decisions=tuple(c for c in state.changes if c.department == code) if "decisions" in contents else (),
+        decisions=_requests(state, code, {t.task_id for t in own}) if "decisions" in contents else (),
         scorecard=figures,
         changes=_changes(state, tasks, linked),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import Workspace
+from ..features.control.requests import proposed_summary
 from ..i18n import msg
 from ..spec.catalog import Catalog, load_catalog
 from ..store.atomic import atomic_path
@@ -240,15 +241,20 @@ class _Book:
     def decisions(self) -> TableSheet:
         cols = [
             Column(self.t("share-col-change-id"), 11),
+            Column(self.t("share-col-filed-by"), 12),
             Column(self.t("share-col-content"), 40, wrap=True),
+            Column(self.t("share-col-proposed"), 30, wrap=True),
             Column(self.t("share-col-decision"), 10),
             Column(self.t("share-col-decided-on"), 11, "date"),
             Column(self.t("share-col-comment"), 30, wrap=True),
         ]
         rows, fills = [], []
-        for c in self.s.decisions:
-            rows.append((c.change_id, c.content, self.label("decision", c.status), c.decided_on, c.comment))
-            fills.append((None, None, self.colour("decision", c.status)))
+        for c in self.s.decisions:  # its own requests, and others' naming its tasks: those tasks' dates only
+            dept = self.ws.department(c.department)
+            filed = dept.name(self.lang) if dept else c.department
+            proposed = proposed_summary(c, self.lang)
+            rows.append((c.ref, filed, c.content, proposed, self.label("decision", c.status), c.decided_on, c.comment))
+            fills.append((None,) * 4 + (self.colour("decision", c.status),))
         return self.sheet("decisions", cols, rows, fills)
 
     def changes(self) -> TableSheet:

@@ -58,6 +58,14 @@ def department_files(
     return [audience.slice] if audience.slice is not None else []
 
 
+def greeting(ws: Workspace, code: str, lang: str) -> str:
+    """The mail's first line: its department's contact by name, else its team."""
+    dept = ws.department(code)
+    if dept is not None and dept.contact:
+        return msg("weekmail-greeting", lang, name=dept.contact)
+    return msg("weekmail-greeting-team", lang)
+
+
 def _fits(ws: Workspace, path: Path) -> bool:
     return path.stat().st_size <= ws.email.max_attachment_mb * 1024 * 1024
 
@@ -85,6 +93,7 @@ def department_message(
         "",
         attachment_name(book) if book is not None else "",
         attachment_name(ics) if ics is not None else "",
+        greeting(ws, audience.name, lang),
     )
     kind = f"brief-{state.week.label}"
     message = compose(ws, brief.subject, text, html, audience.to, files, kind=kind, lang=lang, about=audience.name)

@@ -10,8 +10,11 @@ from ...output.brief.decision import Decision
 from .requests import ChangeRequest, proposed_summary
 
 
-def change_decisions(ws: Workspace, changes: Iterable[ChangeRequest], lang: str) -> tuple[Decision, ...]:
-    """Pending requests in the register's order (departments as configured, then the workbook's)."""
+def change_decisions(ws: Workspace, changes: Iterable[ChangeRequest], lang: str,
+                     reader: str | None = None) -> tuple[Decision, ...]:
+    """Pending requests in the register's order (departments as configured, then the workbook's).
+    In department `reader`'s brief, another department's request goes without its contact (a person
+    of that department, left out as a linked task's owner is)."""
     lead = ws.department(ws.project.lead_department)
     out = []
     for req in changes:
@@ -22,5 +25,5 @@ def change_decisions(ws: Workspace, changes: Iterable[ChangeRequest], lang: str)
         note = msg("brief-note-change", lang, tasks=tasks, proposed=proposed_summary(req, lang) or "—",
                    lead=lead.name(lang) if lead else ws.project.lead_department)
         out.append(Decision("change", req.change_id, req.content, dept.name(lang) if dept else req.department,
-                            dept.contact if dept else "", req.date, note))
+                            dept.contact if dept and reader in (None, req.department) else "", req.date, note))
     return tuple(out)

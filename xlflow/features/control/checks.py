@@ -13,6 +13,8 @@ from ...i18n import msg
 from ...plan.guard import task_values
 from .requests import ChangeRequest
 
+OTHER_DEPARTMENT = "changes-check-other-department"  # a request names another department's task: it is told
+
 
 def task_owners(subs: Iterable[Submission]) -> dict[str, str]:
     """Task ID -> the department whose plan has it."""
@@ -28,7 +30,7 @@ def check_requests(requests: Iterable[ChangeRequest], owners: dict[str, str],
             if owner is None:
                 req = req.flagged("changes-check-unknown-task", change=req.ref, department=req.department, task=tid)
             elif owner != req.department:
-                req = req.flagged("changes-check-other-department", change=req.ref, department=req.department,
+                req = req.flagged(OTHER_DEPARTMENT, change=req.ref, department=req.department,
                                   task=tid, owner=owner)
         out.append(_refuse_early(req, start) if start else req)
     return out

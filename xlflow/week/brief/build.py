@@ -164,7 +164,7 @@ def build_brief(week: WeekState, ws: Workspace, lang: str | None = None, calenda
     older = (week.older_date, week.older_tasks) if week.older_tasks is not None and week.older_date else None
     entries = _entries(b, tasks, previous, older)
     risks = [{**r.values, "department": r.department} for r in week.risks]
-    decisions = _decisions(b, tasks, risks) + change_decisions(b.ws, week.changes, lang)
+    decisions = _decisions(b, tasks, risks) + change_decisions(b.ws, week.changes, lang, b.reader)
     return Brief(
         lang=lang, project=ws.project.name(lang), project_code=ws.project.code, week=b.week, as_of=week.as_of,
         snapshot_date=week.data_date, previous_date=previous[0] if previous else None,

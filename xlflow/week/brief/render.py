@@ -15,13 +15,14 @@ _UNATTACHED = {"brief-more": "brief-more-unattached"}  # what a brief with no ma
 
 
 def render_brief(ws: Workspace, brief: Brief, master_name: str = "", slice_name: str = "",
-                 calendar_name: str = "") -> tuple[str, str]:
+                 calendar_name: str = "", greeting: str = "") -> tuple[str, str]:
     """(HTML, text) of the brief; the workspace's templates/ override the shipped ones.
     `master_name` is the attached master's file name ("" when it is too big to attach or not
-    attached); `slice_name` a department's brief's attached slice ("" otherwise), `calendar_name` its attached calendar feed."""
+    attached); `slice_name` a department's brief's attached slice ("" otherwise), `calendar_name` its attached
+    calendar feed, `greeting` its first line to its contact ("" in the coordinators' brief)."""
     lead = ws.department(ws.project.lead_department)
     context = {"brief": brief, "master_name": master_name, "slice_name": slice_name,
-               "calendar_name": calendar_name,
+               "calendar_name": calendar_name, "greeting": greeting,
                "signature": signature(ws, brief.lang),
                "lead": lead.name(brief.lang) if lead else ws.project.lead_department}
     if master_name:
