@@ -4,6 +4,11 @@ A merge hands in the rows MasterPlan.snapshot_rows() makes (mappings with Snapsh
 field names); they are stored column by column as compressed JSON, and read back as
 SnapshotTask values whatever older layout the database holds (a list of row objects,
 uncompressed text).
+
+Given a base (a full snapshot of an earlier day, store/snapchain.py picks it), a merge stores a
+delta instead: DELTA, the base's id, ":", then compressed JSON of the tasks that differ from the
+base's and the order that puts base tasks and those back together. A delta's base is always a
+full snapshot, so reading one never chains over more than one delta.
 """
 from __future__ import annotations
 
@@ -12,8 +17,8 @@ import json
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from operator import itemgetter
-from typing import NamedTuple
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple
 
 from .jsonvalues import json_default
 
@@ -44,6 +49,13 @@ class SnapshotTask:
         return getattr(self, key, default)
 
 
+class Base(NamedTuple):
+    """A full snapshot a delta is stored against: its id and its tasks as read back."""
+
+    id: int
+    tasks: tuple[SnapshotTask, ...]
+
+
 class Snapshot(NamedTuple):
     """The tasks of one merge. A tuple, so `as_of, tasks = snapshot` reads as it always did."""
 
@@ -54,6 +66,8 @@ class Snapshot(NamedTuple):
 FIELDS = tuple(f.name for f in fields(SnapshotTask))
 _DATES = ("start", "due", "actual_finish")
 _LISTS = ("predecessors", "successors_other_depts")
+_values = attrgetter(*FIELDS)
+DELTA = b"D1"  # a delta's first bytes: neither zlib (0x78...) nor JSON text ("[" or "{")
 
 
 def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
@@ -62,13 +76,61 @@ def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
     return _compress(*_columns(tasks))
 
 
-def encoded(tasks: Sequence[Mapping[str, object]]) -> tuple[bytes, tuple[SnapshotTask, ...]]:
+def encoded(tasks: Sequence[Mapping[str, object]],
+            base: Base | None = None) -> tuple[bytes, tuple[SnapshotTask, ...]]:
     """What encode stores and what decode would read back from it, without reading it back (the
-    merge stores its snapshot and renders the week from the same tasks): equal to decode(encode(tasks))."""
+    merge stores its snapshot and renders the week from the same tasks): equal to decode(encode(tasks)).
+    With a `base`, what is stored is a delta against it (unless most tasks changed): decode(blob,
+    base.tasks) reads back the same tasks."""
     keys, columns = _columns(tasks, dates=False)
     by_key = dict(zip(keys, columns, strict=True))
     read = tuple(map(SnapshotTask, *(_as_read(k, by_key.get(k), len(tasks)) for k in FIELDS)))
+    delta = _delta(read, base) if base is not None else None
+    if delta is not None:
+        return delta, read
     return _compress(keys, [_iso(c) if k in _DATES else c for k, c in zip(keys, columns, strict=True)]), read
+
+
+def _delta(read: tuple[SnapshotTask, ...], base: Base) -> bytes | None:
+    """`read` as a delta against `base`: the tasks that differ (in a value or its type) from the base's
+    task of the same department and ID, and runs [start, count] of base tasks (start -1: the next
+    `count` changed tasks) in read's order. None when most tasks changed (a full snapshot is smaller)."""
+    at: dict[tuple[str, str], int] = {}
+    for j, t in enumerate(base.tasks):
+        at.setdefault((t.department, t.task_id), j)
+    order: list[list[int]] = []
+    changed: list[SnapshotTask] = []
+    for t in read:
+        j = at.get((t.department, t.task_id), -1)
+        if j >= 0:
+            old, new = _values(base.tasks[j]), _values(t)
+            if old != new or tuple(map(type, old)) != tuple(map(type, new)):
+                j = -1
+        if j < 0:
+            changed.append(t)
+        last = order[-1] if order else None
+        if last is not None and ((j < 0 and last[0] < 0) or (j >= 0 and last[0] >= 0 and last[0] + last[1] == j)):
+            last[1] += 1
+        else:
+            order.append([j, 1])
+    if len(changed) * 2 > len(read):
+        return None
+    keys, columns = _columns(as_rows(changed))
+    text = json.dumps({"base_count": len(base.tasks), "order": order, "keys": keys, "columns": columns},
+                      default=json_default, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    return DELTA + str(base.id).encode("ascii") + b":" + zlib.compress(text.encode("utf-8"), 1)
+
+
+def as_rows(tasks: Iterable[SnapshotTask]) -> list[dict[str, object]]:
+    """Tasks as rows encode takes: encode(as_rows(tasks)) reads back as `tasks`."""
+    return [dict(zip(FIELDS, _values(t), strict=True)) for t in tasks]
+
+
+def base_id(data: bytes | str | None) -> int | None:
+    """The id of the full snapshot `data` is a delta against; None for a full snapshot."""
+    if not isinstance(data, bytes) or not data.startswith(DELTA):
+        return None
+    return int(data[len(DELTA):data.index(b":")])
 
 
 def _columns(tasks: Sequence[Mapping[str, object]], dates: bool = True) -> tuple[list[str], list[Sequence[object]]]:
@@ -121,11 +183,36 @@ def _as_read(key: str, values: Sequence[object] | None, count: int) -> Sequence[
     return values if kinds <= _SAME else [v if type(v) in _SAME else _json(v) for v in values]
 
 
-def decode(data: bytes | str) -> tuple[SnapshotTask, ...]:
-    """The one reader: compressed or plain JSON, columns or (databases written before) rows."""
+def decode(data: bytes | str, base: tuple[SnapshotTask, ...] | None = None) -> tuple[SnapshotTask, ...]:
+    """The one reader: compressed or plain JSON, columns or (databases written before) rows; a delta
+    with the tasks of its base (ValueError without them, or when they are not the base it was stored
+    against)."""
     if not data:
         return ()  # superseded by a later merge of the same day
+    if isinstance(data, bytes) and data.startswith(DELTA):
+        return _apply(data, base)
     raw = json.loads(zlib.decompress(data) if isinstance(data, bytes) else data)
+    return _tasks(raw)
+
+
+def _apply(data: bytes, base: tuple[SnapshotTask, ...] | None) -> tuple[SnapshotTask, ...]:
+    raw = json.loads(zlib.decompress(data[data.index(b":") + 1:]))
+    if base is None or raw["base_count"] != len(base):
+        raise ValueError("a delta snapshot without its base")
+    changed, out, k = _tasks(raw), [], 0
+    for start, count in raw["order"]:
+        part = changed[k:k + count] if start < 0 else base[start:start + count] if start + count <= len(base) else ()
+        if len(part) != count:
+            raise ValueError("a delta snapshot that does not fit its base")
+        k += count if start < 0 else 0
+        out.extend(part)
+    if k != len(changed):
+        raise ValueError("a delta snapshot that does not fit its base")
+    return tuple(out)
+
+
+def _tasks(raw: Any) -> tuple[SnapshotTask, ...]:
+    """SnapshotTask values from stored JSON: columns or (databases written before) rows."""
     if isinstance(raw, dict):
         by_key = dict(zip(raw["keys"], raw["columns"], strict=True))
         count = len(raw["columns"][0]) if raw["columns"] else 0
