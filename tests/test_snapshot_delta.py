@@ -1,4 +1,4 @@
-"""Task snapshots stored as deltas against the week's full snapshot: every reader gets exactly the
+"""Task snapshots stored as deltas against an earlier full snapshot: every reader gets exactly the
 tasks a full snapshot would have given, and a delta whose base is gone reads as no snapshot."""
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def kinds(db: StateDB) -> list[str]:
 def change(rows: list[dict], rnd: random.Random, step: int) -> list[dict]:
     """A day's work: some percents move (one turns from float to int), a task goes, one comes, two swap."""
     rows = [dict(r) for r in rows]
-    for r in rnd.sample(rows, 6):
+    for r in rnd.sample(rows, 3):
         r["percent"] = min(100.0, float(r["percent"]) + 10.0)
         r["predecessors"] = "A-1, B-2" if step % 3 == 0 else r["predecessors"]
     rows[0]["percent"] = int(rows[0]["percent"]) if isinstance(rows[0]["percent"], float) else float(rows[0]["percent"])
@@ -51,7 +51,7 @@ def change(rows: list[dict], rnd: random.Random, step: int) -> list[dict]:
 
 def test_every_snapshot_reads_back_as_the_full_one_over_three_weeks_of_merges(tmp_path):
     db, rnd = StateDB(tmp_path / "x.sqlite"), random.Random(21)
-    rows = [row(d, n) for d in ("RD", "MK", "QA") for n in range(1, 41)]
+    rows = [row(d, n) for d in ("RD", "MK", "QA") for n in range(1, 101)]
     expected: dict[dt.date, list] = {}
     for step in range(21):
         day = START + dt.timedelta(days=step)
@@ -67,13 +67,15 @@ def test_every_snapshot_reads_back_as_the_full_one_over_three_weeks_of_merges(tm
     read = db.snapshots_between(dt.date.min, dt.date.max)
     assert {s.as_of: exact(s.tasks) for s in read} == expected
     stored = kinds(db)
-    assert stored.count("full") == 3 and stored.count("delta") == 12  # a full snapshot a week, Mondays
-    # a merge for a past day (the week's full snapshot's day): the deltas on it are kept whole
-    monday = START + dt.timedelta(days=7)
+    assert stored.count("full") == 2 and stored.count("delta") == 13  # DELTAS_PER_FULL on a full one
+    # a merge for a past day (a full snapshot's day): the deltas on it are kept whole
+    monday = START + dt.timedelta(days=14)
+    assert kinds(db)[[i for i, k in enumerate(stored) if k][10]] == "full"  # the 11th kept day: 2nd full
     rows = change(rows, rnd, 99)
     db.record_merge(monday, "m.xlsx", rows)
     expected[monday] = full(rows)
     assert {s.as_of: exact(s.tasks) for s in db.snapshots_between(dt.date.min, dt.date.max)} == expected
+    assert kinds(db).count("delta") == 9  # the four after it stored in full
 
 
 def test_the_merge_path_stores_a_delta_that_reads_back_as_what_it_renders(tmp_path):
@@ -123,4 +125,4 @@ def test_an_older_full_snapshot_stays_readable_and_serves_as_a_base(tmp_path):
     db.record_merge(START + dt.timedelta(days=2), "m.xlsx", rows)
     assert kinds(db) == ["full", "delta"]
     assert exact(db.latest_snapshot_before(START + dt.timedelta(days=2), inclusive=True).tasks) == full(rows)
-    assert snapchain.FULL_EVERY_DAYS == 7
+    assert snapchain.DELTAS_PER_FULL == 9

@@ -1,8 +1,9 @@
 """Which snapshot a merge stores its delta against, and reading a delta back with its base.
 
-A merge stores its tasks as a delta against the newest full snapshot of the FULL_EVERY_DAYS days
-before its day (strictly before: a later merge of the same day supersedes, and blanks, that day's
-snapshot), and in full when there is none: a full snapshot a week, each delta one step from it.
+A merge stores its tasks as a delta against the newest full snapshot of a day before its own (strictly
+before: a later merge of the same day supersedes, and blanks, that day's snapshot), and in full when
+there is none, when DELTAS_PER_FULL deltas already stand on it or when most tasks changed
+(snapshots.encoded): each delta one step from its full snapshot, never a chain.
 Before a day's snapshot is blanked, the deltas stored against it are stored in full instead
 (a merge for a past day must not take a later day's tasks with it). A delta whose base is missing
 or damaged reads as no snapshot (None), never as other tasks.
@@ -16,18 +17,22 @@ import zlib
 from . import snapshots
 from .snapshots import Base, SnapshotTask
 
-FULL_EVERY_DAYS = 7
+DELTAS_PER_FULL = 9  # daily merges: a full snapshot every two weeks; weekly ones: every ten weeks
 _DAMAGED = (zlib.error, ValueError, KeyError, TypeError, IndexError)
 _IS_DELTA = "substr(tasks, 1, 2) = X'4431'"  # snapshots.DELTA
 _FULL = "NOT " + _IS_DELTA
+_BASE = "CAST(substr(tasks, 3, instr(tasks, X'3A') - 3) AS INTEGER)"  # a delta's base id, as base_id reads it
 
 
 def base_for(con: sqlite3.Connection, as_of: dt.date) -> Base | None:
     """The full snapshot a merge of `as_of` stores its delta against, read back; None: store in full."""
-    row = con.execute(f"SELECT id, tasks FROM snapshots WHERE as_of < ? AND as_of > ? AND length(tasks) > 0"
-                      f" AND {_FULL} ORDER BY as_of DESC, id DESC LIMIT 1",
-                      (as_of.isoformat(), (as_of - dt.timedelta(days=FULL_EVERY_DAYS)).isoformat())).fetchone()
+    row = con.execute(f"SELECT id, tasks FROM snapshots WHERE as_of < ? AND length(tasks) > 0"
+                      f" AND {_FULL} ORDER BY as_of DESC, id DESC LIMIT 1", (as_of.isoformat(),)).fetchone()
     if row is None:
+        return None
+    (standing,) = con.execute(f"SELECT count(*) FROM snapshots WHERE id > ? AND length(tasks) > 0 AND {_IS_DELTA}"
+                              f" AND {_BASE} = ?", (row[0], row[0])).fetchone()
+    if standing >= DELTAS_PER_FULL:
         return None
     try:
         return Base(int(row[0]), snapshots.decode(row[1]))
@@ -51,8 +56,9 @@ def release(con: sqlite3.Connection, as_of: dt.date) -> None:
                                      (as_of.isoformat(),))}
     if not ids:
         return
-    later = con.execute(f"SELECT id, tasks FROM snapshots WHERE as_of > ? AND as_of <= ? AND {_IS_DELTA}",
-                        (as_of.isoformat(), (as_of + dt.timedelta(days=FULL_EVERY_DAYS)).isoformat())).fetchall()
+    marks = ",".join("?" * len(ids))
+    later = con.execute(f"SELECT id, tasks FROM snapshots WHERE length(tasks) > 0 AND {_IS_DELTA}"
+                        f" AND {_BASE} IN ({marks})", sorted(ids)).fetchall()
     for snapshot_id, data in later:
         if snapshots.base_id(data) in ids:
             tasks = read(con, data)

@@ -94,7 +94,7 @@ def encoded(tasks: Sequence[Mapping[str, object]],
 def _delta(read: tuple[SnapshotTask, ...], base: Base) -> bytes | None:
     """`read` as a delta against `base`: the tasks that differ (in a value or its type) from the base's
     task of the same department and ID, and runs [start, count] of base tasks (start -1: the next
-    `count` changed tasks) in read's order. None when most tasks changed (a full snapshot is smaller)."""
+    `count` changed tasks) in read's order. None when a third of the tasks changed (store a full one)."""
     at: dict[tuple[str, str], int] = {}
     for j, t in enumerate(base.tasks):
         at.setdefault((t.department, t.task_id), j)
@@ -113,7 +113,7 @@ def _delta(read: tuple[SnapshotTask, ...], base: Base) -> bytes | None:
             last[1] += 1
         else:
             order.append([j, 1])
-    if len(changed) * 2 > len(read):
+    if len(changed) * 3 > len(read):
         return None
     keys, columns = _columns(as_rows(changed))
     text = json.dumps({"base_count": len(base.tasks), "order": order, "keys": keys, "columns": columns},

@@ -279,7 +279,7 @@ class StateDB(Database):
 
         The watcher merges after every accepted file, and 50,000 tasks are ~30 MB of JSON: only
         the day's newest snapshot keeps its tasks (the brief compares days and weeks), compressed,
-        and as a delta against the week's full snapshot (snapchain.py). `encoded`: the caller's
+        and as a delta against an earlier full snapshot (snapchain.py). `encoded`: the caller's
         snapshots.encoded(tasks, self.snapshot_base(as_of))."""
         blob = encoded if encoded is not None else snapshots.encoded(tasks, self.snapshot_base(as_of))[0]
         with self.transaction() as con:
