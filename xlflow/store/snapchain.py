@@ -35,7 +35,7 @@ def base_for(con: sqlite3.Connection, as_of: dt.date) -> Base | None:
     if standing >= DELTAS_PER_FULL:
         return None
     try:
-        return Base(int(row[0]), snapshots.decode(row[1]))
+        return snapshots.load(row[1])._replace(id=int(row[0]))
     except _DAMAGED:
         return None
 
@@ -68,7 +68,7 @@ def release(con: sqlite3.Connection, as_of: dt.date) -> None:
 
 
 def read(con: sqlite3.Connection, data: bytes | str,
-         bases: dict[int, tuple[SnapshotTask, ...]] | None = None) -> tuple[SnapshotTask, ...] | None:
+         bases: dict[int, Base] | None = None) -> tuple[SnapshotTask, ...] | None:
     """The tasks of a stored snapshot (`bases`: the bases read so far, kept for the next delta);
     None for a delta whose base is missing, superseded or damaged."""
     base_id = snapshots.base_id(data)
@@ -80,7 +80,7 @@ def read(con: sqlite3.Connection, data: bytes | str,
         if row is None or not row[0] or snapshots.base_id(row[0]) is not None:
             return None
         try:
-            bases[base_id] = snapshots.decode(row[0])
+            bases[base_id] = snapshots.load(row[0])
         except _DAMAGED:
             return None
     try:

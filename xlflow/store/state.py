@@ -33,7 +33,7 @@ from .records import (  # noqa: F401 - the rows StateDB returns
     SubmissionRecord,
 )
 from .renames import SCHEMA as _RENAMED  # noqa: F401 - registers the table _CODES reads
-from .snapshots import Snapshot, SnapshotTask
+from .snapshots import Snapshot, SnapshotTask  # noqa: F401 - SnapshotTask: as before
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -322,7 +322,7 @@ class StateDB(Database):
     def snapshots_between(self, start: dt.date, end: dt.date) -> list[Snapshot]:
         """Every kept snapshot with start <= as_of <= end (one per day: its newest merge), oldest first
         (a delta whose base is missing or damaged left out)."""
-        bases: dict[int, tuple[SnapshotTask, ...]] = {}
+        bases: dict[int, snapshots.Base] = {}
         with self.transaction() as con:
             heads = con.execute("SELECT as_of, tasks FROM snapshots WHERE as_of BETWEEN ? AND ? AND length(tasks) > 0"
                                 " ORDER BY as_of, id", (start.isoformat(), end.isoformat())).fetchall()
