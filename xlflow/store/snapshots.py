@@ -56,7 +56,7 @@ class Base(NamedTuple):
 
     id: int
     columns: dict[str, list[object]]
-    count: int
+    size: int  # the number of tasks
 
 
 class Snapshot(NamedTuple):
@@ -115,19 +115,19 @@ def _delta(keys: list[str], stored: list[Sequence[object]], base: Base) -> bytes
     new = [i for i, j in enumerate(refs) if j < 0]
     if len(refs) < 2:
         return None  # (an itemgetter of one index gives no tuple)
-    align = itemgetter(*(j if j >= 0 else base.count + i for i, j in enumerate(refs)))
+    align = itemgetter(*(j if j >= 0 else base.size + i for i, j in enumerate(refs)))
     patch = {k: _changed(column, _raw(base, k), refs, align) for k, column in by_key.items()}
     patch = {k: p for k, p in patch.items() if p}
     if (sum(map(len, patch.values())) + len(new) * len(keys)) * 3 > len(refs) * len(keys):
         return None
-    body = {"base_count": base.count, "keys": keys, "order": order,
+    body = {"base_count": base.size, "keys": keys, "order": order,
             "new": [[column[i] for i in new] for column in stored], "patch": patch}
     text = json.dumps(body, default=json_default, ensure_ascii=False, separators=(",", ":"), check_circular=False)
     return DELTA + str(base.id).encode("ascii") + b":" + zlib.compress(text.encode("utf-8"), 1)
 
 
 def _raw(base: Base, key: str) -> list[object]:
-    return base.columns.get(key) or [None] * base.count
+    return base.columns.get(key) or [None] * base.size
 
 
 def _changed(column: Sequence[object], before: list[object], refs: list[int],
@@ -237,17 +237,20 @@ def _stored(raw: Any) -> tuple[dict[str, list[object]], int]:
 def _apply(data: bytes, base: Base | None) -> tuple[dict[str, list[object]], int]:
     """A delta's columns as its full snapshot would have stored them."""
     raw = json.loads(zlib.decompress(data[data.index(b":") + 1:]))
-    if base is None or raw["base_count"] != base.count:
+    if base is None or raw["base_count"] != base.size:
         raise ValueError("a delta snapshot without its base")
     by_key = {}
     for key, new in zip(raw["keys"], raw["new"], strict=True):
-        before, column, k = _raw(base, key), [], 0
+        column: list[object] = []
+        before, k = _raw(base, key), 0
         for start, count in raw["order"]:
-            part = new[k:k + count] if start < 0 else before[start:start + count] if start >= 0 else []
+            part = new[k:k + count] if start < 0 else before[start:start + count]
             if len(part) != count:
                 raise ValueError("a delta snapshot that does not fit its base")
             k += count if start < 0 else 0
             column.extend(part)
+        if k != len(new):
+            raise ValueError("a delta snapshot that does not fit its base")
         for i, value in raw["patch"].get(key, ()):
             column[i] = value
         by_key[key] = column
