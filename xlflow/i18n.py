@@ -4,10 +4,9 @@ from __future__ import annotations
 import os
 import re
 import string
-import tomllib
 from functools import lru_cache
 
-from .resources import data_dir
+from .resources import data_dir, read_toml
 
 LANGS = ("zh", "en")
 
@@ -16,11 +15,10 @@ LANGS = ("zh", "en")
 def _catalog() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     for path in sorted((data_dir() / "messages").glob("*.toml")):
-        with open(path, "rb") as fh:
-            for key, entry in tomllib.load(fh).items():
-                if key in merged:
-                    raise KeyError(f"message {key!r} defined twice (again in {path.name})")
-                merged[key] = entry
+        for key, entry in read_toml(path).items():
+            if key in merged:
+                raise KeyError(f"message {key!r} defined twice (again in {path.name})")
+            merged[key] = entry
     return merged
 
 

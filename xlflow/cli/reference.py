@@ -87,7 +87,9 @@ def commands_section() -> list[str]:
            "Every command has `-h/--help`; `xlflow --version` prints the version. Exit codes: 0 done, "
            "1 something could not be done (the message says what, where and what to do), 2 a usage error. "
            "`python -m xlflow` works as well as `xlflow`. The environment variable `XLFLOW_LANG` (zh | en) "
-           "sets the language of messages where no `--lang` or workspace says it.", ""]
+           "sets the language of messages where no `--lang` or workspace says it; `XLFLOW_CACHE_DIR` where "
+           "xlflow keeps its parsed messages and form specs (default: the user's cache folder; it may be "
+           "deleted at any time).", ""]
     for command, ctx in _commands(main, root):
         out += [f"### `{ctx.command_path}`", "", "```", ctx.get_usage().replace("Usage: ", ""), "```", ""]
         out += [cell(command.help or ""), ""]
