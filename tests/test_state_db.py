@@ -190,4 +190,4 @@ def test_a_schema_1_database_gains_the_version_columns_and_keeps_its_rows(tmp_pa
     assert (new.update_date, new.changes["added"], new.note) == (dt.date(2026, 11, 20), ["RD-009"], "restored")
     assert [s.file_name for s in db.history("RD")] == ["a.xlsx", "b.xlsx"]
     with sqlite3.connect(path) as check:
-        assert check.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
+        assert check.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)

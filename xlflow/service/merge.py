@@ -323,7 +323,7 @@ def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissi
     and returned for the channels to render (with the plans it is compared with, read when asked for);
     a merge of given files leaves the baselines alone and stores the parts it has (the brief computes its control)."""
     rows = plan.snapshot_rows()
-    blob, tasks = snapshots.encoded(rows)  # the tasks as the snapshot reads back, without reading it
+    blob, tasks = snapshots.encoded(rows, db.snapshot_base(plan.as_of))  # stored as a delta; read back whole
     snapshot_id = db.record_merge(plan.as_of, str(master), rows, blob)
     if control is None:
         weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes)))

@@ -40,7 +40,9 @@ from ..errors import DatabaseBusy, DatabaseNotWritable, DatabaseTooNew, Database
 from ..i18n import Phrase
 from .lock import database_holder
 
-SCHEMA_VERSION = 2  # 2: a submission keeps its update date, the changes it made and a note
+# 2: a submission keeps its update date, the changes it made and a note; 3: task snapshots kept as
+# deltas and week records by parts, which an older xlflow cannot read (so it refuses the file)
+SCHEMA_VERSION = 3
 
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 _UNREADABLE = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_FORMAT, sqlite3.SQLITE_RANGE}

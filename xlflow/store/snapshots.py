@@ -4,16 +4,23 @@ A merge hands in the rows MasterPlan.snapshot_rows() makes (mappings with Snapsh
 field names); they are stored column by column as compressed JSON, and read back as
 SnapshotTask values whatever older layout the database holds (a list of row objects,
 uncompressed text).
+
+Given a base (a full snapshot of an earlier day, store/snapchain.py picks it), a merge stores a
+delta instead: DELTA, the base's id, ":", then compressed JSON of what differs from the base as
+stored: runs of base tasks in the new order, the tasks new to it, and the values that changed
+(field, position, value) — what a full snapshot would store there. A delta's base is always a full
+snapshot, so reading one never chains over more than one delta.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from operator import itemgetter
-from typing import NamedTuple
+from itertools import compress
+from operator import attrgetter, is_not, itemgetter, ne, or_
+from typing import Any, NamedTuple
 
 from .jsonvalues import json_default
 
@@ -44,6 +51,14 @@ class SnapshotTask:
         return getattr(self, key, default)
 
 
+class Base(NamedTuple):
+    """A full snapshot a delta is stored against: its id and its stored columns (as loaded: raw)."""
+
+    id: int
+    columns: dict[str, list[object]]
+    size: int  # the number of tasks
+
+
 class Snapshot(NamedTuple):
     """The tasks of one merge. A tuple, so `as_of, tasks = snapshot` reads as it always did."""
 
@@ -54,6 +69,8 @@ class Snapshot(NamedTuple):
 FIELDS = tuple(f.name for f in fields(SnapshotTask))
 _DATES = ("start", "due", "actual_finish")
 _LISTS = ("predecessors", "successors_other_depts")
+_values = attrgetter(*FIELDS)
+DELTA = b"D1"  # a delta's first bytes: neither zlib (0x78...) nor JSON text ("[" or "{")
 
 
 def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
@@ -62,13 +79,89 @@ def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
     return _compress(*_columns(tasks))
 
 
-def encoded(tasks: Sequence[Mapping[str, object]]) -> tuple[bytes, tuple[SnapshotTask, ...]]:
+def encoded(tasks: Sequence[Mapping[str, object]],
+            base: Base | None = None) -> tuple[bytes, tuple[SnapshotTask, ...]]:
     """What encode stores and what decode would read back from it, without reading it back (the
-    merge stores its snapshot and renders the week from the same tasks): equal to decode(encode(tasks))."""
+    merge stores its snapshot and renders the week from the same tasks): equal to decode(encode(tasks)).
+    With a `base`, what is stored is a delta against it (unless most tasks changed): decode(blob,
+    base.tasks) reads back the same tasks."""
     keys, columns = _columns(tasks, dates=False)
     by_key = dict(zip(keys, columns, strict=True))
     read = tuple(map(SnapshotTask, *(_as_read(k, by_key.get(k), len(tasks)) for k in FIELDS)))
-    return _compress(keys, [_iso(c) if k in _DATES else c for k, c in zip(keys, columns, strict=True)]), read
+    stored = [_iso(c) if k in _DATES else c for k, c in zip(keys, columns, strict=True)]
+    delta = _delta(keys, stored, base) if base is not None else None
+    return (delta if delta is not None else _compress(keys, stored)), read
+
+
+def _delta(keys: list[str], stored: list[Sequence[object]], base: Base) -> bytes | None:
+    """The columns a full snapshot stores, as a delta against `base`: "order", runs [start, count] of
+    base tasks (matched by department and task ID; start -1: the next `count` new tasks), "new", the
+    new tasks' values, "patch", per field the [position, value] that differ from the base's (in value
+    or type). None when that is a third of the values or more (store a full one)."""
+    by_key = dict(zip(keys, stored, strict=True))
+    if "department" not in by_key or "task_id" not in by_key:
+        return None
+    at: dict[object, int] = {}
+    for j, k in enumerate(zip(_raw(base, "department"), _raw(base, "task_id"), strict=True)):
+        at.setdefault(k, j)
+    refs = [at.get(k, -1) for k in zip(by_key["department"], by_key["task_id"], strict=True)]
+    order: list[list[int]] = []
+    for j in refs:
+        last = order[-1] if order else None
+        if last is not None and ((j < 0 and last[0] < 0) or (j >= 0 and last[0] >= 0 and last[0] + last[1] == j)):
+            last[1] += 1
+        else:
+            order.append([j, 1])
+    new = [i for i, j in enumerate(refs) if j < 0]
+    if len(refs) < 2:
+        return None  # (an itemgetter of one index gives no tuple)
+    align = itemgetter(*(j if j >= 0 else base.size + i for i, j in enumerate(refs)))
+    patch = {k: _changed(column, _raw(base, k), refs, align) for k, column in by_key.items()}
+    patch = {k: p for k, p in patch.items() if p}
+    if (sum(map(len, patch.values())) + len(new) * len(keys)) * 3 > len(refs) * len(keys):
+        return None
+    body = {"base_count": base.size, "keys": keys, "order": order,
+            "new": [[column[i] for i in new] for column in stored], "patch": patch}
+    text = json.dumps(body, default=json_default, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    return DELTA + str(base.id).encode("ascii") + b":" + zlib.compress(text.encode("utf-8"), 1)
+
+
+def _raw(base: Base, key: str) -> list[object]:
+    return base.columns.get(key) or [None] * base.size
+
+
+def _changed(column: Sequence[object], before: list[object], refs: list[int],
+             align: Callable[[list[object]], tuple[object, ...]]) -> list[list[object]]:
+    """[position, value] where `column` (as encode stores it) would not read back as the base's value
+    it is matched with: same type and equal (lists: of text only), or it is stored. `align`: the base's
+    values (and the new tasks' own) in column's order, from before + column."""
+    column = list(column)
+    aligned = list(align(before + column))
+    kinds, was = list(map(type, column)), list(map(type, aligned))
+    if (list in kinds or tuple in kinds) and not all(
+            type(x) is str for v in column if type(v) in (list, tuple) for x in v):  # type: ignore[attr-defined]
+        return [[i, v] for i, v in enumerate(column)]
+    if column == aligned and kinds == was:
+        return []  # (a new task is aligned with itself: never a difference)
+    return [[i, column[i]] for i in compress(range(len(column)), map(or_, map(ne, column, aligned), map(is_not, kinds, was)))]
+
+
+def as_rows(tasks: Iterable[SnapshotTask]) -> list[dict[str, object]]:
+    """Tasks as rows encode takes: encode(as_rows(tasks)) reads back as `tasks`."""
+    return [dict(zip(FIELDS, _values(t), strict=True)) for t in tasks]
+
+
+def load(data: bytes | str) -> Base:
+    """A full snapshot's stored columns (id 0: the caller names it), for a delta to stand on."""
+    by_key, count = _stored(json.loads(zlib.decompress(data) if isinstance(data, bytes) else data))
+    return Base(0, by_key, count)
+
+
+def base_id(data: bytes | str | None) -> int | None:
+    """The id of the full snapshot `data` is a delta against; None for a full snapshot."""
+    if not isinstance(data, bytes) or not data.startswith(DELTA):
+        return None
+    return int(data[len(DELTA):data.index(b":")])
 
 
 def _columns(tasks: Sequence[Mapping[str, object]], dates: bool = True) -> tuple[list[str], list[Sequence[object]]]:
@@ -121,19 +214,47 @@ def _as_read(key: str, values: Sequence[object] | None, count: int) -> Sequence[
     return values if kinds <= _SAME else [v if type(v) in _SAME else _json(v) for v in values]
 
 
-def decode(data: bytes | str) -> tuple[SnapshotTask, ...]:
-    """The one reader: compressed or plain JSON, columns or (databases written before) rows."""
+def decode(data: bytes | str, base: Base | None = None) -> tuple[SnapshotTask, ...]:
+    """The one reader: compressed or plain JSON, columns or (databases written before) rows; a delta
+    with its base (ValueError without it, or when it is not the base it was stored against)."""
     if not data:
         return ()  # superseded by a later merge of the same day
-    raw = json.loads(zlib.decompress(data) if isinstance(data, bytes) else data)
-    if isinstance(raw, dict):
-        by_key = dict(zip(raw["keys"], raw["columns"], strict=True))
-        count = len(raw["columns"][0]) if raw["columns"] else 0
+    if isinstance(data, bytes) and data.startswith(DELTA):
+        by_key, count = _apply(data, base)
     else:
-        by_key = {k: [row.get(k) for row in raw] for k in FIELDS if any(k in row for row in raw)}
-        count = len(raw)
+        by_key, count = _stored(json.loads(zlib.decompress(data) if isinstance(data, bytes) else data))
     columns = [_column(key, by_key.get(key), count) for key in FIELDS]
     return tuple(map(SnapshotTask, *columns))
+
+
+def _stored(raw: Any) -> tuple[dict[str, list[object]], int]:
+    """The stored columns and the task count: columns, or (databases written before) rows."""
+    if isinstance(raw, dict):
+        return dict(zip(raw["keys"], raw["columns"], strict=True)), len(raw["columns"][0]) if raw["columns"] else 0
+    return {k: [row.get(k) for row in raw] for k in FIELDS if any(k in row for row in raw)}, len(raw)
+
+
+def _apply(data: bytes, base: Base | None) -> tuple[dict[str, list[object]], int]:
+    """A delta's columns as its full snapshot would have stored them."""
+    raw = json.loads(zlib.decompress(data[data.index(b":") + 1:]))
+    if base is None or raw["base_count"] != base.size:
+        raise ValueError("a delta snapshot without its base")
+    by_key = {}
+    for key, new in zip(raw["keys"], raw["new"], strict=True):
+        column: list[object] = []
+        before, k = _raw(base, key), 0
+        for start, count in raw["order"]:
+            part = new[k:k + count] if start < 0 else before[start:start + count]
+            if len(part) != count:
+                raise ValueError("a delta snapshot that does not fit its base")
+            k += count if start < 0 else 0
+            column.extend(part)
+        if k != len(new):
+            raise ValueError("a delta snapshot that does not fit its base")
+        for i, value in raw["patch"].get(key, ()):
+            column[i] = value
+        by_key[key] = column
+    return by_key, sum(count for _, count in raw["order"])
 
 
 def _column(key: str, values: list | None, count: int) -> Iterable[object]:

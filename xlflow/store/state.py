@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..config import Workspace
-from . import snapshots
+from . import snapchain, snapshots
 from .accepted import AcceptedVersion, read_accepted
 from .db import SCHEMA_VERSION, Database, now_iso, register  # noqa: F401 - SCHEMA_VERSION, now_iso: as before
 from .journal import JournalState
@@ -34,7 +33,7 @@ from .records import (  # noqa: F401 - the rows StateDB returns
     SubmissionRecord,
 )
 from .renames import SCHEMA as _RENAMED  # noqa: F401 - registers the table _CODES reads
-from .snapshots import Snapshot, SnapshotTask
+from .snapshots import Snapshot, SnapshotTask  # noqa: F401 - SnapshotTask: as before
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -279,13 +278,23 @@ class StateDB(Database):
         MasterPlan.snapshot_rows() makes them); returns the snapshot id.
 
         The watcher merges after every accepted file, and 50,000 tasks are ~30 MB of JSON: only
-        the day's newest snapshot keeps its tasks (the brief compares days and weeks), compressed."""
-        blob = encoded if encoded is not None else snapshots.encode(tasks)  # `encoded`: the caller's snapshots.encode(tasks)
+        the day's newest snapshot keeps its tasks (the brief compares days and weeks), compressed,
+        and as a delta against an earlier full snapshot (snapchain.py). `encoded`: the caller's
+        snapshots.encoded(tasks, self.snapshot_base(as_of))."""
+        blob = encoded if encoded is not None else snapshots.encoded(tasks, self.snapshot_base(as_of))[0]
         with self.transaction() as con:
+            if not snapchain.usable(con, blob, as_of):  # its base was superseded meanwhile
+                blob = snapshots.encode(tasks)
+            snapchain.release(con, as_of)
             con.execute("UPDATE snapshots SET tasks='' WHERE as_of=?", (as_of.isoformat(),))
             cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count, tasks)"
                               " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), len(tasks), blob))
             return int(cur.lastrowid or 0)  # (an INSERT always sets it)
+
+    def snapshot_base(self, as_of: dt.date) -> snapshots.Base | None:
+        """The full snapshot a merge of `as_of` stores its tasks against (None: in full)."""
+        with self.transaction() as con:
+            return snapchain.base_for(con, as_of)
 
     def last_merge(self) -> MergeRecord | None:
         with self.transaction() as con:
@@ -304,29 +313,32 @@ class StateDB(Database):
 
     def snapshot(self, snapshot_id: int) -> Snapshot:
         with self.transaction() as con:
-            head = con.execute("SELECT as_of FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()
-            if head is None:
-                raise KeyError(snapshot_id)
-            return Snapshot(dt.date.fromisoformat(head[0]), self._tasks(con, snapshot_id))
+            head = con.execute("SELECT as_of, tasks FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()
+            tasks = snapchain.read(con, head[1]) if head is not None else None
+        if tasks is None:
+            raise KeyError(snapshot_id)
+        return Snapshot(dt.date.fromisoformat(head[0]), tasks)
 
     def snapshots_between(self, start: dt.date, end: dt.date) -> list[Snapshot]:
-        """Every kept snapshot with start <= as_of <= end (one per day: its newest merge), oldest first."""
+        """Every kept snapshot with start <= as_of <= end (one per day: its newest merge), oldest first
+        (a delta whose base is missing or damaged left out)."""
+        bases: dict[int, snapshots.Base] = {}
         with self.transaction() as con:
-            heads = con.execute("SELECT id, as_of FROM snapshots WHERE as_of BETWEEN ? AND ? AND length(tasks) > 0"
-                                " ORDER BY as_of, id",
-                                (start.isoformat(), end.isoformat())).fetchall()
-            return [Snapshot(dt.date.fromisoformat(h["as_of"]), self._tasks(con, h["id"])) for h in heads]
+            heads = con.execute("SELECT as_of, tasks FROM snapshots WHERE as_of BETWEEN ? AND ? AND length(tasks) > 0"
+                                " ORDER BY as_of, id", (start.isoformat(), end.isoformat())).fetchall()
+            read = [(h["as_of"], snapchain.read(con, h["tasks"], bases)) for h in heads]
+        return [Snapshot(dt.date.fromisoformat(day), tasks) for day, tasks in read if tasks is not None]
 
     def latest_snapshot_before(self, day: dt.date, inclusive: bool = False) -> Snapshot | None:
-        """The newest snapshot with as_of < day (<= with inclusive=True), or None."""
+        """The newest snapshot with as_of < day (<= with inclusive=True), or None (also when it is a
+        delta whose base is missing or damaged)."""
         op = "<=" if inclusive else "<"
         with self.transaction() as con:
-            head = con.execute(f"SELECT id, as_of FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
+            head = con.execute(f"SELECT as_of, tasks FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
                                " ORDER BY as_of DESC, id DESC"
                                " LIMIT 1", (day.isoformat(),)).fetchone()
-            if head is None:
-                return None
-            return Snapshot(dt.date.fromisoformat(head["as_of"]), self._tasks(con, head["id"]))
+            tasks = snapchain.read(con, head["tasks"]) if head is not None else None
+        return Snapshot(dt.date.fromisoformat(head["as_of"]), tasks) if tasks is not None else None
 
     def snapshot_day_before(self, day: dt.date, inclusive: bool = False) -> dt.date | None:
         """The day of the snapshot latest_snapshot_before would read, without reading its tasks."""
@@ -335,11 +347,6 @@ class StateDB(Database):
             head = con.execute(f"SELECT as_of FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
                                " ORDER BY as_of DESC, id DESC LIMIT 1", (day.isoformat(),)).fetchone()
         return dt.date.fromisoformat(head["as_of"]) if head is not None else None
-
-    @staticmethod
-    def _tasks(con: sqlite3.Connection, snapshot_id: int) -> tuple[SnapshotTask, ...]:
-        (data,) = con.execute("SELECT tasks FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()
-        return snapshots.decode(data)
 
 
 def submitted_departments(ws: Workspace, week_start: dt.date, db: StateDB | None = None,
