@@ -5,14 +5,14 @@
     python benchmarks/bench_life.py -w 30 --keep /tmp/life         # keep the workspace (resume is not supported)
 
 Each week every department sends its next workbook (made with xlflow's own generator from
-benchmarks/data.py's tasks): statuses progress, some dates move, two tasks are added and one task
-no one depends on is removed. The files are dropped into the inbox and a fresh process runs
+benchmarks/data.py's tasks): statuses progress, some dates move, two tasks no one depends on are removed and two new ones added
+(the plan's size stays the same, so what a week costs depends on its history only). The files are dropped into the inbox and a fresh process runs
 `xlflow watch --once --as-of <Thursday>` (intake of every file and the burst's one merge), then
 another `xlflow summary --as-of <Friday>` (the brief). Printed per week: CPU seconds (user + system,
 robust to a busy machine) of the intake (the watch process minus its merge, start-up included), the
 merge and the summary; the peak memory of each process; the workspace's size on disk; the files in
-master/history/. At the end: each column's least-squares slope per week and the last weeks against
-the first ones.
+master/history/. At the end: disk growth per week by folder and by SQLite table, each column's
+least-squares slope per week and the last weeks against the first ones and against week 4.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import json
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -75,8 +76,9 @@ def run_child(args: list[str], tmp: Path) -> dict:
 class Plans:
     """Every department's task list, changed week by week as departments do."""
 
-    def __init__(self, codes: list[str], tasks: int, seed: int) -> None:
+    def __init__(self, codes: list[str], tasks: int, seed: int, churn: int = 2) -> None:
         self.rng = random.Random(seed)
+        self.churn = churn  # tasks removed (not started, no one depends on them) and as many added, a week
         self.codes = codes
         self.tasks = {c: tasks_for(c, tasks, codes, self.rng) for c in codes}
         self.next_id = {c: tasks + 1 for c in codes}
@@ -86,12 +88,13 @@ class Plans:
         for code, rows in self.tasks.items():
             for row in rows:
                 self._progress(row, today, rng)
-            for _ in range(2):
-                rows.append(self._new(code, today, rng))
             needed = {p.strip() for rs in self.tasks.values() for r in rs for p in (r["predecessors"] or "").split(",")}
             free = [r for r in rows if r["status"] == "not_started" and r["task_id"] not in needed]
-            if free:
-                rows.remove(rng.choice(free))
+            gone = rng.sample(free, min(self.churn, len(free)))
+            for row in gone:  # as many added as removed: the plan's size stays what it was
+                rows.remove(row)
+            for _ in gone:
+                rows.append(self._new(code, today, rng))
 
     @staticmethod
     def _progress(row: dict, today: dt.date, rng: random.Random) -> None:
@@ -128,13 +131,38 @@ def disk_mib(root: Path) -> float:
 
 
 def disk_by_part(root: Path) -> dict[str, float]:
-    """MiB per top-level folder or file of the workspace (archive/, accepted/, master/, outbox/, xlflow.sqlite...)."""
+    """MiB per folder of the workspace, two levels deep (master/history, outbox/sent, archive, xlflow.sqlite...),
+    and per table of every SQLite database in it ("db:xlflow.sqlite:snapshots", indexes counted with their table)."""
     parts: dict[str, float] = {}
     for p in root.rglob("*"):
         if p.is_file():
-            top = p.relative_to(root).parts[0]
-            parts[top] = parts.get(top, 0.0) + p.stat().st_size / 2**20
+            rel = p.relative_to(root).parts
+            key = "/".join(rel[:2]) if len(rel) > 2 else rel[0]
+            parts[key] = parts.get(key, 0.0) + p.stat().st_size / 2**20
+            if p.suffix in (".sqlite", ".db", ".sqlite3"):
+                for table, size in sqlite_tables(p).items():
+                    parts[f"db:{p.relative_to(root)}:{table}"] = size
     return parts
+
+
+def sqlite_tables(path: Path) -> dict[str, float]:
+    """MiB per table (its indexes included) of one SQLite file, from SQLite's dbstat table."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        owner = dict(con.execute("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')"))
+        sizes: dict[str, float] = {}
+        for name, size in con.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
+            table = owner.get(name, name)
+            sizes[table] = sizes.get(table, 0.0) + size / 2**20
+        return sizes
+    except sqlite3.Error:
+        return {}
+    finally:
+        con.close()
+
+
+def plan_size(plans: Plans) -> int:
+    return sum(len(rows) for rows in plans.tasks.values())
 
 
 def slope(ys: list[float]) -> float:
@@ -173,7 +201,7 @@ def main() -> None:
         rows = []
         print(f"{args.departments} departments × {args.tasks} tasks, {args.weeks} weeks; CPU seconds, MiB")
         print(f"{'week':>4} {'intake':>7} {'merge':>7} {'summary':>8} {'watch MiB':>10} {'summary MiB':>12} "
-              f"{'disk MiB':>9} {'history':>8} {'merges':>7}")
+              f"{'disk MiB':>9} {'history':>8} {'merges':>7} {'tasks':>6}")
         for week in range(1, args.weeks + 1):
             thursday = START + dt.timedelta(weeks=week - 1, days=3)
             if week > 1:
@@ -186,10 +214,10 @@ def main() -> None:
             row = {"week": week, "intake": watch["cpu"] - watch["merge"], "merge": watch["merge"], "summary": brief["cpu"],
                    "watch_mib": watch["peak_mib"], "summary_mib": brief["peak_mib"], "disk_mib": disk_mib(root),
                    "history": len(list(history.iterdir())) if history.is_dir() else 0, "merges": watch["merges"],
-                   "codes": (watch["code"], brief["code"]), "parts": disk_by_part(root)}
+                   "codes": (watch["code"], brief["code"]), "parts": disk_by_part(root), "tasks": plan_size(plans)}
             rows.append(row)
             print(f"{week:>4} {row['intake']:7.2f} {row['merge']:7.2f} {row['summary']:8.2f} {row['watch_mib']:10.0f} "
-                  f"{row['summary_mib']:12.0f} {row['disk_mib']:9.1f} {row['history']:8} {row['merges']:7}"
+                  f"{row['summary_mib']:12.0f} {row['disk_mib']:9.1f} {row['history']:8} {row['merges']:7} {row['tasks']:6}"
                   + ("" if row["codes"] == (0, 0) else f"  exit codes {row['codes']}"), flush=True)
         _report(rows)
         if args.json:
@@ -198,18 +226,27 @@ def main() -> None:
 
 def _report(rows: list[dict]) -> None:
     k = max(1, min(4, len(rows) // 4))
-    names = sorted({n for r in rows for n in r["parts"]}, key=lambda n: -rows[-1]["parts"].get(n, 0.0))
-    print("\ndisk by part, MiB at the last week and least-squares MiB/week:")
-    for n in names:
-        ys = [r["parts"].get(n, 0.0) for r in rows]
-        print(f"  {n:24} {ys[-1]:9.2f} {slope(ys):+9.3f}/wk")
+    half = rows[len(rows) // 2:]
+    names = {n for r in rows for n in r["parts"]}
+    for title, chosen in (("folder", [n for n in names if not n.startswith("db:")]),
+                          ("SQLite table", [n for n in names if n.startswith("db:")])):
+        print(f"\ndisk by {title}: MiB at the last week, least-squares MiB/week over the run and over its second half:")
+        for n in sorted(chosen, key=lambda n: -slope([r["parts"].get(n, 0.0) for r in half]))[:16]:
+            ys = [r["parts"].get(n, 0.0) for r in rows]
+            print(f"  {n:44} {ys[-1]:9.2f} {slope(ys):+9.3f}/wk {slope(ys[len(rows) // 2:]):+9.3f}/wk")
     print(f"\n{'':12}" + "".join(f"{c:>12}" for c in COLUMNS))
     print(f"{'slope/week':12}" + "".join(f"{slope([r[c] for r in rows]):12.4f}" for c in COLUMNS))
+    print(f"{'2nd half':12}" + "".join(f"{slope([r[c] for r in half]):12.4f}" for c in COLUMNS))
     first = {c: sum(r[c] for r in rows[:k]) / k for c in COLUMNS}
     last = {c: sum(r[c] for r in rows[-k:]) / k for c in COLUMNS}
     print(f"{f'weeks 1-{k}':12}" + "".join(f"{first[c]:12.3f}" for c in COLUMNS))
     print(f"{f'last {k}':12}" + "".join(f"{last[c]:12.3f}" for c in COLUMNS))
     print(f"{'last/first':12}" + "".join(f"{last[c] / first[c] if first[c] else 0:12.2f}" for c in COLUMNS))
+    if len(rows) >= 8:  # the issue's measure: the last week against week 4, each as the mean of three weeks
+        around = {c: [sum(r[c] for r in rows[i - 1:i + 2]) / 3 for i in (3, len(rows) - 2)] for c in COLUMNS}
+        print(f"{'last/week 4':12}" + "".join(f"{b / a if a else 0:12.2f}" for a, b in around.values())
+              + "   (weeks 3-5 and the last three)")
+    print(f"plan size: {rows[0]['tasks']} tasks at week 1, {rows[-1]['tasks']} at week {rows[-1]['week']}")
 
 
 if __name__ == "__main__":
