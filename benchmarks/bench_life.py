@@ -126,22 +126,33 @@ class Plans:
         return generate_workbook(ws, code, ws.lang, path, data=data)
 
 
+def files(root: Path) -> list[tuple[Path, int]]:
+    """Every file with its size, a file with several names (a hard link) counted once, under its first name."""
+    seen, out = set(), []
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            st = p.stat()
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                out.append((p, st.st_size))
+    return out
+
+
 def disk_mib(root: Path) -> float:
-    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 2**20
+    return sum(size for _, size in files(root)) / 2**20
 
 
 def disk_by_part(root: Path) -> dict[str, float]:
     """MiB per folder of the workspace, two levels deep (master/history, outbox/sent, archive, xlflow.sqlite...),
     and per table of every SQLite database in it ("db:xlflow.sqlite:snapshots", indexes counted with their table)."""
     parts: dict[str, float] = {}
-    for p in root.rglob("*"):
-        if p.is_file():
-            rel = p.relative_to(root).parts
-            key = "/".join(rel[:2]) if len(rel) > 2 else rel[0]
-            parts[key] = parts.get(key, 0.0) + p.stat().st_size / 2**20
-            if p.suffix in (".sqlite", ".db", ".sqlite3"):
-                for table, size in sqlite_tables(p).items():
-                    parts[f"db:{p.relative_to(root)}:{table}"] = size
+    for p, size in files(root):
+        rel = p.relative_to(root).parts
+        key = "/".join(rel[:2]) if len(rel) > 2 else rel[0]
+        parts[key] = parts.get(key, 0.0) + size / 2**20
+        if p.suffix in (".sqlite", ".db", ".sqlite3"):
+            for table, mib in sqlite_tables(p).items():
+                parts[f"db:{p.relative_to(root)}:{table}"] = mib
     return parts
 
 
@@ -183,9 +194,13 @@ def main() -> None:
     parser.add_argument("-w", "--weeks", type=int, default=20)
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--keep", type=Path, default=None, help="put the workspace here and keep it")
-    parser.add_argument("--json", type=Path, default=None, help="also write the per-week figures here")
+    parser.add_argument("--json", type=Path, default=None, help="also write the per-week figures here (after every week)")
+    parser.add_argument("--report", type=Path, default=None, help="only print the report of a --json file written before")
     parser.add_argument("--quick", action="store_true", help="4 × 40, 6 weeks")
     args = parser.parse_args()
+    if args.report:
+        _report(json.loads(args.report.read_text()))
+        return
     if args.quick:
         args.departments, args.tasks, args.weeks = 4, 40, 6
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -219,9 +234,9 @@ def main() -> None:
             print(f"{week:>4} {row['intake']:7.2f} {row['merge']:7.2f} {row['summary']:8.2f} {row['watch_mib']:10.0f} "
                   f"{row['summary_mib']:12.0f} {row['disk_mib']:9.1f} {row['history']:8} {row['merges']:7} {row['tasks']:6}"
                   + ("" if row["codes"] == (0, 0) else f"  exit codes {row['codes']}"), flush=True)
+            if args.json:  # after every week: a run stopped early still leaves its figures
+                args.json.write_text(json.dumps(rows, indent=1))
         _report(rows)
-        if args.json:
-            args.json.write_text(json.dumps(rows, indent=1))
 
 
 def _report(rows: list[dict]) -> None:
