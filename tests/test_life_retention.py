@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import email
 import email.policy
+import shutil
 import sys
 from pathlib import Path
 
@@ -120,3 +121,27 @@ def test_the_life_replay_keeps_the_plan_the_same_size(tmp_path):
         ids |= {r["task_id"] for rs in plans.tasks.values() for r in rs}
     assert sizes == [90] * 20
     assert len(ids) > 90 + 19 * len(codes)  # tasks did come and go: the same size is not the same plan
+
+
+def test_the_week_a_burst_merged_counts_its_last_file_so_the_brief_does_not_score_it_again(tmp_path, monkeypatch):
+    """The last file of a burst merges inside its own intake: recorded first, the week the merge stores
+    counts it, and the brief of that week takes the stored scorecard instead of computing every
+    department's walk again (week/build.py: load_week)."""
+    from watch_helpers import SAMPLE_DEPTS, make_ws as watch_ws, sample
+    from xlflow.watcher import Watcher
+    from xlflow.week import build, stored
+    from xlflow.week.pipeline import journal_mark
+
+    as_of = dt.date(2026, 11, 20)
+    ws = watch_ws(tmp_path / "ws", settle_seconds=0.2)
+    for dept in SAMPLE_DEPTS:
+        shutil.copyfile(sample(dept, 46), ws.folder("inbox") / f"{dept}.xlsx")
+    clock = (lambda: dt.datetime.combine(as_of, dt.time(10)).astimezone())  # received that day, as a replay does
+    assert {o.result for o in Watcher(ws, today=lambda: as_of, clock=clock).run_once()} == {"accepted"}
+    db = StateDB(ws.state_db)
+    record = stored.read(db, as_of)
+    assert isinstance(record, dict) and record["journal"] == journal_mark(ws, db, as_of) == len(SAMPLE_DEPTS)
+    scored = []
+    monkeypatch.setattr(build, "make_scorecard", lambda *a, **k: scored.append(a))
+    week = build.load_week(ws, as_of + dt.timedelta(days=1), db)
+    assert scored == [] and week.scorecard is not None
