@@ -55,10 +55,18 @@ intake.merge_workspace = timed
 from xlflow.cli import main
 sys.argv = ['xlflow', *{args!r}]
 code = 0
+profile = None
+if {prof!r}:
+    import cProfile
+    profile = cProfile.Profile(time.process_time)  # CPU time: a busy machine does not move it
+    profile.enable()
 try:
     main()
 except SystemExit as exc:
     code = exc.code or 0
+if profile is not None:
+    profile.disable()
+    profile.dump_stats({prof!r})
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 with open({out!r}, 'w') as fh:
     json.dump({{'cpu': me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, 'merge': sum(spent),
@@ -66,9 +74,11 @@ with open({out!r}, 'w') as fh:
 """
 
 
-def run_child(args: list[str], tmp: Path) -> dict:
+def run_child(args: list[str], tmp: Path, prof: Path | None = None) -> dict:
+    """Run one xlflow command in a fresh process; with `prof`, under cProfile (CPU time), its stats written there."""
     out = tmp / "child.json"
-    subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT), args=args, out=str(out))], check=True,
+    code = CHILD.format(root=str(ROOT), args=args, out=str(out), prof=str(prof) if prof else "")
+    subprocess.run([sys.executable, "-c", code], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return json.loads(out.read_text())
 
@@ -197,6 +207,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the per-week figures here (after every week)")
     parser.add_argument("--report", type=Path, default=None, help="only print the report of a --json file written before")
     parser.add_argument("--quick", action="store_true", help="4 × 40, 6 weeks")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="profile the watch and summary processes of --profile-weeks into this folder "
+                             "(w04-watch.prof...; those weeks' figures then include the profiler's cost)")
+    parser.add_argument("--profile-weeks", default="4,40", help="comma-separated weeks to profile (default 4,40)")
     args = parser.parse_args()
     if args.report:
         _report(json.loads(args.report.read_text()))
@@ -223,8 +237,13 @@ def main() -> None:
                 plans.advance(thursday)
             for code in codes:
                 plans.workbook(ws, code, ws.folder("inbox") / f"{code}_w{week:02d}.xlsx", thursday)
-            watch = run_child(["watch", "-w", str(root), "--once", "--as-of", thursday.isoformat()], tmp)
-            brief = run_child(["summary", "-w", str(root), "--as-of", (thursday + dt.timedelta(days=1)).isoformat()], tmp)
+            prof = args.profile if args.profile and str(week) in args.profile_weeks.split(",") else None
+            if prof:
+                prof.mkdir(parents=True, exist_ok=True)
+            watch = run_child(["watch", "-w", str(root), "--once", "--as-of", thursday.isoformat()], tmp,
+                              prof / f"w{week:02d}-watch.prof" if prof else None)
+            brief = run_child(["summary", "-w", str(root), "--as-of", (thursday + dt.timedelta(days=1)).isoformat()], tmp,
+                              prof / f"w{week:02d}-summary.prof" if prof else None)
             history = root / "master" / "history"
             row = {"week": week, "intake": watch["cpu"] - watch["merge"], "merge": watch["merge"], "summary": brief["cpu"],
                    "watch_mib": watch["peak_mib"], "summary_mib": brief["peak_mib"], "disk_mib": disk_mib(root),
