@@ -136,7 +136,10 @@ def test_the_week_a_burst_merged_counts_its_last_file_so_the_brief_does_not_scor
     ws = watch_ws(tmp_path / "ws", settle_seconds=0.2)
     for dept in SAMPLE_DEPTS:
         shutil.copyfile(sample(dept, 46), ws.folder("inbox") / f"{dept}.xlsx")
-    clock = (lambda: dt.datetime.combine(as_of, dt.time(10)).astimezone())  # received that day, as a replay does
+
+    def clock() -> dt.datetime:  # received that day, as a replay does
+        return dt.datetime.combine(as_of, dt.time(10)).astimezone()
+
     assert {o.result for o in Watcher(ws, today=lambda: as_of, clock=clock).run_once()} == {"accepted"}
     db = StateDB(ws.state_db)
     record = stored.read(db, as_of)

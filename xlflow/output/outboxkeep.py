@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -71,7 +72,8 @@ def strip_attachments(path: Path) -> int:
     if not names or not message.is_multipart():
         return 0
     before = path.stat().st_size
-    message.set_payload([part for part in message.get_payload() if not part.is_attachment()])
+    parts = message.get_payload()
+    message.set_payload([p for p in parts if isinstance(p, EmailMessage) and not p.is_attachment()])
     message[REMOVED_HEADER] = ", ".join(names)
     write_bytes(path, message.as_bytes(policy=POLICY))
     return max(0, before - path.stat().st_size)
