@@ -99,17 +99,17 @@ def test_coordinators_get_every_scorecard_and_the_master_a_department_its_own_li
     assert _text(pmo).replace("\r\n", "\n") == result.text.read_text("utf-8")
 
     rd = got[("rd@example.com",)]
-    assert rd["Subject"] == pmo["Subject"]
-    # the default list mails each department its slice and calendar weekly: not attached a second time here
-    assert _files(rd) == []
+    assert rd["Subject"] == pmo["Subject"] + f"（{names['RD']}）"
+    # the default list mails each department its slice and calendar weekly: with its brief, one mail
+    assert _files(rd) == ["NPL-2026-RD-2026-W47.xlsx", "RD.ics"]
     assert _scorecard_lines(_text(rd), "本部门评分卡") == [names["RD"]]
     assert "部门评分卡" not in _text(rd).replace("本部门评分卡", "")
     assert all(names[c] not in _scorecard_lines(_text(rd), "本部门评分卡") for c in ("MK", "SA", "FN"))
-    assert "附件为贵部门的切片" not in _text(rd) and MASTER not in _text(rd)
+    assert "附件为贵部门的切片 NPL-2026-RD-2026-W47.xlsx" in _text(rd) and MASTER not in _text(rd)
     html = rd.get_body(("html",)).get_content()
     assert "本部门评分卡" in html and names["MK"] + "</td>" not in html.split("本部门评分卡")[1]
     for code, address in (("MK", "marketing@example.com"), ("FN", "finance@example.com")):
-        assert _files(got[(address,)]) == []
+        assert _files(got[(address,)]) == sorted([SLICE.format(code=code), f"{code}.ics"])
         assert _scorecard_lines(_text(got[(address,)]), "本部门评分卡") == [names[code]]
 
 
@@ -151,17 +151,17 @@ frequency = "weekly"
     mk = got["marketing@example.com"]
     assert _files(mk) == [MASTER] and _scorecard_lines(_text(mk), "Department scorecards") == everyone
     assert _text(mk) == _text(got["pmo@example.com"])
-    # RD's rows hold neither its scorecard nor a slice workbook: no scorecard, nothing attached
+    # RD's rows hold no scorecard, and its own tasks as a weekly mail: that mail is its brief
     rd = _text(got["rd@example.com"])
-    assert _files(got["rd@example.com"]) == [] and "scorecard" not in rd.lower()
-    assert "The master workbook" not in rd and "slice" not in rd
+    assert _files(got["rd@example.com"]) == [SLICE.format(code="RD"), "RD.ics"] and "scorecard" not in rd.lower()
+    assert "The master workbook" not in rd
     # SA: its own line and its slice
     sa = got["sales@example.com"]
     assert _files(sa) == [SLICE.format(code="SA")]
     assert _scorecard_lines(_text(sa), "Your department's scorecard") == [names["SA"]]
     assert f"Your department's slice {SLICE.format(code='SA')} is attached" in _text(sa)
-    # FN's weekly department mail carries its slice: its brief does not attach it again
-    assert _files(got["finance@example.com"]) == []
+    # FN's weekly department mail is its brief, its slice and calendar attached once
+    assert _files(got["finance@example.com"]) == sorted([SLICE.format(code="FN"), "FN.ics"])
 
 
 def test_each_audience_keeps_its_identity_in_the_queue(ws):

@@ -123,3 +123,16 @@ def test_an_acceptance_in_the_same_second_as_the_rejection_withdraws_it_only_whe
                                  version=1 if result == "accepted" else None)
         _rejection_notice(ws, at)
         assert [j.verdict for j in judge(ws, db=db)] == [expected], order
+
+
+def test_a_reminder_is_withdrawn_by_an_acceptance_in_the_second_it_was_written(tmp_path):
+    from xlflow.store.state import StateDB
+    ws = make_ws(tmp_path / "ws")
+    db = StateDB(ws.state_db)
+    written = dt.datetime(2026, 11, 20, 9, 30, 5, 700000, tzinfo=dt.UTC)
+    deliver(ws, compose(ws, "Please send", "x", None, ["cs@example.com"], kind="reminder-CS",
+                        event_at=written), send=False)
+    assert [j.verdict for j in judge(ws, db=db)] == ["send"]
+    db.record_submission("CS", "NPL-2026_CS.xlsx", "sha", written.replace(microsecond=0),
+                         "accepted", version=1)  # kept to the second: 09:30:05, "before" 09:30:05.7
+    assert [j.verdict for j in judge(ws, db=db)] == ["withdraw"]

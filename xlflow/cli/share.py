@@ -85,10 +85,16 @@ def send(workspace: Path, as_of: str | None, no_send: bool, lang: str | None) ->
     ws = open_workspace(workspace)
     lang = lang or ws.lang
     result = send_weekly(ws, _day(as_of), send=not no_send and ws.email.configured, lang=lang)
+    again = [d for d in result.deliveries if d.note == "mail-already-sent"]  # a brief sent already: withdrawn
     sent = sum(1 for d in result.deliveries if d.sent)
-    click.echo(msg("share-sent", lang, count=len(result.deliveries), sent=msg("share-sent-sent", lang) if sent else ""))
+    count = len(result.deliveries) - len(again)
+    click.echo(msg("share-sent", lang, count=count, sent=msg("share-sent-sent", lang) if sent else ""))
+    if again:
+        click.echo(msg("weekmail-withdrawn", lang, count=len(again), folder=again[0].eml.parent))
     if result.skipped:
         click.echo(msg("share-skipped", lang, departments=", ".join(result.skipped)))
+    if result.folded:
+        click.echo(msg("weekmail-folded", lang, departments=", ".join(result.folded)))
     for line in result.errors:
         click.echo(line, err=True)
     if result.errors:

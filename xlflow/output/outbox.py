@@ -151,14 +151,16 @@ def _sent_identities(ws: Workspace) -> set[str]:
     return out
 
 
-def _accepted_since(db: StateDB | None, department: str, since: dt.datetime) -> dt.datetime | None:
+def _accepted_since(db: StateDB | None, department: str, since: dt.datetime,
+                    reminder: bool = False) -> dt.datetime | None:
     """When `department` last had a version accepted after `since` (None: not since). Received times are
-    kept to the second, so an acceptance in the same second as the rejected file counts when it was
-    recorded after it (a fix dropped at once after a rejection)."""
+    kept to the second, so an acceptance in the same second counts when it was recorded after the
+    rejected file (a fix dropped at once after a rejection), and always for a reminder (it was sent)."""
     if db is None:
         return None
+    since = since.replace(microsecond=0)
     later: list[dt.datetime] = []
-    rejected_seen = False
+    rejected_seen = reminder
     for record in db.history(department):  # in the order received, then recorded
         at = dt.datetime.fromisoformat(str(record.received))
         at = (at if at.tzinfo else at.astimezone()).astimezone(dt.UTC)
@@ -187,7 +189,7 @@ def judge(ws: Workspace, now: dt.datetime | None = None, db: StateDB | None = No
         match = _SUPERSEDED_BY_ACCEPTANCE.match(kind)
         since = _event_at(head) or composed
         department = (match["a"] or match["b"]) if match else ""
-        accepted = _accepted_since(db, department, since) if match and since else None
+        accepted = _accepted_since(db, department, since, bool(match["b"])) if match and since else None
         if accepted is not None:
             out.append(Judged(path, ident, composed, "withdraw", "outbox-withdrawn-accepted",
                               (("department", department), ("accepted", ws.show_time(accepted)))))

@@ -1,6 +1,6 @@
 """The weekly brief as mails, one per audience (share/audience.py says who sees what): the
-coordinators the brief as written to reports/ with the master attached; each department the brief
-with its own scorecard line and its slice attached instead of the master.
+coordinators the brief as written to reports/ with the master attached; each department its own
+brief — only what its slice holds — with its slice attached instead of the master (share/weekmail.py).
 
 Each message's identity in the outbox is its kind (brief-2026-W47), its audience and its
 recipients: queuing a brief again replaces that audience's waiting copy, and a brief already sent
@@ -10,18 +10,19 @@ to an audience is withdrawn, not sent twice — per audience (output/outbox.py).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from email.message import EmailMessage
 from pathlib import Path
 
 from ..config import Workspace
 from ..errors import MailError
-from ..features.scorecard.brief import narrowed
 from ..output.breaker import SERVER_FAILURES
-from ..output.mail import DeliveryResult, attachment_name, compose, deliver
-from ..share.audience import BriefAudience, brief_audiences
+from ..output.mail import DeliveryResult, compose, deliver
+from ..share.audience import brief_audiences
 from ..share.sharing import COORDINATORS
-from ..week.brief import Brief, render_brief
+from ..share.weekmail import department_message
+from ..store.state import StateDB
+from ..week.brief import Brief
+from ..week.state import WeekState
 
 
 def fits(ws: Workspace, path: Path | None) -> bool:
@@ -29,23 +30,20 @@ def fits(ws: Workspace, path: Path | None) -> bool:
     return path is not None and path.stat().st_size <= ws.email.max_attachment_mb * 1024 * 1024
 
 
-def _department_parts(ws: Workspace, brief: Brief, audience: BriefAudience) -> tuple[str, str, list[Path]]:
-    """(HTML, text, attachments) of a department's brief: its scorecard lines, its slice."""
-    cut = replace(brief, scorecard=narrowed(brief.scorecard, audience.scorecards))
-    piece = audience.slice
-    html, text = render_brief(ws, cut, "", attachment_name(piece) if piece is not None and fits(ws, piece) else "")
-    return html, text, [piece] if piece is not None else []
-
-
 def brief_messages(
     ws: Workspace,
     brief: Brief,
     whole: tuple[str, str],
     master: Path | None,
-    to: Sequence[str] | None = None,
+    to: Sequence[str] | None,
+    week: WeekState,
+    db: StateDB | None = None,
+    record: bool = True,
 ) -> list[EmailMessage]:
     """The brief's mails: to `to` alone (the whole brief) when given, else one per audience.
-    `whole` is the coordinators' (HTML, text), as written to reports/."""
+    `whole` is the coordinators' (HTML, text), as written to reports/; `week` the week it renders,
+    from which each department's brief is built anew, holding only what its slice holds, with its
+    slice attached: its one mail of the week (share/weekmail.py; `record`: its files in the ledger)."""
     kind = f"brief-{brief.week.label}"
 
     def mail(html: str, text: str, rcpts: Iterable[str], files: list[Path], about: str | None) -> EmailMessage:
@@ -64,8 +62,7 @@ def brief_messages(
         if audience.whole:
             out.append(mail(*whole, audience.to, masters, audience.name))
         else:
-            html, text, files = _department_parts(ws, brief, audience)
-            out.append(mail(html, text, audience.to, files, audience.name))
+            out.append(department_message(ws, week, audience, brief.lang, db, record=record))
     return out
 
 

@@ -45,10 +45,12 @@ def make_brief(ws: Workspace, as_of: dt.date, lang: str | None = None, db: State
     week had: one retired since is still in its brief."""
     db = db or StateDB(ws.state_db)
     ws = as_configured(ws, db, as_of)
+    return build_brief(_brief_week(ws, as_of, db, risks), ws, lang or ws.lang)
+
+
+def _brief_week(ws: Workspace, as_of: dt.date, db: StateDB, risks: Iterable[dict] | None) -> WeekState:
     week = load_week(ws, as_of, db)
-    if risks is not None:
-        week = replace(week, risks=items_of(risks))
-    return build_brief(week, ws, lang or ws.lang)
+    return replace(week, risks=items_of(risks)) if risks is not None else week
 
 
 # --- the brief out: reports/ and the e-mail ---------------------------------------------------
@@ -87,16 +89,18 @@ def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iter
                       lang: str | None = None, out_dir: Path | None = None, db: StateDB | None = None,
                       risks: Iterable[dict] | None = None, preview: bool = False) -> BriefResult:
     """Build the brief, write it to reports/, and queue its e-mails in outbox/: the coordinators'
-    with the master attached, each department's with its own scorecard and slice (briefmail.py);
+    with the master attached, each department's holding only what its slice holds, with its slice
+    attached (briefmail.py, share/weekmail.py);
     with `send` and a configured server also send them. MailError leaves the .eml files queued.
     With `preview` the e-mails only go to outbox/preview/ (a look, not queued messages)."""
     db = db or StateDB(ws.state_db)
     ws = as_configured(ws, db, as_of)  # the departments the week had
-    brief = chatting.with_chat_notes(ws, make_brief(ws, as_of, lang, db, risks))  # a stopped group chat, said
+    week = _brief_week(ws, as_of, db, risks)
+    brief = chatting.with_chat_notes(ws, build_brief(week, ws, lang or ws.lang))  # a stopped group chat, said
     master = master_file(ws, db)
     html, text = render_brief(ws, brief, attachment_name(master) if master is not None and fits(ws, master) else "")  # else compose adds its path
     html_path, text_path = write_reports(ws, brief, html, text, out_dir)
-    messages = brief_messages(ws, brief, (html, text), master, list(to) if to else None)
+    messages = brief_messages(ws, brief, (html, text), master, list(to) if to else None, week, db, not preview)
     if not preview:
         chatting.after_brief(ws, as_of, text_path, db)  # the one-screen digest to the group chats (queued)
     deliveries = tuple(deliver_briefs(ws, messages, send, preview))
@@ -184,7 +188,7 @@ def run_schedule(ws: Workspace, now: dt.datetime, send: bool = True, db: StateDB
                 send_reminders(ws, now.date(), send, db=db)
             else:
                 send_weekly_brief(ws, now.date(), send, db=db)
-                send_weekly(ws, now.date(), send, db=db)  # each department its slice (share/); never raises
+                send_weekly(ws, now.date(), send, db=db, brief_sent=True)  # the named recipients' slices; never raises
         except MailError as exc:  # written to outbox/ (deliver writes before it sends): done, sent later
             mail_error = mail_error or exc
         marks[job] = week.label

@@ -2,10 +2,11 @@
 
 - The coordinators — `[email] to` and the lead department's contact — get the whole brief: every
   department's scorecard line, and the master attached.
-- Each other department's contact gets the brief with only its own scorecard line (none when its
-  rows of the sharing list leave out "scorecard") and, instead of the master, its own slice of the
-  week (slices/<CODE>/…xlsx) when its rows include the xlsx slice, the file is there and no weekly
-  department mail of the list carries it; else no attachment. A department whose rows give it "master" gets the coordinators' brief.
+- Each other department's contact gets its own brief (weekmail.py: only what its slice holds, its
+  own scorecard line unless its rows leave out "scorecard") and, instead of the master, its slice
+  and calendar written then when its rows ask for a weekly "mail", else its slice workbook of the
+  merge (slices/<CODE>/…xlsx) when its rows include the xlsx slice and the file is there: its one
+  mail of the week. A department whose rows give it "master" gets the coordinators' brief.
 
 Only reads: the slices are written by publish.py (at the merge, or weekly).
 """
@@ -48,9 +49,9 @@ def coordinators(ws: Workspace) -> tuple[str, ...]:
 
 
 def slice_file(ws: Workspace, sharing: SharingList, code: str, week_label: str) -> Path | None:
-    """Department `code`'s slice workbook of the week, if the sharing list gives it one and it is written,
-    and no weekly department mail of the list carries it already (publish.py's mail: slice and calendar
-    with the department's own numbers): a department gets its slice once a week, not twice."""
+    """Department `code`'s slice workbook of the merge, if the sharing list gives it one and it is
+    written, and no weekly "mail" row asks for the slice and calendar written at the mail's time
+    (weekmail.py writes and attaches those instead)."""
     formats = {r.format for r in sharing.rules if r.audience == code}
     if "xlsx" not in formats or "mail" in formats:
         return None

@@ -95,9 +95,11 @@ def _ids(value: object) -> list[str]:
 class _Builder:
     """What every part of the brief needs: the workspace, the day, the language, the calendar."""
 
-    def __init__(self, ws: Workspace, as_of: dt.date, lang: str, calendar: WorkCalendar, statuses: Enum) -> None:
+    def __init__(self, ws: Workspace, as_of: dt.date, lang: str, calendar: WorkCalendar, statuses: Enum,
+                 reader: str | None = None) -> None:
         self.ws, self.as_of, self.lang, self.calendar = ws, as_of, lang, calendar
         self.status_enum = statuses
+        self.reader = reader  # a department whose brief it is (None: the coordinators')
         self.week = week_of(as_of, ws.project.week_start)
 
     def t(self, key: str, **params: object) -> str:
@@ -125,7 +127,8 @@ class _Builder:
             department_name=self.dept_name(dept), owner=str(task.get("owner") or ""), status=status,
             status_label=self.status_enum.label_of(status, self.lang),
             colour=self.status_enum.colour_of(status) or "#FFFFFF", due=_date(task.get("due")),
-            days_late=self.days_late(task), reason=str(task.get("reason") or ""), note=note)
+            days_late=self.days_late(task), reason=str(task.get("reason") or ""), note=note,
+            cut=self.reader is not None and task.get("department") != self.reader)
 
     def order(self, task: TaskLike) -> tuple[int, dt.date, str, str]:
         """The latest first, then by due date, department and ID."""
@@ -143,15 +146,17 @@ class _Builder:
 
 
 def build_brief(week: WeekState, ws: Workspace, lang: str | None = None, calendar: WorkCalendar | None = None,
-                statuses: Enum | None = None) -> Brief:
+                statuses: Enum | None = None, reader: str | None = None) -> Brief:
     """The week-over-week brief of `week` (xlflow.week.state.WeekState). Its tasks are compared with `previous_tasks` (the end of the week
     before; a quiet week with itself, so nothing is "finished" or "newly delayed") and `older_tasks`
     (for "not updated"); its risks' high-impact open ones and its change register's pending requests are
     decisions needed. `statuses` is the catalog's status enum: its codes, in order, are the headline's
-    counts."""
+    counts. `reader`: the department whose brief it is (its week narrowed by share/briefscope.py): the
+    headline counts its own tasks, and the other departments' tasks linked to them show no owner or
+    reason and ask it for no decision."""
     lang = lang or ws.lang
     cal = calendar or WorkCalendar.from_settings(ws.calendar)
-    b = _Builder(ws, week.as_of, lang, cal, statuses or load_catalog().enums["status"])
+    b = _Builder(ws, week.as_of, lang, cal, statuses or load_catalog().enums["status"], reader)
     tasks = list(week.tasks)
     previous: Compared | None = None  # an earlier plan comes with its day
     if week.previous_tasks is not None and week.previous_date is not None:
@@ -163,7 +168,7 @@ def build_brief(week: WeekState, ws: Workspace, lang: str | None = None, calenda
     return Brief(
         lang=lang, project=ws.project.name(lang), project_code=ws.project.code, week=b.week, as_of=week.as_of,
         snapshot_date=week.data_date, previous_date=previous[0] if previous else None,
-        headline=_headline(b, tasks, list(previous[1]) if previous else None),
+        headline=_headline(b, _counted(tasks, reader), _counted(previous[1], reader) if previous else None),
         sections=tuple(b.section(key, entries[key]) for key in SECTIONS),
         missing=_missing(b, week.departments),
         decisions=decisions[:SECTION_LIMIT],
@@ -177,7 +182,12 @@ def build_brief(week: WeekState, ws: Workspace, lang: str | None = None, calenda
         master_notices=tuple(n.phrase().render(lang) for n in week.master_notices),
         scorecard=scorecard_part(ws, week.scorecard, lang) if week.scorecard is not None else None,
         control=brief_control(ws, week.control, week.projected_end, lang, cal) if week.control is not None else None,
+        department=reader or "",
     )
+
+
+def _counted(tasks: Sequence[TaskLike], department: str | None) -> list[TaskLike]:
+    return [t for t in tasks if department is None or t.get("department") == department]
 
 
 def subject(ws: Workspace, week: Week, lang: str) -> str:
@@ -329,7 +339,7 @@ def _decisions(b: _Builder, tasks: Sequence[TaskLike], risks: Iterable[TaskLike]
                     b.dept_name(str(t.get("owner_department") or t.get("department") or "")),
                     str(t.get("owner") or ""), None, str(t.get("reason") or ""))
            for t in sorted(tasks, key=lambda t: (str(t.get("department")), str(t.get("task_id"))))
-           if reported(t) == "blocked"]
+           if reported(t) == "blocked" and b.reader in (None, t.get("department"))]
     for r in risks:
         raised = _date(r.get("raised_date"))
         if r.get("impact") == "high" and r.get("status") != "closed" and raised is not None and raised < b.as_of:

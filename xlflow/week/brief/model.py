@@ -36,6 +36,7 @@ class Item:
     days_late: int
     reason: str
     note: str = ""
+    cut: bool = False  # another department's task in a department's brief: as its slice shows it, no owner or reason
 
     @property
     def in_trouble(self) -> bool:
@@ -184,6 +185,7 @@ class Brief:
     master_edits: tuple[str, ...] = ()  # department cells changed in the master by hand (features/coordinator/edits.py)
     master_notices: tuple[str, ...] = ()  # what reading the master back said (features/coordinator/notices.py)
     control: BriefControl | None = None  # the plan against its baseline (features/control/brief_moves.py)
+    department: str = ""  # whose brief: a department's, narrowed to its slice (share/weekmail.py); "" the coordinators'
 
     def notice(self, key: str) -> Notice | None:
         return next((n for n in self.notices if n.key == key), None)
