@@ -148,3 +148,27 @@ def test_the_week_a_burst_merged_counts_its_last_file_so_the_brief_does_not_scor
     monkeypatch.setattr(build, "make_scorecard", lambda *a, **k: scored.append(a))
     week = build.load_week(ws, as_of + dt.timedelta(days=1), db)
     assert scored == [] and week.scorecard is not None
+
+
+def test_lateness_is_judged_once_for_each_accepted_file_without_reading_the_judged_again(tmp_path):
+    """The intake judges what is not judged yet after every file: accepted files of a department only,
+    each once, a kept judgement never replaced (service/pastday.py: keep_lateness)."""
+    from xlflow.service.pastday import keep_lateness
+    from xlflow.store.lateness import judgements, unjudged
+
+    ws = make_ws(tmp_path / "ws")
+    db = StateDB(ws.state_db)
+
+    def received(day: int, result: str, department: str | None, version: int | None) -> int:
+        return db.record_submission(department, f"f{day}.xlsx", f"{day:064x}", f"2026-10-{day:02d}T09:00:00+08:00",
+                                    result, 0, 0, None, version)
+
+    first = [received(5, "accepted", "RD", 1), received(6, "rejected", "RD", None), received(6, "accepted", None, None)]
+    assert [s.id for s in unjudged(db)] == [first[0]]
+    keep_lateness(ws, db)
+    kept = judgements(db)
+    assert set(kept) == {first[0]} and unjudged(db) == []
+    later = [received(12, "accepted", "MK", 1), received(13, "accepted", "RD", 2)]
+    assert [s.id for s in unjudged(db)] == later
+    keep_lateness(ws, db)
+    assert set(judgements(db)) == {first[0], *later} and judgements(db)[first[0]] == kept[first[0]]
