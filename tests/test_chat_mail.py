@@ -38,9 +38,9 @@ def test_a_wrong_secret_stops_the_channel_and_mail_goes_on(tmp_path, tls_cert, m
             wait_until(lambda: box.channel_state("项目群").state == "stopped" and wecom.delivered)
         assert "研发部" in wecom.texts()[0] and "已接收" in wecom.texts()[0]
         result = CliRunner().invoke(main, ["status", "-w", str(ws.root)])
-        assert "群 项目群（dingtalk）：自" in result.output and "310000" in result.output
+        assert "群项目群（dingtalk）：自" in result.output and "310000" in result.output
         assert "请核对环境变量 DT_SECRET 中的密钥" in result.output and "邮件照常" in result.output
-        assert "群 企业微信群（wecom）：正常，待发 0 条，已发 1 条" in result.output
+        assert "群企业微信群（wecom）：正常，待发 0 条，已发 1 条" in result.output
         assert SECRET not in result.output and dingtalk.token not in result.output
 
         monkeypatch.setenv("DT_SECRET", SECRET)  # the coordinator fixes the secret and tests the group

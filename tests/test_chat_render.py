@@ -47,7 +47,7 @@ def ws(tmp_path_factory):
 
 def test_the_digest_is_one_screen_of_the_week_in_both_languages(ws):
     zh = render.digest(ws, _state(), "zh", "完整周报已发邮件")
-    assert zh.title == "智能水壶X1新品上市 周报 " + week_of(DAY).label
+    assert zh.title == "智能水壶X1新品上市周报 " + week_of(DAY).label
     text = "\n".join(zh.lines)
     assert "任务 4 项，已完成 1，延期/受阻 2，逾期 1；预计完成 2027-01-29" in text
     assert "本周新增延期/受阻 1 项：" in text and "RD-001 温控模块联调" in text and "样品未到" in text
@@ -62,7 +62,7 @@ def test_the_digest_is_one_screen_of_the_week_in_both_languages(ws):
 
 def test_intake_reminder_decision_escalation(ws):
     line = render.intake_line(ws, "zh", "RD", "研发部_周报.xlsx", "accepted", 4, 0, 2).lines[0]
-    assert line == "✅ 研发部 第 4 版已接收：研发部_周报.xlsx（错误 0，警告 2）"
+    assert line == "✅ 研发部第 4 版已接收：研发部_周报.xlsx（错误 0，警告 2）"
     line = render.intake_line(ws, "en", None, "x.xlsx", "rejected", None, 3, 0).lines[0]
     assert line.startswith("❌ unknown department's file was returned: x.xlsx (3 errors")
     rem = render.reminder(ws, _state(), "en")

@@ -49,3 +49,20 @@ def test_a_master_edited_in_libreoffice_is_read_back_and_carried(tmp_path):
     assert rows(second.master_path, DELAYS, TASK)["RD-002"]["跟进措施"] == "周一和供应商开会"
     values = CoordinatorLayer(StateDB(ws.state_db)).values("wbs")
     assert values["RD-001"]["escalate"] == "yes" and values["RD-003"]["follow_up_date"] == "2026-12-01"
+
+
+def test_a_master_saved_by_libreoffice_is_read_only_where_it_can_hold_typing(tmp_path, monkeypatch):
+    """Calc writes numbers to 15 significant digits (the dashboard's times, the submissions' times):
+    the other sheets' digests still match what xlflow wrote, so none of them is read in full."""
+    import xlflow.xlsx.read as reader
+    from libreoffice import convert
+
+    ws = make_ws(tmp_path / "ws", lang="zh")
+    files = workbooks(ws, tmp_path / "in")
+    master = merge_files(ws, files).master_path
+    master.write_bytes(convert(master, "xlsx", tmp_path / "saved").read_bytes())
+    seen, parse = [], reader._read_sheet
+    monkeypatch.setattr(reader, "_read_sheet", lambda sheet, *a: (seen.append(sheet.name), parse(sheet, *a))[1])
+    result = merge_files(ws, files, AS_OF + dt.timedelta(days=1))
+    assert not [p for p in result.layer.problems if p.key in ("coord-sheet-typed", "coord-sheet-added")]
+    assert seen and set(seen) <= {WBS, DELAYS, "变更"}

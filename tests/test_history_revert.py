@@ -105,6 +105,6 @@ def test_a_revert_names_statuses_as_the_workbook_shows_them(tmp_path):
     submit(ws, "RD", [task("RD", 1, status=label("done"), percent=100)], dt.date(2026, 11, 20))
     run_one(ws, dt.date(2026, 11, 20))
     back = CliRunner().invoke(main, ["revert", "-w", str(ws.root), "RD", "--to", "1"]).output
-    assert "RD-001 状态由 已完成 退回为 进行中" in back and "in_progress" not in back, back
+    assert "RD-001 状态由已完成退回为进行中" in back and "in_progress" not in back, back
     forward = CliRunner().invoke(main, ["revert", "-w", str(ws.root), "RD", "--to", "2", "--lang", "en"]).output
     assert "RD-001 status In progress → Done" in forward and "in_progress" not in forward, forward

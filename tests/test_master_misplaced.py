@@ -177,3 +177,50 @@ def test_the_watcher_logs_a_copy_of_the_master_left_in_master(ws, tmp_path):
     assert [o.result for o in outcomes] == ["accepted"]
     assert "master - 副本.xlsx" in outcomes[0].line("zh")
     assert "master - 副本.xlsx" in (ws.root / "logs" / "watch.log").read_text("utf-8")
+
+
+@pytest.fixture
+def parsed(monkeypatch):
+    """The titles of the sheets the reader parses into cells (xlsx/read.py's sheet parser)."""
+    import xlflow.xlsx.read as reader
+
+    seen: list[str] = []
+    parse = reader._read_sheet
+
+    def spy(sheet, *args, **kwargs):
+        seen.append(sheet.name)
+        return parse(sheet, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "_read_sheet", spy)
+    return seen
+
+
+LAYER_SHEETS = {WBS, "滞后与阻塞", "变更"}
+
+
+def test_a_saved_master_is_read_only_where_it_can_hold_typing(ws, merged, parsed):
+    """The master's other sheets are compared by their digests first: those left as xlflow wrote them
+    are not read (reading every sheet made the read-back of a saved 3,000-task master twice as slow)."""
+    files, master = merged
+    excel_save(master, lambda sheet, cols, at, wb: sheet.cell(at["RD-001"], cols[COMMENT]).__setattr__("value", "只改这里"))
+    parsed.clear()
+    result, text = next_merge(ws, files)
+    assert rows(result.master_path, WBS, TASK)["RD-001"][COMMENT] == "只改这里"
+    assert "is not a sheet the coordinator's typing is kept from" not in text and "was added to the master" not in text
+    assert parsed and set(parsed) <= LAYER_SHEETS
+
+
+def test_only_the_sheets_typed_on_are_read_in_full(ws, merged, parsed):
+    files, master = merged
+
+    def change(sheet, cols, at, wb):
+        wb["总览"]["H2"] = "老板要看这个"
+        wb.create_sheet("空白页")  # added, nothing typed on it: not said, not read
+        wb.create_sheet("我的笔记")["B3"] = "开会记录"
+
+    excel_save(master, change)
+    parsed.clear()
+    result, text = next_merge(ws, files)
+    assert '"总览" is not a sheet the coordinator\'s typing is kept from, and 1 cells were changed on it (e.g. H2)' in text
+    assert 'A sheet "我的笔记" was added to the master' in text and "空白页" not in text
+    assert set(parsed) - LAYER_SHEETS == {"总览", "我的笔记"}

@@ -41,7 +41,7 @@ def test_rejected_lists_the_findings_and_attaches_the_annotated_copy(sample_ws, 
     assert [a.addr_spec for a in m["To"].addresses] == ["rd@example.com"]
     text = m.get_body(("plain",)).get_content()
     assert text.startswith("王磊，您好：")
-    assert "2026-11-18 10:32 提交的 研发部周报.xlsx 有 2 处错误" in text
+    assert "2026-11-18 10:32 提交的研发部周报.xlsx 有 2 处错误" in text
     assert "- 任务分解表!E12：“负责人”是必填项，但单元格 E12 为空。请填写。" in text
     assert "- 任务分解表!J9：状态为“滞后”时必须填写“滞后/阻塞原因”（J9）。" in text
     assert "另有 1 条提示" in text and "附件是标注了问题的副本" in text

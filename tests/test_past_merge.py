@@ -18,6 +18,7 @@ from xlflow.service.merge import master_paths, merge_workspace
 from xlflow.service.weekly import make_brief
 from xlflow.store.state import StateDB
 from xlflow.week.brief import render_brief
+from xlflow.week.build import load_week
 
 
 def _state(ws) -> dict[str, object]:
@@ -93,3 +94,27 @@ def test_a_clock_behind_the_record_warns_and_keeps_it(two_weeks):
     kept, had = after.pop("history"), before.pop("history")
     assert set(had) < set(kept) and len(kept) == len(had) + 1 and after == before
     assert _due(result) == DUE47  # the master is the coordinator's working file: the current versions
+
+
+def test_a_merge_as_of_a_day_after_the_record_uses_the_versions_at_that_days_end(tmp_path):
+    """Week 46 is recorded; R&D's week-47 version is taken in on the 20th but not merged. A merge as of
+    the 16th (after the last recorded merge, before today) uses the version R&D had then, as the
+    rebuild's replay of that day does, not the one received on the 20th."""
+    from dataclasses import replace
+
+    from guard_e2e_helpers import received
+    from xlflow.service.intake import Intake
+
+    ws = make_ws(tmp_path / "ws")
+    _drop(ws, "RD", DUE46, W46)
+    _drop(ws, "MK", DUE46, W46)
+    run(ws, W46)
+    path = _drop(ws, "RD", DUE47, W47)
+    quick = replace(ws, watch=replace(ws.watch, settle_seconds=0.0))  # a complete file: no settle wait
+    assert Intake(quick).process_file(path, W47, now=received(W47, 9), merge=False).result == "accepted"
+    day = W46 + dt.timedelta(days=3)
+    done = CliRunner().invoke(main, ["merge", "-w", str(ws.root), "--as-of", day.isoformat(), "--lang", "en"])
+    assert done.exit_code == 0, done.output
+    week = load_week(ws, day)
+    assert next(t.due for t in week.tasks if t.task_id == "RD-001") == DUE46  # not the version of the 20th
+    assert _due(merge_workspace(ws, as_of=W47)) == DUE47  # on the 20th: the newest

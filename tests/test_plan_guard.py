@@ -204,4 +204,4 @@ def test_the_acceptance_line_shows_statuses_as_labels_in_the_workbooks_language(
     assert en.startswith("2 tasks updated, 1 added (RD-004), 1 removed (RD-003)")
     assert "RD-001 due 10-30 → 11-06 (+5 working days)" in en
     assert "RD-002 went back from Done to In progress" in en
-    assert "RD-002 状态由 已完成 退回为 进行中" in zh
+    assert "RD-002 状态由已完成退回为进行中" in zh

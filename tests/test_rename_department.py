@@ -21,7 +21,7 @@ from xlflow.config import load_workspace
 from xlflow.output.department import workbook_name
 from xlflow.service.merge import merge_workspace
 from xlflow.service.renaming import rename
-from xlflow.store.renames import with_renames
+from xlflow.store.renames import renames, with_renames
 from xlflow.store.state import StateDB
 from xlflow.week.build import load_week
 
@@ -181,3 +181,28 @@ def test_a_rebuild_keeps_the_renames_and_retirements_the_old_database_recorded(t
     assert not any("Not merged" in line for line in after.summary("en")), after.summary("en")
     assert sorted(t.task_id for t in after.plan.tasks) == sorted(t.task_id for t in before.plan.tasks)
     assert {t.department for t in after.plan.tasks} == {t.department for t in before.plan.tasks} == {"RE"}
+
+
+def test_the_current_version_is_said_once_for_the_workbook(tmp_path):
+    ws = _weeks(tmp_path)  # RD v1: accepted/RD.xlsx and its sidecar RD.json
+    result = rename(ws, "RD", "RE", day=RENAMED)
+    assert {p.suffix for p in result.moved} == {".xlsx", ".json"}  # both moved ...
+    for lang, said in (("en", "Its current version is now"), ("zh", "当前版本现在是")):
+        lines = [x for x in result.lines(ws, lang) if said in x]
+        assert lines == [f"{said} {ws.folder('accepted') / 'RE.xlsx'}"]  # ... the workbook said, once
+
+
+def test_a_rebuild_after_a_rename_keeps_the_past_briefs_byte_for_byte(tmp_path):
+    """The replay records the rename again on its day, not before the first file: what R&D sent as RD
+    before it stays RD's, so weeks 46 and 47 are rebuilt as they were (they showed R&D never
+    submitting, and its week-46 version under RE in the scorecard)."""
+    from xlflow.service.rebuild import rebuild
+
+    ws = _weeks(tmp_path)
+    before = _briefs(ws, tmp_path / "before")
+    rename(ws, "RD", "RE", day=RENAMED)
+    ws = _edit(ws, "RD", "RE")
+    rebuild(ws, force=True, lang="en")
+    assert _briefs(ws, tmp_path / "after") == before
+    assert [r.new for r in renames(StateDB(ws.state_db))] == ["RE"]  # recorded again
+    assert (ws.folder("accepted") / "RE.xlsx").is_file() and not (ws.folder("accepted") / "RD.xlsx").exists()

@@ -4,10 +4,9 @@ from __future__ import annotations
 import os
 import re
 import string
-import tomllib
 from functools import lru_cache
 
-from .resources import data_dir
+from .resources import data_dir, read_toml
 
 LANGS = ("zh", "en")
 
@@ -16,11 +15,10 @@ LANGS = ("zh", "en")
 def _catalog() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     for path in sorted((data_dir() / "messages").glob("*.toml")):
-        with open(path, "rb") as fh:
-            for key, entry in tomllib.load(fh).items():
-                if key in merged:
-                    raise KeyError(f"message {key!r} defined twice (again in {path.name})")
-                merged[key] = entry
+        for key, entry in read_toml(path).items():
+            if key in merged:
+                raise KeyError(f"message {key!r} defined twice (again in {path.name})")
+            merged[key] = entry
     return merged
 
 
@@ -43,7 +41,7 @@ def msg(key: str, lang: str, /, **params: object) -> str:
         return text
     values = {k: v.render(lang) if isinstance(v, Phrase) else v for k, v in params.items()}
     out = _PLURAL.vformat(text, (), values) if "|" in text else text.format(**values)
-    if lang == "zh" and _LOOSE.search(out):  # rare: only then is the text set again, piece by piece
+    if lang == "zh" and (_LOOSE.search(out) or _SEAM.search(out)):  # rare: only then is it set again, piece by piece
         return _tight(text, values)
     return out
 
@@ -52,6 +50,24 @@ def msg(key: str, lang: str, /, **params: object) -> str:
 FULL_WIDTH_PUNCT = frozenset("，。、；：？！（）【】《》〈〉「」『』“”‘’…～")
 _PUNCT = re.escape("".join(sorted(FULL_WIDTH_PUNCT)))
 _LOOSE = re.compile(f"[{_PUNCT}] | [{_PUNCT}]")
+# Chinese characters: between two of them no space stands ("部门 {department}" with 研发部 reads 部门研发部);
+# between one and a Latin word or a number it does ("部门 RD", "第 2 版")
+_HAN = "\u3400-\u9fff\uf900-\ufaff"
+_SEAM = re.compile(f"[{_HAN}] [{_HAN}]")
+
+
+def _han(ch: str) -> bool:
+    return len(ch) == 1 and ("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+
+
+def _drop(piece: str, beside: str, value: str, end: bool) -> bool:
+    """Whether the text's space at the end (or start) of `piece`, beside a value starting (ending)
+    with `value`, goes: beside full-width punctuation, or between a Chinese character of the text
+    (`beside`: the piece's neighbour when the piece is the space alone) and one of the value."""
+    if not value or not _lone(piece, beside, end):
+        return False
+    own = (piece[-2] if end else piece[1]) if len(piece) > 1 else beside
+    return value in FULL_WIDTH_PUNCT or (_han(value) and _han(own))
 
 
 def _lone(piece: str, beyond: str, end: bool) -> bool:
@@ -64,7 +80,8 @@ def _lone(piece: str, beyond: str, end: bool) -> bool:
 def _tight(text: str, values: dict[str, object]) -> str:
     """A Chinese text with its placeholders filled in, a space of the text itself dropped where it
     would stand beside full-width punctuation that a value brings ("于 {received} 提交" with a
-    received time ending in "（Asia/Shanghai）"). The values' own text is never changed."""
+    received time ending in "（Asia/Shanghai）"), or between a Chinese character of the text and one
+    a value begins or ends with. The values' own text is never changed."""
     pieces: list[tuple[str, bool]] = []  # (text, is the template's own)
     for literal, field, spec, conversion in _PLURAL.parse(text):
         pieces.append((literal, True))
@@ -77,9 +94,9 @@ def _tight(text: str, values: dict[str, object]) -> str:
         after = pieces[i + 1][0][:1] if i + 1 < len(pieces) else ""
         if not own or not piece.strip(" ") and not (before and after):
             continue  # a value, or a text's indentation
-        if _lone(piece, before, end=True) and after in FULL_WIDTH_PUNCT and after:
+        if _drop(piece, before, after, end=True):
             piece = piece[:-1]
-        if _lone(piece, after, end=False) and before in FULL_WIDTH_PUNCT and before:
+        if _drop(piece, after, before, end=False):
             piece = piece[1:]
         pieces[i] = (piece, own)
     return "".join(p for p, _ in pieces)

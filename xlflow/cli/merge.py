@@ -26,7 +26,8 @@ def _as_of(value: str | None) -> dt.date | None:
               help="Write the master here instead of master/ (no dated copy); needed with FILE and for a day "
                    "before the last recorded merge, which record nothing. 输出文件（指定文件合并或补做过去日期时必填，不记录周报）。")
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
-              help="Take this date as today, so the same inputs give the same master. 指定统计日期。")
+              help="Take this date as today, so the same inputs give the same master; a day before today uses each "
+                   "department's version received by its end. 指定统计日期（早于今天时用当天结束时的版本）。")
 @lang_option
 @handle_errors
 def merge(workspace: Path, files: tuple[Path, ...], out: Path | None, as_of: str | None, lang: str | None) -> None:
@@ -47,6 +48,7 @@ def merge(workspace: Path, files: tuple[Path, ...], out: Path | None, as_of: str
     if day > dt.date.today():  # a merge records the week as of its day: that day must have come
         raise UsageError("merge-as-of-future", day=day.isoformat(), today=dt.date.today().isoformat())
     check_command(ws, given, list(files), out)  # a recorded week is never rewritten: --out for the past
-    result = merge_workspace(ws, list(files) or None, as_of=day, out=out, lang=lang)
+    result = merge_workspace(ws, list(files) or None, as_of=day, out=out, lang=lang,
+                             day_versions=given is not None and given < dt.date.today())
     for line in result.summary(lang):
         click.echo(line)

@@ -166,8 +166,10 @@ def _gc_paused() -> Iterator[None]:
 
 
 def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.date | None = None,
-                    out: Path | None = None, lang: str | None = None) -> MergeResult:
+                    out: Path | None = None, lang: str | None = None, day_versions: bool = False) -> MergeResult:
     """Merge the accepted workbooks (or exactly `files`), write the master and record a task snapshot.
+    `day_versions` (`xlflow merge --as-of` a day before today): each department's version received by
+    the end of `as_of`, not one accepted since.
 
     A submission whose sha256 was parsed before under the same config and spec comes
     from the cache: after one department's new submission only that file is read.
@@ -179,7 +181,8 @@ def merge_workspace(ws: Workspace, files: list[Path] | None = None, as_of: dt.da
     with _gc_paused(), StateDB(ws.state_db).kept_open():
         while True:  # the master saved by someone while merging: read it again, build again
             try:
-                result = _merge_workspace(ws, files, as_of, out, lang, last=len(saved) + 1 >= MERGE_TRIES)
+                result = _merge_workspace(ws, files, as_of, out, lang, last=len(saved) + 1 >= MERGE_TRIES,
+                                          day_versions=day_versions)
                 break
             except TargetChanged as changed:
                 saved.append(changed.kept)
@@ -235,13 +238,15 @@ def _jobs(ws: Workspace, files: list[Path] | None, db: StateDB,
 
 
 def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | None, out: Path | None,
-                     lang: str | None, last: bool = True) -> MergeResult:
+                     lang: str | None, last: bool = True, day_versions: bool = False) -> MergeResult:
     as_of = as_of or dt.date.today()
     catalog = load_catalog()
     cache = SubmissionCache(ws, catalog)
     db = StateDB(ws.state_db)
     kept = pastday.recording(db, as_of, files, out)
     jobs, mismatches = _jobs(ws, files, db, as_of if kept.behind and out else None)
+    if files is None and day_versions and pastday.received_after(ws, [a for _, a, _ in jobs], as_of):
+        jobs, mismatches = _jobs(ws, files, db, as_of)  # the versions at the end of that day, as the rebuild replays it
     from_cache: list[Submission | None] = []
     todo: list[tuple[Path, dt.datetime]] = []
     for path, accepted, sha in jobs:
@@ -318,12 +323,12 @@ def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissi
     and returned for the channels to render (with the plans it is compared with, read when asked for);
     a merge of given files leaves the baselines alone and stores the parts it has (the brief computes its control)."""
     rows = plan.snapshot_rows()
-    blob = snapshots.encode(rows)
+    blob, tasks = snapshots.encoded(rows)  # the tasks as the snapshot reads back, without reading it
     snapshot_id = db.record_merge(plan.as_of, str(master), rows, blob)
     if control is None:
         weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes)))
         return None
-    state = merge_week(ws, db, snapshot_id, Snapshot(plan.as_of, snapshots.decode(blob)),
+    state = merge_week(ws, db, snapshot_id, Snapshot(plan.as_of, tasks),
                        merge_parts(ws, db, plan, submissions, changes, control), card)
     return once(lambda: with_history(db, state))
 

@@ -58,6 +58,12 @@ def behind_record(db: StateDB, day: dt.date) -> dt.date | None:
     return last if last is not None and last > day else None
 
 
+def received_after(ws: Workspace, accepted: list[AcceptedVersion | None], day: dt.date) -> bool:
+    """Whether a current version was received after the end of `day` (local time): a merge as of
+    `day` then uses each department's version as it was at the end of that day (versions_by)."""
+    return any(a is not None and a.received is not None and ws.local(a.received).date() > day for a in accepted)
+
+
 def versions_by(ws: Workspace, db: StateDB, day: dt.date) -> list[AcceptedVersion]:
     """Each configured department's newest accepted version received by the end of `day` (local time),
     its archived original checked against the recorded hash. A department with none had not sent a

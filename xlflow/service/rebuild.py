@@ -40,9 +40,10 @@ from ..i18n import LANGS, msg
 from ..store import cachedigest
 from ..store.atomic import atomic_path, link_or_copy
 from ..store.lock import workspace_lock
-from ..store.renames import with_renames
+from ..store.renames import Renamed, record_renamed, set_aside, undone, with_renames
 from ..store.state import StateDB
 from ..workdays import week_of
+from . import renaming
 from .intake import Intake
 from .merge import master_paths, merge_workspace
 from .outcome import Outcome
@@ -131,17 +132,18 @@ def scratch_workspace(ws: Workspace, scratch: Path) -> Workspace:
 
 
 def _replay(ws: Workspace, scratch: Path, lang: str, say: Say) -> RebuildResult:
-    tmp = scratch_workspace(ws, scratch)
-    db = StateDB(tmp.state_db)
-    tmp = with_renames(tmp, db)  # the renames carried from the old database (carry_decisions)
+    base = scratch_workspace(ws, scratch)
+    db = StateDB(base.state_db)
+    pending = set_aside(db)  # carried from the old database (carry_decisions): each made again on its day
     files, dated = arrivals(ws), dated_masters(ws)
     say(msg("rebuild-start", lang, path=ws.state_db, files=len(files), masters=len(dated)))
     result = RebuildResult(ws.state_db)
-    intake = Intake(tmp, db, tmp.lang)  # as the watcher takes files in; `lang` is what the rebuild prints
     by_day: dict[dt.date, list[Arrival]] = {}
     for arrival in files:
         by_day.setdefault(arrival.day, []).append(arrival)
     for day in sorted(set(by_day) | set(dated)):
+        tmp = _renamed_by(base, db, pending, day)
+        intake = Intake(tmp, db, tmp.lang)  # as the watcher takes files in; `lang` is what the rebuild prints
         accepted = 0
         for arrival in by_day.get(day, []):
             outcome = _replay_file(tmp, intake, arrival)
@@ -157,6 +159,7 @@ def _replay(ws: Workspace, scratch: Path, lang: str, say: Say) -> RebuildResult:
             result.notes += [problem] if problem else []
         say(msg("rebuild-day", lang, day=day.isoformat(), files=len(by_day.get(day, [])), accepted=accepted,
                 merged=msg("rebuild-merged" if merged else "rebuild-not-merged", lang)))
+    tmp = _renamed_by(base, db, pending, dt.date.max)
     current = master_paths(ws, dt.date.today())[0]
     if current.is_file():
         _place(tmp, current, master_paths(tmp, dt.date.today())[0])
@@ -164,6 +167,18 @@ def _replay(ws: Workspace, scratch: Path, lang: str, say: Say) -> RebuildResult:
         say(msg("rebuild-current-master", lang, path=current))
     _count(ws, db, result)
     return result
+
+
+def _renamed_by(base: Workspace, db: StateDB, pending: list[Renamed], day: dt.date) -> Workspace:
+    """The scratch workspace on `day`: each rename made by then recorded again, as the command made it
+    (OLD's current version becomes NEW's), those made later not yet (what OLD sent before is OLD's,
+    so the weeks before the rename are rebuilt as they were)."""
+    while pending and pending[0].renamed <= day:
+        r = pending.pop(0)
+        renaming.move_current(base, r.old.code, r.new)
+        record_renamed(db, r.old, r.new, r.lead, r.renamed)
+        renaming.remove_old(base, r.old.code)
+    return undone(with_renames(base, db), pending)
 
 
 def _replay_file(tmp: Workspace, intake: Intake, arrival: Arrival) -> Outcome:

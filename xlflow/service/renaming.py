@@ -46,7 +46,7 @@ class RenameResult:
         config = ws.root / "xlflow.toml"
         out = [msg("department-renamed", lang, old=self.old, new=self.new, day=self.day.isoformat(),
                    versions=self.versions)]
-        out += [msg("department-renamed-moved", lang, path=p) for p in self.moved]
+        out += [msg("department-renamed-moved", lang, path=p) for p in self.moved if p.suffix != ".json"]  # not its sidecar
         edit = "department-renamed-delete-old" if self.new_configured else "department-renamed-edit"
         out.append(msg(edit, lang, old=self.old, new=self.new, config=config))
         if self.lead:
@@ -62,10 +62,9 @@ def rename(ws: Workspace, raw_old: str, raw_new: str, day: dt.date | None = None
     configured = ws.department(old)
     assert configured is not None  # _checked
     day = day or dt.date.today()
-    moved = _copy_current(ws, old, new)
+    moved = move_current(ws, old, new)
     record_renamed(db, configured, new, ws.project.lead_department == old, day)
-    for path in (workbook_path(ws, old), workbook_path(ws, old).with_suffix(".json")):
-        path.unlink(missing_ok=True)
+    remove_old(ws, old)
     return RenameResult(old, new, day, len(db.versions(new)), moved, ws.department(new) is not None,
                         ws.project.lead_department == old)
 
@@ -94,7 +93,13 @@ def _checked(ws: Workspace, db: StateDB, raw_old: str, raw_new: str) -> tuple[st
     return old, new
 
 
-def _copy_current(ws: Workspace, old: str, new: str) -> tuple[Path, ...]:
+def remove_old(ws: Workspace, old: str) -> None:
+    """OLD's accepted/ workbook and sidecar, once the database says NEW."""
+    for path in (workbook_path(ws, old), workbook_path(ws, old).with_suffix(".json")):
+        path.unlink(missing_ok=True)
+
+
+def move_current(ws: Workspace, old: str, new: str) -> tuple[Path, ...]:
     """accepted/NEW.xlsx and its sidecar (saying NEW) from OLD's; OLD's are removed once the database
     says NEW (a crash in between leaves OLD's files and no record: the command can be run again)."""
     source, target = workbook_path(ws, old), workbook_path(ws, new)

@@ -1,10 +1,11 @@
-"""A slice as an iCalendar feed (RFC 5545), written with the icalendar library.
+"""A slice as an iCalendar feed (RFC 5545), its text written by share/ical.py.
 
 One all-day VEVENT per task due date and per milestone in scope (DTEND = the next day, as
 Outlook requires), never VTODO (calendar subscriptions ignore it). Each event's UID is the same in
 every week and every feed (project + task ID); its SEQUENCE comes from the state database and goes
-up when its date moves (share/ledger.py). The library writes CRLF and folds lines at 75 octets
-without splitting a UTF-8 character.
+up when its date moves (share/ledger.py). The icalendar library makes the project's VTIMEZONE from
+the IANA zone; share/ical.py writes the rest (CRLF, lines folded before 75 octets, never inside a
+UTF-8 character), as the library did, byte for byte, in a few microseconds an event.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import icalendar
-
 from ..config import Workspace
 from ..i18n import msg
 from ..spec.catalog import Catalog, load_catalog
+from . import ical
 from .scope import Slice
 
 PRODID = "-//xlflow//department calendar//EN"
@@ -55,60 +55,85 @@ def time_zone(ws: Workspace) -> str:
 
 
 @lru_cache(maxsize=8)
-def _vtimezone(zone: str) -> icalendar.Timezone:
-    """The zone's VTIMEZONE (its history from 1970 on), built once: the library takes ~70 ms for it."""
-    return icalendar.Timezone.from_tzinfo(ZoneInfo(zone))
+def _vtimezone(zone: str) -> bytes:
+    """The zone's VTIMEZONE (its history from 1970 on) as the library writes it, made once: ~70 ms."""
+    import icalendar  # only here: the events and the rest of the feed are written by share/ical.py
+
+    return bytes(icalendar.Timezone.from_tzinfo(ZoneInfo(zone)).to_ical())
 
 
-def events(ws: Workspace, piece: Slice, lang: str, catalog: Catalog | None = None) -> list[Event]:
-    """The slice's events, each due date once, in date order."""
-    status = (catalog or load_catalog()).enums["status"]
-    said: dict[tuple[str, str], str] = {}  # a line per message and value, made once (50,000 tasks repeat them)
+class Wording:
+    """The feeds' lines, department names and UIDs, each made once per merge: a task is in its
+    department's feed and again in the coordinators' (linked ones in other feeds too), and 50,000
+    tasks repeat the same statuses and owners."""
 
-    def line(key: str, **param: str) -> str:
-        ((name, value),) = param.items()
-        text = said.get((key, value))
+    def __init__(self, ws: Workspace, lang: str, catalog: Catalog | None = None) -> None:
+        self.ws, self.lang = ws, lang
+        self.status = (catalog or load_catalog()).enums["status"]
+        self._said: dict[tuple[str, ...], str] = {}
+        self._names: dict[str, str] = {}
+        self._uids: dict[str, str] = {}
+
+    def line(self, key: str, **params: str) -> str:
+        made = (key, *params.values())  # each key has its own placeholders: their values tell lines apart
+        text = self._said.get(made)
         if text is None:
-            text = said[(key, value)] = msg(key, lang, **{name: value})
+            text = self._said[made] = msg(key, self.lang, **params)
         return text
 
-    names: dict[str, str] = {}
+    def state(self, status: str) -> str:
+        return self.line("share-event-status", status=self.status.label_of(status, self.lang))
 
-    def dept(code: str) -> str:
-        if code not in names:
-            d = ws.department(code)
-            names[code] = d.name(lang) if d else code
-        return names[code]
+    def department(self, code: str) -> str:
+        name = self._names.get(code)
+        if name is None:
+            d = self.ws.department(code)
+            name = self._names[code] = d.name(self.lang) if d else code
+        return self.line("share-event-department", department=name)
 
+    def uid(self, task_id: str) -> str:
+        uid = self._uids.get(task_id)
+        if uid is None:
+            uid = self._uids[task_id] = task_uid(self.ws, task_id)
+        return uid
+
+
+def events(
+    ws: Workspace, piece: Slice, lang: str, catalog: Catalog | None = None, wording: Wording | None = None
+) -> list[Event]:
+    """The slice's events, each due date once, in date order (`wording`: shared by a merge's feeds)."""
+    say = wording or Wording(ws, lang, catalog)
     out: dict[str, Event] = {}
     for t in piece.tasks:
         if t.due is None:
             continue
-        lines = [line("share-event-status", status=status.label_of(t.status, lang))]
+        lines = [say.state(t.status)]
         if piece.whole:
-            lines.append(line("share-event-department", department=dept(t.department)))
+            lines.append(say.department(t.department))
         if t.owner:
-            lines.append(line("share-event-owner", owner=t.owner))
+            lines.append(say.line("share-event-owner", owner=t.owner))
         if t.reason:
-            lines.append(msg("share-event-reason", lang, reason=t.reason))
-        uid = task_uid(ws, t.task_id)
-        out[uid] = Event(uid, t.due, msg("share-event-task", lang, task_id=t.task_id, name=t.name), "\n".join(lines))
+            lines.append(say.line("share-event-reason", reason=t.reason))
+        uid = say.uid(t.task_id)
+        summary = say.line("share-event-task", task_id=t.task_id, name=t.name)
+        out[uid] = Event(uid, t.due, summary, "\n".join(lines))
     for x in piece.linked:
-        uid = task_uid(ws, x.task_id)
+        uid = say.uid(x.task_id)
         if x.due is None or uid in out:
             continue
         lines = [
-            msg("share-event-status", lang, status=status.label_of(x.status, lang)),
-            msg("share-event-department", lang, department=dept(x.department)),
-            msg(f"share-event-{x.direction}", lang, task_id=x.own_task_id),
+            say.state(x.status),
+            say.department(x.department),
+            say.line(f"share-event-{x.direction}", task_id=x.own_task_id),
         ]
-        out[uid] = Event(uid, x.due, msg("share-event-task", lang, task_id=x.task_id, name=x.name), "\n".join(lines))
+        summary = say.line("share-event-task", task_id=x.task_id, name=x.name)
+        out[uid] = Event(uid, x.due, summary, "\n".join(lines))
     for m in piece.milestones:
         if m.planned is None:
             continue
         uid = milestone_uid(ws, m.source, m.name)
-        lines = [msg("share-event-department", lang, department=dept(m.owner_department))] if m.owner_department else []
-        out[uid] = Event(uid, m.planned, msg("share-event-milestone", lang, name=m.name), "\n".join(lines))
+        lines = [say.department(m.owner_department)] if m.owner_department else []
+        out[uid] = Event(uid, m.planned, say.line("share-event-milestone", name=m.name), "\n".join(lines))
     return sorted(out.values(), key=lambda e: (e.day, e.uid))
 
 
@@ -119,62 +144,26 @@ def calendar_bytes(
     sequences: Mapping[str, int],
     stamp: dt.datetime,
     found: list[Event] | None = None,
-    known: dict[str, bytes] | None = None,
-    made: set[str] | None = None,
 ) -> bytes:
-    """The feed: METHOD:PUBLISH, a calendar name in `lang`, the project's VTIMEZONE, the events (their
-    texts from `known` where made before: see event_text)."""
-    cal = icalendar.Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    """The feed: METHOD:PUBLISH, a calendar name in `lang`, the project's VTIMEZONE, the events."""
     dept = ws.department(piece.department or "")
     audience = (
         msg("share-calendar-coordinators", lang) if piece.whole else dept.name(lang) if dept else piece.department
     )
-    cal.add("x-wr-calname", msg("share-calendar-name", lang, project=ws.project.name(lang), audience=audience))
     zone = time_zone(ws)
-    cal.add("x-wr-timezone", zone)
-    cal.add_component(_vtimezone(zone))
-    stamp = stamp.astimezone(dt.UTC)
-    body = cal.to_ical()
-    end = body.rindex(b"END:VCALENDAR")
+    head = ical.calendar_head(
+        [
+            ("VERSION", "2.0"),
+            ("PRODID", PRODID),
+            ("CALSCALE", "GREGORIAN"),
+            ("METHOD", "PUBLISH"),
+            ("X-WR-CALNAME", msg("share-calendar-name", lang, project=ws.project.name(lang), audience=audience)),
+            ("X-WR-TIMEZONE", zone),
+        ]
+    )
+    when = ical.utc_value(stamp)
     texts = [
-        event_text(e, sequences.get(e.uid, 0), stamp, known, made)
+        ical.all_day_event(e.uid, e.day, e.summary, e.description, sequences.get(e.uid, 0), when)
         for e in (found if found is not None else events(ws, piece, lang))
     ]
-    return body[:end] + b"".join(texts) + body[end:]
-
-
-def event_key(e: Event, sequence: int, stamp: dt.datetime) -> str:
-    """What an event's text is made from: the same key, the same bytes."""
-    made = f"{e.uid}\0{e.day.isoformat()}\0{e.summary}\0{e.description}\0{sequence}\0{stamp.isoformat()}"
-    return hashlib.sha256(made.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def event_text(
-    e: Event, sequence: int, stamp: dt.datetime, known: dict[str, bytes] | None = None, made: set[str] | None = None
-) -> bytes:
-    """One VEVENT as icalendar writes it, taken from `known` (texts made before, by key) when there,
-    and added to it when not: a feed of 50,000 events where a few hundred changed serialises those few.
-    `made` collects the keys of the texts used (the ones to keep)."""
-    key = event_key(e, sequence, stamp)
-    if made is not None:
-        made.add(key)
-    if known is not None and key in known:
-        return known[key]
-    event = icalendar.Event()
-    event.add("uid", e.uid)
-    event.add("dtstamp", stamp)
-    event.add("dtstart", e.day)
-    event.add("dtend", e.day + dt.timedelta(days=1))
-    event.add("sequence", sequence)
-    event.add("summary", e.summary)
-    if e.description:
-        event.add("description", e.description)
-    event.add("transp", "TRANSPARENT")  # a due date does not make anyone busy
-    text = event.to_ical()
-    if known is not None:
-        known[key] = text
-    return text
+    return head + _vtimezone(zone) + b"".join(texts) + b"END:VCALENDAR\r\n"

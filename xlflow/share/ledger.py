@@ -16,10 +16,8 @@ CREATE TABLE IF NOT EXISTS calendar_events (
     sequence INTEGER NOT NULL,  -- raised each time its date moves
     day TEXT NOT NULL  -- the date the feeds last showed (ISO)
 );
-CREATE TABLE IF NOT EXISTS calendar_texts (
-    key TEXT PRIMARY KEY,  -- share/calendar.py event_key: what the text is made from
-    ical BLOB NOT NULL  -- the VEVENT as icalendar wrote it
-);
+-- the event texts kept while icalendar wrote them (~1 ms an event), not needed since share/ical.py
+DROP TABLE IF EXISTS calendar_texts;
 CREATE TABLE IF NOT EXISTS shared_files (
     id INTEGER PRIMARY KEY,
     sent TEXT NOT NULL,  -- local time with offset
@@ -32,23 +30,6 @@ CREATE TABLE IF NOT EXISTS shared_files (
 );
 """
 register("share.ledger", SCHEMA)
-
-
-def event_texts(db: Database) -> dict[str, bytes]:
-    """Every event text kept (share/calendar.py event_text), by key."""
-    with db.transaction() as con:
-        return {key: bytes(ical) for key, ical in con.execute("SELECT key, ical FROM calendar_texts")}
-
-
-def keep_event_texts(db: Database, texts: Mapping[str, bytes], keep: set[str]) -> None:
-    """Keep the texts of the events the feeds show now (`keep`), and only those."""
-    with db.transaction() as con:
-        known = {key for (key,) in con.execute("SELECT key FROM calendar_texts")}
-        con.executemany("DELETE FROM calendar_texts WHERE key=?", [(k,) for k in known - keep])
-        con.executemany(
-            "INSERT OR IGNORE INTO calendar_texts (key, ical) VALUES (?, ?)",
-            [(k, texts[k]) for k in keep - known if k in texts],
-        )
 
 
 def sequences(db: Database, days: Mapping[str, dt.date]) -> dict[str, int]:

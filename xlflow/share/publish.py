@@ -92,19 +92,20 @@ def write_files(
     written = _Written(ws, lang)
     planned, days = [], {}
     seen: dict[int, str] = {}  # each task's digest text, made once (_inputs)
+    wording = None  # the feeds' lines, made once for every feed (share/calendar.py Wording)
     for audience, formats in audiences.items():
         piece = audience_slice(ws, state, sharing, audience)
         book, ics = _paths(ws, audience, piece, state.week.label)
         inputs = _inputs(piece, seen)  # once per audience: the workbook's and the feed's digests both take it
         # a feed whose slice is what it was last written from is left as it is, its events not even listed
         stale = "ics" in formats and written.changed(ics, ("ics", stamp, inputs))
-        found = _feeds().events(ws, piece, lang, catalog) if stale else []
+        if stale and wording is None:
+            wording = _feeds().Wording(ws, lang, catalog)
+        found = _feeds().events(ws, piece, lang, catalog, wording) if stale else []
         days.update({e.uid: e.day for e in found})
         planned.append((audience, formats, piece, book, ics, found, stale, inputs))
     db = db or StateDB(ws.state_db)
     seqs = ledger.sequences(db, days) if days else {}
-    texts: dict[str, bytes] | None = None  # the event texts made before: read once, when a feed is written
-    shown: set[str] = set()  # the keys of the events in the feeds written now
     out = []
     for audience, formats, piece, book, ics, found, stale, inputs in planned:
         files = []
@@ -114,18 +115,15 @@ def write_files(
             files.append(book)
         if "ics" in formats:
             if stale:
-                texts = ledger.event_texts(db) if texts is None else texts
-                write_bytes(ics, _feeds().calendar_bytes(ws, piece, lang, seqs, stamp, found, texts, shown))
+                write_bytes(ics, _feeds().calendar_bytes(ws, piece, lang, seqs, stamp, found))
             files.append(ics)
         out.append(Published(audience, tuple(files)))
-    if texts is not None:  # keep the texts of the feeds written now; the others' are made again when they change
-        ledger.keep_event_texts(db, texts, shown)
     written.save()
     return out
 
 
 def _feeds() -> ModuleType:
-    """share/calendar.py, imported when a feed is written: a merge that changes no feed loads no icalendar."""
+    """share/calendar.py, imported when a feed is written (it loads icalendar for the VTIMEZONE)."""
     from . import calendar
 
     return calendar

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import SpecError
 from ..i18n import Phrase
-from ..resources import data_dir
+from ..resources import data_dir, read_toml
 
 FIELD_TYPES = {
     "text", "longtext", "date", "integer", "percent", "choice",
@@ -213,7 +213,7 @@ def _enums(raw: dict) -> dict[str, Enum]:
 
 def _toml(path: Path) -> dict:
     try:
-        return tomllib.loads(path.read_text("utf-8"))
+        return read_toml(path)
     except tomllib.TOMLDecodeError as exc:
         raise _broken(path.name, "spec-problem-syntax", error=str(exc)) from None
 

@@ -94,7 +94,20 @@ def with_renames(ws: Workspace, db: Database) -> Workspace:
 def before(ws: Workspace, db: Database, day: dt.date) -> Workspace:
     """The workspace of `day`: each department renamed after it shown as it was then (code, names,
     contacts, lead), the newest rename undone first."""
-    later = [r for r in renames(db) if r.renamed > day]
+    return undone(ws, [r for r in renames(db) if r.renamed > day])
+
+
+def set_aside(db: Database) -> list[Renamed]:
+    """Every rename, taken out of the record: the rebuild's replay records each again on its day
+    (record_renamed), so that what was received before it is OLD's, as it was."""
+    found = renames(db)
+    with db.transaction() as con:
+        con.execute("DELETE FROM renamed_departments")
+    return found
+
+
+def undone(ws: Workspace, later: list[Renamed]) -> Workspace:
+    """The workspace with the renames `later` (in the order made) not made yet: NEW as OLD was."""
     if not later:
         return ws
     departments = list(ws.departments)

@@ -59,6 +59,20 @@ _LISTS = ("predecessors", "successors_other_depts")
 def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
     """Columns, not rows: half the JSON (no key repeated per task) and twice as fast to encode
     (100,000 tasks: ~0.7 s instead of ~1.5 s). Keys that are no SnapshotTask field are dropped."""
+    return _compress(*_columns(tasks))
+
+
+def encoded(tasks: Sequence[Mapping[str, object]]) -> tuple[bytes, tuple[SnapshotTask, ...]]:
+    """What encode stores and what decode would read back from it, without reading it back (the
+    merge stores its snapshot and renders the week from the same tasks): equal to decode(encode(tasks))."""
+    keys, columns = _columns(tasks, dates=False)
+    by_key = dict(zip(keys, columns, strict=True))
+    read = tuple(map(SnapshotTask, *(_as_read(k, by_key.get(k), len(tasks)) for k in FIELDS)))
+    return _compress(keys, [_iso(c) if k in _DATES else c for k, c in zip(keys, columns, strict=True)]), read
+
+
+def _columns(tasks: Sequence[Mapping[str, object]], dates: bool = True) -> tuple[list[str], list[Sequence[object]]]:
+    """The keys and columns encode stores (`dates`: as ISO text)."""
     first = tasks[0] if tasks else {}
     keys = [k for k in FIELDS if k in first]
     columns: list[Sequence[object]] | None
@@ -69,12 +83,42 @@ def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
     if columns is None:
         keys = [k for k in FIELDS if any(k in t for t in tasks)]
         columns = [[t.get(k) for t in tasks] for k in keys]
-    for i, key in enumerate(keys):
-        if key in _DATES:
-            columns[i] = [v.isoformat() if isinstance(v, dt.date) else v for v in columns[i]]
+    if dates:
+        columns = [_iso(c) if k in _DATES else c for k, c in zip(keys, columns, strict=True)]
+    return keys, columns
+
+
+def _iso(column: Sequence[object]) -> list[object]:
+    return [v.isoformat() if isinstance(v, dt.date) else v for v in column]
+
+
+def _compress(keys: list[str], columns: list[Sequence[object]]) -> bytes:
     text = json.dumps({"keys": keys, "columns": columns}, default=json_default, ensure_ascii=False,
                       separators=(",", ":"), check_circular=False)
     return zlib.compress(text.encode("utf-8"), 1)
+
+
+_SAME = frozenset({str, int, float, bool, type(None)})  # values JSON gives back as they are
+_DAY = frozenset({dt.date, type(None)})  # a date column's values decode gives back as they are
+
+
+def _json(value: object) -> object:
+    """`value` as stored and read back."""
+    return json.loads(json.dumps(value, default=json_default))
+
+
+def _as_read(key: str, values: Sequence[object] | None, count: int) -> Sequence[object]:
+    """A column (dates not yet ISO text) as decode reads back what _compress stores of it."""
+    if values is None:
+        return [() if key in _LISTS else None] * count
+    kinds = set(map(type, values))
+    if key in _DATES:
+        if kinds <= _DAY:
+            return values
+        return [v if type(v) in _DAY else _date(_json(v.isoformat() if isinstance(v, dt.date) else v)) for v in values]
+    if key in _LISTS:
+        return [tuple(v) if type(v) is list and all(type(i) is str for i in v) else _ids(_json(v)) for v in values]
+    return values if kinds <= _SAME else [v if type(v) in _SAME else _json(v) for v in values]
 
 
 def decode(data: bytes | str) -> tuple[SnapshotTask, ...]:

@@ -4,7 +4,9 @@ A brief built again later must show what it showed then, so the merge stores, wi
 snapshot, the week as it computed it. Stored as compressed JSON in its own table, keyed by the
 snapshot's id; the newest record of a day is the one a brief reads, like the snapshots.
 
-Two versions: 2 (VERSION) is the whole WeekState of the merge (week/codec.py) but its task rows,
+Three versions: 3 (VERSION) is 2 with its large parts (the control's baselines, the scorecard's
+traces...) each kept once for every record that holds it the same (week/pieces.py); 2 is the whole
+WeekState of the merge (week/codec.py) but its task rows,
 which are the snapshot's, stored beside it by the same merge; 1, written by xlflow before it, holds
 parts — the open risks, the action items, the dependency problems, the RACI conflicts and, under
 `extra`, later parts by name (week/parts.py) — that week/record.py reads, recomputing a missing one.
@@ -18,9 +20,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias, cast
 
+from ..errors import XlflowError
 from ..i18n import LANGS, Phrase, msg
 from ..store.db import Database, register
 from ..store.jsonvalues import json_default
+from . import pieces
 
 if TYPE_CHECKING:
     from ..plan.model import MasterPlan, Record
@@ -38,7 +42,7 @@ CREATE TABLE IF NOT EXISTS week_records (
 CREATE INDEX IF NOT EXISTS week_records_as_of ON week_records (as_of);
 """
 register("store.weekrecord", SCHEMA)
-VERSION = 2  # of the record a merge writes now
+VERSION = 3  # of the record a merge writes now (3: its large parts kept once, week/pieces.py)
 
 
 @dataclass(frozen=True)
@@ -86,19 +90,24 @@ def save_state(db: Database, snapshot_id: int, as_of: dt.date, state: JSONValue,
     submission rows of accepted workbooks known only by their sidecars (for the weeks after), how
     many files the journal held up to the merge's day (week/pipeline.py: journal_mark) and, when its
     scorecard is stored without its finished weeks, where they are (features/scorecard/past.py)."""
-    body = {"version": VERSION, "state": state, "sidecars": list(sidecars), "journal": journal}
+    kept, parts = pieces.split(state) if isinstance(state, dict) else (state, {})
+    body = {"version": VERSION, "state": kept, "sidecars": list(sidecars), "journal": journal}
     if score_past is not None:
         body["score_past"] = score_past
-    _write(db, snapshot_id, as_of, json.dumps(body, ensure_ascii=False, separators=(",", ":"), check_circular=False))
+    _write(db, snapshot_id, as_of, json.dumps(body, ensure_ascii=False, separators=(",", ":"), check_circular=False),
+           parts)
 
 
-def _write(db: Database, snapshot_id: int, as_of: dt.date, text: str) -> None:
+def _write(db: Database, snapshot_id: int, as_of: dt.date, text: str, parts: dict[str, str] | None = None) -> None:
     blob = zlib.compress(text.encode("utf-8"), 1)
     with db.transaction() as con:
         # like the snapshots, only the day's newest merge is kept: the brief compares days and weeks
+        older = [r[0] for r in con.execute("SELECT snapshot_id FROM week_records WHERE as_of=? AND snapshot_id < ?",
+                                           (as_of.isoformat(), snapshot_id))]
         con.execute("DELETE FROM week_records WHERE as_of=? AND snapshot_id < ?", (as_of.isoformat(), snapshot_id))
         con.execute("INSERT OR REPLACE INTO week_records (snapshot_id, as_of, data) VALUES (?,?,?)",
                     (snapshot_id, as_of.isoformat(), blob))
+        pieces.keep(con, snapshot_id, parts or {}, older)  # the parts the older ones alone named go with them
 
 
 def read(db: Database, as_of: dt.date) -> WeekRecord | JSONObject | None:
@@ -110,12 +119,17 @@ def read(db: Database, as_of: dt.date) -> WeekRecord | JSONObject | None:
     with db.transaction() as con:
         row = con.execute("SELECT data FROM week_records WHERE as_of=? ORDER BY snapshot_id DESC LIMIT 1",
                           (as_of.isoformat(),)).fetchone()
-    if row is None:
-        return None
-    body = cast(JSONObject, json.loads(zlib.decompress(row[0])))  # the JSON object _write stored
-    version = body.get("version", 1)
-    if isinstance(version, int) and version >= 2:
-        return dict(body)
+        if row is None:
+            return None
+        body = cast(JSONObject, json.loads(zlib.decompress(row[0])))  # the JSON object _write stored
+        version = body.get("version", 1)
+        if isinstance(version, int) and version > VERSION:
+            raise XlflowError("week-record-newer", day=as_of.isoformat(), found=version, known=VERSION)
+        if isinstance(version, int) and version >= 2:
+            try:
+                return {**body, "state": pieces.join(con, body.get("state"))}
+            except pieces.MissingPart:
+                return None  # a part deleted by hand: as a day without a record (week/record.py recomputes)
     extra = body.get("extra", {})
     return WeekRecord(as_of, rows_of(body.get("risks")), rows_of(body.get("actions")), rows_of(body.get("problems")),
                       rows_of(body.get("raci_conflicts")), extra if isinstance(extra, dict) else {})

@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import starmap
+from itertools import compress, repeat, starmap
+from operator import not_
 from typing import Any, cast
 
 import xlsxwriter
@@ -83,8 +85,9 @@ class FastSheet(BulkRowsSheet):
             chunk = items[start:start + BULK_CHUNK]
             rows = [str(first_row + start + i + 1) for i in range(len(chunk))]
             dicts = [item.values for item in chunk] if by_key else []
-            tails = [_tails([d.get(get.key) for d in dicts] if type(get) is FieldValue else list(map(get, chunk)),
-                            memo, render) for get, memo, render in plan]
+            read = dict.get if all(map(_is_dict, dicts)) else _get  # dict.get over C-level map where it can
+            tails = [_tails(list(map(read, dicts, repeat(get.key))) if type(get) is FieldValue
+                            else list(map(get, chunk)), memo, render, self) for get, memo, render in plan]
             self._bulk.update(zip(range(first_row + start, first_row + start + len(chunk)),
                                   starmap(row_xml, zip(rows, *tails, strict=True)), strict=True))
         if items:
@@ -208,22 +211,46 @@ class Styles:
 _is_bool = bool.__instancecheck__  # a C-level isinstance(v, bool) for map()
 
 
-def _tails(values: list, memo: dict, render: Callable[[object, dict | None], str]) -> list[str]:
+def _is_dict(value: object) -> bool:
+    return type(value) is dict
+
+
+def _get(values: Any, key: str) -> object:  # a values mapping that is not a dict
+    return values.get(key)
+
+
+def _tails(values: list, memo: dict, render: Callable[[object, dict | None], str], sheet: BulkRowsSheet) -> list[str]:
     """One column of a chunk: each value's cell tail, from the memo where it was rendered before.
 
     Numbers are remembered too (1 and 1.0 make the same cell) except in a chunk that holds a
-    boolean: True == 1 would find the number's cell, so such a chunk renders every cell."""
+    boolean: True == 1 would find the number's cell, so such a chunk renders every cell.
+    A value first met in this chunk is rendered once, where it first appears (so the shared
+    strings keep their order); the table's count of string cells is what it was when every such
+    cell was rendered (as it was written before: the golden files hold that count)."""
     if any(map(_is_bool, values)):
         return [render(v, None) for v in values]
     try:
         tails: list[str | None] = list(map(memo.get, values))
     except TypeError:  # an unhashable value (a list): render every cell, remember none
         return [render(v, None) for v in values]
-    if None in tails:  # first sightings
+    if None not in tails:
+        return cast(list[str], tails)
+    missing = list(compress(values, map(not_, tails)))  # (a tail is never empty)
+    if {int, float} <= set(map(type, missing)):  # 1 and 1.0 are one key but may show apart ("1", "1.0")
         for i, tail in enumerate(tails):
             if tail is None:
                 tails[i] = render(values[i], memo)
-    return cast(list[str], tails)  # every None was rendered above
+        return cast(list[str], tails)
+    seen = Counter(missing)
+    for value, cells in seen.items():  # first sightings, in order
+        if cells == 1:
+            render(value, memo)
+            continue
+        before = sheet.string_cells()
+        render(value, memo)
+        if sheet.string_cells() != before:  # its other cells would have counted too
+            sheet.count_string_cells(cells - 1)
+    return list(map(memo.__getitem__, values))
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")

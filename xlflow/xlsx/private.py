@@ -12,7 +12,8 @@ are used (tested with xlsxwriter 3.3; pyproject.toml pins the minor version):
 - ``Worksheet._check_dimensions``: cells written around xlsxwriter must still widen the sheet's
   used range (<dimension>, print area).
 - ``Worksheet.str_table._get_shared_string_index``: rendered cells refer to xlsxwriter's own
-  shared string table, so the strings are written once with everyone else's.
+  shared string table, so the strings are written once with everyone else's; its ``count`` (cells
+  referring to a string) is added to for the cells of a value rendered once for all of them.
 - ``Worksheet.tables[-1]`` keys ``range``, ``a_range``, ``autofilter``: a big table is declared
   over two rows (add_table checks every cell for overlap: 1.2 M look-ups) and then stretched.
 - ``Format._get_xf_index``: rendered cells carry the style index of a Format.
@@ -117,6 +118,15 @@ class BulkRowsSheet(Worksheet):
     def shared_string_index(self) -> Callable[[str], int]:
         """str -> its index in the workbook's shared string table (adding it on first use)."""
         return self.str_table._get_shared_string_index
+
+    def string_cells(self) -> int:
+        """The shared string table's count of cells that refer to a string (xlsxwriter: `count`)."""
+        count: int = self.str_table.count
+        return count
+
+    def count_string_cells(self, cells: int) -> None:
+        """Count `cells` more cells referring to strings already in the table."""
+        self.str_table.count += cells
 
     def put_row(self, row: int, xml: str, last_col: int) -> None:
         """Row `row` (0-based) as the <row> element `xml` holding cells in columns 0..`last_col`."""

@@ -153,7 +153,7 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
                 col_no = -1 if ref else col_no + 1  # -1: known only from its ref, which a later cell may need
                 continue
             if ref:
-                col_no = _column(ref)
+                col_no = _COLUMNS.get(ref.rstrip(_DIGITS)) or _column(ref)  # the lookup inline: once per cell
             elif col_no < 0:  # follows a skipped empty cell: its column after all
                 col_no = _column(_previous_ref(el, c)) + 1
             else:
@@ -214,7 +214,8 @@ def _previous_ref(row, cell) -> str:
     return previous.get("r") or "" if previous is not None else ""
 
 
-_COLUMNS: dict[str, int] = {}
+_COLUMNS: dict[str, int] = {}  # column letters -> number, filled by _column
+_DIGITS = "0123456789"
 
 
 def _column(ref: str) -> int:
@@ -272,10 +273,16 @@ def _cell(c, tags: _Tags, strings: list[str], styles: _Styles, epoch: dt.datetim
         style = int(c.get("s", "0") or 0)
         fmt = styles.formats[style] if 0 <= style < len(styles.formats) else "General"
         if style in styles.dates and 1 <= number <= EXCEL_SERIAL_MAX:
-            value = from_excel(number, epoch)
+            value = _date(number, epoch)
     if (value is None or value == "") and formula is None:
         return None
     return Cell(value if value != "" else None, fmt, formula, value is not None and value != "", kind == "e")
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(serial: float, epoch: dt.datetime) -> dt.datetime:
+    """A date cell's serial as a datetime, each serial once: a plan's thousands of dates are a few hundred days."""
+    return from_excel(serial, epoch)
 
 
 def _merges(raw: bytes) -> tuple[tuple[int, int, int, int], ...]:

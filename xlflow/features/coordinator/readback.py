@@ -118,7 +118,7 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
         return  # read before (the master stayed open): its values are kept, its edits were reported
     titles = master_titles(spec)
     try:
-        book = read_workbook(path)  # every sheet: typing on one without the layer is said too
+        book = read_workbook(path, titles)  # the other sheets: by their digests first (strays.py)
         base, compare_with = (Base(), None) if read_all else _base(ws, path, book, result, layer)
         if base is None:
             return  # another project's master: refused
@@ -132,7 +132,10 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
     for sheet in spec.sheets:
         _read_sheet(result, read, sheet, book, theirs, layer, catalog, base)
     if theirs is not None and compare_with is not None:
-        result.problems += strays.other_sheets(book, compare_with, titles, layer.db)
+        try:
+            result.problems += strays.other_sheets(path, compare_with, titles, layer.db)
+        except UnreadableWorkbook as error:  # read above: only a file changed meanwhile gets here
+            result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
     result.files.append(read)
     if len(result.conflicts) == conflicts:  # with a conflict, its copy in history/ is all that holds the other value
         layer.mark_read(str(path), sha)  # (retention.py keeps a copy whose typing is not all recorded)

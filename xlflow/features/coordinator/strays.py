@@ -4,20 +4,20 @@ master, and copies of the master left in master/ ("… - 副本.xlsx", an .ods o
 xlflow never reads. Each file is left where it is; the master read is kept in master/history/."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from ...check.cache import file_sha256
 from ...i18n import Phrase
 from ...store.db import Database, register
-from ...xlsx.read import RawWorkbook, Sheet, cell_ref, read_workbook
+from ...xlsx.digest import KIND, NO_VALUES, value_digests
+from ...xlsx.read import Sheet, cell_ref, read_workbook
 from .masterread import cell_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS master_sheet_digests (  -- the cells xlflow wrote on a master's other sheets
     written TEXT NOT NULL,  -- the sha256 of the copy of what xlflow wrote
     sheet TEXT NOT NULL,
-    digest TEXT NOT NULL,   -- of its cells as text ('' : the file has no such sheet)
+    digest TEXT NOT NULL,   -- of its values (xlsx/digest.py; '' : the file has no such sheet)
     PRIMARY KEY (written, sheet)
 );
 """
@@ -37,38 +37,46 @@ def stray_copies(master: Path, read: list[Path]) -> list[Phrase]:
     return [Phrase("coord-stray-copy", file=p.name, master=master.name) for p in found]
 
 
-def other_sheets(book: RawWorkbook, reference: Path, layer_titles: set[str], db: Database) -> list[Phrase]:
-    """Sheets without the coordinator's layer whose cells differ from what xlflow wrote at `reference`,
-    and sheets xlflow did not write at all (formulas are left out: a recalculation is not typing).
-    What xlflow wrote is read once per file: each sheet's digest is kept in the state database."""
-    mine = {s.name: s for s in book.sheets if s.name not in layer_titles}
+def other_sheets(path: Path, reference: Path, layer_titles: set[str], db: Database) -> list[Phrase]:
+    """Sheets of the master at `path` without the coordinator's layer whose cells differ from what
+    xlflow wrote at `reference`, and sheets xlflow did not write at all (formulas are left out: a
+    recalculation is not typing). The sheets' value digests (xlsx/digest.py) are compared first,
+    without reading them; only a sheet whose digest differs is read, from both files. What xlflow
+    wrote is digested once per file: each sheet's digest is kept in the state database."""
+    mine = value_digests(path, layer_titles)
     if not mine:
         return []
     key = file_sha256(reference)
     known = _digests(db, key)
     missing = set(mine) - set(known)
     if missing:
-        theirs = read_workbook(reference, missing)
-        known |= {name: _digest(sheet) if (sheet := theirs.sheet(name)) is not None else ABSENT for name in missing}
+        theirs = value_digests(reference, layer_titles)
+        known |= {name: ABSENT if name not in theirs else theirs[name] or UNSURE for name in missing}
         with db.transaction() as con:
             con.executemany("INSERT OR REPLACE INTO master_sheet_digests VALUES (?,?,?)",
                             [(key, name, known[name]) for name in missing])
+    differ = {name for name, digest in mine.items() if digest is None or digest != known[name]}
+    differ -= {name for name in differ if known[name] == ABSENT and mine[name] == NO_VALUES}
+    if not differ:
+        return []
+    added = {name for name in differ if known[name] == ABSENT}
+    book = read_workbook(path, differ)
+    written = read_workbook(reference, differ - added) if differ - added else None
     out = []
-    for name, sheet in mine.items():
-        if _digest(sheet) == known[name]:
-            continue
-        if known[name] == ABSENT:
+    for sheet in book.sheets:
+        if sheet.name in added:
             if _texts(sheet):
-                out.append(Phrase("coord-sheet-added", sheet=name))
+                out.append(Phrase("coord-sheet-added", sheet=sheet.name))
             continue
-        written = read_workbook(reference, {name}).sheet(name)
-        changed = _changed(sheet, written) if written is not None else []
+        old = written.sheet(sheet.name) if written is not None else None
+        changed = _changed(sheet, old) if old is not None else []
         if changed:
-            out.append(Phrase("coord-sheet-typed", sheet=name, count=len(changed), cell=cell_ref(*min(changed))))
+            out.append(Phrase("coord-sheet-typed", sheet=sheet.name, count=len(changed), cell=cell_ref(*min(changed))))
     return out
 
 
 ABSENT = ""  # the digest kept for a sheet xlflow did not write
+UNSURE = "?"  # kept for a sheet of xlflow's that the digest cannot be sure of: read in full when typed on
 
 
 def prune_digests(written: Path, db: Database) -> int:
@@ -94,20 +102,16 @@ def prune_digests(written: Path, db: Database) -> int:
 
 
 def _digests(db: Database, key: str) -> dict[str, str]:
+    """The value digests kept for the copy `key` (a digest of the older kind, the cells' text, is
+    dropped: it is made again)."""
     with db.transaction() as con:
-        return {r[0]: r[1] for r in con.execute("SELECT sheet, digest FROM master_sheet_digests WHERE written=?", (key,))}
+        rows = con.execute("SELECT sheet, digest FROM master_sheet_digests WHERE written=?", (key,)).fetchall()
+    return {sheet: digest for sheet, digest in rows if digest in (ABSENT, UNSURE, NO_VALUES) or digest.startswith(KIND)}
 
 
 def _texts(sheet: Sheet) -> dict[tuple[int, int], str]:
     """The cells as text, formulas and empty cells left out."""
     return {at: text for at, cell in sheet.cells.items() if cell.formula is None and (text := cell_text(cell.value))}
-
-
-def _digest(sheet: Sheet) -> str:
-    digest = hashlib.sha256()
-    for (row, col), text in sorted(_texts(sheet).items()):
-        digest.update(f"{row},{col}\t{text}\n".encode())
-    return digest.hexdigest()
 
 
 def _changed(mine: Sheet, theirs: Sheet) -> list[tuple[int, int]]:

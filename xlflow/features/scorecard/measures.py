@@ -338,6 +338,24 @@ def _resume(dept: _Department, end: dt.datetime, memo: WeekMemo | None) -> tuple
     return end, w
 
 
+def _current(dept: _Department, keys: WeekKeys, weeks: Sequence[Week], as_of: dt.date,
+             memo: WeekMemo | None) -> tuple[Figures, list[Trace]]:
+    """The current week's figures and traces: kept by the merge before under the same key (equal keys
+    give equal figures, as for a past week), else computed from the walk kept at the week before's end."""
+    week = weeks[-1]
+    if memo is None:
+        return dept.figures(week, as_of)
+    key = keys.key(week)
+    kept = memo.current.get(dept.code)
+    if kept is not None and kept[0] == key:
+        memo.new_current[dept.code] = kept
+        return Figures.decode(dept.code, week, kept[1]), kept[2]
+    start = _resume(dept, cutoff(weeks[-2], as_of), memo) if len(weeks) > 1 else None
+    figures, found = dept.figures(week, as_of, start)
+    memo.new_current[dept.code] = (key, figures.encode(), found)
+    return figures, found
+
+
 def compute_scorecard(departments: Sequence[str], versions: Iterable[VersionIn], files: Iterable[FileIn],
                       weeks: Sequence[Week], as_of: dt.date, baseline: BaselineDue, deadline: Deadline,
                       calendar: WorkCalendar, memo: WeekMemo | None = None) -> Scorecard:
@@ -360,8 +378,10 @@ def compute_scorecard(departments: Sequence[str], versions: Iterable[VersionIn],
                 memo.used[key] = figures.encode()
                 by_week.append(figures)
                 continue
-            start = _resume(dept, cutoff(weeks[i - 1], as_of), memo) if i == len(weeks) - 1 and i > 0 else None
-            figures, found = dept.figures(week, as_of, start)
+            if i == len(weeks) - 1:
+                figures, found = _current(dept, keys, weeks, as_of, memo)
+            else:
+                figures, found = dept.figures(week, as_of)
             by_week.append(figures)
             if i == len(weeks) - 1:
                 traces += found

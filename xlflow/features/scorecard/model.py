@@ -182,6 +182,10 @@ class WeekMemo:
     used: dict[str, list[int]] = field(default_factory=dict)
     walks: Mapping[str, WalkKept] = field(default_factory=dict)  # department -> its walk kept at a week's end
     new_walks: dict[str, WalkKept] = field(default_factory=dict)  # the walks to keep now
+    # department -> (WeekKeys' key of the current week, its figures, its traces), as kept by the merge
+    # before; the same key gives the same figures and traces (a merge of the same day, the department unchanged)
+    current: Mapping[str, tuple[str, list[int], list[Trace]]] = field(default_factory=dict)
+    new_current: dict[str, tuple[str, list[int], list[Trace]]] = field(default_factory=dict)  # to keep now
 
 
 @dataclass(frozen=True)

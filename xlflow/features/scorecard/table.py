@@ -7,12 +7,15 @@ rows under old keys are never read again and are dropped when older than KEEP_DA
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping
 
 from ...store.db import Database, register
-from .model import WalkKept
+from .model import Trace, WalkKept
+
+_TRACE = tuple(f.name for f in dataclasses.fields(Trace))
 
 KEEP_DAYS = 120  # a key not used for this long is deleted (a week's key is used at every merge)
 
@@ -25,6 +28,12 @@ CREATE TABLE IF NOT EXISTS score_weeks (
 CREATE TABLE IF NOT EXISTS score_version_tasks (  -- a version's task IDs: a past week's key needs no decode
     sha256 TEXT PRIMARY KEY,
     ids TEXT NOT NULL  -- JSON list, in the version's order
+);
+CREATE TABLE IF NOT EXISTS score_current (  -- each department's current week as the last merge found it
+    department TEXT PRIMARY KEY,
+    key TEXT NOT NULL,  -- WeekKeys' digest of the week at that merge's cutoff
+    figures TEXT NOT NULL,  -- JSON list of the numbers (Figures.encode)
+    traces TEXT NOT NULL  -- JSON list of the traces, each a list of Trace's fields
 );
 CREATE TABLE IF NOT EXISTS score_walks (  -- each department's walk up to the end of the last week over
     department TEXT PRIMARY KEY,
@@ -55,6 +64,35 @@ def save(
             "DELETE FROM score_weeks WHERE used < ?",
             ((dt.date.fromisoformat(day) - dt.timedelta(days=KEEP_DAYS)).isoformat(),),
         )
+
+
+def load_current(db: Database) -> dict[str, tuple[str, list[int], list[Trace]]]:
+    """Each department's current week as the last merge kept it (measures.WeekMemo.current)."""
+    out = {}
+    with db.transaction() as con:
+        rows = con.execute("SELECT department, key, figures, traces FROM score_current").fetchall()
+    for department, key, figures, traces in rows:
+        try:
+            out[department] = (key, json.loads(figures), [Trace(*t) for t in json.loads(traces)])
+        except (ValueError, TypeError):
+            continue  # unreadable: that department's week is computed again
+    return out
+
+
+def save_current(
+    db: Database,
+    current: Mapping[str, tuple[str, list[int], list[Trace]]],
+    kept: Mapping[str, tuple[str, list[int], list[Trace]]],
+) -> None:
+    """Keep the departments' current weeks computed now (those not `kept` as they are)."""
+    rows = [
+        (d, key, json.dumps(figures), json.dumps([[getattr(t, f) for f in _TRACE] for t in traces], ensure_ascii=False))
+        for d, (key, figures, traces) in current.items()
+        if kept.get(d, ("",))[0] != key
+    ]
+    if rows:
+        with db.transaction() as con:
+            con.executemany("INSERT OR REPLACE INTO score_current VALUES (?,?,?,?)", rows)
 
 
 def version_ids(db: Database) -> dict[str, list[str]]:

@@ -286,7 +286,12 @@ def make_scorecard(
     if first is not None:
         first = max(first, ws.project.start)
     weeks = score_weeks(first, as_of, ws.project.week_start)
-    memo = WeekMemo(scoreweeks.load(db), _context(ws, calendar), walks=scoreweeks.load_walks(db))  # past weeks: once
+    memo = WeekMemo(
+        scoreweeks.load(db),
+        _context(ws, calendar),
+        walks=scoreweeks.load_walks(db),
+        current=scoreweeks.load_current(db),
+    )  # past weeks: once; the current: once a day per version
     card = compute_scorecard(
         [d.code for d in ws.departments],
         versions,
@@ -301,6 +306,7 @@ def make_scorecard(
     scoreweeks.save(db, memo.used, memo.kept)
     scoreweeks.save_versions(db, decoded)
     scoreweeks.save_walks(db, memo.new_walks)
+    scoreweeks.save_current(db, memo.new_current, memo.current)
     return card
 
 

@@ -72,7 +72,7 @@ class MasterWriter:
         self.removed = 0  # coordinator values on rows no longer shown (the Removed sheet sets it)
         self.status = self.catalog.enums["status"]
         self.health = self.catalog.enums["health"]
-        self.wb = FastWorkbook(str(path), SAFE_OPTIONS)
+        self.wb = FastWorkbook(str(path), SAFE_OPTIONS)  # (in_memory: no CPU saved, +20 MiB at 6,000 tasks)
         self.styles = Styles(self.wb)
         self.coordinator_header = self.wb.add_format(
             {**FONT, "bold": True, "font_color": "#000000", "bg_color": "#F4B183", "text_wrap": True,
