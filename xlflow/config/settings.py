@@ -72,7 +72,7 @@ class WatchSettings:
     owner_file_max_wait: float = 600.0  # the longest an owner file ~$name.xlsx holds a file up (WPS leaves stale ones)
     max_attempts: int = 5  # tries at a file that cannot be processed before it is rejected
     poll: bool = False  # poll the inbox instead of native events (a recognised network share is polled anyway)
-    history_days: int = 14  # master/history/ keeps every old master this many days (by merge date), then one a week (0: keep all)
+    history_days: int = 14  # days every old master stays in master/history/ (then one a week); brief previews, sent attachments too (0: all)
     history_weeks: int = 8  # and that one a week for this many weeks, then one a month (0: weekly for good); unrecorded typing is never removed
 
 

@@ -273,11 +273,6 @@ class Intake(OddFiles, Triage, Mailing, Remerge):
                     for finding in accepted_version_control(self.ws, self.db, department, sub, guard, received, self.lang):
                         report.add(finding)
                     self.db.mark_inbox(path, state=J.ACCEPTED)
-                    if self._merge_now:
-                        master, note = self._merge(as_of)
-                        outputs += [master] if master else []
-                        merged = master
-                    self.db.mark_inbox(path, state=J.MERGED)
             else:
                 result = "rejected" if sub.data is not None or sub.identity is not None else "unreadable"
                 version = None
@@ -295,8 +290,12 @@ class Intake(OddFiles, Triage, Mailing, Remerge):
                 copy_note=copy_note(made, self.lang)) or copy_note(made, self.lang, True))))
             self.db.record_submission(department, name, sha, received, result, len(report.errors),
                                       len(report.warnings), archive_path, version, inbox_path=path,
-                                      merge_due=result == "accepted" and not self._merge_now,
+                                      merge_due=result == "accepted",  # in the same transaction: a kill now merges next run
                                       update_date=update_date, changes=changes.to_json() if changes else None)
+            if result == "accepted" and self._merge_now:  # after it is recorded: the week the merge stores counts this file
+                merged, merge_note = self._merge(as_of)  # (else every brief of the week scores it again: week/build.py)
+                outputs += [merged] if merged else []
+                note = " — ".join(filter(None, (merge_note, note)))
         finally:
             unstage(staged)
         return Outcome(path, result, department, len(report.errors), len(report.warnings), version,

@@ -24,7 +24,7 @@ from ..errors import NothingToMerge, UsageError, XlflowError
 from ..i18n import msg
 from ..plan.lateness import judge
 from ..store.accepted import AcceptedVersion, sha256_file
-from ..store.lateness import judgements, keep
+from ..store.lateness import keep, unjudged
 from ..store.state import StateDB
 
 
@@ -102,8 +102,6 @@ def keep_lateness(ws: Workspace, db: StateDB) -> None:
     """Judge each accepted file not judged yet (just recorded by the intake, or accepted or restored by
     the coordinator since the last merge) under the configuration of now, and keep that judgement: a
     later change of time zone or deadline re-judges nothing."""
-    done = judgements(db)
-    new = {s.id: judge(ws, s.received, s.update_date) for s in db.submissions()
-           if s.result == "accepted" and s.department and s.id not in done}
+    new = {s.id: judge(ws, s.received, s.update_date) for s in unjudged(db)}
     if new:
         keep(db, new)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Workspace
-from ..features.coordinator import generations
+from ..features.coordinator import generations, strays
 from ..features.coordinator.table import CoordinatorLayer
 from ..share.publish import slices_folder
 from ..store.db import Database, now_iso, register
@@ -74,6 +74,7 @@ def after_merge(ws: Workspace, db: Database, as_of: dt.date, written: Path, kept
                             (path.name, copy_sha, as_of.isoformat()))
     prune_slices(ws, as_of)
     generations.prune(ws, db, as_of)  # xlflow's copy of each master it wrote, kept for a while (coordinator/generations.py)
+    strays.prune_digests(ws.root / ".xlflow" / "written", db)  # the digests of the copies no longer kept
     return prune(ws, db, as_of)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..config import Workspace
 from ..errors import MailError, XlflowError
+from ..output import outboxkeep
 from ..output.mail import DeliveryResult, attachment_name, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..share.log import what_others_see
@@ -102,7 +103,9 @@ def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iter
     messages = brief_messages(ws, brief, (html, text), master, list(to) if to else None, week, db, not preview)
     if not preview:
         chatting.after_brief(ws, as_of, text_path, db)  # the one-screen digest to the group chats (queued)
-    return BriefResult(brief, html_path, text_path, tuple(deliver_briefs(ws, messages, send, preview)))
+    deliveries = tuple(deliver_briefs(ws, messages, send, preview))
+    outboxkeep.prune(ws, as_of)  # previews and sent attachments of briefs past [watch] history_days (bounded disk)
+    return BriefResult(brief, html_path, text_path, deliveries)
 
 
 # --- reminders --------------------------------------------------------------------------------

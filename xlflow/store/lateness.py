@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .db import Database, register
+from .records import SubmissionRecord
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS late_judged (
@@ -36,6 +37,16 @@ def keep(db: Database, judged: dict[int, Judgement]) -> None:
         con.executemany("INSERT OR IGNORE INTO late_judged VALUES (?,?,?,?,?)",
                         [(i, j.arrived.isoformat(), j.data_week.isoformat(), j.deadline.isoformat(), int(j.late))
                          for i, j in judged.items()])
+
+
+def unjudged(db: Database) -> list[SubmissionRecord]:
+    """Accepted files of a department not judged yet, in the order received: read by the index, not by
+    going through every file on record (the intake asks after each file: a year of files, 12 a week)."""
+    with db.transaction() as con:
+        rows = con.execute("SELECT * FROM submissions s WHERE result='accepted' AND department IS NOT NULL"
+                           " AND department != '' AND NOT EXISTS (SELECT 1 FROM late_judged j"
+                           " WHERE j.submission_id = s.id) ORDER BY received, id").fetchall()
+    return [SubmissionRecord.from_row(r) for r in rows]
 
 
 def judgements(db: Database) -> dict[int, Judgement]:

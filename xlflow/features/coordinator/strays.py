@@ -79,6 +79,28 @@ ABSENT = ""  # the digest kept for a sheet xlflow did not write
 UNSURE = "?"  # kept for a sheet of xlflow's that the digest cannot be sure of: read in full when typed on
 
 
+def prune_digests(written: Path, db: Database) -> int:
+    """Remove the digests of copies no longer kept (bounded disk): a row is kept while a file under
+    `written` (.xlflow/written/: the copy of what xlflow last wrote at each path, and each kept
+    generation's) still has its content. The rows deleted."""
+    with db.transaction() as con:
+        keys = {r[0] for r in con.execute("SELECT DISTINCT written FROM master_sheet_digests")}
+    if not keys:
+        return 0
+    seen: dict[tuple[int, int], str] = {}  # a generation's copy is a hard link: each file read once
+    for path in written.rglob("*.xlsx") if written.is_dir() else ():
+        try:
+            stat = path.stat()
+            if (stat.st_dev, stat.st_ino) not in seen:
+                seen[(stat.st_dev, stat.st_ino)] = file_sha256(path)
+        except OSError:
+            continue
+    gone = sorted(keys - set(seen.values()))
+    with db.transaction() as con:
+        con.executemany("DELETE FROM master_sheet_digests WHERE written=?", [(key,) for key in gone])
+    return len(gone)
+
+
 def _digests(db: Database, key: str) -> dict[str, str]:
     """The value digests kept for the copy `key` (a digest of the older kind, the cells' text, is
     dropped: it is made again)."""
