@@ -108,7 +108,7 @@ def test_status_and_the_merge_command_tell_the_coordinator(ws):
     assert "Department SA:" in r.output and "copied in by hand" in r.output
     r = CliRunner().invoke(main, ["status", "-w", str(ws.root), "--lang", "zh"])
     assert "accepted/ 中与状态数据库不符的文件（1 个，合并时不采用）" in r.output
-    r = CliRunner().invoke(main, ["merge", "-w", str(ws.root), "--as-of", "2026-11-20", "--lang", "en"])
+    r = CliRunner().invoke(main, ["merge", "-w", str(ws.root), "--lang", "en"])  # as of today: received today
     assert r.exit_code == 0 and "Department SA:" in r.output, r.output
 
 

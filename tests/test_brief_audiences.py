@@ -4,7 +4,6 @@ own slice instead of the master, unless the sharing list gives it more. Sent to 
 on 127.0.0.1, the sample project run as `xlflow demo` runs it."""
 from __future__ import annotations
 
-import datetime as dt
 import email
 import email.policy
 import shutil
@@ -12,16 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from export_helpers import AS_OF, sample_workspace
 from mail_helpers import SMTPServer, with_smtp
 from xlflow.config import load_workspace
-from xlflow.resources import samples_dir
 from xlflow.service.merge import merge_workspace
-from xlflow.service.scaffold import init_workspace
 from xlflow.service.weekly import send_weekly_brief
-from xlflow.watcher import process_inbox
 
-AS_OF = dt.date(2026, 11, 20)
-WEEKS = {"week46": dt.date(2026, 11, 13), "week47": AS_OF}
 MASTER = "NPL-2026-master.xlsx"
 SLICE = "NPL-2026-{code}-2026-W47.xlsx"
 
@@ -30,11 +25,7 @@ SLICE = "NPL-2026-{code}-2026-W47.xlsx"
 def merged(tmp_path_factory) -> Path:
     """The sample workspace after its two weeks of submissions and the Friday merge."""
     root = tmp_path_factory.mktemp("audiences") / "ws"
-    ws = init_workspace(root, "zh", sample=True)
-    for week, day in WEEKS.items():
-        for path in sorted((samples_dir() / "submissions" / week).glob("*.xlsx")):
-            shutil.copy2(path, ws.folder("inbox") / path.name)
-        process_inbox(ws, day, "zh", received_at=dt.datetime.combine(day, dt.time(15, 0)).astimezone())
+    ws = sample_workspace(root)
     merge_workspace(ws, as_of=AS_OF, lang="zh")
     return root
 

@@ -15,29 +15,21 @@ from pathlib import Path
 
 import pytest
 
+from export_helpers import AS_OF, sample_workspace
 from mail_helpers import SMTPServer, with_smtp
 from xlflow.config import load_workspace
-from xlflow.resources import samples_dir
 from xlflow.service.merge import merge_workspace
-from xlflow.service.scaffold import init_workspace
 from xlflow.service.weekly import run_schedule, send_weekly_brief
 from xlflow.share.mail import send_weekly
-from xlflow.watcher import process_inbox
 from xlflow.week.build import load_week
 
-AS_OF = dt.date(2026, 11, 20)
-WEEKS = {"week46": dt.date(2026, 11, 13), "week47": AS_OF}
 TASK_ID = re.compile(r"(?<![A-Za-z0-9-])(?:PMO|RD|MK|SA|MF|CS|FN)-\d{3}(?![0-9])")
 
 
 @pytest.fixture(scope="module")
 def merged(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("scope") / "ws"
-    ws = init_workspace(root, "zh", sample=True)
-    for week, day in WEEKS.items():
-        for path in sorted((samples_dir() / "submissions" / week).glob("*.xlsx")):
-            shutil.copy2(path, ws.folder("inbox") / path.name)
-        process_inbox(ws, day, "zh", received_at=dt.datetime.combine(day, dt.time(15, 0)).astimezone())
+    ws = sample_workspace(root)
     merge_workspace(ws, as_of=AS_OF, lang="zh")
     return root
 

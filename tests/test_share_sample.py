@@ -10,6 +10,7 @@ import icalendar
 import openpyxl
 import pytest
 
+from export_helpers import AS_OF, WEEKS, sample_workspace
 from share_helpers import hits, parts, read_xml_parts
 from xlflow.resources import samples_dir
 from xlflow.service.merge import merge_workspace
@@ -19,18 +20,11 @@ from xlflow.share.sharing import sharing_list
 from xlflow.watcher import process_inbox
 from xlflow.week.build import load_week
 
-AS_OF = dt.date(2026, 11, 20)
-WEEKS = {"week46": dt.date(2026, 11, 13), "week47": AS_OF}
-
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     """The sample project run as `xlflow demo` runs it; the merge writes the slices."""
-    ws = init_workspace(tmp_path_factory.mktemp("share") / "ws", "zh", sample=True)
-    for week, day in WEEKS.items():
-        for path in sorted((samples_dir() / "submissions" / week).glob("*.xlsx")):
-            shutil.copy2(path, ws.folder("inbox") / path.name)
-        process_inbox(ws, day, "zh", received_at=dt.datetime.combine(day, dt.time(15, 0)).astimezone())
+    ws = sample_workspace(tmp_path_factory.mktemp("share") / "ws")
     merge_workspace(ws, as_of=AS_OF, lang="zh")
     return ws, load_week(ws, AS_OF)
 
