@@ -40,7 +40,7 @@ def started(ws) -> bool:
     return log.exists() and "Watching" in log.read_text("utf-8")
 
 
-@pytest.mark.parametrize("kill_in", ["archived", "accepted"])  # after archiving; while the master is written
+@pytest.mark.parametrize("kill_in", ["archived", "merging"])  # after archiving; once recorded, while it merges
 def test_sigkill_mid_file_then_restart(tmp_path, kill_in):
     ws = make_ws(tmp_path / "ws", settle_seconds=0.2)
     shutil.copyfile(sample("RD"), ws.folder("inbox") / "rd.xlsx")
@@ -56,6 +56,8 @@ def test_sigkill_mid_file_then_restart(tmp_path, kill_in):
         db = StateDB(ws.state_db)
 
         def reached() -> bool:
+            if kill_in == "merging":  # recorded with "merge due" in one transaction, then merged
+                return db.merge_due()
             entry = db.inbox_entry(book)
             return entry is not None and entry.state == kill_in
 
@@ -67,11 +69,14 @@ def test_sigkill_mid_file_then_restart(tmp_path, kill_in):
             proc.kill()
             proc.wait()
 
-    # Killed: the file is archived, still in the inbox, not recorded; the master is whole.
-    assert book.exists() and results(ws) == [("rd.xlsx", "RD", "accepted")]
+    # Killed: the file is archived; recorded only once it merges (then the merge is still due); the master is whole.
     assert any(p.read_bytes() == sample("MK").read_bytes() for p in ws.folder("archive").iterdir())
     assert zip_complete(master)
-    assert master.read_bytes() == before or kill_in == "accepted"
+    if kill_in == "archived":
+        assert book.exists() and results(ws) == [("rd.xlsx", "RD", "accepted")]
+        assert master.read_bytes() == before
+    else:
+        assert results(ws) == [("rd.xlsx", "RD", "accepted"), ("mk.xlsx", "MK", "accepted")]
 
     restarted = xlflow(ws, "--once")
     out, _ = restarted.communicate(timeout=120)
