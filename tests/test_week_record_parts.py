@@ -127,3 +127,27 @@ def test_the_tasks_the_merge_renders_are_those_its_snapshot_reads_back():
     assert blob == snapshots.encode(rows) and tasks == snapshots.decode(blob)
     assert [type(v) for v in dataclasses.astuple(tasks[0])] == [type(v) for v in dataclasses.astuple(snapshots.decode(blob)[0])]
     assert snapshots.encoded([]) == (snapshots.encode([]), ())
+
+
+def test_the_merge_makes_its_tasks_from_the_columns_as_from_the_snapshot_it_reads_back():
+    """The merge makes the week's Tasks from the columns it stored (snapshots.encoded_columns,
+    week/tasks.rows_of), not from a SnapshotTask each: the same Tasks, baselines and slips included."""
+    from xlflow.features.control.moves import Control
+    from xlflow.week.parts import BaselineDates
+    from xlflow.week.tasks import rows_of, tasks_of
+
+    rows = [{"department": "RD", "task_id": f"RD-{i:03}", "name": f"任务 {i}" if i % 3 else None,
+             "owner": i if i % 4 == 0 else "王", "owner_department": None, "status": "delayed" if i % 2 else "done",
+             "reported_status": "ongoing", "health": None if i == 5 else "overdue", "percent": i * 1.5,
+             "start": dt.date(2026, 1, 5), "due": dt.datetime(2026, 1, 9, 12, 0) if i == 1 else "soon",
+             "reason": "", "predecessors": ["PMO-001", i], "successors_other_depts": [], "days_late": i,
+             "actual_finish": "2026-01-08" if i % 2 else None} for i in range(8)]
+    control = Control(baselines={"RD-001": BaselineDates(dt.date(2026, 1, 1), dt.date(2026, 1, 2))},
+                      slips={"RD-001": 3, "RD-002": 1})
+    for base in (None, snapshots.load(snapshots.encode(rows[2:]))):
+        blob, columns = snapshots.encoded_columns(rows, base)
+        assert (blob, tuple(map(snapshots.SnapshotTask, *columns))) == snapshots.encoded(rows, base)
+        made = rows_of(columns, control)
+        assert made == tasks_of(snapshots.decode(blob, base), control)
+        assert [vars(t) for t in made] == [vars(t) for t in tasks_of(snapshots.decode(blob, base), control)]
+    assert rows_of(snapshots.encoded_columns([])[1]) == ()

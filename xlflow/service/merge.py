@@ -51,7 +51,6 @@ from ..store.accepted import AcceptedVersion
 from ..store.atomic import TargetChanged, atomic_path
 from ..store.ledger import Mismatch, verify_accepted
 from ..store.renames import with_renames
-from ..store.snapshots import Snapshot
 from ..store.state import StateDB, submitted_departments
 from ..week import parts as weekparts, stored as weekrecord
 from ..week.master import write_master
@@ -323,12 +322,12 @@ def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissi
     and returned for the channels to render (with the plans it is compared with, read when asked for);
     a merge of given files leaves the baselines alone and stores the parts it has (the brief computes its control)."""
     rows = plan.snapshot_rows()
-    blob, tasks = snapshots.encoded(rows, db.snapshot_base(plan.as_of))  # stored as a delta; read back whole
+    blob, columns = snapshots.encoded_columns(rows, db.snapshot_base(plan.as_of))  # stored as a delta; read back whole
     snapshot_id = db.record_merge(plan.as_of, str(master), rows, blob)
     if control is None:
         weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes)))
         return None
-    state = merge_week(ws, db, snapshot_id, Snapshot(plan.as_of, tasks),
+    state = merge_week(ws, db, snapshot_id, plan.as_of, columns,
                        merge_parts(ws, db, plan, submissions, changes, control), card)
     return once(lambda: with_history(db, state))
 

@@ -85,9 +85,18 @@ def encoded(tasks: Sequence[Mapping[str, object]],
     merge stores its snapshot and renders the week from the same tasks): equal to decode(encode(tasks)).
     With a `base`, what is stored is a delta against it (unless most tasks changed): decode(blob,
     base.tasks) reads back the same tasks."""
+    blob, read = encoded_columns(tasks, base)
+    return blob, tuple(map(SnapshotTask, *read))
+
+
+def encoded_columns(tasks: Sequence[Mapping[str, object]],
+                    base: Base | None = None) -> tuple[bytes, list[Sequence[object]]]:
+    """encoded, what is read back as columns in FIELDS' order (row i of them: the values of the
+    SnapshotTask decode reads back as task i), for a caller that makes its own values of the tasks
+    without a SnapshotTask each (the merge: week/tasks.py rows_of)."""
     keys, columns = _columns(tasks, dates=False)
     by_key = dict(zip(keys, columns, strict=True))
-    read = tuple(map(SnapshotTask, *(_as_read(k, by_key.get(k), len(tasks)) for k in FIELDS)))
+    read = [_as_read(k, by_key.get(k), len(tasks)) for k in FIELDS]
     stored = [_iso(c) if k in _DATES else c for k, c in zip(keys, columns, strict=True)]
     delta = _delta(keys, stored, base) if base is not None else None
     return (delta if delta is not None else _compress(keys, stored)), read

@@ -13,7 +13,7 @@ STALE_DAYS older): those are other merges' snapshots, read when a renderer needs
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from ..check.model import Submission
@@ -36,7 +36,7 @@ from . import codec, parts as weekparts, stored as weekrecord
 from .record import RecordParts
 from .state import Milestone, PlanVersion, Task, WeekState
 from .stored import JSONObject
-from .tasks import conflicts_of, department_weeks, items_of, problems_of, tasks_of
+from .tasks import conflicts_of, department_weeks, items_of, problems_of, rows_of, tasks_of
 
 Score = Callable[[dt.date], Scorecard | None]  # the scorecard as of a day
 
@@ -79,11 +79,11 @@ def _milestones(rows: Iterable[Mapping[str, object]]) -> tuple[Milestone, ...]:
 
 
 def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts: RecordParts,
-             score: Score | None = None) -> WeekState:
+             score: Score | None = None, tasks: tuple[Task, ...] | None = None) -> WeekState:
     """The week holding `day` from the merge of `current` and its record's parts, without the plans it
     is compared with (`with_history`). What was received and submitted is taken as of the merge's day
     when that merge is in the week (as the master it wrote), else as of `day`; the state's `as_of`
-    stays `day`, the brief's clock."""
+    stays `day`, the brief's clock. `tasks`: current's as Tasks, when the caller made them (the merge)."""
     first = ws.project.week_start
     week = week_of(day, first)
     as_of = current.as_of if week_of(current.as_of, first) == week else day
@@ -92,7 +92,7 @@ def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts:
     done = submitted(ws, as_of, db)
     quiet = not versions and not done and current.as_of < week.start  # no update, no merge this week
     previous = current.as_of if quiet else db.snapshot_day_before(week_of(current.as_of, first).start)
-    tasks = tasks_of(current.tasks, parts.control) or ()
+    tasks = tasks if tasks is not None else tasks_of(current.tasks, parts.control) or ()
     subs = _journal_rows(db, week.start) + list(parts.sidecars)
     return WeekState(
         project_code=ws.project.code, week=week, as_of=day, data_date=current.as_of, tasks=tasks,
@@ -133,11 +133,13 @@ def merge_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[
         critical_path=tuple(t.task_id for t in plan.critical_path), complete=True)
 
 
-def merge_week(ws: Workspace, db: StateDB, snapshot_id: int, current: Snapshot, parts: RecordParts,
-               scorecard: Scorecard | None) -> WeekState:
+def merge_week(ws: Workspace, db: StateDB, snapshot_id: int, as_of: dt.date, columns: Sequence[Sequence[object]],
+               parts: RecordParts, scorecard: Scorecard | None) -> WeekState:
     """The merge's week, stored whole as the record of the merge `snapshot_id` (without the task rows:
-    they are the snapshot's, `current`), and returned without the plans it is compared with."""
-    state = assemble(ws, db, current.as_of, current, parts, lambda _: scorecard)
+    they are the snapshot's, `columns` as read back: snapshots.encoded_columns), and returned without
+    the plans it is compared with."""
+    current = Snapshot(as_of, ())  # its tasks made from the columns, not from a SnapshotTask each
+    state = assemble(ws, db, as_of, current, parts, lambda _: scorecard, tasks=rows_of(columns, parts.control))
     recent, past = scorepast.split(db, scorecard) if scorecard is not None else (None, None)
     weekrecord.save_state(db, snapshot_id, current.as_of, codec.encode(replace(state, tasks=(), scorecard=recent)),
                           parts.sidecars, journal_mark(ws, db, current.as_of),
