@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
@@ -22,6 +23,9 @@ from .state import DepartmentWeek, Item, LinkProblem, Task
 TROUBLE = ("delayed", "blocked")
 _NO_EXTRA: Mapping[str, object] = MappingProxyType({})
 _snapshot_values = attrgetter(*FIELDS)
+_TASK_FIELDS = tuple(f.name for f in fields(Task))
+_new, _set = object.__new__, object.__setattr__  # (Task: no __post_init__, no slots; equality reads its fields)
+assert all(f.init for f in fields(Task)) and not hasattr(Task, "__post_init__") and not hasattr(Task, "__slots__")
 assert FIELDS == ("department", "task_id", "name", "owner", "owner_department", "status", "reported_status", "health",
                   "percent", "start", "due", "reason", "predecessors", "successors_other_depts", "days_late",
                   "actual_finish"), "_row_task reads a snapshot task's values in this order"
@@ -72,10 +76,12 @@ def _row_task(row: tuple[Any, ...], control: Control | None) -> Task:
      predecessors, successors, days_late, actual_finish) = row
     base = control.baselines.get(tid) if control is not None else None
     slip = (control.slips.get(tid, 0) if base is not None or tid in control.slips else None) if control else None
-    return Task(department or "", tid or "", name or "", owner or "", owner_department or "",
-                _fast_day(start), _fast_day(due), status or "", reported_status or "", percent, reason or "",
-                predecessors, successors, _fast_day(actual_finish), health or "unscheduled",
-                days_late, getattr(base, "start", None), getattr(base, "due", None), slip, _NO_EXTRA)
+    task = _new(Task)  # Task(...) without its frozen __init__'s object.__setattr__ per field: the same value
+    _set(task, "__dict__", dict(zip(_TASK_FIELDS, (
+        department or "", tid or "", name or "", owner or "", owner_department or "", _fast_day(start), _fast_day(due),
+        status or "", reported_status or "", percent, reason or "", predecessors, successors, _fast_day(actual_finish),
+        health or "unscheduled", days_late, getattr(base, "start", None), getattr(base, "due", None), slip, _NO_EXTRA), strict=True)))
+    return task
 
 
 def rows_of(columns: Sequence[Sequence[object]], control: Control | None = None) -> tuple[Task, ...]:
