@@ -14,7 +14,11 @@ this run (each repeat runs every one once, so a machine that slows down weighs o
   (check_file), the plan built, the master written with every sheet;
 - xlflow warm: the same after the cache holds each parsed submission, which is the state
   after intake (each file is checked once, when it arrives);
-- incremental: one department sends a new version; the re-merge reads only that file;
+- incremental: one department sends a new version; the re-merge reads only that file.
+  `--change random` (the default): the new version is a fresh random workbook (every task's
+  dates, status, name and links to other departments change); `--change week`: it is the
+  previous version after what a week usually brings (a few statuses progressed, a few
+  percentages raised, one or two due dates moved, no link changed);
 - the I/O floor: unzip every input workbook and zip the master's parts again (deflate level 1,
   as xlflow writes it) — what any merge must at least do.
 
@@ -210,7 +214,7 @@ def timeline_weight(master: Path, lang: str) -> tuple[int, int]:
 
 
 def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | None,
-             before: Path | None = None, sharing: str = "merge") -> dict:
+             before: Path | None = None, sharing: str = "merge", change: str = "random") -> dict:
     from data import make_department_files, make_workspace
     from xlflow.spec.catalog import load_catalog
 
@@ -238,7 +242,7 @@ def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | 
         print(f"\n== {departments} departments × {tasks} tasks = {departments * tasks:,} tasks "
               f"(generated in {gen:.1f} s)")
         runs = _repeats(ws, tmp, files, tasks, repeat, lang, sides,
-                        lambda: naive(files, tmp / "naive.xlsx", sheet, header_row, status_label, colours))
+                        lambda: naive(files, tmp / "naive.xlsx", sheet, header_row, status_label, colours), change)
         return _report(runs, sides, departments, tasks, lang)
     finally:
         if keep is None:
@@ -246,12 +250,14 @@ def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | 
 
 
 def _repeats(ws, tmp: Path, files: list[Path], tasks: int, repeat: int, lang: str,
-             sides: list[tuple[str, Path | None, Path]], run_naive) -> dict:
+             sides: list[tuple[str, Path | None, Path]], run_naive, change: str = "random") -> dict:
     """Every measure, interleaved: each repeat runs each one once (the sides in alternating order),
     so a machine that slows down mid-run weighs on every column alike."""
     import random
 
-    from data import department_workbook  # a new version of one department's workbook
+    from data import a_week_later, department_rows, department_workbook  # a department's new version
+
+    current = department_rows(ws, tasks) if change == "week" else {}  # each department's rows as last sent
 
     runs: dict = {"naive": [], "floor": [], **{name: {"cold": [], "warm": [], "incremental": []}
                                                for name, _, _ in sides}}
@@ -265,7 +271,10 @@ def _repeats(ws, tmp: Path, files: list[Path], tasks: int, repeat: int, lang: st
         master = Path(runs[sides[0][0]]["warm"][-1]["master"])
         runs["floor"].append(io_floor(files, master, tmp / "floor.xlsx"))
         code = files[i % len(files)].stem
-        new = department_workbook(ws, code, tmp / "files" / f"{code}-v{i + 2}.xlsx", tasks, random.Random(1000 + i))
+        rng = random.Random(1000 + i)
+        if change == "week":
+            current[code] = a_week_later(current[code], rng)
+        new = department_workbook(ws, code, tmp / "files" / f"{code}-v{i + 2}.xlsx", tasks, rng, current.get(code))
         for name, tree, root in order:
             if tree is None:
                 accept_all(ws, [new], code, i + 2)  # as intake would: a version the state database knows
@@ -295,13 +304,15 @@ def _report(runs: dict, sides: list[tuple[str, Path | None, Path]], departments:
         c, w, i = (med([x["seconds"] for x in r[k]]) for k in ("cold", "warm", "incremental"))
         wc, ic = (med([x["process_cpu"] for x in r[k]]) for k in ("warm", "incremental"))
         incr_share = med([b["seconds"] / a["seconds"] for a, b in zip(r["warm"], r["incremental"], strict=True)])
+        incr_cpu = med([b["process_cpu"] / a["process_cpu"] for a, b in zip(r["warm"], r["incremental"], strict=True)])
         peak = max(x["peak"] for k in r for x in r[k]) / 2**20
         print(f"-- {name}")
         print(f"cold (validate all)  median {c:7.2f} s   {n_med / c:5.1f}× faster than naive")
         print(f"warm (after intake)  median {w:7.2f} s   {n_med / w:5.1f}× faster than naive, {w / floor:4.1f}× the floor")
         print(f"incremental (1 new)  median {i:7.2f} s   {100 * i / c:5.0f} % of cold, {100 * incr_share:4.0f} % of warm "
               f"(paired); files read: {r['incremental'][-1]['parsed']}")
-        print(f"process CPU (start-up included): warm {wc:.2f} s, incremental {ic:.2f} s; peak memory {peak:.0f} MiB")
+        print(f"process CPU (start-up included): warm {wc:.2f} s, incremental {ic:.2f} s ({100 * incr_cpu:.0f} % of warm, "
+              f"paired); peak memory {peak:.0f} MiB")
         result[name] = {"cold": c, "warm": w, "incremental": i, "warm_cpu": wc, "incremental_cpu": ic, "peak_mib": peak}
     if len(sides) == 2:
         a, b = runs[sides[0][0]], runs[sides[1][0]]
@@ -328,8 +339,13 @@ def main() -> None:
     ap.add_argument("--sharing", default="merge", choices=["merge", "weekly"],
                     help="weekly: this checkout's workspace writes the slices and calendars with the weekly brief "
                          "rather than at each merge (the merge's work as before the sharing list existed)")
+    ap.add_argument("--change", default="random", choices=["random", "week"],
+                    help="the incremental case's new version: a fresh random workbook (random), or the previous "
+                         "version with a week's usual changes: statuses, percentages, a due date or two (week)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.change == "week" and args.before:
+        ap.error("--change week is not supported with --before (the other checkout makes its new versions itself)")
     if args.child:
         child_merge(args.child, args.lang)
         return
@@ -345,7 +361,8 @@ def main() -> None:
     else:
         plan = [(100, 500, args.repeat), (500, 200, args.repeat)]
     for d, t, r in plan:
-        scenario(d, t, r, args.lang, args.keep, args.before.resolve() if args.before else None, args.sharing)
+        scenario(d, t, r, args.lang, args.keep, args.before.resolve() if args.before else None, args.sharing,
+                 args.change)
 
 
 if __name__ == "__main__":

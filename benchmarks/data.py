@@ -70,16 +70,45 @@ def tasks_for(dept: str, count: int, codes: list[str], rng: random.Random) -> li
     return rows
 
 
-def department_workbook(ws: Workspace, code: str, path: Path, tasks: int, rng: random.Random) -> Path:
-    """One department's generated workbook with `tasks` prefilled tasks, valid as a department would send it."""
+def department_workbook(ws: Workspace, code: str, path: Path, tasks: int, rng: random.Random,
+                        rows: list[dict] | None = None) -> Path:
+    """One department's generated workbook with `tasks` prefilled tasks (random ones, or `rows`),
+    valid as a department would send it."""
     codes = [d.code for d in ws.departments]
     data = {"wbs": {"card": {"update_date": dt.date(2026, 6, 12)},
-                    "tables": {"tasks": tasks_for(code, tasks, codes, rng)}}}
+                    "tables": {"tasks": rows if rows is not None else tasks_for(code, tasks, codes, rng)}}}
     return generate_workbook(ws, code, ws.lang, path, data=data)
+
+
+def department_rows(ws: Workspace, tasks: int, seed: int = 47) -> dict[str, list[dict]]:
+    """Each department's task rows exactly as make_department_files(ws, _, tasks, seed) writes them."""
+    rng = random.Random(seed)
+    codes = [d.code for d in ws.departments]
+    return {code: tasks_for(code, tasks, codes, rng) for code in codes}
 
 
 def make_department_files(ws: Workspace, folder: Path, tasks: int, seed: int = 47) -> list[Path]:
     """One generated workbook per department of `ws`, each with `tasks` prefilled tasks."""
-    rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    return [department_workbook(ws, d.code, folder / f"{d.code}.xlsx", tasks, rng) for d in ws.departments]
+    rows = department_rows(ws, tasks, seed)
+    return [department_workbook(ws, code, folder / f"{code}.xlsx", tasks, random.Random(), rows[code])
+            for code in rows]
+
+
+def a_week_later(rows: list[dict], rng: random.Random, today: dt.date = dt.date(2026, 6, 12)) -> list[dict]:
+    """The same tasks after what a week usually brings: a few statuses progressed (not started →
+    in progress, in progress → done), a few percentages raised, one or two due dates moved a week.
+    Names, owners, starts and links (predecessors) are kept."""
+    new = [dict(r) for r in rows]
+    started = [r for r in new if r["status"] == "not_started"]
+    going = [r for r in new if r["status"] == "in_progress"]
+    for r in rng.sample(started, min(3, len(started))):
+        r.update(status="in_progress", percent=10)
+    finishing = rng.sample(going, min(5, len(going)))
+    for r in finishing[:2]:
+        r.update(status="done", percent=100, actual_finish=today)
+    for r in finishing[2:]:
+        r["percent"] = min(90, r["percent"] + 20)
+    for r in rng.sample(new, 2):
+        r["due"] = r["due"] + dt.timedelta(days=7)
+    return new

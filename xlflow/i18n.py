@@ -77,18 +77,24 @@ def _lone(piece: str, beyond: str, end: bool) -> bool:
     return bool(piece) and piece[space_at] == " " and (edge != "  " if len(piece) > 1 else beyond not in ("", " "))
 
 
+@lru_cache(maxsize=512)
+def _parsed(text: str) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+    """A message's literal pieces and fields, parsed once per text (a merge sets thousands alike)."""
+    return tuple(_PLURAL.parse(text))
+
+
 def _tight(text: str, values: dict[str, object]) -> str:
     """A Chinese text with its placeholders filled in, a space of the text itself dropped where it
     would stand beside full-width punctuation that a value brings ("于 {received} 提交" with a
     received time ending in "（Asia/Shanghai）"), or between a Chinese character of the text and one
     a value begins or ends with. The values' own text is never changed."""
     pieces: list[tuple[str, bool]] = []  # (text, is the template's own)
-    for literal, field, spec, conversion in _PLURAL.parse(text):
+    for literal, field, spec, conversion in _parsed(text):
         pieces.append((literal, True))
         if field is not None:
-            value = _PLURAL.get_field(field, (), values)[0]
+            value = values[field] if field in values else _PLURAL.get_field(field, (), values)[0]
             value = _PLURAL.convert_field(value, conversion)
-            pieces.append((_PLURAL.format_field(value, _PLURAL.format(spec or "", **values)), False))
+            pieces.append((_PLURAL.format_field(value, _PLURAL.format(spec, **values) if spec else ""), False))
     for i, (piece, own) in enumerate(pieces):
         before = pieces[i - 1][0][-1:] if i > 0 else ""
         after = pieces[i + 1][0][:1] if i + 1 < len(pieces) else ""
