@@ -23,8 +23,8 @@ from pathlib import Path
 from openpyxl.utils.escape import unescape
 
 from ..errors import UnreadableWorkbook
-from .package import MAX_FILE_BYTES, check_package, sniff
-from .read import _R_ID, SKIPPED_SHEETS, _all, _Parts, _shared_strings
+from .package import check_package, sniff
+from .read import _R_ID, SKIPPED_SHEETS, _all, _Parts, _shared_strings, file_bytes
 
 KIND = "v1:"  # in front of every digest: a digest made another way is never compared with it
 NO_VALUES = "-"  # the digest of a sheet without a value (an empty sheet added by hand says nothing)
@@ -41,12 +41,7 @@ def value_digests(path: Path | str, skip: Collection[str] = ()) -> dict[str, str
     """Worksheet title -> the digest of its values (NO_VALUES: none; None: read it in full), for
     every worksheet but those titled in `skip`. Raises UnreadableWorkbook like read_workbook."""
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise UnreadableWorkbook("too-large", file=path.name, detail=f"{path.stat().st_size // 2**20} MB")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableWorkbook("cannot-open", file=path.name, detail=exc.strerror or type(exc).__name__) from None
+    data = file_bytes(path)
     sniff(data, path.name)
     try:
         return _digests(data, path.name, set(skip))

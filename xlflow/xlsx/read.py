@@ -95,17 +95,19 @@ def read_workbook(path: Path | str, only: Collection[str] | None = None) -> RawW
     """Read a submitted workbook; raises UnreadableWorkbook(code) for anything that is not a safe, readable xlsx.
     With `only`, just the worksheets of those titles are parsed (the master read back: 3 of its 10)."""
     path = Path(path)
-    name = path.name
+    return read_bytes(file_bytes(path), path, only)
+
+
+def file_bytes(path: Path) -> bytes:
+    """The file read into memory once (no handle left open on a shared folder), under the size limit:
+    UnreadableWorkbook when it is too large or cannot be opened."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise UnreadableWorkbook("too-large", file=name, detail=f"{size // 2**20} MB")
-        data = path.read_bytes()
-    except UnreadableWorkbook:
-        raise
+            raise UnreadableWorkbook("too-large", file=path.name, detail=f"{size // 2**20} MB")
+        return path.read_bytes()
     except OSError as exc:
-        raise UnreadableWorkbook("cannot-open", file=name, detail=exc.strerror or type(exc).__name__) from None
-    return read_bytes(data, path, only)
+        raise UnreadableWorkbook("cannot-open", file=path.name, detail=exc.strerror or type(exc).__name__) from None
 
 
 def read_properties(path: Path | str) -> dict[str, str]:
