@@ -14,6 +14,7 @@ from ..check.model import ids_of
 from ..config import Workspace
 from ..i18n import Phrase
 from ..spec.catalog import Catalog, load_catalog
+from ..store.snapshots import FIELDS as snapshot_fields, TaskColumns, rows as snapshot_rows
 
 HEALTHS = ("done", "on_track", "blocked", "due_soon", "overdue", "unscheduled")  # computed here (build._assess), not reported
 
@@ -191,21 +192,26 @@ class MasterPlan:
         # self.tasks is already in department and natural-ID order, and sorting is stable
         return sorted(out, key=lambda t: -(t.days_late or 0))
 
+    def snapshot_columns(self) -> TaskColumns:
+        """Per task what the state DB keeps for week-over-week comparison, column by column in
+        SnapshotTask's field order (store/snapshots.py stores columns): no row made per task."""
+        tasks, values = self.tasks, [t.values for t in self.tasks]
+
+        def value(key: str) -> list[object]:
+            return [v.get(key) for v in values]
+
+        return TaskColumns(snapshot_fields, [
+            [t.department for t in tasks], [t.task_id for t in tasks], value("name"), value("owner"),
+            value("owner_department"), [t.effective_status for t in tasks], [t.status for t in tasks],
+            [t.health for t in tasks], value("percent"), value("start"), value("due"), value("reason"),
+            [ids_of(v) for v in value("predecessors")],
+            [tuple(s.task_id for s in t.successors if s.department != t.department) if t.successors else ()
+             for t in tasks],
+            [t.days_late for t in tasks], value("actual_finish")])
+
     def snapshot_rows(self) -> list[dict[str, object]]:
-        """Per task what the state DB keeps for week-over-week comparison."""
-        rows = []
-        for t in self.tasks:
-            get = t.values.get
-            rows.append({
-                "department": t.department, "task_id": t.task_id, "name": get("name"),
-                "owner": get("owner"), "owner_department": get("owner_department"),
-                "status": t.effective_status, "reported_status": t.status, "health": t.health,
-                "percent": get("percent"), "start": get("start"), "due": get("due"),
-                "reason": get("reason"), "predecessors": list(t.predecessor_ids),
-                "successors_other_depts": [s.task_id for s in t.successors_other_depts] if t.successors else [],
-                "days_late": t.days_late, "actual_finish": get("actual_finish"),
-            })
-        return rows
+        """snapshot_columns as rows (lists of IDs as lists): what the state DB keeps per task."""
+        return snapshot_rows(self.snapshot_columns())
 
 
 def percent_of(t: Task) -> float:

@@ -321,9 +321,9 @@ def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissi
     """The task snapshot (the weekly brief compares these) and the week's record: the week, stored whole
     and returned for the channels to render (with the plans it is compared with, read when asked for);
     a merge of given files leaves the baselines alone and stores the parts it has (the brief computes its control)."""
-    rows = plan.snapshot_rows()
-    blob, columns = snapshots.encoded_columns(rows, db.snapshot_base(plan.as_of))  # stored as a delta; read back whole
-    snapshot_id = db.record_merge(plan.as_of, str(master), rows, blob)
+    tasks = plan.snapshot_columns()
+    blob, columns = snapshots.encoded_columns(tasks, db.snapshot_base(plan.as_of))  # stored as a delta; read back whole
+    snapshot_id = db.record_merge(plan.as_of, str(master), tasks, blob)
     if control is None:
         weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes)))
         return None

@@ -1,7 +1,7 @@
 """Task snapshots: the one shape a merge records per task (SnapshotTask) and the one codec for it.
 
-A merge hands in the rows MasterPlan.snapshot_rows() makes (mappings with SnapshotTask's
-field names); they are stored column by column as compressed JSON, and read back as
+A merge hands in its tasks column by column (TaskColumns: MasterPlan.snapshot_columns; rows,
+mappings with SnapshotTask's field names, are taken too); they are stored column by column as compressed JSON, and read back as
 SnapshotTask values whatever older layout the database holds (a list of row objects,
 uncompressed text).
 
@@ -59,6 +59,30 @@ class Base(NamedTuple):
     size: int  # the number of tasks
 
 
+class TaskColumns(NamedTuple):
+    """Tasks column by column: `keys`, SnapshotTask field names, and for each a column of one value
+    per task (the ID lists as tuples or lists): what MasterPlan.snapshot_columns makes."""
+
+    keys: Sequence[str]
+    columns: Sequence[Sequence[object]]
+
+
+Tasks = Sequence[Mapping[str, object]] | TaskColumns  # rows, or columns
+
+
+def count(tasks: Tasks) -> int:
+    """The number of tasks, of rows or of columns."""
+    if isinstance(tasks, TaskColumns):
+        return len(tasks.columns[0]) if tasks.columns else 0
+    return len(tasks)
+
+
+def rows(tasks: TaskColumns) -> list[dict[str, object]]:
+    """Columns as rows, their ID lists as lists (as JSON reads them back): encode stores the same."""
+    columns = [[list(v) for v in c] if k in _LISTS else c for k, c in zip(tasks.keys, tasks.columns, strict=True)]
+    return [dict(zip(tasks.keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
 class Snapshot(NamedTuple):
     """The tasks of one merge. A tuple, so `as_of, tasks = snapshot` reads as it always did."""
 
@@ -73,14 +97,13 @@ _values = attrgetter(*FIELDS)
 DELTA = b"D1"  # a delta's first bytes: neither zlib (0x78...) nor JSON text ("[" or "{")
 
 
-def encode(tasks: Sequence[Mapping[str, object]]) -> bytes:
+def encode(tasks: Tasks) -> bytes:
     """Columns, not rows: half the JSON (no key repeated per task) and twice as fast to encode
     (100,000 tasks: ~0.7 s instead of ~1.5 s). Keys that are no SnapshotTask field are dropped."""
     return _compress(*_columns(tasks))
 
 
-def encoded(tasks: Sequence[Mapping[str, object]],
-            base: Base | None = None) -> tuple[bytes, tuple[SnapshotTask, ...]]:
+def encoded(tasks: Tasks, base: Base | None = None) -> tuple[bytes, tuple[SnapshotTask, ...]]:
     """What encode stores and what decode would read back from it, without reading it back (the
     merge stores its snapshot and renders the week from the same tasks): equal to decode(encode(tasks)).
     With a `base`, what is stored is a delta against it (unless most tasks changed): decode(blob,
@@ -89,14 +112,13 @@ def encoded(tasks: Sequence[Mapping[str, object]],
     return blob, tuple(map(SnapshotTask, *read))
 
 
-def encoded_columns(tasks: Sequence[Mapping[str, object]],
-                    base: Base | None = None) -> tuple[bytes, list[Sequence[object]]]:
+def encoded_columns(tasks: Tasks, base: Base | None = None) -> tuple[bytes, list[Sequence[object]]]:
     """encoded, what is read back as columns in FIELDS' order (row i of them: the values of the
     SnapshotTask decode reads back as task i), for a caller that makes its own values of the tasks
     without a SnapshotTask each (the merge: week/tasks.py rows_of)."""
     keys, columns = _columns(tasks, dates=False)
     by_key = dict(zip(keys, columns, strict=True))
-    read = [_as_read(k, by_key.get(k), len(tasks)) for k in FIELDS]
+    read = [_as_read(k, by_key.get(k), count(tasks)) for k in FIELDS]
     stored = [_iso(c) if k in _DATES else c for k, c in zip(keys, columns, strict=True)]
     delta = _delta(keys, stored, base) if base is not None else None
     return (delta if delta is not None else _compress(keys, stored)), read
@@ -107,7 +129,8 @@ def _delta(keys: list[str], stored: list[Sequence[object]], base: Base) -> bytes
     base tasks (matched by department and task ID; start -1: the next `count` new tasks), "new", the
     new tasks' values, "patch", per field the [position, value] that differ from the base's (in value
     or type). None when that is a third of the values or more (store a full one)."""
-    by_key = dict(zip(keys, stored, strict=True))
+    by_key = {k: [list(v) if type(v) is tuple else v for v in c] if k in _LISTS else c  # as the base's, read as JSON
+              for k, c in zip(keys, stored, strict=True)}
     if "department" not in by_key or "task_id" not in by_key:
         return None
     at: dict[object, int] = {}
@@ -173,8 +196,10 @@ def base_id(data: bytes | str | None) -> int | None:
     return int(data[len(DELTA):data.index(b":")])
 
 
-def _columns(tasks: Sequence[Mapping[str, object]], dates: bool = True) -> tuple[list[str], list[Sequence[object]]]:
+def _columns(tasks: Tasks, dates: bool = True) -> tuple[list[str], list[Sequence[object]]]:
     """The keys and columns encode stores (`dates`: as ISO text)."""
+    if isinstance(tasks, TaskColumns):
+        return _stored_columns(*_known(tasks), dates) if count(tasks) else ([], [])
     first = tasks[0] if tasks else {}
     keys = [k for k in FIELDS if k in first]
     columns: list[Sequence[object]] | None
@@ -185,13 +210,28 @@ def _columns(tasks: Sequence[Mapping[str, object]], dates: bool = True) -> tuple
     if columns is None:
         keys = [k for k in FIELDS if any(k in t for t in tasks)]
         columns = [[t.get(k) for t in tasks] for k in keys]
-    if dates:
-        columns = [_iso(c) if k in _DATES else c for k, c in zip(keys, columns, strict=True)]
-    return keys, columns
+    return _stored_columns(keys, columns, dates)
+
+
+def _known(tasks: TaskColumns) -> tuple[list[str], list[Sequence[object]]]:
+    """The columns of SnapshotTask fields, in FIELDS' order (as rows with those keys give them)."""
+    by_key = dict(zip(tasks.keys, tasks.columns, strict=True))
+    keys = [k for k in FIELDS if k in by_key]
+    return keys, [by_key[k] for k in keys]
+
+
+def _stored_columns(keys: list[str], columns: list[Sequence[object]],
+                    dates: bool) -> tuple[list[str], list[Sequence[object]]]:
+    return keys, [_iso(c) if dates and k in _DATES else c for k, c in zip(keys, columns, strict=True)]
 
 
 def _iso(column: Sequence[object]) -> list[object]:
-    return [v.isoformat() if isinstance(v, dt.date) else v for v in column]
+    """Dates as ISO text, each day's made once (a plan's dates are a few hundred days); other values as they are."""
+    try:
+        text = {v: v.isoformat() for v in set(column) if isinstance(v, dt.date)}
+    except TypeError:  # a value that cannot be a key (not from a merge): one by one
+        return [v.isoformat() if isinstance(v, dt.date) else v for v in column]
+    return list(map(text.get, column, column))
 
 
 def _compress(keys: list[str], columns: list[Sequence[object]]) -> bytes:
@@ -219,7 +259,10 @@ def _as_read(key: str, values: Sequence[object] | None, count: int) -> Sequence[
             return values
         return [v if type(v) in _DAY else _date(_json(v.isoformat() if isinstance(v, dt.date) else v)) for v in values]
     if key in _LISTS:
-        return [tuple(v) if type(v) is list and all(type(i) is str for i in v) else _ids(_json(v)) for v in values]
+        if kinds == {tuple} and all(type(i) is str for v in values for i in v):  # type: ignore[attr-defined]
+            return values  # a merge's: tuples of IDs, as decode reads them
+        return [tuple(v) if type(v) in (list, tuple) and all(type(i) is str for i in v)  # type: ignore[attr-defined]
+                else _ids(_json(v)) for v in values]
     return values if kinds <= _SAME else [v if type(v) in _SAME else _json(v) for v in values]
 
 

@@ -272,10 +272,10 @@ class StateDB(Database):
 
     # --- merges and task snapshots ---------------------------------------------------------
 
-    def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: Sequence[Mapping[str, object]],
+    def record_merge(self, as_of: dt.date, master_path: str | Path, tasks: snapshots.Tasks,
                      encoded: bytes | None = None) -> int:
-        """Record this merge with a snapshot of every task (rows with SnapshotTask's fields, as
-        MasterPlan.snapshot_rows() makes them); returns the snapshot id.
+        """Record this merge with a snapshot of every task (columns, as MasterPlan.snapshot_columns()
+        makes them, or rows with SnapshotTask's fields); returns the snapshot id.
 
         The watcher merges after every accepted file, and 50,000 tasks are ~30 MB of JSON: only
         the day's newest snapshot keeps its tasks (the brief compares days and weeks), compressed,
@@ -288,7 +288,7 @@ class StateDB(Database):
             snapchain.release(con, as_of)
             con.execute("UPDATE snapshots SET tasks='' WHERE as_of=?", (as_of.isoformat(),))
             cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count, tasks)"
-                              " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), len(tasks), blob))
+                              " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), snapshots.count(tasks), blob))
             return int(cur.lastrowid or 0)  # (an INSERT always sets it)
 
     def snapshot_base(self, as_of: dt.date) -> snapshots.Base | None:
