@@ -79,7 +79,8 @@ def count(tasks: Tasks) -> int:
 
 def rows(tasks: TaskColumns) -> list[dict[str, object]]:
     """Columns as rows, their ID lists as lists (as JSON reads them back): encode stores the same."""
-    columns = [[list(v) for v in c] if k in _LISTS else c for k, c in zip(tasks.keys, tasks.columns, strict=True)]
+    columns = [[list(v) if isinstance(v, (list, tuple)) else v for v in c] if k in _LISTS else c
+               for k, c in zip(tasks.keys, tasks.columns, strict=True)]
     return [dict(zip(tasks.keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
@@ -228,7 +229,7 @@ def _stored_columns(keys: list[str], columns: list[Sequence[object]],
 def _iso(column: Sequence[object]) -> list[object]:
     """Dates as ISO text, each day's made once (a plan's dates are a few hundred days); other values as they are."""
     try:
-        text = {v: v.isoformat() for v in set(column) if isinstance(v, dt.date)}
+        text: dict[object, object] = {v: v.isoformat() for v in set(column) if isinstance(v, dt.date)}
     except TypeError:  # a value that cannot be a key (not from a merge): one by one
         return [v.isoformat() if isinstance(v, dt.date) else v for v in column]
     return list(map(text.get, column, column))
@@ -261,7 +262,7 @@ def _as_read(key: str, values: Sequence[object] | None, count: int) -> Sequence[
     if key in _LISTS:
         if kinds == {tuple} and all(type(i) is str for v in values for i in v):  # type: ignore[attr-defined]
             return values  # a merge's: tuples of IDs, as decode reads them
-        return [tuple(v) if type(v) in (list, tuple) and all(type(i) is str for i in v)  # type: ignore[attr-defined]
+        return [tuple(v) if isinstance(v, (list, tuple)) and type(v) in (list, tuple) and all(type(i) is str for i in v)
                 else _ids(_json(v)) for v in values]
     return values if kinds <= _SAME else [v if type(v) in _SAME else _json(v) for v in values]
 

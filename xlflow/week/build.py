@@ -22,7 +22,6 @@ from .pipeline import assemble, journal_mark, plan_versions, stored_week, submit
 from .record import RecordParts, read_parts
 from .state import WeekState
 from .stored import Row
-from .tasks import item_row
 
 __all__ = ["load_week", "plan_versions", "submitted"]
 
@@ -55,12 +54,7 @@ def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecar
 def _parts_of(state: WeekState, sidecars: tuple[Row, ...]) -> RecordParts:
     """A stored week's parts, to assemble a later week on the same plan."""
     return RecordParts(
-        risks=tuple(item_row(i) for i in state.risks), actions=tuple(item_row(i) for i in state.actions),
-        problems=tuple({"kind": p.kind, "department": p.department, "task_id": p.task_id,
-                        "other_department": p.other_department, "other_task_id": p.other_task_id,
-                        "detail": dict(p.detail)} for p in state.problems),
-        raci_conflicts=tuple({"kind": c.kind, "item": c.item, "departments": list(c.departments),
-                              "sources": list(c.sources)} for c in state.raci_conflicts),
+        risks=state.risks, actions=state.actions, problems=state.problems, raci_conflicts=state.raci_conflicts,
         changes=state.changes, control=state.control, projected_end=state.projected_end,  # type: ignore[arg-type]  # a stored week has its control
         sidecars=sidecars, milestones=tuple({"milestone": m.name, "planned_date": m.planned,
                                        "owner_department": m.owner_department, "department": m.source}

@@ -36,7 +36,7 @@ from . import codec, parts as weekparts, stored as weekrecord
 from .record import RecordParts
 from .state import Milestone, PlanVersion, Task, WeekState
 from .stored import JSONObject
-from .tasks import conflicts_of, department_weeks, items_of, problems_of, rows_of, tasks_of
+from .tasks import department_weeks, plan_conflicts, plan_items, plan_problems, rows_of, tasks_of
 
 Score = Callable[[dt.date], Scorecard | None]  # the scorecard as of a day
 
@@ -100,8 +100,7 @@ def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts:
         previous_date=previous, milestones=_milestones(parts.milestones), critical_path=parts.critical_path,
         projected_end=parts.projected_end, baseline_end=parts.control.baseline_end, versions=versions,
         changes=parts.changes, moves=parts.control.moves, scorecard=score(as_of) if score else None,
-        risks=items_of(parts.risks), actions=items_of(parts.actions), problems=problems_of(parts.problems),
-        raci_conflicts=conflicts_of(parts.raci_conflicts),
+        risks=parts.risks, actions=parts.actions, problems=parts.problems, raci_conflicts=parts.raci_conflicts,
         late_submissions=tuple(late_submissions(ws, db.received_from(week.start - dt.timedelta(days=2)), week.start, as_of,
                                                 judgements(db))),
         escalations=escalations_of(parts.escalations), master_edits=tuple(master_edits(db, week.start, as_of)),
@@ -122,9 +121,9 @@ def _journal_rows(db: StateDB, start: dt.date) -> list[dict[str, object]]:
 def merge_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission], changes: list[ChangeRequest],
                 control: Control) -> RecordParts:
     """The record's parts from what the merge computed: nothing is read again."""
-    rows = weekrecord.from_plan(plan)
     return RecordParts(
-        risks=rows.risks, actions=rows.actions, problems=rows.problems, raci_conflicts=rows.raci_conflicts,
+        risks=plan_items(plan.issues), actions=plan_items(plan.actions), problems=plan_problems(plan.problems),
+        raci_conflicts=plan_conflicts(plan.raci_conflicts),
         changes=tuple(changes), control=weekparts.kept_control(control), projected_end=plan.end_date,
         sidecars=tuple(weekparts.sidecar_rows(ws, db)),
         milestones=tuple(weekparts.milestone_rows(s for s in submissions if s.valid)),

@@ -18,21 +18,24 @@ from ..features.control.register import change_register
 from ..features.control.requests import ChangeRequest
 from ..features.control.week import plan_control, snapshot_dates
 from ..features.coordinator.week import escalation_rows
+from ..plan.raci import RaciConflict
 from ..spec.catalog import load_catalog
 from ..store.snapshots import Snapshot
 from ..store.state import StateDB
 from . import parts as weekparts, stored as weekrecord
+from .state import Item, LinkProblem
 from .stored import Row
+from .tasks import conflicts_of, items_of, problems_of
 
 
 @dataclass(frozen=True)
 class RecordParts:
     """Every part of a week's record, none missing."""
 
-    risks: tuple[Row, ...]
-    actions: tuple[Row, ...]
-    problems: tuple[Row, ...]
-    raci_conflicts: tuple[Row, ...]
+    risks: tuple[Item, ...]
+    actions: tuple[Item, ...]
+    problems: tuple[LinkProblem, ...]
+    raci_conflicts: tuple[RaciConflict, ...]
     changes: tuple[ChangeRequest, ...]
     control: Control
     projected_end: dt.date | None
@@ -92,9 +95,9 @@ def read_parts(ws: Workspace, db: StateDB, snapshot: Snapshot,
                 and not {weekparts.CHANGES, weekparts.SIDECARS, weekparts.MILESTONES, weekparts.ESCALATIONS, weekparts.CRITICAL}
                 - set(record.extra))
     return RecordParts(
-        risks=tuple(record.risks) if record is not None else tuple(open_issues(ws, subs)),
-        actions=tuple(record.actions) if record else (), problems=tuple(record.problems) if record else (),
-        raci_conflicts=tuple(record.raci_conflicts) if record else (),
+        risks=items_of(record.risks if record is not None else open_issues(ws, subs)),
+        actions=items_of(record.actions) if record else (), problems=problems_of(record.problems) if record else (),
+        raci_conflicts=conflicts_of(record.raci_conflicts) if record else (),
         changes=tuple(changes), control=control[0],
         projected_end=control[1],
         sidecars=tuple(weekparts.sidecar_rows(ws, db) if sidecars is None else sidecars),

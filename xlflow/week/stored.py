@@ -57,7 +57,8 @@ class WeekRecord:
     extra: Mapping[str, object] = field(default_factory=dict)  # other parts' plain rows, by name (week/parts.py)
 
 
-def _text(value: object) -> object:
+def both_languages(value: object) -> object:
+    """A problem's detail as stored: a Phrase told in each language, plain text as it is."""
     if isinstance(value, Phrase):
         return {lang: value.render(lang) for lang in LANGS}
     return value
@@ -70,7 +71,7 @@ def from_plan(plan: MasterPlan, extra: Mapping[str, object] | None = None) -> We
 
     problems = tuple({"kind": p.kind, "department": p.department, "task_id": p.task_id,
                       "other_department": p.other_department, "other_task_id": p.other_task_id,
-                      "detail": _text(p.detail)} for p in plan.problems)
+                      "detail": both_languages(p.detail)} for p in plan.problems)
     conflicts = tuple({"kind": c.kind, "item": c.item, "departments": list(c.departments),
                        "sources": list(c.sources)} for c in plan.raci_conflicts)
     return WeekRecord(plan.as_of, rows(plan.issues), rows(plan.actions), problems, conflicts, dict(extra or {}))

@@ -14,13 +14,15 @@ from typing import Any
 
 from ..config import Workspace
 from ..features.control.moves import Control
-from ..plan.model import percent_value
+from ..plan.model import Problem, Record, percent_value
 from ..plan.raci import RaciConflict
 from ..store.snapshots import FIELDS, SnapshotTask
 from ..workdays import Week, as_date
 from .state import DepartmentWeek, Item, LinkProblem, Task
+from .stored import both_languages
 
 TROUBLE = ("delayed", "blocked")
+_ITEM_KEYS = ("department", "overdue")  # an item row's own keys, not its values
 _NO_EXTRA: Mapping[str, object] = MappingProxyType({})
 _snapshot_values = attrgetter(*FIELDS)
 _TASK_FIELDS = tuple(f.name for f in fields(Task))
@@ -103,8 +105,14 @@ def tasks_of(rows: Iterable[object] | None, control: Control | None = None) -> t
 
 def items_of(rows: Iterable[Mapping[str, Any]]) -> tuple[Item, ...]:
     """Issue-log or action-item rows, each with its "department" (and "overdue" when the merge judged it)."""
-    return tuple(Item(str(r.get("department") or ""), {k: v for k, v in r.items() if k not in ("department", "overdue")},
+    return tuple(Item(str(r.get("department") or ""), {k: v for k, v in r.items() if k not in _ITEM_KEYS},
                       bool(r.get("overdue"))) for r in rows)
+
+
+def plan_items(records: Iterable[Record]) -> tuple[Item, ...]:
+    """The plan's issue-log or action-item records as Items: items_of the rows week/stored.py from_plan makes."""
+    return tuple(Item(str(r.department or ""), {k: v for k, v in r.values.items() if k not in _ITEM_KEYS}, bool(r.overdue))
+                 for r in records)
 
 
 def item_row(item: Item) -> dict[str, Any]:
@@ -113,17 +121,30 @@ def item_row(item: Item) -> dict[str, Any]:
 
 
 def problems_of(rows: Iterable[Mapping[str, Any]]) -> tuple[LinkProblem, ...]:
-    def detail(value: object) -> dict[str, Any]:
-        return dict(value) if isinstance(value, dict) else {"zh": str(value or ""), "en": str(value or "")}
-
     return tuple(LinkProblem(str(p.get("kind") or ""), str(p.get("department") or ""), str(p.get("task_id") or ""),
-                             p.get("other_department"), p.get("other_task_id"), detail(p.get("detail")))
+                             p.get("other_department"), p.get("other_task_id"), _detail(p.get("detail")))
                  for p in rows)
+
+
+def plan_problems(problems: Iterable[Problem]) -> tuple[LinkProblem, ...]:
+    """The plan's dependency problems as LinkProblems: problems_of the rows from_plan makes."""
+    return tuple(LinkProblem(str(p.kind or ""), str(p.department or ""), str(p.task_id or ""), p.other_department,
+                             p.other_task_id, _detail(both_languages(p.detail))) for p in problems)
+
+
+def _detail(value: object) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {"zh": str(value or ""), "en": str(value or "")}
 
 
 def conflicts_of(rows: Iterable[Mapping[str, Any]]) -> tuple[RaciConflict, ...]:
     return tuple(RaciConflict(str(c.get("kind") or ""), str(c.get("item") or ""), tuple(c.get("departments") or ()),
                               tuple(c.get("sources") or ())) for c in rows)
+
+
+def plan_conflicts(conflicts: Iterable[RaciConflict]) -> tuple[RaciConflict, ...]:
+    """The plan's RACI conflicts as the week holds them: conflicts_of the rows from_plan makes."""
+    return tuple(RaciConflict(str(c.kind or ""), str(c.item or ""), tuple(c.departments or ()), tuple(c.sources or ()))
+                 for c in conflicts)
 
 
 def received_at(row: Mapping[str, Any]) -> dt.datetime | None:
