@@ -95,6 +95,9 @@ register("store.state", _SCHEMA, added=((2, "submissions", "update_date", "TEXT"
 _CODES = ("WITH RECURSIVE codes(code) AS (SELECT ? UNION SELECT old FROM renamed_departments"
           " JOIN codes ON renamed_departments.new = codes.code) ")
 
+_VERSIONS = (_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
+             " AND result='accepted' ORDER BY version, id")  # a department's accepted versions, oldest first
+
 _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "archive_path", "note", "changed")
 
 
@@ -204,10 +207,12 @@ class StateDB(Database):
 
     def versions(self, department: str) -> list[SubmissionRecord]:
         """Every accepted version of the department, oldest first: its plan's history."""
+        return self.versions_of([department])[department]
+
+    def versions_of(self, departments: Iterable[str]) -> dict[str, list[SubmissionRecord]]:
+        """versions() of each department, read in one transaction."""
         with self.transaction() as con:
-            rows = con.execute(_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
-                               " AND result='accepted' ORDER BY version, id", (department,)).fetchall()
-        return [SubmissionRecord.from_row(r) for r in rows]
+            return {d: [SubmissionRecord.from_row(r) for r in con.execute(_VERSIONS, (d,)).fetchall()] for d in departments}
 
     def history(self, department: str) -> list[SubmissionRecord]:
         """Everything received from the department, in the order received (rejected files included)."""

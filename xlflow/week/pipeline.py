@@ -87,7 +87,7 @@ def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts:
     first = ws.project.week_start
     week = week_of(day, first)
     as_of = current.as_of if week_of(current.as_of, first) == week else day
-    records = {d.code: db.versions(d.code) for d in ws.departments}
+    records = db.versions_of(d.code for d in ws.departments)
     versions = plan_versions(ws, db, as_of, records)
     done = submitted(ws, as_of, db)
     quiet = not versions and not done and current.as_of < week.start  # no update, no merge this week
