@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from typing import cast
 
 from ..features.control.baselines import Baseline
@@ -47,7 +48,15 @@ class UnknownValue(TypeError):
 
 
 def encode(value: object) -> JSONValue:
-    """`value` as JSON-ready data (dicts, lists, text, numbers, None)."""
+    """`value` as JSON-ready data (dicts, lists, text, numbers, None). A tuple held twice (the week's
+    moves are its control's) is encoded once, and its data held twice."""
+    return _encode(value, {})
+
+
+Seen = dict[int, tuple[object, JSONValue]]  # id of a tuple of many values, one encode's -> (it, kept alive; its data)
+
+
+def _encode(value: object, seen: Seen) -> JSONValue:
     kind = type(value)
     if kind in _PLAIN:
         return cast("JSONValue", value)  # str, int, float, bool or None: its exact type, checked
@@ -56,45 +65,55 @@ def encode(value: object) -> JSONValue:
     if type(value) is dt.datetime:
         return {"$dt": value.isoformat()}
     if type(value) is tuple:
-        return _tuple(value)
+        return _tuple(value, seen)
     if type(value) is list:
-        return [encode(v) for v in value]
+        return [_encode(v, seen) for v in value]
     if isinstance(value, (set, frozenset)) and kind in (set, frozenset):
-        return {"$s": sorted((encode(v) for v in value), key=repr)}
+        return {"$s": sorted((_encode(v, seen) for v in value), key=repr)}
     if kind in _FIELDS:
-        return {"$c": kind.__name__, **{f: encode(getattr(value, f)) for f in _FIELDS[kind]}}
-    if isinstance(value, Mapping):
+        return {"$c": kind.__name__, **{f: _encode(getattr(value, f), seen) for f in _FIELDS[kind]}}
+    if isinstance(value, (dict, Mapping)):  # (a dict: known without the ABC)
         if all(type(k) is str and not k.startswith("$") for k in value):
-            return _by_key(value)
-        return {"$m": [[encode(k), encode(v)] for k, v in value.items()]}
+            return _by_key(value, seen)
+        return {"$m": [[_encode(k, seen), _encode(v, seen)] for k, v in value.items()]}
     raise UnknownValue(f"the week's codec cannot store a {kind.__module__}.{kind.__name__}")
 
 
-def _tuple(values: tuple[object, ...]) -> JSONValue:
+def _tuple(values: tuple[object, ...], seen: Seen) -> JSONValue:
     kind = type(values[0]) if values else None
     if kind is not None and len(values) >= COLUMNS_FROM and kind in _FIELDS and all(type(v) is kind for v in values):
-        keys = _FIELDS[kind]
-        return {"$rows": kind.__name__, "keys": list(keys),
-                "columns": [_column([getattr(v, k) for v in values]) for k in keys]}
-    return {"$t": [encode(v) for v in values]}
+        if id(values) not in seen:
+            keys = _FIELDS[kind]
+            seen[id(values)] = values, {"$rows": kind.__name__, "keys": list(keys),
+                                        "columns": [_column(list(c), seen) for c in _transposed(values, keys)]}
+        return seen[id(values)][1]
+    return {"$t": [_encode(v, seen) for v in values]}
 
 
-def _by_key(value: Mapping[str, object]) -> JSONValue:
+def _transposed(values: tuple[object, ...], keys: tuple[str, ...]) -> list[Sequence[object]]:
+    """The values' fields `keys`, field by field."""
+    if len(keys) < 2:
+        return [[getattr(v, k) for v in values] for k in keys]
+    return list(zip(*map(attrgetter(*keys), values), strict=True))
+
+
+def _by_key(value: Mapping[str, object], seen: Seen) -> JSONValue:
     """A mapping by text: as a dict, or, many values of one class (a control's baselines, one per
     task), its keys in a list and its values by columns, as a tuple of them."""
     values = tuple(value.values())
     if len(values) >= COLUMNS_FROM and type(values[0]) in _FIELDS and all(type(v) is type(values[0]) for v in values):
-        return {"$keys": list(value), "$values": _tuple(values)}
-    return {k: encode(v) for k, v in value.items()}
+        return {"$keys": list(value), "$values": _tuple(values, seen)}
+    return {k: _encode(v, seen) for k, v in value.items()}
 
 
-def _column(values: list[object]) -> JSONValue:
+def _column(values: list[object], seen: Seen) -> JSONValue:
     kinds = set(map(type, values))
     if kinds <= _PLAIN:
         return cast("list[JSONValue]", values)  # every value str, int, float, bool or None: checked
     if kinds <= _DAYS:
-        return {"$days": [v.isoformat() if isinstance(v, dt.date) else None for v in values]}
-    return {"$each": [encode(v) for v in values]}
+        text: dict[object, JSONValue] = {v: v.isoformat() for v in set(values) if isinstance(v, dt.date)}  # each day's once
+        return {"$days": [text.get(v) for v in values]}
+    return {"$each": [_encode(v, seen) for v in values]}
 
 
 def decode(data: JSONValue) -> object:

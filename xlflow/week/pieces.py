@@ -59,6 +59,7 @@ def split(state: JSONObject) -> tuple[JSONObject, dict[str, str]]:
     """The encoded week with each large field (of the week, and of the values it holds by field:
     the control, the scorecard) in its own part: (what the record keeps, {digest: part's JSON text})."""
     parts: dict[str, str] = {}
+    marks: dict[int, JSONObject] = {}  # by id: data the codec holds twice (the moves) is one part, written once
 
     def cut(value: JSONObject, depth: int) -> JSONObject:
         out: JSONObject = {}
@@ -66,13 +67,16 @@ def split(state: JSONObject) -> tuple[JSONObject, dict[str, str]]:
             if depth < 2 and isinstance(field, dict) and "$c" in field:
                 out[key] = cut(field, depth + 1)
                 continue
+            if id(field) in marks:
+                out[key] = marks[id(field)]
+                continue
             text = _text(field) if isinstance(field, (dict, list)) else ""
             if len(text) < PART_FROM:
                 out[key] = field
                 continue
             digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
             parts[digest] = text
-            out[key] = {"$c": MARK, "digest": digest}
+            out[key] = marks[id(field)] = {"$c": MARK, "digest": digest}
         return out
 
     return cut(state, 0), parts
