@@ -134,7 +134,7 @@ def test_the_merge_makes_its_tasks_from_the_columns_as_from_the_snapshot_it_read
     week/tasks.rows_of), not from a SnapshotTask each: the same Tasks, baselines and slips included."""
     from xlflow.features.control.moves import Control
     from xlflow.week.parts import BaselineDates
-    from xlflow.week.tasks import rows_of, tasks_of
+    from xlflow.week.tasks import rows_of, standings_of, tasks_of
 
     rows = [{"department": "RD", "task_id": f"RD-{i:03}", "name": f"任务 {i}" if i % 3 else None,
              "owner": i if i % 4 == 0 else "王", "owner_department": None, "status": "delayed" if i % 2 else "done",
@@ -149,5 +149,6 @@ def test_the_merge_makes_its_tasks_from_the_columns_as_from_the_snapshot_it_read
         assert (blob, tuple(map(snapshots.SnapshotTask, *columns))) == snapshots.encoded(rows, base)
         made = rows_of(columns, control)
         assert made == tasks_of(snapshots.decode(blob, base), control)
+        assert standings_of(columns) == [(t.department, t.status, t.due, t.percent) for t in made]  # the merge's standing
         assert [vars(t) for t in made] == [vars(t) for t in tasks_of(snapshots.decode(blob, base), control)]
     assert rows_of(snapshots.encoded_columns([])[1]) == ()

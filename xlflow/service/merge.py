@@ -327,9 +327,9 @@ def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissi
     if control is None:
         weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes)))
         return None
-    state = merge_week(ws, db, snapshot_id, plan.as_of, columns,
-                       merge_parts(ws, db, plan, submissions, changes, control), card)
-    return once(lambda: with_history(db, state))
+    week = merge_week(ws, db, snapshot_id, plan.as_of, columns,
+                      merge_parts(ws, db, plan, submissions, changes, control), card)
+    return once(lambda: with_history(db, week()))
 
 
 def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission],

@@ -36,7 +36,16 @@ from . import codec, parts as weekparts, stored as weekrecord
 from .record import RecordParts
 from .state import Milestone, PlanVersion, Task, WeekState
 from .stored import JSONObject
-from .tasks import department_weeks, plan_conflicts, plan_items, plan_problems, rows_of, tasks_of
+from .tasks import (
+    Standing,
+    department_weeks,
+    plan_conflicts,
+    plan_items,
+    plan_problems,
+    rows_of,
+    standings_of,
+    tasks_of,
+)
 
 Score = Callable[[dt.date], Scorecard | None]  # the scorecard as of a day
 
@@ -79,11 +88,13 @@ def _milestones(rows: Iterable[Mapping[str, object]]) -> tuple[Milestone, ...]:
 
 
 def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts: RecordParts,
-             score: Score | None = None, tasks: tuple[Task, ...] | None = None) -> WeekState:
+             score: Score | None = None, tasks: tuple[Task, ...] | None = None,
+             standing: Sequence[Standing] | None = None) -> WeekState:
     """The week holding `day` from the merge of `current` and its record's parts, without the plans it
     is compared with (`with_history`). What was received and submitted is taken as of the merge's day
     when that merge is in the week (as the master it wrote), else as of `day`; the state's `as_of`
-    stays `day`, the brief's clock. `tasks`: current's as Tasks, when the caller made them (the merge)."""
+    stays `day`, the brief's clock. `tasks`: current's as Tasks, when the caller made them; `standing`:
+    what the departments' standing reads of them, when the caller leaves them out (the merge)."""
     first = ws.project.week_start
     week = week_of(day, first)
     as_of = current.as_of if week_of(current.as_of, first) == week else day
@@ -96,7 +107,8 @@ def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts:
     subs = _journal_rows(db, week.start) + list(parts.sidecars)
     return WeekState(
         project_code=ws.project.code, week=week, as_of=day, data_date=current.as_of, tasks=tasks,
-        departments=department_weeks(ws, tasks, subs, week, as_of, done, _current_versions(ws, records, as_of)),
+        departments=department_weeks(ws, tasks if standing is None else standing, subs, week, as_of, done,
+                                     _current_versions(ws, records, as_of)),
         previous_date=previous, milestones=_milestones(parts.milestones), critical_path=parts.critical_path,
         projected_end=parts.projected_end, baseline_end=parts.control.baseline_end, versions=versions,
         changes=parts.changes, moves=parts.control.moves, scorecard=score(as_of) if score else None,
@@ -133,17 +145,18 @@ def merge_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[
 
 
 def merge_week(ws: Workspace, db: StateDB, snapshot_id: int, as_of: dt.date, columns: Sequence[Sequence[object]],
-               parts: RecordParts, scorecard: Scorecard | None) -> WeekState:
+               parts: RecordParts, scorecard: Scorecard | None) -> Callable[[], WeekState]:
     """The merge's week, stored whole as the record of the merge `snapshot_id` (without the task rows:
     they are the snapshot's, `columns` as read back: snapshots.encoded_columns), and returned without
-    the plans it is compared with."""
+    the plans it is compared with, its Tasks made from the columns when it is asked for (a merge whose
+    week nobody renders makes none)."""
     current = Snapshot(as_of, ())  # its tasks made from the columns, not from a SnapshotTask each
-    state = assemble(ws, db, as_of, current, parts, lambda _: scorecard, tasks=rows_of(columns, parts.control))
+    state = assemble(ws, db, as_of, current, parts, lambda _: scorecard, tasks=(), standing=standings_of(columns))
     recent, past = scorepast.split(db, scorecard) if scorecard is not None else (None, None)
     weekrecord.save_state(db, snapshot_id, current.as_of, codec.encode(replace(state, tasks=(), scorecard=recent)),
                           parts.sidecars, journal_mark(ws, db, current.as_of),
                           {"head": past.head, "weeks": past.weeks} if past is not None else None)
-    return state
+    return lambda: replace(state, tasks=rows_of(columns, parts.control))
 
 
 def journal_mark(ws: Workspace, db: StateDB, day: dt.date) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..config import Workspace
 from ..features.control.moves import Control
@@ -92,6 +92,24 @@ def rows_of(columns: Sequence[Sequence[object]], control: Control | None = None)
     return tuple(_row_task(row, control) for row in zip(*columns, strict=True))
 
 
+class Standing(NamedTuple):
+    """What a department's standing (department_weeks) reads of a task, as its Task has it."""
+
+    department: str
+    status: str
+    due: dt.date | None
+    percent: Any
+
+
+_STANDING = tuple(FIELDS.index(k) for k in Standing._fields)  # where rows_of reads them
+
+
+def standings_of(columns: Sequence[Sequence[Any]]) -> list[Standing]:
+    """The Standing of each Task rows_of makes of `columns` (the same values), without making the Tasks."""
+    department, status, due, percent = (columns[i] for i in _STANDING)
+    return list(map(Standing, [v or "" for v in department], [v or "" for v in status], map(_fast_day, due), percent))
+
+
 def _fast_day(value: object) -> dt.date | None:
     return value if value is None or type(value) is dt.date else _day(value)
 
@@ -156,18 +174,18 @@ def received_at(row: Mapping[str, Any]) -> dt.datetime | None:
     return value.astimezone().replace(tzinfo=None) if value.tzinfo else value
 
 
-def _percent(task: Task) -> float:
+def _percent(task: Task | Standing) -> float:
     return percent_value(task.status == "done", task.percent)
 
 
-def department_weeks(ws: Workspace, tasks: Iterable[Task], subs: Iterable[Mapping[str, Any]], week: Week, as_of: dt.date,
+def department_weeks(ws: Workspace, tasks: Iterable[Task | Standing], subs: Iterable[Mapping[str, Any]], week: Week, as_of: dt.date,
                      submitted: frozenset[str] | None = None,
                      versions: Mapping[str, int] | None = None) -> tuple[DepartmentWeek, ...]:
     """Each department's standing: its tasks (overdue judged on `as_of`), its newest accepted file up to
     `as_of`, the files rejected this week, and whether it submitted this week (`submitted`: the store's
     definition; else an accepted file dated in the week, for values built from bare submission rows)."""
     subs = list(subs)
-    by_dept: dict[str, list[Task]] = {}
+    by_dept: dict[str, list[Task | Standing]] = {}
     for t in tasks:
         by_dept.setdefault(t.department, []).append(t)
     out = []
