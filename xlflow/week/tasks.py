@@ -196,11 +196,11 @@ def department_weeks(ws: Workspace, tasks: Iterable[Task | Standing], subs: Iter
         rejected = sum(1 for s in subs if s.get("department") == d.code and s.get("result") in ("rejected", "unreadable")
                        and week.start <= (received_at(s) or dt.datetime.min).date() <= as_of)
         done = (d.code in submitted) if submitted is not None else any(week.contains(r.date()) for r in accepted)
+        statuses = [t.status for t in mine]
         out.append(DepartmentWeek(
-            code=d.code, tasks=len(mine), done=sum(t.status == "done" for t in mine),
-            trouble=sum(t.status in TROUBLE for t in mine),
+            code=d.code, tasks=len(mine), done=statuses.count("done"), trouble=sum(map(TROUBLE.__contains__, statuses)),
             overdue=sum(t.status != "done" and t.due is not None and t.due < as_of for t in mine),
-            percent=round(sum(_percent(t) for t in mine) / len(mine), 1) if mine else 0.0, submitted=done,
+            percent=round(sum(map(_percent, mine)) / len(mine), 1) if mine else 0.0, submitted=done,
             last_received=accepted[-1] if accepted else None, version=(versions or {}).get(d.code),
             rejected_this_week=rejected))
     return tuple(out)
