@@ -4,6 +4,7 @@ rewritten from a workspace made by the current merge) loads to the same week thr
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
@@ -53,6 +54,21 @@ def test_the_codec_gives_back_what_it_stored(ws):
     assert codec.decode(codec.encode(odd)) == odd
     with pytest.raises(codec.UnknownValue):
         codec.encode(object())
+
+
+def test_values_held_twice_and_columns_of_dicts_are_stored_as_each_alone():
+    """A tuple held twice (the week's moves are its control's) is encoded once, the same data; a column of
+    plain dicts (problems' details) is copied as _encode makes each, any other dict encoded."""
+    from xlflow.week.state import LinkProblem
+
+    problems = tuple(LinkProblem("cycle", "RD", f"RD-{i}", detail=detail) for i, detail in enumerate(
+        [{"zh": "环", "en": "cycle"}, {"zh": "", "en": ""}, {"$zh": "x"}, {"zh": dt.date(2026, 1, 5)}, {1: "one"}]))
+    for held in (problems[:2] * 3, problems):
+        data = codec.encode((held, held))
+        assert data["$t"][0] is data["$t"][1] and codec.decode(data) == (held, held)
+        assert data["$t"][0] == {"$rows": "LinkProblem", "keys": list(codec._FIELDS[LinkProblem]), "columns": [
+            [getattr(p, k) for p in held] if k != "detail" else {"$each": [codec.encode(p.detail) for p in held]}
+            for k in codec._FIELDS[LinkProblem]]}
 
 
 def test_a_stored_week_decodes_to_a_week_or_says_what_it_holds(ws):

@@ -113,7 +113,14 @@ def _column(values: list[object], seen: Seen) -> JSONValue:
     if kinds <= _DAYS:
         text: dict[object, JSONValue] = {v: v.isoformat() for v in set(values) if isinstance(v, dt.date)}  # each day's once
         return {"$days": [text.get(v) for v in values]}
+    if kinds == {dict} and _plain_dicts(cast("list[dict[object, object]]", values)):
+        return {"$each": [dict(v) for v in cast("list[dict[str, JSONValue]]", values)]}  # what _encode makes of each
     return {"$each": [_encode(v, seen) for v in values]}
+
+
+def _plain_dicts(values: list[dict[object, object]]) -> bool:
+    """Every dict by text (no "$" key) of plain values, as a problem's detail in each language."""
+    return all(type(k) is str and not k.startswith("$") and type(x) in _PLAIN for v in values for k, x in v.items())
 
 
 def decode(data: JSONValue) -> object:
