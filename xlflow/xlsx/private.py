@@ -13,7 +13,9 @@ are used (tested with xlsxwriter 3.3; pyproject.toml pins the minor version):
   used range (<dimension>, print area).
 - ``Worksheet.str_table._get_shared_string_index``: rendered cells refer to xlsxwriter's own
   shared string table, so the strings are written once with everyone else's; its ``count`` (cells
-  referring to a string) is added to for the cells of a value rendered once for all of them.
+  referring to a string) is added to for the cells of a value rendered once for all of them, and
+  a column's new plain strings are added at once to its ``string_table`` (string -> index, in
+  order) and ``unique_count``, as ``_get_shared_string_index`` adds them one by one.
 - ``Worksheet.tables[-1]`` keys ``range``, ``a_range``, ``autofilter``: a big table is declared
   over two rows (add_table checks every cell for overlap: 1.2 M look-ups) and then stretched.
 - ``Format._get_xf_index``: rendered cells carry the style index of a Format.
@@ -34,6 +36,7 @@ import inspect
 import types
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import count, filterfalse
 
 import xlsxwriter
 import xlsxwriter.workbook
@@ -60,7 +63,7 @@ _METHODS: dict[type, dict[str, tuple[str, ...]]] = {  # class -> method -> leadi
 _ATTRIBUTES: dict[type, tuple[str, ...]] = {  # attributes of a fresh instance
     Worksheet: ("table", "row_info", "comments", "default_row_height", "original_row_height", "tables",
                 "str_table", "fh"),
-    SharedStringTable: ("string_array", "count"),
+    SharedStringTable: ("string_array", "count", "string_table", "unique_count"),
     SharedStrings: ("string_table", "fh"),
     Packager: ("workbook",),
 }
@@ -123,6 +126,17 @@ class BulkRowsSheet(Worksheet):
         """The shared string table's count of cells that refer to a string (xlsxwriter: `count`)."""
         count: int = self.str_table.count
         return count
+
+    def shared_string_indexes(self, strings: list[str], cells: int) -> list[int]:
+        """Each of the distinct `strings`' index in the shared string table, as shared_string_index
+        gives them one by one (new ones added in this order), with `cells` string cells counted."""
+        table = self.str_table
+        known: dict[str, int] = table.string_table
+        new = list(filterfalse(known.__contains__, strings))
+        known.update(zip(new, count(table.unique_count)))
+        table.unique_count += len(new)
+        table.count += cells
+        return list(map(known.__getitem__, strings))
 
     def count_string_cells(self, cells: int) -> None:
         """Count `cells` more cells referring to strings already in the table."""

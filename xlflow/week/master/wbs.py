@@ -1,14 +1,11 @@
 """The master WBS: every department's tasks with every WBS field of the spec, then what the merge computes."""
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from operator import attrgetter
 
 from ...features.control.sheet_moves import baseline_cols
 from ...features.coordinator.columns import coordinator_cols, mark_coordinator
 from ...output.master.core import HEADER_ROW, MasterWriter, column
-from ...plan.model import Task
 from ...xlsx.fastsheet import Col
 
 
@@ -29,22 +26,9 @@ def task_cols(w: MasterWriter) -> list[Col]:
         Col(w.t("master-col-successors-other"), 18,
             lambda t: ", ".join(s.task_id for s in t.successors_other_depts) or None, key="successors_other_depts"),
         Col(w.t("master-col-file"), 18, attrgetter("file"), key="file"),
-        Col(w.time_header("master-col-received"), 16, _received(w), key="received"),
+        Col(w.time_header("master-col-received"), 16, attrgetter("received"), show=w.when, key="received"),
     ]
     return cols
-
-
-def _received(w: MasterWriter) -> Callable[[Task], dt.datetime | None]:
-    """A task's received time as wall time, converted once per time (a department's file has one)."""
-    shown: dict[dt.datetime | None, dt.datetime | None] = {}
-
-    def received(task: Task) -> dt.datetime | None:
-        value = task.received
-        if value not in shown:
-            shown[value] = w.when(value)
-        return shown[value]
-
-    return received
 
 
 def write(w: MasterWriter) -> None:
