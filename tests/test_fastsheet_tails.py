@@ -31,7 +31,8 @@ def _every_cell(values, memo, render, sheet, plain=None):
 class Item:
     def __init__(self, i: int) -> None:
         day = dt.date(2026, 1, 1) + dt.timedelta(days=i % 5)
-        self.values = {"name": f"task {i % 7}", "ref": f"R-{i // 2}" if i % 5 else f"task {i % 4}", "owner": ["Ann", "=SUM(A1)", "<r>x</r>", "", None][i % 5],
+        self.values = {"name": f"task {i % 7}", "owner": ["Ann", "=SUM(A1)", "<r>x</r>", "", None][i % 5],
+                       "ref": f"R-{i // 2}" if i % 5 else f"task {i % 4}",  # plain strings, some repeated
                        "due": day, "percent": [10, 10.0, 50, None][i % 4], "ids": ("A-1", f"B-{i % 3}")}
         self.mixed = [1, 1.0, "1", 2.5][i % 4]  # 1 and 1.0: one memo key, shown apart as text
         self.flag = i % 9 == 0 if i > 30 else None  # booleans in later chunks only

@@ -246,7 +246,7 @@ def _plain_cell(col: Col, styles: Styles) -> str | None:
     return None
 
 
-def _plain_strings(values: Collection[object]) -> bool:
+def _plain_strings(values: Collection[Any]) -> bool:
     """Only strings a cell shows as they are: not empty, no formula start or rich-text form, no
     clipping (what render's fast path takes), checked in C-level passes over all of them."""
     return (set(map(type, values)) == {str} and "" not in values
