@@ -85,7 +85,7 @@ class FastSheet(BulkRowsSheet):
         by_key = any(type(c.get) is FieldValue for c in cols)
         for start in range(0, len(items), BULK_CHUNK):
             chunk = items[start:start + BULK_CHUNK]
-            rows = [str(first_row + start + i + 1) for i in range(len(chunk))]
+            rows = list(map(str, range(first_row + start + 1, first_row + start + len(chunk) + 1)))
             dicts = [item.values for item in chunk] if by_key else []
             read = dict.get if all(map(_is_dict, dicts)) else _get  # dict.get over C-level map where it can
             tails = [_tails(list(map(read, dicts, repeat(get.key))) if type(get) is FieldValue

@@ -36,7 +36,7 @@ import inspect
 import types
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import count, filterfalse
+from itertools import count, filterfalse, groupby, islice
 
 import xlsxwriter
 import xlsxwriter.workbook
@@ -170,37 +170,37 @@ class BulkRowsSheet(Worksheet):
         self._check_dimensions(last_row, last_col)
 
     def _write_rows(self) -> None:
-        """Rows in order: xlsxwriter's own cells and our rendered ones, runs of plain rendered rows
-        written in batches. No spans (optional in the format)."""
+        """Rows in order: xlsxwriter's own cells and our rendered ones. A run of rendered rows that
+        nothing else touches (no cell or height of xlsxwriter's) is written as it is, in batches;
+        the other rows one by one. No spans (optional in the format)."""
         if not self._bulk:
             return super()._write_rows()
-        rows = sorted(set(self._bulk) | {r for r, cells in self.table.items() if cells}
-                      | set(self.row_info) | set(self.comments))
-        plain_height = self.default_row_height == self.original_row_height
-        batch: list[str] = []
-        for row_num in rows:
-            info = self.row_info.get(row_num)
-            cells = self.table.get(row_num)
-            xml = self._bulk.pop(row_num, None)  # popped: a row's XML is freed once it is in the file
-            if not cells and info is None and plain_height and xml is not None:  # the usual rendered row
-                batch.append(xml)
-                if len(batch) >= 2048:
-                    self.fh.write("".join(batch))
-                    batch.clear()
+        own = ({r for r, cells in self.table.items() if cells} | {r for r, info in self.row_info.items()
+               if info is not None} | set(self.comments).difference(self._bulk))  # a comment's row: written empty
+        if self.default_row_height != self.original_row_height:  # every row says its height
+            own |= set(self._bulk)
+        for is_own, run in groupby(sorted(own.union(self._bulk)), own.__contains__):
+            if not is_own:  # popped: a row's XML is freed once it is in the file
+                while batch := list(islice(run, 2048)):
+                    self.fh.write("".join(map(self._bulk.pop, batch)))
                 continue
-            if batch:
-                self.fh.write("".join(batch))
-                batch.clear()
-            if not cells and xml is None:
-                self._write_empty_row(row_num, None, info)
-                continue
-            self._write_row(row_num, None, info)
-            for col_num in sorted(cells or ()):
-                self._write_cell(row_num, col_num, cells[col_num])
-            if xml:
-                self.fh.write(xml[xml.index(">") + 1:-len("</row>")])  # the cells, inside xlsxwriter's <row>
-            self._xml_end_tag("row")
-        self.fh.write("".join(batch))
+            for row_num in run:
+                self._write_own_row(row_num)
+
+    def _write_own_row(self, row_num: int) -> None:
+        """A row with xlsxwriter's cells or height (or only a comment), and our rendered cells if it has some."""
+        info = self.row_info.get(row_num)
+        cells = self.table.get(row_num)
+        xml = self._bulk.pop(row_num, None)
+        if not cells and xml is None:
+            self._write_empty_row(row_num, None, info)
+            return
+        self._write_row(row_num, None, info)
+        for col_num in sorted(cells or ()):
+            self._write_cell(row_num, col_num, cells[col_num])
+        if xml:
+            self.fh.write(xml[xml.index(">") + 1:-len("</row>")])  # the cells, inside xlsxwriter's <row>
+        self._xml_end_tag("row")
 
 
 _SEPARATOR = "\ufdd0"  # a noncharacter (legal in XML): splits the joined strings after escaping
