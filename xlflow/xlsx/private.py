@@ -21,7 +21,11 @@ are used (tested with xlsxwriter 3.3; pyproject.toml pins the minor version):
 - ``Format._get_xf_index``: rendered cells carry the style index of a Format.
 - ``Workbook._get_packager`` returns a Packager whose ``_write_shared_strings_file`` writes the
   strings with ``SharedStrings._write_sst_strings`` overridden (one pass over all strings joined,
-  ``string_table.string_array``, the escapes ``xmlwriter.re_control_chars_1/2``).
+  ``string_table.string_array``, the escapes ``xmlwriter.re_control_chars_1/2``). In memory
+  (option ``in_memory``), its ``_filename`` gives each part as a ``_Part``: a ``StringIO`` (what
+  ``XMLwriter._set_xml_writer`` writes to rather than opening a file) that keeps what is written as
+  UTF-8 bytes, registered in ``filenames`` as binary so that ``_store_workbook`` zips what its
+  ``getvalue()`` gives as it is (without it, each part would be held as text, copied and encoded).
 - ``Workbook._store_workbook`` creates the zip through the module global ``ZipFile`` and calls
   only ``write``, ``writestr``, ``compression`` and ``close`` on it. There is no hook for the zip,
   so a copy of that method whose globals bind ``ZipFile`` to our class is put on our subclass:
@@ -36,6 +40,7 @@ import inspect
 import types
 from collections.abc import Callable
 from functools import lru_cache
+from io import StringIO
 from itertools import count, filterfalse, groupby, islice
 
 import xlsxwriter
@@ -65,9 +70,9 @@ _ATTRIBUTES: dict[type, tuple[str, ...]] = {  # attributes of a fresh instance
                 "str_table", "fh"),
     SharedStringTable: ("string_array", "count", "string_table", "unique_count"),
     SharedStrings: ("string_table", "fh"),
-    Packager: ("workbook",),
+    Packager: ("workbook", "filenames", "in_memory"),
 }
-_ZIP_CALLS = ("ZipFile", "write", "writestr", "compression", "close", "_get_packager")
+_ZIP_CALLS = ("ZipFile", "write", "writestr", "compression", "close", "_get_packager", "in_memory", "getvalue")
 _TABLE_KEYS = ("range", "a_range")
 
 
@@ -93,6 +98,8 @@ def problems() -> list[str]:
         out.append("xlsxwriter.workbook.ZipFile")
     out += [f"xmlwriter.{n}" for n in ("re_control_chars_1", "re_control_chars_2")
             if not hasattr(getattr(xmlwriter, n, None), "sub")]
+    if "StringIO" not in xmlwriter.XMLwriter._set_xml_writer.__code__.co_names:
+        out.append("XMLwriter._set_xml_writer(StringIO)")
     return out
 
 
@@ -224,7 +231,34 @@ class _SharedStrings(SharedStrings):
         self.fh.write(_OPEN + joined.replace(_SEPARATOR, _CLOSE + _OPEN) + _CLOSE)
 
 
+class _Part(StringIO):
+    """A part of an in-memory package: xlsxwriter writes it as text (a StringIO is what it writes
+    in-memory parts to) and takes it back once, with getvalue(), to zip it. Each piece of text is
+    kept as UTF-8 as it is written, so the part exists once, as the bytes to zip (a StringIO keeps
+    the text, getvalue() copies it and xlsxwriter encodes that copy: three times the part). It is
+    registered as binary, so xlsxwriter zips what getvalue() gives as it is."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._data = bytearray()
+
+    def write(self, text: str) -> int:
+        self._data += text.encode("utf-8")
+        return len(text)
+
+    def getvalue(self) -> bytearray:  # type: ignore[override]  # bytes: see the class doc
+        return self._data
+
+
 class _Packager(Packager):
+    def _filename(self, xml_filename: str) -> object:
+        """In memory, each part is a _Part (xlsxwriter's own would be a StringIO); else a temporary file."""
+        if not self.in_memory:
+            return super()._filename(xml_filename)
+        part = _Part()
+        self.filenames.append((part, xml_filename, True))  # "binary": getvalue() gives the bytes to zip
+        return part
+
     def _write_shared_strings_file(self) -> None:
         if not self.workbook.str_table.count:
             return
