@@ -70,3 +70,13 @@ def test_values_rendered_once_per_chunk_write_the_same_bytes(tmp_path):
     for name in before:
         assert now[name] == before[name], name
     assert b'count="' in now["xl/sharedStrings.xml"]
+
+
+def test_a_row_is_made_for_column_letters_only():
+    """The row function is compiled from the column letters: nothing else may become its source."""
+    assert fastsheet._row_maker(("A", "AB"))("7", '"/>', '" t="b"><v>1</v></c>') == (
+        '<row r="7"><c r="A7"/><c r="AB7" t="b"><v>1</v></c></row>')
+    assert fastsheet._row_maker(())("3") == '<row r="3"></row>'
+    for bad in (("A", "B'"), ("a",), ("A1",), ("Ä",)):
+        with pytest.raises(ValueError):
+            fastsheet._row_maker(bad)
