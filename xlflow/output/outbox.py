@@ -31,6 +31,7 @@ KIND_HEADER = "X-Xlflow-Kind"
 IDENTITY_HEADER = "X-Xlflow-Identity"
 EVENT_HEADER = "X-Xlflow-Event-At"  # when what the message tells happened (ISO), if not when it was written
 UNSENT_HEADER = "X-Unsent"  # Outlook opens an .eml carrying it as a draft, ready to send
+SENT_AT_HEADER = "X-Xlflow-Sent-At"  # on the copy in outbox/sent/: when the server took it (ISO)
 PREVIEW, SENT, WITHDRAWN = "preview", "sent", "withdrawn"
 # kinds made wrong by a later accepted version of their department: "feedback-RD-rejected…", "reminder-RD…"
 _SUPERSEDED_BY_ACCEPTANCE = re.compile(r"^(?:feedback-(?P<a>[A-Z][A-Z0-9]*)-rejected|reminder-(?P<b>[A-Z][A-Z0-9]*))")
@@ -58,11 +59,15 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:80] or "mail"
 
 
+def message_token(message_id: str) -> str:
+    """The end of an .eml's file name: the last characters of its Message-ID (outbox_find.py)."""
+    return re.sub(r"[^A-Za-z0-9]", "", message_id.split("@")[0])[-8:] or "x"
+
+
 def _eml_name(message: EmailMessage) -> str:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     kind = message.get(KIND_HEADER, "mail")
-    token = re.sub(r"[^A-Za-z0-9]", "", str(message.get("Message-ID", "")).split("@")[0])[-8:]
-    return f"{stamp}-{kind}-{token or 'x'}.eml"
+    return f"{stamp}-{kind}-{message_token(str(message.get('Message-ID', '')))}.eml"
 
 
 def read_message(path: Path) -> EmailMessage:
