@@ -6,7 +6,9 @@ there is none, when DELTAS_PER_FULL deltas already stand on it or when most task
 (snapshots.encoded): each delta one step from its full snapshot, never a chain.
 Before a day's snapshot is blanked, the deltas stored against it are stored in full instead
 (a merge for a past day must not take a later day's tasks with it). A delta whose base is missing
-or damaged reads as no snapshot (None), never as other tasks.
+or damaged, and a full snapshot whose bytes are damaged, read as no snapshot (None), never as other
+tasks; `newest` is the one reading of "the newest snapshot up to a day" that every question about it
+(its tasks, its day, whether it is damaged) answers from.
 """
 from __future__ import annotations
 
@@ -73,7 +75,10 @@ def read(con: sqlite3.Connection, data: bytes | str,
     None for a delta whose base is missing, superseded or damaged."""
     base_id = snapshots.base_id(data)
     if base_id is None:
-        return snapshots.decode(data)
+        try:
+            return snapshots.decode(data)
+        except _DAMAGED:
+            return None
     bases = {} if bases is None else bases
     if base_id not in bases:
         row = con.execute("SELECT tasks FROM snapshots WHERE id=?", (base_id,)).fetchone()
@@ -87,3 +92,15 @@ def read(con: sqlite3.Connection, data: bytes | str,
         return snapshots.decode(data, bases[base_id])
     except _DAMAGED:
         return None
+
+
+def newest(con: sqlite3.Connection, day: dt.date,
+           inclusive: bool = False) -> tuple[dt.date, tuple[SnapshotTask, ...] | None] | None:
+    """The newest kept snapshot with as_of < day (<= with `inclusive`): its day and its tasks (None:
+    it cannot be read, its base missing or damaged); None when there is no snapshot at all."""
+    op = "<=" if inclusive else "<"
+    head = con.execute(f"SELECT as_of, tasks FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
+                       " ORDER BY as_of DESC, id DESC LIMIT 1", (day.isoformat(),)).fetchone()
+    if head is None:
+        return None
+    return dt.date.fromisoformat(head[0]), read(con, head[1])
