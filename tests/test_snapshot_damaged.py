@@ -77,3 +77,19 @@ def test_loading_the_week_of_a_damaged_snapshot_says_so(tmp_path):
     text = caught.value.message("en")
     assert TUESDAY.isoformat() in text and "xlflow rebuild" in text and str(ws.state_db) in text
     assert "2026-11-03" in caught.value.message("zh")
+
+
+def test_the_day_then_the_tasks_read_the_snapshot_once(tmp_path, monkeypatch):
+    """The merge asks for last week's day, then its tasks: one reading answers both (the day was
+    a cheap query before, and must not cost a second decoding now that it checks the tasks)."""
+    from xlflow.store import snapchain
+
+    db, _ = _two_merges(tmp_path)
+    decoded: list[int] = []
+    real = snapchain.read
+    monkeypatch.setattr(snapchain, "read", lambda con, data, bases=None: decoded.append(1) or real(con, data, bases))
+    assert db.snapshot_day_before(TUESDAY, inclusive=True) == TUESDAY
+    assert db.latest_snapshot_before(TUESDAY, inclusive=True).as_of == TUESDAY
+    assert len(decoded) == 1
+    db.record_merge(TUESDAY, "m.xlsx", [row("RD", n) for n in range(1, 5)])  # a later merge of the day
+    assert len(db.latest_snapshot_before(TUESDAY, inclusive=True).tasks) == 4 and len(decoded) == 2

@@ -101,6 +101,10 @@ _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "a
 class StateDB(Database):
     """The submissions, the accepted versions, the inbox journal and the task snapshots."""
 
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(path)
+        self._snapshot_memo: dict[tuple, snapchain.Newest] = {}  # the last readings of the newest snapshot
+
     # --- submissions and accepted versions -------------------------------------------------
 
     def record_submission(self, department: str | None, file_name: str, sha256: str,
@@ -329,11 +333,16 @@ class StateDB(Database):
             read = [(h["as_of"], snapchain.read(con, h["tasks"], bases)) for h in heads]
         return [Snapshot(dt.date.fromisoformat(day), tasks) for day, tasks in read if tasks is not None]
 
+    def _newest(self, day: dt.date, inclusive: bool) -> snapchain.Newest | None:
+        """The one reading of the newest snapshot up to `day` that the three questions below answer
+        from (a reading kept for the next question about the same unchanged rows: snapchain.newest)."""
+        with self.transaction() as con:
+            return snapchain.newest(con, day, inclusive, self._snapshot_memo)
+
     def latest_snapshot_before(self, day: dt.date, inclusive: bool = False) -> Snapshot | None:
         """The newest snapshot with as_of < day (<= with inclusive=True), or None (also when it cannot
         be read: a delta whose base is missing or damaged; damaged_snapshot_before names its day)."""
-        with self.transaction() as con:
-            found = snapchain.newest(con, day, inclusive)
+        found = self._newest(day, inclusive)
         return Snapshot(found[0], found[1]) if found is not None and found[1] is not None else None
 
     def snapshot_day_before(self, day: dt.date, inclusive: bool = False) -> dt.date | None:
@@ -343,8 +352,7 @@ class StateDB(Database):
 
     def damaged_snapshot_before(self, day: dt.date, inclusive: bool = False) -> dt.date | None:
         """The day of the newest snapshot up to `day` when it cannot be read (None: readable, or none)."""
-        with self.transaction() as con:
-            found = snapchain.newest(con, day, inclusive)
+        found = self._newest(day, inclusive)
         return found[0] if found is not None and found[1] is None else None
 
 
