@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from ..config import Workspace
-from ..errors import XlflowError
+from ..errors import DatabaseBusy, DatabaseNotWritable, XlflowError
 from ..i18n import msg
 from ..output.outbox_find import Whereabouts, find_messages
 from ..store.state import StateDB
@@ -22,7 +24,8 @@ def log_lines(ws: Workspace, lang: str, audience: str | None = None, sha256: str
     found = find_messages(ws, {r.message_id for r in rows if r.message_id and not r.delivered})
     sent = {mid: w.sent_at.isoformat(timespec="seconds") for mid, w in found.items() if w.sent_at is not None}
     if sent:
-        mark_delivered(db, sent)
+        with contextlib.suppress(DatabaseBusy, DatabaseNotWritable):  # remembered next time: the log is still right
+            mark_delivered(db, sent)
     return [msg("share-log-header", lang)] + [
         msg(
             "share-log-line",
