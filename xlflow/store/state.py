@@ -101,9 +101,7 @@ _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "a
 class StateDB(Database):
     """The submissions, the accepted versions, the inbox journal and the task snapshots."""
 
-    def __init__(self, path: Path | str) -> None:
-        super().__init__(path)
-        self._snapshot_memo: dict[tuple, snapchain.Newest] = {}  # the last readings of the newest snapshot
+    _snapshot_memo: dict[tuple, snapchain.Newest] | None = None  # the last readings of the newest snapshot
 
     # --- submissions and accepted versions -------------------------------------------------
 
@@ -336,6 +334,8 @@ class StateDB(Database):
     def _newest(self, day: dt.date, inclusive: bool) -> snapchain.Newest | None:
         """The one reading of the newest snapshot up to `day` that the three questions below answer
         from (a reading kept for the next question about the same unchanged rows: snapchain.newest)."""
+        if self._snapshot_memo is None:  # made here: a subclass may not call this class's __init__ (readonly.py)
+            self._snapshot_memo = {}
         with self.transaction() as con:
             return snapchain.newest(con, day, inclusive, self._snapshot_memo)
 
