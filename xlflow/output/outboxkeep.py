@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..config import Workspace
 from ..store.atomic import write_bytes
+from ..store.prune import remove_files
 from ..workdays import parse_week
 from .outbox import KIND_HEADER, POLICY, PREVIEW, SENT, WITHDRAWN, _headers_of, outbox_dir, read_message
 
@@ -85,14 +86,8 @@ def prune(ws: Workspace, as_of: dt.date) -> Kept:
     if days <= 0:
         return Kept()
     before, first, root = as_of - dt.timedelta(days=days), ws.project.week_start, outbox_dir(ws)
-    removed = stripped = freed = 0
-    for path in _old(root / PREVIEW, before, first):
-        try:
-            size = path.stat().st_size
-            path.unlink()
-        except OSError:
-            continue
-        removed, freed = removed + 1, freed + size
+    previews = remove_files(_old(root / PREVIEW, before, first))
+    removed, stripped, freed = previews.count, 0, previews.size
     for path in [*_old(root / SENT, before, first), *_old(root / WITHDRAWN, before, first)]:
         try:
             gone = strip_attachments(path)
