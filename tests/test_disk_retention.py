@@ -146,7 +146,7 @@ def test_thinned_keeps_recent_weekly_then_monthly_and_remove_files_skips_what_it
     older = [d for d in kept if d <= as_of - dt.timedelta(days=14)]
     D = dt.date  # as of May 2: the last of each week after Apr 4 (four weeks back), before that of each month
     assert older == [D(2026, 1, 29), D(2026, 2, 28), D(2026, 3, 30), D(2026, 4, 5), D(2026, 4, 11), D(2026, 4, 17)]
-    assert thinned(items, as_of, 0, 4, 0) == [] and set(thinned(items, as_of, 14, 4, 0, monthly=False)) > gone
+    assert thinned(items, as_of, 0, 4, 0) == [] and set(thinned(items, as_of, 14, 4, 0, months=None)) > gone
     here = tmp_path / "a.bin"
     here.write_bytes(b"x" * 10)
     removed = remove_files([tmp_path / "missing.bin", here])
@@ -166,3 +166,19 @@ def test_a_versions_diff_is_stored_compressed_and_read_back(tmp_path):
     assert isinstance(stored["RD"], bytes) and len(stored["RD"]) < len(json.dumps(changes)) / 4
     assert isinstance(stored["MK"], str)  # a short one as it is
     assert db.versions("RD")[0].changes == changes and db.versions("MK")[0].changes["added"] == ["MK-001"]
+
+
+def test_monthly_master_copies_for_history_months_then_one_a_quarter(tmp_path):
+    ws = _ws(tmp_path, days=7, weeks=1)
+    ws = dataclasses.replace(ws, watch=dataclasses.replace(ws.watch, history_months=2))
+    days = [dt.date(2026, m, 20) for m in range(7, 13)] + [dt.date(2027, 1, 20), dt.date(2027, 2, 20)]
+    for day in days:
+        _merge(ws, day)
+    dated = sorted(p.name for p in (ws.folder("master") / "history").iterdir() if "-replaced-" not in p.name)
+    # as of Feb 20: January within two months; before that each quarter's last (September, December)
+    assert dated == [f"TP-1-master-{d}.xlsx" for d in ("2026-09-20", "2026-12-20", "2027-01-20", "2027-02-20")]
+    forever = _ws(tmp_path / "all", days=7, weeks=1)
+    forever = dataclasses.replace(forever, watch=dataclasses.replace(forever.watch, history_months=0))
+    for day in days:
+        _merge(forever, day)
+    assert len([p for p in (forever.folder("master") / "history").iterdir() if "-replaced-" not in p.name]) == 8

@@ -4,8 +4,9 @@ Every merge leaves two files there: the dated copy of the master it wrote (`<cod
 and the master it replaced (`<code>-master-replaced-<stamp>.xlsx`, kept by the coordinator's
 read-back). Kept: every copy whose merge day is within `[watch] history_days` of the merge's day,
 then the last copy of each week for `history_weeks` weeks (0: for good), then the last of each month
-(a year of weekly masters was ~30 MiB at 12 × 150, the largest part of a workspace's growth). A copy is removed only when
-nothing in it exists only there: its content is exactly what xlflow wrote (recorded below at each
+for `history_months` months (0: for good), then the last of each quarter (store/prune.thinned; a year
+of weekly masters was ~30 MiB at 12 × 150, the largest part of a workspace's growth, and a year of
+monthly ones ~8 MiB). A copy is removed only when nothing in it exists only there: its content is exactly what xlflow wrote (recorded below at each
 merge), or the coordinator's read-back read it and recorded its typing (coordinator_reads, by
 content). A copy this module knows nothing of (made before it, or put there by hand) is kept. The department
 slices of the weeks before the last `history_weeks` go too (old_slices).
@@ -116,7 +117,8 @@ def to_remove(ws: Workspace, db: Database, as_of: dt.date) -> list[Path]:
     safe |= CoordinatorLayer(db).read_contents()  # read back: what the coordinator typed is recorded
     # by day, a day's dated copy (the master as that day's last merge wrote it) after the masters it replaced
     present = sorted((known[p.name][1], REPLACED not in p.name, p.name, p) for p in folder.iterdir() if p.name in known)
-    old = thinned(((day, path) for day, _, _, path in present), as_of, days, weeks, ws.project.week_start)
+    old = thinned(((day, path) for day, _, _, path in present), as_of, days, weeks, ws.project.week_start,
+                  ws.watch.history_months)
     # only a copy unchanged since it was kept, whose content is recorded
     return [path for path in old if known[path.name][0] in safe and _sha(path) == known[path.name][0]]
 

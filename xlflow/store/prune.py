@@ -44,27 +44,32 @@ def remove_files(paths: Iterable[Path]) -> Removed:
 
 
 def thinned(items: Iterable[tuple[dt.date, K]], as_of: dt.date, days: int, weeks: int, week_start: int,
-            monthly: bool = True) -> list[K]:
-    """The keys of `items` ((day, key), oldest first: the last of a day, week or month is the one kept)
-    that the rule no longer keeps as of `as_of`: every item within `days` days is kept, then the last
-    of each week for `weeks` weeks (0: for good), then (`monthly`) the last of each month for good.
-    Nothing goes when `days` is 0 or less (keep everything)."""
+            months: int | None = 0) -> list[K]:
+    """The keys of `items` ((day, key), oldest first: the last of a day, week, month or quarter is the
+    one kept) that the rule no longer keeps as of `as_of`: every item within `days` days, then the last
+    of each week for `weeks` weeks (0: for good), then the last of each month for `months` months (the
+    month of `as_of` counts as one) and after that the last of each quarter, for good (`months` 0:
+    each month's for good; None: nothing after the weeks). Nothing goes when `days` is 0 or less."""
     items = list(items)
     if days <= 0:
         return []
-    last_of_week: dict[dt.date, K] = {}
-    last_of_month: dict[tuple[int, int], K] = {}
-    for day, key in items:  # the last one of a week (of a month) wins
-        last_of_week[week_of(day, week_start).start] = key
-        last_of_month[(day.year, day.month)] = key
+    last: dict[tuple[object, ...], K] = {}
+    for day, key in items:  # the last one of a week (of a month, a quarter) wins
+        last[("w", week_of(day, week_start).start)] = key
+        last[("m", day.year, day.month)] = key
+        last[("q", day.year, (day.month - 1) // 3)] = key
     recent, oldest_week = as_of - dt.timedelta(days=days), as_of - dt.timedelta(weeks=weeks)
+    this_month = as_of.year * 12 + as_of.month
     out = []
     for day, key in items:
         if day > recent:
             continue
-        if last_of_week[week_of(day, week_start).start] == key and (weeks <= 0 or day > oldest_week):
+        if last[("w", week_of(day, week_start).start)] == key and (weeks <= 0 or day > oldest_week):
             continue
-        if monthly and last_of_month[(day.year, day.month)] == key:
+        if months is not None and last[("m", day.year, day.month)] == key and (
+                months <= 0 or this_month - (day.year * 12 + day.month) < months):
+            continue
+        if months and last[("q", day.year, (day.month - 1) // 3)] == key:
             continue
         out.append(key)
     return out

@@ -111,6 +111,6 @@ def prune(ws: Workspace, db: Database, as_of: dt.date) -> int:
             "SELECT generation, as_of FROM master_generations WHERE path != '' ORDER BY generation")]
     newest = {n for _, n in rows[-KEEP:]}
     week = ws.project.week_start
-    old = [n for n in thinned(rows, as_of, ws.watch.history_days, ws.watch.history_weeks, week, monthly=False)
+    old = [n for n in thinned(rows, as_of, ws.watch.history_days, ws.watch.history_weeks, week, months=None)
            if n not in newest]
     return remove_files(p for n in old if (p := copy_path(ws, n)).is_file()).count
