@@ -87,7 +87,12 @@ def save_current(
 ) -> None:
     """Keep the departments' current weeks computed now (those not `kept` as they are)."""
     rows = [
-        (d, key, json.dumps(figures), packed(json.dumps([[getattr(t, f) for f in _TRACE] for t in traces], ensure_ascii=False)))
+        (
+            d,
+            key,
+            json.dumps(figures),
+            packed(json.dumps([[getattr(t, f) for f in _TRACE] for t in traces], ensure_ascii=False)),
+        )
         for d, (key, figures, traces) in current.items()
         if kept.get(d, ("",))[0] != key
     ]
@@ -98,7 +103,9 @@ def save_current(
 
 def version_ids(db: Database) -> dict[str, list[str]]:
     with db.transaction() as con:
-        return {sha: json.loads(unpacked(ids)) for sha, ids in con.execute("SELECT sha256, ids FROM score_version_tasks")}
+        return {
+            sha: json.loads(unpacked(ids)) for sha, ids in con.execute("SELECT sha256, ids FROM score_version_tasks")
+        }
 
 
 def save_versions(db: Database, ids: Mapping[str, list[str]]) -> None:
