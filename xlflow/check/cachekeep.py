@@ -62,6 +62,8 @@ def stale_entries(ws: Workspace, db: Database, as_of: dt.date) -> list[Path]:
     written = cache_written(db)
     out = []
     for entry in cache.folder.glob("*.json"):
+        if entry.name.startswith("."):
+            continue  # an entry being written (store/atomic.py's temp file)
         sha, _, rest = entry.name.partition("-")
         if rest != f"{cache.salt}.json":
             out.append(entry)  # another config's (or xlflow version's): never read again
