@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sqlite3
+import zlib
 
 from xlflow.store import snapchain, snapshots
 from xlflow.store.state import StateDB
@@ -126,3 +127,25 @@ def test_an_older_full_snapshot_stays_readable_and_serves_as_a_base(tmp_path):
     assert kinds(db) == ["full", "delta"]
     assert exact(db.latest_snapshot_before(START + dt.timedelta(days=2), inclusive=True).tasks) == full(rows)
     assert snapchain.DELTAS_PER_FULL == 9
+
+
+def test_a_merge_of_the_same_tasks_on_the_same_day_stores_the_bytes_it_stored_before(tmp_path):
+    """A full snapshot holding exactly the merge's tasks is stored again as it is (its bytes compared,
+    not assumed); other tasks, a delta or damaged bytes are compressed anew, as encode does."""
+    db = StateDB(tmp_path / "x.sqlite")
+    rows = [row(d, n) for d in ("RD", "MK") for n in range(1, 60)]
+    fresh = snapshots.encode(rows)
+    assert db.day_snapshot(START) is None
+    db.record_merge(START, "m.xlsx", rows, snapshots.encoded_columns(rows, None, db.day_snapshot(START))[0])
+    kept = db.day_snapshot(START)
+    assert kept == fresh
+    older = zlib.compress(zlib.decompress(fresh), 1)  # as a release before wrote it: the same text
+    for before, same in ((kept, True), (older, True), (snapshots.encode(rows[1:]), False), (b"\x78damaged", False),
+                         (b"D17:" + fresh, False), ("[]", False), (None, False)):
+        blob, columns = snapshots.encoded_columns(rows, None, before)
+        assert (blob is before) == same and zlib.decompress(blob) == zlib.decompress(fresh)
+        assert columns == snapshots.encoded_columns(rows)[1]
+    changed = change(rows, random.Random(3), 1)
+    assert snapshots.encoded_columns(changed, None, kept)[0] == snapshots.encode(changed)
+    sid = db.record_merge(START, "m.xlsx", rows, snapshots.encoded_columns(rows, None, kept)[0])
+    assert db.day_snapshot(START) == fresh and exact(db.snapshot(sid).tasks) == full(rows)

@@ -322,7 +322,8 @@ def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissi
     and returned for the channels to render (with the plans it is compared with, read when asked for);
     a merge of given files leaves the baselines alone and stores the parts it has (the brief computes its control)."""
     tasks = plan.snapshot_columns()
-    blob, columns = snapshots.encoded_columns(tasks, db.snapshot_base(plan.as_of))  # stored as a delta; read back whole
+    blob, columns = snapshots.encoded_columns(tasks, db.snapshot_base(plan.as_of),  # stored as a delta; read back whole
+                                              db.day_snapshot(plan.as_of))  # (the day's bytes again: the same tasks)
     snapshot_id = db.record_merge(plan.as_of, str(master), tasks, blob)
     if control is None:
         weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes)))

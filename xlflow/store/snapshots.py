@@ -113,16 +113,19 @@ def encoded(tasks: Tasks, base: Base | None = None) -> tuple[bytes, tuple[Snapsh
     return blob, tuple(map(SnapshotTask, *read))
 
 
-def encoded_columns(tasks: Tasks, base: Base | None = None) -> tuple[bytes, list[Sequence[object]]]:
+def encoded_columns(tasks: Tasks, base: Base | None = None,
+                    kept: bytes | str | None = None) -> tuple[bytes, list[Sequence[object]]]:
     """encoded, what is read back as columns in FIELDS' order (row i of them: the values of the
     SnapshotTask decode reads back as task i), for a caller that makes its own values of the tasks
-    without a SnapshotTask each (the merge: week/tasks.py rows_of)."""
+    without a SnapshotTask each (the merge: week/tasks.py rows_of). `kept`: the snapshot of the day
+    as stored before (StateDB.day_snapshot): a full one holding exactly these tasks is given back as it
+    is, not compressed again (its bytes compared, never assumed)."""
     keys, columns = _columns(tasks, dates=False)
     by_key = dict(zip(keys, columns, strict=True))
     read = [_as_read(k, by_key.get(k), count(tasks)) for k in FIELDS]
     stored = [_iso(c) if k in _DATES else c for k, c in zip(keys, columns, strict=True)]
     delta = _delta(keys, stored, base) if base is not None else None
-    return (delta if delta is not None else _compress(keys, stored)), read
+    return (delta if delta is not None else _compress(keys, stored, kept)), read
 
 
 def _delta(keys: list[str], stored: list[Sequence[object]], base: Base) -> bytes | None:
@@ -235,10 +238,17 @@ def _iso(column: Sequence[object]) -> list[object]:
     return list(map(text.get, column, column))
 
 
-def _compress(keys: list[str], columns: list[Sequence[object]]) -> bytes:
+def _compress(keys: list[str], columns: list[Sequence[object]], before: bytes | str | None = None) -> bytes:
+    """A full snapshot's bytes; `before`'s, when it is a full snapshot of the same text (no compressing again)."""
     text = json.dumps({"keys": keys, "columns": columns}, default=json_default, ensure_ascii=False,
-                      separators=(",", ":"), check_circular=False)
-    return zlib.compress(text.encode("utf-8"), STORED_LEVEL)
+                      separators=(",", ":"), check_circular=False).encode("utf-8")
+    if isinstance(before, bytes) and not before.startswith(DELTA):
+        try:
+            if zlib.decompress(before) == text:
+                return before
+        except zlib.error:
+            pass  # damaged: written anew
+    return zlib.compress(text, STORED_LEVEL)
 
 
 _SAME = frozenset({str, int, float, bool, type(None)})  # values JSON gives back as they are

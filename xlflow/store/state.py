@@ -299,6 +299,14 @@ class StateDB(Database):
                               " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), snapshots.count(tasks), blob))
             return int(cur.lastrowid or 0)  # (an INSERT always sets it)
 
+    def day_snapshot(self, as_of: dt.date) -> bytes | str | None:
+        """The day's newest snapshot as stored (None: none), for a merge of the day to store the same
+        bytes again when its tasks are the same (snapshots.encoded_columns)."""
+        with self.transaction() as con:
+            row = con.execute("SELECT tasks FROM snapshots WHERE as_of=? AND length(tasks) > 0 ORDER BY id DESC LIMIT 1",
+                              (as_of.isoformat(),)).fetchone()
+        return row[0] if row is not None else None
+
     def snapshot_base(self, as_of: dt.date) -> snapshots.Base | None:
         """The full snapshot a merge of `as_of` stores its tasks against (None: in full)."""
         with self.transaction() as con:
