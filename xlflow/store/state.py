@@ -96,9 +96,6 @@ register("store.state", _SCHEMA, added=((2, "submissions", "update_date", "TEXT"
 _CODES = ("WITH RECURSIVE codes(code) AS (SELECT ? UNION SELECT old FROM renamed_departments"
           " JOIN codes ON renamed_departments.new = codes.code) ")
 
-_VERSIONS = (_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
-             " AND result='accepted' ORDER BY version, id")  # a department's accepted versions, oldest first
-
 _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "archive_path", "note", "changed")
 
 
@@ -215,7 +212,8 @@ class StateDB(Database):
     def versions_of(self, departments: Iterable[str]) -> dict[str, list[SubmissionRecord]]:
         """versions() of each department, read in one transaction."""
         with self.transaction() as con:
-            return {d: [SubmissionRecord.from_row(r) for r in con.execute(_VERSIONS, (d,)).fetchall()] for d in departments}
+            return {d: [SubmissionRecord.from_row(r) for r in con.execute(_CODES + "SELECT * FROM submissions WHERE department IN"
+                        " (SELECT code FROM codes) AND result='accepted' ORDER BY version, id", (d,))] for d in departments}
 
     def history(self, department: str) -> list[SubmissionRecord]:
         """Everything received from the department, in the order received (rejected files included)."""
@@ -300,12 +298,9 @@ class StateDB(Database):
             return int(cur.lastrowid or 0)  # (an INSERT always sets it)
 
     def day_snapshot(self, as_of: dt.date) -> bytes | str | None:
-        """The day's newest snapshot as stored (None: none), for a merge of the day to store the same
-        bytes again when its tasks are the same (snapshots.encoded_columns)."""
+        """The day's newest snapshot as stored (None: none): snapchain.stored_on."""
         with self.transaction() as con:
-            row = con.execute("SELECT tasks FROM snapshots WHERE as_of=? AND length(tasks) > 0 ORDER BY id DESC LIMIT 1",
-                              (as_of.isoformat(),)).fetchone()
-        return row[0] if row is not None else None
+            return snapchain.stored_on(con, as_of)
 
     def snapshot_base(self, as_of: dt.date) -> snapshots.Base | None:
         """The full snapshot a merge of `as_of` stores its tasks against (None: in full)."""
