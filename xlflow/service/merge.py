@@ -272,7 +272,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog,
                       submitted=submitted)
     changes = change_register(ws, db, submissions)  # after the read-back: the master's decisions count
-    base, control = _control(ws, db, plan, submissions, as_of, kept.record) if files is None else (None, None)
+    base, control = _control(ws, db, plan, changes, as_of, kept.record) if files is None else (None, None)
     _layer_found(found, plan, ws, db, lang or ws.lang)
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
@@ -295,16 +295,17 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                        history_skipped=(dated, skipped) if dated is not None and skipped else None)
 
 
-def _control(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission], as_of: dt.date,
+def _control(ws: Workspace, db: StateDB, plan: MasterPlan, changes: list[ChangeRequest], as_of: dt.date,
              record: bool) -> tuple[TaskBaselines, Control]:
-    """The baselines and the plan control of a workspace merge; one that records nothing (behind the
-    record) leaves the baselines and the plan end as they are."""
+    """The baselines and the plan control of a workspace merge (against `changes`, the merge's change
+    register); one that records nothing (behind the record) leaves the baselines and the plan end as they are."""
     backfill(db)
     base = Baselines(db).read()  # once, for recording, change control and the scorecard
     if record:
         record_plan(db, plan.tasks, base)  # tasks accepted before baselines were recorded get theirs now
     control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
-                                                      if i.included and i.department], submissions, base=base, as_of=as_of)
+                                                      if i.included and i.department], base=base, as_of=as_of,
+                           requests=changes)
     if record:
         Baselines(db).record_end(PlanEnd(as_of, plan.end_date, control.baseline_end, control.slipped))
     return base, control

@@ -204,10 +204,14 @@ class StateDB(Database):
 
     def versions(self, department: str) -> list[SubmissionRecord]:
         """Every accepted version of the department, oldest first: its plan's history."""
+        return self.versions_of([department])[department]
+
+    def versions_of(self, departments: Iterable[str]) -> dict[str, list[SubmissionRecord]]:
+        """versions() of each department (a rename's old codes included), read in one transaction."""
         with self.transaction() as con:
-            rows = con.execute(_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
-                               " AND result='accepted' ORDER BY version, id", (department,)).fetchall()
-        return [SubmissionRecord.from_row(r) for r in rows]
+            rows = {d: con.execute(_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
+                                   " AND result='accepted' ORDER BY version, id", (d,)).fetchall() for d in departments}
+        return {d: [SubmissionRecord.from_row(r) for r in found] for d, found in rows.items()}
 
     def history(self, department: str) -> list[SubmissionRecord]:
         """Everything received from the department, in the order received (rejected files included)."""

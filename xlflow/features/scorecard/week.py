@@ -17,7 +17,7 @@ from typing import overload
 from ...check.cache import SubmissionCache
 from ...check.model import Submission
 from ...config import Workspace
-from ...plan.guard import task_values
+from ...plan.guard import task_rows
 from ...plan.lateness import deadline_of
 from ...spec.catalog import load_catalog
 from ...store.accepted import read_accepted
@@ -35,8 +35,8 @@ def local(ws: Workspace, moment: dt.datetime) -> dt.datetime:
     return ws.local(moment).replace(tzinfo=None)
 
 
-# a version's task rows by task ID, and its issue-log rows
-_Decoded = tuple[dict[str, dict[str, object]], tuple[dict[str, object], ...]]
+# a version's task rows by task ID, and its issue-log rows (the parsed rows' own values: only read)
+_Decoded = tuple[dict[str, Mapping[str, object]], tuple[Mapping[str, object], ...]]
 
 
 class _Rows:
@@ -58,11 +58,7 @@ class _Rows:
     def get(self) -> _Decoded:
         if self._got is None:
             sub = self._load()
-            self._got = (
-                (task_values(sub), tuple(dict(r.values) for r in sub.data.rows("issues", "log")))
-                if sub is not None and sub.data is not None
-                else ({}, ())
-            )
+            self._got = (task_rows(sub), _issue_rows(sub)) if sub is not None and sub.data is not None else ({}, ())
             if sub is not None and (self.ids is None or set(self.ids) != set(self._got[0])):
                 self.ids = list(self._got[0])  # (IDs kept from a parse under another config are replaced)
                 self._decoded[sub.sha256] = self.ids
@@ -163,8 +159,13 @@ def _parsed(
 def _version(
     ws: Workspace, code: str, number: int, received: dt.datetime, file_name: str, own: bool, sub: Submission
 ) -> VersionIn:
-    issues = tuple(dict(r.values) for r in sub.data.rows("issues", "log")) if sub.data is not None else ()
-    return VersionIn(code, number, local(ws, received), file_name, own, task_values(sub), issues, sub.sha256 or "")
+    return VersionIn(
+        code, number, local(ws, received), file_name, own, task_rows(sub), _issue_rows(sub), sub.sha256 or ""
+    )
+
+
+def _issue_rows(sub: Submission) -> tuple[Mapping[str, object], ...]:
+    return tuple(r.values for r in sub.data.rows("issues", "log")) if sub.data is not None else ()
 
 
 def read_versions(
@@ -179,8 +180,9 @@ def read_versions(
     cache, known = SubmissionCache(ws, load_catalog()), known or {}
     ids, decoded = scoreweeks.version_ids(db), decoded if decoded is not None else {}
     out: list[VersionIn] = []
+    records = db.versions_of(d.code for d in ws.departments)
     for d in ws.departments:
-        for record in db.versions(d.code):
+        for record in records[d.code]:
             if not _readable(cache, record, known):
                 continue  # an archive lost: that version cannot be read
             rows = _Rows(functools.partial(_parsed, ws, cache, record, known), ids.get(record.sha256), decoded)
