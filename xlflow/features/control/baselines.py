@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS baseline_names (
 register("store.baselines", SCHEMA)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Baseline:
     """One task's agreed start, due and owner; `reason` says where it comes from (see the module)."""
 
