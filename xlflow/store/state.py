@@ -95,6 +95,9 @@ register("store.state", _SCHEMA, added=((2, "submissions", "update_date", "TEXT"
 _CODES = ("WITH RECURSIVE codes(code) AS (SELECT ? UNION SELECT old FROM renamed_departments"
           " JOIN codes ON renamed_departments.new = codes.code) ")
 
+_VERSIONS = (_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
+             " AND result='accepted' ORDER BY version, id")  # a department's accepted versions, oldest first
+
 _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "archive_path", "note", "changed")
 
 
@@ -209,11 +212,9 @@ class StateDB(Database):
         return self.versions_of([department])[department]
 
     def versions_of(self, departments: Iterable[str]) -> dict[str, list[SubmissionRecord]]:
-        """versions() of each department (a rename's old codes included), read in one transaction."""
+        """versions() of each department, read in one transaction."""
         with self.transaction() as con:
-            rows = {d: con.execute(_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
-                                   " AND result='accepted' ORDER BY version, id", (d,)).fetchall() for d in departments}
-        return {d: [SubmissionRecord.from_row(r) for r in found] for d, found in rows.items()}
+            return {d: [SubmissionRecord.from_row(r) for r in con.execute(_VERSIONS, (d,)).fetchall()] for d in departments}
 
     def history(self, department: str) -> list[SubmissionRecord]:
         """Everything received from the department, in the order received (rejected files included)."""
