@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..config import Workspace
 from ..store.atomic import write_bytes
+from ..store.prune import remove_files
 from ..workdays import parse_week
 from .outbox import POLICY, PREVIEW, REMOVED_HEADER, SENT, WITHDRAWN, folder_facts, outbox_dir, read_facts, read_message
 from .outbox_index import Facts
@@ -91,14 +92,8 @@ def prune(ws: Workspace, as_of: dt.date) -> Kept:
     if days <= 0:
         return Kept()
     before, first, root = as_of - dt.timedelta(days=days), ws.project.week_start, outbox_dir(ws)
-    removed = stripped = freed = 0
-    for path in _old(root / PREVIEW, before, first):
-        try:
-            size = path.stat().st_size
-            path.unlink()
-        except OSError:
-            continue
-        removed, freed = removed + 1, freed + size
+    previews = remove_files(_old(root / PREVIEW, before, first))
+    removed, stripped, freed = previews.count, 0, previews.size
     for path in [*_old(root / SENT, before, first, False), *_old(root / WITHDRAWN, before, first, False)]:
         try:
             gone = strip_attachments(path)

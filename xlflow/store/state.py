@@ -24,6 +24,7 @@ from . import snapchain, snapshots
 from .accepted import AcceptedVersion, read_accepted
 from .db import SCHEMA_VERSION, Database, now_iso, register  # noqa: F401 - SCHEMA_VERSION, now_iso: as before
 from .journal import JournalState
+from .jsonvalues import packed
 from .records import (  # noqa: F401 - the rows StateDB returns
     FORCED,
     RESTORED,
@@ -128,7 +129,7 @@ class StateDB(Database):
                 (department, file_name, sha256, received_s, result, errors, warnings,
                  str(archive_path) if archive_path else None, version, now_iso(),
                  update_date.isoformat() if update_date else None,
-                 json.dumps(changes, ensure_ascii=False) if changes else None, note))
+                 packed(json.dumps(changes, ensure_ascii=False)) if changes else None, note))
             if result == "accepted" and department:
                 con.execute(
                     "INSERT INTO accepted VALUES (?,?,?,?,?) ON CONFLICT (department) DO UPDATE SET"
