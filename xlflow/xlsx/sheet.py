@@ -59,8 +59,18 @@ class Sheet:
 
 def label_key(text: object) -> str:
     """How a label is compared: full-width folded, case-folded, no spaces, no required marker, no colon."""
-    folded = unicodedata.normalize("NFKC", str(text)).casefold()
-    return re.sub(r"[\s*]+", "", folded).rstrip(":")
+    if type(text) is str and len(text) <= _LABEL_CACHED:  # the same labels and cell texts, again and again
+        return _label_key(text)
+    return _fold_label(str(text))
+
+
+def _fold_label(text: str) -> str:
+    return _LABEL_NOISE.sub("", unicodedata.normalize("NFKC", text).casefold()).rstrip(":")
+
+
+_LABEL_NOISE = re.compile(r"[\s*]+")
+_LABEL_CACHED = 100  # characters: a label is short; longer text is folded each time, never kept
+_label_key = functools.lru_cache(maxsize=4096)(_fold_label)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -118,11 +128,15 @@ class _Styles:
 
 
 def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, epoch: dt.datetime) -> None:
-    """One pass over the sheet XML: values, number formats, formulas and their cached values."""
+    """One pass over the sheet XML: values, number formats, formulas and their cached values. A cell of
+    just a value (no formula) is read once per distinct type, style and text: the same Cell (or
+    nothing) stands for every cell like it, as a plan repeats its statuses, owners and dates."""
     sheet.merged = _merges(raw)
     if raw.count(b"<c ") == raw.count(b'<c r="'):  # every cell says where it is: empty ones can go unseen
         raw = _EMPTY_CELL.sub(b"", raw)
     shared: dict[str, str] = {}
+    plain: dict[tuple[str | None, str | None, str | None], Cell | None] = {}  # (t, s, text) -> its cell
+    cells = sheet.cells
     row_no = last_data = rows_seen = data_rows = 0
     tags = None
     for el, ns in _rows(raw):
@@ -160,18 +174,21 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
                 col_no += 1
             if col_no > MAX_COLS:
                 continue
-            if len(c) == 1 and c.get("t") == "s" and c[0].tag == tags.v:  # the usual cell: a shared string
-                index = int(c[0].text or -1)
-                text = strings[index] if 0 <= index < len(strings) else None
-                if text:
-                    sheet.cells[(row_no, col_no)] = Cell(text, "General", None, True)
-                    last_data = sheet.last_row = row_no
-                continue
-            cell = _cell(c, tags, strings, styles, epoch, shared)
+            if len(c) == 1 and c[0].tag == tags.v:  # the usual cell: a value, no formula
+                key = (c.get("t"), c.get("s"), c[0].text)
+                cell = plain.get(key, _UNSEEN)
+                if cell is _UNSEEN:
+                    cell = plain[key] = _cell(c, tags, strings, styles, epoch, shared)
+            else:
+                cell = _cell(c, tags, strings, styles, epoch, shared)
             if cell is not None:
-                sheet.cells[(row_no, col_no)] = cell
-                last_data = sheet.last_row = row_no
+                cells[(row_no, col_no)] = cell
+                last_data = row_no
         el.clear()
+    sheet.last_row = last_data
+
+
+_UNSEEN = Cell(None)  # not a cell of any sheet: "not read yet" in _read_sheet's memo
 
 
 # A styled empty cell (templates prepare hundreds of rows of them; a RACI matrix has a column per
