@@ -138,10 +138,11 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
     plain: dict[tuple[str | None, str | None, str | None], Cell | None] = {}  # (t, s, text) -> its cell
     cells = sheet.cells
     row_no = last_data = rows_seen = data_rows = 0
-    tags = None
+    tags = _Tags("")
     for el, ns in _rows(raw):
-        if tags is None or tags.ns != ns:
+        if tags.ns != ns:
             tags = _Tags(ns)
+        c_tag, v_tag = tags.c, tags.v  # the tag names compared for every cell, as locals
         rows_seen += 1
         r = el.get("r")
         try:
@@ -160,7 +161,7 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
                 break
         col_no = 0
         for c in el:
-            if c.tag != tags.c:
+            if c.tag != c_tag:
                 continue
             ref = c.get("r")
             if not len(c):  # a styled empty cell has no children
@@ -174,11 +175,13 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
                 col_no += 1
             if col_no > MAX_COLS:
                 continue
-            if len(c) == 1 and c[0].tag == tags.v:  # the usual cell: a value, no formula
-                key = (c.get("t"), c.get("s"), c[0].text)
+            if len(c) == 1 and (v := c[0]).tag == v_tag:  # the usual cell: a value, no formula
+                key = (c.get("t"), c.get("s"), v.text)
                 cell = plain.get(key, _UNSEEN)
                 if cell is _UNSEEN:
-                    cell = plain[key] = _cell(c, tags, strings, styles, epoch, shared)
+                    t, style, text = key
+                    cell = plain[key] = _value_cell("n" if t is None else t, text, style, None, None,
+                                                    strings, styles, epoch)
             else:
                 cell = _cell(c, tags, strings, styles, epoch, shared)
             if cell is not None:
@@ -266,6 +269,13 @@ def _cell(c, tags: _Tags, strings: list[str], styles: _Styles, epoch: dt.datetim
         if f.get("t") == "shared" and si is not None:
             text = shared.setdefault(si, text) if text else shared.get(si, "")
         formula = "=" + text
+    return _value_cell(kind, v, c.get("s"), formula, inline, strings, styles, epoch)
+
+
+def _value_cell(kind: str, v: str | None, style_attr: str | None, formula: str | None, inline,
+                strings: list[str], styles: _Styles, epoch: dt.datetime) -> Cell | None:
+    """The cell of type `kind` (its t), value text `v`, style `style_attr` (its s) and formula; None
+    when it holds nothing."""
     value: object = None
     fmt = "General"
     if kind == "s":
@@ -287,7 +297,7 @@ def _cell(c, tags: _Tags, strings: list[str], styles: _Styles, epoch: dt.datetim
         except ValueError:  # a writer that left out t="str": keep the text
             return Cell(unescape(v), fmt, formula, True)
         value = int(number) if number.is_integer() and abs(number) < 2**53 else number
-        style = int(c.get("s", "0") or 0)
+        style = int(style_attr or 0)
         fmt = styles.formats[style] if 0 <= style < len(styles.formats) else "General"
         if style in styles.dates and 1 <= number <= EXCEL_SERIAL_MAX:
             value = _date(number, epoch)
