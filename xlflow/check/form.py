@@ -26,6 +26,10 @@ OUTSIDE_RE = re.compile(
     r"(?i)\b(HYPERLINK|WEBSERVICE|FILTERXML|IMPORT(?:XML|HTML|DATA|FEED|RANGE)|IMAGE|RTD|CALL|REGISTER(?:\.ID)?|EXEC)\s*\("
     r"|\[\d+\]|\[[^\]]*\.(?:xl|csv|od)|'[^']*[\\/][^']*'!|\w+\|")
 
+# A column's cells read so far: id(Cell) -> (the Cell, kept so that its id stays its own; its value;
+# the arguments of the findings it gave)
+_Seen = dict[int, tuple[Cell, object, list[tuple[tuple, dict]]]]
+
 
 class FormReader:
     """Reads one form's sheet into FormData, adding findings for every bad cell."""
@@ -149,7 +153,8 @@ class FormReader:
         unmapped = [k for k in (f.key for f in table.columns(self.ctx.ws.department_names())) if k not in keys]
         # what each column's cells share, looked up once: the letter of their addresses, the field and its
         # type, and the cells read so far (a value read once per distinct Cell: see _value)
-        columns = [(f, f.key, f.required, col_letter(c), field_type(f), {}) for c, f in mapping.items()]
+        columns: list[tuple[Field, str, bool, str, FieldType, _Seen]] = [
+            (f, f.key, f.required, col_letter(c), field_type(f), {}) for c, f in mapping.items()]
         sheet_cells = self.sheet.cells
         rows = []
         for r in self.rows:
@@ -195,7 +200,7 @@ class FormReader:
 
     # one cell ---------------------------------------------------------------------------------
     def _value(self, f: Field, cell: Cell | None, ref: str, required: bool, kind: FieldType | None = None,
-               seen: dict | None = None) -> object:
+               seen: _Seen | None = None) -> object:
         """The clean value of a cell for field `f`, or None (with a finding when it is wrong). With `seen`
         (a column's cells read so far): a Cell read before in the column (the reader gives one Cell to
         every cell of the same content) gives its value and findings again, at this cell's address."""
