@@ -36,9 +36,8 @@ class FormReader:
 
     def __init__(self, ctx: CheckContext, form: Form, sheet: Sheet, received: dt.datetime | None) -> None:
         self.ctx, self.form, self.sheet, self.received = ctx, form, sheet, received
-        rows, cols = zip(*sheet.cells, strict=True) if sheet.cells else ((), ())  # each cell's row and column
-        self.rows = sorted(set(rows))
-        self.width = min(max(cols, default=0), MAX_COLS)  # a row's cells are looked for up to here
+        self.rows = sorted({r for r, _ in sheet.cells})
+        self.width = min(max((c for _, c in sheet.cells), default=0), MAX_COLS)  # a row's cells: up to here
         self.merges = sheet.merged
 
     def read(self) -> FormData:

@@ -154,7 +154,7 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
             break
         if row_no - last_data > EMPTY_ROW_STOP:
             break
-        if any(len(c) for c in el):  # a row with content (a styled empty cell has no children)
+        if any(map(len, el)):  # a row with content (a styled empty cell has no children)
             data_rows += 1
             if data_rows > MAX_ROWS:
                 sheet.truncated = True
