@@ -27,8 +27,9 @@ OUTSIDE_RE = re.compile(
     r"|\[\d+\]|\[[^\]]*\.(?:xl|csv|od)|'[^']*[\\/][^']*'!|\w+\|")
 
 # A column's cells read so far: id(Cell) -> (the Cell, kept so that its id stays its own; its value;
-# the arguments of the findings it gave)
-_Seen = dict[int, tuple[Cell, object, list[tuple[tuple, dict]]]]
+# the arguments of the findings it gave). At most SEEN_CELLS per column: memory stays bounded.
+_Seen = dict[int, tuple[Cell, object, tuple[tuple[tuple, dict], ...]]]
+SEEN_CELLS = 5_000
 
 
 class FormReader:
@@ -210,7 +211,9 @@ class FormReader:
             found: list[tuple[tuple, dict]] = []
             value = self._read_cell(f, cell, required, kind or field_type(f),
                                     lambda *args, **params: found.append((args, params)))
-            known = seen[id(cell)] = (cell, value, found)  # the cell kept: its id stays its own
+            known = (cell, value, tuple(found))  # the cell kept with it: its id stays its own
+            if len(seen) < SEEN_CELLS:
+                seen[id(cell)] = known
         if known[2]:
             add = self._adder(f, ref)
             for args, params in known[2]:

@@ -26,6 +26,7 @@ MAX_ROW_NUMBER = 1_048_576
 WHOLE_PARSE_BYTES = 16 * 2**20  # sheet XML up to this size is parsed in one go
 MAX_MERGES = 20_000
 EXCEL_SERIAL_MAX = SERIAL_MAX
+MEMO_CELLS = 10_000  # distinct value cells per sheet remembered (a 300-task plan has ~1,100): memory stays bounded
 
 _MERGE_RE = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s+ref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
 _REF_RE = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
@@ -144,11 +145,7 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
             tags = _Tags(ns)
         c_tag, v_tag = tags.c, tags.v  # the tag names compared for every cell, as locals
         rows_seen += 1
-        r = el.get("r")
-        try:
-            row_no = int(r) if r else row_no + 1
-        except ValueError:
-            row_no = int(float(r)) if r.replace(".", "", 1).isdigit() else row_no + 1
+        row_no = _row_number(el.get("r"), row_no)
         if rows_seen > MAX_ROW_ELEMENTS or row_no > MAX_ROW_NUMBER:
             sheet.truncated = True
             break
@@ -180,8 +177,9 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
                 cell = plain.get(key, _UNSEEN)
                 if cell is _UNSEEN:
                     t, style, text = key
-                    cell = plain[key] = _value_cell("n" if t is None else t, text, style, None, None,
-                                                    strings, styles, epoch)
+                    cell = _value_cell("n" if t is None else t, text, style, None, None, strings, styles, epoch)
+                    if len(plain) < MEMO_CELLS:
+                        plain[key] = cell
             else:
                 cell = _cell(c, tags, strings, styles, epoch, shared)
             if cell is not None:
@@ -192,6 +190,16 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
 
 
 _UNSEEN = Cell(None)  # not a cell of any sheet: "not read yet" in _read_sheet's memo
+
+
+def _row_number(r: str | None, previous: int) -> int:
+    """A row's number as its r says ("12", or "12.0" from some writers), else the one after `previous`."""
+    if not r:
+        return previous + 1
+    try:
+        return int(r)
+    except ValueError:
+        return int(float(r)) if r.replace(".", "", 1).isdigit() else previous + 1
 
 
 # A styled empty cell (templates prepare hundreds of rows of them; a RACI matrix has a column per
