@@ -6,35 +6,22 @@ from __future__ import annotations
 
 import email
 import email.policy
-import shutil
-from pathlib import Path
 
 import pytest
 
-from export_helpers import AS_OF, sample_workspace
+from export_helpers import AS_OF
 from mail_helpers import SMTPServer, with_smtp
 from xlflow.config import load_workspace
-from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import send_weekly_brief
 
 MASTER = "NPL-2026-master.xlsx"
 SLICE = "NPL-2026-{code}-2026-W47.xlsx"
 
 
-@pytest.fixture(scope="module")
-def merged(tmp_path_factory) -> Path:
-    """The sample workspace after its two weeks of submissions and the Friday merge."""
-    root = tmp_path_factory.mktemp("audiences") / "ws"
-    ws = sample_workspace(root)
-    merge_workspace(ws, as_of=AS_OF, lang="zh")
-    return root
-
-
 @pytest.fixture
-def ws(merged, tmp_path):
-    root = tmp_path / "ws"
-    shutil.copytree(merged, root)
-    return load_workspace(root)
+def ws(merged_sample_ws):
+    """A copy of the sample project merged as `xlflow demo` merges it (conftest.py: made once a session)."""
+    return merged_sample_ws
 
 
 def _names(ws, lang: str = "zh") -> dict[str, str]:

@@ -9,16 +9,14 @@ import datetime as dt
 import email
 import email.policy
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from export_helpers import AS_OF, sample_workspace
+from export_helpers import AS_OF
 from mail_helpers import SMTPServer, with_smtp
 from xlflow.config import load_workspace
-from xlflow.service.merge import merge_workspace
 from xlflow.service.weekly import run_schedule, send_weekly_brief
 from xlflow.share.mail import send_weekly
 from xlflow.week.build import load_week
@@ -26,19 +24,10 @@ from xlflow.week.build import load_week
 TASK_ID = re.compile(r"(?<![A-Za-z0-9-])(?:PMO|RD|MK|SA|MF|CS|FN)-\d{3}(?![0-9])")
 
 
-@pytest.fixture(scope="module")
-def merged(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("scope") / "ws"
-    ws = sample_workspace(root)
-    merge_workspace(ws, as_of=AS_OF, lang="zh")
-    return root
-
-
 @pytest.fixture
-def ws(merged, tmp_path):
-    root = tmp_path / "ws"
-    shutil.copytree(merged, root)
-    return load_workspace(root)
+def ws(merged_sample_ws):
+    """A copy of the sample project merged as `xlflow demo` merges it (conftest.py: made once a session)."""
+    return merged_sample_ws
 
 
 def _read(path: Path):

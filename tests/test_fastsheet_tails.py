@@ -14,7 +14,7 @@ from xlflow.xlsx.fastsheet import Col, FastSheet, FieldValue, Styles, as_text
 from xlflow.xlsx.pack import FastWorkbook
 
 
-def _every_cell(values, memo, render, sheet):
+def _every_cell(values, memo, render, sheet, plain=None):
     """The rendering before: every cell whose value the memo lacked at the chunk's start is rendered."""
     if any(isinstance(v, bool) for v in values):
         return [render(v, None) for v in values]
@@ -32,6 +32,7 @@ class Item:
     def __init__(self, i: int) -> None:
         day = dt.date(2026, 1, 1) + dt.timedelta(days=i % 5)
         self.values = {"name": f"task {i % 7}", "owner": ["Ann", "=SUM(A1)", "<r>x</r>", "", None][i % 5],
+                       "ref": f"R-{i // 2}" if i % 5 else f"task {i % 4}",  # plain strings, some repeated
                        "due": day, "percent": [10, 10.0, 50, None][i % 4], "ids": ("A-1", f"B-{i % 3}")}
         self.mixed = [1, 1.0, "1", 2.5][i % 4]  # 1 and 1.0: one memo key, shown apart as text
         self.flag = i % 9 == 0 if i > 30 else None  # booleans in later chunks only
@@ -42,7 +43,8 @@ def _cols() -> list[Col]:
             Col("Due", 10, FieldValue("due"), "date"), Col("Pct", 10, FieldValue("percent"), "pct"),
             Col("IDs", 10, FieldValue("ids"), show=as_text), Col("Mixed", 10, lambda t: t.mixed, show=as_text),
             Col("Mixed n", 10, lambda t: t.mixed, "int"), Col("Flag", 10, lambda t: t.flag),
-            Col("Again", 10, FieldValue("name"))]
+            Col("Again", 10, FieldValue("name")), Col("Ref", 10, FieldValue("ref")),
+            Col("Ref shown", 10, FieldValue("ref"), show=as_text)]  # plain strings: indexes found per column
 
 
 def _write(path, tails) -> dict[str, bytes]:
@@ -68,3 +70,13 @@ def test_values_rendered_once_per_chunk_write_the_same_bytes(tmp_path):
     for name in before:
         assert now[name] == before[name], name
     assert b'count="' in now["xl/sharedStrings.xml"]
+
+
+def test_a_row_is_made_for_column_letters_only():
+    """The row function is compiled from the column letters: nothing else may become its source."""
+    assert fastsheet._row_maker(("A", "AB"))("7", '"/>', '" t="b"><v>1</v></c>') == (
+        '<row r="7"><c r="A7"/><c r="AB7" t="b"><v>1</v></c></row>')
+    assert fastsheet._row_maker(())("3") == '<row r="3"></row>'
+    for bad in (("A", "B'"), ("a",), ("A1",), ("Ä",)):
+        with pytest.raises(ValueError):
+            fastsheet._row_maker(bad)

@@ -42,7 +42,8 @@ def test_each_department_gets_its_slice_and_calendar_and_the_log_says_so(tmp_pat
     assert len(lines) == 2 and "RD → rd@example.com" in lines[1] and "TP-1-RD-2026-W47.xlsx" in lines[1]
     assert sha[:16] in lines[1] and "2026-W47" in lines[1]
     everyone = CliRunner().invoke(main, ["share", "log", "-w", str(ws.root), "--lang", "en"]).output
-    assert everyone.count("sha256") == 4 and everyone.startswith("Slices sent")
+    assert everyone.count("sha256") == 4 and everyone.startswith("Slices mailed")
+    assert everyone.count("  sent 20") == 4  # the server took them: sent, not only queued
 
 
 def test_a_department_without_an_address_is_skipped_and_the_rest_wait_in_the_outbox(tmp_path):

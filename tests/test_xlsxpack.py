@@ -117,3 +117,30 @@ def test_a_part_compressed_in_blocks_is_one_valid_stream(tmp_path, monkeypatch):
     with zipfile.ZipFile(archive) as read:
         assert read.testzip() is None and read.read("xl/worksheets/sheet1.xml") == data
     assert archive.stat().st_size < len(data) / 2
+
+
+def _book(path, options):
+    wb = FastWorkbook(str(path), options)
+    sheet = wb.add_worksheet("总览")
+    for row in range(20_000):  # the shared strings over ParallelZip's 4 MiB block: several blocks
+        sheet.write_row(row, 0, [f"任务 {row} " + "x" * 220, row])
+    sheet.write_formula(0, 3, "=SUM(B1:B9)")
+    sheet.write_comment(2, 0, "注释")
+    wb.add_chart({"type": "line"}).add_series({"values": ["总览", 0, 1, 99, 1]})
+    wb.close()
+    with zipfile.ZipFile(path) as read:
+        assert read.testzip() is None
+        return {n: read.read(n) for n in read.namelist() if not n.startswith("docProps/core")}
+
+
+def test_in_memory_parts_are_the_parts_a_temporary_file_holds(tmp_path):
+    """In memory (what the master uses), every part is what the temporary files gave, byte for byte,
+    and no temporary file is made."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    on_disk = _book(tmp_path / "disk.xlsx", {"tmpdir": str(temp)})
+    in_memory = _book(tmp_path / "memory.xlsx", {"tmpdir": str(temp), "in_memory": True})
+    assert list(in_memory) == list(on_disk)
+    assert all(in_memory[n] == on_disk[n] for n in on_disk)
+    assert len(on_disk["xl/sharedStrings.xml"]) > 4 << 20
+    assert list(temp.iterdir()) == []

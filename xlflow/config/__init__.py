@@ -122,7 +122,7 @@ def load_workspace(root: Path | str) -> Workspace:
     calendar = r.settings(data, "calendar", china=project.language == "zh")
     watch = r.settings(data, "watch")
     for key in ("settle_seconds", "rescan_seconds", "owner_file_max_wait", "max_attempts", "history_days",
-                "history_weeks"):
+                "history_weeks", "history_months"):
         if getattr(watch, key) < 0:
             r.note(r.fail(key, Phrase("config-not-negative"), "watch"))
     summary = r.settings(data, "summary")

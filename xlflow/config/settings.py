@@ -74,6 +74,7 @@ class WatchSettings:
     poll: bool = False  # poll the inbox instead of native events (a recognised network share is polled anyway)
     history_days: int = 14  # days every old master stays in master/history/ (then one a week); brief previews, sent attachments too (0: all)
     history_weeks: int = 8  # and that one a week for this many weeks, then one a month (0: weekly for good); unrecorded typing is never removed
+    history_months: int = 6  # and that one a month for this many months, then one a quarter (0: monthly for good)
 
 
 @dataclass(frozen=True)

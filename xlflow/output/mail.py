@@ -307,6 +307,7 @@ def _send_file(ws: Workspace, eml: Path, send: bool, force: bool = False) -> Del
     if breaker is not None:
         breaker.close()
     sent = outbox.outbox_dir(ws) / "sent" / eml.name
+    message[outbox.SENT_AT_HEADER] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     write_bytes(sent, message.as_bytes(policy=POLICY))
     eml.unlink()
     return DeliveryResult(sent, True, tuple(r for r in rcpts if r not in refused), refused)

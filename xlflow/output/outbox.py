@@ -24,13 +24,15 @@ from ..config import Workspace
 from ..i18n import msg
 from ..store.atomic import write_bytes
 from ..store.state import StateDB
-from .outbox_index import identities, remember
+from .outbox_index import Facts, facts, identities, remember
 
 POLICY = email.policy.SMTP.clone(max_line_length=998)
 KIND_HEADER = "X-Xlflow-Kind"
 IDENTITY_HEADER = "X-Xlflow-Identity"
 EVENT_HEADER = "X-Xlflow-Event-At"  # when what the message tells happened (ISO), if not when it was written
 UNSENT_HEADER = "X-Unsent"  # Outlook opens an .eml carrying it as a draft, ready to send
+SENT_AT_HEADER = "X-Xlflow-Sent-At"  # on the copy in outbox/sent/: when the server took it (ISO)
+REMOVED_HEADER = "X-Xlflow-Attachments-Removed"  # a kept mail whose attachments were removed (outboxkeep.py)
 PREVIEW, SENT, WITHDRAWN = "preview", "sent", "withdrawn"
 # kinds made wrong by a later accepted version of their department: "feedback-RD-rejected…", "reminder-RD…"
 _SUPERSEDED_BY_ACCEPTANCE = re.compile(r"^(?:feedback-(?P<a>[A-Z][A-Z0-9]*)-rejected|reminder-(?P<b>[A-Z][A-Z0-9]*))")
@@ -58,11 +60,15 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:80] or "mail"
 
 
+def message_token(message_id: str) -> str:
+    """The end of an .eml's file name: the last characters of its Message-ID (outbox_find.py)."""
+    return re.sub(r"[^A-Za-z0-9]", "", message_id.split("@")[0])[-8:] or "x"
+
+
 def _eml_name(message: EmailMessage) -> str:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     kind = message.get(KIND_HEADER, "mail")
-    token = re.sub(r"[^A-Za-z0-9]", "", str(message.get("Message-ID", "")).split("@")[0])[-8:]
-    return f"{stamp}-{kind}-{token or 'x'}.eml"
+    return f"{stamp}-{kind}-{message_token(str(message.get('Message-ID', '')))}.eml"
 
 
 def read_message(path: Path) -> EmailMessage:
@@ -85,13 +91,25 @@ def waiting_mails(ws: Workspace) -> list[Path]:
         return []
 
 
-def _identity_of(path: Path) -> str:
-    return identity(_headers_of(path))
+def facts_of(message: EmailMessage) -> Facts:
+    """What the folder's index keeps of a message (outbox_index.py)."""
+    return Facts(identity(message), str(message.get(KIND_HEADER) or ""), str(message.get("Date") or ""),
+                 str(message.get(EVENT_HEADER) or ""), REMOVED_HEADER in message)
+
+
+def read_facts(path: Path) -> Facts:
+    """A file's facts, from its headers."""
+    return facts_of(_headers_of(path))
+
+
+def folder_facts(folder: Path, paths: list[Path]) -> dict[Path, Facts]:
+    """The facts of `paths` in `folder`, read only for the files new or changed since the index saw them."""
+    return facts(folder, paths, read_facts)
 
 
 def waiting_identities(ws: Workspace) -> dict[Path, str]:
     """Each waiting .eml with its identity, oldest first (from the folder's index: outbox_index.py)."""
-    return identities(outbox_dir(ws), waiting_mails(ws), _identity_of)
+    return identities(outbox_dir(ws), waiting_mails(ws), read_facts)
 
 
 def write_outbox(ws: Workspace, message: EmailMessage) -> Path:
@@ -110,7 +128,7 @@ def write_outbox(ws: Workspace, message: EmailMessage) -> Path:
             continue
     path = folder / _eml_name(message)
     write_bytes(path, message.as_bytes(policy=POLICY))
-    remember(folder, path, same, tuple(gone))
+    remember(folder, path, facts_of(message), tuple(gone))
     return path
 
 
@@ -132,18 +150,18 @@ class Judged:
     params: tuple[tuple[str, str], ...] = ()
 
 
-def _composed(message: EmailMessage) -> dt.datetime | None:
-    """When the message was written (its Date)."""
+def _composed(date: str) -> dt.datetime | None:
+    """When the message was written (its Date header's text)."""
     try:
-        return parsedate_to_datetime(str(message["Date"])).astimezone(dt.UTC)
+        return parsedate_to_datetime(date).astimezone(dt.UTC)
     except (TypeError, ValueError):
         return None
 
 
-def _event_at(message: EmailMessage) -> dt.datetime | None:
+def _event_at(value: str) -> dt.datetime | None:
     """When what the message tells happened (a rejected file's arrival), if it says."""
     try:
-        return dt.datetime.fromisoformat(str(message[EVENT_HEADER])).astimezone(dt.UTC)
+        return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
     except (TypeError, ValueError):
         return None
 
@@ -159,7 +177,7 @@ def _sent_identities(ws: Workspace) -> set[str]:
         paths = sorted(p for p in folder.glob("*.eml") if not p.name.startswith(".")) if folder.is_dir() else []
     except OSError:
         return set()
-    return set(identities(folder, paths, _identity_of).values())
+    return set(identities(folder, paths, read_facts).values())
 
 
 def _accepted_since(db: StateDB | None, department: str, since: dt.datetime,
@@ -190,15 +208,10 @@ def judge(ws: Workspace, now: dt.datetime | None = None, db: StateDB | None = No
     sent = _sent_identities(ws)
     hold_after = dt.timedelta(hours=ws.email.hold_after_hours)
     out = []
-    for path in waiting_mails(ws):
-        try:
-            head = _headers_of(path)
-        except OSError:
-            continue
-        ident, composed = identity(head), _composed(head)
-        kind = str(head.get(KIND_HEADER) or "")
+    for path, head in folder_facts(outbox_dir(ws), waiting_mails(ws)).items():  # headers read only when new
+        ident, composed, kind = head.identity, _composed(head.date), head.kind
         match = _SUPERSEDED_BY_ACCEPTANCE.match(kind)
-        since = _event_at(head) or composed
+        since = _event_at(head.event_at) or composed
         department = (match["a"] or match["b"]) if match else ""
         accepted = _accepted_since(db, department, since, bool(match["b"])) if match and since else None
         if accepted is not None:

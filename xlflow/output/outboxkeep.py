@@ -24,10 +24,11 @@ from pathlib import Path
 
 from ..config import Workspace
 from ..store.atomic import write_bytes
+from ..store.prune import remove_files
 from ..workdays import parse_week
-from .outbox import KIND_HEADER, POLICY, PREVIEW, SENT, WITHDRAWN, _headers_of, outbox_dir, read_message
+from .outbox import POLICY, PREVIEW, REMOVED_HEADER, SENT, WITHDRAWN, folder_facts, outbox_dir, read_facts, read_message
+from .outbox_index import Facts
 
-REMOVED_HEADER = "X-Xlflow-Attachments-Removed"
 _BRIEF_WEEK = re.compile(r"^brief-(\d{4}-W\d{2})")
 
 
@@ -41,33 +42,39 @@ class Kept:
 def message_day(path: Path, first_weekday: int = 0) -> dt.date | None:
     """The day a kept message belongs to: its brief's last day, else the day it was composed (None: unknown)."""
     try:
-        head = _headers_of(path)
+        return _day(read_facts(path), first_weekday)
     except OSError:
         return None
-    week = _BRIEF_WEEK.match(str(head.get(KIND_HEADER) or ""))
+
+
+def _day(head: Facts, first_weekday: int) -> dt.date | None:
+    week = _BRIEF_WEEK.match(head.kind)
     if week is not None:
         try:
             return parse_week(week.group(1), first_weekday).end
         except Exception:  # noqa: BLE001 - a label it cannot read: judged by its date instead
             pass
     try:
-        return parsedate_to_datetime(str(head.get("Date") or "")).date()
+        return parsedate_to_datetime(head.date).date()
     except (TypeError, ValueError):
         return None
 
 
-def _old(folder: Path, before: dt.date, first_weekday: int) -> list[Path]:
+def _old(folder: Path, before: dt.date, first_weekday: int, stripped: bool = True) -> list[Path]:
+    """The files of `folder` older than `before`, from the folder's index (a file's headers are read
+    only when it is new or changed); without `stripped`, those whose attachments are gone left out."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob("*.eml") if p.is_file()
-                  and (day := message_day(p, first_weekday)) is not None and day < before)
+    paths = sorted(p for p in folder.glob("*.eml") if not p.name.startswith(".") and p.is_file())
+    return [p for p, head in folder_facts(folder, paths).items()
+            if (stripped or not head.stripped) and (day := _day(head, first_weekday)) is not None and day < before]
 
 
 def strip_attachments(path: Path) -> int:
     """Rewrite the .eml at `path` without its attachments; the bytes freed (0: it had none)."""
-    if REMOVED_HEADER in _headers_of(path):
-        return 0  # done before
     message = read_message(path)
+    if REMOVED_HEADER in message:
+        return 0  # done before
     names = [part.get_filename() or "?" for part in message.iter_attachments()]
     if not names or not message.is_multipart():
         return 0
@@ -85,15 +92,9 @@ def prune(ws: Workspace, as_of: dt.date) -> Kept:
     if days <= 0:
         return Kept()
     before, first, root = as_of - dt.timedelta(days=days), ws.project.week_start, outbox_dir(ws)
-    removed = stripped = freed = 0
-    for path in _old(root / PREVIEW, before, first):
-        try:
-            size = path.stat().st_size
-            path.unlink()
-        except OSError:
-            continue
-        removed, freed = removed + 1, freed + size
-    for path in [*_old(root / SENT, before, first), *_old(root / WITHDRAWN, before, first)]:
+    previews = remove_files(_old(root / PREVIEW, before, first))
+    removed, stripped, freed = previews.count, 0, previews.size
+    for path in [*_old(root / SENT, before, first, False), *_old(root / WITHDRAWN, before, first, False)]:
         try:
             gone = strip_attachments(path)
         except OSError:

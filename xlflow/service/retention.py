@@ -4,8 +4,9 @@ Every merge leaves two files there: the dated copy of the master it wrote (`<cod
 and the master it replaced (`<code>-master-replaced-<stamp>.xlsx`, kept by the coordinator's
 read-back). Kept: every copy whose merge day is within `[watch] history_days` of the merge's day,
 then the last copy of each week for `history_weeks` weeks (0: for good), then the last of each month
-(a year of weekly masters was ~30 MiB at 12 × 150, the largest part of a workspace's growth). A copy is removed only when
-nothing in it exists only there: its content is exactly what xlflow wrote (recorded below at each
+for `history_months` months (0: for good), then the last of each quarter (store/prune.thinned; a year
+of weekly masters was ~30 MiB at 12 × 150, the largest part of a workspace's growth, and a year of
+monthly ones ~8 MiB). A copy is removed only when nothing in it exists only there: its content is exactly what xlflow wrote (recorded below at each
 merge), or the coordinator's read-back read it and recorded its typing (coordinator_reads, by
 content). A copy this module knows nothing of (made before it, or put there by hand) is kept. The department
 slices of the weeks before the last `history_weeks` go too (old_slices).
@@ -16,14 +17,15 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..check.cachekeep import prune_cache
 from ..config import Workspace
 from ..features.coordinator import generations, strays
 from ..features.coordinator.table import CoordinatorLayer
 from ..share.publish import slices_folder
 from ..store.db import Database, now_iso, register
+from ..store.prune import Removed, remove_files, thinned
 from ..workdays import week_of
 
 SCHEMA = """
@@ -41,10 +43,7 @@ register("service.retention", SCHEMA)
 REPLACED = "-replaced-"  # in the name of a master kept when replaced (features/coordinator/readback.py)
 
 
-@dataclass(frozen=True)
-class Pruned:
-    count: int = 0
-    size: int = 0  # bytes freed
+Pruned = Removed  # what a rule removed: count, bytes freed, the files
 
 
 def _sha(path: Path) -> str | None:
@@ -75,6 +74,7 @@ def after_merge(ws: Workspace, db: Database, as_of: dt.date, written: Path, kept
     prune_slices(ws, as_of)
     generations.prune(ws, db, as_of)  # xlflow's copy of each master it wrote, kept for a while (coordinator/generations.py)
     strays.prune_digests(ws.root / ".xlflow" / "written", db)  # the digests of the copies no longer kept
+    prune_cache(ws, db, as_of)  # parse-cache entries of versions replaced before history_days (check/cachekeep.py)
     return prune(ws, db, as_of)
 
 
@@ -98,14 +98,7 @@ def old_slices(ws: Workspace, as_of: dt.date) -> list[Path]:
 
 
 def prune_slices(ws: Workspace, as_of: dt.date) -> int:
-    count = 0
-    for path in old_slices(ws, as_of):
-        try:
-            path.unlink()
-        except OSError:
-            continue
-        count += 1
-    return count
+    return remove_files(old_slices(ws, as_of)).count
 
 
 def history_folder(ws: Workspace) -> Path:
@@ -124,35 +117,14 @@ def to_remove(ws: Workspace, db: Database, as_of: dt.date) -> list[Path]:
     safe |= CoordinatorLayer(db).read_contents()  # read back: what the coordinator typed is recorded
     # by day, a day's dated copy (the master as that day's last merge wrote it) after the masters it replaced
     present = sorted((known[p.name][1], REPLACED not in p.name, p.name, p) for p in folder.iterdir() if p.name in known)
-    last_of_week: dict[dt.date, str] = {}
-    last_of_month: dict[tuple[int, int], str] = {}
-    for day, _, name, _ in present:  # the last one of a week (of a month) wins
-        last_of_week[week_of(day, ws.project.week_start).start] = name
-        last_of_month[(day.year, day.month)] = name
-    recent, oldest_week = as_of - dt.timedelta(days=days), as_of - dt.timedelta(weeks=weeks)
-    out = []
-    for day, _, name, path in present:
-        if day > recent:
-            continue
-        weekly = last_of_week[week_of(day, ws.project.week_start).start] == name
-        if weekly and (weeks <= 0 or day > oldest_week):
-            continue
-        if last_of_month[(day.year, day.month)] == name:
-            continue
-        if known[name][0] in safe and _sha(path) == known[name][0]:  # unchanged since it was kept
-            out.append(path)
-    return out
+    old = thinned(((day, path) for day, _, _, path in present), as_of, days, weeks, ws.project.week_start,
+                  ws.watch.history_months)
+    # only a copy unchanged since it was kept, whose content is recorded
+    return [path for path in old if known[path.name][0] in safe and _sha(path) == known[path.name][0]]
 
 
 def prune(ws: Workspace, db: Database, as_of: dt.date) -> Pruned:
-    count = size = 0
-    for path in to_remove(ws, db, as_of):
-        try:
-            freed = path.stat().st_size
-            path.unlink()
-        except OSError:
-            continue
-        count, size = count + 1, size + freed
-        with db.transaction() as con:
-            con.execute("DELETE FROM master_copies WHERE name=?", (path.name,))
-    return Pruned(count, size)
+    removed = remove_files(to_remove(ws, db, as_of))
+    with db.transaction() as con:
+        con.executemany("DELETE FROM master_copies WHERE name=?", [(path.name,) for path in removed.paths])
+    return removed

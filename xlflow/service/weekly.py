@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..config import Workspace
 from ..errors import MailError, XlflowError
-from ..output import outboxkeep
+from ..output import outboxkeep, reportkeep
 from ..output.mail import DeliveryResult, attachment_name, deliver_all
 from ..output.notify import reminder_attachment, reminder_message
 from ..share.log import what_others_see
@@ -105,6 +105,8 @@ def send_weekly_brief(ws: Workspace, as_of: dt.date, send: bool = True, to: Iter
         chatting.after_brief(ws, as_of, text_path, db)  # the one-screen digest to the group chats (queued)
     deliveries = tuple(deliver_briefs(ws, messages, send, preview))
     outboxkeep.prune(ws, as_of)  # previews and sent attachments of briefs past [watch] history_days (bounded disk)
+    if out_dir is None:
+        reportkeep.prune_pages(ws, as_of)  # the pages of briefs past [watch] history_weeks (their Markdown stays)
     return BriefResult(brief, html_path, text_path, deliveries)
 
 

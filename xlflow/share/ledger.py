@@ -20,16 +20,17 @@ CREATE TABLE IF NOT EXISTS calendar_events (
 DROP TABLE IF EXISTS calendar_texts;
 CREATE TABLE IF NOT EXISTS shared_files (
     id INTEGER PRIMARY KEY,
-    sent TEXT NOT NULL,  -- local time with offset
+    sent TEXT NOT NULL,  -- when its mail was composed and queued (local time with offset), not sent
     week TEXT NOT NULL,  -- 2026-W47
     audience TEXT NOT NULL,  -- a department code, "coordinators" or an e-mail address
     recipients TEXT NOT NULL,  -- the To addresses, comma separated
     file_name TEXT NOT NULL,
     sha256 TEXT NOT NULL,
-    message_id TEXT NOT NULL DEFAULT ''
+    message_id TEXT NOT NULL DEFAULT '',
+    delivered TEXT NOT NULL DEFAULT ''  -- when the server took its mail (ISO); '': not known to be sent
 );
 """
-register("share.ledger", SCHEMA)
+register("share.ledger", SCHEMA, added=((3, "shared_files", "delivered", "TEXT NOT NULL DEFAULT ''"),))
 
 
 def sequences(db: Database, days: Mapping[str, dt.date]) -> dict[str, int]:
@@ -63,6 +64,7 @@ class SharedFile:
     file_name: str
     sha256: str
     message_id: str = ""
+    delivered: str = ""  # when its mail was sent; "": not known to be sent (queued, withdrawn, replaced)
 
 
 def record_sent(db: Database, rows: list[SharedFile]) -> None:
@@ -74,9 +76,20 @@ def record_sent(db: Database, rows: list[SharedFile]) -> None:
         )
 
 
+def mark_delivered(db: Database, delivered: dict[str, str]) -> None:
+    """Remember when each mail (by Message-ID) was sent, for every file it carried."""
+    with db.transaction() as con:
+        con.executemany(
+            "UPDATE shared_files SET delivered = ? WHERE message_id = ? AND delivered = ''",
+            [(when, mid) for mid, when in delivered.items()],
+        )
+
+
 def sent_files(db: Database, audience: str | None = None, sha256: str | None = None) -> list[SharedFile]:
-    """Every file sent, oldest first; only one audience's or one file's (by its hash, a prefix will do)."""
-    query, params = "SELECT sent, week, audience, recipients, file_name, sha256, message_id FROM shared_files", []
+    """Every file mailed or queued, oldest first; only one audience's or one file's (by its hash, a
+    prefix will do)."""
+    query = "SELECT sent, week, audience, recipients, file_name, sha256, message_id, delivered FROM shared_files"
+    params: list[str] = []
     where = []
     if audience:
         where.append("audience = ?")

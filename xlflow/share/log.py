@@ -3,23 +3,34 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from ..config import Workspace
-from ..errors import XlflowError
+from ..errors import DatabaseBusy, DatabaseNotWritable, XlflowError
 from ..i18n import msg
+from ..output.outbox_find import Whereabouts, find_messages
 from ..store.state import StateDB
-from .ledger import sent_files
+from .ledger import SharedFile, mark_delivered, sent_files
 from .sharing import CONTENTS, COORDINATORS, DEPARTMENT_CONTENTS, sharing_list
 
 
 def log_lines(ws: Workspace, lang: str, audience: str | None = None, sha256: str | None = None) -> list[str]:
-    rows = sent_files(StateDB(ws.state_db), audience, sha256)
+    """One line per file mailed, saying whether its mail was sent (and when) or only queued in
+    outbox/: a mail not yet known to be sent is looked for there, and once found sent, remembered."""
+    db = StateDB(ws.state_db)
+    rows = sent_files(db, audience, sha256)
     if not rows:
         return [msg("share-log-empty", lang)]
+    found = find_messages(ws, {r.message_id for r in rows if r.message_id and not r.delivered})
+    sent = {mid: w.sent_at.isoformat(timespec="seconds") for mid, w in found.items() if w.sent_at is not None}
+    if sent:
+        with contextlib.suppress(DatabaseBusy, DatabaseNotWritable):  # remembered next time: the log is still right
+            mark_delivered(db, sent)
     return [msg("share-log-header", lang)] + [
         msg(
             "share-log-line",
             lang,
-            sent=ws.show_time(r.sent),
+            state=_state(ws, r, found, sent, lang),
             week=r.week,
             audience=r.audience,
             to=r.recipients,
@@ -28,6 +39,16 @@ def log_lines(ws: Workspace, lang: str, audience: str | None = None, sha256: str
         )
         for r in rows
     ]
+
+
+def _state(ws: Workspace, row: SharedFile, found: dict[str, Whereabouts], sent: dict[str, str], lang: str) -> str:
+    """Sent (when), queued in outbox/, withdrawn, or gone before it was sent: what became of the file's mail."""
+    delivered = row.delivered or sent.get(row.message_id, "")
+    if delivered:
+        return msg("share-log-sent", lang, time=ws.show_time(delivered))
+    where = found.get(row.message_id)
+    state = where.state if where is not None else "unknown"
+    return msg(f"share-log-{state}", lang, time=ws.show_time(row.sent))
 
 
 def _audience(ws: Workspace, audience: str, subject: str, lang: str) -> str:

@@ -1,6 +1,6 @@
 """The weekly mail to each audience the sharing list names for "mail": its slice and calendar
 attached, and its own numbers (not the project's). Composed and delivered by the one mail layer
-(output/mail.py); every file sent is recorded (who, what, when, its sha256) in the state database
+(output/mail.py); every file mailed is recorded (who, what, when, its sha256) in the state database
 so `xlflow share log` answers "who saw this". The coordinators' weekly mail is the brief.
 
 A department that gets the weekly brief gets one mail a week: its brief with its slice and calendar
@@ -121,7 +121,8 @@ def send_department_mails(
 def _share_message(
     ws: Workspace, state: WeekState, audience: str, files: list[Path], to: list[str], lang: str, db: StateDB
 ) -> EmailMessage:
-    """The share mail of an audience without a weekly brief of its own, its files recorded as sent."""
+    """The share mail of an audience without a weekly brief of its own, its files recorded (queued: log.py
+    tells whether it went)."""
     piece = audience_slice(ws, state, sharing_list(ws), audience)
     name = ws.department(piece.department or "")
     subject = msg(

@@ -6,6 +6,7 @@ here when it was written. One row per entry file name (the parsed file's hash an
 """
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -29,6 +30,24 @@ def record_digest(db: Database, name: str, digest: str) -> None:
 def forget_digest(db: Database, name: str) -> None:
     with db.transaction() as con:
         con.execute("DELETE FROM parse_cache WHERE name=?", (name,))
+
+
+def forget_digests(db: Database, names: list[str]) -> None:
+    """Forget the digests of entries removed (check/cachekeep.py)."""
+    with db.transaction() as con:
+        con.executemany("DELETE FROM parse_cache WHERE name=?", [(name,) for name in names])
+
+
+def cache_written(db: Database) -> dict[str, dt.datetime]:
+    """When each recorded entry was written, by its name (a time it cannot read is left out)."""
+    out = {}
+    with db.transaction() as con:
+        for name, written in con.execute("SELECT name, written FROM parse_cache"):
+            try:
+                out[name] = dt.datetime.fromisoformat(written)
+            except (TypeError, ValueError):
+                continue
+    return out
 
 
 def forget_all(db: Database) -> None:

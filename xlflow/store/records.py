@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from ..i18n import msg
 from .journal import JournalState
+from .jsonvalues import unpacked
 
 RESULTS = ("accepted", "rejected", "duplicate", "unreadable")
 RESTORED = "restored-from:"  # note of a version the coordinator restored ("restored-from:3"): not a submission
@@ -31,7 +32,7 @@ class SubmissionRecord:
     version: int | None
     recorded: str
     update_date: dt.date | None = None  # the workbook's own "update date" (accepted versions)
-    changes_json: str | None = field(default=None, repr=False)  # as stored: read by `changes` when asked
+    changes_json: str | bytes | None = field(default=None, repr=False)  # as stored (jsonvalues.packed): read by `changes`
     note: str | None = None
 
     @functools.cached_property
@@ -39,7 +40,7 @@ class SubmissionRecord:
         """PlanDiff JSON: what this version changed (plan.diff). Decoded when first read: the journal
         is read whole by several steps of a merge, which need only its dates and results, and this
         is most of a row (a merge late in a project read every version's changes several times)."""
-        return json.loads(self.changes_json) if self.changes_json else None
+        return json.loads(unpacked(self.changes_json)) if self.changes_json else None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> SubmissionRecord:

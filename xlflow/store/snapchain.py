@@ -6,7 +6,9 @@ there is none, when DELTAS_PER_FULL deltas already stand on it or when most task
 (snapshots.encoded): each delta one step from its full snapshot, never a chain.
 Before a day's snapshot is blanked, the deltas stored against it are stored in full instead
 (a merge for a past day must not take a later day's tasks with it). A delta whose base is missing
-or damaged reads as no snapshot (None), never as other tasks.
+or damaged, and a full snapshot whose bytes are damaged, read as no snapshot (None), never as other
+tasks; `newest` is the one reading of "the newest snapshot up to a day" that every question about it
+(its tasks, its day, whether it is damaged) answers from.
 """
 from __future__ import annotations
 
@@ -73,7 +75,10 @@ def read(con: sqlite3.Connection, data: bytes | str,
     None for a delta whose base is missing, superseded or damaged."""
     base_id = snapshots.base_id(data)
     if base_id is None:
-        return snapshots.decode(data)
+        try:
+            return snapshots.decode(data)
+        except _DAMAGED:
+            return None
     bases = {} if bases is None else bases
     if base_id not in bases:
         row = con.execute("SELECT tasks FROM snapshots WHERE id=?", (base_id,)).fetchone()
@@ -87,3 +92,32 @@ def read(con: sqlite3.Connection, data: bytes | str,
         return snapshots.decode(data, bases[base_id])
     except _DAMAGED:
         return None
+
+
+Newest = tuple[dt.date, tuple[SnapshotTask, ...] | None]
+_KEPT = 2  # readings a memo keeps: a week asks for last week's and the stale-check day's, each twice
+
+
+def newest(con: sqlite3.Connection, day: dt.date, inclusive: bool = False,
+           memo: dict[tuple, Newest] | None = None) -> Newest | None:
+    """The newest kept snapshot with as_of < day (<= with `inclusive`): its day and its tasks (None:
+    it cannot be read, its base missing or damaged); None when there is no snapshot at all. `memo`
+    (the caller's, kept between calls) holds the readings made, each under its row's and its base
+    row's id and length (a row rewritten, blanked or deleted is read again), so asking for the day
+    and then for the tasks reads the snapshot once."""
+    op = "<=" if inclusive else "<"
+    head = con.execute(f"SELECT id, as_of, tasks FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
+                       " ORDER BY as_of DESC, id DESC LIMIT 1", (day.isoformat(),)).fetchone()
+    if head is None:
+        return None
+    base = snapshots.base_id(head[2])
+    row = con.execute("SELECT length(tasks) FROM snapshots WHERE id=?", (base,)).fetchone() if base else None
+    key = (head[0], len(head[2]), base, row[0] if row else None)
+    if memo is not None and key in memo:
+        return memo[key]
+    found = (dt.date.fromisoformat(head[1]), read(con, head[2]))
+    if memo is not None:
+        while len(memo) >= _KEPT:
+            memo.pop(next(iter(memo)))
+        memo[key] = found
+    return found

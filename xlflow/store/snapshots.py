@@ -22,7 +22,7 @@ from itertools import compress
 from operator import attrgetter, is_not, itemgetter, ne, or_
 from typing import Any, NamedTuple
 
-from .jsonvalues import json_default
+from .jsonvalues import STORED_LEVEL, json_default
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +132,7 @@ def _delta(keys: list[str], stored: list[Sequence[object]], base: Base) -> bytes
     body = {"base_count": base.size, "keys": keys, "order": order,
             "new": [[column[i] for i in new] for column in stored], "patch": patch}
     text = json.dumps(body, default=json_default, ensure_ascii=False, separators=(",", ":"), check_circular=False)
-    return DELTA + str(base.id).encode("ascii") + b":" + zlib.compress(text.encode("utf-8"), 1)
+    return DELTA + str(base.id).encode("ascii") + b":" + zlib.compress(text.encode("utf-8"), STORED_LEVEL)
 
 
 def _raw(base: Base, key: str) -> list[object]:
@@ -197,7 +197,7 @@ def _iso(column: Sequence[object]) -> list[object]:
 def _compress(keys: list[str], columns: list[Sequence[object]]) -> bytes:
     text = json.dumps({"keys": keys, "columns": columns}, default=json_default, ensure_ascii=False,
                       separators=(",", ":"), check_circular=False)
-    return zlib.compress(text.encode("utf-8"), 1)
+    return zlib.compress(text.encode("utf-8"), STORED_LEVEL)
 
 
 _SAME = frozenset({str, int, float, bool, type(None)})  # values JSON gives back as they are

@@ -24,6 +24,7 @@ from . import snapchain, snapshots
 from .accepted import AcceptedVersion, read_accepted
 from .db import SCHEMA_VERSION, Database, now_iso, register  # noqa: F401 - SCHEMA_VERSION, now_iso: as before
 from .journal import JournalState
+from .jsonvalues import packed
 from .records import (  # noqa: F401 - the rows StateDB returns
     FORCED,
     RESTORED,
@@ -101,6 +102,8 @@ _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "a
 class StateDB(Database):
     """The submissions, the accepted versions, the inbox journal and the task snapshots."""
 
+    _snapshot_memo: dict[tuple, snapchain.Newest] | None = None  # the last readings of the newest snapshot
+
     # --- submissions and accepted versions -------------------------------------------------
 
     def record_submission(self, department: str | None, file_name: str, sha256: str,
@@ -123,7 +126,7 @@ class StateDB(Database):
                 (department, file_name, sha256, received_s, result, errors, warnings,
                  str(archive_path) if archive_path else None, version, now_iso(),
                  update_date.isoformat() if update_date else None,
-                 json.dumps(changes, ensure_ascii=False) if changes else None, note))
+                 packed(json.dumps(changes, ensure_ascii=False)) if changes else None, note))
             if result == "accepted" and department:
                 con.execute(
                     "INSERT INTO accepted VALUES (?,?,?,?,?) ON CONFLICT (department) DO UPDATE SET"
@@ -329,24 +332,29 @@ class StateDB(Database):
             read = [(h["as_of"], snapchain.read(con, h["tasks"], bases)) for h in heads]
         return [Snapshot(dt.date.fromisoformat(day), tasks) for day, tasks in read if tasks is not None]
 
-    def latest_snapshot_before(self, day: dt.date, inclusive: bool = False) -> Snapshot | None:
-        """The newest snapshot with as_of < day (<= with inclusive=True), or None (also when it is a
-        delta whose base is missing or damaged)."""
-        op = "<=" if inclusive else "<"
+    def _newest(self, day: dt.date, inclusive: bool) -> snapchain.Newest | None:
+        """The one reading of the newest snapshot up to `day` that the three questions below answer
+        from (a reading kept for the next question about the same unchanged rows: snapchain.newest)."""
+        if self._snapshot_memo is None:  # made here: a subclass may not call this class's __init__ (readonly.py)
+            self._snapshot_memo = {}
         with self.transaction() as con:
-            head = con.execute(f"SELECT as_of, tasks FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
-                               " ORDER BY as_of DESC, id DESC"
-                               " LIMIT 1", (day.isoformat(),)).fetchone()
-            tasks = snapchain.read(con, head["tasks"]) if head is not None else None
-        return Snapshot(dt.date.fromisoformat(head["as_of"]), tasks) if tasks is not None else None
+            return snapchain.newest(con, day, inclusive, self._snapshot_memo)
+
+    def latest_snapshot_before(self, day: dt.date, inclusive: bool = False) -> Snapshot | None:
+        """The newest snapshot with as_of < day (<= with inclusive=True), or None (also when it cannot
+        be read: a delta whose base is missing or damaged; damaged_snapshot_before names its day)."""
+        found = self._newest(day, inclusive)
+        return Snapshot(found[0], found[1]) if found is not None and found[1] is not None else None
 
     def snapshot_day_before(self, day: dt.date, inclusive: bool = False) -> dt.date | None:
-        """The day of the snapshot latest_snapshot_before would read, without reading its tasks."""
-        op = "<=" if inclusive else "<"
-        with self.transaction() as con:
-            head = con.execute(f"SELECT as_of FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
-                               " ORDER BY as_of DESC, id DESC LIMIT 1", (day.isoformat(),)).fetchone()
-        return dt.date.fromisoformat(head["as_of"]) if head is not None else None
+        """The day of the snapshot latest_snapshot_before reads (None exactly when it reads none)."""
+        found = self.latest_snapshot_before(day, inclusive)
+        return found.as_of if found is not None else None
+
+    def damaged_snapshot_before(self, day: dt.date, inclusive: bool = False) -> dt.date | None:
+        """The day of the newest snapshot up to `day` when it cannot be read (None: readable, or none)."""
+        found = self._newest(day, inclusive)
+        return found[0] if found is not None and found[1] is None else None
 
 
 def submitted_departments(ws: Workspace, week_start: dt.date, db: StateDB | None = None,

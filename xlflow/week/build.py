@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..config import Workspace
-from ..errors import XlflowError
+from ..errors import DatabaseUnreadable, XlflowError
 from ..features.scorecard.week import make_scorecard
 from ..store.state import StateDB
 from ..workdays import week_of
@@ -37,6 +37,9 @@ def load_week(ws: Workspace, as_of: dt.date, db: StateDB | None = None, scorecar
     db = db or StateDB(ws.state_db)
     current = db.latest_snapshot_before(as_of, inclusive=True)
     if current is None:
+        damaged = db.damaged_snapshot_before(as_of, inclusive=True)
+        if damaged is not None:
+            raise DatabaseUnreadable("summary-snapshot-damaged", day=damaged.isoformat(), path=str(db.path))
         raise XlflowError("summary-no-snapshot", date=as_of.isoformat())
     week = week_of(as_of, ws.project.week_start)
     record = weekrecord.read(db, current.as_of)

@@ -25,6 +25,7 @@ from sqlite3 import Connection
 from typing import Any
 
 from ..store.db import register
+from ..store.jsonvalues import STORED_LEVEL
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS week_parts (
@@ -90,7 +91,7 @@ def keep(con: Connection, snapshot_id: int, parts: dict[str, str], replaced: Ite
         marks = ",".join("?" * len(parts))
         known = {r[0] for r in con.execute(f"SELECT digest FROM week_parts WHERE digest IN ({marks})", list(parts))}
         con.executemany("INSERT INTO week_parts (digest, data) VALUES (?,?)",
-                        [(d, zlib.compress(t.encode("utf-8"), 1)) for d, t in parts.items() if d not in known])
+                        [(d, zlib.compress(t.encode("utf-8"), STORED_LEVEL)) for d, t in parts.items() if d not in known])
         con.executemany("INSERT INTO week_part_refs (snapshot_id, digest) VALUES (?,?)", [(snapshot_id, d) for d in parts])
     con.executemany("DELETE FROM week_parts WHERE digest=? AND NOT EXISTS"
                     " (SELECT 1 FROM week_part_refs WHERE week_part_refs.digest=week_parts.digest)",

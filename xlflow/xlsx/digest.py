@@ -37,11 +37,12 @@ _PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.S)
 _UNSURE = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|sheetData)\b")
 
 
-def value_digests(path: Path | str, skip: Collection[str] = ()) -> dict[str, str | None]:
+def value_digests(path: Path | str, skip: Collection[str] = (), data: bytes | None = None) -> dict[str, str | None]:
     """Worksheet title -> the digest of its values (NO_VALUES: none; None: read it in full), for
-    every worksheet but those titled in `skip`. Raises UnreadableWorkbook like read_workbook."""
+    every worksheet but those titled in `skip`. Raises UnreadableWorkbook like read_workbook.
+    `data`: the file's bytes, when the caller read them already (read.file_bytes)."""
     path = Path(path)
-    data = file_bytes(path)
+    data = file_bytes(path) if data is None else data
     sniff(data, path.name)
     try:
         return _digests(data, path.name, set(skip))

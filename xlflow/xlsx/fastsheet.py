@@ -16,10 +16,11 @@ import datetime as dt
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import compress, repeat, starmap
-from operator import not_
+from operator import methodcaller, not_
 from typing import Any, cast
 
 import xlsxwriter
@@ -29,6 +30,7 @@ from ..spec.limits import FORMULA_START, TEXT_LIMIT
 from .private import BulkRowsSheet, xf_index
 
 RISKY_FIRST = FORMULA_START
+PLAIN_NOT = (*RISKY_FIRST, "<r>")  # a string beginning so is not shown as it is
 MAX_TEXT = TEXT_LIMIT
 EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
 PHANTOM_LEAP_DAY = 61  # serial of 1900-03-01: Excel counts a 1900-02-29 that never was
@@ -73,21 +75,21 @@ class FastSheet(BulkRowsSheet):
         depends only on the column and the raw value, so it is rendered once per distinct value
         of a column (labels, dates, departments repeat thousands of times) and looked up after;
         columns that show values the same way share what was rendered (task IDs are on four sheets).
-        Work goes column by column over chunks of rows, and each row is one str.format of a
-        template, so the per-cell steps are C-level maps rather than a Python loop body.
+        Work goes column by column over chunks of rows, and each row is one call of a function made
+        for the table's columns (`_row_maker`), so the per-cell steps are C-level rather than a Python
+        loop body.
         """
-        row_xml = ('<row r="{0}">' + "".join(f'<c r="{xl_col_to_name(first_col + i)}{{0}}{{{i + 1}}}'
-                                             for i in range(len(cols))) + "</row>").format
-        plan = [(c.get, styles.memo(c), self._renderer(c, styles)) for c in cols]
+        row_xml = _row_maker(tuple(xl_col_to_name(first_col + i) for i in range(len(cols))))
+        plan = [(c.get, styles.memo(c), self._renderer(c, styles), _plain_cell(c, styles)) for c in cols]
         items = items if isinstance(items, list) else list(items)
         by_key = any(type(c.get) is FieldValue for c in cols)
         for start in range(0, len(items), BULK_CHUNK):
             chunk = items[start:start + BULK_CHUNK]
-            rows = [str(first_row + start + i + 1) for i in range(len(chunk))]
+            rows = list(map(str, range(first_row + start + 1, first_row + start + len(chunk) + 1)))
             dicts = [item.values for item in chunk] if by_key else []
             read = dict.get if all(map(_is_dict, dicts)) else _get  # dict.get over C-level map where it can
             tails = [_tails(list(map(read, dicts, repeat(get.key))) if type(get) is FieldValue
-                            else list(map(get, chunk)), memo, render, self) for get, memo, render in plan]
+                            else list(map(get, chunk)), memo, render, self, plain) for get, memo, render, plain in plan]
             self._bulk.update(zip(range(first_row + start, first_row + start + len(chunk)),
                                   starmap(row_xml, zip(rows, *tails, strict=True)), strict=True))
         if items:
@@ -136,7 +138,7 @@ class FastSheet(BulkRowsSheet):
                 return f'" s="{number_xf}"><v>{value!r}</v></c>'
             return text(str(value), quote_xf)
 
-        plain = show in (None, as_text) and col.kind == "text"
+        plain = _plain_cell(col, styles) is not None
 
         def render(value: object, memo: dict | None) -> str:
             if (plain and type(value) is str and value and value[0] not in RISKY_FIRST
@@ -208,6 +210,23 @@ class Styles:
         return self._fills[colour]
 
 
+@lru_cache(maxsize=64)
+def _row_maker(letters: tuple[str, ...]) -> Callable[..., str]:
+    """(row number, each cell's tail) -> the row's <row> element, for cells in the columns `letters`.
+
+    The function is an f-string compiled once for these columns, as dataclasses and namedtuple make
+    their methods: str.format would parse its template again for every row (half the time of
+    assembling a big table's rows). The source holds only fixed XML, the column letters (A-Z)
+    and the parameter names: no value of a cell is ever part of it."""
+    if not all(letter.isalpha() and letter.isascii() and letter.isupper() for letter in letters):
+        raise ValueError(f"not column letters: {letters}")
+    tails = [f"t{i}" for i in range(len(letters))]
+    cells = "".join(f'<c r="{letter}{{r}}{{{tail}}}' for letter, tail in zip(letters, tails, strict=True))
+    source = f"lambda {', '.join(['r', *tails])}: f'<row r=\"{{r}}\">{cells}</row>'"
+    maker: Callable[..., str] = eval(source, {"__builtins__": {}})
+    return maker
+
+
 _is_bool = bool.__instancecheck__  # a C-level isinstance(v, bool) for map()
 
 
@@ -219,14 +238,33 @@ def _get(values: Any, key: str) -> object:  # a values mapping that is not a dic
     return values.get(key)
 
 
-def _tails(values: list, memo: dict, render: Callable[[object, dict | None], str], sheet: BulkRowsSheet) -> list[str]:
+def _plain_cell(col: Col, styles: Styles) -> str | None:
+    """The tail of a cell of this column showing a plain string (one of _plain_strings), the
+    string's shared-string index left to format in; None for a column that shows values its own way."""
+    if col.show in (None, as_text) and col.kind == "text":
+        return f'" s="{styles.xf("text")}" t="s"><v>{{}}</v></c>'
+    return None
+
+
+def _plain_strings(values: Collection[Any]) -> bool:
+    """Only strings a cell shows as they are: not empty, no formula start or rich-text form, no
+    clipping (what render's fast path takes), checked in C-level passes over all of them."""
+    return (set(map(type, values)) == {str} and "" not in values
+            and not any(map(methodcaller("startswith", PLAIN_NOT), values))
+            and max(map(len, values)) <= MAX_TEXT // 2)
+
+
+def _tails(values: list, memo: dict, render: Callable[[object, dict | None], str], sheet: BulkRowsSheet,
+           plain: str | None = None) -> list[str]:
     """One column of a chunk: each value's cell tail, from the memo where it was rendered before.
 
     Numbers are remembered too (1 and 1.0 make the same cell) except in a chunk that holds a
     boolean: True == 1 would find the number's cell, so such a chunk renders every cell.
     A value first met in this chunk is rendered once, where it first appears (so the shared
     strings keep their order); the table's count of string cells is what it was when every such
-    cell was rendered (as it was written before: the golden files hold that count)."""
+    cell was rendered (as it was written before: the golden files hold that count). In a column
+    that shows strings as they are (`plain`: their cell with the index left out), first sightings
+    that are all such strings get their indexes in one step, in the same order and count."""
     if any(map(_is_bool, values)):
         return [render(v, None) for v in values]
     try:
@@ -242,6 +280,10 @@ def _tails(values: list, memo: dict, render: Callable[[object, dict | None], str
                 tails[i] = render(values[i], memo)
         return cast(list[str], tails)
     seen = Counter(missing)
+    if plain is not None and _plain_strings(seen):
+        firsts = list(seen)
+        memo.update(zip(firsts, map(plain.format, sheet.shared_string_indexes(firsts, len(missing))), strict=True))
+        return list(map(memo.__getitem__, values))
     for value, cells in seen.items():  # first sightings, in order
         if cells == 1:
             render(value, memo)

@@ -13,13 +13,19 @@ are used (tested with xlsxwriter 3.3; pyproject.toml pins the minor version):
   used range (<dimension>, print area).
 - ``Worksheet.str_table._get_shared_string_index``: rendered cells refer to xlsxwriter's own
   shared string table, so the strings are written once with everyone else's; its ``count`` (cells
-  referring to a string) is added to for the cells of a value rendered once for all of them.
+  referring to a string) is added to for the cells of a value rendered once for all of them, and
+  a column's new plain strings are added at once to its ``string_table`` (string -> index, in
+  order) and ``unique_count``, as ``_get_shared_string_index`` adds them one by one.
 - ``Worksheet.tables[-1]`` keys ``range``, ``a_range``, ``autofilter``: a big table is declared
   over two rows (add_table checks every cell for overlap: 1.2 M look-ups) and then stretched.
 - ``Format._get_xf_index``: rendered cells carry the style index of a Format.
 - ``Workbook._get_packager`` returns a Packager whose ``_write_shared_strings_file`` writes the
   strings with ``SharedStrings._write_sst_strings`` overridden (one pass over all strings joined,
-  ``string_table.string_array``, the escapes ``xmlwriter.re_control_chars_1/2``).
+  ``string_table.string_array``, the escapes ``xmlwriter.re_control_chars_1/2``). In memory
+  (option ``in_memory``), its ``_filename`` gives each part as a ``_Part``: a ``StringIO`` (what
+  ``XMLwriter._set_xml_writer`` writes to rather than opening a file) that keeps what is written as
+  UTF-8 bytes, registered in ``filenames`` as binary so that ``_store_workbook`` zips what its
+  ``getvalue()`` gives as it is (without it, each part would be held as text, copied and encoded).
 - ``Workbook._store_workbook`` creates the zip through the module global ``ZipFile`` and calls
   only ``write``, ``writestr``, ``compression`` and ``close`` on it. There is no hook for the zip,
   so a copy of that method whose globals bind ``ZipFile`` to our class is put on our subclass:
@@ -34,6 +40,8 @@ import inspect
 import types
 from collections.abc import Callable
 from functools import lru_cache
+from io import StringIO
+from itertools import count, filterfalse, groupby, islice
 
 import xlsxwriter
 import xlsxwriter.workbook
@@ -60,11 +68,11 @@ _METHODS: dict[type, dict[str, tuple[str, ...]]] = {  # class -> method -> leadi
 _ATTRIBUTES: dict[type, tuple[str, ...]] = {  # attributes of a fresh instance
     Worksheet: ("table", "row_info", "comments", "default_row_height", "original_row_height", "tables",
                 "str_table", "fh"),
-    SharedStringTable: ("string_array", "count"),
+    SharedStringTable: ("string_array", "count", "string_table", "unique_count"),
     SharedStrings: ("string_table", "fh"),
-    Packager: ("workbook",),
+    Packager: ("workbook", "filenames", "in_memory"),
 }
-_ZIP_CALLS = ("ZipFile", "write", "writestr", "compression", "close", "_get_packager")
+_ZIP_CALLS = ("ZipFile", "write", "writestr", "compression", "close", "_get_packager", "in_memory", "getvalue")
 _TABLE_KEYS = ("range", "a_range")
 
 
@@ -90,6 +98,8 @@ def problems() -> list[str]:
         out.append("xlsxwriter.workbook.ZipFile")
     out += [f"xmlwriter.{n}" for n in ("re_control_chars_1", "re_control_chars_2")
             if not hasattr(getattr(xmlwriter, n, None), "sub")]
+    if "StringIO" not in xmlwriter.XMLwriter._set_xml_writer.__code__.co_names:
+        out.append("XMLwriter._set_xml_writer(StringIO)")
     return out
 
 
@@ -124,6 +134,17 @@ class BulkRowsSheet(Worksheet):
         count: int = self.str_table.count
         return count
 
+    def shared_string_indexes(self, strings: list[str], cells: int) -> list[int]:
+        """Each of the distinct `strings`' index in the shared string table, as shared_string_index
+        gives them one by one (new ones added in this order), with `cells` string cells counted."""
+        table = self.str_table
+        known: dict[str, int] = table.string_table
+        new = list(filterfalse(known.__contains__, strings))
+        known.update(zip(new, count(table.unique_count)))
+        table.unique_count += len(new)
+        table.count += cells
+        return list(map(known.__getitem__, strings))
+
     def count_string_cells(self, cells: int) -> None:
         """Count `cells` more cells referring to strings already in the table."""
         self.str_table.count += cells
@@ -156,37 +177,37 @@ class BulkRowsSheet(Worksheet):
         self._check_dimensions(last_row, last_col)
 
     def _write_rows(self) -> None:
-        """Rows in order: xlsxwriter's own cells and our rendered ones, runs of plain rendered rows
-        written in batches. No spans (optional in the format)."""
+        """Rows in order: xlsxwriter's own cells and our rendered ones. A run of rendered rows that
+        nothing else touches (no cell or height of xlsxwriter's) is written as it is, in batches;
+        the other rows one by one. No spans (optional in the format)."""
         if not self._bulk:
             return super()._write_rows()
-        rows = sorted(set(self._bulk) | {r for r, cells in self.table.items() if cells}
-                      | set(self.row_info) | set(self.comments))
-        plain_height = self.default_row_height == self.original_row_height
-        batch: list[str] = []
-        for row_num in rows:
-            info = self.row_info.get(row_num)
-            cells = self.table.get(row_num)
-            xml = self._bulk.pop(row_num, None)  # popped: a row's XML is freed once it is in the file
-            if not cells and info is None and plain_height and xml is not None:  # the usual rendered row
-                batch.append(xml)
-                if len(batch) >= 2048:
-                    self.fh.write("".join(batch))
-                    batch.clear()
+        own = ({r for r, cells in self.table.items() if cells} | {r for r, info in self.row_info.items()
+               if info is not None} | set(self.comments).difference(self._bulk))  # a comment's row: written empty
+        if self.default_row_height != self.original_row_height:  # every row says its height
+            own |= set(self._bulk)
+        for is_own, run in groupby(sorted(own.union(self._bulk)), own.__contains__):
+            if not is_own:  # popped: a row's XML is freed once it is in the file
+                while batch := list(islice(run, 2048)):
+                    self.fh.write("".join(map(self._bulk.pop, batch)))
                 continue
-            if batch:
-                self.fh.write("".join(batch))
-                batch.clear()
-            if not cells and xml is None:
-                self._write_empty_row(row_num, None, info)
-                continue
-            self._write_row(row_num, None, info)
-            for col_num in sorted(cells or ()):
-                self._write_cell(row_num, col_num, cells[col_num])
-            if xml:
-                self.fh.write(xml[xml.index(">") + 1:-len("</row>")])  # the cells, inside xlsxwriter's <row>
-            self._xml_end_tag("row")
-        self.fh.write("".join(batch))
+            for row_num in run:
+                self._write_own_row(row_num)
+
+    def _write_own_row(self, row_num: int) -> None:
+        """A row with xlsxwriter's cells or height (or only a comment), and our rendered cells if it has some."""
+        info = self.row_info.get(row_num)
+        cells = self.table.get(row_num)
+        xml = self._bulk.pop(row_num, None)
+        if not cells and xml is None:
+            self._write_empty_row(row_num, None, info)
+            return
+        self._write_row(row_num, None, info)
+        for col_num in sorted(cells or ()):
+            self._write_cell(row_num, col_num, cells[col_num])
+        if xml:
+            self.fh.write(xml[xml.index(">") + 1:-len("</row>")])  # the cells, inside xlsxwriter's <row>
+        self._xml_end_tag("row")
 
 
 _SEPARATOR = "\ufdd0"  # a noncharacter (legal in XML): splits the joined strings after escaping
@@ -210,7 +231,34 @@ class _SharedStrings(SharedStrings):
         self.fh.write(_OPEN + joined.replace(_SEPARATOR, _CLOSE + _OPEN) + _CLOSE)
 
 
+class _Part(StringIO):
+    """A part of an in-memory package: xlsxwriter writes it as text (a StringIO is what it writes
+    in-memory parts to) and takes it back once, with getvalue(), to zip it. Each piece of text is
+    kept as UTF-8 as it is written, so the part exists once, as the bytes to zip (a StringIO keeps
+    the text, getvalue() copies it and xlsxwriter encodes that copy: three times the part). It is
+    registered as binary, so xlsxwriter zips what getvalue() gives as it is."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._data = bytearray()
+
+    def write(self, text: str) -> int:
+        self._data += text.encode("utf-8")
+        return len(text)
+
+    def getvalue(self) -> bytearray:  # type: ignore[override]  # bytes: see the class doc
+        return self._data
+
+
 class _Packager(Packager):
+    def _filename(self, xml_filename: str) -> object:
+        """In memory, each part is a _Part (xlsxwriter's own would be a StringIO); else a temporary file."""
+        if not self.in_memory:
+            return super()._filename(xml_filename)
+        part = _Part()
+        self.filenames.append((part, xml_filename, True))  # "binary": getvalue() gives the bytes to zip
+        return part
+
     def _write_shared_strings_file(self) -> None:
         if not self.workbook.str_table.count:
             return

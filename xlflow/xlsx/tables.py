@@ -38,7 +38,7 @@ class _TableStyles(Styles):
 def write_tables(path: Path, tables: dict[str, tuple[Sequence[str], Sequence[str], list[tuple]]]) -> Path:
     """tables: sheet name -> (column names, column types, rows). The caller makes it atomic
     (a temporary path renamed when complete)."""
-    book = FastWorkbook(str(path), SAFE_OPTIONS)
+    book = FastWorkbook(str(path), {**SAFE_OPTIONS, "in_memory": True})  # no temporary file per part (private._Part)
     styles = _TableStyles(book)
     for name, (columns, kinds, rows) in tables.items():
         sheet = book.add_worksheet(name[:31], worksheet_class=FastSheet)

@@ -48,7 +48,13 @@ def coordinator_cols(w: MasterWriter, sheet_id: str, row_key: Callable[[object],
 
 def _getter(values: dict[str, dict[str, str]], row_key: Callable[[object], str], column: str,
             ) -> Callable[[object], str | None]:
+    if not values:  # nothing typed on this sheet yet: every cell is empty, no row key to look up
+        return _nothing
     return lambda item: values.get(row_key(item), {}).get(column)
+
+
+def _nothing(item: object) -> None:
+    return None
 
 
 def _show(w: MasterWriter, f: Field) -> Callable[[object], object]:

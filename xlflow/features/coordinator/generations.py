@@ -7,8 +7,9 @@ A master copied back over the current one (a second coordinator's stale desktop 
 against what xlflow wrote in *its* generation (a three-way comparison: only the cells changed since
 are the coordinator's news); another project's master is recognised by its code and refused.
 
-Copies are kept for the last KEEP generations and for every generation written within
-`[watch] history_days` days; a master based on a generation no longer kept contributes only cells
+Copies are kept as master/history/ keeps the masters: every generation written within `[watch]
+history_days` days, then the last of each week for `history_weeks` weeks (and always the last KEEP);
+a master based on a generation no longer kept contributes only cells
 the layer has no value for, and says so.
 """
 from __future__ import annotations
@@ -21,8 +22,9 @@ from ...config import Workspace
 from ...spec import layout
 from ...store.atomic import link_or_copy
 from ...store.db import Database, now_iso, register
+from ...store.prune import remove_files, thinned
 
-KEEP = 20  # generations whose copy is always kept, whatever their age
+KEEP = 4  # the newest generations, whose copy is always kept whatever their age
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS master_generations (  -- one row per master xlflow wrote (or began to write)
@@ -101,17 +103,14 @@ def keep(ws: Workspace, db: Database, generation: int, written: Path, copy: Path
 
 
 def prune(ws: Workspace, db: Database, as_of: dt.date) -> int:
-    """Remove the copies of generations neither among the last KEEP nor written within history_days."""
-    since = (as_of - dt.timedelta(days=ws.watch.history_days)).isoformat()
+    """Remove the copies the rule of master/history/ no longer keeps (store/prune.thinned: every
+    generation written within `[watch] history_days` days, then the last of each week for
+    `history_weeks` weeks), never one of the last KEEP; the copies removed."""
     with db.transaction() as con:
-        keep_from = con.execute("SELECT generation FROM master_generations WHERE path != ''"
-                                " ORDER BY generation DESC LIMIT 1 OFFSET ?", (KEEP - 1,)).fetchone()
-        old = [r[0] for r in con.execute("SELECT generation FROM master_generations WHERE generation < ? AND as_of < ?",
-                                         (keep_from[0] if keep_from else 0, since))]
-    removed = 0
-    for generation in old:
-        path = copy_path(ws, generation)
-        if path.is_file():
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+        rows = [(dt.date.fromisoformat(day), n) for n, day in con.execute(
+            "SELECT generation, as_of FROM master_generations WHERE path != '' ORDER BY generation")]
+    newest = {n for _, n in rows[-KEEP:]}
+    week = ws.project.week_start
+    old = [n for n in thinned(rows, as_of, ws.watch.history_days, ws.watch.history_weeks, week, months=None)
+           if n not in newest]
+    return remove_files(p for n in old if (p := copy_path(ws, n)).is_file()).count

@@ -28,7 +28,7 @@ from ...spec.catalog import Catalog, Field, load_catalog
 from ...spec.master import LayerSheet, MasterSpec, load_master_spec
 from ...store.atomic import ABSENT, Fingerprint, atomic_path, fingerprint, link_or_copy, owner_files, restore_aside
 from ...store.state import StateDB
-from ...xlsx.read import RawWorkbook, label_key, read_workbook
+from ...xlsx.read import RawWorkbook, file_bytes, label_key, read_bytes, read_workbook
 from . import generations, misplaced, strays
 from .masterread import BLANK, MasterTable, cell_text, master_titles, read_table
 from .protected import protected_master
@@ -110,7 +110,8 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
     try:
         if reference.is_file() and filecmp.cmp(path, reference, shallow=False):
             return  # exactly what xlflow wrote: nothing typed
-        sha = file_sha256(path)
+        data = _file_bytes(path)  # read from disk once, passed along (None: too large, said below)
+        sha = hashlib.sha256(data).hexdigest() if data is not None else file_sha256(path)
     except OSError:
         return
     result.edited = True
@@ -118,12 +119,13 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
         return  # read before (the master stayed open): its values are kept, its edits were reported
     titles = master_titles(spec)
     try:
-        book = read_workbook(path, titles)  # the other sheets: by their digests first (strays.py)
+        book = read_bytes(data, path, titles) if data is not None else read_workbook(path, titles)
         base, compare_with = (Base(), None) if read_all else _base(ws, path, book, result, layer)
         if base is None:
             return  # another project's master: refused
         has_ref = compare_with is not None and compare_with.is_file()
-        theirs = read_workbook(compare_with, titles) if compare_with is not None and has_ref else None
+        theirs_data = file_bytes(compare_with) if compare_with is not None and has_ref else None
+        theirs = read_bytes(theirs_data, compare_with, titles) if compare_with and theirs_data is not None else None
     except UnreadableWorkbook as error:
         result.problems.append(protected_master(ws, path, result.history, reference) if error.code == "encrypted-workbook"
                                else Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
@@ -133,12 +135,23 @@ def _read_file(ws: Workspace, path: Path, result: ReadBack, layer: CoordinatorLa
         _read_sheet(result, read, sheet, book, theirs, layer, catalog, base)
     if theirs is not None and compare_with is not None:
         try:
-            result.problems += strays.other_sheets(path, compare_with, titles, layer.db)
+            result.problems += strays.other_sheets(path, compare_with, titles, layer.db, data, theirs_data)
         except UnreadableWorkbook as error:  # read above: only a file changed meanwhile gets here
             result.problems.append(Phrase("coord-unreadable", file=path.name, detail=Phrase(error.key, **error.params)))
     result.files.append(read)
     if len(result.conflicts) == conflicts:  # with a conflict, its copy in history/ is all that holds the other value
         layer.mark_read(str(path), sha)  # (retention.py keeps a copy whose typing is not all recorded)
+
+
+def _file_bytes(path: Path) -> bytes | None:
+    """The file's bytes under the size limit; None when it is too large (reading it says so); OSError
+    when it cannot be read (gone meanwhile: nothing to read back)."""
+    try:
+        return file_bytes(path)
+    except UnreadableWorkbook as error:
+        if error.code == "cannot-open":
+            raise OSError(str(path)) from None
+        return None
 
 
 def _base(ws: Workspace, path: Path, book: RawWorkbook, result: ReadBack, layer: CoordinatorLayer,

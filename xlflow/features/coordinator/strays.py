@@ -4,13 +4,14 @@ master, and copies of the master left in master/ ("… - 副本.xlsx", an .ods o
 xlflow never reads. Each file is left where it is; the master read is kept in master/history/."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from ...check.cache import file_sha256
 from ...i18n import Phrase
 from ...store.db import Database, register
 from ...xlsx.digest import KIND, NO_VALUES, value_digests
-from ...xlsx.read import Sheet, cell_ref, read_workbook
+from ...xlsx.read import Sheet, cell_ref, file_bytes, read_bytes
 from .masterread import cell_text
 
 SCHEMA = """
@@ -37,20 +38,24 @@ def stray_copies(master: Path, read: list[Path]) -> list[Phrase]:
     return [Phrase("coord-stray-copy", file=p.name, master=master.name) for p in found]
 
 
-def other_sheets(path: Path, reference: Path, layer_titles: set[str], db: Database) -> list[Phrase]:
+def other_sheets(path: Path, reference: Path, layer_titles: set[str], db: Database,
+                 data: bytes | None = None, reference_data: bytes | None = None) -> list[Phrase]:
     """Sheets of the master at `path` without the coordinator's layer whose cells differ from what
     xlflow wrote at `reference`, and sheets xlflow did not write at all (formulas are left out: a
     recalculation is not typing). The sheets' value digests (xlsx/digest.py) are compared first,
     without reading them; only a sheet whose digest differs is read, from both files. What xlflow
-    wrote is digested once per file: each sheet's digest is kept in the state database."""
-    mine = value_digests(path, layer_titles)
+    wrote is digested once per file: each sheet's digest is kept in the state database. `data`,
+    `reference_data`: the two files' bytes, as the caller read them (each file read from disk once)."""
+    data = file_bytes(path) if data is None else data
+    mine = value_digests(path, layer_titles, data)
     if not mine:
         return []
-    key = file_sha256(reference)
+    reference_data = file_bytes(reference) if reference_data is None else reference_data
+    key = hashlib.sha256(reference_data).hexdigest()
     known = _digests(db, key)
     missing = set(mine) - set(known)
     if missing:
-        theirs = value_digests(reference, layer_titles)
+        theirs = value_digests(reference, layer_titles, reference_data)
         known |= {name: ABSENT if name not in theirs else theirs[name] or UNSURE for name in missing}
         with db.transaction() as con:
             con.executemany("INSERT OR REPLACE INTO master_sheet_digests VALUES (?,?,?)",
@@ -60,8 +65,8 @@ def other_sheets(path: Path, reference: Path, layer_titles: set[str], db: Databa
     if not differ:
         return []
     added = {name for name in differ if known[name] == ABSENT}
-    book = read_workbook(path, differ)
-    written = read_workbook(reference, differ - added) if differ - added else None
+    book = read_bytes(data, path, differ)
+    written = read_bytes(reference_data, reference, differ - added) if differ - added else None
     out = []
     for sheet in book.sheets:
         if sheet.name in added:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 
 from ...store.db import Database, register
+from ...store.jsonvalues import packed, unpacked
 from .model import Trace, WalkKept
 
 _TRACE = tuple(f.name for f in dataclasses.fields(Trace))
@@ -27,13 +28,13 @@ CREATE TABLE IF NOT EXISTS score_weeks (
 );
 CREATE TABLE IF NOT EXISTS score_version_tasks (  -- a version's task IDs: a past week's key needs no decode
     sha256 TEXT PRIMARY KEY,
-    ids TEXT NOT NULL  -- JSON list, in the version's order
+    ids TEXT NOT NULL  -- JSON list, in the version's order (compressed when long: store/jsonvalues.packed)
 );
 CREATE TABLE IF NOT EXISTS score_current (  -- each department's current week as the last merge found it
     department TEXT PRIMARY KEY,
     key TEXT NOT NULL,  -- WeekKeys' digest of the week at that merge's cutoff
     figures TEXT NOT NULL,  -- JSON list of the numbers (Figures.encode)
-    traces TEXT NOT NULL  -- JSON list of the traces, each a list of Trace's fields
+    traces TEXT NOT NULL  -- JSON list of the traces, each a list of Trace's fields (packed when long)
 );
 CREATE TABLE IF NOT EXISTS score_walks (  -- each department's walk up to the end of the last week over
     department TEXT PRIMARY KEY,
@@ -73,7 +74,7 @@ def load_current(db: Database) -> dict[str, tuple[str, list[int], list[Trace]]]:
         rows = con.execute("SELECT department, key, figures, traces FROM score_current").fetchall()
     for department, key, figures, traces in rows:
         try:
-            out[department] = (key, json.loads(figures), [Trace(*t) for t in json.loads(traces)])
+            out[department] = (key, json.loads(figures), [Trace(*t) for t in json.loads(unpacked(traces))])
         except (ValueError, TypeError):
             continue  # unreadable: that department's week is computed again
     return out
@@ -86,7 +87,12 @@ def save_current(
 ) -> None:
     """Keep the departments' current weeks computed now (those not `kept` as they are)."""
     rows = [
-        (d, key, json.dumps(figures), json.dumps([[getattr(t, f) for f in _TRACE] for t in traces], ensure_ascii=False))
+        (
+            d,
+            key,
+            json.dumps(figures),
+            packed(json.dumps([[getattr(t, f) for f in _TRACE] for t in traces], ensure_ascii=False)),
+        )
         for d, (key, figures, traces) in current.items()
         if kept.get(d, ("",))[0] != key
     ]
@@ -97,14 +103,16 @@ def save_current(
 
 def version_ids(db: Database) -> dict[str, list[str]]:
     with db.transaction() as con:
-        return {sha: json.loads(ids) for sha, ids in con.execute("SELECT sha256, ids FROM score_version_tasks")}
+        return {
+            sha: json.loads(unpacked(ids)) for sha, ids in con.execute("SELECT sha256, ids FROM score_version_tasks")
+        }
 
 
 def save_versions(db: Database, ids: Mapping[str, list[str]]) -> None:
     with db.transaction() as con:
         con.executemany(
             "INSERT OR REPLACE INTO score_version_tasks VALUES (?,?)",
-            [(sha, json.dumps(v, ensure_ascii=False)) for sha, v in ids.items()],
+            [(sha, packed(json.dumps(v, ensure_ascii=False))) for sha, v in ids.items()],
         )
 
 

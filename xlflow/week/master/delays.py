@@ -7,7 +7,9 @@ from typing import Any
 
 from ...features.coordinator.columns import coordinator_cols, mark_coordinator
 from ...output.master.core import HEADER_ROW, MasterWriter, column
+from ...plan.model import Task
 from ...xlsx.fastsheet import Col, FieldValue, as_date, as_text
+from .wbs import open_predecessors
 
 Show = Callable[[Any], object]
 
@@ -30,10 +32,15 @@ def delay_cols(w: MasterWriter) -> list[Col]:
             spec("due", 11, get=attrgetter("due"), show=as_date),
             Col(w.t("master-col-days-late"), 9, attrgetter("days_late"), "int", key="days_late"),
             spec("reason", 32, show=as_text),
-            Col(w.t("master-col-holds-up"), 28, lambda t: ", ".join(
-                f"{s.task_id} ({s.department})" for s in t.successors_other_depts) or None, key="holds_up"),
-            Col(w.t("master-col-open-predecessors"), 16,
-                lambda t: ", ".join(p.task_id for p in t.open_predecessors) or None, key="open_predecessors")]
+            Col(w.t("master-col-holds-up"), 28, _holds_up, key="holds_up"),
+            Col(w.t("master-col-open-predecessors"), 16, open_predecessors, key="open_predecessors")]
+
+
+def _holds_up(task: Task) -> str | None:
+    """The task's successors in other departments, "B-7 (QA), C-2 (OPS)"; None for none."""
+    if not task.successors:
+        return None
+    return ", ".join([f"{s.task_id} ({s.department})" for s in task.successors_other_depts]) or None
 
 
 def write(w: MasterWriter) -> None:

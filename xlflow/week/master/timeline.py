@@ -66,8 +66,8 @@ def _bars(w: MasterWriter, sheet: FastSheet, cols: list[Col], first: int, last: 
 
 def _weeks(plan: MasterPlan) -> list[dt.date]:
     """Mondays from the first start to the last due date (at most MAX_WEEKS), with as_of in range."""
-    starts = [t.start for t in plan.tasks if isinstance(t.start, dt.date)]
-    dues = [t.due for t in plan.tasks if isinstance(t.due, dt.date)]
+    starts = [d for d in map(attrgetter("start"), plan.tasks) if d is not None]  # (a date or None)
+    dues = [d for d in map(attrgetter("due"), plan.tasks) if d is not None]
     if not starts and not dues:
         return []
     first = min(starts + dues + [plan.as_of])

@@ -1,8 +1,6 @@
 """The master WBS: every department's tasks with every WBS field of the spec, then what the merge computes."""
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from operator import attrgetter
 
 from ...features.control.sheet_moves import baseline_cols
@@ -24,27 +22,22 @@ def task_cols(w: MasterWriter) -> list[Col]:
         Col(w.t("master-col-days-to-due"), 12, attrgetter("days_to_due"), "int", key="days_to_due"),
         Col(w.t("master-col-days-late"), 12, attrgetter("days_late"), "int", key="days_late"),
         *baseline_cols(w),
-        Col(w.t("master-col-open-predecessors"), 16,
-            lambda t: ", ".join(p.task_id for p in t.open_predecessors) or None, key="open_predecessors"),
-        Col(w.t("master-col-successors-other"), 18,
-            lambda t: ", ".join(s.task_id for s in t.successors_other_depts) or None, key="successors_other_depts"),
+        Col(w.t("master-col-open-predecessors"), 16, open_predecessors, key="open_predecessors"),
+        Col(w.t("master-col-successors-other"), 18, _successors_other, key="successors_other_depts"),
         Col(w.t("master-col-file"), 18, attrgetter("file"), key="file"),
-        Col(w.time_header("master-col-received"), 16, _received(w), key="received"),
+        Col(w.time_header("master-col-received"), 16, attrgetter("received"), show=w.when, key="received"),
     ]
     return cols
 
 
-def _received(w: MasterWriter) -> Callable[[Task], dt.datetime | None]:
-    """A task's received time as wall time, converted once per time (a department's file has one)."""
-    shown: dict[dt.datetime | None, dt.datetime | None] = {}
+def open_predecessors(task: Task) -> str | None:
+    """The IDs of the task's predecessors not done yet ("A-1, B-2"); None for none (most tasks have no links)."""
+    return (", ".join([p.task_id for p in task.open_predecessors]) or None) if task.predecessors else None
 
-    def received(task: Task) -> dt.datetime | None:
-        value = task.received
-        if value not in shown:
-            shown[value] = w.when(value)
-        return shown[value]
 
-    return received
+def _successors_other(task: Task) -> str | None:
+    """The IDs of the task's successors in other departments; None for none."""
+    return (", ".join([s.task_id for s in task.successors_other_depts]) or None) if task.successors else None
 
 
 def write(w: MasterWriter) -> None:
