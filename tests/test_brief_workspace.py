@@ -10,8 +10,8 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from mail_helpers import PASSWORD, SMTPServer
 from brief_helpers import AS_OF, EVIL, D, record, risks
+from mail_helpers import PASSWORD, SMTPServer
 from xlflow.cli import main
 from xlflow.output.mail import PASSWORD_ENV
 from xlflow.service.weekly import (
