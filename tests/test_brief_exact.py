@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from brief_helpers import AS_OF, brief_of, task as snap_task, week46, week47
 from guard_e2e_helpers import blank, label, run, task
-from summary_helpers import AS_OF, brief_of, task as snap_task, week46, week47
 from validate_helpers import fill
 from watch_helpers import make_ws
 from xlflow.output.department import workbook_name

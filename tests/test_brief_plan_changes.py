@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from summary_helpers import brief_of
+from brief_helpers import brief_of
 from watch_helpers import SAMPLE_DEPTS, make_ws, sample
 from xlflow.i18n import msg
 from xlflow.plan.diff import Change, PlanDiff

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from brief_helpers import AS_OF, record
 from chat_fakes import Fake, SimClock
 from chat_helpers import chat_table, chat_workspace, sim_sender
-from summary_helpers import AS_OF, record
 from xlflow.chat import events
 from xlflow.chat.outbox import ChatOutbox
 from xlflow.service import weekly

@@ -129,15 +129,20 @@ def test_an_older_full_snapshot_stays_readable_and_serves_as_a_base(tmp_path):
     assert snapchain.DELTAS_PER_FULL == 9
 
 
+def kept_on(db: StateDB) -> bytes | str | None:
+    with db.transaction() as con:
+        return snapchain.stored_on(con, START)
+
+
 def test_a_merge_of_the_same_tasks_on_the_same_day_stores_the_bytes_it_stored_before(tmp_path):
     """A full snapshot holding exactly the merge's tasks is stored again as it is (its bytes compared,
     not assumed); other tasks, a delta or damaged bytes are compressed anew, as encode does."""
     db = StateDB(tmp_path / "x.sqlite")
     rows = [row(d, n) for d in ("RD", "MK") for n in range(1, 60)]
     fresh = snapshots.encode(rows)
-    assert db.day_snapshot(START) is None
-    db.record_merge(START, "m.xlsx", rows, snapshots.encoded_columns(rows, None, db.day_snapshot(START))[0])
-    kept = db.day_snapshot(START)
+    assert kept_on(db) is None
+    db.record_merge(START, "m.xlsx", rows, snapshots.encoded_columns(rows, None, kept_on(db))[0])
+    kept = kept_on(db)
     assert kept == fresh
     older = zlib.compress(zlib.decompress(fresh), 1)  # as a release before wrote it: the same text
     for before, same in ((kept, True), (older, True), (snapshots.encode(rows[1:]), False), (b"\x78damaged", False),
@@ -148,4 +153,4 @@ def test_a_merge_of_the_same_tasks_on_the_same_day_stores_the_bytes_it_stored_be
     changed = change(rows, random.Random(3), 1)
     assert snapshots.encoded_columns(changed, None, kept)[0] == snapshots.encode(changed)
     sid = db.record_merge(START, "m.xlsx", rows, snapshots.encoded_columns(rows, None, kept)[0])
-    assert db.day_snapshot(START) == fresh and exact(db.snapshot(sid).tasks) == full(rows)
+    assert kept_on(db) == fresh and exact(db.snapshot(sid).tasks) == full(rows)

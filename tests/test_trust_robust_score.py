@@ -9,7 +9,7 @@ from xlflow.features.scorecard import week as scoreweek
 
 
 def _tasks(monkeypatch, kept: list[str], rows: dict[str, dict]) -> scoreweek._Tasks:
-    monkeypatch.setattr(scoreweek, "task_values", lambda sub: rows)
+    monkeypatch.setattr(scoreweek, "task_rows", lambda sub: rows)
     sub = SimpleNamespace(data=SimpleNamespace(rows=lambda form, table: []), sha256="f" * 64)
     return scoreweek._Tasks(scoreweek._Rows(lambda: sub, kept, {}))
 

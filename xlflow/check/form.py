@@ -14,7 +14,7 @@ from ..findings import ERROR, WARNING
 from ..spec import layout
 from ..spec.catalog import Field, Form, Table
 from ..spec.fields import FieldType, field_type
-from ..xlsx.read import Cell, Sheet, cell_ref, col_letter, label_key
+from ..xlsx.read import MAX_COLS, Cell, Sheet, cell_ref, col_letter, label_key
 from . import change_rules  # noqa: F401  (registers the change-request rules)
 from .context import CheckContext
 from .meetings import apply_legacy
@@ -26,6 +26,11 @@ OUTSIDE_RE = re.compile(
     r"(?i)\b(HYPERLINK|WEBSERVICE|FILTERXML|IMPORT(?:XML|HTML|DATA|FEED|RANGE)|IMAGE|RTD|CALL|REGISTER(?:\.ID)?|EXEC)\s*\("
     r"|\[\d+\]|\[[^\]]*\.(?:xl|csv|od)|'[^']*[\\/][^']*'!|\w+\|")
 
+# A column's cells read so far: id(Cell) -> (the Cell, kept so that its id stays its own; its value;
+# the arguments of the findings it gave). At most SEEN_CELLS per column: memory stays bounded.
+_Seen = dict[int, tuple[Cell, object, tuple[tuple[tuple, dict], ...]]]
+SEEN_CELLS = 5_000
+
 
 class FormReader:
     """Reads one form's sheet into FormData, adding findings for every bad cell."""
@@ -33,6 +38,7 @@ class FormReader:
     def __init__(self, ctx: CheckContext, form: Form, sheet: Sheet, received: dt.datetime | None) -> None:
         self.ctx, self.form, self.sheet, self.received = ctx, form, sheet, received
         self.rows = sorted({r for r, _ in sheet.cells})
+        self.width = min(max((c for _, c in sheet.cells), default=0), MAX_COLS)  # a row's cells: up to here
         self.merges = sheet.merged
 
     def read(self) -> FormData:
@@ -86,7 +92,7 @@ class FormReader:
                 if r <= start:
                     continue
                 mapping: dict[int, Field] = {}
-                for c, cell in self.sheet.row_cells(r).items():
+                for c, cell in self.sheet.row_cells(r, self.width).items():
                     if isinstance(cell.value, str):
                         hit = labels.get(label_key(cell.value))
                         if hit is not None and hit not in mapping.values():
@@ -114,9 +120,9 @@ class FormReader:
         for f in self.form.fields + legacy:
             labels.setdefault(label_key(f.label.zh), f)
             labels.setdefault(label_key(f.label.en), f)
-        for (r, c), cell in sorted(self.sheet.cells.items()):
-            if limit is not None and r >= limit - 1:
-                break
+        above = self.sheet.cells.items() if limit is None else (
+            item for item in self.sheet.cells.items() if item[0][0] < limit - 1)  # the card: above the tables
+        for (r, c), cell in sorted(above):
             if not isinstance(cell.value, str):
                 continue
             fld = labels.get(label_key(cell.value))
@@ -143,30 +149,37 @@ class FormReader:
     def _table(self, table: Table, header: int, end: int | None, mapping: dict[int, Field],
                titles: set[str]) -> tuple[Row, ...]:
         fill = self._merged_fill(header, end, mapping)
-        all_keys = [f.key for f in table.columns(self.ctx.ws.department_names())]
-        letters = {c: col_letter(c) for c in mapping}  # cell refs are built for every cell: letters once
-        kinds = {c: field_type(f) for c, f in mapping.items()}
+        keys = {f.key for f in mapping.values()}
+        unmapped = [k for k in (f.key for f in table.columns(self.ctx.ws.department_names())) if k not in keys]
+        # what each column's cells share, looked up once: the letter of their addresses, the field and its
+        # type, and the cells read so far (a value read once per distinct Cell: see _value)
+        columns: list[tuple[Field, str, bool, str, FieldType, _Seen]] = [
+            (f, f.key, f.required, col_letter(c), field_type(f), {}) for c, f in mapping.items()]
         sheet_cells = self.sheet.cells
         rows = []
         for r in self.rows:
             if r <= header or (end is not None and r >= end):
                 continue
-            cells = {c: fill.get((r, c)) or sheet_cells.get((r, c)) for c in mapping}
-            present = [cell for cell in cells.values() if cell is not None]
+            if fill:
+                cells = [fill.get((r, c)) or sheet_cells.get((r, c)) for c in mapping]
+            else:
+                cells = [sheet_cells.get((r, c)) for c in mapping]
+            present = [cell for cell in cells if cell is not None]
             if not present:
                 continue
             if len(present) == 1 and isinstance(present[0].value, str) and label_key(present[0].value) in titles:
                 continue  # the next table's title row
             values: dict[str, object] = {}
             refs: dict[str, str] = {}
-            for c, f in mapping.items():
-                ref = refs[f.key] = f"{letters[c]}{r}"
-                cell = cells[c]
-                if cell is None and not f.required:
-                    values[f.key] = None  # the common empty optional cell: nothing to check
+            for cell, (f, key, required, letter, kind, seen) in zip(cells, columns, strict=True):
+                ref = refs[key] = f"{letter}{r}"
+                if cell is None and not required:
+                    values[key] = None  # the common empty optional cell: nothing to check
+                elif (known := seen.get(id(cell))) is not None and not known[2]:
+                    values[key] = known[1]  # a Cell read before in this column, without findings
                 else:
-                    values[f.key] = self._value(f, cell, ref, required=f.required, kind=kinds[c])
-            for key in all_keys:
+                    values[key] = self._value(f, cell, ref, required=required, kind=kind, seen=seen)
+            for key in unmapped:
                 values.setdefault(key, None)
             rows.append(Row(r, values, refs))
         return tuple(rows)
@@ -186,9 +199,28 @@ class FormReader:
         return fill
 
     # one cell ---------------------------------------------------------------------------------
-    def _value(self, f: Field, cell: Cell | None, ref: str, required: bool, kind: FieldType | None = None) -> object:
-        """The clean value of a cell for field `f`, or None (with a finding when it is wrong)."""
-        add = self._adder(f, ref)
+    def _value(self, f: Field, cell: Cell | None, ref: str, required: bool, kind: FieldType | None = None,
+               seen: _Seen | None = None) -> object:
+        """The clean value of a cell for field `f`, or None (with a finding when it is wrong). With `seen`
+        (a column's cells read so far): a Cell read before in the column (the reader gives one Cell to
+        every cell of the same content) gives its value and findings again, at this cell's address."""
+        if seen is None or cell is None:
+            return self._read_cell(f, cell, required, kind or field_type(f), self._adder(f, ref))
+        known = seen.get(id(cell))
+        if known is None:
+            found: list[tuple[tuple, dict]] = []
+            value = self._read_cell(f, cell, required, kind or field_type(f),
+                                    lambda *args, **params: found.append((args, params)))
+            known = (cell, value, tuple(found))  # the cell kept with it: its id stays its own
+            if len(seen) < SEEN_CELLS:
+                seen[id(cell)] = known
+        if known[2]:
+            add = self._adder(f, ref)
+            for args, params in known[2]:
+                add(*args, **params)
+        return known[1]
+
+    def _read_cell(self, f: Field, cell: Cell | None, required: bool, kind: FieldType, add) -> object:
         if cell is not None and cell.formula is not None:
             if OUTSIDE_RE.search(cell.formula):
                 add("external-formula", value=cell.formula)
@@ -204,9 +236,10 @@ class FormReader:
             if required:
                 add("required")
             return None
-        return (kind or field_type(f)).parse(f, cell, self.ctx, add)
+        return kind.parse(f, cell, self.ctx, add)
 
     def _adder(self, f: Field, ref: str):
         def add(code: str, severity: str = ERROR, value: object = None, **params: object) -> None:
             self.ctx.add(code, severity, self.sheet.name, ref, f, value, **params)
         return add
+

@@ -14,7 +14,7 @@ from ..store.jsonvalues import json_default  # noqa: F401 - its old home; the en
 from .identity import Identity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     excel_row: int
     values: dict[str, object]  # spec key -> clean value: date, int/float, str, enum code, dept code, tuple of IDs

@@ -83,7 +83,7 @@ def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
     for t in tasks:
         by_id[t.task_id.casefold()].append(t)
     collisions = {group[0].task_id: sorted({t.department for t in group}, key=lambda d: order.get(d, 0))
-                  for group in by_id.values() if len({t.department for t in group}) > 1}
+                  for group in by_id.values() if len(group) > 1 and len({t.department for t in group}) > 1}
     problems = [Problem(COLLISION, depts[0], task_id, depts[1], task_id, ", ".join(depts))
                 for task_id, depts in collisions.items()]
     links = graph.link(tasks, by_id, problems)

@@ -66,6 +66,21 @@ def task_values(sub: Submission) -> dict[str, dict[str, object]]:
     return {str(r.values["task_id"]): dict(r.values) for r in sub.data.rows(WBS, TASKS) if r.values.get("task_id")}
 
 
+def task_rows(sub: Submission) -> dict[str, Mapping[str, object]]:
+    """task_values(sub) without copying each row: the rows' own values, for a reader that only reads."""
+    if sub.data is None:
+        return {}
+    return {str(r.values["task_id"]): r.values for r in sub.data.rows(WBS, TASKS) if r.values.get("task_id")}
+
+
+def task_ids(sub: Submission) -> list[str]:
+    """The keys of task_values(sub), in its order (an ID repeated in the WBS is listed again), without
+    copying the rows: for a caller that only needs the IDs."""
+    if sub.data is None:
+        return []
+    return [str(r.values["task_id"]) for r in sub.data.rows(WBS, TASKS) if r.values.get("task_id")]
+
+
 def open_actions(sub: Submission) -> tuple[str, ...]:
     """The meeting log's action items not done, as their item texts (the meeting ID is left out:
     an old one-meeting sheet's items get a new ID when the log layout replaces it)."""

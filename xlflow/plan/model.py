@@ -47,24 +47,21 @@ class Task:
     predecessors: list[Task] = field(default_factory=list)
     successors: list[Task] = field(default_factory=list)
     projected_finish: dt.date | None = None
+    # the row's start and due when they are dates (else None) and its predecessors' IDs: read from
+    # `values` once, not at every use
+    start: dt.date | None = field(init=False, repr=False)
+    due: dt.date | None = field(init=False, repr=False)
+    predecessor_ids: tuple[str, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        start, due = self.values.get("start"), self.values.get("due")
+        self.start = start if isinstance(start, dt.date) else None
+        self.due = due if isinstance(due, dt.date) else None
+        self.predecessor_ids = ids_of(self.values.get("predecessors"))
 
     @property
     def done(self) -> bool:
         return self.effective_status == "done"
-
-    @property
-    def start(self) -> dt.date | None:
-        start = self.values.get("start")
-        return start if isinstance(start, dt.date) else None
-
-    @property
-    def due(self) -> dt.date | None:
-        due = self.values.get("due")
-        return due if isinstance(due, dt.date) else None
-
-    @property
-    def predecessor_ids(self) -> tuple[str, ...]:
-        return ids_of(self.values.get("predecessors"))
 
     @property
     def open_predecessors(self) -> list[Task]:

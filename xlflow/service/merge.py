@@ -46,7 +46,7 @@ from ..plan.build import build_plan
 from ..plan.model import MasterPlan
 from ..share.publish import ShareOutcome, after_merge, slices_folder
 from ..spec.catalog import load_catalog
-from ..store import snapshots
+from ..store import snapchain, snapshots
 from ..store.accepted import AcceptedVersion
 from ..store.atomic import TargetChanged, atomic_path
 from ..store.ledger import Mismatch, verify_accepted
@@ -272,7 +272,7 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     plan = build_plan(submissions, ws, as_of, versions=versions, file_names=names, catalog=catalog,
                       submitted=submitted)
     changes = change_register(ws, db, submissions)  # after the read-back: the master's decisions count
-    base, control = _control(ws, db, plan, submissions, as_of, kept.record) if files is None else (None, None)
+    base, control = _control(ws, db, plan, changes, as_of, kept.record) if files is None else (None, None)
     _layer_found(found, plan, ws, db, lang or ws.lang)
     # the department scorecards from every version on record; the merge's parsed files are not read again
     card = (make_scorecard(ws, as_of, db, {s.sha256: s for s in submissions if s.valid}, base)
@@ -295,16 +295,17 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
                        history_skipped=(dated, skipped) if dated is not None and skipped else None)
 
 
-def _control(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[Submission], as_of: dt.date,
+def _control(ws: Workspace, db: StateDB, plan: MasterPlan, changes: list[ChangeRequest], as_of: dt.date,
              record: bool) -> tuple[TaskBaselines, Control]:
-    """The baselines and the plan control of a workspace merge; one that records nothing (behind the
-    record) leaves the baselines and the plan end as they are."""
+    """The baselines and the plan control of a workspace merge (against `changes`, the merge's change
+    register); one that records nothing (behind the record) leaves the baselines and the plan end as they are."""
     backfill(db)
     base = Baselines(db).read()  # once, for recording, change control and the scorecard
     if record:
         record_plan(db, plan.tasks, base)  # tasks accepted before baselines were recorded get theirs now
     control = plan_control(ws, db, plan_dates(plan), [i.department for i in plan.submissions
-                                                      if i.included and i.department], submissions, base=base, as_of=as_of)
+                                                      if i.included and i.department], base=base, as_of=as_of,
+                           requests=changes)
     if record:
         Baselines(db).record_end(PlanEnd(as_of, plan.end_date, control.baseline_end, control.slipped))
     return base, control
@@ -322,8 +323,9 @@ def _record(ws: Workspace, db: StateDB, plan: MasterPlan, master: Path, submissi
     and returned for the channels to render (with the plans it is compared with, read when asked for);
     a merge of given files leaves the baselines alone and stores the parts it has (the brief computes its control)."""
     tasks = plan.snapshot_columns()
-    blob, columns = snapshots.encoded_columns(tasks, db.snapshot_base(plan.as_of),  # stored as a delta; read back whole
-                                              db.day_snapshot(plan.as_of))  # (the day's bytes again: the same tasks)
+    with db.transaction() as con:
+        kept = snapchain.stored_on(con, plan.as_of)  # the day's snapshot: its bytes again for the same tasks
+    blob, columns = snapshots.encoded_columns(tasks, db.snapshot_base(plan.as_of), kept)  # a delta; read back whole
     snapshot_id = db.record_merge(plan.as_of, str(master), tasks, blob)
     if control is None:
         weekrecord.save(db, snapshot_id, weekrecord.from_plan(plan, _week_parts(ws, db, plan, submissions, changes)))

@@ -282,6 +282,8 @@ def _common(field: Field, ctx: ValidationContext) -> dict:
 
 def as_text(value: object) -> str:
     """A cell value as the text a person typed: 12.0 -> "12", a midnight datetime -> its date."""
+    if type(value) is str:  # most cells: the rest of the chain is for the others
+        return value.strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():

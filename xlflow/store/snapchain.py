@@ -44,7 +44,7 @@ def base_for(con: sqlite3.Connection, as_of: dt.date) -> Base | None:
 
 def stored_on(con: sqlite3.Connection, as_of: dt.date) -> bytes | str | None:
     """The day's newest snapshot as stored (None: none), for a merge of the day to store the same bytes
-    again when its tasks are the same (snapshots.encoded_columns)."""
+    again when its tasks are the same (snapshots.encoded_columns; the merge: service/merge.py _record)."""
     row = con.execute("SELECT tasks FROM snapshots WHERE as_of=? AND length(tasks) > 0 ORDER BY id DESC LIMIT 1",
                       (as_of.isoformat(),)).fetchone()
     return row[0] if row is not None else None

@@ -118,7 +118,7 @@ def encoded_columns(tasks: Tasks, base: Base | None = None,
     """encoded, what is read back as columns in FIELDS' order (row i of them: the values of the
     SnapshotTask decode reads back as task i), for a caller that makes its own values of the tasks
     without a SnapshotTask each (the merge: week/tasks.py rows_of). `kept`: the snapshot of the day
-    as stored before (StateDB.day_snapshot): a full one holding exactly these tasks is given back as it
+    as stored before (snapchain.stored_on): a full one holding exactly these tasks is given back as it
     is, not compressed again (its bytes compared, never assumed)."""
     keys, columns = _columns(tasks, dates=False)
     by_key = dict(zip(keys, columns, strict=True))

@@ -96,6 +96,9 @@ register("store.state", _SCHEMA, added=((2, "submissions", "update_date", "TEXT"
 _CODES = ("WITH RECURSIVE codes(code) AS (SELECT ? UNION SELECT old FROM renamed_departments"
           " JOIN codes ON renamed_departments.new = codes.code) ")
 
+_VERSIONS = (_CODES + "SELECT * FROM submissions WHERE department IN (SELECT code FROM codes)"
+             " AND result='accepted' ORDER BY version, id")  # a department's accepted versions, oldest first
+
 _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "archive_path", "note", "changed")
 
 
@@ -212,8 +215,7 @@ class StateDB(Database):
     def versions_of(self, departments: Iterable[str]) -> dict[str, list[SubmissionRecord]]:
         """versions() of each department, read in one transaction."""
         with self.transaction() as con:
-            return {d: [SubmissionRecord.from_row(r) for r in con.execute(_CODES + "SELECT * FROM submissions WHERE department IN"
-                        " (SELECT code FROM codes) AND result='accepted' ORDER BY version, id", (d,))] for d in departments}
+            return {d: [SubmissionRecord.from_row(r) for r in con.execute(_VERSIONS, (d,)).fetchall()] for d in departments}
 
     def history(self, department: str) -> list[SubmissionRecord]:
         """Everything received from the department, in the order received (rejected files included)."""
@@ -296,11 +298,6 @@ class StateDB(Database):
             cur = con.execute("INSERT INTO snapshots (as_of, master_path, created, task_count, tasks)"
                               " VALUES (?,?,?,?,?)", (as_of.isoformat(), str(master_path), now_iso(), snapshots.count(tasks), blob))
             return int(cur.lastrowid or 0)  # (an INSERT always sets it)
-
-    def day_snapshot(self, as_of: dt.date) -> bytes | str | None:
-        """The day's newest snapshot as stored (None: none): snapchain.stored_on."""
-        with self.transaction() as con:
-            return snapchain.stored_on(con, as_of)
 
     def snapshot_base(self, as_of: dt.date) -> snapshots.Base | None:
         """The full snapshot a merge of `as_of` stores its tasks against (None: in full)."""

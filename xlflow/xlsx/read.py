@@ -235,9 +235,13 @@ def _shared_strings(parts: _Parts, rels: dict) -> list[str]:
         items = iter(ET.fromstring(raw))
     else:
         items = (el for _event, el in ET.iterparse(io.BytesIO(raw), events=("end",)))
+    text_tags: dict[str, str] = {}  # the tag of an <si> (in whatever namespace) -> the tag of its <t>
     for el in items:
-        if _local(el.tag) == "si":
-            if len(el) == 1 and el[0].tag == el.tag[:-2] + "t":  # the usual <si><t>text</t></si>
+        text_tag = text_tags.get(el.tag)
+        if text_tag is None and _local(el.tag) == "si":
+            text_tag = text_tags[el.tag] = el.tag[:-2] + "t"
+        if text_tag is not None:
+            if len(el) == 1 and el[0].tag == text_tag:  # the usual <si><t>text</t></si>
                 text = el[0].text or ""
                 out.append(unescape(text) if "_x" in text else text)
             else:

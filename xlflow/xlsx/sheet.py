@@ -26,6 +26,7 @@ MAX_ROW_NUMBER = 1_048_576
 WHOLE_PARSE_BYTES = 16 * 2**20  # sheet XML up to this size is parsed in one go
 MAX_MERGES = 20_000
 EXCEL_SERIAL_MAX = SERIAL_MAX
+MEMO_CELLS = 10_000  # distinct value cells per sheet remembered (a 300-task plan has ~1,100): memory stays bounded
 
 _MERGE_RE = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s+ref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
 _REF_RE = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
@@ -59,8 +60,18 @@ class Sheet:
 
 def label_key(text: object) -> str:
     """How a label is compared: full-width folded, case-folded, no spaces, no required marker, no colon."""
-    folded = unicodedata.normalize("NFKC", str(text)).casefold()
-    return re.sub(r"[\s*]+", "", folded).rstrip(":")
+    if type(text) is str and len(text) <= _LABEL_CACHED:  # the same labels and cell texts, again and again
+        return _label_key(text)
+    return _fold_label(str(text))
+
+
+def _fold_label(text: str) -> str:
+    return _LABEL_NOISE.sub("", unicodedata.normalize("NFKC", text).casefold()).rstrip(":")
+
+
+_LABEL_NOISE = re.compile(r"[\s*]+")
+_LABEL_CACHED = 100  # characters: a label is short; longer text is folded each time, never kept
+_label_key = functools.lru_cache(maxsize=4096)(_fold_label)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -118,35 +129,36 @@ class _Styles:
 
 
 def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, epoch: dt.datetime) -> None:
-    """One pass over the sheet XML: values, number formats, formulas and their cached values."""
+    """One pass over the sheet XML: values, number formats, formulas and their cached values. A cell of
+    just a value (no formula) is read once per distinct type, style and text: the same Cell (or
+    nothing) stands for every cell like it, as a plan repeats its statuses, owners and dates."""
     sheet.merged = _merges(raw)
     if raw.count(b"<c ") == raw.count(b'<c r="'):  # every cell says where it is: empty ones can go unseen
         raw = _EMPTY_CELL.sub(b"", raw)
     shared: dict[str, str] = {}
+    plain: dict[tuple[str | None, str | None, str | None], Cell | None] = {}  # (t, s, text) -> its cell
+    cells = sheet.cells
     row_no = last_data = rows_seen = data_rows = 0
-    tags = None
+    tags = _Tags("")
     for el, ns in _rows(raw):
-        if tags is None or tags.ns != ns:
+        if tags.ns != ns:
             tags = _Tags(ns)
+        c_tag, v_tag = tags.c, tags.v  # the tag names compared for every cell, as locals
         rows_seen += 1
-        r = el.get("r")
-        try:
-            row_no = int(r) if r else row_no + 1
-        except ValueError:
-            row_no = int(float(r)) if r.replace(".", "", 1).isdigit() else row_no + 1
+        row_no = _row_number(el.get("r"), row_no)
         if rows_seen > MAX_ROW_ELEMENTS or row_no > MAX_ROW_NUMBER:
             sheet.truncated = True
             break
         if row_no - last_data > EMPTY_ROW_STOP:
             break
-        if any(len(c) for c in el):  # a row with content (a styled empty cell has no children)
+        if any(map(len, el)):  # a row with content (a styled empty cell has no children)
             data_rows += 1
             if data_rows > MAX_ROWS:
                 sheet.truncated = True
                 break
         col_no = 0
         for c in el:
-            if c.tag != tags.c:
+            if c.tag != c_tag:
                 continue
             ref = c.get("r")
             if not len(c):  # a styled empty cell has no children
@@ -160,18 +172,34 @@ def _read_sheet(sheet: Sheet, raw: bytes, strings: list[str], styles: _Styles, e
                 col_no += 1
             if col_no > MAX_COLS:
                 continue
-            if len(c) == 1 and c.get("t") == "s" and c[0].tag == tags.v:  # the usual cell: a shared string
-                index = int(c[0].text or -1)
-                text = strings[index] if 0 <= index < len(strings) else None
-                if text:
-                    sheet.cells[(row_no, col_no)] = Cell(text, "General", None, True)
-                    last_data = sheet.last_row = row_no
-                continue
-            cell = _cell(c, tags, strings, styles, epoch, shared)
+            if len(c) == 1 and (v := c[0]).tag == v_tag:  # the usual cell: a value, no formula
+                key = (c.get("t"), c.get("s"), v.text)
+                cell = plain.get(key, _UNSEEN)
+                if cell is _UNSEEN:
+                    t, style, text = key
+                    cell = _value_cell("n" if t is None else t, text, style, None, None, strings, styles, epoch)
+                    if len(plain) < MEMO_CELLS:
+                        plain[key] = cell
+            else:
+                cell = _cell(c, tags, strings, styles, epoch, shared)
             if cell is not None:
-                sheet.cells[(row_no, col_no)] = cell
-                last_data = sheet.last_row = row_no
+                cells[(row_no, col_no)] = cell
+                last_data = row_no
         el.clear()
+    sheet.last_row = last_data
+
+
+_UNSEEN = Cell(None)  # not a cell of any sheet: "not read yet" in _read_sheet's memo
+
+
+def _row_number(r: str | None, previous: int) -> int:
+    """A row's number as its r says ("12", or "12.0" from some writers), else the one after `previous`."""
+    if not r:
+        return previous + 1
+    try:
+        return int(r)
+    except ValueError:
+        return int(float(r)) if r.replace(".", "", 1).isdigit() else previous + 1
 
 
 # A styled empty cell (templates prepare hundreds of rows of them; a RACI matrix has a column per
@@ -249,6 +277,13 @@ def _cell(c, tags: _Tags, strings: list[str], styles: _Styles, epoch: dt.datetim
         if f.get("t") == "shared" and si is not None:
             text = shared.setdefault(si, text) if text else shared.get(si, "")
         formula = "=" + text
+    return _value_cell(kind, v, c.get("s"), formula, inline, strings, styles, epoch)
+
+
+def _value_cell(kind: str, v: str | None, style_attr: str | None, formula: str | None, inline,
+                strings: list[str], styles: _Styles, epoch: dt.datetime) -> Cell | None:
+    """The cell of type `kind` (its t), value text `v`, style `style_attr` (its s) and formula; None
+    when it holds nothing."""
     value: object = None
     fmt = "General"
     if kind == "s":
@@ -270,7 +305,7 @@ def _cell(c, tags: _Tags, strings: list[str], styles: _Styles, epoch: dt.datetim
         except ValueError:  # a writer that left out t="str": keep the text
             return Cell(unescape(v), fmt, formula, True)
         value = int(number) if number.is_integer() and abs(number) < 2**53 else number
-        style = int(c.get("s", "0") or 0)
+        style = int(style_attr or 0)
         fmt = styles.formats[style] if 0 <= style < len(styles.formats) else "General"
         if style in styles.dates and 1 <= number <= EXCEL_SERIAL_MAX:
             value = _date(number, epoch)

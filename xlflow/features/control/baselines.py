@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS baseline_names (
 register("store.baselines", SCHEMA)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Baseline:
     """One task's agreed start, due and owner; `reason` says where it comes from (see the module)."""
 
@@ -82,9 +82,8 @@ class Baseline:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Baseline:
-        at = dt.datetime.fromisoformat(row["set_at"])
         return cls(row["task_id"], row["department"], as_date(row["start"]), as_date(row["due"]), row["owner"],
-                   row["reason"], at if at.tzinfo else at.astimezone(), row["name"])  # comparable: always aware
+                   row["reason"], _aware(dt.datetime.fromisoformat(row["set_at"])), row["name"])
 
 
 @dataclass(frozen=True)
@@ -114,10 +113,12 @@ class TaskBaselines:
 
     def __init__(self, rows: Iterable[tuple[int, Baseline]]) -> None:
         self._rows: dict[str, list[tuple[int, Baseline]]] = {}
-        self._next = 0
-        for row_id, b in rows:
-            self._rows.setdefault(b.task_id, []).append((row_id, b))
-            self._next = max(self._next, row_id + 1)
+        last = -1
+        for row in rows:
+            self._rows.setdefault(row[1].task_id, []).append(row)
+            last = max(last, row[0])
+        self._next = last + 1
+        self._current: dict[str, Baseline] | None = None  # current(), until a row is added or withdrawn
 
     def add(self, b: Baseline) -> None:
         """A row just written (record_first, rebaseline): newest of its task's history."""
@@ -125,6 +126,7 @@ class TaskBaselines:
             b = replace(b, set_at=b.set_at.astimezone())  # as read back: always aware
         self._rows.setdefault(b.task_id, []).append((self._next, b))
         self._next += 1
+        self._current = None
 
     @property
     def known(self) -> set[str]:
@@ -133,10 +135,15 @@ class TaskBaselines:
     def withdraw(self, task_id: str, reason: str) -> None:
         """A change's re-baseline no longer counts (its decision was rejected or cleared)."""
         self._rows[task_id] = [(i, b) for i, b in self._rows.get(task_id, ()) if b.reason != reason]
+        self._current = None
 
     def current(self) -> dict[str, Baseline]:
-        """As Baselines.current(), in the same order (by the id of each task's newest row)."""
-        return {rows[-1][1].task_id: rows[-1][1] for rows in sorted(self._rows.values(), key=lambda r: r[-1][0])}
+        """As Baselines.current(), in the same order (by the id of each task's newest row); a new dict
+        each time, made once until the rows change."""
+        if self._current is None:
+            self._current = {rows[-1][1].task_id: rows[-1][1]
+                             for rows in sorted(self._rows.values(), key=lambda r: r[-1][0])}
+        return dict(self._current)
 
     def first(self) -> dict[str, Baseline]:
         """As Baselines.first(): the first row read is the oldest, so the order is the rows'."""
@@ -155,27 +162,16 @@ class Baselines:
     # --- per-task baselines -----------------------------------------------------------------
 
     def read(self) -> TaskBaselines:
-        """Every per-task row at once (one query, each moment and date parsed once)."""
+        """Every per-task row at once (one query; each distinct moment and date parsed once)."""
         with self.db.transaction() as con:
             rows = con.execute("SELECT id, task_id, department, start, due, owner, reason, set_at FROM baselines"
                                " WHERE name='' ORDER BY id").fetchall()
             gone = _withdrawn(con)
-        rows = [r for r in rows if (r[1], r[6]) not in gone]
-        moments: dict[str, dt.datetime] = {}
-        days: dict[str | None, dt.date | None] = {None: None}
-
-        def day(text: str | None) -> dt.date | None:
-            found = days.get(text, days)
-            return found if found is not days else days.setdefault(text, as_date(text))  # type: ignore[return-value]  # `days` is the miss marker
-
-        def moment(text: str) -> dt.datetime:
-            found = moments.get(text)
-            if found is None:
-                at = dt.datetime.fromisoformat(text)
-                found = moments[text] = at if at.tzinfo else at.astimezone()
-            return found
-
-        return TaskBaselines((r[0], Baseline(r[1], r[2], day(r[3]), day(r[4]), r[5], r[6], moment(r[7])))
+        if gone:
+            rows = [r for r in rows if (r[1], r[6]) not in gone]
+        days = {text: as_date(text) for text in {r[3] for r in rows} | {r[4] for r in rows}}
+        moments = {text: _aware(dt.datetime.fromisoformat(text)) for text in {r[7] for r in rows}}
+        return TaskBaselines((r[0], Baseline(r[1], r[2], days[r[3]], days[r[4]], r[5], r[6], moments[r[7]]))
                              for r in rows)
 
     def current(self) -> dict[str, Baseline]:
@@ -311,6 +307,11 @@ def _text(value: object) -> str | None:
     if value is None or value == "":
         return None
     return str(value).strip() or None
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    """A stored moment, comparable with every other: one written without its offset is local time."""
+    return at if at.tzinfo else at.astimezone()
 
 
 def _withdrawn(con: sqlite3.Connection) -> set[tuple[str, str]]:

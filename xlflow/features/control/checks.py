@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from ...check.model import Submission
 from ...i18n import msg
-from ...plan.guard import task_values
+from ...plan.guard import task_ids
 from .requests import ChangeRequest
 
 OTHER_DEPARTMENT = "changes-check-other-department"  # a request names another department's task: it is told
@@ -18,7 +18,7 @@ OTHER_DEPARTMENT = "changes-check-other-department"  # a request names another d
 
 def task_owners(subs: Iterable[Submission]) -> dict[str, str]:
     """Task ID -> the department whose plan has it."""
-    return {tid: sub.department or "" for sub in subs for tid in task_values(sub)}
+    return {tid: sub.department or "" for sub in subs for tid in task_ids(sub)}
 
 
 def check_requests(requests: Iterable[ChangeRequest], owners: dict[str, str],

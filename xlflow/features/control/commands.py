@@ -28,8 +28,10 @@ def record_version(ws: Workspace, db: StateDB, department: str, sub: Submission,
 def record_plan(db: StateDB, tasks: Iterable[Task], base: TaskBaselines | None = None) -> int:
     """At a merge of the accepted workbooks: tasks still without a baseline (a workspace older than
     baselines, a version accepted before them) get one from the plan merged now. `base`: the
-    baselines as the caller read them after backfill (the rows recorded here are added to it)."""
-    backfill(db)
+    baselines as the caller read them after backfill (the rows recorded here are added to it);
+    without it, the history is backfilled here first."""
+    if base is None:
+        backfill(db)
     store = Baselines(db)
     known = base.known if base is not None else store.known()
     by_dept: dict[tuple[str, dt.datetime], dict[str, dict[str, object]]] = {}

@@ -53,7 +53,7 @@ class RequestLike(Protocol):
     def proposed(self) -> Mapping[str, tuple[dt.date | None, dt.date | None]]: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskDates:
     """What change control needs of a task in the current plan."""
 
@@ -64,7 +64,7 @@ class TaskDates:
     predecessors: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pushed:
     """A task of another department whose start is before the moved task's new due date."""
 
@@ -73,7 +73,7 @@ class Pushed:
     start: dt.date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Move:
     """One change against the baseline. kind: start | due (old and new dates, `days` working days,
     + later) | added | removed. status: approved | pending | unapproved; change_ids: the requests

@@ -88,14 +88,17 @@ def snapshot_dates(tasks: Iterable[SnapshotTask]) -> list[TaskDates]:
 
 def plan_control(ws: Workspace, db: StateDB, tasks: Sequence[TaskDates], departments: Iterable[str] | None = None,
                  submissions: Iterable[Submission] | None = None, now: dt.datetime | None = None,
-                 base: TaskBaselines | None = None, as_of: dt.date | None = None) -> Control:
+                 base: TaskBaselines | None = None, as_of: dt.date | None = None,
+                 requests: Sequence[ChangeRequest] | None = None) -> Control:
     """The plan (`tasks`) against its baselines, after the approved requests re-baselined what they name;
-    the requests come from `submissions` (default: the accepted workbooks). `base`: the baselines the
-    caller read after backfill (a merge reads them once for every step), else read here."""
+    the requests are `requests` (the change register the caller made: a merge makes it once for the
+    master and for this), else they come from `submissions` (default: the accepted workbooks). `base`:
+    the baselines the caller read after backfill (a merge reads them once for every step), else read here."""
     if base is None:
         backfill(db)
         base = Baselines(db).read()
-    requests = change_requests(ws, db, submissions)
+    if requests is None:
+        requests = change_requests(ws, db, submissions)
     current = apply_approvals(db, requests, {t.task_id: t for t in tasks}, now or moment_of(as_of), base)
     return control(tasks, base.first(), current, requests, WorkCalendar.from_settings(ws.calendar),
                    departments)

@@ -264,7 +264,7 @@ class WeekKeys:
         self.seen = [0, 0, 0]  # versions, files and weeks hashed so far
         self.plan: TaskRows = {}
         self.fixed: Mapping[str, dt.date] = getattr(dept.baseline, "fixed", {})  # the same at any moment
-        self.fixed_ids = set(self.fixed)
+        self.fixed_ids = self.fixed.keys()  # (a view: the same for every department, not copied for each)
         self.held: set[str] = set()  # the fixed tasks of the plan last digested, and their digest:
         self.held_digest = 0  # a sum of one hash per task, updated by the tasks added and removed
 
@@ -287,7 +287,7 @@ class WeekKeys:
         id_set = getattr(self.plan, "id_set", None)  # (a version's rows read lazily: its IDs at once)
         ids: set[str] = id_set() if id_set is not None else set(self.plan)
         total = self._fixed_digest(ids)  # each task with its baseline due then, as a sum of one hash per task
-        for tid in ids - self.fixed_ids:  # re-baselined, or unknown to the store: as of `end`
+        for tid in ids - self.held:  # (held: those with a fixed one) re-baselined, or unknown to the store: as of `end`
             total += _task_hash(tid, dept.baseline(tid, end))
         digest.update((total % (1 << 256)).to_bytes(32, "big"))
         return digest.hexdigest()

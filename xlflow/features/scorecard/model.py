@@ -129,7 +129,7 @@ class Figures:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trace:
     """One line of the drill-down: an item behind a figure, and what it counted as.
 

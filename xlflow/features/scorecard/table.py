@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from ...store.db import Database, register
 from ...store.jsonvalues import packed, unpacked
-from .model import Trace, WalkKept
+from .model import Trace, WalkKept, WeekMemo
 
 _TRACE = tuple(f.name for f in dataclasses.fields(Trace))
 
@@ -44,18 +44,25 @@ CREATE TABLE IF NOT EXISTS score_walks (  -- each department's walk up to the en
 register("store.scoreweeks", SCHEMA)
 
 
-def load(db: Database) -> dict[str, list[int]]:
-    """Every kept week's figures by key."""
+def load_memo(db: Database, context: str) -> WeekMemo:
+    """What the runs before kept (measures.WeekMemo): every past week's figures by key, each
+    department's walk and current week; read in one transaction."""
     with db.transaction() as con:
-        return {k: json.loads(f) for k, f in con.execute("SELECT key, figures FROM score_weeks")}
+        weeks = con.execute("SELECT key, figures FROM score_weeks").fetchall()
+        walks = con.execute("SELECT department, walk FROM score_walks").fetchall()
+        current = con.execute("SELECT department, key, figures, traces FROM score_current").fetchall()
+    return WeekMemo({k: json.loads(f) for k, f in weeks}, context, walks=_walks(walks), current=_current(current))
 
 
-def save(
-    db: Database, used: Mapping[str, list[int]], kept: Mapping[str, list[int]], today: dt.date | None = None
-) -> None:
-    """Store the figures computed now (keys in `used` not in `kept`), mark the used ones, drop stale keys."""
+def save_memo(db: Database, memo: WeekMemo, versions: Mapping[str, list[str]], today: dt.date | None = None) -> None:
+    """Keep what this run computed, in one transaction: the past weeks' figures (those in `memo.used`
+    not kept as they are; the used ones marked, stale keys dropped), the task IDs of the versions
+    decoded for the first time, the walks and the current weeks."""
     day = (today or dt.date.today()).isoformat()
+    used, kept = memo.used, memo.kept
     new = [(k, json.dumps(v), day) for k, v in used.items() if kept.get(k) != v]
+    ids = [(sha, packed(json.dumps(v, ensure_ascii=False))) for sha, v in versions.items()]
+    walks, current = _walk_rows(memo.new_walks), _current_rows(memo.new_current, memo.current)
     with db.transaction() as con:
         con.executemany("INSERT OR REPLACE INTO score_weeks VALUES (?,?,?)", new)
         con.executemany(
@@ -65,13 +72,15 @@ def save(
             "DELETE FROM score_weeks WHERE used < ?",
             ((dt.date.fromisoformat(day) - dt.timedelta(days=KEEP_DAYS)).isoformat(),),
         )
+        con.executemany("INSERT OR REPLACE INTO score_version_tasks VALUES (?,?)", ids)
+        con.executemany("INSERT OR REPLACE INTO score_walks VALUES (?,?)", walks)
+        if current:
+            con.executemany("INSERT OR REPLACE INTO score_current VALUES (?,?,?,?)", current)
 
 
-def load_current(db: Database) -> dict[str, tuple[str, list[int], list[Trace]]]:
+def _current(rows: list[tuple[str, str, str, str | bytes]]) -> dict[str, tuple[str, list[int], list[Trace]]]:
     """Each department's current week as the last merge kept it (measures.WeekMemo.current)."""
     out = {}
-    with db.transaction() as con:
-        rows = con.execute("SELECT department, key, figures, traces FROM score_current").fetchall()
     for department, key, figures, traces in rows:
         try:
             out[department] = (key, json.loads(figures), [Trace(*t) for t in json.loads(unpacked(traces))])
@@ -80,13 +89,12 @@ def load_current(db: Database) -> dict[str, tuple[str, list[int], list[Trace]]]:
     return out
 
 
-def save_current(
-    db: Database,
+def _current_rows(
     current: Mapping[str, tuple[str, list[int], list[Trace]]],
     kept: Mapping[str, tuple[str, list[int], list[Trace]]],
-) -> None:
-    """Keep the departments' current weeks computed now (those not `kept` as they are)."""
-    rows = [
+) -> list[tuple[str, str, str, str | bytes]]:
+    """The departments' current weeks computed now (those not `kept` as they are), as rows."""
+    return [
         (
             d,
             key,
@@ -96,9 +104,6 @@ def save_current(
         for d, (key, figures, traces) in current.items()
         if kept.get(d, ("",))[0] != key
     ]
-    if rows:
-        with db.transaction() as con:
-            con.executemany("INSERT OR REPLACE INTO score_current VALUES (?,?,?,?)", rows)
 
 
 def version_ids(db: Database) -> dict[str, list[str]]:
@@ -106,14 +111,6 @@ def version_ids(db: Database) -> dict[str, list[str]]:
         return {
             sha: json.loads(unpacked(ids)) for sha, ids in con.execute("SELECT sha256, ids FROM score_version_tasks")
         }
-
-
-def save_versions(db: Database, ids: Mapping[str, list[str]]) -> None:
-    with db.transaction() as con:
-        con.executemany(
-            "INSERT OR REPLACE INTO score_version_tasks VALUES (?,?)",
-            [(sha, packed(json.dumps(v, ensure_ascii=False))) for sha, v in ids.items()],
-        )
 
 
 def _encode(value: object) -> object:
@@ -143,10 +140,8 @@ def _decode(value: object) -> object:
     return value
 
 
-def load_walks(db: Database) -> dict[str, WalkKept]:
+def _walks(rows: list[tuple[str, str]]) -> dict[str, WalkKept]:
     out = {}
-    with db.transaction() as con:
-        rows = con.execute("SELECT department, walk FROM score_walks").fetchall()
     for department, text in rows:
         try:
             d = _decode(json.loads(text))
@@ -167,7 +162,7 @@ def load_walks(db: Database) -> dict[str, WalkKept]:
     return out
 
 
-def save_walks(db: Database, walks: Mapping[str, WalkKept]) -> None:
+def _walk_rows(walks: Mapping[str, WalkKept]) -> list[tuple[str, str]]:
     rows = []
     for department, w in walks.items():
         try:
@@ -193,5 +188,4 @@ def save_walks(db: Database, walks: Mapping[str, WalkKept]) -> None:
             )
         except TypeError:
             continue
-    with db.transaction() as con:
-        con.executemany("INSERT OR REPLACE INTO score_walks VALUES (?,?)", rows)
+    return rows

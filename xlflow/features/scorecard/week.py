@@ -17,7 +17,7 @@ from typing import overload
 from ...check.cache import SubmissionCache
 from ...check.model import Submission
 from ...config import Workspace
-from ...plan.guard import task_values
+from ...plan.guard import task_rows
 from ...plan.lateness import deadline_of
 from ...spec.catalog import load_catalog
 from ...store.accepted import read_accepted
@@ -27,7 +27,7 @@ from ...workdays import WorkCalendar
 from ..control.baselines import Baselines, TaskBaselines
 from . import table as scoreweeks
 from .measures import compute_scorecard, score_weeks
-from .model import BaselineDue, FileIn, Scorecard, VersionIn, WeekMemo
+from .model import BaselineDue, FileIn, Scorecard, VersionIn
 
 
 def local(ws: Workspace, moment: dt.datetime) -> dt.datetime:
@@ -35,8 +35,8 @@ def local(ws: Workspace, moment: dt.datetime) -> dt.datetime:
     return ws.local(moment).replace(tzinfo=None)
 
 
-# a version's task rows by task ID, and its issue-log rows
-_Decoded = tuple[dict[str, dict[str, object]], tuple[dict[str, object], ...]]
+# a version's task rows by task ID, and its issue-log rows (the parsed rows' own values: only read)
+_Decoded = tuple[dict[str, Mapping[str, object]], tuple[Mapping[str, object], ...]]
 
 
 class _Rows:
@@ -58,11 +58,7 @@ class _Rows:
     def get(self) -> _Decoded:
         if self._got is None:
             sub = self._load()
-            self._got = (
-                (task_values(sub), tuple(dict(r.values) for r in sub.data.rows("issues", "log")))
-                if sub is not None and sub.data is not None
-                else ({}, ())
-            )
+            self._got = (task_rows(sub), _issue_rows(sub)) if sub is not None and sub.data is not None else ({}, ())
             if sub is not None and (self.ids is None or set(self.ids) != set(self._got[0])):
                 self.ids = list(self._got[0])  # (IDs kept from a parse under another config are replaced)
                 self._decoded[sub.sha256] = self.ids
@@ -163,8 +159,13 @@ def _parsed(
 def _version(
     ws: Workspace, code: str, number: int, received: dt.datetime, file_name: str, own: bool, sub: Submission
 ) -> VersionIn:
-    issues = tuple(dict(r.values) for r in sub.data.rows("issues", "log")) if sub.data is not None else ()
-    return VersionIn(code, number, local(ws, received), file_name, own, task_values(sub), issues, sub.sha256 or "")
+    return VersionIn(
+        code, number, local(ws, received), file_name, own, task_rows(sub), _issue_rows(sub), sub.sha256 or ""
+    )
+
+
+def _issue_rows(sub: Submission) -> tuple[Mapping[str, object], ...]:
+    return tuple(r.values for r in sub.data.rows("issues", "log")) if sub.data is not None else ()
 
 
 def read_versions(
@@ -179,8 +180,9 @@ def read_versions(
     cache, known = SubmissionCache(ws, load_catalog()), known or {}
     ids, decoded = scoreweeks.version_ids(db), decoded if decoded is not None else {}
     out: list[VersionIn] = []
+    records = db.versions_of(d.code for d in ws.departments)
     for d in ws.departments:
-        for record in db.versions(d.code):
+        for record in records[d.code]:
             if not _readable(cache, record, known):
                 continue  # an archive lost: that version cannot be read
             rows = _Rows(functools.partial(_parsed, ws, cache, record, known), ids.get(record.sha256), decoded)
@@ -236,30 +238,39 @@ def baseline_dates(
     first when all were set later (backfilled); a task the store knows nothing of has the due
     date of the first accepted version that holds it, which is what intake would have recorded."""
     store = base if base is not None else Baselines(db).read()  # the merge's: read once for every step
+    fixed: dict[str, dt.date] = {}
     history: dict[str, list[tuple[dt.datetime, dt.date | None]]] = {}
-    moments: dict[dt.datetime, dt.datetime] = {}  # a version's tasks share one set_at: convert it once
-    for tid, b in store.current().items():  # only re-baselined tasks need their history
-        rows = store.history(tid) if b.from_change else [b]
-        history[tid] = [
-            (moments.get(r.set_at) or moments.setdefault(r.set_at, local(ws, r.set_at)), r.due) for r in rows
-        ]
-    return _Due(history, versions)
+    for tid, b in store.current().items():
+        rows = store.history(tid) if b.from_change else [b]  # only re-baselined tasks need their history
+        if len(rows) > 1:
+            history[tid] = [(local(ws, r.set_at), r.due) for r in rows]
+        elif b.due is not None:
+            fixed[tid] = b.due
+    return _Due(fixed, history, versions)
 
 
 class _Due:
     """The baseline due date of a task at a moment (baseline_dates). `fixed`: the tasks whose baseline
     is the same at any moment (one baseline, with a due date), by task ID: a past week's key digests
-    those once per run, not for every week (measures.WeekKeys)."""
+    those once per run, not for every week (measures.WeekKeys); `history`: the re-baselined tasks'
+    (moment set, due date), oldest first."""
 
-    def __init__(self, history: dict[str, list[tuple[dt.datetime, dt.date | None]]], versions: list[VersionIn]) -> None:
-        self.history, self.versions = history, versions
+    def __init__(
+        self,
+        fixed: dict[str, dt.date],
+        history: dict[str, list[tuple[dt.datetime, dt.date | None]]],
+        versions: list[VersionIn],
+    ) -> None:
+        self.fixed, self.history, self.versions = fixed, history, versions
         self.fallback: dict[str, tuple[dt.datetime, dt.date]] = {}
-        self.fixed = {tid: rows[0][1] for tid, rows in history.items() if len(rows) == 1 and rows[0][1] is not None}
 
     def __call__(self, task_id: str, at: dt.datetime) -> dt.date | None:
+        found = self.fixed.get(task_id)
+        if found is not None:
+            return found
         rows = self.history.get(task_id)
         if rows:
-            found = rows[0][1] if len(rows) == 1 else next((d for s, d in reversed(rows) if s <= at), rows[0][1])
+            found = next((d for s, d in reversed(rows) if s <= at), rows[0][1])
             if found is not None:
                 return found
         if not self.fallback:  # only when the store lacks a task: read the versions once
@@ -286,12 +297,7 @@ def make_scorecard(
     if first is not None:
         first = max(first, ws.project.start)
     weeks = score_weeks(first, as_of, ws.project.week_start)
-    memo = WeekMemo(
-        scoreweeks.load(db),
-        _context(ws, calendar),
-        walks=scoreweeks.load_walks(db),
-        current=scoreweeks.load_current(db),
-    )  # past weeks: once; the current: once a day per version
+    memo = scoreweeks.load_memo(db, _context(ws, calendar))  # past weeks: once; the current: once a day per version
     card = compute_scorecard(
         [d.code for d in ws.departments],
         versions,
@@ -303,10 +309,7 @@ def make_scorecard(
         calendar,
         memo,
     )
-    scoreweeks.save(db, memo.used, memo.kept)
-    scoreweeks.save_versions(db, decoded)
-    scoreweeks.save_walks(db, memo.new_walks)
-    scoreweeks.save_current(db, memo.new_current, memo.current)
+    scoreweeks.save_memo(db, memo, decoded)
     return card
 
 

@@ -1,11 +1,11 @@
-"""Week-over-week content of the brief, on snapshots with known differences (summary_helpers)."""
+"""Week-over-week content of the brief, on snapshots with known differences (brief_helpers)."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from summary_helpers import AS_OF, D, brief_of, risks, submissions, task, week45, week46, week47
+from brief_helpers import AS_OF, D, brief_of, risks, submissions, task, week45, week46, week47
 from xlflow.week.brief import SECTION_LIMIT
 
 

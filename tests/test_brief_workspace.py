@@ -10,8 +10,8 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from brief_helpers import AS_OF, EVIL, D, record, risks
 from mail_helpers import PASSWORD, SMTPServer
-from summary_helpers import AS_OF, EVIL, D, record, risks
 from xlflow.cli import main
 from xlflow.output.mail import PASSWORD_ENV
 from xlflow.service.weekly import (
@@ -192,7 +192,7 @@ def test_schedule_reminders_at_noon_and_the_brief_at_four_once_a_week(ws):
 def test_a_late_blocker_is_still_a_decision_to_take(sample_ws):
     """Past due and not done counts as delayed whatever it reports, so a late blocked
     task's snapshot status is "delayed": the brief still lists it among the blockers to decide on."""
-    from summary_helpers import task
+    from brief_helpers import task
 
     db = StateDB(sample_ws.state_db)
     db.record_merge(AS_OF, "m.xlsx", [task("RD-007", "delayed", D(2026, 11, 13), reported="blocked", reason="等芯片"),
