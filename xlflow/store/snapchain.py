@@ -13,6 +13,7 @@ tasks; `newest` is the one reading of "the newest snapshot up to a day" that eve
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import zlib
 
@@ -100,6 +101,35 @@ def read(con: sqlite3.Connection, data: bytes | str,
         return snapshots.decode(data, bases[base_id])
     except _DAMAGED:
         return None
+
+
+def _whole(data: bytes | str) -> bool:
+    """Whether stored snapshot bytes come out whole: zlib's checksum, without building any task."""
+    try:
+        if isinstance(data, str):
+            json.loads(data)  # a row from before snapshots were compressed
+        else:
+            zlib.decompress(data[data.index(b":") + 1:] if data.startswith(snapshots.DELTA) else data)
+    except _DAMAGED:
+        return False
+    return True
+
+
+def newest_day(con: sqlite3.Connection, day: dt.date, inclusive: bool = False) -> dt.date | None:
+    """The day of the snapshot `newest` reads, None exactly when it reads no tasks, told from the
+    bytes' checksums (its own and its base's) rather than by building its tasks: a merge asks for
+    two such days and renders neither."""
+    op = "<=" if inclusive else "<"
+    head = con.execute(f"SELECT as_of, tasks FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
+                       " ORDER BY as_of DESC, id DESC LIMIT 1", (day.isoformat(),)).fetchone()
+    if head is None or not _whole(head[1]):
+        return None
+    base = snapshots.base_id(head[1])
+    if base is not None:
+        row = con.execute("SELECT tasks FROM snapshots WHERE id=?", (base,)).fetchone()
+        if row is None or not row[0] or snapshots.base_id(row[0]) is not None or not _whole(row[0]):
+            return None
+    return dt.date.fromisoformat(head[0])
 
 
 Newest = tuple[dt.date, tuple[SnapshotTask, ...] | None]

@@ -353,8 +353,8 @@ class StateDB(Database):
 
     def snapshot_day_before(self, day: dt.date, inclusive: bool = False) -> dt.date | None:
         """The day of the snapshot latest_snapshot_before reads (None exactly when it reads none)."""
-        found = self.latest_snapshot_before(day, inclusive)
-        return found.as_of if found is not None else None
+        with self.transaction() as con:
+            return snapchain.newest_day(con, day, inclusive)
 
     def damaged_snapshot_before(self, day: dt.date, inclusive: bool = False) -> dt.date | None:
         """The day of the newest snapshot up to `day` when it cannot be read (None: readable, or none)."""
