@@ -7,18 +7,15 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from validate_helpers import fill, make_workspace, task
+from validate_helpers import blank_rd, fill, task
 from xlflow.check.validate import check_file, task_rows
-from xlflow.output.department import generate_workbook
 
 UPDATE = {"update_date": dt.date(2026, 11, 20)}
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    root = tmp_path_factory.mktemp("smaller")
-    ws = make_workspace(root / "ws")
-    return ws, generate_workbook(ws, "RD", "zh", root / "blank_rd.xlsx"), root
+    return blank_rd(tmp_path_factory.mktemp("smaller"))
 
 
 def codes(sub):

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from validate_helpers import fill, make_workspace, task
+from validate_helpers import blank_rd, fill, task
 from xlflow.check.validate import check_file, task_rows
 from xlflow.output.department import generate_workbook
 from xlflow.xlsx.read import read_workbook
@@ -17,9 +17,7 @@ UPDATE = {"update_date": dt.date(2026, 11, 20)}
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    root = tmp_path_factory.mktemp("repeats")
-    ws = make_workspace(root / "ws")
-    return ws, generate_workbook(ws, "RD", "zh", root / "blank_rd.xlsx"), root
+    return blank_rd(tmp_path_factory.mktemp("repeats"))
 
 
 def test_the_same_bad_value_in_many_rows_is_reported_at_each(env):

@@ -5,19 +5,15 @@ import datetime as dt
 
 import pytest
 
-from validate_helpers import fill, make_workspace, patch_parts, task
+from validate_helpers import blank_rd, fill, patch_parts, task
 from xlflow.check.validate import check_file, task_rows
-from xlflow.output.department import generate_workbook
 
 UPDATE = {"update_date": dt.date(2026, 11, 20)}
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    root = tmp_path_factory.mktemp("rules")
-    ws = make_workspace(root / "ws")
-    blank = generate_workbook(ws, "RD", "zh", root / "blank_rd.xlsx")
-    return ws, blank, root
+    return blank_rd(tmp_path_factory.mktemp("rules"))
 
 
 def check(env, forms=None, cells=None, received=None, name="filled.xlsx"):

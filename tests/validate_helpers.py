@@ -113,6 +113,14 @@ def patch_parts(path: Path, replacements: dict[bytes, bytes], dst: Path | None =
 UPDATE = {"update_date": dt.date(2026, 11, 20)}
 
 
+def blank_rd(root: Path) -> tuple[Workspace, Path, Path]:
+    """A test workspace under `root`, RD's blank generated workbook (zh) and `root`: a module's fixture."""
+    from xlflow.output.department import generate_workbook
+
+    ws = make_workspace(root / "ws")
+    return ws, generate_workbook(ws, "RD", "zh", root / "blank_rd.xlsx"), root
+
+
 def filled_workbook(root: Path, rows: list[dict], name: str = "filled.xlsx") -> tuple[Workspace, Path, Path]:
     """A test workspace, RD's blank generated workbook, and a copy filled with these WBS rows."""
     from xlflow.output.department import generate_workbook
