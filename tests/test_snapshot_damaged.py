@@ -1,6 +1,6 @@
 """A snapshot that cannot be read (a delta whose base row was deleted or damaged, a full snapshot
 whose bytes were damaged) gives one answer whichever way it is asked: `latest_snapshot_before` reads
-no snapshot and `snapshot_day_before` names no day, both from one reading of the newest snapshot,
+no snapshot and `snapshot_day_before` names no day, the day told from the bytes' checksums,
 and loading the week says the database is damaged (what to do), not that no merge was recorded."""
 from __future__ import annotations
 

@@ -115,13 +115,18 @@ def _whole(data: bytes | str) -> bool:
     return True
 
 
+def _head(con: sqlite3.Connection, day: dt.date, inclusive: bool) -> tuple[str, bytes | str] | None:
+    """(as_of, stored tasks) of the newest kept snapshot with as_of < day (<= with `inclusive`)."""
+    op = "<=" if inclusive else "<"
+    return con.execute(f"SELECT as_of, tasks FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
+                       " ORDER BY as_of DESC, id DESC LIMIT 1", (day.isoformat(),)).fetchone()
+
+
 def newest_day(con: sqlite3.Connection, day: dt.date, inclusive: bool = False) -> dt.date | None:
     """The day of the snapshot `newest` reads, None exactly when it reads no tasks, told from the
     bytes' checksums (its own and its base's) rather than by building its tasks: a merge asks for
     two such days and renders neither."""
-    op = "<=" if inclusive else "<"
-    head = con.execute(f"SELECT as_of, tasks FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
-                       " ORDER BY as_of DESC, id DESC LIMIT 1", (day.isoformat(),)).fetchone()
+    head = _head(con, day, inclusive)
     if head is None or not _whole(head[1]):
         return None
     base = snapshots.base_id(head[1])
@@ -133,29 +138,10 @@ def newest_day(con: sqlite3.Connection, day: dt.date, inclusive: bool = False) -
 
 
 Newest = tuple[dt.date, tuple[SnapshotTask, ...] | None]
-_KEPT = 2  # readings a memo keeps: a week asks for last week's and the stale-check day's, each twice
 
 
-def newest(con: sqlite3.Connection, day: dt.date, inclusive: bool = False,
-           memo: dict[tuple, Newest] | None = None) -> Newest | None:
+def newest(con: sqlite3.Connection, day: dt.date, inclusive: bool = False) -> Newest | None:
     """The newest kept snapshot with as_of < day (<= with `inclusive`): its day and its tasks (None:
-    it cannot be read, its base missing or damaged); None when there is no snapshot at all. `memo`
-    (the caller's, kept between calls) holds the readings made, each under its row's and its base
-    row's id and length (a row rewritten, blanked or deleted is read again), so asking for the day
-    and then for the tasks reads the snapshot once."""
-    op = "<=" if inclusive else "<"
-    head = con.execute(f"SELECT id, as_of, tasks FROM snapshots WHERE as_of {op} ? AND length(tasks) > 0"
-                       " ORDER BY as_of DESC, id DESC LIMIT 1", (day.isoformat(),)).fetchone()
-    if head is None:
-        return None
-    base = snapshots.base_id(head[2])
-    row = con.execute("SELECT length(tasks) FROM snapshots WHERE id=?", (base,)).fetchone() if base else None
-    key = (head[0], len(head[2]), base, row[0] if row else None)
-    if memo is not None and key in memo:
-        return memo[key]
-    found = (dt.date.fromisoformat(head[1]), read(con, head[2]))
-    if memo is not None:
-        while len(memo) >= _KEPT:
-            memo.pop(next(iter(memo)))
-        memo[key] = found
-    return found
+    it cannot be read, its base missing or damaged); None when there is no snapshot at all."""
+    head = _head(con, day, inclusive)
+    return None if head is None else (dt.date.fromisoformat(head[0]), read(con, head[1]))

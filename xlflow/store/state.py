@@ -105,8 +105,6 @@ _INBOX_COLUMNS = ("size", "mtime", "sha256", "state", "attempts", "received", "a
 class StateDB(Database):
     """The submissions, the accepted versions, the inbox journal and the task snapshots."""
 
-    _snapshot_memo: dict[tuple, snapchain.Newest] | None = None  # the last readings of the newest snapshot
-
     # --- submissions and accepted versions -------------------------------------------------
 
     def record_submission(self, department: str | None, file_name: str, sha256: str,
@@ -338,12 +336,8 @@ class StateDB(Database):
         return [Snapshot(dt.date.fromisoformat(day), tasks) for day, tasks in read if tasks is not None]
 
     def _newest(self, day: dt.date, inclusive: bool) -> snapchain.Newest | None:
-        """The one reading of the newest snapshot up to `day` that the three questions below answer
-        from (a reading kept for the next question about the same unchanged rows: snapchain.newest)."""
-        if self._snapshot_memo is None:  # made here: a subclass may not call this class's __init__ (readonly.py)
-            self._snapshot_memo = {}
         with self.transaction() as con:
-            return snapchain.newest(con, day, inclusive, self._snapshot_memo)
+            return snapchain.newest(con, day, inclusive)
 
     def latest_snapshot_before(self, day: dt.date, inclusive: bool = False) -> Snapshot | None:
         """The newest snapshot with as_of < day (<= with inclusive=True), or None (also when it cannot
@@ -357,7 +351,8 @@ class StateDB(Database):
             return snapchain.newest_day(con, day, inclusive)
 
     def damaged_snapshot_before(self, day: dt.date, inclusive: bool = False) -> dt.date | None:
-        """The day of the newest snapshot up to `day` when it cannot be read (None: readable, or none)."""
+        """The day of the newest snapshot up to `day` when it cannot be read (None: readable, or none);
+        asked when latest_snapshot_before read none, so it reads the snapshot again (an error's path)."""
         found = self._newest(day, inclusive)
         return found[0] if found is not None and found[1] is None else None
 
