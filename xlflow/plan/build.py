@@ -70,14 +70,14 @@ def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
     statuses = status_codes(catalog or load_catalog())
     cal = calendar or WorkCalendar.from_settings(ws.calendar)
     known = [d.code for d in ws.departments]
-    extra = sorted({s.department for s in submissions if s.valid and s.department and s.department not in known})
+    valid = [s for s in submissions if s.valid]  # (each one's findings looked through once)
+    extra = sorted({s.department for s in valid if s.department and s.department not in known})
     departments = known + extra
     got = _gather(submissions, as_of, versions or {}, file_names or {})
     tasks = got.tasks
     order = {code: i for i, code in enumerate(departments)}
     tasks.sort(key=lambda t: (order.get(t.department, len(order)), _natural(t.task_id), t.excel_row))
-    for t in tasks:
-        _assess(t, as_of, cal, ws.summary.due_soon_days)
+    _assess(tasks, as_of, cal, ws.summary.due_soon_days)
 
     by_id: dict[str, list[Task]] = defaultdict(list)
     for t in tasks:
@@ -91,7 +91,7 @@ def build_plan(submissions: list[Submission], ws: Workspace, as_of: dt.date, *,
     problems += _schedule_problems(links, cycles)
     critical, end = graph.critical_path(tasks, cycles, as_of, cal)
 
-    stats = _stats(departments, tasks, submissions, as_of, ws, statuses)
+    stats = _stats(departments, tasks, valid, as_of, ws, statuses)
     if submitted is not None:
         for code, s in stats.items():
             s.submitted_this_week = code in submitted
@@ -110,13 +110,15 @@ def _gather(submissions: list[Submission], as_of: dt.date, versions: dict[str, i
         file = file_names.get(dept or "", sub.path.name)
         count = 0
         data = sub.data
-        if sub.valid and dept and data is not None:
+        valid = sub.valid
+        if valid and dept and data is not None:
             for row in data.rows("wbs", "tasks"):
                 task_id = str(row.values.get("task_id") or "").strip()
                 if not task_id:
                     continue
+                status = row.values.get("status")
                 got.tasks.append(Task(dept, task_id, row.values, file, sub.received, row.excel_row,  # shared, read-only
-                                      status=row.text("status")))
+                                      status if isinstance(status, str) else None))
                 count += 1
             got.raci += [Record(dept, dict(r.values), file) for r in data.rows("raci", "matrix")]
             for r in data.rows("issues", "log"):
@@ -126,7 +128,7 @@ def _gather(submissions: list[Submission], as_of: dt.date, versions: dict[str, i
             got.actions += _actions(dept, data, file, as_of)
         got.infos.append(SubmissionInfo(dept, file, sub.path, sub.received, versions.get(dept or ""), sub.sha256,
                                         len(sub.report.errors), len(sub.report.warnings), count,
-                                        bool(sub.valid and dept)))
+                                        bool(valid and dept)))
     return got
 
 
@@ -162,31 +164,32 @@ def _schedule_problems(links: list[tuple[Task, Task]], cycles: list[list[Task]])
     return problems
 
 
-def _assess(t: Task, as_of: dt.date, cal: WorkCalendar, due_soon_days: int) -> None:
+def _assess(tasks: list[Task], as_of: dt.date, cal: WorkCalendar, due_soon_days: int) -> None:
     """Health and effective status from the dates: past due and not done is delayed whatever it
     says, blocked included; the reported status stays beside it in the master. A
     blocked task not yet due is "blocked", not on track or due soon."""
-    due = t.due
-    if t.status == "done":
-        t.effective_status, t.health = "done", "done"
-        return
-    t.effective_status = t.status
-    if not isinstance(due, dt.date):
-        t.health = "unscheduled"
-        return
-    if due < as_of:
-        t.health, t.effective_status = "overdue", "delayed"
-        t.days_late = cal.between(due, as_of)
-        return
-    t.days_to_due = cal.between(as_of, due)
-    if t.status == "blocked":  # never "on track" beside a blocked task, however far its due date
-        t.health = "blocked"
-        return
-    t.health = "due_soon" if t.days_to_due <= due_soon_days else "on_track"
+    for t in tasks:
+        due = t.due
+        if t.status == "done":
+            t.effective_status, t.health = "done", "done"
+            continue
+        t.effective_status = t.status
+        if due is None:
+            t.health = "unscheduled"
+        elif due < as_of:
+            t.health, t.effective_status = "overdue", "delayed"
+            t.days_late = cal.between(due, as_of)
+        else:
+            t.days_to_due = days = cal.between(as_of, due)
+            if t.status == "blocked":  # never "on track" beside a blocked task, however far its due date
+                t.health = "blocked"
+            else:
+                t.health = "due_soon" if days <= due_soon_days else "on_track"
 
 
-def _stats(departments: list[str], tasks: list[Task], submissions: list[Submission], as_of: dt.date,
+def _stats(departments: list[str], tasks: list[Task], valid: list[Submission], as_of: dt.date,
            ws: Workspace, statuses: tuple[str, ...]) -> dict[str, DeptStats]:
+    """Each department's counts of its tasks, and its last submission (of the `valid` ones)."""
     stats = {d: DeptStats(d, by_status=dict.fromkeys(statuses, 0)) for d in departments}
     sums: dict[str, float] = defaultdict(float)
     for t in tasks:
@@ -198,9 +201,9 @@ def _stats(departments: list[str], tasks: list[Task], submissions: list[Submissi
         s.blocked += t.status == "blocked" and not t.done
         sums[t.department] += percent_of(t)
     start = week_start(as_of, ws.project.week_start)
-    for sub in submissions:
+    for sub in valid:
         dept = sub.department
-        if not dept or dept not in stats or not sub.valid or sub.received is None:
+        if not dept or dept not in stats or sub.received is None:
             continue
         s = stats[dept]
         received = sub.received

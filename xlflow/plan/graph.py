@@ -6,6 +6,7 @@ problems found on the way are appended to the caller's list.
 from __future__ import annotations
 
 import datetime as dt
+from operator import attrgetter
 
 from ..workdays import WorkCalendar
 from .model import AMBIGUOUS, BROKEN, Problem, Task
@@ -28,8 +29,7 @@ def resolve(ref: str, owner: Task, by_id: dict[str, list[Task]]) -> list[Task]:
 def link(tasks: list[Task], by_id: dict[str, list[Task]], problems: list[Problem]) -> list[tuple[Task, Task]]:
     links = []
     for t in tasks:
-        seen: set[int] = set()
-        for ref in t.predecessor_ids:
+        for ref in t.predecessor_ids:  # most tasks have none
             ref = str(ref).strip()
             if not ref:
                 continue
@@ -42,9 +42,8 @@ def link(tasks: list[Task], by_id: dict[str, list[Task]], problems: list[Problem
                                         ", ".join(sorted({p.department for p in found}))))
                 continue
             pred = found[0]
-            if id(pred) in seen:
+            if pred in t.predecessors:  # two IDs for one task (by identity: eq=False)
                 continue
-            seen.add(id(pred))
             t.predecessors.append(pred)
             pred.successors.append(t)
             links.append((pred, t))
@@ -57,15 +56,16 @@ def cycles(tasks: list[Task]) -> list[list[Task]]:
     Only a task with both predecessors and successors can be on a cycle, so only those are walked
     (most tasks of a plan have no link at all). Tasks hash by identity (eq=False), so they are the keys.
     """
-    linked = {t for t in tasks if t.predecessors and t.successors}
+    walked = [t for t in tasks if t.predecessors and t.successors]
+    linked = set(walked)
     index: dict[Task, int] = {}
     low: dict[Task, int] = {}
     on_stack: set[Task] = set()
     stack: list[Task] = []
     out: list[list[Task]] = []
     counter = 0
-    for root in tasks:
-        if root not in linked or root in index:
+    for root in walked:
+        if root in index:
             continue
         work = [(root, iter(root.successors))]
         index[root] = low[root] = counter
@@ -116,47 +116,42 @@ def critical_path(tasks: list[Task], cycles: list[list[Task]], as_of: dt.date,
     already late, and the finish of each open predecessor plus the task's own duration
     in working days. The path walks back from the task that finishes last through the
     open predecessor that finishes last. Tasks in a cycle keep their own dates.
-    One pass in topological order (Kahn): linear in tasks + links.
+    One pass in topological order (Kahn) over the open tasks that have open predecessors or
+    successors: linear in tasks + links; every other task keeps its own date.
     """
-    in_cycle = {t for c in cycles for t in c}
-    dues = {t: t.due for t in tasks if not t.done and isinstance(t.due, dt.date)}
-    open_tasks = list(dues)
+    open_tasks = [t for t in tasks if t.due is not None and not t.done]
     if not open_tasks:
         return [], None
+    for t in open_tasks:
+        t.projected_finish = max(t.due, as_of)  # type: ignore[type-var]  # due is not None: filtered above
+    in_cycle = {t for c in cycles for t in c}
     live = {t for t in open_tasks if t not in in_cycle}  # the acyclic graph the projection walks
-    indegree = dict.fromkeys(live, 0)
-    for t in live:
-        for p in t.predecessors:
-            if p in live:
-                indegree[t] += 1
-    queue = [t for t in open_tasks if t not in live or indegree[t] == 0]
+    before = {t: ps for t in live if t.predecessors and (ps := [p for p in t.predecessors if p in live])}
+    waiting = {t: len(ps) for t, ps in before.items()}  # open predecessors not projected yet
+    queue = [t for t in live if t.successors and t not in waiting]  # their own dates are their finish
     driver: dict[Task, Task] = {}
-    finished: dict[Task, dt.date] = {}  # the projected finishes (a predecessor's is known before its successors')
     while queue:
-        t = queue.pop()
-        finish = max(dues[t], as_of)
-        if t in live:
-            best = None
-            for p in t.predecessors:
-                if p in live and (best is None or finished[p] > finished[best]):
-                    best = p
-            if best is not None:
-                duration = max(cal.span(t.start, dues[t]), 1) if isinstance(t.start, dt.date) else 1
-                driver[t] = best
-                finish = max(finish, cal.add(finished[best], duration))
-            t.projected_finish = finished[t] = finish
-            for s in t.successors:
-                if s in live:
-                    indegree[s] -= 1
-                    if indegree[s] == 0:
-                        queue.append(s)
-        else:
-            t.projected_finish = finished[t] = finish
-    last = max((t for t in open_tasks if t in finished), key=finished.__getitem__, default=None)
-    if last is None:
-        return [], None
+        for s in queue.pop().successors:
+            if s in waiting:
+                waiting[s] -= 1
+                if not waiting[s]:
+                    driver[s] = _project(s, before[s], cal)
+                    queue.append(s)
+    last = max(open_tasks, key=_FINISH)
     chain = [last]
     while chain[-1] in driver:
         chain.append(driver[chain[-1]])
     chain.reverse()
-    return chain, finished[last]
+    return chain, last.projected_finish
+
+
+_FINISH = attrgetter("projected_finish")
+
+
+def _project(t: Task, before: list[Task], cal: WorkCalendar) -> Task:
+    """Push `t`'s projected finish past that of its open predecessor that finishes last (the first
+    of them on a tie), by `t`'s duration; all of them are projected. Returns that predecessor."""
+    best = max(before, key=_FINISH)
+    duration = max(cal.span(t.start, t.due), 1) if t.start is not None and t.due is not None else 1
+    t.projected_finish = max(t.projected_finish, cal.add(best.projected_finish, duration))  # type: ignore[type-var]
+    return best
