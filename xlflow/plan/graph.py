@@ -6,6 +6,8 @@ problems found on the way are appended to the caller's list.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import cache
 from operator import attrgetter
 
 from ..workdays import WorkCalendar
@@ -130,12 +132,13 @@ def critical_path(tasks: list[Task], cycles: list[list[Task]], as_of: dt.date,
     waiting = {t: len(ps) for t, ps in before.items()}  # open predecessors not projected yet
     queue = [t for t in live if t.successors and t not in waiting]  # their own dates are their finish
     driver: dict[Task, Task] = {}
+    add = cache(cal.add)  # the finishes fall on a few hundred days, the durations a few dozen: each step counted once
     while queue:
         for s in queue.pop().successors:
             if s in waiting:
                 waiting[s] -= 1
                 if not waiting[s]:
-                    driver[s] = _project(s, before[s], cal)
+                    driver[s] = _project(s, before[s], cal.span, add)
                     queue.append(s)
     last = max(open_tasks, key=_FINISH)
     chain = [last]
@@ -148,10 +151,11 @@ def critical_path(tasks: list[Task], cycles: list[list[Task]], as_of: dt.date,
 _FINISH = attrgetter("projected_finish")
 
 
-def _project(t: Task, before: list[Task], cal: WorkCalendar) -> Task:
+def _project(t: Task, before: list[Task], span: Callable[[dt.date, dt.date], int],
+             add: Callable[[dt.date, int], dt.date]) -> Task:
     """Push `t`'s projected finish past that of its open predecessor that finishes last (the first
     of them on a tie), by `t`'s duration; all of them are projected. Returns that predecessor."""
     best = max(before, key=_FINISH)
-    duration = max(cal.span(t.start, t.due), 1) if t.start is not None and t.due is not None else 1
-    t.projected_finish = max(t.projected_finish, cal.add(best.projected_finish, duration))  # type: ignore[type-var]
+    duration = max(span(t.start, t.due), 1) if t.start is not None and t.due is not None else 1
+    t.projected_finish = max(t.projected_finish, add(best.projected_finish, duration))  # type: ignore[type-var]
     return best
