@@ -157,5 +157,5 @@ def _project(t: Task, before: list[Task], span: Callable[[dt.date, dt.date], int
     of them on a tie), by `t`'s duration; all of them are projected. Returns that predecessor."""
     best = max(before, key=_FINISH)
     duration = max(span(t.start, t.due), 1) if t.start is not None and t.due is not None else 1
-    t.projected_finish = max(t.projected_finish, add(best.projected_finish, duration))  # type: ignore[type-var]
+    t.projected_finish = max(_FINISH(t), add(_FINISH(best), duration))  # (both set before: their own dates)
     return best
