@@ -142,6 +142,26 @@ def test_critical_path_is_the_open_chain_that_ends_last(ws):
     assert plan.end_date == D(2026, 12, 18)
 
 
+def test_critical_path_ties_cycles_and_tasks_without_links(ws):
+    # MK-1 waits for RD-2 and RD-1, both due 27 Nov: the first listed drives it. PMO-1 and PMO-2 wait
+    # for each other: they keep their own dates, and so does PMO-3 after PMO-2. RD-3 has no link.
+    plan = build_plan([
+        submission("PMO", [task("PMO-1", D(2026, 11, 16), D(2026, 11, 25), preds=("PMO-2",)),
+                           task("PMO-2", D(2026, 11, 16), D(2026, 11, 25), preds=("PMO-1",)),
+                           task("PMO-3", D(2026, 11, 16), D(2026, 11, 24), preds=("PMO-2",))]),
+        submission("RD", [task("RD-1", D(2026, 11, 16), D(2026, 11, 27)),
+                          task("RD-2", D(2026, 11, 16), D(2026, 11, 27)),
+                          task("RD-3", D(2026, 11, 2), D(2026, 11, 13))]),
+        submission("MK", [task("MK-1", D(2026, 11, 30), D(2026, 12, 4), "not_started", ("RD-2", "RD-1"))]),
+    ], ws, AS_OF)
+    finish = {t.task_id: t.projected_finish for t in plan.tasks}
+    assert [t.task_id for t in plan.critical_path] == ["RD-2", "MK-1"]
+    assert plan.end_date == finish["MK-1"] == D(2026, 12, 4)  # 5 working days after 27 Nov
+    assert (finish["PMO-1"], finish["PMO-2"], finish["PMO-3"]) == (D(2026, 11, 25), D(2026, 11, 25), D(2026, 11, 24))
+    assert finish["RD-3"] == AS_OF  # late: as_of
+    assert [c.task_id for c in plan.cycles[0]] == ["PMO-1", "PMO-2"]
+
+
 def test_late_predecessor_pushes_the_projected_end(ws):
     # RD-1 was due 13 Nov and is open on 20 Nov; MK-1 (5 working days) can only end 5 days after it
     plan = build_plan([
