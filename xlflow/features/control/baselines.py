@@ -113,11 +113,10 @@ class TaskBaselines:
 
     def __init__(self, rows: Iterable[tuple[int, Baseline]]) -> None:
         self._rows: dict[str, list[tuple[int, Baseline]]] = {}
-        last = -1
+        rows = list(rows)
         for row in rows:
             self._rows.setdefault(row[1].task_id, []).append(row)
-            last = max(last, row[0])
-        self._next = last + 1
+        self._next = max((row[0] for row in rows), default=-1) + 1
         self._current: dict[str, Baseline] | None = None  # current(), until a row is added or withdrawn
 
     def add(self, b: Baseline) -> None:
