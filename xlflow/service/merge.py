@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -295,9 +295,8 @@ def _merge_workspace(ws: Workspace, files: list[Path] | None, as_of: dt.date | N
     remember_written(ws, written, db, copied=True, generation=generation)
     retired = retire_beside(ws, target) if not written.locked else []
     week = _record(ws, db, plan, written.path, submissions, changes, control, card) if kept.record else None
-    history, skipped, hashed = (_keep_history(written.path, dated) if dated is not None and kept.record
-                                else (None, None, {}))
-    pruned = (retention.after_merge(ws, db, as_of, written.path, [history, found.history, *retired], hashed)
+    history, skipped = _keep_history(written.path, dated) if dated is not None and kept.record else (None, None)
+    pruned = (retention.after_merge(ws, db, as_of, written.path, [history, found.history, *retired])
               if dated is not None and kept.record else None)  # master/history/ stays bounded (service/retention.py)
     left_out = [s for s in submissions if not s.valid]
     shared = after_merge(ws, as_of, db, lang or ws.lang, week) if week is not None else None  # each department its slice
@@ -359,15 +358,12 @@ def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[
             weekparts.CRITICAL: [t.task_id for t in plan.critical_path]}
 
 
-def _keep_history(master: Path, dated: Path) -> tuple[Path | None, str | None, dict[Path, str]]:
-    """The dated copy of the master, and the hash of both (their bytes read once: retention records
-    them); a failure to write it is not the merge's failure, but is said (-> (None, why, {}), e.g. no
-    space left)."""
+def _keep_history(master: Path, dated: Path) -> tuple[Path | None, str | None]:
+    """The dated copy of the master; a failure to write it is not the merge's failure, but is said
+    (-> (None, why), e.g. no space left)."""
     try:
-        data = master.read_bytes()
         with atomic_path(dated) as tmp:
-            tmp.write_bytes(data)
+            shutil.copyfile(master, tmp)
     except OSError as exc:
-        return None, exc.strerror or type(exc).__name__, {}
-    sha = hashlib.sha256(data).hexdigest()
-    return dated, None, {master: sha, dated: sha}
+        return None, exc.strerror or type(exc).__name__
+    return dated, None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..check.cachekeep import prune_cache
@@ -57,20 +57,17 @@ def _sha(path: Path) -> str | None:
         return None
 
 
-def after_merge(ws: Workspace, db: Database, as_of: dt.date, written: Path, kept: Iterable[Path | None],
-                hashed: Mapping[Path, str] | None = None) -> Pruned:
+def after_merge(ws: Workspace, db: Database, as_of: dt.date, written: Path, kept: Iterable[Path | None]) -> Pruned:
     """Record what this merge wrote and the copies it kept in master/history/ (its dated copy, the
-    master it replaced, masters retired from beside it), then apply the rule as of `as_of`.
-    `hashed`: the sha256 of files the caller read as it wrote them (the master and its dated copy)."""
-    hashed = hashed or {}
-    sha = hashed.get(written) or _sha(written)
+    master it replaced, masters retired from beside it), then apply the rule as of `as_of`."""
+    sha = _sha(written)
     with db.transaction() as con:
         if sha is not None:
             con.execute("INSERT OR IGNORE INTO master_written VALUES (?,?)", (sha, now_iso()))
         for path in kept:
             if path is None or path.parent != history_folder(ws):
                 continue
-            copy_sha = hashed.get(path) or _sha(path)
+            copy_sha = _sha(path)
             if copy_sha is not None:
                 con.execute("INSERT OR REPLACE INTO master_copies VALUES (?,?,?)",
                             (path.name, copy_sha, as_of.isoformat()))
