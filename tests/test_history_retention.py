@@ -8,7 +8,9 @@ import datetime as dt
 
 from coord_helpers import edit, merge_files, workbooks
 from merge_helpers import make_ws
+from xlflow.check.cache import file_sha256
 from xlflow.features.coordinator.table import CoordinatorLayer
+from xlflow.store.db import Database
 from xlflow.store.state import StateDB
 from xlflow.workdays import week_of
 
@@ -107,3 +109,16 @@ def test_slices_of_weeks_before_history_weeks_are_removed(tmp_path):
     kept = sorted(p.name for p in (root / "RD").iterdir())
     assert kept == ["TP-1-RD-" + w + ".xlsx" for w in weeks[2:]] + ["notes.xlsx"]
     assert sorted(p.name for p in (root / "extra" / "someone").iterdir()) == kept and (root / "RD.ics").is_file()
+
+
+def test_the_recorded_hashes_are_those_of_the_files_written(tmp_path):
+    ws = _ws(tmp_path)
+    files = workbooks(ws, tmp_path / "in")
+    merge_files(ws, files, MONDAY)
+    master = merge_files(ws, files, MONDAY + dt.timedelta(days=1)).master_path
+    with Database(ws.state_db).transaction() as con:
+        copies = dict(con.execute("SELECT name, sha256 FROM master_copies").fetchall())
+        written = {r[0] for r in con.execute("SELECT sha256 FROM master_written")}
+    folder = ws.folder("master") / "history"
+    assert copies == {name: file_sha256(folder / name) for name in history(ws)}  # the dated copies, the replaced one
+    assert file_sha256(master) in written and copies[dated(MONDAY + dt.timedelta(days=1))] == file_sha256(master)

@@ -113,11 +113,10 @@ class TaskBaselines:
 
     def __init__(self, rows: Iterable[tuple[int, Baseline]]) -> None:
         self._rows: dict[str, list[tuple[int, Baseline]]] = {}
-        last = -1
+        rows = list(rows)
         for row in rows:
             self._rows.setdefault(row[1].task_id, []).append(row)
-            last = max(last, row[0])
-        self._next = last + 1
+        self._next = max((row[0] for row in rows), default=-1) + 1
         self._current: dict[str, Baseline] | None = None  # current(), until a row is added or withdrawn
 
     def add(self, b: Baseline) -> None:
@@ -164,8 +163,12 @@ class Baselines:
     def read(self) -> TaskBaselines:
         """Every per-task row at once (one query; each distinct moment and date parsed once)."""
         with self.db.transaction() as con:
-            rows = con.execute("SELECT id, task_id, department, start, due, owner, reason, set_at FROM baselines"
-                               " WHERE name='' ORDER BY id").fetchall()
+            cursor = con.cursor()
+            cursor.row_factory = None  # plain tuples: the rows are only unpacked
+            # NOT INDEXED: one pass over the table, already in id order (through the index on the name,
+            # nearly every row would be looked up one by one and then sorted)
+            rows = cursor.execute("SELECT id, task_id, department, start, due, owner, reason, set_at FROM baselines"
+                                  " NOT INDEXED WHERE name='' ORDER BY id").fetchall()
             gone = _withdrawn(con)
         if gone:
             rows = [r for r in rows if (r[1], r[6]) not in gone]

@@ -163,8 +163,9 @@ def control(tasks: Sequence[TaskDates], first: Mapping[str, BaselineLike], curre
     """The plan (`tasks`) against the first and current baselines of its tasks. Removed tasks are
     looked for only in `departments` (those whose plan is in; default: the tasks' departments)."""
     by_id = {t.task_id: t for t in tasks}
-    slips = {t.task_id: calendar.between(base_due, t.due) for t in tasks
-             if t.task_id in current and (base_due := current[t.task_id].due) and t.due}
+    baselines = {k: current[k] for k in by_id if k in current}  # the plan's tasks' current baselines
+    slips = {t.task_id: 0 if b.due == t.due else calendar.between(b.due, t.due) for t in tasks
+             if (b := baselines.get(t.task_id)) is not None and b.due and t.due}  # (not moved: no calendar)
     moves = []
     opened = _first_versions(first.values())
     successors = successor_index(tasks)
@@ -175,6 +176,8 @@ def control(tasks: Sequence[TaskDates], first: Mapping[str, BaselineLike], curre
         if base.set_at > opened.get(t.department, base.set_at):
             status, ids = classify(t.task_id, ADDED, None, requests)
             moves.append(Move(t.task_id, t.department, ADDED, None, t.due, None, status, ids))
+        if base.start == t.start and base.due == t.due:
+            continue  # not moved (most tasks)
         for kind in DATES:
             old, new = getattr(base, kind), getattr(t, kind)
             if old == new:
@@ -188,10 +191,9 @@ def control(tasks: Sequence[TaskDates], first: Mapping[str, BaselineLike], curre
         if task_id not in by_id and base.department in present:
             status, ids = classify(task_id, REMOVED, None, requests)
             moves.append(Move(task_id, base.department, REMOVED, base.due, None, None, status, ids))
-    ends = [due for t in by_id if t in current and (due := current[t].due)]
     order = {c: i for i, c in enumerate(CLASSES)}
     moves.sort(key=lambda m: order[m.status])  # stable: plan order within a class
-    return Control({k: current[k] for k in by_id if k in current}, slips, tuple(moves), max(ends, default=None))
+    return Control(baselines, slips, tuple(moves), max((b.due for b in baselines.values() if b.due), default=None))
 
 
 def classify_change(task_id: str, kind: str, new: dt.date | None, current: BaselineLike | None,

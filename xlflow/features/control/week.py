@@ -61,9 +61,11 @@ def withdraw_undecided(store: Baselines, requests: list[ChangeRequest], current:
     """A re-baseline whose request is now rejected or pending again (its approval cleared) no longer
     counts: the task's earlier baseline is current again; the rows stay as history."""
     approved = {(t, r.ref) for r in requests if r.status == APPROVED for t in r.tasks}
-    undecided = {(t, r.ref) for r in requests if r.status != APPROVED for t in r.tasks}
+    undecided = {(t, r.ref) for r in requests if r.status != APPROVED for t in r.tasks} - approved
+    if not undecided:
+        return current  # (no request that names a task is undecided: nothing to look for)
     for task_id, base in list(current.items()):
-        if base.from_change and (task_id, base.reason) in undecided - approved:
+        if base.from_change and (task_id, base.reason) in undecided:
             store.withdraw(task_id, base.reason, now)
             if rows is not None:
                 rows.withdraw(task_id, base.reason)

@@ -21,6 +21,13 @@ CREATE TABLE IF NOT EXISTS master_sheet_digests (  -- the cells xlflow wrote on 
     digest TEXT NOT NULL,   -- of its values (xlsx/digest.py; '' : the file has no such sheet)
     PRIMARY KEY (written, sheet)
 );
+CREATE TABLE IF NOT EXISTS written_hashes (  -- the sha256 of each copy under .xlflow/written/ when last read
+    name TEXT PRIMARY KEY,  -- its path under .xlflow/written/
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode TEXT NOT NULL,  -- the file ID (as text: 128 bits on some file systems)
+    sha256 TEXT NOT NULL
+);
 """
 register("coordinator.strays", SCHEMA)
 
@@ -84,26 +91,56 @@ ABSENT = ""  # the digest kept for a sheet xlflow did not write
 UNSURE = "?"  # kept for a sheet of xlflow's that the digest cannot be sure of: read in full when typed on
 
 
+Hashed = tuple[int, int, str, str]  # a copy's size, mtime_ns and file ID when hashed, and its sha256
+
+
 def prune_digests(written: Path, db: Database) -> int:
     """Remove the digests of copies no longer kept (bounded disk): a row is kept while a file under
     `written` (.xlflow/written/: the copy of what xlflow last wrote at each path, and each kept
-    generation's) still has its content. The rows deleted."""
+    generation's) still has its content. The rows deleted.
+
+    A copy is hashed again only when its size, modification time or file ID changed since it was
+    last hashed (written_hashes): a merge reads the one copy it wrote, not every generation kept.
+    A stale hash could only keep a row too long or drop one the next read-back makes again: the
+    read-back compares digests under the hash of the bytes it reads."""
     with db.transaction() as con:
         keys = {r[0] for r in con.execute("SELECT DISTINCT written FROM master_sheet_digests")}
+        known: dict[str, Hashed] = {name: (size, mtime, inode, sha) for name, size, mtime, inode, sha in
+                                    con.execute("SELECT name, size, mtime_ns, inode, sha256 FROM written_hashes")}
     if not keys:
         return 0
-    seen: dict[tuple[int, int], str] = {}  # a generation's copy is a hard link: each file read once
+    found = _content_hashes(written, known)
+    gone = sorted(keys - {entry[3] for entry in found.values()})
+    with db.transaction() as con:
+        con.executemany("DELETE FROM master_sheet_digests WHERE written=?", [(key,) for key in gone])
+        if found != known:
+            con.execute("DELETE FROM written_hashes")
+            con.executemany("INSERT INTO written_hashes VALUES (?,?,?,?,?)",
+                            [(name, *entry) for name, entry in found.items()])
+    return len(gone)
+
+
+def _content_hashes(written: Path, known: dict[str, Hashed]) -> dict[str, Hashed]:
+    """Each .xlsx under `written` by its path there: (size, mtime_ns, file ID, sha256), the hash kept in
+    `known` while the first three are unchanged, else read (a generation's copy is a hard link: each
+    file read once)."""
+    out: dict[str, Hashed] = {}
+    read: dict[tuple[int, int], str] = {}
     for path in written.rglob("*.xlsx") if written.is_dir() else ():
         try:
             stat = path.stat()
-            if (stat.st_dev, stat.st_ino) not in seen:
-                seen[(stat.st_dev, stat.st_ino)] = file_sha256(path)
+            name, now = path.relative_to(written).as_posix(), (stat.st_size, stat.st_mtime_ns, str(stat.st_ino))
+            kept = known.get(name)
+            if kept is not None and kept[:3] == now:
+                out[name] = kept
+                read.setdefault((stat.st_dev, stat.st_ino), kept[3])
+                continue
+            if (stat.st_dev, stat.st_ino) not in read:
+                read[(stat.st_dev, stat.st_ino)] = file_sha256(path)
+            out[name] = (*now, read[(stat.st_dev, stat.st_ino)])
         except OSError:
             continue
-    gone = sorted(keys - set(seen.values()))
-    with db.transaction() as con:
-        con.executemany("DELETE FROM master_sheet_digests WHERE written=?", [(key,) for key in gone])
-    return len(gone)
+    return out
 
 
 def _digests(db: Database, key: str) -> dict[str, str]:
