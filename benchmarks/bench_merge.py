@@ -213,6 +213,14 @@ def timeline_weight(master: Path, lang: str) -> tuple[int, int]:
     return len(xml), xml.count(b"<c ")
 
 
+def weekly_sharing(root: Path) -> None:
+    """The slices and calendars made with the weekly brief, not at each merge (the default list, weekly)."""
+    from xlflow.share.sharing import default_toml
+
+    with (root / "xlflow.toml").open("a", encoding="utf-8") as toml:
+        toml.write("\n" + default_toml().replace('frequency = "merge"', 'frequency = "weekly"'))
+
+
 def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | None,
              before: Path | None = None, sharing: str = "merge", change: str = "random") -> dict:
     from data import make_department_files, make_workspace
@@ -221,12 +229,10 @@ def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | 
     tmp = Path(tempfile.mkdtemp(prefix="xlflow-bench-", dir=keep))
     try:
         ws = make_workspace(tmp / "ws", departments, lang)
-        if sharing == "weekly":  # the slices and calendars made with the weekly brief, not at each merge
+        if sharing == "weekly":
             from xlflow.config import load_workspace
-            from xlflow.share.sharing import default_toml
 
-            with (ws.root / "xlflow.toml").open("a", encoding="utf-8") as toml:
-                toml.write("\n" + default_toml().replace('frequency = "merge"', 'frequency = "weekly"'))
+            weekly_sharing(ws.root)
             ws = load_workspace(ws.root)
         t0 = time.perf_counter()
         files = make_department_files(ws, tmp / "files", tasks)
@@ -235,6 +241,8 @@ def scenario(departments: int, tasks: int, repeat: int, lang: str, keep: Path | 
         sides: list[tuple[str, Path | None, Path]] = [("after" if before else "xlflow", None, ws.root)]
         if before:
             setup_in(before, tmp / "ws-before", lang, tasks, departments=departments)
+            if sharing == "weekly" and (before / "xlflow" / "share" / "sharing.py").is_file():
+                weekly_sharing(tmp / "ws-before")  # both sides alike (a checkout before the sharing list has none)
             sides.append(("before", before, tmp / "ws-before"))
         sheet, header_row, status_label = wbs_layout(files[0], lang)
         status = load_catalog().enums["status"]
