@@ -154,3 +154,22 @@ def test_a_merge_of_the_same_tasks_on_the_same_day_stores_the_bytes_it_stored_be
     assert snapshots.encoded_columns(changed, None, kept)[0] == snapshots.encode(changed)
     sid = db.record_merge(START, "m.xlsx", rows, snapshots.encoded_columns(rows, None, kept)[0])
     assert kept_on(db) == fresh and exact(db.snapshot(sid).tasks) == full(rows)
+
+
+def test_the_days_snapshot_is_given_back_only_when_its_whole_text_is_the_merges(tmp_path):
+    """The kept bytes are read step by step and compared as they come: a snapshot far larger than
+    one step is given back whole when equal, and not when only its last task differs, when it is
+    cut short, when bytes follow it or when its text ends before the merge's."""
+    rnd = random.Random(5)
+    rows = [row(f"D{d:03d}", n, owner=f"{rnd.getrandbits(96):x}", name=f"{rnd.getrandbits(96):x}")
+            for d in range(40) for n in range(1, 200)]
+    kept = snapshots.encode(rows)
+    assert len(kept) > 2 * snapshots._STEP  # the comparison takes several steps
+    last = [*rows[:-1], {**rows[-1], "percent": 1.0}]
+    text = zlib.decompress(kept)
+    for before, same in ((kept, True), (kept[:-1], False), (kept[:len(kept) // 2], False), (kept + b"\0", False),
+                         (zlib.compress(text[:-1], 1), False), (snapshots.encode(last), False)):
+        blob, _ = snapshots.encoded_columns(rows, None, before)
+        assert (blob is before) == same and zlib.decompress(blob) == text
+    blob, _ = snapshots.encoded_columns(last, None, kept)
+    assert blob is not kept and zlib.decompress(blob) == zlib.decompress(snapshots.encode(last))
