@@ -92,11 +92,13 @@ class FormReader:
                 if r <= start:
                     continue
                 mapping: dict[int, Field] = {}
+                mapped: set[Field] = set()  # mapping's values: looked up by hash, not compared one by one
                 for c, cell in self.sheet.row_cells(r, self.width).items():
                     if isinstance(cell.value, str):
                         hit = labels.get(label_key(cell.value))
-                        if hit is not None and hit not in mapping.values():
+                        if hit is not None and hit not in mapped:
                             mapping[c] = hit
+                            mapped.add(hit)
                 if len(mapping) >= need:
                     found = (r, mapping)
                     start = r
@@ -104,7 +106,8 @@ class FormReader:
             out[table.id] = found
             header, mapping = found
             if header is not None:
-                missing = [f for f in columns if f.required and f not in mapping.values()]
+                present = set(mapping.values())
+                missing = [f for f in columns if f.required and f not in present]
                 for f in missing:
                     self.ctx.add("column-missing", sheet=self.sheet.name, cell=cell_ref(header, 1), fld=f,
                                  table=table.title(self.ctx.lang))
@@ -171,8 +174,9 @@ class FormReader:
                 continue  # the next table's title row
             values: dict[str, object] = {}
             refs: dict[str, str] = {}
+            number = str(r)  # once per row, not per cell
             for cell, (f, key, required, letter, kind, seen) in zip(cells, columns, strict=True):
-                ref = refs[key] = f"{letter}{r}"
+                ref = refs[key] = letter + number
                 if cell is None and not required:
                     values[key] = None  # the common empty optional cell: nothing to check
                 elif (known := seen.get(id(cell))) is not None and not known[2]:
