@@ -123,20 +123,20 @@ class FormReader:
         for f in self.form.fields + legacy:
             labels.setdefault(label_key(f.label.zh), f)
             labels.setdefault(label_key(f.label.en), f)
-        above = self.sheet.cells.items() if limit is None else (
-            item for item in self.sheet.cells.items() if item[0][0] < limit - 1)  # the card: above the tables
-        for (r, c), cell in sorted(above):
-            if not isinstance(cell.value, str):
-                continue
-            fld = labels.get(label_key(cell.value))
-            if fld is None or fld.key in cells:
-                continue
-            col = self._right_of(r, c)
-            ref = cell_ref(r, col)
-            cells[fld.key] = ref
-            target = self.sheet.cells.get((r, col))
-            raw[fld.key] = target  # None when the cell is empty
-            values[fld.key] = self._value(fld, target, ref, required=False)
+        above = self.rows if limit is None else [r for r in self.rows if r < limit - 1]  # the card: above the tables
+        for r in above:  # row by row, left to right (only the rows above the tables are looked at)
+            for c, cell in self.sheet.row_cells(r, self.width).items():
+                if not isinstance(cell.value, str):
+                    continue
+                fld = labels.get(label_key(cell.value))
+                if fld is None or fld.key in cells:
+                    continue
+                col = self._right_of(r, c)
+                ref = cell_ref(r, col)
+                cells[fld.key] = ref
+                target = self.sheet.cells.get((r, col))
+                raw[fld.key] = target  # None when the cell is empty
+                values[fld.key] = self._value(fld, target, ref, required=False)
         for f in self.form.fields:
             if f.key not in cells:
                 self.ctx.add("field-missing", WARNING if not f.required else ERROR, sheet=self.sheet.name, fld=f)
