@@ -67,6 +67,7 @@ class SubmissionCache:
         self.state_db, self.lang = ws.state_db, ws.lang
         self._digests: dict[str, str] | None = None  # read from the database when first needed
         self._loaded_at = 0.0
+        self._db: Database | None = None  # opened when first needed, then kept: not once per entry written
         self.discarded: list[str] = []  # entries found changed since they were written
         config = (ws.root / "xlflow.toml").read_bytes() if (ws.root / "xlflow.toml").is_file() else b""
         renamed = "".join(f"|{d.code}<{','.join(d.former)}" for d in ws.departments if d.former)  # RD's files are RE's
@@ -121,7 +122,13 @@ class SubmissionCache:
     def _load_digests(self) -> None:
         self._loaded_at = time.time()
         self._digests = (read_only_digests(self.state_db) if _READ_ONLY.get()
-                         else cache_digests(Database(self.state_db)))
+                         else cache_digests(self._database()))
+
+    def _database(self) -> Database:
+        """The state database, opened (its version and tables checked) once for this cache."""
+        if self._db is None:
+            self._db = Database(self.state_db)
+        return self._db
 
     def _discard(self, entry: Path, source: Path) -> None:
         """An entry that is not what was written: never trusted; removed (not when reading another
@@ -138,7 +145,7 @@ class SubmissionCache:
         with suppress(OSError):
             entry.unlink()
         if known:
-            forget_digest(Database(self.state_db), entry.name)
+            forget_digest(self._database(), entry.name)
             if self._digests is not None:
                 self._digests.pop(entry.name, None)
 
@@ -154,7 +161,7 @@ class SubmissionCache:
         text = json.dumps(self._encode(sub), ensure_ascii=False, default=json_default, separators=(",", ":"))
         data = zlib.compress(text.encode("utf-8"), 1)
         digest = hashlib.sha256(data).hexdigest()
-        record_digest(Database(self.state_db), entry.name, digest)  # first: a file is never there without it
+        record_digest(self._database(), entry.name, digest)  # first: a file is never there without it
         if self._digests is not None:
             self._digests[entry.name] = digest
         with suppress(OSError):  # a cache that cannot be written only costs time

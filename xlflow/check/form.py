@@ -92,11 +92,13 @@ class FormReader:
                 if r <= start:
                     continue
                 mapping: dict[int, Field] = {}
+                mapped: set[Field] = set()  # mapping's values: looked up by hash, not compared one by one
                 for c, cell in self.sheet.row_cells(r, self.width).items():
                     if isinstance(cell.value, str):
                         hit = labels.get(label_key(cell.value))
-                        if hit is not None and hit not in mapping.values():
+                        if hit is not None and hit not in mapped:
                             mapping[c] = hit
+                            mapped.add(hit)
                 if len(mapping) >= need:
                     found = (r, mapping)
                     start = r
@@ -104,7 +106,8 @@ class FormReader:
             out[table.id] = found
             header, mapping = found
             if header is not None:
-                missing = [f for f in columns if f.required and f not in mapping.values()]
+                present = set(mapping.values())
+                missing = [f for f in columns if f.required and f not in present]
                 for f in missing:
                     self.ctx.add("column-missing", sheet=self.sheet.name, cell=cell_ref(header, 1), fld=f,
                                  table=table.title(self.ctx.lang))
@@ -120,20 +123,20 @@ class FormReader:
         for f in self.form.fields + legacy:
             labels.setdefault(label_key(f.label.zh), f)
             labels.setdefault(label_key(f.label.en), f)
-        above = self.sheet.cells.items() if limit is None else (
-            item for item in self.sheet.cells.items() if item[0][0] < limit - 1)  # the card: above the tables
-        for (r, c), cell in sorted(above):
-            if not isinstance(cell.value, str):
-                continue
-            fld = labels.get(label_key(cell.value))
-            if fld is None or fld.key in cells:
-                continue
-            col = self._right_of(r, c)
-            ref = cell_ref(r, col)
-            cells[fld.key] = ref
-            target = self.sheet.cells.get((r, col))
-            raw[fld.key] = target  # None when the cell is empty
-            values[fld.key] = self._value(fld, target, ref, required=False)
+        above = self.rows if limit is None else [r for r in self.rows if r < limit - 1]  # the card: above the tables
+        for r in above:  # row by row, left to right (only the rows above the tables are looked at)
+            for c, cell in self.sheet.row_cells(r, self.width).items():
+                if not isinstance(cell.value, str):
+                    continue
+                fld = labels.get(label_key(cell.value))
+                if fld is None or fld.key in cells:
+                    continue
+                col = self._right_of(r, c)
+                ref = cell_ref(r, col)
+                cells[fld.key] = ref
+                target = self.sheet.cells.get((r, col))
+                raw[fld.key] = target  # None when the cell is empty
+                values[fld.key] = self._value(fld, target, ref, required=False)
         for f in self.form.fields:
             if f.key not in cells:
                 self.ctx.add("field-missing", WARNING if not f.required else ERROR, sheet=self.sheet.name, fld=f)
@@ -171,8 +174,9 @@ class FormReader:
                 continue  # the next table's title row
             values: dict[str, object] = {}
             refs: dict[str, str] = {}
+            number = str(r)  # once per row, not per cell
             for cell, (f, key, required, letter, kind, seen) in zip(cells, columns, strict=True):
-                ref = refs[key] = f"{letter}{r}"
+                ref = refs[key] = letter + number
                 if cell is None and not required:
                     values[key] = None  # the common empty optional cell: nothing to check
                 elif (known := seen.get(id(cell))) is not None and not known[2]:

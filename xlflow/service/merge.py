@@ -9,7 +9,6 @@ import gc
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache as once
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from ..check.cache import SubmissionCache, check_and_cache, file_sha256
 from ..check.model import Submission
+from ..check.pool import check_on_pool
 from ..config import Workspace
 from ..errors import NothingToMerge, UsageError
 from ..features.control.backfill import backfill
@@ -215,10 +215,7 @@ def _check_files(todo: list[tuple[Path, dt.datetime]], ws: Workspace, cache: Sub
     workers = min(os.cpu_count() or 1, len(todo) // PARALLEL_FROM, 8)
     if workers < 2:
         return [check_and_cache(path, ws, received, cache) for path, received in todo]
-    n = len(todo)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(check_and_cache, [p for p, _ in todo], [ws] * n, [r for _, r in todo],
-                             [cache] * n, [True] * n, chunksize=max(1, n // (workers * 4))))
+    return check_on_pool(todo, ws, cache, workers)
 
 
 Job = tuple[Path, "AcceptedVersion | None", "str | None"]  # file, what its sidecar says, its hash if known

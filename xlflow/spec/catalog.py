@@ -122,16 +122,24 @@ class Table:
     optional: bool = False  # older workbooks lack it: no "table missing" finding
 
     def columns(self, departments: list[tuple[str, Text]]) -> tuple[Field, ...]:
-        """The table's columns, with each per-department field repeated once per department."""
-        out: list[Field] = []
-        for f in self.fields:
-            if not f.per_department:
-                out.append(f)
-                continue
-            for code, name in departments:
-                label = Text(f.label.zh.format(department=name.zh), f.label.en.format(department=name.en))
-                out.append(replace(f, key=f"{f.key}:{code}", label=label, department=code, per_department=False))
-        return tuple(out)
+        """The table's columns, with each per-department field repeated once per department (made once
+        per table and departments: the check of every file asks again, a RACI matrix has a column each)."""
+        if not any(f.per_department for f in self.fields):
+            return self.fields
+        return _columns(self, tuple(departments))
+
+
+@lru_cache(maxsize=64)
+def _columns(table: Table, departments: tuple[tuple[str, Text], ...]) -> tuple[Field, ...]:
+    out: list[Field] = []
+    for f in table.fields:
+        if not f.per_department:
+            out.append(f)
+            continue
+        for code, name in departments:
+            label = Text(f.label.zh.format(department=name.zh), f.label.en.format(department=name.en))
+            out.append(replace(f, key=f"{f.key}:{code}", label=label, department=code, per_department=False))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,8 @@ import zipfile
 from collections.abc import Collection
 from pathlib import Path
 
-from openpyxl.utils.escape import unescape
-
 from ..errors import UnreadableWorkbook
+from .numfmt import unescape
 from .package import check_package, sniff
 from .read import _R_ID, SKIPPED_SHEETS, _all, _Parts, _shared_strings, file_bytes
 

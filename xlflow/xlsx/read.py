@@ -12,10 +12,10 @@ workbook; this reader takes a fraction of that and gives, in the same pass,
 what openpyxl's data_only mode drops: each formula's text and whether a cached
 value exists. Rows stop at a cap and after a run of empty rows; <dimension>
 and count attributes are never trusted. Every library exception becomes
-UnreadableWorkbook(code) — validate turns it into one finding. openpyxl is
-still used for its date/format helpers and by the feedback copy, which loads
-untrusted files with it (feedback.py): hence the defusedxml guard below. The safety checks
-are in package.py, the sheet parser in sheet.py.
+UnreadableWorkbook(code) — validate turns it into one finding. Reading imports no
+spreadsheet library (Excel's date and number-format rules are in numfmt.py); openpyxl loads
+untrusted files only in the feedback copy (feedback.py, behind its defusedxml guard). The safety
+checks are in package.py, the sheet parser in sheet.py.
 """
 from __future__ import annotations
 
@@ -28,14 +28,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
-import openpyxl.utils.datetime
 from defusedxml import DefusedXmlException
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-from openpyxl.utils.escape import unescape
 
 from ..errors import UnreadableWorkbook
 from ..spec import layout
+from .numfmt import BUILTIN_FORMATS, EPOCH_1900, EPOCH_1904, is_date_format, unescape
 from .package import MAX_FILE_BYTES, check_package, sniff
 from .sheet import (  # the reader's public face (`X as X`: re-exported): callers take cells and addresses here
     MAX_COLS as MAX_COLS,
@@ -55,13 +52,9 @@ from .sheet import (  # the reader's public face (`X as X`: re-exported): caller
     parse_ref as parse_ref,
 )
 
-# defusedxml is a hard dependency; openpyxl only uses it when it is importable and not switched off.
-if not openpyxl.DEFUSEDXML:  # pragma: no cover - environment guard
-    raise ImportError("openpyxl is not using defusedxml (is OPENPYXL_DEFUSEDXML=False set?); refusing to read workbooks")
-
 MAX_SHEETS = 60
-# Built-in number formats that are dates in Excel; 27-36 and 50-58 are the CJK locale dates that
-# openpyxl does not know and returns as plain serial numbers.
+# Built-in number formats that are dates in Excel; 27-36 and 50-58 are the CJK locale dates, which
+# BUILTIN_FORMATS does not list (their codes depend on the locale).
 DATE_FMT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
 CJK_DATE_FMT_IDS = frozenset([*range(27, 37), *range(50, 59)])
 SKIPPED_SHEETS = {layout.LISTS_SHEET, layout.FEEDBACK_SHEET}
@@ -154,7 +147,7 @@ def _parse(data: bytes, path: Path, only: Collection[str] | None = None) -> RawW
         rels = parts.rels("xl/workbook.xml")
         pr = _first(book, "workbookPr")
         epoch_1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
-        epoch = openpyxl.utils.datetime.MAC_EPOCH if epoch_1904 else openpyxl.utils.datetime.WINDOWS_EPOCH
+        epoch = EPOCH_1904 if epoch_1904 else EPOCH_1900
         names = {}
         for el in _all(book, "definedName"):
             if el.get("localSheetId") is None and el.get("name"):

@@ -13,10 +13,8 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.escape import unescape
-
 from ..spec.limits import SERIAL_MAX
+from .numfmt import from_serial, unescape
 
 MAX_ROWS = 20_000  # rows with content read per sheet (the template's prepared empty rows do not count)
 MAX_ROW_ELEMENTS = 100_000  # <row> elements looked at per sheet, empty ones included: the bound on styled empty rows
@@ -317,7 +315,7 @@ def _value_cell(kind: str, v: str | None, style_attr: str | None, formula: str |
 @functools.lru_cache(maxsize=4096)
 def _date(serial: float, epoch: dt.datetime) -> dt.datetime:
     """A date cell's serial as a datetime, each serial once: a plan's thousands of dates are a few hundred days."""
-    return from_excel(serial, epoch)
+    return from_serial(serial, epoch)
 
 
 def _merges(raw: bytes) -> tuple[tuple[int, int, int, int], ...]:
