@@ -88,3 +88,15 @@ def test_a_row_is_made_for_column_letters_only():
     for bad in (("A", "B'"), ("a",), ("A1",), ("Ä",)):
         with pytest.raises(ValueError):
             fastsheet._row_maker(bad)
+
+
+def test_field_values_read_every_key_of_each_row_or_get_each_key():
+    """One pass over the rows when each holds every key; get per key where one lacks a key or is not a dict."""
+    full = [{"a": 1, "b": None, "c": "x"}, {"a": 2, "b": "y", "c": None}]
+    assert {k: list(v) for k, v in fastsheet._field_values(full, ["a", "c"]).items()} == {"a": [1, 2], "c": ["x", None]}
+    lacking = [*full, {"a": 3}]
+    assert fastsheet._field_values(lacking, ["a", "b"]) == {"a": [1, 2, 3], "b": [None, "y", None]}
+    class Values(dict):  # a mapping that is not exactly a dict
+        pass
+    assert fastsheet._field_values([Values(a=5)], ["a", "b"]) == {"a": [5], "b": [None]}
+    assert fastsheet._field_values(full, ["b"]) == {"b": [None, "y"]}

@@ -16,7 +16,7 @@ import datetime as dt
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, repeat, starmap
@@ -83,14 +83,13 @@ class FastSheet(BulkRowsSheet):
         plain = _plain_cell(styles)
         plan = [(c.get, styles.memo(c), self._renderer(c, styles), c.show) for c in cols]
         items = items if isinstance(items, list) else list(items)
-        by_key = any(type(c.get) is FieldValue for c in cols)
+        fields = list(dict.fromkeys(c.get.key for c in cols if type(c.get) is FieldValue))
         for start in range(0, len(items), BULK_CHUNK):
             chunk = items[start:start + BULK_CHUNK]
             rows = list(map(str, range(first_row + start + 1, first_row + start + len(chunk) + 1)))
-            dicts = [item.values for item in chunk] if by_key else []
-            read = dict.get if all(map(_is_dict, dicts)) else _get  # dict.get over C-level map where it can
-            tails = [_tails(list(map(read, dicts, repeat(get.key))) if type(get) is FieldValue
-                            else _values(get, chunk), memo, render, self, plain, show) for get, memo, render, show in plan]
+            by_key = _field_values([item.values for item in chunk], fields) if fields else {}
+            tails = [_tails(by_key[get.key] if type(get) is FieldValue else _values(get, chunk),
+                            memo, render, self, plain, show) for get, memo, render, show in plan]
             self._bulk.update(zip(range(first_row + start, first_row + start + len(chunk)),
                                   starmap(row_xml, zip(rows, *tails, strict=True)), strict=True))
         if items:
@@ -239,6 +238,20 @@ def _get(values: Any, key: str) -> object:  # a values mapping that is not a dic
     return values.get(key)
 
 
+def _field_values(dicts: list[Any], keys: list[str]) -> dict[str, Sequence[object]]:
+    """The FieldValue columns of a chunk, key -> each item's value. Where every item's values are a dict
+    holding every key (as validation makes them), one C-level pass reads all the keys of each dict
+    while it is in the cache, and the rows are turned into columns; else a pass per key with get."""
+    is_dict = all(map(_is_dict, dicts))
+    if is_dict and len(keys) > 1:
+        try:
+            return dict(zip(keys, zip(*map(itemgetter(*keys), dicts), strict=True), strict=True))
+        except KeyError:  # an item lacks a field: read each with get
+            pass
+    read = dict.get if is_dict else _get  # dict.get over C-level map where it can
+    return {key: list(map(read, dicts, repeat(key))) for key in keys}
+
+
 def _values(get: Callable[[Any], object], chunk: list) -> list:
     """A column's raw values for the items of a chunk; a Lookup's in two C-level passes."""
     if type(get) is not Lookup:
@@ -263,7 +276,7 @@ def _plain_strings(values: list[str]) -> bool:
             and ("<" not in starts or not any(map(methodcaller("startswith", "<r>"), values))))
 
 
-def _tails(values: list, memo: dict, render: Callable[[object, dict | None], str], sheet: BulkRowsSheet,
+def _tails(values: Sequence, memo: dict, render: Callable[[object, dict | None], str], sheet: BulkRowsSheet,
            plain: str | None = None, show: Callable[[Any], object] | None = None) -> list[str]:
     """One column of a chunk: each value's cell tail, from the memo where it was rendered before.
 
