@@ -227,13 +227,6 @@ def _row_maker(letters: tuple[str, ...]) -> Callable[..., str]:
     return maker
 
 
-_is_bool = bool.__instancecheck__  # a C-level isinstance(v, bool) for map()
-
-
-def _is_dict(value: object) -> bool:
-    return type(value) is dict
-
-
 def _get(values: Any, key: str) -> object:  # a values mapping that is not a dict
     return values.get(key)
 
@@ -242,7 +235,7 @@ def _field_values(dicts: list[Any], keys: list[str]) -> dict[str, Sequence[objec
     """The FieldValue columns of a chunk, key -> each item's value. Where every item's values are a dict
     holding every key (as validation makes them), one C-level pass reads all the keys of each dict
     while it is in the cache, and the rows are turned into columns; else a pass per key with get."""
-    is_dict = all(map(_is_dict, dicts))
+    is_dict = set(map(type, dicts)) <= {dict}  # exactly dicts (one C-level pass)
     if is_dict and len(keys) > 1:
         try:
             return dict(zip(keys, zip(*map(itemgetter(*keys), dicts), strict=True), strict=True))
@@ -287,7 +280,7 @@ def _tails(values: Sequence, memo: dict, render: Callable[[object, dict | None],
     cell was rendered (as it was written before: the golden files hold that count). When the
     column shows (`show`, None: as they are) each value first met as a plain string or as nothing,
     they are remembered at once (_remember_plain) rather than rendered one by one."""
-    if any(map(_is_bool, values)):
+    if bool in set(map(type, values)):  # (bool has no subclasses: isinstance(v, bool), in one C-level pass)
         return [render(v, None) for v in values]
     try:
         tails: list[str | None] = list(map(memo.get, values))
