@@ -14,7 +14,7 @@ from xlflow.xlsx.fastsheet import Col, FastSheet, FieldValue, Styles, as_text
 from xlflow.xlsx.pack import FastWorkbook
 
 
-def _every_cell(values, memo, render, sheet, plain=None):
+def _every_cell(values, memo, render, sheet, plain=None, show=None):
     """The rendering before: every cell whose value the memo lacked at the chunk's start is rendered."""
     if any(isinstance(v, bool) for v in values):
         return [render(v, None) for v in values]
@@ -36,6 +36,13 @@ class Item:
                        "due": day, "percent": [10, 10.0, 50, None][i % 4], "ids": ("A-1", f"B-{i % 3}")}
         self.mixed = [1, 1.0, "1", 2.5][i % 4]  # 1 and 1.0: one memo key, shown apart as text
         self.flag = i % 9 == 0 if i > 30 else None  # booleans in later chunks only
+        # shown alike though apart (a tuple and its joined text), shown as nothing, a formula start in some chunks
+        self.shown = [("A-1", "B-0"), "A-1, B-0", (), "A-1", ("A-1",), "<b>", f"S-{i}", "", "=x"][i % 9 if i < 45 else 6]
+        self.code = ["a", "b", "c", None, "z", "a"][i % 6]  # two codes with one label
+
+
+def _label(code: object) -> object:
+    return {"a": "Same", "b": "Same", "c": "Other"}.get(code, code) if code else None
 
 
 def _cols() -> list[Col]:
@@ -44,7 +51,8 @@ def _cols() -> list[Col]:
             Col("IDs", 10, FieldValue("ids"), show=as_text), Col("Mixed", 10, lambda t: t.mixed, show=as_text),
             Col("Mixed n", 10, lambda t: t.mixed, "int"), Col("Flag", 10, lambda t: t.flag),
             Col("Again", 10, FieldValue("name")), Col("Ref", 10, FieldValue("ref")),
-            Col("Ref shown", 10, FieldValue("ref"), show=as_text)]  # plain strings: indexes found per column
+            Col("Ref shown", 10, FieldValue("ref"), show=as_text),  # plain strings: indexes found per column
+            Col("Shown", 10, lambda t: t.shown, show=as_text), Col("Label", 10, lambda t: t.code, show=_label)]
 
 
 def _write(path, tails) -> dict[str, bytes]:
@@ -80,3 +88,15 @@ def test_a_row_is_made_for_column_letters_only():
     for bad in (("A", "B'"), ("a",), ("A1",), ("Ä",)):
         with pytest.raises(ValueError):
             fastsheet._row_maker(bad)
+
+
+def test_field_values_read_every_key_of_each_row_or_get_each_key():
+    """One pass over the rows when each holds every key; get per key where one lacks a key or is not a dict."""
+    full = [{"a": 1, "b": None, "c": "x"}, {"a": 2, "b": "y", "c": None}]
+    assert {k: list(v) for k, v in fastsheet._field_values(full, ["a", "c"]).items()} == {"a": [1, 2], "c": ["x", None]}
+    lacking = [*full, {"a": 3}]
+    assert fastsheet._field_values(lacking, ["a", "b"]) == {"a": [1, 2, 3], "b": [None, "y", None]}
+    class Values(dict):  # a mapping that is not exactly a dict
+        pass
+    assert fastsheet._field_values([Values(a=5)], ["a", "b"]) == {"a": [5], "b": [None]}
+    assert fastsheet._field_values(full, ["b"]) == {"b": [None, "y"]}

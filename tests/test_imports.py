@@ -53,6 +53,7 @@ ROOMS = {
     "pandas": {"export"},
     "icalendar": {"share"},
     "chinese_calendar": {"workdays"},
+    "isal": {"xlsx"},
 }
 
 

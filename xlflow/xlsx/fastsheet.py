@@ -16,11 +16,12 @@ import datetime as dt
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, repeat, starmap
-from operator import methodcaller, not_
+from operator import itemgetter, methodcaller, not_
+from types import NoneType
 from typing import Any, cast
 
 import xlsxwriter
@@ -30,7 +31,6 @@ from ..spec.limits import FORMULA_START, TEXT_LIMIT
 from .private import BulkRowsSheet, xf_index
 
 RISKY_FIRST = FORMULA_START
-PLAIN_NOT = (*RISKY_FIRST, "<r>")  # a string beginning so is not shown as it is
 MAX_TEXT = TEXT_LIMIT
 EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
 PHANTOM_LEAP_DAY = 61  # serial of 1900-03-01: Excel counts a 1900-02-29 that never was
@@ -80,16 +80,16 @@ class FastSheet(BulkRowsSheet):
         loop body.
         """
         row_xml = _row_maker(tuple(xl_col_to_name(first_col + i) for i in range(len(cols))))
-        plan = [(c.get, styles.memo(c), self._renderer(c, styles), _plain_cell(c, styles)) for c in cols]
+        plain = _plain_cell(styles)
+        plan = [(c.get, styles.memo(c), self._renderer(c, styles), c.show) for c in cols]
         items = items if isinstance(items, list) else list(items)
-        by_key = any(type(c.get) is FieldValue for c in cols)
+        fields = list(dict.fromkeys(c.get.key for c in cols if type(c.get) is FieldValue))
         for start in range(0, len(items), BULK_CHUNK):
             chunk = items[start:start + BULK_CHUNK]
             rows = list(map(str, range(first_row + start + 1, first_row + start + len(chunk) + 1)))
-            dicts = [item.values for item in chunk] if by_key else []
-            read = dict.get if all(map(_is_dict, dicts)) else _get  # dict.get over C-level map where it can
-            tails = [_tails(list(map(read, dicts, repeat(get.key))) if type(get) is FieldValue
-                            else list(map(get, chunk)), memo, render, self, plain) for get, memo, render, plain in plan]
+            by_key = _field_values([item.values for item in chunk], fields) if fields else {}
+            tails = [_tails(by_key[get.key] if type(get) is FieldValue else _values(get, chunk),
+                            memo, render, self, plain, show) for get, memo, render, show in plan]
             self._bulk.update(zip(range(first_row + start, first_row + start + len(chunk)),
                                   starmap(row_xml, zip(rows, *tails, strict=True)), strict=True))
         if items:
@@ -138,7 +138,7 @@ class FastSheet(BulkRowsSheet):
                 return f'" s="{number_xf}"><v>{value!r}</v></c>'
             return text(str(value), quote_xf)
 
-        plain = _plain_cell(col, styles) is not None
+        plain = col.show in (None, as_text) and col.kind == "text"  # strings shown as they are
 
         def render(value: object, memo: dict | None) -> str:
             if (plain and type(value) is str and value and value[0] not in RISKY_FIRST
@@ -227,45 +227,60 @@ def _row_maker(letters: tuple[str, ...]) -> Callable[..., str]:
     return maker
 
 
-_is_bool = bool.__instancecheck__  # a C-level isinstance(v, bool) for map()
-
-
-def _is_dict(value: object) -> bool:
-    return type(value) is dict
-
-
 def _get(values: Any, key: str) -> object:  # a values mapping that is not a dict
     return values.get(key)
 
 
-def _plain_cell(col: Col, styles: Styles) -> str | None:
-    """The tail of a cell of this column showing a plain string (one of _plain_strings), the
-    string's shared-string index left to format in; None for a column that shows values its own way."""
-    if col.show in (None, as_text) and col.kind == "text":
-        return f'" s="{styles.xf("text")}" t="s"><v>{{}}</v></c>'
-    return None
+def _field_values(dicts: list[Any], keys: list[str]) -> dict[str, Sequence[object]]:
+    """The FieldValue columns of a chunk, key -> each item's value. Where every item's values are a dict
+    holding every key (as validation makes them), one C-level pass reads all the keys of each dict
+    while it is in the cache, and the rows are turned into columns; else a pass per key with get."""
+    is_dict = set(map(type, dicts)) <= {dict}  # exactly dicts (one C-level pass)
+    if is_dict and len(keys) > 1:
+        try:
+            return dict(zip(keys, zip(*map(itemgetter(*keys), dicts), strict=True), strict=True))
+        except KeyError:  # an item lacks a field: read each with get
+            pass
+    read = dict.get if is_dict else _get  # dict.get over C-level map where it can
+    return {key: list(map(read, dicts, repeat(key))) for key in keys}
 
 
-def _plain_strings(values: Collection[Any]) -> bool:
-    """Only strings a cell shows as they are: not empty, no formula start or rich-text form, no
+def _values(get: Callable[[Any], object], chunk: list) -> list:
+    """A column's raw values for the items of a chunk; a Lookup's in two C-level passes."""
+    if type(get) is not Lookup:
+        return list(map(get, chunk))
+    keys = list(map(get.key, chunk))
+    if get.seen is not None:
+        get.seen.update(keys)
+    return list(map(get.table.get, keys))
+
+
+def _plain_cell(styles: Styles) -> str:
+    """The tail of a cell showing a plain string (one of _plain_strings), the string's shared-string
+    index left to format in: how any column shows such a string (render's `text`)."""
+    return f'" s="{styles.xf("text")}" t="s"><v>{{}}</v></c>'
+
+
+def _plain_strings(values: list[str]) -> bool:
+    """Strings (none empty) that a cell shows as they are: no formula start or rich-text form, no
     clipping (what render's fast path takes), checked in C-level passes over all of them."""
-    return (set(map(type, values)) == {str} and "" not in values
-            and not any(map(methodcaller("startswith", PLAIN_NOT), values))
-            and max(map(len, values)) <= MAX_TEXT // 2)
+    starts = set(map(itemgetter(0), values))  # every formula start is one character
+    return (starts.isdisjoint(RISKY_FIRST) and max(map(len, values)) <= MAX_TEXT // 2
+            and ("<" not in starts or not any(map(methodcaller("startswith", "<r>"), values))))
 
 
-def _tails(values: list, memo: dict, render: Callable[[object, dict | None], str], sheet: BulkRowsSheet,
-           plain: str | None = None) -> list[str]:
+def _tails(values: Sequence, memo: dict, render: Callable[[object, dict | None], str], sheet: BulkRowsSheet,
+           plain: str | None = None, show: Callable[[Any], object] | None = None) -> list[str]:
     """One column of a chunk: each value's cell tail, from the memo where it was rendered before.
 
     Numbers are remembered too (1 and 1.0 make the same cell) except in a chunk that holds a
     boolean: True == 1 would find the number's cell, so such a chunk renders every cell.
     A value first met in this chunk is rendered once, where it first appears (so the shared
     strings keep their order); the table's count of string cells is what it was when every such
-    cell was rendered (as it was written before: the golden files hold that count). In a column
-    that shows strings as they are (`plain`: their cell with the index left out), first sightings
-    that are all such strings get their indexes in one step, in the same order and count."""
-    if any(map(_is_bool, values)):
+    cell was rendered (as it was written before: the golden files hold that count). When the
+    column shows (`show`, None: as they are) each value first met as a plain string or as nothing,
+    they are remembered at once (_remember_plain) rather than rendered one by one."""
+    if bool in set(map(type, values)):  # (bool has no subclasses: isinstance(v, bool), in one C-level pass)
         return [render(v, None) for v in values]
     try:
         tails: list[str | None] = list(map(memo.get, values))
@@ -280,9 +295,7 @@ def _tails(values: list, memo: dict, render: Callable[[object, dict | None], str
                 tails[i] = render(values[i], memo)
         return cast(list[str], tails)
     seen = Counter(missing)
-    if plain is not None and _plain_strings(seen):
-        firsts = list(seen)
-        memo.update(zip(firsts, map(plain.format, sheet.shared_string_indexes(firsts, len(missing))), strict=True))
+    if plain is not None and _remember_plain(seen, memo, sheet, plain, show):
         return list(map(memo.__getitem__, values))
     for value, cells in seen.items():  # first sightings, in order
         if cells == 1:
@@ -293,6 +306,28 @@ def _tails(values: list, memo: dict, render: Callable[[object, dict | None], str
         if sheet.string_cells() != before:  # its other cells would have counted too
             sheet.count_string_cells(cells - 1)
     return list(map(memo.__getitem__, values))
+
+
+def _remember_plain(seen: Counter, memo: dict, sheet: BulkRowsSheet, plain: str,
+                    show: Callable[[Any], object] | None) -> bool:
+    """Remember the cells of the values first met in a chunk (`seen`: value -> its cells) at once, when
+    each shows as a plain string or as nothing (None, ""): the strings' indexes in one step, in the
+    order and with the count of string cells that rendering them one by one gives. False, with
+    nothing remembered, when any shows otherwise (a number, a date, a formula start...)."""
+    firsts = list(seen)
+    shown, types = firsts, set(map(type, firsts))
+    if show is not None and not (show is as_text and types == {str}):  # (as_text shows a string as it is)
+        shown = list(map(show, firsts))
+        types = set(map(type, shown))
+    if not types <= {str, NoneType}:
+        return False
+    strings = list(filter(None, shown))  # (only None and "" are left out: every other is a str)
+    if strings and not _plain_strings(strings):
+        return False
+    indexes = sheet.shared_string_indexes(strings, sum(compress(seen.values(), shown)))
+    memo.update(zip(compress(firsts, shown), map(plain.format, indexes), strict=True))
+    memo.update(zip(compress(firsts, map(not_, shown)), repeat(EMPTY_TAIL)))
+    return True
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -315,6 +350,23 @@ class FieldValue:
 
     def __call__(self, item: Any) -> object:  # Any: a row with `values` (a plan task)
         return item.values.get(self.key)
+
+
+class Lookup:
+    """A value kept by the item's key: table.get(key(item)), e.g. a task's baseline by its ID. `bulk` reads
+    such columns in C-level passes (keys, then values), without a call per cell. `seen`, when given,
+    collects every key looked up (the rows a sheet showed)."""
+
+    __slots__ = ("table", "key", "seen")
+
+    def __init__(self, table: Mapping[Any, object], key: Callable[[Any], Hashable], seen: set | None = None) -> None:
+        self.table, self.key, self.seen = table, key, seen
+
+    def __call__(self, item: Any) -> object:
+        key = self.key(item)
+        if self.seen is not None:
+            self.seen.add(key)
+        return self.table.get(key)
 
 
 def as_text(value: object) -> str | None:

@@ -135,11 +135,11 @@ class BulkRowsSheet(Worksheet):
         return count
 
     def shared_string_indexes(self, strings: list[str], cells: int) -> list[int]:
-        """Each of the distinct `strings`' index in the shared string table, as shared_string_index
-        gives them one by one (new ones added in this order), with `cells` string cells counted."""
+        """Each of the `strings`' index in the shared string table, as shared_string_index gives them
+        one by one (new ones added in the order first met), with `cells` string cells counted."""
         table = self.str_table
         known: dict[str, int] = table.string_table
-        new = list(filterfalse(known.__contains__, strings))
+        new = list(dict.fromkeys(filterfalse(known.__contains__, strings)))
         known.update(zip(new, count(table.unique_count)))
         table.unique_count += len(new)
         table.count += cells

@@ -4,9 +4,10 @@ approved, pending or unapproved (features/control/moves.py), unapproved first.
 """
 from __future__ import annotations
 
+from operator import attrgetter
+
 from ...output.master.core import HEADER_ROW, MasterWriter, column
-from ...plan.model import Task
-from ...xlsx.fastsheet import Col, as_date, as_text
+from ...xlsx.fastsheet import Col, Lookup, as_date, as_text
 from .baselines import Baseline
 from .moves import ADDED, APPROVED, PENDING, REMOVED, UNAPPROVED, Control, DatesLike, Move
 
@@ -18,25 +19,24 @@ def _control(w: MasterWriter) -> Control:
 
 
 def baseline_cols(w: MasterWriter) -> list[Col]:
-    """Master WBS columns: the task's current baseline and its due date's slip against it."""
+    """Master WBS columns: the task's current baseline and its due date's slip against it, each looked up
+    by task ID in a table made once per column (not a lookup and a call per cell)."""
     c = _control(w)
+    bases = c.baselines.items()
+    first = w.t("master-baseline-first")
+    task_id = attrgetter("task_id")
+    return [Col(w.t("master-col-baseline-start"), 12, Lookup({k: b.start for k, b in bases if b}, task_id),
+                show=as_date, key="baseline_start"),
+            Col(w.t("master-col-baseline-due"), 12, Lookup({k: b.due for k, b in bases if b}, task_id),
+                show=as_date, key="baseline_due"),
+            Col(w.t("master-col-slip"), 11, Lookup(c.slips, task_id), "int", key="slip_days"),
+            Col(w.t("master-col-baseline-reason"), 14,
+                Lookup({k: _reason(b, first) for k, b in bases if b is not None}, task_id), key="baseline_reason")]
 
-    def base(task: Task, kind: str) -> object:
-        found = c.baselines.get(task.task_id)
-        return getattr(found, kind) if found else None
 
-    return [Col(w.t("master-col-baseline-start"), 12, lambda t: base(t, "start"), show=as_date, key="baseline_start"),
-            Col(w.t("master-col-baseline-due"), 12, lambda t: base(t, "due"), show=as_date, key="baseline_due"),
-            Col(w.t("master-col-slip"), 11, lambda t: c.slips.get(t.task_id), "int", key="slip_days"),
-            Col(w.t("master-col-baseline-reason"), 14, lambda t: reason(w, c.baselines.get(t.task_id)),
-                key="baseline_reason")]
-
-
-def reason(w: MasterWriter, base: DatesLike | None) -> str | None:
-    """Where a baseline comes from: the change request's ID, else "as first accepted"."""
-    if base is None:
-        return None
-    return base.reason if isinstance(base, Baseline) and base.from_change else w.t("master-baseline-first")
+def _reason(base: DatesLike, first: str) -> str:
+    """Where a baseline comes from: the change request's ID, else `first` ("as first accepted")."""
+    return base.reason if isinstance(base, Baseline) and base.from_change else first
 
 
 def move_cols(w: MasterWriter) -> list[Col]:

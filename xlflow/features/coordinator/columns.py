@@ -19,7 +19,7 @@ from collections.abc import Callable
 from ...output.master.core import MasterWriter
 from ...spec.catalog import Field
 from ...spec.fields import field_type
-from ...xlsx.fastsheet import Col, FastSheet, as_text
+from ...xlsx.fastsheet import Col, FastSheet, Lookup, as_text
 
 COORD_PREFIX = "coordinator:"  # a coordinator column's Col.key: "coordinator:comment", "coordinator:+PMO跟进"
 COORD_FILL = "#FFF2CC"
@@ -31,30 +31,18 @@ def coordinator_cols(w: MasterWriter, sheet_id: str, row_key: Callable[[object],
     (kept by their header), each showing the value recorded for the item's row key."""
     spec = w.master_spec.sheet(sheet_id)
     values = w.layer.values.get(sheet_id, {})
-    shown = w.layer_shown.setdefault(sheet_id, set())
-
-    def first(item: object) -> object:  # the first column also notes which rows the sheet shows
-        key = row_key(item)
-        shown.add(key)
-        return values.get(key, {}).get(spec.columns[0].key)
-
-    cols = [Col(f.label(w.lang), max(f.width, 8), first if i == 0 else _getter(values, row_key, f.key),
+    shown = w.layer_shown.setdefault(sheet_id, set())  # the first column notes which rows the sheet shows
+    cols = [Col(f.label(w.lang), max(f.width, 8), Lookup(_column(values, f.key), row_key, shown if i == 0 else None),
                 "date" if f.type == "date" else "text", _show(w, f), key=COORD_PREFIX + f.key)
             for i, f in enumerate(spec.columns)]
-    cols += [Col(header, EXTRA_WIDTH, _getter(values, row_key, "+" + header), show=as_text,
+    cols += [Col(header, EXTRA_WIDTH, Lookup(_column(values, "+" + header), row_key), show=as_text,
                  key=f"{COORD_PREFIX}+{header}") for header in w.layer.extras.get(sheet_id, [])]
     return cols
 
 
-def _getter(values: dict[str, dict[str, str]], row_key: Callable[[object], str], column: str,
-            ) -> Callable[[object], str | None]:
-    if not values:  # nothing typed on this sheet yet: every cell is empty, no row key to look up
-        return _nothing
-    return lambda item: values.get(row_key(item), {}).get(column)
-
-
-def _nothing(item: object) -> None:
-    return None
+def _column(values: dict[str, dict[str, str]], column: str) -> dict[str, str]:
+    """Row key -> the value recorded in this column (rows without one left out)."""
+    return {key: row[column] for key, row in values.items() if column in row}
 
 
 def _show(w: MasterWriter, f: Field) -> Callable[[object], object]:

@@ -9,9 +9,10 @@ module only lays them out. Every number is written as a value.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 
 from ...output.master.core import MasterWriter, column
-from ...xlsx.fastsheet import Col, FastSheet
+from ...xlsx.fastsheet import Col, FastSheet, Lookup
 from .model import MEASURES, RESULTS, DepartmentScore, Figures, Ratio, Scorecard
 from .text import deadline_text, definitions
 
@@ -113,21 +114,18 @@ def _definitions(w: MasterWriter, sheet: FastSheet, row: int, last_col: int) -> 
     return row + 2 + len(MEASURES) + 1
 
 
-def _pct(r: Ratio) -> float | None:
-    return r.percent
-
-
 def _week_cols(w: MasterWriter) -> list[Col]:
+    """A row per department and week; every value read by a C-level getter (a rate: its percent)."""
     return [
-        Col(w.t("master-col-department"), 10, lambda f: f.department, key="department"),
-        Col(w.t("score-col-week"), 16, lambda f: f.week.label, key="week"),
-        Col(w.t("score-col-on-time"), 11, lambda f: _pct(f.on_time), "pct", key="on_time"),
-        Col(w.t("score-col-slip"), 10, lambda f: f.slip_days, "int", key="slip"),
-        Col(w.t("score-col-punctuality"), 11, lambda f: _pct(f.punctuality), "pct", key="punctuality"),
-        Col(w.t("score-col-first-time"), 11, lambda f: _pct(f.first_time), "pct", key="first_time"),
-        Col(w.t("score-col-blocked"), 9, lambda f: f.blocked, "int", key="blocked"),
-        Col(w.t("score-col-answered"), 11, lambda f: _pct(f.answered), "pct", key="answered"),
-        Col(w.t("score-col-stale"), 9, lambda f: f.stale, "int", key="stale"),
+        Col(w.t("master-col-department"), 10, attrgetter("department"), key="department"),
+        Col(w.t("score-col-week"), 16, attrgetter("week.label"), key="week"),
+        Col(w.t("score-col-on-time"), 11, attrgetter("on_time.percent"), "pct", key="on_time"),
+        Col(w.t("score-col-slip"), 10, attrgetter("slip_days"), "int", key="slip"),
+        Col(w.t("score-col-punctuality"), 11, attrgetter("punctuality.percent"), "pct", key="punctuality"),
+        Col(w.t("score-col-first-time"), 11, attrgetter("first_time.percent"), "pct", key="first_time"),
+        Col(w.t("score-col-blocked"), 9, attrgetter("blocked"), "int", key="blocked"),
+        Col(w.t("score-col-answered"), 11, attrgetter("answered.percent"), "pct", key="answered"),
+        Col(w.t("score-col-stale"), 9, attrgetter("stale"), "int", key="stale"),
     ]
 
 
@@ -164,15 +162,15 @@ def _drill_cols(w: MasterWriter) -> list[Col]:
     yes, no = w.label("yes_no", "yes"), w.label("yes_no", "no")
     measures = {m: w.t(f"score-measure-{m}") for m in MEASURES}
     results = {r: w.t(f"score-result-{r}") for r in RESULTS}
-    return [
-        Col(w.t("score-col-measure"), 18, lambda t: measures[t.measure], key="measure"),
-        Col(w.t("score-col-description"), 26, lambda t: t.name, key="name"),
-        Col(w.t("master-col-department"), 10, lambda t: t.department, key="department"),
-        Col(w.t("score-col-item"), 11, lambda t: t.item, key="item"),
-        Col(w.t("score-col-target"), 16, lambda t: t.target, key="target"),
-        Col(w.t("score-col-actual"), 16, lambda t: t.actual, key="actual"),
-        Col(w.t("score-col-days"), 8, lambda t: t.days, "int", key="days"),
-        Col(w.t("score-col-result"), 16, lambda t: results[t.result], key="result"),
-        Col(w.t("score-col-counted"), 9, lambda t: yes if t.hit else no, key="hit"),
-        Col(w.t("score-col-note"), 12, lambda t: t.note, key="note"),
+    return [  # (the drill-down has a row per item behind every figure: C-level getters, no call per cell)
+        Col(w.t("score-col-measure"), 18, Lookup(measures, attrgetter("measure")), key="measure"),
+        Col(w.t("score-col-description"), 26, attrgetter("name"), key="name"),
+        Col(w.t("master-col-department"), 10, attrgetter("department"), key="department"),
+        Col(w.t("score-col-item"), 11, attrgetter("item"), key="item"),
+        Col(w.t("score-col-target"), 16, attrgetter("target"), key="target"),
+        Col(w.t("score-col-actual"), 16, attrgetter("actual"), key="actual"),
+        Col(w.t("score-col-days"), 8, attrgetter("days"), "int", key="days"),
+        Col(w.t("score-col-result"), 16, Lookup(results, attrgetter("result")), key="result"),
+        Col(w.t("score-col-counted"), 9, Lookup({True: yes, False: no}, attrgetter("hit")), key="hit"),
+        Col(w.t("score-col-note"), 12, attrgetter("note"), key="note"),
     ]

@@ -1,9 +1,11 @@
 """Dependencies: the link problems, the critical path, and every link between departments."""
 from __future__ import annotations
 
+from operator import attrgetter
+
 from ...i18n import Phrase
 from ...output.master.core import HEADER_ROW, MasterWriter, column, label_of
-from ...xlsx.fastsheet import Col, FastSheet, as_date, as_text
+from ...xlsx.fastsheet import Col, FastSheet, Lookup, as_date, as_text
 
 
 def write(w: MasterWriter) -> None:
@@ -16,16 +18,18 @@ def write(w: MasterWriter) -> None:
 
 
 def _problems(w: MasterWriter, sheet: FastSheet, row: int) -> int:
-    w.block(sheet, row, "master-block-problems", count=len(w.plan.problems))
-    cols = [Col(w.t("master-col-problem"), 44, lambda p: w.t(f"merge-problem-{p.kind}"), key="problem"),
-            Col(w.t("master-col-department"), 10, lambda p: p.department, key="department"),
-            Col(w.t("master-col-task"), 12, lambda p: p.task_id, key="task_id"),
-            Col(w.t("master-col-other-department"), 10, lambda p: p.other_department, key="other_department"),
-            Col(w.t("master-col-other-task"), 12, lambda p: p.other_task_id, key="other_task_id"),
+    problems = w.plan.problems
+    w.block(sheet, row, "master-block-problems", count=len(problems))
+    kinds = {kind: w.t(f"merge-problem-{kind}") for kind in {p.kind for p in problems}}  # told once per kind
+    cols = [Col(w.t("master-col-problem"), 44, Lookup(kinds, attrgetter("kind")), key="problem"),
+            Col(w.t("master-col-department"), 10, attrgetter("department"), key="department"),
+            Col(w.t("master-col-task"), 12, attrgetter("task_id"), key="task_id"),
+            Col(w.t("master-col-other-department"), 10, attrgetter("other_department"), key="other_department"),
+            Col(w.t("master-col-other-task"), 12, attrgetter("other_task_id"), key="other_task_id"),
             Col(w.t("master-col-detail"), 40,
                 lambda p: (p.detail.render(w.lang) if isinstance(p.detail, Phrase) else p.detail) or None,
                 key="detail")]
-    return w.table(sheet, row + 1, cols, w.plan.problems, freeze=(row + 2, 0), print_rows=False)
+    return w.table(sheet, row + 1, cols, problems, freeze=(row + 2, 0), print_rows=False)
 
 
 def _raci(w: MasterWriter, sheet: FastSheet, row: int) -> int:

@@ -31,13 +31,19 @@ def task_cols(w: MasterWriter) -> list[Col]:
 
 
 def open_predecessors(task: Task) -> str | None:
-    """The IDs of the task's predecessors not done yet ("A-1, B-2"); None for none (most tasks have no links)."""
-    return (", ".join([p.task_id for p in task.open_predecessors]) or None) if task.predecessors else None
+    """The IDs of the task's predecessors not done yet ("A-1, B-2"); None for none (most tasks have no links).
+    (Task.open_predecessors and Task.done, written out: one comprehension per task, not a call per link.)"""
+    if not task.predecessors:
+        return None
+    return ", ".join([p.task_id for p in task.predecessors if p.effective_status != "done"]) or None
 
 
 def _successors_other(task: Task) -> str | None:
-    """The IDs of the task's successors in other departments; None for none."""
-    return (", ".join([s.task_id for s in task.successors_other_depts]) or None) if task.successors else None
+    """The IDs of the task's successors in other departments (Task.successors_other_depts); None for none."""
+    if not task.successors:
+        return None
+    department = task.department
+    return ", ".join([s.task_id for s in task.successors if s.department != department]) or None
 
 
 def write(w: MasterWriter) -> None:
