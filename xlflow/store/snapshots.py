@@ -18,7 +18,7 @@ import json
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from itertools import compress
+from itertools import chain, compress
 from operator import attrgetter, is_not, itemgetter, ne, or_
 from typing import Any, NamedTuple
 
@@ -253,6 +253,7 @@ def _compress(keys: list[str], columns: list[Sequence[object]], before: bytes | 
 
 _SAME = frozenset({str, int, float, bool, type(None)})  # values JSON gives back as they are
 _DAY = frozenset({dt.date, type(None)})  # a date column's values decode gives back as they are
+_TEXT = frozenset({str})  # an ID list's values decode gives back as they are
 
 
 def _json(value: object) -> object:
@@ -270,7 +271,7 @@ def _as_read(key: str, values: Sequence[object] | None, count: int) -> Sequence[
             return values
         return [v if type(v) in _DAY else _date(_json(v.isoformat() if isinstance(v, dt.date) else v)) for v in values]
     if key in _LISTS:
-        if kinds == {tuple} and all(type(i) is str for v in values for i in v):  # type: ignore[attr-defined]
+        if kinds == {tuple} and set(map(type, chain.from_iterable(values))) <= _TEXT:  # type: ignore[arg-type]
             return values  # a merge's: tuples of IDs, as decode reads them
         return [tuple(v) if isinstance(v, (list, tuple)) and type(v) in (list, tuple) and all(type(i) is str for i in v)
                 else _ids(_json(v)) for v in values]

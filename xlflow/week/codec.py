@@ -81,7 +81,7 @@ def _encode(value: object, seen: Seen) -> JSONValue:
 
 def _tuple(values: tuple[object, ...], seen: Seen) -> JSONValue:
     kind = type(values[0]) if values else None
-    if kind is not None and len(values) >= COLUMNS_FROM and kind in _FIELDS and all(type(v) is kind for v in values):
+    if kind is not None and len(values) >= COLUMNS_FROM and kind in _FIELDS and _one_class(values):
         if id(values) not in seen:
             keys = _FIELDS[kind]
             seen[id(values)] = values, {"$rows": kind.__name__, "keys": list(keys),
@@ -97,11 +97,16 @@ def _transposed(values: tuple[object, ...], keys: tuple[str, ...]) -> list[Seque
     return list(zip(*map(attrgetter(*keys), values), strict=True))
 
 
+def _one_class(values: tuple[object, ...]) -> bool:
+    """Every value of one class (and none of a subclass of it)."""
+    return len(set(map(type, values))) == 1
+
+
 def _by_key(value: Mapping[str, object], seen: Seen) -> JSONValue:
     """A mapping by text: as a dict, or, many values of one class (a control's baselines, one per
     task), its keys in a list and its values by columns, as a tuple of them."""
     values = tuple(value.values())
-    if len(values) >= COLUMNS_FROM and type(values[0]) in _FIELDS and all(type(v) is type(values[0]) for v in values):
+    if len(values) >= COLUMNS_FROM and type(values[0]) in _FIELDS and _one_class(values):
         return {"$keys": list(value), "$values": _tuple(values, seen)}
     return {k: _encode(v, seen) for k, v in value.items()}
 
@@ -112,9 +117,9 @@ def _column(values: list[object], seen: Seen) -> JSONValue:
         return cast("list[JSONValue]", values)  # every value str, int, float, bool or None: checked
     if kinds <= _DAYS:
         text: dict[object, JSONValue] = {v: v.isoformat() for v in set(values) if isinstance(v, dt.date)}  # each day's once
-        return {"$days": [text.get(v) for v in values]}
+        return {"$days": list(map(text.get, values))}
     if kinds == {dict} and _plain_dicts(cast("list[dict[object, object]]", values)):
-        return {"$each": [dict(v) for v in cast("list[dict[str, JSONValue]]", values)]}  # what _encode makes of each
+        return {"$each": list(map(dict, cast("list[dict[str, JSONValue]]", values)))}  # what _encode makes of each
     return {"$each": [_encode(v, seen) for v in values]}
 
 

@@ -10,10 +10,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from ..config import Workspace
 from ..features.control.moves import Control
+from ..i18n import Phrase
 from ..plan.model import Problem, Record, percent_value
 from ..plan.raci import RaciConflict
 from ..store.snapshots import FIELDS, SnapshotTask
@@ -102,12 +103,23 @@ class Standing(NamedTuple):
 
 
 _STANDING = tuple(FIELDS.index(k) for k in Standing._fields)  # where rows_of reads them
+_STR, _DAY_OR_NONE = frozenset({str}), frozenset({dt.date, type(None)})
 
 
 def standings_of(columns: Sequence[Sequence[Any]]) -> list[Standing]:
     """The Standing of each Task rows_of makes of `columns` (the same values), without making the Tasks."""
     department, status, due, percent = (columns[i] for i in _STANDING)
-    return list(map(Standing, [v or "" for v in department], [v or "" for v in status], map(_fast_day, due), percent))
+    return list(map(Standing, _text(department), _text(status), _days(due), percent))
+
+
+def _text(column: Sequence[Any]) -> Sequence[str]:
+    """`v or ""` of each value: the column itself when every value is text (a merge's)."""
+    return column if set(map(type, column)) <= _STR else [v or "" for v in column]
+
+
+def _days(column: Sequence[Any]) -> Iterable[dt.date | None]:
+    """_fast_day of each value: the column itself when every value is a date or None (a merge's)."""
+    return column if set(map(type, column)) <= _DAY_OR_NONE else map(_fast_day, column)
 
 
 def _fast_day(value: object) -> dt.date | None:
@@ -147,7 +159,12 @@ def problems_of(rows: Iterable[Mapping[str, Any]]) -> tuple[LinkProblem, ...]:
 def plan_problems(problems: Iterable[Problem]) -> tuple[LinkProblem, ...]:
     """The plan's dependency problems as LinkProblems: problems_of the rows from_plan makes."""
     return tuple(LinkProblem(str(p.kind or ""), str(p.department or ""), str(p.task_id or ""), p.other_department,
-                             p.other_task_id, _detail(both_languages(p.detail))) for p in problems)
+                             p.other_task_id, _plan_detail(p.detail)) for p in problems)
+
+
+def _plan_detail(detail: object) -> dict[str, Any]:
+    """_detail(both_languages(detail)): a Phrase told in each language (a new dict already: not copied again)."""
+    return cast("dict[str, Any]", both_languages(detail)) if isinstance(detail, Phrase) else _detail(detail)
 
 
 def _detail(value: object) -> dict[str, Any]:
