@@ -54,7 +54,7 @@ from ..store.renames import with_renames
 from ..store.state import StateDB, submitted_departments
 from ..week import parts as weekparts, stored as weekrecord
 from ..week.master import write_master
-from ..week.pipeline import merge_parts, merge_week, row_departments, with_history
+from ..week.pipeline import merge_parts, merge_week, with_history
 from ..week.state import WeekState
 from ..workdays import week_start
 from . import departments, pastday, retention
@@ -342,7 +342,8 @@ def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[
     return {weekparts.CHANGES: weekparts.changes_rows(changes),
             weekparts.SIDECARS: weekparts.sidecar_rows(ws, db),
             weekparts.MILESTONES: weekparts.milestone_rows(s for s in submissions if s.valid),
-            weekparts.ESCALATIONS: escalation_rows(db, row_departments(plan, changes)),
+            weekparts.ESCALATIONS: escalation_rows(db, {t.task_id: t.department for t in plan.tasks}
+                                                   | {c.change_id: c.department for c in changes}),
             weekparts.CRITICAL: [t.task_id for t in plan.critical_path]}
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from ..check.model import Submission
@@ -88,13 +87,9 @@ def control_row(control: Control, projected_end: dt.date | None) -> dict[str, An
             "baseline_end": _iso(control.baseline_end), "projected_end": _iso(projected_end)}
 
 
-_start, _due = attrgetter("start"), attrgetter("due")  # of a DatesLike: every baseline has both
-
-
 def kept_control(control: Control) -> Control:
     """The control as a record keeps it (what control_row writes and recorded_control reads)."""
-    dates = control.baselines.values()
-    bases = dict(zip(control.baselines, map(BaselineDates, map(_start, dates), map(_due, dates)), strict=True))
+    bases = {t: BaselineDates(getattr(b, "start", None), getattr(b, "due", None)) for t, b in control.baselines.items()}
     return Control(bases, {t: d for t, d in control.slips.items() if d > 0}, tuple(control.moves), control.baseline_end)
 
 

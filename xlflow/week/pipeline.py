@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from operator import attrgetter
 
 from ..check.model import Submission
 from ..config import Workspace
@@ -140,19 +139,9 @@ def merge_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[
         changes=tuple(changes), control=weekparts.kept_control(control), projected_end=plan.end_date,
         sidecars=tuple(weekparts.sidecar_rows(ws, db)),
         milestones=tuple(weekparts.milestone_rows(s for s in submissions if s.valid)),
-        escalations=tuple(escalation_rows(db, row_departments(plan, changes))),
+        escalations=tuple(escalation_rows(db, {t.task_id: t.department for t in plan.tasks}
+                                          | {c.change_id: c.department for c in changes})),
         critical_path=tuple(t.task_id for t in plan.critical_path), complete=True)
-
-
-def row_departments(plan: MasterPlan, changes: Iterable[ChangeRequest]) -> dict[str, str]:
-    """Each row key of the master (task ID, change ID) -> its department, as escalation_rows reads it
-    (a key held twice: the later row's), taken out of the tasks in one C-level pass."""
-    tasks = plan.tasks
-    return dict(zip(map(_task_id, tasks), map(_department, tasks), strict=True)) | {
-        c.change_id: c.department for c in changes}
-
-
-_task_id, _department = attrgetter("task_id"), attrgetter("department")
 
 
 def merge_week(ws: Workspace, db: StateDB, snapshot_id: int, as_of: dt.date, columns: Sequence[Sequence[object]],
