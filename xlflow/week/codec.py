@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import cast
 
@@ -40,6 +41,7 @@ assert len(_BY_NAME) == len(CLASSES), "two classes of the week share a name"
 _FIELDS = {c: tuple(f.name for f in dataclasses.fields(c) if f.init) for c in CLASSES}
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 _DAYS = frozenset({dt.date, type(None)})
+_TEXT = frozenset({str})
 COLUMNS_FROM = 4  # a tuple of this many values of one class is stored by columns
 
 
@@ -85,16 +87,14 @@ def _tuple(values: tuple[object, ...], seen: Seen) -> JSONValue:
         if id(values) not in seen:
             keys = _FIELDS[kind]
             seen[id(values)] = values, {"$rows": kind.__name__, "keys": list(keys),
-                                        "columns": [_column(list(c), seen) for c in _transposed(values, keys)]}
+                                        "columns": [_column(c, seen) for c in _transposed(values, keys)]}
         return seen[id(values)][1]
     return {"$t": [_encode(v, seen) for v in values]}
 
 
-def _transposed(values: tuple[object, ...], keys: tuple[str, ...]) -> list[Sequence[object]]:
-    """The values' fields `keys`, field by field."""
-    if len(keys) < 2:
-        return [[getattr(v, k) for v in values] for k in keys]
-    return list(zip(*map(attrgetter(*keys), values), strict=True))
+def _transposed(values: tuple[object, ...], keys: tuple[str, ...]) -> list[list[object]]:
+    """The values' fields `keys`, field by field (a list each: one C-level pass per field)."""
+    return [list(map(attrgetter(k), values)) for k in keys]
 
 
 def _one_class(values: tuple[object, ...]) -> bool:
@@ -125,7 +125,9 @@ def _column(values: list[object], seen: Seen) -> JSONValue:
 
 def _plain_dicts(values: list[dict[object, object]]) -> bool:
     """Every dict by text (no "$" key) of plain values, as a problem's detail in each language."""
-    return all(type(k) is str and not k.startswith("$") and type(x) in _PLAIN for v in values for k, x in v.items())
+    keys = list(chain.from_iterable(values))
+    return (set(map(type, keys)) <= _TEXT and not any(map(str.startswith, keys, repeat("$")))  # type: ignore[arg-type]
+            and set(map(type, chain.from_iterable(map(dict.values, values)))) <= _PLAIN)
 
 
 def decode(data: JSONValue) -> object:
