@@ -149,6 +149,22 @@ def test_the_merge_makes_its_tasks_from_the_columns_as_from_the_snapshot_it_read
         assert (blob, tuple(map(snapshots.SnapshotTask, *columns))) == snapshots.encoded(rows, base)
         made = rows_of(columns, control)
         assert made == tasks_of(snapshots.decode(blob, base), control)
-        assert standings_of(columns) == [(t.department, t.status, t.due, t.percent) for t in made]  # the merge's standing
+        assert list(zip(*standings_of(columns), strict=True)) == [(t.department, t.status, t.due, t.percent) for t in made]  # the merge's standing
         assert [vars(t) for t in made] == [vars(t) for t in tasks_of(snapshots.decode(blob, base), control)]
     assert rows_of(snapshots.encoded_columns([])[1]) == ()
+
+
+def test_the_merges_standings_by_columns_give_each_department_what_its_tasks_give(ws):
+    """department_weeks from the merge's columns (standings_of) is what it is from the Tasks, whatever
+    order the departments' tasks come in (the percent averaged in each department's own task order)."""
+    from xlflow.week.tasks import department_weeks, rows_of, standings_of
+
+    day = dt.date(2026, 1, 7)
+    rows = [{"department": ("RD", "PMO", "QA")[i % 3], "task_id": f"T-{i:03}", "status": ("done", "delayed", "", None)[i % 4],
+             "due": (dt.date(2026, 1, 1 + i % 12), None, dt.datetime(2026, 1, 6, 9, 0))[i % 3],
+             "percent": (10.1, None, "x", 33, 0.7)[i % 5]} for i in range(40)]
+    _, columns = snapshots.encoded_columns(rows)
+    week = load_week(ws, W46).week
+    by_tasks = department_weeks(ws, rows_of(columns), [], week, day)
+    assert department_weeks(ws, standings_of(columns), [], week, day) == by_tasks
+    assert {d.code: d.tasks for d in by_tasks if d.code in ("RD", "PMO")} == {"RD": 14, "PMO": 13}

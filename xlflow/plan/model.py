@@ -7,7 +7,9 @@ come from the spec (enums.toml, `status`), so a status added there is counted ev
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -193,24 +195,38 @@ class MasterPlan:
 
     def snapshot_columns(self) -> TaskColumns:
         """Per task what the state DB keeps for week-over-week comparison, column by column in
-        SnapshotTask's field order (store/snapshots.py stores columns): no row made per task."""
-        tasks, values = self.tasks, [t.values for t in self.tasks]
-
-        def value(key: str) -> list[object]:
-            return [v.get(key) for v in values]
-
+        SnapshotTask's field order (store/snapshots.py stores columns): no row made per task, each
+        column taken out of the tasks (and of their values) in one C-level pass."""
+        tasks = self.tasks
+        if not tasks:
+            return TaskColumns(snapshot_fields, [[] for _ in snapshot_fields])
+        (department, task_id, status, reported, health, days_late, predecessors) = zip(
+            *map(_snapshot_attrs, tasks), strict=True)
+        (name, owner, owner_department, percent, start, due, reason, actual_finish) = _snapshot_values(
+            [t.values for t in tasks])
+        successors = [tuple(s.task_id for s in t.successors if s.department != t.department) if t.successors else ()
+                      for t in tasks]
         return TaskColumns(snapshot_fields, [
-            [t.department for t in tasks], [t.task_id for t in tasks], value("name"), value("owner"),
-            value("owner_department"), [t.effective_status for t in tasks], [t.status for t in tasks],
-            [t.health for t in tasks], value("percent"), value("start"), value("due"), value("reason"),
-            [t.predecessor_ids for t in tasks],  # ids_of(the row's "predecessors"), which Task read once
-            [tuple(s.task_id for s in t.successors if s.department != t.department) if t.successors else ()
-             for t in tasks],
-            [t.days_late for t in tasks], value("actual_finish")])
+            department, task_id, name, owner, owner_department, status, reported, health, percent, start, due, reason,
+            predecessors, successors, days_late, actual_finish])
 
     def snapshot_rows(self) -> list[dict[str, object]]:
         """snapshot_columns as rows (lists of IDs as lists): what the state DB keeps per task."""
         return snapshot_rows(self.snapshot_columns())
+
+
+_snapshot_attrs = attrgetter("department", "task_id", "effective_status", "status", "health", "days_late",
+                             "predecessor_ids")  # predecessor_ids: ids_of(values["predecessors"]), made once
+_SNAPSHOT_KEYS = ("name", "owner", "owner_department", "percent", "start", "due", "reason", "actual_finish")
+
+
+def _snapshot_values(values: list[dict[str, object]]) -> list[Sequence[object]]:
+    """The snapshot's columns read from the tasks' values (a missing key: None), transposed in C
+    when every row has every key (a validated workbook's rows do)."""
+    try:
+        return list(zip(*map(itemgetter(*_SNAPSHOT_KEYS), values), strict=True))
+    except KeyError:
+        return [[v.get(k) for v in values] for k in _SNAPSHOT_KEYS]
 
 
 def percent_of(t: Task) -> float:

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,9 +101,10 @@ def current(ws: Workspace, department: str) -> AcceptedVersion | None:
                            path)
 
 
-def read_accepted(ws: Workspace) -> list[AcceptedVersion]:
-    """Every configured department's accepted workbook, in the configuration's order."""
-    found = (current(ws, d.code) for d in ws.departments)
+def read_accepted(ws: Workspace, but: Container[str] = ()) -> list[AcceptedVersion]:
+    """Every configured department's accepted workbook, in the configuration's order; those of the
+    departments in `but` are not read (a caller that wants only the ones the database does not know)."""
+    found = (current(ws, d.code) for d in ws.departments if d.code not in but)
     return [a for a in found if a is not None]
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from itertools import compress
+from itertools import chain, compress, repeat
 from operator import attrgetter, is_not, itemgetter, ne, or_
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from .jsonvalues import STORED_LEVEL, json_default
 
@@ -133,26 +133,21 @@ def _delta(keys: list[str], stored: list[Sequence[object]], base: Base) -> bytes
     base tasks (matched by department and task ID; start -1: the next `count` new tasks), "new", the
     new tasks' values, "patch", per field the [position, value] that differ from the base's (in value
     or type). None when that is a third of the values or more (store a full one)."""
-    by_key = {k: [list(v) if type(v) is tuple else v for v in c] if k in _LISTS else c  # as the base's, read as JSON
-              for k, c in zip(keys, stored, strict=True)}
+    by_key = {k: _as_lists(c) if k in _LISTS else c for k, c in zip(keys, stored, strict=True)}
     if "department" not in by_key or "task_id" not in by_key:
         return None
-    at: dict[object, int] = {}
-    for j, k in enumerate(zip(_raw(base, "department"), _raw(base, "task_id"), strict=True)):
-        at.setdefault(k, j)
-    refs = [at.get(k, -1) for k in zip(by_key["department"], by_key["task_id"], strict=True)]
-    order: list[list[int]] = []
-    for j in refs:
-        last = order[-1] if order else None
-        if last is not None and ((j < 0 and last[0] < 0) or (j >= 0 and last[0] >= 0 and last[0] + last[1] == j)):
-            last[1] += 1
-        else:
-            order.append([j, 1])
-    new = [i for i, j in enumerate(refs) if j < 0]
+    matched = list(zip(_raw(base, "department"), _raw(base, "task_id"), strict=True))
+    at = dict(zip(reversed(matched), range(len(matched) - 1, -1, -1), strict=True))  # a key held twice: its first place
+    refs = list(map(at.get, zip(by_key["department"], by_key["task_id"], strict=True), repeat(-1)))
     if len(refs) < 2:
         return None  # (an itemgetter of one index gives no tuple)
-    align = itemgetter(*(j if j >= 0 else base.size + i for i, j in enumerate(refs)))
-    patch = {k: _changed(column, _raw(base, k), refs, align) for k, column in by_key.items()}
+    if refs == list(range(base.size)):  # the base's tasks in the base's order (most merges): matched as they stand
+        order, new, aligned = [[0, base.size]], [], {k: _raw(base, k) for k in by_key}
+    else:
+        order, new = _runs(refs), [i for i, j in enumerate(refs) if j < 0]
+        align = itemgetter(*(j if j >= 0 else base.size + i for i, j in enumerate(refs)))
+        aligned = {k: list(align(_raw(base, k) + list(column))) for k, column in by_key.items()}
+    patch = {k: _changed(column, aligned[k]) for k, column in by_key.items()}
     patch = {k: p for k, p in patch.items() if p}
     if (sum(map(len, patch.values())) + len(new) * len(keys)) * 3 > len(refs) * len(keys):
         return None
@@ -162,20 +157,37 @@ def _delta(keys: list[str], stored: list[Sequence[object]], base: Base) -> bytes
     return DELTA + str(base.id).encode("ascii") + b":" + zlib.compress(text.encode("utf-8"), STORED_LEVEL)
 
 
+def _as_lists(column: Sequence[object]) -> list[object]:
+    """An ID-list column with its tuples as lists (as the base's, read as JSON)."""
+    if set(map(type, column)) <= _SEQUENCES:
+        return list(map(list, cast("Sequence[Sequence[object]]", column)))
+    return [list(v) if type(v) is tuple else v for v in column]
+
+
+def _runs(refs: list[int]) -> list[list[int]]:
+    """[start, count] runs of consecutive base positions, and of new tasks (start -1)."""
+    order: list[list[int]] = []
+    for j in refs:
+        last = order[-1] if order else None
+        if last is not None and ((j < 0 and last[0] < 0) or (j >= 0 and last[0] >= 0 and last[0] + last[1] == j)):
+            last[1] += 1
+        else:
+            order.append([j, 1])
+    return order
+
+
 def _raw(base: Base, key: str) -> list[object]:
     return base.columns.get(key) or [None] * base.size
 
 
-def _changed(column: Sequence[object], before: list[object], refs: list[int],
-             align: Callable[[list[object]], tuple[object, ...]]) -> list[list[object]]:
+def _changed(column: Sequence[object], aligned: list[object]) -> list[list[object]]:
     """[position, value] where `column` (as encode stores it) would not read back as the base's value
-    it is matched with: same type and equal (lists: of text only), or it is stored. `align`: the base's
-    values (and the new tasks' own) in column's order, from before + column."""
+    it is matched with (`aligned`: the base's values, and the new tasks' own, in column's order): same
+    type and equal (lists: of text only), or it is stored."""
     column = list(column)
-    aligned = list(align(before + column))
     kinds, was = list(map(type, column)), list(map(type, aligned))
-    if (list in kinds or tuple in kinds) and not all(
-            type(x) is str for v in column if type(v) in (list, tuple) for x in v):  # type: ignore[attr-defined]
+    if (list in kinds or tuple in kinds) and not set(
+            map(type, chain.from_iterable(compress(column, map(_SEQUENCES.__contains__, kinds))))) <= _TEXT:  # type: ignore[arg-type]
         return [[i, v] for i, v in enumerate(column)]
     if column == aligned and kinds == was:
         return []  # (a new task is aligned with itself: never a difference)
@@ -270,6 +282,8 @@ def _holds(stored: bytes, text: bytes) -> bool:
 
 _SAME = frozenset({str, int, float, bool, type(None)})  # values JSON gives back as they are
 _DAY = frozenset({dt.date, type(None)})  # a date column's values decode gives back as they are
+_TEXT = frozenset({str})  # an ID list's values decode gives back as they are
+_SEQUENCES = frozenset({list, tuple})
 
 
 def _json(value: object) -> object:
@@ -287,7 +301,7 @@ def _as_read(key: str, values: Sequence[object] | None, count: int) -> Sequence[
             return values
         return [v if type(v) in _DAY else _date(_json(v.isoformat() if isinstance(v, dt.date) else v)) for v in values]
     if key in _LISTS:
-        if kinds == {tuple} and all(type(i) is str for v in values for i in v):  # type: ignore[attr-defined]
+        if kinds == {tuple} and set(map(type, chain.from_iterable(values))) <= _TEXT:  # type: ignore[arg-type]
             return values  # a merge's: tuples of IDs, as decode reads them
         return [tuple(v) if isinstance(v, (list, tuple)) and type(v) in (list, tuple) and all(type(i) is str for i in v)
                 else _ids(_json(v)) for v in values]

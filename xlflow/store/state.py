@@ -371,8 +371,7 @@ def submitted_departments(ws: Workspace, week_start: dt.date, db: StateDB | None
     accepted = [(now.get(s.department, s.department), s.received) for s in subs if s.result == "accepted"
                 and s.department and not (s.note or "").startswith(RESTORED)]  # a revert is not a submission
     known = {now.get(code, code) for code in db.submitting_departments()}
-    accepted += [(a.department, a.received) for a in read_accepted(ws)
-                 if a.department not in known and a.received is not None]
+    accepted += [(a.department, a.received) for a in read_accepted(ws, but=known) if a.received is not None]
     last = week_start + dt.timedelta(days=6)
     if until is not None:
         last = min(last, until)

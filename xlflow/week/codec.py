@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import cast
 
@@ -40,6 +41,7 @@ assert len(_BY_NAME) == len(CLASSES), "two classes of the week share a name"
 _FIELDS = {c: tuple(f.name for f in dataclasses.fields(c) if f.init) for c in CLASSES}
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 _DAYS = frozenset({dt.date, type(None)})
+_TEXT = frozenset({str})
 COLUMNS_FROM = 4  # a tuple of this many values of one class is stored by columns
 
 
@@ -81,27 +83,30 @@ def _encode(value: object, seen: Seen) -> JSONValue:
 
 def _tuple(values: tuple[object, ...], seen: Seen) -> JSONValue:
     kind = type(values[0]) if values else None
-    if kind is not None and len(values) >= COLUMNS_FROM and kind in _FIELDS and all(type(v) is kind for v in values):
+    if kind is not None and len(values) >= COLUMNS_FROM and kind in _FIELDS and _one_class(values):
         if id(values) not in seen:
             keys = _FIELDS[kind]
             seen[id(values)] = values, {"$rows": kind.__name__, "keys": list(keys),
-                                        "columns": [_column(list(c), seen) for c in _transposed(values, keys)]}
+                                        "columns": [_column(c, seen) for c in _transposed(values, keys)]}
         return seen[id(values)][1]
     return {"$t": [_encode(v, seen) for v in values]}
 
 
-def _transposed(values: tuple[object, ...], keys: tuple[str, ...]) -> list[Sequence[object]]:
-    """The values' fields `keys`, field by field."""
-    if len(keys) < 2:
-        return [[getattr(v, k) for v in values] for k in keys]
-    return list(zip(*map(attrgetter(*keys), values), strict=True))
+def _transposed(values: tuple[object, ...], keys: tuple[str, ...]) -> list[list[object]]:
+    """The values' fields `keys`, field by field (a list each: one C-level pass per field)."""
+    return [list(map(attrgetter(k), values)) for k in keys]
+
+
+def _one_class(values: tuple[object, ...]) -> bool:
+    """Every value of one class (and none of a subclass of it)."""
+    return len(set(map(type, values))) == 1
 
 
 def _by_key(value: Mapping[str, object], seen: Seen) -> JSONValue:
     """A mapping by text: as a dict, or, many values of one class (a control's baselines, one per
     task), its keys in a list and its values by columns, as a tuple of them."""
     values = tuple(value.values())
-    if len(values) >= COLUMNS_FROM and type(values[0]) in _FIELDS and all(type(v) is type(values[0]) for v in values):
+    if len(values) >= COLUMNS_FROM and type(values[0]) in _FIELDS and _one_class(values):
         return {"$keys": list(value), "$values": _tuple(values, seen)}
     return {k: _encode(v, seen) for k, v in value.items()}
 
@@ -112,15 +117,17 @@ def _column(values: list[object], seen: Seen) -> JSONValue:
         return cast("list[JSONValue]", values)  # every value str, int, float, bool or None: checked
     if kinds <= _DAYS:
         text: dict[object, JSONValue] = {v: v.isoformat() for v in set(values) if isinstance(v, dt.date)}  # each day's once
-        return {"$days": [text.get(v) for v in values]}
+        return {"$days": list(map(text.get, values))}
     if kinds == {dict} and _plain_dicts(cast("list[dict[object, object]]", values)):
-        return {"$each": [dict(v) for v in cast("list[dict[str, JSONValue]]", values)]}  # what _encode makes of each
+        return {"$each": list(map(dict, cast("list[dict[str, JSONValue]]", values)))}  # what _encode makes of each
     return {"$each": [_encode(v, seen) for v in values]}
 
 
 def _plain_dicts(values: list[dict[object, object]]) -> bool:
     """Every dict by text (no "$" key) of plain values, as a problem's detail in each language."""
-    return all(type(k) is str and not k.startswith("$") and type(x) in _PLAIN for v in values for k, x in v.items())
+    keys = list(chain.from_iterable(values))
+    return (set(map(type, keys)) <= _TEXT and not any(map(str.startswith, keys, repeat("$")))  # type: ignore[arg-type]
+            and set(map(type, chain.from_iterable(map(dict.values, values)))) <= _PLAIN)
 
 
 def decode(data: JSONValue) -> object:

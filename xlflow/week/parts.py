@@ -133,7 +133,7 @@ def sidecar_rows(ws: Workspace, db: StateDB) -> list[dict[str, Any]]:
     know (put there by hand or restored from a backup), as the brief lists submissions."""
     known = db.submitting_departments(restored=True)
     return [{"department": a.department, "file_name": a.file_name or "", "received": a.received.isoformat(),
-             "result": "accepted"} for a in read_accepted(ws) if a.department not in known and a.received]
+             "result": "accepted"} for a in read_accepted(ws, but=known) if a.received]
 
 
 def recorded_sidecars(record: WeekRecord | None) -> list[dict[str, Any]] | None:

@@ -37,7 +37,7 @@ from .record import RecordParts
 from .state import Milestone, PlanVersion, Task, WeekState
 from .stored import JSONObject
 from .tasks import (
-    Standing,
+    Standings,
     department_weeks,
     plan_conflicts,
     plan_items,
@@ -89,7 +89,7 @@ def _milestones(rows: Iterable[Mapping[str, object]]) -> tuple[Milestone, ...]:
 
 def assemble(ws: Workspace, db: StateDB, day: dt.date, current: Snapshot, parts: RecordParts,
              score: Score | None = None, tasks: tuple[Task, ...] | None = None,
-             standing: Sequence[Standing] | None = None) -> WeekState:
+             standing: Standings | None = None) -> WeekState:
     """The week holding `day` from the merge of `current` and its record's parts, without the plans it
     is compared with (`with_history`). What was received and submitted is taken as of the merge's day
     when that merge is in the week (as the master it wrote), else as of `day`; the state's `as_of`

@@ -6,14 +6,17 @@ builds a WeekState from bare values (tests, tools).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, eq
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from ..config import Workspace
 from ..features.control.moves import Control
+from ..i18n import Phrase
 from ..plan.model import Problem, Record, percent_value
 from ..plan.raci import RaciConflict
 from ..store.snapshots import FIELDS, SnapshotTask
@@ -101,13 +104,35 @@ class Standing(NamedTuple):
     percent: Any
 
 
+class Standings(NamedTuple):
+    """Standing's values for many tasks, column by column (the merge's: standings_of)."""
+
+    department: Sequence[str]
+    status: Sequence[str]
+    due: Sequence[dt.date | None]
+    percent: Sequence[Any]
+
+
 _STANDING = tuple(FIELDS.index(k) for k in Standing._fields)  # where rows_of reads them
+_STR, _DAY_OR_NONE = frozenset({str}), frozenset({dt.date, type(None)})
+_standing_values = attrgetter(*Standing._fields)
 
 
-def standings_of(columns: Sequence[Sequence[Any]]) -> list[Standing]:
-    """The Standing of each Task rows_of makes of `columns` (the same values), without making the Tasks."""
+def standings_of(columns: Sequence[Sequence[Any]]) -> Standings:
+    """The Standing values of the Tasks rows_of makes of `columns` (the same values), without making the
+    Tasks: column by column."""
     department, status, due, percent = (columns[i] for i in _STANDING)
-    return list(map(Standing, [v or "" for v in department], [v or "" for v in status], map(_fast_day, due), percent))
+    return Standings(_text(department), _text(status), _days(due), percent)
+
+
+def _text(column: Sequence[Any]) -> Sequence[str]:
+    """`v or ""` of each value: the column itself when every value is text (a merge's)."""
+    return column if set(map(type, column)) <= _STR else [v or "" for v in column]
+
+
+def _days(column: Sequence[Any]) -> Sequence[dt.date | None]:
+    """_fast_day of each value: the column itself when every value is a date or None (a merge's)."""
+    return column if set(map(type, column)) <= _DAY_OR_NONE else list(map(_fast_day, column))
 
 
 def _fast_day(value: object) -> dt.date | None:
@@ -147,7 +172,12 @@ def problems_of(rows: Iterable[Mapping[str, Any]]) -> tuple[LinkProblem, ...]:
 def plan_problems(problems: Iterable[Problem]) -> tuple[LinkProblem, ...]:
     """The plan's dependency problems as LinkProblems: problems_of the rows from_plan makes."""
     return tuple(LinkProblem(str(p.kind or ""), str(p.department or ""), str(p.task_id or ""), p.other_department,
-                             p.other_task_id, _detail(both_languages(p.detail))) for p in problems)
+                             p.other_task_id, _plan_detail(p.detail)) for p in problems)
+
+
+def _plan_detail(detail: object) -> dict[str, Any]:
+    """_detail(both_languages(detail)): a Phrase told in each language (a new dict already: not copied again)."""
+    return cast("dict[str, Any]", both_languages(detail)) if isinstance(detail, Phrase) else _detail(detail)
 
 
 def _detail(value: object) -> dict[str, Any]:
@@ -174,33 +204,51 @@ def received_at(row: Mapping[str, Any]) -> dt.datetime | None:
     return value.astimezone().replace(tzinfo=None) if value.tzinfo else value
 
 
-def _percent(task: Task | Standing) -> float:
-    return percent_value(task.status == "done", task.percent)
-
-
-def department_weeks(ws: Workspace, tasks: Iterable[Task | Standing], subs: Iterable[Mapping[str, Any]], week: Week, as_of: dt.date,
-                     submitted: frozenset[str] | None = None,
+def department_weeks(ws: Workspace, tasks: Iterable[Task | Standing] | Standings, subs: Iterable[Mapping[str, Any]],
+                     week: Week, as_of: dt.date, submitted: frozenset[str] | None = None,
                      versions: Mapping[str, int] | None = None) -> tuple[DepartmentWeek, ...]:
     """Each department's standing: its tasks (overdue judged on `as_of`), its newest accepted file up to
     `as_of`, the files rejected this week, and whether it submitted this week (`submitted`: the store's
     definition; else an accepted file dated in the week, for values built from bare submission rows)."""
     subs = list(subs)
-    by_dept: dict[str, list[Task | Standing]] = {}
-    for t in tasks:
-        by_dept.setdefault(t.department, []).append(t)
+    by_dept = _by_department(tasks if isinstance(tasks, Standings) else _standings(tasks))
     out = []
     for d in ws.departments:
-        mine = by_dept.get(d.code, [])
+        statuses, dues, percents = by_dept(d.code)
         accepted = sorted(r for r in (received_at(s) for s in subs if s.get("department") == d.code
                                       and s.get("result") == "accepted") if r is not None and r.date() <= as_of)
         rejected = sum(1 for s in subs if s.get("department") == d.code and s.get("result") in ("rejected", "unreadable")
                        and week.start <= (received_at(s) or dt.datetime.min).date() <= as_of)
         done = (d.code in submitted) if submitted is not None else any(week.contains(r.date()) for r in accepted)
-        statuses = [t.status for t in mine]
+        count = len(statuses)
         out.append(DepartmentWeek(
-            code=d.code, tasks=len(mine), done=statuses.count("done"), trouble=sum(map(TROUBLE.__contains__, statuses)),
-            overdue=sum(t.status != "done" and t.due is not None and t.due < as_of for t in mine),
-            percent=round(sum(map(_percent, mine)) / len(mine), 1) if mine else 0.0, submitted=done,
+            code=d.code, tasks=count, done=statuses.count("done"), trouble=sum(map(TROUBLE.__contains__, statuses)),
+            overdue=sum(1 for s, due in zip(statuses, dues, strict=True) if s != "done" and due is not None and due < as_of),
+            percent=round(sum(map(percent_value, map(eq, statuses, repeat("done")), percents)) / count, 1)
+            if count else 0.0, submitted=done,
             last_received=accepted[-1] if accepted else None, version=(versions or {}).get(d.code),
             rejected_this_week=rejected))
     return tuple(out)
+
+
+def _standings(tasks: Iterable[Task | Standing]) -> Standings:
+    values = list(map(_standing_values, tasks))
+    return Standings(*map(list, zip(*values, strict=True))) if values else Standings([], [], [], [])
+
+
+Columns = tuple[list[str], list["dt.date | None"], list[Any]]
+
+
+def _by_department(standings: Standings) -> Callable[[str], Columns]:
+    """A department's statuses, dues and percents, in the tasks' order: the tasks put in department
+    order once (a stable sort: already in that order, a merge's cost little), each department a slice."""
+    department = standings.department
+    order = sorted(range(len(department)), key=department.__getitem__)
+    keys = list(map(department.__getitem__, order))
+    status, due, percent = ([*map(column.__getitem__, order)] for column in standings[1:])
+
+    def columns(code: str) -> Columns:
+        lo, hi = bisect_left(keys, code), bisect_right(keys, code)
+        return status[lo:hi], due[lo:hi], percent[lo:hi]
+
+    return columns
