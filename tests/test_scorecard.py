@@ -240,3 +240,19 @@ def test_a_coordinators_revert_is_the_plan_in_force_but_not_a_submission(ws, tmp
     rd = make_scorecard(copy, AS_OF).department("RD").current
     assert (rd.first_time, rd.punctuality) == (Ratio(2, 4), Ratio(2, 4))
     assert (rd.on_time, rd.slip_days, rd.blocked, rd.stale) == (Ratio(0, 3), 9, 1, 1)  # v3's plan: the same tasks
+
+
+def test_a_scorecard_chart_keeps_to_excels_series_limit_and_says_so(ws, monkeypatch):
+    """Excel draws at most 255 series in a chart (xlsxwriter drops the rest with a warning): past it,
+    the chart shows the first departments and its title says how many of how many. Here the limit is 2."""
+    from xlflow.features.scorecard import sheet
+
+    monkeypatch.setattr(sheet, "CHART_SERIES_MAX", 2)
+    merge_workspace(load_workspace(ws.root), as_of=AS_OF, lang="en")
+    master = next(ws.folder("master").glob("*-master.xlsx"))
+    with zipfile.ZipFile(master) as z:
+        line = [z.read(n).decode() for n in z.namelist()
+                if n.startswith("xl/charts/chart") and b"<c:lineChart>" in z.read(n)]
+    assert len(line) == 4
+    assert all(chart.count("<c:ser>") == 2 for chart in line)
+    assert all("(first 2 of 3 departments" in chart for chart in line)

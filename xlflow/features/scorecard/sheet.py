@@ -129,15 +129,19 @@ def _week_cols(w: MasterWriter) -> list[Col]:
     ]
 
 
+CHART_SERIES_MAX = 255  # Excel's limit of series in one chart (xlsxwriter drops the rest with a warning)
+
+
 def _charts(w: MasterWriter, sheet: FastSheet, card: Scorecard, cols: list[Col], header: int) -> None:
     """A native line chart per charted measure, a series per department, from the week table."""
     n = len(card.weeks)
     week = column(cols, "week")
     names = {d.code: d.name(w.lang) for d in w.ws.departments}
+    charted = card.departments[:CHART_SERIES_MAX]
     for k, measure in enumerate(CHARTED):
         chart = w.wb.add_chart({"type": "line"})
         col = column(cols, measure)
-        for i, dept in enumerate(card.departments):
+        for i, dept in enumerate(charted):
             first = header + 1 + i * n
             chart.add_series(
                 {
@@ -147,7 +151,10 @@ def _charts(w: MasterWriter, sheet: FastSheet, card: Scorecard, cols: list[Col],
                     "marker": {"type": "circle", "size": 5},
                 }
             )
-        chart.set_title({"name": w.t(f"score-chart-{measure}"), "name_font": {"size": 11}})
+        title = w.t(f"score-chart-{measure}")
+        if len(charted) < len(card.departments):  # the table below has every department
+            title = w.t("score-chart-first", title=title, shown=len(charted), total=len(card.departments))
+        chart.set_title({"name": title, "name_font": {"size": 11}})
         chart.set_legend({"position": "bottom"})
         axis = {"min": 0, "max": 100, "major_unit": 25} if measure != "slip" else {"min": 0}
         chart.set_y_axis({**axis, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
