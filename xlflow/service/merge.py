@@ -351,8 +351,7 @@ def _week_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[
     return {weekparts.CHANGES: weekparts.changes_rows(changes),
             weekparts.SIDECARS: weekparts.sidecar_rows(ws, db),
             weekparts.MILESTONES: weekparts.milestone_rows(s for s in submissions if s.valid),
-            weekparts.ESCALATIONS: escalation_rows(db, {t.task_id: t.department for t in plan.tasks}
-                                                   | {c.change_id: c.department for c in changes}),
+            weekparts.ESCALATIONS: escalation_rows(db, weekparts.row_departments(plan.tasks, changes)),
             weekparts.CRITICAL: [t.task_id for t in plan.critical_path]}
 
 

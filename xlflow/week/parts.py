@@ -12,9 +12,9 @@ back to the current state.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ..check.model import Submission
 from ..config import Workspace
@@ -106,6 +106,25 @@ def recorded_control(record: WeekRecord | None) -> tuple[Control, dt.date | None
     bases = {t: BaselineDates(as_date(s), as_date(d)) for t, (s, d) in (row.get("baselines") or {}).items()}
     control = Control(bases, dict(row.get("slips", {})), moves, as_date(row.get("baseline_end")))
     return control, as_date(row.get("projected_end"))
+
+
+# --- the escalated rows' departments ------------------------------------------------------------
+
+class _Row(Protocol):
+    @property
+    def task_id(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+
+
+def row_departments(tasks: Sequence[_Row], changes: Sequence[ChangeRequest]
+                    ) -> Callable[[AbstractSet[str]], dict[str, str]]:
+    """What escalation_rows asks: the departments of the row keys it found, tasks by ID and change
+    requests by change ID (a request over a task of its ID), looked up for those keys only."""
+    def of(keys: AbstractSet[str]) -> dict[str, str]:
+        return ({t.task_id: t.department for t in tasks if t.task_id in keys}
+                | {c.change_id: c.department for c in changes if c.change_id in keys})
+    return of
 
 
 # --- the kick-off workbooks' milestones -------------------------------------------------------------

@@ -139,8 +139,7 @@ def merge_parts(ws: Workspace, db: StateDB, plan: MasterPlan, submissions: list[
         changes=tuple(changes), control=weekparts.kept_control(control), projected_end=plan.end_date,
         sidecars=tuple(weekparts.sidecar_rows(ws, db)),
         milestones=tuple(weekparts.milestone_rows(s for s in submissions if s.valid)),
-        escalations=tuple(escalation_rows(db, {t.task_id: t.department for t in plan.tasks}
-                                          | {c.change_id: c.department for c in changes})),
+        escalations=tuple(escalation_rows(db, weekparts.row_departments(plan.tasks, changes))),
         critical_path=tuple(t.task_id for t in plan.critical_path), complete=True)
 
 

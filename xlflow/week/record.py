@@ -89,8 +89,7 @@ def read_parts(ws: Workspace, db: StateDB, snapshot: Snapshot,
     if changes is None:
         changes = change_register(ws, db)
     if escalated is None:
-        keys = {t.task_id: t.department for t in snapshot.tasks} | {c.change_id: c.department for c in changes}
-        escalated = escalation_rows(db, keys, snapshot.as_of)
+        escalated = escalation_rows(db, weekparts.row_departments(snapshot.tasks, changes), snapshot.as_of)
     complete = (record is not None and weekparts.CONTROL in record.extra
                 and not {weekparts.CHANGES, weekparts.SIDECARS, weekparts.MILESTONES, weekparts.ESCALATIONS, weekparts.CRITICAL}
                 - set(record.extra))

@@ -170,9 +170,28 @@ def problems_of(rows: Iterable[Mapping[str, Any]]) -> tuple[LinkProblem, ...]:
 
 
 def plan_problems(problems: Iterable[Problem]) -> tuple[LinkProblem, ...]:
-    """The plan's dependency problems as LinkProblems: problems_of the rows from_plan makes."""
+    """The plan's dependency problems as LinkProblems: problems_of the rows from_plan makes, each
+    distinct detail told in both languages once (the problems sharing it share the one mapping)."""
+    told: dict[object, Mapping[str, str]] = {}
     return tuple(LinkProblem(str(p.kind or ""), str(p.department or ""), str(p.task_id or ""), p.other_department,
-                             p.other_task_id, _plan_detail(p.detail)) for p in problems)
+                             p.other_task_id, _told(p.detail, told)) for p in problems)
+
+
+def _told(detail: object, told: dict[object, Mapping[str, str]]) -> Mapping[str, str]:
+    """_plan_detail(detail), kept in `told` by its text or its message and text parameters."""
+    key = detail if type(detail) is str else _phrase_key(detail) if isinstance(detail, Phrase) else None
+    if key is None:
+        return _plan_detail(detail)
+    found = told.get(key)
+    if found is None:
+        found = told[key] = _plan_detail(detail)
+    return found
+
+
+def _phrase_key(phrase: Phrase) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+    """What a Phrase renders from, when its parameters are all text (None: rendered each time)."""
+    params = phrase.params
+    return (phrase.key, tuple(sorted(params.items()))) if all(type(v) is str for v in params.values()) else None
 
 
 def _plan_detail(detail: object) -> dict[str, Any]:

@@ -5,7 +5,7 @@ master's WBS, Delays and Changes sheets, with the comment typed beside them — 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass
 
 from ...spec.catalog import load_catalog
@@ -43,22 +43,21 @@ def _values(db: StateDB, sheet: str, day: dt.date | None) -> dict[str, dict[str,
     return out
 
 
-def escalation_rows(db: StateDB, departments: Mapping[str, str], day: dt.date | None = None,
-                    ) -> list[dict[str, str]]:
+def escalation_rows(db: StateDB, departments: Callable[[AbstractSet[str]], Mapping[str, str]],
+                    day: dt.date | None = None) -> list[dict[str, str]]:
     """The rows marked Escalate = yes in the master (the marker read in either language): tasks by ID,
-    change requests by change ID, each with its department (`departments`: row key -> code) and the
-    coordinator's comment. The newest values (what the merge stores in the week's record), or as read
-    back by `day` (for a record older than that)."""
+    change requests by change ID, each with its department (`departments(keys)`: the found rows' keys
+    -> code, asked once: week/parts.py row_departments) and the coordinator's comment. The newest values
+    (what the merge stores in the week's record), or as read back by `day` (for a record older than that)."""
     yes_no = load_catalog().enums["yes_no"]
-    out, seen = [], set()
+    found: dict[str, str] = {}  # row key -> comment, in the sheets' order
     for sheet in ESCALATE_SHEETS:
         for key, cols in _values(db, sheet, day).items():
-            if key in seen or (yes_no.lookup(cols.get("escalate", "")) or "") != "yes":
-                continue
-            seen.add(key)
-            out.append({"department": departments.get(key, key.split("-", 1)[0]), "task_id": key,
-                        "comment": cols.get("comment", "")})
-    return out
+            if key not in found and (yes_no.lookup(cols.get("escalate", "")) or "") == "yes":
+                found[key] = cols.get("comment", "")
+    known = departments(found.keys()) if found else {}
+    return [{"department": known.get(key, key.split("-", 1)[0]), "task_id": key, "comment": comment}
+            for key, comment in found.items()]
 
 
 def escalations_of(rows: Iterable[Mapping[str, object]]) -> tuple[Escalation, ...]:

@@ -199,8 +199,8 @@ def read_versions(
                 )
             )
     have = {v.department for v in out}
-    for a in read_accepted(ws):
-        if a.department not in have and a.path is not None and a.received is not None:
+    for a in read_accepted(ws, but=have):
+        if a.path is not None and a.received is not None:
             sub = known.get(a.sha256 or "") or cache.load(a.path, ws, a.received)
             if sub.data is not None:
                 out.append(
