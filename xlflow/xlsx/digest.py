@@ -3,9 +3,11 @@ compares its other sheets with what xlflow wrote there by these digests first, a
 only the sheets whose digest differs (features/coordinator/strays.py).
 
 The digest covers every cell that has a value and no formula, as its address, its kind and its raw
-value (a shared string resolved to its text, a number to the 15 significant digits Excel and
-LibreOffice keep: LibreOffice writes 46183.0833333333 where xlflow wrote 46183.083333333336), so two
-sheets with the same digest hold the same values whatever program saved them. It is finer than what
+value (a shared string resolved to its text, a whole number as written, any other number to 12
+significant digits: LibreOffice keeps 15, writing 46183.0833333333 where xlflow wrote
+46183.083333333336, and openpyxl writes a time back an ulp off, 46364.13368055555 for
+46364.133680555555, which at 15 digits falls on either side of a rounding edge), so two sheets with
+the same digest hold the same values whatever program saved them. It is finer than what
 the full reader compares (number formats, stripped spaces): a differing digest only means "read it
 in full". A sheet this scan cannot be sure of (namespace prefixes, cells without an
 address) gets no digest (None) and is read in full too. The file goes through the same safety
@@ -25,7 +27,7 @@ from .numfmt import unescape
 from .package import check_package, sniff
 from .read import _R_ID, SKIPPED_SHEETS, _all, _Parts, _shared_strings, file_bytes
 
-KIND = "v1:"  # in front of every digest: a digest made another way is never compared with it
+KIND = "v2:"  # in front of every digest: a digest made another way is never compared with it (v1: 15 digits)
 NO_VALUES = "-"  # the digest of a sheet without a value (an empty sheet added by hand says nothing)
 _CELL = re.compile(rb"<c(\s[^>]*[^/>]|)>(.*?)</c>", re.S)  # cells with content only (not <c r="A1" s="3"/>)
 _PLAIN = re.compile(rb' r="([A-Z]{1,3}[0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?(?: s="[0-9]+")?')
@@ -80,7 +82,7 @@ def _digest(raw: bytes, strings: list[str]) -> str | None:
         if plain is not None and body[:3] == b"<v>" and body[-4:] == b"</v>" and b"<" not in body[3:-4]:
             ref, kind, value = plain.group(1), plain.group(2) or b"n", body[3:-4]  # <c r= s= t=><v>…</v></c>
             if kind == b"n" and value.isdigit() and len(value) < 16 and (value[:1] != b"0" or value == b"0"):
-                text: str | None = "n" + value.decode("ascii")  # a whole number: as format(float, ".15g") gives it
+                text: str | None = "n" + value.decode("ascii")  # a whole number, as _number gives it
             elif kind == b"s" and value.isdigit() and int(value) < len(strings):
                 text = "s" + strings[int(value)] if strings[int(value)] else ""
             else:
@@ -113,7 +115,15 @@ def _text(kind: bytes, body: bytes, strings: list[str]) -> str | None:
             return None
     if kind in (b"n", b""):
         try:
-            return "n" + format(float(text), ".15g") if text else ""
+            return "n" + _number(float(text)) if text else ""
         except ValueError:
             return None
     return kind.decode("ascii", "replace") + text if text else ""
+
+
+def _number(value: float) -> str:
+    """A number as the digest keeps it: a whole one below 10^15 exactly, any other to 12 significant
+    digits (what two programs writing one value disagree on is far below that; what a person types is not)."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return format(value, ".12g")
